@@ -1,0 +1,56 @@
+// Lint rules: typescript-eslint recommended, plus import boundaries that keep data flowing one way
+// (ingest → store → replay → detect → api/report; jobs/ and cli/ compose, nothing reaches back).
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+const forbid = (...groups) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      patterns: groups.map((g) => ({
+        group: [`**/${g}/**`, `**/${g}`],
+        message: `data flows one way: this layer may not import from ${g}`,
+      })),
+    },
+  ],
+})
+
+export default tseslint.config(
+  {
+    ignores: [
+      'node_modules/',
+      'data/',
+      'coverage/',
+      'scratch/',
+      'src/store/meta/generated/',
+      'src/api/generated/',
+      'bench/out/',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': ['error', { allow: ['error', 'warn'] }],
+      eqeqeq: ['error', 'smart'],
+    },
+  },
+  { files: ['src/store/**'], rules: forbid('ingest', 'replay', 'detect', 'api', 'report', 'cli', 'jobs') },
+  { files: ['src/ingest/**'], rules: forbid('replay', 'detect', 'api', 'report', 'cli', 'jobs') },
+  { files: ['src/replay/**'], rules: forbid('ingest', 'detect', 'api', 'report', 'cli', 'jobs') },
+  { files: ['src/detect/**'], rules: forbid('ingest', 'api', 'report', 'cli', 'jobs') },
+  { files: ['src/report/**'], rules: forbid('ingest', 'api', 'cli', 'jobs') },
+  { files: ['src/api/**'], rules: forbid('ingest', 'cli', 'jobs') },
+  {
+    files: ['src/config/**', 'src/obs/**'],
+    rules: forbid('store', 'ingest', 'replay', 'detect', 'api', 'report', 'cli', 'jobs'),
+  },
+  { files: ['src/app/**'], rules: forbid('ingest', 'replay', 'detect', 'api', 'report', 'cli', 'jobs') },
+  { files: ['jobs/**'], rules: forbid('api', 'cli') },
+  // The CLI's output is the product: printing is its job.
+  { files: ['src/cli/**'], rules: { 'no-console': 'off' } },
+  { files: ['test/**', 'bench/**', 'scripts/**', 'bin/**'], rules: { 'no-console': 'off' } },
+)

@@ -1,0 +1,14 @@
+// Schedules that come from configuration (written to JobSchedule with origin=config at every start).
+import type { Config } from '../src/config/load.ts'
+import type { ScheduleSpec } from '../src/store/meta/jobRuns.ts'
+
+export function configSchedules(_config: Config): ScheduleSpec[] {
+  return [
+    {
+      name: 'prune-job-runs',
+      job: 'maintenance.prune-job-runs',
+      cron: '15 3 * * *',
+      params: { keepDays: 90 },
+    },
+  ]
+}

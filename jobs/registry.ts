@@ -1,0 +1,18 @@
+// Every job Backstop can run, by name. A stage adds its jobs here.
+import { InvalidInputError } from '../src/errors.ts'
+import type { JobDefinition } from './job.ts'
+import { pruneJobRunsJob } from './maintenance/pruneJobRuns.ts'
+
+export const jobRegistry: ReadonlyMap<string, JobDefinition<never>> = new Map(
+  ([pruneJobRunsJob] as JobDefinition<never>[]).map((job) => [job.name, job]),
+)
+
+export function findJob(name: string): JobDefinition<never> {
+  const job = jobRegistry.get(name)
+  if (!job) {
+    throw new InvalidInputError(`unknown job`, [
+      { path: 'job', received: name, expected: `one of ${[...jobRegistry.keys()].join(', ')}` },
+    ])
+  }
+  return job
+}

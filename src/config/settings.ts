@@ -1,0 +1,131 @@
+// Every setting Backstop reads from the environment: name, meaning, default and what is valid, in one table.
+// The same table validates the environment, documents .env.example and the README configuration table.
+import os from 'node:os'
+import { z } from 'zod'
+
+export interface Setting<T = unknown> {
+  /** Environment variable name. */
+  env: string
+  description: string
+  /** Default as the user would write it; undefined = unset (optional) or derived from another setting. */
+  default?: string
+  /** What a valid value looks like, for error messages and docs. */
+  valid: string
+  parse: z.ZodType<T, string>
+}
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^-?\d+$/)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+
+const bool = z
+  .string()
+  .transform((s) => s.trim().toLowerCase())
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']))
+  .transform((s) => s === 'true' || s === '1' || s === 'yes')
+
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values)
+
+const nonEmpty = z.string().trim().min(1)
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** Keyed by the property name used in code; order is the order of the docs. */
+export const settings = {
+  nodeEnv: {
+    env: 'NODE_ENV',
+    description: 'Runtime mode. `production` hides GraphQL field suggestions from clients.',
+    default: 'development',
+    valid: 'one of development, production, test',
+    parse: oneOf(['development', 'production', 'test']),
+  },
+  host: {
+    env: 'HOST',
+    description: 'Interface the HTTP server listens on. Use 0.0.0.0 to accept connections from other machines.',
+    default: '127.0.0.1',
+    valid: 'a host name or IP address',
+    parse: nonEmpty,
+  },
+  port: {
+    env: 'PORT',
+    description: 'HTTP port for /graphql, GraphiQL, /healthz, /readyz and /metrics (0 = any free port).',
+    default: '4000',
+    valid: 'an integer from 0 to 65535',
+    parse: int(0, 65535),
+  },
+  dataDir: {
+    env: 'DATA_DIR',
+    description: 'Directory for the embedded stores and generated files (created if missing).',
+    default: './data',
+    valid: 'a directory path',
+    parse: nonEmpty,
+  },
+  duckdbPath: {
+    env: 'DUCKDB_PATH',
+    description: 'DuckDB file with market data and results (`:memory:` for a throwaway store).',
+    default: '$DATA_DIR/backstop.duckdb',
+    valid: 'a file path or :memory:',
+    parse: nonEmpty,
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    description: 'Metadata store (rule sets, runs, schedules, keys): a local SQLite file URL.',
+    default: 'file:$DATA_DIR/backstop.db',
+    valid: 'a SQLite URL starting with file:, e.g. file:./data/backstop.db',
+    parse: z.string().regex(/^file:.+/),
+  },
+  duckdbThreads: {
+    env: 'DUCKDB_THREADS',
+    description: 'Worker threads DuckDB may use.',
+    default: String(os.availableParallelism()),
+    valid: 'an integer from 1 to 256',
+    parse: int(1, 256),
+  },
+  duckdbMemoryLimit: {
+    env: 'DUCKDB_MEMORY_LIMIT',
+    description: "DuckDB memory limit; unset = DuckDB's default (80% of RAM).",
+    valid: 'a size such as 512MB, 4GB or 75%',
+    parse: z.string().regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)\s*$/i),
+  },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    description: 'Minimum level of the JSON log lines written to stdout.',
+    default: 'info',
+    valid: `one of ${LOG_LEVELS.join(', ')}`,
+    parse: oneOf(LOG_LEVELS),
+  },
+  shutdownTimeoutMs: {
+    env: 'SHUTDOWN_TIMEOUT_MS',
+    description: 'On SIGTERM/SIGINT, how long to drain requests and stop jobs before exiting anyway.',
+    default: '4000',
+    valid: 'an integer from 100 to 60000',
+    parse: int(100, 60_000),
+  },
+  graphqlIntrospection: {
+    env: 'GRAPHQL_INTROSPECTION',
+    description: 'Allow schema introspection (GraphiQL and BI tools need it).',
+    default: 'true',
+    valid: 'true or false',
+    parse: bool,
+  },
+  graphqlMaxDepth: {
+    env: 'GRAPHQL_MAX_DEPTH',
+    description: 'Deepest selection nesting a query may use; deeper queries are rejected before execution.',
+    default: '12',
+    valid: 'an integer from 2 to 64',
+    parse: int(2, 64),
+  },
+  schedulerEnabled: {
+    env: 'SCHEDULER_ENABLED',
+    description: 'Run cron schedules (from config and the JobSchedule table) inside `serve`.',
+    default: 'true',
+    valid: 'true or false',
+    parse: bool,
+  },
+} satisfies Record<string, Setting>
+
+export type Settings = typeof settings
+export type SettingKey = keyof Settings
