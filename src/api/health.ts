@@ -1,7 +1,7 @@
 // Health of the service's components, shared by the `health` query and the /readyz endpoint.
 import type { Runtime } from '../app/runtime.ts'
 import { duckSchemaCurrent } from '../store/duck/schema.ts'
-import { pendingMetaMigrations } from '../store/meta/readiness.ts'
+import { pendingMetaMigrations, pingMeta } from '../store/meta/readiness.ts'
 
 export type HealthStatus = 'ok' | 'degraded' | 'down'
 
@@ -44,7 +44,7 @@ export async function checkHealth(runtime: Runtime): Promise<HealthReport> {
       return (await duckSchemaCurrent(runtime.duck)) ? null : 'DuckDB DDL pending: run `backstop migrate`'
     }),
     timed(async () => {
-      await runtime.meta.$queryRaw`SELECT 1`
+      await pingMeta(runtime.meta)
       const pending = await pendingMetaMigrations(runtime.meta)
       return pending.length ? `metadata migrations pending (${pending.join(', ')}): run \`backstop migrate\`` : null
     }),

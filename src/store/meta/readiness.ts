@@ -16,3 +16,8 @@ export async function pendingMetaMigrations(prisma: MetaClient, dir = prismaMigr
   const done = new Set(applied.map((r) => r.migration_name))
   return shipped.filter((name) => !done.has(name)).sort()
 }
+
+/** Round trip of a trivial query: proves the metadata database answers. */
+export async function pingMeta(prisma: MetaClient): Promise<void> {
+  await prisma.$queryRaw`SELECT 1`
+}
