@@ -14,5 +14,13 @@ export function ingestionSchedules(config: Config): ScheduleSpec[] {
       params: { markets: config.ingestMarkets, datasets: config.ingestDatasets },
     })
   }
+  if (config.ingestBybitMarkets?.length) {
+    out.push({
+      name: 'ingest-bybit-daily',
+      job: 'ingest.bybit',
+      cron: config.ingestCron,
+      params: { markets: config.ingestBybitMarkets },
+    })
+  }
   return out
 }

@@ -23,6 +23,8 @@ export type TimeUnit = 's' | 'ms' | 'us'
 export interface SourceColumn {
   name: string
   type: ColumnType
+  /** Parquet / NDJSON: the column may be absent from the file, and then reads as NULL. */
+  optional?: boolean
 }
 
 export type FileFormat = 'csv' | 'parquet' | 'ndjson'
@@ -46,14 +48,14 @@ export interface SourceFile {
 
 /** How one normalized column is computed from a source row. */
 export type ValueExpr =
-  /** The source column as parsed. */
-  | { column: string }
+  /** The source column as parsed; `otherwise` replaces NULL (or an absent optional column). */
+  | { column: string; otherwise?: string | number | boolean }
   /** A constant. */
   | { literal: string | number | boolean | null }
   /** A numeric epoch (integer or fractional) in `unit`, to a UTC TIMESTAMP at microsecond precision. */
   | { epoch: string; unit: TimeUnit }
-  /** A case-insensitive lookup of the column's text; any other non-null value fails the partition. */
-  | { lookup: string; values: Readonly<Record<string, string>> }
+  /** A case-insensitive lookup of the column's text (a key may map to NULL); any other non-null value fails the partition. */
+  | { lookup: string; values: Readonly<Record<string, string | null>> }
   /** numerator / denominator; NULL when the denominator is 0 or NULL. */
   | { ratio: readonly [string, string] }
   /** a × b. */

@@ -6,9 +6,16 @@ export interface NormalizedColumn {
   type: ColumnType
   /** A file in the normalized layout must have this column (others may be absent and load as NULL/default). */
   required: boolean
+  /** The table's DEFAULT, used when a file leaves the column out or empty. */
+  default?: string | number | boolean
 }
 
-const col = (name: string, type: ColumnType, required = false): NormalizedColumn => ({ name, type, required })
+const col = (
+  name: string,
+  type: ColumnType,
+  required = false,
+  fallback?: string | number | boolean,
+): NormalizedColumn => (fallback === undefined ? { name, type, required } : { name, type, required, default: fallback })
 const DEC = 'DECIMAL(38,18)'
 
 /** Columns per table, without `venue` and `partition_id`, which the loader fills. `market` is listed where it exists. */
@@ -67,7 +74,7 @@ export const NORMALIZED_COLUMNS: Readonly<Record<NormalizedTable, readonly Norma
     col('side', 'VARCHAR', true),
     col('price', DEC, true),
     col('qty', DEC, true),
-    col('kind', 'VARCHAR'),
+    col('kind', 'VARCHAR', false, 'liquidation'),
     col('account', 'VARCHAR'),
     col('trade_id', 'VARCHAR'),
     col('source', 'VARCHAR', true),
@@ -79,9 +86,9 @@ export const NORMALIZED_COLUMNS: Readonly<Record<NormalizedTable, readonly Norma
     col('side', 'VARCHAR', true),
     col('price', DEC, true),
     col('qty', DEC, true),
-    col('fee', DEC),
+    col('fee', DEC, false, 0),
     col('fee_asset', 'VARCHAR'),
-    col('liquidation', 'BOOLEAN'),
+    col('liquidation', 'BOOLEAN', false, false),
     col('liquidity', 'VARCHAR'),
     col('closed_pnl', DEC),
     col('start_position', DEC),

@@ -8,7 +8,7 @@ import { gapsInsert } from './gaps.ts'
 import { explainReadError } from './loadError.ts'
 import { readPartitionState } from './manifest.ts'
 import { sourceRelation, valueSql } from './sourceSql.ts'
-import { ident, literal } from './sqlText.ts'
+import { ident, literal, str } from './sqlText.ts'
 import { tradeBarsInsert } from './tradeBars.ts'
 
 export interface LoadResult {
@@ -28,7 +28,12 @@ export interface LoadResult {
 
 const usOf = (d: Date | undefined): bigint | null => (d ? BigInt(d.getTime()) * 1000n : null)
 
-function rowsInsert(request: LoadRequest, mapping: RowMapping, partitionId: string): string {
+function rowsInsert(
+  request: LoadRequest,
+  mapping: RowMapping,
+  partitionId: string,
+  present: ReadonlySet<string> | undefined,
+): string {
   const { file, partition } = request
   const values: Record<string, string> = {}
   for (const [column, expr] of Object.entries(mapping.values)) values[column] = valueSql(expr, file.columns, file.name)
@@ -41,11 +46,15 @@ function rowsInsert(request: LoadRequest, mapping: RowMapping, partitionId: stri
     : ''
   return (
     `INSERT INTO ${ident(mapping.table)} (${columns.map(ident).join(', ')}) ` +
-    `SELECT ${columns.map((c) => values[c]).join(', ')} FROM ${sourceRelation(file)}${where}`
+    `SELECT ${columns.map((c) => values[c]).join(', ')} FROM ${sourceRelation(file, present)}${where}`
   )
 }
 
-function fundingSettlementsInsert(request: LoadRequest, partitionId: string): string {
+function fundingSettlementsInsert(
+  request: LoadRequest,
+  partitionId: string,
+  present: ReadonlySet<string> | undefined,
+): string {
   const { file, partition } = request
   const m = request.loads.find((l) => l.kind === 'funding-settlements')!
   const observed = valueSql({ epoch: m.observedAt, unit: m.unit }, file.columns, file.name)
@@ -54,10 +63,18 @@ function fundingSettlementsInsert(request: LoadRequest, partitionId: string): st
   return `INSERT INTO funding (venue, market, ts, rate, interval_h, mark_price, partition_id)
 SELECT ${literal(partition.venue)}, ${literal(partition.market)}, settles, arg_max(rate, observed), NULL, NULL,
        ${literal(partitionId)}
-  FROM (SELECT ${observed} AS observed, ${settles} AS settles, ${rate} AS rate FROM ${sourceRelation(file)})
+  FROM (SELECT ${observed} AS observed, ${settles} AS settles, ${rate} AS rate FROM ${sourceRelation(file, present)})
  WHERE settles IS NOT NULL AND rate IS NOT NULL AND observed <= settles
  GROUP BY settles
 HAVING max(observed) >= settles - INTERVAL ${Math.round(m.maxLagSeconds)} SECOND`
+}
+
+/** Parquet files with optional columns: which columns the file actually has (the rest read as NULL). */
+async function presentColumns(c: DuckDBConnection, request: LoadRequest): Promise<ReadonlySet<string> | undefined> {
+  const { file } = request
+  if (file.format !== 'parquet' || !file.columns.some((col) => col.optional)) return undefined
+  const reader = await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${str(file.path)})`)
+  return new Set(reader.getRowObjectsJS().map((r) => String(r.column_name)))
 }
 
 /** Tables a load request writes (bars too when trade bars are derived). */
@@ -100,10 +117,13 @@ async function loadInTransaction(
     await c.run(`DELETE FROM partition_gaps WHERE partition_id = $1`, [partitionId])
   }
 
+  const present = await presentColumns(c, request)
   const rowsByTable: Record<string, number> = {}
   for (const load of request.loads) {
     const sql =
-      load.kind === 'rows' ? rowsInsert(request, load, partitionId) : fundingSettlementsInsert(request, partitionId)
+      load.kind === 'rows'
+        ? rowsInsert(request, load, partitionId, present)
+        : fundingSettlementsInsert(request, partitionId, present)
     const result = await c.run(sql)
     rowsByTable[load.table] = (rowsByTable[load.table] ?? 0) + Number(result.rowsChanged)
   }
@@ -111,11 +131,17 @@ async function loadInTransaction(
     const trades = request.loads.find((l): l is RowMapping => l.kind === 'rows' && l.table === 'trades')
     if (!trades) throw new Error('trade bars requested without a trades mapping')
     const result = await c.run(
-      tradeBarsInsert(request.file, trades, request.tradeBars, {
-        venue: partition.venue,
-        market: partition.market,
-        partitionId,
-      }),
+      tradeBarsInsert(
+        request.file,
+        trades,
+        request.tradeBars,
+        {
+          venue: partition.venue,
+          market: partition.market,
+          partitionId,
+        },
+        present,
+      ),
     )
     rowsByTable.bars = (rowsByTable.bars ?? 0) + Number(result.rowsChanged)
   }

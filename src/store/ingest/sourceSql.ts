@@ -3,8 +3,11 @@
 import type { SourceColumn, SourceFile, TimeUnit, ValueExpr } from '../../domain/loadSpec.ts'
 import { ident, literal, str } from './sqlText.ts'
 
-/** A FROM-clause item that yields the file's columns, typed. */
-export function sourceRelation(file: SourceFile): string {
+/**
+ * A FROM-clause item that yields the file's columns, typed. For Parquet, `present` lists the columns the file has;
+ * an optional column it lacks reads as NULL.
+ */
+export function sourceRelation(file: SourceFile, present?: ReadonlySet<string>): string {
   if (file.columns.length === 0) throw new Error(`no columns described for ${file.name}`)
   const columnMap = `{${file.columns.map((c) => `${str(c.name)}: ${str(c.type)}`).join(', ')}}`
   switch (file.format) {
@@ -17,10 +20,13 @@ export function sourceRelation(file: SourceFile): string {
     case 'ndjson':
       return `read_json(${str(file.path)}, format = 'newline_delimited', columns = ${columnMap})`
     case 'parquet':
-      return (
-        `(SELECT ${file.columns.map((c) => `CAST(${ident(c.name)} AS ${c.type}) AS ${ident(c.name)}`).join(', ')} ` +
-        `FROM read_parquet(${str(file.path)}))`
-      )
+      return `(SELECT ${file.columns
+        .map((c) =>
+          c.optional && present && !present.has(c.name)
+            ? `CAST(NULL AS ${c.type}) AS ${ident(c.name)}`
+            : `CAST(${ident(c.name)} AS ${c.type}) AS ${ident(c.name)}`,
+        )
+        .join(', ')} FROM read_parquet(${str(file.path)}))`
   }
 }
 
@@ -33,7 +39,9 @@ export function valueSql(expr: ValueExpr, columns: readonly SourceColumn[], file
       throw new Error(`mapping refers to unknown column ${name} of ${fileName}`)
     return ident(name)
   }
-  if ('column' in expr) return ref(expr.column)
+  if ('column' in expr) {
+    return expr.otherwise === undefined ? ref(expr.column) : `coalesce(${ref(expr.column)}, ${literal(expr.otherwise)})`
+  }
   if ('literal' in expr) return literal(expr.literal)
   if ('epoch' in expr) {
     const column = columns.find((c) => c.name === expr.epoch)
@@ -48,7 +56,7 @@ export function valueSql(expr: ValueExpr, columns: readonly SourceColumn[], file
     const c = ref(expr.lookup)
     const keys = Object.keys(expr.values)
     const cases = Object.entries(expr.values)
-      .map(([from, to]) => `WHEN lower(CAST(${c} AS VARCHAR)) = ${str(from.toLowerCase())} THEN ${str(to)}`)
+      .map(([from, to]) => `WHEN lower(CAST(${c} AS VARCHAR)) = ${str(from.toLowerCase())} THEN ${literal(to)}`)
       .join(' ')
     const complaint = `${fileName}: column ${expr.lookup}: received `
     return (

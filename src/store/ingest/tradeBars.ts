@@ -14,6 +14,7 @@ export function tradeBarsInsert(
   trades: RowMapping,
   spec: TradeBarsSpec,
   ids: { venue: string; market: string; partitionId: string },
+  present?: ReadonlySet<string>,
 ): string {
   const v = (name: string) => {
     const expr = trades.values[name]
@@ -35,7 +36,7 @@ export function tradeBarsInsert(
 WITH src AS (
   SELECT ${market} AS market, ${v('ts')} AS ts, ${v('price')} AS price, ${v('qty')} AS qty, ${side} AS side,
          ${count} AS n, ${sequence} AS seq
-    FROM ${sourceRelation(file)}
+    FROM ${sourceRelation(file, present)}
 ),
 s AS MATERIALIZED (
   SELECT market, time_bucket(INTERVAL 1 second, ts) AS b,
