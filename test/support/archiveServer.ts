@@ -23,6 +23,7 @@ interface Entry {
 export class ArchiveServer {
   private readonly files = new Map<string, Entry>()
   private readonly hits = new Map<string, number>()
+  private readonly servedWaiters = new Map<string, Array<() => void>>()
   private constructor(
     private readonly server: http.Server,
     readonly url: string,
@@ -71,6 +72,11 @@ export class ArchiveServer {
     return zip
   }
 
+  /** Resolves when a complete body of `path` has been sent. */
+  whenServed(path: string): Promise<void> {
+    return new Promise((resolve) => this.servedWaiters.set(path, [...(this.servedWaiters.get(path) ?? []), resolve]))
+  }
+
   requests(path: string): number {
     return this.hits.get(path) ?? 0
   }
@@ -102,7 +108,10 @@ export class ArchiveServer {
       void fault.stall.then(() => res.destroy())
       return
     }
-    res.end(entry.body)
+    res.end(entry.body, () => {
+      for (const resolve of this.servedWaiters.get(path) ?? []) resolve()
+      this.servedWaiters.delete(path)
+    })
   }
 
   close(): Promise<void> {
