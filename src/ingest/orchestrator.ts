@@ -35,6 +35,8 @@ export interface PartitionError {
 
 export interface IngestResult extends IngestSummary {
   errors: PartitionError[]
+  /** Summed over partitions (they overlap, so the sum can exceed the wall time): where the time went. */
+  timings: { fetchSeconds: number; loadSeconds: number }
   /** True when the run stopped early because it was aborted. */
   aborted: boolean
 }
@@ -65,6 +67,7 @@ export async function ingestPartitions(
     seconds: 0,
     changedUpstream: [],
     errors: [],
+    timings: { fetchSeconds: 0, loadSeconds: 0 },
     aborted: false,
   }
   const ctx: FetchContext = {
@@ -159,7 +162,9 @@ async function processOne(
       'upstream file changed since it was loaded: reloading',
     )
   }
+  const fetchStarted = performance.now()
   const fetched = await p.fetch(ctx, probe)
+  result.timings.fetchSeconds += (performance.now() - fetchStarted) / 1000
   if (fetched.kind === 'missing') {
     const recorded = await loader(() =>
       recordMissingPartition(store, p.key, { table: p.table, file: fetched.file, jobRunId: options.jobRunId ?? null }),
@@ -176,9 +181,14 @@ async function processOne(
     }
   }
   scratch.push(...fetched.scratch)
-  const loaded = await loader(() => {
+  const loaded = await loader(async () => {
     if (ctx.signal.aborted) throw ctx.signal.reason
-    return loadPartition(store, { ...fetched.request, jobRunId: options.jobRunId ?? null })
+    const loadStarted = performance.now()
+    try {
+      return await loadPartition(store, { ...fetched.request, jobRunId: options.jobRunId ?? null })
+    } finally {
+      result.timings.loadSeconds += (performance.now() - loadStarted) / 1000
+    }
   })
   const changed = loaded.replacedChecksum ?? changedFrom
   if (changed) result.changedUpstream.push(id)

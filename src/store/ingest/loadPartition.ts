@@ -77,6 +77,41 @@ async function presentColumns(c: DuckDBConnection, request: LoadRequest): Promis
   return new Set(reader.getRowObjectsJS().map((r) => String(r.column_name)))
 }
 
+/**
+ * min/max ts of a partition's rows in one table. Filtering on partition_id alone scans the whole table, which grows
+ * with every day loaded; a ts window around the period lets DuckDB skip other days' row groups by their zone maps.
+ * The window is only trusted when it holds every row the load inserted; otherwise the full scan decides.
+ */
+async function timeRange(
+  c: DuckDBConnection,
+  table: string,
+  partitionId: string,
+  inserted: number,
+  request: LoadRequest,
+): Promise<{ lo: bigint | null; hi: bigint | null }> {
+  const read = async (window: boolean) => {
+    const day = 86_400_000_000n
+    const params: Array<string | bigint> = [partitionId]
+    let where = 'partition_id = $1'
+    if (window) {
+      params.push(usOf(request.periodStart)! - day, usOf(request.periodEnd)! + day)
+      where += ' AND ts >= make_timestamp($2::BIGINT) AND ts < make_timestamp($3::BIGINT)'
+    }
+    const r = (
+      await c.runAndReadAll(
+        `SELECT count(*)::DOUBLE AS n, epoch_us(min(ts)) AS lo, epoch_us(max(ts)) AS hi FROM ${ident(table)} WHERE ${where}`,
+        params,
+      )
+    ).getRowObjects()[0]!
+    return { n: Number(r.n), lo: (r.lo as bigint | null) ?? null, hi: (r.hi as bigint | null) ?? null }
+  }
+  if (request.periodStart && request.periodEnd) {
+    const windowed = await read(true)
+    if (windowed.n === inserted) return windowed
+  }
+  return read(false)
+}
+
 /** Tables a load request writes (bars too when trade bars are derived). */
 export function tablesOf(request: LoadRequest): string[] {
   const tables = new Set<string>(request.loads.map((l) => l.table))
@@ -154,16 +189,9 @@ async function loadInTransaction(
   let minUs: bigint | null = null
   let maxUs: bigint | null = null
   for (const table of new Set(request.loads.map((l) => l.table))) {
-    const r = (
-      await c.runAndReadAll(
-        `SELECT epoch_us(min(ts)) AS lo, epoch_us(max(ts)) AS hi FROM ${ident(table)} WHERE partition_id = $1`,
-        [partitionId],
-      )
-    ).getRowObjects()[0]
-    const lo = r?.lo as bigint | null
-    const hi = r?.hi as bigint | null
-    if (lo !== null && lo !== undefined && (minUs === null || lo < minUs)) minUs = lo
-    if (hi !== null && hi !== undefined && (maxUs === null || hi > maxUs)) maxUs = hi
+    const r = await timeRange(c, table, partitionId, rowsByTable[table] ?? 0, request)
+    if (r.lo !== null && (minUs === null || r.lo < minUs)) minUs = r.lo
+    if (r.hi !== null && (maxUs === null || r.hi > maxUs)) maxUs = r.hi
   }
 
   let gaps = 0

@@ -54,14 +54,23 @@ export function valueSql(expr: ValueExpr, columns: readonly SourceColumn[], file
   }
   if ('lookup' in expr) {
     const c = ref(expr.lookup)
+    const type = columns.find((col) => col.name === expr.lookup)?.type
+    const keys0 = Object.keys(expr.values).map((k) => k.toLowerCase())
+    // A BOOLEAN column can hold nothing else: a plain CASE, no text conversion per row.
+    if (type === 'BOOLEAN' && keys0.every((k) => k === 'true' || k === 'false')) {
+      const value = (k: string) =>
+        literal(Object.entries(expr.values).find(([key]) => key.toLowerCase() === k)?.[1] ?? null)
+      return `CASE WHEN ${c} THEN ${value('true')} WHEN NOT ${c} THEN ${value('false')} END`
+    }
     const keys = Object.keys(expr.values)
     const cases = Object.entries(expr.values)
-      .map(([from, to]) => `WHEN lower(CAST(${c} AS VARCHAR)) = ${str(from.toLowerCase())} THEN ${literal(to)}`)
+      .map(([from, to]) => `WHEN ${str(from.toLowerCase())} THEN ${literal(to)}`)
       .join(' ')
     const complaint = `${fileName}: column ${expr.lookup}: received `
+    // lower() once per row (CASE operand form); NULL stays NULL, anything unknown fails the partition.
     return (
-      `CASE WHEN ${c} IS NULL THEN NULL ${cases} ` +
-      `ELSE error(${str(complaint)} || CAST(${c} AS VARCHAR) || ${str(`; expected one of ${keys.join(', ')}`)}) END`
+      `CASE WHEN ${c} IS NULL THEN NULL ELSE CASE lower(CAST(${c} AS VARCHAR)) ${cases} ` +
+      `ELSE error(${str(complaint)} || CAST(${c} AS VARCHAR) || ${str(`; expected one of ${keys.join(', ')}`)}) END END`
     )
   }
   if ('ratio' in expr) {
