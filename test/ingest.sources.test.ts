@@ -10,6 +10,7 @@ import { tardisJob } from '../jobs/ingest/tardis.ts'
 import type { JobDefinition } from '../jobs/job.ts'
 import { runJob } from '../jobs/runner.ts'
 import { projectRoot } from '../src/project.ts'
+import { marketCoverage } from '../src/store/market/coverage.ts'
 import { ArchiveServer } from './support/archiveServer.ts'
 import { testRuntime } from './support/runtime.ts'
 import { tempDir } from './support/tmp.ts'
@@ -231,6 +232,12 @@ describe('local files in the normalized layout', () => {
     ).toBe(1)
     await run(fileJob, { table: 'liquidations', venue: 'hyperliquid', market: 'BTC', paths: [file], force: true })
     expect((await query(`SELECT count(*)::BIGINT AS n FROM liquidations WHERE venue = 'hyperliquid'`))[0]!.n).toBe(1n)
+    // a file partition is named by its file, not a date: coverage spans its rows
+    const [coverage] = await marketCoverage(runtime.duck, 'hyperliquid', 'BTC')
+    expect(coverage).toMatchObject({ source: 'file', dataset: 'liquidations', partitions: 1, rows: 1 })
+    expect(coverage!.ranges).toEqual([
+      { from: new Date('2025-10-10T21:15:00.123Z'), to: new Date('2025-10-10T21:15:00.124Z') },
+    ])
   })
 
   test('bad files fail with what is wrong: unknown columns, a bad side, a bad timestamp (with its line)', async () => {

@@ -77,13 +77,12 @@ export async function runIngestCommand(config: Config, job: JobDefinition<never>
   try {
     const result = await runJob(runtime, job, params, { trigger: 'cli', progress, signal: stop.signal })
     const s = progress.summary
-    if (s) {
-      for (const e of result.outcome.errors) console.log(`failed: ${e.partition}: ${e.message}`)
-      if (s.changedUpstream.length) console.log(`changed upstream (reloaded): ${s.changedUpstream.join(', ')}`)
-      console.log(summaryLine(s))
-    }
+    for (const e of result.outcome.errors) console.log(`failed: ${e.partition}: ${e.message}`)
+    if (s?.changedUpstream.length) console.log(`changed upstream (reloaded): ${s.changedUpstream.join(', ')}`)
     if (result.error) console.log(`run failed: ${result.error}`)
     console.log(`run ${result.runId}: ${result.status}`)
+    // The summary is the last line, for people and for scripts that read it.
+    if (s) console.log(summaryLine(s))
     return result.status === 'succeeded' ? 0 : EXIT_FAILURE
   } finally {
     process.off('SIGINT', onSignal)

@@ -162,6 +162,18 @@ function summarise(
     }
     if (!cursor || bounds.end > cursor) cursor = bounds.end
   }
+  // Partitions keyed by something other than a day or month (local files) cover what their rows span.
+  for (const p of loaded) {
+    if (periodBounds(p.period) || !p.minTs || !p.maxTs) continue
+    ranges.push({ from: p.minTs, to: new Date(p.maxTs.getTime() + 1) })
+  }
+  ranges.sort((a, b) => a.from.getTime() - b.from.getTime())
+  for (let i = 1; i < ranges.length; i++) {
+    if (ranges[i]!.from.getTime() <= ranges[i - 1]!.to.getTime()) {
+      ranges[i - 1]!.to = new Date(Math.max(ranges[i - 1]!.to.getTime(), ranges[i]!.to.getTime()))
+      ranges.splice(i--, 1)
+    }
+  }
   const times = (pick: (p: PartitionRow) => Date | null) => loaded.map(pick).filter((d): d is Date => d !== null)
   const minTimes = times((p) => p.minTs)
   const maxTimes = times((p) => p.maxTs)
