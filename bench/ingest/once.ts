@@ -15,7 +15,7 @@ const [mode, ...args] = process.argv.slice(2)
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024
 // DuckDB's buffer pool caches written blocks up to its memory limit (80% of RAM by default); a fixed limit makes
 // peak RSS say whether the pipeline itself grows with the number of days.
-const memoryLimit = process.env.BENCH_DUCKDB_MEMORY_LIMIT ?? '1GB'
+const memoryLimit = process.env.BENCH_DUCKDB_MEMORY_LIMIT ?? '256MB'
 let peakHeapMb = 0
 const sampler = setInterval(() => (peakHeapMb = Math.max(peakHeapMb, process.memoryUsage().heapUsed / 1e6)), 100)
 sampler.unref()

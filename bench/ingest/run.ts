@@ -2,7 +2,7 @@
 // ingested end to end, next to DuckDB's bare read_csv count of the same files; each measurement is its own process
 // (peak RSS per run), A/B runs alternate, and medians are printed. Figures, not a pass/fail test.
 // Env: BENCH_DAYS (30), BENCH_ROWS_PER_DAY (1000000), BENCH_REPEATS (3), BENCH_SMALL_DAYS (10),
-// BENCH_DUCKDB_MEMORY_LIMIT (1GB).
+// BENCH_DUCKDB_MEMORY_LIMIT (256MB).
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -15,11 +15,13 @@ const ROWS = Number(process.env.BENCH_ROWS_PER_DAY ?? 1_000_000)
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3)
 const SMALL = Number(process.env.BENCH_SMALL_DAYS ?? 10)
 const here = import.meta.dirname
-const tsx = path.resolve(here, '../../node_modules/.bin/tsx')
+// Children run node itself with tsx's loader, so killing a child kills the process that does the work.
+const node = (script: string, args: string[]) =>
+  [process.execPath, ['--import', 'tsx', path.join(here, script), ...args]] as const
 
 function child(args: string[]): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
-    const p = spawn(tsx, [path.join(here, 'once.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const p = spawn(...node('once.ts', args), { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     p.stdout.on('data', (d) => (out += d))
     p.on('exit', (code) => {
@@ -64,7 +66,7 @@ const csvMb =
   dayList(DAYS).reduce((s, d) => s + fs.statSync(path.join(csvDir, `${SYMBOL}-aggTrades-${d}.csv`)).size, 0) / 1e6
 console.log(`data: ${zipMb.toFixed(0)} MB of zips, ${csvMb.toFixed(0)} MB of CSV`)
 
-const server = spawn(tsx, [path.join(here, 'server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] })
+const server = spawn(...node('server.ts', []), { stdio: ['ignore', 'pipe', 'inherit'] })
 const baseUrl = await new Promise<string>((resolve) => server.stdout.once('data', (d) => resolve(String(d).trim())))
 try {
   const full: Record<string, number>[] = []
