@@ -145,6 +145,86 @@ describe('aggTrades', () => {
   })
 })
 
+describe('other datasets', () => {
+  test('trades, metrics (datetime strings, empty fields, 5-minute holes) and mark/index/premium klines', async () => {
+    await server.putZip(
+      `${UM}/daily/trades/BTCUSDT/BTCUSDT-trades-2024-05-31.zip`,
+      'BTCUSDT-trades-2024-05-31.csv',
+      'id,price,qty,quote_qty,time,is_buyer_maker\n5053880937,68402.6,0.024,1641.6624,1717113600031,false\n5053880938,68402.5,0.1,6840.25,1717113600031,true\n',
+    )
+    const metrics = [
+      'create_time,symbol,sum_open_interest,sum_open_interest_value,count_toptrader_long_short_ratio,sum_toptrader_long_short_ratio,count_long_short_ratio,sum_taker_long_short_vol_ratio',
+    ]
+    for (let i = 0; i < 288; i++) {
+      if (i >= 100 && i < 103) continue // 15 minutes missing at source
+      const t = new Date(Date.parse('2023-06-25T00:00:00Z') + i * 300_000).toISOString().replace('T', ' ').slice(0, 19)
+      metrics.push(`${t},BTCUSDT,${5578700 + i}.00000000,18265.00911826,"","","",0.00855776`)
+    }
+    await server.putZip(
+      `${UM}/daily/metrics/BTCUSDT/BTCUSDT-metrics-2023-06-25.zip`,
+      'BTCUSDT-metrics-2023-06-25.csv',
+      metrics.join('\n') + '\n',
+    )
+    const kline = (open: number) =>
+      `1717113600000,${open},${open + 5},${open - 5},${open + 1},0,1717113659999,0,60,0,0,0`
+    for (const [dataset, open] of [
+      ['markPriceKlines', 68400],
+      ['indexPriceKlines', 68390],
+      ['premiumIndexKlines', -0.0001],
+    ] as const) {
+      await server.putZip(
+        `${UM}/daily/${dataset}/BTCUSDT/1m/BTCUSDT-1m-2024-05-31.zip`,
+        'BTCUSDT-1m-2024-05-31.csv',
+        kline(open) + '\n',
+      )
+    }
+    const a = await run({
+      markets: ['BTCUSDT'],
+      datasets: ['trades', 'markPriceKlines', 'indexPriceKlines', 'premiumIndexKlines'],
+      from: '2024-05-31',
+      to: '2024-05-31',
+    })
+    const b = await run({ markets: ['BTCUSDT'], datasets: ['metrics'], from: '2023-06-25', to: '2023-06-25' })
+    expect(a.outcome).toMatchObject({ partitionsLoaded: 4, partitionsFailed: 0, rows: 5 })
+    expect(b.outcome).toMatchObject({ partitionsLoaded: 1, rows: 285 })
+    const trades = await query(
+      `SELECT side, trade_id FROM trades WHERE partition_id = 'binance-um/trades/BTCUSDT/2024-05-31' ORDER BY trade_id`,
+    )
+    expect(trades).toEqual([
+      { side: 'buy', trade_id: '5053880937' },
+      { side: 'sell', trade_id: '5053880938' },
+    ])
+    const prices = await query(
+      `SELECT kind, source, price, open, high, low, interval_s FROM prices WHERE ts = '2024-05-31 00:00:00' ORDER BY kind`,
+    )
+    expect(prices).toEqual([
+      { kind: 'index', source: 'binance-um', price: 68391, open: 68390, high: 68395, low: 68385, interval_s: 60 },
+      { kind: 'mark', source: 'binance-um', price: 68401, open: 68400, high: 68405, low: 68395, interval_s: 60 },
+      {
+        kind: 'premium',
+        source: 'binance-um',
+        price: 0.9999,
+        open: -0.0001,
+        high: 4.9999,
+        low: -5.0001,
+        interval_s: 60,
+      },
+    ])
+    const [oi] = await query(
+      `SELECT ts, oi_base, oi_quote FROM open_interest WHERE market = 'BTCUSDT' ORDER BY ts LIMIT 1`,
+    )
+    expect(oi).toEqual({ ts: new Date('2023-06-25T00:00:00Z'), oi_base: 5578700, oi_quote: 18265.00911826 })
+    const coverage = await marketCoverage(runtime.duck, 'binance-um', 'BTCUSDT')
+    const m = coverage.find((c) => c.dataset === 'metrics')!
+    expect(m.holes).toEqual([
+      { from: new Date('2023-06-25T08:20:00Z'), to: new Date('2023-06-25T08:35:00Z'), missing: 3, stepSeconds: 300 },
+    ])
+    expect(m.missingMinutes).toBe(15)
+    // one mark-price kline in a day: the rest of the day is reported missing
+    expect(coverage.find((c) => c.dataset === 'markPriceKlines-1m')!.missingRows).toBe(1439)
+  })
+})
+
 describe('HTTP behaviour and bad input', () => {
   const day = (d: string, rows = 50) => aggTradesDay(d, rows, { header: true, unit: 'ms', firstId: 5000 })
   const params = (from: string, to: string) => ({ markets: ['ETHUSDT'], datasets: ['aggTrades'], from, to })

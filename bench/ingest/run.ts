@@ -5,6 +5,7 @@
 // BENCH_DUCKDB_MEMORY_LIMIT (256MB).
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import yauzl from 'yauzl'
@@ -109,9 +110,15 @@ try {
     `  ratio end-to-end / bare read   ${(e2e / typed).toFixed(2)}× (typed), ${(e2e / auto).toFixed(2)}× (auto-detect)`,
   )
   console.log(
-    `  peak RSS               ${SMALL} days: ${median(small.map((r) => r.peakRssMb!)).toFixed(0)} MB; ${DAYS} days: ${median(full.map((r) => r.peakRssMb!)).toFixed(0)} MB`,
+    `  peak RSS (DuckDB memory_limit ${process.env.BENCH_DUCKDB_MEMORY_LIMIT ?? '256MB'})  ${SMALL} days: ${median(small.map((r) => r.peakRssMb!)).toFixed(0)} MB; ${DAYS} days: ${median(full.map((r) => r.peakRssMb!)).toFixed(0)} MB; peak JS heap ${median(small.map((r) => r.peakHeapMb!)).toFixed(0)} / ${median(full.map((r) => r.peakHeapMb!)).toFixed(0)} MB`,
   )
   console.log(`  targets: ≥ 3 M rows/s end to end, within 2× of the bare read`)
+  console.log(
+    `  machine load average at the end (1/5/15 min): ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} on ${os.availableParallelism()} cores`,
+  )
 } finally {
   server.kill()
 }

@@ -85,8 +85,10 @@ export interface FundingSettlementsMapping {
   settlesAt: string
   unit: TimeUnit
   rate: string
-  /** Keep a settlement only if the stream was observed at most this long before it (a settlement just after the
-   * end of the file is still recorded when the last observation is that close). */
+  /**
+   * Keep a settlement only if the stream was observed at most this long before it. Only observations strictly
+   * before a settlement count, so a settlement at midnight belongs to the previous day's file and never to both.
+   */
   maxLagSeconds: number
 }
 

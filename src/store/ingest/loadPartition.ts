@@ -64,7 +64,7 @@ function fundingSettlementsInsert(
 SELECT ${literal(partition.venue)}, ${literal(partition.market)}, settles, arg_max(rate, observed), NULL, NULL,
        ${literal(partitionId)}
   FROM (SELECT ${observed} AS observed, ${settles} AS settles, ${rate} AS rate FROM ${sourceRelation(file, present)})
- WHERE settles IS NOT NULL AND rate IS NOT NULL AND observed <= settles
+ WHERE settles IS NOT NULL AND rate IS NOT NULL AND observed < settles
  GROUP BY settles
 HAVING max(observed) >= settles - INTERVAL ${Math.round(m.maxLagSeconds)} SECOND`
 }
