@@ -134,10 +134,12 @@ describe('aggTrades', () => {
     const result = await run({ markets: ['BTCUSDT'], datasets: ['aggTrades'], from: '2022-08-10', to: '2022-08-10' })
     expect(result.outcome).toMatchObject({ partitionsLoaded: 1, rows: 450 })
     const [p] = await query(
-      `SELECT rows::BIGINT AS rows, previous_checksum IS NOT NULL AS changed, checksum <> previous_checksum AS differs
-         FROM partitions WHERE partition_id = 'binance-um/aggTrades/BTCUSDT/2022-08-10'`,
+      `SELECT p.rows::BIGINT AS rows, c.checksum = p.checksum AS current, c.previous_checksum <> c.checksum AS differs,
+              c.job_run_id = p.job_run_id AS same_run
+         FROM partitions p JOIN partition_changes c USING (partition_id)
+        WHERE partition_id = 'binance-um/aggTrades/BTCUSDT/2022-08-10'`,
     )
-    expect(p).toEqual({ rows: 450n, changed: true, differs: true })
+    expect(p).toEqual({ rows: 450n, current: true, differs: true, same_run: true })
     const [n] = await query(
       `SELECT count(*)::BIGINT AS n FROM trades WHERE partition_id = 'binance-um/aggTrades/BTCUSDT/2022-08-10'`,
     )

@@ -150,6 +150,7 @@ async function loadInTransaction(
       await c.run(`DELETE FROM ${ident(table)} WHERE partition_id = $1`, [partitionId])
     }
     await c.run(`DELETE FROM partition_gaps WHERE partition_id = $1`, [partitionId])
+    // partition_changes is a history and keeps its rows.
   }
 
   const present = await presentColumns(c, request)
@@ -229,14 +230,19 @@ async function loadInTransaction(
     existing.checksum !== null &&
     upstream.checksum !== null &&
     existing.checksum !== upstream.checksum
+  if (changed) {
+    await c.run(`INSERT INTO partition_changes VALUES ($1, $2, $3, now() AT TIME ZONE 'UTC', $4)`, [
+      partitionId,
+      existing.checksum,
+      upstream.checksum,
+      request.jobRunId ?? null,
+    ])
+  }
   await c.run(
     `INSERT OR REPLACE INTO partitions (partition_id, source, dataset, venue, market, period, target_table, status, file,
-            checksum, rows, min_ts, max_ts, loaded_at, job_run_id, previous_checksum, checksum_changed_at)
-     SELECT $1, $2, $3, $4, $5, $6, $7, 'loaded', $8, $9, $10::BIGINT, make_timestamp($11::BIGINT),
-            make_timestamp($12::BIGINT), now() AT TIME ZONE 'UTC', $13,
-            CASE WHEN $14 THEN $15 ELSE (SELECT previous_checksum FROM partitions WHERE partition_id = $1) END,
-            CASE WHEN $14 THEN now() AT TIME ZONE 'UTC'
-                 ELSE (SELECT checksum_changed_at FROM partitions WHERE partition_id = $1) END`,
+            checksum, rows, min_ts, max_ts, loaded_at, job_run_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'loaded', $8, $9, $10::BIGINT, make_timestamp($11::BIGINT),
+            make_timestamp($12::BIGINT), now() AT TIME ZONE 'UTC', $13)`,
     [
       partitionId,
       partition.source,
@@ -251,8 +257,6 @@ async function loadInTransaction(
       minUs,
       maxUs,
       request.jobRunId ?? null,
-      changed,
-      changed ? existing.checksum : null,
     ],
   )
   return {
