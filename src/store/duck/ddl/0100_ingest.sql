@@ -12,13 +12,7 @@ CREATE TABLE IF NOT EXISTS partition_gaps (
   step_s       INTEGER NOT NULL       -- the cadence the hole was measured against, in seconds
 );
 
--- Upstream files that changed after they were loaded (Binance replaces archived zips now and then): one row per
--- reload that found a different checksum, written with the reload. A separate table rather than new columns on
--- partitions, so code that inserts manifest rows positionally keeps working.
-CREATE TABLE IF NOT EXISTS partition_changes (
-  partition_id      VARCHAR NOT NULL,
-  previous_checksum VARCHAR NOT NULL,   -- checksum of the file loaded before
-  checksum          VARCHAR NOT NULL,   -- checksum of the file that replaced it
-  detected_at       TIMESTAMP NOT NULL,
-  job_run_id        VARCHAR
-);
+-- When a reload finds that the upstream file changed (e.g. Binance replaced an archived zip), the checksum it
+-- replaced and when; NULL when the partition was never replaced by a different file.
+ALTER TABLE partitions ADD COLUMN previous_checksum VARCHAR;
+ALTER TABLE partitions ADD COLUMN checksum_changed_at TIMESTAMP;
