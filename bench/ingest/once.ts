@@ -98,6 +98,29 @@ if (mode === 'ingest') {
       peakRssMb: peakRssMb(),
     }),
   )
+} else if (mode === 'insert') {
+  // DuckDB alone: one INSERT … SELECT of the same CSVs into the normalized trades table (no download, unzip, bars or
+  // manifest): the ceiling the pipeline's load step can approach.
+  const [daysText, csvDir] = args as [string, string]
+  const files = dayList(Number(daysText)).map((d) => path.join(csvDir, `${SYMBOL}-aggTrades-${d}.csv`))
+  const file = path.join(BENCH_OUT, `insert-${process.pid}.duckdb`)
+  const store = await DuckStore.open({ path: file, memoryLimit })
+  await migrateDuck(store)
+  const list = `[${files.map((f) => `'${f}'`).join(', ')}]`
+  const columns = `{'agg_trade_id': 'BIGINT', 'price': 'DOUBLE', 'quantity': 'DOUBLE', 'first_trade_id': 'BIGINT',
+    'last_trade_id': 'BIGINT', 'transact_time': 'BIGINT', 'is_buyer_maker': 'BOOLEAN'}`
+  const started = performance.now()
+  await store.use((c) =>
+    c.run(`INSERT INTO trades SELECT 'binance-um', 'BTCUSDT', make_timestamp(transact_time * 1000), price, quantity,
+             CASE WHEN is_buyer_maker THEN 'sell' ELSE 'buy' END, agg_trade_id, 'binance-um/aggTrades/BTCUSDT/' || filename[-14:-5]
+             FROM read_csv(${list}, header = true, columns = ${columns}, auto_detect = false, filename = true)`),
+  )
+  await store.use((c) => c.run('CHECKPOINT'))
+  const seconds = (performance.now() - started) / 1000
+  store.close()
+  fs.rmSync(file, { force: true })
+  fs.rmSync(`${file}.wal`, { force: true })
+  console.log(JSON.stringify({ mode, days: files.length, seconds, peakRssMb: peakRssMb() }))
 } else {
-  throw new Error('usage: once.ts ingest <baseUrl> <days> | bare <days> <csvDir>')
+  throw new Error('usage: once.ts ingest <baseUrl> <days> | bare <days> <csvDir> | insert <days> <csvDir>')
 }

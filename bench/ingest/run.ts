@@ -73,11 +73,13 @@ try {
   const full: Record<string, number>[] = []
   const bare: Record<string, number>[] = []
   const small: Record<string, number>[] = []
+  const insert: Record<string, number>[] = []
   for (let i = 0; i < REPEATS; i++) {
     // Alternate A (end to end) and B (bare read) so drifting machine load hits both alike.
     full.push(await child(['ingest', baseUrl, String(DAYS)]))
     bare.push(await child(['bare', String(DAYS), csvDir]))
     small.push(await child(['ingest', baseUrl, String(SMALL)]))
+    insert.push(await child(['insert', String(DAYS), csvDir]))
     const f = full.at(-1)!
     const b = bare.at(-1)!
     console.log(
