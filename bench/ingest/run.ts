@@ -84,7 +84,8 @@ try {
     const b = bare.at(-1)!
     console.log(
       `run ${i + 1}: end-to-end ${f.seconds!.toFixed(2)} s (${(f.rows! / f.seconds! / 1e6).toFixed(2)} M rows/s, fetch Σ ${f.fetchSeconds!.toFixed(1)} s, load Σ ${f.loadSeconds!.toFixed(1)} s, peak RSS ${f.peakRssMb!.toFixed(0)} MB); ` +
-        `bare read_csv count typed ${b.typedSeconds!.toFixed(2)} s, auto-detect ${b.autoSeconds!.toFixed(2)} s; ${SMALL}-day run peak RSS ${small.at(-1)!.peakRssMb!.toFixed(0)} MB`,
+        `bare read_csv count typed ${b.typedSeconds!.toFixed(2)} s, auto-detect ${b.autoSeconds!.toFixed(2)} s; ` +
+        `DuckDB-only INSERT ${insert.at(-1)!.seconds!.toFixed(2)} s; ${SMALL}-day run peak RSS ${small.at(-1)!.peakRssMb!.toFixed(0)} MB`,
     )
     if (f.failed) throw new Error(`${f.failed} partitions failed`)
   }
@@ -107,6 +108,10 @@ try {
   )
   console.log(
     `  bare read_csv count    typed ${typed.toFixed(2)} s = ${(rows / typed / 1e6).toFixed(2)} M rows/s; auto-detect ${auto.toFixed(2)} s = ${(rows / auto / 1e6).toFixed(2)} M rows/s`,
+  )
+  const ins = median(insert.map((r) => r.seconds!))
+  console.log(
+    `  DuckDB alone: one INSERT … SELECT of the same CSVs into trades  ${ins.toFixed(2)} s = ${(rows / ins / 1e6).toFixed(2)} M rows/s`,
   )
   console.log(
     `  ratio end-to-end / bare read   ${(e2e / typed).toFixed(2)}× (typed), ${(e2e / auto).toFixed(2)}× (auto-detect)`,
