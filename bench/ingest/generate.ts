@@ -19,7 +19,8 @@ export const zipPathOf = (day: string) =>
 
 /** Writes the days that are missing (or were generated with another row count); returns the zip paths. */
 export async function generateMonth(days: number, rowsPerDay: number): Promise<string[]> {
-  const marker = path.join(MIRROR, `rows-per-day-${rowsPerDay}`)
+  // The marker names the generator version too, so a change to the data regenerates it.
+  const marker = path.join(MIRROR, `v2-rows-per-day-${rowsPerDay}`)
   if (!fs.existsSync(marker)) fs.rmSync(MIRROR, { recursive: true, force: true })
   fs.mkdirSync(path.dirname(zipPathOf('x')), { recursive: true })
   fs.writeFileSync(marker, '')
@@ -48,9 +49,9 @@ export async function generateMonth(days: number, rowsPerDay: number): Promise<s
       SELECT ${firstId} + n AS agg_trade_id,
              round(112000 + steps * 0.1, 1) AS price,
              round(0.001 + pow(v, 3) * 2, 3) AS quantity,
-             ${firstId * 3} + trades_so_far - (1 + floor(w * 5)) AS first_trade_id,
-             ${firstId * 3} + trades_so_far - 1 AS last_trade_id,
-             ${t0} + floor(n * 86400000.0 / ${rowsPerDay}) AS transact_time,
+             CAST(${firstId * 3} + trades_so_far - (1 + floor(w * 5)) AS BIGINT) AS first_trade_id,
+             CAST(${firstId * 3} + trades_so_far - 1 AS BIGINT) AS last_trade_id,
+             CAST(${t0} + floor(n * 86400000.0 / ${rowsPerDay}) AS BIGINT) AS transact_time,
              u < 0.5 AS is_buyer_maker
         FROM walk ORDER BY n
     ) TO '${csv}' (HEADER true)`)

@@ -60,7 +60,8 @@ async function unzipAll(csvDir: string): Promise<void> {
 
 console.log(`ingest benchmark: ${DAYS} days × ${ROWS.toLocaleString('en-US')} aggTrades rows, ${REPEATS} repeats`)
 await generateMonth(DAYS, ROWS)
-const csvDir = path.join(BENCH_OUT, 'csv')
+// Extracted copies for the bare-read comparisons, keyed like the mirror so stale files are never reused.
+const csvDir = path.join(BENCH_OUT, `csv-v2-${ROWS}`)
 await unzipAll(csvDir)
 const zipMb = dayList(DAYS).reduce((s, d) => s + fs.statSync(zipPathOf(d)).size, 0) / 1e6
 const csvMb =
