@@ -40,6 +40,13 @@ export default tseslint.config(
   },
   { files: ['src/store/**'], rules: forbid('ingest', 'replay', 'detect', 'api', 'report', 'cli', 'jobs') },
   { files: ['src/ingest/**'], rules: forbid('replay', 'detect', 'api', 'report', 'cli', 'jobs') },
+  // Venue connectors describe files; only the orchestrator (src/ingest/*.ts) hands them to the store.
+  { files: ['src/ingest/*/**'], rules: forbid('store', 'replay', 'detect', 'api', 'report', 'cli', 'jobs') },
+  // Pure types shared by the stages: they import nothing from the stages.
+  {
+    files: ['src/domain/**'],
+    rules: forbid('store', 'ingest', 'replay', 'detect', 'api', 'report', 'cli', 'jobs', 'config', 'obs', 'app'),
+  },
   { files: ['src/replay/**'], rules: forbid('ingest', 'detect', 'api', 'report', 'cli', 'jobs') },
   { files: ['src/detect/**'], rules: forbid('ingest', 'api', 'report', 'cli', 'jobs') },
   { files: ['src/report/**'], rules: forbid('ingest', 'api', 'cli', 'jobs') },

@@ -1,8 +1,9 @@
 // Schedules that come from configuration (written to JobSchedule with origin=config at every start).
 import type { Config } from '../src/config/load.ts'
 import type { ScheduleSpec } from '../src/store/meta/jobRuns.ts'
+import { ingestionSchedules } from './ingest/schedules.ts'
 
-export function configSchedules(_config: Config): ScheduleSpec[] {
+export function configSchedules(config: Config): ScheduleSpec[] {
   return [
     {
       name: 'prune-job-runs',
@@ -10,5 +11,6 @@ export function configSchedules(_config: Config): ScheduleSpec[] {
       cron: '15 3 * * *',
       params: { keepDays: 90 },
     },
+    ...ingestionSchedules(config),
   ]
 }

@@ -1,6 +1,7 @@
 // What a job is: a named, parameterised unit of work the scheduler, the CLI and the API can run and record.
 import type { z } from 'zod'
 import type { Runtime } from '../src/app/runtime.ts'
+import type { ProgressSink } from '../src/ingest/progress.ts'
 import type { Logger } from '../src/obs/logger.ts'
 import type { JobFailure } from '../src/store/meta/jobRuns.ts'
 
@@ -11,6 +12,8 @@ export interface JobContext {
   /** Aborted on shutdown: stop at the next safe point (between partitions) and return what was done. */
   signal: AbortSignal
   runId: string
+  /** Live progress for runs started interactively (the CLI draws bars from it); absent for cron runs. */
+  progress?: ProgressSink
 }
 
 /** What a run did; partition counts are zero for jobs that do not load partitions. */

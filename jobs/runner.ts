@@ -11,7 +11,7 @@ import {
   releaseJobLock,
   type JobRunStart,
 } from '../src/store/meta/jobRuns.ts'
-import { emptyOutcome, type JobDefinition, type JobOutcome } from './job.ts'
+import { emptyOutcome, type JobContext, type JobDefinition, type JobOutcome } from './job.ts'
 import { HEARTBEAT_MS, STALE_AFTER_MS, isProcessAlive } from './liveness.ts'
 
 export class JobBusyError extends ConflictError {}
@@ -22,6 +22,8 @@ export interface RunOptions {
   retryOfId?: string | null
   attempt?: number
   signal?: AbortSignal
+  /** Passed to the job as `context.progress`. */
+  progress?: JobContext['progress']
 }
 
 export interface RunResult {
@@ -101,7 +103,9 @@ export async function runJob<P>(
     let outcome = emptyOutcome()
     let error: string | null = null
     try {
-      outcome = await job.run({ runtime, log, signal: controller.signal, runId }, params)
+      const context: JobContext = { runtime, log, signal: controller.signal, runId }
+      if (options.progress) context.progress = options.progress
+      outcome = await job.run(context, params)
     } catch (e) {
       error = e instanceof Error ? e.message : String(e)
       log.error({ err: e }, 'job failed')

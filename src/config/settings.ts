@@ -31,6 +31,32 @@ const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.e
 
 const nonEmpty = z.string().trim().min(1)
 
+const url = z
+  .string()
+  .trim()
+  .regex(/^https?:\/\/[^\s]+$/)
+
+/** A comma-separated list of exchange symbols, e.g. BTCUSDT,ETHUSDT. */
+const symbolList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/)).min(1))
+
+const wordList = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^[A-Za-z0-9_-]+$/)).min(1))
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 /** Keyed by the property name used in code; order is the order of the docs. */
@@ -124,6 +150,115 @@ export const settings = {
     default: 'true',
     valid: 'true or false',
     parse: bool,
+  },
+  binanceUmBaseUrl: {
+    env: 'BINANCE_UM_BASE_URL',
+    description: 'Base URL of the Binance public data archive (USDⓈ-M futures files live under /data/futures/um/).',
+    default: 'https://data.binance.vision',
+    valid: 'an http(s) URL',
+    parse: url,
+  },
+  binanceKlineInterval: {
+    env: 'BINANCE_KLINE_INTERVAL',
+    description: 'Interval of the Binance kline datasets ingested (klines, mark/index/premium price klines).',
+    default: '1m',
+    valid: 'one of 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d, 1w, 1mo',
+    parse: oneOf(['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1mo']),
+  },
+  bybitBaseUrl: {
+    env: 'BYBIT_BASE_URL',
+    description: 'Base URL of the Bybit public trading archive (files under /trading/SYMBOL/).',
+    default: 'https://public.bybit.com',
+    valid: 'an http(s) URL',
+    parse: url,
+  },
+  tardisBaseUrl: {
+    env: 'TARDIS_BASE_URL',
+    description: 'Base URL of Tardis.dev downloadable CSV datasets.',
+    default: 'https://datasets.tardis.dev',
+    valid: 'an http(s) URL',
+    parse: url,
+  },
+  tardisApiKey: {
+    env: 'TARDIS_API_KEY',
+    description: 'Tardis.dev API key, sent as a bearer token (without one only the first day of each month is free).',
+    valid: 'an API key',
+    parse: nonEmpty,
+  },
+  ingestMarkets: {
+    env: 'INGEST_MARKETS',
+    description: 'Binance USDⓈ-M markets the daily ingestion schedule fetches (unset = no Binance ingestion schedule).',
+    valid: 'comma-separated symbols, e.g. BTCUSDT,ETHUSDT',
+    parse: symbolList,
+  },
+  ingestDatasets: {
+    env: 'INGEST_DATASETS',
+    description: 'Binance datasets the daily ingestion schedule fetches for INGEST_MARKETS.',
+    default: 'aggTrades,fundingRate,markPriceKlines,indexPriceKlines,premiumIndexKlines,metrics',
+    valid:
+      'comma-separated Binance datasets: aggTrades, trades, fundingRate, klines, markPriceKlines, indexPriceKlines, premiumIndexKlines, metrics',
+    parse: wordList.pipe(
+      z.array(
+        z.enum([
+          'aggTrades',
+          'trades',
+          'fundingRate',
+          'klines',
+          'markPriceKlines',
+          'indexPriceKlines',
+          'premiumIndexKlines',
+          'metrics',
+        ]),
+      ),
+    ),
+  },
+  ingestBybitMarkets: {
+    env: 'INGEST_BYBIT_MARKETS',
+    description: 'Bybit markets the daily ingestion schedule fetches (unset = no Bybit ingestion schedule).',
+    valid: 'comma-separated symbols, e.g. BTCUSDT',
+    parse: symbolList,
+  },
+  ingestCron: {
+    env: 'INGEST_CRON',
+    description: "When the daily ingestion schedules run (UTC): yesterday's files for the configured markets.",
+    default: '30 2 * * *',
+    valid: 'a cron expression (5 or 6 fields)',
+    parse: nonEmpty,
+  },
+  ingestConcurrency: {
+    env: 'INGEST_CONCURRENCY',
+    description: 'Partitions downloading at once per ingestion run (loads into DuckDB run one at a time).',
+    default: '3',
+    valid: 'an integer from 1 to 32',
+    parse: int(1, 32),
+  },
+  ingestHttpTimeoutMs: {
+    env: 'INGEST_HTTP_TIMEOUT_MS',
+    description: 'HTTP timeout: to response headers, and the longest pause while a file downloads.',
+    default: '30000',
+    valid: 'an integer from 100 to 600000',
+    parse: int(100, 600_000),
+  },
+  ingestHttpRetries: {
+    env: 'INGEST_HTTP_RETRIES',
+    description: 'Retries of a request after 429, 5xx, a timeout or a dropped connection (other 4xx are not retried).',
+    default: '5',
+    valid: 'an integer from 0 to 20',
+    parse: int(0, 20),
+  },
+  ingestRetryBaseMs: {
+    env: 'INGEST_RETRY_BASE_MS',
+    description: 'First retry delay; it doubles per retry with random jitter (×1–2), up to 60 s.',
+    default: '1000',
+    valid: 'an integer from 0 to 60000',
+    parse: int(0, 60_000),
+  },
+  ingestTmpDir: {
+    env: 'INGEST_TMP_DIR',
+    description: 'Scratch directory for downloads and unzipped files (removed after each partition).',
+    default: os.tmpdir(),
+    valid: 'a directory path',
+    parse: nonEmpty,
   },
 } satisfies Record<string, Setting>
 

@@ -11,6 +11,13 @@ export interface CoverageGap extends CoverageRange {
   reason: 'missing-at-source' | 'not-loaded'
 }
 
+/** A hole inside a loaded partition, measured against the dataset's cadence (e.g. minutes missing from 1m klines). */
+export interface CoverageHole extends CoverageRange {
+  /** Expected rows absent. */
+  missing: number
+  stepSeconds: number
+}
+
 export interface DatasetCoverage {
   venue: string
   market: string
@@ -24,6 +31,12 @@ export interface DatasetCoverage {
   lastTs: Date | null
   ranges: CoverageRange[]
   gaps: CoverageGap[]
+  /** Holes inside loaded partitions. */
+  holes: CoverageHole[]
+  /** Expected rows absent inside loaded partitions. */
+  missingRows: number
+  /** Time inside loaded partitions with no rows, in minutes. */
+  missingMinutes: number
 }
 
 interface PartitionRow {
@@ -56,6 +69,7 @@ export async function marketCoverage(store: DuckStore, venue: string, market: st
       maxTs: (r.max_ts as Date | null) ?? null,
     }))
   })
+  const holes = await partitionHoles(store, venue, market)
   const groups = new Map<string, PartitionRow[]>()
   for (const row of rows) {
     const key = `${row.source}\u0000${row.dataset}\u0000${row.table}`
@@ -63,11 +77,67 @@ export async function marketCoverage(store: DuckStore, venue: string, market: st
     list.push(row)
     groups.set(key, list)
   }
-  return [...groups.values()].map((parts) => summarise(venue, market, parts))
+  return [...groups.entries()].map(([key, parts]) => {
+    const summary = summarise(venue, market, parts)
+    const own = holes.get(key) ?? []
+    return {
+      ...summary,
+      holes: own,
+      missingRows: own.reduce((sum, h) => sum + h.missing, 0),
+      missingMinutes: own.reduce((sum, h) => sum + (h.to.getTime() - h.from.getTime()) / 60_000, 0),
+    }
+  })
+}
+
+/** Holes recorded at load time (partition_gaps), keyed like the coverage groups. */
+async function partitionHoles(store: DuckStore, venue: string, market: string): Promise<Map<string, CoverageHole[]>> {
+  const rows = await store.use(async (c) => {
+    const reader = await c.runAndReadAll(
+      `SELECT p.source, p.dataset, p.target_table, g.gap_from, g.gap_to, g.missing::DOUBLE AS missing, g.step_s
+         FROM partition_gaps g JOIN partitions p USING (partition_id)
+        WHERE p.venue = $1 AND p.market = $2 AND p.status = 'loaded'
+        ORDER BY g.gap_from`,
+      [venue, market],
+    )
+    return reader.getRowObjectsJS()
+  })
+  const out = new Map<string, CoverageHole[]>()
+  for (const r of rows) {
+    const key = `${String(r.source)}\u0000${String(r.dataset)}\u0000${String(r.target_table)}`
+    const list = out.get(key) ?? []
+    list.push({
+      from: r.gap_from as Date,
+      to: r.gap_to as Date,
+      missing: Number(r.missing),
+      stepSeconds: Number(r.step_s),
+    })
+    out.set(key, list)
+  }
+  return out
+}
+
+/** (venue, market) pairs that have any partition (loaded or recorded missing), optionally filtered. */
+export async function coveredMarkets(
+  store: DuckStore,
+  filter: { venue?: string | null; market?: string | null } = {},
+): Promise<Array<{ venue: string; market: string }>> {
+  return store.use(async (c) => {
+    const reader = await c.runAndReadAll(
+      `SELECT DISTINCT venue, market FROM partitions
+        WHERE ($1::VARCHAR IS NULL OR venue = $1::VARCHAR) AND ($2::VARCHAR IS NULL OR market = $2::VARCHAR)
+        ORDER BY venue, market`,
+      [filter.venue ?? null, filter.market ?? null],
+    )
+    return reader.getRowObjectsJS().map((r) => ({ venue: String(r.venue), market: String(r.market) }))
+  })
 }
 
 /** Merges adjacent loaded periods into ranges; missing periods and holes between periods become gaps. */
-function summarise(venue: string, market: string, parts: PartitionRow[]): DatasetCoverage {
+function summarise(
+  venue: string,
+  market: string,
+  parts: PartitionRow[],
+): Omit<DatasetCoverage, 'holes' | 'missingRows' | 'missingMinutes'> {
   const first = parts[0]!
   const loaded = parts.filter((p) => p.status === 'loaded')
   const spans = parts
@@ -91,6 +161,18 @@ function summarise(venue: string, market: string, parts: PartitionRow[]): Datase
       else gaps.push({ from: bounds.start, to: bounds.end, reason: 'missing-at-source' })
     }
     if (!cursor || bounds.end > cursor) cursor = bounds.end
+  }
+  // Partitions keyed by something other than a day or month (local files) cover what their rows span.
+  for (const p of loaded) {
+    if (periodBounds(p.period) || !p.minTs || !p.maxTs) continue
+    ranges.push({ from: p.minTs, to: new Date(p.maxTs.getTime() + 1) })
+  }
+  ranges.sort((a, b) => a.from.getTime() - b.from.getTime())
+  for (let i = 1; i < ranges.length; i++) {
+    if (ranges[i]!.from.getTime() <= ranges[i - 1]!.to.getTime()) {
+      ranges[i - 1]!.to = new Date(Math.max(ranges[i - 1]!.to.getTime(), ranges[i]!.to.getTime()))
+      ranges.splice(i--, 1)
+    }
   }
   const times = (pick: (p: PartitionRow) => Date | null) => loaded.map(pick).filter((d): d is Date => d !== null)
   const minTimes = times((p) => p.minTs)

@@ -1,0 +1,126 @@
+// One measured benchmark process: `ingest <baseUrl> <days>` runs the real pipeline (download, verify, unzip, parse,
+// load with derived bars) into a fresh DuckDB file; `bare <days>` counts the same CSVs with DuckDB's read_csv.
+// Prints one JSON line with rows, seconds and peak RSS.
+import fs from 'node:fs'
+import path from 'node:path'
+import { planBinanceUm } from '../../src/ingest/binance/connector.ts'
+import { HttpClient } from '../../src/ingest/http.ts'
+import { ingestPartitions } from '../../src/ingest/orchestrator.ts'
+import { createLogger } from '../../src/obs/logger.ts'
+import { DuckStore } from '../../src/store/duck/open.ts'
+import { migrateDuck } from '../../src/store/duck/schema.ts'
+import { BENCH_OUT, SYMBOL, dayList } from './generate.ts'
+
+const [mode, ...args] = process.argv.slice(2)
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024
+// DuckDB's buffer pool caches written blocks up to its memory limit (80% of RAM by default); a fixed limit makes
+// peak RSS say whether the pipeline itself grows with the number of days.
+const memoryLimit = process.env.BENCH_DUCKDB_MEMORY_LIMIT ?? '256MB'
+let peakHeapMb = 0
+const sampler = setInterval(() => (peakHeapMb = Math.max(peakHeapMb, process.memoryUsage().heapUsed / 1e6)), 100)
+sampler.unref()
+
+if (mode === 'ingest') {
+  const [baseUrl, daysText] = args as [string, string]
+  const days = dayList(Number(daysText))
+  const file = path.join(BENCH_OUT, `bench-${process.pid}.duckdb`)
+  const store = await DuckStore.open({ path: file, memoryLimit })
+  await migrateDuck(store)
+  const tmp = path.join(BENCH_OUT, 'tmp')
+  const planned = planBinanceUm({
+    baseUrl,
+    markets: [SYMBOL],
+    datasets: ['aggTrades'],
+    from: days[0]!,
+    to: days.at(-1)!,
+    interval: '1m',
+  })
+  const started = performance.now()
+  const result = await ingestPartitions(store, planned, {
+    source: 'binance-um',
+    http: new HttpClient({ timeoutMs: 60_000, retries: 2, backoffMs: 200, maxBackoffMs: 2000, concurrency: 5 }),
+    log: createLogger('warn', 2),
+    concurrency: 3,
+    tmpDir: tmp,
+  })
+  await store.use((c) => c.run('CHECKPOINT'))
+  const seconds = (performance.now() - started) / 1000
+  const [counts] = await store.use(async (c) =>
+    (
+      await c.runAndReadAll(
+        `SELECT (SELECT count(*) FROM trades)::DOUBLE AS trades, (SELECT count(*) FROM bars)::DOUBLE AS bars`,
+      )
+    ).getRowObjectsJS(),
+  )
+  store.close()
+  fs.rmSync(file, { force: true })
+  fs.rmSync(`${file}.wal`, { force: true })
+  console.log(
+    JSON.stringify({
+      mode,
+      days: days.length,
+      rows: result.rows,
+      failed: result.failed,
+      trades: counts!.trades,
+      bars: counts!.bars,
+      mb: result.bytes / 1e6,
+      seconds,
+      fetchSeconds: result.timings.fetchSeconds,
+      loadSeconds: result.timings.loadSeconds,
+      peakRssMb: peakRssMb(),
+      peakHeapMb,
+    }),
+  )
+} else if (mode === 'bare') {
+  const [daysText, csvDir] = args as [string, string]
+  const files = dayList(Number(daysText)).map((d) => path.join(csvDir, `${SYMBOL}-aggTrades-${d}.csv`))
+  const store = await DuckStore.open({ path: ':memory:' })
+  const list = `[${files.map((f) => `'${f}'`).join(', ')}]`
+  const columns = `{'agg_trade_id': 'BIGINT', 'price': 'DOUBLE', 'quantity': 'DOUBLE', 'first_trade_id': 'BIGINT',
+    'last_trade_id': 'BIGINT', 'transact_time': 'BIGINT', 'is_buyer_maker': 'BOOLEAN'}`
+  const time = async (sql: string) => {
+    const t = performance.now()
+    const r = await store.use(async (c) => (await c.runAndReadAll(sql)).getRows())
+    return { seconds: (performance.now() - t) / 1000, rows: Number(r[0]![0]) }
+  }
+  const auto = await time(`SELECT count(*) FROM read_csv(${list})`)
+  const typed = await time(
+    `SELECT count(*) FROM read_csv(${list}, header = true, columns = ${columns}, auto_detect = false)`,
+  )
+  store.close()
+  console.log(
+    JSON.stringify({
+      mode,
+      days: files.length,
+      rows: auto.rows,
+      autoSeconds: auto.seconds,
+      typedSeconds: typed.seconds,
+      peakRssMb: peakRssMb(),
+    }),
+  )
+} else if (mode === 'insert') {
+  // DuckDB alone: one INSERT … SELECT of the same CSVs into the normalized trades table (no download, unzip, bars or
+  // manifest): the ceiling the pipeline's load step can approach.
+  const [daysText, csvDir] = args as [string, string]
+  const files = dayList(Number(daysText)).map((d) => path.join(csvDir, `${SYMBOL}-aggTrades-${d}.csv`))
+  const file = path.join(BENCH_OUT, `insert-${process.pid}.duckdb`)
+  const store = await DuckStore.open({ path: file, memoryLimit })
+  await migrateDuck(store)
+  const list = `[${files.map((f) => `'${f}'`).join(', ')}]`
+  const columns = `{'agg_trade_id': 'BIGINT', 'price': 'DOUBLE', 'quantity': 'DOUBLE', 'first_trade_id': 'BIGINT',
+    'last_trade_id': 'BIGINT', 'transact_time': 'BIGINT', 'is_buyer_maker': 'BOOLEAN'}`
+  const started = performance.now()
+  await store.use((c) =>
+    c.run(`INSERT INTO trades SELECT 'binance-um', 'BTCUSDT', make_timestamp(transact_time * 1000), price, quantity,
+             CASE WHEN is_buyer_maker THEN 'sell' ELSE 'buy' END, agg_trade_id, 'binance-um/aggTrades/BTCUSDT/' || filename[-14:-5]
+             FROM read_csv(${list}, header = true, columns = ${columns}, auto_detect = false, filename = true)`),
+  )
+  await store.use((c) => c.run('CHECKPOINT'))
+  const seconds = (performance.now() - started) / 1000
+  store.close()
+  fs.rmSync(file, { force: true })
+  fs.rmSync(`${file}.wal`, { force: true })
+  console.log(JSON.stringify({ mode, days: files.length, seconds, peakRssMb: peakRssMb() }))
+} else {
+  throw new Error('usage: once.ts ingest <baseUrl> <days> | bare <days> <csvDir> | insert <days> <csvDir>')
+}

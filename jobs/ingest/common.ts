@@ -1,0 +1,76 @@
+// What every ingestion job shares: parameter pieces, the HTTP client from configuration, and running planned
+// partitions through the orchestrator into a JobOutcome.
+import { z } from 'zod'
+import type { Config } from '../../src/config/load.ts'
+import type { PlannedPartition } from '../../src/ingest/connector.ts'
+import { isIsoDay, yesterday } from '../../src/ingest/dates.ts'
+import { HttpClient } from '../../src/ingest/http.ts'
+import { ingestPartitions } from '../../src/ingest/orchestrator.ts'
+import type { JobContext, JobOutcome } from '../job.ts'
+
+export const isoDay = z.string().refine(isIsoDay, 'a UTC day as YYYY-MM-DD')
+export const symbols = z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'a symbol such as BTCUSDT')).min(1)
+export const baseUrl = z.string().regex(/^https?:\/\/\S+$/, 'an http(s) URL')
+
+/** from/to default to yesterday (what a daily schedule wants); from must not be after to. */
+export const dayRange = {
+  from: isoDay.optional(),
+  to: isoDay.optional(),
+}
+
+export function resolveDays(params: { from?: string | undefined; to?: string | undefined }): {
+  from: string
+  to: string
+} {
+  const from = params.from ?? params.to ?? yesterday()
+  const to = params.to ?? (params.from ? from : yesterday())
+  return { from, to }
+}
+
+export const refineDayOrder = (p: { from?: string | undefined; to?: string | undefined }) =>
+  !p.from || !p.to || p.from <= p.to
+
+export function httpClientFor(config: Config, headers?: Record<string, string>): HttpClient {
+  return new HttpClient({
+    timeoutMs: config.ingestHttpTimeoutMs,
+    retries: config.ingestHttpRetries,
+    backoffMs: config.ingestRetryBaseMs,
+    maxBackoffMs: 60_000,
+    // Requests in flight: a little above the partitions in flight, so CHECKSUM probes are not starved.
+    concurrency: config.ingestConcurrency + 2,
+    ...(headers ? { headers } : {}),
+  })
+}
+
+/** Runs planned partitions and turns the result into the job's outcome (a gap counts as skipped). */
+export async function runIngestion(
+  context: JobContext,
+  source: string,
+  planned: PlannedPartition[],
+  options: { force: boolean; http?: HttpClient },
+): Promise<JobOutcome> {
+  const { runtime, log, signal, runId } = context
+  const result = await ingestPartitions(runtime.duck, planned, {
+    source,
+    http: options.http ?? httpClientFor(runtime.config),
+    log,
+    signal,
+    force: options.force,
+    concurrency: runtime.config.ingestConcurrency,
+    tmpDir: runtime.config.ingestTmpDir,
+    jobRunId: runId,
+    ...(context.progress ? { progress: context.progress } : {}),
+    onLoaded: (r) => runtime.metrics.rowsIngested.inc({ source, dataset: r.dataset }, r.rows),
+  })
+  if (result.changedUpstream.length) {
+    log.warn({ partitions: result.changedUpstream }, 'upstream files changed since they were loaded; reloaded')
+  }
+  if (result.aborted) log.warn('ingestion stopped early: the run was aborted (remaining partitions left for later)')
+  return {
+    partitionsLoaded: result.loaded,
+    partitionsSkipped: result.skipped + result.missing,
+    partitionsFailed: result.failed,
+    rows: result.rows,
+    errors: result.errors,
+  }
+}

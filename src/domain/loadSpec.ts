@@ -1,0 +1,148 @@
+// What a connector hands the store to load one partition: the file, how to read it, and how its columns map onto
+// the normalized tables. Pure data, so connectors describe files without knowing SQL and the store stays the only
+// place that writes it.
+
+export const NORMALIZED_TABLES = [
+  'trades',
+  'bars',
+  'prices',
+  'funding',
+  'open_interest',
+  'liquidations',
+  'fills',
+  'ledger',
+] as const
+export type NormalizedTable = (typeof NORMALIZED_TABLES)[number]
+
+/** Types a source column may be parsed as (DuckDB type names). */
+export type ColumnType = 'BIGINT' | 'INTEGER' | 'DOUBLE' | 'VARCHAR' | 'BOOLEAN' | 'TIMESTAMP' | 'DECIMAL(38,18)'
+
+/** Unit of a numeric epoch timestamp. */
+export type TimeUnit = 's' | 'ms' | 'us'
+
+export interface SourceColumn {
+  name: string
+  type: ColumnType
+  /** Parquet / NDJSON: the column may be absent from the file, and then reads as NULL. */
+  optional?: boolean
+}
+
+export type FileFormat = 'csv' | 'parquet' | 'ndjson'
+
+export interface SourceFile {
+  /** Local path the store reads; CSV and NDJSON may be gzip-compressed (`.gz`). */
+  path: string
+  /** The name a user knows the file by (the upstream file, or the CSV inside a zip); used in error messages. */
+  name: string
+  format: FileFormat
+  /** CSV: whether the first line is a header row. */
+  header?: boolean
+  /** CSV: field delimiter (default ","). */
+  delimiter?: string
+  /**
+   * CSV: every column of the file, in order, with the type to parse it as (nothing is auto-detected).
+   * Parquet / NDJSON: the columns to read, each cast to its type.
+   */
+  columns: SourceColumn[]
+}
+
+/** How one normalized column is computed from a source row. */
+export type ValueExpr =
+  /** The source column as parsed; `otherwise` replaces NULL (or an absent optional column). */
+  | { column: string; otherwise?: string | number | boolean }
+  /** A constant. */
+  | { literal: string | number | boolean | null }
+  /** A numeric epoch (integer or fractional) in `unit`, to a UTC TIMESTAMP at microsecond precision. */
+  | { epoch: string; unit: TimeUnit }
+  /** A case-insensitive lookup of the column's text (a key may map to NULL); any other non-null value fails the partition. */
+  | { lookup: string; values: Readonly<Record<string, string | null>> }
+  /** numerator / denominator; NULL when the denominator is 0 or NULL. */
+  | { ratio: readonly [string, string] }
+  /** a × b. */
+  | { product: readonly [string, string] }
+  /** b − a + 1: how many ids an inclusive range [a, b] spans (e.g. trades inside an aggregate trade). */
+  | { span: readonly [string, string] }
+
+/** Source rows mapped one-to-one (optionally filtered) into a normalized table. */
+export interface RowMapping {
+  kind: 'rows'
+  table: NormalizedTable
+  /** Normalized column → value. `venue`, `market` and `partition_id` are filled by the loader. */
+  values: Readonly<Record<string, ValueExpr>>
+  /** Keep only rows where every one of these source columns is not NULL. */
+  requireNotNull?: readonly string[]
+}
+
+/**
+ * Funding settlements reconstructed from a ticker stream that carries the next settlement time and the current rate
+ * (Tardis derivative_ticker): one funding row per settlement time, with the last rate seen before it.
+ */
+export interface FundingSettlementsMapping {
+  kind: 'funding-settlements'
+  table: 'funding'
+  /** Column with the observation time, and the column with the announced next settlement time (both epochs). */
+  observedAt: string
+  settlesAt: string
+  unit: TimeUnit
+  rate: string
+  /**
+   * Keep a settlement only if the stream was observed at most this long before it. Only observations strictly
+   * before a settlement count, so a settlement at midnight belongs to the previous day's file and never to both.
+   */
+  maxLagSeconds: number
+}
+
+export type TableLoad = RowMapping | FundingSettlementsMapping
+
+/** Bars derived at ingest from the trades a partition loads (1 s and 1 min, `source = 'trades'`). */
+export interface TradeBarsSpec {
+  /** Underlying trades per row (an aggregate trade covers several); default 1. */
+  tradeCount?: ValueExpr
+  /** Tie-break for trades in the same microsecond (open / close); default the trade id. */
+  sequence?: ValueExpr
+}
+
+/**
+ * Expected row cadence, so the loader can record holes inside a partition (missing minutes, missing 5-minute
+ * metrics rows, funding intervals with no settlement).
+ */
+export type Cadence =
+  | { table: NormalizedTable; everySeconds: number }
+  /**
+   * The step is read from each row (e.g. funding interval_h × 3600). Around an interval change Binance's
+   * funding_interval_hours sometimes states the interval ending at the row and sometimes the one starting there
+   * (real SOLUSDT 2022-11 files show both), so between two rows the larger of their steps is expected.
+   */
+  | { table: NormalizedTable; stepColumn: string; stepUnitSeconds: number }
+
+export interface PartitionKey {
+  /** Connector, e.g. binance-um. */
+  source: string
+  /** Source dataset, e.g. aggTrades. */
+  dataset: string
+  venue: string
+  market: string
+  /** YYYY-MM-DD, YYYY-MM, or another source-defined key. */
+  period: string
+}
+
+export const partitionIdOf = (key: PartitionKey): string => `${key.source}/${key.dataset}/${key.market}/${key.period}`
+
+/** Everything the store needs to load (or replace) one partition atomically. */
+export interface LoadRequest {
+  partition: PartitionKey
+  file: SourceFile
+  loads: readonly TableLoad[]
+  upstream: {
+    /** Source file name or URL. */
+    file: string
+    /** Upstream checksum (sha256 hex) of the file that was loaded. */
+    checksum: string | null
+  }
+  tradeBars?: TradeBarsSpec
+  cadence?: Cadence
+  /** Period bounds [start, end) used for leading/trailing holes, when the period is a day or month. */
+  periodStart?: Date
+  periodEnd?: Date
+  jobRunId?: string | null
+}

@@ -1,0 +1,78 @@
+// Binance USDⓈ-M futures public archive (data.binance.vision layout): plans daily (monthly for fundingRate)
+// partitions, downloads each zip with its CHECKSUM, and describes the CSV inside for the loader.
+import type { PlannedPartition } from '../connector.ts'
+import { detectCsvLayout } from '../csvLayout.ts'
+import { daysBetween, monthsBetween, periodRange } from '../dates.ts'
+import { firstLines } from '../peek.ts'
+import { fetchVerifiedZip, probeChecksum } from '../zipArchive.ts'
+import { VENUE, datasetLayout, isKlineDataset, partitionDataset, type BinanceDataset } from './datasets.ts'
+
+export interface BinanceUmPlan {
+  baseUrl: string
+  markets: readonly string[]
+  datasets: readonly BinanceDataset[]
+  /** Inclusive UTC days, YYYY-MM-DD. */
+  from: string
+  to: string
+  /** Kline interval for the kline datasets, e.g. 1m. */
+  interval: string
+}
+
+/** URL of one archive zip, e.g. …/data/futures/um/daily/aggTrades/BTCUSDT/BTCUSDT-aggTrades-2025-10-01.zip. */
+export function binanceZipUrl(
+  baseUrl: string,
+  dataset: BinanceDataset,
+  market: string,
+  period: string,
+  interval: string,
+): string {
+  const cadence = period.length === 7 ? 'monthly' : 'daily'
+  const base = baseUrl.replace(/\/+$/, '')
+  if (isKlineDataset(dataset)) {
+    return `${base}/data/futures/um/${cadence}/${dataset}/${market}/${interval}/${market}-${interval}-${period}.zip`
+  }
+  return `${base}/data/futures/um/${cadence}/${dataset}/${market}/${market}-${dataset}-${period}.zip`
+}
+
+export function planBinanceUm(plan: BinanceUmPlan): PlannedPartition[] {
+  const out: PlannedPartition[] = []
+  for (const market of plan.markets) {
+    for (const dataset of plan.datasets) {
+      const layout = datasetLayout(dataset, plan.interval)
+      const periods = layout.period === 'month' ? monthsBetween(plan.from, plan.to) : daysBetween(plan.from, plan.to)
+      for (const period of periods) {
+        const url = binanceZipUrl(plan.baseUrl, dataset, market, period, plan.interval)
+        const key = { source: VENUE, dataset: partitionDataset(dataset, plan.interval), venue: VENUE, market, period }
+        out.push({
+          key,
+          table: layout.table,
+          file: url,
+          probe: (ctx) => probeChecksum(ctx, url),
+          async fetch(ctx, probe) {
+            const zip = await fetchVerifiedZip(ctx, url, probe)
+            if (zip.kind === 'missing') return { kind: 'missing', file: url }
+            const name = zip.extracted.entry
+            const csv = detectCsvLayout(name, await firstLines(zip.extracted.path, 2), layout.csv)
+            const { start, end } = periodRange(period)
+            return {
+              kind: 'ready',
+              scratch: zip.scratch,
+              bytes: zip.bytes,
+              request: {
+                partition: key,
+                file: { path: zip.extracted.path, name, format: 'csv', header: csv.header, columns: csv.columns },
+                loads: layout.loads(csv.unit),
+                upstream: { file: url, checksum: zip.sha256 },
+                ...(layout.tradeBars ? { tradeBars: layout.tradeBars } : {}),
+                ...(layout.cadence ? { cadence: layout.cadence } : {}),
+                periodStart: start,
+                periodEnd: end,
+              },
+            }
+          },
+        })
+      }
+    }
+  }
+  return out
+}

@@ -1,0 +1,68 @@
+// Fetching one archive partition published as `<file>.zip` plus `<file>.zip.CHECKSUM`: probe the checksum, download,
+// verify (one re-download on a mismatch, since a mirror may be mid-update), and extract the data member.
+import path from 'node:path'
+import { extractSingleMember, type Extracted } from './archive.ts'
+import { ChecksumMismatchError, parseSha256Line } from './checksum.ts'
+import type { FetchContext, Probe } from './connector.ts'
+
+export interface VerifiedZip {
+  kind: 'ready'
+  extracted: Extracted
+  sha256: string
+  bytes: number
+  scratch: string[]
+}
+
+/** The published checksum of `zipUrl`, or missing when the source has no such file. */
+export async function probeChecksum(ctx: FetchContext, zipUrl: string): Promise<Probe> {
+  const text = await ctx.http.getText(`${zipUrl}.CHECKSUM`, { signal: ctx.signal, onRetry: retryLogger(ctx) })
+  if (text === null) return { kind: 'missing' }
+  const sha256 = parseSha256Line(text)
+  if (!sha256) throw new Error(`${zipUrl}.CHECKSUM: not a sha256sum line: ${JSON.stringify(text.slice(0, 100))}`)
+  return { kind: 'checksum', sha256 }
+}
+
+export const retryLogger = (ctx: FetchContext) => (info: { url: string; attempt: number; error: string }) =>
+  ctx.log.warn(info, 'request failed; retrying')
+
+/**
+ * Downloads and verifies the zip against its CHECKSUM, then extracts it. `known` is a checksum already probed in
+ * this run (saves a request). Missing when either the zip or its CHECKSUM is absent.
+ */
+export async function fetchVerifiedZip(
+  ctx: FetchContext,
+  zipUrl: string,
+  known: Probe | null,
+): Promise<VerifiedZip | { kind: 'missing' }> {
+  const probe = known ?? (await probeChecksum(ctx, zipUrl))
+  if (probe.kind === 'missing') return { kind: 'missing' }
+  const name = path.posix.basename(new URL(zipUrl).pathname)
+  const scratch: string[] = []
+  let bytes = 0
+  for (let attempt = 1; ; attempt++) {
+    const dest = ctx.temp.path(name)
+    scratch.push(dest)
+    const got = await ctx.http.download(zipUrl, dest, {
+      signal: ctx.signal,
+      onBytes: ctx.onBytes,
+      onRetry: retryLogger(ctx),
+    })
+    if (got.status === 'missing') return { kind: 'missing' }
+    bytes += got.bytes
+    if (got.sha256 === probe.sha256) {
+      const csv = ctx.temp.path(name.replace(/\.zip$/, '.csv'))
+      scratch.push(csv)
+      try {
+        const extracted = await extractSingleMember(dest, csv, name)
+        ctx.temp.remove(dest)
+        return { kind: 'ready', extracted, sha256: got.sha256, bytes, scratch }
+      } catch (error) {
+        ctx.temp.remove(...scratch)
+        throw error
+      }
+    }
+    ctx.temp.remove(dest)
+    if (attempt >= 2) throw new ChecksumMismatchError(name, probe.sha256, got.sha256)
+    ctx.log.warn({ file: name, expected: probe.sha256, actual: got.sha256 }, 'checksum mismatch; downloading again')
+  }
+}
