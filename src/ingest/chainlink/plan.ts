@@ -37,7 +37,7 @@ export function planChainlinkRpc(plan: RpcPlan): PlannedPartition[] {
       table: 'prices,oracle_rounds',
       file: `chainlink getRoundData ${feed.address} ${day} via ${feed.rpc.label}`,
       columns: ROUND_COLUMNS,
-      loads: roundLoads(),
+      loads: roundLoads(feed.address),
       periodStart: b.start,
       periodEnd: b.end,
       async collect(ctx, out) {
@@ -95,7 +95,7 @@ export function planChainlinkCsv(plan: CsvPlan): PlannedPartition[] {
       table: 'prices,oracle_rounds',
       file: `${plan.path} ${day}`,
       columns: ROUND_COLUMNS,
-      loads: roundLoads(),
+      loads: roundLoads(plan.feed),
       periodStart: b.start,
       periodEnd: b.end,
       emptyIsMissing: true,

@@ -33,7 +33,8 @@ export const ROUND_COLUMNS: SourceColumn[] = [
   c('answered_in_round', 'HUGEINT'),
 ]
 
-export const roundLoads = (): TableLoad[] => [
+/** The loads of one feed's rounds (the detail table is not filled with the partition's market by the loader). */
+export const roundLoads = (feed: string): TableLoad[] => [
   {
     kind: 'rows',
     table: 'prices',
@@ -48,6 +49,7 @@ export const roundLoads = (): TableLoad[] => [
     kind: 'rows',
     table: 'oracle_rounds',
     values: {
+      market: { literal: feed },
       ts: { epoch: 'updated_at', unit: 's' },
       round_id: { column: 'round_id' },
       phase: { column: 'phase' },
