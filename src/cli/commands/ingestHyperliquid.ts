@@ -61,9 +61,11 @@ export function registerHyperliquidIngest(ingest: Command): void {
             received: flags.accounts,
             expected: 'accounts for fills, ledger, state',
           })
-        const from = f.day('--from', flags.from)
-        const to = f.day('--to', flags.to)
-        f.order(from, to)
+        // A margin snapshot is taken now: a run of only `state` needs no days.
+        const days = datasets.some((d) => d !== 'state') || flags.from !== undefined || flags.to !== undefined
+        const from = days ? f.day('--from', flags.from) : undefined
+        const to = days ? f.day('--to', flags.to) : undefined
+        if (from && to) f.order(from, to)
         const late = unfinishedDay(to)
         if (late) f.problems.push({ path: '--to', received: to, expected: late })
         if (flags.interval !== undefined && !(flags.interval in CANDLE_INTERVALS))
@@ -78,8 +80,8 @@ export function registerHyperliquidIngest(ingest: Command): void {
           coins,
           accounts,
           datasets,
-          from,
-          to,
+          ...(from ? { from } : {}),
+          ...(to ? { to } : {}),
           force: !!flags.force,
           ...(flags.interval ? { interval: flags.interval } : {}),
           ...(baseUrl ? { baseUrl } : {}),
