@@ -387,6 +387,17 @@ describe('synthetic history in the current schema', () => {
     ])
     expect((await one(`SELECT count(*)::INTEGER AS n FROM fills WHERE account = '${bad}'`)).n).toBe(0)
     expect((await one(`SELECT count(*)::INTEGER AS n FROM partitions WHERE market = '${bad}'`)).n).toBe(0)
+
+    // A body that is not JSON at all (a proxy's error page) names the request too.
+    const proxied = '0x4545454545454545454545454545454545454545'
+    server.fault({
+      matches: (r) => (r.body as { user?: string })?.user === proxied,
+      reply: { raw: '<html>502 Bad Gateway</html>', headers: { 'content-type': 'text/html' } },
+    })
+    const html = await run({ accounts: [proxied], datasets: ['fills'], from: '2024-03-03', to: '2024-03-03' })
+    expect(html.outcome.errors[0]!.message).toBe(
+      `hyperliquid userFillsByTime ${proxied} 2024-03-03: response is not JSON: "<html>502 Bad Gateway</html>"`,
+    )
   })
 
   test('re-runs are idempotent: skipped, and a forced reload leaves the same rows and content hash', async () => {
