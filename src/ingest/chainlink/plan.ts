@@ -42,6 +42,8 @@ export function planChainlinkRpc(plan: RpcPlan): PlannedPartition[] {
       periodEnd: b.end,
       async collect(ctx, out) {
         const decimals = await feed.decimals(ctx)
+        // The feed's own name ("ETH / USD") puts warnings about an address in words.
+        const description = await feed.description(ctx)
         const first = await feed.firstAtOrAfter(ctx, b.startS)
         let rounds: Round[] = []
         let next: Round | null = null
@@ -50,7 +52,7 @@ export function planChainlinkRpc(plan: RpcPlan): PlannedPartition[] {
           prev = await feed.before(ctx, first.phase, first.round)
           ;({ rounds, next } = await feed.walk(ctx, first, b.endS, (roundId) =>
             ctx.log.warn(
-              { feed: feed.address, roundId: roundId.toString(), phase: phaseOf(roundId) },
+              { feed: feed.address, description, roundId: roundId.toString(), phase: phaseOf(roundId) },
               'empty round at the start of a phase (answer and times all zero): skipped',
             ),
           ))
