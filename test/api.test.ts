@@ -12,7 +12,9 @@ async function addPartition(p: { dataset: string; period: string; status?: strin
   const market = p.market ?? 'BTCUSDT'
   await runtime.duck.use((c) =>
     c.run(
-      `INSERT INTO partitions VALUES ($1, 'binance-um', $2, 'binance-um', $3, $4, 'trades', $5, 'f.zip', 'abc', $6,
+      `INSERT INTO partitions (partition_id, source, dataset, venue, market, period, target_table, status, file, checksum,
+              rows, min_ts, max_ts, loaded_at, job_run_id)
+       VALUES ($1, 'binance-um', $2, 'binance-um', $3, $4, 'trades', $5, 'f.zip', 'abc', $6,
         $7::TIMESTAMP, $8::TIMESTAMP, now()::TIMESTAMP, NULL)`,
       [
         `binance-um/${p.dataset}/${market}/${p.period}`,

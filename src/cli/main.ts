@@ -3,6 +3,10 @@ import { Command } from 'commander'
 import { version } from '../project.ts'
 import { registerCoverage } from './commands/coverage.ts'
 import { registerIngest } from './commands/ingest.ts'
+import { registerChainlinkIngest } from './commands/ingestChainlink.ts'
+import { registerDydxIngest } from './commands/ingestDydx.ts'
+import { registerHyperliquidIngest } from './commands/ingestHyperliquid.ts'
+import { registerPythIngest } from './commands/ingestPyth.ts'
 import { registerJobs } from './commands/jobs.ts'
 import { registerMigrate } from './commands/migrate.ts'
 import { registerServe } from './commands/serve.ts'
@@ -15,7 +19,11 @@ const program = new Command('backstop')
 registerServe(program)
 registerMigrate(program)
 registerJobs(program)
-registerIngest(program)
+const ingest = registerIngest(program)
+registerHyperliquidIngest(ingest)
+registerDydxIngest(ingest)
+registerPythIngest(ingest)
+registerChainlinkIngest(ingest)
 registerCoverage(program)
 
 await program.parseAsync(process.argv)

@@ -57,6 +57,18 @@ const wordList = z
   )
   .pipe(z.array(z.string().regex(/^[A-Za-z0-9_-]+$/)).min(1))
 
+/** A comma-separated list of items matching `pattern`, e.g. addresses or feed symbols. */
+const listOf = (pattern: RegExp) =>
+  z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(pattern)).min(1))
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 /** Keyed by the property name used in code; order is the order of the docs. */
@@ -259,6 +271,115 @@ export const settings = {
     default: os.tmpdir(),
     valid: 'a directory path',
     parse: nonEmpty,
+  },
+  hyperliquidBaseUrl: {
+    env: 'HYPERLIQUID_BASE_URL',
+    description: 'Hyperliquid API base URL (info requests are POSTed to {base}/info).',
+    default: 'https://api.hyperliquid.xyz',
+    valid: 'an http(s) URL',
+    parse: url,
+  },
+  hyperliquidWeightPerMinute: {
+    env: 'HYPERLIQUID_WEIGHT_PER_MINUTE',
+    description:
+      'Request weight a run may spend per minute on the Hyperliquid info API (the venue allows 1200 per IP).',
+    default: '1200',
+    valid: 'an integer from 1 to 10000000',
+    parse: int(1, 10_000_000),
+  },
+  hyperliquidCandleInterval: {
+    env: 'HYPERLIQUID_CANDLE_INTERVAL',
+    description: 'Interval of Hyperliquid candles (only about the 5000 most recent candles are served).',
+    default: '1m',
+    valid: 'one of 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 8h, 12h, 1d, 3d, 1w, 1M',
+    parse: oneOf(['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '8h', '12h', '1d', '3d', '1w', '1M']),
+  },
+  dydxIndexerUrl: {
+    env: 'DYDX_INDEXER_URL',
+    description: 'dYdX v4 indexer base URL (REST under {base}/v4/).',
+    default: 'https://indexer.dydx.trade',
+    valid: 'an http(s) URL',
+    parse: url,
+  },
+  dydxCandleResolution: {
+    env: 'DYDX_CANDLE_RESOLUTION',
+    description: 'Resolution of dYdX candles.',
+    default: '1MIN',
+    valid: 'one of 1MIN, 5MINS, 15MINS, 30MINS, 1HOUR, 4HOURS, 1DAY',
+    parse: oneOf(['1MIN', '5MINS', '15MINS', '30MINS', '1HOUR', '4HOURS', '1DAY']),
+  },
+  pythBenchmarksUrl: {
+    env: 'PYTH_BENCHMARKS_URL',
+    description: 'Pyth Benchmarks base URL (historical oracle updates).',
+    default: 'https://benchmarks.pyth.network',
+    valid: 'an http(s) URL',
+    parse: url,
+  },
+  pythRequestsPer10s: {
+    env: 'PYTH_REQUESTS_PER_10S',
+    description: 'Requests a run may send to Pyth Benchmarks per 10 seconds.',
+    default: '30',
+    valid: 'an integer from 1 to 100000',
+    parse: int(1, 100_000),
+  },
+  pythInterval: {
+    env: 'PYTH_INTERVAL',
+    description: 'How often Pyth oracle prices are sampled through each day.',
+    default: '1m',
+    valid: 'one of 1s, 10s, 1m, 5m, 15m, 1h',
+    parse: oneOf(['1s', '10s', '1m', '5m', '15m', '1h']),
+  },
+  chainlinkRpcUrl: {
+    env: 'CHAINLINK_RPC_URL',
+    description:
+      'Ethereum JSON-RPC endpoint for Chainlink rounds (usually carries an API key: never logged, shown redacted).',
+    valid: 'an http(s) URL',
+    parse: url,
+  },
+  chainlinkGraceSeconds: {
+    env: 'CHAINLINK_HEARTBEAT_GRACE_S',
+    description: 'Lateness after a feed heartbeat before the missed update is reported as a gap (block inclusion).',
+    default: '60',
+    valid: 'an integer from 0 to 86400',
+    parse: int(0, 86_400),
+  },
+  ingestHyperliquidCoins: {
+    env: 'INGEST_HYPERLIQUID_COINS',
+    description: 'Hyperliquid coins the daily schedule fetches candles and funding for (unset = none).',
+    valid: 'comma-separated coins, e.g. BTC,ETH,kPEPE',
+    parse: listOf(/^[A-Za-z0-9_.:@/-]{1,40}$/),
+  },
+  ingestHyperliquidAccounts: {
+    env: 'INGEST_HYPERLIQUID_ACCOUNTS',
+    description:
+      'Hyperliquid accounts the daily schedule fetches fills, ledger and a margin snapshot for (unset = none).',
+    valid: 'comma-separated addresses (0x + 40 hex digits)',
+    parse: listOf(/^0x[0-9a-fA-F]{40}$/),
+  },
+  ingestDydxMarkets: {
+    env: 'INGEST_DYDX_MARKETS',
+    description: 'dYdX markets the daily schedule fetches trades, funding and candles for (unset = none).',
+    valid: 'comma-separated tickers, e.g. BTC-USD,ETH-USD',
+    parse: listOf(/^[A-Za-z0-9_.-]{1,40}$/),
+  },
+  ingestDydxSubaccounts: {
+    env: 'INGEST_DYDX_SUBACCOUNTS',
+    description: 'dYdX subaccounts the daily schedule fetches fills and transfers for (unset = none).',
+    valid: 'comma-separated address/subaccountNumber, e.g. dydx1…/0',
+    parse: listOf(/^dydx1[0-9a-z]{38,58}\/\d{1,3}$/),
+  },
+  ingestPythFeeds: {
+    env: 'INGEST_PYTH_FEEDS',
+    description: 'Pyth feeds the daily schedule samples (unset = none).',
+    valid: 'comma-separated symbols such as Crypto.BTC/USD, or feed ids',
+    parse: listOf(/^[A-Za-z0-9_.:/-]{1,80}$/),
+  },
+  ingestChainlinkFeeds: {
+    env: 'INGEST_CHAINLINK_FEEDS',
+    description:
+      'Chainlink feed proxies the daily schedule reads over CHAINLINK_RPC_URL, each with its heartbeat in s.',
+    valid: 'comma-separated address:heartbeatSeconds, e.g. 0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419:3600',
+    parse: listOf(/^0x[0-9a-fA-F]{40}(:\d{1,7})?$/),
   },
 } satisfies Record<string, Setting>
 

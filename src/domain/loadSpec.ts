@@ -14,8 +14,28 @@ export const NORMALIZED_TABLES = [
 ] as const
 export type NormalizedTable = (typeof NORMALIZED_TABLES)[number]
 
+/**
+ * Tables beyond the normalized ones that connectors load the same way (DDL 02NN): venue margin snapshots and raw
+ * oracle rounds, kept for reconciliation next to the normalized rows they accompany.
+ */
+export const DETAIL_TABLES = ['account_states', 'account_positions', 'oracle_rounds'] as const
+export type DetailTable = (typeof DETAIL_TABLES)[number]
+
+/** Any table a load request may write. */
+export type TargetTable = NormalizedTable | DetailTable
+export const TARGET_TABLES: readonly TargetTable[] = [...NORMALIZED_TABLES, ...DETAIL_TABLES]
+
 /** Types a source column may be parsed as (DuckDB type names). */
-export type ColumnType = 'BIGINT' | 'INTEGER' | 'DOUBLE' | 'VARCHAR' | 'BOOLEAN' | 'TIMESTAMP' | 'DECIMAL(38,18)'
+export type ColumnType =
+  | 'BIGINT'
+  | 'INTEGER'
+  | 'DOUBLE'
+  | 'VARCHAR'
+  | 'BOOLEAN'
+  | 'TIMESTAMP'
+  | 'DECIMAL(38,18)'
+  /** 128-bit integers: uint80 oracle round ids, int256 answers as published. */
+  | 'HUGEINT'
 
 /** Unit of a numeric epoch timestamp. */
 export type TimeUnit = 's' | 'ms' | 'us'
@@ -66,7 +86,7 @@ export type ValueExpr =
 /** Source rows mapped one-to-one (optionally filtered) into a normalized table. */
 export interface RowMapping {
   kind: 'rows'
-  table: NormalizedTable
+  table: TargetTable
   /** Normalized column → value. `venue`, `market` and `partition_id` are filled by the loader. */
   values: Readonly<Record<string, ValueExpr>>
   /** Keep only rows where every one of these source columns is not NULL. */
@@ -121,12 +141,28 @@ export interface PartitionKey {
   /** Source dataset, e.g. aggTrades. */
   dataset: string
   venue: string
+  /**
+   * The market, or for account-level datasets (fills, ledger, snapshots) the account exactly as the venue gives it:
+   * one partition then holds an account's rows across markets, each row keeping its own market.
+   */
   market: string
   /** YYYY-MM-DD, YYYY-MM, or another source-defined key. */
   period: string
 }
 
 export const partitionIdOf = (key: PartitionKey): string => `${key.source}/${key.dataset}/${key.market}/${key.period}`
+
+/** A hole the connector measured itself, where a fixed cadence cannot say it (e.g. a Chainlink heartbeat overrun). */
+export interface SourceGap {
+  table: TargetTable
+  from: Date
+  /** Exclusive: the next row present, or the end of the period. */
+  to: Date
+  /** Expected rows absent (e.g. heartbeats missed). */
+  missing: number
+  /** The cadence the hole was measured against, in seconds. */
+  stepSeconds: number
+}
 
 /** Everything the store needs to load (or replace) one partition atomically. */
 export interface LoadRequest {
@@ -141,6 +177,8 @@ export interface LoadRequest {
   }
   tradeBars?: TradeBarsSpec
   cadence?: Cadence
+  /** Holes measured by the connector, recorded with the partition like cadence holes. */
+  gaps?: readonly SourceGap[]
   /** Period bounds [start, end) used for leading/trailing holes, when the period is a day or month. */
   periodStart?: Date
   periodEnd?: Date

@@ -1,5 +1,6 @@
 // The HTTP client every connector downloads through: timeouts, bounded retries with jittered exponential backoff on
 // 429/5xx/network errors (honouring Retry-After), no retry on other 4xx, a concurrency limit, and 404 as "missing".
+// Read-only POSTs (JSON APIs, JSON-RPC) go through the same path.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import { Transform } from 'node:stream'
@@ -29,11 +30,13 @@ export interface HttpOptions {
 /** A response status that ends the request: 4xx other than 429 are not retried. */
 export class HttpStatusError extends Error {
   constructor(
+    /** The request as named in messages (a label replaces URLs that carry keys). */
     readonly url: string,
     readonly status: number,
     readonly retryAfterMs: number | null = null,
+    readonly method: string = 'GET',
   ) {
-    super(`GET ${url} answered HTTP ${status}`)
+    super(`${method} ${url} answered HTTP ${status}`)
     this.name = 'HttpStatusError'
   }
   get retryable(): boolean {
@@ -66,6 +69,11 @@ export interface Missing {
 
 export interface RequestHooks {
   signal?: AbortSignal
+  /**
+   * How the request is named in errors and retry reports instead of its URL: an RPC URL carries its API key in the
+   * path, and messages end up in logs and JobRun records.
+   */
+  label?: string
   /** Called with each body chunk's size, for throughput. */
   onBytes?: (bytes: number) => void
   /** Called before each retry with the reason, for logs. */
@@ -105,16 +113,31 @@ export class HttpClient {
   /** GET a small text resource (e.g. a CHECKSUM file); null when it does not exist (404). */
   async getText(url: string, hooks: RequestHooks = {}): Promise<string | null> {
     return this.withRetries(url, hooks, async (signal) => {
-      const response = await this.request(url, signal)
+      const response = await this.request(url, signal, hooks)
       if (response === null) return null
       return await response.text()
+    })
+  }
+
+  /**
+   * POSTs a JSON body to a read-only endpoint (an info API, a JSON-RPC `eth_call`) and returns the response text;
+   * null on 404. Retried like a GET, which is safe only because such requests change nothing.
+   */
+  async postJson(url: string, body: unknown, hooks: RequestHooks = {}): Promise<string | null> {
+    const payload = JSON.stringify(body)
+    return this.withRetries(url, hooks, async (signal) => {
+      const response = await this.request(url, signal, hooks, { method: 'POST', body: payload })
+      if (response === null) return null
+      const text = await response.text()
+      hooks.onBytes?.(Buffer.byteLength(text))
+      return text
     })
   }
 
   /** Streams a GET body to `dest`, hashing it on the way; 'missing' on 404. A truncated body is retried. */
   async download(url: string, dest: string, hooks: RequestHooks = {}): Promise<Downloaded | Missing> {
     return this.withRetries(url, hooks, async (signal, stall) => {
-      const response = await this.request(url, signal)
+      const response = await this.request(url, signal, hooks)
       if (response === null) return { status: 'missing', url } as const
       const expected = Number(response.headers.get('content-length') ?? NaN)
       const hash = crypto.createHash('sha256')
@@ -136,22 +159,33 @@ export class HttpClient {
         )
       } catch (error) {
         fs.rmSync(dest, { force: true })
-        if (Number.isFinite(expected) && bytes < expected) throw new TruncatedBodyError(url, bytes, expected)
+        if (Number.isFinite(expected) && bytes < expected)
+          throw new TruncatedBodyError(hooks.label ?? url, bytes, expected)
         throw error
       }
       if (Number.isFinite(expected) && bytes !== expected) {
         fs.rmSync(dest, { force: true })
-        throw new TruncatedBodyError(url, bytes, expected)
+        throw new TruncatedBodyError(hooks.label ?? url, bytes, expected)
       }
       return { status: 'ok', path: dest, bytes, sha256: hash.digest('hex') } as const
     })
   }
 
   /** One attempt: resolves with the response, null on 404, or throws HttpStatusError. */
-  private async request(url: string, signal: AbortSignal): Promise<Response | null> {
+  private async request(
+    url: string,
+    signal: AbortSignal,
+    hooks: RequestHooks,
+    post?: { method: 'POST'; body: string },
+  ): Promise<Response | null> {
     const response = await fetch(url, {
       signal,
-      headers: { 'user-agent': this.options.userAgent ?? 'backstop', ...this.options.headers },
+      headers: {
+        'user-agent': this.options.userAgent ?? 'backstop',
+        ...(post ? { 'content-type': 'application/json' } : {}),
+        ...this.options.headers,
+      },
+      ...(post ?? {}),
     })
     if (response.status === 404) {
       await response.body?.cancel()
@@ -159,7 +193,12 @@ export class HttpClient {
     }
     if (!response.ok) {
       await response.body?.cancel()
-      throw new HttpStatusError(url, response.status, parseRetryAfter(response.headers.get('retry-after')))
+      throw new HttpStatusError(
+        hooks.label ?? url,
+        response.status,
+        parseRetryAfter(response.headers.get('retry-after')),
+        post?.method ?? 'GET',
+      )
     }
     return response
   }
@@ -171,6 +210,7 @@ export class HttpClient {
   ): Promise<T> {
     const { retries, backoffMs, maxBackoffMs, timeoutMs } = this.options
     const maxRetryAfter = this.options.maxRetryAfterMs ?? 120_000
+    const name = hooks.label ?? url
     return this.limit(() =>
       pRetry(
         async () => {
@@ -179,13 +219,13 @@ export class HttpClient {
           const onAbort = () => controller.abort(hooks.signal?.reason)
           hooks.signal?.addEventListener('abort', onAbort, { once: true })
           let timer = setTimeout(
-            () => controller.abort(new Error(`no data from ${url} for ${timeoutMs} ms`)),
+            () => controller.abort(new Error(`no data from ${name} for ${timeoutMs} ms`)),
             timeoutMs,
           )
           const stall = () => {
             clearTimeout(timer)
             timer = setTimeout(
-              () => controller.abort(new Error(`download of ${url} stalled for ${timeoutMs} ms`)),
+              () => controller.abort(new Error(`download of ${name} stalled for ${timeoutMs} ms`)),
               timeoutMs,
             )
           }
@@ -214,7 +254,7 @@ export class HttpClient {
           onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
             if (retriesLeft <= 0) return
             const retryAfter = error instanceof HttpStatusError ? error.retryAfterMs : null
-            hooks.onRetry?.({ url, attempt: attemptNumber, error: describe(error), delayMs: retryAfter })
+            hooks.onRetry?.({ url: name, attempt: attemptNumber, error: describe(error), delayMs: retryAfter })
             // Retry-After is the server's explicit instruction; backoff comes on top of it.
             if (retryAfter !== null) await sleep(Math.min(retryAfter, maxRetryAfter), hooks.signal)
           },

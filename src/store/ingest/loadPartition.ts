@@ -1,7 +1,14 @@
 // The atomic partition loader: replaces a partition's rows (and derived bars and gaps) together with its manifest row
 // in one DuckDB transaction, reading the file with DuckDB's own vectorized readers. A failure leaves nothing behind.
 import type { DuckDBConnection } from '@duckdb/node-api'
-import { NORMALIZED_TABLES, partitionIdOf, type LoadRequest, type RowMapping } from '../../domain/loadSpec.ts'
+import {
+  NORMALIZED_TABLES,
+  TARGET_TABLES,
+  partitionIdOf,
+  type LoadRequest,
+  type NormalizedTable,
+  type RowMapping,
+} from '../../domain/loadSpec.ts'
 import { hasMarketColumn } from '../../domain/normalizedTables.ts'
 import type { DuckStore } from '../duck/open.ts'
 import { gapsInsert } from './gaps.ts'
@@ -38,7 +45,9 @@ function rowsInsert(
   const values: Record<string, string> = {}
   for (const [column, expr] of Object.entries(mapping.values)) values[column] = valueSql(expr, file.columns, file.name)
   values.venue = literal(partition.venue)
-  if (hasMarketColumn(mapping.table) && !values.market) values.market = literal(partition.market)
+  const normalized = (NORMALIZED_TABLES as readonly string[]).includes(mapping.table)
+  if (normalized && hasMarketColumn(mapping.table as NormalizedTable) && !values.market)
+    values.market = literal(partition.market)
   values.partition_id = literal(partitionId)
   const columns = Object.keys(values)
   const where = mapping.requireNotNull?.length
@@ -145,7 +154,7 @@ async function loadInTransaction(
   if (existing) {
     // Rows only exist for partitions that have a manifest row (both are written in one transaction), so a first
     // load needs no deletes; a reload clears every table an earlier mapping may have written.
-    const previous = existing.targetTable.split(',').filter((t) => (NORMALIZED_TABLES as readonly string[]).includes(t))
+    const previous = existing.targetTable.split(',').filter((t) => (TARGET_TABLES as readonly string[]).includes(t))
     for (const table of new Set([...previous, ...tables, 'bars'])) {
       await c.run(`DELETE FROM ${ident(table)} WHERE partition_id = $1`, [partitionId])
     }
@@ -197,6 +206,19 @@ async function loadInTransaction(
 
   let gaps = 0
   let missingSlots = 0
+  for (const gap of request.gaps ?? []) {
+    await c.run(
+      `INSERT INTO partition_gaps VALUES ($1, $2, make_timestamp($3::BIGINT), make_timestamp($4::BIGINT), $5::BIGINT, $6::INTEGER)`,
+      [
+        partitionId,
+        gap.table,
+        BigInt(gap.from.getTime()) * 1000n,
+        BigInt(gap.to.getTime()) * 1000n,
+        BigInt(gap.missing),
+        Math.round(gap.stepSeconds),
+      ],
+    )
+  }
   if (request.cadence) {
     const start = usOf(request.periodStart)
     const end = usOf(request.periodEnd)
@@ -215,6 +237,8 @@ async function loadInTransaction(
     } else {
       await c.run(gapsInsert(request.cadence, partitionId), [start, end])
     }
+  }
+  if (request.cadence || request.gaps?.length) {
     const g = (
       await c.runAndReadAll(
         `SELECT count(*)::DOUBLE AS n, coalesce(sum(missing), 0)::DOUBLE AS m FROM partition_gaps WHERE partition_id = $1`,

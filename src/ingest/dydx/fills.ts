@@ -1,0 +1,160 @@
+// dYdX v4 fills of one subaccount → fills (account = address/subaccountNumber). Liquidation fills are flagged
+// (LIQUIDATED: the liquidated side; DELEVERAGED: the deleveraged side); observed liquidations come from the trades
+// feed, which covers every account, so they are not written twice from here.
+import type { SourceColumn } from '../../domain/loadSpec.ts'
+import { apiPartition } from '../apiPartition.ts'
+import type { PlannedPartition } from '../connector.ts'
+import { negateDecimal } from '../decimal.ts'
+import { arrayBody, FieldReader } from '../sourceRecord.ts'
+import { accountOf, type Subaccount } from './account.ts'
+import { dayWindowUs } from './days.ts'
+import { VENUE, type IndexerClient } from './indexer.ts'
+import { PAGE_LIMIT, PAGE_LIMIT_MAX } from './limits.ts'
+import { collectBackwards } from './pager.ts'
+
+const c = (name: string, type: SourceColumn['type']): SourceColumn => ({ name, type })
+const DEC = 'DECIMAL(38,18)'
+const COLUMNS: SourceColumn[] = [
+  c('ts', 'BIGINT'),
+  c('market', 'VARCHAR'),
+  c('account', 'VARCHAR'),
+  c('side', 'VARCHAR'),
+  c('price', DEC),
+  c('qty', DEC),
+  c('fee', DEC),
+  c('liquidation', 'BOOLEAN'),
+  c('liquidity', 'VARCHAR'),
+  c('start_position', DEC),
+  c('id', 'VARCHAR'),
+  c('order_id', 'VARCHAR'),
+  c('extra', 'VARCHAR'),
+]
+
+/** Fill fields with a column of their own; the rest (type, clientMetadata, heights, builder fees …) go to extra. */
+const MAPPED = new Set([
+  'id',
+  'side',
+  'liquidity',
+  'market',
+  'price',
+  'size',
+  'fee',
+  'createdAt',
+  'orderId',
+  'subaccountNumber',
+  'positionSizeBefore',
+  'positionSideBefore',
+])
+
+interface Fill {
+  id: string
+  height: number
+  ts: number
+  row: Record<string, string | number | boolean | null>
+}
+
+export function parseFills(source: string, body: unknown, subaccount: Subaccount): Fill[] {
+  const account = accountOf(subaccount)
+  return arrayBody(source, body, 'fills').map((record, index) => {
+    const r = new FieldReader(source, index, record)
+    const id = r.string('id')
+    r.identity = `id ${id}`
+    if (r.has('subaccountNumber') && r.integer('subaccountNumber') !== subaccount.subaccountNumber)
+      r.fail('subaccountNumber', `the subaccount asked for (${subaccount.subaccountNumber})`)
+    const ts = r.isoMicros('createdAt')
+    const type = r.string('type')
+    // Newer indexers report the position before the fill as an unsigned size and a side.
+    let start: string | null = null
+    if (r.has('positionSizeBefore')) {
+      const size = r.decimal('positionSizeBefore')
+      const side = r.optionalString('positionSideBefore')
+      start = side === 'SHORT' ? negateDecimal(size) : size
+    }
+    return {
+      id,
+      height: r.integer('createdAtHeight'),
+      ts,
+      row: {
+        ts,
+        market: r.string('market'),
+        account,
+        side: r.oneOf('side', ['BUY', 'SELL'] as const) === 'BUY' ? 'buy' : 'sell',
+        price: r.decimal('price'),
+        qty: r.decimal('size'),
+        fee: r.decimal('fee'),
+        liquidation: type === 'LIQUIDATED' || type === 'DELEVERAGED',
+        liquidity: r.oneOf('liquidity', ['TAKER', 'MAKER'] as const) === 'TAKER' ? 'taker' : 'maker',
+        start_position: start,
+        id,
+        order_id: r.optionalString('orderId'),
+        extra: r.extra(MAPPED),
+      },
+    }
+  })
+}
+
+export function fillsPartition(indexer: IndexerClient, subaccount: Subaccount, day: string): PlannedPartition {
+  const w = dayWindowUs(day)
+  const account = accountOf(subaccount)
+  const source = `${VENUE} fills ${account} ${day}`
+  return apiPartition({
+    key: { source: VENUE, dataset: 'fills', venue: VENUE, market: account, period: day },
+    table: 'fills',
+    file: indexer.url('fills', { ...subaccount, day }),
+    columns: COLUMNS,
+    loads: [
+      {
+        kind: 'rows',
+        table: 'fills',
+        values: {
+          market: { column: 'market' },
+          ts: { epoch: 'ts', unit: 'us' },
+          account: { column: 'account' },
+          side: { column: 'side' },
+          price: { column: 'price' },
+          qty: { column: 'qty' },
+          fee: { column: 'fee' },
+          liquidation: { column: 'liquidation' },
+          liquidity: { column: 'liquidity' },
+          start_position: { column: 'start_position' },
+          trade_id: { column: 'id' },
+          order_id: { column: 'order_id' },
+          extra: { column: 'extra' },
+        },
+      },
+    ],
+    periodStart: w.start,
+    periodEnd: w.end,
+    async collect(ctx, out) {
+      const fills = await collectBackwards({
+        startUs: w.startUs,
+        endUs: w.endUs,
+        limit: PAGE_LIMIT,
+        maxLimit: PAGE_LIMIT_MAX,
+        id: (f: Fill) => f.id,
+        height: (f) => f.height,
+        timeUs: (f) => f.ts,
+        fetch: async (cursor, limit) =>
+          parseFills(
+            source,
+            await indexer.get(
+              ctx,
+              'fills',
+              {
+                address: subaccount.address,
+                subaccountNumber: subaccount.subaccountNumber,
+                limit,
+                createdBeforeOrAt: cursor.beforeOrAt,
+                createdBeforeOrAtHeight: cursor.beforeOrAtHeight,
+              },
+              source,
+            ),
+            subaccount,
+          ),
+      })
+      // Oldest first; within a block, the indexer's newest-first order reversed.
+      fills.reverse().sort((a, b) => a.ts - b.ts)
+      for (const f of fills) out.write(f.row)
+    },
+  })
+}

@@ -1,0 +1,127 @@
+// dYdX v4 transfers of one subaccount → ledger: deposits and withdrawals (counterparty = the wallet the money came
+// from or went to: a funding-source hint) and transfers between subaccounts (counterparty = address/subaccount).
+import type { SourceColumn } from '../../domain/loadSpec.ts'
+import { apiPartition } from '../apiPartition.ts'
+import type { PlannedPartition } from '../connector.ts'
+import { negateDecimal } from '../decimal.ts'
+import { arrayBody, FieldReader } from '../sourceRecord.ts'
+import { accountOf, type Subaccount } from './account.ts'
+import { dayWindowUs } from './days.ts'
+import { VENUE, type IndexerClient } from './indexer.ts'
+import { PAGE_LIMIT, PAGE_LIMIT_MAX } from './limits.ts'
+import { collectBackwards } from './pager.ts'
+
+const c = (name: string, type: SourceColumn['type']): SourceColumn => ({ name, type })
+const COLUMNS: SourceColumn[] = [
+  c('ts', 'BIGINT'),
+  c('account', 'VARCHAR'),
+  c('delta', 'DECIMAL(38,18)'),
+  c('kind', 'VARCHAR'),
+  c('asset', 'VARCHAR'),
+  c('counterparty', 'VARCHAR'),
+  c('tx_id', 'VARCHAR'),
+  c('extra', 'VARCHAR'),
+]
+
+export const TRANSFER_TYPES = ['DEPOSIT', 'WITHDRAWAL', 'TRANSFER_IN', 'TRANSFER_OUT'] as const
+
+interface Transfer {
+  id: string
+  height: number
+  ts: number
+  row: Record<string, string | number | null>
+}
+
+/** A wallet is `address`; a subaccount `address/N`. */
+function party(r: FieldReader, side: 'sender' | 'recipient'): string {
+  const address = r.string(`${side}.address`)
+  return r.has(`${side}.subaccountNumber`) ? `${address}/${r.integer(`${side}.subaccountNumber`)}` : address
+}
+
+export function parseTransfers(source: string, body: unknown, subaccount: Subaccount): Transfer[] {
+  const account = accountOf(subaccount)
+  return arrayBody(source, body, 'transfers').map((record, index) => {
+    const r = new FieldReader(source, index, record)
+    const id = r.string('id')
+    r.identity = `id ${id}`
+    const ts = r.isoMicros('createdAt')
+    const type = r.oneOf('type', TRANSFER_TYPES)
+    const size = r.decimal('size')
+    const incoming = type === 'DEPOSIT' || type === 'TRANSFER_IN'
+    return {
+      id,
+      height: r.integer('createdAtHeight'),
+      ts,
+      row: {
+        ts,
+        account,
+        delta: incoming ? size : negateDecimal(size),
+        kind: type === 'DEPOSIT' ? 'deposit' : type === 'WITHDRAWAL' ? 'withdrawal' : 'transfer',
+        asset: r.string('symbol'),
+        counterparty: party(r, incoming ? 'sender' : 'recipient'),
+        tx_id: r.optionalString('transactionHash'),
+        extra: JSON.stringify({ id, type, createdAtHeight: r.get('createdAtHeight') }),
+      },
+    }
+  })
+}
+
+export function transfersPartition(indexer: IndexerClient, subaccount: Subaccount, day: string): PlannedPartition {
+  const w = dayWindowUs(day)
+  const account = accountOf(subaccount)
+  const source = `${VENUE} transfers ${account} ${day}`
+  return apiPartition({
+    key: { source: VENUE, dataset: 'ledger', venue: VENUE, market: account, period: day },
+    table: 'ledger',
+    file: indexer.url('transfers', { ...subaccount, day }),
+    columns: COLUMNS,
+    loads: [
+      {
+        kind: 'rows',
+        table: 'ledger',
+        values: {
+          ts: { epoch: 'ts', unit: 'us' },
+          account: { column: 'account' },
+          delta_quote: { column: 'delta' },
+          kind: { column: 'kind' },
+          asset: { column: 'asset' },
+          counterparty: { column: 'counterparty' },
+          tx_id: { column: 'tx_id' },
+          extra: { column: 'extra' },
+        },
+      },
+    ],
+    periodStart: w.start,
+    periodEnd: w.end,
+    async collect(ctx, out) {
+      const transfers = await collectBackwards({
+        startUs: w.startUs,
+        endUs: w.endUs,
+        limit: PAGE_LIMIT,
+        maxLimit: PAGE_LIMIT_MAX,
+        id: (t: Transfer) => t.id,
+        height: (t) => t.height,
+        timeUs: (t) => t.ts,
+        fetch: async (cursor, limit) =>
+          parseTransfers(
+            source,
+            await indexer.get(
+              ctx,
+              'transfers',
+              {
+                address: subaccount.address,
+                subaccountNumber: subaccount.subaccountNumber,
+                limit,
+                createdBeforeOrAt: cursor.beforeOrAt,
+                createdBeforeOrAtHeight: cursor.beforeOrAtHeight,
+              },
+              source,
+            ),
+            subaccount,
+          ),
+      })
+      transfers.reverse().sort((a, b) => a.ts - b.ts)
+      for (const t of transfers) out.write(t.row)
+    },
+  })
+}
