@@ -182,3 +182,23 @@ describe('Decimal scalar', () => {
     expect(() => DecimalScalar.parseValue(Number.NaN)).toThrow(/received null/)
   })
 })
+
+describe('accounts', () => {
+  test('account-level partitions are listed as accounts, not markets', async () => {
+    await runtime.duck.use((c) =>
+      c.run(
+        `INSERT INTO partitions (partition_id, source, dataset, venue, market, period, target_table, status, file, checksum,
+           rows, min_ts, max_ts, loaded_at, job_run_id)
+         VALUES ('hyperliquid/fills/0xabc/2025-10-10', 'hyperliquid', 'fills', 'hyperliquid', '0xabc', '2025-10-10',
+           'fills,liquidations', 'loaded', 'info', NULL, 7, '2025-10-10 01:00:00', '2025-10-10 02:00:00', now()::TIMESTAMP, NULL)`,
+      ),
+    )
+    const { data } = await client.run(
+      '{ accounts(venue: "hyperliquid") { venue account datasets rows } markets(venue: "hyperliquid") { market } }',
+    )
+    expect(data).toEqual({
+      accounts: [{ venue: 'hyperliquid', account: '0xabc', datasets: ['fills'], rows: 7 }],
+      markets: [],
+    })
+  })
+})

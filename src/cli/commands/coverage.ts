@@ -27,7 +27,7 @@ function printText(all: DatasetCoverage[]): void {
     for (const g of c.gaps) console.log(`  gap      ${day(g.from)} → ${day(g.to)} (${g.reason})`)
     if (c.holes.length) {
       console.log(
-        `  holes    ${c.holes.length} inside loaded partitions: ${c.missingRows} rows / ${c.missingMinutes} min missing`,
+        `  holes    ${c.holes.length} inside loaded partitions: ${c.missingRows} rows / ${formatMinutes(c.missingMinutes)} min missing`,
       )
       for (const h of c.holes.slice(0, 20))
         console.log(`           ${day(h.from)} → ${day(h.to)} (${h.missing} × ${h.stepSeconds}s)`)
@@ -58,4 +58,9 @@ export function registerCoverage(program: Command): void {
         }
       }),
     )
+}
+
+/** Minutes with at most one decimal (holes measured in seconds add up to fractions). */
+function formatMinutes(minutes: number): string {
+  return String(Math.round(minutes * 10) / 10)
 }
