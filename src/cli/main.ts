@@ -3,6 +3,8 @@ import { Command } from 'commander'
 import { version } from '../project.ts'
 import { registerJobs } from './commands/jobs.ts'
 import { registerMigrate } from './commands/migrate.ts'
+import { registerRisk } from './commands/risk.ts'
+import { registerRules } from './commands/rules.ts'
 import { registerServe } from './commands/serve.ts'
 
 const program = new Command('backstop')
@@ -13,5 +15,7 @@ const program = new Command('backstop')
 registerServe(program)
 registerMigrate(program)
 registerJobs(program)
+registerRules(program)
+registerRisk(program)
 
 await program.parseAsync(process.argv)

@@ -4,10 +4,13 @@ import { scalarResolvers } from '../scalars.ts'
 import { health } from './health.ts'
 import { dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
+import { positionRisk } from './risk.ts'
+import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rules.ts'
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
-  Query: { health, markets, dataCoverage, ruleSets },
+  Query: { health, markets, dataCoverage, ruleSets, rulePresets, resolveRuleSet, positionRisk },
+  Mutation: { createRuleSet, deriveRuleSet },
   RuleSet,
   RuleSetVersion,
 }
