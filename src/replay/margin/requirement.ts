@@ -57,7 +57,8 @@ export function isLiquidatable(p: TriggerParams, equity: number, requirement: nu
  * Solving gives P = (A − C + s·q·E) / (s·q − B); for Binance's one-way isolated case this is
  * (WB + cum − s·q·E) / (q·MMR − s·q) [B1]. The bracket is the one at the resulting notional: when it differs from
  * the bracket at entry the price is recomputed with it, until stable [B2]. `scale` < 1 gives the backstop price
- * (Hyperliquid ⅔·MM [H1]). A long that can never reach it gets a price ≤ 0; a short, +Infinity.
+ * (Hyperliquid ⅔·MM [H1]). A long that can never reach it gets a price ≤ 0, one that is always past it +Infinity;
+ * a short that is always past it gets −Infinity.
  */
 export function liquidationPrice(
   tier: CompiledTier,
@@ -80,7 +81,8 @@ export function liquidationPrice(
     // Requirement growing at least as fast as equity: a long is liquidatable at every price.
     if (side > 0 && denom <= 0) return Infinity
     const price = (a - collateral + sq * entry) / denom
-    if (side < 0 && !(price > 0)) return Infinity
+    // A short's equity falls as the price rises: no positive solution means it is liquidatable at every price.
+    if (side < 0 && !(price > 0)) return -Infinity
     if (p.entryBased) return price
     conservative = side > 0 ? Math.max(conservative, price) : Math.min(conservative, price)
     const next = bracketAt(tier, qty * Math.max(price, 0))
