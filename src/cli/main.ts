@@ -1,6 +1,7 @@
 // The `backstop` command line: every stage adds its subcommand here.
 import { Command } from 'commander'
 import { version } from '../project.ts'
+import { registerBacktest } from './commands/backtest.ts'
 import { registerJobs } from './commands/jobs.ts'
 import { registerMigrate } from './commands/migrate.ts'
 import { registerRisk } from './commands/risk.ts'
@@ -16,6 +17,7 @@ registerServe(program)
 registerMigrate(program)
 registerJobs(program)
 registerRules(program)
+registerBacktest(program)
 registerRisk(program)
 
 await program.parseAsync(process.argv)

@@ -1,6 +1,18 @@
 // The resolver map for schema.graphql: one module per area, composed here.
 import type { Resolvers } from '../generated/resolvers-types.ts'
 import { scalarResolvers } from '../scalars.ts'
+import {
+  BacktestRun,
+  backtestAdlFills,
+  backtestDeficits,
+  backtestFundSeries,
+  backtestGuardrailTriggers,
+  backtestLiquidations,
+  backtestRun,
+  backtestRuns,
+  backtestSocialLosses,
+  runBacktest,
+} from './backtests.ts'
 import { health } from './health.ts'
 import { dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
@@ -9,8 +21,25 @@ import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rul
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
-  Query: { health, markets, dataCoverage, ruleSets, rulePresets, resolveRuleSet, positionRisk },
-  Mutation: { createRuleSet, deriveRuleSet },
+  Query: {
+    health,
+    markets,
+    dataCoverage,
+    ruleSets,
+    rulePresets,
+    resolveRuleSet,
+    positionRisk,
+    backtestRun,
+    backtestRuns,
+    backtestLiquidations,
+    backtestDeficits,
+    backtestFundSeries,
+    backtestAdlFills,
+    backtestSocialLosses,
+    backtestGuardrailTriggers,
+  },
+  Mutation: { createRuleSet, deriveRuleSet, runBacktest },
+  BacktestRun,
   RuleSet,
   RuleSetVersion,
 }

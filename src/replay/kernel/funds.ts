@@ -20,6 +20,10 @@ export class Funds {
   readonly takeoverNotionalCap: number | null
   peak: Float64Array
   maxDrawdown: Float64Array
+  /** Largest (peak − balance) / peak seen per fund. */
+  maxDrawdownFraction: Float64Array
+  /** Lowest balance seen per fund. */
+  low: Float64Array
 
   constructor(rules: RuleSet, markets: readonly string[], drawdownWindowS: number) {
     const f = rules.insuranceFund
@@ -45,6 +49,8 @@ export class Funds {
     this.balance = Float64Array.from(initial)
     this.peak = Float64Array.from(initial)
     this.maxDrawdown = new Float64Array(names.length)
+    this.maxDrawdownFraction = new Float64Array(names.length)
+    this.low = Float64Array.from(initial)
     this.marketFund = marketFund
     this.history = names.map((_, i) => ({ ts: [Number.NEGATIVE_INFINITY], balance: [initial[i]!] }))
     this.windowUs = drawdownWindowS * 1e6
@@ -65,6 +71,9 @@ export class Funds {
     if (b > this.peak[i]!) this.peak[i] = b
     const dd = this.peak[i]! - b
     if (dd > this.maxDrawdown[i]!) this.maxDrawdown[i] = dd
+    if (this.peak[i]! > 0 && dd / this.peak[i]! > this.maxDrawdownFraction[i]!)
+      this.maxDrawdownFraction[i] = dd / this.peak[i]!
+    if (b < this.low[i]!) this.low[i] = b
     const h = this.history[i]!
     h.ts.push(ts)
     h.balance.push(b)
