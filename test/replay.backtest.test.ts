@@ -9,7 +9,7 @@ import { parseMicros } from '../src/replay/money.ts'
 import { findPreset } from '../src/replay/rules/presets/index.ts'
 import { readReplayFeed } from '../src/store/market/replayFeed.ts'
 import { getBacktestRun } from '../src/store/meta/backtestRuns.ts'
-import { hashBacktestResults } from '../src/store/results/backtestResults.ts'
+import { appendBacktestResults, hashBacktestResults } from '../src/store/results/backtestResults.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
 import { migrateDuck } from '../src/store/duck/schema.ts'
 import { gqlClient } from './support/graphql.ts'
@@ -107,6 +107,90 @@ describe('the DuckDB feed', () => {
   })
 })
 
+describe('store round trips', () => {
+  test('rows loaded out of time order, or duplicated, come out sorted and complete', async () => {
+    const day = Date.UTC(2025, 9, 12) * 1000
+    const bars = barsFromCloses(
+      day,
+      Array.from({ length: 500 }, (_, i) => 100 + (i % 17)),
+    )
+    // the second half first, then the first half, then a duplicate of one bar
+    await insertBars(runtime.duck, 'shuffle', 'X', 1, [...bars.slice(250), ...bars.slice(0, 250), bars[100]!])
+    const seen: number[] = []
+    for await (const b of readReplayFeed(runtime.duck, {
+      venue: 'shuffle',
+      markets: ['X'],
+      fromUs: day,
+      toUs: day + 3_600e6,
+      bars: [{ intervalS: 1, source: 'trades' }],
+      prices: [],
+      funding: false,
+      premiumFundingIntervalH: null,
+      openInterest: false,
+      accounts: false,
+      slabSeconds: 86_400,
+    })) {
+      for (let i = 0; i < b.length; i++) seen.push(b.ts[i]!)
+    }
+    expect(seen).toHaveLength(501)
+    expect(seen).toEqual([...seen].sort((x, y) => x - y))
+  })
+
+  test('amounts are written exactly: negative, zero, micro-units, 2^53 − 1; NULL prices stay NULL', async () => {
+    const amounts = [-1, 0, 1, 999_999, -123_456_789_012_345, 9_007_199_254_740_991, -9_007_199_254_740_991]
+    const n = amounts.length
+    const col = (f: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => f(i))
+    const empty = { length: 0, num: {}, text: {} }
+    await appendBacktestResults(runtime.duck, 'exact', {
+      liquidations: {
+        length: n,
+        num: {
+          seq: col((i) => i),
+          ts: col((i) => T0 + i),
+          qty: col(() => 1),
+          notional: col((i) => amounts[i]!),
+          triggerMark: col(() => 1),
+          liquidationPrice: col(() => Number.NaN),
+          bankruptcyPrice: col((i) => (i % 2 ? 2.5 : Number.NaN)),
+          fillPrice: col(() => 1),
+          marketPrice: col(() => 1),
+          fee: col((i) => amounts[i]!),
+          feeToFund: col(() => 0),
+          equity: col((i) => amounts[i]!),
+          slippage: col(() => 0),
+          surplus: col(() => 0),
+          returned: col(() => 0),
+          shortfall: col((i) => -amounts[i]!),
+        },
+        text: { account: (i) => `a'${i}`, market: () => 'M', side: () => 'long', kind: () => 'full' },
+      },
+      deficits: empty,
+      fund: empty,
+      adl: empty,
+      social: empty,
+      guardrails: empty,
+    })
+    const rows = await runtime.duck.use(async (c) =>
+      (
+        await c.runAndReadAll(
+          `SELECT seq, ts, account, equity::VARCHAR AS e, shortfall::VARCHAR AS s, liquidation_price, bankruptcy_price
+             FROM backtest_liquidations WHERE run_id = 'exact' ORDER BY seq`,
+        )
+      ).getRowObjectsJS(),
+    )
+    // DECIMAL(38, 6) as text: sign, integer part, six decimals
+    const fixed6 = (x: number) => {
+      const v = BigInt(x)
+      const a = v < 0n ? -v : v
+      return `${v < 0n ? '-' : ''}${a / 1_000_000n}.${(a % 1_000_000n).toString().padStart(6, '0')}`
+    }
+    expect(rows.map((r) => r.e)).toEqual(amounts.map(fixed6))
+    expect(rows.map((r) => r.s)).toEqual(amounts.map((x) => fixed6(-x)))
+    expect(rows[3]).toMatchObject({ account: "a'3", liquidation_price: null, bankruptcy_price: 2.5 })
+    expect((rows[6]!.ts as Date).getTime()).toBe(Math.floor((T0 + 6) / 1000))
+  })
+})
+
 const explicitRequest = (extra: Record<string, unknown> = {}) => ({
   ruleSet: 'binance-um',
   venue: 'binance-um',
@@ -197,7 +281,9 @@ describe('backtest runs', () => {
     const ha = await hashBacktestResults(runtime.duck, a.run.id)
     expect(ha).toBe(await hashBacktestResults(runtime.duck, b.run.id))
     const ra = (await getBacktestRun(runtime.meta, a.run.id))!.summary as { outputHash: string }
-    expect(ra.outputHash).toBe(ha)
+    const rb = (await getBacktestRun(runtime.meta, b.run.id))!.summary as { outputHash: string }
+    expect(ra.outputHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(ra.outputHash).toBe(rb.outputHash)
   })
 
   test('synthetic population: seeded, liquidations in the crash, same seed same outputs, another seed others', async () => {

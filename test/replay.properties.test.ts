@@ -178,8 +178,14 @@ function conservationErrors(k: ReplayKernel): string[] {
     if (moves.length && moves.at(-1)!.balance !== k.funds.balance[i]) errors.push(`fund ${i} series ends off balance`)
   })
   const t = k.totals
-  if (t.shortfall !== t.coveredByFund + t.coveredByFeePool + t.coveredByAdl + t.socialized + t.badDebt)
+  if (
+    t.shortfall.value !==
+    t.coveredByFund.value + t.coveredByFeePool.value + t.coveredByAdl.value + t.socialized.value + t.badDebt.value
+  ) {
     errors.push('totals do not add up')
+  }
+  if (t.shortfall.value !== sum(shortfalls.map((d) => d.shortfall)))
+    errors.push('total shortfall differs from the deficit rows')
   return errors
 }
 

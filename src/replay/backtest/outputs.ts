@@ -1,5 +1,7 @@
-// Turns the kernel's numeric output buffers into named rows for the result tables, then clears the buffers.
-import type { ResultBatch } from '../../store/results/backtestResults.ts'
+// Hands the kernel's numeric output buffers to the result writer as columns (no copy), with text columns named
+// from the codes, then clears the buffers.
+import type { Hash } from 'node:crypto'
+import type { ResultBatch, ResultColumns } from '../../store/results/backtestResults.ts'
 import type { ReplayKernel } from '../kernel/engine.ts'
 import {
   DEFICIT_KINDS,
@@ -7,103 +9,66 @@ import {
   GUARDRAIL_ACTIONS,
   GUARDRAIL_KINDS,
   LIQUIDATION_KINDS,
+  type RowBuffer,
 } from '../kernel/outputs.ts'
 
 const side = (s: number) => (s > 0 ? 'long' : 'short')
-const orNull = (n: number) => (Number.isFinite(n) ? n : null)
 
-export function drainOutputs(kernel: ReplayKernel): ResultBatch {
+/**
+ * The buffers as result columns. `hash` (when given) is fed every buffer's bytes first, in a fixed order: the rows
+ * are a deterministic function of those bytes and the run's inputs, so equal hashes mean identical outputs. The
+ * caller writes the batch before the buffers are cleared (`kernel.outputs.clear()`).
+ */
+export function outputColumns(kernel: ReplayKernel, hash?: Hash): ResultBatch {
   const o = kernel.outputs
-  const name = (acc: number, serial: number) => kernel.accountName(acc, serial)
+  if (hash) {
+    for (const buffer of [o.liquidations, o.deficits, o.fund, o.adl, o.social, o.guardrails]) {
+      for (const name of buffer.names) {
+        const col = (buffer.cols as Record<string, Float64Array>)[name]!
+        hash.update(new Uint8Array(col.buffer, col.byteOffset, buffer.length * 8))
+      }
+    }
+  }
   const market = (m: number) => kernel.markets[m]!.symbol
-  const rows = <K extends string, R>(
-    buffer: { length: number; cols: Record<K, Float64Array> },
-    map: (c: Record<K, Float64Array>, i: number) => R,
-  ): R[] => Array.from({ length: buffer.length }, (_, i) => map(buffer.cols, i))
-  const batch: ResultBatch = {
-    liquidations: rows(o.liquidations, (c, i) => ({
-      seq: c.seq[i]!,
-      tsUs: c.ts[i]!,
-      account: name(c.account[i]!, c.serial[i]!),
-      market: market(c.market[i]!),
-      side: side(c.side[i]!),
-      kind: LIQUIDATION_KINDS[c.kind[i]!]!,
-      qty: c.qty[i]!,
-      notional: c.notional[i]!,
-      triggerMark: c.triggerMark[i]!,
-      liquidationPrice: orNull(c.liquidationPrice[i]!),
-      bankruptcyPrice: orNull(c.bankruptcyPrice[i]!),
-      fillPrice: c.fillPrice[i]!,
-      marketPrice: c.marketPrice[i]!,
-      fee: c.fee[i]!,
-      feeToFund: c.feeToFund[i]!,
-      equity: c.equity[i]!,
-      slippage: c.slippage[i]!,
-      surplus: c.surplus[i]!,
-      returned: c.returned[i]!,
-      shortfall: c.shortfall[i]!,
+  const table = <K extends string>(
+    buffer: RowBuffer<K>,
+    text: (c: Record<K, Float64Array>) => ResultColumns['text'],
+  ): ResultColumns => ({
+    length: buffer.length,
+    num: buffer.cols as Record<string, Float64Array>,
+    text: text(buffer.cols),
+  })
+  const account = (c: { account: Float64Array; serial: Float64Array }) => (i: number) =>
+    kernel.accountName(c.account[i]!, c.serial[i]!)
+  return {
+    liquidations: table(o.liquidations, (c) => ({
+      account: account(c),
+      market: (i) => market(c.market[i]!),
+      side: (i) => side(c.side[i]!),
+      kind: (i) => LIQUIDATION_KINDS[c.kind[i]!]!,
     })),
-    deficits: rows(o.deficits, (c, i) => ({
-      seq: c.seq[i]!,
-      tsUs: c.ts[i]!,
-      account: name(c.account[i]!, c.serial[i]!),
-      market: market(c.market[i]!),
-      liquidationSeq: c.liquidationSeq[i]! >= 0 ? c.liquidationSeq[i]! : null,
-      kind: DEFICIT_KINDS[c.kind[i]!]!,
-      shortfall: c.shortfall[i]!,
-      fund: c.fund[i]!,
-      feePool: c.feePool[i]!,
-      adl: c.adl[i]!,
-      socialized: c.socialized[i]!,
-      uncovered: c.uncovered[i]!,
+    deficits: table(o.deficits, (c) => ({
+      account: account(c),
+      market: (i) => market(c.market[i]!),
+      kind: (i) => DEFICIT_KINDS[c.kind[i]!]!,
     })),
-    fund: rows(o.fund, (c, i) => ({
-      seq: c.seq[i]!,
-      tsUs: c.ts[i]!,
-      fund: kernel.funds.names[c.fund[i]!]!,
-      market: c.market[i]! >= 0 ? market(c.market[i]!) : null,
-      reason: FUND_REASONS[c.reason[i]!]!,
-      delta: c.delta[i]!,
-      balance: c.balance[i]!,
-      liquidationSeq: c.liquidationSeq[i]! >= 0 ? c.liquidationSeq[i]! : null,
+    fund: table(o.fund, (c) => ({
+      fund: (i) => kernel.funds.names[c.fund[i]!]!,
+      market: (i) => (c.market[i]! >= 0 ? market(c.market[i]!) : null),
+      reason: (i) => FUND_REASONS[c.reason[i]!]!,
     })),
-    adl: rows(o.adl, (c, i) => ({
-      seq: c.seq[i]!,
-      tsUs: c.ts[i]!,
-      market: market(c.market[i]!),
-      liquidationSeq: c.liquidationSeq[i]! >= 0 ? c.liquidationSeq[i]! : null,
-      account: name(c.account[i]!, c.serial[i]!),
-      side: side(c.side[i]!),
-      qty: c.qty[i]!,
-      fillPrice: c.fillPrice[i]!,
-      mark: c.mark[i]!,
-      rank: c.rank[i]!,
-      score: orNull(c.score[i]!),
-      realizedPnl: c.realizedPnl[i]!,
-      haircut: c.haircut[i]!,
-      covered: c.covered[i]!,
+    adl: table(o.adl, (c) => ({
+      market: (i) => market(c.market[i]!),
+      account: account(c),
+      side: (i) => side(c.side[i]!),
     })),
-    social: rows(o.social, (c, i) => ({
-      seq: c.seq[i]!,
-      tsUs: c.ts[i]!,
-      market: market(c.market[i]!),
-      liquidationSeq: c.liquidationSeq[i]!,
-      amount: c.amount[i]!,
-      perBase: c.perBase[i]!,
-      totalBase: c.totalBase[i]!,
-      positions: c.positions[i]!,
-    })),
-    guardrails: rows(o.guardrails, (c, i) => ({
-      seq: c.seq[i]!,
-      tsUs: c.ts[i]!,
-      market: GUARDRAIL_KINDS[c.kind[i]!] === 'withdrawalGating' ? null : market(c.market[i]!),
-      kind: GUARDRAIL_KINDS[c.kind[i]!]!,
-      action: GUARDRAIL_ACTIONS[c.action[i]!]!,
-      value: orNull(c.value[i]!),
-      threshold: orNull(c.threshold[i]!),
-      account: c.account[i]! >= 0 || c.serial[i]! >= 0 ? name(c.account[i]!, c.serial[i]!) : null,
+    social: table(o.social, (c) => ({ market: (i) => market(c.market[i]!) })),
+    guardrails: table(o.guardrails, (c) => ({
+      market: (i) => (GUARDRAIL_KINDS[c.kind[i]!] === 'withdrawalGating' ? null : market(c.market[i]!)),
+      kind: (i) => GUARDRAIL_KINDS[c.kind[i]!]!,
+      action: (i) => GUARDRAIL_ACTIONS[c.action[i]!]!,
+      account: (i) =>
+        c.account[i]! >= 0 || c.serial[i]! >= 0 ? kernel.accountName(c.account[i]!, c.serial[i]!) : null,
     })),
   }
-  o.clear()
-  return batch
 }

@@ -130,7 +130,8 @@ export function planReplay(rules: RuleSet, request: BacktestRequest, data: Repla
       premiumFundingIntervalH: premium ? rules.funding.intervalH : null,
       openInterest: request.positions === 'synthetic' && data.markets.some((d) => d.openInterest > 0),
       accounts: request.positions === 'accounts',
-      slabSeconds: request.slabHours * 3600,
+      // one UTC day per slab, like the daily partitions; fewer hours when many markets share the memory
+      slabSeconds: (request.slabHours ?? Math.max(1, Math.min(24, Math.floor(96 / request.markets.length)))) * 3600,
     },
   }
 }

@@ -40,8 +40,8 @@ export const backtestRequestSchema = z
     resolutionSeconds: z.union([z.literal(1), z.literal(60)]).default(1),
     /** Margin mode of explicit / account positions (default: the rule set's). */
     mode: z.enum(['isolated', 'cross']).optional(),
-    /** Length of the time slabs read from DuckDB (memory per slab). */
-    slabHours: z.number().gt(0).max(168).default(8),
+    /** Length of the time slabs read from DuckDB (memory per slab); default 24 h, less with many markets. */
+    slabHours: z.number().gt(0).max(168).optional(),
   })
   .superRefine((r, ctx) => {
     if (r.to.getTime() <= r.from.getTime())

@@ -1,6 +1,7 @@
 // Runs a backtest: validate the request, resolve the rule set, record the run, plan the data, stream it from DuckDB
 // through the kernel (awaiting once per chunk, so the event loop stays free), write the outputs in batches, and
 // finish the run record with its summary and timings — or with the error.
+import crypto from 'node:crypto'
 import type { Prisma } from '../../store/meta/generated/client.ts'
 import { InvalidInputError } from '../../errors.ts'
 import type { Logger } from '../../obs/logger.ts'
@@ -14,16 +15,12 @@ import {
   startBacktestRun,
   type StoredBacktestRun,
 } from '../../store/meta/backtestRuns.ts'
-import {
-  appendBacktestResults,
-  deleteBacktestResults,
-  hashBacktestResults,
-} from '../../store/results/backtestResults.ts'
+import { appendBacktestResults, deleteBacktestResults } from '../../store/results/backtestResults.ts'
 import { ReplayKernel } from '../kernel/engine.ts'
 import { populationRuntime, populationSchema } from '../kernel/population.ts'
 import { openExplicitPositions, parseExplicitPositions, type ExplicitPositions } from '../positions/explicit.ts'
 import { resolveRuleSet, type ResolvedRuleSet } from '../rules/resolve.ts'
-import { drainOutputs } from './outputs.ts'
+import { outputColumns } from './outputs.ts'
 import { planReplay, type ReplayPlan } from './plan.ts'
 import { parseBacktestRequest, type BacktestRequest } from './request.ts'
 import { summarize, type BacktestSummary } from './summary.ts'
@@ -54,7 +51,7 @@ export interface BacktestProgress {
 export interface ExecuteOptions {
   onProgress?: (p: BacktestProgress) => void
   signal?: AbortSignal
-  /** Output rows buffered before a write (memory bound for the outputs). */
+  /** Output rows buffered before a write (memory bound for the outputs; DuckDB writes big commits faster). */
   flushRows?: number
 }
 
@@ -72,6 +69,9 @@ export interface BacktestTimings {
   eventsPerSecond: number
   kernelEventsPerSecond: number
 }
+
+const SLICE = 1024
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 export class BacktestCancelled extends Error {
   constructor() {
@@ -182,7 +182,7 @@ async function replay(
   const runId = prepared.run.id
   const fromUs = request.from.getTime() * 1000
   const toUs = request.to.getTime() * 1000
-  const flushRows = options.flushRows ?? 50_000
+  const flushRows = options.flushRows ?? 250_000
   await deleteBacktestResults(deps.duck, runId)
   const describeMs = prepared.planMs
   const synthetic = request.positions === 'synthetic'
@@ -203,11 +203,14 @@ async function replay(
   const timings = { kernelMs: 0, readWaitMs: 0, writeMs: 0, maxSliceMs: 0 }
   let events = 0
 
+  const hash = crypto.createHash('sha256')
   const write = async () => {
     const t = performance.now()
-    await appendBacktestResults(deps.duck, runId, drainOutputs(kernel))
+    await appendBacktestResults(deps.duck, runId, outputColumns(kernel, hash))
+    kernel.outputs.clear()
     timings.writeMs += performance.now() - t
   }
+  let busy = 0
   const run = async (spec: FeedSpec, phase: 'warmup' | 'replay') => {
     let waited = 0
     for await (const batch of readReplayFeed(deps.duck, spec, (p) => {
@@ -215,11 +218,21 @@ async function replay(
       options.onProgress?.({ fraction: p.slab / Math.max(1, p.slabs), events, phase })
     })) {
       if (options.signal?.aborted) throw new BacktestCancelled()
-      const t = performance.now()
-      kernel.process(batch)
-      const slice = performance.now() - t
-      timings.kernelMs += slice
-      if (slice > timings.maxSliceMs) timings.maxSliceMs = slice
+      // slices of at most 1,024 events, yielding to the event loop whenever 20 ms of work have piled up
+      for (let from = 0, to = 0; from < batch.length; from = to) {
+        // while the initial population opens (thousands of positions per event) one event at a time
+        to = Math.min(batch.length, from + (kernel.openingBacklog > 0 ? 1 : SLICE))
+        const t = performance.now()
+        kernel.process(batch, from, to)
+        const slice = performance.now() - t
+        timings.kernelMs += slice
+        if (slice > timings.maxSliceMs) timings.maxSliceMs = slice
+        busy += slice
+        if (busy > 20) {
+          busy = 0
+          await yieldToEventLoop()
+        }
+      }
       events += batch.length
       if (kernel.outputs.pending >= flushRows) await write()
     }
@@ -244,7 +257,8 @@ async function replay(
   await run({ ...plan.feed, fromUs, toUs }, 'replay')
   options.onProgress?.({ fraction: 1, events, phase: 'writing' })
   await write()
-  const outputHash = await hashBacktestResults(deps.duck, runId)
+  for (const name of kernel.accounts.names) hash.update(`${name}\n`)
+  const outputHash = hash.digest('hex')
   const summary = summarize(kernel, fromUs, plan.markets, outputHash, plan.warnings)
   const totalMs = performance.now() - started
   return {

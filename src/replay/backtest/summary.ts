@@ -47,7 +47,7 @@ export interface BacktestSummary {
   refusedByOiCap: number
   refusedWithdrawals: number
   prices: Array<{ market: string; markMethod: string; bars: string | null; streams: string[] }>
-  /** sha256 of every output row: two runs with equal hashes produced byte-identical outputs. */
+  /** sha256 of every output the engine produced (all row buffers, in order): equal hashes, identical outputs. */
   outputHash: string
   warnings: string[]
 }
@@ -76,17 +76,17 @@ export function summarize(
     takeovers: t.takeovers,
     backstops: t.backstops,
     deleveraged: t.deleveraged,
-    liquidatedNotional: formatMicros(t.liquidatedNotional),
+    liquidatedNotional: formatMicros(t.liquidatedNotional.value),
     bankruptcies: t.bankruptcies,
-    totalShortfall: formatMicros(t.shortfall),
-    coveredByFund: formatMicros(t.coveredByFund),
-    coveredByFeePool: formatMicros(t.coveredByFeePool),
-    coveredByAdl: formatMicros(t.coveredByAdl),
-    socializedLoss: formatMicros(t.socialized),
-    totalBadDebt: formatMicros(t.badDebt),
-    feesToFund: formatMicros(t.feesToFund),
-    feesToOthers: formatMicros(t.feesToOthers),
-    surplusToFund: formatMicros(t.surplusToFund),
+    totalShortfall: formatMicros(t.shortfall.value),
+    coveredByFund: formatMicros(t.coveredByFund.value),
+    coveredByFeePool: formatMicros(t.coveredByFeePool.value),
+    coveredByAdl: formatMicros(t.coveredByAdl.value),
+    socializedLoss: formatMicros(t.socialized.value),
+    totalBadDebt: formatMicros(t.badDebt.value),
+    feesToFund: formatMicros(t.feesToFund.value),
+    feesToOthers: formatMicros(t.feesToOthers.value),
+    surplusToFund: formatMicros(t.surplusToFund.value),
     adlFills: t.adlFills,
     fund: {
       initial: formatMicros(sum(f.initial)),
@@ -107,7 +107,7 @@ export function summarize(
     guardrailTriggers: Object.fromEntries(
       GUARDRAIL_KINDS.map((k, i) => [k, t.guardrailTriggers[i]!]).filter(([, n]) => n),
     ),
-    fundingPaidByPositions: formatMicros(t.fundingPaidByPositions),
+    fundingPaidByPositions: formatMicros(t.fundingPaidByPositions.value),
     fillsSkippedAfterDivergence: t.fillsSkippedDiverged,
     observedLiquidationFills: t.observedLiquidationFills,
     refusedByOiCap: t.refusedByOiCap,

@@ -26,9 +26,7 @@ export class PositionBook {
   /** Negative equity already recorded as a deficit (so it is recorded once). */
   negativeRecorded: Uint8Array
   cooldownUntil: Float64Array
-  /** Synthetic positions close at this time (µs); Infinity otherwise. */
-  expiry: Float64Array
-  expirySlot: Int32Array
+  /** Synthetic positions' serial (their name, syn-<serial>); −1 for account positions. */
   serial: Float64Array
   openTs: Float64Array
   /** Next position of the same account (linked list), −1 at the end. */
@@ -53,8 +51,6 @@ export class PositionBook {
     this.waiting = new Uint8Array(capacity)
     this.negativeRecorded = new Uint8Array(capacity)
     this.cooldownUntil = new Float64Array(capacity)
-    this.expiry = new Float64Array(capacity).fill(Infinity)
-    this.expirySlot = new Int32Array(capacity).fill(-1)
     this.serial = new Float64Array(capacity)
     this.openTs = new Float64Array(capacity)
     this.nextInAccount = new Int32Array(capacity).fill(-1)
@@ -73,9 +69,7 @@ export class PositionBook {
     this.waiting[p] = Waiting.NONE
     this.negativeRecorded[p] = 0
     this.cooldownUntil[p] = 0
-    this.expiry[p] = Infinity
     this.slot[p] = -1
-    this.expirySlot[p] = -1
     this.nextInAccount[p] = -1
     this.count++
     return p
@@ -114,8 +108,6 @@ export class PositionBook {
     this.waiting = g(this.waiting)
     this.negativeRecorded = g(this.negativeRecorded)
     this.cooldownUntil = g(this.cooldownUntil)
-    this.expiry = g(this.expiry, Infinity)
-    this.expirySlot = g(this.expirySlot, -1)
     this.serial = g(this.serial)
     this.openTs = g(this.openTs)
     this.nextInAccount = g(this.nextInAccount, -1)

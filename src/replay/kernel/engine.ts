@@ -17,12 +17,14 @@ import {
 } from '../margin/requirement.ts'
 import { apportion } from '../margin/socialLoss.ts'
 import { bracketAt } from '../margin/brackets.ts'
+import { ExactTotal } from '../exactTotal.ts'
 import { addMicros, toMicros } from '../money.ts'
 import type { AdlStep, MarkMethod, RuleSet } from '../rules/schema.ts'
 import { AccountBook, PositionBook, PosState, Waiting } from './book.ts'
 import { EventKind, type EventBatch } from './events.ts'
+import { ExpiryWheel } from './expiryWheel.ts'
 import { Funds } from './funds.ts'
-import { IndexHeap } from './indexHeap.ts'
+import type { IndexHeap } from './indexHeap.ts'
 import { MarketState } from './markets.ts'
 import { EngineOutputs, Guard, GuardAction, Liq } from './outputs.ts'
 import type { PopulationRuntime } from './population.ts'
@@ -43,7 +45,7 @@ export interface KernelConfig {
   ledgerFunding?: boolean
 }
 
-/** Exact totals of a run (micro-units as BigInt) and counts. */
+/** Exact totals of a run (micro-units) and counts. */
 export interface KernelTotals {
   events: number
   eventsByKind: number[]
@@ -56,18 +58,18 @@ export interface KernelTotals {
   backstops: number
   deleveraged: number
   bankruptcies: number
-  liquidatedNotional: bigint
-  shortfall: bigint
-  coveredByFund: bigint
-  coveredByFeePool: bigint
-  coveredByAdl: bigint
-  socialized: bigint
-  badDebt: bigint
-  feesToFund: bigint
-  feesToOthers: bigint
-  surplusToFund: bigint
+  liquidatedNotional: ExactTotal
+  shortfall: ExactTotal
+  coveredByFund: ExactTotal
+  coveredByFeePool: ExactTotal
+  coveredByAdl: ExactTotal
+  socialized: ExactTotal
+  badDebt: ExactTotal
+  feesToFund: ExactTotal
+  feesToOthers: ExactTotal
+  surplusToFund: ExactTotal
   adlFills: number
-  fundingPaidByPositions: bigint
+  fundingPaidByPositions: ExactTotal
   negativeEquityRecords: number
   firstDeficitTs: number
   fillsSkippedDiverged: number
@@ -110,7 +112,7 @@ export class ReplayKernel {
   checking = true
   now = 0
   private readonly population: PopulationRuntime | null
-  private readonly expiries: IndexHeap
+  private readonly expiries: ExpiryWheel | null
   private readonly fundingFormula: FundingFormula
   private readonly ledgerFunding: boolean
   private readonly adlStep: AdlStep | null
@@ -179,13 +181,15 @@ export class ReplayKernel {
       if (slip.model === 'sqrtVolume') s.setVolumeWindow(slip.volumeWindowS)
       return s
     })
-    this.expiries = new IndexHeap(this.book.expiry, this.book.expirySlot, false)
+    // bucket width: 1/4096 of the mean holding time (at least 1 s), so the wheel's horizon is 16 mean holds
+    this.expiries = this.population
+      ? new ExpiryWheel(Math.max(1e6, Math.round(this.population.meanHoldingUs / 4096)))
+      : null
     this.book.onGrow = () => {
       for (const s of this.markets) {
         s.longs.rebind(this.book.key, this.book.slot)
         s.shorts.rebind(this.book.key, this.book.slot)
       }
-      this.expiries.rebind(this.book.expiry, this.book.expirySlot)
     }
     this.oiCapBinding = new Uint8Array(config.markets.length)
     this.marksSeen = new Uint8Array(config.markets.length)
@@ -201,18 +205,18 @@ export class ReplayKernel {
       backstops: 0,
       deleveraged: 0,
       bankruptcies: 0,
-      liquidatedNotional: 0n,
-      shortfall: 0n,
-      coveredByFund: 0n,
-      coveredByFeePool: 0n,
-      coveredByAdl: 0n,
-      socialized: 0n,
-      badDebt: 0n,
-      feesToFund: 0n,
-      feesToOthers: 0n,
-      surplusToFund: 0n,
+      liquidatedNotional: new ExactTotal(),
+      shortfall: new ExactTotal(),
+      coveredByFund: new ExactTotal(),
+      coveredByFeePool: new ExactTotal(),
+      coveredByAdl: new ExactTotal(),
+      socialized: new ExactTotal(),
+      badDebt: new ExactTotal(),
+      feesToFund: new ExactTotal(),
+      feesToOthers: new ExactTotal(),
+      surplusToFund: new ExactTotal(),
       adlFills: 0,
-      fundingPaidByPositions: 0n,
+      fundingPaidByPositions: new ExactTotal(),
       negativeEquityRecords: 0,
       firstDeficitTs: Number.NaN,
       fillsSkippedDiverged: 0,
@@ -366,7 +370,6 @@ export class ReplayKernel {
   private release(p: number): void {
     const b = this.book
     this.removeFromMarket(p)
-    if (b.expirySlot[p]! >= 0) this.expiries.remove(p)
     const acc = b.account[p]!
     if (acc >= 0) this.unlinkFromAccount(p, acc)
     b.release(p)
@@ -408,9 +411,9 @@ export class ReplayKernel {
   // ---------------------------------------------------------------------------------------------------------------
   // The event loop
 
-  /** Replays one batch of events, already in merge-key order. */
-  process(batch: EventBatch): void {
-    const n = batch.length
+  /** Replays events [start, end) of a batch, already in merge-key order. */
+  process(batch: EventBatch, start = 0, end = batch.length): void {
+    const n = end
     const ts = batch.ts
     const kind = batch.kind
     const market = batch.market
@@ -421,12 +424,12 @@ export class ReplayKernel {
     const byKind = this.totals.eventsByKind
     const expiries = this.expiries
     const population = this.population
-    for (let i = 0; i < n; i++) {
+    for (let i = start; i < n; i++) {
       const t = ts[i]!
       const k = kind[i]!
       this.now = t
       byKind[k]!++
-      if (expiries.size > 0 && expiries.topKey() <= t) this.expire(t)
+      if (expiries !== null && t >= expiries.due) expiries.drain(t, this.expireOne)
       if (k <= EventKind.BAR) {
         const m = market[i]!
         const s = this.markets[m]!
@@ -434,7 +437,10 @@ export class ReplayKernel {
           if (this.marksSeen[m] === 0) this.firstMark(m, s, t)
           this.afterMark(s, m, t)
         }
-        if (population !== null && k === EventKind.BAR && this.marksSeen[m] === 1) this.arrivals(s, m, t, d[i]!)
+        if (population !== null && k === EventKind.BAR && this.marksSeen[m] === 1) {
+          if (this.backlog > 0) this.spawnSome(s, m, t)
+          this.arrivals(s, m, t, d[i]!)
+        }
       } else if (k === EventKind.FUNDING) {
         this.funding(market[i]!, t, a[i]!, bb[i]!)
       } else if (k === EventKind.OPEN_INTEREST) {
@@ -445,7 +451,7 @@ export class ReplayKernel {
         this.fill(batch.account[i]!, market[i]!, t, a[i]!, bb[i]!, c[i]!, d[i]!)
       }
     }
-    this.totals.events += n
+    this.totals.events += n - start
   }
 
   /** Positions without an entry price open at their market's first mark. */
@@ -497,7 +503,10 @@ export class ReplayKernel {
     s.breakerRefTs = t
     const pop = this.population
     if (pop && pop.initialPositions > 0) {
-      for (let k = 0; k < pop.initialPositions; k++) this.spawn(s, m, t)
+      // opened a few thousand per event, so no event holds the thread for long (the first seconds of the window)
+      this.spawnBacklog[m] = pop.initialPositions
+      this.backlog += pop.initialPositions
+      this.spawnSome(s, m, t)
     }
   }
 
@@ -726,8 +735,8 @@ export class ReplayKernel {
     if (toFund > 0) this.fundMove(s.fund, toFund, 1, liqSeq, m)
     if (rest > 0 && this.rules.fees.otherRecipient === 'feePool')
       this.funds.feePool = addMicros(this.funds.feePool, rest, 'fee pool')
-    this.totals.feesToFund += BigInt(toFund)
-    this.totals.feesToOthers += BigInt(rest)
+    this.totals.feesToFund.add(toFund)
+    this.totals.feesToOthers.add(rest)
     return toFund
   }
 
@@ -773,7 +782,7 @@ export class ReplayKernel {
       Liq.partial,
     )
     this.totals.partialLiquidations++
-    this.totals.liquidatedNotional += BigInt(toMicros(x * pt))
+    this.totals.liquidatedNotional.add(toMicros(x * pt))
   }
 
   /** Re-adds p to its market's sums without touching heaps (the caller pushes it). */
@@ -844,7 +853,7 @@ export class ReplayKernel {
     } else shortfall = -residual
     if (surplus > 0) {
       this.fundMove(s.fund, surplus, 2, seq, m)
-      this.totals.surplusToFund += BigInt(surplus)
+      this.totals.surplusToFund.add(surplus)
     }
     const notional = toMicros(qty * pt)
     this.liquidationRow(
@@ -868,7 +877,7 @@ export class ReplayKernel {
     )
     const tot = this.totals
     tot.liquidations++
-    tot.liquidatedNotional += BigInt(notional)
+    tot.liquidatedNotional.add(notional)
     if (kind === Liq.takeover || (takeover && kind === Liq.full)) tot.takeovers++
     if (kind === Liq.backstop) tot.backstops++
     if (kind === Liq.deleveraged) tot.deleveraged++
@@ -979,12 +988,12 @@ export class ReplayKernel {
     col.socialized[i] = bySocial
     col.uncovered[i] = remaining
     const tot = this.totals
-    tot.shortfall += BigInt(shortfall)
-    tot.coveredByFund += BigInt(byFund)
-    tot.coveredByFeePool += BigInt(byPool)
-    tot.coveredByAdl += BigInt(byAdl)
-    tot.socialized += BigInt(bySocial)
-    tot.badDebt += BigInt(remaining)
+    tot.shortfall.add(shortfall)
+    tot.coveredByFund.add(byFund)
+    tot.coveredByFeePool.add(byPool)
+    tot.coveredByAdl.add(byAdl)
+    tot.socialized.add(bySocial)
+    tot.badDebt.add(remaining)
     if (Number.isNaN(tot.firstDeficitTs)) tot.firstDeficitTs = c.ts
     if (remaining > 0 && c.account >= 0 && this.accounts.inDeficit[c.account] === 0) {
       this.accounts.inDeficit[c.account] = 1
@@ -1473,7 +1482,7 @@ export class ReplayKernel {
         paid += pay
       }
     }
-    this.totals.fundingPaidByPositions += BigInt(paid)
+    this.totals.fundingPaidByPositions.add(paid)
     this.rekeyMarket(s)
     this.recheck(s, m, t)
   }
@@ -1634,6 +1643,22 @@ export class ReplayKernel {
   // ---------------------------------------------------------------------------------------------------------------
   // Synthetic population
 
+  /** Initial positions not opened yet, per market and in all. */
+  private spawnBacklog: number[] = []
+  private backlog = 0
+
+  /** Initial synthetic positions still to open (the runner takes smaller slices meanwhile). */
+  get openingBacklog(): number {
+    return this.backlog
+  }
+
+  private spawnSome(s: MarketState, m: number, t: number): void {
+    const n = Math.min(this.spawnBacklog[m] ?? 0, 2048)
+    for (let k = 0; k < n; k++) this.spawn(s, m, t)
+    this.spawnBacklog[m] = (this.spawnBacklog[m] ?? 0) - n
+    this.backlog -= n
+  }
+
   /** Poisson arrivals for one bar: the steady-state rate scaled by the bar's volume relative to the window mean. */
   private arrivals(s: MarketState, m: number, t: number, quoteVolume: number): void {
     const pop = this.population!
@@ -1664,19 +1689,18 @@ export class ReplayKernel {
     const qty = notional / price
     if (this.checking && this.oiCapRefuses(s, m, side, qty)) return
     const p = this.openPosition(-1, m, side, qty, price, toMicros(notional / leverage), t)
-    this.book.expiry[p] = t + hold
-    this.expiries.push(p)
+    this.expiries!.add(p, this.book.serial[p]!, t + hold, t)
   }
 
-  /** Synthetic positions whose holding time ended leave the book (their PnL goes to the outside market). */
-  private expire(t: number): void {
+  /**
+   * A synthetic position whose holding time ended (at the end of its wheel bucket) leaves the book; its PnL goes to
+   * the outside market. One closed earlier, or whose slot was reused, is skipped.
+   */
+  private readonly expireOne = (p: number, serial: number): void => {
     const b = this.book
-    while (this.expiries.size > 0 && this.expiries.topKey() <= t) {
-      const p = this.expiries.pop()
-      if (b.state[p] !== PosState.OPEN) continue
-      this.totals.positionsExpired++
-      this.release(p)
-    }
+    if (b.state[p] !== PosState.OPEN || b.serial[p] !== serial || b.account[p] !== -1) return
+    this.totals.positionsExpired++
+    this.release(p)
   }
 
   // ---------------------------------------------------------------------------------------------------------------

@@ -25,7 +25,11 @@ export class Funds {
   /** Lowest balance seen per fund. */
   low: Float64Array
 
+  /** Keep the (ts, balance) history: only an ADL drawdown trigger reads it. */
+  private readonly keepHistory: boolean
+
   constructor(rules: RuleSet, markets: readonly string[], drawdownWindowS: number) {
+    this.keepHistory = rules.waterfall.some((s) => s.kind === 'adl' && s.trigger.kind === 'fundDrawdown')
     const f = rules.insuranceFund
     const names: string[] = []
     const initial: number[] = []
@@ -74,6 +78,7 @@ export class Funds {
     if (this.peak[i]! > 0 && dd / this.peak[i]! > this.maxDrawdownFraction[i]!)
       this.maxDrawdownFraction[i] = dd / this.peak[i]!
     if (b < this.low[i]!) this.low[i] = b
+    if (!this.keepHistory) return b
     const h = this.history[i]!
     h.ts.push(ts)
     h.balance.push(b)

@@ -65,6 +65,8 @@ export class MarketState {
   volumePerS = Number.NaN
   lastBarTs = Number.NaN
   private volumeTauUs = 60 * US_PER_S
+  private volumeDt = Number.NaN
+  private volumeAlpha = 0
   openInterestBase = Number.NaN
   /** Σ qty and Σ qty·entry per side (open interest and profit-ADL PnL in O(1)). */
   longQty = 0
@@ -107,6 +109,7 @@ export class MarketState {
 
   setVolumeWindow(seconds: number): void {
     this.volumeTauUs = seconds * US_PER_S
+    this.volumeDt = Number.NaN
   }
 
   /** Moving average of the sampled basis; 0 before the first sample. */
@@ -202,8 +205,13 @@ export class MarketState {
             this.volumePerS = quoteVolume
           } else {
             const dt = Math.max(ts - this.lastBarTs, 1)
+            // bars are evenly spaced: the smoothing factor is computed once per spacing
+            if (dt !== this.volumeDt) {
+              this.volumeDt = dt
+              this.volumeAlpha = 1 - Math.exp(-dt / this.volumeTauUs)
+            }
             const rate = (quoteVolume * US_PER_S) / dt
-            this.volumePerS += (1 - Math.exp(-dt / this.volumeTauUs)) * (rate - this.volumePerS)
+            this.volumePerS += this.volumeAlpha * (rate - this.volumePerS)
           }
         }
         this.lastBarTs = ts

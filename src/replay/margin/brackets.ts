@@ -57,11 +57,12 @@ export function compileTier(tier: Tier): CompiledTier {
   return out
 }
 
-/** Index of the bracket holding `notional`: the last one whose floor is ≤ notional. */
+/** Index of the bracket holding `notional`: the last one whose floor is ≤ notional (most positions sit low). */
 export function bracketAt(tier: CompiledTier, notional: number): number {
   const floors = tier.floors
-  let i = floors.length - 1
-  while (i > 0 && floors[i]! > notional) i--
+  const last = floors.length - 1
+  let i = 0
+  while (i < last && floors[i + 1]! <= notional) i++
   return i
 }
 

@@ -1,106 +1,25 @@
 // Replay outputs per run in DuckDB (DDL 0300): appended in batches with exact DECIMAL amounts, read back as flat
 // lists for the API, deleted per run, and hashed to prove two runs produced byte-identical outputs.
-import { DuckDBDecimalValue, DuckDBTimestampValue, type DuckDBAppender } from '@duckdb/node-api'
 import type { DuckStore } from '../duck/open.ts'
+import { appendColumns, type ColumnKind, type ColumnSpec } from './chunkAppender.ts'
 
-/** Amounts are integer micro-units (exact in a JS number below 2^53) or BigInt. */
-type Micros = number | bigint
-
-export interface LiquidationRow {
-  seq: number
-  tsUs: number
-  account: string
-  market: string
-  side: string
-  kind: string
-  qty: number
-  notional: Micros
-  triggerMark: number
-  liquidationPrice: number | null
-  bankruptcyPrice: number | null
-  fillPrice: number
-  marketPrice: number
-  fee: Micros
-  feeToFund: Micros
-  equity: Micros
-  slippage: Micros
-  surplus: Micros
-  returned: Micros
-  shortfall: Micros
-}
-
-export interface DeficitRow {
-  seq: number
-  tsUs: number
-  account: string
-  market: string
-  liquidationSeq: number | null
-  kind: string
-  shortfall: Micros
-  fund: Micros
-  feePool: Micros
-  adl: Micros
-  socialized: Micros
-  uncovered: Micros
-}
-
-export interface FundRow {
-  seq: number
-  tsUs: number
-  fund: string
-  market: string | null
-  reason: string
-  delta: Micros
-  balance: Micros
-  liquidationSeq: number | null
-}
-
-export interface AdlRow {
-  seq: number
-  tsUs: number
-  market: string
-  liquidationSeq: number | null
-  account: string
-  side: string
-  qty: number
-  fillPrice: number
-  mark: number
-  rank: number
-  score: number | null
-  realizedPnl: Micros
-  haircut: Micros
-  covered: Micros
-}
-
-export interface SocialRow {
-  seq: number
-  tsUs: number
-  market: string
-  liquidationSeq: number
-  amount: Micros
-  perBase: number
-  totalBase: number
-  positions: number
-}
-
-export interface GuardrailRow {
-  seq: number
-  tsUs: number
-  market: string | null
-  kind: string
-  action: string
-  value: number | null
-  threshold: number | null
-  account: string | null
+/**
+ * One table's rows as columns: numbers in Float64Arrays (timestamps in µs, amounts in integer micro-units, NaN or
+ * a negative sequence number for NULL where a column allows it) and text columns as getters by row.
+ */
+export interface ResultColumns {
+  length: number
+  num: Record<string, Float64Array>
+  text: Record<string, (row: number) => string | null>
 }
 
 export interface ResultBatch {
-  liquidations: LiquidationRow[]
-  deficits: DeficitRow[]
-  fund: FundRow[]
-  adl: AdlRow[]
-  social: SocialRow[]
-  guardrails: GuardrailRow[]
+  liquidations: ResultColumns
+  deficits: ResultColumns
+  fund: ResultColumns
+  adl: ResultColumns
+  social: ResultColumns
+  guardrails: ResultColumns
 }
 
 export const RESULT_TABLES = [
@@ -112,108 +31,139 @@ export const RESULT_TABLES = [
   'backtest_guardrail_triggers',
 ] as const
 
-const dec = (a: DuckDBAppender, m: Micros) => a.appendDecimal(new DuckDBDecimalValue(BigInt(m), 38, 6))
-const ts = (a: DuckDBAppender, us: number) => a.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(us))))
-const num = (a: DuckDBAppender, x: number | null) =>
-  x === null || Number.isNaN(x) ? a.appendNull() : a.appendDouble(x)
-const str = (a: DuckDBAppender, s: string | null) => (s === null ? a.appendNull() : a.appendVarchar(s))
-const big = (a: DuckDBAppender, n: number | null) => (n === null ? a.appendNull() : a.appendBigInt(BigInt(n)))
+/** Column order of each table (DDL 0300): where each value comes from and how it is stored. */
+type Layout = Array<[ColumnKind | 'run' | 'seqOrNull' | 'doubleOrNull', string]>
+const LAYOUT: Record<keyof ResultBatch, [string, Layout]> = {
+  liquidations: [
+    'backtest_liquidations',
+    [
+      ['run', ''],
+      ['bigint', 'seq'],
+      ['timestamp', 'ts'],
+      ['varchar', 'account'],
+      ['varchar', 'market'],
+      ['varchar', 'side'],
+      ['varchar', 'kind'],
+      ['double', 'qty'],
+      ['decimal', 'notional'],
+      ['double', 'triggerMark'],
+      ['doubleOrNull', 'liquidationPrice'],
+      ['doubleOrNull', 'bankruptcyPrice'],
+      ['double', 'fillPrice'],
+      ['double', 'marketPrice'],
+      ['decimal', 'fee'],
+      ['decimal', 'feeToFund'],
+      ['decimal', 'equity'],
+      ['decimal', 'slippage'],
+      ['decimal', 'surplus'],
+      ['decimal', 'returned'],
+      ['decimal', 'shortfall'],
+    ],
+  ],
+  deficits: [
+    'backtest_deficits',
+    [
+      ['run', ''],
+      ['bigint', 'seq'],
+      ['timestamp', 'ts'],
+      ['varchar', 'account'],
+      ['varchar', 'market'],
+      ['seqOrNull', 'liquidationSeq'],
+      ['varchar', 'kind'],
+      ['decimal', 'shortfall'],
+      ['decimal', 'fund'],
+      ['decimal', 'feePool'],
+      ['decimal', 'adl'],
+      ['decimal', 'socialized'],
+      ['decimal', 'uncovered'],
+    ],
+  ],
+  fund: [
+    'backtest_fund_series',
+    [
+      ['run', ''],
+      ['bigint', 'seq'],
+      ['timestamp', 'ts'],
+      ['varchar', 'fund'],
+      ['varchar', 'market'],
+      ['varchar', 'reason'],
+      ['decimal', 'delta'],
+      ['decimal', 'balance'],
+      ['seqOrNull', 'liquidationSeq'],
+    ],
+  ],
+  adl: [
+    'backtest_adl_fills',
+    [
+      ['run', ''],
+      ['bigint', 'seq'],
+      ['timestamp', 'ts'],
+      ['varchar', 'market'],
+      ['seqOrNull', 'liquidationSeq'],
+      ['varchar', 'account'],
+      ['varchar', 'side'],
+      ['double', 'qty'],
+      ['double', 'fillPrice'],
+      ['double', 'mark'],
+      ['integer', 'rank'],
+      ['doubleOrNull', 'score'],
+      ['decimal', 'realizedPnl'],
+      ['decimal', 'haircut'],
+      ['decimal', 'covered'],
+    ],
+  ],
+  social: [
+    'backtest_social_losses',
+    [
+      ['run', ''],
+      ['bigint', 'seq'],
+      ['timestamp', 'ts'],
+      ['varchar', 'market'],
+      ['bigint', 'liquidationSeq'],
+      ['decimal', 'amount'],
+      ['double', 'perBase'],
+      ['double', 'totalBase'],
+      ['integer', 'positions'],
+    ],
+  ],
+  guardrails: [
+    'backtest_guardrail_triggers',
+    [
+      ['run', ''],
+      ['bigint', 'seq'],
+      ['timestamp', 'ts'],
+      ['varchar', 'market'],
+      ['varchar', 'kind'],
+      ['varchar', 'action'],
+      ['doubleOrNull', 'value'],
+      ['doubleOrNull', 'threshold'],
+      ['varchar', 'account'],
+    ],
+  ],
+}
 
-/** Appends one batch of rows for `runId`, table by table (DuckDB's appender, so millions of rows stay cheap). */
+/** Appends one batch for `runId`: 2,048 rows per data chunk, one commit per table. */
 export async function appendBacktestResults(store: DuckStore, runId: string, batch: ResultBatch): Promise<void> {
   await store.use(async (c) => {
-    const table = async <R>(name: string, rows: R[], write: (a: DuckDBAppender, r: R) => void) => {
-      if (!rows.length) return
-      const a = await c.createAppender(name)
-      for (const r of rows) {
-        a.appendVarchar(runId)
-        write(a, r)
-        a.endRow()
-      }
-      a.closeSync()
+    for (const key of Object.keys(LAYOUT) as Array<keyof ResultBatch>) {
+      const [table, layout] = LAYOUT[key]
+      const cols = batch[key]
+      const specs = layout.map(([kind, name]): ColumnSpec => {
+        switch (kind) {
+          case 'run':
+            return { kind: 'varchar', text: () => runId }
+          case 'varchar':
+            return { kind: 'varchar', text: cols.text[name]! }
+          case 'seqOrNull':
+            return { kind: 'bigint', values: cols.num[name]!, nullBelowZero: true }
+          case 'doubleOrNull':
+            return { kind: 'double', values: cols.num[name]!, nullIfNaN: true }
+          default:
+            return { kind, values: cols.num[name]! }
+        }
+      })
+      await appendColumns(c, table, cols.length, specs)
     }
-    await table('backtest_liquidations', batch.liquidations, (a, r) => {
-      big(a, r.seq)
-      ts(a, r.tsUs)
-      str(a, r.account)
-      str(a, r.market)
-      str(a, r.side)
-      str(a, r.kind)
-      a.appendDouble(r.qty)
-      dec(a, r.notional)
-      a.appendDouble(r.triggerMark)
-      num(a, r.liquidationPrice)
-      num(a, r.bankruptcyPrice)
-      a.appendDouble(r.fillPrice)
-      a.appendDouble(r.marketPrice)
-      dec(a, r.fee)
-      dec(a, r.feeToFund)
-      dec(a, r.equity)
-      dec(a, r.slippage)
-      dec(a, r.surplus)
-      dec(a, r.returned)
-      dec(a, r.shortfall)
-    })
-    await table('backtest_deficits', batch.deficits, (a, r) => {
-      big(a, r.seq)
-      ts(a, r.tsUs)
-      str(a, r.account)
-      str(a, r.market)
-      big(a, r.liquidationSeq)
-      str(a, r.kind)
-      dec(a, r.shortfall)
-      dec(a, r.fund)
-      dec(a, r.feePool)
-      dec(a, r.adl)
-      dec(a, r.socialized)
-      dec(a, r.uncovered)
-    })
-    await table('backtest_fund_series', batch.fund, (a, r) => {
-      big(a, r.seq)
-      ts(a, r.tsUs)
-      str(a, r.fund)
-      str(a, r.market)
-      str(a, r.reason)
-      dec(a, r.delta)
-      dec(a, r.balance)
-      big(a, r.liquidationSeq)
-    })
-    await table('backtest_adl_fills', batch.adl, (a, r) => {
-      big(a, r.seq)
-      ts(a, r.tsUs)
-      str(a, r.market)
-      big(a, r.liquidationSeq)
-      str(a, r.account)
-      str(a, r.side)
-      a.appendDouble(r.qty)
-      a.appendDouble(r.fillPrice)
-      a.appendDouble(r.mark)
-      a.appendInteger(r.rank)
-      num(a, r.score)
-      dec(a, r.realizedPnl)
-      dec(a, r.haircut)
-      dec(a, r.covered)
-    })
-    await table('backtest_social_losses', batch.social, (a, r) => {
-      big(a, r.seq)
-      ts(a, r.tsUs)
-      str(a, r.market)
-      big(a, r.liquidationSeq)
-      dec(a, r.amount)
-      a.appendDouble(r.perBase)
-      a.appendDouble(r.totalBase)
-      a.appendInteger(r.positions)
-    })
-    await table('backtest_guardrail_triggers', batch.guardrails, (a, r) => {
-      big(a, r.seq)
-      ts(a, r.tsUs)
-      str(a, r.market)
-      str(a, r.kind)
-      str(a, r.action)
-      num(a, r.value)
-      num(a, r.threshold)
-      str(a, r.account)
-    })
   })
 }
 
