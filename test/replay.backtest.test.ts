@@ -1,10 +1,12 @@
 // Backtests end to end over a real DuckDB store: the feed's merge order, explicit / synthetic / account positions,
 // exact DECIMAL outputs, run records (hash, seed, summary, timings, failure), byte-identical reruns, GraphQL and CLI.
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { executeBacktest, prepareBacktest } from '../src/replay/backtest/run.ts'
-import { backtestService } from '../src/replay/backtest/service.ts'
+import { backtestService, recoverBacktests } from '../src/replay/backtest/service.ts'
+import { isProcessAlive } from '../jobs/liveness.ts'
 import { parseMicros } from '../src/replay/money.ts'
 import { findPreset } from '../src/replay/rules/presets/index.ts'
 import { readReplayFeed } from '../src/store/market/replayFeed.ts'
@@ -387,6 +389,26 @@ describe('backtest runs', () => {
       status: 'failed',
       error: expect.stringMatching(/disk on fire/),
     })
+  })
+})
+
+describe('crash recovery', () => {
+  test('runs left queued or running by a process that is gone are marked failed at the next start', async () => {
+    const p = await prepareBacktest(runtime, explicitRequest(), { allowFiles: false })
+    // pretend its runner died: another pid on this host that does not exist
+    await runtime.meta.backtestRun.update({
+      where: { id: p.run.id },
+      data: { status: 'running', params: { runner: { host: os.hostname(), pid: 2 ** 22 + 7 } } },
+    })
+    const live = await prepareBacktest(runtime, explicitRequest(), { allowFiles: false })
+    await recoverBacktests(runtime, isProcessAlive)
+    expect(await getBacktestRun(runtime.meta, p.run.id)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/interrupted/),
+    })
+    // this process is alive: its queued run is left alone
+    expect(await getBacktestRun(runtime.meta, live.run.id)).toMatchObject({ status: 'queued' })
+    await executeBacktest(runtime, live)
   })
 })
 

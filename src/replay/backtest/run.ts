@@ -198,6 +198,7 @@ async function replay(
         )
       : null,
     ledgerFunding: request.positions === 'accounts' && data.ledgerFunding > 0,
+    outputCapacity: 2 ** Math.ceil(Math.log2(flushRows + 8192)),
   })
   const mode = request.mode ?? rules.margin.mode
   const timings = { kernelMs: 0, readWaitMs: 0, writeMs: 0, maxSliceMs: 0 }
@@ -213,7 +214,7 @@ async function replay(
   let busy = 0
   const run = async (spec: FeedSpec, phase: 'warmup' | 'replay') => {
     let waited = 0
-    for await (const batch of readReplayFeed(deps.duck, spec, (p) => {
+    for await (const batch of readReplayFeed(deps.duck, { ...spec, reuseBatches: true }, (p) => {
       waited = p.waitMs
       options.onProgress?.({ fraction: p.slab / Math.max(1, p.slabs), events, phase })
     })) {
@@ -247,7 +248,11 @@ async function replay(
     if (data.firstAccountTs !== null && data.firstAccountTs < fromUs) {
       const t = performance.now()
       kernel.checking = false
-      await run({ ...plan.feed, accountsOnly: true, fromUs: data.firstAccountTs, toUs: fromUs }, 'warmup')
+      // account events only, in 30-day slabs (they are few, and each slab query builds the account dictionary)
+      await run(
+        { ...plan.feed, accountsOnly: true, fromUs: data.firstAccountTs, toUs: fromUs, slabSeconds: 30 * 86_400 },
+        'warmup',
+      )
       kernel.checking = true
       warmupMs = performance.now() - t
     }

@@ -43,6 +43,8 @@ export interface KernelConfig {
   population?: PopulationRuntime | null
   /** Funding payments come from ledger rows (account replays) instead of rates × positions. */
   ledgerFunding?: boolean
+  /** Initial rows per output buffer (the runner's flush threshold). */
+  outputCapacity?: number
 }
 
 /** Exact totals of a run (micro-units) and counts. */
@@ -105,7 +107,7 @@ export class ReplayKernel {
   readonly accounts = new AccountBook()
   readonly markets: MarketState[]
   readonly funds: Funds
-  readonly outputs = new EngineOutputs()
+  readonly outputs: EngineOutputs
   readonly prng: Prng
   readonly totals: KernelTotals
   /** Liquidations are checked (false during an account replay's warm-up before the window). */
@@ -137,7 +139,12 @@ export class ReplayKernel {
       )
     }
     this.rules = rules
-    this.book = new PositionBook(1024)
+    this.outputs = new EngineOutputs(config.outputCapacity ?? 256)
+    // a synthetic book is sized for its population up front: growing it mid-run would stall one event
+    const expected = config.population
+      ? Math.min(config.population.maxOpen, Math.ceil(config.population.initialPositions * 1.5))
+      : 0
+    this.book = new PositionBook(Math.max(1024, 2 ** Math.ceil(Math.log2(Math.max(1, expected)))))
     this.prng = new Prng(config.seed)
     this.population = config.population ?? null
     this.ledgerFunding = config.ledgerFunding ?? false
@@ -173,6 +180,7 @@ export class ReplayKernel {
           bookEmaWindowS: mark.bookEmaWindowS,
           fundingIntervalH: f.intervalH,
           fund: this.funds.marketFund[i]!,
+          heapCapacity: Math.max(1024, this.book.capacity),
         },
         this.book.key,
         this.book.slot,
@@ -1653,7 +1661,7 @@ export class ReplayKernel {
   }
 
   private spawnSome(s: MarketState, m: number, t: number): void {
-    const n = Math.min(this.spawnBacklog[m] ?? 0, 2048)
+    const n = Math.min(this.spawnBacklog[m] ?? 0, 1024)
     for (let k = 0; k < n; k++) this.spawn(s, m, t)
     this.spawnBacklog[m] = (this.spawnBacklog[m] ?? 0) - n
     this.backlog -= n

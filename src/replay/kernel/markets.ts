@@ -21,6 +21,8 @@ export interface MarketSetup {
   bookEmaWindowS: number
   fundingIntervalH: number
   fund: number
+  /** Initial heap capacity per side. */
+  heapCapacity?: number
 }
 
 function median3(a: number, b: number, c: number): number {
@@ -97,8 +99,8 @@ export class MarketState {
     this.feeRate = setup.liquidationFeeRate
     this.method = MarkMethodCode[setup.method]
     this.fund = setup.fund
-    this.longs = new IndexHeap(keys, slots, true)
-    this.shorts = new IndexHeap(keys, slots, false)
+    this.longs = new IndexHeap(keys, slots, true, setup.heapCapacity)
+    this.shorts = new IndexHeap(keys, slots, false, setup.heapCapacity)
     const slotsInWindow = Math.max(1, Math.round(setup.basisWindowS / setup.basisSampleS))
     this.ring = new Float64Array(slotsInWindow)
     this.sampleUs = setup.basisSampleS * US_PER_S

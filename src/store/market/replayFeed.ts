@@ -52,6 +52,11 @@ export interface FeedSpec {
   accountsOnly?: boolean
   /** Slab length; slabs are aligned to multiples of it since the epoch. */
   slabSeconds: number
+  /**
+   * Reuse two batch buffers instead of allocating one per batch (less garbage, shorter GC pauses). Only when the
+   * caller is done with a batch before asking for the next one.
+   */
+  reuseBatches?: boolean
 }
 
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`
@@ -295,6 +300,7 @@ export async function* readReplayFeed(
   const connections: DuckDBConnection[][] = []
   for (let set = 0; set < 2; set++) connections.push(await Promise.all(sources.map(() => store.connect())))
   const state: FeedProgress = { slab: 0, slabs: slabs.length, rows: 0, waitMs: 0 }
+  const pool = { batches: [newBatch(BATCH), newBatch(BATCH)], next: 0 }
   const start = (k: number) => {
     const [t0, t1] = slabs[k]!
     const values = [
@@ -315,7 +321,7 @@ export async function* readReplayFeed(
       next = k + 1 < slabs.length ? start(k + 1) : null
       // keep a rejection of the prefetch from going unhandled while this slab is consumed
       next?.catch(() => undefined)
-      for (const batch of merge(sources, columns)) {
+      for (const batch of merge(sources, columns, spec.reuseBatches ? pool : null)) {
         state.rows += batch.length
         yield batch
       }
@@ -346,7 +352,17 @@ function newBatch(n: number): FeedBatch {
  * k-way merge of the sources of one slab on (ts, kind, market): runs of one source that come before every other
  * source's next event are copied at once.
  */
-function* merge(sources: FeedSource[], columns: SlabColumns[]): Generator<FeedBatch> {
+function* merge(
+  sources: FeedSource[],
+  columns: SlabColumns[],
+  pool: { batches: FeedBatch[]; next: number } | null,
+): Generator<FeedBatch> {
+  const fresh = () => {
+    if (!pool) return newBatch(BATCH)
+    const b = pool.batches[pool.next++ % pool.batches.length]!
+    b.length = 0
+    return b
+  }
   const k = sources.length
   const pos = new Array<number>(k).fill(0)
   // key of source i at row r: (ts, kind, market) compared in that order
@@ -363,7 +379,7 @@ function* merge(sources: FeedSource[], columns: SlabColumns[]): Generator<FeedBa
     const mj = marketAt(j, q)
     return mi !== mj ? mi < mj : i < j
   }
-  let out = newBatch(BATCH)
+  let out = fresh()
   for (;;) {
     let best = -1
     for (let i = 0; i < k; i++)
@@ -404,7 +420,7 @@ function* merge(sources: FeedSource[], columns: SlabColumns[]): Generator<FeedBa
     pos[best] = to
     if (out.length === BATCH) {
       yield out
-      out = newBatch(BATCH)
+      out = fresh()
     }
   }
   if (out.length) yield out
