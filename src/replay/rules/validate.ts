@@ -38,6 +38,7 @@ function expected(issue: z.core.$ZodIssue): string {
       return issue.message
         .replace(/^(Invalid input|Too small|Too big|Invalid string):?\s*/i, '')
         .replace(/^expected /, '')
+        .replace(/, received \S+$/, '')
     default:
       return issue.message
   }
