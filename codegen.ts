@@ -22,6 +22,7 @@ const config: CodegenConfig = {
         mappers: {
           RuleSet: '../../store/meta/ruleSets.ts#StoredRuleSet',
           RuleSetVersion: '../../store/meta/generated/client.ts#RuleSetVersion',
+          BacktestRun: '../../store/meta/backtestRuns.ts#StoredBacktestRun',
         },
       },
     },

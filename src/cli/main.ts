@@ -7,8 +7,11 @@ import { registerChainlinkIngest } from './commands/ingestChainlink.ts'
 import { registerDydxIngest } from './commands/ingestDydx.ts'
 import { registerHyperliquidIngest } from './commands/ingestHyperliquid.ts'
 import { registerPythIngest } from './commands/ingestPyth.ts'
+import { registerBacktest } from './commands/backtest.ts'
 import { registerJobs } from './commands/jobs.ts'
 import { registerMigrate } from './commands/migrate.ts'
+import { registerRisk } from './commands/risk.ts'
+import { registerRules } from './commands/rules.ts'
 import { registerServe } from './commands/serve.ts'
 
 const program = new Command('backstop')
@@ -25,5 +28,8 @@ registerDydxIngest(ingest)
 registerPythIngest(ingest)
 registerChainlinkIngest(ingest)
 registerCoverage(program)
+registerRules(program)
+registerBacktest(program)
+registerRisk(program)
 
 await program.parseAsync(process.argv)

@@ -1,13 +1,46 @@
 // The resolver map for schema.graphql: one module per area, composed here.
 import type { Resolvers } from '../generated/resolvers-types.ts'
 import { scalarResolvers } from '../scalars.ts'
+import {
+  BacktestRun,
+  backtestAdlFills,
+  backtestDeficits,
+  backtestFundSeries,
+  backtestGuardrailTriggers,
+  backtestLiquidations,
+  backtestRun,
+  backtestRuns,
+  backtestSocialLosses,
+  runBacktest,
+} from './backtests.ts'
 import { health } from './health.ts'
 import { accounts, dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
+import { positionRisk } from './risk.ts'
+import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rules.ts'
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
-  Query: { health, markets, accounts, dataCoverage, ruleSets },
+  Query: {
+    health,
+    markets,
+    accounts,
+    dataCoverage,
+    ruleSets,
+    rulePresets,
+    resolveRuleSet,
+    positionRisk,
+    backtestRun,
+    backtestRuns,
+    backtestLiquidations,
+    backtestDeficits,
+    backtestFundSeries,
+    backtestAdlFills,
+    backtestSocialLosses,
+    backtestGuardrailTriggers,
+  },
+  Mutation: { createRuleSet, deriveRuleSet, runBacktest },
+  BacktestRun,
   RuleSet,
   RuleSetVersion,
 }

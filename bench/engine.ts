@@ -1,0 +1,328 @@
+// Replay-engine benchmark (`npm run bench:engine`): on one synthetic dataset in a temp DuckDB file, a bare
+// typed-array scan (the machine's limit), the kernel's core loop with 100k open positions, the DuckDB→engine data
+// path, and a 30-day end-to-end backtest; peak RSS for two window lengths in child processes. Prints medians.
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { executeBacktest, prepareBacktest } from '../src/replay/backtest/run.ts'
+import { ReplayKernel } from '../src/replay/kernel/engine.ts'
+import type { EventBatch } from '../src/replay/kernel/events.ts'
+import { populationRuntime, populationSchema } from '../src/replay/kernel/population.ts'
+import { findPreset } from '../src/replay/rules/presets/index.ts'
+import { DuckStore } from '../src/store/duck/open.ts'
+import { migrateDuck } from '../src/store/duck/schema.ts'
+import { readReplayFeed, type FeedSpec } from '../src/store/market/replayFeed.ts'
+import { createMetaClient } from '../src/store/meta/client.ts'
+import { migrateDeploy } from '../src/store/meta/migrate.ts'
+
+const VENUE = 'bench'
+const MARKET = 'BTCUSDT'
+const T0 = Date.UTC(2025, 0, 1) * 1000
+const DAY = 86_400
+const argv = process.argv.slice(2)
+const arg = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`)
+  return i >= 0 ? argv[i + 1]! : fallback
+}
+const DAYS = Number(arg('days', '30'))
+const POSITIONS = Number(arg('positions', '100000'))
+const REPS = Number(arg('reps', '5'))
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+const fmt = (n: number) => n.toLocaleString('en', { maximumFractionDigits: 1 })
+const rate = (n: number, ms: number) => `${fmt(n / ms / 1000)} M/s`
+
+/**
+ * DAYS of 1 s bars: a seeded log random walk (σ ≈ 1e-4 per second, about BTC's, from a hash of the row number, so
+ * it is the same on every machine) with a −8% one-minute crash every 10 days; funding every 8 h.
+ */
+async function generate(store: DuckStore, days: number): Promise<number> {
+  const n = days * DAY
+  await store.use(async (c) => {
+    await c.run(`DELETE FROM bars WHERE venue = '${VENUE}'`)
+    await c.run(`DELETE FROM funding WHERE venue = '${VENUE}'`)
+    await c.run(`
+      INSERT INTO bars
+      WITH steps AS (
+        SELECT i,
+               ((hash(i * 2654435761) % 2000000)::DOUBLE / 1000000 - 1) * 1.7e-4
+               + CASE WHEN i % ${10 * DAY} BETWEEN ${4 * DAY} AND ${4 * DAY + 59} THEN -0.0014 ELSE 0 END AS r,
+               ((hash(i * 40503 + 7) % 1000000)::DOUBLE / 1000000) AS w
+          FROM range(${n}) t(i)
+      ), path AS (
+        SELECT i, w, 60000 * exp(sum(r) OVER (ORDER BY i ROWS UNBOUNDED PRECEDING)) AS close FROM steps
+      )
+      SELECT '${VENUE}', '${MARKET}', make_timestamp(${T0}::BIGINT + i * 1000000), 1,
+             coalesce(lag(close) OVER (ORDER BY i), close) AS open,
+             greatest(close, coalesce(lag(close) OVER (ORDER BY i), close)) * (1 + w * 2e-4),
+             least(close, coalesce(lag(close) OVER (ORDER BY i), close)) * (1 - w * 2e-4),
+             close, 20 + w * 10, (20 + w * 10) * close, 100, NULL, close, 'trades', 'bench'
+        FROM path`)
+    await c.run(`
+      INSERT INTO funding SELECT '${VENUE}', '${MARKET}', make_timestamp(${T0}::BIGINT + i * 28800000000),
+             0.0001 * ((hash(i) % 7)::DOUBLE - 2), 8, NULL, 'bench'
+        FROM range(1, ${days * 3}) t(i)`)
+    await c.run('CHECKPOINT')
+  })
+  return n
+}
+
+function feedSpec(days: number): FeedSpec {
+  return {
+    venue: VENUE,
+    markets: [MARKET],
+    fromUs: T0,
+    toUs: T0 + days * DAY * 1e6,
+    bars: [{ intervalS: 1, source: 'trades' }],
+    prices: [],
+    funding: true,
+    premiumFundingIntervalH: null,
+    openInterest: false,
+    accounts: false,
+    slabSeconds: 8 * 3600,
+  }
+}
+
+async function pullAll(store: DuckStore, days: number): Promise<{ batches: EventBatch[]; rows: number; ms: number }> {
+  const batches: EventBatch[] = []
+  let rows = 0
+  const t = performance.now()
+  for await (const b of readReplayFeed(store, feedSpec(days))) {
+    batches.push(b)
+    rows += b.length
+  }
+  return { batches, rows, ms: performance.now() - t }
+}
+
+/** The naive path for comparison: node-api rows materialised as JS values, row by row. */
+async function naivePull(store: DuckStore, days: number): Promise<{ rows: number; ms: number }> {
+  const t = performance.now()
+  let rows = 0
+  let sink = 0
+  await store.use(async (c) => {
+    const result = await c.stream(
+      `SELECT epoch_us(ts)::DOUBLE + 1e6 AS ts, low, high, close, quote_volume FROM bars
+        WHERE venue = '${VENUE}' AND ts < make_timestamp(${T0 + days * DAY * 1e6}::BIGINT) ORDER BY ts`,
+    )
+    for (;;) {
+      const chunk = await result.fetchChunk()
+      if (!chunk || chunk.rowCount === 0) break
+      for (const row of chunk.getRows()) sink += Number(row[3])
+      rows += chunk.rowCount
+    }
+  })
+  if (sink === 42) console.log('')
+  return { rows, ms: performance.now() - t }
+}
+
+function scan(batches: EventBatch[]): number {
+  let s = 0
+  for (const b of batches) {
+    const c = b.c
+    for (let i = 0; i < b.length; i++) s += c[i]!
+  }
+  return s
+}
+
+/**
+ * The kernel over in-memory batches. churn: the default population model (24 h mean holding, so about one position
+ * opens and one closes per second of data besides liquidations). static: the same 100k positions held for the
+ * window (a year's mean holding) at up to 20x: the event loop with a full book and fewer liquidations.
+ */
+function coreKernel(batches: EventBatch[], positions: number, variant: 'churn' | 'static') {
+  const rules = findPreset('binance-um').rules
+  const kernel = new ReplayKernel({
+    rules,
+    markets: [MARKET],
+    markMethods: ['last'],
+    seed: 1,
+    population: populationRuntime(
+      populationSchema.parse(
+        variant === 'churn'
+          ? { initialPositions: positions, meanHoldingHours: 24, leverageMax: 75, maxOpen: positions * 2 }
+          : { initialPositions: positions, meanHoldingHours: 24 * 365, leverageMax: 20, maxOpen: positions * 2 },
+      ),
+      [Number.NaN],
+    ),
+  })
+  kernel.start(T0)
+  // the first events open the initial population (a few thousand per event); time from when all are open
+  let first = 0
+  while (kernel.totals.positionsOpened < positions && first < batches.length) kernel.process(batches[first++]!)
+  const t = performance.now()
+  for (let i = first; i < batches.length; i++) {
+    kernel.process(batches[i]!)
+    if (kernel.outputs.pending > 100_000) kernel.outputs.clear()
+  }
+  const ms = performance.now() - t
+  let events = 0
+  for (let i = first; i < batches.length; i++) events += batches[i]!.length
+  return { ms, events, kernel }
+}
+
+async function endToEnd(dir: string, duckPath: string, days: number, positions: number) {
+  const url = `file:${path.join(dir, 'meta.db')}`
+  await migrateDeploy({ url })
+  const meta = createMetaClient(url)
+  // a DuckDB memory limit, as DUCKDB_MEMORY_LIMIT would set it, so its buffer cache does not grow with the results
+  const duck = await DuckStore.open({ path: duckPath, memoryLimit: '256MB' })
+  try {
+    const t = performance.now()
+    const prepared = await prepareBacktest(
+      { duck, meta },
+      {
+        ruleSet: 'binance-um',
+        venue: VENUE,
+        markets: [MARKET],
+        from: new Date(T0 / 1000).toISOString(),
+        to: new Date((T0 + days * DAY * 1e6) / 1000).toISOString(),
+        positions: 'synthetic',
+        population: { initialPositions: positions, meanHoldingHours: 24, leverageMax: 75, maxOpen: positions * 2 },
+        seed: 1,
+      },
+      { allowFiles: false },
+    )
+    const outcome = await executeBacktest({ duck, meta }, prepared)
+    const ms = performance.now() - t
+    if (outcome.status !== 'succeeded') throw new Error(`backtest ${outcome.status}: ${outcome.error}`)
+    return { ms, summary: outcome.summary!, timings: outcome.timings! }
+  } finally {
+    duck.close()
+    await meta.$disconnect()
+  }
+}
+
+async function child(): Promise<void> {
+  // one end-to-end run in a fresh process: its peak RSS is the run's
+  const dir = arg('dir', '')
+  const days = Number(arg('days', '30'))
+  const r = await endToEnd(dir, path.join(dir, 'bench.duckdb'), days, POSITIONS)
+  console.log(
+    JSON.stringify({
+      days,
+      ms: r.ms,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      events: r.summary.eventsReplayed,
+    }),
+  )
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backstop-bench-'))
+  const duckPath = path.join(dir, 'bench.duckdb')
+  console.log(
+    `Backstop replay engine benchmark — ${DAYS} days of 1 s bars, ${fmt(POSITIONS)} positions, ${REPS} reps (medians)`,
+  )
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), temp ${dir}\n`)
+  try {
+    const store = await DuckStore.open({ path: duckPath })
+    await migrateDuck(store)
+    let t = performance.now()
+    const n = await generate(store, DAYS)
+    console.log(`generated ${fmt(n)} bars + funding in ${fmt((performance.now() - t) / 1000)} s`)
+
+    // data path: DuckDB → typed arrays (sorted slabs, chunk copies), then the naive row-by-row read
+    const pulls: number[] = []
+    let data = await pullAll(store, DAYS)
+    for (let r = 0; r < REPS; r++) {
+      data = await pullAll(store, DAYS)
+      pulls.push(data.ms)
+    }
+    const naiveDays = Math.min(DAYS, 3)
+    const naive = await naivePull(store, naiveDays)
+    store.close()
+
+    const scans: number[] = []
+    for (let r = 0; r < REPS + 1; r++) {
+      t = performance.now()
+      scan(data.batches)
+      if (r > 0) scans.push(performance.now() - t)
+    }
+    const core = (variant: 'churn' | 'static') => {
+      const times: number[] = []
+      let last: ReturnType<typeof coreKernel> | null = null
+      for (let r = 0; r < REPS + 1; r++) {
+        const c = coreKernel(data.batches, POSITIONS, variant)
+        if (r > 0) times.push(c.ms)
+        last = c
+      }
+      return { ms: median(times), last: last! }
+    }
+    const stat = core('static')
+    const churn = core('churn')
+    const scanMs = median(scans)
+    const scanRate = data.rows / scanMs
+    console.log('\n| measurement | median | rate |')
+    console.log('|---|---|---|')
+    console.log(
+      `| bare typed-array scan of ${fmt(data.rows)} prices | ${fmt(scanMs)} ms | ${rate(data.rows, scanMs)} |`,
+    )
+    for (const [name, c] of [
+      ['static book, up to 20x', stat],
+      ['synthetic churn, up to 75x', churn],
+    ] as const) {
+      const t = c.last.kernel.totals
+      console.log(
+        `| kernel core loop, ${name}: ${fmt(POSITIONS)} open (${fmt(c.last.events)} events, ${fmt(t.liquidations)} liquidations, ${fmt(t.positionsOpened)} opened) | ${fmt(c.ms)} ms | ${rate(c.last.events, c.ms)} (${fmt((c.last.events / c.ms / scanRate) * 100)}% of the scan) |`,
+      )
+    }
+    console.log(
+      `| DuckDB → engine batches (${fmt(data.rows)} rows: per-source day slabs, k-way merge) | ${fmt(median(pulls))} ms | ${rate(data.rows, median(pulls))} |`,
+    )
+    console.log(
+      `| naive node-api row-by-row read (${naiveDays} days, ${fmt(naive.rows)} rows, 1 rep) | ${fmt(naive.ms)} ms | ${rate(naive.rows, naive.ms)} |`,
+    )
+
+    // end to end: the whole run as the CLI does it (plan, feed, kernel, result writes, run record)
+    const e2e: number[] = []
+    let lastE2e: Awaited<ReturnType<typeof endToEnd>> | null = null
+    for (let r = 0; r < Math.max(1, Math.min(REPS, 3)); r++) {
+      lastE2e = await endToEnd(dir, duckPath, DAYS, POSITIONS)
+      e2e.push(lastE2e.ms)
+    }
+    const s = lastE2e!.summary
+    const tm = lastE2e!.timings
+    console.log(
+      `\nend to end, ${DAYS} days at 1 s, ${fmt(POSITIONS)} synthetic positions: median ${fmt(median(e2e) / 1000)} s over ${e2e.length} runs`,
+    )
+    console.log(
+      `  ${fmt(s.eventsReplayed)} events, ${fmt(s.liquidations)} liquidations (+${fmt(s.partialLiquidations)} partial), ${fmt(s.bankruptcies)} bankruptcies, bad debt ${s.totalBadDebt}, fund ${s.fund.initial} → ${s.fund.final}`,
+    )
+    console.log(
+      `  kernel ${fmt(tm.kernelMs)} ms, read wait ${fmt(tm.readWaitMs)} ms, writes ${fmt(tm.writeMs)} ms, longest kernel slice ${fmt(tm.maxSliceMs)} ms`,
+    )
+
+    // peak RSS in fresh processes for a short and the full window (flat in window length?)
+    const self = fileURLToPath(import.meta.url)
+    const rss = [Math.max(1, Math.floor(DAYS / 4)), DAYS].map((days) => {
+      const out = execFileSync(
+        process.execPath,
+        ['--import', 'tsx', self, 'child', '--dir', dir, '--days', String(days), '--positions', String(POSITIONS)],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, TZ: 'UTC' },
+        },
+      )
+      return JSON.parse(out.trim().split('\n').at(-1)!) as {
+        days: number
+        ms: number
+        maxRssMb: number
+        events: number
+      }
+    })
+    console.log('\n| window | events | wall | peak RSS |')
+    console.log('|---|---|---|---|')
+    for (const r of rss)
+      console.log(`| ${r.days} days | ${fmt(r.events)} | ${fmt(r.ms / 1000)} s | ${fmt(r.maxRssMb)} MB |`)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+if (argv[0] === 'child') await child()
+else await main()

@@ -1,0 +1,114 @@
+// Backtests: runBacktest (async; returns the run at once), backtestRun(s), and the flat result lists of a run.
+import { InvalidInputError } from '../../errors.ts'
+import { backtestService } from '../../replay/backtest/service.ts'
+import type { BacktestSummary } from '../../replay/backtest/summary.ts'
+import { getBacktestRun, listBacktestRuns } from '../../store/meta/backtestRuns.ts'
+import {
+  readAdlFills,
+  readDeficits,
+  readFundSeries,
+  readGuardrailTriggers,
+  readLiquidations,
+  readSocialLosses,
+  type Page,
+} from '../../store/results/backtestResults.ts'
+import type { BacktestRunResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers-types.ts'
+
+function page(limit: number | null | undefined, offset: number | null | undefined): Page {
+  const p = { limit: limit ?? 1000, offset: offset ?? 0 }
+  const problems = []
+  if (!Number.isInteger(p.limit) || p.limit < 1 || p.limit > 10_000)
+    problems.push({ path: 'limit', received: limit, expected: 'an integer from 1 to 10000' })
+  if (!Number.isInteger(p.offset) || p.offset < 0)
+    problems.push({ path: 'offset', received: offset, expected: 'a non-negative integer' })
+  if (problems.length) throw new InvalidInputError('invalid page', problems)
+  return p
+}
+
+/** snake_case row keys to the camelCase GraphQL fields (an _approx suffix becomes Approx). */
+function camel(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(row)) {
+    const key = k.replace(/_approx$/, 'Approx').replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())
+    out[key] = typeof v === 'bigint' ? Number(v) : v
+  }
+  return out
+}
+
+export const backtestRun: QueryResolvers['backtestRun'] = (_p, { id }, { runtime }) => getBacktestRun(runtime.meta, id)
+
+export const backtestRuns: QueryResolvers['backtestRuns'] = (_p, { status, limit, offset }, { runtime }) => {
+  const p = page(limit ?? 50, offset)
+  return listBacktestRuns(runtime.meta, { status: status ?? null, limit: Math.min(p.limit, 1000), offset: p.offset })
+}
+
+export const runBacktest: MutationResolvers['runBacktest'] = (_p, { input }, { runtime }) =>
+  backtestService(runtime).submit({
+    ruleSet: input.ruleSet,
+    venue: input.venue,
+    markets: input.markets,
+    from: input.from,
+    to: input.to,
+    positions: input.positions,
+    ...(input.explicitPositions != null ? { explicitPositions: input.explicitPositions } : {}),
+    ...(input.population != null ? { population: input.population } : {}),
+    ...(input.seed != null ? { seed: input.seed } : {}),
+    ...(input.resolutionSeconds != null ? { resolutionSeconds: input.resolutionSeconds } : {}),
+    ...(input.mode != null ? { mode: input.mode } : {}),
+  })
+
+const list =
+  (read: typeof readLiquidations) =>
+  async (
+    _p: unknown,
+    args: { runId: string; limit?: number | null; offset?: number | null },
+    { runtime }: { runtime: Parameters<typeof backtestService>[0] },
+  ) =>
+    (await read(runtime.duck, args.runId, page(args.limit, args.offset))).map(camel)
+
+export const backtestLiquidations = list(readLiquidations) as unknown as QueryResolvers['backtestLiquidations']
+export const backtestDeficits = list(readDeficits) as unknown as QueryResolvers['backtestDeficits']
+export const backtestFundSeries = list(readFundSeries) as unknown as QueryResolvers['backtestFundSeries']
+export const backtestAdlFills = list(readAdlFills) as unknown as QueryResolvers['backtestAdlFills']
+export const backtestSocialLosses = list(readSocialLosses) as unknown as QueryResolvers['backtestSocialLosses']
+export const backtestGuardrailTriggers = list(
+  readGuardrailTriggers,
+) as unknown as QueryResolvers['backtestGuardrailTriggers']
+
+export const BacktestRun: BacktestRunResolvers = {
+  from: (run) => run.fromTs,
+  to: (run) => run.toTs,
+  markets: (run) => run.markets as string[],
+  positionsSource: (run) => run.positionsSource as 'synthetic' | 'accounts' | 'explicit',
+  status: (run) => run.status as 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled',
+  summaryJson: (run) => run.summary,
+  summary: (run) => {
+    const s = run.summary as BacktestSummary | null
+    if (!s) return null
+    return {
+      eventsReplayed: s.eventsReplayed,
+      liquidations: s.liquidations,
+      partialLiquidations: s.partialLiquidations,
+      bankruptcies: s.bankruptcies,
+      liquidatedNotional: s.liquidatedNotional,
+      liquidatedNotionalApprox: Number(s.liquidatedNotional),
+      totalShortfall: s.totalShortfall,
+      totalShortfallApprox: Number(s.totalShortfall),
+      totalBadDebt: s.totalBadDebt,
+      totalBadDebtApprox: Number(s.totalBadDebt),
+      coveredByFund: s.coveredByFund,
+      coveredByAdl: s.coveredByAdl,
+      socializedLoss: s.socializedLoss,
+      maxFundDrawdown: s.fund.maxDrawdown,
+      maxFundDrawdownApprox: Number(s.fund.maxDrawdown),
+      maxFundDrawdownFraction: s.fund.maxDrawdownFraction,
+      fundInitial: s.fund.initial,
+      fundFinal: s.fund.final,
+      adlFills: s.adlFills,
+      firstDeficitAt: s.firstDeficitAt,
+      timeToFirstDeficitSeconds: s.timeToFirstDeficitSeconds,
+      outputHash: s.outputHash,
+      warnings: s.warnings,
+    }
+  },
+}

@@ -1,0 +1,195 @@
+// `backstop backtest`: replay a window against a rule set with explicit, account or synthetic positions; a progress
+// bar on a terminal (plain lines otherwise), then the summary (or JSON). Exit 0 ok, 1 failed, 2 bad input.
+import fs from 'node:fs'
+import type { Command } from 'commander'
+import cliProgress from 'cli-progress'
+import { isProcessAlive } from '../../../jobs/liveness.ts'
+import { closeRuntime, openRuntime } from '../../app/runtime.ts'
+import { createLogger } from '../../obs/logger.ts'
+import { executeBacktest, prepareBacktest, type BacktestProgress } from '../../replay/backtest/run.ts'
+import { recoverBacktests } from '../../replay/backtest/service.ts'
+import { EXIT_FAILURE, action } from '../action.ts'
+import { OptionProblems } from '../options.ts'
+
+interface BacktestOptions {
+  rules?: string
+  venue?: string
+  markets?: string
+  from?: string
+  to?: string
+  positions?: string
+  seed?: string
+  resolution?: string
+  population?: string
+  mode?: string
+  slabHours?: string
+  json?: boolean
+}
+
+/** A JSON option given inline or as a file path. */
+function jsonOption(p: OptionProblems, name: string, text: string | undefined): unknown {
+  if (text === undefined) return undefined
+  try {
+    return JSON.parse(fs.existsSync(text) ? fs.readFileSync(text, 'utf8') : text)
+  } catch (error) {
+    p.add({ path: `--${name}`, received: text, expected: `JSON or a JSON file (${(error as Error).message})` })
+    return undefined
+  }
+}
+
+/** Options to a request object; the request schema then reports every remaining problem. */
+export function backtestInput(o: BacktestOptions): Record<string, unknown> {
+  const p = new OptionProblems()
+  p.required('rules', o.rules, 'a preset, stored rule set or rule-set JSON file')
+  p.required('venue', o.venue, 'the venue of the market data, e.g. binance-um')
+  p.required('markets', o.markets, 'comma-separated markets, e.g. BTCUSDT,ETHUSDT')
+  p.required('from', o.from, 'the window start (UTC), e.g. 2025-10-10')
+  p.required('to', o.to, 'the window end (UTC), exclusive')
+  p.required('positions', o.positions, 'synthetic, accounts or a positions JSON file')
+  const input: Record<string, unknown> = {
+    ruleSet: o.rules,
+    venue: o.venue,
+    markets: o.markets
+      ?.split(',')
+      .map((m) => m.trim())
+      .filter(Boolean),
+    from: o.from,
+    to: o.to,
+  }
+  if (o.positions === 'synthetic' || o.positions === 'accounts') input.positions = o.positions
+  else if (o.positions !== undefined) {
+    input.positions = 'explicit'
+    if (!fs.existsSync(o.positions))
+      p.add({ path: '--positions', received: o.positions, expected: 'synthetic, accounts or an existing JSON file' })
+    else input.explicitPositions = jsonOption(p, 'positions', o.positions)
+  }
+  const seed = p.number('seed', o.seed, (n) => Number.isInteger(n) && n >= 0, 'a non-negative integer')
+  if (seed !== undefined) input.seed = seed
+  const resolution = p.number('resolution', o.resolution, (n) => n === 1 || n === 60, '1 or 60 (seconds)')
+  if (resolution !== undefined) input.resolutionSeconds = resolution
+  const slab = p.number('slab-hours', o.slabHours, (n) => n > 0, 'a positive number of hours')
+  if (slab !== undefined) input.slabHours = slab
+  const population = jsonOption(p, 'population', o.population)
+  if (population !== undefined) input.population = population
+  const mode = p.oneOf('mode', o.mode, ['isolated', 'cross'] as const)
+  if (mode) input.mode = mode
+  p.check('invalid backtest options')
+  return input
+}
+
+function progressReporter(json: boolean) {
+  if (json) return { update: () => undefined, stop: () => undefined }
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        format: 'replaying [{bar}] {percentage}% | {events} events | {phase}',
+        stream: process.stderr,
+        hideCursor: true,
+      },
+      cliProgress.Presets.shades_classic,
+    )
+    bar.start(100, 0, { events: 0, phase: 'starting' })
+    return {
+      update: (p: BacktestProgress) => bar.update(Math.round(p.fraction * 100), { events: p.events, phase: p.phase }),
+      stop: () => bar.stop(),
+    }
+  }
+  let last = -1
+  return {
+    update: (p: BacktestProgress) => {
+      const pct = Math.floor(p.fraction * 10) * 10
+      if (pct !== last) {
+        last = pct
+        console.error(`${p.phase} ${pct}% (${p.events} events)`)
+      }
+    },
+    stop: () => undefined,
+  }
+}
+
+export function registerBacktest(program: Command): void {
+  program
+    .command('backtest')
+    .description('replay market history against a rule set and record liquidations, deficits, fund path and ADL')
+    .option('--rules <ref>', 'preset (binance-um, binance-um@2021-03-18, …), stored rule set id/name, or JSON file')
+    .option('--venue <venue>', 'venue of the market data, e.g. binance-um')
+    .option('--markets <list>', 'comma-separated markets, e.g. BTCUSDT,ETHUSDT')
+    .option('--from <time>', 'window start, UTC (2025-10-10 or 2025-10-10T21:00:00Z)')
+    .option('--to <time>', 'window end, UTC, exclusive')
+    .option('--positions <source>', 'synthetic | accounts | FILE.json (explicit positions)')
+    .option('--seed <n>', 'seed of the synthetic population and random-start ADL', '1')
+    .option('--resolution <s>', 'bar resolution in seconds: 1 or 60', '1')
+    .option('--population <json>', 'synthetic population parameters (JSON or a JSON file)')
+    .option('--mode <mode>', 'margin mode of explicit / account positions: isolated or cross')
+    .option('--slab-hours <h>', 'hours of data read per DuckDB query (memory bound)')
+    .option('--json', 'print the run, summary and timings as JSON')
+    .action(
+      action(async (config, options: BacktestOptions) => {
+        const input = backtestInput(options)
+        const log = createLogger(config.logLevel)
+        const { runtime } = await openRuntime(config, { migrate: true, log })
+        try {
+          await recoverBacktests(runtime, isProcessAlive)
+          const prepared = await prepareBacktest(runtime, input, { allowFiles: true })
+          const progress = progressReporter(!!options.json)
+          const outcome = await executeBacktest(runtime, prepared, { onProgress: progress.update })
+          progress.stop()
+          if (options.json) {
+            console.log(
+              JSON.stringify(
+                {
+                  runId: prepared.run.id,
+                  status: outcome.status,
+                  ruleSetHash: prepared.ruleSet.hash,
+                  error: outcome.error,
+                  summary: outcome.summary,
+                  timings: outcome.timings,
+                },
+                null,
+                2,
+              ),
+            )
+          } else if (outcome.summary) {
+            const s = outcome.summary
+            const lines: Array<[string, string]> = [
+              ['run', `${prepared.run.id} (${outcome.status})`],
+              [
+                'rule set',
+                `${prepared.ruleSet.rules.name}@${prepared.ruleSet.rules.effective.from} sha256 ${prepared.ruleSet.hash}`,
+              ],
+              ['events replayed', String(s.eventsReplayed)],
+              ['positions opened', `${s.positionsOpened} (max open ${s.maxOpenPositions})`],
+              [
+                'liquidations',
+                `${s.liquidations} (+${s.partialLiquidations} partial), notional ${s.liquidatedNotional}`,
+              ],
+              ['bankruptcies', `${s.bankruptcies}, shortfall ${s.totalShortfall}`],
+              [
+                'covered',
+                `fund ${s.coveredByFund}, fee pool ${s.coveredByFeePool}, ADL ${s.coveredByAdl}, socialized ${s.socializedLoss}`,
+              ],
+              ['bad debt', s.totalBadDebt],
+              [
+                'insurance fund',
+                `${s.fund.initial} → ${s.fund.final}, max drawdown ${s.fund.maxDrawdown} (${(s.fund.maxDrawdownFraction * 100).toFixed(2)}%)`,
+              ],
+              ['ADL fills', String(s.adlFills)],
+              ['first deficit', s.firstDeficitAt ? `${s.firstDeficitAt} (+${s.timeToFirstDeficitSeconds} s)` : 'none'],
+              ['output hash', s.outputHash],
+              [
+                'time',
+                `${(outcome.timings!.totalMs / 1000).toFixed(2)} s (${Math.round(outcome.timings!.eventsPerSecond).toLocaleString('en')} events/s)`,
+              ],
+            ]
+            for (const [k, v] of lines) console.log(`${k.padEnd(18)} ${v}`)
+            for (const w of s.warnings) console.log(`warning: ${w}`)
+          } else {
+            console.error(`backtest ${prepared.run.id} ${outcome.status}: ${outcome.error}`)
+          }
+          return outcome.status === 'succeeded' ? 0 : EXIT_FAILURE
+        } finally {
+          await closeRuntime(runtime)
+        }
+      }),
+    )
+}

@@ -1,0 +1,124 @@
+// The run summary stored on BacktestRun: counts, exact totals as decimal strings, fund path, first deficit.
+import type { ReplayKernel } from '../kernel/engine.ts'
+import { EVENT_KIND_NAMES } from '../kernel/events.ts'
+import { GUARDRAIL_KINDS } from '../kernel/outputs.ts'
+import { formatMicros } from '../money.ts'
+import type { MarketPlan } from './plan.ts'
+
+export interface BacktestSummary {
+  eventsReplayed: number
+  eventsByKind: Record<string, number>
+  positionsOpened: number
+  positionsExpired: number
+  maxOpenPositions: number
+  openPositionsAtEnd: number
+  liquidations: number
+  partialLiquidations: number
+  takeovers: number
+  backstops: number
+  deleveraged: number
+  liquidatedNotional: string
+  bankruptcies: number
+  totalShortfall: string
+  coveredByFund: string
+  coveredByFeePool: string
+  coveredByAdl: string
+  socializedLoss: string
+  totalBadDebt: string
+  feesToFund: string
+  feesToOthers: string
+  surplusToFund: string
+  adlFills: number
+  fund: {
+    initial: string
+    final: string
+    low: string
+    maxDrawdown: string
+    maxDrawdownFraction: number
+    funds: Array<{ name: string; initial: string; final: string; maxDrawdown: string }>
+  }
+  firstDeficitAt: string | null
+  timeToFirstDeficitSeconds: number | null
+  negativeEquityRecords: number
+  guardrailTriggers: Record<string, number>
+  fundingPaidByPositions: string
+  fillsSkippedAfterDivergence: number
+  observedLiquidationFills: number
+  refusedByOiCap: number
+  refusedWithdrawals: number
+  prices: Array<{ market: string; markMethod: string; bars: string | null; streams: string[] }>
+  /** sha256 of every output the engine produced (all row buffers, in order): equal hashes, identical outputs. */
+  outputHash: string
+  warnings: string[]
+}
+
+export function summarize(
+  kernel: ReplayKernel,
+  fromUs: number,
+  plan: MarketPlan[],
+  outputHash: string,
+  warnings: string[],
+): BacktestSummary {
+  const t = kernel.totals
+  const f = kernel.funds
+  const sum = (a: Float64Array) => a.reduce((s, x) => s + BigInt(x), 0n)
+  let worst = 0
+  for (let i = 1; i < f.names.length; i++) if (f.maxDrawdown[i]! > f.maxDrawdown[worst]!) worst = i
+  return {
+    eventsReplayed: t.events,
+    eventsByKind: Object.fromEntries(EVENT_KIND_NAMES.map((k, i) => [k, t.eventsByKind[i]!])),
+    positionsOpened: t.positionsOpened,
+    positionsExpired: t.positionsExpired,
+    maxOpenPositions: t.maxOpenPositions,
+    openPositionsAtEnd: kernel.openPositions(),
+    liquidations: t.liquidations,
+    partialLiquidations: t.partialLiquidations,
+    takeovers: t.takeovers,
+    backstops: t.backstops,
+    deleveraged: t.deleveraged,
+    liquidatedNotional: formatMicros(t.liquidatedNotional.value),
+    bankruptcies: t.bankruptcies,
+    totalShortfall: formatMicros(t.shortfall.value),
+    coveredByFund: formatMicros(t.coveredByFund.value),
+    coveredByFeePool: formatMicros(t.coveredByFeePool.value),
+    coveredByAdl: formatMicros(t.coveredByAdl.value),
+    socializedLoss: formatMicros(t.socialized.value),
+    totalBadDebt: formatMicros(t.badDebt.value),
+    feesToFund: formatMicros(t.feesToFund.value),
+    feesToOthers: formatMicros(t.feesToOthers.value),
+    surplusToFund: formatMicros(t.surplusToFund.value),
+    adlFills: t.adlFills,
+    fund: {
+      initial: formatMicros(sum(f.initial)),
+      final: formatMicros(sum(f.balance)),
+      low: formatMicros(sum(f.low)),
+      maxDrawdown: formatMicros(f.names.length ? f.maxDrawdown[worst]! : 0),
+      maxDrawdownFraction: f.names.length ? Math.max(...f.maxDrawdownFraction) : 0,
+      funds: f.names.map((name, i) => ({
+        name,
+        initial: formatMicros(f.initial[i]!),
+        final: formatMicros(f.balance[i]!),
+        maxDrawdown: formatMicros(f.maxDrawdown[i]!),
+      })),
+    },
+    firstDeficitAt: Number.isNaN(t.firstDeficitTs) ? null : new Date(t.firstDeficitTs / 1000).toISOString(),
+    timeToFirstDeficitSeconds: Number.isNaN(t.firstDeficitTs) ? null : (t.firstDeficitTs - fromUs) / 1e6,
+    negativeEquityRecords: t.negativeEquityRecords,
+    guardrailTriggers: Object.fromEntries(
+      GUARDRAIL_KINDS.map((k, i) => [k, t.guardrailTriggers[i]!]).filter(([, n]) => n),
+    ),
+    fundingPaidByPositions: formatMicros(t.fundingPaidByPositions.value),
+    fillsSkippedAfterDivergence: t.fillsSkippedDiverged,
+    observedLiquidationFills: t.observedLiquidationFills,
+    refusedByOiCap: t.refusedByOiCap,
+    refusedWithdrawals: t.refusedWithdrawals,
+    prices: plan.map((m) => ({
+      market: m.market,
+      markMethod: m.markMethod,
+      bars: m.bars ? `${m.bars.intervalS}s ${m.bars.source}` : null,
+      streams: m.prices.map((p) => `${p.kind}:${p.source}${p.intervalS ? `@${p.intervalS}s` : ''}`),
+    })),
+    outputHash,
+    warnings: [...warnings, ...kernel.warningList()],
+  }
+}

@@ -1,0 +1,107 @@
+// Replay events as struct-of-arrays batches, and the merge key (timestamp, kind priority, sequence).
+
+/**
+ * Event kinds, numbered by their priority at equal timestamps. Prices come first (index and oracle before the
+ * mark that may be derived from them, bars last), so a position opened at t is never checked against a wick that
+ * ended at t; funding settles on the prices of t; then open interest, ledger entries and fills.
+ */
+export const EventKind = {
+  INDEX: 0,
+  ORACLE: 1,
+  MARK: 2,
+  /** Trade bar: low, high, close, quote volume (wicks inside the interval still trigger). */
+  BAR: 3,
+  FUNDING: 4,
+  OPEN_INTEREST: 5,
+  LEDGER: 6,
+  FILL: 7,
+} as const
+export type EventKindCode = (typeof EventKind)[keyof typeof EventKind]
+export const EVENT_KIND_NAMES = ['index', 'oracle', 'mark', 'bar', 'funding', 'openInterest', 'ledger', 'fill'] as const
+
+/**
+ * Meaning of the value columns per kind:
+ *   INDEX / ORACLE / MARK: a = low, b = high, c = close (a tick has a = b = c)
+ *   BAR: a = low, b = high, c = close, d = quote volume (NaN when unknown)
+ *   FUNDING: a = observed rate per interval (NaN if none), b = mean premium (NaN if none), c = interval hours
+ *   OPEN_INTEREST: a = base, b = quote
+ *   LEDGER: a = delta in micro-units (exact integer), b = LedgerKind
+ *   FILL: a = price, b = signed base quantity (+ buy), c = fee in micro-units, d = 1 when the venue flagged a liquidation
+ */
+export interface EventBatch {
+  length: number
+  /** Microseconds since the epoch (exact below 2^53). */
+  ts: Float64Array
+  kind: Uint8Array
+  market: Uint16Array
+  /** Account index for LEDGER and FILL, −1 otherwise. */
+  account: Int32Array
+  a: Float64Array
+  b: Float64Array
+  c: Float64Array
+  d: Float64Array
+}
+
+export const LedgerKind = { deposit: 0, withdrawal: 1, transfer: 2, funding: 3, fee: 4, other: 5 } as const
+
+export function allocBatch(capacity: number): EventBatch {
+  return {
+    length: 0,
+    ts: new Float64Array(capacity),
+    kind: new Uint8Array(capacity),
+    market: new Uint16Array(capacity),
+    account: new Int32Array(capacity).fill(-1),
+    a: new Float64Array(capacity),
+    b: new Float64Array(capacity),
+    c: new Float64Array(capacity),
+    d: new Float64Array(capacity),
+  }
+}
+
+/** Appends one event (tests and generators; the store's reader fills batches column by column). */
+export function pushEvent(
+  batch: EventBatch,
+  ts: number,
+  kind: EventKindCode,
+  market: number,
+  a: number,
+  b = a,
+  c = a,
+  d = Number.NaN,
+  account = -1,
+): void {
+  const i = batch.length++
+  if (i >= batch.ts.length) throw new Error(`event batch full (${batch.ts.length})`)
+  batch.ts[i] = ts
+  batch.kind[i] = kind
+  batch.market[i] = market
+  batch.account[i] = account
+  batch.a[i] = a
+  batch.b[i] = b
+  batch.c[i] = c
+  batch.d[i] = d
+}
+
+/** True when event i sorts before event j on (ts, kind, index): the order the reader must deliver. */
+export function precedes(batch: EventBatch, i: number, j: number): boolean {
+  const ti = batch.ts[i]!
+  const tj = batch.ts[j]!
+  if (ti !== tj) return ti < tj
+  const ki = batch.kind[i]!
+  const kj = batch.kind[j]!
+  return ki !== kj ? ki < kj : i < j
+}
+
+/** Sorts a batch in place by the merge key (used by generators and tests; the store sorts in SQL). */
+export function sortBatch(batch: EventBatch): void {
+  const n = batch.length
+  const order = Array.from({ length: n }, (_, i) => i).sort(
+    (i, j) =>
+      batch.ts[i]! - batch.ts[j]! || batch.kind[i]! - batch.kind[j]! || batch.market[i]! - batch.market[j]! || i - j,
+  )
+  for (const key of ['ts', 'kind', 'market', 'account', 'a', 'b', 'c', 'd'] as const) {
+    const col = batch[key]
+    const copy = col.slice(0, n)
+    for (let k = 0; k < n; k++) col[k] = copy[order[k]!]!
+  }
+}

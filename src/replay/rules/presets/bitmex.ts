@@ -1,0 +1,43 @@
+// BitMEX preset: close at bankruptcy with surplus to the IF [X1], ADL by PnL% × EffLev at bankruptcy [X3][X4].
+import type { RuleSetInput } from '../schema.ts'
+import { DEFAULT_SLIPPAGE, FUND_SIZE_NOTE, SLIPPAGE_NOTE } from './common.ts'
+
+export const bitmexPresets: RuleSetInput[] = [
+  {
+    name: 'bitmex',
+    venue: 'bitmex',
+    description:
+      'BitMEX: bankruptcy-price liquidation, IF surplus and aggression, ADL ranked by PnL% × effective leverage.',
+    effective: {
+      from: '2020-03-12',
+      basis: 'incident',
+      note: 'these rules were in force during the 12–13 Mar 2020 crash, when ADL was fully avoided [X6][X7][X8]',
+    },
+    sources: ['X1', 'X2', 'X3', 'X4', 'X5', 'X6'],
+    notes: [
+      'risk-limit steps are not in venue-rules: one step (MMR 0.5%, 100x) is an assumption; replay linear (USDT) contracts',
+      'step-down of risk limits for larger positions [X1] is modelled as 50% partial steps above $1M',
+      'the liquidation fee is not in venue-rules; 0.05% is an assumption',
+      SLIPPAGE_NOTE,
+      FUND_SIZE_NOTE,
+    ],
+    price: { mark: { method: 'indexMovingAverageBasis', basisWindowS: 60, basisSampleS: 1 } },
+    margin: {
+      mode: 'isolated',
+      default: { brackets: [{ notionalFloor: 0, maxLeverage: 100, mmr: 0.005, imr: 0.01 }] },
+    },
+    trigger: { kind: 'equityBelowMaintenance' },
+    execution: {
+      kind: 'bankruptcyTakeover',
+      partial: { thresholdNotional: 1_000_000, fraction: 0.5, cooldownS: 0 },
+      slippage: DEFAULT_SLIPPAGE,
+    },
+    fees: { liquidationFeeRate: 0.0005, cap: 'remainingEquity' },
+    insuranceFund: { label: 'insurance fund', initialBalance: '10000000', scope: 'pooled' },
+    waterfall: [
+      { kind: 'insuranceFund' },
+      { kind: 'adl', trigger: { kind: 'whenReached' }, ranking: 'pnlPercentTimesLeverage', fillPrice: 'bankruptcy' },
+    ],
+    funding: { intervalH: 8, source: 'observed' },
+  },
+]

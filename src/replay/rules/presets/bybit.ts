@@ -1,0 +1,44 @@
+// Bybit USDT perpetual preset: entry-value maintenance [Y1], 5 min basis mark [Y3], ADL at bankruptcy [Y4][Y5].
+import type { RuleSetInput } from '../schema.ts'
+import { DEFAULT_SLIPPAGE, FUND_SIZE_NOTE, SLIPPAGE_NOTE } from './common.ts'
+
+export const bybitPresets: RuleSetInput[] = [
+  {
+    name: 'bybit',
+    venue: 'bybit',
+    description:
+      'Bybit USDT perpetuals: isolated LP on entry value, bankruptcy-price liquidation, pooled IF, ADL on drawdown.',
+    effective: {
+      from: '2025-01-01',
+      basis: 'attested',
+      note: 'the ADL drawdown trigger is from a 2025 help page [Y5]; pool structure from [Y6] (3p)',
+    },
+    sources: ['Y1', 'Y3', 'Y4', 'Y5', 'Y6', 'Y2'],
+    notes: [
+      'only the base risk-limit tier (MMR 0.5%, 100x) is in venue-rules [Y1]; add higher tiers with derive',
+      'liquidation fee = taker fee 0.075% of the closed notional [Y2][Y4]',
+      SLIPPAGE_NOTE,
+      FUND_SIZE_NOTE + ' (Bybit portfolio pools held $2–4M [Y6])',
+    ],
+    price: { mark: { method: 'medianFundingBasis', basisWindowS: 300, basisSampleS: 1 } },
+    margin: {
+      mode: 'isolated',
+      maintenanceBase: 'entry',
+      default: { brackets: [{ notionalFloor: 0, maxLeverage: 100, mmr: 0.005, imr: 0.01 }] },
+    },
+    trigger: { kind: 'equityBelowMaintenance' },
+    execution: { kind: 'bankruptcyTakeover', slippage: DEFAULT_SLIPPAGE },
+    fees: { liquidationFeeRate: 0.00075, cap: 'remainingEquity', takerFeeRate: 0.00075 },
+    insuranceFund: { label: 'insurance pool', initialBalance: '3000000', scope: 'pooled' },
+    waterfall: [
+      { kind: 'insuranceFund' },
+      {
+        kind: 'adl',
+        trigger: { kind: 'fundDrawdown', fraction: 1, windowS: 28_800 },
+        ranking: 'pnlPercentTimesLeverage',
+        fillPrice: 'bankruptcy',
+      },
+    ],
+    funding: { intervalH: 8, source: 'observed' },
+  },
+]

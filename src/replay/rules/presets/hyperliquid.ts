@@ -1,0 +1,71 @@
+// Hyperliquid preset after 12 Mar 2025 (BTC 40x, ETH 25x [H13]): tiers [H6], MM = ½ IM at max leverage [H1],
+// 20% clips [H7], backstop vault below ⅔·MM [H1], ADL at the previous mark [H2], hourly funding [H10].
+import type { RuleSetInput } from '../schema.ts'
+import { DEFAULT_SLIPPAGE, SLIPPAGE_NOTE } from './common.ts'
+
+/** Two-step tier: maxLev up to `cap` notional, then `lev2`; MMR = ½ × 1/maxLev [H1][H6]. */
+const tier = (lev1: number, cap: number, lev2: number) => ({
+  brackets: [
+    { notionalFloor: 0, maxLeverage: lev1, mmr: 0.5 / lev1, imr: 1 / lev1 },
+    { notionalFloor: cap, maxLeverage: lev2, mmr: 0.5 / lev2, imr: 1 / lev2 },
+  ],
+})
+
+export const hyperliquidPresets: RuleSetInput[] = [
+  {
+    name: 'hyperliquid',
+    venue: 'hyperliquid',
+    description:
+      'Hyperliquid perps: market liquidation in 20% clips, Liquidator-vault backstop below ⅔·MM, ADL at the previous mark.',
+    effective: {
+      from: '2025-03-12',
+      basis: 'announced',
+      note: 'max leverage cut to BTC 40x and ETH 25x after the 12 Mar 2025 ETH whale [H13]',
+    },
+    sources: ['H1', 'H2', 'H4', 'H6', 'H7', 'H8', 'H10', 'H11', 'H13'],
+    notes: [
+      'the backstop vault is the first loss absorber (insuranceFund); its size is a placeholder (HLP is far larger)',
+      'Hyperliquid charges no separate liquidation fee; the backstop keeps the maintenance margin [H1]',
+      'mark = median(oracle + EMA150(last − oracle), last, EMA30(last)): the two-component rule of [H4] without CEX perp mids',
+      SLIPPAGE_NOTE,
+    ],
+    price: { mark: { method: 'oracleEmaBasis', emaWindowS: 150, bookEmaWindowS: 30 } },
+    margin: {
+      mode: 'cross',
+      default: tier(10, 20_000_000, 5),
+      markets: {
+        BTC: tier(40, 150_000_000, 20),
+        ETH: tier(25, 100_000_000, 15),
+        SOL: tier(20, 70_000_000, 10),
+        XRP: tier(20, 40_000_000, 10),
+      },
+    },
+    trigger: { kind: 'equityBelowMaintenance' },
+    execution: {
+      kind: 'market',
+      partial: { thresholdNotional: 100_000, fraction: 0.2, cooldownS: 30 },
+      backstop: { belowMaintenanceFraction: 2 / 3 },
+      slippage: DEFAULT_SLIPPAGE,
+    },
+    fees: { liquidationFeeRate: 0, cap: 'remainingEquity' },
+    insuranceFund: { label: 'liquidator vault', initialBalance: '100000000', scope: 'pooled' },
+    waterfall: [
+      {
+        kind: 'adl',
+        trigger: { kind: 'negativeEquity' },
+        ranking: 'markOverEntryTimesNotionalOverEquity',
+        fillPrice: 'previousMark',
+      },
+      { kind: 'insuranceFund' },
+    ],
+    guardrails: { withdrawalGating: { whileDeficit: false, requireInitialMargin: true, minNotionalFraction: 0.1 } },
+    funding: {
+      intervalH: 1,
+      source: 'observed',
+      interestRate8h: 0.0001,
+      premiumClamp8h: 0.0005,
+      capPerHour: 0.04,
+      paymentPrice: 'oracle',
+    },
+  },
+]

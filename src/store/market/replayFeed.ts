@@ -1,0 +1,427 @@
+// Streams replay events out of DuckDB as struct-of-arrays batches. Each source (a market's bars, each reference
+// price series, funding, open interest, account fills + ledger) is one query per slab (slabs aligned to UTC days,
+// like the daily partitions), filtered and joined in SQL and read in insertion order — no SQL sort, which costs ten
+// times the scan — then checked to be strictly increasing in time (sorted here only when it is not) and k-way merged
+// on the key (timestamp, kind, market). The next slab is fetched while the caller works on the current one.
+import duckdb from '@duckdb/node-bindings'
+import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api'
+import type { DuckStore } from '../duck/open.ts'
+import { accountsSql } from './replayData.ts'
+
+/** One batch of events (the layout of the replay engine's EventBatch). */
+export interface FeedBatch {
+  length: number
+  ts: Float64Array
+  kind: Uint8Array
+  market: Uint16Array
+  account: Int32Array
+  a: Float64Array
+  b: Float64Array
+  c: Float64Array
+  d: Float64Array
+}
+
+/** Event kind codes, in merge-key priority order (must match the engine's EventKind). */
+export const FEED_KIND = {
+  index: 0,
+  oracle: 1,
+  mark: 2,
+  bar: 3,
+  funding: 4,
+  openInterest: 5,
+  ledger: 6,
+  fill: 7,
+} as const
+
+export interface FeedSpec {
+  venue: string
+  markets: readonly string[]
+  fromUs: number
+  toUs: number
+  /** Per market: the bar series to replay (interval and source), or null. */
+  bars: ReadonlyArray<{ intervalS: number; source: string } | null>
+  /** Reference price series: market index, kind (index | oracle | mark), source and bar length (null = ticks). */
+  prices: ReadonlyArray<{ market: number; kind: 'index' | 'oracle' | 'mark'; source: string; intervalS: number | null }>
+  funding: boolean
+  /** Funding computed from premium-index rows averaged per interval, instead of the venue's rates. */
+  premiumFundingIntervalH: number | null
+  openInterest: boolean
+  /** Fills and ledger rows (account replays); accounts are indexed by the sorted dictionary of accountsSql. */
+  accounts: boolean
+  /** Only account events (the warm-up before the window). */
+  accountsOnly?: boolean
+  /** Slab length; slabs are aligned to multiples of it since the epoch. */
+  slabSeconds: number
+  /**
+   * Reuse two batch buffers instead of allocating one per batch (less garbage, shorter GC pauses). Only when the
+   * caller is done with a batch before asking for the next one.
+   */
+  reuseBatches?: boolean
+}
+
+const quote = (s: string) => `'${s.replaceAll("'", "''")}'`
+
+/**
+ * One source of events. `sql` returns (ts, a, b, c, d) in µs and the kind's value meanings for one slab
+ * ($1 venue, $2 slab start µs, $3 slab end µs, $4 earliest bar open that closes in the slab, $5 window end µs);
+ * `accounts` sources return (ts, kind, mkt, acct, a, b, c, d), already sorted on the full key.
+ */
+export interface FeedSource {
+  kind: number
+  market: number
+  sql: string
+  accounts: boolean
+}
+
+const inSlab = (inner: string) =>
+  `SELECT * FROM (${inner}) e(ts, a, b, c, d) WHERE ts >= $2::DOUBLE AND ts < $3::DOUBLE`
+
+/** The sources of a spec: SQL that filters and joins, without sorting (except account events and buckets). */
+export function feedSources(spec: FeedSpec): FeedSource[] {
+  const out: FeedSource[] = []
+  const range = (col: string, from = '$4') =>
+    `${col} >= make_timestamp(${from}::BIGINT) AND ${col} < make_timestamp($3::BIGINT)`
+  if (!spec.accountsOnly) {
+    spec.bars.forEach((b, m) => {
+      if (!b) return
+      // a bar is known at its close: its event time is open + interval
+      out.push({
+        kind: FEED_KIND.bar,
+        market: m,
+        accounts: false,
+        sql: inSlab(`SELECT epoch_us(ts)::DOUBLE + ${b.intervalS * 1e6}, low, high, close,
+            coalesce(quote_volume, volume * coalesce(vwap, close), 'nan'::DOUBLE)
+          FROM bars WHERE venue = $1 AND market = ${quote(spec.markets[m]!)} AND interval_s = ${b.intervalS}
+            AND source = ${quote(b.source)} AND ${range('ts')}`),
+      })
+    })
+    for (const p of spec.prices) {
+      out.push({
+        kind: FEED_KIND[p.kind],
+        market: p.market,
+        accounts: false,
+        sql: inSlab(`SELECT epoch_us(ts)::DOUBLE + ${(p.intervalS ?? 0) * 1e6}, coalesce(low, price), coalesce(high, price), price, 'nan'::DOUBLE
+          FROM prices WHERE venue = $1 AND market = ${quote(spec.markets[p.market]!)} AND kind = ${quote(p.kind)}
+            AND source = ${quote(p.source)} AND interval_s IS NOT DISTINCT FROM ${p.intervalS ?? 'NULL'} AND ${range('ts')}`),
+      })
+    }
+    spec.markets.forEach((market, m) => {
+      if (spec.funding && spec.premiumFundingIntervalH === null) {
+        out.push({
+          kind: FEED_KIND.funding,
+          market: m,
+          accounts: false,
+          sql: inSlab(`SELECT epoch_us(ts)::DOUBLE, rate, 'nan'::DOUBLE, coalesce(interval_h, 8)::DOUBLE, 'nan'::DOUBLE
+            FROM funding WHERE venue = $1 AND market = ${quote(market)} AND ${range('ts', '$2')}`),
+        })
+      }
+      if (spec.premiumFundingIntervalH !== null) {
+        // DuckDB buckets the premium index: its mean over each funding interval, settled at the interval's end
+        const iv = spec.premiumFundingIntervalH * 3600 * 1e6
+        out.push({
+          kind: FEED_KIND.funding,
+          market: m,
+          accounts: false,
+          sql: `SELECT * FROM (SELECT (floor(epoch_us(ts) / ${iv}) + 1) * ${iv} AS t, 'nan'::DOUBLE, avg(price), ${spec.premiumFundingIntervalH}::DOUBLE, 'nan'::DOUBLE
+              FROM prices WHERE venue = $1 AND market = ${quote(market)} AND kind = 'premium'
+                AND ts >= make_timestamp($2::BIGINT - ${iv}) AND ts < make_timestamp($3::BIGINT) GROUP BY 1) e(ts, a, b, c, d)
+            WHERE ts >= $2::DOUBLE AND ts < $3::DOUBLE ORDER BY ts`,
+        })
+      }
+      if (spec.openInterest) {
+        out.push({
+          kind: FEED_KIND.openInterest,
+          market: m,
+          accounts: false,
+          sql: inSlab(`SELECT epoch_us(ts)::DOUBLE, coalesce(oi_base, 'nan'::DOUBLE), coalesce(oi_quote, 'nan'::DOUBLE), 'nan'::DOUBLE, 'nan'::DOUBLE
+            FROM open_interest WHERE venue = $1 AND market = ${quote(market)} AND ${range('ts', '$2')}`),
+        })
+      }
+    })
+  }
+  if (spec.accounts) {
+    const markets = spec.markets.map(quote).join(', ')
+    const mk = spec.markets.map((m, i) => `(${quote(m)}, ${i})`).join(', ')
+    // exact amounts arrive as integer micro-units (DECIMAL × 10^6, rounded half away from zero); the few account
+    // events are sorted in SQL on the full key, so same-timestamp fills keep one order
+    out.push({
+      kind: FEED_KIND.fill,
+      market: 0,
+      accounts: true,
+      sql: `WITH mk(market, mkt) AS (VALUES ${mk}),
+        acc AS (SELECT account, (row_number() OVER (ORDER BY account) - 1)::INTEGER AS idx FROM (${accountsSql(markets).replaceAll('$2', '$5')}))
+        SELECT * FROM (
+          SELECT epoch_us(r.ts)::DOUBLE, ${FEED_KIND.ledger}::UTINYINT, 0::USMALLINT, acc.idx, round(r.delta_quote * 1000000)::DOUBLE,
+            (CASE r.kind WHEN 'deposit' THEN 0 WHEN 'withdrawal' THEN 1 WHEN 'transfer' THEN 2 WHEN 'funding' THEN 3 WHEN 'fee' THEN 4 ELSE 5 END)::DOUBLE,
+            'nan'::DOUBLE, 'nan'::DOUBLE
+          FROM ledger r JOIN acc USING (account) WHERE r.venue = $1 AND ${range('r.ts', '$2')}
+          UNION ALL
+          SELECT epoch_us(r.ts)::DOUBLE, ${FEED_KIND.fill}::UTINYINT, mk.mkt::USMALLINT, acc.idx, r.price::DOUBLE,
+            (CASE WHEN r.side = 'buy' THEN r.qty ELSE -r.qty END)::DOUBLE, round(r.fee * 1000000)::DOUBLE,
+            (CASE WHEN r.liquidation THEN 1 ELSE 0 END)::DOUBLE
+          FROM fills r JOIN mk USING (market) JOIN acc USING (account) WHERE r.venue = $1 AND ${range('r.ts', '$2')}
+        ) e(ts, kind, mkt, acct, a, b, c, d)
+        ORDER BY ts, kind, mkt, acct, a, b, c, d`,
+    })
+  }
+  return out
+}
+
+/**
+ * Keeps only the parameters the SQL uses (DuckDB refuses extra values), renumbered in order: returns the SQL and
+ * the values to bind.
+ */
+export function bindUsed(sql: string, values: readonly unknown[]): { sql: string; values: unknown[] } {
+  const used = [...new Set([...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])))].sort((a, b) => a - b)
+  const renumber = new Map(used.map((n, i) => [n, i + 1]))
+  return {
+    sql: sql.replace(/\$(\d+)/g, (_m, n: string) => `$${renumber.get(Number(n))}`),
+    values: used.map((n) => values[n - 1]),
+  }
+}
+
+/** One source's rows for one slab, as columns. */
+interface SlabColumns {
+  length: number
+  ts: Float64Array
+  a: Float64Array
+  b: Float64Array
+  c: Float64Array
+  d: Float64Array
+  /** Account sources only. */
+  kind?: Uint8Array
+  market?: Uint16Array
+  account?: Int32Array
+}
+
+function f64(chunk: DuckDBDataChunk, i: number, n: number): Float64Array {
+  const u = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, i), n * 8)
+  return new Float64Array(u.buffer, u.byteOffset, n)
+}
+
+/** Reads a slab of one source: chunks fetched one ahead, then joined into columns. */
+async function readSlab(connection: DuckDBConnection, source: FeedSource, values: unknown[]): Promise<SlabColumns> {
+  const { sql, values: bound } = bindUsed(source.sql, values)
+  const result = await connection.stream(sql, bound as Array<string | bigint>)
+  const chunks: DuckDBDataChunk[] = []
+  let pending = result.fetchChunk()
+  for (;;) {
+    const chunk = await pending
+    if (!chunk || chunk.rowCount === 0) break
+    pending = result.fetchChunk()
+    chunks.push(chunk)
+  }
+  const n = chunks.reduce((s, c) => s + c.rowCount, 0)
+  const out: SlabColumns = {
+    length: n,
+    ts: new Float64Array(n),
+    a: new Float64Array(n),
+    b: new Float64Array(n),
+    c: new Float64Array(n),
+    d: new Float64Array(n),
+  }
+  const acc = source.accounts
+  if (acc) {
+    out.kind = new Uint8Array(n)
+    out.market = new Uint16Array(n)
+    out.account = new Int32Array(n)
+  }
+  let at = 0
+  for (const chunk of chunks) {
+    const k = chunk.rowCount
+    const col = acc ? [0, 4, 5, 6, 7] : [0, 1, 2, 3, 4]
+    out.ts.set(f64(chunk, col[0]!, k), at)
+    out.a.set(f64(chunk, col[1]!, k), at)
+    out.b.set(f64(chunk, col[2]!, k), at)
+    out.c.set(f64(chunk, col[3]!, k), at)
+    out.d.set(f64(chunk, col[4]!, k), at)
+    if (acc) {
+      out.kind!.set(duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, 1), k), at)
+      const m = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, 2), k * 2)
+      out.market!.set(new Uint16Array(m.buffer, m.byteOffset, k), at)
+      const a = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk.chunk, 3), k * 4)
+      out.account!.set(new Int32Array(a.buffer, a.byteOffset, k), at)
+    }
+    at += k
+  }
+  return acc ? out : ordered(out)
+}
+
+/**
+ * Insertion order is the fast path; it is kept only when strictly increasing in time, which makes it the one order.
+ * Otherwise (partitions loaded out of order, duplicate rows) the slab is sorted on (ts, a, b, c, d).
+ */
+function ordered(s: SlabColumns): SlabColumns {
+  const ts = s.ts
+  let sorted = true
+  for (let i = 1; i < s.length; i++) {
+    if (!(ts[i]! > ts[i - 1]!)) {
+      sorted = false
+      break
+    }
+  }
+  if (sorted) return s
+  const idx = Array.from({ length: s.length }, (_, i) => i).sort(
+    (i, j) =>
+      ts[i]! - ts[j]! || s.a[i]! - s.a[j]! || s.b[i]! - s.b[j]! || s.c[i]! - s.c[j]! || s.d[i]! - s.d[j]! || i - j,
+  )
+  const pick = (col: Float64Array) => Float64Array.from(idx, (i) => col[i]!)
+  return { length: s.length, ts: pick(s.ts), a: pick(s.a), b: pick(s.b), c: pick(s.c), d: pick(s.d) }
+}
+
+export interface FeedProgress {
+  slab: number
+  slabs: number
+  rows: number
+  /** Milliseconds spent waiting on DuckDB that were not hidden behind the caller's work. */
+  waitMs: number
+}
+
+const BATCH = 4096
+
+/**
+ * Yields batches in merge-key order for [fromUs, toUs). Memory stays bounded by two slabs per source, whatever
+ * the window; while the caller processes one slab, the next is being read on a second set of connections.
+ */
+export async function* readReplayFeed(
+  store: DuckStore,
+  spec: FeedSpec,
+  progress?: (p: FeedProgress) => void,
+): AsyncGenerator<FeedBatch> {
+  const sources = feedSources(spec)
+  if (!sources.length) return
+  const slabUs = spec.slabSeconds * 1e6
+  const maxBarUs =
+    Math.max(0, ...spec.bars.map((b) => (b ? b.intervalS : 0)), ...spec.prices.map((p) => p.intervalS ?? 0)) * 1e6
+  const slabs: Array<[number, number]> = []
+  for (let t = Math.floor(spec.fromUs / slabUs) * slabUs; t < spec.toUs; t += slabUs) {
+    slabs.push([Math.max(t, spec.fromUs), Math.min(t + slabUs, spec.toUs)])
+  }
+  const connections: DuckDBConnection[][] = []
+  for (let set = 0; set < 2; set++) connections.push(await Promise.all(sources.map(() => store.connect())))
+  const state: FeedProgress = { slab: 0, slabs: slabs.length, rows: 0, waitMs: 0 }
+  const pool = { batches: [newBatch(BATCH), newBatch(BATCH)], next: 0 }
+  const start = (k: number) => {
+    const [t0, t1] = slabs[k]!
+    const values = [
+      spec.venue,
+      BigInt(Math.round(t0)),
+      BigInt(Math.round(t1)),
+      BigInt(Math.round(t0 - maxBarUs)),
+      BigInt(Math.round(spec.toUs)),
+    ]
+    return Promise.all(sources.map((s, i) => readSlab(connections[k % 2]![i]!, s, values)))
+  }
+  try {
+    let next: Promise<SlabColumns[]> | null = slabs.length ? start(0) : null
+    for (let k = 0; k < slabs.length; k++) {
+      const waited = performance.now()
+      const columns = await next!
+      state.waitMs += performance.now() - waited
+      next = k + 1 < slabs.length ? start(k + 1) : null
+      // keep a rejection of the prefetch from going unhandled while this slab is consumed
+      next?.catch(() => undefined)
+      for (const batch of merge(sources, columns, spec.reuseBatches ? pool : null)) {
+        state.rows += batch.length
+        yield batch
+      }
+      state.slab = k + 1
+      progress?.(state)
+    }
+    await next
+  } finally {
+    for (const set of connections) for (const c of set) c.closeSync()
+  }
+}
+
+function newBatch(n: number): FeedBatch {
+  return {
+    length: 0,
+    ts: new Float64Array(n),
+    kind: new Uint8Array(n),
+    market: new Uint16Array(n),
+    account: new Int32Array(n).fill(-1),
+    a: new Float64Array(n),
+    b: new Float64Array(n),
+    c: new Float64Array(n),
+    d: new Float64Array(n),
+  }
+}
+
+/**
+ * k-way merge of the sources of one slab on (ts, kind, market): runs of one source that come before every other
+ * source's next event are copied at once.
+ */
+function* merge(
+  sources: FeedSource[],
+  columns: SlabColumns[],
+  pool: { batches: FeedBatch[]; next: number } | null,
+): Generator<FeedBatch> {
+  const fresh = () => {
+    if (!pool) return newBatch(BATCH)
+    const b = pool.batches[pool.next++ % pool.batches.length]!
+    b.length = 0
+    return b
+  }
+  const k = sources.length
+  const pos = new Array<number>(k).fill(0)
+  // key of source i at row r: (ts, kind, market) compared in that order
+  const kindAt = (i: number, r: number) => (sources[i]!.accounts ? columns[i]!.kind![r]! : sources[i]!.kind)
+  const marketAt = (i: number, r: number) => (sources[i]!.accounts ? columns[i]!.market![r]! : sources[i]!.market)
+  const before = (i: number, r: number, j: number, q: number) => {
+    const ti = columns[i]!.ts[r]!
+    const tj = columns[j]!.ts[q]!
+    if (ti !== tj) return ti < tj
+    const ki = kindAt(i, r)
+    const kj = kindAt(j, q)
+    if (ki !== kj) return ki < kj
+    const mi = marketAt(i, r)
+    const mj = marketAt(j, q)
+    return mi !== mj ? mi < mj : i < j
+  }
+  let out = fresh()
+  for (;;) {
+    let best = -1
+    for (let i = 0; i < k; i++)
+      if (pos[i]! < columns[i]!.length && (best < 0 || before(i, pos[i]!, best, pos[best]!))) best = i
+    if (best < 0) break
+    const src = columns[best]!
+    const from = pos[best]!
+    // how far the best source stays ahead of every other source's head (bounded by the batch)
+    let to = Math.min(src.length, from + (BATCH - out.length))
+    for (let j = 0; j < k; j++) {
+      if (j === best || pos[j]! >= columns[j]!.length) continue
+      let lo = from + 1
+      let hi = to
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (before(best, mid, j, pos[j]!)) lo = mid + 1
+        else hi = mid
+      }
+      to = lo
+    }
+    const n = to - from
+    const at = out.length
+    out.ts.set(src.ts.subarray(from, to), at)
+    out.a.set(src.a.subarray(from, to), at)
+    out.b.set(src.b.subarray(from, to), at)
+    out.c.set(src.c.subarray(from, to), at)
+    out.d.set(src.d.subarray(from, to), at)
+    if (sources[best]!.accounts) {
+      out.kind.set(src.kind!.subarray(from, to), at)
+      out.market.set(src.market!.subarray(from, to), at)
+      out.account.set(src.account!.subarray(from, to), at)
+    } else {
+      out.kind.fill(sources[best]!.kind, at, at + n)
+      out.market.fill(sources[best]!.market, at, at + n)
+      out.account.fill(-1, at, at + n)
+    }
+    out.length += n
+    pos[best] = to
+    if (out.length === BATCH) {
+      yield out
+      out = fresh()
+    }
+  }
+  if (out.length) yield out
+}

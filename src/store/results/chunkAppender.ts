@@ -1,0 +1,112 @@
+// Appends columns to a DuckDB table 2,048 rows at a time as data chunks filled from typed arrays
+// (copy_data_to_vector), instead of one appender call per value: results of long runs write in a fraction of the time.
+import duckdb from '@duckdb/node-bindings'
+import { DuckDBDataChunk, type DuckDBConnection } from '@duckdb/node-api'
+
+/** Physical layout of a column: DECIMAL(38, s) is a 128-bit integer of the scaled value (micro-units for s = 6). */
+export type ColumnKind = 'varchar' | 'bigint' | 'timestamp' | 'double' | 'decimal' | 'integer'
+
+export interface ColumnSpec {
+  kind: ColumnKind
+  /** Numbers: timestamps in µs, decimals as scaled integers (exact below 2^53). */
+  values?: Float64Array
+  /** Text by row (null = NULL). */
+  text?: (row: number) => string | null
+  /** A double that is NaN is written as NULL. */
+  nullIfNaN?: boolean
+  /** A bigint below zero (a missing sequence number) is written as NULL. */
+  nullBelowZero?: boolean
+}
+
+const CHUNK = 2048
+
+/** Appends `length` rows to `table` in one commit; `columns` follow the table's column order exactly. */
+export async function appendColumns(
+  connection: DuckDBConnection,
+  table: string,
+  length: number,
+  columns: readonly ColumnSpec[],
+): Promise<void> {
+  if (!length) return
+  const appender = await connection.createAppender(table)
+  try {
+    const types = columns.map((_, i) => appender.columnType(i))
+    for (let start = 0; start < length; start += CHUNK) {
+      const n = Math.min(CHUNK, length - start)
+      const chunk = DuckDBDataChunk.create(types)
+      columns.forEach((col, ci) => fillColumn(duckdb.data_chunk_get_vector(chunk.chunk, ci), col, start, n))
+      chunk.rowCount = n
+      appender.appendDataChunk(chunk)
+    }
+  } finally {
+    appender.closeSync()
+  }
+}
+
+function fillColumn(vector: duckdb.Vector, col: ColumnSpec, start: number, n: number): void {
+  let valid: Uint8Array | null = null
+  const setNull = (i: number) => {
+    valid ??= new Uint8Array(Math.ceil(n / 64) * 8).fill(0xff)
+    valid[i >> 3]! &= ~(1 << (i & 7))
+  }
+  const v = col.values
+  switch (col.kind) {
+    case 'varchar': {
+      const text = col.text!
+      for (let i = 0; i < n; i++) {
+        const s = text(start + i)
+        if (s === null) setNull(i)
+        else duckdb.vector_assign_string_element(vector, i, s)
+      }
+      break
+    }
+    case 'double': {
+      const buf = v!.slice(start, start + n)
+      if (col.nullIfNaN) for (let i = 0; i < n; i++) if (Number.isNaN(buf[i]!)) setNull(i)
+      duckdb.copy_data_to_vector(vector, 0, buf.buffer as ArrayBuffer, 0, n * 8)
+      break
+    }
+    case 'integer': {
+      const buf = new Int32Array(n)
+      for (let i = 0; i < n; i++) buf[i] = v![start + i]!
+      duckdb.copy_data_to_vector(vector, 0, buf.buffer, 0, n * 4)
+      break
+    }
+    case 'bigint':
+    case 'timestamp': {
+      // int64 as two little-endian 32-bit words, without a BigInt per value (exact for |x| < 2^53)
+      const buf = new Uint32Array(n * 2)
+      for (let i = 0; i < n; i++) {
+        const x = Math.round(v![start + i]!)
+        if (col.nullBelowZero && !(x >= 0)) {
+          setNull(i)
+          continue
+        }
+        buf[2 * i] = x >>> 0
+        buf[2 * i + 1] = Math.floor(x / 4294967296) >>> 0
+      }
+      duckdb.copy_data_to_vector(vector, 0, buf.buffer, 0, n * 8)
+      break
+    }
+    case 'decimal': {
+      // hugeint of the scaled value: lower 64 bits (two's complement), then the sign extension
+      const buf = new Uint32Array(n * 4)
+      for (let i = 0; i < n; i++) {
+        const x = v![start + i]!
+        if (!Number.isSafeInteger(x)) throw new Error(`decimal ${x} is not an exact integer of micro-units`)
+        const ext = x < 0 ? 0xffffffff : 0
+        buf[4 * i] = x >>> 0
+        buf[4 * i + 1] = Math.floor(x / 4294967296) >>> 0
+        buf[4 * i + 2] = ext
+        buf[4 * i + 3] = ext
+      }
+      duckdb.copy_data_to_vector(vector, 0, buf.buffer, 0, n * 16)
+      break
+    }
+  }
+  if (valid !== null) {
+    const mask: Uint8Array = valid
+    duckdb.vector_ensure_validity_writable(vector)
+    duckdb.copy_data_to_vector_validity(vector, 0, mask.buffer as ArrayBuffer, 0, mask.byteLength)
+  }
+}

@@ -1,0 +1,509 @@
+// Backtests end to end over a real DuckDB store: the feed's merge order, explicit / synthetic / account positions,
+// exact DECIMAL outputs, run records (hash, seed, summary, timings, failure), byte-identical reruns, GraphQL and CLI.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { executeBacktest, prepareBacktest } from '../src/replay/backtest/run.ts'
+import { backtestService, recoverBacktests } from '../src/replay/backtest/service.ts'
+import { isProcessAlive } from '../jobs/liveness.ts'
+import { parseMicros } from '../src/replay/money.ts'
+import { findPreset } from '../src/replay/rules/presets/index.ts'
+import { readReplayFeed } from '../src/store/market/replayFeed.ts'
+import { getBacktestRun } from '../src/store/meta/backtestRuns.ts'
+import { appendBacktestResults, hashBacktestResults } from '../src/store/results/backtestResults.ts'
+import { DuckStore } from '../src/store/duck/open.ts'
+import { migrateDuck } from '../src/store/duck/schema.ts'
+import { gqlClient } from './support/graphql.ts'
+import {
+  barsFromCloses,
+  insertBars,
+  insertFills,
+  insertFunding,
+  insertLedger,
+  insertPrices,
+} from './support/marketData.ts'
+import { spawnBackstop } from './support/process.ts'
+import { testRuntime } from './support/runtime.ts'
+import { tempDir } from './support/tmp.ts'
+
+const runtime = await testRuntime()
+const client = await gqlClient(runtime)
+afterAll(() => client.stop())
+
+const T0 = Date.UTC(2025, 9, 10, 0, 0, 0) * 1000
+const H = 3600 * 1e6
+const iso = (us: number) => new Date(us / 1000).toISOString()
+
+/** Two hours of BTCUSDT at 1 s: a slow drift, a −3% wick at 30 min, a −15% crash at 60 min with a partial rebound. */
+function btcPath(): number[] {
+  const closes: number[] = []
+  let p = 60_000
+  let x = 7
+  for (let i = 0; i < 7_200; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0
+    p *= 1 + ((x >>> 8) / 2 ** 24 - 0.5) * 0.0006
+    if (i >= 3_600 && i < 3_660) p *= 0.9973 // a one-minute crash of about −15%
+    if (i >= 3_660 && i < 3_720) p *= 1.001
+    closes.push(p)
+  }
+  return closes
+}
+
+beforeAll(async () => {
+  const closes = btcPath()
+  await insertBars(
+    runtime.duck,
+    'binance-um',
+    'BTCUSDT',
+    1,
+    barsFromCloses(T0, closes, { 1_800: { low: closes[1_800]! * 0.97 } }, 2e6),
+  )
+  // index prices every 10 s (for the Binance median mark), an oracle every 3 s
+  const index: Array<[number, number]> = []
+  for (let i = 0; i < 7_200; i += 10) index.push([T0 + i * 1e6, closes[i]! * 0.9999])
+  await insertPrices(runtime.duck, 'binance-um', 'BTCUSDT', 'index', 'binance-um', index)
+  await insertFunding(runtime.duck, 'binance-um', 'BTCUSDT', [
+    [T0 + 0.5 * H, 0.0001],
+    [T0 + 1.5 * H, -0.0002],
+  ])
+})
+
+describe('the DuckDB feed', () => {
+  test('events arrive in merge-key order; a bar is stamped at its close; memory is per slab', async () => {
+    let prev = [-Infinity, -1]
+    let bars = 0
+    let index = 0
+    let funding = 0
+    let first = Number.NaN
+    for await (const b of readReplayFeed(runtime.duck, {
+      venue: 'binance-um',
+      markets: ['BTCUSDT'],
+      fromUs: T0,
+      toUs: T0 + 2 * H,
+      bars: [{ intervalS: 1, source: 'trades' }],
+      prices: [{ market: 0, kind: 'index', source: 'binance-um', intervalS: null }],
+      funding: true,
+      premiumFundingIntervalH: null,
+      openInterest: false,
+      accounts: false,
+      slabSeconds: 1_800,
+    })) {
+      for (let i = 0; i < b.length; i++) {
+        const key = [b.ts[i]!, b.kind[i]!]
+        expect(key[0]! > prev[0]! || (key[0] === prev[0] && key[1]! >= prev[1]!)).toBe(true)
+        prev = key
+        if (b.kind[i] === 3) {
+          if (Number.isNaN(first)) first = b.ts[i]!
+          bars++
+        }
+        if (b.kind[i] === 0) index++
+        if (b.kind[i] === 4) funding++
+      }
+    }
+    // the bar opening at T0 closes at T0 + 1 s; the last one closes at the window end, which is excluded
+    expect(first).toBe(T0 + 1e6)
+    expect(bars).toBe(7_199)
+    expect(index).toBe(720)
+    expect(funding).toBe(2)
+  })
+})
+
+describe('store round trips', () => {
+  test('rows loaded out of time order, or duplicated, come out sorted and complete', async () => {
+    const day = Date.UTC(2025, 9, 12) * 1000
+    const bars = barsFromCloses(
+      day,
+      Array.from({ length: 500 }, (_, i) => 100 + (i % 17)),
+    )
+    // the second half first, then the first half, then a duplicate of one bar
+    await insertBars(runtime.duck, 'shuffle', 'X', 1, [...bars.slice(250), ...bars.slice(0, 250), bars[100]!])
+    const seen: number[] = []
+    for await (const b of readReplayFeed(runtime.duck, {
+      venue: 'shuffle',
+      markets: ['X'],
+      fromUs: day,
+      toUs: day + 3_600e6,
+      bars: [{ intervalS: 1, source: 'trades' }],
+      prices: [],
+      funding: false,
+      premiumFundingIntervalH: null,
+      openInterest: false,
+      accounts: false,
+      slabSeconds: 86_400,
+    })) {
+      for (let i = 0; i < b.length; i++) seen.push(b.ts[i]!)
+    }
+    expect(seen).toHaveLength(501)
+    expect(seen).toEqual([...seen].sort((x, y) => x - y))
+  })
+
+  test('amounts are written exactly: negative, zero, micro-units, 2^53 − 1; NULL prices stay NULL', async () => {
+    const amounts = [-1, 0, 1, 999_999, -123_456_789_012_345, 9_007_199_254_740_991, -9_007_199_254_740_991]
+    const n = amounts.length
+    const col = (f: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => f(i))
+    const empty = { length: 0, num: {}, text: {} }
+    await appendBacktestResults(runtime.duck, 'exact', {
+      liquidations: {
+        length: n,
+        num: {
+          seq: col((i) => i),
+          ts: col((i) => T0 + i),
+          qty: col(() => 1),
+          notional: col((i) => amounts[i]!),
+          triggerMark: col(() => 1),
+          liquidationPrice: col(() => Number.NaN),
+          bankruptcyPrice: col((i) => (i % 2 ? 2.5 : Number.NaN)),
+          fillPrice: col(() => 1),
+          marketPrice: col(() => 1),
+          fee: col((i) => amounts[i]!),
+          feeToFund: col(() => 0),
+          equity: col((i) => amounts[i]!),
+          slippage: col(() => 0),
+          surplus: col(() => 0),
+          returned: col(() => 0),
+          shortfall: col((i) => -amounts[i]!),
+        },
+        text: { account: (i) => `a'${i}`, market: () => 'M', side: () => 'long', kind: () => 'full' },
+      },
+      deficits: empty,
+      fund: empty,
+      adl: empty,
+      social: empty,
+      guardrails: empty,
+    })
+    const rows = await runtime.duck.use(async (c) =>
+      (
+        await c.runAndReadAll(
+          `SELECT seq, ts, account, equity::VARCHAR AS e, shortfall::VARCHAR AS s, liquidation_price, bankruptcy_price
+             FROM backtest_liquidations WHERE run_id = 'exact' ORDER BY seq`,
+        )
+      ).getRowObjectsJS(),
+    )
+    // DECIMAL(38, 6) as text: sign, integer part, six decimals
+    const fixed6 = (x: number) => {
+      const v = BigInt(x)
+      const a = v < 0n ? -v : v
+      return `${v < 0n ? '-' : ''}${a / 1_000_000n}.${(a % 1_000_000n).toString().padStart(6, '0')}`
+    }
+    expect(rows.map((r) => r.e)).toEqual(amounts.map(fixed6))
+    expect(rows.map((r) => r.s)).toEqual(amounts.map((x) => fixed6(-x)))
+    expect(rows[3]).toMatchObject({ account: "a'3", liquidation_price: null, bankruptcy_price: 2.5 })
+    expect((rows[6]!.ts as Date).getTime()).toBe(Math.floor((T0 + 6) / 1000))
+  })
+})
+
+const explicitRequest = (extra: Record<string, unknown> = {}) => ({
+  ruleSet: 'binance-um',
+  venue: 'binance-um',
+  markets: ['BTCUSDT'],
+  from: iso(T0),
+  to: iso(T0 + 2 * H),
+  positions: 'explicit',
+  explicitPositions: {
+    accounts: [
+      { id: 'whale', positions: [{ market: 'BTCUSDT', side: 'long', qty: 10, leverage: 50 }] },
+      { id: 'careful', positions: [{ market: 'BTCUSDT', side: 'long', qty: 1, leverage: 3 }] },
+      { id: 'bear', positions: [{ market: 'BTCUSDT', side: 'short', qty: 5, leverage: 20 }] },
+    ],
+  },
+  ...extra,
+})
+
+describe('backtest runs', () => {
+  test('explicit positions: the median mark ignores the trade wick and the crash takes the whale; exact amounts in DuckDB; the run records hash and summary', async () => {
+    const prepared = await prepareBacktest(runtime, explicitRequest(), { allowFiles: false })
+    expect(prepared.run.status).toBe('queued')
+    const outcome = await executeBacktest(runtime, prepared)
+    expect(outcome.status).toBe('succeeded')
+    const run = (await getBacktestRun(runtime.meta, prepared.run.id))!
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      ruleSetHash: findPreset('binance-um').hash,
+      positionsSource: 'explicit',
+      seed: 1,
+    })
+    const summary = run.summary as Record<string, unknown>
+    expect(summary.eventsReplayed).toBe(7_199 + 720 + 2)
+    expect(summary.liquidations).toBeGreaterThanOrEqual(1)
+    expect((summary.prices as Array<{ markMethod: string }>)[0]!.markMethod).toBe('medianFundingBasis')
+    const timings = run.timings as Record<string, number>
+    expect(timings.maxSliceMs).toBeLessThan(50)
+    const rows = await runtime.duck.use(async (c) =>
+      (
+        await c.runAndReadAll(
+          `SELECT account, kind, ts, shortfall::VARCHAR AS shortfall, equity::VARCHAR AS equity, typeof(shortfall) AS t
+             FROM backtest_liquidations WHERE run_id = $1 ORDER BY seq`,
+          [run.id],
+        )
+      ).getRowObjectsJS(),
+    )
+    const whale = rows.find((r) => r.account === 'whale')!
+    // Binance's mark is median(P1, P2, last) [B7]: the −3% trade wick at 1,800 s barely moves it, the crash does
+    expect((whale.ts as Date).getTime() * 1000).toBeGreaterThan(T0 + 3_600 * 1e6)
+    expect(whale.t).toBe('DECIMAL(38,6)')
+    expect(String(whale.equity)).toMatch(/^-?\d+\.\d{6}$/)
+    expect(rows.some((r) => r.account === 'careful')).toBe(false)
+    const fund = await runtime.duck.use(async (c) =>
+      (
+        await c.runAndReadAll(
+          `SELECT reason, balance::VARCHAR AS b FROM backtest_fund_series WHERE run_id = $1 ORDER BY seq`,
+          [run.id],
+        )
+      ).getRowObjectsJS(),
+    )
+    expect(fund[0]).toMatchObject({ reason: 'initial', b: '10000000.000000' })
+  })
+
+  test('with the mark on the last trade, the same whale goes at the wick (derived, stored rule set)', async () => {
+    const derived = await client.run(
+      `mutation { deriveRuleSet(input: { from: "binance-um", name: "binance-last", set: [{ path: "price.mark.method", value: "last" }] }) { version { hash } } }`,
+    )
+    expect(derived.errors).toBeUndefined()
+    const prepared = await prepareBacktest(runtime, explicitRequest({ ruleSet: 'binance-last' }), { allowFiles: false })
+    expect(prepared.run.ruleSetHash).toBe((derived.data!.deriveRuleSet as { version: { hash: string } }).version.hash)
+    expect(prepared.run.ruleSetVersionId).not.toBeNull()
+    await executeBacktest(runtime, prepared)
+    const whale = await runtime.duck.use(async (c) =>
+      (
+        await c.runAndReadAll(`SELECT ts FROM backtest_liquidations WHERE run_id = $1 AND account = 'whale'`, [
+          prepared.run.id,
+        ])
+      ).getRowObjectsJS(),
+    )
+    // the wick is at 1,800 s; the bar closes one second later
+    expect((whale[0]!.ts as Date).getTime() * 1000).toBe(T0 + 1_801 * 1e6)
+  })
+
+  test('identical inputs and rule set give byte-identical outputs (hash of every output row)', async () => {
+    const a = await prepareBacktest(runtime, explicitRequest(), { allowFiles: false })
+    const b = await prepareBacktest(runtime, explicitRequest(), { allowFiles: false })
+    await executeBacktest(runtime, a)
+    await executeBacktest(runtime, b)
+    const ha = await hashBacktestResults(runtime.duck, a.run.id)
+    expect(ha).toBe(await hashBacktestResults(runtime.duck, b.run.id))
+    const ra = (await getBacktestRun(runtime.meta, a.run.id))!.summary as { outputHash: string }
+    const rb = (await getBacktestRun(runtime.meta, b.run.id))!.summary as { outputHash: string }
+    expect(ra.outputHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(ra.outputHash).toBe(rb.outputHash)
+  })
+
+  test('synthetic population: seeded, liquidations in the crash, same seed same outputs, another seed others', async () => {
+    const request = (seed: number) => ({
+      ruleSet: 'binance-um',
+      venue: 'binance-um',
+      markets: ['BTCUSDT'],
+      from: iso(T0),
+      to: iso(T0 + 2 * H),
+      positions: 'synthetic',
+      population: { initialPositions: 5_000, meanHoldingHours: 1, leverageMax: 75 },
+      seed,
+    })
+    const runs = []
+    for (const seed of [3, 3, 4]) {
+      const p = await prepareBacktest(runtime, request(seed), { allowFiles: false })
+      const o = await executeBacktest(runtime, p)
+      expect(o.status).toBe('succeeded')
+      runs.push(o.summary!)
+    }
+    expect(runs[0]!.liquidations).toBeGreaterThan(100)
+    expect(runs[0]!.positionsOpened).toBeGreaterThan(5_000)
+    expect(runs[0]!.outputHash).toBe(runs[1]!.outputHash)
+    expect(runs[2]!.outputHash).not.toBe(runs[0]!.outputHash)
+    // every micro-unit of shortfall is covered by a step of the waterfall or left as bad debt
+    const s = runs[0]!
+    const covered = [s.coveredByFund, s.coveredByFeePool, s.coveredByAdl, s.socializedLoss, s.totalBadDebt].reduce(
+      (a, x) => a + parseMicros(x),
+      0,
+    )
+    expect(covered).toBe(parseMicros(s.totalShortfall))
+  })
+
+  test('account-level positions from fills and ledger: history is followed, then the engine’s rules apply', async () => {
+    const v = 'hyperliquid'
+    const closes = btcPath().map((p) => p / 600)
+    await insertBars(runtime.duck, v, 'BTC', 1, barsFromCloses(T0, closes, {}, 5e5))
+    // A deposits before the window and opens 40x; B deposits and trades both ways; C only in the window
+    await insertLedger(runtime.duck, v, [
+      { tsUs: T0 - 2 * H, account: '0xA', delta: '2500', kind: 'deposit' },
+      { tsUs: T0 - 2 * H, account: '0xB', delta: '50000', kind: 'deposit' },
+      { tsUs: T0 + 0.1 * H, account: '0xC', delta: '1000', kind: 'deposit' },
+      { tsUs: T0 + 0.2 * H, account: '0xB', delta: '-1000', kind: 'withdrawal' },
+    ])
+    await insertFills(runtime.duck, v, [
+      { tsUs: T0 - H, account: '0xA', market: 'BTC', side: 'buy', price: '100', qty: '1000', fee: '5' },
+      { tsUs: T0 - H, account: '0xB', market: 'BTC', side: 'sell', price: '100', qty: '500' },
+      { tsUs: T0 + 0.25 * H, account: '0xC', market: 'BTC', side: 'buy', price: '100', qty: '20' },
+      { tsUs: T0 + 1.9 * H, account: '0xA', market: 'BTC', side: 'sell', price: '90', qty: '1000', fee: '4.5' },
+    ])
+    const p = await prepareBacktest(
+      runtime,
+      { ruleSet: 'hyperliquid', venue: v, markets: ['BTC'], from: iso(T0), to: iso(T0 + 2 * H), positions: 'accounts' },
+      { allowFiles: false },
+    )
+    const o = await executeBacktest(runtime, p)
+    expect(o.status).toBe('succeeded')
+    const liq = await runtime.duck.use(async (c) =>
+      (
+        await c.runAndReadAll(`SELECT account, kind FROM backtest_liquidations WHERE run_id = $1 ORDER BY seq`, [
+          p.run.id,
+        ])
+      ).getRowObjectsJS(),
+    )
+    // A held 100k at 40x from before the window: the crash takes it (in clips, or through the backstop)
+    expect(liq.filter((r) => r.account === '0xA').length).toBeGreaterThan(0)
+    expect(liq.some((r) => r.account === '0xB')).toBe(false)
+    // A's closing fill after the engine liquidated it is skipped, not replayed into a short
+    expect(o.summary!.fillsSkippedAfterDivergence).toBe(1)
+  })
+
+  test('bad input fails before a run exists; a failure inside a run is recorded as failed', async () => {
+    await expect(
+      prepareBacktest(
+        runtime,
+        { ...explicitRequest(), positions: 'synthetic', explicitPositions: undefined, markets: ['NOPE'] },
+        { allowFiles: false },
+      ),
+    ).rejects.toThrow(/no price data/)
+    await expect(
+      prepareBacktest(runtime, { ...explicitRequest(), to: iso(T0 - H), seed: -1 }, { allowFiles: false }),
+    ).rejects.toMatchObject({
+      problems: expect.arrayContaining([
+        expect.objectContaining({ path: 'to' }),
+        expect.objectContaining({ path: 'seed' }),
+      ]),
+    })
+    const p = await prepareBacktest(runtime, explicitRequest(), { allowFiles: false })
+    // the store closes under it: the run must end failed, with the error
+    const broken = {
+      ...runtime,
+      duck: {
+        ...runtime.duck,
+        use: () => Promise.reject(new Error('disk on fire')),
+        transaction: () => Promise.reject(new Error('disk on fire')),
+      },
+    }
+    const o = await executeBacktest(broken as never, p)
+    expect(o.status).toBe('failed')
+    expect((await getBacktestRun(runtime.meta, p.run.id))!).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/disk on fire/),
+    })
+  })
+})
+
+describe('crash recovery', () => {
+  test('runs left queued or running by a process that is gone are marked failed at the next start', async () => {
+    const p = await prepareBacktest(runtime, explicitRequest(), { allowFiles: false })
+    // pretend its runner died: another pid on this host that does not exist
+    await runtime.meta.backtestRun.update({
+      where: { id: p.run.id },
+      data: { status: 'running', params: { runner: { host: os.hostname(), pid: 2 ** 22 + 7 } } },
+    })
+    const live = await prepareBacktest(runtime, explicitRequest(), { allowFiles: false })
+    await recoverBacktests(runtime, isProcessAlive)
+    expect(await getBacktestRun(runtime.meta, p.run.id)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/interrupted/),
+    })
+    // this process is alive: its queued run is left alone
+    expect(await getBacktestRun(runtime.meta, live.run.id)).toMatchObject({ status: 'queued' })
+    await executeBacktest(runtime, live)
+  })
+})
+
+describe('GraphQL', () => {
+  test('runBacktest returns the run at once; it then succeeds and its results read as flat lists', async () => {
+    const started = await client.run(
+      `mutation($i: BacktestInput!) { runBacktest(input: $i) { id status ruleSetHash positionsSource from to markets } }`,
+      { i: explicitRequest({ explicitPositions: explicitRequest().explicitPositions }) },
+    )
+    expect(started.errors).toBeUndefined()
+    const run = started.data!.runBacktest as { id: string; status: string }
+    expect(['queued', 'running']).toContain(run.status)
+    await backtestService(runtime).idle()
+    const { data, errors } = await client.run(
+      `query($id: ID!) {
+        backtestRun(id: $id) { status summary { liquidations totalBadDebt totalBadDebtApprox maxFundDrawdown outputHash } timings }
+        backtestLiquidations(runId: $id) { seq ts account side kind equity equityApprox shortfall fillPrice }
+        backtestFundSeries(runId: $id) { fund reason delta balance balanceApprox }
+        backtestDeficits(runId: $id) { kind shortfall uncovered }
+        backtestAdlFills(runId: $id) { account qty }
+        backtestRuns(limit: 3) { id status }
+      }`,
+      { id: run.id },
+    )
+    expect(errors).toBeUndefined()
+    expect(data!.backtestRun).toMatchObject({ status: 'succeeded' })
+    const liqs = data!.backtestLiquidations as Array<{ account: string; equity: string; equityApprox: number }>
+    expect(liqs.length).toBeGreaterThan(0)
+    expect(Number(liqs[0]!.equity)).toBe(liqs[0]!.equityApprox)
+    expect((data!.backtestFundSeries as Array<{ reason: string }>)[0]!.reason).toBe('initial')
+    expect((data!.backtestRuns as Array<{ id: string }>)[0]!.id).toBe(run.id)
+  })
+
+  test('runBacktest with bad input is BAD_USER_INPUT with every problem', async () => {
+    const { errors } = await client.run(`mutation($i: BacktestInput!) { runBacktest(input: $i) { id } }`, {
+      i: {
+        ruleSet: 'binance-um',
+        venue: 'binance-um',
+        markets: ['BTCUSDT'],
+        from: iso(T0),
+        to: iso(T0),
+        positions: 'explicit',
+      },
+    })
+    expect(errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT')
+    expect((errors?.[0]?.extensions?.problems as Array<{ path: string }>).map((p) => p.path).sort()).toEqual([
+      'explicitPositions',
+      'to',
+    ])
+  })
+})
+
+describe('CLI', () => {
+  test('backtest prints the summary as JSON; bad input exits 2', async () => {
+    const dir = tempDir()
+    // the CLI opens its own stores: copy the market data into a fresh DuckDB file
+    const duckFile = path.join(dir, 'cli.duckdb')
+    const store = await DuckStore.open({ path: duckFile })
+    await migrateDuck(store)
+    await insertBars(store, 'binance-um', 'BTCUSDT', 1, barsFromCloses(T0, btcPath().slice(0, 3_600), {}, 2e6))
+    store.close()
+    const positions = path.join(dir, 'positions.json')
+    fs.writeFileSync(positions, JSON.stringify(explicitRequest().explicitPositions))
+    const env = { DATA_DIR: path.join(dir, 'data'), DUCKDB_PATH: duckFile, LOG_LEVEL: 'silent' }
+    const ok = spawnBackstop(
+      [
+        'backtest',
+        '--rules',
+        'binance-um',
+        '--venue',
+        'binance-um',
+        '--markets',
+        'BTCUSDT',
+        '--from',
+        iso(T0),
+        '--to',
+        iso(T0 + H),
+        '--positions',
+        positions,
+        '--json',
+      ],
+      env,
+    )
+    const code = (await ok.exited).code
+    const out = ok.output()
+    expect(code, out).toBe(0)
+    const json = JSON.parse(out.slice(out.indexOf('{'))) as { status: string; summary: { eventsReplayed: number } }
+    expect(json.status).toBe('succeeded')
+    expect(json.summary.eventsReplayed).toBeGreaterThan(3_000)
+    const bad = spawnBackstop(
+      ['backtest', '--rules', 'binance-um', '--positions', 'nowhere.json', '--resolution', '5'],
+      env,
+    )
+    expect((await bad.exited).code).toBe(2)
+    expect(bad.output()).toMatch(/--venue: received nothing/)
+    expect(bad.output()).toMatch(/--resolution: received "5"/)
+  })
+})

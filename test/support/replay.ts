@@ -1,0 +1,72 @@
+// Builds kernels and hand-made price paths for scenario and property tests, and reads outputs back as rows.
+import { ReplayKernel, type KernelConfig } from '../../src/replay/kernel/engine.ts'
+import { allocBatch, EventKind, pushEvent, type EventBatch } from '../../src/replay/kernel/events.ts'
+import type { RowBuffer } from '../../src/replay/kernel/outputs.ts'
+import {
+  openExplicitPositions,
+  parseExplicitPositions,
+  type ExplicitPositionsInput,
+} from '../../src/replay/positions/explicit.ts'
+import { deriveRuleSet, type Override } from '../../src/replay/rules/derive.ts'
+import { findPreset } from '../../src/replay/rules/presets/index.ts'
+import type { MarkMethod, RuleSet } from '../../src/replay/rules/schema.ts'
+
+export const T0 = Date.UTC(2025, 9, 10, 0, 0, 0) * 1000
+export const SEC = 1_000_000
+
+/** A preset with overrides applied (validated like any derived rule set). */
+export function rulesFrom(preset: string, overrides: Record<string, unknown> = {}): RuleSet {
+  const set: Override[] = Object.entries(overrides).map(([path, value]) => ({ path, value }))
+  return deriveRuleSet(findPreset(preset).rules, set, { derivedFrom: preset }).rules
+}
+
+export function kernelWith(
+  rules: RuleSet,
+  markets: string[],
+  positions: ExplicitPositionsInput | null,
+  options: Partial<KernelConfig> & { method?: MarkMethod } = {},
+): ReplayKernel {
+  const kernel = new ReplayKernel({
+    rules,
+    markets,
+    seed: options.seed ?? 1,
+    markMethods: options.markMethods ?? markets.map(() => options.method ?? 'last'),
+    population: options.population ?? null,
+    ledgerFunding: options.ledgerFunding ?? false,
+  })
+  kernel.start(T0)
+  if (positions)
+    openExplicitPositions(kernel, parseExplicitPositions(positions, markets), markets, rules.margin.mode, T0)
+  return kernel
+}
+
+/** Bars [second, low, high, close, quoteVolume?] for one market, as a batch. */
+export function barsBatch(market: number, bars: Array<[number, number, number, number, number?]>): EventBatch {
+  const batch = allocBatch(bars.length)
+  for (const [sec, low, high, close, vol] of bars)
+    pushEvent(batch, T0 + sec * SEC, EventKind.BAR, market, low, high, close, vol ?? Number.NaN)
+  return batch
+}
+
+/** A flat path at `price` for `seconds` seconds starting at `from`. */
+export function flat(
+  from: number,
+  seconds: number,
+  price: number,
+  volume = 1_000_000,
+): Array<[number, number, number, number, number]> {
+  return Array.from(
+    { length: seconds },
+    (_, i) => [from + i, price, price, price, volume] as [number, number, number, number, number],
+  )
+}
+
+/** Rows of a buffer as objects (numbers as stored: micro-units for amounts). */
+export function rows<K extends string>(buffer: RowBuffer<K>): Array<Record<K, number>> {
+  return Array.from(
+    { length: buffer.length },
+    (_, i) => Object.fromEntries(buffer.names.map((n) => [n, buffer.cols[n][i]!])) as Record<K, number>,
+  )
+}
+
+export const micros = (quote: number) => Math.round(quote * 1e6)
