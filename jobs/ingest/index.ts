@@ -6,4 +6,10 @@ import { bybitJob } from './bybit.ts'
 import { fileJob } from './file.ts'
 import { tardisJob } from './tardis.ts'
 
-export const ingestionJobs = [binanceUmJob, bybitJob, tardisJob, fileJob, ...accountSourceJobs] as JobDefinition<never>[]
+export const ingestionJobs = [
+  binanceUmJob,
+  bybitJob,
+  tardisJob,
+  fileJob,
+  ...accountSourceJobs,
+] as JobDefinition<never>[]
