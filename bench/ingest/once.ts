@@ -99,7 +99,7 @@ if (mode === 'ingest') {
     }),
   )
 } else if (mode === 'insert') {
-  // DuckDB alone: one INSERT … SELECT of the same CSVs into the normalized trades table (no download, unzip, bars or
+  // DuckDB alone: one INSERT … SELECT of the same CSVs into the trades rows (trades_data) (no download, unzip, bars or
   // manifest): the ceiling the pipeline's load step can approach.
   const [daysText, csvDir] = args as [string, string]
   const files = dayList(Number(daysText)).map((d) => path.join(csvDir, `${SYMBOL}-aggTrades-${d}.csv`))
@@ -111,9 +111,10 @@ if (mode === 'ingest') {
     'last_trade_id': 'BIGINT', 'transact_time': 'BIGINT', 'is_buyer_maker': 'BOOLEAN'}`
   const started = performance.now()
   await store.use((c) =>
-    c.run(`INSERT INTO trades SELECT 'binance-um', 'BTCUSDT', make_timestamp(transact_time * 1000), price, quantity,
-             CASE WHEN is_buyer_maker THEN 'sell' ELSE 'buy' END, agg_trade_id, 'binance-um/aggTrades/BTCUSDT/' || filename[-14:-5]
-             FROM read_csv(${list}, header = true, columns = ${columns}, auto_detect = false, filename = true)`),
+    // trades is a view over trades_data (DDL 0102); one part number stands for the month here.
+    c.run(`INSERT INTO trades_data SELECT 1, make_timestamp(transact_time * 1000), price, quantity, NOT is_buyer_maker,
+             agg_trade_id, NULL, last_trade_id - first_trade_id + 1
+             FROM read_csv(${list}, header = true, columns = ${columns}, auto_detect = false)`),
   )
   await store.use((c) => c.run('CHECKPOINT'))
   const seconds = (performance.now() - started) / 1000
