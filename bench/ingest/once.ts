@@ -67,6 +67,8 @@ if (mode === 'ingest') {
       seconds,
       fetchSeconds: result.timings.fetchSeconds,
       loadSeconds: result.timings.loadSeconds,
+      // Per step, summed over partitions: download (+ streamed sha256), unzip, delete, insert, bars, finish.
+      ...Object.fromEntries(Object.entries(result.timings.stages).map(([stage, s]) => [`stage_${stage}`, s])),
       peakRssMb: peakRssMb(),
       peakHeapMb,
     }),

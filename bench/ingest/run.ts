@@ -105,8 +105,14 @@ try {
     `    fetch (download+verify+unzip), summed over partitions  ${median(full.map((r) => r.fetchSeconds!)).toFixed(1)} s`,
   )
   console.log(
-    `    load (parse+insert+bars+manifest), summed               ${median(full.map((r) => r.loadSeconds!)).toFixed(1)} s`,
+    `    load (parse+insert+bars+manifest), summed (loads run one at a time)  ${median(full.map((r) => r.loadSeconds!)).toFixed(1)} s`,
   )
+  for (const stage of ['download', 'unzip', 'delete', 'insert', 'bars', 'finish']) {
+    const key = `stage_${stage}`
+    if (full[0]![key] === undefined) continue
+    const s = median(full.map((r) => r[key]!))
+    console.log(`      ${stage.padEnd(9)} Σ ${s.toFixed(2)} s (${(s / DAYS).toFixed(3)} s per partition)`)
+  }
   console.log(
     `  bare read_csv count    typed ${typed.toFixed(2)} s = ${(rows / typed / 1e6).toFixed(2)} M rows/s; auto-detect ${auto.toFixed(2)} s = ${(rows / auto / 1e6).toFixed(2)} M rows/s`,
   )

@@ -35,8 +35,12 @@ export interface PartitionError {
 
 export interface IngestResult extends IngestSummary {
   errors: PartitionError[]
-  /** Summed over partitions (they overlap, so the sum can exceed the wall time): where the time went. */
-  timings: { fetchSeconds: number; loadSeconds: number }
+  /**
+   * Summed over partitions (they overlap, so the sum can exceed the wall time): where the time went. `stages` splits
+   * fetches (download with its checksum, unzip) and loads (delete, insert, bars, finish = time range, holes, manifest
+   * and commit).
+   */
+  timings: { fetchSeconds: number; loadSeconds: number; stages: Record<string, number> }
   /** True when the run stopped early because it was aborted. */
   aborted: boolean
 }
@@ -67,8 +71,11 @@ export async function ingestPartitions(
     seconds: 0,
     changedUpstream: [],
     errors: [],
-    timings: { fetchSeconds: 0, loadSeconds: 0 },
+    timings: { fetchSeconds: 0, loadSeconds: 0, stages: {} },
     aborted: false,
+  }
+  const addStage = (stage: string, seconds: number) => {
+    result.timings.stages[stage] = (result.timings.stages[stage] ?? 0) + seconds
   }
   const ctx: FetchContext = {
     http: options.http,
@@ -79,6 +86,7 @@ export async function ingestPartitions(
       result.bytes += n
       progress.bytes(n)
     },
+    onStage: addStage,
   }
   const slots = pLimit(Math.max(1, options.concurrency))
   // DuckDB takes one writer at a time per table anyway; serialising loads keeps memory flat and errors clear.
@@ -185,7 +193,10 @@ async function processOne(
     if (ctx.signal.aborted) throw ctx.signal.reason
     const loadStarted = performance.now()
     try {
-      return await loadPartition(store, { ...fetched.request, jobRunId: options.jobRunId ?? null })
+      const done = await loadPartition(store, { ...fetched.request, jobRunId: options.jobRunId ?? null })
+      for (const [stage, seconds] of Object.entries(done.stageSeconds))
+        result.timings.stages[stage] = (result.timings.stages[stage] ?? 0) + seconds
+      return done
     } finally {
       result.timings.loadSeconds += (performance.now() - loadStarted) / 1000
     }

@@ -32,6 +32,8 @@ export interface LoadResult {
   /** Holes found inside the partition against its cadence. */
   gaps: number
   missingSlots: number
+  /** Seconds per step inside the transaction: clearing an earlier load, inserting rows, deriving bars, the rest. */
+  stageSeconds: { delete: number; insert: number; bars: number; finish: number }
 }
 
 const usOf = (d: Date | undefined): bigint | null => (d ? BigInt(d.getTime()) * 1000n : null)
@@ -151,6 +153,13 @@ async function loadInTransaction(
   tables: string[],
 ): Promise<LoadResult> {
   const { partition, upstream } = request
+  let mark = performance.now()
+  const lap = () => {
+    const now = performance.now()
+    const seconds = (now - mark) / 1000
+    mark = now
+    return seconds
+  }
   const existing = await readPartitionState(c, partitionId)
   if (existing) {
     // Rows only exist for partitions that have a manifest row (both are written in one transaction), so a first
@@ -165,6 +174,7 @@ async function loadInTransaction(
     // partition_changes is a history and keeps its rows.
   }
 
+  const deleteSeconds = lap()
   const present = await presentColumns(c, request)
   const rowsByTable: Record<string, number> = {}
   const tradeParts = new Map<number, TradePart>()
@@ -183,6 +193,7 @@ async function loadInTransaction(
     }
     rowsByTable[load.table] = (rowsByTable[load.table] ?? 0) + inserted
   }
+  const insertSeconds = lap()
   if (request.tradeBars) {
     const trades = request.loads.find((l): l is RowMapping => l.kind === 'rows' && l.table === 'trades')
     if (!trades) throw new Error('trade bars requested without a trades mapping')
@@ -190,6 +201,7 @@ async function loadInTransaction(
     const result = await c.run(tradeBarsInsert(request, trades, [...tradeParts.values()], partitionId))
     rowsByTable.bars = (rowsByTable.bars ?? 0) + Number(result.rowsChanged)
   }
+  const barsSeconds = lap()
   const rows = Object.entries(rowsByTable).reduce(
     (sum, [table, n]) => (table === 'bars' && request.tradeBars ? sum : sum + n),
     0,
@@ -296,5 +308,6 @@ async function loadInTransaction(
     replaced: existing?.status === 'loaded',
     gaps,
     missingSlots,
+    stageSeconds: { delete: deleteSeconds, insert: insertSeconds, bars: barsSeconds, finish: lap() },
   }
 }
