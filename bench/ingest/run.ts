@@ -105,7 +105,7 @@ try {
     `    fetch (download+verify+unzip), summed over partitions  ${median(full.map((r) => r.fetchSeconds!)).toFixed(1)} s`,
   )
   console.log(
-    `    load (parse+insert+bars+manifest), summed (loads run one at a time)  ${median(full.map((r) => r.loadSeconds!)).toFixed(1)} s`,
+    `    load (parse+insert+bars+manifest), summed (two loads at a time)  ${median(full.map((r) => r.loadSeconds!)).toFixed(1)} s`,
   )
   for (const stage of ['download', 'unzip', 'delete', 'insert', 'bars', 'finish']) {
     const key = `stage_${stage}`
