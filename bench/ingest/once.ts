@@ -17,7 +17,14 @@ const peakRssMb = () => process.resourceUsage().maxRSS / 1024
 // peak RSS say whether the pipeline itself grows with the number of days.
 const memoryLimit = process.env.BENCH_DUCKDB_MEMORY_LIMIT ?? '256MB'
 let peakHeapMb = 0
-const sampler = setInterval(() => (peakHeapMb = Math.max(peakHeapMb, process.memoryUsage().heapUsed / 1e6)), 100)
+// RSS sampled while partitions load, apart from the process peak (which also covers the final CHECKPOINT and counts).
+let loading = false
+let peakLoadRssMb = 0
+const sampler = setInterval(() => {
+  const m = process.memoryUsage()
+  peakHeapMb = Math.max(peakHeapMb, m.heapUsed / 1e6)
+  if (loading) peakLoadRssMb = Math.max(peakLoadRssMb, m.rss / 1024 / 1024)
+}, 100)
 sampler.unref()
 
 if (mode === 'ingest') {
@@ -36,6 +43,7 @@ if (mode === 'ingest') {
     interval: '1m',
   })
   const started = performance.now()
+  loading = true
   const result = await ingestPartitions(store, planned, {
     source: 'binance-um',
     http: new HttpClient({ timeoutMs: 60_000, retries: 2, backoffMs: 200, maxBackoffMs: 2000, concurrency: 5 }),
@@ -43,6 +51,8 @@ if (mode === 'ingest') {
     concurrency: 3,
     tmpDir: tmp,
   })
+  loading = false
+  const rssAfterLoadMb = process.memoryUsage().rss / 1024 / 1024
   await store.use((c) => c.run('CHECKPOINT'))
   const seconds = (performance.now() - started) / 1000
   const [counts] = await store.use(async (c) =>
@@ -71,6 +81,8 @@ if (mode === 'ingest') {
       ...Object.fromEntries(Object.entries(result.timings.stages).map(([stage, s]) => [`stage_${stage}`, s])),
       peakRssMb: peakRssMb(),
       peakHeapMb,
+      peakLoadRssMb,
+      rssAfterLoadMb,
     }),
   )
 } else if (mode === 'bare') {

@@ -126,6 +126,9 @@ try {
   console.log(
     `  peak RSS (DuckDB memory_limit ${process.env.BENCH_DUCKDB_MEMORY_LIMIT ?? '256MB'})  ${SMALL} days: ${median(small.map((r) => r.peakRssMb!)).toFixed(0)} MB; ${DAYS} days: ${median(full.map((r) => r.peakRssMb!)).toFixed(0)} MB; peak JS heap ${median(small.map((r) => r.peakHeapMb!)).toFixed(0)} / ${median(full.map((r) => r.peakHeapMb!)).toFixed(0)} MB`,
   )
+  console.log(
+    `    while loading (sampled every 100 ms): ${SMALL} days: ${median(small.map((r) => r.peakLoadRssMb!)).toFixed(0)} MB; ${DAYS} days: ${median(full.map((r) => r.peakLoadRssMb!)).toFixed(0)} MB; RSS when the last load returned ${median(small.map((r) => r.rssAfterLoadMb!)).toFixed(0)} / ${median(full.map((r) => r.rssAfterLoadMb!)).toFixed(0)} MB`,
+  )
   console.log(`  targets: ≥ 3 M rows/s end to end, within 2× of the bare read`)
   console.log(
     `  machine load average at the end (1/5/15 min): ${os
