@@ -105,8 +105,14 @@ try {
     `    fetch (download+verify+unzip), summed over partitions  ${median(full.map((r) => r.fetchSeconds!)).toFixed(1)} s`,
   )
   console.log(
-    `    load (parse+insert+bars+manifest), summed               ${median(full.map((r) => r.loadSeconds!)).toFixed(1)} s`,
+    `    load (parse+insert+bars+manifest), summed (two loads at a time)  ${median(full.map((r) => r.loadSeconds!)).toFixed(1)} s`,
   )
+  for (const stage of ['download', 'unzip', 'delete', 'insert', 'bars', 'finish']) {
+    const key = `stage_${stage}`
+    if (full[0]![key] === undefined) continue
+    const s = median(full.map((r) => r[key]!))
+    console.log(`      ${stage.padEnd(9)} Σ ${s.toFixed(2)} s (${(s / DAYS).toFixed(3)} s per partition)`)
+  }
   console.log(
     `  bare read_csv count    typed ${typed.toFixed(2)} s = ${(rows / typed / 1e6).toFixed(2)} M rows/s; auto-detect ${auto.toFixed(2)} s = ${(rows / auto / 1e6).toFixed(2)} M rows/s`,
   )
@@ -119,6 +125,9 @@ try {
   )
   console.log(
     `  peak RSS (DuckDB memory_limit ${process.env.BENCH_DUCKDB_MEMORY_LIMIT ?? '256MB'})  ${SMALL} days: ${median(small.map((r) => r.peakRssMb!)).toFixed(0)} MB; ${DAYS} days: ${median(full.map((r) => r.peakRssMb!)).toFixed(0)} MB; peak JS heap ${median(small.map((r) => r.peakHeapMb!)).toFixed(0)} / ${median(full.map((r) => r.peakHeapMb!)).toFixed(0)} MB`,
+  )
+  console.log(
+    `    while loading (sampled every 100 ms): ${SMALL} days: ${median(small.map((r) => r.peakLoadRssMb!)).toFixed(0)} MB; ${DAYS} days: ${median(full.map((r) => r.peakLoadRssMb!)).toFixed(0)} MB; RSS when the last load returned ${median(small.map((r) => r.rssAfterLoadMb!)).toFixed(0)} / ${median(full.map((r) => r.rssAfterLoadMb!)).toFixed(0)} MB`,
   )
   console.log(`  targets: ≥ 3 M rows/s end to end, within 2× of the bare read`)
   console.log(

@@ -239,7 +239,8 @@ export const settings = {
   },
   ingestConcurrency: {
     env: 'INGEST_CONCURRENCY',
-    description: 'Partitions downloading at once per ingestion run (loads into DuckDB run one at a time).',
+    description:
+      'Partitions in flight at once per ingestion run (downloading or loading; at most two load into DuckDB at once).',
     default: '3',
     valid: 'an integer from 1 to 32',
     parse: int(1, 32),

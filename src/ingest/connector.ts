@@ -12,7 +12,12 @@ export interface FetchContext {
   log: Logger
   /** Body bytes as they arrive, for throughput. */
   onBytes: (bytes: number) => void
+  /** Seconds a fetch spent in one of its steps (e.g. download, unzip), for the run's timings. */
+  onStage?: (stage: FetchStage, seconds: number) => void
 }
+
+/** Steps of a fetch that are timed separately (the download includes its streamed checksum). */
+export type FetchStage = 'download' | 'unzip'
 
 /** What the source says about a partition's file without downloading it. */
 export type Probe = { kind: 'missing' } | { kind: 'checksum'; sha256: string }

@@ -42,18 +42,22 @@ export async function fetchVerifiedZip(
   for (let attempt = 1; ; attempt++) {
     const dest = ctx.temp.path(name)
     scratch.push(dest)
+    const downloadStarted = performance.now()
     const got = await ctx.http.download(zipUrl, dest, {
       signal: ctx.signal,
       onBytes: ctx.onBytes,
       onRetry: retryLogger(ctx),
     })
+    ctx.onStage?.('download', (performance.now() - downloadStarted) / 1000)
     if (got.status === 'missing') return { kind: 'missing' }
     bytes += got.bytes
     if (got.sha256 === probe.sha256) {
       const csv = ctx.temp.path(name.replace(/\.zip$/, '.csv'))
       scratch.push(csv)
       try {
+        const unzipStarted = performance.now()
         const extracted = await extractSingleMember(dest, csv, name)
+        ctx.onStage?.('unzip', (performance.now() - unzipStarted) / 1000)
         ctx.temp.remove(dest)
         return { kind: 'ready', extracted, sha256: got.sha256, bytes, scratch }
       } catch (error) {

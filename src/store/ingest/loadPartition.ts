@@ -17,6 +17,7 @@ import { readPartitionState } from './manifest.ts'
 import { sourceRelation, valueSql } from './sourceSql.ts'
 import { ident, literal, str } from './sqlText.ts'
 import { tradeBarsInsert } from './tradeBars.ts'
+import { deleteTrades, insertTrades, tradesTimeRange, type TradePart } from './tradeRows.ts'
 
 export interface LoadResult {
   partitionId: string
@@ -31,6 +32,8 @@ export interface LoadResult {
   /** Holes found inside the partition against its cadence. */
   gaps: number
   missingSlots: number
+  /** Seconds per step inside the transaction: clearing an earlier load, inserting rows, deriving bars, the rest. */
+  stageSeconds: { delete: number; insert: number; bars: number; finish: number }
 }
 
 const usOf = (d: Date | undefined): bigint | null => (d ? BigInt(d.getTime()) * 1000n : null)
@@ -150,46 +153,55 @@ async function loadInTransaction(
   tables: string[],
 ): Promise<LoadResult> {
   const { partition, upstream } = request
+  let mark = performance.now()
+  const lap = () => {
+    const now = performance.now()
+    const seconds = (now - mark) / 1000
+    mark = now
+    return seconds
+  }
   const existing = await readPartitionState(c, partitionId)
   if (existing) {
     // Rows only exist for partitions that have a manifest row (both are written in one transaction), so a first
     // load needs no deletes; a reload clears every table an earlier mapping may have written.
     const previous = existing.targetTable.split(',').filter((t) => (TARGET_TABLES as readonly string[]).includes(t))
     for (const table of new Set([...previous, ...tables, 'bars'])) {
-      await c.run(`DELETE FROM ${ident(table)} WHERE partition_id = $1`, [partitionId])
+      // trades is a view (DDL 0102): its rows go by the partition's part numbers.
+      if (table === 'trades') await deleteTrades(c, partitionId)
+      else await c.run(`DELETE FROM ${ident(table)} WHERE partition_id = $1`, [partitionId])
     }
     await c.run(`DELETE FROM partition_gaps WHERE partition_id = $1`, [partitionId])
     // partition_changes is a history and keeps its rows.
   }
 
+  const deleteSeconds = lap()
   const present = await presentColumns(c, request)
   const rowsByTable: Record<string, number> = {}
+  const tradeParts = new Map<number, TradePart>()
   for (const load of request.loads) {
-    const sql =
-      load.kind === 'rows'
-        ? rowsInsert(request, load, partitionId, present)
-        : fundingSettlementsInsert(request, partitionId, present)
-    const result = await c.run(sql)
-    rowsByTable[load.table] = (rowsByTable[load.table] ?? 0) + Number(result.rowsChanged)
+    let inserted: number
+    if (load.kind === 'rows' && load.table === 'trades') {
+      const written = await insertTrades(c, request, load, partitionId, present)
+      for (const part of written.parts) tradeParts.set(part.part, part)
+      inserted = written.rows
+    } else {
+      const sql =
+        load.kind === 'rows'
+          ? rowsInsert(request, load, partitionId, present)
+          : fundingSettlementsInsert(request, partitionId, present)
+      inserted = Number((await c.run(sql)).rowsChanged)
+    }
+    rowsByTable[load.table] = (rowsByTable[load.table] ?? 0) + inserted
   }
+  const insertSeconds = lap()
   if (request.tradeBars) {
     const trades = request.loads.find((l): l is RowMapping => l.kind === 'rows' && l.table === 'trades')
     if (!trades) throw new Error('trade bars requested without a trades mapping')
-    const result = await c.run(
-      tradeBarsInsert(
-        request.file,
-        trades,
-        request.tradeBars,
-        {
-          venue: partition.venue,
-          market: partition.market,
-          partitionId,
-        },
-        present,
-      ),
-    )
+    // From the rows just inserted (same transaction), by part: no second parse of the file.
+    const result = await c.run(tradeBarsInsert(request, trades, [...tradeParts.values()], partitionId))
     rowsByTable.bars = (rowsByTable.bars ?? 0) + Number(result.rowsChanged)
   }
+  const barsSeconds = lap()
   const rows = Object.entries(rowsByTable).reduce(
     (sum, [table, n]) => (table === 'bars' && request.tradeBars ? sum : sum + n),
     0,
@@ -199,7 +211,10 @@ async function loadInTransaction(
   let minUs: bigint | null = null
   let maxUs: bigint | null = null
   for (const table of new Set(request.loads.map((l) => l.table))) {
-    const r = await timeRange(c, table, partitionId, rowsByTable[table] ?? 0, request)
+    const r =
+      table === 'trades'
+        ? await tradesTimeRange(c, [...tradeParts.values()])
+        : await timeRange(c, table, partitionId, rowsByTable[table] ?? 0, request)
     if (r.lo !== null && (minUs === null || r.lo < minUs)) minUs = r.lo
     if (r.hi !== null && (maxUs === null || r.hi > maxUs)) maxUs = r.hi
   }
@@ -293,5 +308,6 @@ async function loadInTransaction(
     replaced: existing?.status === 'loaded',
     gaps,
     missingSlots,
+    stageSeconds: { delete: deleteSeconds, insert: insertSeconds, bars: barsSeconds, finish: lap() },
   }
 }

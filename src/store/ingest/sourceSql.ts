@@ -52,31 +52,44 @@ export function valueSql(expr: ValueExpr, columns: readonly SourceColumn[], file
     if (integral) return factor === 1 ? `make_timestamp(${c})` : `make_timestamp(${c} * ${factor})`
     return `make_timestamp(CAST(round(${c} * ${factor}) AS BIGINT))`
   }
-  if ('lookup' in expr) {
-    const c = ref(expr.lookup)
-    const type = columns.find((col) => col.name === expr.lookup)?.type
-    const keys0 = Object.keys(expr.values).map((k) => k.toLowerCase())
-    // A BOOLEAN column can hold nothing else: a plain CASE, no text conversion per row.
-    if (type === 'BOOLEAN' && keys0.every((k) => k === 'true' || k === 'false')) {
-      const value = (k: string) =>
-        literal(Object.entries(expr.values).find(([key]) => key.toLowerCase() === k)?.[1] ?? null)
-      return `CASE WHEN ${c} THEN ${value('true')} WHEN NOT ${c} THEN ${value('false')} END`
-    }
-    const keys = Object.keys(expr.values)
-    const cases = Object.entries(expr.values)
-      .map(([from, to]) => `WHEN ${str(from.toLowerCase())} THEN ${literal(to)}`)
-      .join(' ')
-    const complaint = `${fileName}: column ${expr.lookup}: received `
-    // lower() once per row (CASE operand form); NULL stays NULL, anything unknown fails the partition.
-    return (
-      `CASE WHEN ${c} IS NULL THEN NULL ELSE CASE lower(CAST(${c} AS VARCHAR)) ${cases} ` +
-      `ELSE error(${str(complaint)} || CAST(${c} AS VARCHAR) || ${str(`; expected one of ${keys.join(', ')}`)}) END END`
-    )
-  }
+  if ('lookup' in expr) return lookupSql(expr, columns, fileName, literal)
   if ('ratio' in expr) {
     const [a, b] = expr.ratio
     return `CASE WHEN ${ref(b)} = 0 THEN NULL ELSE ${ref(a)} / ${ref(b)} END`
   }
   if ('product' in expr) return `${ref(expr.product[0])} * ${ref(expr.product[1])}`
   return `${ref(expr.span[1])} - ${ref(expr.span[0])} + 1`
+}
+
+/**
+ * A lookup mapping as SQL, with each mapped value written by `target` (a SQL literal of the mapped value, or of what
+ * the store keeps instead of it, e.g. a boolean for a side).
+ */
+export function lookupSql(
+  expr: Extract<ValueExpr, { lookup: string }>,
+  columns: readonly SourceColumn[],
+  fileName: string,
+  target: (value: string | null) => string,
+): string {
+  if (!columns.some((col) => col.name === expr.lookup))
+    throw new Error(`mapping refers to unknown column ${expr.lookup} of ${fileName}`)
+  const c = ident(expr.lookup)
+  const type = columns.find((col) => col.name === expr.lookup)?.type
+  const keys0 = Object.keys(expr.values).map((k) => k.toLowerCase())
+  // A BOOLEAN column can hold nothing else: a plain CASE, no text conversion per row.
+  if (type === 'BOOLEAN' && keys0.every((k) => k === 'true' || k === 'false')) {
+    const value = (k: string) =>
+      target(Object.entries(expr.values).find(([key]) => key.toLowerCase() === k)?.[1] ?? null)
+    return `CASE WHEN ${c} THEN ${value('true')} WHEN NOT ${c} THEN ${value('false')} END`
+  }
+  const keys = Object.keys(expr.values)
+  const cases = Object.entries(expr.values)
+    .map(([from, to]) => `WHEN ${str(from.toLowerCase())} THEN ${target(to)}`)
+    .join(' ')
+  const complaint = `${fileName}: column ${expr.lookup}: received `
+  // lower() once per row (CASE operand form); NULL stays NULL, anything unknown fails the partition.
+  return (
+    `CASE WHEN ${c} IS NULL THEN NULL ELSE CASE lower(CAST(${c} AS VARCHAR)) ${cases} ` +
+    `ELSE error(${str(complaint)} || CAST(${c} AS VARCHAR) || ${str(`; expected one of ${keys.join(', ')}`)}) END END`
+  )
 }

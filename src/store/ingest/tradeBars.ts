@@ -1,49 +1,47 @@
-// SQL that derives 1-second and 1-minute trade bars from the trades a partition loads, so wicks inside an interval
-// are kept for the replay (which reads bars, not every trade).
-import type { RowMapping, SourceFile, TradeBarsSpec } from '../../domain/loadSpec.ts'
-import { sourceRelation, valueSql } from './sourceSql.ts'
+// SQL that derives 1-second and 1-minute trade bars from the trades a partition just loaded, so wicks inside an
+// interval are kept for the replay (which reads bars, not every trade).
+import type { LoadRequest, RowMapping } from '../../domain/loadSpec.ts'
 import { literal } from './sqlText.ts'
+import { partFilter, tradeIdSql, type TradePart } from './tradeRows.ts'
 
 /**
- * One INSERT writing both bar sizes. Bars are computed from the source file itself (read again, which costs far less
- * than the insert) so the trade count can come from aggregate-trade id spans and ties are broken by the numeric
- * sequence, neither of which the trades table keeps.
+ * One INSERT writing both bar sizes, read from the partition's own rows in trades_data (by part number, so other
+ * partitions' row groups are skipped): about a tenth of the time of parsing the file again (measured). The stored
+ * trade_count gives aggregate trades their underlying trade count, and ties in one microsecond are broken by the
+ * trade id as stored (numeric for integer ids), exactly as the file's sequence column would.
  */
 export function tradeBarsInsert(
-  file: SourceFile,
+  request: LoadRequest,
   trades: RowMapping,
-  spec: TradeBarsSpec,
-  ids: { venue: string; market: string; partitionId: string },
-  present?: ReadonlySet<string>,
+  parts: readonly TradePart[],
+  partitionId: string,
 ): string {
-  const v = (name: string) => {
-    const expr = trades.values[name]
-    if (!expr) throw new Error(`trade bars need the trades mapping to define ${name}`)
-    return valueSql(expr, file.columns, file.name)
+  const spec = request.tradeBars
+  if (!spec) throw new Error('trade bars requested without a spec')
+  // The tie-break must be the trade id the rows keep; any other sequence would need its own stored column.
+  if (spec.sequence && JSON.stringify(spec.sequence) !== JSON.stringify(trades.values.trade_id)) {
+    throw new Error(`${request.file.name}: trade bars can only be sequenced by the trade id`)
   }
-  const side = trades.values.side ? v('side') : 'NULL'
-  const count = spec.tradeCount ? valueSql(spec.tradeCount, file.columns, file.name) : '1'
-  const sequence = spec.sequence
-    ? valueSql(spec.sequence, file.columns, file.name)
-    : trades.values.trade_id
-      ? v('trade_id')
-      : 'NULL'
-  const market = trades.values.market ? v('market') : literal(ids.market)
-  const head = `${literal(ids.venue)}`
-  const tail = `'trades', ${literal(ids.partitionId)}`
+  const seq = tradeIdSql(trades, request).key
+  // One part (one market) is the usual case: the market is a constant and no join is needed.
+  const market =
+    parts.length === 1
+      ? `${literal(parts[0]!.market)} AS market`
+      : `(SELECT p.market FROM trade_parts p WHERE p.part = d.part) AS market`
+  const head = literal(request.partition.venue)
+  const tail = `'trades', ${literal(partitionId)}`
   return `INSERT INTO bars (venue, market, ts, interval_s, open, high, low, close, volume, quote_volume, trades,
                      taker_buy_volume, vwap, source, partition_id)
 WITH src AS (
-  SELECT ${market} AS market, ${v('ts')} AS ts, ${v('price')} AS price, ${v('qty')} AS qty, ${side} AS side,
-         ${count} AS n, ${sequence} AS seq
-    FROM ${sourceRelation(file, present)}
+  SELECT ${market}, ts, price, qty, is_buy, coalesce(trade_count, 1) AS n, ${seq} AS seq
+    FROM trades_data d WHERE ${partFilter(parts)}
 ),
 s AS MATERIALIZED (
   SELECT market, time_bucket(INTERVAL 1 second, ts) AS b,
          arg_min(price, {'t': ts, 'q': seq}) AS open, max(price) AS high, min(price) AS low,
          arg_max(price, {'t': ts, 'q': seq}) AS close,
          sum(qty) AS volume, sum(price * qty) AS quote_volume, sum(n) AS trades,
-         CASE WHEN count(side) = 0 THEN NULL ELSE coalesce(sum(qty) FILTER (WHERE side = 'buy'), 0) END AS taker_buy_volume
+         CASE WHEN count(is_buy) = 0 THEN NULL ELSE coalesce(sum(qty) FILTER (WHERE is_buy), 0) END AS taker_buy_volume
     FROM src GROUP BY market, b
 )
 SELECT ${head}, market, b, 1, open, high, low, close, volume, quote_volume, trades, taker_buy_volume,
