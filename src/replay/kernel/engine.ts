@@ -1480,18 +1480,31 @@ export class ReplayKernel {
     const price = f.paymentPrice === 'oracle' ? s.oracleOrMark() : s.mark
     if (!(price > 0)) return
     const b = this.book
+    const { side, qty, entry, margin, account, waiting, key, slot } = b
+    const mk = b.market
+    const { tier, params } = s
     let paid = 0
-    for (const heap of [s.longs, s.shorts]) {
-      for (let i = 0; i < heap.size; i++) {
-        const p = heap.items[i]!
-        // longs pay a positive rate, shorts receive it
-        const pay = toMicros(b.side[p]! * b.qty[p]! * price * rate, 'funding payment')
+    // Every position in the market's heaps pays, then gets its new key, in one pass in position order (sequential
+    // memory, unlike heap order). Payments are integers, so their sum does not depend on the order; a position's
+    // key depends only on its own collateral (an account with several positions is keyed ±Infinity), so keying
+    // right after its payment equals keying after all of them.
+    for (let p = 0, n = b.extent; p < n; p++) {
+      if (slot[p]! < 0 || mk[p] !== m) continue
+      // longs pay a positive rate, shorts receive it
+      const pay = toMicros(side[p]! * qty[p]! * price * rate, 'funding payment')
+      paid += pay
+      if (account[p]! < 0 && waiting[p] === Waiting.NONE) {
+        // an isolated position of its own (the synthetic population): keyOf's last case, inline
+        if (pay !== 0) margin[p] = addMicros(margin[p]!, -pay)
+        key[p] = liquidationPrice(tier, params, side[p]!, qty[p]!, entry[p]!, margin[p]! / MICRO)
+      } else {
         if (pay !== 0) this.addCollateral(p, -pay)
-        paid += pay
+        key[p] = this.keyOf(p)
       }
     }
+    s.longs.heapify()
+    s.shorts.heapify()
     this.totals.fundingPaidByPositions.add(paid)
-    this.rekeyMarket(s)
     this.recheck(s, m, t)
   }
 
