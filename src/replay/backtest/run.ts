@@ -205,9 +205,29 @@ async function replay(
   let events = 0
 
   const hash = crypto.createHash('sha256')
-  const write = async () => {
+  // One write in flight at a time: the kernel goes on once a batch is staged in DuckDB, while DuckDB moves it into
+  // the result tables on its own threads (the other core). writeMs is the time the replay waited on writes.
+  let inFlight: Promise<void> | null = null
+  const settle = async () => {
+    if (!inFlight) return
     const t = performance.now()
-    await appendBacktestResults(deps.duck, runId, outputColumns(kernel, hash))
+    try {
+      await inFlight
+    } finally {
+      inFlight = null
+      timings.writeMs += performance.now() - t
+    }
+  }
+  const write = async () => {
+    await settle()
+    const t = performance.now()
+    let staged = () => {}
+    const stagedNow = new Promise<void>((resolve) => (staged = resolve))
+    const writing = appendBacktestResults(deps.duck, runId, outputColumns(kernel, hash), staged)
+    // a failure before staging finished surfaces here; a later one at the next settle()
+    writing.catch(() => undefined)
+    await Promise.race([stagedNow, writing])
+    inFlight = writing
     kernel.outputs.clear()
     timings.writeMs += performance.now() - t
   }
@@ -259,9 +279,16 @@ async function replay(
   }
   kernel.start(fromUs)
   if (explicit) openExplicitPositions(kernel, explicit, request.markets, mode, fromUs)
-  await run({ ...plan.feed, fromUs, toUs }, 'replay')
-  options.onProgress?.({ fraction: 1, events, phase: 'writing' })
-  await write()
+  try {
+    await run({ ...plan.feed, fromUs, toUs }, 'replay')
+    options.onProgress?.({ fraction: 1, events, phase: 'writing' })
+    await write()
+    await settle()
+  } catch (error) {
+    // never leave a write running: a failed run deletes its rows next
+    await settle().catch(() => undefined)
+    throw error
+  }
   for (const name of kernel.accounts.names) hash.update(`${name}\n`)
   const outputHash = hash.digest('hex')
   const summary = summarize(kernel, fromUs, plan.markets, outputHash, plan.warnings)
