@@ -261,25 +261,25 @@ async function replay(
   }
 
   let warmupMs = 0
-  if (request.positions === 'accounts') {
-    const names = await listReplayAccounts(deps.duck, request.venue, request.markets, toUs)
-    for (const name of names) kernel.addAccount(name, mode === 'cross', 0)
-    // follow the accounts' history up to the window without liquidating, so positions and wallets start right
-    if (data.firstAccountTs !== null && data.firstAccountTs < fromUs) {
-      const t = performance.now()
-      kernel.checking = false
-      // account events only, in 30-day slabs (they are few, and each slab query builds the account dictionary)
-      await run(
-        { ...plan.feed, accountsOnly: true, fromUs: data.firstAccountTs, toUs: fromUs, slabSeconds: 30 * 86_400 },
-        'warmup',
-      )
-      kernel.checking = true
-      warmupMs = performance.now() - t
-    }
-  }
-  kernel.start(fromUs)
-  if (explicit) openExplicitPositions(kernel, explicit, request.markets, mode, fromUs)
   try {
+    if (request.positions === 'accounts') {
+      const names = await listReplayAccounts(deps.duck, request.venue, request.markets, toUs)
+      for (const name of names) kernel.addAccount(name, mode === 'cross', 0)
+      // follow the accounts' history up to the window without liquidating, so positions and wallets start right
+      if (data.firstAccountTs !== null && data.firstAccountTs < fromUs) {
+        const t = performance.now()
+        kernel.checking = false
+        // account events only, in 30-day slabs (they are few, and each slab query builds the account dictionary)
+        await run(
+          { ...plan.feed, accountsOnly: true, fromUs: data.firstAccountTs, toUs: fromUs, slabSeconds: 30 * 86_400 },
+          'warmup',
+        )
+        kernel.checking = true
+        warmupMs = performance.now() - t
+      }
+    }
+    kernel.start(fromUs)
+    if (explicit) openExplicitPositions(kernel, explicit, request.markets, mode, fromUs)
     await run({ ...plan.feed, fromUs, toUs }, 'replay')
     options.onProgress?.({ fraction: 1, events, phase: 'writing' })
     await write()
