@@ -16,11 +16,8 @@ import { migrateDuck } from '../src/store/duck/schema.ts'
 import { readReplayFeed, type FeedSpec } from '../src/store/market/replayFeed.ts'
 import { createMetaClient } from '../src/store/meta/client.ts'
 import { migrateDeploy } from '../src/store/meta/migrate.ts'
+import { DAY, generate, MARKET, T0, VENUE } from './synthetic.ts'
 
-const VENUE = 'bench'
-const MARKET = 'BTCUSDT'
-const T0 = Date.UTC(2025, 0, 1) * 1000
-const DAY = 86_400
 const argv = process.argv.slice(2)
 const arg = (name: string, fallback: string) => {
   const i = argv.indexOf(`--${name}`)
@@ -36,41 +33,6 @@ const median = (xs: number[]) => {
 }
 const fmt = (n: number) => n.toLocaleString('en', { maximumFractionDigits: 1 })
 const rate = (n: number, ms: number) => `${fmt(n / ms / 1000)} M/s`
-
-/**
- * DAYS of 1 s bars: a seeded log random walk (σ ≈ 1e-4 per second, about BTC's, from a hash of the row number, so
- * it is the same on every machine) with a −8% one-minute crash every 10 days; funding every 8 h.
- */
-async function generate(store: DuckStore, days: number): Promise<number> {
-  const n = days * DAY
-  await store.use(async (c) => {
-    await c.run(`DELETE FROM bars WHERE venue = '${VENUE}'`)
-    await c.run(`DELETE FROM funding WHERE venue = '${VENUE}'`)
-    await c.run(`
-      INSERT INTO bars
-      WITH steps AS (
-        SELECT i,
-               ((hash(i * 2654435761) % 2000000)::DOUBLE / 1000000 - 1) * 1.7e-4
-               + CASE WHEN i % ${10 * DAY} BETWEEN ${4 * DAY} AND ${4 * DAY + 59} THEN -0.0014 ELSE 0 END AS r,
-               ((hash(i * 40503 + 7) % 1000000)::DOUBLE / 1000000) AS w
-          FROM range(${n}) t(i)
-      ), path AS (
-        SELECT i, w, 60000 * exp(sum(r) OVER (ORDER BY i ROWS UNBOUNDED PRECEDING)) AS close FROM steps
-      )
-      SELECT '${VENUE}', '${MARKET}', make_timestamp(${T0}::BIGINT + i * 1000000), 1,
-             coalesce(lag(close) OVER (ORDER BY i), close) AS open,
-             greatest(close, coalesce(lag(close) OVER (ORDER BY i), close)) * (1 + w * 2e-4),
-             least(close, coalesce(lag(close) OVER (ORDER BY i), close)) * (1 - w * 2e-4),
-             close, 20 + w * 10, (20 + w * 10) * close, 100, NULL, close, 'trades', 'bench'
-        FROM path`)
-    await c.run(`
-      INSERT INTO funding SELECT '${VENUE}', '${MARKET}', make_timestamp(${T0}::BIGINT + i * 28800000000),
-             0.0001 * ((hash(i) % 7)::DOUBLE - 2), 8, NULL, 'bench'
-        FROM range(1, ${days * 3}) t(i)`)
-    await c.run('CHECKPOINT')
-  })
-  return n
-}
 
 function feedSpec(days: number): FeedSpec {
   return {

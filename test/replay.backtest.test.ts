@@ -11,7 +11,7 @@ import { parseMicros } from '../src/replay/money.ts'
 import { findPreset } from '../src/replay/rules/presets/index.ts'
 import { readReplayFeed } from '../src/store/market/replayFeed.ts'
 import { getBacktestRun } from '../src/store/meta/backtestRuns.ts'
-import { appendBacktestResults, hashBacktestResults } from '../src/store/results/backtestResults.ts'
+import { appendBacktestResults, hashBacktestResults, RESULT_TABLES } from '../src/store/results/backtestResults.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
 import { migrateDuck } from '../src/store/duck/schema.ts'
 import { gqlClient } from './support/graphql.ts'
@@ -317,6 +317,49 @@ describe('backtest runs', () => {
       0,
     )
     expect(covered).toBe(parseMicros(s.totalShortfall))
+  })
+
+  test('writes overlap the replay: small flushes give the same rows; a cancelled run leaves none behind', async () => {
+    const request = {
+      ruleSet: 'binance-um',
+      venue: 'binance-um',
+      markets: ['BTCUSDT'],
+      from: iso(T0),
+      to: iso(T0 + 2 * H),
+      positions: 'synthetic',
+      population: { initialPositions: 5_000, meanHoldingHours: 1, leverageMax: 75 },
+      seed: 5,
+    }
+    const hashes = []
+    for (const flushRows of [250_000, 97]) {
+      const p = await prepareBacktest(runtime, request, { allowFiles: false })
+      const o = await executeBacktest(runtime, p, { flushRows })
+      expect(o.status).toBe('succeeded')
+      // the rows, not summary.outputHash: that hashes the buffers flush by flush, so it depends on flushRows
+      hashes.push(await hashBacktestResults(runtime.duck, p.run.id))
+    }
+    expect(hashes[1]).toEqual(hashes[0])
+    // cancelled while writes of 97 rows are in flight (the signal trips at the first write, after the opening delete): no row may remain
+    const p = await prepareBacktest(runtime, request, { allowFiles: false })
+    const abort = new AbortController()
+    const duck = Object.create(runtime.duck) as typeof runtime.duck
+    let uses = 0
+    duck.use = (fn) => {
+      if (++uses === 2) abort.abort()
+      return runtime.duck.use(fn)
+    }
+    const o = await executeBacktest({ ...runtime, duck }, p, { flushRows: 97, signal: abort.signal })
+    expect(o.status).toBe('cancelled')
+    const left = await runtime.duck.use(async (c) => {
+      let n = 0
+      for (const t of RESULT_TABLES)
+        n += Number(
+          (await c.runAndReadAll(`SELECT count(*) AS n FROM ${t} WHERE run_id = $1`, [p.run.id])).getRowObjectsJS()[0]!
+            .n,
+        )
+      return n
+    })
+    expect(left).toBe(0)
   })
 
   test('account-level positions from fills and ledger: history is followed, then the engine’s rules apply', async () => {

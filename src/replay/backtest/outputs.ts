@@ -1,7 +1,7 @@
-// Hands the kernel's numeric output buffers to the result writer as columns (no copy), with text columns named
-// from the codes, then clears the buffers.
+// Hands the kernel's numeric output buffers to the result writer as columns (no copy), text columns as codes into
+// name lists (markets, kinds, accounts), so no string is made per row.
 import type { Hash } from 'node:crypto'
-import type { ResultBatch, ResultColumns } from '../../store/results/backtestResults.ts'
+import type { CodedText, ResultBatch, ResultColumns } from '../../store/results/backtestResults.ts'
 import type { ReplayKernel } from '../kernel/engine.ts'
 import {
   DEFICIT_KINDS,
@@ -12,7 +12,7 @@ import {
   type RowBuffer,
 } from '../kernel/outputs.ts'
 
-const side = (s: number) => (s > 0 ? 'long' : 'short')
+const SIDES = ['long', 'short'] as const
 
 /**
  * The buffers as result columns. `hash` (when given) is fed every buffer's bytes first, in a fixed order: the rows
@@ -29,7 +29,7 @@ export function outputColumns(kernel: ReplayKernel, hash?: Hash): ResultBatch {
       }
     }
   }
-  const market = (m: number) => kernel.markets[m]!.symbol
+  const markets = kernel.markets.map((s) => s.symbol)
   const table = <K extends string>(
     buffer: RowBuffer<K>,
     text: (c: Record<K, Float64Array>) => ResultColumns['text'],
@@ -38,37 +38,58 @@ export function outputColumns(kernel: ReplayKernel, hash?: Hash): ResultBatch {
     num: buffer.cols as Record<string, Float64Array>,
     text: text(buffer.cols),
   })
-  const account = (c: { account: Float64Array; serial: Float64Array }) => (i: number) =>
-    kernel.accountName(c.account[i]!, c.serial[i]!)
+  // text goes to the store as codes into small name lists (one typed column each, no string per row)
+  const coded = (codes: Float64Array, names: readonly string[]): CodedText => ({ codes, names })
+  const mapped = (length: number, f: (i: number) => number): Float64Array => {
+    const codes = new Float64Array(length)
+    for (let i = 0; i < length; i++) codes[i] = f(i)
+    return codes
+  }
+  // account names: an account index, or syn-<serial> for a synthetic position (NULL when neither)
+  const account = (c: { account: Float64Array; serial: Float64Array }): CodedText => ({
+    codes: c.account,
+    names: kernel.accounts.names,
+    serials: c.serial,
+  })
+  const side = (length: number, c: { side: Float64Array }) =>
+    coded(
+      mapped(length, (i) => (c.side[i]! > 0 ? 0 : 1)),
+      SIDES,
+    )
+  const withdrawalGating = GUARDRAIL_KINDS.indexOf('withdrawalGating')
   return {
     liquidations: table(o.liquidations, (c) => ({
       account: account(c),
-      market: (i) => market(c.market[i]!),
-      side: (i) => side(c.side[i]!),
-      kind: (i) => LIQUIDATION_KINDS[c.kind[i]!]!,
+      market: coded(c.market, markets),
+      side: side(o.liquidations.length, c),
+      kind: coded(c.kind, LIQUIDATION_KINDS),
     })),
     deficits: table(o.deficits, (c) => ({
       account: account(c),
-      market: (i) => market(c.market[i]!),
-      kind: (i) => DEFICIT_KINDS[c.kind[i]!]!,
+      market: coded(c.market, markets),
+      kind: coded(c.kind, DEFICIT_KINDS),
     })),
     fund: table(o.fund, (c) => ({
-      fund: (i) => kernel.funds.names[c.fund[i]!]!,
-      market: (i) => (c.market[i]! >= 0 ? market(c.market[i]!) : null),
-      reason: (i) => FUND_REASONS[c.reason[i]!]!,
+      fund: coded(c.fund, kernel.funds.names),
+      // a negative market (the initial balances) is NULL
+      market: coded(c.market, markets),
+      reason: coded(c.reason, FUND_REASONS),
     })),
     adl: table(o.adl, (c) => ({
-      market: (i) => market(c.market[i]!),
+      market: coded(c.market, markets),
       account: account(c),
-      side: (i) => side(c.side[i]!),
+      side: side(o.adl.length, c),
     })),
-    social: table(o.social, (c) => ({ market: (i) => market(c.market[i]!) })),
+    social: table(o.social, (c) => ({ market: coded(c.market, markets) })),
     guardrails: table(o.guardrails, (c) => ({
-      market: (i) => (GUARDRAIL_KINDS[c.kind[i]!] === 'withdrawalGating' ? null : market(c.market[i]!)),
-      kind: (i) => GUARDRAIL_KINDS[c.kind[i]!]!,
-      action: (i) => GUARDRAIL_ACTIONS[c.action[i]!]!,
-      account: (i) =>
-        c.account[i]! >= 0 || c.serial[i]! >= 0 ? kernel.accountName(c.account[i]!, c.serial[i]!) : null,
+      // withdrawal gating concerns an account, not a market
+      market: coded(
+        mapped(o.guardrails.length, (i) => (c.kind[i] === withdrawalGating ? -1 : c.market[i]!)),
+        markets,
+      ),
+      kind: coded(c.kind, GUARDRAIL_KINDS),
+      action: coded(c.action, GUARDRAIL_ACTIONS),
+      account: account(c),
     })),
   }
 }

@@ -205,9 +205,29 @@ async function replay(
   let events = 0
 
   const hash = crypto.createHash('sha256')
-  const write = async () => {
+  // One write in flight at a time: the kernel goes on once a batch is staged in DuckDB, while DuckDB moves it into
+  // the result tables on its own threads (the other core). writeMs is the time the replay waited on writes.
+  let inFlight: Promise<void> | null = null
+  const settle = async () => {
+    if (!inFlight) return
     const t = performance.now()
-    await appendBacktestResults(deps.duck, runId, outputColumns(kernel, hash))
+    try {
+      await inFlight
+    } finally {
+      inFlight = null
+      timings.writeMs += performance.now() - t
+    }
+  }
+  const write = async () => {
+    await settle()
+    const t = performance.now()
+    let staged = () => {}
+    const stagedNow = new Promise<void>((resolve) => (staged = resolve))
+    const writing = appendBacktestResults(deps.duck, runId, outputColumns(kernel, hash), staged)
+    // a failure before staging finished surfaces here; a later one at the next settle()
+    writing.catch(() => undefined)
+    await Promise.race([stagedNow, writing])
+    inFlight = writing
     kernel.outputs.clear()
     timings.writeMs += performance.now() - t
   }
@@ -241,27 +261,34 @@ async function replay(
   }
 
   let warmupMs = 0
-  if (request.positions === 'accounts') {
-    const names = await listReplayAccounts(deps.duck, request.venue, request.markets, toUs)
-    for (const name of names) kernel.addAccount(name, mode === 'cross', 0)
-    // follow the accounts' history up to the window without liquidating, so positions and wallets start right
-    if (data.firstAccountTs !== null && data.firstAccountTs < fromUs) {
-      const t = performance.now()
-      kernel.checking = false
-      // account events only, in 30-day slabs (they are few, and each slab query builds the account dictionary)
-      await run(
-        { ...plan.feed, accountsOnly: true, fromUs: data.firstAccountTs, toUs: fromUs, slabSeconds: 30 * 86_400 },
-        'warmup',
-      )
-      kernel.checking = true
-      warmupMs = performance.now() - t
+  try {
+    if (request.positions === 'accounts') {
+      const names = await listReplayAccounts(deps.duck, request.venue, request.markets, toUs)
+      for (const name of names) kernel.addAccount(name, mode === 'cross', 0)
+      // follow the accounts' history up to the window without liquidating, so positions and wallets start right
+      if (data.firstAccountTs !== null && data.firstAccountTs < fromUs) {
+        const t = performance.now()
+        kernel.checking = false
+        // account events only, in 30-day slabs (they are few, and each slab query builds the account dictionary)
+        await run(
+          { ...plan.feed, accountsOnly: true, fromUs: data.firstAccountTs, toUs: fromUs, slabSeconds: 30 * 86_400 },
+          'warmup',
+        )
+        kernel.checking = true
+        warmupMs = performance.now() - t
+      }
     }
+    kernel.start(fromUs)
+    if (explicit) openExplicitPositions(kernel, explicit, request.markets, mode, fromUs)
+    await run({ ...plan.feed, fromUs, toUs }, 'replay')
+    options.onProgress?.({ fraction: 1, events, phase: 'writing' })
+    await write()
+    await settle()
+  } catch (error) {
+    // never leave a write running: a failed run deletes its rows next
+    await settle().catch(() => undefined)
+    throw error
   }
-  kernel.start(fromUs)
-  if (explicit) openExplicitPositions(kernel, explicit, request.markets, mode, fromUs)
-  await run({ ...plan.feed, fromUs, toUs }, 'replay')
-  options.onProgress?.({ fraction: 1, events, phase: 'writing' })
-  await write()
   for (const name of kernel.accounts.names) hash.update(`${name}\n`)
   const outputHash = hash.digest('hex')
   const summary = summarize(kernel, fromUs, plan.markets, outputHash, plan.warnings)

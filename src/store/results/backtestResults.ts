@@ -4,13 +4,24 @@ import type { DuckStore } from '../duck/open.ts'
 import { appendColumns, type ColumnKind, type ColumnSpec } from './chunkAppender.ts'
 
 /**
+ * Text coded as numbers: row i is `names[codes[i]]`; a negative code is the synthetic account `syn-<serials[i]>`
+ * when `serials` is given and that serial is ≥ 0, NULL otherwise. Coded columns cross into DuckDB as integers and
+ * are turned into text there, instead of one string per row through the binding.
+ */
+export interface CodedText {
+  codes: Float64Array
+  names: readonly string[]
+  serials?: Float64Array
+}
+
+/**
  * One table's rows as columns: numbers in Float64Arrays (timestamps in µs, amounts in integer micro-units, NaN or
- * a negative sequence number for NULL where a column allows it) and text columns as getters by row.
+ * a negative sequence number for NULL where a column allows it) and text columns coded, or as getters by row.
  */
 export interface ResultColumns {
   length: number
   num: Record<string, Float64Array>
-  text: Record<string, (row: number) => string | null>
+  text: Record<string, CodedText | ((row: number) => string | null)>
 }
 
 export interface ResultBatch {
@@ -142,28 +153,84 @@ const LAYOUT: Record<keyof ResultBatch, [string, Layout]> = {
   ],
 }
 
-/** Appends one batch for `runId`: 2,048 rows per data chunk, one commit per table. */
-export async function appendBacktestResults(store: DuckStore, runId: string, batch: ResultBatch): Promise<void> {
+const SQL_TYPE: Record<ColumnKind, string> = {
+  varchar: 'VARCHAR',
+  bigint: 'BIGINT',
+  timestamp: 'TIMESTAMP',
+  double: 'DOUBLE',
+  decimal: 'DECIMAL(38, 6)',
+  integer: 'INTEGER',
+}
+
+const sqlText = (s: string) => `'${s.replaceAll("'", "''")}'`
+
+/**
+ * Appends one batch for `runId`. Each table's rows are first appended to a temporary staging table as typed data
+ * chunks (text as integer codes), then moved with one `INSERT … SELECT` that names the codes inside DuckDB.
+ * `onStaged` is called once every row is staged: from then on the caller may reuse the batch's buffers while
+ * DuckDB finishes the inserts off the JS thread (the returned promise settles when they are committed).
+ */
+export async function appendBacktestResults(
+  store: DuckStore,
+  runId: string,
+  batch: ResultBatch,
+  onStaged?: () => void,
+): Promise<void> {
   await store.use(async (c) => {
+    const moves: string[] = []
     for (const key of Object.keys(LAYOUT) as Array<keyof ResultBatch>) {
       const [table, layout] = LAYOUT[key]
       const cols = batch[key]
-      const specs = layout.map(([kind, name]): ColumnSpec => {
+      if (!cols.length) continue
+      const specs: ColumnSpec[] = []
+      const defs: string[] = []
+      const select: string[] = []
+      const stage = (spec: ColumnSpec) => {
+        const name = `c${specs.length}`
+        specs.push(spec)
+        defs.push(`${name} ${SQL_TYPE[spec.kind]}`)
+        return name
+      }
+      for (const [kind, name] of layout) {
         switch (kind) {
           case 'run':
-            return { kind: 'varchar', text: () => runId }
-          case 'varchar':
-            return { kind: 'varchar', text: cols.text[name]! }
+            select.push('$1')
+            break
+          case 'varchar': {
+            const text = cols.text[name]!
+            if (typeof text === 'function') {
+              select.push(stage({ kind: 'varchar', text }))
+              break
+            }
+            const code = stage({ kind: 'integer', values: text.codes })
+            const named = text.names.length
+              ? `WHEN ${code} >= 0 THEN [${text.names.map(sqlText).join(', ')}][${code} + 1]`
+              : ''
+            let synthetic = ''
+            if (text.serials) {
+              const serial = stage({ kind: 'bigint', values: text.serials, nullBelowZero: true })
+              synthetic = `WHEN ${serial} >= 0 THEN 'syn-' || CAST(${serial} AS VARCHAR)`
+            }
+            select.push(named || synthetic ? `CASE ${named} ${synthetic} END` : 'NULL::VARCHAR')
+            break
+          }
           case 'seqOrNull':
-            return { kind: 'bigint', values: cols.num[name]!, nullBelowZero: true }
+            select.push(stage({ kind: 'bigint', values: cols.num[name]!, nullBelowZero: true }))
+            break
           case 'doubleOrNull':
-            return { kind: 'double', values: cols.num[name]!, nullIfNaN: true }
+            select.push(stage({ kind: 'double', values: cols.num[name]!, nullIfNaN: true }))
+            break
           default:
-            return { kind, values: cols.num[name]! }
+            select.push(stage({ kind, values: cols.num[name]! }))
         }
-      })
-      await appendColumns(c, table, cols.length, specs)
+      }
+      await c.run(`CREATE OR REPLACE TEMP TABLE stage_${table} (${defs.join(', ')})`)
+      await appendColumns(c, `stage_${table}`, cols.length, specs)
+      moves.push(`INSERT INTO ${table} SELECT ${select.join(', ')} FROM stage_${table}`)
+      moves.push(`DROP TABLE stage_${table}`)
     }
+    onStaged?.()
+    for (const sql of moves) await c.run(sql, sql.includes('$1') ? [runId] : undefined)
   })
 }
 

@@ -1,0 +1,225 @@
+// Positions and accounts: opening, collateral, heap membership and trigger keys, release.
+import { bankruptcyPrice, liquidationPrice } from '../margin/requirement.ts'
+import { addMicros } from '../money.ts'
+import { Waiting } from './book.ts'
+import type { IndexHeap } from './indexHeap.ts'
+import type { MarketState } from './markets.ts'
+import { KernelState } from './kernelState.ts'
+import { MICRO } from './kernelState.ts'
+
+export abstract class AccountState extends KernelState {
+  addAccount(name: string, cross: boolean, walletMicros: number): number {
+    return this.accounts.add(name, cross, walletMicros)
+  }
+
+  /** Collateral backing position p, in micro-units. */
+  protected collateral(p: number): number {
+    const acc = this.book.account[p]!
+    return acc >= 0 && this.accounts.cross[acc] === 1 ? this.accounts.wallet[acc]! : this.book.margin[p]!
+  }
+
+  /**
+   * Opens a position. Isolated positions carry `marginMicros`; cross positions draw on the account's wallet.
+   * Returns the position index.
+   */
+  openPosition(
+    account: number,
+    market: number,
+    side: number,
+    qty: number,
+    entry: number,
+    marginMicros: number,
+    ts: number,
+  ): number {
+    const b = this.book
+    const p = b.alloc()
+    b.account[p] = account
+    b.market[p] = market
+    b.side[p] = side
+    b.qty[p] = qty
+    b.entry[p] = entry
+    b.margin[p] = marginMicros
+    b.openTs[p] = ts
+    b.serial[p] = account >= 0 ? -1 : this.serialNext++
+    if (account >= 0) this.linkToAccount(p, account)
+    this.addToMarket(p)
+    this.totals.positionsOpened++
+    if (b.count > this.totals.maxOpenPositions) this.totals.maxOpenPositions = b.count
+    return p
+  }
+
+  protected linkToAccount(p: number, acc: number): void {
+    const b = this.book
+    const a = this.accounts
+    b.nextInAccount[p] = a.head[acc]!
+    a.head[acc] = p
+    a.positions[acc] = a.positions[acc]! + 1
+    this.refreshMulti(acc)
+  }
+
+  protected unlinkFromAccount(p: number, acc: number): void {
+    const b = this.book
+    const a = this.accounts
+    let prev = -1
+    for (let q = a.head[acc]!; q >= 0; q = b.nextInAccount[q]!) {
+      if (q === p) {
+        if (prev < 0) a.head[acc] = b.nextInAccount[q]!
+        else b.nextInAccount[prev] = b.nextInAccount[q]!
+        break
+      }
+      prev = q
+    }
+    a.positions[acc] = a.positions[acc]! - 1
+    this.refreshMulti(acc)
+  }
+
+  /** A cross account with positions in several markets leaves the heaps' fast path for direct checks. */
+  protected refreshMulti(acc: number): void {
+    const a = this.accounts
+    const multi = a.cross[acc] === 1 && a.positions[acc]! > 1 ? 1 : 0
+    if (multi === a.multi[acc]) return
+    a.multi[acc] = multi
+    if (!multi) {
+      for (const s of this.markets) {
+        const at = s.multiAccounts.indexOf(acc)
+        if (at >= 0) s.multiAccounts.splice(at, 1)
+      }
+    }
+    for (let q = a.head[acc]!; q >= 0; q = this.book.nextInAccount[q]!) {
+      const m = this.book.market[q]!
+      if (multi && !this.markets[m]!.multiAccounts.includes(acc)) this.markets[m]!.multiAccounts.push(acc)
+      if (this.book.slot[q]! >= 0) this.rekeyInHeap(q)
+      // the account's positions are now checked another way: look at them at the current mark
+      this.markDirty(m)
+    }
+  }
+
+  protected heapOf(p: number): IndexHeap {
+    const s = this.markets[this.book.market[p]!]!
+    return this.book.side[p]! > 0 ? s.longs : s.shorts
+  }
+
+  protected addToMarket(p: number): void {
+    const b = this.book
+    const s = this.markets[b.market[p]!]!
+    const q = b.qty[p]!
+    if (b.side[p]! > 0) {
+      s.longQty += q
+      s.longQtyEntry += q * b.entry[p]!
+    } else {
+      s.shortQty += q
+      s.shortQtyEntry += q * b.entry[p]!
+    }
+    b.key[p] = this.keyOf(p)
+    this.heapOf(p).push(p)
+  }
+
+  protected removeFromMarket(p: number): void {
+    const b = this.book
+    const s = this.markets[b.market[p]!]!
+    const q = b.qty[p]!
+    if (b.side[p]! > 0) {
+      s.longQty -= q
+      s.longQtyEntry -= q * b.entry[p]!
+    } else {
+      s.shortQty -= q
+      s.shortQtyEntry -= q * b.entry[p]!
+    }
+    if (b.slot[p]! >= 0) this.heapOf(p).remove(p)
+    if (b.waiting[p] !== Waiting.NONE) {
+      const list = s.waiting
+      const at = list.indexOf(p)
+      if (at >= 0) list.splice(at, 1)
+      b.waiting[p] = Waiting.NONE
+    }
+  }
+
+  /** Closes position p for good: out of its heap, lists and account; the slot is freed. */
+  protected release(p: number): void {
+    const b = this.book
+    this.removeFromMarket(p)
+    const acc = b.account[p]!
+    if (acc >= 0) this.unlinkFromAccount(p, acc)
+    b.release(p)
+  }
+
+  /** Trigger price of p for its heap: ±Infinity when checked elsewhere (multi-market account, waiting). */
+  protected keyOf(p: number): number {
+    const b = this.book
+    const side = b.side[p]!
+    const acc = b.account[p]!
+    const never = side > 0 ? -Infinity : Infinity
+    if (acc >= 0 && this.accounts.multi[acc] === 1) return never
+    const s = this.markets[b.market[p]!]!
+    const w = b.waiting[p]!
+    if (w === Waiting.PAUSED || w === Waiting.RETRY) return never
+    if (w === Waiting.COOLDOWN) {
+      // between clips only the backstop acts, or, without one, a close before equity turns negative
+      const frac = this.rules.execution.backstop?.belowMaintenanceFraction ?? 0
+      return liquidationPrice(s.tier, s.params, side, b.qty[p]!, b.entry[p]!, this.collateral(p) / MICRO, frac)
+    }
+    return liquidationPrice(s.tier, s.params, side, b.qty[p]!, b.entry[p]!, this.collateral(p) / MICRO)
+  }
+
+  protected rekeyInHeap(p: number): void {
+    this.book.key[p] = this.keyOf(p)
+    if (this.book.slot[p]! >= 0) this.heapOf(p).update(p)
+  }
+
+  /** Every key of market s changed (funding, socialized loss): recompute and rebuild both heaps in O(n). */
+  protected rekeyMarket(s: MarketState): void {
+    const key = this.book.key
+    for (const heap of [s.longs, s.shorts]) {
+      const items = heap.items
+      for (let i = 0; i < heap.size; i++) key[items[i]!] = this.keyOf(items[i]!)
+      heap.heapify()
+    }
+  }
+
+  /** Re-adds p to its market's sums without touching heaps (the caller pushes it). */
+  protected addToMarketNoKey(p: number): void {
+    const b = this.book
+    const s = this.markets[b.market[p]!]!
+    const q = b.qty[p]!
+    if (b.side[p]! > 0) {
+      s.longQty += q
+      s.longQtyEntry += q * b.entry[p]!
+    } else {
+      s.shortQty += q
+      s.shortQtyEntry += q * b.entry[p]!
+    }
+  }
+
+  protected addCollateral(p: number, delta: number): void {
+    const acc = this.book.account[p]!
+    if (acc >= 0 && this.accounts.cross[acc] === 1)
+      this.accounts.wallet[acc] = addMicros(this.accounts.wallet[acc]!, delta)
+    else this.book.margin[p] = addMicros(this.book.margin[p]!, delta)
+  }
+
+  protected bankruptcyOf(p: number): number {
+    const b = this.book
+    return bankruptcyPrice(b.side[p]!, b.qty[p]!, b.entry[p]!, this.collateral(p) / MICRO)
+  }
+
+  protected rekeyAndPush(p: number): void {
+    this.book.key[p] = this.keyOf(p)
+    this.heapOf(p).push(p)
+  }
+
+  protected rekeyAccount(acc: number): void {
+    if (this.accounts.cross[acc] !== 1) return
+    for (let q = this.accounts.head[acc]!; q >= 0; q = this.book.nextInAccount[q]!)
+      if (this.book.slot[q]! >= 0) this.rekeyInHeap(q)
+  }
+
+  /** Account name or synthetic id for an output row. */
+  accountName(account: number, serial: number): string {
+    return account >= 0 ? this.accounts.names[account]! : `syn-${serial}`
+  }
+
+  /** Total equity of open positions' collateral plus wallets, in micro-units (for conservation checks). */
+  openPositions(): number {
+    return this.book.count
+  }
+}

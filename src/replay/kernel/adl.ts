@@ -1,0 +1,200 @@
+// Auto-deleveraging: triggers, counterparty ranking, fills at the rule set's price, and profit ADL.
+import { adlScore, rankOrder } from '../margin/adlRanking.ts'
+import { addMicros, toMicros } from '../money.ts'
+import type { AdlStep } from '../rules/schema.ts'
+import { PosState } from './book.ts'
+import type { MarketState } from './markets.ts'
+import { Pauses } from './pauses.ts'
+import { MICRO, type Claim } from './kernelState.ts'
+
+export abstract class Adl extends Pauses {
+  protected adlTriggered(step: AdlStep, c: Claim, s: MarketState): boolean {
+    switch (step.trigger.kind) {
+      case 'whenReached':
+        return true
+      case 'negativeEquity':
+        return c.equity < 0
+      case 'fundDrawdown':
+        return this.funds.drawdown(s.fund, c.ts, step.trigger.windowS) >= step.trigger.fraction
+    }
+  }
+
+  /** Fill price of deleveraging: the claim's bankruptcy price [B13][X3][Y4], the mark [O2], the previous mark [H2] or the oracle. */
+  protected adlPrice(step: AdlStep, c: Claim, s: MarketState): number {
+    switch (step.fillPrice) {
+      case 'bankruptcy':
+        return c.bankruptcy
+      case 'mark':
+        return s.mark
+      case 'previousMark':
+        return s.prevMark
+      case 'oracle':
+        return s.oracleOrMark()
+    }
+  }
+
+  /** Opposite-side positions of the claim's market (other accounts), by position index. */
+  protected counterparties(c: Claim, s: MarketState): number[] {
+    const heap = c.side > 0 ? s.shorts : s.longs
+    const out: number[] = []
+    for (let i = 0; i < heap.size; i++) {
+      const q = heap.items[i]!
+      if (c.account < 0 || this.book.account[q] !== c.account) out.push(q)
+    }
+    return out.sort((x, y) => x - y)
+  }
+
+  /**
+   * Closes the claim against ranked counterparties at the ADL price instead of the market. Each unit covers
+   * side·(F − market price) of the shortfall; counterparties realise PnL at F (their haircut vs the mark is
+   * recorded). Returns the micro-units covered.
+   */
+  protected deleverage(step: AdlStep, c: Claim, remaining: number, s: MarketState): number {
+    const f = this.adlPrice(step, c, s)
+    const perUnit = c.side * (f - c.marketPrice)
+    if (!(perUnit > 0) || !Number.isFinite(f)) return 0
+    let need = Math.min(c.qty, remaining / MICRO / perUnit)
+    const cands = this.counterparties(c, s)
+    if (!cands.length) return 0
+    const b = this.book
+    let order: number[]
+    let scores: Float64Array | null = null
+    if (step.ranking === 'randomStart') {
+      // dYdX: start at a pseudo-random offset and walk the list [D3][D6]
+      const start = this.prng.int(cands.length)
+      order = Array.from({ length: cands.length }, (_, i) => (start + i) % cands.length)
+    } else {
+      scores = new Float64Array(cands.length)
+      for (let i = 0; i < cands.length; i++) {
+        const q = cands[i]!
+        scores[i] = adlScore(
+          step.ranking,
+          { side: b.side[q]!, qty: b.qty[q]!, entry: b.entry[q]!, collateral: this.collateral(q) / MICRO },
+          s.mark,
+        )
+      }
+      order = rankOrder(scores)
+    }
+    let covered = 0
+    let looked = 0
+    for (const idx of order) {
+      if (need <= 0 || covered >= remaining || looked >= step.maxCounterparties) break
+      looked++
+      const q = cands[idx]!
+      if (b.state[q] !== PosState.OPEN) continue
+      const y = Math.min(b.qty[q]!, need)
+      if (y <= 0) continue
+      need -= y
+      let cov = Math.min(remaining - covered, toMicros(y * perUnit))
+      // the last unit needed takes the rounding residue, so a fully covered claim is covered exactly
+      if (need <= c.qty * 1e-12 && remaining - covered - cov <= 2) cov = remaining - covered
+      covered += cov
+      const side = b.side[q]!
+      const realized = toMicros(side * y * (f - b.entry[q]!))
+      const haircut = Math.max(0, toMicros(side * y * (s.mark - f)))
+      const o = this.outputs.adl
+      const i = o.add()
+      const col = o.cols
+      col.ts[i] = c.ts
+      col.market[i] = c.market
+      col.liquidationSeq[i] = c.seq
+      col.account[i] = b.account[q]!
+      col.serial[i] = b.serial[q]!
+      col.side[i] = side
+      col.qty[i] = y
+      col.fillPrice[i] = f
+      col.mark[i] = s.mark
+      col.rank[i] = looked
+      col.score[i] = scores ? scores[idx]! : Number.NaN
+      col.realizedPnl[i] = realized
+      col.haircut[i] = haircut
+      col.covered[i] = cov
+      this.totals.adlFills++
+      this.reduce(q, y, realized)
+    }
+    return covered
+  }
+
+  /** Reduces position q by y with `realized` PnL: isolated margin is released pro rata to the wallet. */
+  protected reduce(q: number, y: number, realized: number): void {
+    const b = this.book
+    const acc = b.account[q]!
+    const cross = acc >= 0 && this.accounts.cross[acc] === 1
+    // the account's other positions may now be past their keys: recheck their markets
+    this.markDirty(b.market[q]!)
+    if (cross) for (let o = this.accounts.head[acc]!; o >= 0; o = b.nextInAccount[o]!) this.markDirty(b.market[o]!)
+    const qty = b.qty[q]!
+    if (y >= qty * (1 - 1e-12)) {
+      const give = cross ? realized : b.margin[q]! + realized
+      if (acc >= 0) this.accounts.wallet[acc] = addMicros(this.accounts.wallet[acc]!, give)
+      b.margin[q] = 0
+      this.release(q)
+      return
+    }
+    this.removeFromMarket(q)
+    if (cross) this.accounts.wallet[acc] = addMicros(this.accounts.wallet[acc]!, realized)
+    else {
+      const margin = b.margin[q]! + realized
+      const released = Math.round((margin * y) / qty)
+      b.margin[q] = margin - released
+      if (acc >= 0) this.accounts.wallet[acc] = addMicros(this.accounts.wallet[acc]!, released)
+    }
+    b.qty[q] = qty - y
+    this.addToMarket(q)
+  }
+
+  profitAdl(s: MarketState, m: number, t: number): void {
+    const cfg = this.rules.profitAdl!
+    const pool = this.funds.balance[s.fund]! / MICRO
+    if (!(pool > 0) || Number.isNaN(s.mark)) return
+    for (const side of [1, -1]) {
+      const pnl = side > 0 ? s.mark * s.longQty - s.longQtyEntry : s.shortQtyEntry - s.mark * s.shortQty
+      if (pnl / pool <= cfg.maxPnlToPoolFactor) continue
+      // reduce the most profitable positions at the mark until PnL / pool is back at the target [G2]
+      let excess = pnl - cfg.targetPnlToPoolFactor * pool
+      const heap = side > 0 ? s.longs : s.shorts
+      const cands: number[] = []
+      for (let i = 0; i < heap.size; i++) cands.push(heap.items[i]!)
+      cands.sort((x, y) => x - y)
+      const b = this.book
+      const scores = Float64Array.from(cands, (q) =>
+        cfg.ranking === 'randomStart'
+          ? 0
+          : adlScore(
+              cfg.ranking,
+              { side, qty: b.qty[q]!, entry: b.entry[q]!, collateral: this.collateral(q) / MICRO },
+              s.mark,
+            ),
+      )
+      let rank = 0
+      for (const idx of rankOrder(scores)) {
+        if (excess <= 0) break
+        const q = cands[idx]!
+        const unit = side * (s.mark - b.entry[q]!)
+        if (!(unit > 0)) continue
+        const y = Math.min(b.qty[q]!, excess / unit)
+        excess -= y * unit
+        const realized = toMicros(side * y * (s.mark - b.entry[q]!))
+        const o = this.outputs.adl
+        const i = o.add()
+        const col = o.cols
+        col.ts[i] = t
+        col.market[i] = m
+        col.liquidationSeq[i] = -1
+        col.account[i] = b.account[q]!
+        col.serial[i] = b.serial[q]!
+        col.side[i] = side
+        col.qty[i] = y
+        col.fillPrice[i] = s.mark
+        col.mark[i] = s.mark
+        col.rank[i] = ++rank
+        col.score[i] = scores[idx]!
+        col.realizedPnl[i] = realized
+        col.haircut[i] = 0
+        col.covered[i] = 0
+        this.totals.adlFills++
+        this.reduce(q, y, realized)
+      }
+    }
+  }
+}

@@ -1,0 +1,280 @@
+// The replay kernel's state: configuration, the position and account books, markets, funds, outputs, totals.
+import { compileTier } from '../margin/brackets.ts'
+import { type FundingFormula } from '../margin/funding.ts'
+import { liquidationFeeRate, tierFor } from '../margin/positionRisk.ts'
+import { triggerParams } from '../margin/requirement.ts'
+import { ExactTotal } from '../exactTotal.ts'
+import type { AdlStep, MarkMethod, RuleSet } from '../rules/schema.ts'
+import { AccountBook, PositionBook } from './book.ts'
+import { ExpiryWheel } from './expiryWheel.ts'
+import { Funds } from './funds.ts'
+import { MarketState } from './markets.ts'
+import { EngineOutputs } from './outputs.ts'
+import type { PopulationRuntime } from './population.ts'
+import { Prng } from './prng.ts'
+
+export const MICRO = 1e6
+export const PAUSE_BAND = 1
+export const PAUSE_BREAKER = 2
+
+export interface KernelConfig {
+  rules: RuleSet
+  markets: readonly string[]
+  /** Mark method per market after the runner's data-availability fallback; default: the rule set's. */
+  markMethods?: readonly MarkMethod[]
+  seed: number
+  population?: PopulationRuntime | null
+  /** Funding payments come from ledger rows (account replays) instead of rates × positions. */
+  ledgerFunding?: boolean
+  /** Initial rows per output buffer (the runner's flush threshold). */
+  outputCapacity?: number
+}
+
+/** Exact totals of a run (micro-units) and counts. */
+export interface KernelTotals {
+  events: number
+  eventsByKind: number[]
+  positionsOpened: number
+  positionsExpired: number
+  maxOpenPositions: number
+  liquidations: number
+  partialLiquidations: number
+  takeovers: number
+  backstops: number
+  deleveraged: number
+  bankruptcies: number
+  liquidatedNotional: ExactTotal
+  shortfall: ExactTotal
+  coveredByFund: ExactTotal
+  coveredByFeePool: ExactTotal
+  coveredByAdl: ExactTotal
+  socialized: ExactTotal
+  badDebt: ExactTotal
+  feesToFund: ExactTotal
+  feesToOthers: ExactTotal
+  surplusToFund: ExactTotal
+  adlFills: number
+  fundingPaidByPositions: ExactTotal
+  negativeEquityRecords: number
+  firstDeficitTs: number
+  fillsSkippedDiverged: number
+  observedLiquidationFills: number
+  refusedByOiCap: number
+  refusedWithdrawals: number
+  guardrailTriggers: number[]
+}
+
+/** Liquidation being settled, carried through the waterfall. */
+export interface Claim {
+  seq: number
+  ts: number
+  pos: number
+  account: number
+  serial: number
+  market: number
+  side: number
+  qty: number
+  triggerPrice: number
+  marketPrice: number
+  bankruptcy: number
+  equity: number
+  takeover: boolean
+  /** dYdX fill rejected with TNC < 0: deleverage only [D3]. */
+  deleverageOnly: boolean
+  notional: number
+}
+
+export abstract class KernelState {
+  readonly rules: RuleSet
+
+  readonly book: PositionBook
+
+  readonly accounts = new AccountBook()
+
+  readonly markets: MarketState[]
+
+  readonly funds: Funds
+
+  readonly outputs: EngineOutputs
+
+  readonly prng: Prng
+
+  readonly totals: KernelTotals
+
+  /** Liquidations are checked (false during an account replay's warm-up before the window). */
+  checking = true
+
+  now = 0
+
+  protected readonly population: PopulationRuntime | null
+
+  protected readonly expiries: ExpiryWheel | null
+
+  protected readonly fundingFormula: FundingFormula
+
+  protected readonly ledgerFunding: boolean
+
+  protected readonly adlStep: AdlStep | null
+
+  protected readonly maxDrawdownWindowS: number
+
+  protected cands = new Int32Array(1024)
+
+  protected serialNext = 0
+
+  /** Markets whose keys all changed inside a sweep (socialized loss): swept again at the current mark. */
+  protected dirty: number[] = []
+
+  /** Shadow (historical) position per account·market for account replays, and whether the replay diverged. */
+  protected shadow = new Map<number, number>()
+
+  protected diverged = new Set<number>()
+
+  protected openDeficits = 0
+
+  protected oiCapBinding: Uint8Array
+
+  protected warnings = new Set<string>()
+
+  protected marksSeen: Uint8Array
+
+  constructor(config: KernelConfig) {
+    const rules = config.rules
+    if (rules.contract.type !== 'linear') {
+      throw new Error(
+        'the replay engine settles linear contracts; inverse contracts are supported by the risk calculator only',
+      )
+    }
+    this.rules = rules
+    this.outputs = new EngineOutputs(config.outputCapacity ?? 256)
+    // a synthetic book is sized for its population up front: growing it mid-run would stall one event
+    const expected = config.population
+      ? Math.min(config.population.maxOpen, Math.ceil(config.population.initialPositions * 1.5))
+      : 0
+    this.book = new PositionBook(Math.max(1024, 2 ** Math.ceil(Math.log2(Math.max(1, expected)))))
+    this.prng = new Prng(config.seed)
+    this.population = config.population ?? null
+    this.ledgerFunding = config.ledgerFunding ?? false
+    const windows = rules.waterfall.flatMap((s) =>
+      s.kind === 'adl' && s.trigger.kind === 'fundDrawdown' ? [s.trigger.windowS] : [],
+    )
+    this.maxDrawdownWindowS = Math.max(3600, ...windows)
+    this.funds = new Funds(rules, config.markets, this.maxDrawdownWindowS)
+    this.adlStep = (rules.waterfall.find((s) => s.kind === 'adl') as AdlStep | undefined) ?? null
+    const f = rules.funding
+    this.fundingFormula = {
+      interestRate8h: f.interestRate8h,
+      premiumClamp8h: f.premiumClamp8h,
+      intervalH: f.intervalH,
+      capPerHour: f.capPerHour,
+      marginClamp: null,
+    }
+    this.markets = config.markets.map((symbol, i) => {
+      const tierRules = tierFor(rules, symbol)
+      const tier = compileTier(tierRules)
+      const feeRate = liquidationFeeRate(rules, symbol)
+      const mark = rules.price.mark
+      const s = new MarketState(
+        {
+          symbol,
+          tier,
+          params: triggerParams(rules, feeRate),
+          liquidationFeeRate: feeRate,
+          method: config.markMethods?.[i] ?? mark.method,
+          basisWindowS: mark.basisWindowS,
+          basisSampleS: mark.basisSampleS,
+          emaWindowS: mark.emaWindowS,
+          bookEmaWindowS: mark.bookEmaWindowS,
+          fundingIntervalH: f.intervalH,
+          fund: this.funds.marketFund[i]!,
+          heapCapacity: Math.max(1024, this.book.capacity),
+        },
+        this.book.key,
+        this.book.slot,
+      )
+      const slip = rules.execution.slippage
+      if (slip.model === 'sqrtVolume') s.setVolumeWindow(slip.volumeWindowS)
+      return s
+    })
+    // bucket width: 1/4096 of the mean holding time (at least 1 s), so the wheel's horizon is 16 mean holds
+    this.expiries = this.population
+      ? new ExpiryWheel(Math.max(1e6, Math.round(this.population.meanHoldingUs / 4096)))
+      : null
+    this.book.onGrow = () => {
+      for (const s of this.markets) {
+        s.longs.rebind(this.book.key, this.book.slot)
+        s.shorts.rebind(this.book.key, this.book.slot)
+      }
+    }
+    this.oiCapBinding = new Uint8Array(config.markets.length)
+    this.marksSeen = new Uint8Array(config.markets.length)
+    this.totals = {
+      events: 0,
+      eventsByKind: [0, 0, 0, 0, 0, 0, 0, 0],
+      positionsOpened: 0,
+      positionsExpired: 0,
+      maxOpenPositions: 0,
+      liquidations: 0,
+      partialLiquidations: 0,
+      takeovers: 0,
+      backstops: 0,
+      deleveraged: 0,
+      bankruptcies: 0,
+      liquidatedNotional: new ExactTotal(),
+      shortfall: new ExactTotal(),
+      coveredByFund: new ExactTotal(),
+      coveredByFeePool: new ExactTotal(),
+      coveredByAdl: new ExactTotal(),
+      socialized: new ExactTotal(),
+      badDebt: new ExactTotal(),
+      feesToFund: new ExactTotal(),
+      feesToOthers: new ExactTotal(),
+      surplusToFund: new ExactTotal(),
+      adlFills: 0,
+      fundingPaidByPositions: new ExactTotal(),
+      negativeEquityRecords: 0,
+      firstDeficitTs: Number.NaN,
+      fillsSkippedDiverged: 0,
+      observedLiquidationFills: 0,
+      refusedByOiCap: 0,
+      refusedWithdrawals: 0,
+      guardrailTriggers: [0, 0, 0, 0, 0, 0, 0],
+    }
+  }
+
+  /** Records the initial balance of every fund at `ts` (the first rows of the fund series). */
+  start(ts: number): void {
+    this.now = ts
+    for (let i = 0; i < this.funds.names.length; i++) this.fundRow(i, -1, 0, 0, -1)
+  }
+
+  warningList(): string[] {
+    return [...this.warnings]
+  }
+
+  /** Initial positions not opened yet, per market and in all. */
+  protected spawnBacklog: number[] = []
+
+  protected backlog = 0
+
+  /** Positions without an entry price open at their market's first mark. */
+  protected deferred: Array<{
+    account: number
+    market: number
+    side: number
+    qty: number
+    margin: number
+    leverage: number
+  }> = []
+
+  protected flushing = false
+
+  // Defined by later layers of the chain (see engine.ts) and called by earlier ones.
+  protected abstract markDirty(m: number): void
+  protected abstract pushCand(nc: number, p: number): number
+  protected abstract liquidate(p: number, s: MarketState, m: number, t: number, pt: number): void
+  protected abstract checkMultiAccounts(s: MarketState, m: number, t: number): void
+  protected abstract recheck(s: MarketState, m: number, t: number): void
+  protected abstract markDiverged(acc: number, m: number): void
+  protected abstract fundRow(fund: number, market: number, delta: number, reason: number, liqSeq: number): void
+}

@@ -1,0 +1,125 @@
+// The loss waterfall: a shortfall goes to the insurance fund, fee pool, ADL, socialized loss, then bad debt.
+import { apportion } from '../margin/socialLoss.ts'
+import type { MarketState } from './markets.ts'
+import { Guard, GuardAction } from './outputs.ts'
+import { Adl } from './adl.ts'
+import { MICRO, type Claim } from './kernelState.ts'
+
+export abstract class Waterfall extends Adl {
+  protected waterfall(c: Claim, shortfall: number, s: MarketState): void {
+    let remaining = shortfall
+    let byFund = 0
+    let byPool = 0
+    let byAdl = 0
+    let bySocial = 0
+    for (const step of this.rules.waterfall) {
+      if (remaining <= 0) break
+      if (c.deleverageOnly && step.kind !== 'adl') continue
+      switch (step.kind) {
+        case 'insuranceFund': {
+          const cap = this.funds.takeoverNotionalCap
+          if (cap !== null && c.takeover && c.notional > cap * this.funds.balance[s.fund]!) {
+            // beyond the fund's held-notional cap the loss goes to counterparty liquidation [B11]
+            this.guardrailRow(
+              c.market,
+              Guard.takeoverNotionalCap,
+              c.notional / MICRO,
+              (cap * this.funds.balance[s.fund]!) / MICRO,
+              GuardAction.skipFund,
+              -1,
+              c.account,
+              c.serial,
+            )
+            break
+          }
+          const pay = Math.min(remaining, this.funds.available(s.fund, c.market, s.claimsPaid))
+          if (pay > 0) {
+            this.fundMove(s.fund, -pay, 3, c.seq, c.market)
+            s.claimsPaid += pay
+            byFund += pay
+            remaining -= pay
+          }
+          break
+        }
+        case 'feePool': {
+          const pay = Math.min(remaining, this.funds.feePool)
+          if (pay > 0) {
+            this.funds.feePool -= pay
+            byPool += pay
+            remaining -= pay
+          }
+          break
+        }
+        case 'adl': {
+          if (!this.adlTriggered(step, c, s)) break
+          const covered = this.deleverage(step, c, remaining, s)
+          byAdl += covered
+          remaining -= covered
+          break
+        }
+        case 'socializeLoss': {
+          const covered = this.socialize(c, remaining, s)
+          bySocial += covered
+          remaining -= covered
+          break
+        }
+      }
+    }
+    const o = this.outputs.deficits
+    const i = o.add()
+    const col = o.cols
+    col.ts[i] = c.ts
+    col.account[i] = c.account
+    col.serial[i] = c.serial
+    col.market[i] = c.market
+    col.liquidationSeq[i] = c.seq
+    col.kind[i] = 0
+    col.shortfall[i] = shortfall
+    col.fund[i] = byFund
+    col.feePool[i] = byPool
+    col.adl[i] = byAdl
+    col.socialized[i] = bySocial
+    col.uncovered[i] = remaining
+    const tot = this.totals
+    tot.shortfall.add(shortfall)
+    tot.coveredByFund.add(byFund)
+    tot.coveredByFeePool.add(byPool)
+    tot.coveredByAdl.add(byAdl)
+    tot.socialized.add(bySocial)
+    tot.badDebt.add(remaining)
+    if (Number.isNaN(tot.firstDeficitTs)) tot.firstDeficitTs = c.ts
+    if (remaining > 0 && c.account >= 0 && this.accounts.inDeficit[c.account] === 0) {
+      this.accounts.inDeficit[c.account] = 1
+      this.openDeficits++
+    }
+  }
+
+  /** Socializes the rest over every open position of the market by |base|: Δcum_funding = loss / Σ|base| [R2]. */
+  protected socialize(c: Claim, amount: number, s: MarketState): number {
+    const b = this.book
+    const positions: number[] = []
+    // waiting positions stay in their heap (under a key that never pops), so the heaps hold every open position
+    for (const heap of [s.longs, s.shorts]) for (let i = 0; i < heap.size; i++) positions.push(heap.items[i]!)
+    positions.sort((x, y) => x - y)
+    if (!positions.length) return 0
+    const weights = Float64Array.from(positions, (q) => b.qty[q]!)
+    const parts = apportion(amount, weights)
+    let totalBase = 0
+    for (let i = 0; i < positions.length; i++) {
+      totalBase += weights[i]!
+      this.addCollateral(positions[i]!, -parts[i]!)
+    }
+    const o = this.outputs.social
+    const i = o.add()
+    o.cols.ts[i] = c.ts
+    o.cols.market[i] = c.market
+    o.cols.liquidationSeq[i] = c.seq
+    o.cols.amount[i] = amount
+    o.cols.perBase[i] = amount / MICRO / totalBase
+    o.cols.totalBase[i] = totalBase
+    o.cols.positions[i] = positions.length
+    this.rekeyMarket(s)
+    this.markDirty(c.market)
+    return amount
+  }
+}
