@@ -22,21 +22,26 @@ const HEDGED = '0xbbbb00000000000000000000000000000000000b'
 
 /** One day of 1m BTC candles in the venue's shape: flat at 60k, a dip to 57k between 12:00 and 12:30, recovery. */
 function candles(): Array<Record<string, unknown>> {
-  const out = []
+  const closes: number[] = []
   for (let i = 0; i < 1_440; i++) {
-    const close = i < 720 ? 60_000 : i < 750 ? 60_000 - (i - 719) * 100 : Math.min(60_000, 57_000 + (i - 749) * 50)
-    const open = i === 0 ? 60_000 : (out[i - 1]!.c as number)
-    out.push({ t: T0 + i * MIN, T: T0 + (i + 1) * MIN - 1, s: 'BTC', i: '1m', o: open, c: close, n: 40, v: 12.5 })
+    closes.push(i < 720 ? 60_000 : i < 750 ? 60_000 - (i - 719) * 100 : Math.min(60_000, 57_000 + (i - 749) * 50))
   }
-  return out
-    .map((c) => ({
-      ...c,
-      o: String(c.o),
-      c: String(c.c),
-      h: String(Math.max(c.o as number, c.c as number)),
-      l: String(Math.min(c.o as number, c.c as number)),
-      v: String(c.v),
-    }))
+  return closes
+    .map((close, i) => {
+      const open = i === 0 ? 60_000 : closes[i - 1]!
+      return {
+        t: T0 + i * MIN,
+        T: T0 + (i + 1) * MIN - 1,
+        s: 'BTC',
+        i: '1m',
+        o: String(open),
+        c: String(close),
+        h: String(Math.max(open, close)),
+        l: String(Math.min(open, close)),
+        n: 40,
+        v: '12.5',
+      }
+    })
     .reverse() // order must not matter: the connector sorts
 }
 
