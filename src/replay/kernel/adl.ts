@@ -1,5 +1,5 @@
 // Auto-deleveraging: triggers, counterparty ranking, fills at the rule set's price, and profit ADL.
-import { adlScore, rankOrder } from '../margin/adlRanking.ts'
+import { adlScore, RankQueue } from '../margin/adlRanking.ts'
 import { addMicros, toMicros } from '../money.ts'
 import type { AdlStep } from '../rules/schema.ts'
 import { PosState } from './book.ts'
@@ -34,14 +34,15 @@ export abstract class Adl extends Pauses {
   }
 
   /** Opposite-side positions of the claim's market (other accounts), by position index. */
-  protected counterparties(c: Claim, s: MarketState): number[] {
+  protected counterparties(c: Claim, s: MarketState): Int32Array {
     const heap = c.side > 0 ? s.shorts : s.longs
-    const out: number[] = []
+    const out = new Int32Array(heap.size)
+    let n = 0
     for (let i = 0; i < heap.size; i++) {
       const q = heap.items[i]!
-      if (c.account < 0 || this.book.account[q] !== c.account) out.push(q)
+      if (c.account < 0 || this.book.account[q] !== c.account) out[n++] = q
     }
-    return out.sort((x, y) => x - y)
+    return out.subarray(0, n).sort() // position order, so ranking ties do not depend on heap layout
   }
 
   /**
@@ -57,12 +58,12 @@ export abstract class Adl extends Pauses {
     const cands = this.counterparties(c, s)
     if (!cands.length) return 0
     const b = this.book
-    let order: number[]
+    let ranked: RankQueue | null = null
+    let start = 0
     let scores: Float64Array | null = null
     if (step.ranking === 'randomStart') {
       // dYdX: start at a pseudo-random offset and walk the list [D3][D6]
-      const start = this.prng.int(cands.length)
-      order = Array.from({ length: cands.length }, (_, i) => (start + i) % cands.length)
+      start = this.prng.int(cands.length)
     } else {
       scores = new Float64Array(cands.length)
       for (let i = 0; i < cands.length; i++) {
@@ -73,12 +74,13 @@ export abstract class Adl extends Pauses {
           s.mark,
         )
       }
-      order = rankOrder(scores)
+      ranked = new RankQueue(scores)
     }
     let covered = 0
     let looked = 0
-    for (const idx of order) {
+    for (let k = 0; k < cands.length; k++) {
       if (need <= 0 || covered >= remaining || looked >= step.maxCounterparties) break
+      const idx = ranked ? ranked.next() : (start + k) % cands.length
       looked++
       const q = cands[idx]!
       if (b.state[q] !== PosState.OPEN) continue
@@ -153,9 +155,7 @@ export abstract class Adl extends Pauses {
       // reduce the most profitable positions at the mark until PnL / pool is back at the target [G2]
       let excess = pnl - cfg.targetPnlToPoolFactor * pool
       const heap = side > 0 ? s.longs : s.shorts
-      const cands: number[] = []
-      for (let i = 0; i < heap.size; i++) cands.push(heap.items[i]!)
-      cands.sort((x, y) => x - y)
+      const cands = heap.items.slice(0, heap.size).sort()
       const b = this.book
       const scores = Float64Array.from(cands, (q) =>
         cfg.ranking === 'randomStart'
@@ -167,7 +167,8 @@ export abstract class Adl extends Pauses {
             ),
       )
       let rank = 0
-      for (const idx of rankOrder(scores)) {
+      const ranked = new RankQueue(scores)
+      for (let idx = ranked.next(); idx >= 0; idx = ranked.next()) {
         if (excess <= 0) break
         const q = cands[idx]!
         const unit = side * (s.mark - b.entry[q]!)

@@ -97,12 +97,14 @@ export abstract class Waterfall extends Adl {
   /** Socializes the rest over every open position of the market by |base|: Δcum_funding = loss / Σ|base| [R2]. */
   protected socialize(c: Claim, amount: number, s: MarketState): number {
     const b = this.book
-    const positions: number[] = []
     // waiting positions stay in their heap (under a key that never pops), so the heaps hold every open position
-    for (const heap of [s.longs, s.shorts]) for (let i = 0; i < heap.size; i++) positions.push(heap.items[i]!)
-    positions.sort((x, y) => x - y)
+    const positions = new Int32Array(s.longs.size + s.shorts.size)
     if (!positions.length) return 0
-    const weights = Float64Array.from(positions, (q) => b.qty[q]!)
+    positions.set(s.longs.items.subarray(0, s.longs.size))
+    positions.set(s.shorts.items.subarray(0, s.shorts.size), s.longs.size)
+    positions.sort() // position order, so the apportioning does not depend on heap layout
+    const weights = new Float64Array(positions.length)
+    for (let i = 0; i < positions.length; i++) weights[i] = b.qty[positions[i]!]!
     const parts = apportion(amount, weights)
     let totalBase = 0
     for (let i = 0; i < positions.length; i++) {
