@@ -73,6 +73,60 @@ describe('bybit', () => {
   })
 })
 
+/** Gzips `head` then `tail`, flushing in between: the bytes up to the flush decode to exactly `head`. */
+async function gzipWithCut(head: string, tail: string): Promise<{ whole: Buffer; cut: Buffer }> {
+  const stream = zlib.createGzip()
+  const chunks: Buffer[] = []
+  stream.on('data', (c: Buffer) => chunks.push(c))
+  stream.write(head)
+  await new Promise<void>((resolve) => stream.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve()))
+  const cut = Buffer.concat(chunks)
+  const ended = new Promise<void>((resolve) => stream.on('end', () => resolve()))
+  stream.end(tail)
+  await ended
+  return { whole: Buffer.concat(chunks), cut }
+}
+
+describe('bybit, a file cut short at the source', () => {
+  test('fails its partition with a named error and keeps no row, where DuckDB alone would load it short', async () => {
+    const row = (i: number) =>
+      `${1_700_000_000 + i}.5,ETHUSDT,Buy,0.01,2000.5,PlusTick,id-${i},2000500000.0,0.01,20.005\n`
+    let head = `${BYBIT_HEADER}\n`
+    let tail = ''
+    for (let i = 0; i < 10_000; i++) head += row(i)
+    for (let i = 10_000; i < 20_000; i++) tail += row(i)
+    const { whole, cut } = await gzipWithCut(head, tail)
+    const file = '/trading/ETHUSDT/ETHUSDT2023-11-14.csv.gz'
+    // served complete over HTTP (the length matches), but the file ends after a whole row: only gzip's missing
+    // trailer (CRC-32 and length) tells that half the day is gone
+    for (const short of [cut, whole.subarray(0, whole.length - 8)]) {
+      server.put(file, short)
+      const result = await run(bybitJob, { markets: ['ETHUSDT'], from: '2023-11-14', to: '2023-11-14' })
+      expect(result.outcome).toMatchObject({ partitionsLoaded: 0, partitionsFailed: 1, rows: 0 })
+      expect(JSON.stringify(result.outcome)).toMatch(/ETHUSDT2023-11-14\.csv\.gz: corrupt or truncated gzip/)
+      const [kept] = await query(
+        `SELECT count(*)::INTEGER AS n FROM trades WHERE venue = 'bybit' AND market = 'ETHUSDT'`,
+      )
+      expect(kept).toEqual({ n: 0 })
+    }
+    // a local file in the normalized layout, cut the same way, is refused the same way by `ingest file`
+    const local = path.join(dir, 'trades-cut.csv.gz')
+    const normalized = await gzipWithCut(
+      'ts,market,price,qty,side\n2023-11-14 00:00:01,ETHUSDT,2000.5,0.01,buy\n',
+      '2023-11-14 00:00:02,ETHUSDT,2001,0.02,sell\n',
+    )
+    fs.writeFileSync(local, normalized.cut)
+    const refused = await run(fileJob, { table: 'trades', venue: 'cut', paths: [local] })
+    expect(JSON.stringify(refused.outcome)).toMatch(/trades-cut\.csv\.gz: corrupt or truncated gzip/)
+    fs.writeFileSync(local, normalized.whole)
+    expect((await run(fileJob, { table: 'trades', venue: 'cut', paths: [local] })).outcome).toMatchObject({ rows: 2 })
+    // the same file complete loads every row
+    server.put(file, whole)
+    const again = await run(bybitJob, { markets: ['ETHUSDT'], from: '2023-11-14', to: '2023-11-14' })
+    expect(again.outcome).toMatchObject({ partitionsLoaded: 1, rows: 20_000 })
+  })
+})
+
 const TRADES_HEADER = 'exchange,symbol,timestamp,local_timestamp,id,side,price,amount'
 const TICKER_HEADER =
   'exchange,symbol,timestamp,local_timestamp,funding_timestamp,funding_rate,predicted_funding_rate,open_interest,last_price,index_price,mark_price'

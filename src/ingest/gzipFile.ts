@@ -1,7 +1,12 @@
 // Fetching one partition published as a plain `.csv.gz` (Bybit, Tardis): no checksum sidecar, so the sha256 of the
-// downloaded bytes is what the manifest records; a local mirror directory works the same way without HTTP.
+// downloaded bytes is what the manifest records; a local mirror directory works the same way without HTTP. Every
+// file is checked whole before DuckDB reads it, because DuckDB's gzip reader checks neither the CRC nor the length: a
+// file cut short at the source would otherwise load short without an error.
 import fs from 'node:fs'
 import path from 'node:path'
+import { Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import zlib from 'node:zlib'
 import { sha256File } from './checksum.ts'
 import type { FetchContext } from './connector.ts'
 import { retryLogger } from './zipArchive.ts'
@@ -23,6 +28,7 @@ export async function fetchGzip(ctx: FetchContext, url: string): Promise<LocalGz
     onRetry: retryLogger(ctx),
   })
   if (got.status === 'missing') return { kind: 'missing' }
+  await verifyGzip(dest, url)
   return { kind: 'ready', path: dest, sha256: got.sha256, bytes: got.bytes, scratch: [dest] }
 }
 
@@ -30,5 +36,29 @@ export async function fetchGzip(ctx: FetchContext, url: string): Promise<LocalGz
 export async function localGzip(candidates: readonly string[]): Promise<LocalGzip | { kind: 'missing' }> {
   const found = candidates.find((p) => fs.existsSync(p))
   if (!found) return { kind: 'missing' }
+  await verifyGzip(found, found)
   return { kind: 'ready', path: found, sha256: await sha256File(found), bytes: fs.statSync(found).size, scratch: [] }
+}
+
+/** The gzip file is not a complete gzip stream (cut short, bad CRC or length, not gzip at all). */
+export class CorruptGzipError extends Error {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(
+      `${file}: corrupt or truncated gzip (${detail}); expected a complete gzip stream with matching CRC and length`,
+    )
+    this.name = 'CorruptGzipError'
+  }
+}
+
+/** Inflates the whole file to nowhere: zlib checks each member's CRC-32 and length and fails on a cut-off end. */
+export async function verifyGzip(file: string, name: string): Promise<void> {
+  const sink = new Writable({ write: (_chunk, _encoding, done) => done() })
+  try {
+    await pipeline(fs.createReadStream(file), zlib.createGunzip(), sink)
+  } catch (error) {
+    throw new CorruptGzipError(name, error instanceof Error ? error.message : String(error))
+  }
 }
