@@ -1,7 +1,6 @@
 // Fetching one partition published as a plain `.csv.gz` (Bybit, Tardis): no checksum sidecar, so the sha256 of the
-// downloaded bytes is what the manifest records; a local mirror directory works the same way without HTTP. Every
-// file is checked whole before DuckDB reads it, because DuckDB's gzip reader checks neither the CRC nor the length: a
-// file cut short at the source would otherwise load short without an error.
+// downloaded bytes is what the manifest records; a local mirror directory works the same way without HTTP. Also the
+// whole-file gzip check that the orchestrator runs before DuckDB reads any `.gz`.
 import fs from 'node:fs'
 import path from 'node:path'
 import { Writable } from 'node:stream'
@@ -28,7 +27,6 @@ export async function fetchGzip(ctx: FetchContext, url: string): Promise<LocalGz
     onRetry: retryLogger(ctx),
   })
   if (got.status === 'missing') return { kind: 'missing' }
-  await verifyGzip(dest, url)
   return { kind: 'ready', path: dest, sha256: got.sha256, bytes: got.bytes, scratch: [dest] }
 }
 
@@ -36,7 +34,6 @@ export async function fetchGzip(ctx: FetchContext, url: string): Promise<LocalGz
 export async function localGzip(candidates: readonly string[]): Promise<LocalGzip | { kind: 'missing' }> {
   const found = candidates.find((p) => fs.existsSync(p))
   if (!found) return { kind: 'missing' }
-  await verifyGzip(found, found)
   return { kind: 'ready', path: found, sha256: await sha256File(found), bytes: fs.statSync(found).size, scratch: [] }
 }
 
@@ -53,7 +50,10 @@ export class CorruptGzipError extends Error {
   }
 }
 
-/** Inflates the whole file to nowhere: zlib checks each member's CRC-32 and length and fails on a cut-off end. */
+/**
+ * Inflates the whole file to nowhere: zlib checks each member's CRC-32 and length and fails on a cut-off end, which
+ * DuckDB's gzip reader does not (a file cut short at the source would load short without an error).
+ */
 export async function verifyGzip(file: string, name: string): Promise<void> {
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() })
   try {

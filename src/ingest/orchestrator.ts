@@ -6,6 +6,7 @@ import { partitionIdOf } from '../domain/loadSpec.ts'
 import type { Logger } from '../obs/logger.ts'
 import type { DuckStore } from '../store/duck/open.ts'
 import { loadPartition } from '../store/ingest/loadPartition.ts'
+import { verifyGzip } from './gzipFile.ts'
 import { partitionStates, recordMissingPartition, type PartitionState } from '../store/ingest/manifest.ts'
 import type { FetchContext, PlannedPartition, Probe } from './connector.ts'
 import type { HttpClient } from './http.ts'
@@ -177,6 +178,10 @@ async function processOne(
   }
   const fetchStarted = performance.now()
   const fetched = await p.fetch(ctx, probe)
+  // every connector's gzip goes through here on its way to DuckDB, which would load a cut-off one short
+  if (fetched.kind === 'ready' && /\.gz$/i.test(fetched.request.file.path)) {
+    await verifyGzip(fetched.request.file.path, fetched.request.file.name)
+  }
   result.timings.fetchSeconds += (performance.now() - fetchStarted) / 1000
   if (fetched.kind === 'missing') {
     const recorded = await loader(() =>
