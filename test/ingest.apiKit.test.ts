@@ -191,17 +191,17 @@ describe('time-window paging over capped responses', () => {
 
 describe('backward paging by block height', () => {
   // 250 items in blocks of 1–7, newest first, as the indexer lists trades
-  const items: Array<{ id: string; h: number; t: number }> = []
+  const items: Array<{ id: string; height: number; ts: number }> = []
   for (let h = 1, n = 0; n < 250; h++)
-    for (let k = 0; k < (h % 7) + 1 && n < 250; k++, n++) items.push({ id: `${h}-${k}`, h, t: h * 1_000_000 })
+    for (let k = 0; k < (h % 7) + 1 && n < 250; k++, n++) items.push({ id: `${h}-${k}`, height: h, ts: h * 1_000_000 })
   const fetcher =
     (log: Array<{ cursor: unknown; limit: number }>) =>
     async (cursor: { beforeOrAt?: string; beforeOrAtHeight?: number }, limit: number) => {
       log.push({ cursor, limit })
       const bound = cursor.beforeOrAt ? Date.parse(cursor.beforeOrAt) * 1000 : Infinity
       return items
-        .filter((x) => (cursor.beforeOrAtHeight === undefined || x.h <= cursor.beforeOrAtHeight) && x.t <= bound)
-        .sort((a, b) => b.h - a.h)
+        .filter((x) => (cursor.beforeOrAtHeight === undefined || x.height <= cursor.beforeOrAtHeight) && x.ts <= bound)
+        .sort((a, b) => b.height - a.height)
         .slice(0, limit)
     }
 
@@ -214,11 +214,9 @@ describe('backward paging by block height', () => {
       maxLimit: 100,
       fetch: fetcher(log),
       id: (x) => x.id,
-      height: (x) => x.h,
-      timeUs: (x) => x.t,
     })
     const expected = items
-      .filter((x) => x.t >= 10_000_000 && x.t < 60_000_000)
+      .filter((x) => x.ts >= 10_000_000 && x.ts < 60_000_000)
       .map((x) => x.id)
       .sort()
     expect(got.map((x) => x.id).sort()).toEqual(expected)
@@ -226,7 +224,7 @@ describe('backward paging by block height', () => {
   })
 
   test('a block larger than a page is re-read with the largest page; larger than that is an error', async () => {
-    const big = Array.from({ length: 30 }, (_, i) => ({ id: `b${i}`, h: 9, t: 9_000_000 }))
+    const big = Array.from({ length: 30 }, (_, i) => ({ id: `b${i}`, height: 9, ts: 9_000_000 }))
     const fetch = async (_c: unknown, limit: number) => big.slice(0, limit)
     const got = await collectBackwards({
       startUs: 0,
@@ -235,8 +233,6 @@ describe('backward paging by block height', () => {
       maxLimit: 50,
       fetch,
       id: (x) => x.id,
-      height: (x) => x.h,
-      timeUs: (x) => x.t,
     })
     expect(got.length).toBe(30)
     await expect(
@@ -247,8 +243,6 @@ describe('backward paging by block height', () => {
         maxLimit: 20,
         fetch,
         id: (x) => x.id,
-        height: (x) => x.h,
-        timeUs: (x) => x.t,
       }),
     ).rejects.toThrow(/more than 20 records in block 9/)
   })

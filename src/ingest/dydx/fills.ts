@@ -9,7 +9,6 @@ import { arrayBody, FieldReader } from '../sourceRecord.ts'
 import { accountOf, type Subaccount } from './account.ts'
 import { dayWindowUs } from './days.ts'
 import { VENUE, type IndexerClient } from './indexer.ts'
-import { PAGE_LIMIT, PAGE_LIMIT_MAX } from './limits.ts'
 import { collectBackwards } from './pager.ts'
 
 const c = (name: string, type: SourceColumn['type']): SourceColumn => ({ name, type })
@@ -129,11 +128,7 @@ export function fillsPartition(indexer: IndexerClient, subaccount: Subaccount, d
       const fills = await collectBackwards({
         startUs: w.startUs,
         endUs: w.endUs,
-        limit: PAGE_LIMIT,
-        maxLimit: PAGE_LIMIT_MAX,
         id: (f: Fill) => f.id,
-        height: (f) => f.height,
-        timeUs: (f) => f.ts,
         fetch: async (cursor, limit) =>
           parseFills(
             source,

@@ -6,7 +6,6 @@ import type { PlannedPartition } from '../connector.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
 import { dayWindowUs } from './days.ts'
 import { VENUE, type IndexerClient } from './indexer.ts'
-import { PAGE_LIMIT, PAGE_LIMIT_MAX } from './limits.ts'
 import { collectBackwards } from './pager.ts'
 
 const c = (name: string, type: SourceColumn['type']): SourceColumn => ({ name, type })
@@ -74,11 +73,7 @@ export function fundingPartition(indexer: IndexerClient, market: string, day: st
       const rows = await collectBackwards({
         startUs: w.startUs,
         endUs: w.endUs,
-        limit: PAGE_LIMIT,
-        maxLimit: PAGE_LIMIT_MAX,
         id: (f: Funding) => String(f.height),
-        height: (f) => f.height,
-        timeUs: (f) => f.ts,
         fetch: async (cursor, limit) =>
           parseHistoricalFunding(
             source,

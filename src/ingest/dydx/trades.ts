@@ -8,7 +8,6 @@ import { arrayBody, FieldReader } from '../sourceRecord.ts'
 import { dayWindowUs } from './days.ts'
 import { VENUE, type IndexerClient } from './indexer.ts'
 import { collectBackwards } from './pager.ts'
-import { PAGE_LIMIT, PAGE_LIMIT_MAX } from './limits.ts'
 
 const c = (name: string, type: SourceColumn['type']): SourceColumn => ({ name, type })
 
@@ -108,11 +107,7 @@ export function tradesPartition(indexer: IndexerClient, market: string, day: str
       const trades = await collectBackwards({
         startUs: w.startUs,
         endUs: w.endUs,
-        limit: PAGE_LIMIT,
-        maxLimit: PAGE_LIMIT_MAX,
         id: (t: Trade) => t.id,
-        height: (t) => t.height,
-        timeUs: (t) => t.ts,
         fetch: async (cursor, limit) =>
           parseTrades(
             source,

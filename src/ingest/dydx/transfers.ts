@@ -8,7 +8,6 @@ import { arrayBody, FieldReader } from '../sourceRecord.ts'
 import { accountOf, type Subaccount } from './account.ts'
 import { dayWindowUs } from './days.ts'
 import { VENUE, type IndexerClient } from './indexer.ts'
-import { PAGE_LIMIT, PAGE_LIMIT_MAX } from './limits.ts'
 import { collectBackwards } from './pager.ts'
 
 const c = (name: string, type: SourceColumn['type']): SourceColumn => ({ name, type })
@@ -97,11 +96,7 @@ export function transfersPartition(indexer: IndexerClient, subaccount: Subaccoun
       const transfers = await collectBackwards({
         startUs: w.startUs,
         endUs: w.endUs,
-        limit: PAGE_LIMIT,
-        maxLimit: PAGE_LIMIT_MAX,
         id: (t: Transfer) => t.id,
-        height: (t) => t.height,
-        timeUs: (t) => t.ts,
         fetch: async (cursor, limit) =>
           parseTransfers(
             source,
