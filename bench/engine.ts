@@ -7,16 +7,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { executeBacktest, prepareBacktest } from '../src/replay/backtest/run.ts'
-import { ReplayKernel } from '../src/replay/kernel/engine.ts'
 import type { EventBatch } from '../src/replay/kernel/events.ts'
-import { populationRuntime, populationSchema } from '../src/replay/kernel/population.ts'
-import { findPreset } from '../src/replay/rules/presets/index.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
 import { migrateDuck } from '../src/store/duck/schema.ts'
-import { readReplayFeed, type FeedSpec } from '../src/store/market/replayFeed.ts'
+import { readReplayFeed } from '../src/store/market/replayFeed.ts'
 import { createMetaClient } from '../src/store/meta/client.ts'
 import { migrateDeploy } from '../src/store/meta/migrate.ts'
-import { DAY, generate, MARKET, T0, VENUE } from './synthetic.ts'
+import { benchKernel, DAY, feedSpec, generate, MARKET, T0, VENUE } from './synthetic.ts'
 
 const argv = process.argv.slice(2)
 const arg = (name: string, fallback: string) => {
@@ -33,22 +30,6 @@ const median = (xs: number[]) => {
 }
 const fmt = (n: number) => n.toLocaleString('en', { maximumFractionDigits: 1 })
 const rate = (n: number, ms: number) => `${fmt(n / ms / 1000)} M/s`
-
-function feedSpec(days: number): FeedSpec {
-  return {
-    venue: VENUE,
-    markets: [MARKET],
-    fromUs: T0,
-    toUs: T0 + days * DAY * 1e6,
-    bars: [{ intervalS: 1, source: 'trades' }],
-    prices: [],
-    funding: true,
-    premiumFundingIntervalH: null,
-    openInterest: false,
-    accounts: false,
-    slabSeconds: 8 * 3600,
-  }
-}
 
 async function pullAll(store: DuckStore, days: number): Promise<{ batches: EventBatch[]; rows: number; ms: number }> {
   const batches: EventBatch[] = []
@@ -97,22 +78,7 @@ function scan(batches: EventBatch[]): number {
  * window (a year's mean holding) at up to 20x: the event loop with a full book and fewer liquidations.
  */
 function coreKernel(batches: EventBatch[], positions: number, variant: 'churn' | 'static') {
-  const rules = findPreset('binance-um').rules
-  const kernel = new ReplayKernel({
-    rules,
-    markets: [MARKET],
-    markMethods: ['last'],
-    seed: 1,
-    population: populationRuntime(
-      populationSchema.parse(
-        variant === 'churn'
-          ? { initialPositions: positions, meanHoldingHours: 24, leverageMax: 75, maxOpen: positions * 2 }
-          : { initialPositions: positions, meanHoldingHours: 24 * 365, leverageMax: 20, maxOpen: positions * 2 },
-      ),
-      [Number.NaN],
-    ),
-  })
-  kernel.start(T0)
+  const kernel = benchKernel(positions, variant, 1)
   // the first events open the initial population (a few thousand per event); time from when all are open
   let first = 0
   while (kernel.totals.positionsOpened < positions && first < batches.length) kernel.process(batches[first++]!)

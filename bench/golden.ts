@@ -7,9 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { outputColumns } from '../src/replay/backtest/outputs.ts'
 import { executeBacktest, prepareBacktest } from '../src/replay/backtest/run.ts'
-import { ReplayKernel } from '../src/replay/kernel/engine.ts'
 import type { EventBatch } from '../src/replay/kernel/events.ts'
-import { populationRuntime, populationSchema } from '../src/replay/kernel/population.ts'
 import { findPreset, presetNames } from '../src/replay/rules/presets/index.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
 import { migrateDuck } from '../src/store/duck/schema.ts'
@@ -17,7 +15,7 @@ import { readReplayFeed } from '../src/store/market/replayFeed.ts'
 import { createMetaClient } from '../src/store/meta/client.ts'
 import { migrateDeploy } from '../src/store/meta/migrate.ts'
 import { hashBacktestResults } from '../src/store/results/backtestResults.ts'
-import { DAY, generate, MARKET, T0, VENUE } from './synthetic.ts'
+import { benchKernel, DAY, feedSpec, generate, MARKET, T0, VENUE } from './synthetic.ts'
 
 const argv = process.argv.slice(2)
 const arg = (name: string) => {
@@ -31,21 +29,7 @@ const sha = (s: string) => crypto.createHash('sha256').update(s).digest('hex')
 
 /** The kernel alone over in-memory batches (the bench's core loop), its outputs and totals hashed. */
 function kernelHash(batches: EventBatch[], variant: 'static' | 'churn' | 'sliced'): string {
-  const kernel = new ReplayKernel({
-    rules: findPreset('binance-um').rules,
-    markets: [MARKET],
-    markMethods: ['last'],
-    seed: 7,
-    population: populationRuntime(
-      populationSchema.parse(
-        variant === 'static'
-          ? { initialPositions: POSITIONS, meanHoldingHours: 24 * 365, leverageMax: 20, maxOpen: POSITIONS * 2 }
-          : { initialPositions: POSITIONS, meanHoldingHours: 24, leverageMax: 75, maxOpen: POSITIONS * 2 },
-      ),
-      [Number.NaN],
-    ),
-  })
-  kernel.start(T0)
+  const kernel = benchKernel(POSITIONS, variant === 'static' ? 'static' : 'churn', 7)
   const hash = crypto.createHash('sha256')
   for (const b of batches) {
     // 'sliced' replays each batch in uneven slices, as the runner does: the slicing must not change anything
@@ -84,19 +68,7 @@ async function main(): Promise<void> {
       await c.run('CHECKPOINT')
     })
     const batches: EventBatch[] = []
-    const feed = {
-      venue: VENUE,
-      markets: [MARKET],
-      fromUs: T0,
-      toUs: T0 + DAYS * DAY * 1e6,
-      bars: [{ intervalS: 1, source: 'trades' }],
-      prices: [],
-      funding: true,
-      premiumFundingIntervalH: null,
-      openInterest: false,
-      accounts: false,
-      slabSeconds: 8 * 3600,
-    }
+    const feed = feedSpec(DAYS)
     const feedHash = crypto.createHash('sha256')
     for await (const b of readReplayFeed(store, feed)) {
       batches.push(b)

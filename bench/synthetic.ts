@@ -1,6 +1,11 @@
 // Synthetic market data shared by the engine benchmark and the golden-output check: 1 s bars of one market
-// (a seeded random walk with periodic crashes) and 8-hourly funding, written into a bench DuckDB file.
+// (a seeded random walk with periodic crashes) and 8-hourly funding, written into a bench DuckDB file; the feed that
+// reads it back and the kernel both replay it with.
+import { ReplayKernel } from '../src/replay/kernel/engine.ts'
+import { populationRuntime, populationSchema } from '../src/replay/kernel/population.ts'
+import { findPreset } from '../src/replay/rules/presets/index.ts'
 import type { DuckStore } from '../src/store/duck/open.ts'
+import type { FeedSpec } from '../src/store/market/replayFeed.ts'
 
 export const VENUE = 'bench'
 export const MARKET = 'BTCUSDT'
@@ -40,4 +45,44 @@ export async function generate(store: DuckStore, days: number): Promise<number> 
     await c.run('CHECKPOINT')
   })
   return n
+}
+
+/** The replay feed over the first `days` of the synthetic data: 1 s bars and funding, read in 8-hour slabs. */
+export function feedSpec(days: number): FeedSpec {
+  return {
+    venue: VENUE,
+    markets: [MARKET],
+    fromUs: T0,
+    toUs: T0 + days * DAY * 1e6,
+    bars: [{ intervalS: 1, source: 'trades' }],
+    prices: [],
+    funding: true,
+    premiumFundingIntervalH: null,
+    openInterest: false,
+    accounts: false,
+    slabSeconds: 8 * 3600,
+  }
+}
+
+/**
+ * A Binance-rules kernel with a synthetic population of `positions`, started at T0: `static` holds them a year at up
+ * to 20x (a standing book), `churn` opens and expires them at a 24 h mean holding at up to 75x.
+ */
+export function benchKernel(positions: number, variant: 'static' | 'churn', seed: number): ReplayKernel {
+  const kernel = new ReplayKernel({
+    rules: findPreset('binance-um').rules,
+    markets: [MARKET],
+    markMethods: ['last'],
+    seed,
+    population: populationRuntime(
+      populationSchema.parse(
+        variant === 'static'
+          ? { initialPositions: positions, meanHoldingHours: 24 * 365, leverageMax: 20, maxOpen: positions * 2 }
+          : { initialPositions: positions, meanHoldingHours: 24, leverageMax: 75, maxOpen: positions * 2 },
+      ),
+      [Number.NaN],
+    ),
+  })
+  kernel.start(T0)
+  return kernel
 }
