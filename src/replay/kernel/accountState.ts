@@ -100,17 +100,8 @@ export abstract class AccountState extends KernelState {
   }
 
   protected addToMarket(p: number): void {
-    const b = this.book
-    const s = this.markets[b.market[p]!]!
-    const q = b.qty[p]!
-    if (b.side[p]! > 0) {
-      s.longQty += q
-      s.longQtyEntry += q * b.entry[p]!
-    } else {
-      s.shortQty += q
-      s.shortQtyEntry += q * b.entry[p]!
-    }
-    b.key[p] = this.keyOf(p)
+    this.addToMarketNoKey(p)
+    this.book.key[p] = this.keyOf(p)
     this.heapOf(p).push(p)
   }
 

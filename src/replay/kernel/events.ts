@@ -1,4 +1,6 @@
-// Replay events as struct-of-arrays batches, and the merge key (timestamp, kind priority, sequence).
+// Replay events as struct-of-arrays batches, and the merge key (timestamp, kind priority, sequence). The batch
+// layout and kind codes are the feed's (src/store/market/replayFeed.ts), so the two cannot drift apart.
+import { FEED_KIND, FEED_LEDGER_KIND, type FeedBatch } from '../../store/market/replayFeed.ts'
 
 /**
  * Event kinds, numbered by their priority at equal timestamps. Prices come first (index and oracle before the
@@ -6,15 +8,15 @@
  * ended at t; funding settles on the prices of t; then open interest, ledger entries and fills.
  */
 export const EventKind = {
-  INDEX: 0,
-  ORACLE: 1,
-  MARK: 2,
+  INDEX: FEED_KIND.index,
+  ORACLE: FEED_KIND.oracle,
+  MARK: FEED_KIND.mark,
   /** Trade bar: low, high, close, quote volume (wicks inside the interval still trigger). */
-  BAR: 3,
-  FUNDING: 4,
-  OPEN_INTEREST: 5,
-  LEDGER: 6,
-  FILL: 7,
+  BAR: FEED_KIND.bar,
+  FUNDING: FEED_KIND.funding,
+  OPEN_INTEREST: FEED_KIND.openInterest,
+  LEDGER: FEED_KIND.ledger,
+  FILL: FEED_KIND.fill,
 } as const
 export type EventKindCode = (typeof EventKind)[keyof typeof EventKind]
 export const EVENT_KIND_NAMES = ['index', 'oracle', 'mark', 'bar', 'funding', 'openInterest', 'ledger', 'fill'] as const
@@ -28,21 +30,9 @@ export const EVENT_KIND_NAMES = ['index', 'oracle', 'mark', 'bar', 'funding', 'o
  *   LEDGER: a = delta in micro-units (exact integer), b = LedgerKind
  *   FILL: a = price, b = signed base quantity (+ buy), c = fee in micro-units, d = 1 when the venue flagged a liquidation
  */
-export interface EventBatch {
-  length: number
-  /** Microseconds since the epoch (exact below 2^53). */
-  ts: Float64Array
-  kind: Uint8Array
-  market: Uint16Array
-  /** Account index for LEDGER and FILL, −1 otherwise. */
-  account: Int32Array
-  a: Float64Array
-  b: Float64Array
-  c: Float64Array
-  d: Float64Array
-}
+export type EventBatch = FeedBatch
 
-export const LedgerKind = { deposit: 0, withdrawal: 1, transfer: 2, funding: 3, fee: 4, other: 5 } as const
+export const LedgerKind = FEED_LEDGER_KIND
 
 export function allocBatch(capacity: number): EventBatch {
   return {

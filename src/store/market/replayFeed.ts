@@ -8,12 +8,14 @@ import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api'
 import type { DuckStore } from '../duck/open.ts'
 import { accountsSql } from './replayData.ts'
 
-/** One batch of events (the layout of the replay engine's EventBatch). */
+/** One batch of events, struct of arrays: the replay engine's EventBatch (value meanings per kind are its). */
 export interface FeedBatch {
   length: number
+  /** Microseconds since the epoch (exact below 2^53). */
   ts: Float64Array
   kind: Uint8Array
   market: Uint16Array
+  /** Account index for LEDGER and FILL, −1 otherwise. */
   account: Int32Array
   a: Float64Array
   b: Float64Array
@@ -21,7 +23,7 @@ export interface FeedBatch {
   d: Float64Array
 }
 
-/** Event kind codes, in merge-key priority order (must match the engine's EventKind). */
+/** Event kind codes, in merge-key priority order (the engine's EventKind takes them from here). */
 export const FEED_KIND = {
   index: 0,
   oracle: 1,
@@ -32,6 +34,13 @@ export const FEED_KIND = {
   ledger: 6,
   fill: 7,
 } as const
+
+/** Ledger kind codes in a LEDGER event's b column (the engine's LedgerKind); any other ledger kind is `other`. */
+export const FEED_LEDGER_KIND = { deposit: 0, withdrawal: 1, transfer: 2, funding: 3, fee: 4, other: 5 } as const
+const LEDGER_KIND_CASES = Object.entries(FEED_LEDGER_KIND)
+  .filter(([name]) => name !== 'other')
+  .map(([name, code]) => `WHEN '${name}' THEN ${code}`)
+  .join(' ')
 
 export interface FeedSpec {
   venue: string
@@ -152,7 +161,7 @@ export function feedSources(spec: FeedSpec): FeedSource[] {
         acc AS (SELECT account, (row_number() OVER (ORDER BY account) - 1)::INTEGER AS idx FROM (${accountsSql(markets).replaceAll('$2', '$5')}))
         SELECT * FROM (
           SELECT epoch_us(r.ts)::DOUBLE, ${FEED_KIND.ledger}::UTINYINT, 0::USMALLINT, acc.idx, round(r.delta_quote * 1000000)::DOUBLE,
-            (CASE r.kind WHEN 'deposit' THEN 0 WHEN 'withdrawal' THEN 1 WHEN 'transfer' THEN 2 WHEN 'funding' THEN 3 WHEN 'fee' THEN 4 ELSE 5 END)::DOUBLE,
+            (CASE r.kind ${LEDGER_KIND_CASES} ELSE ${FEED_LEDGER_KIND.other} END)::DOUBLE,
             'nan'::DOUBLE, 'nan'::DOUBLE
           FROM ledger r JOIN acc USING (account) WHERE r.venue = $1 AND ${range('r.ts', '$2')}
           UNION ALL
