@@ -74,6 +74,8 @@ export function benchKernel(positions: number, variant: 'static' | 'churn', seed
     markets: [MARKET],
     markMethods: ['last'],
     seed,
+    // sized like the runner's (its flush threshold), so the buffers do not grow inside the timed loop
+    outputCapacity: 1 << 17,
     population: populationRuntime(
       populationSchema.parse(
         variant === 'static'

@@ -281,6 +281,8 @@ async function replay(
     kernel.start(fromUs)
     if (explicit) openExplicitPositions(kernel, explicit, request.markets, mode, fromUs)
     await run({ ...plan.feed, fromUs, toUs }, 'replay')
+    // synthetic positions still open pay the funding they have not settled yet, so the run's totals are complete
+    kernel.settleOpenFunding()
     options.onProgress?.({ fraction: 1, events, phase: 'writing' })
     await write()
     await settle()

@@ -1,7 +1,7 @@
 // Positions and accounts: opening, collateral, heap membership and trigger keys, release.
 import { bankruptcyPrice, liquidationPrice } from '../margin/requirement.ts'
-import { addMicros } from '../money.ts'
-import { Waiting } from './book.ts'
+import { addMicros, toMicros } from '../money.ts'
+import { PosState, Waiting } from './book.ts'
 import type { IndexHeap } from './indexHeap.ts'
 import type { MarketState } from './markets.ts'
 import { KernelState } from './kernelState.ts'
@@ -12,10 +12,38 @@ export abstract class AccountState extends KernelState {
     return this.accounts.add(name, cross, walletMicros)
   }
 
-  /** Collateral backing position p, in micro-units. */
+  /** Collateral backing position p, in micro-units (a synthetic position pays its pending funding first). */
   protected collateral(p: number): number {
     const acc = this.book.account[p]!
-    return acc >= 0 && this.accounts.cross[acc] === 1 ? this.accounts.wallet[acc]! : this.book.margin[p]!
+    if (acc < 0) {
+      this.settleFunding(p)
+      return this.book.margin[p]!
+    }
+    return this.accounts.cross[acc] === 1 ? this.accounts.wallet[acc]! : this.book.margin[p]!
+  }
+
+  /**
+   * Pays the funding a synthetic position has accrued since it last settled, from its margin: its size times the
+   * market's cumulative funding per unit over those events, rounded to micro-units once (numeric policy).
+   */
+  protected settleFunding(p: number): void {
+    const b = this.book
+    if (b.account[p]! >= 0) return
+    const s = this.markets[b.market[p]!]!
+    const j = b.fundFrom[p]!
+    const n = s.fundingCount
+    if (j >= n) return
+    b.fundFrom[p] = n
+    // longs pay a positive rate, shorts receive it
+    const paid = toMicros(b.side[p]! * b.qty[p]! * (s.fundingCum[n]! - s.fundingCum[j]!), 'funding payment')
+    if (paid !== 0) b.margin[p] = addMicros(b.margin[p]!, -paid)
+    this.totals.fundingPaidByPositions.add(paid)
+  }
+
+  /** Settles the pending funding of every open synthetic position (end of a run, so the totals are complete). */
+  settleOpenFunding(): void {
+    const b = this.book
+    for (let p = 0, n = b.extent; p < n; p++) if (b.state[p] === PosState.OPEN) this.settleFunding(p)
   }
 
   /**
@@ -41,7 +69,11 @@ export abstract class AccountState extends KernelState {
     b.margin[p] = marginMicros
     b.openTs[p] = ts
     b.serial[p] = account >= 0 ? -1 : this.serialNext++
-    if (account >= 0) this.linkToAccount(p, account)
+    b.fundFrom[p] = this.markets[market]!.fundingCount
+    if (account >= 0) {
+      this.accountPositionsOpen++
+      this.linkToAccount(p, account)
+    }
     this.addToMarket(p)
     this.totals.positionsOpened++
     if (b.count > this.totals.maxOpenPositions) this.totals.maxOpenPositions = b.count
@@ -128,13 +160,20 @@ export abstract class AccountState extends KernelState {
   /** Closes position p for good: out of its heap, lists and account; the slot is freed. */
   protected release(p: number): void {
     const b = this.book
+    this.settleFunding(p)
     this.removeFromMarket(p)
     const acc = b.account[p]!
-    if (acc >= 0) this.unlinkFromAccount(p, acc)
+    if (acc >= 0) {
+      this.accountPositionsOpen--
+      this.unlinkFromAccount(p, acc)
+    }
     b.release(p)
   }
 
-  /** Trigger price of p for its heap: ±Infinity when checked elsewhere (multi-market account, waiting). */
+  /**
+   * Key of p in its heap: its trigger price less the heap's offset (IndexHeap.stored); ±Infinity when checked
+   * elsewhere (multi-market account, waiting).
+   */
   protected keyOf(p: number): number {
     const b = this.book
     const side = b.side[p]!
@@ -144,12 +183,28 @@ export abstract class AccountState extends KernelState {
     const s = this.markets[b.market[p]!]!
     const w = b.waiting[p]!
     if (w === Waiting.PAUSED || w === Waiting.RETRY) return never
-    if (w === Waiting.COOLDOWN) {
-      // between clips only the backstop acts, or, without one, a close before equity turns negative
-      const frac = this.rules.execution.backstop?.belowMaintenanceFraction ?? 0
-      return liquidationPrice(s.tier, s.params, side, b.qty[p]!, b.entry[p]!, this.collateral(p) / MICRO, frac)
+    const qty = b.qty[p]!
+    const entry = b.entry[p]!
+    const collateral = this.collateral(p) / MICRO
+    // between clips only the backstop acts, or, without one, a close before equity turns negative
+    const trigger =
+      w === Waiting.COOLDOWN
+        ? liquidationPrice(
+            s.tier,
+            s.params,
+            side,
+            qty,
+            entry,
+            collateral,
+            this.rules.execution.backstop?.belowMaintenanceFraction ?? 0,
+          )
+        : liquidationPrice(s.tier, s.params, side, qty, entry, collateral)
+    if (side > 0) {
+      s.longDrift.note(qty, entry, trigger)
+      return s.longs.stored(trigger)
     }
-    return liquidationPrice(s.tier, s.params, side, b.qty[p]!, b.entry[p]!, this.collateral(p) / MICRO)
+    s.shortDrift.note(qty, entry, trigger)
+    return s.shorts.stored(trigger)
   }
 
   protected rekeyInHeap(p: number): void {

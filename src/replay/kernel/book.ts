@@ -31,6 +31,8 @@ export class PositionBook {
   openTs: Float64Array
   /** Next position of the same account (linked list), −1 at the end. */
   nextInAccount: Int32Array
+  /** First funding event of its market not yet paid (synthetic positions settle funding lazily). */
+  fundFrom: Int32Array
   private freeList: Int32Array
   private freeCount = 0
   private top = 0
@@ -54,6 +56,7 @@ export class PositionBook {
     this.serial = new Float64Array(capacity)
     this.openTs = new Float64Array(capacity)
     this.nextInAccount = new Int32Array(capacity).fill(-1)
+    this.fundFrom = new Int32Array(capacity)
     this.freeList = new Int32Array(capacity)
   }
 
@@ -111,6 +114,7 @@ export class PositionBook {
     this.serial = g(this.serial)
     this.openTs = g(this.openTs)
     this.nextInAccount = g(this.nextInAccount, -1)
+    this.fundFrom = g(this.fundFrom)
     this.freeList = g(this.freeList)
     this.capacity = cap
     this.onGrow?.()

@@ -11,7 +11,7 @@ import { PosState, Waiting } from './book.ts'
 import { EventKind, type EventBatch } from './events.ts'
 import type { MarketState } from './markets.ts'
 import { Liq } from './outputs.ts'
-import { PopulationFlow } from './populationFlow.ts'
+import { arrivalMean, PopulationFlow } from './populationFlow.ts'
 import { MICRO } from './kernelState.ts'
 
 export type { KernelConfig, KernelTotals } from './kernelState.ts'
@@ -30,22 +30,31 @@ export class ReplayKernel extends PopulationFlow {
     const byKind = this.totals.eventsByKind
     const expiries = this.expiries
     const population = this.population
-    for (let i = start; i < n; i++) {
-      const t = ts[i]!
+    for (let i = start; i < n;) {
       const k = kind[i]!
+      if (k === EventKind.BAR) {
+        // most bars move nothing but the prices: a run of them is taken in one tight loop
+        const j = this.quietRun(batch, i, n)
+        if (j > i) {
+          byKind[k]! += j - i
+          i = j
+          continue
+        }
+      }
+      const t = ts[i]!
       this.now = t
       byKind[k]!++
       if (expiries !== null && t >= expiries.due) expiries.drain(t, this.expireOne)
       if (k <= EventKind.BAR) {
         const m = market[i]!
         const s = this.markets[m]!
-        if (s.onPrice(k, t, a[i]!, bb[i]!, c[i]!, d[i]!)) {
+        if (s.onPrice(k, batch, i)) {
           if (this.marksSeen[m] === 0) this.firstMark(m, s, t)
-          this.afterMark(s, m, t)
+          this.afterMark(s, m)
         }
         if (population !== null && k === EventKind.BAR && this.marksSeen[m] === 1) {
           if (this.backlog > 0) this.spawnSome(s, m, t)
-          this.arrivals(s, m, t, d[i]!)
+          this.arrivals(s, m, batch, i)
         }
       } else if (k === EventKind.FUNDING) {
         this.funding(market[i]!, t, a[i]!, bb[i]!)
@@ -56,8 +65,70 @@ export class ReplayKernel extends PopulationFlow {
       } else {
         this.fill(batch.account[i]!, market[i]!, t, a[i]!, bb[i]!, c[i]!, d[i]!)
       }
+      i++
     }
     this.totals.events += n - start
+  }
+
+  /**
+   * The bars from i on (same market, in a row) that would do nothing through the general path but move the prices:
+   * no key crossed, no expiry or arrival due, nothing waiting, paused, guarded or dirty, a mark method whose bars
+   * set the mark to their own range or leave it. Applies them and returns the index after the run (i when the bar
+   * at i needs the general path). Outputs are those of the general path, event for event.
+   */
+  protected quietRun(batch: EventBatch, i: number, n: number): number {
+    const market = batch.market
+    const m = market[i]!
+    const s = this.markets[m]!
+    const method = s.method
+    if (
+      !this.quietRuns ||
+      method > 3 ||
+      this.marksSeen[m] !== 1 ||
+      !this.checking ||
+      this.hasGuardrails ||
+      this.rules.profitAdl !== null ||
+      s.waiting.length !== 0 ||
+      s.paused !== 0 ||
+      s.multiAccounts.length !== 0 ||
+      this.dirty.length !== 0 ||
+      this.backlog !== 0
+    )
+      return i
+    const { ts, kind, a, b, c, d } = batch
+    const moves = method === 1
+    const longTop = s.longs.topKey()
+    const shortTop = s.shorts.topKey()
+    const due = this.expiries !== null ? this.expiries.due : Infinity
+    const pop = this.population
+    const rate = pop !== null ? pop.arrivalsPerS : 0
+    const meanVol = pop !== null ? pop.meanVolumePerS[m]! : 0
+    let gap = pop !== null ? this.arrivalGap[m]! : Infinity
+    let prevTs = pop !== null ? this.arrivalTs[m]! : 0
+    if (Number.isNaN(gap)) return i
+    let j = i
+    for (; j < n; j++) {
+      if (kind[j] !== EventKind.BAR || market[j] !== m) break
+      const t = ts[j]!
+      if (t >= due) break
+      const close = c[j]!
+      if (Number.isNaN(close)) break
+      if (moves && (longTop >= Math.min(a[j]!, close) || shortTop <= Math.max(b[j]!, close))) break
+      if (pop !== null) {
+        const lambda = arrivalMean(rate, meanVol, d[j]!, t - prevTs)
+        if (gap - lambda <= 0) break
+        gap -= lambda
+        prevTs = t
+      }
+    }
+    if (j === i) return i
+    s.quietBars(batch, i, j)
+    this.now = ts[j - 1]!
+    if (pop !== null) {
+      this.arrivalGap[m] = gap
+      this.arrivalTs[m] = prevTs
+    }
+    return j
   }
 
   /**
@@ -107,9 +178,9 @@ export class ReplayKernel extends PopulationFlow {
   }
 
   /** Guardrails, then liquidation checks for market m after its mark moved. */
-  protected afterMark(s: MarketState, m: number, t: number): void {
-    const g = this.rules.guardrails
-    if (g.markCap || g.priceBand || g.circuitBreaker) this.guardrails(s, m, t)
+  protected afterMark(s: MarketState, m: number): void {
+    const t = this.now
+    if (this.hasGuardrails) this.guardrails(s, m, t)
     if (!this.checking) return
     if (s.waiting.length) this.checkWaiting(s, m, t)
     if (s.paused !== 0) {

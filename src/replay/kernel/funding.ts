@@ -1,10 +1,12 @@
-// Funding: the rate per interval, each position's payment, and the market's re-keyed heaps.
+// Funding: the rate per interval and who pays it. Synthetic positions settle lazily (their trigger prices move by
+// a bounded shift of the heap offsets); named accounts' positions pay when it falls due and are re-keyed.
 import { clampObservedRate, fundingRate8h, fundingRatePerInterval } from '../margin/funding.ts'
-import { liquidationPrice } from '../margin/requirement.ts'
-import { addMicros, toMicros } from '../money.ts'
-import { Waiting } from './book.ts'
+import { toMicros } from '../money.ts'
+import { PosState } from './book.ts'
 import { CrossAccounts } from './crossAccounts.ts'
-import { MICRO } from './kernelState.ts'
+import type { IndexHeap } from './indexHeap.ts'
+import type { MarketState } from './markets.ts'
+import type { TriggerDrift } from './triggerDrift.ts'
 
 export abstract class Funding extends CrossAccounts {
   protected funding(m: number, t: number, observed: number, premium: number): void {
@@ -24,32 +26,49 @@ export abstract class Funding extends CrossAccounts {
     if (this.ledgerFunding) return
     const price = f.paymentPrice === 'oracle' ? s.oracleOrMark() : s.mark
     if (!(price > 0)) return
+    // O(1) for the synthetic population: the event goes into the market's cumulative funding (each position pays
+    // its share when next touched, or at the end of the run) and each heap's offset moves by the far bound of its
+    // triggers' move (TriggerDrift), so no key falls behind its true trigger; a popped position is checked exactly
+    // and re-keyed, which also resets its drift. A heap whose bounds ran out is re-keyed in full.
+    s.logFunding(price, rate)
+    const x = price * rate
+    s.longs.offset += s.longDrift.shift(x)
+    s.shorts.offset += s.shortDrift.shift(x)
+    if (s.longDrift.exhausted) this.rekeyHeap(s.longs, s.longDrift)
+    if (s.shortDrift.exhausted) this.rekeyHeap(s.shorts, s.shortDrift)
+    if (this.accountPositionsOpen > 0) this.payAccounts(s, m, price, rate)
+    this.recheck(s, m, t)
+  }
+
+  /** Re-keys every position of a heap at its settled collateral, with the offset back at zero. */
+  private rekeyHeap(heap: IndexHeap, drift: TriggerDrift): void {
+    const key = this.book.key
+    const items = heap.items
+    heap.offset = 0
+    drift.reset()
+    for (let i = 0; i < heap.size; i++) key[items[i]!] = this.keyOf(items[i]!)
+    heap.heapify()
+  }
+
+  /**
+   * Named accounts' positions pay funding when it falls due (their wallets are shared and reported as they were):
+   * one pass in position order, each re-keyed in its heap.
+   */
+  private payAccounts(s: MarketState, m: number, price: number, rate: number): void {
     const b = this.book
-    const { side, qty, entry, margin, account, waiting, key, slot } = b
+    const { side, qty, account, key, slot, state } = b
     const mk = b.market
-    const { tier, params } = s
     let paid = 0
-    // Every position in the market's heaps pays, then gets its new key, in one pass in position order (sequential
-    // memory, unlike heap order). Payments are integers, so their sum does not depend on the order; a position's
-    // key depends only on its own collateral (an account with several positions is keyed ±Infinity), so keying
-    // right after its payment equals keying after all of them.
     for (let p = 0, n = b.extent; p < n; p++) {
-      if (slot[p]! < 0 || mk[p] !== m) continue
+      if (state[p] !== PosState.OPEN || mk[p] !== m || account[p]! < 0) continue
       // longs pay a positive rate, shorts receive it
       const pay = toMicros(side[p]! * qty[p]! * price * rate, 'funding payment')
       paid += pay
-      if (account[p]! < 0 && waiting[p] === Waiting.NONE) {
-        // an isolated position of its own (the synthetic population): keyOf's last case, inline
-        if (pay !== 0) margin[p] = addMicros(margin[p]!, -pay)
-        key[p] = liquidationPrice(tier, params, side[p]!, qty[p]!, entry[p]!, margin[p]! / MICRO)
-      } else {
-        if (pay !== 0) this.addCollateral(p, -pay)
-        key[p] = this.keyOf(p)
-      }
+      if (pay !== 0) this.addCollateral(p, -pay)
+      if (slot[p]! < 0) continue
+      key[p] = this.keyOf(p)
+      this.heapOf(p).update(p)
     }
-    s.longs.heapify()
-    s.shorts.heapify()
     this.totals.fundingPaidByPositions.add(paid)
-    this.recheck(s, m, t)
   }
 }

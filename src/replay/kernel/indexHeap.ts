@@ -4,6 +4,11 @@
 export class IndexHeap {
   items: Int32Array
   size = 0
+  /**
+   * Added to every stored key when it is compared with a price: lazily settled funding moves all of a heap's
+   * trigger prices at once by shifting this instead of re-keying every position (see kernel/funding.ts).
+   */
+  offset = 0
 
   /**
    * @param keys trigger price per position (shared with the position book)
@@ -37,8 +42,20 @@ export class IndexHeap {
     return this.size > 0 ? this.items[0]! : -1
   }
 
+  /** The top's trigger price (stored key + offset). */
   topKey(): number {
-    return this.size > 0 ? this.keys[this.items[0]!]! : this.max ? -Infinity : Infinity
+    return this.size > 0 ? this.keys[this.items[0]!]! + this.offset : this.max ? -Infinity : Infinity
+  }
+
+  /**
+   * The key to store for trigger price `price`: price − offset, padded by a few ulps towards triggering earlier, so
+   * that stored + offset never lands past the true trigger through rounding (the exact check decides on a pop).
+   */
+  stored(price: number): number {
+    const o = this.offset
+    if (o === 0 || !Number.isFinite(price)) return price
+    const pad = (Math.abs(price) + Math.abs(o)) * 2 ** -50
+    return this.max ? price - o + pad : price - o - pad
   }
 
   push(pos: number): void {

@@ -28,6 +28,11 @@ export interface KernelConfig {
   ledgerFunding?: boolean
   /** Initial rows per output buffer (the runner's flush threshold). */
   outputCapacity?: number
+  /**
+   * Take runs of quiet bars in the engine's tight loop (default). Off, every event goes through the general path:
+   * the outputs are the same, which the tests check.
+   */
+  quietRuns?: boolean
 }
 
 /** Exact totals of a run (micro-units) and counts. */
@@ -132,6 +137,14 @@ export abstract class KernelState {
 
   protected openDeficits = 0
 
+  protected readonly quietRuns: boolean
+
+  /** Any guardrail that watches every mark move (mark cap, price band, circuit breaker). */
+  protected readonly hasGuardrails: boolean
+
+  /** Open positions of named accounts: they pay funding when it falls due, the synthetic ones when touched. */
+  protected accountPositionsOpen = 0
+
   protected oiCapBinding: Uint8Array
 
   protected warnings = new Set<string>()
@@ -146,6 +159,9 @@ export abstract class KernelState {
       )
     }
     this.rules = rules
+    this.quietRuns = config.quietRuns ?? true
+    const g = rules.guardrails
+    this.hasGuardrails = Boolean(g.markCap || g.priceBand || g.circuitBreaker)
     this.outputs = new EngineOutputs(config.outputCapacity ?? 256)
     // a synthetic book is sized for its population up front: growing it mid-run would stall one event
     const expected = config.population
@@ -276,5 +292,6 @@ export abstract class KernelState {
   protected abstract checkMultiAccounts(s: MarketState, m: number, t: number): void
   protected abstract recheck(s: MarketState, m: number, t: number): void
   protected abstract markDiverged(acc: number, m: number): void
+  protected abstract settleFunding(p: number): void
   protected abstract fundRow(fund: number, market: number, delta: number, reason: number, liqSeq: number): void
 }

@@ -1,9 +1,11 @@
 // Per-market replay state: heaps of positions by trigger price, the mark price formed from the price streams by
 // the rule set's method [B7][B8][Y3][H4][O4], and the running sums the guardrails and profit ADL need.
 import type { CompiledTier } from '../margin/brackets.ts'
+import type { EventBatch } from './events.ts'
 import type { TriggerParams } from '../margin/requirement.ts'
 import { MARK_METHODS, type MarkMethod } from '../rules/schema.ts'
 import { IndexHeap } from './indexHeap.ts'
+import { TriggerDrift } from './triggerDrift.ts'
 
 export const MarkMethodCode = Object.fromEntries(MARK_METHODS.map((m, i) => [m, i])) as Record<MarkMethod, number>
 
@@ -63,6 +65,15 @@ export class MarketState {
   private readonly tauBookUs: number
   readonly fundingIntervalUs: number
   lastFundingRate = 0
+  /**
+   * Cumulative funding per unit of base (Σ payment price × rate) before each funding event and after the last:
+   * synthetic positions pay q × (cumulative now − cumulative when last settled) when next touched.
+   */
+  fundingCum = new Float64Array(64)
+  fundingCount = 0
+  /** How far lazily settled funding may have moved the keys of each heap (kernel/funding.ts). */
+  readonly longDrift: TriggerDrift
+  readonly shortDrift: TriggerDrift
   /** Quote volume per second, smoothed (slippage model) and its last bar time. */
   volumePerS = Number.NaN
   lastBarTs = Number.NaN
@@ -107,11 +118,85 @@ export class MarketState {
     this.tauBasisUs = setup.emaWindowS * US_PER_S
     this.tauBookUs = setup.bookEmaWindowS * US_PER_S
     this.fundingIntervalUs = setup.fundingIntervalH * 3600 * US_PER_S
+    const fee = Math.max(0, setup.params.feeRate)
+    this.longDrift = new TriggerDrift(true, setup.tier, fee, setup.params.entryBased)
+    this.shortDrift = new TriggerDrift(false, setup.tier, fee, setup.params.entryBased)
+  }
+
+  /** Adds a funding event (payment price × rate per interval) to the cumulative series. */
+  logFunding(price: number, rate: number): void {
+    const n = this.fundingCount
+    if (n + 1 === this.fundingCum.length) {
+      const grown = new Float64Array(this.fundingCum.length * 2)
+      grown.set(this.fundingCum)
+      this.fundingCum = grown
+    }
+    this.fundingCum[n + 1] = this.fundingCum[n]! + price * rate
+    this.fundingCount = n + 1
   }
 
   setVolumeWindow(seconds: number): void {
     this.volumeTauUs = seconds * US_PER_S
     this.volumeDt = Number.NaN
+    this.tracksVolume = true
+  }
+
+  /** The smoothed volume is kept only for the slippage model that reads it. */
+  private tracksVolume = false
+
+  /**
+   * Bars [from, to): their quote volume into the smoothed volume per second (when kept) and lastBarTs to the last
+   * of them. Locals in the loop: a field store per bar costs more than the smoothing.
+   */
+  private noteBars(batch: EventBatch, from: number, to: number): void {
+    const ts = batch.ts
+    if (this.tracksVolume) {
+      const d = batch.d
+      const tau = this.volumeTauUs
+      let v = this.volumePerS
+      let lastTs = this.lastBarTs
+      let spacing = this.volumeDt
+      let alpha = this.volumeAlpha
+      for (let j = from; j < to; j++) {
+        const t = ts[j]!
+        const quoteVolume = d[j]!
+        if (!Number.isNaN(quoteVolume)) {
+          if (Number.isNaN(lastTs) || Number.isNaN(v)) v = quoteVolume
+          else {
+            const dt = Math.max(t - lastTs, 1)
+            // bars are evenly spaced: the smoothing factor is computed once per spacing
+            if (dt !== spacing) {
+              spacing = dt
+              alpha = 1 - Math.exp(-dt / tau)
+            }
+            v += alpha * ((quoteVolume * US_PER_S) / dt - v)
+          }
+        }
+        lastTs = t
+      }
+      this.volumePerS = v
+      this.volumeDt = spacing
+      this.volumeAlpha = alpha
+    }
+    this.lastBarTs = ts[to - 1]!
+  }
+
+  /**
+   * Bars [from, to) of this market that moved nothing but the prices (the kernel's run of quiet bars): the same
+   * state as feeding them to onPrice one by one, for the mark methods whose bars set the mark to their own range
+   * (last) or leave it alone (mark, oracle, index).
+   */
+  quietBars(batch: EventBatch, from: number, to: number): void {
+    const { a, b, c } = batch
+    this.noteBars(batch, from, to)
+    const last = to - 1
+    this.last = c[last]!
+    if (this.method === 1) {
+      this.prevMark = last > from ? c[last - 1]! : this.mark
+      this.markLow = Math.min(a[last]!, c[last]!)
+      this.markHigh = Math.max(b[last]!, c[last]!)
+      this.mark = c[last]!
+    }
   }
 
   /** Moving average of the sampled basis; 0 before the first sample. */
@@ -174,7 +259,12 @@ export class MarketState {
    * the interval, so wicks inside a bar still trigger). Methods whose inputs have not arrived yet fall back to the
    * last trade price.
    */
-  onPrice(kind: number, ts: number, low: number, high: number, close: number, quoteVolume: number): boolean {
+  onPrice(kind: number, batch: EventBatch, i: number): boolean {
+    // the event is read here rather than passed as numbers: a call that does not inline boxes every double argument
+    const ts = batch.ts[i]!
+    const low = batch.a[i]!
+    const high = batch.b[i]!
+    const close = batch.c[i]!
     const m = this.method
     switch (kind) {
       case 0: // INDEX
@@ -202,21 +292,7 @@ export class MarketState {
       default: {
         // BAR
         this.last = close
-        if (!Number.isNaN(quoteVolume)) {
-          if (Number.isNaN(this.lastBarTs) || Number.isNaN(this.volumePerS)) {
-            this.volumePerS = quoteVolume
-          } else {
-            const dt = Math.max(ts - this.lastBarTs, 1)
-            // bars are evenly spaced: the smoothing factor is computed once per spacing
-            if (dt !== this.volumeDt) {
-              this.volumeDt = dt
-              this.volumeAlpha = 1 - Math.exp(-dt / this.volumeTauUs)
-            }
-            const rate = (quoteVolume * US_PER_S) / dt
-            this.volumePerS += this.volumeAlpha * (rate - this.volumePerS)
-          }
-        }
-        this.lastBarTs = ts
+        this.noteBars(batch, i, i + 1)
         switch (m) {
           case 1:
             return this.setMark(low, high, close)

@@ -1,10 +1,26 @@
 // The synthetic population in the kernel: initial backlog, Poisson arrivals by volume and OI, expiries.
 import { bracketAt } from '../margin/brackets.ts'
+import { isLiquidatable, requirementAt } from '../margin/requirement.ts'
 import { toMicros } from '../money.ts'
 import { PosState } from './book.ts'
+import type { EventBatch } from './events.ts'
 import type { MarketState } from './markets.ts'
 import { AccountReplay } from './accountReplay.ts'
 import { MICRO } from './kernelState.ts'
+
+/**
+ * Mean arrivals during one bar: the steady-state rate scaled by the bar's quote volume relative to the window's
+ * mean, or, without volume, by the time since the previous bar (one second for the first; `sinceUs` is NaN then).
+ */
+export function arrivalMean(
+  arrivalsPerS: number,
+  meanVolumePerS: number,
+  quoteVolume: number,
+  sinceUs: number,
+): number {
+  if (quoteVolume >= 0 && meanVolumePerS > 0) return (arrivalsPerS * quoteVolume) / meanVolumePerS
+  return arrivalsPerS * (Number.isNaN(sinceUs) ? 1 : Math.max(0, sinceUs / MICRO))
+}
 
 export abstract class PopulationFlow extends AccountReplay {
   /** Initial synthetic positions still to open (the runner takes smaller slices meanwhile). */
@@ -19,18 +35,30 @@ export abstract class PopulationFlow extends AccountReplay {
     this.backlog -= n
   }
 
-  /** Poisson arrivals for one bar: the steady-state rate scaled by the bar's volume relative to the window mean. */
-  protected arrivals(s: MarketState, m: number, t: number, quoteVolume: number): void {
+  /**
+   * Per market, the intensity left before the next arrival (an exponential draw with mean 1), and the time of the
+   * last bar seen: arrivals are a Poisson process whose rate follows the bars, at one subtraction per bar.
+   */
+  protected readonly arrivalGap = new Float64Array(this.markets.length).fill(Number.NaN)
+  protected readonly arrivalTs = new Float64Array(this.markets.length).fill(Number.NaN)
+
+  /**
+   * Arrivals during one bar (mean: arrivalMean): the counts per bar are Poisson with that mean, as drawing them bar
+   * by bar would give, without a random draw per bar.
+   */
+  protected arrivals(s: MarketState, m: number, batch: EventBatch, i: number): void {
+    const t = batch.ts[i]!
     const pop = this.population!
-    const meanVol = pop.meanVolumePerS[m]!
-    let lambda: number
-    if (quoteVolume >= 0 && meanVol > 0) lambda = (pop.arrivalsPerS * quoteVolume) / meanVol
-    else {
-      const dt = Number.isNaN(s.lastBarTs) ? 0 : (t - s.lastBarTs) / MICRO
-      lambda = pop.arrivalsPerS * Math.max(dt, 1)
+    const lambda = arrivalMean(pop.arrivalsPerS, pop.meanVolumePerS[m]!, batch.d[i]!, t - this.arrivalTs[m]!)
+    this.arrivalTs[m] = t
+    let gap = this.arrivalGap[m]!
+    if (Number.isNaN(gap)) gap = this.prng.exponential(1)
+    gap -= lambda
+    while (gap <= 0) {
+      this.spawn(s, m, t)
+      gap += this.prng.exponential(1)
     }
-    const n = this.prng.poisson(lambda)
-    for (let k = 0; k < n; k++) this.spawn(s, m, t)
+    this.arrivalGap[m] = gap
   }
 
   /** One synthetic isolated position at the current mark: side, log-normal notional, log-uniform leverage, holding time. */
@@ -48,7 +76,10 @@ export abstract class PopulationFlow extends AccountReplay {
     leverage = Math.min(leverage, s.tier.maxLeverage[b]!)
     const qty = notional / price
     if (this.checking && this.oiCapRefuses(s, m, side, qty)) return
-    const p = this.openPosition(-1, m, side, qty, price, toMicros(notional / leverage), t)
+    const margin = toMicros(notional / leverage)
+    // a venue refuses an order whose margin would not even cover maintenance (GMX's minimum collateral, say)
+    if (isLiquidatable(s.params, margin / MICRO, requirementAt(s.tier, s.params, qty, price, price))) return
+    const p = this.openPosition(-1, m, side, qty, price, margin, t)
     this.expiries!.add(p, this.book.serial[p]!, t + hold, t)
   }
 
