@@ -87,6 +87,8 @@ function coreKernel(batches: EventBatch[], positions: number, variant: 'churn' |
     kernel.process(batches[i]!)
     if (kernel.outputs.pending > 100_000) kernel.outputs.clear()
   }
+  // the funding the synthetic positions still owe, as a run settles it at its end
+  kernel.settleOpenFunding()
   const ms = performance.now() - t
   let events = 0
   for (let i = first; i < batches.length; i++) events += batches[i]!.length

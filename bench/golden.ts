@@ -41,6 +41,7 @@ function kernelHash(batches: EventBatch[], variant: 'static' | 'churn' | 'sliced
       kernel.outputs.clear()
     }
   }
+  kernel.settleOpenFunding()
   outputColumns(kernel, hash)
   hash.update(JSON.stringify(kernel.totals, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)))
   return hash.digest('hex')
