@@ -203,9 +203,9 @@ export abstract class Liquidation extends Waterfall {
     const entry = b.entry[p]!
     const acc = b.account[p]!
     const serial = b.serial[p]!
-    const lpNow = liquidationPrice(s.tier, s.params, side, qty, entry, this.collateral(p) / MICRO)
-    const exec = deleverageOnly ? pt : pt * (1 - side * this.slippage(s, qty * pt))
     const collateral = this.collateral(p)
+    const lpNow = liquidationPrice(s.tier, s.params, side, qty, entry, collateral / MICRO)
+    const exec = deleverageOnly ? pt : pt * (1 - side * this.slippage(s, qty * pt))
     const bk = bankruptcyPrice(side, qty, entry, collateral / MICRO)
     const u = toMicros(side * qty * (pt - entry))
     const equity = collateral + u
@@ -260,6 +260,8 @@ export abstract class Liquidation extends Waterfall {
       this.markDiverged(acc, m)
     }
     b.margin[p] = 0
+    this.release(p)
+    if (shortfall <= 0) return
     const claim: Claim = {
       seq,
       ts: t,
@@ -277,7 +279,6 @@ export abstract class Liquidation extends Waterfall {
       deleverageOnly,
       notional,
     }
-    this.release(p)
-    if (shortfall > 0) this.waterfall(claim, shortfall, s)
+    this.waterfall(claim, shortfall, s)
   }
 }
