@@ -43,6 +43,7 @@ if (mode === 'ingest') {
     interval: '1m',
   })
   const started = performance.now()
+  const cpuStarted = process.cpuUsage()
   loading = true
   const result = await ingestPartitions(store, planned, {
     source: 'binance-um',
@@ -55,6 +56,7 @@ if (mode === 'ingest') {
   const rssAfterLoadMb = process.memoryUsage().rss / 1024 / 1024
   await store.use((c) => c.run('CHECKPOINT'))
   const seconds = (performance.now() - started) / 1000
+  const cpu = process.cpuUsage(cpuStarted)
   const [counts] = await store.use(async (c) =>
     (
       await c.runAndReadAll(
@@ -75,6 +77,9 @@ if (mode === 'ingest') {
       bars: counts!.bars,
       mb: result.bytes / 1e6,
       seconds,
+      // Core-seconds of this process (Node and DuckDB threads), load and final CHECKPOINT included: less sensitive to
+      // other work on the machine than the wall time.
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       fetchSeconds: result.timings.fetchSeconds,
       loadSeconds: result.timings.loadSeconds,
       // Per step, summed over partitions: download (+ streamed sha256), unzip, delete, insert, bars, finish.

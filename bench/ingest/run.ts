@@ -84,7 +84,7 @@ try {
     const f = full.at(-1)!
     const b = bare.at(-1)!
     console.log(
-      `run ${i + 1}: end-to-end ${f.seconds!.toFixed(2)} s (${(f.rows! / f.seconds! / 1e6).toFixed(2)} M rows/s, fetch Σ ${f.fetchSeconds!.toFixed(1)} s, load Σ ${f.loadSeconds!.toFixed(1)} s, peak RSS ${f.peakRssMb!.toFixed(0)} MB); ` +
+      `run ${i + 1}: end-to-end ${f.seconds!.toFixed(2)} s (${(f.rows! / f.seconds! / 1e6).toFixed(2)} M rows/s, ${f.cpuSeconds!.toFixed(1)} core-s, fetch Σ ${f.fetchSeconds!.toFixed(1)} s, load Σ ${f.loadSeconds!.toFixed(1)} s, peak RSS ${f.peakRssMb!.toFixed(0)} MB); ` +
         `bare read_csv count typed ${b.typedSeconds!.toFixed(2)} s, auto-detect ${b.autoSeconds!.toFixed(2)} s; ` +
         `DuckDB-only INSERT ${insert.at(-1)!.seconds!.toFixed(2)} s; ${SMALL}-day run peak RSS ${small.at(-1)!.peakRssMb!.toFixed(0)} MB`,
     )
@@ -100,6 +100,9 @@ try {
   )
   console.log(
     `  end to end             ${e2e.toFixed(2)} s = ${(rows / e2e / 1e6).toFixed(2)} M rows/s (${(zipMb / e2e).toFixed(0)} MB/s of zips)`,
+  )
+  console.log(
+    `    CPU of the ingest process (Node + DuckDB)  ${median(full.map((r) => r.cpuSeconds!)).toFixed(1)} core-s = ${((median(full.map((r) => r.cpuSeconds!)) / rows) * 1e6).toFixed(2)} core-s per M rows`,
   )
   console.log(
     `    fetch (download+verify+unzip), summed over partitions  ${median(full.map((r) => r.fetchSeconds!)).toFixed(1)} s`,
