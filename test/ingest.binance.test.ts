@@ -1,13 +1,16 @@
 // Binance USDⓈ-M archive ingestion against a local mirror: header and headerless files, ms and µs, derived bars,
 // CHECKSUM verification, HTTP faults, missing days, bad rows, idempotency and changed upstream files.
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
+import zlib from 'node:zlib'
 import { describe, expect, test } from 'vitest'
 import { binanceUmJob } from '../jobs/ingest/binanceUm.ts'
 import type { JobDefinition } from '../jobs/job.ts'
 import { runJob } from '../jobs/runner.ts'
 import { marketCoverage } from '../src/store/market/coverage.ts'
-import { ArchiveServer, sharedDataDir } from './support/archiveServer.ts'
+import { rewrapSingleMemberAsGzip } from '../src/ingest/archive.ts'
+import { ArchiveServer, sharedDataDir, zipOf } from './support/archiveServer.ts'
 import { testRuntime } from './support/runtime.ts'
 
 const server = await ArchiveServer.start()
@@ -311,6 +314,49 @@ describe('HTTP behaviour and bad input', () => {
               (SELECT count(*) FROM partitions WHERE partition_id = 'binance-um/aggTrades/ETHUSDT/2023-03-02')::BIGINT AS p`,
     )
     expect(n).toEqual({ t: 0n, b: 0n, p: 0n })
+  })
+  test('a zip damaged inside its deflate data, published with a matching checksum, fails its partition naming the file; nothing is kept', async () => {
+    // The member reaches DuckDB as gzip (no CRC check on the way): the damage must still fail the partition.
+    const zip = await server.putZip(
+      aggPath('2023-04-01', 'ETHUSDT'),
+      'ETHUSDT-aggTrades-2023-04-01.csv',
+      day('2023-04-01', 4000),
+    )
+    const damaged = Buffer.from(zip)
+    const middle = Math.floor(zip.length / 2)
+    damaged.fill(0, middle, middle + 512)
+    server.put(aggPath('2023-04-01', 'ETHUSDT'), damaged)
+    const sha = (await import('node:crypto')).createHash('sha256').update(damaged).digest('hex')
+    server.put(`${aggPath('2023-04-01', 'ETHUSDT')}.CHECKSUM`, `${sha}  ETHUSDT-aggTrades-2023-04-01.zip\n`)
+    const result = await run(params('2023-04-01', '2023-04-01'))
+    expect(result.outcome).toMatchObject({ partitionsLoaded: 0, partitionsFailed: 1, rows: 0 })
+    expect(result.outcome.errors[0]!.message).toMatch(/^ETHUSDT-aggTrades-2023-04-01\.csv[,:] /)
+    const [n] = await query(
+      `SELECT (SELECT count(*) FROM trades WHERE partition_id = 'binance-um/aggTrades/ETHUSDT/2023-04-01')::BIGINT AS t,
+              (SELECT count(*) FROM bars WHERE partition_id = 'binance-um/aggTrades/ETHUSDT/2023-04-01')::BIGINT AS b,
+              (SELECT count(*) FROM partitions WHERE partition_id = 'binance-um/aggTrades/ETHUSDT/2023-04-01')::BIGINT AS p`,
+    )
+    expect(n).toEqual({ t: 0n, b: 0n, p: 0n })
+  })
+})
+
+describe('zip members handed to DuckDB as gzip', () => {
+  test('the rewrapped member is a valid gzip of the member (CRC-32 and length); a stored member is extracted as is', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backstop-rewrap-'))
+    try {
+      const content = aggTradesDay('2023-05-01', 3000, { header: true, unit: 'ms', firstId: 1 })
+      fs.writeFileSync(path.join(dir, 'deflated.zip'), await zipOf('a.csv', content))
+      const deflated = await rewrapSingleMemberAsGzip(path.join(dir, 'deflated.zip'), path.join(dir, 'a.csv'))
+      expect(deflated).toEqual({ path: path.join(dir, 'a.csv.gz'), entry: 'a.csv', bytes: Buffer.byteLength(content) })
+      // Node's gunzip checks the trailer's CRC-32 and length, so this proves the trailer is the member's.
+      expect(zlib.gunzipSync(fs.readFileSync(deflated.path)).toString()).toBe(content)
+      fs.writeFileSync(path.join(dir, 'stored.zip'), await zipOf('b.csv', content, { compress: false }))
+      const stored = await rewrapSingleMemberAsGzip(path.join(dir, 'stored.zip'), path.join(dir, 'b.csv'))
+      expect(stored.path).toBe(path.join(dir, 'b.csv'))
+      expect(fs.readFileSync(stored.path, 'utf8')).toBe(content)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

@@ -1,14 +1,17 @@
 // `npm run bench:ingest`: a generated aggTrades month (≥ 30 M rows, daily zips + CHECKSUM) served over local HTTP,
-// ingested end to end, next to DuckDB's bare read_csv count of the same files; each measurement is its own process
-// (peak RSS per run), A/B runs alternate, and medians are printed. Figures, not a pass/fail test.
+// ingested end to end, next to DuckDB's bare read_csv count of the same files and the ceilings (DuckDB alone inserting
+// the CSVs in one statement, DuckDB alone doing the pipeline's loads, Node's inflate alone); each measurement is its
+// own process (peak RSS per run), A/B runs alternate, and medians are printed. Figures, not a pass/fail test.
 // Env: BENCH_DAYS (30), BENCH_ROWS_PER_DAY (1000000), BENCH_REPEATS (3), BENCH_SMALL_DAYS (10),
-// BENCH_DUCKDB_MEMORY_LIMIT (256MB).
+// BENCH_DUCKDB_MEMORY_LIMIT (256MB); for A/B runs of the ingest alone: BENCH_CONCURRENCY (3), BENCH_LOAD_CONCURRENCY
+// (the orchestrator's default, 2), BENCH_DUCKDB_THREADS (DuckDB's default, one per core).
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import yauzl from 'yauzl'
+import { rewrapSingleMemberAsGzip } from '../../src/ingest/archive.ts'
 import { BENCH_OUT, SYMBOL, dayList, generateMonth, zipPathOf } from './generate.ts'
 
 const DAYS = Number(process.env.BENCH_DAYS ?? 30)
@@ -58,11 +61,22 @@ async function unzipAll(csvDir: string): Promise<void> {
   }
 }
 
+/** The members as the pipeline hands them to DuckDB (deflate stream wrapped as gzip), for the DuckDB-only ceilings. */
+async function rewrapAll(gzDir: string): Promise<void> {
+  fs.mkdirSync(gzDir, { recursive: true })
+  for (const day of dayList(DAYS)) {
+    const dest = path.join(gzDir, `${SYMBOL}-aggTrades-${day}.csv`)
+    if (!fs.existsSync(`${dest}.gz`)) await rewrapSingleMemberAsGzip(zipPathOf(day), dest)
+  }
+}
+
 console.log(`ingest benchmark: ${DAYS} days × ${ROWS.toLocaleString('en-US')} aggTrades rows, ${REPEATS} repeats`)
 await generateMonth(DAYS, ROWS)
 // Extracted copies for the bare-read comparisons, keyed like the mirror so stale files are never reused.
 const csvDir = path.join(BENCH_OUT, `csv-v2-${ROWS}`)
 await unzipAll(csvDir)
+const gzDir = path.join(BENCH_OUT, `gz-v1-${ROWS}`)
+await rewrapAll(gzDir)
 const zipMb = dayList(DAYS).reduce((s, d) => s + fs.statSync(zipPathOf(d)).size, 0) / 1e6
 const csvMb =
   dayList(DAYS).reduce((s, d) => s + fs.statSync(path.join(csvDir, `${SYMBOL}-aggTrades-${d}.csv`)).size, 0) / 1e6
@@ -75,18 +89,22 @@ try {
   const bare: Record<string, number>[] = []
   const small: Record<string, number>[] = []
   const insert: Record<string, number>[] = []
+  const loads: Record<string, number>[] = []
+  const inflate: Record<string, number>[] = []
   for (let i = 0; i < REPEATS; i++) {
     // Alternate A (end to end) and B (bare read) so drifting machine load hits both alike.
     full.push(await child(['ingest', baseUrl, String(DAYS)]))
-    bare.push(await child(['bare', String(DAYS), csvDir]))
+    bare.push(await child(['bare', String(DAYS), csvDir, gzDir]))
     small.push(await child(['ingest', baseUrl, String(SMALL)]))
     insert.push(await child(['insert', String(DAYS), csvDir]))
+    loads.push(await child(['loads', String(DAYS), gzDir]))
+    inflate.push(await child(['inflate', String(SMALL)]))
     const f = full.at(-1)!
     const b = bare.at(-1)!
     console.log(
-      `run ${i + 1}: end-to-end ${f.seconds!.toFixed(2)} s (${(f.rows! / f.seconds! / 1e6).toFixed(2)} M rows/s, fetch Σ ${f.fetchSeconds!.toFixed(1)} s, load Σ ${f.loadSeconds!.toFixed(1)} s, peak RSS ${f.peakRssMb!.toFixed(0)} MB); ` +
+      `run ${i + 1}: end-to-end ${f.seconds!.toFixed(2)} s (${(f.rows! / f.seconds! / 1e6).toFixed(2)} M rows/s, ${f.cpuSeconds!.toFixed(1)} core-s, fetch Σ ${f.fetchSeconds!.toFixed(1)} s, load Σ ${f.loadSeconds!.toFixed(1)} s, peak RSS ${f.peakRssMb!.toFixed(0)} MB); ` +
         `bare read_csv count typed ${b.typedSeconds!.toFixed(2)} s, auto-detect ${b.autoSeconds!.toFixed(2)} s; ` +
-        `DuckDB-only INSERT ${insert.at(-1)!.seconds!.toFixed(2)} s; ${SMALL}-day run peak RSS ${small.at(-1)!.peakRssMb!.toFixed(0)} MB`,
+        `DuckDB-only INSERT ${insert.at(-1)!.seconds!.toFixed(2)} s, loads ${loads.at(-1)!.seconds!.toFixed(2)} s; ${SMALL}-day run peak RSS ${small.at(-1)!.peakRssMb!.toFixed(0)} MB`,
     )
     if (f.failed) throw new Error(`${f.failed} partitions failed`)
   }
@@ -100,6 +118,9 @@ try {
   )
   console.log(
     `  end to end             ${e2e.toFixed(2)} s = ${(rows / e2e / 1e6).toFixed(2)} M rows/s (${(zipMb / e2e).toFixed(0)} MB/s of zips)`,
+  )
+  console.log(
+    `    CPU of the ingest process (Node + DuckDB)  ${median(full.map((r) => r.cpuSeconds!)).toFixed(1)} core-s = ${((median(full.map((r) => r.cpuSeconds!)) / rows) * 1e6).toFixed(2)} core-s per M rows`,
   )
   console.log(
     `    fetch (download+verify+unzip), summed over partitions  ${median(full.map((r) => r.fetchSeconds!)).toFixed(1)} s`,
@@ -119,6 +140,18 @@ try {
   const ins = median(insert.map((r) => r.seconds!))
   console.log(
     `  DuckDB alone: one INSERT … SELECT of the same CSVs into trades  ${ins.toFixed(2)} s = ${(rows / ins / 1e6).toFixed(2)} M rows/s`,
+  )
+  const ld = median(loads.map((r) => r.seconds!))
+  console.log(
+    `  DuckDB alone: the pipeline's loads (gzip members, rows + bars + manifest, two at a time)  ${ld.toFixed(2)} s = ${(rows / ld / 1e6).toFixed(2)} M rows/s, ${median(loads.map((r) => r.cpuSeconds!)).toFixed(1)} core-s`,
+  )
+  const gzTyped = median(bare.map((r) => r.gzTypedSeconds!))
+  console.log(
+    `  bare read_csv count of the gzip members  ${gzTyped.toFixed(2)} s = ${(rows / gzTyped / 1e6).toFixed(2)} M rows/s`,
+  )
+  const inf = median(inflate.map((r) => r.seconds!))
+  console.log(
+    `  Node inflate alone (${SMALL} members in memory, one core)  ${(median(inflate.map((r) => r.mb!)) / inf).toFixed(0)} MB/s = ${((SMALL * ROWS) / inf / 1e6).toFixed(2)} M rows/s per core`,
   )
   console.log(
     `  ratio end-to-end / bare read   ${(e2e / typed).toFixed(2)}× (typed), ${(e2e / auto).toFixed(2)}× (auto-detect)`,

@@ -32,6 +32,11 @@ export type Fetched =
       scratch: string[]
       /** Bytes downloaded (compressed), for the summary. */
       bytes: number
+      /**
+       * The file is made of bytes that matched a checksum the source published (Binance's .CHECKSUM), so a `.gz` of
+       * it needs no whole-file CRC and length check before DuckDB reads it.
+       */
+      checksumVerified?: boolean
     }
 
 export interface PlannedPartition {

@@ -1,6 +1,6 @@
 // Fetching one partition published as a plain `.csv.gz` (Bybit, Tardis): no checksum sidecar, so the sha256 of the
 // downloaded bytes is what the manifest records; a local mirror directory works the same way without HTTP. Also the
-// whole-file gzip check that the orchestrator runs before DuckDB reads any `.gz`.
+// whole-file gzip check that the orchestrator runs before DuckDB reads any `.gz` not made of checksum-verified bytes.
 import fs from 'node:fs'
 import path from 'node:path'
 import { Writable } from 'node:stream'

@@ -1,7 +1,7 @@
 // Fetching one archive partition published as `<file>.zip` plus `<file>.zip.CHECKSUM`: probe the checksum, download,
-// verify (one re-download on a mismatch, since a mirror may be mid-update), and extract the data member.
+// verify (one re-download on a mismatch, since a mirror may be mid-update), and hand the data member on as gzip.
 import path from 'node:path'
-import { extractSingleMember, type Extracted } from './archive.ts'
+import { rewrapSingleMemberAsGzip, type Extracted } from './archive.ts'
 import { ChecksumMismatchError, parseSha256Line } from './checksum.ts'
 import type { FetchContext, Probe } from './connector.ts'
 
@@ -26,7 +26,9 @@ export const retryLogger = (ctx: FetchContext) => (info: { url: string; attempt:
   ctx.log.warn(info, 'request failed; retrying')
 
 /**
- * Downloads and verifies the zip against its CHECKSUM, then extracts it. `known` is a checksum already probed in
+ * Downloads and verifies the zip against its CHECKSUM, then rewraps its member as gzip (`<member>.gz`, or the member
+ * itself when stored uncompressed) without inflating it: the sha256 proves the bytes are the published ones, which
+ * is what the CRC-32 check of an inflate in Node would otherwise be there for. `known` is a checksum already probed in
  * this run (saves a request). Missing when either the zip or its CHECKSUM is absent.
  */
 export async function fetchVerifiedZip(
@@ -53,10 +55,10 @@ export async function fetchVerifiedZip(
     bytes += got.bytes
     if (got.sha256 === probe.sha256) {
       const csv = ctx.temp.path(name.replace(/\.zip$/, '.csv'))
-      scratch.push(csv)
+      scratch.push(csv, `${csv}.gz`)
       try {
         const unzipStarted = performance.now()
-        const extracted = await extractSingleMember(dest, csv, name)
+        const extracted = await rewrapSingleMemberAsGzip(dest, csv, name)
         ctx.onStage?.('unzip', (performance.now() - unzipStarted) / 1000)
         ctx.temp.remove(dest)
         return { kind: 'ready', extracted, sha256: got.sha256, bytes, scratch }

@@ -121,10 +121,13 @@ export class ArchiveServer {
 }
 
 /** A zip with one deflated member, as the Binance archive ships. */
-export function zipOf(member: string, content: string | Buffer): Promise<Buffer> {
+export function zipOf(member: string, content: string | Buffer, options: { compress?: boolean } = {}): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const zip = new yazl.ZipFile()
-    zip.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), member, { mtime: new Date(0) })
+    zip.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), member, {
+      mtime: new Date(0),
+      compress: options.compress ?? true,
+    })
     zip.end()
     const chunks: Buffer[] = []
     zip.outputStream.on('data', (c: Buffer) => chunks.push(c))

@@ -58,6 +58,7 @@ export function planBinanceUm(plan: BinanceUmPlan): PlannedPartition[] {
               kind: 'ready',
               scratch: zip.scratch,
               bytes: zip.bytes,
+              checksumVerified: true,
               request: {
                 partition: key,
                 file: { path: zip.extracted.path, name, format: 'csv', header: csv.header, columns: csv.columns },

@@ -97,6 +97,20 @@ export function explainReadError(error: unknown, fileName: string): PartitionDat
       expected: typeWords(parquet[2] ?? parquet[4] ?? ''),
     })
   }
+  // DuckDB's gzip reader (a zip member handed over as gzip, or a .gz download) meeting a damaged deflate stream.
+  const gzip =
+    /^.*(Input is not a GZIP stream|invalid\/unsupported GZIP stream|Failed to decode gzip stream|Failed to decompress GZIP block|Unsupported GZIP).*$/im.exec(
+      message,
+    )
+  if (gzip) {
+    return new PartitionDataError({
+      file: fileName,
+      line: null,
+      column: null,
+      received: null,
+      expected: `an intact compressed stream (the data is damaged: ${gzip[0]!.trim()})`,
+    })
+  }
   const missing = /Referenced column "(.+?)" not found/.exec(message)
   if (missing) {
     return new PartitionDataError({
