@@ -6,6 +6,7 @@
 import duckdb from '@duckdb/node-bindings'
 import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api'
 import type { DuckStore } from '../duck/open.ts'
+import { runPrepared } from '../duck/prepared.ts'
 import { accountsSql } from './replayData.ts'
 
 /** One batch of events, struct of arrays: the replay engine's EventBatch (value meanings per kind are its). */
@@ -208,17 +209,16 @@ function f64(chunk: DuckDBDataChunk, i: number, n: number): Float64Array {
   return new Float64Array(u.buffer, u.byteOffset, n)
 }
 
-/** Reads a slab of one source: chunks fetched one ahead, then joined into columns. */
+/** Reads a slab of one source: its materialized chunks joined into columns. */
 async function readSlab(connection: DuckDBConnection, source: FeedSource, values: unknown[]): Promise<SlabColumns> {
   const { sql, values: bound } = bindUsed(source.sql, values)
-  const result = await connection.stream(sql, bound as Array<string | bigint>)
+  // materialized, not streamed: DuckDB runs the query on its own threads while the kernel works, and the chunks are
+  // then read without an async round trip each — the round trips, not the copies, bounded the streamed read
+  const result = await runPrepared(connection, sql, bound as Array<string | bigint>)
   const chunks: DuckDBDataChunk[] = []
-  let pending = result.fetchChunk()
-  for (;;) {
-    const chunk = await pending
-    if (!chunk || chunk.rowCount === 0) break
-    pending = result.fetchChunk()
-    chunks.push(chunk)
+  for (let i = 0, count = result.chunkCount; i < count; i++) {
+    const chunk = result.getChunk(i)
+    if (chunk.rowCount > 0) chunks.push(chunk)
   }
   const n = chunks.reduce((s, c) => s + c.rowCount, 0)
   const out: SlabColumns = {
