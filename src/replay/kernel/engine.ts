@@ -113,7 +113,7 @@ export class ReplayKernel extends PopulationFlow {
       if (t >= due) break
       const close = c[j]!
       if (Number.isNaN(close)) break
-      if (moves && (longTop >= Math.min(a[j]!, close) || shortTop <= Math.max(b[j]!, close))) break
+      if (moves && (longTop >= a[j]! || longTop >= close || shortTop <= b[j]! || shortTop <= close)) break
       if (pop !== null) {
         const lambda = arrivalMean(rate, meanVol, d[j]!, t - prevTs)
         if (gap - lambda <= 0) break
