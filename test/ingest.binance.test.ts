@@ -1,5 +1,6 @@
 // Binance USDⓈ-M archive ingestion against a local mirror: header and headerless files, ms and µs, derived bars,
 // CHECKSUM verification, HTTP faults, missing days, bad rows, idempotency and changed upstream files.
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -326,7 +327,7 @@ describe('HTTP behaviour and bad input', () => {
     const middle = Math.floor(zip.length / 2)
     damaged.fill(0, middle, middle + 512)
     server.put(aggPath('2023-04-01', 'ETHUSDT'), damaged)
-    const sha = (await import('node:crypto')).createHash('sha256').update(damaged).digest('hex')
+    const sha = crypto.createHash('sha256').update(damaged).digest('hex')
     server.put(`${aggPath('2023-04-01', 'ETHUSDT')}.CHECKSUM`, `${sha}  ETHUSDT-aggTrades-2023-04-01.zip\n`)
     const result = await run(params('2023-04-01', '2023-04-01'))
     expect(result.outcome).toMatchObject({ partitionsLoaded: 0, partitionsFailed: 1, rows: 0 })

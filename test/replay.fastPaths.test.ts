@@ -9,18 +9,9 @@ import { allocBatch, EventKind, pushEvent, type EventBatch } from '../src/replay
 import { populationRuntime, populationSchema } from '../src/replay/kernel/population.ts'
 import { isLiquidatable, requirementAt } from '../src/replay/margin/requirement.ts'
 import type { MarkMethod } from '../src/replay/rules/schema.ts'
-import { kernelWith, rulesFrom, SEC, T0 } from './support/replay.ts'
+import { kernelWith, PRESET_MARKET, rulesFrom, SEC, T0 } from './support/replay.ts'
 
-const MARKET: Record<string, string> = {
-  'binance-um': 'BTCUSDT',
-  bybit: 'BTCUSDT',
-  okx: 'BTC-USDT-SWAP',
-  bitmex: 'XBTUSDT',
-  'dydx-v4': 'BTC-USD',
-  hyperliquid: 'BTC',
-  drift: 'SOL-PERP',
-  'gmx-v2': 'ETH/USD',
-}
+const MARKET = PRESET_MARKET
 
 /**
  * `seconds` of 1 s bars (a seeded walk with a −12% crash and a +10% squeeze), a reference tick every 3 s of the
@@ -71,9 +62,7 @@ function kernel(preset: string, method: MarkMethod, seed: number, quietRuns: boo
       },
     ],
   }))
-  const k = kernelWith(rules, [market], { accounts }, { seed, population, markMethods: [method] })
-  ;(k as unknown as { quietRuns: boolean }).quietRuns = quietRuns
-  return k
+  return kernelWith(rules, [market], { accounts }, { seed, population, markMethods: [method], quietRuns })
 }
 
 function hashOf(k: ReplayKernel): string {
@@ -110,6 +99,8 @@ describe('fast paths', () => {
         const data = path(6 * 3600, seed, ref)
         const fast = kernel(preset, method, seed, true)
         const slow = kernel(preset, method, seed, false)
+      // the switch reached the kernel: otherwise both would take the quiet runs and prove nothing
+      expect((slow as unknown as { quietRuns: boolean }).quietRuns).toBe(false)
         // batches of varied sizes, as the runner's slices cut them
         for (let from = 0, size = 1; from < data.length; from += size, size = (size * 7) % 4093 || 1) {
           const to = Math.min(data.length, from + size)

@@ -10,19 +10,9 @@ import { allocBatch, EventKind, pushEvent } from '../src/replay/kernel/events.ts
 import { PosState } from '../src/replay/kernel/book.ts'
 import { populationRuntime, populationSchema } from '../src/replay/kernel/population.ts'
 import { findPreset } from '../src/replay/rules/presets/index.ts'
-import { kernelWith, rows, rulesFrom, SEC, T0 } from './support/replay.ts'
+import { kernelWith, PRESET_MARKET, rows, rulesFrom, SEC, T0 } from './support/replay.ts'
 
-/** A market each preset has a tier for. */
-const MARKET: Record<string, string> = {
-  'binance-um': 'BTCUSDT',
-  bybit: 'BTCUSDT',
-  okx: 'BTC-USDT-SWAP',
-  bitmex: 'XBTUSDT',
-  'dydx-v4': 'BTC-USD',
-  hyperliquid: 'BTC',
-  drift: 'SOL-PERP',
-  'gmx-v2': 'ETH/USD',
-}
+const MARKET = PRESET_MARKET
 
 const step = fc.record({
   dt: fc.integer({ min: 1, max: 40 }),

@@ -25,10 +25,11 @@ export interface Extracted {
   bytes: number
 }
 
-const openZip = (file: string) =>
+/** Opens a zip; one that cannot be read as a zip fails as a corrupt archive named `displayName`. */
+const openZip = (file: string, displayName: string) =>
   new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (error, zip) =>
-      error ? reject(error) : resolve(zip),
+      error ? reject(new CorruptArchiveError(displayName, error.message)) : resolve(zip),
     ),
   )
 
@@ -51,12 +52,7 @@ function firstFileEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | null> {
  * a size different from the directory's fails here, so a damaged archive never loads half a day.
  */
 export async function extractSingleMember(zipPath: string, dest: string, displayName = zipPath): Promise<Extracted> {
-  let zip: yauzl.ZipFile
-  try {
-    zip = await openZip(zipPath)
-  } catch (error) {
-    throw new CorruptArchiveError(displayName, (error as Error).message)
-  }
+  const zip = await openZip(zipPath, displayName)
   try {
     const entry = await firstFileEntry(zip)
     if (!entry) throw new CorruptArchiveError(displayName, 'no file inside')
@@ -111,12 +107,7 @@ export async function rewrapSingleMemberAsGzip(
   dest: string,
   displayName = zipPath,
 ): Promise<Extracted> {
-  let zip: yauzl.ZipFile
-  try {
-    zip = await openZip(zipPath)
-  } catch (error) {
-    throw new CorruptArchiveError(displayName, (error as Error).message)
-  }
+  const zip = await openZip(zipPath, displayName)
   const gz = `${dest}.gz`
   let rewrapped: Extracted | 'stored'
   try {

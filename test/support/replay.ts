@@ -11,6 +11,18 @@ import { deriveRuleSet, type Override } from '../../src/replay/rules/derive.ts'
 import { findPreset } from '../../src/replay/rules/presets/index.ts'
 import type { MarkMethod, RuleSet } from '../../src/replay/rules/schema.ts'
 
+/** A market each preset has a tier for. */
+export const PRESET_MARKET: Record<string, string> = {
+  'binance-um': 'BTCUSDT',
+  bybit: 'BTCUSDT',
+  okx: 'BTC-USDT-SWAP',
+  bitmex: 'XBTUSDT',
+  'dydx-v4': 'BTC-USD',
+  hyperliquid: 'BTC',
+  drift: 'SOL-PERP',
+  'gmx-v2': 'ETH/USD',
+}
+
 export const T0 = Date.UTC(2025, 9, 10, 0, 0, 0) * 1000
 export const SEC = 1_000_000
 
@@ -33,6 +45,7 @@ export function kernelWith(
     markMethods: options.markMethods ?? markets.map(() => options.method ?? 'last'),
     population: options.population ?? null,
     ledgerFunding: options.ledgerFunding ?? false,
+    quietRuns: options.quietRuns ?? true,
   })
   kernel.start(T0)
   if (positions)

@@ -4,6 +4,7 @@ import { addMicros, toMicros } from '../money.ts'
 import { PosState, Waiting } from './book.ts'
 import type { IndexHeap } from './indexHeap.ts'
 import type { MarketState } from './markets.ts'
+import type { TriggerDrift } from './triggerDrift.ts'
 import { KernelState } from './kernelState.ts'
 import { MICRO } from './kernelState.ts'
 
@@ -212,14 +213,23 @@ export abstract class AccountState extends KernelState {
     if (this.book.slot[p]! >= 0) this.heapOf(p).update(p)
   }
 
-  /** Every key of market s changed (funding, socialized loss): recompute and rebuild both heaps in O(n). */
+  /** Every key of market s changed (socialized loss): recompute and rebuild both heaps in O(n). */
   protected rekeyMarket(s: MarketState): void {
+    this.rekeyHeap(s.longs, s.longDrift)
+    this.rekeyHeap(s.shorts, s.shortDrift)
+  }
+
+  /**
+   * Re-keys every position of a heap at its settled collateral. Every key is then exact, so the funding offset goes
+   * back to zero and the drift bounds start again.
+   */
+  protected rekeyHeap(heap: IndexHeap, drift: TriggerDrift): void {
     const key = this.book.key
-    for (const heap of [s.longs, s.shorts]) {
-      const items = heap.items
-      for (let i = 0; i < heap.size; i++) key[items[i]!] = this.keyOf(items[i]!)
-      heap.heapify()
-    }
+    const items = heap.items
+    heap.offset = 0
+    drift.reset()
+    for (let i = 0; i < heap.size; i++) key[items[i]!] = this.keyOf(items[i]!)
+    heap.heapify()
   }
 
   /** Re-adds p to its market's sums without touching heaps (the caller pushes it). */

@@ -4,9 +4,7 @@ import { clampObservedRate, fundingRate8h, fundingRatePerInterval } from '../mar
 import { toMicros } from '../money.ts'
 import { PosState } from './book.ts'
 import { CrossAccounts } from './crossAccounts.ts'
-import type { IndexHeap } from './indexHeap.ts'
 import type { MarketState } from './markets.ts'
-import type { TriggerDrift } from './triggerDrift.ts'
 
 export abstract class Funding extends CrossAccounts {
   protected funding(m: number, t: number, observed: number, premium: number): void {
@@ -38,16 +36,6 @@ export abstract class Funding extends CrossAccounts {
     if (s.shortDrift.exhausted) this.rekeyHeap(s.shorts, s.shortDrift)
     if (this.accountPositionsOpen > 0) this.payAccounts(s, m, price, rate)
     this.recheck(s, m, t)
-  }
-
-  /** Re-keys every position of a heap at its settled collateral, with the offset back at zero. */
-  private rekeyHeap(heap: IndexHeap, drift: TriggerDrift): void {
-    const key = this.book.key
-    const items = heap.items
-    heap.offset = 0
-    drift.reset()
-    for (let i = 0; i < heap.size; i++) key[items[i]!] = this.keyOf(items[i]!)
-    heap.heapify()
   }
 
   /**

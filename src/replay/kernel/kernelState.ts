@@ -292,6 +292,5 @@ export abstract class KernelState {
   protected abstract checkMultiAccounts(s: MarketState, m: number, t: number): void
   protected abstract recheck(s: MarketState, m: number, t: number): void
   protected abstract markDiverged(acc: number, m: number): void
-  protected abstract settleFunding(p: number): void
   protected abstract fundRow(fund: number, market: number, delta: number, reason: number, liqSeq: number): void
 }
