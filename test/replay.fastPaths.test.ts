@@ -99,8 +99,8 @@ describe('fast paths', () => {
         const data = path(6 * 3600, seed, ref)
         const fast = kernel(preset, method, seed, true)
         const slow = kernel(preset, method, seed, false)
-      // the switch reached the kernel: otherwise both would take the quiet runs and prove nothing
-      expect((slow as unknown as { quietRuns: boolean }).quietRuns).toBe(false)
+        // the switch reached the kernel: otherwise both would take the quiet runs and prove nothing
+        expect((slow as unknown as { quietRuns: boolean }).quietRuns).toBe(false)
         // batches of varied sizes, as the runner's slices cut them
         for (let from = 0, size = 1; from < data.length; from += size, size = (size * 7) % 4093 || 1) {
           const to = Math.min(data.length, from + size)
