@@ -2,7 +2,7 @@
 // price series, funding, open interest, account fills + ledger) is one query per slab (slabs aligned to UTC days,
 // like the daily partitions), filtered and joined in SQL and read in insertion order — no SQL sort, which costs ten
 // times the scan — then checked to be strictly increasing in time (sorted here only when it is not) and k-way merged
-// on the key (timestamp, kind, market). The next slab is fetched while the caller works on the current one.
+// on the key (timestamp, kind, market). The next slabs are read while the caller works on the current one.
 import duckdb from '@duckdb/node-bindings'
 import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api'
 import type { DuckStore } from '../duck/open.ts'
@@ -287,10 +287,15 @@ export interface FeedProgress {
 }
 
 const BATCH = 4096
+/**
+ * Slabs read ahead of the one being merged, each on its own connections. DuckDB runs one slab's query on one thread
+ * (a day of 1 s bars is about one row group), so two in flight keep both cores busy; a third measured no faster.
+ */
+const SLABS_AHEAD = 2
 
 /**
- * Yields batches in merge-key order for [fromUs, toUs). Memory stays bounded by two slabs per source, whatever
- * the window; while the caller processes one slab, the next is being read on a second set of connections.
+ * Yields batches in merge-key order for [fromUs, toUs). Memory stays bounded by 1 + SLABS_AHEAD slabs per source,
+ * whatever the window; while the caller processes one slab, the next ones are read on their own connections.
  */
 export async function* readReplayFeed(
   store: DuckStore,
@@ -307,7 +312,7 @@ export async function* readReplayFeed(
     slabs.push([Math.max(t, spec.fromUs), Math.min(t + slabUs, spec.toUs)])
   }
   const connections: DuckDBConnection[][] = []
-  for (let set = 0; set < 2; set++) connections.push(await Promise.all(sources.map(() => store.connect())))
+  for (let set = 0; set <= SLABS_AHEAD; set++) connections.push(await Promise.all(sources.map(() => store.connect())))
   const state: FeedProgress = { slab: 0, slabs: slabs.length, rows: 0, waitMs: 0 }
   const pool = { batches: [newBatch(BATCH), newBatch(BATCH)], next: 0 }
   const start = (k: number) => {
@@ -319,17 +324,19 @@ export async function* readReplayFeed(
       BigInt(Math.round(t0 - maxBarUs)),
       BigInt(Math.round(spec.toUs)),
     ]
-    return Promise.all(sources.map((s, i) => readSlab(connections[k % 2]![i]!, s, values)))
+    const read = Promise.all(sources.map((s, i) => readSlab(connections[k % connections.length]![i]!, s, values)))
+    // a read-ahead that fails is reported when its slab is reached; until then its rejection is not unhandled
+    read.catch(() => undefined)
+    return read
   }
+  const queue: Array<Promise<SlabColumns[]>> = []
   try {
-    let next: Promise<SlabColumns[]> | null = slabs.length ? start(0) : null
+    for (let k = 0; k < Math.min(SLABS_AHEAD, slabs.length); k++) queue.push(start(k))
     for (let k = 0; k < slabs.length; k++) {
       const waited = performance.now()
-      const columns = await next!
+      const columns = await queue.shift()!
       state.waitMs += performance.now() - waited
-      next = k + 1 < slabs.length ? start(k + 1) : null
-      // keep a rejection of the prefetch from going unhandled while this slab is consumed
-      next?.catch(() => undefined)
+      if (k + SLABS_AHEAD < slabs.length) queue.push(start(k + SLABS_AHEAD))
       for (const batch of merge(sources, columns, spec.reuseBatches ? pool : null)) {
         state.rows += batch.length
         yield batch
@@ -337,8 +344,9 @@ export async function* readReplayFeed(
       state.slab = k + 1
       progress?.(state)
     }
-    await next
   } finally {
+    // a caller that stops early leaves reads in flight: their connections close once they are done
+    await Promise.allSettled(queue)
     for (const set of connections) for (const c of set) c.closeSync()
   }
 }
