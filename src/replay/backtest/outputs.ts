@@ -1,6 +1,5 @@
 // Hands the kernel's numeric output buffers to the result writer as columns (no copy), text columns as codes into
 // name lists (markets, kinds, accounts), so no string is made per row.
-import type { Hash } from 'node:crypto'
 import type { CodedText, ResultBatch, ResultColumns } from '../../store/results/backtestResults.ts'
 import type { ReplayKernel } from '../kernel/engine.ts'
 import {
@@ -14,18 +13,24 @@ import {
 
 const SIDES = ['long', 'short'] as const
 
+/** Receives each output column's bytes as it is written (the run's OutputHash; the golden check's plain sha256). */
+export interface OutputBytesSink {
+  update(table: string, column: string, bytes: Uint8Array): void
+}
+
 /**
- * The buffers as result columns. `hash` (when given) is fed every buffer's bytes first, in a fixed order: the rows
- * are a deterministic function of those bytes and the run's inputs, so equal hashes mean identical outputs. The
- * caller writes the batch before the buffers are cleared (`kernel.outputs.clear()`).
+ * The buffers as result columns. `hash` (when given) is fed every column's bytes first: the rows are a
+ * deterministic function of those bytes and the run's inputs, so equal hashes mean identical outputs. The caller
+ * writes the batch before the buffers are cleared (`kernel.outputs.clear()`).
  */
-export function outputColumns(kernel: ReplayKernel, hash?: Hash): ResultBatch {
+export function outputColumns(kernel: ReplayKernel, hash?: OutputBytesSink): ResultBatch {
   const o = kernel.outputs
   if (hash) {
-    for (const buffer of [o.liquidations, o.deficits, o.fund, o.adl, o.social, o.guardrails]) {
+    const { liquidations, deficits, fund, adl, social, guardrails } = o
+    for (const [table, buffer] of Object.entries({ liquidations, deficits, fund, adl, social, guardrails })) {
       for (const name of buffer.names) {
         const col = (buffer.cols as Record<string, Float64Array>)[name]!
-        hash.update(new Uint8Array(col.buffer, col.byteOffset, buffer.length * 8))
+        hash.update(table, name, new Uint8Array(col.buffer, col.byteOffset, buffer.length * 8))
       }
     }
   }

@@ -1,7 +1,6 @@
 // Runs a backtest: validate the request, resolve the rule set, record the run, plan the data, stream it from DuckDB
 // through the kernel (awaiting once per chunk, so the event loop stays free), write the outputs in batches, and
 // finish the run record with its summary and timings — or with the error.
-import crypto from 'node:crypto'
 import type { Prisma } from '../../store/meta/generated/client.ts'
 import { InvalidInputError } from '../../errors.ts'
 import type { Logger } from '../../obs/logger.ts'
@@ -20,6 +19,7 @@ import { ReplayKernel } from '../kernel/engine.ts'
 import { populationRuntime, populationSchema } from '../kernel/population.ts'
 import { openExplicitPositions, parseExplicitPositions, type ExplicitPositions } from '../positions/explicit.ts'
 import { resolveRuleSet, type ResolvedRuleSet } from '../rules/resolve.ts'
+import { OutputHash } from './outputHash.ts'
 import { outputColumns } from './outputs.ts'
 import { planReplay, type ReplayPlan } from './plan.ts'
 import { parseBacktestRequest, type BacktestRequest } from './request.ts'
@@ -204,7 +204,7 @@ async function replay(
   const timings = { kernelMs: 0, readWaitMs: 0, writeMs: 0, maxSliceMs: 0 }
   let events = 0
 
-  const hash = crypto.createHash('sha256')
+  const hash = new OutputHash()
   // One write in flight at a time: the kernel goes on once a batch is staged in DuckDB, while DuckDB moves it into
   // the result tables on its own threads (the other core). writeMs is the time the replay waited on writes.
   let inFlight: Promise<void> | null = null
@@ -291,8 +291,7 @@ async function replay(
     await settle().catch(() => undefined)
     throw error
   }
-  for (const name of kernel.accounts.names) hash.update(`${name}\n`)
-  const outputHash = hash.digest('hex')
+  const outputHash = hash.digest(kernel.accounts.names)
   const summary = summarize(kernel, fromUs, plan.markets, outputHash, plan.warnings)
   const totalMs = performance.now() - started
   return {
