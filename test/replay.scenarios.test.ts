@@ -130,6 +130,68 @@ describe('two opposite accounts, price pushed 10× (Binance, ADL at bankruptcy)'
   })
 })
 
+describe('a per-block cap on what the fund may lose (dYdX max_quantums_insurance_lost) [D5]', () => {
+  // three 50x whales (each one's loss beyond bankruptcy is the 1,300 maintenance amount, as above) and a short
+  // that profits from the fall: the fund may lose 2,000 per one-second block
+  const whale = (id: string, margin: string) => ({
+    id,
+    positions: [{ market: 'BTCUSDT', side: 'long' as const, qty: 10, entry: 60_000, margin }],
+  })
+  const accounts = [
+    whale('W1', '12000'),
+    whale('W2', '12000'),
+    whale('W3', '20000'),
+    { id: 'S', positions: [{ market: 'BTCUSDT', side: 'short' as const, qty: 5, entry: 60_000, margin: '100000' }] },
+  ]
+  const lp3 = (20_000 + 1_300 - 600_000) / (10 * 0.01 - 10)
+  const path = barsBatch(0, [
+    ...flat(0, 60, 60_000),
+    [60, 59_000, 60_000, 59_200, 1e6], // W1 and W2 (LP ≈ 59,263) in one block
+    [61, 59_100, 59_300, 59_200, 1e6],
+    [62, 58_200, 59_200, 58_300, 1e6], // W3 (LP ≈ 58,455) in the next-but-one block
+    ...flat(63, 5, 58_300),
+  ])
+  const rules = (cap: unknown) =>
+    rulesFrom('binance-um', {
+      'execution.slippage': { model: 'fixed', fraction: 0.01 },
+      'insuranceFund.takeoverNotionalCap': null,
+      'insuranceFund.blockLossCap': cap,
+    })
+
+  test('claims in one block share the cap; the rest is deleveraged; the next block starts afresh', () => {
+    const k = kernelWith(rules({ amount: '2000', blockS: 1 }), ['BTCUSDT'], { accounts })
+    k.process(path)
+    expect(rows(k.outputs.liquidations).map((l) => [l.account, l.ts, l.shortfall])).toEqual([
+      [0, T0 + 60 * SEC, micros(1_300)],
+      [1, T0 + 60 * SEC, micros(1_300)],
+      [2, T0 + 62 * SEC, micros(1_300)],
+    ])
+    expect(rows(k.outputs.liquidations)[2]!.triggerMark).toBeCloseTo(lp3, 6)
+    expect(rows(k.outputs.deficits).map((d) => [d.fund, d.adl, d.uncovered])).toEqual([
+      [micros(1_300), 0, 0],
+      [micros(700), micros(600), 0],
+      [micros(1_300), 0, 0],
+    ])
+    // the short counterparty covered what the fund could not pay in that block
+    expect(rows(k.outputs.adl).map((a) => [a.account, a.covered])).toEqual([[3, micros(600)]])
+    const [guard, ...more] = rows(k.outputs.guardrails)
+    expect(more).toEqual([])
+    // blockLossCap, limitFund: the claim (1,300) against what the block still allowed (700)
+    expect(guard).toMatchObject({ kind: 7, action: 6, value: 1_300, threshold: 700, ts: T0 + 60 * SEC })
+  })
+
+  test('without the cap the fund pays every claim whole', () => {
+    const k = kernelWith(rules(null), ['BTCUSDT'], { accounts })
+    k.process(path)
+    expect(rows(k.outputs.deficits).map((d) => [d.fund, d.adl])).toEqual([
+      [micros(1_300), 0],
+      [micros(1_300), 0],
+      [micros(1_300), 0],
+    ])
+    expect(k.outputs.adl.length).toBe(0)
+  })
+})
+
 describe('fund exhausted → ADL by each ranking strategy', () => {
   // L: long 100 @100 on 1,000; the price gaps to 80: equity −1,000, bankruptcy 90, each ADL unit covers 10
   const shorts = [

@@ -18,6 +18,12 @@ export class Funds {
   /** Cumulative claim cap per market in micro-units (−1 = none) [R2][R4]. */
   readonly marketClaimCap: Float64Array
   readonly takeoverNotionalCap: number | null
+  /** Most the fund may lose per block, micro-units (−1 = no cap) [D5]. */
+  readonly blockLossCap: number
+  private readonly blockUs: number
+  /** Per fund: the block its `blockLoss` counts, and what it has paid in that block. */
+  private readonly lossBlock: Float64Array
+  private readonly blockLoss: Float64Array
   peak: Float64Array
   maxDrawdown: Float64Array
   /** Largest (peak − balance) / peak seen per fund. */
@@ -66,6 +72,10 @@ export class Funds {
       return cap === null ? -1 : parseMicros(cap, 'insuranceFund.cumulativeClaimCap')
     })
     this.takeoverNotionalCap = f.takeoverNotionalCap
+    this.blockLossCap = f.blockLossCap ? parseMicros(f.blockLossCap.amount, 'insuranceFund.blockLossCap.amount') : -1
+    this.blockUs = (f.blockLossCap?.blockS ?? 1) * 1e6
+    this.lossBlock = new Float64Array(names.length).fill(Number.NaN)
+    this.blockLoss = new Float64Array(names.length)
   }
 
   /** Moves the balance of fund `i` by `delta` micro-units at `ts`. */
@@ -105,12 +115,31 @@ export class Funds {
     return peak > 0 ? (peak - this.balance[i]!) / peak : 0
   }
 
-  /** What fund `i` can pay now for a claim in market `m` (reserve, per-claim and cumulative caps). */
-  available(i: number, m: number, claimsPaid: number): number {
+  /** What fund `i` can pay at `ts` for a claim in market `m` (reserve, per-claim, cumulative and per-block caps). */
+  available(i: number, m: number, claimsPaid: number, ts: number): number {
     let avail = Math.max(0, this.balance[i]! - this.minReserve)
     if (this.perClaimCap >= 0) avail = Math.min(avail, this.perClaimCap)
     const cap = this.marketClaimCap[m]!
     if (cap >= 0) avail = Math.min(avail, Math.max(0, cap - claimsPaid))
+    if (this.blockLossCap >= 0) avail = Math.min(avail, this.blockAllowance(i, ts))
     return avail
+  }
+
+  /** What fund `i` may still lose in the block containing `ts` (Infinity without a per-block cap). */
+  blockAllowance(i: number, ts: number): number {
+    if (this.blockLossCap < 0) return Number.POSITIVE_INFINITY
+    const paid = this.lossBlock[i] === Math.floor(ts / this.blockUs) ? this.blockLoss[i]! : 0
+    return Math.max(0, this.blockLossCap - paid)
+  }
+
+  /** Counts a claim payment of fund `i` at `ts` against its block's cap. */
+  notePaid(i: number, amount: number, ts: number): void {
+    if (this.blockLossCap < 0) return
+    const block = Math.floor(ts / this.blockUs)
+    if (this.lossBlock[i] !== block) {
+      this.lossBlock[i] = block
+      this.blockLoss[i] = 0
+    }
+    this.blockLoss[i] = this.blockLoss[i]! + amount
   }
 }

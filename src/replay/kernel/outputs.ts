@@ -123,6 +123,7 @@ export const GUARDRAIL_KINDS = [
   'withdrawalGating',
   'takeoverNotionalCap',
   'fillRejected',
+  'blockLossCap',
 ] as const
 export const GUARDRAIL_ACTIONS = [
   'pauseLiquidations',
@@ -131,6 +132,7 @@ export const GUARDRAIL_ACTIONS = [
   'refuse',
   'skipFund',
   'retry',
+  'limitFund',
 ] as const
 
 export const Liq = Object.fromEntries(LIQUIDATION_KINDS.map((k, i) => [k, i])) as Record<

@@ -32,12 +32,27 @@ export abstract class Waterfall extends Adl {
             )
             break
           }
-          const pay = Math.min(remaining, this.funds.available(s.fund, c.market, s.claimsPaid))
+          const pay = Math.min(remaining, this.funds.available(s.fund, c.market, s.claimsPaid, c.ts))
+          const allowance = this.funds.blockAllowance(s.fund, c.ts)
           if (pay > 0) {
             this.fundMove(s.fund, -pay, 3, c.seq, c.market)
+            this.funds.notePaid(s.fund, pay, c.ts)
             s.claimsPaid += pay
             byFund += pay
             remaining -= pay
+          }
+          if (remaining > 0 && pay === allowance) {
+            // the block's loss cap, not the balance, stopped the fund: the rest passes to the next step [D5]
+            this.guardrailRow(
+              c.market,
+              Guard.blockLossCap,
+              (pay + remaining) / MICRO,
+              allowance / MICRO,
+              GuardAction.limitFund,
+              -1,
+              c.account,
+              c.serial,
+            )
           }
           break
         }

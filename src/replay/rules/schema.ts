@@ -297,6 +297,14 @@ const insuranceFund = z
     marketCumulativeClaimCaps: z.record(z.string().min(1), nonNegativeAmount).default({}),
     /** The fund never pays below this balance (Drift keeps 1 quantum: IF_balance − 1 [R2]). */
     minReserve: nonNegativeAmount.default('0'),
+    /**
+     * The fund loses at most `amount` per block of `blockS` seconds, all claims together (dYdX
+     * max_quantums_insurance_lost: $1M per block [D5]); what it may not pay passes to the next waterfall step.
+     */
+    blockLossCap: z
+      .strictObject({ amount: nonNegativeAmount, blockS: seconds.default(1) })
+      .nullable()
+      .default(null),
   })
   .superRefine((f, ctx) => {
     const dup = f.separateMarkets.find((m, i) => f.separateMarkets.indexOf(m) !== i)

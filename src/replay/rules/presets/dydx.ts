@@ -33,7 +33,7 @@ export const dydxPresets: RuleSetInput[] = [
     sources: ['D1', 'D2', 'D3', 'D4', 'D5', 'D6', 'D7', 'D11'],
     notes: [
       'BTC-USD and ETH-USD use the Large-Cap tier, every other market Mid-Cap; assign others with derive',
-      'per-block limits are modelled as steps of ≤ 10% (≥ $1k, ≤ $100k) one second apart [D5]; the $1M IF loss per block is not modelled',
+      'per-block limits are modelled as steps of ≤ 10% (≥ $1k, ≤ $100k) one second apart, and the IF loses at most $1M per one-second block [D5]; beyond that the claim is deleveraged',
       'a fill the IF cannot fund is deleveraged at the bankruptcy price [D3]; dYdX rejects the whole fill, the engine lets the IF pay what it can first',
       SLIPPAGE_NOTE,
       FUND_SIZE_NOTE,
@@ -52,7 +52,12 @@ export const dydxPresets: RuleSetInput[] = [
       slippage: DEFAULT_SLIPPAGE,
     },
     fees: { liquidationFeeRate: 0.015, cap: 'remainingEquity' },
-    insuranceFund: { label: 'insurance fund', initialBalance: '10000000', scope: 'pooled' },
+    insuranceFund: {
+      label: 'insurance fund',
+      initialBalance: '10000000',
+      scope: 'pooled',
+      blockLossCap: { amount: '1000000', blockS: 1 },
+    },
     waterfall: [
       { kind: 'insuranceFund' },
       {
