@@ -43,11 +43,21 @@ export async function appendColumns(
   }
 }
 
+// Scratch buffers for one column of one chunk: copy_data_to_vector copies them into the vector at once, so they are
+// reused for every column of every chunk instead of allocating (and collecting) a typed array each time.
+const i32 = new Int32Array(CHUNK)
+const u32x2 = new Uint32Array(CHUNK * 2)
+const u32x4 = new Uint32Array(CHUNK * 4)
+const validity = new Uint8Array(CHUNK / 8)
+
 function fillColumn(vector: duckdb.Vector, col: ColumnSpec, start: number, n: number): void {
-  let valid: Uint8Array | null = null
+  let hasNull = false
   const setNull = (i: number) => {
-    valid ??= new Uint8Array(Math.ceil(n / 64) * 8).fill(0xff)
-    valid[i >> 3]! &= ~(1 << (i & 7))
+    if (!hasNull) {
+      validity.fill(0xff)
+      hasNull = true
+    }
+    validity[i >> 3]! &= ~(1 << (i & 7))
   }
   const v = col.values
   switch (col.kind) {
@@ -61,25 +71,26 @@ function fillColumn(vector: duckdb.Vector, col: ColumnSpec, start: number, n: nu
       break
     }
     case 'double': {
-      const buf = v!.slice(start, start + n)
-      if (col.nullIfNaN) for (let i = 0; i < n; i++) if (Number.isNaN(buf[i]!)) setNull(i)
-      duckdb.copy_data_to_vector(vector, 0, buf.buffer as ArrayBuffer, 0, n * 8)
+      if (col.nullIfNaN) for (let i = 0; i < n; i++) if (Number.isNaN(v![start + i]!)) setNull(i)
+      // straight from the caller's column: doubles need no conversion
+      duckdb.copy_data_to_vector(vector, 0, v!.buffer as ArrayBuffer, v!.byteOffset + start * 8, n * 8)
       break
     }
     case 'integer': {
-      const buf = new Int32Array(n)
-      for (let i = 0; i < n; i++) buf[i] = v![start + i]!
-      duckdb.copy_data_to_vector(vector, 0, buf.buffer, 0, n * 4)
+      for (let i = 0; i < n; i++) i32[i] = v![start + i]!
+      duckdb.copy_data_to_vector(vector, 0, i32.buffer, 0, n * 4)
       break
     }
     case 'bigint':
     case 'timestamp': {
       // int64 as two little-endian 32-bit words, without a BigInt per value (exact for |x| < 2^53)
-      const buf = new Uint32Array(n * 2)
+      const buf = u32x2
       for (let i = 0; i < n; i++) {
         const x = Math.round(v![start + i]!)
         if (col.nullBelowZero && !(x >= 0)) {
           setNull(i)
+          buf[2 * i] = 0
+          buf[2 * i + 1] = 0
           continue
         }
         buf[2 * i] = x >>> 0
@@ -90,7 +101,7 @@ function fillColumn(vector: duckdb.Vector, col: ColumnSpec, start: number, n: nu
     }
     case 'decimal': {
       // hugeint of the scaled value: lower 64 bits (two's complement), then the sign extension
-      const buf = new Uint32Array(n * 4)
+      const buf = u32x4
       for (let i = 0; i < n; i++) {
         const x = v![start + i]!
         if (!Number.isSafeInteger(x)) throw new Error(`decimal ${x} is not an exact integer of micro-units`)
@@ -104,9 +115,8 @@ function fillColumn(vector: duckdb.Vector, col: ColumnSpec, start: number, n: nu
       break
     }
   }
-  if (valid !== null) {
-    const mask: Uint8Array = valid
+  if (hasNull) {
     duckdb.vector_ensure_validity_writable(vector)
-    duckdb.copy_data_to_vector_validity(vector, 0, mask.buffer as ArrayBuffer, 0, mask.byteLength)
+    duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, Math.ceil(n / 64) * 8)
   }
 }
