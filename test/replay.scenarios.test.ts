@@ -296,6 +296,43 @@ describe('Drift: IF capped, fee pool, then socialized through funding [R2]', () 
   })
 })
 
+describe('Drift: a liquidation closes just enough to restore maintenance + 2% [R1][R4]', () => {
+  const rules = rulesFrom('drift', { 'execution.slippage': { model: 'none' } })
+  // 10 SOL long at 100 on 60 of margin: MMR 5%, so liquidatable below 940 / 9.5 ≈ 98.95
+  const long = {
+    accounts: [
+      {
+        id: 'L',
+        mode: 'isolated' as const,
+        positions: [{ market: 'SOL-PERP', side: 'long' as const, qty: 10, entry: 100, margin: '60' }],
+      },
+    ],
+  }
+
+  test('the step closes base = shortage / (P·(MMR + 2% − fee)) and leaves the rest open, above maintenance', () => {
+    const k = kernelWith(rules, ['SOL-PERP'], long)
+    k.process(barsBatch(0, [...flat(0, 5, 100), [5, 98.9, 98.9, 98.9, 1e6], ...flat(6, 5, 98.9)]))
+    const equity = 60 + 10 * (98.9 - 100)
+    const base = (989 * 0.07 - equity) / (98.9 * (0.07 - 0.01))
+    const [step, ...more] = rows(k.outputs.liquidations)
+    expect(more).toEqual([])
+    expect(step).toMatchObject({ kind: 1, triggerMark: 98.9 }) // partial
+    expect(step!.qty).toBeCloseTo(base, 9)
+    expect(step!.fee).toBe(micros(base * 98.9 * 0.01))
+    expect(k.book.qty[0]).toBeCloseTo(10 - base, 9)
+    // what is left holds exactly maintenance + 2% of its notional at 98.9 (to the micro-unit of the fee)
+    const left = k.book.margin[0]! / 1e6 + (10 - base) * (98.9 - 100)
+    expect(left / ((10 - base) * 98.9)).toBeCloseTo(0.07, 6)
+    expect(k.outputs.deficits.length).toBe(0)
+  })
+
+  test('a gap past bankruptcy still closes the whole position', () => {
+    const k = kernelWith(rules, ['SOL-PERP'], long)
+    k.process(barsBatch(0, [...flat(0, 5, 100), [5, 90, 90, 90, 1e6]]))
+    expect(rows(k.outputs.liquidations).map((l) => [l.kind, l.qty])).toEqual([[0, 10]]) // full
+  })
+})
+
 describe('Hyperliquid clips and backstop [H1][H7]', () => {
   const rules = rulesFrom('hyperliquid', { 'execution.slippage': { model: 'none' } })
   const whale = {

@@ -48,6 +48,7 @@ export abstract class Liquidation extends Waterfall {
       const qty = b.qty[p]!
       if (qty * pt < partial.thresholdNotional) break
       let x = qty * partial.fraction
+      if (partial.sizing === 'restoreMargin') x = Math.min(x, this.sizeToRestore(p, s, pt, partial.marginBuffer))
       if (partial.minNotional > 0) x = Math.max(x, partial.minNotional / pt)
       if (partial.maxNotional !== null) x = Math.min(x, partial.maxNotional / pt)
       if (x >= qty * (1 - 1e-12)) break
@@ -74,6 +75,25 @@ export abstract class Liquidation extends Waterfall {
       if (Number.isNaN(pt)) return
     }
     this.settle(p, s, m, t, pt, exec.kind === 'bankruptcyTakeover', Liq.full)
+  }
+
+  /**
+   * Drift: the base to close at pt so that equity after the step's slippage and fee covers the maintenance ratio
+   * plus `buffer` on what remains, base = shortage / (P·(ratio + buffer − cost)) [R1][R4]. The ratio is the one at
+   * the current size and the slippage the one for the whole position, both at least what the smaller remainder
+   * needs, so the step errs on closing a little more. Infinity when no step can restore it (a full close).
+   */
+  protected sizeToRestore(p: number, s: MarketState, pt: number, buffer: number): number {
+    const b = this.book
+    const qty = b.qty[p]!
+    const notional = qty * pt
+    const equity = this.collateral(p) / MICRO + b.side[p]! * qty * (pt - b.entry[p]!)
+    const target = requirementAt(s.tier, s.params, qty, b.entry[p]!, pt) / notional + buffer
+    const slip = this.slippage(s, notional)
+    const cost = slip + s.feeRate * (1 - slip)
+    const shortage = notional * target - equity
+    if (!(target > cost)) return Number.POSITIVE_INFINITY
+    return Math.max(0, shortage) / (pt * (target - cost))
   }
 
   /**

@@ -208,8 +208,16 @@ const partial = z
   .strictObject({
     /** Positions at or above this notional are liquidated in steps (HL: $100k [H7]); 0 = always. */
     thresholdNotional: z.number().min(0).default(0),
-    /** Share of the position closed per step (HL 20% [H7]; dYdX 10% [D5]). */
+    /**
+     * How much a step closes. fraction: `fraction` of the position (HL, dYdX). restoreMargin: just enough that
+     * equity after the step's fee and slippage covers maintenance plus `marginBuffer` of notional (Drift: base =
+     * shortage / (P·(mr − fees)) [R1], buffer 2% [R4]), at most `fraction` of the position.
+     */
+    sizing: z.enum(['fraction', 'restoreMargin']).default('fraction'),
+    /** Share of the position closed per step (HL 20% [H7]; dYdX 10% [D5]); with restoreMargin, the most a step closes. */
     fraction: z.number().gt(0).max(1),
+    /** restoreMargin: the share of notional above maintenance a step restores (Drift 2% [R4]). */
+    marginBuffer: z.number().min(0).max(0.5).default(0),
     /** Each step closes at least this notional (dYdX $1,000 [D5]). */
     minNotional: z.number().min(0).default(0),
     /** Each step closes at most this notional (dYdX $100k per block [D5]); null = no cap. */

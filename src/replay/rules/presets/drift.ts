@@ -14,14 +14,19 @@ export const driftPresets: RuleSetInput[] = [
     notes: [
       'per-market margin ratios are not in venue-rules: 10% initial / 5% maintenance is an assumption; size premium disabled (imfFactor 0)',
       'IF claim caps by contract tier: A $100M (SOL/BTC/ETH-PERP here), B $1M (others) [R4]',
-      'liquidator fee 1% (to the liquidator) and the IF fee are modelled as one 1% fee, 10% of it to the IF; progressive liquidation [R1] is not modelled',
+      'liquidator fee 1% (to the liquidator) and the IF fee are modelled as one 1% fee, 10% of it to the IF',
+      'a liquidation closes just enough to bring equity back to maintenance + 2% of notional [R1][R4]; the progressive cap on how much may go per slot (about a minute to 100%) and the liquidator-fee escalation are not modelled',
       SLIPPAGE_NOTE,
       FUND_SIZE_NOTE,
     ],
     price: { mark: { method: 'oracle' } },
     margin: { mode: 'cross', default: { brackets: [{ notionalFloor: 0, maxLeverage: 10, mmr: 0.05, imr: 0.1 }] } },
     trigger: { kind: 'collateralBelowMaintenance' },
-    execution: { kind: 'market', slippage: DEFAULT_SLIPPAGE },
+    execution: {
+      kind: 'market',
+      partial: { sizing: 'restoreMargin', fraction: 1, marginBuffer: 0.02 },
+      slippage: DEFAULT_SLIPPAGE,
+    },
     fees: { liquidationFeeRate: 0.01, cap: 'remainingEquity', insuranceShare: 0.1, otherRecipient: 'liquidator' },
     insuranceFund: {
       label: 'insurance fund',
