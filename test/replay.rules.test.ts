@@ -62,6 +62,8 @@ describe('validation', () => {
       { notionalFloor: 0, maxLeverage: 50, mmr: 0.01 },
       { notionalFloor: 1000, maxLeverage: 60, mmr: 0.005 },
     ]
+    doc.execution.partial.marginBuffer = 0.02 // only meaningful with restoreMargin sizing
+    doc.insuranceFund.blockLossCap = { amount: '-5', blockS: 0 }
     const paths = problemsOf(() => validateRuleSet(doc)).map((p) => p.path)
     expect(paths).toEqual(
       expect.arrayContaining([
@@ -71,6 +73,9 @@ describe('validation', () => {
         'margin.default.oiScaledInitial.upperCapNotional',
         'margin.markets.BTC-USD.brackets[1].mmr',
         'margin.markets.BTC-USD.brackets[1].maxLeverage',
+        'execution.partial.marginBuffer',
+        'insuranceFund.blockLossCap.amount',
+        'insuranceFund.blockLossCap.blockS',
       ]),
     )
   })

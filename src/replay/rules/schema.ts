@@ -226,6 +226,14 @@ const partial = z
     cooldownS: z.number().min(0).default(0),
   })
   .superRefine((p, ctx) => {
+    if (p.marginBuffer > 0 && p.sizing !== 'restoreMargin') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['marginBuffer'],
+        input: p.marginBuffer,
+        message: `0 unless sizing is restoreMargin (sizing is ${p.sizing})`,
+      })
+    }
     if (p.maxNotional !== null && p.maxNotional < p.minNotional) {
       ctx.addIssue({
         code: 'custom',
