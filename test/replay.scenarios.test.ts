@@ -63,7 +63,7 @@ describe('two opposite accounts, price pushed 10× (Binance, ADL at bankruptcy)'
   }
   const path = barsBatch(0, [...flat(0, 10, 0.01), [10, 0.1, 0.1, 0.1, 1e6], ...flat(11, 5, 0.1)])
 
-  test('over the fund’s held-notional cap the whole loss goes to the long counterparty at B’s bankruptcy price [B11][B13]', () => {
+  test('over the fund’s held-notional cap the fund covers the capped share; the rest goes to the long counterparty at B’s bankruptcy price [B11][B13]', () => {
     const k = kernelWith(
       rulesFrom('binance-um', { 'insuranceFund.initialBalance': '10000', 'execution.slippage': { model: 'none' } }),
       ['JELLYUSDT'],
@@ -79,16 +79,29 @@ describe('two opposite accounts, price pushed 10× (Binance, ADL at bankruptcy)'
       equity: micros(2_000 - 90_000),
       shortfall: micros(88_000),
     })
-    expect(rows(k.outputs.guardrails).map((g) => g.kind)).toEqual([5]) // takeoverNotionalCap
+    // the fund (10,000, cap 100% of it) may take over 10,000 of B's 100,000 notional: a tenth of the loss
+    const [guard] = rows(k.outputs.guardrails)
+    expect(guard).toMatchObject({ kind: 5, action: 6, value: 100_000, threshold: 10_000 }) // takeoverNotionalCap, limitFund
     const [adl, ...rest] = rows(k.outputs.adl)
     expect(rest).toEqual([])
-    // bankruptcy price of B = 0.01 + 2,000 / 1,000,000; each unit covers 0.1 − 0.012
-    expect(adl).toMatchObject({ account: 0, side: 1, covered: micros(88_000), realizedPnl: micros(2_000) })
-    expect(adl!.qty).toBeCloseTo(1_000_000, 6)
+    // bankruptcy price of B = 0.01 + 2,000 / 1,000,000; each unit of A covers 0.1 − 0.012
+    expect(adl).toMatchObject({ account: 0, side: 1, covered: micros(79_200), realizedPnl: micros(1_800) })
+    expect(adl!.qty).toBeCloseTo(79_200 / 0.088, 6)
     expect(adl!.fillPrice).toBeCloseTo(0.012, 12)
-    expect(adl!.haircut).toBe(micros(88_000))
+    expect(adl!.haircut).toBe(micros(79_200))
+    expect(rows(k.outputs.deficits)[0]).toMatchObject({ fund: micros(8_800), adl: micros(79_200), uncovered: 0 })
+    expect(k.book.qty[0]).toBeCloseTo(1_000_000 - 79_200 / 0.088, 6)
+  })
+
+  test('a fund with nothing to hold against skips the takeover: the whole loss goes to the counterparty', () => {
+    const k = kernelWith(
+      rulesFrom('binance-um', { 'insuranceFund.initialBalance': '0', 'execution.slippage': { model: 'none' } }),
+      ['JELLYUSDT'],
+      pair,
+    )
+    k.process(path)
+    expect(rows(k.outputs.guardrails).map((g) => [g.kind, g.action])).toEqual([[5, 4]]) // takeoverNotionalCap, skipFund
     expect(rows(k.outputs.deficits)[0]).toMatchObject({ fund: 0, adl: micros(88_000), uncovered: 0 })
-    expect(k.accounts.wallet[0]).toBe(micros(4_000)) // margin back + profit realised at 0.012
   })
 
   test('without the cap the fund pays first, then ADL covers the rest', () => {

@@ -18,21 +18,25 @@ export abstract class Waterfall extends Adl {
       switch (step.kind) {
         case 'insuranceFund': {
           const cap = this.funds.takeoverNotionalCap
+          let ceiling = remaining
           if (cap !== null && c.takeover && c.notional > cap * this.funds.balance[s.fund]!) {
-            // beyond the fund's held-notional cap the loss goes to counterparty liquidation [B11]
+            // the fund takes over notional up to its held-notional cap; the loss on the excess goes to counterparty
+            // liquidation [B11]: it covers the capped share of the loss at most
+            const held = Math.max(0, cap * this.funds.balance[s.fund]!)
+            ceiling = Math.floor((remaining * held) / c.notional)
             this.guardrailRow(
               c.market,
               Guard.takeoverNotionalCap,
               c.notional / MICRO,
-              (cap * this.funds.balance[s.fund]!) / MICRO,
-              GuardAction.skipFund,
+              held / MICRO,
+              ceiling > 0 ? GuardAction.limitFund : GuardAction.skipFund,
               -1,
               c.account,
               c.serial,
             )
-            break
+            if (ceiling <= 0) break
           }
-          const pay = Math.min(remaining, this.funds.available(s.fund, c.market, s.claimsPaid, c.ts))
+          const pay = Math.min(ceiling, this.funds.available(s.fund, c.market, s.claimsPaid, c.ts))
           const allowance = this.funds.blockAllowance(s.fund, c.ts)
           if (pay > 0) {
             this.fundMove(s.fund, -pay, 3, c.seq, c.market)
