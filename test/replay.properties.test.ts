@@ -37,6 +37,8 @@ const scenario = fc.record({
     { model: 'sqrtVolume', coefficient: 0.01, maxFraction: 0.2, volumeWindowS: 60 },
   ),
   fund: fc.constantFrom('0', '5000', '1000000'),
+  /** A per-block loss cap small enough to bind, or the preset's own (dYdX $1M, others none). */
+  blockCap: fc.constantFrom<object | undefined>(undefined, { amount: '2000', blockS: 1 }),
   path: fc.array(step, { minLength: 10, maxLength: 120 }),
   positions: fc.array(position, { minLength: 2, maxLength: 25 }),
   /** Cross accounts with a position in each of two markets (checked as one account). */
@@ -51,6 +53,7 @@ function build(sc: Scenario, overrides: Record<string, unknown> = {}, seed = 1, 
   const rules = rulesFrom(sc.preset, {
     'execution.slippage': sc.slippage,
     'insuranceFund.initialBalance': sc.fund,
+    ...(sc.blockCap ? { 'insuranceFund.blockLossCap': sc.blockCap } : {}),
     ...overrides,
   })
   const spread = (withSpread ? sc.spread : []).map((x, i) => ({
