@@ -4,6 +4,7 @@
 // venue-rules formulas, computed here.
 import { describe, expect, test } from 'vitest'
 import { allocBatch, EventKind, pushEvent } from '../src/replay/kernel/events.ts'
+import { populationRuntime, populationSchema } from '../src/replay/kernel/population.ts'
 import { barsBatch, flat, kernelWith, micros, rows, rulesFrom, SEC, T0 } from './support/replay.ts'
 
 describe('a 50x whale through a −3% wick (Binance, fixed 1% slippage)', () => {
@@ -431,6 +432,31 @@ describe('dYdX fillable price [D2][D3]', () => {
     const [adl] = rows(k.outputs.adl)
     expect(adl).toMatchObject({ qty: 1, fillPrice: 45_000, covered: micros(5_000) })
     expect(rows(k.outputs.deficits)[0]).toMatchObject({ fund: 0, adl: micros(5_000), uncovered: 0 })
+  })
+})
+
+describe('open-interest cap [G9][H17]', () => {
+  test('openings that would take OI over the cap are refused, one row when it starts and one when it stops', () => {
+    const cap = 150_000
+    const population = populationRuntime(
+      populationSchema.parse({ initialPositions: 400, meanHoldingHours: 0.05, leverageMax: 20, notionalMedian: 1_000 }),
+      [5e5],
+    )
+    const rules = rulesFrom('binance-um', { 'guardrails.oiCap': { maxNotional: cap } })
+    const k = kernelWith(rules, ['BTCUSDT'], null, { population })
+    // an hour of a flat price, then a fall that liquidates the longs and frees room under the cap
+    k.process(barsBatch(0, [...flat(0, 1_800, 100), ...flat(1_800, 1_800, 90)]))
+    expect(k.totals.refusedByOiCap).toBeGreaterThan(0)
+    const rowsOf = rows(k.outputs.guardrails)
+    expect(rowsOf.length).toBeGreaterThan(1)
+    // rows alternate refuse / acceptOpenings, each at the cap's crossing, starting with a refusal
+    rowsOf.forEach((g, i) => {
+      expect(g).toMatchObject({ kind: 3, threshold: cap, action: i % 2 ? 7 : 3 }) // oiCap; refuse, acceptOpenings
+      if (i % 2 === 0) expect(g.value).toBeGreaterThan(cap)
+      else expect(g.value).toBeLessThanOrEqual(cap)
+    })
+    // the book never holds more than the cap on either side at the last mark
+    expect(Math.max(k.markets[0]!.longQty, k.markets[0]!.shortQty) * 90).toBeLessThanOrEqual(cap)
   })
 })
 

@@ -81,7 +81,8 @@ export abstract class Guardrails extends OutputRows {
     if (refuse) this.totals.refusedByOiCap++
     if (refuse !== (this.oiCapBinding[m] === 1)) {
       this.oiCapBinding[m] = refuse ? 1 : 0
-      this.guardrailRow(m, Guard.oiCap, after, max, refuse ? GuardAction.refuse : GuardAction.resumeLiquidations)
+      // one row when the cap starts refusing openings and one when it accepts them again
+      this.guardrailRow(m, Guard.oiCap, after, max, refuse ? GuardAction.refuse : GuardAction.acceptOpenings)
     }
     return refuse
   }

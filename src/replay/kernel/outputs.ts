@@ -133,6 +133,7 @@ export const GUARDRAIL_ACTIONS = [
   'skipFund',
   'retry',
   'limitFund',
+  'acceptOpenings',
 ] as const
 
 export const Liq = Object.fromEntries(LIQUIDATION_KINDS.map((k, i) => [k, i])) as Record<
