@@ -496,6 +496,58 @@ describe('guardrails, funding and cross accounts', () => {
     expect(rows(k.outputs.liquidations)[0]).toMatchObject({ triggerMark: 93 })
   })
 
+  test('a circuit breaker halts liquidations after a large move, then liquidates at the mark when the halt ends', () => {
+    const rules = rulesFrom('binance-um', {
+      'execution.slippage': { model: 'none' },
+      'guardrails.circuitBreaker': { maxMove: 0.05, windowS: 60, haltS: 30 },
+    })
+    const whale = {
+      id: 'W',
+      positions: [{ market: 'BTCUSDT', side: 'long' as const, qty: 10, entry: 60_000, margin: '12000' }],
+    }
+    const k = kernelWith(rules, ['BTCUSDT'], { accounts: [whale] })
+    // a −6.7% wick at 30 s (LP ≈ 59,263 is crossed), then 57,000 through the halt
+    k.process(barsBatch(0, [...flat(0, 30, 60_000), [30, 56_000, 60_000, 57_000, 1e6], ...flat(31, 40, 57_000)]))
+    const [pause, resume, ...more] = rows(k.outputs.guardrails)
+    expect(more).toEqual([])
+    expect(pause).toMatchObject({ kind: 1, action: 0, ts: T0 + 30 * SEC, threshold: 0.05 }) // circuitBreaker, pause
+    expect(pause!.value).toBeCloseTo(4_000 / 60_000, 12)
+    expect(resume).toMatchObject({ kind: 1, action: 1, ts: T0 + 60 * SEC, value: 57_000 }) // resume after haltS
+    const [liq, ...others] = rows(k.outputs.liquidations)
+    expect(others).toEqual([])
+    expect(liq).toMatchObject({ ts: T0 + 60 * SEC, triggerMark: 57_000 })
+    // under water while halted: recorded as negative equity, not silently carried
+    expect(rows(k.outputs.deficits)[0]).toMatchObject({ kind: 1, ts: T0 + 30 * SEC })
+  })
+
+  test('a mark cap holds the mark to a multiple of its EMA, so a spike does not liquidate a short [H22]', () => {
+    const short = {
+      id: 'S',
+      mode: 'isolated' as const,
+      positions: [{ market: 'X', side: 'short' as const, qty: 1, entry: 100, margin: '100' }],
+    }
+    const path = barsBatch(0, [...flat(0, 60, 100), [60, 100, 300, 300, 1e6], ...flat(61, 5, 100)])
+    const capped = kernelWith(
+      rulesFrom('binance-um', { 'guardrails.markCap': { maxMultipleOfEma: 1.5, emaWindowS: 60 } }),
+      ['X'],
+      { accounts: [short] },
+    )
+    capped.process(path)
+    // the EMA moves 1 − e^(−1/60) of the way to 300 first: the cap is 1.5 × that
+    const ema = 100 + (1 - Math.exp(-1 / 60)) * 200
+    const [cap, ...more] = rows(capped.outputs.guardrails)
+    expect(more).toEqual([])
+    expect(cap).toMatchObject({ kind: 2, action: 2, value: 300, ts: T0 + 60 * SEC }) // markCap, capMark
+    expect(cap!.threshold).toBeCloseTo(1.5 * ema, 9)
+    expect(capped.outputs.liquidations.length).toBe(0)
+    // the same spike without the cap crosses the short's liquidation price inside the bar: (100 + 100) / 1.004 [B1]
+    const open = kernelWith(rulesFrom('binance-um'), ['X'], { accounts: [short] })
+    open.process(path)
+    const [liq, ...others] = rows(open.outputs.liquidations)
+    expect(others).toEqual([])
+    expect(liq!.triggerMark).toBeCloseTo(200 / 1.004, 9)
+  })
+
   test('a funding payment that moves the liquidation price past the mark liquidates at the funding event', () => {
     const rules = rulesFrom('binance-um', { 'execution.slippage': { model: 'none' } })
     const k = kernelWith(rules, ['BTCUSDT'], {
