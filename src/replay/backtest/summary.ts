@@ -47,7 +47,7 @@ export interface BacktestSummary {
   refusedByOiCap: number
   refusedWithdrawals: number
   prices: Array<{ market: string; markMethod: string; bars: string | null; streams: string[] }>
-  /** sha256 of every output the engine produced (all row buffers, in order): equal hashes, identical outputs. */
+  /** sha256 over every output column the engine produced (each hashed whole, whatever the flushes): equal hashes, identical outputs. */
   outputHash: string
   warnings: string[]
 }
