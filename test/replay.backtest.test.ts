@@ -548,31 +548,24 @@ describe('CLI', () => {
     const positions = path.join(dir, 'positions.json')
     fs.writeFileSync(positions, JSON.stringify(explicitRequest().explicitPositions))
     const env = { DATA_DIR: path.join(dir, 'data'), DUCKDB_PATH: duckFile, LOG_LEVEL: 'silent' }
-    const ok = spawnBackstop(
-      [
-        'backtest',
-        '--rules',
-        'binance-um',
-        '--venue',
-        'binance-um',
-        '--markets',
-        'BTCUSDT',
-        '--from',
-        iso(T0),
-        '--to',
-        iso(T0 + H),
-        '--positions',
-        positions,
-        '--json',
-      ],
-      env,
-    )
+    const args = ['backtest', '--rules', 'binance-um', '--venue', 'binance-um', '--markets', 'BTCUSDT']
+    args.push('--from', iso(T0), '--to', iso(T0 + H), '--positions', positions)
+    const ok = spawnBackstop([...args, '--json'], env)
     const code = (await ok.exited).code
     const out = ok.output()
     expect(code, out).toBe(0)
-    const json = JSON.parse(out.slice(out.indexOf('{'))) as { status: string; summary: { eventsReplayed: number } }
+    const json = JSON.parse(out.slice(out.indexOf('{'))) as {
+      status: string
+      summary: { eventsReplayed: number; outputHash: string }
+    }
     expect(json.status).toBe('succeeded')
     expect(json.summary.eventsReplayed).toBeGreaterThan(3_000)
+    // without --json: one line per figure, guardrail triggers included, the same output hash
+    const text = spawnBackstop(args, env)
+    expect((await text.exited).code, text.output()).toBe(0)
+    for (const line of [/^events replayed\s+\d+/m, /^liquidations\s+\d+ \(\+\d+ partial\)/m, /^guardrails\s+\S/m])
+      expect(text.output()).toMatch(line)
+    expect(text.output()).toMatch(new RegExp(`^output hash\\s+${json.summary.outputHash}$`, 'm'))
     const bad = spawnBackstop(
       ['backtest', '--rules', 'binance-um', '--positions', 'nowhere.json', '--resolution', '5'],
       env,

@@ -174,6 +174,13 @@ export function registerBacktest(program: Command): void {
                 `${s.fund.initial} → ${s.fund.final}, max drawdown ${s.fund.maxDrawdown} (${(s.fund.maxDrawdownFraction * 100).toFixed(2)}%)`,
               ],
               ['ADL fills', String(s.adlFills)],
+              [
+                'guardrails',
+                Object.entries(s.guardrailTriggers)
+                  .filter(([, n]) => n > 0)
+                  .map(([kind, n]) => `${kind} ${n}`)
+                  .join(', ') || 'none',
+              ],
               ['first deficit', s.firstDeficitAt ? `${s.firstDeficitAt} (+${s.timeToFirstDeficitSeconds} s)` : 'none'],
               ['output hash', s.outputHash],
               [
