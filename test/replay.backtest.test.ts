@@ -537,7 +537,7 @@ describe('GraphQL', () => {
 })
 
 describe('CLI', () => {
-  test('backtest prints the summary as JSON; bad input exits 2', async () => {
+  test('backtest prints the summary as text and as JSON; bad input exits 2', async () => {
     const dir = tempDir()
     // the CLI opens its own stores: copy the market data into a fresh DuckDB file
     const duckFile = path.join(dir, 'cli.duckdb')
