@@ -270,7 +270,7 @@ describe('backtest runs', () => {
     const whale = rows.find((r) => r.account === 'whale')!
     // Binance's mark is median(P1, P2, last) [B7]: the −3% trade wick at 1,800 s barely moves it, the crash does
     expect((whale.ts as Date).getTime() * 1000).toBeGreaterThan(T0 + 3_600 * 1e6)
-    expect(whale.t).toBe('DECIMAL(38,6)')
+    expect(whale.t).toBe('DECIMAL(18,6)') // micro-units as a 64-bit integer (DDL 0301)
     expect(String(whale.equity)).toMatch(/^-?\d+\.\d{6}$/)
     expect(rows.some((r) => r.account === 'careful')).toBe(false)
     const fund = await runtime.duck.use(async (c) =>

@@ -158,7 +158,7 @@ const SQL_TYPE: Record<ColumnKind, string> = {
   bigint: 'BIGINT',
   timestamp: 'TIMESTAMP',
   double: 'DOUBLE',
-  decimal: 'DECIMAL(38, 6)',
+  decimal: 'DECIMAL(18, 6)',
   integer: 'INTEGER',
 }
 

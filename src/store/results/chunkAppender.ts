@@ -3,7 +3,7 @@
 import duckdb from '@duckdb/node-bindings'
 import { DuckDBDataChunk, type DuckDBConnection } from '@duckdb/node-api'
 
-/** Physical layout of a column: DECIMAL(38, s) is a 128-bit integer of the scaled value (micro-units for s = 6). */
+/** Physical layout of a column: DECIMAL(18, 6) is a 64-bit integer of the scaled value (micro-units). */
 export type ColumnKind = 'varchar' | 'bigint' | 'timestamp' | 'double' | 'decimal' | 'integer'
 
 export interface ColumnSpec {
@@ -47,7 +47,6 @@ export async function appendColumns(
 // reused for every column of every chunk instead of allocating (and collecting) a typed array each time.
 const i32 = new Int32Array(CHUNK)
 const u32x2 = new Uint32Array(CHUNK * 2)
-const u32x4 = new Uint32Array(CHUNK * 4)
 const validity = new Uint8Array(CHUNK / 8)
 
 function fillColumn(vector: duckdb.Vector, col: ColumnSpec, start: number, n: number): void {
@@ -82,11 +81,16 @@ function fillColumn(vector: duckdb.Vector, col: ColumnSpec, start: number, n: nu
       break
     }
     case 'bigint':
-    case 'timestamp': {
-      // int64 as two little-endian 32-bit words, without a BigInt per value (exact for |x| < 2^53)
+    case 'timestamp':
+    case 'decimal': {
+      // int64 as two little-endian 32-bit words, without a BigInt per value (exact for |x| < 2^53); a decimal is
+      // its integer of micro-units, which must already be exact
       const buf = u32x2
       for (let i = 0; i < n; i++) {
-        const x = Math.round(v![start + i]!)
+        const raw = v![start + i]!
+        if (col.kind === 'decimal' && !Number.isSafeInteger(raw))
+          throw new Error(`decimal ${raw} is not an exact integer of micro-units`)
+        const x = Math.round(raw)
         if (col.nullBelowZero && !(x >= 0)) {
           setNull(i)
           buf[2 * i] = 0
@@ -97,21 +101,6 @@ function fillColumn(vector: duckdb.Vector, col: ColumnSpec, start: number, n: nu
         buf[2 * i + 1] = Math.floor(x / 4294967296) >>> 0
       }
       duckdb.copy_data_to_vector(vector, 0, buf.buffer, 0, n * 8)
-      break
-    }
-    case 'decimal': {
-      // hugeint of the scaled value: lower 64 bits (two's complement), then the sign extension
-      const buf = u32x4
-      for (let i = 0; i < n; i++) {
-        const x = v![start + i]!
-        if (!Number.isSafeInteger(x)) throw new Error(`decimal ${x} is not an exact integer of micro-units`)
-        const ext = x < 0 ? 0xffffffff : 0
-        buf[4 * i] = x >>> 0
-        buf[4 * i + 1] = Math.floor(x / 4294967296) >>> 0
-        buf[4 * i + 2] = ext
-        buf[4 * i + 3] = ext
-      }
-      duckdb.copy_data_to_vector(vector, 0, buf.buffer, 0, n * 16)
       break
     }
   }
