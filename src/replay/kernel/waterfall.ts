@@ -6,6 +6,56 @@ import { Adl } from './adl.ts'
 import { MICRO, type Claim } from './kernelState.ts'
 
 export abstract class Waterfall extends Adl {
+  /**
+   * What the insurance fund pays of `remaining` for claim c, paid out here: at most what its reserve and claim caps
+   * allow, the capped share of a takeover above the held-notional cap [B11], and what the block's loss cap leaves
+   * [D5]. A cap that binds is recorded as a guardrail row; the rest passes to the next step.
+   */
+  protected fundPays(c: Claim, remaining: number, s: MarketState): number {
+    const cap = this.funds.takeoverNotionalCap
+    let ceiling = remaining
+    if (cap !== null && c.takeover && c.notional > cap * this.funds.balance[s.fund]!) {
+      // the fund takes over notional up to its held-notional cap; the loss on the excess goes to counterparty
+      // liquidation: the fund covers the capped share of the loss at most
+      const held = Math.max(0, cap * this.funds.balance[s.fund]!)
+      ceiling = Math.floor((remaining * held) / c.notional)
+      const action = ceiling > 0 ? GuardAction.limitFund : GuardAction.skipFund
+      this.guardrailRow(
+        c.market,
+        Guard.takeoverNotionalCap,
+        c.notional / MICRO,
+        held / MICRO,
+        action,
+        -1,
+        c.account,
+        c.serial,
+      )
+      if (ceiling <= 0) return 0
+    }
+    const pay = Math.min(ceiling, this.funds.available(s.fund, c.market, s.claimsPaid, c.ts))
+    const allowance = this.funds.blockAllowance(s.fund, c.ts)
+    if (pay > 0) {
+      this.fundMove(s.fund, -pay, 3, c.seq, c.market)
+      this.funds.notePaid(s.fund, pay, c.ts)
+      s.claimsPaid += pay
+    }
+    if (remaining > pay && pay === allowance) {
+      // the block's loss cap, not the balance, stopped the fund
+      const value = remaining / MICRO
+      this.guardrailRow(
+        c.market,
+        Guard.blockLossCap,
+        value,
+        allowance / MICRO,
+        GuardAction.limitFund,
+        -1,
+        c.account,
+        c.serial,
+      )
+    }
+    return pay
+  }
+
   protected waterfall(c: Claim, shortfall: number, s: MarketState): void {
     let remaining = shortfall
     let byFund = 0
@@ -17,47 +67,9 @@ export abstract class Waterfall extends Adl {
       if (c.deleverageOnly && step.kind !== 'adl') continue
       switch (step.kind) {
         case 'insuranceFund': {
-          const cap = this.funds.takeoverNotionalCap
-          let ceiling = remaining
-          if (cap !== null && c.takeover && c.notional > cap * this.funds.balance[s.fund]!) {
-            // the fund takes over notional up to its held-notional cap; the loss on the excess goes to counterparty
-            // liquidation [B11]: it covers the capped share of the loss at most
-            const held = Math.max(0, cap * this.funds.balance[s.fund]!)
-            ceiling = Math.floor((remaining * held) / c.notional)
-            this.guardrailRow(
-              c.market,
-              Guard.takeoverNotionalCap,
-              c.notional / MICRO,
-              held / MICRO,
-              ceiling > 0 ? GuardAction.limitFund : GuardAction.skipFund,
-              -1,
-              c.account,
-              c.serial,
-            )
-            if (ceiling <= 0) break
-          }
-          const pay = Math.min(ceiling, this.funds.available(s.fund, c.market, s.claimsPaid, c.ts))
-          const allowance = this.funds.blockAllowance(s.fund, c.ts)
-          if (pay > 0) {
-            this.fundMove(s.fund, -pay, 3, c.seq, c.market)
-            this.funds.notePaid(s.fund, pay, c.ts)
-            s.claimsPaid += pay
-            byFund += pay
-            remaining -= pay
-          }
-          if (remaining > 0 && pay === allowance) {
-            // the block's loss cap, not the balance, stopped the fund: the rest passes to the next step [D5]
-            this.guardrailRow(
-              c.market,
-              Guard.blockLossCap,
-              (pay + remaining) / MICRO,
-              allowance / MICRO,
-              GuardAction.limitFund,
-              -1,
-              c.account,
-              c.serial,
-            )
-          }
+          const pay = this.fundPays(c, remaining, s)
+          byFund += pay
+          remaining -= pay
           break
         }
         case 'feePool': {
