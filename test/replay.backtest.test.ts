@@ -9,7 +9,7 @@ import { backtestService, recoverBacktests } from '../src/replay/backtest/servic
 import { isProcessAlive } from '../jobs/liveness.ts'
 import { parseMicros } from '../src/replay/money.ts'
 import { findPreset } from '../src/replay/rules/presets/index.ts'
-import { readReplayFeed } from '../src/store/market/replayFeed.ts'
+import { readReplayFeed, type FeedSpec } from '../src/store/market/replayFeed.ts'
 import { getBacktestRun } from '../src/store/meta/backtestRuns.ts'
 import { appendBacktestResults, hashBacktestResults, RESULT_TABLES } from '../src/store/results/backtestResults.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
@@ -70,6 +70,21 @@ beforeAll(async () => {
 })
 
 describe('the DuckDB feed', () => {
+  // the two hours of BTCUSDT bars and funding loaded above, in half-hour slabs
+  const twoHours: FeedSpec = {
+    venue: 'binance-um',
+    markets: ['BTCUSDT'],
+    fromUs: T0,
+    toUs: T0 + 2 * H,
+    bars: [{ intervalS: 1, source: 'trades' }],
+    prices: [],
+    funding: true,
+    premiumFundingIntervalH: null,
+    openInterest: false,
+    accounts: false,
+    slabSeconds: 1_800,
+  }
+
   test('events arrive in merge-key order; a bar is stamped at its close; memory is per slab', async () => {
     let prev = [-Infinity, -1]
     let bars = 0
@@ -77,17 +92,8 @@ describe('the DuckDB feed', () => {
     let funding = 0
     let first = Number.NaN
     for await (const b of readReplayFeed(runtime.duck, {
-      venue: 'binance-um',
-      markets: ['BTCUSDT'],
-      fromUs: T0,
-      toUs: T0 + 2 * H,
-      bars: [{ intervalS: 1, source: 'trades' }],
+      ...twoHours,
       prices: [{ market: 0, kind: 'index', source: 'binance-um', intervalS: null }],
-      funding: true,
-      premiumFundingIntervalH: null,
-      openInterest: false,
-      accounts: false,
-      slabSeconds: 1_800,
     })) {
       for (let i = 0; i < b.length; i++) {
         const key = [b.ts[i]!, b.kind[i]!]
@@ -108,20 +114,8 @@ describe('the DuckDB feed', () => {
     expect(funding).toBe(2)
   })
 
-  test('a caller that stops early waits for the slabs read ahead, then the feed closes its connections', async () => {
-    const spec = {
-      venue: 'binance-um',
-      markets: ['BTCUSDT'],
-      fromUs: T0,
-      toUs: T0 + 2 * H,
-      bars: [{ intervalS: 1, source: 'trades' }],
-      prices: [],
-      funding: true,
-      premiumFundingIntervalH: null,
-      openInterest: false,
-      accounts: false,
-      slabSeconds: 600,
-    }
+  test('a caller that stops early, with slabs still being read ahead, leaves the feed and the store usable', async () => {
+    const spec = { ...twoHours, slabSeconds: 600 }
     for (let round = 0; round < 3; round++) {
       let batches = 0
       for await (const b of readReplayFeed(runtime.duck, spec)) {

@@ -25,11 +25,15 @@ export interface Extracted {
   bytes: number
 }
 
+/** Any failure while reading a zip (a stream, zlib or yauzl error) reported as the archive being corrupt. */
+const asCorruptArchive = (error: unknown, displayName: string): CorruptArchiveError =>
+  error instanceof CorruptArchiveError ? error : new CorruptArchiveError(displayName, (error as Error).message)
+
 /** Opens a zip; one that cannot be read as a zip fails as a corrupt archive named `displayName`. */
 const openZip = (file: string, displayName: string) =>
   new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (error, zip) =>
-      error ? reject(new CorruptArchiveError(displayName, error.message)) : resolve(zip),
+      error ? reject(asCorruptArchive(error, displayName)) : resolve(zip),
     ),
   )
 
@@ -82,8 +86,7 @@ export async function extractSingleMember(zipPath: string, dest: string, display
     return { path: dest, entry: entry.fileName, bytes }
   } catch (error) {
     fs.rmSync(dest, { force: true })
-    if (error instanceof CorruptArchiveError) throw error
-    throw new CorruptArchiveError(displayName, (error as Error).message)
+    throw asCorruptArchive(error, displayName)
   } finally {
     zip.close()
   }
@@ -114,8 +117,7 @@ export async function rewrapSingleMemberAsGzip(
     rewrapped = await writeGzip(zip, gz, displayName)
   } catch (error) {
     fs.rmSync(gz, { force: true })
-    if (error instanceof CorruptArchiveError) throw error
-    throw new CorruptArchiveError(displayName, (error as Error).message)
+    throw asCorruptArchive(error, displayName)
   } finally {
     zip.close()
   }

@@ -177,7 +177,6 @@ export function registerBacktest(program: Command): void {
               [
                 'guardrails',
                 Object.entries(s.guardrailTriggers)
-                  .filter(([, n]) => n > 0)
                   .map(([kind, n]) => `${kind} ${n}`)
                   .join(', ') || 'none',
               ],

@@ -74,6 +74,8 @@ export class MarketState {
   /** How far lazily settled funding may have moved the keys of each heap (kernel/funding.ts). */
   readonly longDrift: TriggerDrift
   readonly shortDrift: TriggerDrift
+  /** The smoothed volume is kept only for the slippage model that reads it. */
+  private tracksVolume = false
   /** Quote volume per second, smoothed (slippage model) and its last bar time. */
   volumePerS = Number.NaN
   lastBarTs = Number.NaN
@@ -140,9 +142,6 @@ export class MarketState {
     this.volumeDt = Number.NaN
     this.tracksVolume = true
   }
-
-  /** The smoothed volume is kept only for the slippage model that reads it. */
-  private tracksVolume = false
 
   /**
    * Bars [from, to): their quote volume into the smoothed volume per second (when kept) and lastBarTs to the last

@@ -41,11 +41,10 @@ export abstract class Waterfall extends Adl {
     }
     if (remaining > pay && pay === allowance) {
       // the block's loss cap, not the balance, stopped the fund
-      const value = remaining / MICRO
       this.guardrailRow(
         c.market,
         Guard.blockLossCap,
-        value,
+        remaining / MICRO,
         allowance / MICRO,
         GuardAction.limitFund,
         -1,
