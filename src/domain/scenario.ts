@@ -1,0 +1,23 @@
+// Ground truth of a generated market scenario: what was planted, where and when, so detectors can be scored on it.
+import type { DetectorId } from './detection.ts'
+
+/** Generated scenarios always live under this venue, never mixed with real venues' data. */
+export const SCENARIO_VENUE = 'synthetic'
+
+export interface ScenarioTruth {
+  /** Scenario name, e.g. "mango-self-trade-pump"; markets are named after it. */
+  scenario: string
+  seed: number
+  venue: typeof SCENARIO_VENUE
+  markets: string[]
+  /** Detectors that must fire on this scenario inside the attack window; empty for calm controls. */
+  patterns: DetectorId[]
+  /** Accounts that took part in the attack (empty when the pattern has no accounts, e.g. a market-wide cascade). */
+  accounts: string[]
+  /** The planted attack's window (UTC); for calm controls, the whole generated window. */
+  attackFrom: Date
+  attackTo: Date
+  /** The whole generated window (UTC). */
+  from: Date
+  to: Date
+}
