@@ -9,6 +9,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5'
 import { ApolloArmor } from '@escape.tech/graphql-armor'
 import express from 'express'
+import type { RunControl } from '../app/runControl.ts'
 import type { Runtime } from '../app/runtime.ts'
 import { projectRoot } from '../project.ts'
 import type { ApiContext } from './context.ts'
@@ -65,7 +66,12 @@ export interface ApiServer {
   stop(): Promise<void>
 }
 
-export async function startApiServer(runtime: Runtime): Promise<ApiServer> {
+export interface ApiServices {
+  /** The process's run system (runBacktest, cancelRun); without it those mutations answer UNAVAILABLE. */
+  runs?: RunControl
+}
+
+export async function startApiServer(runtime: Runtime, services: ApiServices = {}): Promise<ApiServer> {
   const { config, log } = runtime
   const app = express()
   app.disable('x-powered-by')
@@ -85,7 +91,7 @@ export async function startApiServer(runtime: Runtime): Promise<ApiServer> {
     expressMiddleware(apollo, {
       context: async ({ req }) => {
         const requestId = req.get('x-request-id') ?? crypto.randomUUID()
-        return { runtime, requestId, log: log.child({ requestId }) }
+        return { runtime, requestId, log: log.child({ requestId }), ...(services.runs ? { runs: services.runs } : {}) }
       },
     }),
   )

@@ -1,13 +1,14 @@
 // `backstop jobs`: list jobs and schedules, show recent runs, run a job now.
 import type { Command } from 'commander'
+import { openRunSystem } from '../../../jobs/open.ts'
 import { findJob, jobRegistry } from '../../../jobs/registry.ts'
-import { runJob } from '../../../jobs/runner.ts'
-import { closeRuntime, openRuntime } from '../../app/runtime.ts'
 import { InvalidInputError } from '../../errors.ts'
 import { createLogger } from '../../obs/logger.ts'
-import { listEnabledSchedules, listJobRuns } from '../../store/meta/jobRuns.ts'
+import { listEnabledSchedules } from '../../store/meta/jobRuns.ts'
+import { listRuns } from '../../store/meta/runs.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
 import type { Config } from '../../config/load.ts'
+import type { RunSystem } from '../../../jobs/open.ts'
 
 function parseParams(text: string | undefined): unknown {
   if (text === undefined) return {}
@@ -20,15 +21,12 @@ function parseParams(text: string | undefined): unknown {
   }
 }
 
-async function withRuntime<T>(
-  config: Config,
-  fn: (runtime: Awaited<ReturnType<typeof openRuntime>>['runtime']) => Promise<T>,
-) {
-  const { runtime } = await openRuntime(config, { migrate: true, log: createLogger(config.logLevel) })
+async function withRunSystem<T>(config: Config, fn: (system: RunSystem) => Promise<T>) {
+  const system = await openRunSystem(config, { migrate: true, log: createLogger(config.logLevel) })
   try {
-    return await fn(runtime)
+    return await fn(system)
   } finally {
-    await closeRuntime(runtime)
+    await system.close()
   }
 }
 
@@ -40,7 +38,7 @@ export function registerJobs(program: Command): void {
     .action(
       action(async (config) => {
         for (const job of jobRegistry.values()) console.log(`${job.name}\t${job.description}`)
-        const schedules = await withRuntime(config, (runtime) => listEnabledSchedules(runtime.meta))
+        const schedules = await withRunSystem(config, ({ runtime }) => listEnabledSchedules(runtime.meta))
         console.log('\nschedules:')
         for (const s of schedules)
           console.log(`${s.name}\t${s.cron} ${s.timezone}\t${s.job}\t${JSON.stringify(s.params)}`)
@@ -60,8 +58,8 @@ export function registerJobs(program: Command): void {
             { path: '--limit', received: options.limit, expected: 'a positive integer' },
           ])
         }
-        const runs = await withRuntime(config, (runtime) =>
-          listJobRuns(runtime.meta, { job: options.job ?? null, limit }),
+        const runs = await withRunSystem(config, ({ runtime }) =>
+          listRuns(runtime.meta, { job: options.job ?? null, limit }),
         )
         if (options.json) {
           console.log(JSON.stringify(runs, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2))
@@ -70,7 +68,7 @@ export function registerJobs(program: Command): void {
         for (const r of runs) {
           console.log(
             [
-              r.startedAt.toISOString(),
+              (r.startedAt ?? r.queuedAt).toISOString(),
               r.job,
               r.status,
               r.trigger,
@@ -91,7 +89,7 @@ export function registerJobs(program: Command): void {
       action(async (config, name: string, options: { params?: string }) => {
         const job = findJob(name)
         const params = parseParams(options.params)
-        const result = await withRuntime(config, (runtime) => runJob(runtime, job, params, { trigger: 'cli' }))
+        const result = await withRunSystem(config, ({ runs }) => runs.run(job, params, { trigger: 'cli' }))
         console.log(`${name}: ${result.status} (run ${result.runId})${result.error ? `: ${result.error}` : ''}`)
         return result.status === 'succeeded' ? 0 : EXIT_FAILURE
       }),

@@ -1,54 +1,36 @@
-// Runs a backtest: validate the request, resolve the rule set, record the run, plan the data, stream it from DuckDB
-// through the kernel (awaiting once per chunk, so the event loop stays free), write the outputs in batches, and
-// finish the run record with its summary and timings — or with the error.
-import type { Prisma } from '../../store/meta/generated/client.ts'
-import { InvalidInputError } from '../../errors.ts'
+// Executes a prepared backtest: streams its data from DuckDB through the kernel, writes the outputs in batches and
+// returns the summary and timings. A run that fails or is cancelled keeps no rows: they are deleted before it returns.
+// No run record is touched here: the run system (jobs/) owns the lifecycle.
 import type { Logger } from '../../obs/logger.ts'
 import type { DuckStore } from '../../store/duck/open.ts'
-import { describeReplayData, listReplayAccounts, type ReplayData } from '../../store/market/replayData.ts'
+import { listReplayAccounts } from '../../store/market/replayData.ts'
 import { readReplayFeed, type FeedSpec } from '../../store/market/replayFeed.ts'
-import type { MetaClient } from '../../store/meta/client.ts'
-import {
-  createBacktestRun,
-  finishBacktestRun,
-  startBacktestRun,
-  type StoredBacktestRun,
-} from '../../store/meta/backtestRuns.ts'
 import { appendBacktestResults, deleteBacktestResults } from '../../store/results/backtestResults.ts'
 import { ReplayKernel } from '../kernel/engine.ts'
 import { populationRuntime, populationSchema } from '../kernel/population.ts'
-import { openExplicitPositions, parseExplicitPositions, type ExplicitPositions } from '../positions/explicit.ts'
-import { resolveRuleSet, type ResolvedRuleSet } from '../rules/resolve.ts'
+import { openExplicitPositions } from '../positions/explicit.ts'
 import { OutputHash } from './outputHash.ts'
 import { outputColumns } from './outputs.ts'
-import { planReplay, type ReplayPlan } from './plan.ts'
-import { parseBacktestRequest, type BacktestRequest } from './request.ts'
+import type { PreparedBacktest } from './prepare.ts'
 import { summarize, type BacktestSummary } from './summary.ts'
 
-export interface BacktestDeps {
+export interface ExecuteDeps {
   duck: DuckStore
-  meta: MetaClient
   log?: Logger
 }
 
-export interface PreparedBacktest {
-  run: StoredBacktestRun
-  request: BacktestRequest
-  ruleSet: ResolvedRuleSet
-  explicit: ExplicitPositions | null
-  data: ReplayData
-  plan: ReplayPlan
-  /** Time to describe the data and plan the replay. */
-  planMs: number
-}
-
 export interface BacktestProgress {
-  fraction: number
-  events: number
   phase: 'warmup' | 'replay' | 'writing'
+  /** Market time replayed in this phase, and the phase's length, in seconds. */
+  doneSeconds: number
+  totalSeconds: number
+  /** Events replayed so far (all phases). */
+  events: number
 }
 
 export interface ExecuteOptions {
+  /** The run the outputs belong to (their run_id). */
+  runId: string
   onProgress?: (p: BacktestProgress) => void
   signal?: AbortSignal
   /** Output rows buffered before a write (memory bound for the outputs; DuckDB writes big commits faster). */
@@ -81,105 +63,32 @@ export class BacktestCancelled extends Error {
 }
 
 /**
- * Validates the request (every problem), resolves the rule set, checks the store has data to replay and plans it,
- * then records a queued run. Bad input throws here, before any run exists.
- */
-export async function prepareBacktest(
-  deps: BacktestDeps,
-  input: unknown,
-  options: { allowFiles: boolean },
-): Promise<PreparedBacktest> {
-  const request = parseBacktestRequest(input)
-  const ruleSet = await resolveRuleSet(request.ruleSet, { meta: deps.meta, allowFiles: options.allowFiles })
-  if (ruleSet.rules.contract.type !== 'linear') {
-    throw new InvalidInputError('unsupported contract type', [
-      {
-        path: 'ruleSet',
-        received: ruleSet.rules.contract.type,
-        expected: 'a linear rule set (inverse contracts are supported by the risk calculator only)',
-      },
-    ])
-  }
-  const explicit =
-    request.positions === 'explicit' ? parseExplicitPositions(request.explicitPositions, request.markets) : null
-  const t = performance.now()
-  const data = await describeReplayData(
-    deps.duck,
-    request.venue,
-    request.markets,
-    request.from.getTime() * 1000,
-    request.to.getTime() * 1000,
-  )
-  const plan = planReplay(ruleSet.rules, request, data)
-  const planMs = performance.now() - t
-  const params = {
-    ...request,
-    from: request.from.toISOString(),
-    to: request.to.toISOString(),
-    population: request.positions === 'synthetic' ? populationSchema.parse(request.population ?? {}) : undefined,
-  } as unknown as Prisma.InputJsonValue
-  const run = await createBacktestRun(deps.meta, {
-    ruleSetHash: ruleSet.hash,
-    ruleSetRef: request.ruleSet,
-    ruleSetVersionId: ruleSet.ruleSetVersionId,
-    venue: request.venue,
-    markets: request.markets,
-    fromTs: request.from,
-    toTs: request.to,
-    positionsSource: request.positions,
-    seed: request.seed,
-    params,
-  })
-  return { run, request, ruleSet, explicit, data, plan, planMs }
-}
-
-/**
- * Executes a prepared run and records the outcome. Resolves with the summary; rejects only if the run record
- * itself cannot be written. A failure inside the run is recorded as status failed with the error.
+ * Replays a prepared backtest and writes its outputs under `options.runId`. Resolves with the summary and timings;
+ * rejects with BacktestCancelled when the signal aborts, or with the error that stopped it — in both cases after
+ * deleting every row it wrote (a run has all its rows or none).
  */
 export async function executeBacktest(
-  deps: BacktestDeps,
+  deps: ExecuteDeps,
   prepared: PreparedBacktest,
-  options: ExecuteOptions = {},
-): Promise<{
-  status: 'succeeded' | 'failed' | 'cancelled'
-  summary?: BacktestSummary
-  timings?: BacktestTimings
-  error?: string
-}> {
-  const id = prepared.run.id
-  await startBacktestRun(deps.meta, id)
+  options: ExecuteOptions,
+): Promise<{ summary: BacktestSummary; timings: BacktestTimings }> {
   try {
-    const { summary, timings } = await replay(deps, prepared, options)
-    await finishBacktestRun(deps.meta, id, {
-      status: 'succeeded',
-      summary: summary as unknown as Prisma.InputJsonValue,
-      timings: timings as unknown as Prisma.InputJsonValue,
-    })
-    return { status: 'succeeded', summary, timings }
+    return await replay(deps, prepared, options)
   } catch (error) {
-    const cancelled = error instanceof BacktestCancelled
-    const message = error instanceof Error ? error.message : String(error)
-    deps.log?.[cancelled ? 'warn' : 'error'](
-      { runId: id, err: error },
-      cancelled ? 'backtest cancelled' : 'backtest failed',
-    )
-    // no half-written outputs: a run has all its rows or none
-    await deleteBacktestResults(deps.duck, id).catch(() => undefined)
-    await finishBacktestRun(deps.meta, id, { status: cancelled ? 'cancelled' : 'failed', error: message })
-    return { status: cancelled ? 'cancelled' : 'failed', error: message }
+    await deleteBacktestResults(deps.duck, options.runId).catch(() => undefined)
+    throw error
   }
 }
 
 async function replay(
-  deps: BacktestDeps,
+  deps: ExecuteDeps,
   prepared: PreparedBacktest,
   options: ExecuteOptions,
 ): Promise<{ summary: BacktestSummary; timings: BacktestTimings }> {
   const started = performance.now()
   const { request, ruleSet, explicit, data, plan } = prepared
   const rules = ruleSet.rules
-  const runId = prepared.run.id
+  const runId = options.runId
   const fromUs = request.from.getTime() * 1000
   const toUs = request.to.getTime() * 1000
   const flushRows = options.flushRows ?? 250_000
@@ -234,9 +143,9 @@ async function replay(
   let busy = 0
   const run = async (spec: FeedSpec, phase: 'warmup' | 'replay') => {
     let waited = 0
+    const totalSeconds = (spec.toUs - spec.fromUs) / 1e6
     for await (const batch of readReplayFeed(deps.duck, { ...spec, reuseBatches: true }, (p) => {
       waited = p.waitMs
-      options.onProgress?.({ fraction: p.slab / Math.max(1, p.slabs), events, phase })
     })) {
       if (options.signal?.aborted) throw new BacktestCancelled()
       // slices of at most 1,024 events, yielding to the event loop whenever 20 ms of work have piled up
@@ -255,6 +164,10 @@ async function replay(
         }
       }
       events += batch.length
+      if (batch.length) {
+        const doneSeconds = Math.min(totalSeconds, Math.max(0, (batch.ts[batch.length - 1]! - spec.fromUs) / 1e6))
+        options.onProgress?.({ phase, doneSeconds, totalSeconds, events })
+      }
       if (kernel.outputs.pending >= flushRows) await write()
     }
     timings.readWaitMs += waited
@@ -283,7 +196,8 @@ async function replay(
     await run({ ...plan.feed, fromUs, toUs }, 'replay')
     // synthetic positions still open pay the funding they have not settled yet, so the run's totals are complete
     kernel.settleOpenFunding()
-    options.onProgress?.({ fraction: 1, events, phase: 'writing' })
+    const windowSeconds = (toUs - fromUs) / 1e6
+    options.onProgress?.({ phase: 'writing', doneSeconds: windowSeconds, totalSeconds: windowSeconds, events })
     await write()
     await settle()
   } catch (error) {
