@@ -1,18 +1,19 @@
-// Executes a prepared backtest: streams its data from DuckDB through the kernel, writes the outputs in batches and
-// returns the summary and timings. A run that fails or is cancelled keeps no rows: they are deleted before it returns.
-// No run record is touched here: the run system (jobs/) owns the lifecycle.
+// Executes a prepared backtest: this thread streams its data from DuckDB to the kernel on its host (a worker thread by
+// default) and writes the output batches the kernel sends back; it returns the summary and timings. A run that fails
+// or is cancelled keeps no rows: they are deleted before it returns. No run record is touched here: the run system
+// (jobs/) owns the lifecycle.
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { Logger } from '../../obs/logger.ts'
 import type { DuckStore } from '../../store/duck/open.ts'
 import { listReplayAccounts } from '../../store/market/replayData.ts'
 import { readReplayFeed, type FeedSpec } from '../../store/market/replayFeed.ts'
-import { appendBacktestResults, deleteBacktestResults } from '../../store/results/backtestResults.ts'
-import { ReplayKernel } from '../kernel/engine.ts'
+import { appendBacktestResults, deleteBacktestResults, type ResultBatch } from '../../store/results/backtestResults.ts'
 import { populationRuntime, populationSchema } from '../kernel/population.ts'
-import { openExplicitPositions } from '../positions/explicit.ts'
-import { OutputHash } from './outputHash.ts'
-import { outputColumns } from './outputs.ts'
+import type { KernelHostFactory } from '../host/kernelHost.ts'
+import type { KernelSpec } from '../host/session.ts'
+import { workerHost } from '../host/workerHost.ts'
 import type { PreparedBacktest } from './prepare.ts'
-import { summarize, type BacktestSummary } from './summary.ts'
+import type { BacktestSummary } from './summary.ts'
 
 export interface ExecuteDeps {
   duck: DuckStore
@@ -35,6 +36,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal
   /** Output rows buffered before a write (memory bound for the outputs; DuckDB writes big commits faster). */
   flushRows?: number
+  /** Where the kernel runs (default: a worker thread). */
+  host?: KernelHostFactory
 }
 
 export interface BacktestTimings {
@@ -46,14 +49,16 @@ export interface BacktestTimings {
   /** Time waiting on DuckDB that was not hidden behind kernel work. */
   readWaitMs: number
   writeMs: number
-  /** Longest synchronous kernel slice: how long the event loop was held at most. */
+  /** Longest single kernel call (on the worker it holds nothing else up; on the main thread, the event loop). */
   maxSliceMs: number
+  /** Where the kernel ran: a worker thread, or this thread (inline). */
+  kernelThread: 'worker' | 'main'
+  /** This thread's event-loop delay during the run (p99 and maximum): how long requests could have waited. */
+  eventLoopDelayP99Ms: number
+  eventLoopDelayMaxMs: number
   eventsPerSecond: number
   kernelEventsPerSecond: number
 }
-
-const SLICE = 1024
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 export class BacktestCancelled extends Error {
   constructor() {
@@ -80,42 +85,56 @@ export async function executeBacktest(
   }
 }
 
+/** What the kernel needs, as plain data: it is built on its host's thread. */
+export function kernelSpec(prepared: PreparedBacktest, flushRows: number): KernelSpec {
+  const { request, ruleSet, explicit, data, plan } = prepared
+  const rules = ruleSet.rules
+  const synthetic = request.positions === 'synthetic'
+  return {
+    config: {
+      rules,
+      markets: request.markets,
+      markMethods: plan.markets.map((m) => m.markMethod),
+      seed: request.seed,
+      population: synthetic
+        ? populationRuntime(
+            populationSchema.parse(request.population ?? {}),
+            data.markets.map((m) => m.meanQuoteVolumePerS),
+          )
+        : null,
+      ledgerFunding: request.positions === 'accounts' && data.ledgerFunding > 0,
+      outputCapacity: 2 ** Math.ceil(Math.log2(flushRows + 8192)),
+    },
+    flushRows,
+    explicit: explicit ? { positions: explicit, mode: request.mode ?? rules.margin.mode } : null,
+    fromUs: request.from.getTime() * 1000,
+    plan: plan.markets,
+    warnings: plan.warnings,
+  }
+}
+
 async function replay(
   deps: ExecuteDeps,
   prepared: PreparedBacktest,
   options: ExecuteOptions,
 ): Promise<{ summary: BacktestSummary; timings: BacktestTimings }> {
   const started = performance.now()
-  const { request, ruleSet, explicit, data, plan } = prepared
-  const rules = ruleSet.rules
+  const { request, data, plan } = prepared
   const runId = options.runId
   const fromUs = request.from.getTime() * 1000
   const toUs = request.to.getTime() * 1000
   const flushRows = options.flushRows ?? 250_000
+  const signal = options.signal
+  if (signal?.aborted) throw new BacktestCancelled()
   await deleteBacktestResults(deps.duck, runId)
   const describeMs = prepared.planMs
-  const synthetic = request.positions === 'synthetic'
-  const kernel = new ReplayKernel({
-    rules,
-    markets: request.markets,
-    markMethods: plan.markets.map((m) => m.markMethod),
-    seed: request.seed,
-    population: synthetic
-      ? populationRuntime(
-          populationSchema.parse(request.population ?? {}),
-          data.markets.map((m) => m.meanQuoteVolumePerS),
-        )
-      : null,
-    ledgerFunding: request.positions === 'accounts' && data.ledgerFunding > 0,
-    outputCapacity: 2 ** Math.ceil(Math.log2(flushRows + 8192)),
-  })
-  const mode = request.mode ?? rules.margin.mode
-  const timings = { kernelMs: 0, readWaitMs: 0, writeMs: 0, maxSliceMs: 0 }
-  let events = 0
+  const mode = request.mode ?? prepared.ruleSet.rules.margin.mode
+  const timings = { readWaitMs: 0, writeMs: 0 }
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+  loopDelay.enable()
 
-  const hash = new OutputHash()
   // One write in flight at a time: the kernel goes on once a batch is staged in DuckDB, while DuckDB moves it into
-  // the result tables on its own threads (the other core). writeMs is the time the replay waited on writes.
+  // the result tables on its own threads. writeMs is the time this thread spent on writes or waiting for them.
   let inFlight: Promise<void> | null = null
   const settle = async () => {
     if (!inFlight) return
@@ -127,86 +146,86 @@ async function replay(
       timings.writeMs += performance.now() - t
     }
   }
-  const write = async () => {
+  const write = async (batch: ResultBatch) => {
     await settle()
     const t = performance.now()
     let staged = () => {}
     const stagedNow = new Promise<void>((resolve) => (staged = resolve))
-    const writing = appendBacktestResults(deps.duck, runId, outputColumns(kernel, hash), staged)
+    const writing = appendBacktestResults(deps.duck, runId, batch, staged)
     // a failure before staging finished surfaces here; a later one at the next settle()
     writing.catch(() => undefined)
     await Promise.race([stagedNow, writing])
     inFlight = writing
-    kernel.outputs.clear()
     timings.writeMs += performance.now() - t
   }
-  let busy = 0
-  const run = async (spec: FeedSpec, phase: 'warmup' | 'replay') => {
+
+  // progress of the phase being replayed: market time covered, from the kernel's acknowledgements
+  let phase: { name: 'warmup' | 'replay'; fromUs: number; toUs: number } | null = null
+  const host = (options.host ?? workerHost)([kernelSpec(prepared, flushRows)], {
+    onOutputs: (_kernel, batch) => write(batch),
+    onReplayed: (events, lastTs) => {
+      if (!phase || Number.isNaN(lastTs)) return
+      const totalSeconds = (phase.toUs - phase.fromUs) / 1e6
+      const doneSeconds = Math.min(totalSeconds, Math.max(0, (lastTs - phase.fromUs) / 1e6))
+      options.onProgress?.({ phase: phase.name, doneSeconds, totalSeconds, events })
+    },
+  })
+  // a cancel stops the kernel at once, mid-batch if need be
+  const onAbort = () => void host.close()
+  signal?.addEventListener('abort', onAbort, { once: true })
+
+  let fed = 0
+  const run = async (spec: FeedSpec, name: 'warmup' | 'replay') => {
+    phase = { name, fromUs: spec.fromUs, toUs: spec.toUs }
     let waited = 0
-    const totalSeconds = (spec.toUs - spec.fromUs) / 1e6
-    for await (const batch of readReplayFeed(deps.duck, { ...spec, reuseBatches: true }, (p) => {
+    const feed = readReplayFeed(deps.duck, { ...spec, reuseBatches: !host.takesBatches }, (p) => {
       waited = p.waitMs
-    })) {
-      if (options.signal?.aborted) throw new BacktestCancelled()
-      // slices of at most 1,024 events, yielding to the event loop whenever 20 ms of work have piled up
-      for (let from = 0, to = 0; from < batch.length; from = to) {
-        // while the initial population opens (thousands of positions per event) one event at a time
-        to = Math.min(batch.length, from + (kernel.openingBacklog > 0 ? 1 : SLICE))
-        const t = performance.now()
-        kernel.process(batch, from, to)
-        const slice = performance.now() - t
-        timings.kernelMs += slice
-        if (slice > timings.maxSliceMs) timings.maxSliceMs = slice
-        busy += slice
-        if (busy > 20) {
-          busy = 0
-          await yieldToEventLoop()
-        }
-      }
-      events += batch.length
-      if (batch.length) {
-        const doneSeconds = Math.min(totalSeconds, Math.max(0, (batch.ts[batch.length - 1]! - spec.fromUs) / 1e6))
-        options.onProgress?.({ phase, doneSeconds, totalSeconds, events })
-      }
-      if (kernel.outputs.pending >= flushRows) await write()
+    })
+    for await (const batch of feed) {
+      if (signal?.aborted) throw new BacktestCancelled()
+      await host.feed(batch)
+      fed += batch.length
     }
     timings.readWaitMs += waited
   }
 
   let warmupMs = 0
+  let result
   try {
     if (request.positions === 'accounts') {
       const names = await listReplayAccounts(deps.duck, request.venue, request.markets, toUs)
-      for (const name of names) kernel.addAccount(name, mode === 'cross', 0)
+      host.addAccounts(names, mode === 'cross')
       // follow the accounts' history up to the window without liquidating, so positions and wallets start right
       if (data.firstAccountTs !== null && data.firstAccountTs < fromUs) {
         const t = performance.now()
-        kernel.checking = false
+        host.setChecking(false)
         // account events only, in 30-day slabs (they are few, and each slab query builds the account dictionary)
         await run(
           { ...plan.feed, accountsOnly: true, fromUs: data.firstAccountTs, toUs: fromUs, slabSeconds: 30 * 86_400 },
           'warmup',
         )
-        kernel.checking = true
+        host.setChecking(true)
         warmupMs = performance.now() - t
       }
     }
-    kernel.start(fromUs)
-    if (explicit) openExplicitPositions(kernel, explicit, request.markets, mode, fromUs)
+    host.start()
     await run({ ...plan.feed, fromUs, toUs }, 'replay')
-    // synthetic positions still open pay the funding they have not settled yet, so the run's totals are complete
-    kernel.settleOpenFunding()
     const windowSeconds = (toUs - fromUs) / 1e6
-    options.onProgress?.({ phase: 'writing', doneSeconds: windowSeconds, totalSeconds: windowSeconds, events })
-    await write()
+    options.onProgress?.({ phase: 'writing', doneSeconds: windowSeconds, totalSeconds: windowSeconds, events: fed })
+    ;[result] = await host.finish()
     await settle()
   } catch (error) {
-    // never leave a write running: a failed run deletes its rows next
+    // stop the kernel and never leave a write running: a failed run deletes its rows next
+    await host.close()
     await settle().catch(() => undefined)
+    if (signal?.aborted) throw new BacktestCancelled()
     throw error
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+    await host.close()
+    loopDelay.disable()
   }
-  const outputHash = hash.digest(kernel.accounts.names)
-  const summary = summarize(kernel, fromUs, plan.markets, outputHash, plan.warnings)
+  const { summary, stats } = result!
   const totalMs = performance.now() - started
   return {
     summary,
@@ -214,12 +233,15 @@ async function replay(
       totalMs,
       describeMs,
       warmupMs,
-      kernelMs: timings.kernelMs,
+      kernelMs: stats.kernelMs,
       readWaitMs: timings.readWaitMs,
       writeMs: timings.writeMs,
-      maxSliceMs: timings.maxSliceMs,
-      eventsPerSecond: events / (totalMs / 1000),
-      kernelEventsPerSecond: events / (timings.kernelMs / 1000),
+      maxSliceMs: stats.maxSliceMs,
+      kernelThread: host.thread,
+      eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      eventLoopDelayMaxMs: loopDelay.max / 1e6,
+      eventsPerSecond: stats.events / (totalMs / 1000),
+      kernelEventsPerSecond: stats.events / (stats.kernelMs / 1000),
     },
   }
 }
