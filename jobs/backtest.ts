@@ -4,6 +4,8 @@
 import { z } from 'zod'
 import { BacktestCancelled, executeBacktest } from '../src/replay/backtest/execute.ts'
 import { backtestRecord, prepareBacktest, type PreparedBacktest } from '../src/replay/backtest/prepare.ts'
+import { inlineHost } from '../src/replay/host/inlineHost.ts'
+import { workerHost } from '../src/replay/host/workerHost.ts'
 import { createBacktestRun, saveBacktestOutcome } from '../src/store/meta/backtestRuns.ts'
 import { deleteBacktestResults } from '../src/store/results/backtestResults.ts'
 import { defineJob, emptyOutcome } from './job.ts'
@@ -29,6 +31,8 @@ export const backtestJob = defineJob<unknown, PreparedBacktest>({
       const { summary, timings } = await executeBacktest({ duck: runtime.duck, log }, prepared, {
         runId,
         signal,
+        flushRows: runtime.config.backtestFlushRows,
+        host: runtime.config.backtestKernelThread === 'main' ? inlineHost : workerHost,
         onProgress: (p) =>
           progress.update({
             phase: PHASES[p.phase],

@@ -377,10 +377,14 @@ export class RunManager implements RunControl {
     this.entries.delete(entry.runId)
     try {
       if (status !== 'succeeded' && entry.job.discard) {
-        // before the status: a crash in between leaves an open run, which recovery discards again
-        await entry.job.discard(runtime, entry.runId).catch((e: unknown) => {
-          entry.log.error({ err: e }, 'could not discard the outputs of a run that did not succeed')
-        })
+        // before the status: a run is recorded as ended only once its outputs are gone. If they cannot be deleted
+        // now (the store closing under it, say), the run stays open and the next recovery discards them.
+        try {
+          await entry.job.discard(runtime, entry.runId)
+        } catch (e) {
+          entry.log.error({ err: e, status }, 'could not discard the outputs of a run: left open for crash recovery')
+          return
+        }
       }
       if (entry.unsaved) await saveRunProgress(runtime.meta, entry.runId, entry.unsaved).catch(() => undefined)
       const recorded = await finishRun(runtime.meta, entry.runId, {

@@ -131,6 +131,32 @@ describe('cancellation', () => {
     await runs.stop(1000)
   })
 
+  test('a run whose outputs cannot be deleted is not recorded as ended: it stays open for crash recovery', async () => {
+    let discards = 0
+    const job = defineJob({
+      name: 't.undeletable',
+      description: '',
+      params: z.object({}),
+      exclusive: false,
+      run: async ({ signal }) => {
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+        return emptyOutcome()
+      },
+      discard: async () => {
+        discards++
+        throw new Error('the store is closed')
+      },
+    }) as JobDefinition<never>
+    const runs = new RunManager(runtime, new Map([[job.name, job]]))
+    const run = await runs.submit(job, {}, { trigger: 'cli' })
+    await expect.poll(() => statusOf(run.runId)).toBe('running')
+    await runs.cancel(run.runId)
+    await run.done
+    expect(discards).toBe(1)
+    expect(await statusOf(run.runId)).toBe('running')
+    await runs.stop(1000)
+  })
+
   test('stop() cancels queued and running runs, records them cancelled, and refuses new ones', async () => {
     const j = controlledJob('t.stop', 'stop')
     const runs = new RunManager(runtime, new Map([[j.job.name, j.job]]))

@@ -277,8 +277,10 @@ describe('backtest runs', () => {
     expect(summary.eventsReplayed).toBe(7_199 + 720 + 2)
     expect(summary.liquidations).toBeGreaterThanOrEqual(1)
     expect((summary.prices as Array<{ markMethod: string }>)[0]!.markMethod).toBe('medianFundingBasis')
-    const timings = run.timings as Record<string, number>
-    expect(timings.maxSliceMs).toBeLessThan(50)
+    // the kernel replayed on its own thread; the event loop's delay during the run is recorded
+    const timings = run.timings as Record<string, unknown>
+    expect(timings.kernelThread).toBe('worker')
+    expect(timings.eventLoopDelayMaxMs).toEqual(expect.any(Number))
     const rows = await runtime.duck.use(async (c) =>
       (
         await c.runAndReadAll(
@@ -460,9 +462,12 @@ describe('backtest runs', () => {
       runs.submit(backtestJob as JobDefinition<never>, { ...explicitRequest(), seed: -1 }, { trigger: 'api' }),
     ).rejects.toThrow(/seed/)
     expect(await runtime.meta.jobRun.count()).toBe(before)
-    // the store's writes fail once the data is planned: the run must end failed, with the error
+    // the store's first write fails once the data is planned (deleting a previous attempt's rows): the run must end
+    // failed, with the error
     const broken = Object.create(runtime.duck) as typeof runtime.duck
-    broken.transaction = () => Promise.reject(new Error('disk on fire'))
+    let writes = 0
+    broken.transaction = (fn) =>
+      ++writes === 1 ? Promise.reject(new Error('disk on fire')) : runtime.duck.transaction(fn)
     const o = await backtest(explicitRequest(), { ...runtime, duck: broken })
     expect(o.result.status).toBe('failed')
     expect(o.run).toMatchObject({ run: { status: 'failed', error: expect.stringMatching(/disk on fire/) } })
@@ -521,6 +526,104 @@ describe('GraphQL', () => {
     expect(Number(liqs[0]!.equity)).toBe(liqs[0]!.equityApprox)
     expect((data!.backtestFundSeries as Array<{ reason: string }>)[0]!.reason).toBe('initial')
     expect((data!.backtestRuns as Array<{ id: string }>)[0]!.id).toBe(run.id)
+  })
+
+  test('results are served whole only: a running or failed run answers CONFLICT with its status and why', async () => {
+    const rows = {
+      length: 1,
+      num: { seq: new Float64Array([0]), ts: new Float64Array([T0]), rank: new Float64Array([1]) },
+      text: {},
+    }
+    const empty = { length: 0, num: {}, text: {} }
+    const partial = async (status: string, error: string | null) => {
+      const id = `partial-${status}`
+      await runtime.meta.jobRun.create({
+        data: { id, kind: 'backtest', job: 'backtest', trigger: 'api', host: 'h', pid: 1, status, error },
+      })
+      // a row written before the run stopped (as an interrupted run may leave behind)
+      await appendBacktestResults(runtime.duck, id, {
+        liquidations: empty,
+        deficits: empty,
+        fund: empty,
+        adl: empty,
+        social: {
+          ...rows,
+          num: {
+            ...rows.num,
+            liquidationSeq: new Float64Array([0]),
+            amount: new Float64Array([1]),
+            perBase: new Float64Array([1]),
+            totalBase: new Float64Array([1]),
+            positions: new Float64Array([1]),
+          },
+          text: { market: () => 'BTCUSDT' },
+        },
+        guardrails: empty,
+      })
+      return id
+    }
+    const running = await partial('running', null)
+    const failed = await partial('failed', 'disk on fire')
+    const read = (id: string) => client.run(`query($id: ID!) { backtestSocialLosses(runId: $id) { seq } }`, { id })
+    const r = await read(running)
+    expect(r.data).toBeNull()
+    expect(r.errors?.[0]).toMatchObject({
+      message: `run ${running} is running: its results are served once it has succeeded`,
+      extensions: { code: 'CONFLICT', status: 'running' },
+    })
+    const f = await read(failed)
+    expect(f.errors?.[0]).toMatchObject({
+      message: `run ${failed} failed (disk on fire): it keeps no results`,
+      extensions: { code: 'CONFLICT', status: 'failed', reason: 'disk on fire' },
+    })
+    expect((await read('nope')).errors?.[0]?.extensions?.code).toBe('NOT_FOUND')
+  })
+
+  test('cancelRun stops a running backtest: run and backtest both say cancelled, and it keeps no rows', async () => {
+    // 400k positions open first: seconds of kernel work, so the run is still running when it is cancelled
+    const started = await client.run(
+      `mutation($i: BacktestInput!) { runBacktest(input: $i) { id status run { id kind } } }`,
+      {
+        i: {
+          ruleSet: 'binance-um',
+          venue: 'binance-um',
+          markets: ['BTCUSDT'],
+          from: iso(T0),
+          to: iso(T0 + 2 * H),
+          positions: 'synthetic',
+          population: { initialPositions: 400_000, meanHoldingHours: 1, leverageMax: 75 },
+        },
+      },
+    )
+    expect(started.errors).toBeUndefined()
+    const id = (started.data!.runBacktest as { id: string }).id
+    expect(started.data!.runBacktest).toMatchObject({ run: { id, kind: 'backtest' } })
+    const status = async () =>
+      ((await client.run(`query($id: ID!) { run(id: $id) { status } }`, { id })).data!.run as { status: string }).status
+    await expect.poll(status, { timeout: 20_000 }).toBe('running')
+    const cancelled = await client.run(`mutation($id: ID!) { cancelRun(id: $id) { id status cancelRequestedAt } }`, {
+      id,
+    })
+    expect(cancelled.errors).toBeUndefined()
+    expect((cancelled.data!.cancelRun as { cancelRequestedAt: string | null }).cancelRequestedAt).not.toBeNull()
+    await runs.idle()
+    const after = await client.run(
+      `query($id: ID!) {
+        backtestRun(id: $id) { status error run { status error finishedAt } }
+        runs(kind: "backtest", first: 5) { id status }
+      }`,
+      { id },
+    )
+    expect(after.data!.backtestRun).toMatchObject({
+      status: 'cancelled',
+      error: 'cancelled on request',
+      run: { status: 'cancelled', error: 'cancelled on request' },
+    })
+    expect(after.data!.runs).toContainEqual({ id, status: 'cancelled' })
+    expect(await resultRows(id)).toBe(0)
+    // a finished run cannot be cancelled again into another state
+    const again = await client.run(`mutation($id: ID!) { cancelRun(id: $id) { status } }`, { id })
+    expect(again.data!.cancelRun).toEqual({ status: 'cancelled' })
   })
 
   test('runBacktest with bad input is BAD_USER_INPUT with every problem', async () => {

@@ -183,6 +183,22 @@ export const settings = {
     valid: 'comma-separated kind=n pairs, kind in lower-case letters and n from 1 to 64, e.g. backtest=1,ingest=4',
     parse: kindLimits,
   },
+  backtestFlushRows: {
+    env: 'BACKTEST_FLUSH_ROWS',
+    description:
+      'Output rows a backtest buffers before writing them to DuckDB: a memory bound (about 100 bytes per row); larger writes are faster.',
+    default: '250000',
+    valid: 'an integer from 100 to 10000000',
+    parse: int(100, 10_000_000),
+  },
+  backtestKernelThread: {
+    env: 'BACKTEST_KERNEL_THREAD',
+    description:
+      'Where a backtest runs its replay kernel: `worker` (a worker thread; the event loop stays free) or `main` (the event loop, in slices yielding every 20 ms: for comparison and debugging).',
+    default: 'worker',
+    valid: 'worker or main',
+    parse: oneOf(['worker', 'main'] as const),
+  },
   binanceUmBaseUrl: {
     env: 'BINANCE_UM_BASE_URL',
     description: 'Base URL of the Binance public data archive (USDⓈ-M futures files live under /data/futures/um/).',

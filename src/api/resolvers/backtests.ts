@@ -77,7 +77,7 @@ const list =
     args: { runId: string; limit?: number | null; offset?: number | null },
     { runtime }: ApiContext,
   ) =>
-    (await read(runtime.duck, args.runId, page(args.limit, args.offset))).map(camel)
+    (await read(runtime, args.runId, page(args.limit, args.offset))).map(camel)
 
 export const backtestLiquidations = list(readLiquidations) as unknown as QueryResolvers['backtestLiquidations']
 export const backtestDeficits = list(readDeficits) as unknown as QueryResolvers['backtestDeficits']
@@ -94,6 +94,7 @@ export const BacktestRun: BacktestRunResolvers = {
   markets: (run) => run.markets as string[],
   positionsSource: (run) => run.positionsSource as 'synthetic' | 'accounts' | 'explicit',
   status: (run) => runStatus(run.run),
+  run: (run) => run.run,
   error: (run) => run.run.error,
   startedAt: (run) => run.run.startedAt,
   finishedAt: (run) => run.run.finishedAt,

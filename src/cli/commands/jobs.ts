@@ -5,8 +5,9 @@ import { findJob, jobRegistry } from '../../../jobs/registry.ts'
 import { InvalidInputError } from '../../errors.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { listEnabledSchedules } from '../../store/meta/jobRuns.ts'
-import { listRuns } from '../../store/meta/runs.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
+import { withMeta } from '../withMeta.ts'
+import { listRunsCommand, type ListOptions } from './runs.ts'
 import type { Config } from '../../config/load.ts'
 import type { RunSystem } from '../../../jobs/open.ts'
 
@@ -38,7 +39,8 @@ export function registerJobs(program: Command): void {
     .action(
       action(async (config) => {
         for (const job of jobRegistry.values()) console.log(`${job.name}\t${job.description}`)
-        const schedules = await withRunSystem(config, ({ runtime }) => listEnabledSchedules(runtime.meta))
+        // the metadata store alone: works while a server holds the DuckDB file
+        const schedules = await withMeta(config, (meta) => listEnabledSchedules(meta))
         console.log('\nschedules:')
         for (const s of schedules)
           console.log(`${s.name}\t${s.cron} ${s.timezone}\t${s.job}\t${JSON.stringify(s.params)}`)
@@ -46,41 +48,13 @@ export function registerJobs(program: Command): void {
     )
   jobs
     .command('runs')
-    .description('recent job runs, newest first')
+    .description('recent runs, newest first (the same as `backstop runs list`)')
     .option('--job <name>', 'only this job')
+    .option('--kind <kind>', 'only this kind: ingest, backtest, maintenance, …')
+    .option('--status <status>', 'only this status')
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'print JSON')
-    .action(
-      action(async (config, options: { job?: string; limit: string; json?: boolean }) => {
-        const limit = Number(options.limit)
-        if (!Number.isInteger(limit) || limit < 1) {
-          throw new InvalidInputError('invalid --limit', [
-            { path: '--limit', received: options.limit, expected: 'a positive integer' },
-          ])
-        }
-        const runs = await withRunSystem(config, ({ runtime }) =>
-          listRuns(runtime.meta, { job: options.job ?? null, limit }),
-        )
-        if (options.json) {
-          console.log(JSON.stringify(runs, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2))
-          return
-        }
-        for (const r of runs) {
-          console.log(
-            [
-              (r.startedAt ?? r.queuedAt).toISOString(),
-              r.job,
-              r.status,
-              r.trigger,
-              `${r.durationMs ?? '-'} ms`,
-              `partitions ${r.partitionsLoaded}/${r.partitionsSkipped}/${r.partitionsFailed}`,
-              `rows ${r.rows}`,
-              r.error ?? '',
-            ].join('\t'),
-          )
-        }
-      }),
-    )
+    .action(action((config, options: ListOptions) => listRunsCommand(config, options)))
   jobs
     .command('run <name>')
     .description('run a job now in this process and record it (exit 1 if it fails)')

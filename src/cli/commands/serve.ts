@@ -21,8 +21,8 @@ async function serve(config: Config, migrate: boolean): Promise<void> {
   const scheduler = config.schedulerEnabled
     ? await startScheduler(runtime, registry, configSchedules(config), runs)
     : null
-  // runs get most of the budget; closing the stores needs little
-  const runBudget = Math.floor(config.shutdownTimeoutMs * 0.6)
+  // runs get the budget but a second (or a quarter, when the budget is short) left for closing the stores
+  const runBudget = config.shutdownTimeoutMs - Math.min(1000, Math.floor(config.shutdownTimeoutMs / 4))
   exitOnSignals(log, config.shutdownTimeoutMs, [
     { name: 'scheduler', run: () => scheduler?.stop() },
     { name: 'http and runs', run: () => Promise.all([api.stop(), runs.stop(runBudget)]).then(() => undefined) },

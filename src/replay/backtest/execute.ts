@@ -146,8 +146,11 @@ async function replay(
       timings.writeMs += performance.now() - t
     }
   }
+  // set once the run is stopping: a write that was waiting must not start after the caller deleted the rows
+  let stopped = false
   const write = async (batch: ResultBatch) => {
     await settle()
+    if (stopped) throw new BacktestCancelled()
     const t = performance.now()
     let staged = () => {}
     const stagedNow = new Promise<void>((resolve) => (staged = resolve))
@@ -216,6 +219,7 @@ async function replay(
     await settle()
   } catch (error) {
     // stop the kernel and never leave a write running: a failed run deletes its rows next
+    stopped = true
     await host.close()
     await settle().catch(() => undefined)
     if (signal?.aborted) throw new BacktestCancelled()

@@ -6,6 +6,7 @@ import { detachedOutputs, type FromKernel, type ToKernel } from './protocol.ts'
 import { KernelSession, type KernelSpec } from './session.ts'
 
 const port = parentPort!
+
 const send = (message: FromKernel, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer)
 
 let flushes = 0

@@ -75,8 +75,10 @@ export class KernelSession {
   }
 
   /**
-   * Replays one batch in slices, then flushes when enough outputs are pending. `between` runs after each slice with
-   * its duration (a host on the event loop yields there, and stops a cancelled run by throwing).
+   * Replays one batch in slices, flushing whenever enough outputs are pending (after a slice, so a batch that
+   * liquidates a whole book still writes in bounded pieces; where flushes cut the rows changes no output).
+   * `between` runs after each slice with its duration (a host on the event loop yields there, and stops a cancelled
+   * run by throwing).
    */
   async process(batch: EventBatch, between?: (sliceMs: number) => Promise<void> | void): Promise<void> {
     const kernel = this.kernel
@@ -87,10 +89,10 @@ export class KernelSession {
       const ms = performance.now() - t
       this.stats.kernelMs += ms
       if (ms > this.stats.maxSliceMs) this.stats.maxSliceMs = ms
+      if (kernel.outputs.pending >= this.spec.flushRows) await this.flushOutputs()
       if (between) await between(ms)
     }
     this.stats.events += batch.length
-    if (kernel.outputs.pending >= this.spec.flushRows) await this.flushOutputs()
   }
 
   /** Ends the replay: funding still owed by open positions, the last outputs, the hash and the summary. */

@@ -72,6 +72,9 @@ export const workerHost: KernelHostFactory = (specs, options) => {
           return
         }
         case 'outputs':
+          // a batch that arrives once the host is closing is dropped: the caller deletes what was written, and
+          // nothing may be written after that
+          if (closing) return
           outputs = outputs
             .then(() => options.onOutputs(i, message.batch))
             .then(() => {
