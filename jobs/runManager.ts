@@ -189,6 +189,8 @@ export class RunManager implements RunControl {
       throw error
     }
     entry.log.info({ trigger: options.trigger, kind }, 'run queued')
+    // submitted while the process began to stop: cancelled like the others
+    if (this.stopping) this.abort(entry, 'cancelled: the process is shutting down')
     this.startWatching()
     this.queueOf(kind).push(entry)
     this.pump(kind)
