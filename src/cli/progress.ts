@@ -42,7 +42,8 @@ function ttyBar(stream: NodeJS.WriteStream): RunProgressView {
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: '{phase} [{bar}] {percentage}% | {done} | {counts} | {rate} | ETA {eta} {note}',
+      // `left`, not `eta`: cli-progress fills {eta} itself
+      format: '{phase} [{bar}] {percentage}% | {done} | {counts} | {rate} | ETA {left} {note}',
       hideCursor: true,
       fps: 5,
     },
@@ -64,7 +65,7 @@ function ttyBar(stream: NodeJS.WriteStream): RunProgressView {
         done: `${int(p.done)}/${p.total === null ? '?' : int(p.total)} ${p.unit}`,
         counts: countsText(p.counts),
         rate: p.rate === null ? '-' : `${int(p.rate)} ${p.rateUnit ?? ''}`,
-        eta: p.etaSeconds === null ? '-' : `${Math.ceil(p.etaSeconds)}s`,
+        left: p.etaSeconds === null ? '-' : `${Math.ceil(p.etaSeconds)} s`,
         note: p.item && p.item.outcome !== 'failed' ? `${p.item.id} ${p.item.outcome}` : '',
       }
       if (!started) {
