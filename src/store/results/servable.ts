@@ -1,5 +1,6 @@
 // Whole results only: a run's result rows are served once the run has succeeded, never while it is queued or
 // running (they are being written) nor after it failed or was cancelled (they are deleted, or being deleted).
+import { assertNever } from '../../domain/run.ts'
 import { ConflictError, NotFoundError } from '../../errors.ts'
 import type { MetaClient } from '../meta/client.ts'
 import { getRun, runStatus } from '../meta/runs.ts'
@@ -28,5 +29,7 @@ export async function requireSucceededRun(meta: MetaClient, runId: string): Prom
         `run ${runId} ${status === 'failed' ? 'failed' : 'was cancelled'}${run.error ? ` (${run.error})` : ''}: it keeps no results`,
         details,
       )
+    default:
+      assertNever(status)
   }
 }
