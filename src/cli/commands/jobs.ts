@@ -12,7 +12,7 @@ import type { Config } from '../../config/load.ts'
 function parseParams(text: string | undefined): unknown {
   if (text === undefined) return {}
   try {
-    return JSON.parse(text)
+    return JSON.parse(text) as unknown
   } catch (error) {
     throw new InvalidInputError('invalid --params', [
       { path: '--params', received: text, expected: `a JSON object (${(error as Error).message})` },

@@ -1,6 +1,7 @@
 // A backtest request (CLI, API): validated with every problem reported, times as UTC instants.
 import { z } from 'zod'
 import { InvalidInputError } from '../../errors.ts'
+import { assertSafeInput } from '../../userInput.ts'
 import { populationSchema } from '../kernel/population.ts'
 import { problemsOf } from '../rules/validate.ts'
 
@@ -64,6 +65,7 @@ export type BacktestRequest = z.output<typeof backtestRequestSchema>
 export type BacktestRequestInput = z.input<typeof backtestRequestSchema>
 
 export function parseBacktestRequest(input: unknown): BacktestRequest {
+  assertSafeInput(input, '', 'invalid backtest request')
   const parsed = backtestRequestSchema.safeParse(input, { reportInput: true })
   if (!parsed.success) throw new InvalidInputError('invalid backtest request', problemsOf(parsed.error))
   return parsed.data
