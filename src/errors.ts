@@ -66,7 +66,14 @@ export abstract class BackstopError extends Error {
 
 /** "  path: received …; expected …" lines, one per problem. */
 export function formatProblems(problems: readonly InputProblem[]): string {
-  return problems.map((p) => `  ${p.path}: received ${formatReceived(p.received)}; expected ${p.expected}`).join('\n')
+  return problems
+    .map((p) => `  ${boundedPath(p.path)}: received ${formatReceived(p.received)}; expected ${p.expected}`)
+    .join('\n')
+}
+
+/** A path as shown: paths can hold user text (a derive path, a JSON key), so a long one is cut like a value. */
+function boundedPath(path: string): string {
+  return path.length <= 2 * QUOTE_MAX ? path : `${cutText(path, 2 * QUOTE_MAX)}… (${path.length} characters)`
 }
 
 /** The input is wrong; every problem is listed, not just the first. */
@@ -78,7 +85,7 @@ export class InvalidInputError extends BackstopError {
     readonly problems: InputProblem[] = [],
   ) {
     super(problems.length ? `${message}:\n${formatProblems(problems)}` : message, {
-      problems: problems.map((p) => ({ ...p, received: clientValue(p.received) })),
+      problems: problems.map((p) => ({ ...p, path: boundedPath(p.path), received: clientValue(p.received) })),
     })
   }
 }

@@ -8,6 +8,12 @@ import { BackstopError, isErrorCode, truncateQuoted } from '../errors.ts'
 import type { Logger } from '../obs/logger.ts'
 import { tokenLimitError } from './queryLimits.ts'
 
+/**
+ * graphql stops coercing variables after 50 errors with this message and no code (Apollo would report it as
+ * internal): it is the client's input.
+ */
+const VARIABLE_ERROR_LIMIT = /^Too many errors processing variables, error limit reached/
+
 /** Longest message sent as written; a library message beyond it (whole values inspected) is cut. */
 const MESSAGE_MAX = 2000
 
@@ -41,7 +47,12 @@ export function createFormatError(log: Logger) {
       const { http: _http, ...extensions } = limit.extensions
       return { message: limit.message, extensions }
     }
-    const code = httpStatus(error) === 405 ? 'METHOD_NOT_ALLOWED' : formatted.extensions?.code
+    const code =
+      httpStatus(error) === 405
+        ? 'METHOD_NOT_ALLOWED'
+        : VARIABLE_ERROR_LIMIT.test(formatted.message)
+          ? 'BAD_USER_INPUT'
+          : formatted.extensions?.code
     if (isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {}
       return { ...formatted, message: boundedMessage(formatted.message), extensions: { ...extensions, code } }

@@ -55,6 +55,21 @@ describe('derive paths name fields of the rule-set schema', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 
+  test('a path of 100,000 characters is quoted cut, in the message and in the problem', () => {
+    const path = `fees.${'x'.repeat(100_000)}`
+    let message = ''
+    try {
+      deriveRuleSet(base, [{ path, value: 1 }], { derivedFrom: 'x' })
+    } catch (error) {
+      message = (error as Error).message
+      expect((error as InvalidInputError).details.problems).toMatchObject([
+        { path: expect.stringMatching(/… \(100005 characters\)$/) },
+      ])
+    }
+    expect(message).toMatch(/… \(100005 characters\): received "x+…" \(100000 characters\)/)
+    expect(message.length).toBeLessThan(1000)
+  })
+
   test('fields, list items, market maps and union members the schema has are set', () => {
     const derived = deriveRuleSet(
       base,

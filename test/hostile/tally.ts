@@ -1,7 +1,7 @@
 // Counts the hostile cases tried and survived, by category (the figures of issue 11's note): every HTTP case, and per
 // category the fuzzer's sweep (one case per site of every field) plus fixed-seed random cases, against a real
 // server. Unlike the tests it goes on after a failure (a polluted Object.prototype is cleaned and counted) and checks
-// health after every case. Run: npx tsx test/hostile/tally.ts [randomPerCategory]
+// health after every case. Run: npx tsx test/hostile/tally.ts [randomPerCategory] [-v]
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -24,7 +24,10 @@ import {
 import { HTTP_CASES } from './support/httpCases.ts'
 import { startHostileServer } from './support/server.ts'
 
-const randomPerCategory = Number(process.argv[2] ?? 40)
+const randomPerCategory = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 40)
+/** -v lists every failure, not only the first of each category. */
+const verbose = process.argv.includes('-v')
+const failures: string[] = []
 const SEED = 20251011
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backstop-tally-'))
 const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', PORT: '0', SCHEDULER_ENABLED: 'false' })
@@ -54,9 +57,14 @@ async function healthy(): Promise<boolean> {
         judge(answer).length === 0 &&
         answer.status === c.status &&
         (body.errors?.[0]?.extensions?.code ?? null) === c.code
-      if (!ok) example ??= `${c.name}: HTTP ${answer.status} ${answer.text.slice(0, 120).replace(/\s+/g, ' ')}`
+      if (!ok) {
+        const shown = `${c.name}: HTTP ${answer.status} ${answer.text.slice(0, 120).replace(/\s+/g, ' ')}`
+        example ??= shown
+        failures.push(`http ${shown}`)
+      }
     } catch (error) {
       example ??= `${c.name}: ${String(error)}`
+      failures.push(`http ${c.name}: ${String(error)}`)
     }
     if (cleanPrototype(before).length) ok = false
     if (ok) survived++
@@ -83,8 +91,11 @@ for (const category of CATEGORIES) {
     const polluted = cleanPrototype(before)
     if (polluted.length) wrong.push(`Object.prototype gained ${polluted.join(', ')}`)
     if (!(await healthy())) wrong.push('health not ok afterwards')
-    if (wrong.length) example ??= `${c.root.field.name}(${c.site.path.join('.')}): ${wrong[0]!.slice(0, 160)}`
-    else survived++
+    if (wrong.length) {
+      const shown = `${c.root.field.name}(${c.site.path.join('.')}): ${wrong[0]!.slice(0, 160)}`
+      example ??= shown
+      failures.push(`${category} ${shown}`)
+    } else survived++
   }
   rows.push({ category, tried: cases.length, survived, example })
 }
@@ -104,3 +115,4 @@ const survived = rows.reduce((s, r) => s + r.survived, 0)
 console.log(
   `${'total'.padEnd(10)} ${String(tried).padStart(5)}  ${String(survived).padStart(8)}  ${String(tried - survived).padStart(6)}`,
 )
+if (verbose) for (const f of failures) console.log(f)

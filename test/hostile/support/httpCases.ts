@@ -118,6 +118,15 @@ export const HTTP_CASES: HttpCase[] = [
     code: 'BAD_REQUEST',
   },
   {
+    name: 'more than 50 invalid values in one variable',
+    send: postQuery(
+      'mutation M($set: [RuleOverride!]!) { deriveRuleSet(input: {from: "binance-um", name: "x", set: $set}) { name } }',
+      { set: Array.from({ length: 60 }, () => [1]) },
+    ),
+    status: 400,
+    code: 'BAD_USER_INPUT',
+  },
+  {
     name: 'a mutation sent with GET',
     send: (url) =>
       request(
@@ -236,6 +245,32 @@ export const HTTP_CASES: HttpCase[] = [
     status: 200,
     code: 'BAD_USER_INPUT',
     message: /input\.markets\[0\]: received "BTC\\u0000"/,
+  },
+  {
+    name: 'a Decimal of 400 digits (Infinity as a number) in positionRisk',
+    send: postQuery(
+      `{ positionRisk(ruleSet: "binance-um", position: {market: "BTCUSDT", side: long, qty: "${'9'.repeat(400)}", entry: "100", leverage: 10}) { initialMargin } }`,
+    ),
+    status: 200,
+    code: 'BAD_USER_INPUT',
+    message: /position\.qty: received "9+…" \(400 characters\); expected a number within/,
+  },
+  {
+    name: 'a position of 1e300 quote in positionRisk',
+    send: postQuery(
+      `{ positionRisk(ruleSet: "binance-um", position: {market: "BTCUSDT", side: long, qty: "1${'0'.repeat(300)}", entry: "100", leverage: 10}) { initialMargin } }`,
+    ),
+    status: 200,
+    code: 'OUT_OF_RANGE',
+    message: /leaves the exact range/,
+  },
+  {
+    name: 'a market named toString in positionRisk',
+    send: postQuery(
+      '{ positionRisk(ruleSet: "binance-um", position: {market: "toString", side: long, qty: "1", entry: "100", leverage: 10}) { initialMargin } }',
+    ),
+    status: 200,
+    code: null,
   },
   {
     name: 'a lone surrogate in a venue',
