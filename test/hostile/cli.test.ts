@@ -6,10 +6,11 @@ import { spawnBackstop } from '../support/process.ts'
 import { tempDir } from '../support/tmp.ts'
 
 const dir = tempDir()
-const env = { DATA_DIR: path.join(dir, 'data'), LOG_LEVEL: 'silent' }
+let runs = 0
 
 async function run(args: string[]) {
-  const p = spawnBackstop(args, env, dir)
+  // each command its own data directory: they run at the same time
+  const p = spawnBackstop(args, { DATA_DIR: path.join(dir, `data-${++runs}`), LOG_LEVEL: 'silent' }, dir)
   const { code } = await p.exited
   return { code, output: p.output() }
 }
