@@ -15,7 +15,8 @@ import { tempDir } from './support/tmp.ts'
 describe('error codes', () => {
   test("the README's error table lists exactly the codes of ERROR_CODES, with the same HTTP status", () => {
     const readme = fs.readFileSync(path.join(projectRoot, 'README.md'), 'utf8')
-    const section = readme.slice(readme.indexOf('\n## Errors\n'))
+    const start = readme.indexOf('\n## Errors\n')
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1))
     const rows = [...section.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1]!, Number(m[2])])
     expect(Object.fromEntries(rows)).toEqual(
       Object.fromEntries(Object.entries(ERROR_CODES).map(([code, { status }]) => [code, status])),
