@@ -113,7 +113,8 @@ export async function planFiles(plan: FilePlan): Promise<PlannedFile[]> {
     const file = path.resolve(given)
     const name = path.basename(file)
     const scope = plan.market ?? (hasMarketColumn(plan.table) ? '*' : '-')
-    const shown = UNSAFE_PATH.test(name) ? JSON.stringify(name) : name
+    // eslint-disable-next-line no-control-regex
+    const shown = /[\u0000-\u001f\u007f-\u009f]/.test(name) ? JSON.stringify(name) : name
     let problem: string | null = null
     let sha256: string | null = null
     const format = fileFormatOf(file)

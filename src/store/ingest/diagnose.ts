@@ -78,7 +78,8 @@ function probesFor(
       })
     }
     const shown = sources.length === 1 ? sources[0]! : target
-    const shownValue = sources.length === 1 ? `CAST(${ident(sources[0]!)} AS VARCHAR)` : null
+    // what the file holds, as it holds it (the raw text of a CSV or NDJSON field)
+    const shownValue = sources.length === 1 ? `CAST(${rawColumn(sources[0]!)} AS VARCHAR)` : null
     // 2. A code the mapping does not know.
     if ('lookup' in expr) {
       probes.push({

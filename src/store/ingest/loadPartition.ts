@@ -352,6 +352,18 @@ async function loadInTransaction(
           'rows the loader can read: the file holds data rows but none was loaded (check its layout and line endings)',
       })
     }
+    // CSV and Parquet files are a source's data: one without a row is refused (archive connectors record an empty
+    // day as a gap before it gets here). An API partition's NDJSON may be empty: an account with no fills that day.
+    if (request.file.format !== 'ndjson') {
+      const header = request.file.format === 'csv' && request.file.header
+      throw new PartitionDataError({
+        file: request.file.name,
+        line: request.file.format === 'csv' ? (header ? 2 : 1) : null,
+        column: null,
+        received: null,
+        expected: header ? 'at least one data row after the header' : 'at least one data row',
+      })
+    }
   }
   const insertSeconds = lap()
   // Domain checks over what was just written, before anything derives from it.
