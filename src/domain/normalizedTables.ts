@@ -162,9 +162,9 @@ export const hasMarketColumn = (table: NormalizedTable): boolean =>
  * What happens to rows of one file that are equal in every column:
  * - `collapse`: kept once. Time series (a repeated observation adds nothing; tick streams repeat themselves).
  * - `refuse-with-id`: refused when the row carries `id` (an id names one event, so the line was doubled: a doubled
- *   trade would double its volume in the bars); kept without one, since equal anonymous events happen (81 s of
- *   Hyperliquid node fills hold 118 pairs equal in account, market, time, side, price and size once the trade id
- *   and start position are left out).
+ *   trade would double its volume in the bars); kept without one, since equal anonymous events happen (in 81 s of
+ *   Hyperliquid node fills, 118 sets of 2–15 fills share account, market, time, side, price and size, told apart
+ *   only by trade id and start position).
  */
 export type DuplicatePolicy = { kind: 'collapse' } | { kind: 'refuse-with-id'; id: string }
 
