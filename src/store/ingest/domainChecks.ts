@@ -173,8 +173,14 @@ export async function checkTradeRows(
     value: 'trade_count',
   })
   const where = partFilter(parts)
-  const bad = await firstBadRow(c, 'trades_data', where, params, checks)
-  if (bad) {
+  // One pass counts the rows that break a check and gathers what the repeat check needs; the offending row itself
+  // is only looked for when there is one.
+  const statsSql = `SELECT count(*) FILTER (WHERE NOT (${checks.map((k) => k.ok).join(' AND ')}))::BIGINT AS bad,
+            min(trade_id) AS lo, max(trade_id) AS hi, count(trade_id)::BIGINT AS n, count(trade_ref)::BIGINT AS refs
+       FROM trades_data WHERE ${where}`
+  const ids = (await c.runAndReadAll(statsSql, params.for(statsSql))).getRowObjectsJS()[0]!
+  if (BigInt(ids.bad as bigint) > 0n) {
+    const bad = (await firstBadRow(c, 'trades_data', where, params, checks))!
     const expected =
       bad.column === 'trade_count' ? 'a trade count ≥ 1 (last id ≥ first id)' : describe('trades', bad.column)
     throw new DomainViolation('trades', bad.column, bad.value, expected)
@@ -186,12 +192,6 @@ export async function checkTradeRows(
     )
   ).getRowObjectsJS()[0]
   if (names) throw new DomainViolation('trades', 'market', String(names.market), describe('trades', 'market'))
-  const ids = (
-    await c.runAndReadAll(
-      `SELECT min(trade_id) AS lo, max(trade_id) AS hi, count(trade_id)::BIGINT AS n, count(trade_ref)::BIGINT AS refs
-         FROM trades_data WHERE ${where}`,
-    )
-  ).getRowObjectsJS()[0]!
   const n = BigInt(ids.n as bigint)
   const refs = BigInt(ids.refs as bigint)
   if (n === 0n && refs === 0n) return

@@ -32,7 +32,15 @@ import {
 import { readPartitionState, writePartitionNote } from './manifest.ts'
 import { scanRecords } from './recordLines.ts'
 import { sourceRelation, valueSql } from './sourceSql.ts'
-import { UnsafeSqlTextError, filePath, ident, numberText, requirePrintable, SqlParams } from './sqlText.ts'
+import {
+  UnsafeSqlTextError,
+  controlCharacterIn,
+  filePath,
+  ident,
+  numberText,
+  requirePrintable,
+  SqlParams,
+} from './sqlText.ts'
 import { tradeBarsInsert } from './tradeBars.ts'
 import { deleteTrades, insertTrades, tradesTimeRange, type TradePart } from './tradeRows.ts'
 
@@ -224,7 +232,8 @@ export async function loadPartition(store: DuckStore, request: LoadRequest): Pro
   const partitionId = partitionIdOf(request.partition)
   const tables = tablesOf(request)
   const bounds = marketTimeBounds(Date.now())
-  const name = request.file.name
+  // how messages name the file: escaped when its name holds control characters (it is refused then anyway)
+  const name = controlCharacterIn(request.file.name) ? JSON.stringify(request.file.name) : request.file.name
   let present: ReadonlySet<string> | undefined
   try {
     checkRequestText(request, partitionId)
