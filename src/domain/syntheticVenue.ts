@@ -6,6 +6,7 @@
  */
 export const SYNTHETIC_MAX_LEVERAGE: Readonly<Record<string, number>> = {
   'MANGO-PUMP-PERP': 10,
+  'JELLY-TAKEOVER-PERP': 5,
 }
 
 export const SYNTHETIC_DEFAULT_MAX_LEVERAGE = 20

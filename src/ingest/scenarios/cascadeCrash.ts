@@ -2,8 +2,7 @@
 // ETH and SOL perps (Hawkes branching ratio near 1 during the cascade, ~0.35 before), books thinning to a few percent
 // of their depth, spreads widening, volume exploding, ADL at the worst minutes, then a partial recovery.
 import { HOUR, MINUTE, type ScenarioDefinition } from './definition.ts'
-import { simulateHawkes } from './hawkes.ts'
-import { LiquidationLog, plantLiquidations } from './liquidations.ts'
+import { LiquidationLog, movementDrivenTimes, plantLiquidations } from './liquidations.ts'
 import { addOverlay, generatePath, midAtMs, ramp, scaleSigma, type PricePath } from './pricePath.ts'
 import { ouPerSecond, publishFeeds, publishFunding, writeTrades } from './recipes.ts'
 import type { Rng } from './random.ts'
@@ -145,10 +144,14 @@ export const cascadeCrash: ScenarioDefinition = {
       })
       tape.background()
       const log = new LiquidationLog(tape)
-      const times = liquidationTimes(ctx.rng(`${coin.market}/hawkes`), own, coin, {
-        cascadeStart,
-        cascadeEnd,
-        branchingPeak,
+      const times = movementDrivenTimes(ctx.rng(`${coin.market}/hawkes`), own, {
+        perDay: coin.liquidationsPerDay,
+        branching: (s) =>
+          0.35 +
+          (branchingPeak - 0.35) *
+            ramp(s, cascadeStart - 120, cascadeStart + 60) *
+            (1 - ramp(s, cascadeEnd, cascadeEnd + 600)),
+        decayS: 12,
       })
       plantLiquidations(ctx.rng(`${coin.market}/liquidations`), log, own, {
         times,
@@ -195,32 +198,6 @@ export const cascadeCrash: ScenarioDefinition = {
       },
     }
   },
-}
-
-/**
- * Liquidation times: a Hawkes process whose immigrants come from a quiet baseline plus the speed of falls (a fast
- * drop puts positions under water), with a branching ratio that climbs to `branchingPeak` during the cascade.
- */
-function liquidationTimes(
-  rng: Rng,
-  path: PricePath,
-  coin: CoinSpec,
-  o: { cascadeStart: number; cascadeEnd: number; branchingPeak: number },
-): Float64Array {
-  const base = coin.liquidationsPerDay / 86_400
-  return simulateHawkes(rng, 0, path.seconds, {
-    baseline: (s) => {
-      const back = Math.max(0, s - 60)
-      const z = (path.logMid[back]! - path.logMid[s]!) / (path.baseSigma * Math.sqrt(60))
-      return base * (1 + 0.6 * Math.max(0, Math.abs(z) - 2) ** 2)
-    },
-    branching: (s) =>
-      0.35 +
-      (o.branchingPeak - 0.35) *
-        ramp(s, o.cascadeStart - 120, o.cascadeStart + 60) *
-        (1 - ramp(s, o.cascadeEnd, o.cascadeEnd + 600)),
-    decayS: 12,
-  })
 }
 
 /** Auto-deleveraging of profitable shorts in the worst minutes (no market trade: the venue matches them directly). */

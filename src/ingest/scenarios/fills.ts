@@ -20,6 +20,8 @@ export interface FillOptions {
   oiEveryMs?: number
   oiFromMs?: number
   oiToMs?: number
+  /** Write fill rows only for these accounts (positions are still tracked for everyone): a venue's per-account feed. */
+  record?: (account: number) => boolean
 }
 
 export interface FillResult {
@@ -83,6 +85,7 @@ export function writeFills(tape: FinalTape, out: TableRows, options: FillOptions
       entry[id] = (entry[id]! * Math.abs(start) + price * Math.abs(delta)) / Math.abs(end)
     positions[id] = end
     longOi += Math.max(end, 0) - Math.max(start, 0)
+    if (options.record && !options.record(id)) return
     const qty = Math.abs(delta)
     const fee = qty * price * (liquidity === 'maker' ? makerFee : takerFee)
     out.add(

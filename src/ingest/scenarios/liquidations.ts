@@ -5,6 +5,7 @@ import type { Accounts } from './accounts.ts'
 import type { TableRows } from './output.ts'
 import type { PricePath } from './pricePath.ts'
 import type { Rng } from './random.ts'
+import { simulateHawkes } from './hawkes.ts'
 import { NO_ACCOUNT, TAKER_LIQUIDATED, type FinalTape, type Tape } from './tape.ts'
 import { orderNotional, roundTo, type SizeSpec } from './tradeSizes.ts'
 
@@ -122,3 +123,26 @@ export function plantLiquidations(rng: Rng, log: LiquidationLog, path: PricePath
 
 /** Rounds a base quantity to the tape's lot. */
 export const lotOf = (tape: Tape, qty: number): number => roundTo(qty, tape.spec.lot)
+
+/**
+ * Liquidation times as a Hawkes process whose immigrants come from a quiet baseline plus the speed of the last
+ * minute's move (a fast move in either direction puts leveraged positions under water), with the branching ratio
+ * the caller gives (≈0.3–0.5 on ordinary days, → 1 in a cascade).
+ */
+export function movementDrivenTimes(
+  rng: Rng,
+  path: PricePath,
+  o: { perDay: number; branching: (second: number) => number; decayS: number; sensitivity?: number },
+): Float64Array {
+  const base = o.perDay / 86_400
+  const k = o.sensitivity ?? 0.6
+  return simulateHawkes(rng, 0, path.seconds, {
+    baseline: (s) => {
+      const back = Math.max(0, s - 60)
+      const z = Math.abs(path.logMid[s]! - path.logMid[back]!) / (path.baseSigma * Math.sqrt(60))
+      return base * (1 + k * Math.max(0, z - 2) ** 2)
+    },
+    branching: o.branching,
+    decayS: o.decayS,
+  })
+}

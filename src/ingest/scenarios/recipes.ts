@@ -76,9 +76,11 @@ export function fillsAndOpenInterest(
   window: { fromMs: number; toMs: number },
   midAtMs: (ms: number) => number,
   oiEveryMs = 300_000,
+  record?: (account: number) => boolean,
 ): FillResult {
   const result = writeFills(tape, ctx.tables.of('fills', tape.market), {
     accounts: ctx.accounts,
+    ...(record ? { record } : {}),
     ...(pop ? { population: pop.population, initial: pop.initial } : {}),
     oiEveryMs,
     oiFromMs: window.fromMs,

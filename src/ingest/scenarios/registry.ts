@@ -3,9 +3,15 @@ import { InvalidInputError } from '../../errors.ts'
 import { calmTrend } from './calmTrend.ts'
 import { cascadeCrash } from './cascadeCrash.ts'
 import type { ScenarioDefinition } from './definition.ts'
+import { jellySelfTradeTakeover } from './jellySelfTradeTakeover.ts'
 import { mangoSelfTradePump } from './mangoSelfTradePump.ts'
 
-export const SCENARIOS: readonly ScenarioDefinition[] = [mangoSelfTradePump, cascadeCrash, calmTrend]
+export const SCENARIOS: readonly ScenarioDefinition[] = [
+  mangoSelfTradePump,
+  jellySelfTradeTakeover,
+  cascadeCrash,
+  calmTrend,
+]
 
 export const scenarioNames = (): string[] => SCENARIOS.map((s) => s.name)
 
