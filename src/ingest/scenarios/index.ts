@@ -18,8 +18,11 @@
 //       ScenarioTruth (src/domain/scenario.ts) + details (attack parameters drawn for the seed), dataHash,
 //       partitionIds, rows. Also importable from src/store/scenarios/scenarioTruth.ts (for layers that may not
 //       import ingest, e.g. src/detect).
+//   loadedScenarios(stores, name?): Promise<ScenarioRecord[]>
+//       The truth rows of what is loaded (all scenarios, or one), after checking the name.
 //   generateScenario(name, seed): GeneratedScenario
 //       The same data in memory (tables as CSV text, truth, details, dataHash), without a store.
+//   SCENARIOS, scenarioNames(), scenarioByName(name): the registry (scenarioByName throws InvalidInputError).
 //
 // Data conventions
 //   * Venue `synthetic` always. Partition key: source 'scenario', dataset = table, market = the rows' market (the
