@@ -42,7 +42,8 @@
 //     backstop, large decoys and a sample of traders, like a per-account feed); liquidated sides have liquidation =
 //     true. Liquidation rows carry the trade id they printed (none for ADL) and the account where the venue names it.
 //   * Funding: 8-hour rate = P + clamp(0.01 % − P, ±0.05 %), an h-hour interval pays h/8 of it. FUNDING-SQZ-PERP
-//     samples its premium only over the last 15 minutes of each hour (details.sampleMinutes).
+//     samples its premium only over the last 15 minutes of each hour (details.sampleMinutes). The oracle-priced venues
+//     (AVAX-GMX-PERP, ORACLE-FR-PERP) publish no funding, mark or premium: their oracle is the price.
 //   * `details` of a truth row: the attack parameters drawn for the seed (pump factor, sizes, times, counts).
 //   * Margin on the synthetic venue (for maintenance checks): Hyperliquid-style, maintenance = ½ × initial margin at
 //     the market's maximum leverage, see `SYNTHETIC_MAX_LEVERAGE` in src/domain/syntheticVenue.ts.
