@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import duckdb from '@duckdb/node-bindings'
+import type { DuckDBValue } from '@duckdb/node-api'
 import { executeBacktest } from '../src/replay/backtest/execute.ts'
 import { prepareBacktest } from '../src/replay/backtest/prepare.ts'
 import type { EventBatch } from '../src/replay/kernel/events.ts'
@@ -63,8 +64,8 @@ async function duckCeiling(store: DuckStore, days: number): Promise<{ rows: numb
       for (let k = w; k * slabUs < spec.toUs - spec.fromUs; k += connections.length) {
         const t0 = spec.fromUs + k * slabUs
         const bound = [VENUE, BigInt(t0), BigInt(t0 + slabUs), BigInt(t0 - 1e6), BigInt(spec.toUs)]
-        const { sql, values } = bindUsed(bars.sql, bound)
-        const result = await connections[w]!.stream(sql, values as Array<string | bigint>)
+        const { sql, values } = bindUsed(bars.sql, [...bound, ...bars.params])
+        const result = await connections[w]!.stream(sql, values as DuckDBValue[])
         let pending = result.fetchChunk()
         for (;;) {
           const chunk = await pending

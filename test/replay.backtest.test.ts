@@ -646,8 +646,7 @@ describe('GraphQL', () => {
 })
 
 describe('CLI', () => {
-  // three processes, each starting tsx and opening both stores: slow on a busy machine
-  test('backtest prints the summary as text and as JSON; bad input exits 2', { timeout: 120_000 }, async () => {
+  test('backtest prints the summary as text and as JSON; bad input exits 2', async () => {
     const dir = tempDir()
     // the CLI opens its own stores: copy the market data into a fresh DuckDB file
     const duckFile = path.join(dir, 'cli.duckdb')
@@ -683,5 +682,6 @@ describe('CLI', () => {
     expect((await bad.exited).code).toBe(2)
     expect(bad.output()).toMatch(/--venue: received nothing/)
     expect(bad.output()).toMatch(/--resolution: received "5"/)
-  })
+    // three CLI processes, each transpiling the TypeScript sources at start (seconds each on a busy machine)
+  }, 120_000)
 })

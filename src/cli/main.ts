@@ -13,6 +13,7 @@ import { registerMigrate } from './commands/migrate.ts'
 import { registerRisk } from './commands/risk.ts'
 import { registerRules } from './commands/rules.ts'
 import { registerRuns } from './commands/runs.ts'
+import { registerScenario } from './commands/scenario.ts'
 import { registerServe } from './commands/serve.ts'
 
 const program = new Command('backstop')
@@ -33,5 +34,6 @@ registerCoverage(program)
 registerRules(program)
 registerBacktest(program)
 registerRisk(program)
+registerScenario(program)
 
 await program.parseAsync(process.argv)

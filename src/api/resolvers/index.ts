@@ -1,4 +1,5 @@
 // The resolver map for schema.graphql: one module per area, composed here.
+import { guardArguments } from '../argumentGuard.ts'
 import type { Resolvers } from '../generated/resolvers-types.ts'
 import { scalarResolvers } from '../scalars.ts'
 import {
@@ -22,7 +23,7 @@ import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rul
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
-  Query: {
+  Query: guardArguments({
     health,
     markets,
     accounts,
@@ -41,8 +42,8 @@ export const resolvers: Resolvers = {
     backtestGuardrailTriggers,
     run,
     runs,
-  },
-  Mutation: { createRuleSet, deriveRuleSet, runBacktest, cancelRun },
+  }),
+  Mutation: guardArguments({ createRuleSet, deriveRuleSet, runBacktest, cancelRun }),
   BacktestRun,
   Run,
   RunProgress,

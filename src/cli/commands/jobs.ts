@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { openRunSystem } from '../../../jobs/open.ts'
 import { findJob, jobRegistry } from '../../../jobs/registry.ts'
+import { parseJobParams } from '../../../jobs/runner.ts'
 import { InvalidInputError } from '../../errors.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { listEnabledSchedules } from '../../store/meta/jobRuns.ts'
@@ -14,7 +15,7 @@ import type { RunSystem } from '../../../jobs/open.ts'
 function parseParams(text: string | undefined): unknown {
   if (text === undefined) return {}
   try {
-    return JSON.parse(text)
+    return JSON.parse(text) as unknown
   } catch (error) {
     throw new InvalidInputError('invalid --params', [
       { path: '--params', received: text, expected: `a JSON object (${(error as Error).message})` },
@@ -63,6 +64,7 @@ export function registerJobs(program: Command): void {
       action(async (config, name: string, options: { params?: string }) => {
         const job = findJob(name)
         const params = parseParams(options.params)
+        parseJobParams(job, params) // bad parameters fail here, before the stores are opened
         const result = await withRunSystem(config, ({ runs }) => runs.run(job, params, { trigger: 'cli' }))
         console.log(`${name}: ${result.status} (run ${result.runId})${result.error ? `: ${result.error}` : ''}`)
         return result.status === 'succeeded' ? 0 : EXIT_FAILURE

@@ -10,7 +10,7 @@ import {
 import { ConflictError, NotFoundError } from '../../errors.ts'
 import type { MetaClient } from './client.ts'
 import type { JobRun, Prisma } from './generated/client.ts'
-import type { JobFailure } from './jobRuns.ts'
+import { boundedErrors, boundedMessage, type JobFailure } from './jobRuns.ts'
 
 export type StoredRun = JobRun
 
@@ -97,8 +97,8 @@ export async function finishRun(prisma: MetaClient, id: string, finish: RunFinis
       partitionsSkipped: finish.partitionsSkipped ?? 0,
       partitionsFailed: finish.partitionsFailed ?? 0,
       rows: BigInt(finish.rows ?? 0),
-      errors: json(finish.errors ?? []),
-      error: finish.error ?? null,
+      errors: json(boundedErrors(finish.errors ?? [])),
+      error: finish.error == null ? null : boundedMessage(finish.error),
       ...(finish.result !== undefined ? { result: json(finish.result) } : {}),
     },
   })
