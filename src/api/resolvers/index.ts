@@ -14,6 +14,17 @@ import {
   backtestSocialLosses,
   runBacktest,
 } from './backtests.ts'
+import {
+  BacktestRunOutputs,
+  backtestRunsConnection,
+  runAdlFills,
+  runDeficits,
+  runFundMovements,
+  runGuardrailTriggers,
+  runLiquidations,
+  runSocialLosses,
+} from '../modules/backtests/resolvers.ts'
+import { runsConnection } from '../modules/runs/resolvers.ts'
 import { health } from './health.ts'
 import { accounts, dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
@@ -42,9 +53,17 @@ export const resolvers: Resolvers = {
     backtestGuardrailTriggers,
     run,
     runs,
+    runsConnection,
+    backtestRunsConnection,
+    runLiquidations,
+    runDeficits,
+    runFundMovements,
+    runAdlFills,
+    runSocialLosses,
+    runGuardrailTriggers,
   }),
   Mutation: guardArguments({ createRuleSet, deriveRuleSet, runBacktest, cancelRun }),
-  BacktestRun,
+  BacktestRun: { ...BacktestRun, ...BacktestRunOutputs },
   Run,
   RunProgress,
   RuleSet,
