@@ -49,7 +49,6 @@ export async function createRunRecord(
         toTs: new Date(Date.parse(T0_ISO) + 86_400_000),
         positionsSource: 'explicit',
         seed: 1,
-        summary: {},
       },
     })
 }

@@ -25,6 +25,7 @@ import {
   runSocialLosses,
 } from '../modules/backtests/resolvers.ts'
 import { runsConnection } from '../modules/runs/resolvers.ts'
+import { compareRuns, marketSeries, runSeries } from '../modules/series/resolvers.ts'
 import { health } from './health.ts'
 import { accounts, dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
@@ -61,6 +62,9 @@ export const resolvers: Resolvers = {
     runAdlFills,
     runSocialLosses,
     runGuardrailTriggers,
+    marketSeries,
+    runSeries,
+    compareRuns,
   }),
   Mutation: guardArguments({ createRuleSet, deriveRuleSet, runBacktest, cancelRun }),
   BacktestRun: { ...BacktestRun, ...BacktestRunOutputs },
