@@ -99,7 +99,7 @@ export function registerBacktest(program: Command): void {
     .action(
       action(async (config, options: BacktestOptions) => {
         const input = backtestInput(options)
-        const log = createLogger(config.logLevel)
+        const log = createLogger(config.logLevel, 2)
         const system = await openRunSystem(config, { migrate: true, log })
         const stop = new AbortController()
         const onSignal = () => stop.abort(new Error('interrupted'))
