@@ -12,7 +12,8 @@ import type { KernelResult } from './session.ts'
 const IN_FLIGHT = 4
 
 const BOOT = new URL('./kernelWorker.boot.mjs', import.meta.url)
-const ENTRY = new URL('./kernelWorker.ts', import.meta.url).href
+// the built JavaScript (dist/) starts the built worker; the TypeScript sources start the source one through tsx
+const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './kernelWorker.ts' : './kernelWorker.js', import.meta.url).href
 
 interface Thread {
   worker: Worker
