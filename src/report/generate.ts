@@ -1,0 +1,120 @@
+// Generating a report: model from the stores → charts → HTML / Markdown / JSON → files moved into place → Report row.
+// The row is written only after every file exists; any failure before leaves neither files nor row.
+import crypto from 'node:crypto'
+import { InvalidInputError } from '../errors.ts'
+import type { DuckStore } from '../store/duck/open.ts'
+import type { MetaClient } from '../store/meta/client.ts'
+import { createReport, previousScheduleReport, type StoredReport } from '../store/meta/reports.ts'
+import { buildReportModel } from './build.ts'
+import { reportCharts } from './charts/index.ts'
+import { removeReportFiles, reportPath, writeReportFiles, type AfterFile, type ReportFile } from './files.ts'
+import type { IncidentSource } from './incidents.ts'
+import type { Headline, ReportModel } from './model.ts'
+import { renderHtml } from './render/html.ts'
+import { renderJson } from './render/json.ts'
+import { renderMarkdown } from './render/markdown.ts'
+
+export const REPORT_FORMATS = ['html', 'md', 'json'] as const
+export type ReportFormat = (typeof REPORT_FORMATS)[number]
+
+export interface GenerateReportRequest {
+  runId: string
+  compare?: string[]
+  formats?: ReportFormat[]
+  schedule?: { id: string; name: string } | null
+  coverageNotes?: string[]
+  /** The run (JobRun) generating it, when one does. */
+  jobRunId?: string | null
+  /** Whether delivery targets will be tried after the row exists (the row then says pending). */
+  deliveryPending?: boolean
+}
+
+export interface ReportDependencies {
+  duck: DuckStore
+  meta: MetaClient
+  dataDir: string
+  incidents: IncidentSource
+  /** The generation time shown in the report and stored on its row. */
+  now?: () => Date
+  /** Test hook: runs after each file is written, before the folder is moved into place. */
+  afterFile?: AfterFile
+}
+
+/** Formats given by a user ("html,md") checked against the valid ones; every problem listed. */
+export function parseFormats(value: readonly string[], path = 'formats'): ReportFormat[] {
+  const bad = value.filter((f) => !(REPORT_FORMATS as readonly string[]).includes(f))
+  if (bad.length || !value.length) {
+    throw new InvalidInputError('invalid report formats', [
+      { path, received: value.join(','), expected: `one or more of ${REPORT_FORMATS.join(', ')}` },
+    ])
+  }
+  return [...new Set(value)] as ReportFormat[]
+}
+
+/** The report's files: each format asked for, and the charts as SVG files beside the Markdown. */
+export async function renderReportFiles(model: ReportModel, formats: readonly ReportFormat[]): Promise<ReportFile[]> {
+  const charts = await reportCharts(model)
+  const files: ReportFile[] = []
+  const chartFiles = charts.map((c) => `${c.name}.svg`)
+  if (formats.includes('html')) files.push({ name: 'report.html', content: renderHtml(model, charts) })
+  if (formats.includes('md')) {
+    files.push({ name: 'report.md', content: renderMarkdown(model, charts) })
+    for (const c of charts) files.push({ name: `${c.name}.svg`, content: c.svg })
+  }
+  if (formats.includes('json'))
+    files.push({ name: 'report.json', content: renderJson(model, formats.includes('md') ? chartFiles : []) })
+  return files
+}
+
+export async function generateReport(deps: ReportDependencies, request: GenerateReportRequest): Promise<StoredReport> {
+  const formats = parseFormats(request.formats ?? ['html', 'md', 'json'])
+  const id = crypto.randomUUID()
+  const generatedAt = (deps.now ?? (() => new Date()))()
+  const schedule = request.schedule ?? null
+  const previousRow = schedule ? await previousScheduleReport(deps.meta, schedule.id, generatedAt) : null
+  const model = await buildReportModel(deps, {
+    id,
+    runId: request.runId,
+    compareRunIds: request.compare ?? [],
+    schedule,
+    previous: previousRow
+      ? {
+          reportId: previousRow.id,
+          generatedAt: previousRow.createdAt,
+          runId: previousRow.runId,
+          headline: previousRow.headline as unknown as Headline,
+        }
+      : null,
+    coverageNotes: request.coverageNotes ?? [],
+    generatedAt,
+  })
+  const files = await renderReportFiles(model, formats)
+  const written = await writeReportFiles(deps.dataDir, id, files, deps.afterFile)
+  try {
+    return await createReport(deps.meta, {
+      id,
+      kind: model.comparison ? 'comparison' : 'backtest',
+      title: model.title,
+      params: {
+        runId: request.runId,
+        compare: request.compare ?? [],
+        formats,
+        coverageNotes: request.coverageNotes ?? [],
+      },
+      formats,
+      path: reportPath(id),
+      files: written,
+      scheduleId: schedule?.id ?? null,
+      runId: request.runId,
+      runIds: [request.runId, ...(request.compare ?? [])],
+      headline: model.headline as unknown as Record<string, string | number | null>,
+      deliveryStatus: request.deliveryPending ? 'pending' : 'none',
+      jobRunId: request.jobRunId ?? null,
+      createdAt: generatedAt,
+    })
+  } catch (error) {
+    // no row: the files must not outlive it
+    await removeReportFiles(deps.dataDir, reportPath(id)).catch(() => undefined)
+    throw error
+  }
+}
