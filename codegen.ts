@@ -23,6 +23,7 @@ const config: CodegenConfig = {
           RuleSet: '../../store/meta/ruleSets.ts#StoredRuleSet',
           RuleSetVersion: '../../store/meta/generated/client.ts#RuleSetVersion',
           BacktestRun: '../../store/meta/backtestRuns.ts#StoredBacktestRun',
+          Report: '../../store/meta/reports.ts#StoredReport',
         },
       },
     },

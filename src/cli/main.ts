@@ -10,6 +10,7 @@ import { registerPythIngest } from './commands/ingestPyth.ts'
 import { registerBacktest } from './commands/backtest.ts'
 import { registerJobs } from './commands/jobs.ts'
 import { registerMigrate } from './commands/migrate.ts'
+import { registerReport } from './commands/report.ts'
 import { registerRisk } from './commands/risk.ts'
 import { registerRules } from './commands/rules.ts'
 import { registerServe } from './commands/serve.ts'
@@ -31,5 +32,6 @@ registerCoverage(program)
 registerRules(program)
 registerBacktest(program)
 registerRisk(program)
+registerReport(program)
 
 await program.parseAsync(process.argv)

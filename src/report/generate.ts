@@ -8,7 +8,7 @@ import { createReport, previousScheduleReport, type StoredReport } from '../stor
 import { buildReportModel } from './build.ts'
 import { reportCharts } from './charts/index.ts'
 import { removeReportFiles, reportPath, writeReportFiles, type AfterFile, type ReportFile } from './files.ts'
-import type { IncidentSource } from './incidents.ts'
+import { deficitClusterSource, type IncidentSource } from './incidents.ts'
 import type { Headline, ReportModel } from './model.ts'
 import { renderHtml } from './render/html.ts'
 import { renderJson } from './render/json.ts'
@@ -116,5 +116,19 @@ export async function generateReport(deps: ReportDependencies, request: Generate
     // no row: the files must not outlive it
     await removeReportFiles(deps.dataDir, reportPath(id)).catch(() => undefined)
     throw error
+  }
+}
+
+/** What generating a report needs from an open runtime. */
+export function reportDependencies(runtime: {
+  duck: DuckStore
+  meta: MetaClient
+  config: { dataDir: string }
+}): ReportDependencies {
+  return {
+    duck: runtime.duck,
+    meta: runtime.meta,
+    dataDir: runtime.config.dataDir,
+    incidents: deficitClusterSource(runtime.duck),
   }
 }

@@ -17,6 +17,7 @@ import {
 import { health } from './health.ts'
 import { accounts, dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
+import { Report, report, reports } from './reports.ts'
 import { positionRisk } from './risk.ts'
 import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rules.ts'
 
@@ -39,9 +40,12 @@ export const resolvers: Resolvers = {
     backtestAdlFills,
     backtestSocialLosses,
     backtestGuardrailTriggers,
+    reports,
+    report,
   }),
   Mutation: guardArguments({ createRuleSet, deriveRuleSet, runBacktest }),
   BacktestRun,
   RuleSet,
   RuleSetVersion,
+  Report,
 }

@@ -1,0 +1,100 @@
+// Reports: the `reports` connection (newest first, keyset cursors over createdAt and id), `report(id)`, and the
+// Report fields that read its stored headline and files.
+import { InvalidInputError, type InputProblem } from '../../errors.ts'
+import type { Headline } from '../../report/model.ts'
+import {
+  countReports,
+  getReport,
+  listReports,
+  type ReportCursor,
+  type ReportFilter as StoreFilter,
+  type StoredReport,
+} from '../../store/meta/reports.ts'
+import type { QueryResolvers, ReportResolvers } from '../generated/resolvers-types.ts'
+
+const MAX_FIRST = 500
+
+/** Opaque cursor: base64url of [createdAt in ms, id]. */
+export const encodeCursor = (r: { createdAt: Date; id: string }) =>
+  Buffer.from(JSON.stringify([r.createdAt.getTime(), r.id])).toString('base64url')
+
+export function decodeCursor(text: string): ReportCursor | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
+    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string')
+      return { createdAt: new Date(value[0] as number), id: value[1] }
+  } catch {
+    // reported below
+  }
+  return null
+}
+
+const date = (value: Date | string | null | undefined) => (value == null ? null : new Date(value))
+
+export const reports: QueryResolvers['reports'] = async (_p, { filter, first, after }, { runtime }) => {
+  const problems: InputProblem[] = []
+  const size = first ?? 50
+  if (!Number.isInteger(size) || size < 1 || size > MAX_FIRST)
+    problems.push({ path: 'first', received: first, expected: `an integer from 1 to ${MAX_FIRST}` })
+  const cursor = after != null ? decodeCursor(after) : null
+  if (after != null && !cursor)
+    problems.push({ path: 'after', received: after, expected: 'an endCursor or edge cursor of this connection' })
+  const createdAt = filter?.createdAt
+  const range = { gte: date(createdAt?.gte), lt: date(createdAt?.lt) }
+  for (const key of ['gte', 'lt'] as const)
+    if (range[key] && Number.isNaN(range[key].getTime()))
+      problems.push({ path: `filter.createdAt.${key}`, received: createdAt?.[key], expected: 'an RFC 3339 time' })
+  if (problems.length) throw new InvalidInputError('invalid reports query', problems)
+  const storeFilter: StoreFilter = {
+    scheduleId: filter?.scheduleId ?? null,
+    runId: filter?.runId ?? null,
+    kind: filter?.kind ?? null,
+    deliveryStatus: filter?.deliveryStatus ?? null,
+    createdAt: range,
+  }
+  const [{ rows, hasNextPage }, totalCount] = await Promise.all([
+    listReports(runtime.meta, storeFilter, { first: size, after: cursor }),
+    countReports(runtime.meta, storeFilter),
+  ])
+  const edges = rows.map((node) => ({ cursor: encodeCursor(node), node }))
+  return {
+    edges,
+    nodes: rows,
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage: cursor !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount,
+  }
+}
+
+export const report: QueryResolvers['report'] = (_p, { id }, { runtime }) => getReport(runtime.meta, id)
+
+const files = (r: StoredReport) => (r.files as Array<{ name: string }>).map((f) => f.name)
+
+export const Report: ReportResolvers = {
+  formats: (r) => r.formats as Array<'html' | 'md' | 'json'>,
+  runIds: (r) => r.runIds as string[],
+  links: (r) => {
+    const names = files(r)
+    return {
+      html: names.includes('report.html') ? `/reports/${r.id}.html` : null,
+      markdown: names.includes('report.md') ? `/reports/${r.id}.md` : null,
+      json: names.includes('report.json') ? `/reports/${r.id}.json` : null,
+      charts: names.filter((n) => n.endsWith('.svg')).map((n) => `/reports/${r.id}/${n}`),
+    }
+  },
+  headline: (r) => {
+    const h = r.headline as unknown as Headline
+    return {
+      ...h,
+      liquidatedNotionalApprox: Number(h.liquidatedNotional),
+      totalBadDebtApprox: Number(h.totalBadDebt),
+      fundLowApprox: Number(h.fundLow),
+      maxFundDrawdownApprox: Number(h.maxFundDrawdown),
+    }
+  },
+  deliveryStatus: (r) => r.deliveryStatus as 'none' | 'pending' | 'delivered' | 'partial' | 'failed',
+}
