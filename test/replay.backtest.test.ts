@@ -567,5 +567,6 @@ describe('CLI', () => {
     expect((await bad.exited).code).toBe(2)
     expect(bad.output()).toMatch(/--venue: received nothing/)
     expect(bad.output()).toMatch(/--resolution: received "5"/)
-  })
+    // three CLI processes, each transpiling the TypeScript sources at start (seconds each on a busy machine)
+  }, 120_000)
 })

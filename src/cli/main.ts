@@ -13,6 +13,7 @@ import { registerMigrate } from './commands/migrate.ts'
 import { registerReport } from './commands/report.ts'
 import { registerRisk } from './commands/risk.ts'
 import { registerRules } from './commands/rules.ts'
+import { registerScenario } from './commands/scenario.ts'
 import { registerServe } from './commands/serve.ts'
 
 const program = new Command('backstop')
@@ -32,6 +33,7 @@ registerCoverage(program)
 registerRules(program)
 registerBacktest(program)
 registerRisk(program)
+registerScenario(program)
 registerReport(program)
 
 await program.parseAsync(process.argv)

@@ -64,6 +64,7 @@ const TYPES = new Set([
   'TIMESTAMP',
   'TIMESTAMPTZ',
   'DECIMAL(38,18)',
+  'DECIMAL(18,6)',
   'HUGEINT',
 ])
 
