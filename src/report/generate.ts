@@ -66,7 +66,13 @@ export async function renderReportFiles(model: ReportModel, formats: readonly Re
   return files
 }
 
-export async function generateReport(deps: ReportDependencies, request: GenerateReportRequest): Promise<StoredReport> {
+/** A stored report with the model it was rendered from (for delivery). */
+export type GeneratedReport = StoredReport & { model: ReportModel }
+
+export async function generateReport(
+  deps: ReportDependencies,
+  request: GenerateReportRequest,
+): Promise<GeneratedReport> {
   const formats = parseFormats(request.formats ?? ['html', 'md', 'json'])
   const id = crypto.randomUUID()
   const generatedAt = (deps.now ?? (() => new Date()))()
@@ -91,7 +97,7 @@ export async function generateReport(deps: ReportDependencies, request: Generate
   const files = await renderReportFiles(model, formats)
   const written = await writeReportFiles(deps.dataDir, id, files, deps.afterFile)
   try {
-    return await createReport(deps.meta, {
+    const row = await createReport(deps.meta, {
       id,
       kind: model.comparison ? 'comparison' : 'backtest',
       title: model.title,
@@ -112,6 +118,7 @@ export async function generateReport(deps: ReportDependencies, request: Generate
       jobRunId: request.jobRunId ?? null,
       createdAt: generatedAt,
     })
+    return Object.assign(row, { model })
   } catch (error) {
     // no row: the files must not outlive it
     await removeReportFiles(deps.dataDir, reportPath(id)).catch(() => undefined)

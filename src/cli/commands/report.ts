@@ -31,7 +31,7 @@ export function registerReport(program: Command): void {
           const formats = parseFormats(list(options.format), '--format')
           const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
           try {
-            const report = await generateReport(reportDependencies(runtime), {
+            const { model: _model, ...report } = await generateReport(reportDependencies(runtime), {
               runId: options.run,
               compare: options.compare ?? [],
               formats,
