@@ -3,9 +3,14 @@ import { InvalidInputError } from '../src/errors.ts'
 import { ingestionJobs } from './ingest/index.ts'
 import type { JobDefinition } from './job.ts'
 import { pruneJobRunsJob } from './maintenance/pruneJobRuns.ts'
+import { pruneReportsJob } from './report/pruneReports.ts'
+import { scheduledBacktestJob } from './report/scheduledBacktest.ts'
 
 export const jobRegistry: ReadonlyMap<string, JobDefinition<never>> = new Map(
-  ([pruneJobRunsJob, ...ingestionJobs] as JobDefinition<never>[]).map((job) => [job.name, job]),
+  ([pruneJobRunsJob, pruneReportsJob, scheduledBacktestJob, ...ingestionJobs] as JobDefinition<never>[]).map((job) => [
+    job.name,
+    job,
+  ]),
 )
 
 export function findJob(name: string): JobDefinition<never> {

@@ -5,6 +5,7 @@ import { InvalidInputError, type InputProblem } from '../src/errors.ts'
 import { listEnabledSchedules, syncConfigSchedules, type ScheduleSpec } from '../src/store/meta/jobRuns.ts'
 import type { JobDefinition } from './job.ts'
 import { recoverInterruptedRuns } from './recovery.ts'
+import { missedScheduleRuns } from './report/catchUp.ts'
 import { JobBusyError, parseJobParams, runJob, type RunOptions } from './runner.ts'
 
 export interface Scheduler {
@@ -77,6 +78,13 @@ export async function startScheduler(
       attempt: run.attempt + 1,
       scheduleId: run.scheduleId,
     })
+  }
+
+  for (const schedule of await missedScheduleRuns(runtime, new Date())) {
+    const job = registry.get(schedule.job)
+    if (!job) continue
+    log.info({ schedule: schedule.name, missedAt: schedule.missedAt }, 'running a schedule missed while stopped')
+    void launch(job, schedule.params, { trigger: 'cron', scheduleId: schedule.id })
   }
 
   const tasks: ScheduledTask[] = []

@@ -14,6 +14,7 @@ import { registerReport } from './commands/report.ts'
 import { registerRisk } from './commands/risk.ts'
 import { registerRules } from './commands/rules.ts'
 import { registerScenario } from './commands/scenario.ts'
+import { registerSchedules } from './commands/schedules.ts'
 import { registerServe } from './commands/serve.ts'
 
 const program = new Command('backstop')
@@ -35,5 +36,6 @@ registerBacktest(program)
 registerRisk(program)
 registerScenario(program)
 registerReport(program)
+registerSchedules(program)
 
 await program.parseAsync(process.argv)
