@@ -31,7 +31,12 @@ const tsv = (ms: number) => new DuckDBTimestampValue(BigInt(Math.round(ms)) * 10
  * Loads `dayPath` from `startMs` (UTC midnight of a day) into the store as venue data, with manifest rows: trades
  * and mark / index klines loaded for that day, premium klines missing at source, and a 20-minute hole in the marks.
  */
-export async function seedReportDay(duck: DuckStore, startMs: number, seconds = 24 * HOUR): Promise<number[]> {
+export async function seedReportDay(
+  duck: DuckStore,
+  startMs: number,
+  seconds = 24 * HOUR,
+  options: { manifest?: boolean } = {},
+): Promise<number[]> {
   const closes = dayPath(seconds)
   const startUs = startMs * 1000
   await insertBars(duck, REPORT_VENUE, REPORT_MARKET, 1, barsFromCloses(startUs, closes, {}, 3e6))
@@ -68,8 +73,16 @@ export async function seedReportDay(duck: DuckStore, startMs: number, seconds = 
     'pyth',
     every(30, (p) => p * 0.9997),
   )
+  if (options.manifest !== false) await insertReportManifest(duck, startMs, seconds)
+  return closes
+}
+
+/** The manifest rows of a seeded day (what ingestion would record): coverage reads these, not the rows. */
+export async function insertReportManifest(duck: DuckStore, startMs: number, seconds = 24 * HOUR): Promise<void> {
+  const markHole: [number, number] = [14 * HOUR, 14 * HOUR + 1_200]
   const day = new Date(startMs).toISOString().slice(0, 10)
   const end = startMs + seconds * 1000
+  const rowsOf = (step: number) => Math.ceil(seconds / step)
   await duck.use(async (c) => {
     const part = async (dataset: string, table: string, status: string, rows: number) =>
       c.run(
@@ -87,9 +100,9 @@ export async function seedReportDay(duck: DuckStore, startMs: number, seconds = 
           status === 'loaded' ? tsv(end - 1000) : null,
         ],
       )
-    await part('aggTrades', 'trades', 'loaded', closes.length)
-    await part('markPriceKlines', 'prices', 'loaded', Math.ceil(closes.length / 60))
-    await part('indexPriceKlines', 'prices', 'loaded', Math.ceil(closes.length / 10))
+    await part('aggTrades', 'trades', 'loaded', seconds)
+    await part('markPriceKlines', 'prices', 'loaded', rowsOf(60))
+    await part('indexPriceKlines', 'prices', 'loaded', rowsOf(10))
     await part('premiumIndexKlines', 'prices', 'missing', 0)
     await c.run(`INSERT INTO partition_gaps VALUES ($1, 'prices', $2, $3, 20, 60)`, [
       `binance-um/markPriceKlines/${REPORT_MARKET}/${day}`,
@@ -97,7 +110,6 @@ export async function seedReportDay(duck: DuckStore, startMs: number, seconds = 
       tsv(startMs + markHole[1] * 1000),
     ])
   })
-  return closes
 }
 
 /** A synthetic population big enough to liquidate through the crash and leave deficits with a small fund. */

@@ -58,7 +58,7 @@ export async function checkSchedule(deps: ScheduleCheckDeps, input: ScheduleInpu
       problems.push({
         path: `params.ruleSets[${i}]`,
         received: ref,
-        expected: error.message.replace(/^no rule set "[^"]*": /, ''),
+        expected: error.message.replace(/^no rule set "[^"]*": expected /, ''),
       })
     }
   }
@@ -132,7 +132,8 @@ async function smtpUnreachable(url: string): Promise<string | null> {
     return null
   } catch (error) {
     const e = error as { code?: string; message?: string }
-    return e.code ?? (e.message ?? String(error)).split(url).join(hostOf(url))
+    const message = (e.message ?? String(error)).split(url).join(hostOf(url))
+    return e.code && !message.startsWith(e.code) ? `${e.code}: ${message}` : message
   } finally {
     transport.close()
   }
