@@ -24,6 +24,7 @@ const config: CodegenConfig = {
           RuleSetVersion: '../../store/meta/generated/client.ts#RuleSetVersion',
           BacktestRun: '../../store/meta/backtestRuns.ts#StoredBacktestRun',
           Report: '../../store/meta/reports.ts#StoredReport',
+          BacktestSchedule: '../../store/meta/schedules.ts#StoredSchedule',
         },
       },
     },

@@ -160,6 +160,73 @@ describe('GraphQL reports', () => {
   })
 })
 
+describe('GraphQL report and schedule mutations', () => {
+  test('generateReport records a report.generate run and returns it with its report; a bad run records nothing', async () => {
+    const runs = await runtime.meta.jobRun.count({ where: { job: 'report.generate' } })
+    const done = await gql(
+      `mutation($r: ID!, $c: [ID!]) { generateReport(runId: $r, compare: $c, formats: [json]) { id status error report { id kind runIds links { json html } } } }`,
+      { r: runIds[0], c: [runIds[1]] },
+    )
+    expect(done.errors).toBeUndefined()
+    const run = done.data!.generateReport as unknown as {
+      id: string
+      status: string
+      report: { id: string; kind: string; runIds: string[]; links: { json: string; html: string | null } }
+    }
+    expect(run).toMatchObject({ status: 'succeeded', report: { kind: 'comparison', runIds, links: { html: null } } })
+    expect(await runtime.meta.jobRun.findUnique({ where: { id: run.id } })).toMatchObject({
+      job: 'report.generate',
+      trigger: 'api',
+      status: 'succeeded',
+    })
+    expect((await fetch(`${origin}${run.report.links.json}`)).status).toBe(200)
+    const bad = await gql(`mutation { generateReport(runId: "nope") { id } }`)
+    expect(bad.errors![0]!.extensions.code).toBe('NOT_FOUND')
+    expect(await runtime.meta.jobRun.count({ where: { job: 'report.generate' } })).toBe(runs + 1)
+  })
+
+  test('schedules: a bad one is refused with its problems and not stored; create, pause, list, delete', async () => {
+    const input = {
+      name: 'api-daily',
+      cron: '0 6 * * *',
+      params: {
+        ruleSets: ['binance-um'],
+        venue: REPORT_VENUE,
+        markets: [REPORT_MARKET],
+        window: 'last 24h',
+        positions: 'synthetic',
+      },
+    }
+    const create = `mutation($i: BacktestScheduleInput!) { createBacktestSchedule(input: $i) { id name cron enabled params } }`
+    const bad = await gql(create, {
+      i: { ...input, cron: '0 25 * * *', params: { ...input.params, markets: ['NOPE'] } },
+    })
+    expect(bad.errors![0]!.extensions.code).toBe('BAD_USER_INPUT')
+    expect(bad.errors![0]!.message).toMatch(/cron: received "0 25 \* \* \*".*params\.markets\[0\]: received "NOPE"/s)
+    expect((await gql(`{ backtestSchedules { name } }`)).data!.backtestSchedules).toEqual([])
+    const ok = await gql(create, { i: input })
+    expect(ok.data!.createBacktestSchedule).toMatchObject({
+      name: 'api-daily',
+      enabled: true,
+      params: expect.objectContaining({ seed: 1, formats: ['html', 'md', 'json'] }),
+    })
+    const paused = await gql(`mutation { pauseBacktestSchedule(name: "api-daily") { enabled } }`)
+    expect(paused.data!.pauseBacktestSchedule).toEqual({ enabled: false })
+    const updated = await gql(
+      `mutation { updateBacktestSchedule(name: "api-daily", params: { window: "last 7d" }) { params } }`,
+    )
+    expect((updated.data!.updateBacktestSchedule as unknown as { params: { window: string } }).params.window).toBe(
+      'last 7d',
+    )
+    expect((await gql(`{ backtestSchedules { name enabled } }`)).data!.backtestSchedules).toEqual([
+      { name: 'api-daily', enabled: false },
+    ])
+    await gql(`mutation { deleteBacktestSchedule(name: "api-daily") { id } }`)
+    const gone = await gql(`mutation { resumeBacktestSchedule(name: "api-daily") { id } }`)
+    expect(gone.errors![0]!.extensions.code).toBe('NOT_FOUND')
+  })
+})
+
 describe('backstop report', () => {
   test(
     'writes the files and a row, copies them to --out; a bad run or format exits 2 or 1 with the reason',

@@ -17,7 +17,18 @@ import {
 import { health } from './health.ts'
 import { accounts, dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
-import { Report, report, reports } from './reports.ts'
+import {
+  Report,
+  backtestSchedules,
+  createBacktestSchedule,
+  deleteBacktestSchedule,
+  generateReport,
+  pauseBacktestSchedule,
+  report,
+  reports,
+  resumeBacktestSchedule,
+  updateBacktestSchedule,
+} from './reports.ts'
 import { positionRisk } from './risk.ts'
 import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rules.ts'
 
@@ -42,8 +53,19 @@ export const resolvers: Resolvers = {
     backtestGuardrailTriggers,
     reports,
     report,
+    backtestSchedules,
   }),
-  Mutation: guardArguments({ createRuleSet, deriveRuleSet, runBacktest }),
+  Mutation: guardArguments({
+    createRuleSet,
+    deriveRuleSet,
+    runBacktest,
+    generateReport,
+    createBacktestSchedule,
+    updateBacktestSchedule,
+    pauseBacktestSchedule,
+    resumeBacktestSchedule,
+    deleteBacktestSchedule,
+  }),
   BacktestRun,
   RuleSet,
   RuleSetVersion,

@@ -1,7 +1,16 @@
 // Reports: the `reports` connection (newest first, keyset cursors over createdAt and id), `report(id)`, and the
 // Report fields that read its stored headline and files.
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
+import { reportDependencies } from '../../report/generate.ts'
 import type { Headline } from '../../report/model.ts'
+import { runReportGeneration } from '../../report/reportRun.ts'
+import {
+  addSchedule,
+  backtestSchedules as listBacktestSchedules,
+  changeSchedule,
+  removeSchedule,
+  setScheduleEnabled,
+} from '../../report/schedule/manage.ts'
 import {
   countReports,
   getReport,
@@ -10,7 +19,8 @@ import {
   type ReportFilter as StoreFilter,
   type StoredReport,
 } from '../../store/meta/reports.ts'
-import type { QueryResolvers, ReportResolvers } from '../generated/resolvers-types.ts'
+import type { ApiContext } from '../context.ts'
+import type { MutationResolvers, QueryResolvers, ReportResolvers } from '../generated/resolvers-types.ts'
 
 const MAX_FIRST = 500
 
@@ -98,3 +108,48 @@ export const Report: ReportResolvers = {
   },
   deliveryStatus: (r) => r.deliveryStatus as 'none' | 'pending' | 'delivered' | 'partial' | 'failed',
 }
+
+/** Operator role once the API-key plugin lands (src/api/rest/reports.ts has the same hook for reads). */
+export const generateReport: MutationResolvers['generateReport'] = (_p, { runId, compare, formats }, { runtime }) =>
+  runReportGeneration(
+    reportDependencies(runtime),
+    { runId, compare: compare ?? [], formats: formats ?? undefined },
+    'api',
+  )
+
+const checkDeps = (runtime: ApiContext['runtime']) => ({
+  duck: runtime.duck,
+  meta: runtime.meta,
+  config: runtime.config,
+  now: new Date(),
+})
+
+export const backtestSchedules: QueryResolvers['backtestSchedules'] = (_p, _a, { runtime }) =>
+  listBacktestSchedules(runtime)
+
+export const createBacktestSchedule: MutationResolvers['createBacktestSchedule'] = (_p, { input }, { runtime }) =>
+  addSchedule(checkDeps(runtime), { name: input.name, cron: input.cron, params: input.params })
+
+export const updateBacktestSchedule: MutationResolvers['updateBacktestSchedule'] = (
+  _p,
+  { name, cron, params },
+  { runtime },
+) => {
+  if (params != null && (typeof params !== 'object' || Array.isArray(params)))
+    throw new InvalidInputError('invalid schedule change', [
+      { path: 'params', received: params, expected: 'a JSON object of parameters' },
+    ])
+  return changeSchedule(checkDeps(runtime), name, {
+    cron: cron ?? null,
+    params: (params as Record<string, unknown> | null) ?? null,
+  })
+}
+
+export const pauseBacktestSchedule: MutationResolvers['pauseBacktestSchedule'] = (_p, { name }, { runtime }) =>
+  setScheduleEnabled(runtime, name, false)
+
+export const resumeBacktestSchedule: MutationResolvers['resumeBacktestSchedule'] = (_p, { name }, { runtime }) =>
+  setScheduleEnabled(runtime, name, true)
+
+export const deleteBacktestSchedule: MutationResolvers['deleteBacktestSchedule'] = (_p, { name }, { runtime }) =>
+  removeSchedule(runtime, name)
