@@ -6,6 +6,8 @@ import { listEnabledSchedules, syncConfigSchedules, type ScheduleSpec } from '..
 import type { JobDefinition } from './job.ts'
 import { recoverInterruptedRuns } from './recovery.ts'
 import { missedScheduleRuns } from './report/catchUp.ts'
+import { backtestScheduleTasks } from './report/scheduleTasks.ts'
+import { SCHEDULED_BACKTEST_JOB } from '../src/report/schedule/params.ts'
 import { JobBusyError, parseJobParams, runJob, type RunOptions } from './runner.ts'
 
 export interface Scheduler {
@@ -90,6 +92,8 @@ export async function startScheduler(
   const tasks: ScheduledTask[] = []
   const names: string[] = []
   for (const schedule of await listEnabledSchedules(meta)) {
+    // backtest schedules follow the table while the server runs (report/scheduleTasks.ts)
+    if (schedule.job === SCHEDULED_BACKTEST_JOB) continue
     const job = registry.get(schedule.job)
     if (!job || !cron.validate(schedule.cron)) {
       log.error(
@@ -107,11 +111,20 @@ export async function startScheduler(
     tasks.push(task)
     names.push(schedule.name)
   }
-  log.info({ schedules: names }, 'scheduler started')
+  const backtestJob = registry.get(SCHEDULED_BACKTEST_JOB)
+  const backtests = backtestJob
+    ? await backtestScheduleTasks(runtime, (params, scheduleId) =>
+        launch(backtestJob, params, { trigger: 'cron', scheduleId }),
+      )
+    : null
+  log.info({ schedules: [...names, ...(backtests?.names() ?? [])] }, 'scheduler started')
 
   return {
-    schedules: names,
+    get schedules() {
+      return [...names, ...(backtests?.names() ?? [])]
+    },
     async stop(timeoutMs) {
+      await backtests?.stop()
       for (const task of tasks) await task.destroy()
       stopping.abort(new Error('shutting down'))
       if (running.size === 0) return

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { jobRegistry } from '../jobs/registry.ts'
 import { missedScheduleRuns } from '../jobs/report/catchUp.ts'
+import { backtestScheduleTasks } from '../jobs/report/scheduleTasks.ts'
 import { startScheduler, type Scheduler } from '../jobs/scheduler.ts'
 import type { Runtime } from '../src/app/runtime.ts'
 import { previousFire } from '../src/report/schedule/cron.ts'
@@ -113,6 +114,36 @@ describe('a one-minute schedule, end to end', () => {
     })
     expect(smtp.mails).toHaveLength(1)
     expect(smtp.mails[0]!.raw).toContain('every-minute: binance-um BTCUSDT')
+  })
+})
+
+describe('schedule changes while the server runs', () => {
+  test('a schedule added, paused, resumed, changed or removed gets, loses or replaces its cron task', async () => {
+    const launched: string[] = []
+    const tasks = await backtestScheduleTasks(runtime, (_params, id) => launched.push(id))
+    try {
+      const before = tasks.names()
+      const added = await addSchedule(deps(), {
+        name: 'added-live',
+        cron: '0 6 * * *',
+        params: params({ delivery: [] }),
+      })
+      await tasks.refresh()
+      expect([...tasks.names()].sort()).toEqual([...before, 'added-live'].sort())
+      await setScheduleEnabled(runtime, 'added-live', false)
+      await tasks.refresh()
+      expect(tasks.names()).not.toContain('added-live')
+      await setScheduleEnabled(runtime, 'added-live', true)
+      await changeSchedule(deps(), 'added-live', { cron: '0 7 * * *' })
+      await tasks.refresh()
+      expect(tasks.names()).toContain('added-live')
+      await removeSchedule(runtime, 'added-live')
+      await tasks.refresh()
+      expect(tasks.names()).not.toContain('added-live')
+      expect(launched).not.toContain(added.id)
+    } finally {
+      await tasks.stop()
+    }
   })
 })
 

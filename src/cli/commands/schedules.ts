@@ -161,7 +161,7 @@ export function registerSchedules(program: Command): void {
   ] as const) {
     schedules
       .command(`${verb} <name>`)
-      .description(`${verb} a schedule (the server picks the change up at its next start)`)
+      .description(`${verb} a schedule (a running server picks the change up within 30 s)`)
       .action(
         action(async (config, name: string) =>
           withRuntime(config, async (runtime) => {
