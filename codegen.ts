@@ -25,6 +25,8 @@ const config: CodegenConfig = {
           BacktestRun: '../../store/meta/backtestRuns.ts#StoredBacktestRun',
           Report: '../../store/meta/reports.ts#StoredReport',
           BacktestSchedule: '../../store/meta/schedules.ts#StoredSchedule',
+          Run: '../../store/meta/runs.ts#StoredRun',
+          RunProgress: '../../domain/run.ts#RunProgress',
         },
       },
     },

@@ -4,6 +4,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { jobRegistry } from '../jobs/registry.ts'
+import { RunManager } from '../jobs/runManager.ts'
 import { startApiServer, type ApiServer } from '../src/api/server.ts'
 import { closeRuntime, openRuntime } from '../src/app/runtime.ts'
 import { loadConfig } from '../src/config/load.ts'
@@ -31,6 +33,7 @@ const request = (seed: number) => ({
 const runtime = await testRuntime({ PORT: '0', SCHEDULER_ENABLED: 'false' })
 let server: ApiServer
 let origin: string
+const runs = new RunManager(runtime, jobRegistry)
 const ids: string[] = []
 let runIds: string[] = []
 beforeAll(async () => {
@@ -41,10 +44,13 @@ beforeAll(async () => {
   ids.push((await generateReport(deps, { runId: runIds[0]! })).id)
   ids.push((await generateReport(deps, { runId: runIds[1]!, formats: ['html'] })).id)
   ids.push((await generateReport(deps, { runId: runIds[0]!, formats: ['json'] })).id)
-  server = await startApiServer(runtime)
+  server = await startApiServer(runtime, { runs })
   origin = new URL(server.url).origin
 }, 180_000)
-afterAll(() => server?.stop())
+afterAll(async () => {
+  await server?.stop()
+  await runs.stop(5_000)
+})
 
 const gql = async (query: string, variables: Record<string, unknown> = {}) => {
   const res = await fetch(`${origin}/graphql`, {
@@ -161,28 +167,39 @@ describe('GraphQL reports', () => {
 })
 
 describe('GraphQL report and schedule mutations', () => {
-  test('generateReport records a report.generate run and returns it with its report; a bad run records nothing', async () => {
-    const runs = await runtime.meta.jobRun.count({ where: { job: 'report.generate' } })
-    const done = await gql(
-      `mutation($r: ID!, $c: [ID!]) { generateReport(runId: $r, compare: $c, formats: [json]) { id status error report { id kind runIds links { json html } } } }`,
+  test('generateReport submits a run of kind report and returns it queued; the run links its report once it has succeeded; a bad run records nothing', async () => {
+    const before = await runtime.meta.jobRun.count({ where: { kind: 'report' } })
+    const submitted = await gql(
+      `mutation($r: ID!, $c: [ID!]) { generateReport(runId: $r, compare: $c, formats: [json]) { id kind job status trigger report { id } } }`,
       { r: runIds[0], c: [runIds[1]] },
     )
-    expect(done.errors).toBeUndefined()
-    const run = done.data!.generateReport as unknown as {
-      id: string
+    expect(submitted.errors).toBeUndefined()
+    const queued = submitted.data!.generateReport as unknown as { id: string; report: null }
+    expect(queued).toMatchObject({ kind: 'report', job: 'report.generate', trigger: 'api', report: null })
+    await runs.idle()
+    const read = await gql(
+      `query($id: ID!) { run(id: $id) { status error report { id kind runIds links { json html } } } }`,
+      { id: queued.id },
+    )
+    const run = read.data!.run as unknown as {
       status: string
+      error: string | null
       report: { id: string; kind: string; runIds: string[]; links: { json: string; html: string | null } }
     }
-    expect(run).toMatchObject({ status: 'succeeded', report: { kind: 'comparison', runIds, links: { html: null } } })
-    expect(await runtime.meta.jobRun.findUnique({ where: { id: run.id } })).toMatchObject({
-      job: 'report.generate',
-      trigger: 'api',
+    expect(run).toMatchObject({
       status: 'succeeded',
+      error: null,
+      // a report run's report has the run's id
+      report: { id: queued.id, kind: 'comparison', runIds, links: { html: null } },
     })
     expect((await fetch(`${origin}${run.report.links.json}`)).status).toBe(200)
     const bad = await gql(`mutation { generateReport(runId: "nope") { id } }`)
     expect(bad.errors![0]!.extensions.code).toBe('NOT_FOUND')
-    expect(await runtime.meta.jobRun.count({ where: { job: 'report.generate' } })).toBe(runs + 1)
+    const unknownCompare = await gql(`mutation($r: ID!) { generateReport(runId: $r, compare: ["nope"]) { id } }`, {
+      r: runIds[0],
+    })
+    expect(unknownCompare.errors![0]!.message).toMatch(/compare\[0\]/)
+    expect(await runtime.meta.jobRun.count({ where: { kind: 'report' } })).toBe(before + 1)
   })
 
   test('schedules: a bad one is refused with its problems and not stored; create, pause, list, delete', async () => {

@@ -91,7 +91,7 @@ describe.skipIf(!chromiumPath)('the HTML report in Chromium', () => {
         `${report.model.headline.liquidations.toLocaleString('en-US')} liquidations`,
       )
       fs.mkdirSync(ARTIFACTS, { recursive: true })
-    fs.copyFileSync(file, path.join(ARTIFACTS, 'report.html'))
+      fs.copyFileSync(file, path.join(ARTIFACTS, 'report.html'))
       await page.screenshot({ path: path.join(ARTIFACTS, 'report.png'), fullPage: true })
       await page.emulateMedia({ media: 'print' })
       const pdf = await page.pdf({ format: 'A4', printBackground: true })

@@ -223,17 +223,27 @@ describe('generateReport', () => {
       code: 'BAD_USER_INPUT',
       message: expect.stringContaining('one or more of html, md, json'),
     })
-    const failed = await runtime.meta.backtestRun.create({
+    // a failed backtest: its run says so (one lifecycle), its BacktestRun has no summary
+    const failed = await runtime.meta.jobRun.create({
       data: {
+        kind: 'backtest',
+        job: 'backtest',
+        trigger: 'api',
         status: 'failed',
-        ruleSetHash: 'x',
-        ruleSetRef: 'binance-um',
-        venue: REPORT_VENUE,
-        markets: [REPORT_MARKET],
-        fromTs: new Date(DAY),
-        toTs: new Date(DAY + 1),
-        positionsSource: 'synthetic',
         error: 'boom',
+        host: 'test',
+        pid: process.pid,
+        backtest: {
+          create: {
+            ruleSetHash: 'x',
+            ruleSetRef: 'binance-um',
+            venue: REPORT_VENUE,
+            markets: [REPORT_MARKET],
+            fromTs: new Date(DAY),
+            toTs: new Date(DAY + 1),
+            positionsSource: 'synthetic',
+          },
+        },
       },
     })
     await expect(generateReport(deps(), { runId: failed.id })).rejects.toMatchObject({

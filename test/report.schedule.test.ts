@@ -79,7 +79,10 @@ describe('a one-minute schedule, end to end', () => {
     expect(scheduler.schedules).toContain('every-minute')
     const running = await until(
       'the scheduled run to start',
-      () => runtime.meta.jobRun.findFirst({ where: { scheduleId: schedule.id, status: 'running' } }),
+      () =>
+        runtime.meta.jobRun.findFirst({
+          where: { scheduleId: schedule.id, job: 'backtest.scheduled', status: 'running' },
+        }),
       90_000,
     )
     // it waits for ingestion: no backtest yet while today's partitions are not recorded
@@ -91,14 +94,31 @@ describe('a one-minute schedule, end to end', () => {
       'the scheduled run to finish',
       async () => {
         const run = await runtime.meta.jobRun.findUnique({ where: { id: running.id } })
-        return run && run.status !== 'running' ? run : null
+        return run && run.status !== 'running' && run.status !== 'queued' ? run : null
       },
       150_000,
     )
     expect(finished.error).toBeNull()
     expect(finished.status).toBe('succeeded')
+    expect(finished.kind).toBe('schedule')
+    // its backtest and its report are runs of their own kinds, triggered by the schedule's cron
+    const children = await runtime.meta.jobRun.findMany({
+      where: { scheduleId: schedule.id, id: { not: running.id } },
+      orderBy: { queuedAt: 'asc' },
+    })
+    expect(children.map((r) => [r.kind, r.job, r.trigger, r.status])).toEqual([
+      ['backtest', 'backtest', 'cron', 'succeeded'],
+      ['report', 'report.generate', 'cron', 'succeeded'],
+    ])
+    const [backtestRun, reportRun] = children
     const report = (await runtime.meta.report.findFirst({ where: { scheduleId: schedule.id } }))!
-    expect(report).toMatchObject({ jobRunId: running.id, deliveryStatus: 'delivered' })
+    expect(report).toMatchObject({
+      id: reportRun!.id,
+      jobRunId: reportRun!.id,
+      runId: backtestRun!.id,
+      deliveryStatus: 'delivered',
+    })
+    expect(finished.result).toMatchObject({ reportId: report.id, backtestRuns: [backtestRun!.id] })
     const backtest = (await runtime.meta.backtestRun.findUnique({ where: { id: report.runId } }))!
     expect(backtest.toTs.getTime() - backtest.fromTs.getTime()).toBe(DAY_MS)
     expect(backtest.toTs.getTime() % 60_000).toBe(0)
@@ -159,20 +179,29 @@ describe('missed runs', () => {
     expect(previousFire('0 0 29 2 *', at, 30)).toBeNull()
   })
 
-  test('a schedule whose last fire time passed without a run is run once at start; one that ran is not', async () => {
+  test('a schedule whose last fire time passed without a run, or whose run a crash interrupted, is run once at start; one that ran is not', async () => {
     const owed = await addSchedule(deps(), { name: 'weekly-owed', cron: '0 7 * * 1', params: params() })
     const ran = await addSchedule(deps(), { name: 'weekly-ran', cron: '0 7 * * 1', params: params() })
+    const crashed = await addSchedule(deps(), { name: 'weekly-crashed', cron: '0 7 * * 1', params: params() })
     const created = new Date(now - 30 * DAY_MS)
     await runtime.meta.jobSchedule.updateMany({
-      where: { id: { in: [owed.id, ran.id] } },
+      where: { id: { in: [owed.id, ran.id, crashed.id] } },
       data: { createdAt: created },
     })
+    const run = { kind: 'schedule', job: 'backtest.scheduled', trigger: 'cron', host: 'h', pid: 1 }
+    await runtime.meta.jobRun.create({ data: { ...run, scheduleId: ran.id, status: 'succeeded' } })
     await runtime.meta.jobRun.create({
-      data: { job: 'backtest.scheduled', trigger: 'cron', host: 'h', pid: 1, scheduleId: ran.id, status: 'succeeded' },
+      data: { ...run, scheduleId: crashed.id, status: 'failed', error: 'interrupted: process 1 on h stopped' },
+    })
+    // a backtest of the owed schedule (a child run) does not count as the schedule's run
+    await runtime.meta.jobRun.create({
+      data: { ...run, kind: 'backtest', job: 'backtest', scheduleId: owed.id, status: 'succeeded' },
     })
     const missed = (await missedScheduleRuns(runtime, new Date())).map((s) => s.name)
     expect(missed).toContain('weekly-owed')
+    expect(missed).toContain('weekly-crashed')
     expect(missed).not.toContain('weekly-ran')
+    await removeSchedule(runtime, 'weekly-crashed')
     await setScheduleEnabled(runtime, 'weekly-owed', false)
     expect((await missedScheduleRuns(runtime, new Date())).map((s) => s.name)).not.toContain('weekly-owed')
     await removeSchedule(runtime, 'weekly-owed')

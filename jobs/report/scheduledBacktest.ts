@@ -1,10 +1,10 @@
-// Job backtest.scheduled: one run of a backtest schedule. Waits until ingestion covers the window (or the deadline
-// passes, noted as a caveat), backtests each rule set, runs the detectors when asked and available, renders the
-// report (files first, then its row) and delivers it. A failed step fails the run and leaves no report.
-import type { Runtime } from '../../src/app/runtime.ts'
+// Job backtest.scheduled (kind schedule): one run of a backtest schedule. Waits until ingestion covers the window
+// (or the deadline passes, noted as a caveat), then starts a run of kind backtest per rule set and a run of kind
+// report (each recorded, queued and cancellable like any run, and cancelled with this one), and delivers the report.
+// A failed or cancelled step fails this run; a report exists only if its own run succeeded.
 import { deliverReport } from '../../src/report/delivery/deliver.ts'
 import { configuredTargets } from '../../src/report/delivery/targets.ts'
-import { generateReport, reportDependencies } from '../../src/report/generate.ts'
+import { REPORT_JOB } from '../../src/report/reportRun.ts'
 import { windowCoverage } from '../../src/report/schedule/coverage.ts'
 import {
   SCHEDULED_BACKTEST_JOB,
@@ -13,9 +13,10 @@ import {
   scheduleWindow,
   type ScheduleParams,
 } from '../../src/report/schedule/params.ts'
-import { executeBacktest, prepareBacktest } from '../../src/replay/backtest/run.ts'
-import { scheduleOfRun } from '../../src/store/meta/schedules.ts'
-import { defineJob, emptyOutcome, type JobContext } from '../job.ts'
+import { getReport } from '../../src/store/meta/reports.ts'
+import { otherOpenScheduleRun, scheduleOfRun } from '../../src/store/meta/schedules.ts'
+import { defineJob, emptyOutcome, type ChildRuns, type JobContext } from '../job.ts'
+import { takeRenderedModel } from './reportJob.ts'
 
 /** Clock and waiting, replaceable in tests. */
 export interface ScheduledRunClock {
@@ -41,15 +42,12 @@ export function useScheduledRunClock(next: ScheduledRunClock | null): void {
   clock = next ?? realClock
 }
 
-/** Runs one backtest of the schedule to its end and returns its id (the run system's backtest kind when it lands). */
-async function backtest(runtime: Runtime, request: Record<string, unknown>, signal: AbortSignal): Promise<string> {
-  const prepared = await prepareBacktest(runtime, request, { allowFiles: false })
-  const outcome = await executeBacktest(runtime, prepared, { signal })
-  if (outcome.status !== 'succeeded')
-    throw new Error(
-      `backtest ${prepared.run.id} of ${String(request.ruleSet)} ${outcome.status}: ${outcome.error ?? ''}`,
-    )
-  return prepared.run.id
+/** Starts a run of `job` for this schedule, waits for it, and returns its id; throws unless it succeeded. */
+async function childRun(runs: ChildRuns, job: string, params: unknown, scheduleId: string | null, what: string) {
+  const { runId, done } = await runs.submit(job, params, { trigger: 'cron', scheduleId })
+  const result = await done
+  if (result.status !== 'succeeded') throw new Error(`${what} (run ${runId}) ${result.status}: ${result.error ?? ''}`)
+  return result
 }
 
 /** Waits for the window's coverage; after the deadline, goes on and returns the caveat to print. */
@@ -74,51 +72,80 @@ async function awaitCoverage(context: JobContext, params: ScheduleParams, window
 
 export const scheduledBacktestJob = defineJob<ScheduleParams>({
   name: SCHEDULED_BACKTEST_JOB,
-  description: 'One run of a backtest schedule: coverage wait → backtests → detectors → report → delivery.',
+  // its own kind: it waits on runs of kind backtest and report, so it must never hold one of their slots
+  kind: 'schedule',
+  description: 'One run of a backtest schedule: coverage wait → backtest runs → detectors → report run → delivery.',
   params: scheduleParamsSchema,
+  // schedules queue one behind another (RUN_CONCURRENCY schedule=N); one interrupted by a crash is run again by the
+  // catch-up at start (jobs/report/catchUp.ts), not by crash recovery, so it runs once
+  exclusive: false,
+  retryOnCrash: false,
   async run(context, params) {
-    const { runtime, log, signal, runId } = context
+    const { runtime, log, signal, runId, progress } = context
+    const runs = context.runs
+    if (!runs) throw new Error('a scheduled backtest needs the run system (its backtests and report are runs)')
     const schedule = await scheduleOfRun(runtime.meta, runId)
     if (schedule && !schedule.enabled) {
       log.info({ schedule: schedule.name }, 'schedule paused: nothing to run')
-      return emptyOutcome()
+      return { ...emptyOutcome(), result: { skipped: 'the schedule is paused' } }
     }
+    if (schedule) {
+      const other = await otherOpenScheduleRun(runtime.meta, schedule.id, runId)
+      if (other) throw new Error(`the previous run of schedule ${schedule.name} (run ${other}) is still running`)
+    }
+    const scheduleId = schedule?.id ?? null
+    const steps = params.ruleSets.length + 2
     const window = scheduleWindow(params.window, clock.now())
+    progress.update({ phase: 'waiting for data', done: 0, total: steps, unit: 'steps' })
     const coverageNotes = await awaitCoverage(context, params, window)
     const runIds: string[] = []
-    for (const ruleSet of params.ruleSets) {
-      runIds.push(await backtest(runtime, backtestRequestOf(params, ruleSet, window), signal))
-      if (signal.aborted) throw new Error('cancelled between backtests')
+    for (const [i, ruleSet] of params.ruleSets.entries()) {
+      signal.throwIfAborted()
+      progress.update({ phase: 'backtesting', done: 1 + i, total: steps, unit: 'steps' })
+      const request = backtestRequestOf(params, ruleSet, window)
+      runIds.push((await childRun(runs, 'backtest', request, scheduleId, `the backtest of ${ruleSet}`)).runId)
     }
     if (params.detectors) coverageNotes.push('Detectors were asked for but are not part of this build yet.')
     const targets = configuredTargets(runtime.config, params.delivery)
-    const report = await generateReport(reportDependencies(runtime), {
-      runId: runIds[0]!,
-      compare: runIds.slice(1),
-      formats: params.formats,
-      schedule: schedule ? { id: schedule.id, name: schedule.name } : null,
-      coverageNotes,
-      jobRunId: runId,
-      deliveryPending: targets.length > 0,
-    })
-    log.info({ report: report.id, runs: runIds }, 'report written')
+    signal.throwIfAborted()
+    progress.update({ phase: 'reporting', done: 1 + runIds.length, total: steps, unit: 'steps' })
+    const reportRun = await childRun(
+      runs,
+      REPORT_JOB,
+      {
+        runId: runIds[0]!,
+        compare: runIds.slice(1),
+        formats: params.formats,
+        schedule: schedule ? { id: schedule.id, name: schedule.name } : null,
+        coverageNotes,
+        deliveryPending: targets.length > 0,
+      },
+      scheduleId,
+      'the report',
+    )
+    const model = takeRenderedModel(reportRun.runId)
+    const report = await getReport(runtime.meta, reportRun.runId)
+    if (!report) throw new Error(`the report of run ${reportRun.runId} is missing`)
+    let deliveryStatus = report.deliveryStatus
     if (targets.length) {
+      if (!model) throw new Error(`the report of run ${reportRun.runId} was not rendered in this process`)
+      // the report is whole and recorded: from here a failure or a stop is recorded on it, never loses it
+      progress.update({ phase: 'delivering', done: steps - 1, total: steps, unit: 'steps' })
       const { config } = runtime
-      const delivery = await deliverReport(
-        { meta: runtime.meta, dataDir: config.dataDir },
-        report,
-        report.model,
-        targets,
-        {
-          retries: config.reportDeliveryRetries,
-          baseMs: config.reportDeliveryRetryBaseMs,
-          baseUrl: config.reportBaseUrl ?? `http://${config.host}:${config.port}`,
-          signal,
-          onFailure: (target, attempt, error) => log.warn({ target, attempt, error }, 'report delivery failed'),
-        },
-      )
-      log.info({ report: report.id, delivery: delivery.deliveryStatus }, 'report delivered')
+      const delivery = await deliverReport({ meta: runtime.meta, dataDir: config.dataDir }, report, model, targets, {
+        retries: config.reportDeliveryRetries,
+        baseMs: config.reportDeliveryRetryBaseMs,
+        baseUrl: config.reportBaseUrl ?? `http://${config.host}:${config.port}`,
+        signal,
+        onFailure: (target, attempt, error) => log.warn({ target, attempt, error }, 'report delivery failed'),
+      })
+      deliveryStatus = delivery.deliveryStatus
+      log.info({ report: report.id, delivery: deliveryStatus }, 'report delivered')
     }
-    return emptyOutcome()
+    progress.update({ phase: 'done', done: steps, total: steps, unit: 'steps' })
+    return {
+      ...emptyOutcome(),
+      result: { backtestRuns: runIds, reportRun: reportRun.runId, reportId: report.id, deliveryStatus },
+    }
   },
 })

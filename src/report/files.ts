@@ -77,6 +77,15 @@ export async function removeReportFiles(dataDir: string, relativePath: string): 
   await fs.rm(target, { recursive: true, force: true })
 }
 
+/** Removes the partial folder of report `id`, whichever process wrote it (a render interrupted or cancelled). */
+export async function removePartialReport(dataDir: string, id: string): Promise<void> {
+  if (!ID_PATTERN.test(id)) throw new Error(`report id ${JSON.stringify(id)} is not a safe folder name`)
+  const dir = path.join(dataDir, REPORTS_DIR, PARTIAL_DIR)
+  const entries = await fs.readdir(dir).catch(() => [] as string[])
+  for (const entry of entries)
+    if (entry.slice(entry.indexOf('-') + 1) === id) await fs.rm(path.join(dir, entry), { recursive: true, force: true })
+}
+
 /** Removes partial folders left by processes that are gone (a crash mid-render). Returns how many. */
 export async function sweepPartialReports(dataDir: string, isAlive: (pid: number) => boolean): Promise<number> {
   const dir = path.join(dataDir, REPORTS_DIR, PARTIAL_DIR)

@@ -4,10 +4,17 @@ import crypto from 'node:crypto'
 import { InvalidInputError } from '../errors.ts'
 import type { DuckStore } from '../store/duck/open.ts'
 import type { MetaClient } from '../store/meta/client.ts'
-import { createReport, previousScheduleReport, type StoredReport } from '../store/meta/reports.ts'
+import { createReport, deleteReport, previousScheduleReport, type StoredReport } from '../store/meta/reports.ts'
 import { buildReportModel } from './build.ts'
 import { reportCharts } from './charts/index.ts'
-import { removeReportFiles, reportPath, writeReportFiles, type AfterFile, type ReportFile } from './files.ts'
+import {
+  removePartialReport,
+  removeReportFiles,
+  reportPath,
+  writeReportFiles,
+  type AfterFile,
+  type ReportFile,
+} from './files.ts'
 import { deficitClusterSource, type IncidentSource } from './incidents.ts'
 import type { Headline, ReportModel } from './model.ts'
 import { renderHtml } from './render/html.ts'
@@ -18,6 +25,8 @@ export const REPORT_FORMATS = ['html', 'md', 'json'] as const
 export type ReportFormat = (typeof REPORT_FORMATS)[number]
 
 export interface GenerateReportRequest {
+  /** The report's id; a report run's is its run id (its files and row are found by it). Default: a new UUID. */
+  id?: string
   runId: string
   compare?: string[]
   formats?: ReportFormat[]
@@ -27,7 +36,14 @@ export interface GenerateReportRequest {
   jobRunId?: string | null
   /** Whether delivery targets will be tried after the row exists (the row then says pending). */
   deliveryPending?: boolean
+  /** Stops the work before the files are moved into place (nothing is left); after that the row is written. */
+  signal?: AbortSignal
+  /** Told when each step starts (model, charts and documents, files, row). */
+  onStep?: (step: ReportStep) => void
 }
+
+export const REPORT_STEPS = ['building the model', 'rendering', 'writing files', 'recording'] as const
+export type ReportStep = (typeof REPORT_STEPS)[number]
 
 export interface ReportDependencies {
   duck: DuckStore
@@ -74,7 +90,12 @@ export async function generateReport(
   request: GenerateReportRequest,
 ): Promise<GeneratedReport> {
   const formats = parseFormats(request.formats ?? ['html', 'md', 'json'])
-  const id = crypto.randomUUID()
+  const id = request.id ?? crypto.randomUUID()
+  const step = (name: ReportStep) => {
+    request.signal?.throwIfAborted()
+    request.onStep?.(name)
+  }
+  step('building the model')
   const generatedAt = (deps.now ?? (() => new Date()))()
   const schedule = request.schedule ?? null
   const previousRow = schedule ? await previousScheduleReport(deps.meta, schedule.id, generatedAt) : null
@@ -94,9 +115,15 @@ export async function generateReport(
     coverageNotes: request.coverageNotes ?? [],
     generatedAt,
   })
+  step('rendering')
   const files = await renderReportFiles(model, formats)
-  const written = await writeReportFiles(deps.dataDir, id, files, deps.afterFile)
+  step('writing files')
+  const written = await writeReportFiles(deps.dataDir, id, files, async (n, total) => {
+    request.signal?.throwIfAborted()
+    await deps.afterFile?.(n, total)
+  })
   try {
+    step('recording')
     const row = await createReport(deps.meta, {
       id,
       kind: model.comparison ? 'comparison' : 'backtest',
@@ -124,6 +151,16 @@ export async function generateReport(
     await removeReportFiles(deps.dataDir, reportPath(id)).catch(() => undefined)
     throw error
   }
+}
+
+/**
+ * Deletes report `id` whole: its row first (it is never listed half deleted), then its folder and any partial folder
+ * left by a render that did not finish. Safe to call more than once, and for a report that never got a row.
+ */
+export async function discardReport(deps: Pick<ReportDependencies, 'meta' | 'dataDir'>, id: string): Promise<void> {
+  await deleteReport(deps.meta, id)
+  await removeReportFiles(deps.dataDir, reportPath(id))
+  await removePartialReport(deps.dataDir, id)
 }
 
 /** What generating a report needs from an open runtime. */

@@ -1,55 +1,39 @@
-// Generating a report as a recorded run (JobRun, job report.generate): the request is checked first (an unknown or
-// unfinished run, bad formats: refused with nothing recorded), then the run is recorded and finished with its outcome.
-import os from 'node:os'
-import { createJobRun, finishJobRun } from '../store/meta/jobRuns.ts'
-import type { StoredReport } from '../store/meta/reports.ts'
-import { generateReport, parseFormats, type ReportDependencies, type ReportFormat } from './generate.ts'
+// What a report run (job report.generate, kind report) is asked for, checked before anything is recorded: the run
+// reported and the runs compared exist and succeeded, the formats are valid. The run system (jobs/report) runs it.
+import { z } from 'zod'
+import type { MetaClient } from '../store/meta/client.ts'
+import { REPORT_FORMATS, parseFormats, type ReportFormat } from './generate.ts'
 import { loadReportRun } from './runRecord.ts'
 
 export const REPORT_JOB = 'report.generate'
 
-export interface ReportRunRequest {
-  runId: string
-  compare?: string[]
-  formats?: string[]
-}
+const runId = z.string().min(1).max(64)
 
-export interface ReportRunOutcome {
-  id: string
-  status: 'succeeded' | 'failed'
-  error: string | null
-  report: StoredReport | null
-}
+export const reportRunParamsSchema = z.strictObject({
+  runId,
+  /** Runs of other rule sets over the same venue, markets and window, shown side by side. */
+  compare: z.array(runId).max(8).default([]),
+  formats: z
+    .array(z.string().max(10))
+    .max(3)
+    .default([...REPORT_FORMATS]),
+  /** Set by a scheduled run: the schedule (deltas since its previous report) and its coverage caveats. */
+  schedule: z
+    .strictObject({ id: z.string().min(1).max(64), name: z.string().min(1).max(64) })
+    .nullable()
+    .default(null),
+  coverageNotes: z.array(z.string().max(4000)).max(50).default([]),
+  /** Delivery targets will be tried once the report exists (its row then says pending). */
+  deliveryPending: z.boolean().default(false),
+})
 
-export async function runReportGeneration(
-  deps: ReportDependencies,
-  request: ReportRunRequest,
-  trigger: 'api' | 'cli',
-): Promise<ReportRunOutcome> {
-  const formats: ReportFormat[] = parseFormats(request.formats ?? ['html', 'md', 'json'])
-  await loadReportRun(deps.meta, request.runId, 'runId')
-  for (const [i, id] of (request.compare ?? []).entries()) await loadReportRun(deps.meta, id, `compare[${i}]`)
-  const params = { runId: request.runId, compare: request.compare ?? [], formats }
-  const run = await createJobRun(deps.meta, { job: REPORT_JOB, trigger, params, host: os.hostname(), pid: process.pid })
-  const t0 = performance.now()
-  const finish = (status: 'succeeded' | 'failed', error: string | null) =>
-    finishJobRun(deps.meta, run.id, {
-      status,
-      durationMs: performance.now() - t0,
-      partitionsLoaded: 0,
-      partitionsSkipped: 0,
-      partitionsFailed: 0,
-      rows: 0,
-      errors: error ? [{ message: error }] : [],
-      error,
-    })
-  try {
-    const { model: _model, ...report } = await generateReport(deps, { ...params, jobRunId: run.id })
-    await finish('succeeded', null)
-    return { id: run.id, status: 'succeeded', error: null, report }
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    await finish('failed', message)
-    return { id: run.id, status: 'failed', error: message, report: null }
-  }
+export type ReportRunParams = z.output<typeof reportRunParamsSchema>
+export type CheckedReportRun = Omit<ReportRunParams, 'formats'> & { formats: ReportFormat[] }
+
+/** Bad formats, an unknown run or one that has not succeeded: InvalidInputError / NotFoundError, nothing recorded. */
+export async function checkReportRun(meta: MetaClient, params: ReportRunParams): Promise<CheckedReportRun> {
+  const formats = parseFormats(params.formats)
+  await loadReportRun(meta, params.runId, 'runId')
+  for (const [i, id] of params.compare.entries()) await loadReportRun(meta, id, `compare[${i}]`)
+  return { ...params, formats }
 }

@@ -22,14 +22,16 @@ export interface ReportRun {
 export async function loadReportRun(meta: MetaClient, id: string, path: string): Promise<ReportRun> {
   const run = await getBacktestRun(meta, id)
   if (!run) throw new NotFoundError(`no backtest run ${formatReceived(id)} (${path})`)
-  if (run.status !== 'succeeded' || !run.summary) {
+  // the status lives on the run (one lifecycle for every kind)
+  const status = run.run.status
+  if (status !== 'succeeded' || !run.summary) {
     throw new InvalidInputError('only a succeeded backtest run can be reported', [
-      { path, received: `${id} (${run.status})`, expected: 'the id of a run whose status is succeeded' },
+      { path, received: `${id} (${status})`, expected: 'the id of a run whose status is succeeded' },
     ])
   }
   return {
     id: run.id,
-    status: run.status,
+    status,
     ruleSetRef: run.ruleSetRef,
     ruleSetHash: run.ruleSetHash,
     ruleSetVersionId: run.ruleSetVersionId,

@@ -27,9 +27,11 @@ import {
   report,
   reports,
   resumeBacktestSchedule,
+  runReport,
   updateBacktestSchedule,
 } from './reports.ts'
 import { positionRisk } from './risk.ts'
+import { Run, RunProgress, cancelRun, run, runs } from './runs.ts'
 import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rules.ts'
 
 export const resolvers: Resolvers = {
@@ -54,11 +56,14 @@ export const resolvers: Resolvers = {
     reports,
     report,
     backtestSchedules,
+    run,
+    runs,
   }),
   Mutation: guardArguments({
     createRuleSet,
     deriveRuleSet,
     runBacktest,
+    cancelRun,
     generateReport,
     createBacktestSchedule,
     updateBacktestSchedule,
@@ -67,6 +72,8 @@ export const resolvers: Resolvers = {
     deleteBacktestSchedule,
   }),
   BacktestRun,
+  Run: { ...Run, report: runReport },
+  RunProgress,
   RuleSet,
   RuleSetVersion,
   Report,

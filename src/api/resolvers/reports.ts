@@ -1,9 +1,8 @@
 // Reports: the `reports` connection (newest first, keyset cursors over createdAt and id), `report(id)`, and the
 // Report fields that read its stored headline and files.
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
-import { reportDependencies } from '../../report/generate.ts'
 import type { Headline } from '../../report/model.ts'
-import { runReportGeneration } from '../../report/reportRun.ts'
+import { REPORT_JOB } from '../../report/reportRun.ts'
 import {
   addSchedule,
   backtestSchedules as listBacktestSchedules,
@@ -20,7 +19,9 @@ import {
   type StoredReport,
 } from '../../store/meta/reports.ts'
 import type { ApiContext } from '../context.ts'
-import type { MutationResolvers, QueryResolvers, ReportResolvers } from '../generated/resolvers-types.ts'
+import { getRun } from '../../store/meta/runs.ts'
+import type { MutationResolvers, QueryResolvers, ReportResolvers, RunResolvers } from '../generated/resolvers-types.ts'
+import { runsOf } from './backtests.ts'
 
 const MAX_FIRST = 500
 
@@ -109,13 +110,26 @@ export const Report: ReportResolvers = {
   deliveryStatus: (r) => r.deliveryStatus as 'none' | 'pending' | 'delivered' | 'partial' | 'failed',
 }
 
-/** Operator role once the API-key plugin lands (src/api/rest/reports.ts has the same hook for reads). */
-export const generateReport: MutationResolvers['generateReport'] = (_p, { runId, compare, formats }, { runtime }) =>
-  runReportGeneration(
-    reportDependencies(runtime),
-    { runId, compare: compare ?? [], formats: formats ?? undefined },
-    'api',
+/**
+ * Submits a report run (kind report) and returns it queued; its report is `Run.report` once it has succeeded. Operator
+ * role once the API-key plugin lands (src/api/rest/reports.ts has the same hook for reads).
+ */
+export const generateReport: MutationResolvers['generateReport'] = async (_p, { runId, compare, formats }, context) => {
+  const submitted = await runsOf(context).submit(
+    REPORT_JOB,
+    { runId, compare: compare ?? [], ...(formats ? { formats } : {}) },
+    { trigger: 'api' },
   )
+  return (await getRun(context.runtime.meta, submitted.runId))!
+}
+
+/** The report a run produced: a report run's has the run's id; a scheduled run names it in its result. */
+export const runReport: RunResolvers['report'] = async (run, _a, { runtime }) => {
+  const own = await getReport(runtime.meta, run.id)
+  if (own) return own
+  const reportId = (run.result as { reportId?: unknown } | null)?.reportId
+  return typeof reportId === 'string' ? getReport(runtime.meta, reportId) : null
+}
 
 const checkDeps = (runtime: ApiContext['runtime']) => ({
   duck: runtime.duck,

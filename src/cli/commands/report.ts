@@ -1,12 +1,15 @@
-// `backstop report`: renders the report of a backtest run (optionally compared with runs of other rule sets) into
-// the data directory with its Report row, and copies the files to --out when given.
+// `backstop report`: renders the report of a backtest run (optionally compared with runs of other rule sets) as a
+// run of kind report (recorded, cancellable with Ctrl-C or `backstop runs cancel`) into the data directory with its
+// Report row, and copies the files to --out when given. Exit 0 ok, 1 failed or cancelled, 2 bad input.
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Command } from 'commander'
-import { closeRuntime, openRuntime } from '../../app/runtime.ts'
+import { openRunSystem } from '../../../jobs/open.ts'
 import { createLogger } from '../../obs/logger.ts'
-import { generateReport, parseFormats, reportDependencies } from '../../report/generate.ts'
-import { action } from '../action.ts'
+import { parseFormats } from '../../report/generate.ts'
+import { REPORT_JOB } from '../../report/reportRun.ts'
+import { getReport } from '../../store/meta/reports.ts'
+import { EXIT_FAILURE, action } from '../action.ts'
 
 const list = (value: string, previous: string[] = []) => [
   ...previous,
@@ -29,13 +32,22 @@ export function registerReport(program: Command): void {
       action(
         async (config, options: { run: string; compare?: string[]; format: string; out?: string; json?: boolean }) => {
           const formats = parseFormats(list(options.format), '--format')
-          const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
+          const system = await openRunSystem(config, { migrate: true, log: createLogger('warn', 2) })
+          const stop = new AbortController()
+          const onSignal = () => stop.abort(new Error('interrupted'))
+          process.once('SIGINT', onSignal)
+          process.once('SIGTERM', onSignal)
           try {
-            const { model: _model, ...report } = await generateReport(reportDependencies(runtime), {
-              runId: options.run,
-              compare: options.compare ?? [],
-              formats,
-            })
+            const result = await system.runs.run(
+              REPORT_JOB,
+              { runId: options.run, compare: options.compare ?? [], formats },
+              { trigger: 'cli', signal: stop.signal },
+            )
+            const report = result.status === 'succeeded' ? await getReport(system.runtime.meta, result.runId) : null
+            if (!report) {
+              console.error(`report run ${result.runId} ${result.status}: ${result.error ?? ''}`)
+              return EXIT_FAILURE
+            }
             const source = path.join(config.dataDir, report.path)
             const files = (report.files as Array<{ name: string; bytes: number }>).map((f) => f.name)
             if (options.out) {
@@ -44,15 +56,18 @@ export function registerReport(program: Command): void {
             }
             if (options.json) {
               console.log(JSON.stringify({ ...report, directory: options.out ?? source }, null, 2))
-              return
+              return 0
             }
             console.log(`report ${report.id}: ${report.title}`)
             const dir = options.out ?? source
             for (const name of files.filter((n) => n.startsWith('report.'))) console.log(`  ${path.join(dir, name)}`)
             const charts = files.filter((n) => n.endsWith('.svg')).length
             if (charts) console.log(`  ${charts} chart${charts === 1 ? '' : 's'} (SVG) beside report.md`)
+            return 0
           } finally {
-            await closeRuntime(runtime)
+            process.off('SIGINT', onSignal)
+            process.off('SIGTERM', onSignal)
+            await system.close()
           }
         },
       ),

@@ -48,9 +48,20 @@ export function listSchedules(meta: MetaClient, job: string) {
   return meta.jobSchedule.findMany({ where: { job }, orderBy: { name: 'asc' } })
 }
 
-/** The most recent run of a schedule, whatever its status. */
-export function latestScheduleRun(meta: MetaClient, scheduleId: string) {
-  return meta.jobRun.findFirst({ where: { scheduleId }, orderBy: [{ startedAt: 'desc' }, { id: 'desc' }] })
+/** The most recent run of `job` triggered by a schedule, whatever its status. */
+export function latestScheduleRun(meta: MetaClient, scheduleId: string, job: string) {
+  return meta.jobRun.findFirst({ where: { scheduleId, job }, orderBy: [{ queuedAt: 'desc' }, { id: 'desc' }] })
+}
+
+/** Another run of the same job and schedule as run `runId` that is running now (its id), or null. */
+export async function otherOpenScheduleRun(meta: MetaClient, scheduleId: string, runId: string) {
+  const self = await meta.jobRun.findUnique({ where: { id: runId }, select: { job: true } })
+  if (!self) return null
+  const other = await meta.jobRun.findFirst({
+    where: { scheduleId, job: self.job, status: 'running', id: { not: runId } },
+    select: { id: true },
+  })
+  return other?.id ?? null
 }
 
 /** The schedule that triggered a run, if any. */
