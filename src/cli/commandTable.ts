@@ -73,6 +73,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'generated scenario library (venue synthetic): list, load, remove',
     register: async (p) => (await import('./commands/scenario.ts')).registerScenario(p),
   },
+  {
+    name: 'report',
+    summary: 'render the report of a backtest run: HTML, Markdown (charts as SVG files beside it) and JSON',
+    register: async (p) => (await import('./commands/report.ts')).registerReport(p),
+  },
+  {
+    name: 'schedules',
+    summary: 'scheduled backtests and their reports',
+    register: async (p) => (await import('./commands/schedules.ts')).registerSchedules(p),
+  },
 ]
 
 /** The command a command line names: its first word that is not an option (`help X` names X). */

@@ -6,7 +6,17 @@ export type { Logger }
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
 /** Field names whose values are never written to logs (RPC URLs carry API keys in their path). */
-const SECRET_FIELDS = ['apiKey', 'secret', 'password', 'authorization', 'rpcUrl', 'token', 'databaseUrl']
+const SECRET_FIELDS = [
+  'apiKey',
+  'secret',
+  'password',
+  'authorization',
+  'rpcUrl',
+  'token',
+  'databaseUrl',
+  'smtpUrl',
+  'webhookUrl',
+]
 
 export function createLogger(level: LogLevel, destination: number | NodeJS.WritableStream = 1): Logger {
   const paths = SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`])
