@@ -10,6 +10,7 @@ import { registerPythIngest } from './commands/ingestPyth.ts'
 import { registerBacktest } from './commands/backtest.ts'
 import { registerJobs } from './commands/jobs.ts'
 import { registerMigrate } from './commands/migrate.ts'
+import { registerReconcile } from './commands/reconcile.ts'
 import { registerRisk } from './commands/risk.ts'
 import { registerRules } from './commands/rules.ts'
 import { registerScenario } from './commands/scenario.ts'
@@ -31,6 +32,7 @@ registerChainlinkIngest(ingest)
 registerCoverage(program)
 registerRules(program)
 registerBacktest(program)
+registerReconcile(program)
 registerRisk(program)
 registerScenario(program)
 

@@ -5,7 +5,7 @@ import type { Prisma } from '../../store/meta/generated/client.ts'
 import { InvalidInputError } from '../../errors.ts'
 import type { Logger } from '../../obs/logger.ts'
 import type { DuckStore } from '../../store/duck/open.ts'
-import { describeReplayData, listReplayAccounts, type ReplayData } from '../../store/market/replayData.ts'
+import { describeReplayData, type ReplayData } from '../../store/market/replayData.ts'
 import { readReplayFeed, type FeedSpec } from '../../store/market/replayFeed.ts'
 import type { MetaClient } from '../../store/meta/client.ts'
 import {
@@ -24,6 +24,8 @@ import { outputColumns } from './outputs.ts'
 import { planReplay, type ReplayPlan } from './plan.ts'
 import { parseBacktestRequest, type BacktestRequest } from './request.ts'
 import { summarize, type BacktestSummary } from './summary.ts'
+import { openAccounts, planAccountReplay, summarizeAccounts, type AccountPlan } from './accountReplay.ts'
+import { liquidationsByAccount } from '../../store/results/reconcileData.ts'
 
 export interface BacktestDeps {
   duck: DuckStore
@@ -38,6 +40,8 @@ export interface PreparedBacktest {
   explicit: ExplicitPositions | null
   data: ReplayData
   plan: ReplayPlan
+  /** Account replays: how each account is set up from the data. */
+  accounts: AccountPlan | null
   /** Time to describe the data and plan the replay. */
   planMs: number
 }
@@ -111,6 +115,8 @@ export async function prepareBacktest(
     request.to.getTime() * 1000,
   )
   const plan = planReplay(ruleSet.rules, request, data)
+  const accounts =
+    request.positions === 'accounts' ? await planAccountReplay(deps.duck, ruleSet.rules, request, data) : null
   const planMs = performance.now() - t
   const params = {
     ...request,
@@ -130,7 +136,7 @@ export async function prepareBacktest(
     seed: request.seed,
     params,
   })
-  return { run, request, ruleSet, explicit, data, plan, planMs }
+  return { run, request, ruleSet, explicit, data, plan, accounts, planMs }
 }
 
 /**
@@ -197,7 +203,7 @@ async function replay(
           data.markets.map((m) => m.meanQuoteVolumePerS),
         )
       : null,
-    ledgerFunding: request.positions === 'accounts' && data.ledgerFunding > 0,
+    // account replays take funding from each account's own ledger rows when it has any, else from the rates
     outputCapacity: 2 ** Math.ceil(Math.log2(flushRows + 8192)),
   })
   const mode = request.mode ?? rules.margin.mode
@@ -261,17 +267,26 @@ async function replay(
   }
 
   let warmupMs = 0
+  let accountOutcomes: Awaited<ReturnType<typeof openAccounts>> | null = null
+  const feed = { ...plan.feed, sizeDecimals: prepared.accounts?.data.sizeDecimals }
   try {
-    if (request.positions === 'accounts') {
-      const names = await listReplayAccounts(deps.duck, request.venue, request.markets, toUs)
-      for (const name of names) kernel.addAccount(name, mode === 'cross', 0)
+    if (prepared.accounts) {
+      accountOutcomes = await openAccounts(
+        deps.duck,
+        kernel,
+        rules,
+        request,
+        prepared.accounts,
+        feed,
+        data.firstAccountTs,
+      )
       // follow the accounts' history up to the window without liquidating, so positions and wallets start right
       if (data.firstAccountTs !== null && data.firstAccountTs < fromUs) {
         const t = performance.now()
         kernel.checking = false
         // account events only, in 30-day slabs (they are few, and each slab query builds the account dictionary)
         await run(
-          { ...plan.feed, accountsOnly: true, fromUs: data.firstAccountTs, toUs: fromUs, slabSeconds: 30 * 86_400 },
+          { ...feed, accountsOnly: true, fromUs: data.firstAccountTs, toUs: fromUs, slabSeconds: 30 * 86_400 },
           'warmup',
         )
         kernel.checking = true
@@ -280,7 +295,7 @@ async function replay(
     }
     kernel.start(fromUs)
     if (explicit) openExplicitPositions(kernel, explicit, request.markets, mode, fromUs)
-    await run({ ...plan.feed, fromUs, toUs }, 'replay')
+    await run({ ...feed, fromUs, toUs }, 'replay')
     // synthetic positions still open pay the funding they have not settled yet, so the run's totals are complete
     kernel.settleOpenFunding()
     options.onProgress?.({ fraction: 1, events, phase: 'writing' })
@@ -293,6 +308,15 @@ async function replay(
   }
   const outputHash = hash.digest(kernel.accounts.names)
   const summary = summarize(kernel, fromUs, plan.markets, outputHash, plan.warnings)
+  if (prepared.accounts && accountOutcomes) {
+    summary.accounts = summarizeAccounts(
+      kernel,
+      request,
+      prepared.accounts,
+      accountOutcomes,
+      await liquidationsByAccount(deps.duck, runId),
+    )
+  }
   const totalMs = performance.now() - started
   return {
     summary,
