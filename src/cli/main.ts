@@ -5,7 +5,7 @@ import { registerCoverage } from './commands/coverage.ts'
 import { registerIngest } from './commands/ingest.ts'
 import { registerChainlinkIngest } from './commands/ingestChainlink.ts'
 import { registerDydxIngest } from './commands/ingestDydx.ts'
-import { registerHyperliquidIngest } from './commands/ingestHyperliquid.ts'
+import { registerHyperliquidIngest, registerHyperliquidNodeFillsIngest } from './commands/ingestHyperliquid.ts'
 import { registerPythIngest } from './commands/ingestPyth.ts'
 import { registerBacktest } from './commands/backtest.ts'
 import { registerJobs } from './commands/jobs.ts'
@@ -26,6 +26,7 @@ registerMigrate(program)
 registerJobs(program)
 const ingest = registerIngest(program)
 registerHyperliquidIngest(ingest)
+registerHyperliquidNodeFillsIngest(ingest)
 registerDydxIngest(ingest)
 registerPythIngest(ingest)
 registerChainlinkIngest(ingest)
