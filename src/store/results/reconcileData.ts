@@ -88,7 +88,7 @@ export async function observedLiquidations(
                      SELECT 1 FROM liquidations l WHERE l.venue = f.venue AND l.market = f.market AND l.ts = f.ts
                         AND l.account IS NOT NULL AND l.account <> f.account))
               AND NOT EXISTS (SELECT 1 FROM rows r WHERE r.account = f.account AND r.market = f.market AND r.ts = f.ts))
-         SELECT account, market, epoch_us(ts)::DOUBLE AS ts, side, qty::DOUBLE AS qty, (qty * price)::DOUBLE AS notional
+         SELECT account, market, epoch_us(ts)::DOUBLE AS ts, side, qty::DOUBLE AS qty, (qty::DOUBLE * price::DOUBLE) AS notional
            FROM (SELECT * FROM rows UNION ALL SELECT * FROM own)
           ORDER BY ts, account, market`,
         [venue, us(fromUs), us(toUs), listValue([...markets]), listValue([...accounts])],
