@@ -1,6 +1,6 @@
 // backstop reconcile: liquidation events and their one-to-one matching, a run of generated accounts whose
-// liquidations are known by construction compared with the venue's record, the real node fills sample (one
-// liquidation) compared with an account replay of it, and bad requests.
+// liquidations are known by construction compared with the venue's record (directly and over GraphQL), the real node
+// fills sample (one liquidation) compared with an account replay of it, and bad requests.
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -12,6 +12,7 @@ import { loadAccountsWithTruth } from '../src/ingest/accountTruthLoader.ts'
 import { EVENT_GAP_US, groupEvents, matchEvents, type LiquidationRecord } from '../src/replay/backtest/matchEvents.ts'
 import { reconcileRun } from '../src/replay/backtest/reconcile.ts'
 import { executeBacktest, prepareBacktest } from '../src/replay/backtest/run.ts'
+import { gqlClient } from './support/graphql.ts'
 import { testRuntime } from './support/runtime.ts'
 import { sharedDataDir } from './support/sharedData.ts'
 import { tempDir } from './support/tmp.ts'
@@ -127,6 +128,25 @@ describe('reconcile a run of generated accounts against their known liquidations
       InvalidInputError,
     )
     await expect(reconcileRun(deps, { runId: 'no-such-run' })).rejects.toBeInstanceOf(NotFoundError)
+
+    // the GraphQL query returns the same report; a bad window is BAD_USER_INPUT
+    const gql = await gqlClient(runtime)
+    const q = `query ($id: ID!, $w: Int) { reconcileRun(runId: $id, window: $w) { observed engine matched recall
+      causes { cause count } events { status account market side observedAt engineAt offsetSeconds causes } } }`
+    const viaApi = await gql.run(q, { id: prepared.run.id })
+    expect(viaApi.errors).toBeUndefined()
+    const api = viaApi.data!.reconcileRun as Record<string, unknown>
+    expect(api).toMatchObject({ observed: report.observed, engine: report.engine, matched: report.matched })
+    expect(api.recall).toBeCloseTo(report.recall!, 12)
+    expect((api.events as unknown[]).length).toBe(report.events.length)
+    expect(api.causes).toEqual(
+      Object.entries(report.causes)
+        .map(([cause, count]) => ({ cause, count }))
+        .sort((a, b) => b.count - a.count || a.cause.localeCompare(b.cause)),
+    )
+    const bad = await gql.run(q, { id: prepared.run.id, w: -5 })
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT')
+    await gql.stop()
   }, 120_000)
 
   test('a run of synthetic positions cannot be reconciled (no real accounts)', async () => {

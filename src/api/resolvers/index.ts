@@ -17,6 +17,7 @@ import {
 import { health } from './health.ts'
 import { accounts, dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
+import { reconcileRun } from './reconcile.ts'
 import { positionRisk } from './risk.ts'
 import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rules.ts'
 
@@ -39,6 +40,7 @@ export const resolvers: Resolvers = {
     backtestAdlFills,
     backtestSocialLosses,
     backtestGuardrailTriggers,
+    reconcileRun,
   }),
   Mutation: guardArguments({ createRuleSet, deriveRuleSet, runBacktest }),
   BacktestRun,
