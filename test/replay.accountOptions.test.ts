@@ -1,5 +1,5 @@
-// Account-replay options of `backstop backtest` (overrides, excluded accounts, unreconciled accounts, shadow mode,
-// mark and oracle proxies) become the request the API takes; malformed ones are refused naming the option.
+// Account-replay options of `backstop backtest` (overrides, excluded accounts, unreconciled accounts, shadow mode)
+// become the request the API takes; malformed ones are refused naming the option.
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
@@ -28,31 +28,22 @@ describe('backtest account-replay options', () => {
       excludeAccounts: '0xabc, 0xdef',
       excludeUnreconciled: true,
       shadow: true,
-      markFrom: 'binance-um:ETH=ETHUSDT,BTC=BTCUSDT',
-      oracleFrom: 'pyth:ETH=ETH/USD',
     })
     expect(input).toMatchObject({
       accountOverrides: overrides,
       excludeAccounts: ['0xabc', '0xdef'],
       excludeUnreconciled: true,
       shadow: true,
-      markFrom: { venue: 'binance-um', markets: { ETH: 'ETHUSDT', BTC: 'BTCUSDT' } },
-      oracleFrom: { venue: 'pyth', markets: { ETH: 'ETH/USD' } },
     })
     expect(parseBacktestRequest(input)).toMatchObject({ shadow: true, excludeAccounts: ['0xabc', '0xdef'] })
     // without the options, none of them is set
     const plain = backtestInput(base)
-    for (const k of ['accountOverrides', 'excludeAccounts', 'excludeUnreconciled', 'shadow', 'markFrom', 'oracleFrom'])
+    for (const k of ['accountOverrides', 'excludeAccounts', 'excludeUnreconciled', 'shadow'])
       expect(plain).not.toHaveProperty(k)
   })
 
-  test('a malformed price source or overrides file is refused naming the option and what is valid', () => {
-    for (const [option, value] of [
-      ['markFrom', 'binance-um'],
-      ['markFrom', 'binance-um:ETH'],
-      ['oracleFrom', 'pyth:=ETH/USD'],
-      ['accountOverrides', '{not json'],
-    ] as const) {
+  test('a malformed overrides document is refused naming the option and what is valid', () => {
+    for (const [option, value] of [['accountOverrides', '{not json']] as const) {
       let error: unknown
       try {
         backtestInput({ ...base, [option]: value })

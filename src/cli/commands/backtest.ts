@@ -27,25 +27,7 @@ interface BacktestOptions {
   excludeAccounts?: string
   excludeUnreconciled?: boolean
   shadow?: boolean
-  markFrom?: string
-  oracleFrom?: string
   json?: boolean
-}
-
-/** `VENUE:MARKET=SOURCE[,MARKET=SOURCE…]` (another stored venue's prices for this run's markets) → request shape. */
-function priceSourceOption(p: OptionProblems, name: string, text: string | undefined) {
-  if (text === undefined) return undefined
-  const m = /^([^:\s]+):(.+)$/.exec(text.trim())
-  const pairs = m?.[2]!.split(',').map((x) => x.trim().split('='))
-  if (!m || !pairs!.every((x) => x.length === 2 && x[0] && x[1])) {
-    p.add({
-      path: `--${name}`,
-      received: text,
-      expected: 'VENUE:MARKET=SOURCE[,MARKET=SOURCE…], e.g. binance-um:ETH=ETHUSDT',
-    })
-    return undefined
-  }
-  return { venue: m[1]!, markets: Object.fromEntries(pairs!) as Record<string, string> }
 }
 
 /** A JSON option given inline or as a file path. */
@@ -104,10 +86,6 @@ export function backtestInput(o: BacktestOptions): Record<string, unknown> {
       .filter(Boolean)
   if (o.excludeUnreconciled) input.excludeUnreconciled = true
   if (o.shadow) input.shadow = true
-  const markFrom = priceSourceOption(p, 'mark-from', o.markFrom)
-  if (markFrom) input.markFrom = markFrom
-  const oracleFrom = priceSourceOption(p, 'oracle-from', o.oracleFrom)
-  if (oracleFrom) input.oracleFrom = oracleFrom
   p.check('invalid backtest options')
   return input
 }
@@ -161,8 +139,6 @@ export function registerBacktest(program: Command): void {
     .option('--exclude-accounts <list>', 'accounts: comma-separated accounts left out (venue-internal ones always are)')
     .option('--exclude-unreconciled', 'accounts: leave out accounts whose cash could not be reconciled')
     .option('--shadow', 'accounts: record engine liquidations but keep following the real fills (reconciliation)')
-    .option('--mark-from <venue:map>', 'bars, mark, index from another venue, e.g. binance-um:ETH=ETHUSDT,BTC=BTCUSDT')
-    .option('--oracle-from <venue:map>', 'oracle prices from an oracle source stored as a venue, e.g. pyth:ETH=ETH/USD')
     .option('--json', 'print the run, summary and timings as JSON')
     .action(
       action(async (config, options: BacktestOptions) => {

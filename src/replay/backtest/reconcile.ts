@@ -101,16 +101,14 @@ export async function reconcileRun(
   const toUs = run.toTs.getTime() * 1000
   const detail = new Map((accountsSummary?.detail ?? []).map((d) => [d.name, d]))
   const accountNames = [...detail.keys()]
-  const params = run.params as { markFrom?: { venue: string }; oracleFrom?: { venue: string } } | null
   const engineRows = await runLiquidations(deps.duck, run.id)
   const observedRows = await observedLiquidations(deps.duck, run.venue, markets, accountNames, fromUs, toUs)
   const observed = groupEvents(observedRows)
   const engine = groupEvents(engineRows)
   const pairs = matchEvents(observed, engine, windowSeconds * 1e6)
 
-  const priceVenues = [run.venue, params?.markFrom?.venue, params?.oracleFrom?.venue].filter(
-    (v): v is string => typeof v === 'string',
-  )
+  // a run replays its own venue's prices (no mark proxy yet): the hour before an event is looked up there
+  const priceVenues = [run.venue]
   const unmatched = pairs.filter((p) => !p.observed || !p.engine)
   const counts = await pricesInHourBefore(
     deps.duck,

@@ -18,12 +18,6 @@ const instant = z.union([z.date(), z.string()]).transform((v, ctx) => {
   return d
 })
 
-/** Another stored venue's prices standing in for a market's own: `markets` maps this run's market → that venue's. */
-const priceSource = z.strictObject({
-  venue: z.string().min(1).max(100),
-  markets: z.record(z.string().min(1).max(100), z.string().min(1).max(200)),
-})
-
 export const backtestRequestSchema = z
   .strictObject({
     /** Preset ("binance-um", "binance-um@2021-03-18"), stored rule set (id or name), or a JSON file (CLI). */
@@ -61,10 +55,6 @@ export const backtestRequestSchema = z
      * applied, and the account keeps following its real fills.
      */
     shadow: z.boolean().default(false),
-    /** Bars, mark and index prices of the markets from another stored venue (a mark proxy), e.g. binance-um. */
-    markFrom: priceSource.optional(),
-    /** Oracle prices of the markets from an oracle source stored as its own venue (pyth, chainlink). */
-    oracleFrom: priceSource.optional(),
   })
   .superRefine((r, ctx) => {
     if (r.to.getTime() <= r.from.getTime())
@@ -81,17 +71,6 @@ export const backtestRequestSchema = z
     }
     if (new Set(r.markets).size !== r.markets.length)
       ctx.addIssue({ code: 'custom', path: ['markets'], input: r.markets, message: 'distinct markets' })
-    for (const key of ['markFrom', 'oracleFrom'] as const) {
-      for (const market of Object.keys(r[key]?.markets ?? {})) {
-        if (!r.markets.includes(market))
-          ctx.addIssue({
-            code: 'custom',
-            path: [key, 'markets', market],
-            input: market,
-            message: `one of the run's markets (${r.markets.join(', ')})`,
-          })
-      }
-    }
     const accountsOnly = ['accountOverrides', 'excludeAccounts'] as const
     for (const key of accountsOnly) {
       if (r[key] !== undefined && r.positions !== 'accounts')
