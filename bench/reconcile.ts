@@ -1,10 +1,11 @@
 // Reconciliation figures (`npm run bench:reconcile`): recall, precision, median offset and notional agreement of an
 // account replay's liquidations against what happened — on generated accounts whose liquidations are known by
 // construction (overall and per kind of account), and on the real Hyperliquid data in ../shared/data (the node fills
-// sample; the 2023 info-API fills), skipped with a message when absent. It needs only the engine's liquidation rows,
-// so the same script measures an earlier version of the code: `--prepare DIR` writes the real data as normalized rows
-// with this version's parsers, and `--before --real DIR` runs on a version without them (no shadow mode, no dated
-// preset). `--json` prints the figures as JSON.
+// sample; the 2023 info-API fills), skipped with a message when absent. It needs only the engine's liquidation rows:
+// `--prepare DIR` writes the real data as normalized rows with this version's parsers, and `--before --real DIR`
+// measures a version without them (no shadow mode, no dated preset; the "before" figures in ARCHITECTURE were taken
+// so on main at 7083b2f, with this script as of de06ab2, whose backtests ran through src/replay/backtest/run.ts).
+// `--json` prints the figures as JSON.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -17,7 +18,8 @@ import {
   type LiquidationEvent,
   type LiquidationRecord,
 } from '../src/replay/backtest/matchEvents.ts'
-import { executeBacktest, prepareBacktest } from '../src/replay/backtest/run.ts'
+import { executeBacktest } from '../src/replay/backtest/execute.ts'
+import { prepareBacktest } from '../src/replay/backtest/prepare.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
 import { migrateDuck } from '../src/store/duck/schema.ts'
 import { loadPartition } from '../src/store/ingest/loadPartition.ts'
@@ -98,22 +100,27 @@ async function readRecords(duck: DuckStore, sql: string, params: string[] = []):
   )
 }
 
-/** Runs a backtest; its liquidation rows (every kind) or the reason it did not succeed. */
+let runs = 0
+
+/** Runs a backtest (no run record: the rows are read by their run id); its liquidation rows or why it failed. */
 async function runRows(
   deps: { duck: DuckStore; meta: MetaClient },
   request: Record<string, unknown>,
 ): Promise<{ rows: LiquidationRecord[]; runMs: number } | { error: string }> {
   const t = performance.now()
-  const prepared = await prepareBacktest(deps, request, { allowFiles: true })
-  const outcome = await executeBacktest(deps, prepared)
+  const runId = `reconcile-${++runs}`
+  try {
+    const prepared = await prepareBacktest(deps, request, { allowFiles: true })
+    await executeBacktest({ duck: deps.duck }, prepared, { runId })
+  } catch (error) {
+    return { error: `failed: ${(error as Error).message}` }
+  }
   const runMs = performance.now() - t
-  if (outcome.status !== 'succeeded') return { error: `${outcome.status}: ${outcome.error}` }
-  // read here, not through src/store/results/reconcileData.ts, so an earlier version of the code can be measured
   const rows = await readRecords(
     deps.duck,
     `SELECT account, market, epoch_us(ts)::DOUBLE AS ts, side, qty::DOUBLE AS qty, notional::DOUBLE AS notional
        FROM backtest_liquidations WHERE run_id = $1 ORDER BY seq`,
-    [prepared.run.id],
+    [runId],
   )
   return { rows, runMs }
 }

@@ -3,15 +3,18 @@
 // fills sample (one liquidation) compared with an account replay of it, and bad requests.
 import fs from 'node:fs'
 import path from 'node:path'
-import { describe, expect, test } from 'vitest'
+import { afterAll, describe, expect, test } from 'vitest'
+import { backtestJob } from '../jobs/backtest.ts'
 import { hyperliquidNodeFillsJob } from '../jobs/ingest/hyperliquidNodeFills.ts'
 import type { JobDefinition } from '../jobs/job.ts'
+import { jobRegistry } from '../jobs/registry.ts'
+import { RunManager } from '../jobs/runManager.ts'
 import { runJob } from '../jobs/runner.ts'
+import type { Runtime } from '../src/app/runtime.ts'
 import { InvalidInputError, NotFoundError } from '../src/errors.ts'
 import { loadAccountsWithTruth } from '../src/ingest/accountTruthLoader.ts'
 import { EVENT_GAP_US, groupEvents, matchEvents, type LiquidationRecord } from '../src/replay/backtest/matchEvents.ts'
 import { reconcileRun } from '../src/replay/backtest/reconcile.ts'
-import { executeBacktest, prepareBacktest } from '../src/replay/backtest/run.ts'
 import { gqlClient } from './support/graphql.ts'
 import { testRuntime } from './support/runtime.ts'
 import { sharedDataDir } from './support/sharedData.ts'
@@ -26,6 +29,15 @@ const row = (account: string, ts: number, notional = 100, side: 'long' | 'short'
   qty: notional / 100,
   notional,
 })
+
+/** Runs a backtest through the run system; its run id once it ended (asserting its status). */
+async function backtest(runtime: Runtime, request: Record<string, unknown>, status = 'succeeded') {
+  const runs = new RunManager(runtime, jobRegistry)
+  afterAll(() => runs.stop(5000))
+  const result = await runs.run(backtestJob as JobDefinition<never>, request, { trigger: 'api' })
+  expect(result.status, result.error ?? '').toBe(status)
+  return result.runId
+}
 
 describe('liquidation events', () => {
   test('rows of one account·market·side closer than the gap are one event (clips); a later row starts another', () => {
@@ -73,20 +85,15 @@ describe('reconcile a run of generated accounts against their known liquidations
     const deps = { duck: runtime.duck, meta: runtime.meta }
     const g = await loadAccountsWithTruth(runtime.duck, { seed: 7, accounts: 64, hours: 4, tmpDir: tempDir() })
     expect(g.truth.length).toBeGreaterThan(5)
-    const prepared = await prepareBacktest(
-      deps,
-      {
-        ruleSet: 'hyperliquid',
-        venue: g.venue,
-        markets: [...g.markets],
-        from: new Date(g.fromUs / 1000).toISOString(),
-        to: new Date(g.toUs / 1000).toISOString(),
-        positions: 'accounts',
-      },
-      { allowFiles: false },
-    )
-    expect((await executeBacktest(deps, prepared)).status).toBe('succeeded')
-    const report = await reconcileRun(deps, { runId: prepared.run.id })
+    const runId = await backtest(runtime, {
+      ruleSet: 'hyperliquid',
+      venue: g.venue,
+      markets: [...g.markets],
+      from: new Date(g.fromUs / 1000).toISOString(),
+      to: new Date(g.toUs / 1000).toISOString(),
+      positions: 'accounts',
+    })
+    const report = await reconcileRun(deps, { runId })
 
     // what the store observed (liquidations rows and liquidation fills, both sides counted once) is the truth
     const observed = report.events.filter((e) => e.observedAt !== null)
@@ -121,19 +128,17 @@ describe('reconcile a run of generated accounts against their known liquidations
       expect(e.causes).toContain('diverged')
 
     // a narrower window matches no more events, and bad requests are refused
-    const narrow = await reconcileRun(deps, { runId: prepared.run.id, windowSeconds: 1 })
+    const narrow = await reconcileRun(deps, { runId, windowSeconds: 1 })
     expect(narrow.matched).toBeLessThanOrEqual(report.matched)
     expect(narrow.matched).toBeGreaterThanOrEqual(matched.length)
-    await expect(reconcileRun(deps, { runId: prepared.run.id, windowSeconds: 0 })).rejects.toBeInstanceOf(
-      InvalidInputError,
-    )
+    await expect(reconcileRun(deps, { runId, windowSeconds: 0 })).rejects.toBeInstanceOf(InvalidInputError)
     await expect(reconcileRun(deps, { runId: 'no-such-run' })).rejects.toBeInstanceOf(NotFoundError)
 
     // the GraphQL query returns the same report; a bad window is BAD_USER_INPUT
     const gql = await gqlClient(runtime)
     const q = `query ($id: ID!, $w: Int) { reconcileRun(runId: $id, window: $w) { observed engine matched recall
       causes { cause count } events { status account market side observedAt engineAt offsetSeconds causes } } }`
-    const viaApi = await gql.run(q, { id: prepared.run.id })
+    const viaApi = await gql.run(q, { id: runId })
     expect(viaApi.errors).toBeUndefined()
     const api = viaApi.data!.reconcileRun as Record<string, unknown>
     expect(api).toMatchObject({ observed: report.observed, engine: report.engine, matched: report.matched })
@@ -144,7 +149,7 @@ describe('reconcile a run of generated accounts against their known liquidations
         .map(([cause, count]) => ({ cause, count }))
         .sort((a, b) => b.count - a.count || a.cause.localeCompare(b.cause)),
     )
-    const bad = await gql.run(q, { id: prepared.run.id, w: -5 })
+    const bad = await gql.run(q, { id: runId, w: -5 })
     expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT')
     await gql.stop()
   }, 120_000)
@@ -153,20 +158,15 @@ describe('reconcile a run of generated accounts against their known liquidations
     const runtime = await testRuntime()
     const deps = { duck: runtime.duck, meta: runtime.meta }
     const g = await loadAccountsWithTruth(runtime.duck, { seed: 3, accounts: 8, hours: 1, tmpDir: tempDir() })
-    const prepared = await prepareBacktest(
-      deps,
-      {
-        ruleSet: 'hyperliquid',
-        venue: g.venue,
-        markets: ['BTC'],
-        from: new Date(g.fromUs / 1000).toISOString(),
-        to: new Date(g.toUs / 1000).toISOString(),
-        positions: 'synthetic',
-      },
-      { allowFiles: false },
-    )
-    await executeBacktest(deps, prepared)
-    const refused = reconcileRun(deps, { runId: prepared.run.id })
+    const runId = await backtest(runtime, {
+      ruleSet: 'hyperliquid',
+      venue: g.venue,
+      markets: ['BTC'],
+      from: new Date(g.fromUs / 1000).toISOString(),
+      to: new Date(g.toUs / 1000).toISOString(),
+      positions: 'synthetic',
+    })
+    const refused = reconcileRun(deps, { runId })
     await expect(refused).rejects.toBeInstanceOf(InvalidInputError)
     await expect(refused).rejects.toMatchObject({ problems: [{ path: 'runId' }] })
   }, 60_000)
@@ -188,20 +188,15 @@ describe.skipIf(!sample)('reconcile the real node fills sample (81 s of Hyperliq
     const loaded = await runJob(runtime, hyperliquidNodeFillsJob as JobDefinition<never>, { dir }, { trigger: 'cli' })
     expect(loaded.status).toBe('succeeded')
     const deps = { duck: runtime.duck, meta: runtime.meta }
-    const prepared = await prepareBacktest(
-      deps,
-      {
-        ruleSet: 'hyperliquid',
-        venue: 'hyperliquid',
-        markets: ['WLFI', 'BTC', 'ETH', 'SOL', 'HYPE'],
-        from: '2025-10-27T16:59:59Z',
-        to: '2025-10-27T17:01:21Z',
-        positions: 'accounts',
-      },
-      { allowFiles: false },
-    )
-    expect((await executeBacktest(deps, prepared)).status).toBe('succeeded')
-    const report = await reconcileRun(deps, { runId: prepared.run.id })
+    const runId = await backtest(runtime, {
+      ruleSet: 'hyperliquid',
+      venue: 'hyperliquid',
+      markets: ['WLFI', 'BTC', 'ETH', 'SOL', 'HYPE'],
+      from: '2025-10-27T16:59:59Z',
+      to: '2025-10-27T17:01:21Z',
+      positions: 'accounts',
+    })
+    const report = await reconcileRun(deps, { runId })
     // the sample's one liquidation (WLFI, 890 short at 0.15327), seen from both sides of its fill, counts once
     const observed = report.events.filter((e) => e.observedAt !== null)
     expect(observed.map((e) => [e.account, e.market, e.side, e.observedAt, e.observedNotional])).toEqual([

@@ -13,6 +13,7 @@ import { registerMigrate } from './commands/migrate.ts'
 import { registerReconcile } from './commands/reconcile.ts'
 import { registerRisk } from './commands/risk.ts'
 import { registerRules } from './commands/rules.ts'
+import { registerRuns } from './commands/runs.ts'
 import { registerScenario } from './commands/scenario.ts'
 import { registerServe } from './commands/serve.ts'
 
@@ -24,6 +25,7 @@ const program = new Command('backstop')
 registerServe(program)
 registerMigrate(program)
 registerJobs(program)
+registerRuns(program)
 const ingest = registerIngest(program)
 registerHyperliquidIngest(ingest)
 registerHyperliquidNodeFillsIngest(ingest)

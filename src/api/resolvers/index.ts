@@ -19,6 +19,7 @@ import { accounts, dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
 import { reconcileRun } from './reconcile.ts'
 import { positionRisk } from './risk.ts'
+import { Run, RunProgress, cancelRun, run, runs } from './runs.ts'
 import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rules.ts'
 
 export const resolvers: Resolvers = {
@@ -41,9 +42,13 @@ export const resolvers: Resolvers = {
     backtestSocialLosses,
     backtestGuardrailTriggers,
     reconcileRun,
+    run,
+    runs,
   }),
-  Mutation: guardArguments({ createRuleSet, deriveRuleSet, runBacktest }),
+  Mutation: guardArguments({ createRuleSet, deriveRuleSet, runBacktest, cancelRun }),
   BacktestRun,
+  Run,
+  RunProgress,
   RuleSet,
   RuleSetVersion,
 }

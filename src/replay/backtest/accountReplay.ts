@@ -1,6 +1,6 @@
 // Account replays in the runner: check the store has account events, set every account up from the data (mode,
-// leverage, exclusions, funding), find implied opening balances with a pass over the account events, open the
-// accounts in the kernel, and summarize how they were reconstructed.
+// leverage, exclusions, funding), find implied opening balances with a pass over the account events, describe the
+// accounts for the kernel (on its host's thread), and summarize how they were reconstructed.
 import { InvalidInputError } from '../../errors.ts'
 import type { DuckStore } from '../../store/duck/open.ts'
 import { describeAccountData, type AccountData } from '../../store/market/accountData.ts'
@@ -9,7 +9,7 @@ import { readReplayFeed, type FeedSpec } from '../../store/market/replayFeed.ts'
 import { buildAccountSetup, type AccountSetup, type AccountSetupReport } from '../accounts/setup.ts'
 import { ImpliedBalanceFloor } from '../accounts/impliedBalance.ts'
 import { parseAccountOverrides, type AccountOverrides } from '../accounts/overrides.ts'
-import type { ReplayKernel } from '../kernel/engine.ts'
+import type { KernelAccounts, KernelAccountStats } from '../host/session.ts'
 import { formatMicros, parseMicros } from '../money.ts'
 import type { RuleSet } from '../rules/schema.ts'
 import type { BacktestRequest } from './request.ts'
@@ -77,18 +77,17 @@ export async function planAccountReplay(
 }
 
 /**
- * Opens the plan's accounts in the kernel with their opening balances: an override's, else the implied balance found
- * by a pass over every account event up to the window end (0 when the ledger funds every fill).
+ * The plan's accounts as the kernel opens them, with their opening balances: an override's, else the implied balance
+ * found by a pass over every account event up to the window end (0 when the ledger funds every fill).
  */
 export async function openAccounts(
   duck: DuckStore,
-  kernel: ReplayKernel,
   rules: RuleSet,
   request: BacktestRequest,
   plan: AccountPlan,
   feed: Omit<FeedSpec, 'fromUs' | 'toUs' | 'accountsOnly'>,
   firstAccountTs: number | null,
-): Promise<AccountOutcome[]> {
+): Promise<{ outcomes: AccountOutcome[]; kernel: KernelAccounts }> {
   const { data, setup, overrides } = plan
   const feeRates = rules.accounts?.fillFees ?? null
   const floor = new ImpliedBalanceFloor(
@@ -130,16 +129,22 @@ export async function openAccounts(
       excluded,
     }
   })
-  outcomes.forEach((o, acc) => kernel.addAccount(o.name, setup.cross[acc]!, parseMicros(o.openingBalance)))
-  kernel.configureAccounts({
-    sizeDecimals: data.sizeDecimals,
-    excluded: outcomes.map((o) => o.excluded !== null),
-    fundingFromLedger: setup.fundingFromLedger,
-    positions: setup.positions,
-    feeRates,
-  })
-  kernel.shadowMode = request.shadow
-  return outcomes
+  const kernel: KernelAccounts = {
+    accounts: outcomes.map((o, acc) => ({
+      name: o.name,
+      cross: setup.cross[acc]!,
+      wallet: parseMicros(o.openingBalance),
+    })),
+    setup: {
+      sizeDecimals: data.sizeDecimals,
+      excluded: outcomes.map((o) => o.excluded !== null),
+      fundingFromLedger: setup.fundingFromLedger,
+      positions: setup.positions,
+      feeRates,
+    },
+    shadow: request.shadow,
+  }
+  return { outcomes, kernel }
 }
 
 export interface AccountsSummary {
@@ -167,7 +172,7 @@ export interface AccountsSummary {
 
 /** How the run's accounts were reconstructed; `liquidatedAccounts` are the accounts of its liquidation rows. */
 export function summarizeAccounts(
-  kernel: ReplayKernel,
+  stats: KernelAccountStats,
   request: BacktestRequest,
   plan: AccountPlan,
   outcomes: AccountOutcome[],
@@ -180,7 +185,6 @@ export function summarizeAccounts(
   }
   const replayed = outcomes.filter((o) => o.excluded === null)
   const markets = plan.setup.reports.filter((_r, i) => outcomes[i]!.excluded === null).flatMap((r) => r.markets)
-  const stats = kernel.accountStats
   let implied = 0n
   for (const o of outcomes) if (o.openingSource === 'implied') implied += BigInt(parseMicros(o.openingBalance))
   const unreconciled = new Set(outcomes.filter((o) => o.unreconciled.length).map((o) => o.name))
@@ -209,7 +213,7 @@ export function summarizeAccounts(
       fromLedger: plan.setup.reports.filter((r, i) => outcomes[i]!.excluded === null && r.funding === 'ledger').length,
       fromRates: plan.setup.reports.filter((r, i) => outcomes[i]!.excluded === null && r.funding === 'rates').length,
     },
-    estimatedFees: { fills: stats.estimatedFees, amount: formatMicros(stats.estimatedFeeMicros.value) },
+    estimatedFees: { fills: stats.estimatedFees, amount: stats.estimatedFeeAmount },
     shadowMode: request.shadow,
     shadowLiquidations: stats.shadowLiquidations,
     venueLiquidationFills: stats.venueLiquidationFills,
@@ -222,7 +226,7 @@ export function summarizeAccounts(
       markets: plan.setup.reports[i]!.markets,
     })),
     divergenceList: stats.divergences.slice(0, DETAIL_LIMIT).map((d) => ({
-      account: kernel.accounts.names[d.account]!,
+      account: d.account,
       market: request.markets[d.market]!,
       engineAt: at(d.engineTs),
       confirmedAt: at(d.confirmedTs),

@@ -85,11 +85,11 @@ export async function reconcileRun(
     ])
   const run = await getBacktestRun(deps.meta, options.runId)
   if (!run) throw new NotFoundError(`no backtest run ${options.runId}`, { runId: options.runId })
-  if (run.positionsSource !== 'accounts' || run.status !== 'succeeded') {
+  if (run.positionsSource !== 'accounts' || run.run.status !== 'succeeded') {
     throw new InvalidInputError('run cannot be reconciled', [
       {
         path: 'runId',
-        received: `${run.id}: positions ${run.positionsSource}, status ${run.status}`,
+        received: `${run.id}: positions ${run.positionsSource}, status ${run.run.status}`,
         expected: 'a succeeded run with positions = accounts (only real accounts have observed liquidations)',
       },
     ])
