@@ -42,7 +42,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'load market history into DuckDB (idempotent per partition; exit 1 if any partition failed)',
     register: async (p) => {
       const ingest = (await import('./commands/ingest.ts')).registerIngest(p)
-      ;(await import('./commands/ingestHyperliquid.ts')).registerHyperliquidIngest(ingest)
+      const hyperliquid = await import('./commands/ingestHyperliquid.ts')
+      hyperliquid.registerHyperliquidIngest(ingest)
+      hyperliquid.registerHyperliquidNodeFillsIngest(ingest)
       ;(await import('./commands/ingestDydx.ts')).registerDydxIngest(ingest)
       ;(await import('./commands/ingestPyth.ts')).registerPythIngest(ingest)
       ;(await import('./commands/ingestChainlink.ts')).registerChainlinkIngest(ingest)
@@ -62,6 +64,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'backtest',
     summary: 'replay market history against a rule set and record liquidations, deficits, fund path and ADL',
     register: async (p) => (await import('./commands/backtest.ts')).registerBacktest(p),
+  },
+  {
+    name: 'reconcile',
+    summary: "compare an account replay's liquidations with those the venue made (recall, precision, offsets)",
+    register: async (p) => (await import('./commands/reconcile.ts')).registerReconcile(p),
   },
   {
     name: 'risk',

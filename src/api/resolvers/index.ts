@@ -30,6 +30,7 @@ import {
   runReport,
   updateBacktestSchedule,
 } from './reports.ts'
+import { reconcileRun } from './reconcile.ts'
 import { positionRisk } from './risk.ts'
 import { Run, RunProgress, cancelRun, run, runs } from './runs.ts'
 import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rules.ts'
@@ -56,6 +57,7 @@ export const resolvers: Resolvers = {
     reports,
     report,
     backtestSchedules,
+    reconcileRun,
     run,
     runs,
   }),

@@ -122,7 +122,7 @@ export const workerHost: KernelHostFactory = (specs, options) => {
     size: specs.length,
     takesBatches: true,
     thread: 'worker',
-    addAccounts: (names, cross) => broadcast({ type: 'accounts', names, cross }),
+    addAccounts: (accounts) => broadcast({ type: 'accounts', accounts }),
     setChecking: (on) => broadcast({ type: 'checking', on }),
     start: () => broadcast({ type: 'start' }),
     async feed(batch: EventBatch) {
