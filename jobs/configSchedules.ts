@@ -3,6 +3,7 @@ import type { Config } from '../src/config/load.ts'
 import type { ScheduleSpec } from '../src/store/meta/jobRuns.ts'
 import { accountSourceSchedules } from './ingest/accountSchedules.ts'
 import { ingestionSchedules } from './ingest/schedules.ts'
+import { reportSchedules } from './report/schedules.ts'
 
 export function configSchedules(config: Config): ScheduleSpec[] {
   return [
@@ -14,5 +15,6 @@ export function configSchedules(config: Config): ScheduleSpec[] {
     },
     ...ingestionSchedules(config),
     ...accountSourceSchedules(config),
+    ...reportSchedules(config),
   ]
 }

@@ -2,6 +2,7 @@
 // the Hyperliquid info API, as a recorded run of the ingest.hyperliquid job.
 import type { Command } from 'commander'
 import { hyperliquidJob } from '../../../jobs/ingest/hyperliquid.ts'
+import { hyperliquidNodeFillsJob } from '../../../jobs/ingest/hyperliquidNodeFills.ts'
 import { unfinishedDay } from '../../../jobs/ingest/closedDays.ts'
 import type { JobDefinition } from '../../../jobs/job.ts'
 import { CANDLE_INTERVALS } from '../../ingest/hyperliquid/candles.ts'
@@ -85,6 +86,36 @@ export function registerHyperliquidIngest(ingest: Command): void {
           force: !!flags.force,
           ...(flags.interval ? { interval: flags.interval } : {}),
           ...(baseUrl ? { baseUrl } : {}),
+        })
+      }),
+    )
+}
+
+/** `backstop ingest hyperliquid-node-fills --dir PATH [--from DAY --to DAY] [--force]`. */
+export function registerHyperliquidNodeFillsIngest(ingest: Command): void {
+  ingest
+    .command('hyperliquid-node-fills')
+    .description(
+      'Hyperliquid node_fills_by_block hour files on disk (YYYYMMDD/H[.lz4]): fills of every user, liquidations, trades',
+    )
+    .option('--dir <path>', 'the archive folder (node_fills_by_block/hourly, or a folder holding it)')
+    .option('--from <day>', 'first UTC day, YYYY-MM-DD (with --to: every hour of those days; absent hours are gaps)')
+    .option('--to <day>', 'last UTC day, YYYY-MM-DD (inclusive)')
+    .option('--force', 'reload hour files already loaded (their rows are replaced, not duplicated)')
+    .action(
+      action(async (config, flags: { dir?: string; from?: string; to?: string; force?: boolean }) => {
+        const f = new FlagProblems()
+        if (!flags.dir) f.problems.push({ path: '--dir', received: undefined, expected: 'the archive folder' })
+        if ((flags.from === undefined) !== (flags.to === undefined))
+          f.problems.push({ path: '--to', received: flags.to, expected: 'both --from and --to, or neither' })
+        const from = flags.from === undefined ? undefined : f.day('--from', flags.from)
+        const to = flags.to === undefined ? undefined : f.day('--to', flags.to)
+        if (from && to) f.order(from, to)
+        f.check()
+        return runIngestCommand(config, hyperliquidNodeFillsJob as JobDefinition<never>, {
+          dir: flags.dir,
+          ...(from && to ? { from, to } : {}),
+          force: !!flags.force,
         })
       }),
     )
