@@ -43,6 +43,7 @@ const config: CodegenConfig = {
           MarketBucket: '../../store/series/marketSeries.ts#MarketBucketRow',
           RunBucket: '../../store/series/runSeries.ts#RunBucketRow',
           RunComparisonPoint: '../../store/series/runSeries.ts#RunBucketRow',
+          MarketConnection: '../common/connectionModels.ts#MarketConnectionModel',
           RunConnection: '../common/connectionModels.ts#RunConnectionModel',
           BacktestRunConnection: '../common/connectionModels.ts#BacktestRunConnectionModel',
         },

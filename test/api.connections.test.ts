@@ -273,3 +273,35 @@ describe('BacktestRun fields, deprecated lists, runs', () => {
     expect(running.data).toEqual({ backtestRunsConnection: { nodes: [{ id: 'run-running' }] } })
   })
 })
+
+describe('marketsConnection', () => {
+  test('markets from the manifest: filters, order, pages; account partitions are not markets', async () => {
+    await runtime.duck.use((c) =>
+      c.run(`INSERT INTO partitions BY NAME
+        SELECT 'p' || i AS partition_id, 'src' AS source, 'bars' AS dataset, v AS venue, m AS market, '2025-10-10' AS period,
+               t AS target_table, 'loaded' AS status, r::BIGINT AS rows, TIMESTAMP '2025-10-10' AS min_ts,
+               TIMESTAMP '2025-10-11' AS max_ts, now()::TIMESTAMP AS loaded_at
+          FROM (VALUES (1, 'bybit', 'ETHUSDT', 'bars', 10), (2, 'bin', 'BTCUSDT', 'bars', 30), (3, 'bin', 'ETHUSDT', 'bars', 20),
+                       (4, 'bin', 'ETHUSDT', 'trades', 5), (5, 'hl', '0xabc', 'fills', 99)) x(i, v, m, t, r)`),
+    )
+    type Markets = {
+      nodes: Array<{ venue: string; market: string; rows: number }>
+      pageInfo: { endCursor: string }
+      totalCount: number
+    }
+    const q = `query($f: MarketFilter, $o: [MarketOrder!], $after: String) { marketsConnection(first: 2, filter: $f, orderBy: $o, after: $after) {
+      nodes { venue market rows } pageInfo { endCursor } totalCount } }`
+    const p1 = (await client.run(q)).data!.marketsConnection as Markets
+    expect(p1.nodes).toEqual([
+      { venue: 'bin', market: 'BTCUSDT', rows: 30 },
+      { venue: 'bin', market: 'ETHUSDT', rows: 25 },
+    ])
+    expect(p1.totalCount).toBe(3)
+    const p2 = (await client.run(q, { after: p1.pageInfo.endCursor })).data!.marketsConnection as Markets
+    expect(p2.nodes).toEqual([{ venue: 'bybit', market: 'ETHUSDT', rows: 10 }])
+    const eth = (
+      await client.run(q, { f: { market: { equals: 'ETHUSDT' } }, o: [{ field: 'rows', direction: 'DESC' }] })
+    ).data!.marketsConnection as Markets
+    expect(eth.nodes.map((n) => n.venue)).toEqual(['bin', 'bybit'])
+  })
+})

@@ -1,4 +1,5 @@
 // The parent types codegen maps each connection to (codegen.ts `mappers`): a page of store rows.
+import type { MarketSummary } from '../../store/market/markets.ts'
 import type { StoredBacktestRun } from '../../store/meta/backtestRuns.ts'
 import type { StoredRun } from '../../store/meta/runs.ts'
 import type {
@@ -19,3 +20,4 @@ export type SocialLossConnectionModel = ConnectionModel<SocialLossRow>
 export type GuardrailTriggerConnectionModel = ConnectionModel<GuardrailTriggerRow>
 export type RunConnectionModel = ConnectionModel<StoredRun>
 export type BacktestRunConnectionModel = ConnectionModel<StoredBacktestRun>
+export type MarketConnectionModel = ConnectionModel<MarketSummary>

@@ -24,6 +24,7 @@ import {
   runLiquidations,
   runSocialLosses,
 } from '../modules/backtests/resolvers.ts'
+import { marketsConnection } from '../modules/marketData/resolvers.ts'
 import { runsConnection } from '../modules/runs/resolvers.ts'
 import { compareRuns, marketSeries, runSeries } from '../modules/series/resolvers.ts'
 import { health } from './health.ts'
@@ -73,6 +74,7 @@ export const resolvers: Resolvers = {
     run,
     runs,
     runsConnection,
+    marketsConnection,
     backtestRunsConnection,
     runLiquidations,
     runDeficits,
