@@ -1,12 +1,12 @@
 // The CLI's entry: the command table matches what the command modules register, a command line loads only the module
 // it names, and bin/backstop.js runs the build (dist/) when it is fresh and the sources otherwise.
 import { execFileSync, spawnSync } from 'node:child_process'
-import fs from 'node:fs'
 import path from 'node:path'
 import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
 import { COMMANDS, requestedCommand } from '../src/cli/commandTable.ts'
 import { projectRoot, version } from '../src/project.ts'
+import { buildIsFresh } from '../scripts/buildState.mjs'
 import { BIN } from './support/process.ts'
 
 describe('command table', () => {
@@ -42,8 +42,8 @@ describe('bin/backstop.js', () => {
     })
 
   it('runs the built JavaScript and the sources alike', { timeout: 180_000 }, () => {
-    // `npm ci` builds dist/; a checkout that never built gets one here
-    if (!fs.existsSync(path.join(projectRoot, 'dist', '.built'))) {
+    // `npm ci` builds dist/; a checkout edited since (or never built) gets a fresh one here
+    if (!buildIsFresh(projectRoot)) {
       execFileSync(process.execPath, [path.join(projectRoot, 'scripts', 'build.mjs')], { stdio: 'ignore' })
     }
     for (const entry of ['built', 'source']) {
