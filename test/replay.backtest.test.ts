@@ -275,7 +275,7 @@ describe('backtest runs', () => {
         )
       ).getRowObjectsJS(),
     )
-    expect(fund[0]).toMatchObject({ reason: 'initial', b: '10000000.000000' })
+    expect(fund[0]).toMatchObject({ reason: 'initial', b: '1230000000.000000' })
   })
 
   test('with the mark on the last trade, the same whale goes at the wick (derived, stored rule set)', async () => {
