@@ -311,6 +311,45 @@ describe('backtest runs', () => {
     expect(ra.outputHash).toBe(rb.outputHash)
   })
 
+  test('distance to failure: the search brackets the shocks of the first deficit, and runs at them agree', async () => {
+    const request = explicitRequest({
+      explicitPositions: {
+        accounts: [{ id: 'mid', positions: [{ market: 'BTCUSDT', side: 'long', qty: 2, leverage: 10 }] }],
+      },
+    })
+    const run = async (extra: Record<string, unknown>) => {
+      const outcome = await executeBacktest(
+        runtime,
+        await prepareBacktest(runtime, { ...request, ...extra }, { allowFiles: false }),
+      )
+      expect(outcome.status).toBe('succeeded')
+      return outcome.summary!
+    }
+    const base = await run({ distanceToFailure: true })
+    const d = base.distanceToFailure
+    // the crash liquidates the long without a deficit
+    expect(base.liquidations).toBe(1)
+    expect(base.totalShortfall).toBe('0')
+    expect(d.nearest[0]).toMatchObject({ account: 'mid', side: 'long' })
+    expect(d.closestMargin).toBeGreaterThan(0)
+    const { returns, liquidity, searched } = d.stressToFirstDeficit
+    expect(searched).toBe(true)
+    expect(returns!.runs.length).toBeLessThanOrEqual(8)
+    expect(liquidity!.runs.length).toBeLessThanOrEqual(8)
+    expect(returns!.deficitAt).toBeGreaterThan(1)
+    expect(liquidity!.deficitAt).toBeLessThan(1)
+    expect(d.text).toMatch(
+      /^No deficit\. .* It would have taken a [\d.]+× sharper move .* or [\d.]+× thinner liquidity/,
+    )
+    // re-run as ordinary stress runs: a deficit at the factors found, none at the strongest shocks without
+    expect((await run({ shockReturns: returns!.deficitAt })).totalShortfall).not.toBe('0')
+    expect((await run({ shockReturns: returns!.noDeficitUpTo })).totalShortfall).toBe('0')
+    const thin = await run({ shockLiquidity: liquidity!.deficitAt })
+    expect(thin.totalShortfall).not.toBe('0')
+    expect(thin.stress).toMatchObject({ mode: 'stress', label: `stress: liquidity ×${liquidity!.deficitAt}` })
+    expect((await run({ shockLiquidity: liquidity!.noDeficitUpTo })).totalShortfall).toBe('0')
+  })
+
   test('synthetic population: seeded, liquidations in the crash, same seed same outputs, another seed others', async () => {
     const request = (seed: number) => ({
       ruleSet: 'binance-um',

@@ -23,6 +23,10 @@ interface BacktestOptions {
   population?: string
   mode?: string
   slabHours?: string
+  stressFeedback?: boolean
+  shockReturns?: string
+  shockLiquidity?: string
+  distanceToFailure?: boolean
   json?: boolean
 }
 
@@ -73,6 +77,12 @@ export function backtestInput(o: BacktestOptions): Record<string, unknown> {
   if (population !== undefined) input.population = population
   const mode = p.oneOf('mode', o.mode, ['isolated', 'cross'] as const)
   if (mode) input.mode = mode
+  if (o.stressFeedback) input.stressFeedback = true
+  const shockReturns = p.number('shock-returns', o.shockReturns, (n) => n > 0 && n <= 10, 'a factor in (0, 10]')
+  if (shockReturns !== undefined) input.shockReturns = shockReturns
+  const shockLiquidity = p.number('shock-liquidity', o.shockLiquidity, (n) => n > 0 && n <= 10, 'a factor in (0, 10]')
+  if (shockLiquidity !== undefined) input.shockLiquidity = shockLiquidity
+  if (o.distanceToFailure) input.distanceToFailure = true
   p.check('invalid backtest options')
   return input
 }
@@ -122,6 +132,10 @@ export function registerBacktest(program: Command): void {
     .option('--population <json>', 'synthetic population parameters (JSON or a JSON file)')
     .option('--mode <mode>', 'margin mode of explicit / account positions: isolated or cross')
     .option('--slab-hours <h>', 'hours of data read per DuckDB query (memory bound)')
+    .option('--stress-feedback', 'stress mode: the simulated liquidations move the replayed mark (impact decays)')
+    .option('--shock-returns <k>', "scale each market's log-returns from its first price in the window by k")
+    .option('--shock-liquidity <f>', 'scale the traded volume the impact model sees by f (0.5: half the liquidity)')
+    .option('--distance-to-failure', 'search the smallest return and liquidity shocks that produce a deficit')
     .option('--json', 'print the run, summary and timings as JSON')
     .action(
       action(async (config, options: BacktestOptions) => {
@@ -157,6 +171,7 @@ export function registerBacktest(program: Command): void {
                 'rule set',
                 `${prepared.ruleSet.rules.name}@${prepared.ruleSet.rules.effective.from} sha256 ${prepared.ruleSet.hash}`,
               ],
+              ['mode', s.stress.label],
               ['events replayed', String(s.eventsReplayed)],
               ['positions opened', `${s.positionsOpened} (max open ${s.maxOpenPositions})`],
               [
@@ -181,6 +196,7 @@ export function registerBacktest(program: Command): void {
                   .join(', ') || 'none',
               ],
               ['first deficit', s.firstDeficitAt ? `${s.firstDeficitAt} (+${s.timeToFirstDeficitSeconds} s)` : 'none'],
+              ['distance to failure', s.distanceToFailure.text],
               ['output hash', s.outputHash],
               [
                 'time',

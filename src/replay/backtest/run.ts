@@ -15,15 +15,17 @@ import {
   type StoredBacktestRun,
 } from '../../store/meta/backtestRuns.ts'
 import { appendBacktestResults, deleteBacktestResults } from '../../store/results/backtestResults.ts'
-import { ReplayKernel } from '../kernel/engine.ts'
+import { ReplayKernel, type KernelConfig } from '../kernel/engine.ts'
+import type { StressConfig } from '../kernel/kernelState.ts'
 import { populationRuntime, populationSchema } from '../kernel/population.ts'
 import { openExplicitPositions, parseExplicitPositions, type ExplicitPositions } from '../positions/explicit.ts'
 import { resolveRuleSet, type ResolvedRuleSet } from '../rules/resolve.ts'
 import { OutputHash } from './outputHash.ts'
 import { outputColumns } from './outputs.ts'
-import { planReplay, type ReplayPlan } from './plan.ts'
+import { pathSpanOf, planReplay, type ReplayPlan } from './plan.ts'
 import { parseBacktestRequest, type BacktestRequest } from './request.ts'
-import { summarize, type BacktestSummary } from './summary.ts'
+import { searchStress } from './stressSearch.ts'
+import { summarize, withStressSearch, type BacktestSummary } from './summary.ts'
 
 export interface BacktestDeps {
   duck: DuckStore
@@ -66,6 +68,8 @@ export interface BacktestTimings {
   writeMs: number
   /** Longest synchronous kernel slice: how long the event loop was held at most. */
   maxSliceMs: number
+  /** Time spent in the shocked re-runs of the distance-to-failure search (0 without it). */
+  searchMs: number
   eventsPerSecond: number
   kernelEventsPerSecond: number
 }
@@ -101,7 +105,9 @@ export async function prepareBacktest(
     ])
   }
   const explicit =
-    request.positions === 'explicit' ? parseExplicitPositions(request.explicitPositions, request.markets) : null
+    request.positions === 'explicit'
+      ? parseExplicitPositions(request.explicitPositions, request.markets, ruleSet.rules, request.mode)
+      : null
   const t = performance.now()
   const data = await describeReplayData(
     deps.duck,
@@ -171,6 +177,41 @@ export async function executeBacktest(
   }
 }
 
+/** The kernel of a prepared run, optionally under more stress than the request asked for (shocked re-runs). */
+export function kernelConfig(
+  prepared: PreparedBacktest,
+  flushRows: number,
+  extra: { shockReturns?: number; shockLiquidity?: number } = {},
+): KernelConfig {
+  const { request, ruleSet, data, plan } = prepared
+  const stress: StressConfig = {
+    feedback: request.stressFeedback,
+    shockReturns: request.shockReturns * (extra.shockReturns ?? 1),
+    shockLiquidity: request.shockLiquidity * (extra.shockLiquidity ?? 1),
+  }
+  return {
+    rules: ruleSet.rules,
+    markets: request.markets,
+    markMethods: plan.markets.map((m) => m.markMethod),
+    pathSpanS: plan.markets.map(pathSpanOf),
+    stress,
+    seed: request.seed,
+    population:
+      request.positions === 'synthetic'
+        ? populationRuntime(
+            populationSchema.parse(request.population ?? {}),
+            data.markets.map((m) => m.meanQuoteVolumePerS),
+            {
+              quote: data.markets.map((m) => m.firstOpenInterestQuote),
+              base: data.markets.map((m) => m.firstOpenInterestBase),
+            },
+          )
+        : null,
+    ledgerFunding: request.positions === 'accounts' && data.ledgerFunding > 0,
+    outputCapacity: 2 ** Math.ceil(Math.log2(flushRows + 8192)),
+  }
+}
+
 async function replay(
   deps: BacktestDeps,
   prepared: PreparedBacktest,
@@ -185,21 +226,7 @@ async function replay(
   const flushRows = options.flushRows ?? 250_000
   await deleteBacktestResults(deps.duck, runId)
   const describeMs = prepared.planMs
-  const synthetic = request.positions === 'synthetic'
-  const kernel = new ReplayKernel({
-    rules,
-    markets: request.markets,
-    markMethods: plan.markets.map((m) => m.markMethod),
-    seed: request.seed,
-    population: synthetic
-      ? populationRuntime(
-          populationSchema.parse(request.population ?? {}),
-          data.markets.map((m) => m.meanQuoteVolumePerS),
-        )
-      : null,
-    ledgerFunding: request.positions === 'accounts' && data.ledgerFunding > 0,
-    outputCapacity: 2 ** Math.ceil(Math.log2(flushRows + 8192)),
-  })
+  const kernel = new ReplayKernel(kernelConfig(prepared, flushRows))
   const mode = request.mode ?? rules.margin.mode
   const timings = { kernelMs: 0, readWaitMs: 0, writeMs: 0, maxSliceMs: 0 }
   let events = 0
@@ -292,7 +319,13 @@ async function replay(
     throw error
   }
   const outputHash = hash.digest(kernel.accounts.names)
-  const summary = summarize(kernel, fromUs, plan.markets, outputHash, plan.warnings)
+  let summary = summarize(kernel, fromUs, plan.markets, outputHash, plan.warnings)
+  const searchStarted = performance.now()
+  if (request.distanceToFailure) {
+    const search = await searchStress(deps, prepared, summary, options.signal)
+    summary = withStressSearch(summary, rules, search, plan.markets.map(pathSpanOf))
+  }
+  const searchMs = performance.now() - searchStarted
   const totalMs = performance.now() - started
   return {
     summary,
@@ -304,6 +337,7 @@ async function replay(
       readWaitMs: timings.readWaitMs,
       writeMs: timings.writeMs,
       maxSliceMs: timings.maxSliceMs,
+      searchMs,
       eventsPerSecond: events / (totalMs / 1000),
       kernelEventsPerSecond: events / (timings.kernelMs / 1000),
     },
