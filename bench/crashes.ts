@@ -7,7 +7,8 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { executeBacktest, prepareBacktest } from '../src/replay/backtest/run.ts'
+import { executeBacktest } from '../src/replay/backtest/execute.ts'
+import { prepareBacktest } from '../src/replay/backtest/prepare.ts'
 import { deriveRuleSet, parseAssignment } from '../src/replay/rules/derive.ts'
 import { findPreset } from '../src/replay/rules/presets/index.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
@@ -165,11 +166,9 @@ async function main(): Promise<void> {
             },
             { allowFiles: true },
           )
-          const outcome = await executeBacktest({ duck, meta }, prepared)
-          if (outcome.status !== 'succeeded') throw new Error(`${ruleSet}: ${outcome.status} ${outcome.error ?? ''}`)
-          const s = outcome.summary!
+          const { summary: s } = await executeBacktest({ duck }, prepared, { runId: `crash-${excerpt.id}-${v.preset}` })
           out[`${excerpt.id}:${v.preset}`] = s
-          const d = (s as unknown as { distanceToFailure?: { text?: string } }).distanceToFailure
+          const d = s.distanceToFailure
           console.log(
             `${excerpt.id} ${ruleSet.padEnd(22)} liquidations ${s.liquidations} (${s.partialLiquidations} partial) notional ${Number(s.liquidatedNotional).toExponential(3)} bankruptcies ${s.bankruptcies} shortfall ${s.totalShortfall} fund ${s.fund.initial} → ${s.fund.final} (low ${s.fund.low}) ADL ${s.coveredByAdl} social ${s.socializedLoss} bad debt ${s.totalBadDebt} opened ${s.positionsOpened}${d?.text ? `\n     ${d.text}` : ''} [${((performance.now() - t) / 1000).toFixed(1)} s]`,
           )

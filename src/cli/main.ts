@@ -12,6 +12,8 @@ import { registerJobs } from './commands/jobs.ts'
 import { registerMigrate } from './commands/migrate.ts'
 import { registerRisk } from './commands/risk.ts'
 import { registerRules } from './commands/rules.ts'
+import { registerRuns } from './commands/runs.ts'
+import { registerScenario } from './commands/scenario.ts'
 import { registerServe } from './commands/serve.ts'
 
 const program = new Command('backstop')
@@ -22,6 +24,7 @@ const program = new Command('backstop')
 registerServe(program)
 registerMigrate(program)
 registerJobs(program)
+registerRuns(program)
 const ingest = registerIngest(program)
 registerHyperliquidIngest(ingest)
 registerDydxIngest(ingest)
@@ -31,5 +34,6 @@ registerCoverage(program)
 registerRules(program)
 registerBacktest(program)
 registerRisk(program)
+registerScenario(program)
 
 await program.parseAsync(process.argv)

@@ -6,8 +6,7 @@ import { binanceUmJob } from '../../../jobs/ingest/binanceUm.ts'
 import { bybitJob } from '../../../jobs/ingest/bybit.ts'
 import { fileJob } from '../../../jobs/ingest/file.ts'
 import { tardisJob } from '../../../jobs/ingest/tardis.ts'
-import { runJob } from '../../../jobs/runner.ts'
-import { closeRuntime, openRuntime } from '../../app/runtime.ts'
+import { openRunSystem } from '../../../jobs/open.ts'
 import type { Config } from '../../config/load.ts'
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
 import fs from 'node:fs'
@@ -18,7 +17,8 @@ import { TARDIS_TYPES } from '../../ingest/tardis/connector.ts'
 import { isIsoDay } from '../../ingest/dates.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
-import { cliProgressSink, summaryLine } from '../progress.ts'
+import type { IngestSummary } from '../../ingest/progress.ts'
+import { runProgressView, summaryLine } from '../progress.ts'
 
 /** Collects flag problems so one run reports all of them. */
 export class FlagProblems {
@@ -64,19 +64,22 @@ export class FlagProblems {
 
 /** Runs an ingestion job as a recorded CLI run and prints the summary; returns the exit code. */
 export async function runIngestCommand(config: Config, job: JobDefinition<never>, params: unknown): Promise<number> {
-  const progress = cliProgressSink()
+  const view = runProgressView({ plain: 'items' })
   // Bars or plain lines are the CLI's output; JSON logs go to stderr, and only warnings while a bar is drawn.
   const level =
     process.stderr.isTTY && !['warn', 'error', 'fatal', 'silent'].includes(config.logLevel) ? 'warn' : config.logLevel
   const log = createLogger(level, 2)
-  const { runtime } = await openRuntime(config, { migrate: true, log })
+  const system = await openRunSystem(config, { migrate: true, log })
   const stop = new AbortController()
   const onSignal = () => stop.abort(new Error('interrupted'))
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   try {
-    const result = await runJob(runtime, job, params, { trigger: 'cli', progress, signal: stop.signal })
-    const s = progress.summary
+    const submitted = await system.runs.submit(job, params, { trigger: 'cli', signal: stop.signal })
+    for await (const event of system.runs.watch(submitted.runId)) view.event(event)
+    view.stop()
+    const result = await submitted.done
+    const s = result.outcome.result as IngestSummary | undefined
     for (const e of result.outcome.errors) console.log(`failed: ${e.partition}: ${e.message}`)
     if (s?.changedUpstream.length) console.log(`changed upstream (reloaded): ${s.changedUpstream.join(', ')}`)
     if (result.error) console.log(`run failed: ${result.error}`)
@@ -85,9 +88,10 @@ export async function runIngestCommand(config: Config, job: JobDefinition<never>
     if (s) console.log(summaryLine(s))
     return result.status === 'succeeded' ? 0 : EXIT_FAILURE
   } finally {
+    view.stop()
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
-    await closeRuntime(runtime)
+    await system.close()
   }
 }
 
@@ -98,6 +102,7 @@ interface BinanceFlags {
   to?: string
   baseUrl?: string
   force?: boolean
+  allowUnverified?: boolean
 }
 
 export function registerIngest(program: Command): Command {
@@ -117,6 +122,10 @@ export function registerIngest(program: Command): Command {
     .option('--to <day>', 'last UTC day, YYYY-MM-DD (inclusive)')
     .option('--base-url <url>', 'archive base URL (default BINANCE_UM_BASE_URL)')
     .option('--force', 'reload partitions that are already loaded (their rows are replaced, not duplicated)')
+    .option(
+      '--allow-unverified',
+      'load a zip published without its .CHECKSUM (recorded as unverified) instead of failing',
+    )
     .action(
       action(async (config, flags: BinanceFlags) => {
         const f = new FlagProblems()
@@ -133,6 +142,7 @@ export function registerIngest(program: Command): Command {
           from,
           to,
           force: !!flags.force,
+          allowUnverified: !!flags.allowUnverified,
           ...(baseUrl ? { baseUrl } : {}),
         })
       }),
@@ -223,11 +233,11 @@ export function registerIngest(program: Command): Command {
   ingest
     .command('file')
     .description('local CSV/Parquet files in the normalized layout (see README, "Normalized file layout")')
-    .argument('<paths...>', 'files to load; each file is one partition, named by its file name')
+    .argument('<paths...>', 'files to load; each is one partition, identified by venue, table, market and content')
     .option('--table <table>', NORMALIZED_TABLES.join('|'))
     .option('--venue <venue>', 'venue the rows belong to, e.g. binance-um')
     .option('--market <market>', "market for every row (otherwise the file's market column)")
-    .option('--force', 'reload files that are already loaded')
+    .option('--force', 'reload files already loaded; a changed file replaces what it loaded before from the same path')
     .action(
       action(
         async (
@@ -247,6 +257,13 @@ export function registerIngest(program: Command): Command {
               path: '--venue',
               received: flags.venue,
               expected: 'a lower-case venue name such as binance-um',
+            })
+          // eslint-disable-next-line no-control-regex
+          if (flags.market !== undefined && (!flags.market || /[\u0000-\u001f\u007f-\u009f]/.test(flags.market)))
+            f.problems.push({
+              path: '--market',
+              received: flags.market,
+              expected: 'a market name without control characters',
             })
           for (const p of paths) {
             if (!fs.existsSync(p)) f.problems.push({ path: 'PATH', received: p, expected: 'an existing file' })

@@ -1,65 +1,74 @@
 // The shock search behind a run's distance to failure: the window is replayed again under a stronger return shock
-// or thinner liquidity (outputs discarded, only the totals kept) until the first deficit is bracketed [issue 16].
+// or thinner liquidity (on the run's kernel host, outputs discarded, only the summary kept) until the first deficit
+// is bracketed [issue 16].
+import type { DuckStore } from '../../store/duck/open.ts'
 import { listReplayAccounts } from '../../store/market/replayData.ts'
 import { readReplayFeed, type FeedSpec } from '../../store/market/replayFeed.ts'
-import { ReplayKernel } from '../kernel/engine.ts'
-import { formatMicros } from '../money.ts'
-import { openExplicitPositions } from '../positions/explicit.ts'
+import type { KernelHostFactory } from '../host/kernelHost.ts'
+import type { KernelSpec } from '../host/session.ts'
 import { LIQUIDITY_SHOCKS, RETURN_SHOCKS, searchShock, type StressToFirstDeficit } from './distanceToFailure.ts'
-import { BacktestCancelled, kernelConfig, type BacktestDeps, type PreparedBacktest } from './run.ts'
+import type { PreparedBacktest } from './prepare.ts'
 import type { BacktestSummary } from './summary.ts'
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
+export interface StressSearchOptions {
+  /** The kernel of one re-run: the prepared run's, with extra shocks. */
+  spec: (extra: { shockReturns?: number; shockLiquidity?: number }) => KernelSpec
+  /** Where the re-runs' kernels run (the run's own host). */
+  host: KernelHostFactory
+  /** Throws when the run was cancelled (checked between batches). */
+  stop: () => void
+  signal?: AbortSignal
+}
 
-/** Replays the prepared window once more under extra shocks; its total shortfall (micro-units). */
+/** Replays the prepared window once more with the given kernel; its total shortfall (a decimal string). */
 export async function replayShortfall(
-  deps: BacktestDeps,
+  duck: DuckStore,
   prepared: PreparedBacktest,
-  extra: { shockReturns?: number; shockLiquidity?: number },
-  signal?: AbortSignal,
-): Promise<bigint> {
-  const { request, data, plan, explicit } = prepared
+  spec: KernelSpec,
+  options: Pick<StressSearchOptions, 'host' | 'stop' | 'signal'>,
+): Promise<string> {
+  const { request, data, plan } = prepared
   const fromUs = request.from.getTime() * 1000
   const toUs = request.to.getTime() * 1000
-  const kernel = new ReplayKernel(kernelConfig(prepared, 8192, extra))
   const mode = request.mode ?? prepared.ruleSet.rules.margin.mode
-  let busy = 0
-  const run = async (spec: FeedSpec) => {
-    for await (const batch of readReplayFeed(deps.duck, { ...spec, reuseBatches: true })) {
-      if (signal?.aborted) throw new BacktestCancelled()
-      for (let from = 0, to = 0; from < batch.length; from = to) {
-        to = Math.min(batch.length, from + (kernel.openingBacklog > 0 ? 1 : 1024))
-        const t = performance.now()
-        kernel.process(batch, from, to)
-        busy += performance.now() - t
-        if (busy > 20) {
-          busy = 0
-          await yieldToEventLoop()
-        }
+  // only the totals count here: the output batches are dropped as they arrive
+  const host = options.host([spec], { onOutputs: () => Promise.resolve() })
+  const onAbort = () => void host.close()
+  options.signal?.addEventListener('abort', onAbort, { once: true })
+  const run = async (feed: FeedSpec) => {
+    for await (const batch of readReplayFeed(duck, { ...feed, reuseBatches: !host.takesBatches })) {
+      options.stop()
+      await host.feed(batch)
+    }
+  }
+  try {
+    if (request.positions === 'accounts') {
+      const names = await listReplayAccounts(duck, request.venue, request.markets, toUs)
+      host.addAccounts(names, mode === 'cross')
+      if (data.firstAccountTs !== null && data.firstAccountTs < fromUs) {
+        host.setChecking(false)
+        await run({
+          ...plan.feed,
+          accountsOnly: true,
+          fromUs: data.firstAccountTs,
+          toUs: fromUs,
+          slabSeconds: 30 * 86_400,
+        })
+        host.setChecking(true)
       }
-      // only the totals count here
-      kernel.outputs.clear()
     }
+    host.start()
+    await run({ ...plan.feed, fromUs, toUs })
+    const [result] = await host.finish()
+    return result!.summary.totalShortfall
+  } catch (error) {
+    // a cancel closes the host, which rejects what was pending: report the cancellation, not the closed host
+    options.stop()
+    throw error
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort)
+    await host.close()
   }
-  if (request.positions === 'accounts') {
-    const names = await listReplayAccounts(deps.duck, request.venue, request.markets, toUs)
-    for (const name of names) kernel.addAccount(name, mode === 'cross', 0)
-    if (data.firstAccountTs !== null && data.firstAccountTs < fromUs) {
-      kernel.checking = false
-      await run({
-        ...plan.feed,
-        accountsOnly: true,
-        fromUs: data.firstAccountTs,
-        toUs: fromUs,
-        slabSeconds: 30 * 86_400,
-      })
-      kernel.checking = true
-    }
-  }
-  kernel.start(fromUs)
-  if (explicit) openExplicitPositions(kernel, explicit, request.markets, mode, fromUs)
-  await run({ ...plan.feed, fromUs, toUs })
-  return kernel.totals.shortfall.value
 }
 
 /**
@@ -67,18 +76,18 @@ export async function replayShortfall(
  * deficit, at most 8 re-runs each; nothing to search when the run already had one.
  */
 export async function searchStress(
-  deps: BacktestDeps,
+  duck: DuckStore,
   prepared: PreparedBacktest,
   summary: BacktestSummary,
-  signal?: AbortSignal,
+  options: StressSearchOptions,
 ): Promise<StressToFirstDeficit> {
   const deficitWithoutShock = summary.distanceToFailure.stressToFirstDeficit.deficitWithoutShock
   if (deficitWithoutShock) return { searched: true, deficitWithoutShock, returns: null, liquidity: null }
-  const evaluate = (extra: { shockReturns?: number; shockLiquidity?: number }) => async () => {
-    const shortfall = await replayShortfall(deps, prepared, extra, signal)
-    return { deficit: shortfall > 0n, shortfall: formatMicros(shortfall) }
+  const evaluate = async (extra: { shockReturns?: number; shockLiquidity?: number }) => {
+    const shortfall = await replayShortfall(duck, prepared, options.spec(extra), options)
+    return { deficit: shortfall !== '0', shortfall }
   }
-  const returns = await searchShock(RETURN_SHOCKS, (k) => evaluate({ shockReturns: k })())
-  const liquidity = await searchShock(LIQUIDITY_SHOCKS, (f) => evaluate({ shockLiquidity: f })())
+  const returns = await searchShock(RETURN_SHOCKS, (k) => evaluate({ shockReturns: k }))
+  const liquidity = await searchShock(LIQUIDITY_SHOCKS, (f) => evaluate({ shockLiquidity: f }))
   return { searched: true, deficitWithoutShock, returns, liquidity }
 }

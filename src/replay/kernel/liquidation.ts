@@ -22,8 +22,8 @@ export abstract class Liquidation extends Waterfall {
 
   /**
    * Where the path of the current update was when the engine could act on a trigger crossed at pt [issue 16]. The
-   * path runs open → nearer extreme → farther extreme → close (the open is the previous mark, clamped to the
-   * update's range; a tie goes against the close) at constant speed over the update's span. It first reaches pt at
+   * path runs open → nearer extreme (in log terms) → farther extreme → close (the open is the previous mark, clamped
+   * to the update's range; a tie goes against the close) at constant speed over the update's span. It first reaches pt at
    * the crossing; the fill is the worst price of the path from there until `reactionS` later, or the close if that
    * comes first: never better than pt, never a price the path did not reach after the trigger. With
    * `intrabar.path = trigger`, or an update without a range (a tick, a recheck at the mark), pt.
@@ -36,7 +36,8 @@ export abstract class Liquidation extends Waterfall {
     const close = s.mark
     const prev = s.prevMark
     const open = prev > high ? high : prev < low ? low : Number.isNaN(prev) ? close : prev
-    const lowFirst = open - low < high - open || (open - low === high - open && close >= open)
+    // nearer in log terms (open/low against high/open): a return shock scales log-returns, so it never flips the order
+    const lowFirst = open * open < low * high || (open * open === low * high && close >= open)
     const v1 = lowFirst ? low : high
     const v2 = lowFirst ? high : low
     const d1 = Math.abs(v1 - open)
