@@ -6,12 +6,12 @@
 // guardrail triggers attach to them. Ids hash the member refs, so the same members give the same incidents.
 import crypto from 'node:crypto'
 import { isDetectorId, SEVERITIES, type DetectorId, type Severity } from '../domain/detection.ts'
+import { readAccountLinks } from '../store/detect/accounts.ts'
 import { readDetections, type StoredDetection } from '../store/detect/detections.ts'
 import {
   countObservedAdl,
   countRunAdl,
   incidentRunScopes,
-  readAccountLinks,
   readDeficitGroups,
   readGuardrailGroups,
   replaceIncidents,

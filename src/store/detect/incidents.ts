@@ -126,42 +126,6 @@ export async function countObservedAdl(
   return num(r!.n)
 }
 
-export interface AccountLink {
-  account: string
-  linked: string
-  reason: string
-  via: string | null
-}
-
-/**
- * Links between `accounts` (account_links view), without same-funding-source links through a source that funded
- * more than `hubSize` accounts (an exchange hot wallet or a bridge funds thousands of unrelated users).
- */
-export async function readAccountLinks(
-  store: DuckStore,
-  venue: string,
-  accounts: string[] | null,
-  hubSize: number,
-): Promise<AccountLink[]> {
-  const rows = await queryRows(
-    store,
-    `WITH l AS (SELECT account, linked_account, reason, via FROM account_links WHERE venue = $1
-                  AND ($2::VARCHAR[] IS NULL OR (list_contains($2, account) AND list_contains($2, linked_account)))),
-          hubs AS (SELECT via, count(DISTINCT account) AS n FROM account_links
-                    WHERE venue = $1 AND reason = 'same-funding-source' GROUP BY via)
-     SELECT DISTINCT l.account, l.linked_account, l.reason, l.via FROM l LEFT JOIN hubs h ON l.via = h.via
-      WHERE l.reason <> 'same-funding-source' OR h.n <= $3
-      ORDER BY 1, 2, 3, 4`,
-    [venue, accounts ? listValue(accounts) : null, hubSize],
-  )
-  return rows.map((r) => ({
-    account: String(r.account),
-    linked: String(r.linked_account),
-    reason: String(r.reason),
-    via: str(r.via),
-  }))
-}
-
 export interface IncidentRecord {
   id: string
   venue: string

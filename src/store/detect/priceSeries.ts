@@ -62,7 +62,7 @@ function bucketSql(key: SeriesKey, bucketUs: number, p: number): { sql: string; 
   const b = `(epoch_us(ts) // ${sqlInt(bucketUs, 'bucket')}) * ${sqlInt(bucketUs, 'bucket')}`
   if (key.table === 'prices') {
     return {
-      sql: `SELECT ${b} AS b, arg_max(price, ts) AS close, max(coalesce(high, price)) AS high,
+      sql: `SELECT ${b} AS b, arg_max(price, (ts, price)) AS close, max(coalesce(high, price)) AS high,
                    min(coalesce(low, price)) AS low, NULL::DOUBLE AS quote
               FROM prices WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4
                AND kind = $${p} AND source = $${p + 1} GROUP BY 1`,
@@ -70,7 +70,7 @@ function bucketSql(key: SeriesKey, bucketUs: number, p: number): { sql: string; 
     }
   }
   return {
-    sql: `SELECT ${b} AS b, arg_max(close, ts) AS close, max(high) AS high, min(low) AS low,
+    sql: `SELECT ${b} AS b, arg_max(close, (ts, close)) AS close, max(high) AS high, min(low) AS low,
                  sum(quote_volume) AS quote
             FROM bars WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4
              AND interval_s = $${p} AND source = $${p + 1} GROUP BY 1`,

@@ -1,18 +1,20 @@
 // Reading query results for the detectors: whole columns as typed arrays (numbers, µs timestamps) or plain values.
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api'
-import { DuckDBListValue, DuckDBTimestampValue, LIST, VARCHAR } from '@duckdb/node-api'
+import { BIGINT, DuckDBListValue, DuckDBTimestampValue, LIST, VARCHAR } from '@duckdb/node-api'
 import type { DuckStore } from '../duck/open.ts'
 
 /** µs since the epoch as a DuckDB TIMESTAMP parameter. */
 export const tsParam = (us: number) => new DuckDBTimestampValue(BigInt(Math.round(us)))
 
 /**
- * Parameter types for a statement: every list this store binds is a list of text, and an empty list has no item type
- * DuckDB could infer, so lists are typed explicitly; other values are inferred.
+ * Parameter types for a statement: an empty list has no item type DuckDB could infer, so lists are typed explicitly
+ * (lists of BigInts as BIGINT[], every other list as VARCHAR[]); other values are inferred.
  */
 export function paramTypes(values: DuckDBValue[]): DuckDBType[] {
   // undefined entries are inferred by the binding (its typings only admit a full array)
-  return values.map((v) => (v instanceof DuckDBListValue ? LIST(VARCHAR) : undefined)) as DuckDBType[]
+  return values.map((v) =>
+    v instanceof DuckDBListValue ? LIST(typeof v.items[0] === 'bigint' ? BIGINT : VARCHAR) : undefined,
+  ) as DuckDBType[]
 }
 
 /** Result columns by name, values as the node API's JS conversion gives them. */

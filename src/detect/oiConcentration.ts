@@ -1,0 +1,333 @@
+// Open-interest concentration and leverage crowding (venue-rules §3.6, §2.1 dYdX YFI): market OI growing by a large
+// factor while traded volume stays flat (YFI: OI $0.8M → $67M, +8,000%, on flat ADV), OI / average daily volume,
+// and — where fills name the accounts — the top-k share and HHI of open positions, and clusters of many wallets with
+// a common funding source that entered the same side at about the same time (YFI: 100+ wallets).
+import { z } from 'zod'
+import { readFills, readFundingSources, type FillColumns } from '../store/detect/accounts.ts'
+import { readOpenInterest, readVolume } from '../store/detect/openInterest.ts'
+import { HOUR_US, iso, round } from './common.ts'
+import { defineDetector, gap, type DetectionDraft } from './detector.ts'
+import { mergeEpisodes } from './episodes.ts'
+import { positionsAt } from './positions.ts'
+import { severityOf, type Level } from './severity.ts'
+import { median } from './stats/robust.ts'
+
+export const oiConcentrationParams = z.strictObject({
+  /** OI growth is measured against the smallest OI of this trailing window. */
+  growthWindowHours: z.number().gt(0).default(72),
+  /** Growth factor for a warning / for critical, while volume stays flat. */
+  warningGrowth: z.number().gt(1).default(3),
+  criticalGrowth: z.number().gt(1).default(10),
+  /** Volume is flat when the last 24 h's hourly mean is at most this multiple of the earlier hourly median. */
+  flatVolumeRatio: z.number().gt(0).default(2),
+  /** Accounts: top-k share of OI. */
+  topK: z.number().int().min(1).default(5),
+  /** HHI of positions at or above this is concentrated (0.25: the antitrust "highly concentrated" level). */
+  hhiThreshold: z.number().gt(0).max(1).default(0.25),
+  /** A funding-source cluster: at least this many wallets with positions … */
+  minClusterWallets: z.number().int().min(2).default(10),
+  /** … this share of them on the same side … */
+  minSameSide: z.number().gt(0).max(1).default(0.8),
+  /** … this share of them entering within `entryWindowHours` of each other … */
+  minCorrelatedEntries: z.number().gt(0).max(1).default(0.8),
+  entryWindowHours: z.number().gt(0).default(24),
+  /** … holding together at least this share of the market's OI. */
+  minClusterOiShare: z.number().gt(0).max(1).default(0.2),
+  mergeGapHours: z.number().int().min(0).default(6),
+})
+export type OiConcentrationParams = z.output<typeof oiConcentrationParams>
+
+interface ClusterFinding {
+  source: string
+  wallets: string[]
+  sameSide: number
+  side: 'long' | 'short'
+  correlatedEntries: number
+  oiShare: number
+  base: number
+  firstEntry: number
+  lastEntry: number
+  flagged: boolean
+}
+
+export const oiConcentration = defineDetector<OiConcentrationParams>({
+  id: 'oi-concentration',
+  version: '1.0.0',
+  label: 'OI concentration',
+  params: oiConcentrationParams,
+  usesRunOutputs: false,
+  requirements(data, target) {
+    return data.market.openInterest > 0 || data.market.fills > 0
+      ? []
+      : [gap(target, 'open_interest', 'market open interest, or account fills to rebuild positions from')]
+  },
+  async detect(stores, target, p) {
+    const W = Math.round(p.growthWindowHours * HOUR_US)
+    const readFrom = target.fromUs - W
+    const oi = await readOpenInterest(stores.duck, target.venue, target.market, readFrom, target.toUs, HOUR_US)
+    const vol = await readVolume(stores.duck, target.venue, target.market, readFrom, target.toUs, HOUR_US)
+    const fills = await readFills(stores.duck, target.venue, { markets: [target.market], toUs: target.toUs })
+    // hourly grid: OI carried forward (it is a level), volume 0 where nothing traded
+    const h0 = Math.floor(readFrom / HOUR_US) * HOUR_US
+    const hours = Math.max(Math.ceil((target.toUs - h0) / HOUR_US), 0)
+    const ts = new Float64Array(hours)
+    const oiAt = new Float64Array(hours).fill(Number.NaN)
+    const volume = new Float64Array(hours)
+    const close = new Float64Array(hours).fill(Number.NaN)
+    for (let i = 0; i < hours; i++) ts[i] = h0 + i * HOUR_US
+    for (let i = 0; i < vol.ts.length; i++) {
+      const h = Math.round((vol.ts[i]! - h0) / HOUR_US)
+      if (h >= 0 && h < hours) {
+        volume[h] = vol.quote[i]!
+        close[h] = vol.close[i]!
+      }
+    }
+    for (let i = 1; i < hours; i++) if (!Number.isFinite(close[i]!)) close[i] = close[i - 1]!
+    const oiSource = oi.ts.length ? 'open_interest' : 'fills (Σ|position| / 2 of the accounts in the store)'
+    if (oi.ts.length) {
+      for (let i = 0; i < oi.ts.length; i++) {
+        const h = Math.round((oi.ts[i]! - h0) / HOUR_US)
+        if (h < 0 || h >= hours) continue
+        const q = Number.isFinite(oi.oiQuote[i]!) ? oi.oiQuote[i]! : oi.oiBase[i]! * close[h]!
+        if (Number.isFinite(q)) oiAt[h] = q
+      }
+      for (let i = 1; i < hours; i++) if (!Number.isFinite(oiAt[i]!)) oiAt[i] = oiAt[i - 1]!
+    } else {
+      const snaps = positionsAt(
+        fills,
+        target.market,
+        Array.from(ts, (t) => t + HOUR_US),
+      )
+      snaps.forEach((m, i) => {
+        let gross = 0
+        for (const q of m.values()) gross += Math.abs(q)
+        oiAt[i] = (gross / 2) * close[i]!
+      })
+    }
+    const wHours = Math.round(p.growthWindowHours)
+    const levels = new Uint8Array(hours)
+    const growth = new Float64Array(hours).fill(Number.NaN)
+    const volRatio = new Float64Array(hours).fill(Number.NaN)
+    for (let i = 0; i < hours; i++) {
+      if (ts[i]! < target.fromUs || i < wHours || !(oiAt[i]! > 0)) continue
+      let ref = Number.POSITIVE_INFINITY
+      for (let j = i - wHours; j < i; j++) if (oiAt[j]! > 0 && oiAt[j]! < ref) ref = oiAt[j]!
+      if (!Number.isFinite(ref)) continue
+      const g = oiAt[i]! / ref
+      let recent = 0
+      for (let j = Math.max(i - 23, 0); j <= i; j++) recent += volume[j]!
+      recent /= Math.min(24, i + 1)
+      const earlier = median(volume.subarray(i - wHours, Math.max(i - 23, i - wHours + 1)))
+      const vr = earlier > 0 ? recent / earlier : recent > 0 ? Number.POSITIVE_INFINITY : 1
+      growth[i] = g
+      volRatio[i] = vr
+      const flat = vr <= p.flatVolumeRatio
+      let level: Level = 0
+      if (g >= p.criticalGrowth && flat) level = 3
+      else if (g >= p.warningGrowth && flat) level = 2
+      else if (g >= p.warningGrowth) level = 1
+      levels[i] = level
+    }
+    const sources = fills.length ? await readFundingSources(stores.duck, target.venue, target.toUs) : []
+    const drafts: DetectionDraft[] = []
+    const episodes = mergeEpisodes(levels, growth, p.mergeGapHours)
+    for (const e of episodes) {
+      const k = e.peak
+      const T = ts[k]! + HOUR_US
+      const accounts = fills.length ? accountView(fills, sources, target.market, T, oiAt[k]!, close[k]!, p) : null
+      const flagged = accounts?.clusters.filter((c) => c.flagged) ?? []
+      let level = e.level as Level
+      if (flagged.length && level < 3) level = (level + 1) as Level
+      const adv = dailyVolume(volume, k)
+      drafts.push({
+        windowFromUs: Math.max(ts[k]! - W, target.fromUs),
+        windowToUs: ts[e.last]! + HOUR_US,
+        accounts: flagged.length
+          ? flagged.flatMap((c) => c.wallets)
+          : accounts && accounts.hhi >= p.hhiThreshold
+            ? accounts.top.map((t) => t.account)
+            : [],
+        score: growth[k]!,
+        severity: severityOf(level),
+        evidence: {
+          statistic:
+            'OI / min(OI over the growth window) while the last 24 h volume ≤ flatVolumeRatio × earlier median',
+          oiSource,
+          thresholds: {
+            growthWindowHours: p.growthWindowHours,
+            warningGrowth: p.warningGrowth,
+            criticalGrowth: p.criticalGrowth,
+            flatVolumeRatio: p.flatVolumeRatio,
+          },
+          peak: {
+            ts: iso(ts[k]!),
+            oi: round(oiAt[k]!),
+            growth: round(growth[k]!, 4),
+            volumeRatio: round(volRatio[k]!, 4),
+            averageDailyVolume: round(adv),
+            oiToAdv: adv > 0 ? round(oiAt[k]! / adv, 4) : null,
+          },
+          flaggedHours: e.count,
+          accounts: accounts ? accountEvidence(accounts, p) : { note: 'no fills for this market: no account view' },
+        },
+      })
+    }
+    // a crowded cluster is worth reporting even while OI did not grow (yet)
+    if (!episodes.length && fills.length && hours > 0) {
+      const k = hours - 1
+      const accounts = accountView(fills, sources, target.market, target.toUs, oiAt[k]!, close[k]!, p)
+      const flagged = accounts.clusters.filter((c) => c.flagged)
+      if (flagged.length) {
+        drafts.push({
+          windowFromUs: Math.max(Math.min(...flagged.map((c) => c.firstEntry)), target.fromUs),
+          windowToUs: target.toUs,
+          accounts: flagged.flatMap((c) => c.wallets),
+          score: Math.max(...flagged.map((c) => c.oiShare)),
+          severity: 'warning',
+          evidence: {
+            statistic: 'wallets with a common funding source holding one side of the market, entered together',
+            oiSource,
+            peak: { ts: iso(target.toUs), oi: round(oiAt[k]!) },
+            accounts: accountEvidence(accounts, p),
+          },
+        })
+      }
+    }
+    return drafts
+  },
+})
+
+function dailyVolume(volume: Float64Array, k: number): number {
+  let s = 0
+  for (let j = Math.max(k - 23, 0); j <= k; j++) s += volume[j]!
+  return (s / Math.min(24, k + 1)) * 24
+}
+
+interface AccountView {
+  positions: number
+  top: Array<{ account: string; base: number; share: number }>
+  topShare: number
+  hhi: number
+  oiBase: number
+  clusters: ClusterFinding[]
+}
+
+/** Positions at T: top-k share of OI, HHI, and funding-source clusters. */
+function accountView(
+  fills: FillColumns,
+  sources: Array<{ account: string; source: string; funded: number }>,
+  market: string,
+  T: number,
+  oiQuote: number,
+  price: number,
+  p: OiConcentrationParams,
+): AccountView {
+  const [pos] = positionsAt(fills, market, [T])
+  let gross = 0
+  for (const q of pos!.values()) gross += Math.abs(q)
+  // market OI in base: the published OI when there is one (the store may hold only some accounts' fills)
+  const published = oiQuote > 0 && price > 0 ? oiQuote / price : 0
+  const oiBase = Math.max(published, gross / 2)
+  const ranked = [...pos!].sort(([a, x], [b, y]) => Math.abs(y) - Math.abs(x) || (a < b ? -1 : 1))
+  const top = ranked.slice(0, p.topK).map(([account, base]) => ({
+    account,
+    base,
+    share: oiBase > 0 ? Math.abs(base) / oiBase : 0,
+  }))
+  let hhi = 0
+  for (const [, q] of ranked) hhi += gross > 0 ? (Math.abs(q) / gross) ** 2 : 0
+  // first entry of each account into the market (its first fill before T)
+  const firstEntry = new Map<string, number>()
+  for (let i = 0; i < fills.length && fills.ts[i]! < T; i++) {
+    if (fills.market[i] === market && !firstEntry.has(fills.account[i]!))
+      firstEntry.set(fills.account[i]!, fills.ts[i]!)
+  }
+  const bySource = new Map<string, string[]>()
+  for (const s of sources) {
+    if (!pos!.has(s.account)) continue
+    const list = bySource.get(s.source) ?? []
+    if (!list.includes(s.account)) list.push(s.account)
+    bySource.set(s.source, list)
+  }
+  const clusters: ClusterFinding[] = []
+  for (const [source, wallets] of [...bySource].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (wallets.length < p.minClusterWallets) continue
+    let long = 0
+    let net = 0
+    let abs = 0
+    for (const w of wallets) {
+      const q = pos!.get(w)!
+      if (q > 0) long++
+      net += q
+      abs += Math.abs(q)
+    }
+    const side = net >= 0 ? 'long' : 'short'
+    const sameSide = (side === 'long' ? long : wallets.length - long) / wallets.length
+    const entries = wallets.map((w) => firstEntry.get(w)!).sort((a, b) => a - b)
+    const correlated = densestShare(entries, p.entryWindowHours * HOUR_US)
+    const oiShare = oiBase > 0 ? abs / oiBase : 0
+    clusters.push({
+      source,
+      wallets: [...wallets].sort(),
+      sameSide,
+      side,
+      correlatedEntries: correlated,
+      oiShare,
+      base: net,
+      firstEntry: entries[0]!,
+      lastEntry: entries[entries.length - 1]!,
+      flagged: sameSide >= p.minSameSide && correlated >= p.minCorrelatedEntries && oiShare >= p.minClusterOiShare,
+    })
+  }
+  clusters.sort((a, b) => b.oiShare - a.oiShare || (a.source < b.source ? -1 : 1))
+  return {
+    positions: ranked.length,
+    top,
+    topShare: top.reduce((a, t) => a + t.share, 0),
+    hhi,
+    oiBase,
+    clusters,
+  }
+}
+
+/** Largest share of sorted times that fit in one window of `widthUs`. */
+function densestShare(sorted: number[], widthUs: number): number {
+  let best = 0
+  let lo = 0
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! > widthUs) lo++
+    best = Math.max(best, hi - lo + 1)
+  }
+  return sorted.length ? best / sorted.length : 0
+}
+
+function accountEvidence(a: AccountView, p: OiConcentrationParams) {
+  return {
+    positions: a.positions,
+    oiBase: round(a.oiBase),
+    topK: p.topK,
+    top: a.top.map((t) => ({ account: t.account, base: round(t.base), share: round(t.share, 4) })),
+    topShare: round(a.topShare, 4),
+    hhi: round(a.hhi, 4),
+    hhiThreshold: p.hhiThreshold,
+    fundingClusters: a.clusters.slice(0, 5).map((c) => ({
+      source: c.source,
+      wallets: c.wallets.length,
+      side: c.side,
+      sameSide: round(c.sameSide, 4),
+      correlatedEntries: round(c.correlatedEntries, 4),
+      oiShare: round(c.oiShare, 4),
+      firstEntry: iso(c.firstEntry),
+      lastEntry: iso(c.lastEntry),
+      flagged: c.flagged,
+      members: c.wallets.slice(0, 20),
+    })),
+    clusterThresholds: {
+      minClusterWallets: p.minClusterWallets,
+      minSameSide: p.minSameSide,
+      minCorrelatedEntries: p.minCorrelatedEntries,
+      entryWindowHours: p.entryWindowHours,
+      minClusterOiShare: p.minClusterOiShare,
+    },
+  }
+}

@@ -1,0 +1,249 @@
+// Thin-market price push with cost-of-attack (venue-rules §3.2, §2.1 Mango / GMX / XPL): a large, fast move of the
+// price the venue marks positions at (its oracle, else mark, else last trade) against the move's own robust
+// volatility; what moving it cost (the slippage the pushing trades paid beyond the start price, and model costs from
+// the market's trailing liquidity: Kyle's λ and Amihud's illiquidity on 5-minute buckets); what it unlocked (the
+// open positions that gained, by linked-account cluster, and the liquidations it triggered, observed or replayed);
+// and whether the estimated attacker profit exceeded the cost. No order-book table exists yet, so the depth-integral
+// cost C_v(Δ) is not computed; the evidence says so.
+import { z } from 'zod'
+import { linkClusters } from '../incidents/group.ts'
+import { readAccountLinks, readFills } from '../store/detect/accounts.ts'
+import { readLiquidationEvents } from '../store/detect/liquidations.ts'
+import { listPriceSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
+import { readPushTrades, readTradeBuckets } from '../store/detect/tradeFlow.ts'
+import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
+import { defineDetector, gap, type DetectionDraft } from './detector.ts'
+import { mergeEpisodes } from './episodes.ts'
+import { flowIn, positionsAt } from './positions.ts'
+import { severityOf, type Level } from './severity.ts'
+import { MAD_TO_SIGMA } from './stats/robust.ts'
+
+export const thinMarketPushParams = z.strictObject({
+  /** Bucket of the price path and of the liquidity estimates (venue-rules: Kyle's λ on 5-minute buckets). */
+  bucketSeconds: z.number().int().min(1).max(3600).default(300),
+  /** Longest push considered, in buckets (Mango's pump took 20–30 min, XPL's sweep 2 min). */
+  horizonBuckets: z.number().int().min(1).default(6),
+  baselineHours: z
+    .number()
+    .gt(0)
+    .max(24 * 30)
+    .default(24),
+  minBaselineBuckets: z.number().int().min(3).default(24),
+  /** A push: |move| over the horizon ≥ minMove and its robust z (σ·√horizon) ≥ zThreshold … */
+  minMove: z.number().gt(0).default(0.05),
+  zThreshold: z.number().gt(0).default(6),
+  /** … or a move this large whatever the market's volatility. */
+  absoluteMove: z.number().gt(0).default(0.5),
+  /** Floor of the robust σ of bucket returns. */
+  returnScaleFloor: z.number().gt(0).default(1e-4),
+  /** Critical when the top beneficiary cluster's profit is at least this multiple of the cost. */
+  criticalProfitMultiple: z.number().gt(1).default(5),
+  /** Beneficiary profit below this (quote) is not an attack worth a warning. */
+  minProfitQuote: z.number().min(0).default(10_000),
+  /** Liquidations counted as triggered this long after the push ends. */
+  liquidationLagBuckets: z.number().int().min(0).default(6),
+  /** Same-funding-source links through a source that funded more accounts than this are ignored (hot wallets). */
+  linkHubSize: z.number().int().min(2).default(20),
+  mergeGapBuckets: z.number().int().min(0).default(1),
+})
+export type ThinMarketPushParams = z.output<typeof thinMarketPushParams>
+
+export const thinMarketPush = defineDetector<ThinMarketPushParams>({
+  id: 'thin-market-push',
+  version: '1.0.0',
+  label: 'Oracle push',
+  params: thinMarketPushParams,
+  usesRunOutputs: true,
+  requirements(data, target) {
+    const prices = (data.market.prices.oracle ?? 0) + (data.market.prices.mark ?? 0)
+    return data.market.trades + data.market.bars + prices > 0
+      ? []
+      : [gap(target, 'trades', 'trades (cost of the move) with bars or oracle / mark prices (the pushed price)')]
+  },
+  async detect(stores, target, p) {
+    const bucketUs = p.bucketSeconds * SECOND_US
+    const baselineUs = Math.round(p.baselineHours * HOUR_US)
+    const readFrom = target.fromUs - baselineUs
+    const series = await listPriceSeries(stores.duck, target.venue, target.market, readFrom, target.toUs)
+    const chosen = choosePriceSeries(series, target.venue, ['oracle', 'mark', 'bars', 'index'])
+    if (!chosen) return []
+    const r = await readReturnSeries(
+      stores.duck,
+      target.venue,
+      target.market,
+      chosen.key,
+      readFrom,
+      target.toUs,
+      bucketUs,
+      baselineUs,
+    )
+    const n = r.ts.length
+    const H = p.horizonBuckets
+    const levels = new Uint8Array(n)
+    const move = new Float64Array(n)
+    const moveZ = new Float64Array(n).fill(Number.NaN)
+    let lo = 0
+    for (let i = 0; i < n; i++) {
+      while (r.ts[lo]! < r.ts[i]! - H * bucketUs) lo++
+      if (r.ts[i]! < target.fromUs || lo >= i) continue
+      const R = Math.log(r.close[i]! / r.close[lo]!)
+      const sigma = Math.max(MAD_TO_SIGMA * (r.retMad[i]! || 0), p.returnScaleFloor)
+      const z = r.baselineCount[i]! >= p.minBaselineBuckets ? R / (sigma * Math.sqrt(H)) : Number.NaN
+      move[i] = Math.abs(R)
+      moveZ[i] = z
+      if ((Math.abs(R) >= p.minMove && Math.abs(z) >= p.zThreshold) || Math.abs(R) >= p.absoluteMove) levels[i] = 1
+    }
+    const episodes = mergeEpisodes(levels, move, p.mergeGapBuckets)
+    if (!episodes.length) return []
+    const liquidity = await readTradeBuckets(
+      stores.duck,
+      target.venue,
+      target.market,
+      readFrom,
+      target.toUs,
+      bucketUs,
+      baselineUs,
+    )
+    const fills = await readFills(stores.duck, target.venue, { markets: [target.market], toUs: target.toUs })
+    const drafts: DetectionDraft[] = []
+    for (const e of episodes) {
+      // the push runs from the extreme before it to the peak: start = opposite extreme within the horizon
+      let start = e.first
+      while (start > 0 && r.ts[start - 1]! >= r.ts[e.first]! - H * bucketUs) start--
+      const direction: 1 | -1 = r.close[e.peak]! >= r.close[start]! ? 1 : -1
+      let from = start
+      for (let j = start; j <= e.peak; j++) if ((r.close[j]! - r.close[from]!) * direction < 0) from = j
+      let to = e.peak
+      for (let j = e.peak; j <= e.last; j++) if ((r.close[j]! - r.close[to]!) * direction > 0) to = j
+      const p0 = r.close[from]!
+      const p1 = r.close[to]!
+      const delta = Math.abs(Math.log(p1 / p0))
+      const fromUs = r.ts[from]!
+      const toUs = r.ts[to]! + bucketUs
+      // cost: what the pushing trades paid beyond the start price; model costs from liquidity before the push
+      const pushed = await readPushTrades(stores.duck, target.venue, target.market, fromUs, toUs, p0, direction)
+      const li = liquidityBefore(liquidity, fromUs)
+      const kyleCost =
+        li && li.lambda > 0 && li.t >= 2 ? 0.5 * delta * ((delta / li.lambda) * (delta / li.lambda)) : Number.NaN
+      const amihudCost = li && li.amihud > 0 ? (0.5 * delta * delta) / li.amihud : Number.NaN
+      const modelCost = Number.isFinite(amihudCost) ? amihudCost : kyleCost
+      const cost = pushed.trades > 0 ? pushed.slippage : modelCost
+      // exposure: positions that gained, by linked-account cluster
+      const [atStart, atEnd] = positionsAt(fills, target.market, [fromUs, toUs])
+      const gainers = [...atStart!].filter(([, q]) => q * direction > 0)
+      const links = gainers.length ? await readAccountLinks(stores.duck, target.venue, null, p.linkHubSize) : []
+      const clusters = linkClusters(links.map((l) => [l.account, l.linked]))
+      const byCluster = new Map<string, { accounts: string[]; base: number; profit: number }>()
+      for (const [a, q] of gainers) {
+        const key = clusters.get(a) ?? a
+        const c = byCluster.get(key) ?? { accounts: [], base: 0, profit: 0 }
+        c.accounts.push(a)
+        c.base += q
+        c.profit += q * (p1 - p0)
+        byCluster.set(key, c)
+      }
+      const ranked = [...byCluster.values()].sort(
+        (x, y) => y.profit - x.profit || (x.accounts[0]! < y.accounts[0]! ? -1 : 1),
+      )
+      const top = ranked[0]
+      const pushers = [...flowIn(fills, target.market, fromUs, toUs)]
+        .filter(([, f]) => f.base * direction > 0)
+        .sort(([a, x], [b, y]) => y.quote - x.quote || (a < b ? -1 : 1))
+        .slice(0, 5)
+      const liquidations = await readLiquidationEvents(
+        stores.duck,
+        target.runId
+          ? { kind: 'run', runId: target.runId, market: target.market }
+          : { kind: 'observed', venue: target.venue, market: target.market },
+        fromUs,
+        toUs + p.liquidationLagBuckets * bucketUs,
+      )
+      const liquidated = liquidations.reduce((a, l) => a + l.notional, 0)
+      const profit = top?.profit ?? Number.NaN
+      let level: Level = 1
+      if (Number.isFinite(cost) && profit >= p.minProfitQuote && profit > cost) {
+        level = profit >= p.criticalProfitMultiple * cost ? 3 : 2
+      }
+      drafts.push({
+        windowFromUs: fromUs,
+        windowToUs: toUs,
+        accounts: level >= 2 && top ? top.accounts : [],
+        score: delta,
+        severity: severityOf(level),
+        estimatedCostQuote: Number.isFinite(cost) ? cost : null,
+        estimatedProfitQuote: Number.isFinite(profit) ? profit : null,
+        evidence: {
+          statistic: 'log move of the marked price over the horizon vs its robust σ·√horizon; attacker profit vs cost',
+          series: chosen.label,
+          bucketSeconds: p.bucketSeconds,
+          horizonBuckets: H,
+          thresholds: {
+            minMove: p.minMove,
+            zThreshold: p.zThreshold,
+            absoluteMove: p.absoluteMove,
+            minProfitQuote: p.minProfitQuote,
+            criticalProfitMultiple: p.criticalProfitMultiple,
+          },
+          push: {
+            from: iso(fromUs),
+            to: iso(toUs),
+            direction: direction > 0 ? 'up' : 'down',
+            startPrice: round(p0),
+            endPrice: round(p1),
+            logMove: round(delta, 5),
+            z: round(moveZ[e.peak]!, 4),
+          },
+          cost: {
+            used:
+              pushed.trades > 0 ? 'realized slippage of the pushing trades' : 'Amihud model (no trades in the push)',
+            realizedSlippage: pushed.trades > 0 ? round(pushed.slippage) : null,
+            pushingTrades: pushed.trades,
+            pushingQuoteVolume: round(pushed.quote),
+            largestPushingTrades: pushed.top,
+            kyle: li
+              ? { lambdaPerSqrtQuote: round(li.lambda), t: round(li.t, 4), buckets: li.n, costToMove: round(kyleCost) }
+              : null,
+            amihud: li ? { illiquidityPerQuote: round(li.amihud), costToMove: round(amihudCost) } : null,
+            medianBucketQuoteVolume: li ? round(li.medianQuote) : null,
+            depthIntegral: { available: false, reason: 'no order-book table in the store yet' },
+          },
+          exposure: {
+            gainingAccounts: gainers.length,
+            topClusters: ranked.slice(0, 5).map((c) => ({
+              accounts: c.accounts.sort(),
+              positionBase: round(c.base),
+              profit: round(c.profit),
+            })),
+            positionsAtEnd: top ? top.accounts.map((a) => ({ account: a, base: round(atEnd!.get(a) ?? 0) })) : [],
+            pushingAccounts: pushers.map(([a, f]) => ({ account: a, base: round(f.base), quote: round(f.quote) })),
+            liquidationsTriggered: {
+              source: target.runId ? `run ${target.runId}` : 'observed',
+              count: liquidations.length,
+              notional: round(liquidated),
+              first: liquidations
+                .slice(0, 10)
+                .map((l) => ({ ts: iso(l.tsUs), side: l.side, account: l.account, ref: l.ref })),
+            },
+            accountData: fills.length ? 'fills' : 'none: profit unknown',
+          },
+          profitExceedsCost: Number.isFinite(cost) && Number.isFinite(profit) ? profit > cost : null,
+        },
+      })
+    }
+    return drafts
+  },
+})
+
+/** The trailing liquidity estimates of the last trade bucket before `tUs` (computed over the baseline window). */
+function liquidityBefore(b: Awaited<ReturnType<typeof readTradeBuckets>>, tUs: number) {
+  let k = -1
+  for (let i = 0; i < b.ts.length && b.ts[i]! <= tUs; i++) k = i
+  if (k < 0) return null
+  return {
+    lambda: b.kyleLambda[k]!,
+    t: b.kyleT[k]!,
+    n: b.kyleN[k]!,
+    amihud: b.amihud[k]!,
+    medianQuote: b.medianQuote[k]!,
+  }
+}
