@@ -12,6 +12,7 @@ import { registerJobs } from './commands/jobs.ts'
 import { registerMigrate } from './commands/migrate.ts'
 import { registerRisk } from './commands/risk.ts'
 import { registerRules } from './commands/rules.ts'
+import { registerScenario } from './commands/scenario.ts'
 import { registerServe } from './commands/serve.ts'
 
 const program = new Command('backstop')
@@ -31,5 +32,6 @@ registerCoverage(program)
 registerRules(program)
 registerBacktest(program)
 registerRisk(program)
+registerScenario(program)
 
 await program.parseAsync(process.argv)

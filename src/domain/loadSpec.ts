@@ -34,6 +34,11 @@ export type ColumnType =
   | 'BOOLEAN'
   | 'TIMESTAMP'
   | 'DECIMAL(38,18)'
+  /**
+   * Exact decimals with at most 12 integer and 6 fractional digits, widened exactly on insert into DECIMAL(38,18):
+   * DuckDB parses text into a decimal wider than 18 digits ~100× slower (measured ~7 µs against 0.06 µs per value).
+   */
+  | 'DECIMAL(18,6)'
   /** 128-bit integers: uint80 oracle round ids, int256 answers as published. */
   | 'HUGEINT'
 

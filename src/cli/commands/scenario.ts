@@ -1,0 +1,137 @@
+// `backstop scenario`: the generated scenario library (venue `synthetic`): list it, load a scenario with a seed,
+// remove one or all.
+import type { Command } from 'commander'
+import { closeRuntime, openRuntime, type Runtime } from '../../app/runtime.ts'
+import type { Config } from '../../config/load.ts'
+import { InvalidInputError } from '../../errors.ts'
+import {
+  DEFAULT_SEED,
+  listScenarios,
+  loadScenario,
+  loadedScenarios,
+  removeScenario,
+  scenarioByName,
+  type ScenarioRecord,
+} from '../../ingest/scenarios/index.ts'
+import { createLogger } from '../../obs/logger.ts'
+import { action } from '../action.ts'
+
+async function withRuntime<T>(config: Config, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
+  const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
+  try {
+    return await fn(runtime)
+  } finally {
+    await closeRuntime(runtime)
+  }
+}
+
+function parseSeed(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_SEED
+  const seed = /^\d{1,10}$/.test(text) ? Number(text) : NaN
+  if (!Number.isInteger(seed) || seed > 0xffff_ffff) {
+    throw new InvalidInputError('invalid --seed', [
+      { path: '--seed', received: text, expected: 'an integer from 0 to 4294967295' },
+    ])
+  }
+  return seed
+}
+
+const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z')
+
+const truthLine = (t: ScenarioRecord) =>
+  `attack ${iso(t.attackFrom)} → ${iso(t.attackTo)}; patterns ${t.patterns.join(', ') || '(none: control)'}; ` +
+  `accounts ${t.accounts.length ? t.accounts.join(', ') : '(none)'}`
+
+export function registerScenario(program: Command): void {
+  const scenario = program
+    .command('scenario')
+    .description('generated scenario library (venue synthetic): list, load, remove')
+
+  scenario
+    .command('list')
+    .description('scenarios, the incident each models, the detectors it must trigger, and the loaded seed')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (config, options: { json?: boolean }) => {
+        const loaded = await withRuntime(config, (runtime) => loadedScenarios(runtime))
+        const all = listScenarios().map((s) => ({
+          ...s,
+          loadedSeed: loaded.find((l) => l.scenario === s.name)?.seed ?? null,
+        }))
+        if (options.json) {
+          console.log(JSON.stringify(all, null, 2))
+          return
+        }
+        for (const s of all) {
+          console.log(`${s.name}${s.loadedSeed === null ? '' : `  [loaded, seed ${s.loadedSeed}]`}`)
+          console.log(`  ${s.description}`)
+          console.log(`  modelled on: ${s.incident}`)
+          console.log(
+            `  markets: ${s.markets.join(', ')}; must trigger: ${s.patterns.join(', ') || '(nothing: control)'}`,
+          )
+        }
+      }),
+    )
+
+  scenario
+    .command('load')
+    .description('generate and load a scenario (another seed replaces the loaded copy; the same seed is skipped)')
+    .argument('<name>', 'scenario name (see `scenario list`)')
+    .option('--seed <n>', `seed (integer, default ${DEFAULT_SEED})`)
+    .option('--force', 'reload even if this seed is already loaded')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (config, name: string, options: { seed?: string; force?: boolean; json?: boolean }) => {
+        scenarioByName(name)
+        const seed = parseSeed(options.seed)
+        const result = await withRuntime(config, (runtime) =>
+          loadScenario(runtime, name, { seed, force: options.force ?? false }),
+        )
+        if (options.json) {
+          console.log(JSON.stringify(result, null, 2))
+          return
+        }
+        const t = result.truth
+        if (result.status === 'skipped') {
+          console.log(`${name} seed ${seed}: already loaded with the same data (use --force to reload)`)
+        } else {
+          const replaced = result.replacedSeeds.length ? `; replaced seed ${result.replacedSeeds.join(', ')}` : ''
+          console.log(
+            `${name} seed ${seed}: ${result.partitions.length} partitions, ${t.rows} rows in ` +
+              `${(result.seconds.generate + result.seconds.load).toFixed(1)} s ` +
+              `(generate ${result.seconds.generate.toFixed(1)} s, load ${result.seconds.load.toFixed(1)} s)${replaced}`,
+          )
+        }
+        console.log(`  venue synthetic, markets ${t.markets.join(', ')}; data ${iso(t.from)} → ${iso(t.to)}`)
+        console.log(`  ${truthLine(t)}`)
+      }),
+    )
+
+  scenario
+    .command('remove')
+    .description('remove a loaded scenario (or --all): its partitions, derived rows and ground truth')
+    .argument('[name]', 'scenario name')
+    .option('--all', 'remove every loaded scenario')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (config, name: string | undefined, options: { all?: boolean; json?: boolean }) => {
+        if ((name === undefined) === !options.all) {
+          throw new InvalidInputError('scenario remove needs a scenario name or --all (not both)', [
+            {
+              path: name === undefined ? 'name' : '--all',
+              received: name === undefined ? null : `${name} with --all`,
+              expected: 'a scenario name, or --all alone',
+            },
+          ])
+        }
+        if (name !== undefined) scenarioByName(name)
+        const removed = await withRuntime(config, (runtime) => removeScenario(runtime, name ?? 'all'))
+        if (options.json) console.log(JSON.stringify(removed))
+        else
+          console.log(
+            `removed ${removed.copies} scenario cop${removed.copies === 1 ? 'y' : 'ies'}: ` +
+              `${removed.partitions} partitions, ${removed.rows} rows`,
+          )
+      }),
+    )
+}
