@@ -1,11 +1,12 @@
 // Every job Backstop can run, by name. A stage adds its jobs here.
 import { InvalidInputError } from '../src/errors.ts'
+import { detectJob } from './detect.ts'
 import { ingestionJobs } from './ingest/index.ts'
 import type { JobDefinition } from './job.ts'
 import { pruneJobRunsJob } from './maintenance/pruneJobRuns.ts'
 
 export const jobRegistry: ReadonlyMap<string, JobDefinition<never>> = new Map(
-  ([pruneJobRunsJob, ...ingestionJobs] as JobDefinition<never>[]).map((job) => [job.name, job]),
+  ([pruneJobRunsJob, ...ingestionJobs, detectJob] as JobDefinition<never>[]).map((job) => [job.name, job]),
 )
 
 export function findJob(name: string): JobDefinition<never> {

@@ -8,6 +8,8 @@ import { registerDydxIngest } from './commands/ingestDydx.ts'
 import { registerHyperliquidIngest } from './commands/ingestHyperliquid.ts'
 import { registerPythIngest } from './commands/ingestPyth.ts'
 import { registerBacktest } from './commands/backtest.ts'
+import { registerDetect } from './commands/detect.ts'
+import { registerIncidents } from './commands/incidents.ts'
 import { registerJobs } from './commands/jobs.ts'
 import { registerMigrate } from './commands/migrate.ts'
 import { registerRisk } from './commands/risk.ts'
@@ -32,6 +34,8 @@ registerCoverage(program)
 registerRules(program)
 registerBacktest(program)
 registerRisk(program)
+registerDetect(program)
+registerIncidents(program)
 registerScenario(program)
 
 await program.parseAsync(process.argv)

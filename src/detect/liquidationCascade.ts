@@ -54,7 +54,7 @@ export const liquidationCascadeParams = z.strictObject({
   moveZ: z.number().gt(0).default(6),
   /** Absolute test: a move this large in the horizon liquidates every position above 1/move leverage. */
   absoluteMove: z.number().gt(0).default(0.1),
-  /** Price-path moves at least this large are critical. */
+  /** Price-path moves at least this large that also pass the relative test are critical. */
   criticalMove: z.number().gt(0).default(0.1),
   /** Floor of the robust σ of bucket returns (1 bp). */
   returnScaleFloor: z.number().gt(0).default(1e-4),
@@ -268,7 +268,8 @@ async function fromPricePath(
     jumps[i] = same
     const relative = Math.abs(R) >= p.minMove && Math.abs(z) >= p.moveZ && same >= p.minJumps
     const absolute = Math.abs(R) >= p.absoluteMove
-    if (relative || absolute) levels[i] = Math.abs(R) >= p.criticalMove ? 3 : 2
+    // without liquidation rows, critical needs both: unusual for this market and large enough to liquidate at scale
+    if (relative || absolute) levels[i] = relative && Math.abs(R) >= p.criticalMove ? 3 : 2
   }
   const absMove = move.map((m) => (Number.isFinite(m) ? Math.abs(m) : 0))
   const drafts: DetectionDraft[] = []

@@ -1,9 +1,12 @@
 // Oracle front-running (venue-rules §3.8): accounts that open positions within Δt before a large oracle update, in
-// the direction it then moves, and close them after it in profit. Whether an account's openings line up with the
-// update's direction more often than chance is a one-sided binomial test (p = ½ under no foreknowledge): market
-// makers trade both ways around every update and stay near ½; a front-runner is right nearly every time.
+// the direction it then moves, and close them after it in profit. Large updates closer than a gap are one event (a
+// pump is one event, however many prints it takes, so riding a trend is not foreknowledge), and each account makes
+// one call per event: the sign of what it opened before the event's updates. Whether its calls match the events'
+// directions more often than chance is a one-sided binomial test (p = ½ under no foreknowledge), Bonferroni-corrected
+// for the number of accounts tested: market makers trade both ways and stay near ½, a front-runner is right nearly
+// every time.
 import { z } from 'zod'
-import { readFillsNear, readOracleUpdates } from '../store/detect/oracle.ts'
+import { readFlowsNear, readOracleUpdates } from '../store/detect/oracle.ts'
 import { listPriceSeries, type SeriesInfo } from '../store/detect/priceSeries.ts'
 import { HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
@@ -20,16 +23,25 @@ export const oracleFrontRunningParams = z.strictObject({
   minMove: z.number().gt(0).default(0.005),
   /** … and at least this many robust σ of the source's update returns. */
   moveSigma: z.number().gt(0).default(4),
+  /** The robust σ of update returns is taken over this many previous updates (and history this long is read). */
+  baselineUpdates: z.number().int().min(10).default(1000),
   baselineHours: z.number().gt(0).default(24),
-  /** Front-runs (opened before, in the move's direction, closed after) an account needs for a detection. */
-  minHits: z.number().int().min(1).default(3),
-  /** One-sided binomial p-value for a warning / for critical. */
-  pWarning: z.number().gt(0).lt(1).default(1e-3),
-  pCritical: z.number().gt(0).lt(1).default(1e-6),
+  /** Large updates closer than this are one event. */
+  eventGapSeconds: z.number().gt(0).default(1800),
+  /** Events an account front-ran (opened before in the event's direction, closed after in profit) for a detection. */
+  minHits: z.number().int().min(1).default(4),
+  /** Binomial p-value × accounts tested (Bonferroni) for a warning / for critical. */
+  pWarning: z.number().gt(0).lt(1).default(0.01),
+  pCritical: z.number().gt(0).lt(1).default(1e-4),
   /** Floor of the robust σ of update returns. */
   returnScaleFloor: z.number().gt(0).default(1e-4),
 })
 export type OracleFrontRunningParams = z.output<typeof oracleFrontRunningParams>
+
+interface Flow {
+  base: number
+  quote: number
+}
 
 interface AccountScore {
   aligned: number
@@ -66,7 +78,7 @@ export const oracleFrontRunning = defineDetector<OracleFrontRunningParams>({
       oracle.key.source,
       target.fromUs - baselineUs,
       target.toUs,
-      baselineUs,
+      p.baselineUpdates,
     )
     const large: number[] = []
     for (let i = 0; i < u.ts.length; i++) {
@@ -78,7 +90,7 @@ export const oracleFrontRunning = defineDetector<OracleFrontRunningParams>({
     if (!large.length) return []
     const beforeUs = p.beforeSeconds * SECOND_US
     const afterUs = p.afterSeconds * SECOND_US
-    const near = await readFillsNear(
+    const near = await readFlowsNear(
       stores.duck,
       target.venue,
       target.market,
@@ -86,54 +98,77 @@ export const oracleFrontRunning = defineDetector<OracleFrontRunningParams>({
       beforeUs,
       afterUs,
     )
-    const scores = new Map<string, AccountScore>()
-    let row = 0
+    // events: large updates closer than the gap, with the direction of their net move
+    const gapUs = p.eventGapSeconds * SECOND_US
+    const eventOf = new Int32Array(large.length)
+    const events: Array<{ first: number; last: number; direction: number; move: number }> = []
     for (let k = 0; k < large.length; k++) {
       const i = large[k]!
-      const t = u.ts[i]!
-      const d = Math.sign(u.ret[i]!)
-      // per account: signed base and quote before the update, and after it
-      const pre = new Map<string, { base: number; quote: number }>()
-      const post = new Map<string, { base: number; quote: number }>()
-      for (; row < near.center.length && near.center[row]! === k; row++) {
-        const m = near.ts[row]! < t ? pre : post
-        const a = near.account[row]!
-        const f = m.get(a) ?? { base: 0, quote: 0 }
-        f.base += near.side[row]! * near.qty[row]!
-        f.quote += near.side[row]! * near.qty[row]! * near.price[row]!
-        m.set(a, f)
-      }
-      for (const [a, before] of pre) {
-        if (Math.abs(before.base) < 1e-12) continue
-        const s = scores.get(a) ?? { aligned: 0, against: 0, hits: [], profit: 0 }
-        if (before.base * d > 0) {
-          s.aligned++
-          const after = post.get(a)
-          if (after && after.base * d < 0) {
-            const q = Math.min(Math.abs(before.base), Math.abs(after.base))
-            const entry = before.quote / before.base
-            const exit = after.quote / after.base
-            const profit = q * (exit - entry) * d
-            s.hits.push({ update: i, openedBase: before.base, closedBase: after.base, profit })
+      const prev = events[events.length - 1]
+      if (prev && u.ts[i]! - u.ts[large[prev.last]!]! <= gapUs) prev.last = k
+      else events.push({ first: k, last: k, direction: 0, move: 0 })
+      eventOf[k] = events.length - 1
+    }
+    for (const e of events) {
+      for (let k = e.first; k <= e.last; k++) e.move += u.ret[large[k]!]!
+      e.direction = Math.sign(e.move)
+    }
+    // per account and event: what it opened before the event's updates, and closed after them
+    const calls = new Map<string, Map<number, { before: Flow; after: Flow }>>()
+    for (let row = 0; row < near.center.length; row++) {
+      const e = eventOf[near.center[row]!]!
+      const a = near.account[row]!
+      const perAccount = calls.get(a) ?? new Map<number, { before: Flow; after: Flow }>()
+      const c = perAccount.get(e) ?? { before: { base: 0, quote: 0 }, after: { base: 0, quote: 0 } }
+      c.before.base += near.beforeBase[row]!
+      c.before.quote += near.beforeQuote[row]!
+      c.after.base += near.afterBase[row]!
+      c.after.quote += near.afterQuote[row]!
+      perAccount.set(e, c)
+      calls.set(a, perAccount)
+    }
+    const scores = new Map<string, AccountScore>()
+    for (const [a, perAccount] of calls) {
+      const s: AccountScore = { aligned: 0, against: 0, hits: [], profit: 0 }
+      for (const [e, c] of perAccount) {
+        const d = events[e]!.direction
+        if (Math.abs(c.before.base) < 1e-12 || d === 0) continue
+        if (c.before.base * d < 0) {
+          s.against++
+          continue
+        }
+        s.aligned++
+        if (c.after.base * d < 0) {
+          const q = Math.min(Math.abs(c.before.base), Math.abs(c.after.base))
+          const profit = q * (c.after.quote / c.after.base - c.before.quote / c.before.base) * d
+          if (profit > 0) {
+            s.hits.push({
+              update: large[events[e]!.first]!,
+              openedBase: c.before.base,
+              closedBase: c.after.base,
+              profit,
+            })
             s.profit += profit
           }
-        } else s.against++
-        scores.set(a, s)
+        }
       }
+      if (s.aligned + s.against > 0) scores.set(a, s)
     }
+    const tested = scores.size
     const drafts: DetectionDraft[] = []
     const ranked = [...scores].sort(([a, x], [b, y]) => y.hits.length - x.hits.length || (a < b ? -1 : 1))
     for (const [account, s] of ranked) {
       const n = s.aligned + s.against
       const pValue = binomialUpperTail(s.aligned, n, 0.5)
-      if (s.hits.length < p.minHits || pValue > p.pWarning || !(s.profit > 0)) continue
-      const level: Level = pValue <= p.pCritical ? 3 : 2
+      const corrected = Math.min(1, pValue * tested)
+      if (s.hits.length < p.minHits || corrected > p.pWarning || !(s.profit > 0)) continue
+      const level: Level = corrected <= p.pCritical ? 3 : 2
       const times = s.hits.map((h) => u.ts[h.update]!)
       drafts.push({
         windowFromUs: Math.min(...times) - beforeUs,
         windowToUs: Math.max(...times) + afterUs,
         accounts: [account],
-        score: -Math.log10(Math.max(pValue, 1e-300)),
+        score: -Math.log10(Math.max(corrected, 1e-300)),
         severity: severityOf(level),
         estimatedProfitQuote: s.profit,
         evidence: {
@@ -145,14 +180,18 @@ export const oracleFrontRunning = defineDetector<OracleFrontRunningParams>({
             afterSeconds: p.afterSeconds,
             minMove: p.minMove,
             moveSigma: p.moveSigma,
+            eventGapSeconds: p.eventGapSeconds,
             minHits: p.minHits,
             pWarning: p.pWarning,
             pCritical: p.pCritical,
           },
           largeUpdates: large.length,
-          aligned: s.aligned,
-          against: s.against,
+          events: events.length,
+          alignedEvents: s.aligned,
+          againstEvents: s.against,
           pValue,
+          accountsTested: tested,
+          bonferroniP: corrected,
           roundTrips: s.hits.length,
           profit: round(s.profit),
           hits: s.hits.slice(0, 20).map((h) => ({

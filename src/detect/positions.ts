@@ -37,3 +37,32 @@ export function flowIn(
   }
   return out
 }
+
+/**
+ * Per account: mark-to-market gain on `market` over [fromUs, toUs) when the price goes from p0 to p1 — the position
+ * held at the start × (p1 − p0), plus each fill inside the window valued at p1 against its own price — and the
+ * position at the end.
+ */
+export function markToMarket(
+  fills: FillColumns,
+  market: string,
+  fromUs: number,
+  toUs: number,
+  p0: number,
+  p1: number,
+): Map<string, { pnl: number; end: number }> {
+  const out = new Map<string, { pnl: number; end: number }>()
+  const [start] = positionsAt(fills, market, [fromUs])
+  for (const [a, q] of start!) out.set(a, { pnl: q * (p1 - p0), end: q })
+  for (let i = 0; i < fills.length; i++) {
+    const t = fills.ts[i]!
+    if (t < fromUs || t >= toUs || fills.market[i] !== market) continue
+    const a = fills.account[i]!
+    const g = out.get(a) ?? { pnl: 0, end: 0 }
+    const q = fills.side[i]! * fills.qty[i]!
+    g.pnl += q * (p1 - fills.price[i]!)
+    g.end += q
+    out.set(a, g)
+  }
+  return out
+}

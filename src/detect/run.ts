@@ -61,7 +61,9 @@ export interface DetectorRunSummary {
   detector: DetectorId
   version: string
   market: string
-  status: 'ran' | 'missing-data'
+  status: 'ran' | 'missing-data' | 'failed'
+  /** The error of a failed detector (its scope is left as it was). */
+  error?: string
   paramsHash: string
   runId: string | null
   detections: number
@@ -255,7 +257,8 @@ const gapOut = (g: DataGap) => ({
  */
 export async function runDetectors(
   stores: DetectStores,
-  input: DetectRequestInput,
+  /** A DetectRequestInput; anything else is reported as invalid input. */
+  input: DetectRequestInput | Record<string, unknown>,
   options: { now?: () => Date } = {},
 ): Promise<DetectSummary> {
   const req = await validate(stores, input)
@@ -299,7 +302,17 @@ export async function runDetectors(
             expected: g.note,
           })
       } else {
-        const drafts = await detector.detect(stores, target, params)
+        let drafts: DetectionDraft[]
+        try {
+          drafts = await detector.detect(stores, target, params)
+        } catch (error) {
+          // one detector's failure must not stop the others; its scope keeps its previous rows
+          summary.status = 'failed'
+          summary.error = error instanceof Error ? error.message : String(error)
+          summary.ms = Math.round(performance.now() - started)
+          summaries.push(summary)
+          continue
+        }
         const scope: DetectionScope = {
           detector: detector.id,
           venue: req.venue,
@@ -318,7 +331,17 @@ export async function runDetectors(
       summaries.push(summary)
     }
   }
-  if (!batches.length) throw new InvalidInputError('no detector has the data it needs; nothing was written', problems)
+  if (!batches.length) {
+    const failed = summaries.filter((s) => s.status === 'failed')
+    if (failed.length) {
+      throw new Error(
+        `every detector that had its data failed; nothing was written:\n${failed
+          .map((s) => `  ${s.detector} ${s.market}: ${s.error}`)
+          .join('\n')}`,
+      )
+    }
+    throw new InvalidInputError('no detector has the data it needs; nothing was written', problems)
+  }
   const written = await replaceDetections(stores.duck, batches, (options.now ?? (() => new Date()))())
   const incidents = await rebuildIncidentScopes(stores, {
     venue: req.venue,

@@ -3,18 +3,21 @@
 // volatility; what moving it cost (the slippage the pushing trades paid beyond the start price, and model costs from
 // the market's trailing liquidity: Kyle's λ and Amihud's illiquidity on 5-minute buckets); what it unlocked (the
 // open positions that gained, by linked-account cluster, and the liquidations it triggered, observed or replayed);
-// and whether the estimated attacker profit exceeded the cost. No order-book table exists yet, so the depth-integral
-// cost C_v(Δ) is not computed; the evidence says so.
+// and whether the estimated attacker profit exceeded the cost. An oracle-priced market is pushed on the venues its
+// oracle reads: when the store holds their trades (markets named `<market>@<source>`), the cost is summed over them
+// (venue-rules §3.2: C(Δ) = Σ_v C_v), else the market's own trades are used. The profit of an account is its
+// mark-to-market gain over the push: its position at the start × (P1 − P0) plus each fill inside the push valued at
+// P1. No order-book table exists yet, so the depth-integral cost C_v(Δ) is not computed; the evidence says so.
 import { z } from 'zod'
 import { linkClusters } from '../incidents/group.ts'
 import { readAccountLinks, readFills } from '../store/detect/accounts.ts'
 import { readLiquidationEvents } from '../store/detect/liquidations.ts'
 import { listPriceSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
-import { readPushTrades, readTradeBuckets } from '../store/detect/tradeFlow.ts'
+import { readPushTrades, readTradeBuckets, referenceMarkets } from '../store/detect/tradeFlow.ts'
 import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
 import { mergeEpisodes } from './episodes.ts'
-import { flowIn, positionsAt } from './positions.ts'
+import { flowIn, markToMarket, positionsAt } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
 import { MAD_TO_SIGMA } from './stats/robust.ts'
 
@@ -105,6 +108,8 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       baselineUs,
     )
     const fills = await readFills(stores.duck, target.venue, { markets: [target.market], toUs: target.toUs })
+    const references = await referenceMarkets(stores.duck, target.venue, target.market, readFrom, target.toUs)
+    const costMarkets = references.length ? references : [target.market]
     const drafts: DetectionDraft[] = []
     for (const e of episodes) {
       // the push runs from the extreme before it to the peak: start = opposite extreme within the horizon
@@ -121,25 +126,32 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       const fromUs = r.ts[from]!
       const toUs = r.ts[to]! + bucketUs
       // cost: what the pushing trades paid beyond the start price; model costs from liquidity before the push
-      const pushed = await readPushTrades(stores.duck, target.venue, target.market, fromUs, toUs, p0, direction)
+      const pushes = await Promise.all(
+        costMarkets.map((m) => readPushTrades(stores.duck, target.venue, m, fromUs, toUs, direction)),
+      )
+      const pushed = {
+        slippage: pushes.reduce((a, x) => a + x.slippage, 0),
+        quote: pushes.reduce((a, x) => a + x.quote, 0),
+        trades: pushes.reduce((a, x) => a + x.trades, 0),
+      }
       const li = liquidityBefore(liquidity, fromUs)
       const kyleCost =
         li && li.lambda > 0 && li.t >= 2 ? 0.5 * delta * ((delta / li.lambda) * (delta / li.lambda)) : Number.NaN
       const amihudCost = li && li.amihud > 0 ? (0.5 * delta * delta) / li.amihud : Number.NaN
       const modelCost = Number.isFinite(amihudCost) ? amihudCost : kyleCost
       const cost = pushed.trades > 0 ? pushed.slippage : modelCost
-      // exposure: positions that gained, by linked-account cluster
-      const [atStart, atEnd] = positionsAt(fills, target.market, [fromUs, toUs])
-      const gainers = [...atStart!].filter(([, q]) => q * direction > 0)
+      // exposure: mark-to-market gains over the push, by linked-account cluster
+      const [atEnd] = positionsAt(fills, target.market, [toUs])
+      const gainers = [...markToMarket(fills, target.market, fromUs, toUs, p0, p1)].filter(([, g]) => g.pnl > 0)
       const links = gainers.length ? await readAccountLinks(stores.duck, target.venue, null, p.linkHubSize) : []
       const clusters = linkClusters(links.map((l) => [l.account, l.linked]))
       const byCluster = new Map<string, { accounts: string[]; base: number; profit: number }>()
-      for (const [a, q] of gainers) {
+      for (const [a, g] of gainers) {
         const key = clusters.get(a) ?? a
         const c = byCluster.get(key) ?? { accounts: [], base: 0, profit: 0 }
         c.accounts.push(a)
-        c.base += q
-        c.profit += q * (p1 - p0)
+        c.base += g.end
+        c.profit += g.pnl
         byCluster.set(key, c)
       }
       const ranked = [...byCluster.values()].sort(
@@ -173,7 +185,9 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
         estimatedCostQuote: Number.isFinite(cost) ? cost : null,
         estimatedProfitQuote: Number.isFinite(profit) ? profit : null,
         evidence: {
-          statistic: 'log move of the marked price over the horizon vs its robust σ·√horizon; attacker profit vs cost',
+          statistic:
+            'log move of the marked price over the horizon vs its robust σ·√horizon; attacker mark-to-market profit vs cost',
+          costMarkets,
           series: chosen.label,
           bucketSeconds: p.bucketSeconds,
           horizonBuckets: H,
@@ -196,10 +210,17 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
           cost: {
             used:
               pushed.trades > 0 ? 'realized slippage of the pushing trades' : 'Amihud model (no trades in the push)',
+            markets: pushes.map((x) => ({
+              market: x.market,
+              startPrice: round(x.p0),
+              slippage: round(x.slippage),
+              trades: x.trades,
+              quoteVolume: round(x.quote),
+              largest: x.top,
+            })),
             realizedSlippage: pushed.trades > 0 ? round(pushed.slippage) : null,
             pushingTrades: pushed.trades,
             pushingQuoteVolume: round(pushed.quote),
-            largestPushingTrades: pushed.top,
             kyle: li
               ? { lambdaPerSqrtQuote: round(li.lambda), t: round(li.t, 4), buckets: li.n, costToMove: round(kyleCost) }
               : null,
@@ -211,7 +232,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             gainingAccounts: gainers.length,
             topClusters: ranked.slice(0, 5).map((c) => ({
               accounts: c.accounts.sort(),
-              positionBase: round(c.base),
+              positionBaseAtEnd: round(c.base),
               profit: round(c.profit),
             })),
             positionsAtEnd: top ? top.accounts.map((a) => ({ account: a, base: round(atEnd!.get(a) ?? 0) })) : [],

@@ -1,25 +1,24 @@
 // Withdrawal to maintenance (venue-rules §2.1 Hyperliquid ETH whale): a withdrawal (or transfer out) that leaves an
-// account's large position within a small adverse move of its maintenance requirement, the position large against
-// the market's recent volume. Positions and cash are rebuilt from the account's fills and ledger (average entry,
-// realised PnL, fees), valued at the venue's mark (else oracle, else last trade), and the maintenance requirement is
-// the rule set's (src/replay/margin: brackets with maintenance amounts), by default the venue's preset in force on
-// the window's start date.
+// account's large position at its withdrawable limit — equity no more than the initial margin, which at the maximum
+// leverage of Hyperliquid-style rules is 2 × maintenance, so a 1 / (2 × leverage) adverse move liquidates it — or
+// within a small adverse move of maintenance, the position large against the market's recent volume. Positions and
+// cash are rebuilt from the account's fills and ledger (average entry, realised PnL, fees), valued at the venue's
+// mark (else oracle, else last trade). Maintenance and initial margin come from the rule set's brackets
+// (src/replay/margin): the `rules` parameter, else the venue's preset in force on the window's start date; the
+// synthetic venue's markets use its published leverage table (src/domain/syntheticVenue.ts).
 import { z } from 'zod'
-import type { RuleSet } from '../replay/rules/schema.ts'
+import { SCENARIO_VENUE } from '../domain/scenario.ts'
+import { syntheticMaintenanceRate, syntheticMaxLeverage } from '../domain/syntheticVenue.ts'
+import type { RuleSet, Tier } from '../replay/rules/schema.ts'
 import { presets } from '../replay/rules/presets/index.ts'
 import { resolveRuleSet } from '../replay/rules/resolve.ts'
-import { bracketAt, compileTier } from '../replay/margin/brackets.ts'
+import { bracketAt, compileTier, type CompiledTier } from '../replay/margin/brackets.ts'
 import { initialRate, maintenanceRate } from '../replay/margin/requirement.ts'
 import { tierFor } from '../replay/margin/positionRisk.ts'
-import {
-  accountLiquidations,
-  priceAt,
-  readFills,
-  readLedger,
-  tradedNotional,
-  type LedgerRow,
-} from '../store/detect/accounts.ts'
-import { HOUR_US, iso, round } from './common.ts'
+import { accountLiquidations, readFills, readLedger, type LedgerRow } from '../store/detect/accounts.ts'
+import { readVolume } from '../store/detect/openInterest.ts'
+import { listPriceSeries, readBucketSeries } from '../store/detect/priceSeries.ts'
+import { choosePriceSeries, HOUR_US, iso, MINUTE_US, round } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
 import { severityOf, type Level } from './severity.ts'
 
@@ -33,15 +32,15 @@ export const DEFAULT_RULES: Record<string, string> = {
   hyperliquid: 'hyperliquid',
   drift: 'drift',
   gmx: 'gmx-v2',
-  // scenarios model on-chain venues with account data (the ETH whale was on Hyperliquid)
-  synthetic: 'hyperliquid',
 }
 
 export const withdrawalToMaintenanceParams = z.strictObject({
   /** Rule set (preset, stored rule set or JSON file) for the maintenance requirement; default: the venue's preset. */
   rules: z.string().min(1).optional(),
-  /** Flag when after the withdrawal an adverse move of at most this fraction reaches maintenance. */
-  maxLiquidationDistance: z.number().gt(0).default(0.03),
+  /** Flag when after the withdrawal equity is at most this multiple of the initial margin (the withdrawable limit) … */
+  maxInitialMarginMultiple: z.number().gt(0).default(1.1),
+  /** … or an adverse move of at most this fraction of the position reaches maintenance. */
+  maxLiquidationDistance: z.number().gt(0).default(0.01),
   /** … and the withdrawal is at least this share of the equity before it … */
   minWithdrawalShare: z.number().gt(0).max(1).default(0.1),
   /** … and the largest position is at least this share of the market's traded notional over the last 24 h. */
@@ -62,6 +61,49 @@ function presetInForce(name: string, day: string): RuleSet {
   return (inForce.length ? inForce[inForce.length - 1]! : versions[0]!).rules
 }
 
+interface MarginModel {
+  /** What the evidence names: a rule set ref with its version, or the synthetic venue's table. */
+  ref: string
+  tierOf(market: string): CompiledTier
+}
+
+async function marginModel(
+  stores: Parameters<typeof withdrawalToMaintenance.detect>[0],
+  venue: string,
+  ref: string | undefined,
+  day: string,
+): Promise<MarginModel> {
+  if (!ref && venue === SCENARIO_VENUE) {
+    const tiers = new Map<string, CompiledTier>()
+    return {
+      ref: 'synthetic venue: MMR = 0.5 / max leverage (src/domain/syntheticVenue.ts)',
+      tierOf(market) {
+        if (!tiers.has(market)) {
+          const maxLeverage = syntheticMaxLeverage(market)
+          const tier: Tier = {
+            brackets: [{ notionalFloor: 0, maxLeverage, mmr: syntheticMaintenanceRate(market), imr: 1 / maxLeverage }],
+            oiScaledInitial: null,
+            sizePremium: null,
+          }
+          tiers.set(market, compileTier(tier))
+        }
+        return tiers.get(market)!
+      },
+    }
+  }
+  const rules: RuleSet = ref
+    ? (await resolveRuleSet(ref, { meta: stores.meta, allowFiles: true })).rules
+    : presetInForce(DEFAULT_RULES[venue]!, day)
+  const tiers = new Map<string, CompiledTier>()
+  return {
+    ref: ref ? `${ref} (${rules.name}@${rules.effective.from})` : `${rules.name}@${rules.effective.from}`,
+    tierOf(market) {
+      if (!tiers.has(market)) tiers.set(market, compileTier(tierFor(rules, market)))
+      return tiers.get(market)!
+    },
+  }
+}
+
 interface Position {
   qty: number
   entry: number
@@ -78,15 +120,12 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
     if (!data.ledger.outflows)
       out.push(gap(target, 'ledger', 'withdrawals or transfers out (ledger rows with delta_quote < 0)', null))
     if (!data.market.fills) out.push(gap(target, 'fills', 'account fills of the market (positions)'))
-    if (!p.rules && !DEFAULT_RULES[target.venue])
+    if (!p.rules && !DEFAULT_RULES[target.venue] && target.venue !== SCENARIO_VENUE)
       out.push(gap(target, 'rules', `a rule set: no default preset for venue ${target.venue}; pass params rules`))
     return out
   },
   async detect(stores, target, p) {
-    const rules: RuleSet = p.rules
-      ? (await resolveRuleSet(p.rules, { meta: stores.meta, allowFiles: true })).rules
-      : presetInForce(DEFAULT_RULES[target.venue]!, iso(target.fromUs).slice(0, 10))
-    const ruleRef = p.rules ?? `${rules.name}@${rules.effective.from}`
+    const margin = await marginModel(stores, target.venue, p.rules, iso(target.fromUs).slice(0, 10))
     const outflows = (
       await readLedger(stores.duck, target.venue, {
         fromUs: target.fromUs,
@@ -99,11 +138,52 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
     const fills = await readFills(stores.duck, target.venue, { accounts, toUs: target.toUs })
     const ledger = await readLedger(stores.duck, target.venue, { accounts, toUs: target.toUs })
     const staleUs = Math.round(p.staleHours * HOUR_US)
-    const priceCache = new Map<string, { price: number; source: string } | null>()
+    // one price path (minute closes of the mark, else oracle, else bars) and one hourly volume per market
+    const firstOut = outflows[0]!.tsUs
+    const paths = new Map<string, { label: string; ts: Float64Array; close: Float64Array } | null>()
+    const volumes = new Map<string, { ts: Float64Array; quote: Float64Array }>()
+    for (const market of [...new Set(fills.market)].sort()) {
+      const from = firstOut - staleUs
+      const series = await listPriceSeries(stores.duck, target.venue, market, from, target.toUs)
+      const chosen = choosePriceSeries(series, target.venue, ['mark', 'oracle', 'bars', 'index'])
+      paths.set(
+        market,
+        chosen
+          ? {
+              label: chosen.label,
+              ...(await readBucketSeries(stores.duck, target.venue, market, chosen.key, from, target.toUs, MINUTE_US)),
+            }
+          : null,
+      )
+      volumes.set(
+        market,
+        await readVolume(stores.duck, target.venue, market, firstOut - 24 * HOUR_US, target.toUs, HOUR_US),
+      )
+    }
     const mark = async (market: string, t: number) => {
-      const key = `${market}\n${t}`
-      if (!priceCache.has(key)) priceCache.set(key, await priceAt(stores.duck, target.venue, market, t, staleUs))
-      return priceCache.get(key)!
+      const path = paths.get(market)
+      if (!path) return null
+      // the last minute that ended by t (the minute holding t would look ahead)
+      let lo = 0
+      let hi = path.ts.length - 1
+      let k = -1
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1
+        if (path.ts[mid]! + MINUTE_US <= t) {
+          k = mid
+          lo = mid + 1
+        } else hi = mid - 1
+      }
+      if (k < 0 || t - path.ts[k]! > staleUs) return null
+      return { price: path.close[k]!, source: path.label }
+    }
+    const volume24h = (market: string, t: number) => {
+      const v = volumes.get(market)
+      let sum = 0
+      if (v)
+        for (let i = 0; i < v.ts.length; i++)
+          if (v.ts[i]! >= t - 24 * HOUR_US && v.ts[i]! + HOUR_US <= t) sum += v.quote[i]!
+      return sum
     }
     const drafts: DetectionDraft[] = []
     for (const account of accounts) {
@@ -139,7 +219,7 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
           cash += row.delta
           continue
         }
-        const draft = await evaluate(stores, target, p, rules, ruleRef, account, row, positions, cash, mark)
+        const draft = await evaluate(stores, target, p, margin, account, row, positions, cash, mark, volume24h)
         cash += row.delta
         if (draft) drafts.push(draft)
       }
@@ -152,13 +232,13 @@ async function evaluate(
   stores: Parameters<typeof withdrawalToMaintenance.detect>[0],
   target: Parameters<typeof withdrawalToMaintenance.detect>[1],
   p: WithdrawalToMaintenanceParams,
-  rules: RuleSet,
-  ruleRef: string,
+  margin: MarginModel,
   account: string,
   row: LedgerRow,
   positions: Map<string, Position>,
   cash: number,
   mark: (market: string, t: number) => Promise<{ price: number; source: string } | null>,
+  volume24h: (market: string, t: number) => number,
 ): Promise<DetectionDraft | null> {
   const open = [...positions].filter(([, pos]) => pos.qty !== 0)
   if (!open.length) return null
@@ -172,7 +252,7 @@ async function evaluate(
     const m = await mark(market, row.tsUs)
     if (!m) return null
     const notional = Math.abs(pos.qty) * m.price
-    const tier = compileTier(tierFor(rules, market))
+    const tier = margin.tierOf(market)
     const b = bracketAt(tier, notional)
     maintenance += notional * maintenanceRate(tier, b, Math.abs(pos.qty)) - tier.cum[b]!
     initial += notional * initialRate(tier, b, Math.abs(pos.qty))
@@ -189,10 +269,11 @@ async function evaluate(
   const withdrawn = -row.delta
   const distanceBefore = (equityBefore - maintenance) / gross
   const distanceAfter = (equityAfter - maintenance) / gross
-  const volume = await tradedNotional(stores.duck, target.venue, largest.market, row.tsUs - 24 * HOUR_US, row.tsUs)
-  const positionToAdv = volume.notional > 0 ? largest.notional / volume.notional : Number.POSITIVE_INFINITY
+  const volume = volume24h(largest.market, row.tsUs)
+  const positionToAdv = volume > 0 ? largest.notional / volume : Number.POSITIVE_INFINITY
   const material = equityBefore > 0 && withdrawn >= p.minWithdrawalShare * equityBefore
-  if (!(distanceAfter <= p.maxLiquidationDistance) || !material || !(positionToAdv >= p.minPositionToAdv)) return null
+  const atLimit = equityAfter <= p.maxInitialMarginMultiple * initial || distanceAfter <= p.maxLiquidationDistance
+  if (!atLimit || !material || !(positionToAdv >= p.minPositionToAdv)) return null
   const liquidated = await accountLiquidations(
     stores.duck,
     target.venue,
@@ -207,14 +288,15 @@ async function evaluate(
     windowFromUs: row.tsUs,
     windowToUs: liquidated.length ? liquidated[0]!.tsUs + 1 : row.tsUs + 1,
     accounts: [account],
-    score: p.maxLiquidationDistance - distanceAfter,
+    score: equityAfter > 0 ? initial / equityAfter : 100,
     severity: severityOf(level),
     estimatedProfitQuote: Math.min(withdrawn, Math.max(upnl, 0)),
     evidence: {
-      statistic: 'adverse move to maintenance after the withdrawal: (equity − maintenance) / position notional',
-      rules: ruleRef,
-      rulesVersion: rules.effective.from,
+      statistic:
+        'equity after the withdrawal / initial margin (score), and the adverse move to maintenance: (equity − maintenance) / notional',
+      margin: margin.ref,
       thresholds: {
+        maxInitialMarginMultiple: p.maxInitialMarginMultiple,
         maxLiquidationDistance: p.maxLiquidationDistance,
         minWithdrawalShare: p.minWithdrawalShare,
         minPositionToAdv: p.minPositionToAdv,
@@ -244,8 +326,8 @@ async function evaluate(
         notional: round(v.notional),
       })),
       positionToAdv: Number.isFinite(positionToAdv) ? round(positionToAdv, 4) : null,
-      volume24h: round(volume.notional),
-      volumeSource: volume.source,
+      volume24h: round(volume),
+      volumeNote: 'quote volume of the 24 whole hours before the withdrawal (trades, else bars)',
       liquidatedAfter: liquidated.map((l) => ({ ts: iso(l.tsUs), market: l.market, source: l.source })),
     },
   }

@@ -1,10 +1,13 @@
 // Grouping incident members: events that overlap in time (allowing a gap) and concern the same market or linked
 // accounts end up in one group. Pure and deterministic (same members and links → same groups).
 //
-// One sweep in time order with a union-find: for each key an event carries (its market; the link cluster of each
-// of its accounts; "venue-wide" for liquidation cascades, which hit every market at once), the latest-ending earlier
-// event with that key is remembered. Every earlier event with that key still within the gap is already connected to
-// it (it started before and overlaps it within the gap), so one union per key per event is enough: O(n log n).
+// Seeds (deficits, detections at warning or above) are grouped first, in one sweep in time order with a union-find:
+// for each key an event carries (its market; the link cluster of each of its accounts; "venue-wide" for liquidation
+// cascades, which hit every market at once), the latest-ending earlier seed with that key is remembered. Every
+// earlier seed with that key still within the gap is already connected to it (it started before and overlaps it
+// within the gap), so one union per key per seed is enough: O(n log n). The other members (info detections,
+// guardrail triggers) then attach to the group of a seed they overlap within the gap on a shared key; they never
+// join two groups together, and those that overlap no seed are left out.
 
 export interface GroupMember {
   /** Stable identity (detection id, or run table and seq range); also the final tie-break of the order. */
@@ -50,10 +53,18 @@ export function linkClusters(pairs: Array<[string, string]>): Map<string, string
 export const timelineOrder = (a: GroupMember, b: GroupMember) =>
   a.fromUs - b.fromUs || a.toUs - b.toUs || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0)
 
-/** Groups of members (each group in timeline order, groups by their first member); only groups with a seed. */
+const keysOf = (m: GroupMember, clusters: Map<string, string>): string[] => {
+  const keys = new Set<string>()
+  if (m.market) keys.add(`m:${m.market}`)
+  for (const a of m.accounts) keys.add(`a:${clusters.get(a) ?? a}`)
+  if (m.venueWide) keys.add('venue-wide')
+  return [...keys].sort()
+}
+
+/** Groups of members (each group in timeline order, groups by their first seed); every group has a seed. */
 export function groupMembers<M extends GroupMember>(members: M[], clusters: Map<string, string>, gapUs: number): M[][] {
-  const sorted = [...members].sort(timelineOrder)
-  const parent = sorted.map((_, i) => i)
+  const seeds = members.filter((m) => m.seed).sort(timelineOrder)
+  const parent = seeds.map((_, i) => i)
   const find = (i: number): number => {
     while (parent[i] !== i) {
       parent[i] = parent[parent[i]!]!
@@ -67,28 +78,45 @@ export function groupMembers<M extends GroupMember>(members: M[], clusters: Map<
     if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb)
   }
   const active = new Map<string, { end: number; rep: number }>()
-  sorted.forEach((m, i) => {
-    const keys = new Set<string>()
-    if (m.market) keys.add(`m:${m.market}`)
-    for (const a of m.accounts) keys.add(`a:${clusters.get(a) ?? a}`)
-    if (m.venueWide) keys.add('venue-wide')
-    for (const key of keys) {
+  const byKey = new Map<string, number[]>()
+  seeds.forEach((m, i) => {
+    for (const key of keysOf(m, clusters)) {
       const prev = active.get(key)
       if (prev && prev.end + gapUs >= m.fromUs) {
         union(i, prev.rep)
         active.set(key, { end: Math.max(prev.end, m.toUs), rep: i })
       } else active.set(key, { end: m.toUs, rep: i })
+      const list = byKey.get(key) ?? []
+      list.push(i)
+      byKey.set(key, list)
     }
   })
   const groups = new Map<number, M[]>()
-  sorted.forEach((m, i) => {
+  seeds.forEach((m, i) => {
     const root = find(i)
     const g = groups.get(root)
     if (g) g.push(m)
     else groups.set(root, [m])
   })
-  return [...groups.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([, g]) => g)
-    .filter((g) => g.some((m) => m.seed))
+  // attachments: the latest-starting seed on a shared key that overlaps the member within the gap
+  for (const m of members.filter((x) => !x.seed).sort(timelineOrder)) {
+    for (const key of keysOf(m, clusters)) {
+      const list = byKey.get(key)
+      if (!list) continue
+      let hit = -1
+      for (let k = list.length - 1; k >= 0; k--) {
+        const s = seeds[list[k]!]!
+        if (s.fromUs > m.toUs + gapUs) continue
+        if (s.toUs + gapUs >= m.fromUs) {
+          hit = list[k]!
+          break
+        }
+      }
+      if (hit >= 0) {
+        groups.get(find(hit))!.push(m)
+        break
+      }
+    }
+  }
+  return [...groups.entries()].sort(([a], [b]) => a - b).map(([, g]) => g.sort(timelineOrder))
 }

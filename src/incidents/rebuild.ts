@@ -177,13 +177,15 @@ export async function rebuildIncidents(
         .sort()
         .join('\n'),
     ).slice(0, 20)}`
-    const fromUs = Math.min(...timeline.map((m) => m.fromUs))
-    const toUs = Math.max(...timeline.map((m) => m.toUs))
-    const markets = [...new Set(timeline.map((m) => m.market).filter((m): m is string => m !== null))].sort()
+    // the incident's window is its seeds' span: attached info and guardrail rows do not stretch it
+    const seeds = timeline.filter((m) => m.seed)
+    const fromUs = Math.min(...seeds.map((m) => m.fromUs))
+    const toUs = Math.max(...seeds.map((m) => m.toUs))
+    const markets = [...new Set(seeds.map((m) => m.market).filter((m): m is string => m !== null))].sort()
     const severity = timeline.reduce<Severity>((s, m) => (rankOf(m.severity) > rankOf(s) ? m.severity : s), 'info')
     const detections = timeline.filter((m) => m.kind === 'detection')
-    const named = [...new Set(detections.flatMap((m) => m.accounts))].sort()
-    const patterns = patternOrder(detections)
+    const named = [...new Set(seeds.filter((m) => m.kind === 'detection').flatMap((m) => m.accounts))].sort()
+    const patterns = patternOrder(seeds.filter((m) => m.kind === 'detection'))
     const totalDeficit = timeline.reduce((a, m) => a + m.shortfall, 0n)
     const fundImpact = -timeline.reduce((a, m) => a + m.fund, 0n)
     const adlCount = o.runId
@@ -202,7 +204,7 @@ export async function rebuildIncidents(
       title: incidentTitle({
         venue: o.venue,
         patterns,
-        markets: marketsByWeight(timeline),
+        markets: marketsByWeight(seeds),
         accounts: named.length,
         linked,
         deficit: Number(textOf(totalDeficit)),

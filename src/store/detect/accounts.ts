@@ -192,12 +192,12 @@ export async function tradedNotional(
   const [r] = await queryRows(
     store,
     `WITH series AS (SELECT interval_s, source FROM bars WHERE ${where}
-                      GROUP BY ALL ORDER BY interval_s, source = 'trades' DESC, source LIMIT 1)
+                      GROUP BY interval_s, source ORDER BY interval_s, source = 'trades' DESC, source LIMIT 1)
      SELECT (SELECT sum(price * qty) FROM trades WHERE ${where})::DOUBLE AS t,
             (SELECT count(*) FROM trades WHERE ${where})::DOUBLE AS tn,
             (SELECT sum(quote_volume) FROM bars JOIN series USING (interval_s, source) WHERE ${where})::DOUBLE AS b,
             (SELECT count(*) FROM bars JOIN series USING (interval_s, source) WHERE ${where})::DOUBLE AS bn,
-            (SELECT sum(price * qty) / 2 FROM fills WHERE ${where})::DOUBLE AS f,
+            (SELECT sum(price::DOUBLE * qty::DOUBLE) / 2 FROM fills WHERE ${where})::DOUBLE AS f,
             (SELECT count(*) FROM fills WHERE ${where})::DOUBLE AS fn`,
     v,
   )
@@ -205,37 +205,6 @@ export async function tradedNotional(
   if (num(r!.bn) > 0 && Number.isFinite(num(r!.b))) return { notional: num(r!.b), source: 'bars' }
   if (num(r!.fn) > 0) return { notional: num(r!.f), source: 'fills' }
   return { notional: 0, source: 'none' }
-}
-
-/**
- * The price positions were valued at, at or before `tUs` and at most `staleUs` old: the venue's mark, else its
- * oracle, else the last bar close, else the last fill.
- */
-export async function priceAt(
-  store: DuckStore,
-  venue: string,
-  market: string,
-  tUs: number,
-  staleUs: number,
-): Promise<{ price: number; source: string } | null> {
-  const rows = await queryRows(
-    store,
-    `SELECT * FROM (
-       (SELECT 1 AS r, 'mark' AS s, price, ts FROM prices WHERE venue = $1 AND market = $2 AND kind = 'mark'
-           AND ts <= $3 AND ts >= $4 ORDER BY ts DESC, price LIMIT 1)
-       UNION ALL
-       (SELECT 2, 'oracle', price, ts FROM prices WHERE venue = $1 AND market = $2 AND kind = 'oracle'
-           AND ts <= $3 AND ts >= $4 ORDER BY ts DESC, price LIMIT 1)
-       UNION ALL
-       (SELECT 3, 'bars', close, ts FROM bars WHERE venue = $1 AND market = $2 AND ts <= $3 AND ts >= $4
-         ORDER BY ts DESC, interval_s, close LIMIT 1)
-       UNION ALL
-       (SELECT 4, 'fills', price::DOUBLE, ts FROM fills WHERE venue = $1 AND market = $2 AND ts <= $3 AND ts >= $4
-         ORDER BY ts DESC, price LIMIT 1))
-     ORDER BY r LIMIT 1`,
-    [venue, market, tsParam(tUs), tsParam(tUs - staleUs)],
-  )
-  return rows.length ? { price: num(rows[0]!.price), source: String(rows[0]!.s) } : null
 }
 
 /** Liquidations of `account` in [fromUs, toUs): observed rows, liquidation fills, and a run's replayed ones. */

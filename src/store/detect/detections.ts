@@ -3,7 +3,7 @@
 import { listValue } from '@duckdb/node-api'
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api'
 import type { DuckStore } from '../duck/open.ts'
-import { num, paramTypes, queryRows, str, tsParam } from './read.ts'
+import { num, paramTypes, queryRows, str, trimDecimal, tsParam } from './read.ts'
 
 /** What one detector run over one market owns: re-running it replaces exactly these rows. */
 export interface DetectionScope {
@@ -136,8 +136,8 @@ function toDetection(r: Record<string, unknown>): StoredDetection {
     score: num(r.score),
     severity: String(r.severity),
     evidence: JSON.parse(String(r.evidence)) as unknown,
-    estimatedCostQuote: str(r.cost),
-    estimatedProfitQuote: str(r.profit),
+    estimatedCostQuote: r.cost === null ? null : trimDecimal(String(r.cost)),
+    estimatedProfitQuote: r.profit === null ? null : trimDecimal(String(r.profit)),
     runId: str(r.run_id),
     paramsHash: String(r.params_hash),
     scopeFromUs: num(r.scope_from),

@@ -1,7 +1,7 @@
 // Funding settlements, taker flow and premium per bucket, for the funding-manipulation detector.
 import type { DuckStore } from '../duck/open.ts'
 import { sqlInt } from './priceSeries.ts'
-import { f64, queryColumns, tsParam } from './read.ts'
+import { f64, queryColumns, queryRows, tsParam } from './read.ts'
 
 export interface FundingRows {
   ts: Float64Array
@@ -58,4 +58,14 @@ export async function readFlowBuckets(
     [venue, market, tsParam(fromUs), tsParam(toUs)],
   )
   return { ts: f64(r.col('b')), net: f64(r.col('net')), gross: f64(r.col('gross')), premium: f64(r.col('premium')) }
+}
+
+/** Markets of a venue named `market@<source>` with funding rows: other sources' funding for the same asset. */
+export async function fundingPeers(store: DuckStore, venue: string, market: string): Promise<string[]> {
+  const rows = await queryRows(
+    store,
+    `SELECT DISTINCT market FROM funding WHERE venue = $1 AND starts_with(market, $2) ORDER BY market`,
+    [venue, `${market}@`],
+  )
+  return rows.map((r) => String(r.market))
 }

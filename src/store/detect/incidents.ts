@@ -2,7 +2,7 @@
 // market and minute, ADL counts), account links, and replacing / reading a scope's incidents with their timelines.
 import { listValue, type DuckDBValue } from '@duckdb/node-api'
 import type { DuckStore } from '../duck/open.ts'
-import { num, paramTypes, queryRows, str, tsParam } from './read.ts'
+import { num, paramTypes, queryRows, str, trimDecimal, tsParam } from './read.ts'
 
 export interface DeficitGroup {
   market: string
@@ -254,8 +254,8 @@ function toIncident(r: Record<string, unknown>): StoredIncident {
     toUs: num(r.hi),
     severity: String(r.severity),
     title: String(r.title),
-    totalDeficit: String(r.total_deficit),
-    insuranceFundImpact: String(r.fund),
+    totalDeficit: trimDecimal(String(r.total_deficit)),
+    insuranceFundImpact: trimDecimal(String(r.fund)),
     adlCount: num(r.adl_count),
     accounts: (r.accounts as unknown[]).map(String),
     detections: num(r.detections),

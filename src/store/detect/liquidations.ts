@@ -13,7 +13,7 @@ export type LiquidationSource =
 function eventsSql(source: LiquidationSource): { sql: string; values: DuckDBValue[] } {
   if (source.kind === 'observed') {
     return {
-      sql: `SELECT ts, (price * qty)::DOUBLE AS notional, side, account, qty::DOUBLE AS qty, price::DOUBLE AS price,
+      sql: `SELECT ts, price::DOUBLE * qty::DOUBLE AS notional, side, account, qty::DOUBLE AS qty, price::DOUBLE AS price,
                    coalesce(trade_id, '') AS ref, kind
               FROM liquidations WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4`,
       values: [source.venue, source.market],

@@ -48,7 +48,7 @@ export async function readVolume(
                        arg_max(price, (ts, price)) AS close
                   FROM trades WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4 GROUP BY 1),
           series AS (SELECT interval_s, source FROM bars WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4
-                      GROUP BY ALL ORDER BY interval_s, source = 'trades' DESC, source LIMIT 1),
+                      GROUP BY interval_s, source ORDER BY interval_s, source = 'trades' DESC, source LIMIT 1),
           k AS (SELECT (epoch_us(ts) // ${B}) * ${B} AS b, sum(quote_volume) AS quote,
                        arg_max(close, (ts, close)) AS close
                   FROM bars JOIN series USING (interval_s, source)

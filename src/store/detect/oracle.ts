@@ -15,7 +15,7 @@ export interface OracleUpdates {
   baselineCount: Float64Array
 }
 
-/** Consecutive oracle prints of one source with their returns and trailing robust baseline over `baselineUs`. */
+/** Consecutive oracle prints of one source with their returns and the robust baseline of the previous updates. */
 export async function readOracleUpdates(
   store: DuckStore,
   venue: string,
@@ -23,9 +23,9 @@ export async function readOracleUpdates(
   source: string,
   fromUs: number,
   toUs: number,
-  baselineUs: number,
+  baselineUpdates: number,
 ): Promise<OracleUpdates> {
-  const frame = `ORDER BY t RANGE BETWEEN ${sqlInt(baselineUs, 'baseline')} PRECEDING AND 1 PRECEDING`
+  const frame = `ORDER BY t, price ROWS BETWEEN ${sqlInt(baselineUpdates, 'baseline')} PRECEDING AND 1 PRECEDING`
   const r = await queryColumns(
     store,
     `WITH o AS (SELECT epoch_us(ts) AS t, price FROM prices
@@ -46,44 +46,51 @@ export async function readOracleUpdates(
   }
 }
 
-export interface FillsNear {
+export interface FlowsNear {
   /** Index of the center (update) each row belongs to. */
   center: Int32Array
-  ts: Float64Array
   account: string[]
-  side: Int8Array
-  price: Float64Array
-  qty: Float64Array
-  tradeId: Array<string | null>
+  /** Net signed base and signed quote of the account's fills in [c − before, c) and in [c, c + after). */
+  beforeBase: Float64Array
+  beforeQuote: Float64Array
+  afterBase: Float64Array
+  afterQuote: Float64Array
 }
 
-/** Fills of a market in [c − beforeUs, c + afterUs) of each center c (a fill near two centers appears twice). */
-export async function readFillsNear(
+/**
+ * Per center c and account that traded in [c − beforeUs, c): its net signed base and quote there, and in
+ * [c, c + afterUs) — aggregated in DuckDB, so a busy market does not ship every fill to JS.
+ */
+export async function readFlowsNear(
   store: DuckStore,
   venue: string,
   market: string,
   centersUs: number[],
   beforeUs: number,
   afterUs: number,
-): Promise<FillsNear> {
+): Promise<FlowsNear> {
   const r = await queryColumns(
     store,
     `WITH c AS (SELECT i - 1 AS i, make_timestamp(t) AS t FROM (SELECT unnest($3::BIGINT[]) AS t,
-                       generate_subscripts($3::BIGINT[], 1) AS i))
-     SELECT c.i::INTEGER AS i, epoch_us(f.ts)::DOUBLE AS ts, f.account, CASE f.side WHEN 'buy' THEN 1 ELSE -1 END AS s,
-            f.price::DOUBLE AS price, f.qty::DOUBLE AS qty, f.trade_id
-       FROM fills f JOIN c ON f.ts >= c.t - to_microseconds($4::BIGINT) AND f.ts < c.t + to_microseconds($5::BIGINT)
-      WHERE f.venue = $1 AND f.market = $2
-      ORDER BY c.i, f.ts, f.account, f.trade_id, f.side`,
+                       generate_subscripts($3::BIGINT[], 1) AS i)),
+          f AS (SELECT ts, account, CASE side WHEN 'buy' THEN 1 ELSE -1 END * qty::DOUBLE AS base, price::DOUBLE AS price
+                  FROM fills WHERE venue = $1 AND market = $2),
+          b AS (SELECT c.i, f.account, sum(f.base) AS base, sum(f.base * f.price) AS quote
+                  FROM f JOIN c ON f.ts >= c.t - to_microseconds($4::BIGINT) AND f.ts < c.t GROUP BY c.i, f.account),
+          a AS (SELECT c.i, f.account, sum(f.base) AS base, sum(f.base * f.price) AS quote
+                  FROM f JOIN c ON f.ts >= c.t AND f.ts < c.t + to_microseconds($5::BIGINT)
+                 WHERE f.account IN (SELECT account FROM b) GROUP BY c.i, f.account)
+     SELECT b.i::INTEGER AS i, b.account, b.base AS bb, b.quote AS bq, coalesce(a.base, 0) AS ab,
+            coalesce(a.quote, 0) AS aq
+       FROM b LEFT JOIN a USING (i, account) ORDER BY b.i, b.account`,
     [venue, market, listValue(centersUs.map((c) => BigInt(Math.round(c)))), BigInt(beforeUs), BigInt(afterUs)],
   )
   return {
     center: Int32Array.from(r.col('i').map(Number)),
-    ts: f64(r.col('ts')),
     account: r.col('account').map(String),
-    side: Int8Array.from(r.col('s').map(Number)),
-    price: f64(r.col('price')),
-    qty: f64(r.col('qty')),
-    tradeId: r.col('trade_id').map((x) => (x === null ? null : String(x))),
+    beforeBase: f64(r.col('bb')),
+    beforeQuote: f64(r.col('bq')),
+    afterBase: f64(r.col('ab')),
+    afterQuote: f64(r.col('aq')),
   }
 }

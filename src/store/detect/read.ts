@@ -62,3 +62,7 @@ export function f64(values: unknown[]): Float64Array {
 
 export const num = (v: unknown): number => (v === null || v === undefined ? Number.NaN : Number(v))
 export const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
+
+/** DECIMAL text without trailing fractional zeros ("12.500000" → "12.5", "0.000000" → "0"). */
+export const trimDecimal = (text: string): string =>
+  text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text

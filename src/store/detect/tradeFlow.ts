@@ -43,16 +43,16 @@ export async function readTradeBuckets(
           b AS (SELECT (epoch_us(ts) // ${B}) * ${B} AS b, arg_max(price, (ts, price)) AS close, sum(quote) AS quote,
                        sum(sgn * sqrt(quote)) AS s, sum(sgn * quote) AS net, count(*) AS n FROM t GROUP BY 1),
           r AS (SELECT *, ln(close / lag(close) OVER (ORDER BY b)) AS ret FROM b),
-          w AS (SELECT *, regr_slope(ret, s) OVER w AS lambda, regr_count(ret, s) OVER w AS nfit,
+          w AS (SELECT *, regr_slope(ret, s) OVER w AS lam, regr_count(ret, s) OVER w AS nfit,
                        regr_sxx(ret, s) OVER w AS sxx, regr_syy(ret, s) OVER w AS syy, regr_sxy(ret, s) OVER w AS sxy,
                        avg(abs(ret) / nullif(quote, 0)) OVER w AS illiq, quantile_cont(quote, 0.5) OVER w AS mq
                   FROM r WINDOW w AS (${frame}))
-     SELECT b::DOUBLE AS b, close, quote, s, net, n::DOUBLE AS n, ret, lambda, nfit::DOUBLE AS nfit, sxx, syy, sxy,
+     SELECT b::DOUBLE AS b, close, quote, s, net, n::DOUBLE AS n, ret, lam, nfit::DOUBLE AS nfit, sxx, syy, sxy,
             illiq, mq
        FROM w ORDER BY b`,
     [venue, market, tsParam(fromUs), tsParam(toUs)],
   )
-  const lambda = f64(r.col('lambda'))
+  const lambda = f64(r.col('lam'))
   const nfit = f64(r.col('nfit'))
   const sxx = f64(r.col('sxx'))
   const syy = f64(r.col('syy'))
@@ -81,9 +81,9 @@ export async function readTradeBuckets(
 }
 
 /**
- * What the trades in [fromUs, toUs) that pushed the price in `direction` (+1 up, −1 down) paid beyond the start
- * price p0: Σ q·(p − p0)·direction over taker trades in that direction (all trades when sides are unknown), with
- * their quote volume and the ids of the largest.
+ * What the trades in [fromUs, toUs) that pushed the price in `direction` (+1 up, −1 down) paid beyond the market's
+ * price at the start (its last trade in the hour before, else its first in the window): Σ q·max((p − p0)·direction, 0)
+ * over taker trades in that direction (all trades when sides are unknown), with their quote volume and the largest.
  */
 export async function readPushTrades(
   store: DuckStore,
@@ -91,24 +91,53 @@ export async function readPushTrades(
   market: string,
   fromUs: number,
   toUs: number,
-  p0: number,
   direction: 1 | -1,
-): Promise<{ slippage: number; quote: number; trades: number; top: Array<Record<string, unknown>> }> {
-  const v = [venue, market, tsParam(fromUs), tsParam(toUs), p0, direction]
-  const where = `venue = $1 AND market = $2 AND ts >= $3 AND ts < $4
-    AND (side IS NULL OR side = CASE WHEN $6 > 0 THEN 'buy' ELSE 'sell' END)`
+): Promise<{
+  market: string
+  p0: number
+  slippage: number
+  quote: number
+  trades: number
+  top: Array<Record<string, unknown>>
+}> {
+  const side = direction > 0 ? 'buy' : 'sell'
+  const where = `venue = $1 AND market = $2 AND ts >= $3 AND ts < $4 AND (side IS NULL OR side = $5)`
+  const v = [venue, market, tsParam(fromUs), tsParam(toUs), side]
   const [agg] = await queryRows(
     store,
-    `SELECT coalesce(sum(qty * greatest((price - $5) * $6, 0)), 0)::DOUBLE AS slip,
+    `WITH p0 AS (SELECT coalesce(
+                   (SELECT arg_max(price, (ts, price)) FROM trades
+                     WHERE venue = $1 AND market = $2 AND ts < $3 AND ts >= $3 - INTERVAL 1 HOUR),
+                   (SELECT arg_min(price, (ts, price)) FROM trades WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4)
+                 ) AS p0)
+     SELECT (SELECT p0 FROM p0) AS p0,
+            coalesce(sum(qty * greatest((price - (SELECT p0 FROM p0)) * $6, 0)), 0)::DOUBLE AS slip,
             coalesce(sum(price * qty), 0)::DOUBLE AS quote, count(*)::DOUBLE AS n
        FROM trades WHERE ${where}`,
-    v,
+    [...v, direction],
   )
   const top = await queryRows(
     store,
     `SELECT strftime(ts, '%Y-%m-%dT%H:%M:%S.%fZ') AS ts, price, qty, side, trade_id FROM trades WHERE ${where}
-      ORDER BY price * qty DESC, ts, trade_id LIMIT 10`,
+      ORDER BY price * qty DESC, ts, trade_id LIMIT 5`,
     v,
   )
-  return { slippage: num(agg!.slip), quote: num(agg!.quote), trades: num(agg!.n), top }
+  return { market, p0: num(agg!.p0), slippage: num(agg!.slip), quote: num(agg!.quote), trades: num(agg!.n), top }
+}
+
+/** Markets of a venue whose name is `market@<source>` (a reference venue's own market for `market`), with trades. */
+export async function referenceMarkets(
+  store: DuckStore,
+  venue: string,
+  market: string,
+  fromUs: number,
+  toUs: number,
+): Promise<string[]> {
+  const rows = await queryRows(
+    store,
+    `SELECT DISTINCT market FROM trades WHERE venue = $1 AND starts_with(market, $2) AND ts >= $3 AND ts < $4
+      ORDER BY market`,
+    [venue, `${market}@`, tsParam(fromUs), tsParam(toUs)],
+  )
+  return rows.map((r) => String(r.market))
 }
