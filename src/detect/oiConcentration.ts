@@ -1,5 +1,5 @@
 // Open-interest concentration and leverage crowding (venue-rules §3.6, §2.1 dYdX YFI): market OI growing by a large
-// factor while traded volume stays flat (YFI: OI $0.8M → $67M, +8,000%, on flat ADV), OI / average daily volume,
+// factor more than traded volume grew (YFI: OI $0.8M → $67M, +8,000%, on flat ADV), OI / average daily volume,
 // and — where fills name the accounts — the top-k share and HHI of open positions, and clusters of many wallets with
 // a common funding source that entered the same side at about the same time (YFI: 100+ wallets).
 import { z } from 'zod'
@@ -13,13 +13,14 @@ import { severityOf, type Level } from './severity.ts'
 import { median } from './stats/robust.ts'
 
 export const oiConcentrationParams = z.strictObject({
-  /** OI growth is measured against the smallest OI of this trailing window. */
-  growthWindowHours: z.number().gt(0).default(72),
-  /** Growth factor for a warning / for critical, while volume stays flat. */
+  /** Growth is the last 24 h against the first 24 h of this trailing window (at least 48 h). */
+  growthWindowHours: z.number().min(48).default(72),
+  /**
+   * OI growth beyond volume growth — OI growth (mean OI) / max(volume growth (median hourly volume), 1), both the last
+   * 24 h over the window's first 24 h — for a warning / for critical.
+   */
   warningGrowth: z.number().gt(1).default(3),
   criticalGrowth: z.number().gt(1).default(10),
-  /** Volume is flat when the last 24 h's hourly mean is at most this multiple of the earlier hourly median. */
-  flatVolumeRatio: z.number().gt(0).default(2),
   /** Accounts: top-k share of OI. */
   topK: z.number().int().min(1).default(5),
   /** HHI of positions at or above this is concentrated (0.25: the antitrust "highly concentrated" level). */
@@ -108,23 +109,35 @@ export const oiConcentration = defineDetector<OiConcentrationParams>({
     const levels = new Uint8Array(hours)
     const growth = new Float64Array(hours).fill(Number.NaN)
     const volRatio = new Float64Array(hours).fill(Number.NaN)
+    // growth over the window, measured alike for OI and volume: the last 24 h against the window's first 24 h (mean OI,
+    // median hourly volume), so OI growing with trading — and the lag of any 24 h average — cancels out
+    const day = 24
     for (let i = 0; i < hours; i++) {
       if (ts[i]! < target.fromUs || i < wHours || !(oiAt[i]! > 0)) continue
-      let ref = Number.POSITIVE_INFINITY
-      for (let j = i - wHours; j < i; j++) if (oiAt[j]! > 0 && oiAt[j]! < ref) ref = oiAt[j]!
-      if (!Number.isFinite(ref)) continue
-      const g = oiAt[i]! / ref
-      let recent = 0
-      for (let j = Math.max(i - 23, 0); j <= i; j++) recent += volume[j]!
-      recent /= Math.min(24, i + 1)
-      const earlier = median(volume.subarray(i - wHours, Math.max(i - 23, i - wHours + 1)))
-      const vr = earlier > 0 ? recent / earlier : recent > 0 ? Number.POSITIVE_INFINITY : 1
+      const recent = oiAt.subarray(i - day + 1, i + 1)
+      const first = oiAt.subarray(i - wHours, i - wHours + day)
+      const meanOf = (xs: Float64Array) => {
+        let sum = 0
+        let n = 0
+        for (const x of xs) {
+          if (!(x > 0)) continue
+          sum += x
+          n++
+        }
+        return n ? sum / n : Number.NaN
+      }
+      const g = meanOf(recent) / meanOf(first)
+      if (!Number.isFinite(g)) continue
+      const vRecent = median(volume.subarray(i - day + 1, i + 1))
+      const vFirst = median(volume.subarray(i - wHours, i - wHours + day))
+      const vr = vFirst > 0 ? vRecent / vFirst : vRecent > 0 ? Number.POSITIVE_INFINITY : 1
       growth[i] = g
       volRatio[i] = vr
-      const flat = vr <= p.flatVolumeRatio
+      // OI may grow with trading; what it grew beyond the volume's growth is the crowding
+      const excess = g / Math.max(vr, 1)
       let level: Level = 0
-      if (g >= p.criticalGrowth && flat) level = 3
-      else if (g >= p.warningGrowth && flat) level = 2
+      if (excess >= p.criticalGrowth) level = 3
+      else if (excess >= p.warningGrowth) level = 2
       else if (g >= p.warningGrowth) level = 1
       levels[i] = level
     }
@@ -151,19 +164,19 @@ export const oiConcentration = defineDetector<OiConcentrationParams>({
         severity: severityOf(level),
         evidence: {
           statistic:
-            'OI / min(OI over the growth window) while the last 24 h volume ≤ flatVolumeRatio × earlier median',
+            'mean OI of the last 24 h / of the window’s first 24 h, divided by the same growth of the median hourly volume when above 1',
           oiSource,
           thresholds: {
             growthWindowHours: p.growthWindowHours,
             warningGrowth: p.warningGrowth,
             criticalGrowth: p.criticalGrowth,
-            flatVolumeRatio: p.flatVolumeRatio,
           },
           peak: {
             ts: iso(ts[k]!),
             oi: round(oiAt[k]!),
             growth: round(growth[k]!, 4),
             volumeRatio: round(volRatio[k]!, 4),
+            growthBeyondVolume: round(growth[k]! / Math.max(volRatio[k]!, 1), 4),
             averageDailyVolume: round(adv),
             oiToAdv: adv > 0 ? round(oiAt[k]! / adv, 4) : null,
           },

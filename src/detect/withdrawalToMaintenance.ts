@@ -119,7 +119,8 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
     const out = []
     if (!data.ledger.outflows)
       out.push(gap(target, 'ledger', 'withdrawals or transfers out (ledger rows with delta_quote < 0)', null))
-    if (!data.market.fills) out.push(gap(target, 'fills', 'account fills of the market (positions)'))
+    if (!data.market.fillsToDate)
+      out.push(gap(target, 'fills', 'account fills of the market up to the window’s end (positions)'))
     if (!p.rules && !DEFAULT_RULES[target.venue] && target.venue !== SCENARIO_VENUE)
       out.push(gap(target, 'rules', `a rule set: no default preset for venue ${target.venue}; pass params rules`))
     return out

@@ -14,6 +14,8 @@ export interface MarketDataCounts {
   openInterest: number
   liquidations: number
   fills: number
+  /** Fills of the market before the window's end, any time (positions are built from all history). */
+  fillsToDate: number
 }
 
 /** Row counts of every market table for one market in [fromUs, toUs). */
@@ -34,7 +36,8 @@ export async function marketDataCounts(
             (SELECT count(*) FROM funding WHERE ${where})::DOUBLE AS funding,
             (SELECT count(*) FROM open_interest WHERE ${where})::DOUBLE AS open_interest,
             (SELECT count(*) FROM liquidations WHERE ${where})::DOUBLE AS liquidations,
-            (SELECT count(*) FROM fills WHERE ${where})::DOUBLE AS fills`,
+            (SELECT count(*) FROM fills WHERE ${where})::DOUBLE AS fills,
+            (SELECT count(*) FROM fills WHERE venue = $1 AND market = $2 AND ts < $4)::DOUBLE AS fills_to_date`,
     v,
   )
   const kinds = await queryRows(
@@ -51,6 +54,7 @@ export async function marketDataCounts(
     openInterest: num(row!.open_interest),
     liquidations: num(row!.liquidations),
     fills: num(row!.fills),
+    fillsToDate: num(row!.fills_to_date),
   }
 }
 
