@@ -2,6 +2,7 @@
 // outputs) that turns a (venue, market, window) into detections with evidence, versioned and parameterised.
 import type { z } from 'zod'
 import type { DetectorId, Severity } from '../domain/detection.ts'
+import type { InputProblem } from '../errors.ts'
 import type { DuckStore } from '../store/duck/open.ts'
 import type { MarketDataCounts } from '../store/detect/availability.ts'
 import type { MetaClient } from '../store/meta/client.ts'
@@ -63,6 +64,8 @@ export interface Detector<P = unknown> {
   params: z.ZodType<P>
   /** True when the detector reads a backtest run's outputs when a run is given. */
   usesRunOutputs: boolean
+  /** Parameter problems only the stores can reveal (a rule set that does not exist), checked before anything runs. */
+  checkParams?(stores: DetectStores, params: P, venue: string): Promise<InputProblem[]>
   /** Tables and ranges this target lacks for this detector (empty: it can run). */
   requirements(data: TargetData, target: DetectTarget, params: P): DataGap[]
   detect(stores: DetectStores, target: DetectTarget, params: P): Promise<DetectionDraft[]>

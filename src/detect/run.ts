@@ -145,6 +145,11 @@ async function validate(stores: DetectStores, input: unknown): Promise<ValidRequ
   }
   if (markets && new Set(markets).size !== markets.length)
     problems.push({ path: 'markets', received: markets, expected: 'distinct markets' })
+  for (const id of ids) {
+    const detector = isDetectorId(id) ? detectors.get(id) : undefined
+    if (detector?.checkParams && params.has(detector.id))
+      problems.push(...(await detector.checkParams(stores, params.get(detector.id) as never, r.venue)))
+  }
   if (problems.length) throw new InvalidInputError('invalid detect request', problems)
   const fromUs = from!.getTime() * 1000
   const toUs = to!.getTime() * 1000

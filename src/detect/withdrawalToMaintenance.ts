@@ -115,6 +115,21 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
   label: 'Withdrawal to maintenance',
   params: withdrawalToMaintenanceParams,
   usesRunOutputs: true,
+  async checkParams(stores, p) {
+    if (!p.rules) return []
+    try {
+      await resolveRuleSet(p.rules, { meta: stores.meta, allowFiles: true })
+      return []
+    } catch (error) {
+      return [
+        {
+          path: 'params.withdrawal-to-maintenance.rules',
+          received: p.rules,
+          expected: `a rule set (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+        },
+      ]
+    }
+  },
   requirements(data, target, p) {
     const out = []
     if (!data.ledger.outflows)

@@ -6,8 +6,8 @@
 // cascades, which hit every market at once), the latest-ending earlier seed with that key is remembered. Every
 // earlier seed with that key still within the gap is already connected to it (it started before and overlaps it
 // within the gap), so one union per key per seed is enough: O(n log n). The other members (info detections,
-// guardrail triggers) then attach to the group of a seed they overlap within the gap on a shared key; they never
-// join two groups together, and those that overlap no seed are left out.
+// guardrail triggers) then attach to the group of the nearest seed they overlap within the gap on a shared key
+// (ties: the earlier seed); they never join two groups together, and those that overlap no seed are left out.
 
 export interface GroupMember {
   /** Stable identity (detection id, or run table and seq range); also the final tie-break of the order. */
@@ -98,25 +98,27 @@ export function groupMembers<M extends GroupMember>(members: M[], clusters: Map<
     if (g) g.push(m)
     else groups.set(root, [m])
   })
-  // attachments: the latest-starting seed on a shared key that overlaps the member within the gap
+  // attachments: the nearest seed in time on a shared key, within the gap (ties: the earlier seed)
+  const longest = new Map<string, number>()
+  for (const [key, list] of byKey) longest.set(key, Math.max(...list.map((i) => seeds[i]!.toUs - seeds[i]!.fromUs)))
   for (const m of members.filter((x) => !x.seed).sort(timelineOrder)) {
+    let best = -1
+    let bestGap = Number.POSITIVE_INFINITY
     for (const key of keysOf(m, clusters)) {
       const list = byKey.get(key)
       if (!list) continue
-      let hit = -1
       for (let k = list.length - 1; k >= 0; k--) {
         const s = seeds[list[k]!]!
-        if (s.fromUs > m.toUs + gapUs) continue
-        if (s.toUs + gapUs >= m.fromUs) {
-          hit = list[k]!
-          break
+        if (s.fromUs + longest.get(key)! + gapUs < m.fromUs) break
+        if (s.fromUs > m.toUs + gapUs || s.toUs + gapUs < m.fromUs) continue
+        const distance = Math.max(s.fromUs - m.toUs, m.fromUs - s.toUs, 0)
+        if (distance < bestGap || (distance === bestGap && list[k]! < best)) {
+          best = list[k]!
+          bestGap = distance
         }
       }
-      if (hit >= 0) {
-        groups.get(find(hit))!.push(m)
-        break
-      }
     }
+    if (best >= 0) groups.get(find(best))!.push(m)
   }
   return [...groups.entries()].sort(([a], [b]) => a - b).map(([, g]) => g.sort(timelineOrder))
 }
