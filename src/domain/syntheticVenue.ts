@@ -7,6 +7,12 @@
 export const SYNTHETIC_MAX_LEVERAGE: Readonly<Record<string, number>> = {
   'MANGO-PUMP-PERP': 10,
   'JELLY-TAKEOVER-PERP': 5,
+  'ETH-WHALE-PERP': 50,
+  'XPL-SWEEP-PERP': 3,
+  'YFI-OI-PERP': 10,
+  'CALM-BUSY-PERP': 50,
+  'CALM-TREND-PERP': 25,
+  'CALM-VOLATILE-PERP': 20,
 }
 
 export const SYNTHETIC_DEFAULT_MAX_LEVERAGE = 20

@@ -1,6 +1,8 @@
-// Funding settlements from a premium index, with the Binance / Hyperliquid formula: rate = P + clamp(I − P, ±0.05 %)
-// per 8 h, where P is the average premium over the sampling window and I the interest rate (0.01 % per 8 h), scaled to
-// the interval and capped. A venue that samples only the last minutes before settlement is what a squeeze exploits.
+// Funding settlements from a premium index, with the Binance / Hyperliquid formula: the 8-hour rate is
+// P + clamp(I − P, ±0.05 %), where P is the average premium over the sampling window and I the interest rate (0.01 %
+// per 8 h); an interval of h hours pays h/8 of it, capped. So an ordinary premium (within ±0.05 % of I) pays exactly
+// the interest rate, as Binance's 0.0100 % prints do. A venue that samples only the last minutes before settlement
+// is what a squeeze exploits.
 import type { TableRows } from './output.ts'
 import type { Series } from './prices.ts'
 
@@ -23,9 +25,9 @@ export interface Settlement {
 export function settlements(fromMs: number, toMs: number, premium: Series, spec: FundingSpec): Settlement[] {
   const stepMs = spec.intervalH * 3_600_000
   const scale = spec.intervalH / 8
-  const clamp = 0.0005 * scale
-  const interest = 0.0001 * scale
-  const cap = (spec.capPer8h ?? 0.0075) * scale
+  const clamp = 0.0005
+  const interest = 0.0001
+  const cap = spec.capPer8h ?? 0.0075
   const windowMs = (spec.sampleMinutes ?? spec.intervalH * 60) * 60_000
   const out: Settlement[] = []
   let i = 0
@@ -43,7 +45,8 @@ export function settlements(fromMs: number, toMs: number, premium: Series, spec:
     }
     if (count === 0) continue
     const p = sum / count
-    const rate = Math.max(-cap, Math.min(cap, p + Math.max(-clamp, Math.min(clamp, interest - p))))
+    const rate8h = Math.max(-cap, Math.min(cap, p + Math.max(-clamp, Math.min(clamp, interest - p))))
+    const rate = rate8h * scale
     out.push({ ms: t, rate, premium: p })
   }
   return out

@@ -132,15 +132,23 @@ export const lotOf = (tape: Tape, qty: number): number => roundTo(qty, tape.spec
 export function movementDrivenTimes(
   rng: Rng,
   path: PricePath,
-  o: { perDay: number; branching: (second: number) => number; decayS: number; sensitivity?: number },
+  o: {
+    perDay: number
+    branching: (second: number) => number
+    decayS: number
+    sensitivity?: number
+    /** Ceiling of the immigrant rate (per second): a market only holds so many positions to liquidate. */
+    maxPerSecond?: number
+  },
 ): Float64Array {
   const base = o.perDay / 86_400
   const k = o.sensitivity ?? 0.6
+  const max = o.maxPerSecond ?? 1
   return simulateHawkes(rng, 0, path.seconds, {
     baseline: (s) => {
       const back = Math.max(0, s - 60)
       const z = Math.abs(path.logMid[s]! - path.logMid[back]!) / (path.baseSigma * Math.sqrt(60))
-      return base * (1 + k * Math.max(0, z - 2) ** 2)
+      return Math.min(max, base * (1 + k * Math.max(0, z - 2) ** 2))
     },
     branching: o.branching,
     decayS: o.decayS,

@@ -100,7 +100,8 @@ export const midAtMs = (path: PricePath, ms: number): number => midAt(path, (ms 
 
 /** Another venue's (or instrument's) path: the same latent path plus `offset(s)` (its basis), same volatility. */
 export function derivePath(base: PricePath, offset: (second: number) => number): PricePath {
-  const logMid = Float64Array.from(base.logMid, (x, s) => x + offset(s))
+  const logMid = new Float64Array(base.seconds)
+  for (let s = 0; s < base.seconds; s++) logMid[s] = base.logMid[s]! + offset(s)
   return { fromMs: base.fromMs, seconds: base.seconds, logMid, sigma: base.sigma, baseSigma: base.baseSigma }
 }
 

@@ -176,3 +176,17 @@ export function writeMinuteBars(
   }
   flush()
 }
+
+/** The last published value at or before `second` (the first one before the series starts). */
+export function valueAt(series: Series, second: number): number {
+  let lo = 0
+  let hi = series.s.length - 1
+  if (hi < 0) throw new Error('valueAt on an empty series')
+  if (second < series.s[0]!) return series.value[0]!
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (series.s[mid]! <= second) lo = mid
+    else hi = mid - 1
+  }
+  return series.value[lo]!
+}

@@ -6,10 +6,22 @@ import type { ScenarioContext } from './definition.ts'
 import { initialPositions, writeFills, type FillResult } from './fills.ts'
 import { settlements, writeFunding, type FundingSpec, type Settlement } from './funding.ts'
 import { writeOrdinaryLedger, type LedgerResult } from './ledger.ts'
-import { ema, grid, median, reference, writeMinuteBars, writeTicks, type ReferenceSpec, type Series } from './prices.ts'
+import {
+  ema,
+  grid,
+  median,
+  reference,
+  valueAt,
+  writeMinuteBars,
+  writeTicks,
+  type ReferenceSpec,
+  type Series,
+} from './prices.ts'
 import type { PricePath } from './pricePath.ts'
 import type { Rng } from './random.ts'
-import type { FinalTape, MarketSpec } from './tape.ts'
+import { activityAt } from './seasonality.ts'
+import type { FinalTape, MarketSpec, Tape } from './tape.ts'
+import { orderNotional, type SizeSpec } from './tradeSizes.ts'
 
 /** A mean-reverting (Ornstein–Uhlenbeck) series per second, in fractions: premiums, bases. */
 export function ouPerSecond(
@@ -109,11 +121,19 @@ export function fundPopulation(
     transfersPerDay?: number
     /** Extra accounts (decoys, attackers funded the ordinary way) with their equity. */
     extra?: ReadonlyArray<{ id: number; equity: number }>
+    /** Traders funded for high leverage: equity = usual position notional / leverage drawn in [lo, hi]. */
+    leveraged?: { ids: ReadonlySet<number>; leverage: readonly [number, number] }
   },
 ): LedgerResult {
   const rng = ctx.rng(`${o.market}/ledger`)
+  const usual = pop.spec.traderScale * o.price
   const funded = [
-    ...pop.spec.traders.map((id) => ({ id, equity: pop.spec.traderScale * o.price * rng.uniform(0.5, 2.5) })),
+    ...pop.spec.traders.map((id) => ({
+      id,
+      equity: o.leveraged?.ids.has(id)
+        ? usual / rng.uniform(o.leveraged.leverage[0], o.leveraged.leverage[1])
+        : usual * rng.uniform(0.5, 2.5),
+    })),
     ...pop.spec.makers.map((id) => ({ id, equity: pop.spec.makerScale * o.price * rng.uniform(2, 4) })),
     ...(o.extra ?? []),
   ]
@@ -247,5 +267,33 @@ export function writeTrades(ctx: ScenarioContext, tape: FinalTape): void {
       tape.buy[i] ? 'buy' : 'sell',
       tape.id[i]!,
     )
+  }
+}
+
+/**
+ * Ordinary flow of an oracle-priced venue (GMX, Drift-style): traders open and close at the oracle price against the
+ * venue's liquidity pool, arriving as a seasonal Poisson process; the population picks who trades.
+ */
+export function oraclePricedFlow(
+  rng: Rng,
+  tape: Tape,
+  oracle: Series,
+  o: { ordersPerDay: number; sizes: SizeSpec; pool: number },
+): void {
+  const { path } = tape
+  const perSecond = o.ordersPerDay / 86_400
+  for (let s = 0; s < path.seconds; s++) {
+    const n = rng.poisson(perSecond * activityAt(path.fromMs + s * 1000))
+    for (let k = 0; k < n; k++) {
+      const at = s + rng.next()
+      const price = valueAt(oracle, at)
+      tape.cross({
+        ms: path.fromMs + at * 1000,
+        price,
+        qty: Math.max(tape.spec.lot, orderNotional(rng, o.sizes) / price),
+        side: rng.chance(0.5) ? 'buy' : 'sell',
+        maker: o.pool,
+      })
+    }
   }
 }
