@@ -371,7 +371,16 @@ describe('oi-concentration', () => {
         counterparty: 'src',
       })),
     )
-    const fills: FillRow[] = []
+    // the market's history starts a day earlier (inventory carried into the data is not an entry)
+    const fills: FillRow[] = tradeFills({
+      tsUs: T0 + HOUR,
+      market: 'M',
+      buyer: 'maker-0',
+      seller: 'maker-1',
+      price: 1,
+      qty: 10,
+      tradeId: 'm0',
+    })
     wallets.forEach((w, i) =>
       fills.push(
         ...tradeFills({

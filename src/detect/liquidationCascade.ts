@@ -3,11 +3,12 @@
 // maximum likelihood over each burst (n → 1: self-exciting). The liquidations are a run's replayed ones when a run is
 // given, else the venue's observed ones; a market without liquidation rows (kline archives) is scanned for cascades
 // in its price path instead: clustered same-direction jumps and a large move over a short horizon, with the Hawkes
-// fit on the jump times.
+// fit on the jump times. The price path stands in only for venues that publish no liquidations at all.
 import { z } from 'zod'
 import {
   readLiquidationBuckets,
   readLiquidationEvents,
+  venueHasLiquidations,
   type LiquidationEvent,
   type LiquidationSource,
 } from '../store/detect/liquidations.ts'
@@ -28,8 +29,10 @@ export const liquidationCascadeParams = z.strictObject({
     .gt(0)
     .max(24 * 30)
     .default(24),
-  /** Buckets of baseline needed before anything is compared with it. */
-  minBaselineBuckets: z.number().int().min(5).default(60),
+  /** Buckets of baseline needed before anything is compared with it … */
+  minBaselineBuckets: z.number().int().min(5).default(360),
+  /** … and liquidations in it: a rate cannot be called abnormal against a handful of events. */
+  minBaselineEvents: z.number().int().min(1).default(30),
   /** Robust z of a bucket's notional against its baseline (scale floored at the baseline's mean per bucket). */
   zThreshold: z.number().gt(0).default(10),
   /** A burst bucket holds at least this many liquidations (one large liquidation is not a cascade). */
@@ -95,6 +98,9 @@ export const liquidationCascade = defineDetector<LiquidationCascadeParams>({
     for (let i = 0; i < buckets.count.length; i++) if (buckets.count[i]! > 0) any = true
     if (any) return fromLiquidations(stores, target, p, source, buckets)
     if (target.runId) return []
+    // the price path stands in for liquidations only where the venue publishes none at all; a market of a venue that
+    // does (a spot market beside its perps) has no liquidations because it has no leverage
+    if (await venueHasLiquidations(stores.duck, target.venue, target.fromUs - baselineUs, target.toUs)) return []
     return fromPricePath(stores, target, p)
   },
 })
@@ -111,7 +117,13 @@ async function fromLiquidations(
   const levels = new Uint8Array(n)
   const zs = new Float64Array(n).fill(Number.NaN)
   for (let i = 0; i < n; i++) {
-    if (b.ts[i]! < target.fromUs || b.baselineCount[i]! < p.minBaselineBuckets || b.count[i]! < p.minEvents) continue
+    if (
+      b.ts[i]! < target.fromUs ||
+      b.baselineCount[i]! < p.minBaselineBuckets ||
+      b.baselineEvents[i]! < p.minBaselineEvents ||
+      b.count[i]! < p.minEvents
+    )
+      continue
     const mean = b.mean[i]!
     // a zero-inflated series has MAD 0: the trailing mean per bucket is the floor of the scale
     const z = zFrom(b.notional[i]!, b.median[i]!, b.mad[i]!, Math.max(mean, 1e-6))

@@ -1,7 +1,7 @@
 // Open-interest concentration and leverage crowding (venue-rules §3.6, §2.1 dYdX YFI): market OI growing by a large
 // factor more than traded volume grew (YFI: OI $0.8M → $67M, +8,000%, on flat ADV), OI / average daily volume,
 // and — where fills name the accounts — the top-k share and HHI of open positions, and clusters of many wallets with
-// a common funding source that entered the same side at about the same time (YFI: 100+ wallets).
+// a common funding source that built up the same side together, in synchronized waves (YFI: 100+ wallets).
 import { z } from 'zod'
 import { readFills, readFundingSources, type FillColumns } from '../store/detect/accounts.ts'
 import { readOpenInterest, readVolume } from '../store/detect/openInterest.ts'
@@ -27,11 +27,15 @@ export const oiConcentrationParams = z.strictObject({
   hhiThreshold: z.number().gt(0).max(1).default(0.25),
   /** A funding-source cluster: at least this many wallets with positions … */
   minClusterWallets: z.number().int().min(2).default(10),
-  /** … this share of them on the same side … */
-  minSameSide: z.number().gt(0).max(1).default(0.8),
-  /** … this share of them entering within `entryWindowHours` of each other … */
-  minCorrelatedEntries: z.number().gt(0).max(1).default(0.8),
-  entryWindowHours: z.number().gt(0).default(24),
+  /** … this share of them on the same side (one actor's wallets all are; a skewed crowd is not) … */
+  minSameSide: z.number().gt(0).max(1).default(0.9),
+  /**
+   * … at least this share of their build-up (fills on that side) in synchronized bins — bins of `entryWindowMinutes`
+   * in which at least `minSyncShare` of the wallets (and 3) built up together (YFI's wallets entered in waves) …
+   */
+  minCorrelatedEntries: z.number().gt(0).max(1).default(0.5),
+  entryWindowMinutes: z.number().int().min(1).default(60),
+  minSyncShare: z.number().gt(0).max(1).default(0.1),
   /** … holding together at least this share of the market's OI. */
   minClusterOiShare: z.number().gt(0).max(1).default(0.2),
   mergeGapHours: z.number().int().min(0).default(6),
@@ -249,12 +253,15 @@ function accountView(
   }))
   let hhi = 0
   for (const [, q] of ranked) hhi += gross > 0 ? (Math.abs(q) / gross) ** 2 : 0
-  // first entry of each account into the market (its first fill before T)
+  // first fill of each account, and of the market: positions carried into the data show up as fills in its first bin
   const firstEntry = new Map<string, number>()
+  let marketStart = Number.POSITIVE_INFINITY
   for (let i = 0; i < fills.length && fills.ts[i]! < T; i++) {
-    if (fills.market[i] === market && !firstEntry.has(fills.account[i]!))
-      firstEntry.set(fills.account[i]!, fills.ts[i]!)
+    if (fills.market[i] !== market) continue
+    marketStart = Math.min(marketStart, fills.ts[i]!)
+    if (!firstEntry.has(fills.account[i]!)) firstEntry.set(fills.account[i]!, fills.ts[i]!)
   }
+  const binUs = p.entryWindowMinutes * 60_000_000
   const bySource = new Map<string, string[]>()
   for (const s of sources) {
     if (!pos!.has(s.account)) continue
@@ -277,7 +284,7 @@ function accountView(
     const side = net >= 0 ? 'long' : 'short'
     const sameSide = (side === 'long' ? long : wallets.length - long) / wallets.length
     const entries = wallets.map((w) => firstEntry.get(w)!).sort((a, b) => a - b)
-    const correlated = densestShare(entries, p.entryWindowHours * HOUR_US)
+    const correlated = synchronizedShare(fills, market, new Set(wallets), net >= 0 ? 1 : -1, T, marketStart, binUs, p)
     const oiShare = oiBase > 0 ? abs / oiBase : 0
     clusters.push({
       source,
@@ -303,15 +310,38 @@ function accountView(
   }
 }
 
-/** Largest share of sorted times that fit in one window of `widthUs`. */
-function densestShare(sorted: number[], widthUs: number): number {
-  let best = 0
-  let lo = 0
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! > widthUs) lo++
-    best = Math.max(best, hi - lo + 1)
+/**
+ * Share of the wallets' build-up (their fills on `side` before T) that happened in synchronized bins: bins where at
+ * least minSyncShare of the wallets (and 3) built up together. The market's first bin is left out (inventory
+ * carried into the data is not an entry).
+ */
+function synchronizedShare(
+  fills: FillColumns,
+  market: string,
+  wallets: Set<string>,
+  side: 1 | -1,
+  T: number,
+  marketStart: number,
+  binUs: number,
+  p: OiConcentrationParams,
+): number {
+  const startBin = Math.floor(marketStart / binUs)
+  const byBin = new Map<number, { members: Set<string>; qty: number }>()
+  let total = 0
+  for (let i = 0; i < fills.length && fills.ts[i]! < T; i++) {
+    if (fills.market[i] !== market || fills.side[i] !== side || !wallets.has(fills.account[i]!)) continue
+    const bin = Math.floor(fills.ts[i]! / binUs)
+    if (bin === startBin) continue
+    const b = byBin.get(bin) ?? { members: new Set<string>(), qty: 0 }
+    b.members.add(fills.account[i]!)
+    b.qty += fills.qty[i]!
+    byBin.set(bin, b)
+    total += fills.qty[i]!
   }
-  return sorted.length ? best / sorted.length : 0
+  const need = Math.max(3, Math.ceil(p.minSyncShare * wallets.size))
+  let synced = 0
+  for (const b of byBin.values()) if (b.members.size >= need) synced += b.qty
+  return total > 0 ? synced / total : 0
 }
 
 function accountEvidence(a: AccountView, p: OiConcentrationParams) {
@@ -339,7 +369,8 @@ function accountEvidence(a: AccountView, p: OiConcentrationParams) {
       minClusterWallets: p.minClusterWallets,
       minSameSide: p.minSameSide,
       minCorrelatedEntries: p.minCorrelatedEntries,
-      entryWindowHours: p.entryWindowHours,
+      entryWindowMinutes: p.entryWindowMinutes,
+      minSyncShare: p.minSyncShare,
       minClusterOiShare: p.minClusterOiShare,
     },
   }

@@ -27,7 +27,7 @@ export const oracleFrontRunningParams = z.strictObject({
   baselineUpdates: z.number().int().min(10).default(1000),
   baselineHours: z.number().gt(0).default(24),
   /** Large updates closer than this are one event. */
-  eventGapSeconds: z.number().gt(0).default(1800),
+  eventGapSeconds: z.number().gt(0).default(300),
   /** Events an account front-ran (opened before in the event's direction, closed after in profit) for a detection. */
   minHits: z.number().int().min(1).default(4),
   /** Binomial p-value × accounts tested (Bonferroni) for a warning / for critical. */

@@ -43,6 +43,13 @@ export const thinMarketPushParams = z.strictObject({
   criticalProfitMultiple: z.number().gt(1).default(5),
   /** Beneficiary profit below this (quote) is not an attack worth a warning. */
   minProfitQuote: z.number().min(0).default(10_000),
+  /**
+   * The beneficiary cluster built at least this share of its position (at the push's end) in the `buildUpHours`
+   * before the push ended: attackers position shortly before they push (Mango, JELLY, XPL, GMX); a holder of a
+   * standing inventory that happens to gain from a move is not one.
+   */
+  buildUpShare: z.number().gt(0).max(1).default(0.5),
+  buildUpHours: z.number().gt(0).default(24),
   /** Liquidations counted as triggered this long after the push ends. */
   liquidationLagBuckets: z.number().int().min(0).default(6),
   /** Same-funding-source links through a source that funded more accounts than this are ignored (hot wallets). */
@@ -141,18 +148,28 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       const modelCost = Number.isFinite(amihudCost) ? amihudCost : kyleCost
       const cost = pushed.trades > 0 ? pushed.slippage : modelCost
       // exposure: mark-to-market gains over the push, by linked-account cluster
-      const [atEnd] = positionsAt(fills, target.market, [toUs])
+      const buildFrom = toUs - Math.round(p.buildUpHours * HOUR_US)
+      const [beforeBuild, atEnd] = positionsAt(fills, target.market, [buildFrom, toUs])
       const gainers = [...markToMarket(fills, target.market, fromUs, toUs, p0, p1)].filter(([, g]) => g.pnl > 0)
       const links = gainers.length ? await readAccountLinks(stores.duck, target.venue, null, p.linkHubSize) : []
       const clusters = linkClusters(links.map((l) => [l.account, l.linked]))
-      const byCluster = new Map<string, { accounts: string[]; base: number; profit: number }>()
+      const byCluster = new Map<
+        string,
+        { accounts: string[]; base: number; before: number; profit: number; built: number }
+      >()
       for (const [a, g] of gainers) {
         const key = clusters.get(a) ?? a
-        const c = byCluster.get(key) ?? { accounts: [], base: 0, profit: 0 }
+        const c = byCluster.get(key) ?? { accounts: [], base: 0, before: 0, profit: 0, built: 0 }
         c.accounts.push(a)
         c.base += g.end
+        c.before += beforeBuild!.get(a) ?? 0
         c.profit += g.pnl
         byCluster.set(key, c)
+      }
+      // share of the end position (in the push's direction) that was built in the build-up window
+      for (const c of byCluster.values()) {
+        const end = c.base * direction
+        c.built = end > 0 ? Math.min(Math.max((end - Math.max(c.before * direction, 0)) / end, 0), 1) : 0
       }
       const ranked = [...byCluster.values()].sort(
         (x, y) => y.profit - x.profit || (x.accounts[0]! < y.accounts[0]! ? -1 : 1),
@@ -173,7 +190,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       const liquidated = liquidations.reduce((a, l) => a + l.notional, 0)
       const profit = top?.profit ?? Number.NaN
       let level: Level = 1
-      if (Number.isFinite(cost) && profit >= p.minProfitQuote && profit > cost) {
+      if (Number.isFinite(cost) && profit >= p.minProfitQuote && profit > cost && top!.built >= p.buildUpShare) {
         level = profit >= p.criticalProfitMultiple * cost ? 3 : 2
       }
       drafts.push({
@@ -197,6 +214,8 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             absoluteMove: p.absoluteMove,
             minProfitQuote: p.minProfitQuote,
             criticalProfitMultiple: p.criticalProfitMultiple,
+            buildUpShare: p.buildUpShare,
+            buildUpHours: p.buildUpHours,
           },
           push: {
             from: iso(fromUs),
@@ -233,6 +252,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             topClusters: ranked.slice(0, 5).map((c) => ({
               accounts: c.accounts.sort(),
               positionBaseAtEnd: round(c.base),
+              builtInWindow: round(c.built, 4),
               profit: round(c.profit),
             })),
             positionsAtEnd: top ? top.accounts.map((a) => ({ account: a, base: round(atEnd!.get(a) ?? 0) })) : [],

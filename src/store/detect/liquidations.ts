@@ -37,6 +37,8 @@ export interface LiquidationBuckets {
   mean: Float64Array
   max: Float64Array
   baselineCount: Float64Array
+  /** Liquidations in the baseline window. */
+  baselineEvents: Float64Array
 }
 
 /** Liquidated notional per bucket over [fromUs, toUs), zero-filled, with the trailing baseline over `baselineUs`. */
@@ -59,9 +61,11 @@ export async function readLiquidationBuckets(
           g AS (SELECT grid.b, coalesce(ev.notional, 0) AS notional, coalesce(ev.n, 0) AS n
                   FROM grid LEFT JOIN ev USING (b)),
           w1 AS (SELECT *, quantile_cont(notional, 0.5) OVER w AS med, avg(notional) OVER w AS mean,
-                        max(notional) OVER w AS mx, count(*) OVER w AS nbase FROM g WINDOW w AS (${frame})),
+                        max(notional) OVER w AS mx, count(*) OVER w AS nbase, sum(n) OVER w AS ebase
+                   FROM g WINDOW w AS (${frame})),
           w2 AS (SELECT *, quantile_cont(abs(notional - med), 0.5) OVER w AS mad FROM w1 WINDOW w AS (${frame}))
-     SELECT b::DOUBLE AS b, notional, n::DOUBLE AS n, med, mad, mean, mx, nbase::DOUBLE AS nbase FROM w2 ORDER BY b`,
+     SELECT b::DOUBLE AS b, notional, n::DOUBLE AS n, med, mad, mean, mx, nbase::DOUBLE AS nbase,
+            coalesce(ebase, 0)::DOUBLE AS ebase FROM w2 ORDER BY b`,
     [
       ...e.values.slice(0, 2),
       tsParam(fromUs),
@@ -79,7 +83,18 @@ export async function readLiquidationBuckets(
     mean: f64(r.col('mean')),
     max: f64(r.col('mx')),
     baselineCount: f64(r.col('nbase')),
+    baselineEvents: f64(r.col('ebase')),
   }
+}
+
+/** Whether the venue has any observed liquidation (any market) in [fromUs, toUs). */
+export async function venueHasLiquidations(store: DuckStore, venue: string, fromUs: number, toUs: number) {
+  const [r] = await queryRows(
+    store,
+    `SELECT count(*)::DOUBLE AS n FROM (SELECT 1 FROM liquidations WHERE venue = $1 AND ts >= $2 AND ts < $3 LIMIT 1)`,
+    [venue, tsParam(fromUs), tsParam(toUs)],
+  )
+  return num(r!.n) > 0
 }
 
 export interface LiquidationEvent {
