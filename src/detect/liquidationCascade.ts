@@ -35,13 +35,17 @@ export const liquidationCascadeParams = z.strictObject({
   minBaselineEvents: z.number().int().min(1).default(30),
   /** Robust z of a bucket's notional against its baseline (scale floored at the baseline's mean per bucket). */
   zThreshold: z.number().gt(0).default(10),
-  /** A burst bucket holds at least this many liquidations (one large liquidation is not a cascade). */
-  minEvents: z.number().int().min(1).default(5),
+  /** A burst bucket holds at least this many liquidations (a few large liquidations are not a cascade). */
+  minEvents: z.number().int().min(1).default(10),
+  /** A cascade is one-sided (forced selling feeding itself): the dominant side's share of the burst's notional. */
+  minSideShare: z.number().gt(0.5).max(1).default(0.75),
   /** Notional above the baseline's largest bucket, and this multiple of its mean, for a warning. */
   warningMultiple: z.number().gt(1).default(20),
-  /** This multiple of the baseline mean, above its largest bucket, for critical (10 Oct 2025: $3.21B in 60 s). */
+  /**
+   * A warning burst with at least `minHawkesEvents` liquidations is critical when it reaches this multiple of the
+   * baseline mean (10 Oct 2025: $3.21B in 60 s) or its branching ratio reaches `criticalBranching` (self-exciting).
+   */
   criticalMultiple: z.number().gt(1).default(100),
-  /** Branching ratio that makes a warning burst critical when it has at least `minHawkesEvents` events. */
   criticalBranching: z.number().gt(0).lt(1).default(0.8),
   minHawkesEvents: z.number().int().min(3).default(30),
   /** Flagged buckets at most this many buckets apart are one burst. */
@@ -52,8 +56,11 @@ export const liquidationCascadeParams = z.strictObject({
   jumpSigma: z.number().gt(0).default(4),
   /** Same-direction jumps within the horizon needed by the relative test. */
   minJumps: z.number().int().min(1).default(3),
-  /** Relative test: |move| ≥ minMove and its robust z (σ·√horizon) ≥ moveZ. */
-  minMove: z.number().gt(0).default(0.03),
+  /**
+   * Relative test: |move| ≥ minMove and its robust z (σ·√horizon) ≥ moveZ. 5 % takes out every position above 20×
+   * (maintenance 0.5–1 %), the leverage retail crowds at.
+   */
+  minMove: z.number().gt(0).default(0.05),
   moveZ: z.number().gt(0).default(6),
   /** Absolute test: a move this large in the horizon liquidates every position above 1/move leverage. */
   absoluteMove: z.number().gt(0).default(0.1),
@@ -134,7 +141,6 @@ async function fromLiquidations(
     if (z >= p.zThreshold) {
       level = 1
       if (newHigh && multiple >= p.warningMultiple) level = 2
-      if (newHigh && multiple >= p.criticalMultiple) level = 3
     }
     levels[i] = level
   }
@@ -144,9 +150,6 @@ async function fromLiquidations(
     const toUs = b.ts[e.last]! + bucketUs
     const events = await readLiquidationEvents(stores.duck, source, fromUs, toUs)
     const hawkes = hawkesOver(events, fromUs, toUs, source.kind === 'run' ? 1e-6 : 1e-3)
-    let level = e.level
-    if (level === 2 && hawkes && hawkes.events >= p.minHawkesEvents && hawkes.branchingRatio >= p.criticalBranching)
-      level = 3
     let notional = 0
     let longs = 0
     for (const ev of events) {
@@ -154,6 +157,17 @@ async function fromLiquidations(
       if (ev.side === 'long') longs += ev.notional
     }
     const k = e.peak
+    const sideShare = notional > 0 ? Math.max(longs, notional - longs) / notional : 0
+    let level = e.level
+    // two-sided churn is volatility, not a cascade
+    if (sideShare < p.minSideShare) level = 1
+    const peakMultiple = b.mean[k]! > 0 ? b.notional[k]! / b.mean[k]! : Number.POSITIVE_INFINITY
+    if (
+      level === 2 &&
+      events.length >= p.minHawkesEvents &&
+      (peakMultiple >= p.criticalMultiple || (hawkes !== null && hawkes.branchingRatio >= p.criticalBranching))
+    )
+      level = 3
     const top = [...events].sort((x, y) => y.notional - x.notional || x.tsUs - y.tsUs).slice(0, 10)
     drafts.push({
       windowFromUs: fromUs,
@@ -169,6 +183,7 @@ async function fromLiquidations(
         thresholds: {
           zThreshold: p.zThreshold,
           minEvents: p.minEvents,
+          minSideShare: p.minSideShare,
           warningMultiple: p.warningMultiple,
           criticalMultiple: p.criticalMultiple,
           criticalBranching: p.criticalBranching,
@@ -188,6 +203,7 @@ async function fromLiquidations(
           liquidations: events.length,
           notional: round(notional),
           longShare: notional > 0 ? round(longs / notional, 4) : null,
+          dominantSideShare: round(sideShare, 4),
         },
         hawkes: hawkesEvidence(hawkes),
         topLiquidations: top.map((ev) => ({

@@ -30,8 +30,13 @@ export const oracleDeviationParams = z.strictObject({
   infoDeviation: z.number().gt(0).default(0.01),
   /** Unusual (z) and at least this large: warning (10 Oct 2025: collateral > 5 % off the cross-venue median [C2]). */
   warningDeviation: z.number().gt(0).default(0.05),
-  /** Absolute band: warning whatever the history (Drift blocks fills at 10 % off its oracle TWAP [R7]). */
+  /**
+   * Absolute band (Drift blocks fills at 10 % off its oracle TWAP [R7]): a warning when the deviation is also at
+   * least `bandZ` robust σ off its own history — a market that always trades 10 % rich (a pre-launch premium) is not
+   * news at 10 % — and info otherwise.
+   */
   band: z.number().gt(0).default(0.1),
+  bandZ: z.number().min(0).default(4),
   /** Absolute band for critical. */
   criticalBand: z.number().gt(0).default(0.5),
   /** Mark against its own EMA: EMA time constant in hours (Hyperliquid: 8 h). */
@@ -119,10 +124,16 @@ export const oracleDeviation = defineDetector<OracleDeviationParams>({
       const ratio = ratios[i]!
       const emaOff = Number.isFinite(ratio) ? Math.max(ratio, 1 / ratio) : Number.NaN
       let level: Level = 0
+      // without enough history z is NaN: the band alone decides
+      const unusual = !Number.isFinite(z) || z >= p.bandZ
       if (dev >= p.criticalBand || emaOff >= p.emaCriticalRatio) level = 3
-      else if (dev >= p.band || (dev >= p.warningDeviation && z >= p.zThreshold) || emaOff >= p.emaWarningRatio)
+      else if (
+        (dev >= p.band && unusual) ||
+        (dev >= p.warningDeviation && z >= p.zThreshold) ||
+        emaOff >= p.emaWarningRatio
+      )
         level = 2
-      else if (dev >= p.infoDeviation && z >= p.zThreshold) level = 1
+      else if (dev >= p.band || (dev >= p.infoDeviation && z >= p.zThreshold)) level = 1
       levels[i] = level
       score[i] = Math.max(Number.isFinite(dev) ? dev : 0, Number.isFinite(emaOff) ? emaOff - 1 : 0)
     }
@@ -153,6 +164,7 @@ export const oracleDeviation = defineDetector<OracleDeviationParams>({
           thresholds: {
             criticalBand: p.criticalBand,
             band: p.band,
+            bandZ: p.bandZ,
             warningDeviation: p.warningDeviation,
             infoDeviation: p.infoDeviation,
             zThreshold: p.zThreshold,

@@ -1,11 +1,14 @@
 // Oracle front-running (venue-rules §3.8): accounts that open positions within Δt before a large oracle update, in
 // the direction it then moves, and close them after it in profit. Large updates closer than a gap are one event (a
 // pump is one event, however many prints it takes, so riding a trend is not foreknowledge), and each account makes
-// one call per event: the sign of what it opened before the event's updates. Whether its calls match the events'
-// directions more often than chance is a one-sided binomial test (p = ½ under no foreknowledge), Bonferroni-corrected
-// for the number of accounts tested: market makers trade both ways and stay near ½, a front-runner is right nearly
-// every time.
+// one call per event: the sign of what it opened before the event's updates. Linked accounts (account_links without
+// hot-wallet sources) are one actor: front-runners split their trades over a few wallets. Whether an actor's calls
+// match the events' directions more often than chance is a one-sided binomial test (p = ½ under no foreknowledge),
+// Bonferroni-corrected for the number of actors tested: market makers trade both ways and stay near ½, a
+// front-runner is right nearly every time.
 import { z } from 'zod'
+import { linkClusters } from '../incidents/group.ts'
+import { readAccountLinks } from '../store/detect/accounts.ts'
 import { readFlowsNear, readOracleUpdates } from '../store/detect/oracle.ts'
 import { listPriceSeries, type SeriesInfo } from '../store/detect/priceSeries.ts'
 import { HOUR_US, iso, round, SECOND_US } from './common.ts'
@@ -19,10 +22,16 @@ export const oracleFrontRunningParams = z.strictObject({
   beforeSeconds: z.number().gt(0).default(60),
   /** Closings this long after an update count. */
   afterSeconds: z.number().gt(0).default(900),
-  /** A large update moves the oracle at least this much (log) … */
+  /**
+   * A large update moves the oracle at least this much (log; venue-rules §3.8: "an oracle update that moved ≥ x %";
+   * 0.5 % is a common push-oracle deviation threshold) …
+   */
   minMove: z.number().gt(0).default(0.005),
-  /** … and at least this many robust σ of the source's update returns. */
-  moveSigma: z.number().gt(0).default(4),
+  /**
+   * … and, when above 0, at least this many robust σ of the source's update returns (for continuous oracles whose
+   * ordinary prints are small; a push oracle's prints are all about its deviation threshold, so it is off by default).
+   */
+  moveSigma: z.number().min(0).default(0),
   /** The robust σ of update returns is taken over this many previous updates (and history this long is read). */
   baselineUpdates: z.number().int().min(10).default(1000),
   baselineHours: z.number().gt(0).default(24),
@@ -30,7 +39,9 @@ export const oracleFrontRunningParams = z.strictObject({
   eventGapSeconds: z.number().gt(0).default(300),
   /** Events an account front-ran (opened before in the event's direction, closed after in profit) for a detection. */
   minHits: z.number().int().min(1).default(4),
-  /** Binomial p-value × accounts tested (Bonferroni) for a warning / for critical. */
+  /** Same-funding-source links through a source that funded more accounts than this are ignored (hot wallets). */
+  linkHubSize: z.number().int().min(2).default(20),
+  /** Binomial p-value × actors tested (Bonferroni) for a warning / for critical. */
   pWarning: z.number().gt(0).lt(1).default(0.01),
   pCritical: z.number().gt(0).lt(1).default(1e-4),
   /** Floor of the robust σ of update returns. */
@@ -113,11 +124,15 @@ export const oracleFrontRunning = defineDetector<OracleFrontRunningParams>({
       for (let k = e.first; k <= e.last; k++) e.move += u.ret[large[k]!]!
       e.direction = Math.sign(e.move)
     }
-    // per account and event: what it opened before the event's updates, and closed after them
+    // per actor (linked accounts together) and event: what it opened before the event's updates, and closed after
+    const links = await readAccountLinks(stores.duck, target.venue, null, p.linkHubSize)
+    const clusters = linkClusters(links.map((l) => [l.account, l.linked]))
+    const members = new Map<string, Set<string>>()
     const calls = new Map<string, Map<number, { before: Flow; after: Flow }>>()
     for (let row = 0; row < near.center.length; row++) {
       const e = eventOf[near.center[row]!]!
-      const a = near.account[row]!
+      const a = clusters.get(near.account[row]!) ?? near.account[row]!
+      members.set(a, (members.get(a) ?? new Set()).add(near.account[row]!))
       const perAccount = calls.get(a) ?? new Map<number, { before: Flow; after: Flow }>()
       const c = perAccount.get(e) ?? { before: { base: 0, quote: 0 }, after: { base: 0, quote: 0 } }
       c.before.base += near.beforeBase[row]!
@@ -167,7 +182,7 @@ export const oracleFrontRunning = defineDetector<OracleFrontRunningParams>({
       drafts.push({
         windowFromUs: Math.min(...times) - beforeUs,
         windowToUs: Math.max(...times) + afterUs,
-        accounts: [account],
+        accounts: [...members.get(account)!].sort(),
         score: -Math.log10(Math.max(corrected, 1e-300)),
         severity: severityOf(level),
         estimatedProfitQuote: s.profit,
@@ -190,7 +205,7 @@ export const oracleFrontRunning = defineDetector<OracleFrontRunningParams>({
           alignedEvents: s.aligned,
           againstEvents: s.against,
           pValue,
-          accountsTested: tested,
+          actorsTested: tested,
           bonferroniP: corrected,
           roundTrips: s.hits.length,
           profit: round(s.profit),

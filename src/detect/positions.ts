@@ -40,8 +40,9 @@ export function flowIn(
 
 /**
  * Per account: mark-to-market gain on `market` over [fromUs, toUs) when the price goes from p0 to p1 — the position
- * held at the start × (p1 − p0), plus each fill inside the window valued at p1 against its own price — and the
- * position at the end.
+ * held at the start × (p1 − p0), plus each fill inside the window valued at p1 against its own price — the position
+ * at the end, and the exposure to the move (the start position plus what was added in the move's direction). With `unpushed` set, fills in the move's direction at prices already more than that share of
+ * the move away from p0 count for nothing (bought while pushing: the cost side, not exposure).
  */
 export function markToMarket(
   fills: FillColumns,
@@ -50,19 +51,48 @@ export function markToMarket(
   toUs: number,
   p0: number,
   p1: number,
-): Map<string, { pnl: number; end: number }> {
-  const out = new Map<string, { pnl: number; end: number }>()
+  unpushed = Number.POSITIVE_INFINITY,
+): Map<string, { pnl: number; end: number; exposure: number }> {
+  const direction = Math.sign(p1 - p0)
+  const out = new Map<string, { pnl: number; end: number; exposure: number }>()
   const [start] = positionsAt(fills, market, [fromUs])
-  for (const [a, q] of start!) out.set(a, { pnl: q * (p1 - p0), end: q })
+  for (const [a, q] of start!) out.set(a, { pnl: q * (p1 - p0), end: q, exposure: q })
   for (let i = 0; i < fills.length; i++) {
     const t = fills.ts[i]!
     if (t < fromUs || t >= toUs || fills.market[i] !== market) continue
     const a = fills.account[i]!
-    const g = out.get(a) ?? { pnl: 0, end: 0 }
+    const g = out.get(a) ?? { pnl: 0, end: 0, exposure: 0 }
     const q = fills.side[i]! * fills.qty[i]!
-    g.pnl += q * (p1 - fills.price[i]!)
+    const pushed = q * direction > 0 && (fills.price[i]! - p0) * direction > unpushed * Math.abs(p1 - p0)
+    if (!pushed) g.pnl += q * (p1 - fills.price[i]!)
+    // exposure to the move: the start position plus what was taken at un-pushed prices in the move's direction
+    // (a maker's fills are passive inventory, not a position someone chose)
+    if (!pushed && q * direction > 0 && fills.taker[i] !== 0) g.exposure += q
     g.end += q
     out.set(a, g)
   }
   return out
+}
+
+/** Row indices of each account's fills, in time order. */
+export function indexByAccount(fills: FillColumns): Map<string, number[]> {
+  const out = new Map<string, number[]>()
+  for (let i = 0; i < fills.length; i++) {
+    const a = fills.account[i]!
+    const list = out.get(a)
+    if (list) list.push(i)
+    else out.set(a, [i])
+  }
+  return out
+}
+
+/** One account's net position on `market` just before `t`, from its own fill indices. */
+export function positionOf(fills: FillColumns, rows: number[] | undefined, market: string, t: number): number {
+  let q = 0
+  if (!rows) return q
+  for (const i of rows) {
+    if (fills.ts[i]! >= t) break
+    if (fills.market[i] === market) q += fills.side[i]! * fills.qty[i]!
+  }
+  return q
 }

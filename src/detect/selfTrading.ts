@@ -8,7 +8,7 @@ import { readFills, readLinkedTrades, tradedNotional, type MatchedTrade } from '
 import { listPriceSeries, readBucketSeries } from '../store/detect/priceSeries.ts'
 import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
-import { positionsAt } from './positions.ts'
+import { indexByAccount, positionOf } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
 
 export const selfTradingParams = z.strictObject({
@@ -103,6 +103,7 @@ export const selfTrading = defineDetector<SelfTradingParams>({
           p.bucketSeconds * SECOND_US,
         )
       : null
+    const byAccount = indexByAccount(fills)
     const drafts: DetectionDraft[] = []
     const ordered = [...pairs.values()].sort((x, y) => y.notional - x.notional || (x.a + x.b < y.a + y.b ? -1 : 1))
     for (const pair of ordered) {
@@ -111,9 +112,8 @@ export const selfTrading = defineDetector<SelfTradingParams>({
       const firstUs = pair.trades[0]!.tsUs
       const lastUs = pair.trades[pair.trades.length - 1]!.tsUs
       const lastPrice = pair.trades[pair.trades.length - 1]!.price
-      const [after] = positionsAt(fills, target.market, [lastUs + 1])
-      const qa = after!.get(pair.a) ?? 0
-      const qb = after!.get(pair.b) ?? 0
+      const qa = positionOf(fills, byAccount.get(pair.a), target.market, lastUs + 1)
+      const qb = positionOf(fills, byAccount.get(pair.b), target.market, lastUs + 1)
       const large = (q: number) => adv > 0 && Math.abs(q) * lastPrice >= p.largePositionShare * adv
       const opposite = !pair.same && qa * qb < 0 && large(qa) && large(qb)
       const push = path ? pushAfter(path, lastUs, lastPrice, lookaheadUs) : null

@@ -3,11 +3,14 @@
 // volatility; what moving it cost (the slippage the pushing trades paid beyond the start price, and model costs from
 // the market's trailing liquidity: Kyle's λ and Amihud's illiquidity on 5-minute buckets); what it unlocked (the
 // open positions that gained, by linked-account cluster, and the liquidations it triggered, observed or replayed);
-// and whether the estimated attacker profit exceeded the cost. An oracle-priced market is pushed on the venues its
+// and whether the estimated attacker profit exceeded the cost. The profit of the top beneficiary cluster is its gain on
+// exposure acquired before the price moved, plus what the move forced onto the other side through liquidations (XPL:
+// shorts liquidated into the sweep paid the attackers). An oracle-priced market is pushed on the venues its
 // oracle reads: when the store holds their trades (markets named `<market>@<source>`), the cost is summed over them
-// (venue-rules §3.2: C(Δ) = Σ_v C_v), else the market's own trades are used. The profit of an account is its
-// mark-to-market gain over the push: its position at the start × (P1 − P0) plus each fill inside the push valued at
-// P1. No order-book table exists yet, so the depth-integral cost C_v(Δ) is not computed; the evidence says so.
+// (venue-rules §3.2: C(Δ) = Σ_v C_v), else the market's own trades are used. An account's gain is marked to market
+// over the push: its position at the start × (P1 − P0), plus fills inside the push at prices still within a tenth of
+// the move valued at P1 (buying while pushing is the cost side, not exposure). No order-book table exists yet, so the
+// depth-integral cost C_v(Δ) is not computed; the evidence says so.
 import { z } from 'zod'
 import { linkClusters } from '../incidents/group.ts'
 import { readAccountLinks, readFills } from '../store/detect/accounts.ts'
@@ -22,18 +25,23 @@ import { severityOf, type Level } from './severity.ts'
 import { MAD_TO_SIGMA } from './stats/robust.ts'
 
 export const thinMarketPushParams = z.strictObject({
-  /** Bucket of the price path and of the liquidity estimates (venue-rules: Kyle's λ on 5-minute buckets). */
-  bucketSeconds: z.number().int().min(1).max(3600).default(300),
-  /** Longest push considered, in buckets (Mango's pump took 20–30 min, XPL's sweep 2 min). */
-  horizonBuckets: z.number().int().min(1).default(6),
+  /** Bucket of the price path the push is found in (XPL's sweep took 2 min, GMX's pushes 1–3 min). */
+  bucketSeconds: z.number().int().min(1).max(3600).default(60),
+  /** Longest push considered, in buckets (Mango's pump took 20–30 min); every shorter horizon is tested too. */
+  horizonBuckets: z.number().int().min(1).default(30),
+  /** Bucket of the liquidity estimates (venue-rules: Kyle's λ on 5-minute buckets). */
+  liquidityBucketSeconds: z.number().int().min(1).max(3600).default(300),
   baselineHours: z
     .number()
     .gt(0)
     .max(24 * 30)
     .default(24),
-  minBaselineBuckets: z.number().int().min(3).default(24),
-  /** A push: |move| over the horizon ≥ minMove and its robust z (σ·√horizon) ≥ zThreshold … */
-  minMove: z.number().gt(0).default(0.05),
+  minBaselineBuckets: z.number().int().min(3).default(120),
+  /**
+   * A push: |move| over the horizon ≥ minMove (GMX's AVAX pushes moved the reference venues a few percent) and its
+   * robust z (σ·√horizon) ≥ zThreshold …
+   */
+  minMove: z.number().gt(0).default(0.02),
   zThreshold: z.number().gt(0).default(6),
   /** … or a move this large whatever the market's volatility. */
   absoluteMove: z.number().gt(0).default(0.5),
@@ -49,12 +57,12 @@ export const thinMarketPushParams = z.strictObject({
    * standing inventory that happens to gain from a move is not one.
    */
   buildUpShare: z.number().gt(0).max(1).default(0.5),
-  buildUpHours: z.number().gt(0).default(24),
+  buildUpHours: z.number().gt(0).default(6),
   /** Liquidations counted as triggered this long after the push ends. */
-  liquidationLagBuckets: z.number().int().min(0).default(6),
+  liquidationLagBuckets: z.number().int().min(0).default(30),
   /** Same-funding-source links through a source that funded more accounts than this are ignored (hot wallets). */
   linkHubSize: z.number().int().min(2).default(20),
-  mergeGapBuckets: z.number().int().min(0).default(1),
+  mergeGapBuckets: z.number().int().min(0).default(2),
 })
 export type ThinMarketPushParams = z.output<typeof thinMarketPushParams>
 
@@ -89,21 +97,34 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
     )
     const n = r.ts.length
     const H = p.horizonBuckets
-    const levels = new Uint8Array(n)
+    // up and down pushes are found separately (a push and its fade are two moves)
+    const up = new Uint8Array(n)
+    const down = new Uint8Array(n)
     const move = new Float64Array(n)
     const moveZ = new Float64Array(n).fill(Number.NaN)
     let lo = 0
     for (let i = 0; i < n; i++) {
       while (r.ts[lo]! < r.ts[i]! - H * bucketUs) lo++
       if (r.ts[i]! < target.fromUs || lo >= i) continue
-      const R = Math.log(r.close[i]! / r.close[lo]!)
+      // every horizon up to H buckets: a 2-minute sweep is as unusual over one bucket as a pump over six
       const sigma = Math.max(MAD_TO_SIGMA * (r.retMad[i]! || 0), p.returnScaleFloor)
-      const z = r.baselineCount[i]! >= p.minBaselineBuckets ? R / (sigma * Math.sqrt(H)) : Number.NaN
-      move[i] = Math.abs(R)
-      moveZ[i] = z
-      if ((Math.abs(R) >= p.minMove && Math.abs(z) >= p.zThreshold) || Math.abs(R) >= p.absoluteMove) levels[i] = 1
+      const known = r.baselineCount[i]! >= p.minBaselineBuckets
+      for (let j = i - 1; j >= lo; j--) {
+        const R = Math.log(r.close[i]! / r.close[j]!)
+        const h = Math.max(Math.round((r.ts[i]! - r.ts[j]!) / bucketUs), 1)
+        const z = known ? R / (sigma * Math.sqrt(h)) : Number.NaN
+        if (Math.abs(R) > move[i]!) move[i] = Math.abs(R)
+        if (!(Math.abs(z) <= Math.abs(moveZ[i]!))) moveZ[i] = z
+        if ((Math.abs(R) >= p.minMove && Math.abs(z) >= p.zThreshold) || Math.abs(R) >= p.absoluteMove) {
+          if (R > 0) up[i] = 1
+          else down[i] = 1
+        }
+      }
     }
-    const episodes = mergeEpisodes(levels, move, p.mergeGapBuckets)
+    const episodes = [
+      ...mergeEpisodes(up, move, p.mergeGapBuckets).map((e) => ({ ...e, direction: 1 as const })),
+      ...mergeEpisodes(down, move, p.mergeGapBuckets).map((e) => ({ ...e, direction: -1 as const })),
+    ].sort((a, b) => a.first - b.first || a.direction - b.direction)
     if (!episodes.length) return []
     const liquidity = await readTradeBuckets(
       stores.duck,
@@ -111,7 +132,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       target.market,
       readFrom,
       target.toUs,
-      bucketUs,
+      p.liquidityBucketSeconds * SECOND_US,
       baselineUs,
     )
     const fills = await readFills(stores.duck, target.venue, { markets: [target.market], toUs: target.toUs })
@@ -122,11 +143,17 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       // the push runs from the extreme before it to the peak: start = opposite extreme within the horizon
       let start = e.first
       while (start > 0 && r.ts[start - 1]! >= r.ts[e.first]! - H * bucketUs) start--
-      const direction: 1 | -1 = r.close[e.peak]! >= r.close[start]! ? 1 : -1
+      const direction = e.direction
+      // the peak: the most extreme close of the episode in its direction
+      let peak = e.first
+      for (let j = e.first; j <= e.last; j++) if ((r.close[j]! - r.close[peak]!) * direction > 0) peak = j
       let from = start
-      for (let j = start; j <= e.peak; j++) if ((r.close[j]! - r.close[from]!) * direction < 0) from = j
-      let to = e.peak
-      for (let j = e.peak; j <= e.last; j++) if ((r.close[j]! - r.close[to]!) * direction > 0) to = j
+      for (let j = start; j <= peak; j++) if ((r.close[j]! - r.close[from]!) * direction < 0) from = j
+      const to = peak
+      // the move starts at the last bucket still within a tenth of it (a flat stretch before a pump is not the push)
+      const base = r.close[from]!
+      for (let j = from; j < to; j++)
+        if ((r.close[j]! - base) * direction <= 0.1 * (r.close[to]! - base) * direction) from = j
       const p0 = r.close[from]!
       const p1 = r.close[to]!
       const delta = Math.abs(Math.log(p1 / p0))
@@ -150,31 +177,35 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       // exposure: mark-to-market gains over the push, by linked-account cluster
       const buildFrom = toUs - Math.round(p.buildUpHours * HOUR_US)
       const [beforeBuild, atEnd] = positionsAt(fills, target.market, [buildFrom, toUs])
-      const gainers = [...markToMarket(fills, target.market, fromUs, toUs, p0, p1)].filter(([, g]) => g.pnl > 0)
+      const gainers = [...markToMarket(fills, target.market, fromUs, toUs, p0, p1, 0.1)].filter(([, g]) => g.pnl > 0)
       const links = gainers.length ? await readAccountLinks(stores.duck, target.venue, null, p.linkHubSize) : []
       const clusters = linkClusters(links.map((l) => [l.account, l.linked]))
       const byCluster = new Map<
         string,
-        { accounts: string[]; base: number; before: number; profit: number; built: number }
+        { accounts: string[]; base: number; exposure: number; before: number; profit: number; built: number }
       >()
       for (const [a, g] of gainers) {
         const key = clusters.get(a) ?? a
-        const c = byCluster.get(key) ?? { accounts: [], base: 0, before: 0, profit: 0, built: 0 }
+        const c = byCluster.get(key) ?? { accounts: [], base: 0, exposure: 0, before: 0, profit: 0, built: 0 }
         c.accounts.push(a)
         c.base += g.end
+        c.exposure += g.exposure
         c.before += beforeBuild!.get(a) ?? 0
         c.profit += g.pnl
         byCluster.set(key, c)
       }
-      // share of the end position (in the push's direction) that was built in the build-up window
+      // share of the exposure to the move that was built in the build-up window (attackers close at the top, so the
+      // position at the end says nothing)
       for (const c of byCluster.values()) {
-        const end = c.base * direction
-        c.built = end > 0 ? Math.min(Math.max((end - Math.max(c.before * direction, 0)) / end, 0), 1) : 0
+        const exposure = c.exposure * direction
+        c.built = exposure > 0 ? Math.min(Math.max((exposure - Math.max(c.before * direction, 0)) / exposure, 0), 1) : 0
       }
       const ranked = [...byCluster.values()].sort(
         (x, y) => y.profit - x.profit || (x.accounts[0]! < y.accounts[0]! ? -1 : 1),
       )
-      const top = ranked[0]
+      // the beneficiary: the most profitable cluster that positioned shortly before (a pool or a standing inventory
+      // that happens to gain is not one); the overall top is kept for the evidence when none did
+      const top = ranked.find((c) => c.built >= p.buildUpShare) ?? ranked[0]
       const pushers = [...flowIn(fills, target.market, fromUs, toUs)]
         .filter(([, f]) => f.base * direction > 0)
         .sort(([a, x], [b, y]) => y.quote - x.quote || (a < b ? -1 : 1))
@@ -188,7 +219,12 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
         toUs + p.liquidationLagBuckets * bucketUs,
       )
       const liquidated = liquidations.reduce((a, l) => a + l.notional, 0)
-      const profit = top?.profit ?? Number.NaN
+      // what the move forced onto the other side: liquidated positions closed at pushed prices instead of p0
+      const forced = direction > 0 ? 'short' : 'long'
+      const transfer = liquidations
+        .filter((l) => l.side === forced)
+        .reduce((a, l) => a + l.qty * Math.max((l.price - p0) * direction, 0), 0)
+      const profit = top ? top.profit + transfer : Number.NaN
       let level: Level = 1
       if (Number.isFinite(cost) && profit >= p.minProfitQuote && profit > cost && top!.built >= p.buildUpShare) {
         level = profit >= p.criticalProfitMultiple * cost ? 3 : 2
@@ -224,7 +260,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             startPrice: round(p0),
             endPrice: round(p1),
             logMove: round(delta, 5),
-            z: round(moveZ[e.peak]!, 4),
+            z: round(moveZ[peak]!, 4),
           },
           cost: {
             used:
@@ -251,6 +287,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             gainingAccounts: gainers.length,
             topClusters: ranked.slice(0, 5).map((c) => ({
               accounts: c.accounts.sort(),
+              exposureBase: round(c.exposure),
               positionBaseAtEnd: round(c.base),
               builtInWindow: round(c.built, 4),
               profit: round(c.profit),
@@ -261,6 +298,8 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
               source: target.runId ? `run ${target.runId}` : 'observed',
               count: liquidations.length,
               notional: round(liquidated),
+              forcedSide: forced,
+              transferToPushedSide: round(transfer),
               first: liquidations
                 .slice(0, 10)
                 .map((l) => ({ ts: iso(l.tsUs), side: l.side, account: l.account, ref: l.ref })),

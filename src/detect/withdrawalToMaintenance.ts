@@ -20,6 +20,7 @@ import { readVolume } from '../store/detect/openInterest.ts'
 import { listPriceSeries, readBucketSeries } from '../store/detect/priceSeries.ts'
 import { choosePriceSeries, HOUR_US, iso, MINUTE_US, round } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
+import { indexByAccount } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
 
 /** The preset a venue's accounts are margined with when no rule set is given. */
@@ -202,14 +203,22 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
       return sum
     }
     const drafts: DetectionDraft[] = []
+    const fillsOf = indexByAccount(fills)
+    const ledgerOf = new Map<string, LedgerRow[]>()
+    for (const row of ledger) {
+      const list = ledgerOf.get(row.account)
+      if (list) list.push(row)
+      else ledgerOf.set(row.account, [row])
+    }
     for (const account of accounts) {
       const positions = new Map<string, Position>()
       let cash = 0
-      let f = 0
-      const rows = ledger.filter((r) => r.account === account)
+      let k = 0
+      const mine = fillsOf.get(account) ?? []
+      const rows = ledgerOf.get(account) ?? []
       const applyFillsUntil = (t: number, inclusive: boolean) => {
-        for (; f < fills.length && (fills.ts[f]! < t || (inclusive && fills.ts[f]! === t)); f++) {
-          if (fills.account[f] !== account) continue
+        for (; k < mine.length && (fills.ts[mine[k]!]! < t || (inclusive && fills.ts[mine[k]!]! === t)); k++) {
+          const f = mine[k]!
           cash -= fills.fee[f]!
           const pos = positions.get(fills.market[f]!) ?? { qty: 0, entry: 0 }
           const q = fills.side[f]! * fills.qty[f]!

@@ -15,6 +15,8 @@ export interface FillColumns {
   qty: Float64Array
   fee: Float64Array
   liquidation: Uint8Array
+  /** 1 taker, 0 maker, −1 when the venue does not say. */
+  taker: Int8Array
   tradeId: Array<string | null>
   txId: Array<string | null>
 }
@@ -32,7 +34,7 @@ export async function readFills(
     store,
     `SELECT epoch_us(ts)::DOUBLE AS t, account, market, CASE side WHEN 'buy' THEN 1 ELSE -1 END AS s,
             price::DOUBLE AS price, qty::DOUBLE AS qty, fee::DOUBLE AS fee, liquidation::INTEGER AS liq,
-            trade_id, tx_id
+            CASE liquidity WHEN 'taker' THEN 1 WHEN 'maker' THEN 0 ELSE -1 END AS taker, trade_id, tx_id
        FROM fills
       WHERE venue = $1 AND ($2::VARCHAR[] IS NULL OR list_contains($2, market))
         AND ($3::VARCHAR[] IS NULL OR list_contains($3, account))
@@ -56,6 +58,7 @@ export async function readFills(
     qty: f64(r.col('qty')),
     fee: f64(r.col('fee')),
     liquidation: Uint8Array.from(r.col('liq').map(Number)),
+    taker: Int8Array.from(r.col('taker').map(Number)),
     tradeId: r.col('trade_id').map(str),
     txId: r.col('tx_id').map(str),
   }
