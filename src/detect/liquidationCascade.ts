@@ -35,8 +35,10 @@ export const liquidationCascadeParams = z.strictObject({
   minBaselineEvents: z.number().int().min(1).default(30),
   /** Robust z of a bucket's notional against its baseline (scale floored at the baseline's mean per bucket). */
   zThreshold: z.number().gt(0).default(10),
-  /** A burst bucket holds at least this many liquidations (a few large liquidations are not a cascade). */
-  minEvents: z.number().int().min(1).default(10),
+  /** A burst bucket holds at least this many liquidations … */
+  minEvents: z.number().int().min(1).default(3),
+  /** … and the burst at least this many (a few large liquidations are not a cascade). */
+  minBurstEvents: z.number().int().min(1).default(20),
   /** A cascade is one-sided (forced selling feeding itself): the dominant side's share of the burst's notional. */
   minSideShare: z.number().gt(0.5).max(1).default(0.75),
   /** Notional above the baseline's largest bucket, and this multiple of its mean, for a warning. */
@@ -49,7 +51,7 @@ export const liquidationCascadeParams = z.strictObject({
   criticalBranching: z.number().gt(0).lt(1).default(0.8),
   minHawkesEvents: z.number().int().min(3).default(30),
   /** Flagged buckets at most this many buckets apart are one burst. */
-  mergeGapBuckets: z.number().int().min(0).default(2),
+  mergeGapBuckets: z.number().int().min(0).default(5),
   /** Price-path mode (no liquidation rows): horizon of the cumulative move, in buckets. */
   horizonBuckets: z.number().int().min(2).default(15),
   /** A jump: a bucket return this many robust σ from the baseline median. */
@@ -159,8 +161,8 @@ async function fromLiquidations(
     const k = e.peak
     const sideShare = notional > 0 ? Math.max(longs, notional - longs) / notional : 0
     let level = e.level
-    // two-sided churn is volatility, not a cascade
-    if (sideShare < p.minSideShare) level = 1
+    // two-sided churn is volatility, not a cascade; a handful of liquidations is not a burst
+    if (sideShare < p.minSideShare || events.length < p.minBurstEvents) level = 1
     const peakMultiple = b.mean[k]! > 0 ? b.notional[k]! / b.mean[k]! : Number.POSITIVE_INFINITY
     if (
       level === 2 &&
@@ -183,6 +185,7 @@ async function fromLiquidations(
         thresholds: {
           zThreshold: p.zThreshold,
           minEvents: p.minEvents,
+          minBurstEvents: p.minBurstEvents,
           minSideShare: p.minSideShare,
           warningMultiple: p.warningMultiple,
           criticalMultiple: p.criticalMultiple,

@@ -15,7 +15,8 @@ import { z } from 'zod'
 import { linkClusters } from '../incidents/group.ts'
 import { readAccountLinks, readFills } from '../store/detect/accounts.ts'
 import { readLiquidationEvents } from '../store/detect/liquidations.ts'
-import { listPriceSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
+import { readVolume } from '../store/detect/openInterest.ts'
+import { listPriceSeries, readBucketSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
 import { readPushTrades, readTradeBuckets, referenceMarkets } from '../store/detect/tradeFlow.ts'
 import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
@@ -58,6 +59,15 @@ export const thinMarketPushParams = z.strictObject({
    */
   buildUpShare: z.number().gt(0).max(1).default(0.5),
   buildUpHours: z.number().gt(0).default(6),
+  /**
+   * And the beneficiary is tied to the move: its exposure is at least this share of the market's previous 24 h volume
+   * (Mango, JELLY: 20–60 %), or the oracle's reference markets were pushed (GMX), or one linked cluster did at least
+   * `minPushShare` of the pushing taker flow (XPL: one taker swept the book; a third is already far from a crowd).
+   */
+  minExposureShare: z.number().gt(0).default(0.2),
+  minPushShare: z.number().gt(0).max(1).default(0.3),
+  /** The move given back within this long after the peak is its reversal (evidence; see reversalShare). */
+  reversalHours: z.number().gt(0).default(2),
   /** Liquidations counted as triggered this long after the push ends. */
   liquidationLagBuckets: z.number().int().min(0).default(30),
   /** Same-funding-source links through a source that funded more accounts than this are ignored (hot wallets). */
@@ -126,6 +136,17 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       ...mergeEpisodes(down, move, p.mergeGapBuckets).map((e) => ({ ...e, direction: -1 as const })),
     ].sort((a, b) => a.first - b.first || a.direction - b.direction)
     if (!episodes.length) return []
+    // the path after the scope too, for the reversal after a push near its end
+    const after = await readBucketSeries(
+      stores.duck,
+      target.venue,
+      target.market,
+      chosen.key,
+      target.toUs,
+      target.toUs + Math.round(p.reversalHours * HOUR_US),
+      bucketUs,
+    )
+    const volume = await readVolume(stores.duck, target.venue, target.market, readFrom, target.toUs, HOUR_US)
     const liquidity = await readTradeBuckets(
       stores.duck,
       target.venue,
@@ -206,10 +227,27 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       // the beneficiary: the most profitable cluster that positioned shortly before (a pool or a standing inventory
       // that happens to gain is not one); the overall top is kept for the evidence when none did
       const top = ranked.find((c) => c.built >= p.buildUpShare) ?? ranked[0]
-      const pushers = [...flowIn(fills, target.market, fromUs, toUs)]
+      const flows = flowIn(fills, target.market, fromUs, toUs)
+      const pushers = [...flows]
         .filter(([, f]) => f.base * direction > 0)
         .sort(([a, x], [b, y]) => y.quote - x.quote || (a < b ? -1 : 1))
         .slice(0, 5)
+      // how concentrated the pushing flow on this market was: the largest linked cluster's taker fills in the push's
+      // direction against the market's taker trades in that direction (XPL: one taker swept the book)
+      const pushedBy = new Map<string, number>()
+      for (let i = 0; i < fills.length; i++) {
+        const t = fills.ts[i]!
+        if (t < fromUs || t >= toUs || fills.side[i] !== direction || fills.taker[i] === 0) continue
+        if (fills.market[i] !== target.market) continue
+        const key = clusters.get(fills.account[i]!) ?? fills.account[i]!
+        pushedBy.set(key, (pushedBy.get(key) ?? 0) + fills.qty[i]! * fills.price[i]!)
+      }
+      const [topPusher, clusterPushed] = [...pushedBy].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0] ?? [
+        null,
+        0,
+      ]
+      const pushedByCluster =
+        references.length === 0 && pushed.quote > 0 ? Math.min(clusterPushed / pushed.quote, 1) : 0
       const liquidations = await readLiquidationEvents(
         stores.duck,
         target.runId
@@ -225,8 +263,24 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
         .filter((l) => l.side === forced)
         .reduce((a, l) => a + l.qty * Math.max((l.price - p0) * direction, 0), 0)
       const profit = top ? top.profit + transfer : Number.NaN
+      // temporary impact: a pushed price gives the move back once the pushing stops; news does not
+      const reversal = reversalOf(r, after, to, p0, p1, Math.round(p.reversalHours * HOUR_US))
+      let adv = 0
+      for (let i = 0; i < volume.ts.length; i++)
+        if (volume.ts[i]! >= fromUs - 24 * HOUR_US && volume.ts[i]! < fromUs) adv += volume.quote[i]!
+      const exposureNotional = top ? Math.abs(top.exposure) * p0 : 0
+      const exposureToAdv = adv > 0 ? exposureNotional / adv : Number.POSITIVE_INFINITY
+      // what ties the move to an attack: an outsized beneficiary position, a price pushed on the oracle's reference
+      // venues, or one actor doing most of the pushing (a lucky trader before an honest move has none of these)
+      const tied = exposureToAdv >= p.minExposureShare || references.length > 0 || pushedByCluster >= p.minPushShare
       let level: Level = 1
-      if (Number.isFinite(cost) && profit >= p.minProfitQuote && profit > cost && top!.built >= p.buildUpShare) {
+      if (
+        Number.isFinite(cost) &&
+        profit >= p.minProfitQuote &&
+        profit > cost &&
+        top!.built >= p.buildUpShare &&
+        tied
+      ) {
         level = profit >= p.criticalProfitMultiple * cost ? 3 : 2
       }
       drafts.push({
@@ -252,6 +306,8 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             criticalProfitMultiple: p.criticalProfitMultiple,
             buildUpShare: p.buildUpShare,
             buildUpHours: p.buildUpHours,
+            minExposureShare: p.minExposureShare,
+            minPushShare: p.minPushShare,
           },
           push: {
             from: iso(fromUs),
@@ -307,12 +363,46 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             accountData: fills.length ? 'fills' : 'none: profit unknown',
           },
           profitExceedsCost: Number.isFinite(cost) && Number.isFinite(profit) ? profit > cost : null,
+          reversal: { hours: p.reversalHours, share: round(reversal, 4) },
+          beneficiaryExposure: {
+            notional: round(exposureNotional),
+            volume24h: round(adv),
+            toVolume: Number.isFinite(exposureToAdv) ? round(exposureToAdv, 4) : null,
+            pushedOnReferences: references.length > 0,
+            largestPusher: topPusher,
+            largestPusherShare: round(pushedByCluster, 4),
+            tied,
+          },
         },
       })
     }
     return drafts
   },
 })
+
+/**
+ * How much of the move from p0 to p1 the price gave back within `horizonUs` after the peak bucket (0 none, 1 all),
+ * over the scope's path and the path read after it.
+ */
+function reversalOf(
+  r: { ts: Float64Array; close: Float64Array },
+  after: { ts: Float64Array; close: Float64Array },
+  peak: number,
+  p0: number,
+  p1: number,
+  horizonUs: number,
+): number {
+  const end = r.ts[peak]! + horizonUs
+  const move = p1 - p0
+  if (move === 0) return 0
+  let best = 0
+  const look = (ts: Float64Array, close: Float64Array, from: number) => {
+    for (let j = from; j < ts.length && ts[j]! <= end; j++) best = Math.max(best, (p1 - close[j]!) / move)
+  }
+  look(r.ts, r.close, peak + 1)
+  look(after.ts, after.close, 0)
+  return Math.min(best, 1)
+}
 
 /** The trailing liquidity estimates of the last trade bucket before `tUs` (computed over the baseline window). */
 function liquidityBefore(b: Awaited<ReturnType<typeof readTradeBuckets>>, tUs: number) {
