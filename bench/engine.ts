@@ -7,6 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import duckdb from '@duckdb/node-bindings'
+import type { DuckDBValue } from '@duckdb/node-api'
 import { executeBacktest, prepareBacktest } from '../src/replay/backtest/run.ts'
 import type { EventBatch } from '../src/replay/kernel/events.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
@@ -61,8 +62,8 @@ async function duckCeiling(store: DuckStore, days: number): Promise<{ rows: numb
       for (let k = w; k * slabUs < spec.toUs - spec.fromUs; k += connections.length) {
         const t0 = spec.fromUs + k * slabUs
         const bound = [VENUE, BigInt(t0), BigInt(t0 + slabUs), BigInt(t0 - 1e6), BigInt(spec.toUs)]
-        const { sql, values } = bindUsed(bars.sql, bound)
-        const result = await connections[w]!.stream(sql, values as Array<string | bigint>)
+        const { sql, values } = bindUsed(bars.sql, [...bound, ...bars.params])
+        const result = await connections[w]!.stream(sql, values as DuckDBValue[])
         let pending = result.fetchChunk()
         for (;;) {
           const chunk = await pending

@@ -3,6 +3,7 @@ import crypto from 'node:crypto'
 import os from 'node:os'
 import type { Runtime } from '../src/app/runtime.ts'
 import { ConflictError, InvalidInputError } from '../src/errors.ts'
+import { assertSafeInput } from '../src/userInput.ts'
 import {
   acquireJobLock,
   createJobRun,
@@ -35,16 +36,27 @@ export interface RunResult {
 
 /** Validates raw parameters against the job's schema, listing every problem. */
 export function parseJobParams<P>(job: JobDefinition<P>, raw: unknown): P {
+  assertSafeInput(raw, 'params', `invalid parameters for job ${job.name}`)
   const parsed = job.params.safeParse(raw ?? {})
   if (parsed.success) return parsed.data
   throw new InvalidInputError(
     `invalid parameters for job ${job.name}`,
     parsed.error.issues.map((issue) => ({
       path: issue.path.length ? issue.path.join('.') : '(params)',
-      received: issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown>)?.[k as PropertyKey], raw),
+      received: ownValueAt(raw, issue.path),
       expected: issue.message,
     })),
   )
+}
+
+/** The value at a path of user JSON, through own properties only (a key such as "constructor" finds nothing). */
+function ownValueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let node = value
+  for (const key of path) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return undefined
+    node = (node as Record<PropertyKey, unknown>)[key]
+  }
+  return node
 }
 
 /**

@@ -44,7 +44,7 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError)
     const problems = (error as ConfigError).problems
-    expect(problems.map((p) => p.env)).toEqual([
+    expect(problems.map((p) => p.path)).toEqual([
       'PORT',
       'DATABASE_URL',
       'DUCKDB_MEMORY_LIMIT',

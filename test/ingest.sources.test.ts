@@ -307,9 +307,9 @@ describe('local files in the normalized layout', () => {
     const result = await run(fileJob, { table: 'trades', venue: 'bad', paths: [unknown, side, stamp] })
     expect(result.outcome.partitionsFailed).toBe(3)
     const messages = result.outcome.errors.map((e) => e.message).sort()
-    expect(messages[0]).toMatch(/^side\.csv, column side: received "long"; expected one of buy, sell$/)
+    expect(messages[0]).toBe('side.csv, line 3, column side: received "long"; expected one of buy, sell')
     expect(messages[1]).toBe(
-      'stamp.csv, line 3, column ts: received "yesterday"; expected a UTC timestamp such as 2025-10-10 21:15:00[.ffffff] (TIMESTAMP)',
+      'stamp.csv, line 3, column ts: received "yesterday"; expected a time such as 2025-10-10 21:15:00[.ffffff] (UTC), or with an offset or Z (TIMESTAMP)',
     )
     expect(messages[2]).toMatch(
       /^unknown\.csv: unknown column\(s\) colour; expected the trades layout: market\*,ts\*,price\*,qty\*,side,trade_id/,

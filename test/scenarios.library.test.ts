@@ -11,6 +11,7 @@ import {
   loadScenario,
   readScenarioTruth,
   removeScenario,
+  type ScenarioRecord,
 } from '../src/ingest/scenarios/index.ts'
 import type { DuckStore } from '../src/store/duck/open.ts'
 import { testRuntime } from './support/runtime.ts'
@@ -145,6 +146,106 @@ describe('loading', () => {
       if (t.patterns.length) expect(other.truth.attackFrom.getTime()).not.toBe(t.attackFrom.getTime())
     },
     180_000,
+  )
+})
+
+/** Trades of `market` before `end` (the attack's start; calm controls: their whole window). */
+const before = (t: ScenarioRecord) => (t.patterns.length ? t.attackFrom.toISOString() : t.to.toISOString())
+
+describe('realism (measured on the loaded copies, before each attack)', () => {
+  test.each(listScenarios().map((s) => s.name))(
+    '%s: trade sizes are heavy-tailed with no excess of round sizes',
+    async (name) => {
+      const [t] = await readScenarioTruth(runtime.duck, { scenario: name })
+      for (const market of t!.markets) {
+        const [r] = await rows(
+          runtime.duck,
+          `WITH x AS (SELECT qty, price FROM trades WHERE market = $1 AND ts < $2::TIMESTAMP),
+              dq AS (SELECT DISTINCT round(qty, 9) AS q FROM x),
+              l AS (SELECT round(min(d), 9) AS lot FROM (SELECT q - lag(q) OVER (ORDER BY q) AS d FROM dq) WHERE d > 0),
+              k AS (SELECT round(qty / lot)::BIGINT AS n, qty, lot FROM x, l)
+         SELECT count(*)::DOUBLE AS trades, any_value(lot) AS lot,
+                (SELECT quantile_cont(qty * price, 0.99) / quantile_cont(qty * price, 0.5) FROM x) AS tail,
+                ${[1, 10, 100]
+                  .map(
+                    (
+                      u,
+                    ) => `count(*) FILTER (WHERE qty >= ${u} AND ${u} / lot >= 10 AND n % round(${u} / lot)::BIGINT = 0)::DOUBLE AS r${u},
+                (count(*) FILTER (WHERE qty >= ${u} AND ${u} / lot >= 10) * any_value(lot) / ${u})::DOUBLE AS e${u}`,
+                  )
+                  .join(',\n                ')}
+           FROM k`,
+          [market, before(t!)],
+        )
+        if (Number(r!.trades) < 3000) continue
+        // Log-normal body with a Pareto tail: the 99th percentile order is far above the median one.
+        expect({ market, tail: Number(r!.tail) > 8 }).toEqual({ market, tail: true })
+        // A size that is a whole multiple of 1, 10 or 100 units is no likelier than the lot grid makes it.
+        for (const u of [1, 10, 100]) {
+          const observed = Number(r![`r${u}`])
+          const expected = Number(r![`e${u}`])
+          expect({ market, u, observed, ok: observed <= 2 * expected + 4 * Math.sqrt(expected) + 5 }).toMatchObject({
+            ok: true,
+          })
+        }
+      }
+    },
+  )
+
+  test.each(listScenarios().map((s) => s.name))(
+    '%s: volatility clusters, volume has an intraday shape, arrivals are bursty',
+    async (name) => {
+      const [t] = await readScenarioTruth(runtime.duck, { scenario: name })
+      const market = t!.markets[0]!
+      const end = before(t!)
+      // |returns| of the venue's quoted price (mark, else the first index) are positively autocorrelated at short lags.
+      const [acf] = await rows(
+        runtime.duck,
+        `WITH src AS (SELECT kind, source FROM prices WHERE market = $1 AND kind IN ('mark', 'index')
+                     GROUP BY ALL ORDER BY kind DESC, source LIMIT 1),
+            m AS (SELECT time_bucket(INTERVAL 1 MINUTE, ts) AS t, arg_max(price, ts) AS p FROM prices
+                   WHERE market = $1 AND (kind, source) = (SELECT (kind, source) FROM src) AND ts < $2::TIMESTAMP GROUP BY 1),
+            r AS (SELECT t, abs(ln(p / lag(p) OVER (ORDER BY t))) AS a FROM m),
+            l AS (SELECT a, lag(a, 1) OVER (ORDER BY t) AS a1, lag(a, 2) OVER (ORDER BY t) AS a2, lag(a, 3) OVER (ORDER BY t) AS a3 FROM r)
+       SELECT (corr(a, a1) + corr(a, a2) + corr(a, a3)) / 3 AS acf, count(*)::DOUBLE AS n FROM l`,
+        [market, end],
+      )
+      expect(Number(acf!.n)).toBeGreaterThan(500)
+      expect(Number(acf!.acf)).toBeGreaterThan(0.05)
+      // Trades by hour of day: busiest hour at least twice the quietest, far from flat.
+      const [hours] = await rows(
+        runtime.duck,
+        `WITH h AS (SELECT hour(ts) AS h, count(*) AS n FROM trades WHERE market = $1 AND ts < $2::TIMESTAMP GROUP BY 1)
+       SELECT max(n)::DOUBLE / min(n) AS ratio, stddev(n) / avg(n) AS cv, count(*)::DOUBLE AS hours FROM h`,
+        [market, end],
+      )
+      expect(Number(hours!.hours)).toBe(24)
+      expect(Number(hours!.ratio)).toBeGreaterThan(2)
+      expect(Number(hours!.cv)).toBeGreaterThan(0.2)
+      // Time-varying Poisson arrivals: inter-arrival times are over-dispersed (a regular clock would give ~0, a
+      // constant-rate Poisson process 1).
+      const [gaps] = await rows(
+        runtime.duck,
+        `WITH d AS (SELECT DISTINCT ts FROM trades WHERE market = $1 AND ts < $2::TIMESTAMP),
+            g AS (SELECT epoch(ts) - epoch(lag(ts) OVER (ORDER BY ts)) AS g FROM d)
+       SELECT stddev(g) / avg(g) AS cv FROM g`,
+        [market, end],
+      )
+      expect(Number(gaps!.cv)).toBeGreaterThan(1)
+      // Reference venues quote near each other: small, non-zero bases.
+      const [basis] = await rows(
+        runtime.duck,
+        `WITH p AS (SELECT time_bucket(INTERVAL 1 MINUTE, ts) AS t, source, arg_max(price, ts) AS price FROM prices
+                   WHERE market = $1 AND kind = 'index' AND ts < $2::TIMESTAMP GROUP BY ALL)
+       SELECT median(abs(r.price / i.price - 1)) AS basis, count(DISTINCT r.source)::DOUBLE AS venues
+         FROM p r JOIN p i ON i.t = r.t AND i.source = 'synthetic-index' WHERE r.source <> 'synthetic-index'`,
+        [market, end],
+      )
+      if (Number(basis!.venues) > 0) {
+        expect(Number(basis!.basis)).toBeGreaterThan(0)
+        expect(Number(basis!.basis)).toBeLessThan(0.005)
+      }
+    },
   )
 })
 

@@ -214,7 +214,10 @@ describe('trades storage (DDL 0102)', () => {
         },
       ],
     }
-    await expect(loadPartition(store, failing)).rejects.toThrow(/NOT NULL constraint failed: liquidations.side/)
+    // (located: the row whose side maps to nothing, named by the file's column)
+    await expect(loadPartition(store, failing)).rejects.toThrow(
+      /^fail\.csv, line 2, column maker: received "false"; expected one of true$/,
+    )
     const [left] = await rowsOf(
       store,
       `SELECT (SELECT count(*) FROM trades_data)::INTEGER AS rows, (SELECT count(*) FROM trade_parts)::INTEGER AS parts,
@@ -225,7 +228,7 @@ describe('trades storage (DDL 0102)', () => {
     // A failed reload keeps the earlier load whole.
     await loadPartition(store, request)
     const loaded = await rowsOf(store, ALL_TRADES)
-    await expect(loadPartition(store, failing)).rejects.toThrow(/liquidations.side/)
+    await expect(loadPartition(store, failing)).rejects.toThrow(/column maker: received "false"/)
     expect(await rowsOf(store, ALL_TRADES)).toEqual(loaded)
     expect(await rowsOf(store, `SELECT count(*)::INTEGER AS n FROM bars`)).toEqual([{ n: 3 }])
     store.close()
@@ -237,9 +240,12 @@ describe('trades storage (DDL 0102)', () => {
     const file = path.join(dir, 'markets.csv')
     fs.writeFileSync(
       file,
-      ['market,ts,price,qty,side,trade_id', 'ETH,1000,5,1,buy,x1', 'BTC,2000,6,1,sell,007', 'ETH,3000,7,1,,x3'].join(
-        '\n',
-      ),
+      [
+        'market,ts,price,qty,side,trade_id',
+        'ETH,1700000000,5,1,buy,x1',
+        'BTC,1700000001,6,1,sell,007',
+        'ETH,1700000002,7,1,,x3',
+      ].join('\n'),
     )
     await loadPartition(store, {
       partition: key('markets.csv', '*'),

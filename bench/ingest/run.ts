@@ -128,7 +128,7 @@ try {
   console.log(
     `    load (parse+insert+bars+manifest), summed (two loads at a time)  ${median(full.map((r) => r.loadSeconds!)).toFixed(1)} s`,
   )
-  for (const stage of ['download', 'unzip', 'delete', 'insert', 'bars', 'finish']) {
+  for (const stage of ['download', 'unzip', 'delete', 'insert', 'checks', 'bars', 'finish']) {
     const key = `stage_${stage}`
     if (full[0]![key] === undefined) continue
     const s = median(full.map((r) => r[key]!))

@@ -17,6 +17,8 @@ export const binanceUmParams = z
       .optional(),
     baseUrl: baseUrl.optional(),
     force: z.boolean().default(false),
+    /** Load a zip published without its .CHECKSUM (recorded as unverified) instead of failing its partition. */
+    allowUnverified: z.boolean().default(false),
   })
   .strict()
   .refine(refineDayOrder, { message: 'from must not be after to', path: ['from'] })
@@ -33,6 +35,7 @@ export const binanceUmJob = defineJob({
       datasets: params.datasets,
       ...resolveDays(params),
       interval: params.interval ?? config.binanceKlineInterval,
+      allowUnverified: params.allowUnverified,
     })
     return runIngestion(context, VENUE, planned, { force: params.force })
   },

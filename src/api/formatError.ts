@@ -1,20 +1,35 @@
-// Error policy for API clients: known errors keep a stable extensions.code; anything unexpected is masked.
+// Error policy for API clients: every error carries a code of ERROR_CODES (src/errors.ts). Backstop's errors keep
+// their code and details; GraphQL's and Apollo's client errors keep theirs (the token limit reported as a limit, a
+// mutation over GET as METHOD_NOT_ALLOWED), with long quoted values cut; anything unexpected is masked.
 import crypto from 'node:crypto'
 import { unwrapResolverError } from '@apollo/server/errors'
-import type { GraphQLFormattedError } from 'graphql'
-import { BackstopError } from '../errors.ts'
+import type { GraphQLError, GraphQLFormattedError } from 'graphql'
+import { BackstopError, isErrorCode, truncateQuoted } from '../errors.ts'
 import type { Logger } from '../obs/logger.ts'
+import { tokenLimitError } from './queryLimits.ts'
 
-/** Codes produced by GraphQL itself or by request validation: safe to show as they are. */
-const CLIENT_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_USER_INPUT',
-  'BAD_REQUEST',
-  'OPERATION_RESOLUTION_FAILURE',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-])
+/**
+ * graphql stops coercing variables after 50 errors with this message and no code (Apollo would report it as
+ * internal): it is the client's input.
+ */
+const VARIABLE_ERROR_LIMIT = /^Too many errors processing variables, error limit reached/
+
+/** Longest message sent as written; a library message beyond it (whole values inspected) is cut. */
+const MESSAGE_MAX = 2000
+
+function boundedMessage(message: string): string {
+  const text = truncateQuoted(message)
+  return text.length > MESSAGE_MAX ? `${text.slice(0, MESSAGE_MAX)}… (${text.length} characters)` : text
+}
+
+/**
+ * The HTTP status Apollo chose for an error (GET with a mutation: 405). Read by shape, not instanceof: Apollo and
+ * this module may hold different copies of graphql (its CommonJS and ES builds, as under vitest).
+ */
+function httpStatus(error: unknown): number | undefined {
+  const extensions = (error as Partial<GraphQLError> | null)?.extensions
+  return (extensions?.http as { status?: number } | undefined)?.status
+}
 
 export function createFormatError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -27,10 +42,20 @@ export function createFormatError(log: Logger) {
         extensions: { ...original.details, code: original.code },
       }
     }
-    const code = formatted.extensions?.code
-    if (typeof code === 'string' && CLIENT_CODES.has(code)) {
+    const limit = tokenLimitError(error)
+    if (limit) {
+      const { http: _http, ...extensions } = limit.extensions
+      return { message: limit.message, extensions }
+    }
+    const code =
+      httpStatus(error) === 405
+        ? 'METHOD_NOT_ALLOWED'
+        : VARIABLE_ERROR_LIMIT.test(formatted.message)
+          ? 'BAD_USER_INPUT'
+          : formatted.extensions?.code
+    if (isErrorCode(code) && code !== 'INTERNAL_SERVER_ERROR') {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {}
-      return { ...formatted, extensions }
+      return { ...formatted, message: boundedMessage(formatted.message), extensions: { ...extensions, code } }
     }
     const errorId = crypto.randomUUID()
     log.error({ errorId, err: original, path: formatted.path }, 'unexpected error while resolving a GraphQL request')

@@ -2,13 +2,14 @@
 // precision is lost).
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql'
 import { DateTimeISOResolver, JSONResolver } from 'graphql-scalars'
+import { formatReceived } from '../errors.ts'
 
 const DECIMAL = /^-?\d+(\.\d+)?$/
 
 function parseDecimal(value: unknown): string {
   const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value
   if (typeof text !== 'string' || !DECIMAL.test(text)) {
-    throw new GraphQLError(`Decimal must be a string of digits like "-1234.5"; received ${JSON.stringify(value)}`, {
+    throw new GraphQLError(`Decimal must be a string of digits like "-1234.5"; received ${formatReceived(value)}`, {
       extensions: { code: 'BAD_USER_INPUT' },
     })
   }

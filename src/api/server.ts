@@ -7,15 +7,23 @@ import type { AddressInfo } from 'node:net'
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server'
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer'
 import { expressMiddleware } from '@as-integrations/express5'
-import { ApolloArmor } from '@escape.tech/graphql-armor'
 import express from 'express'
 import type { Runtime } from '../app/runtime.ts'
 import { projectRoot } from '../project.ts'
 import type { ApiContext } from './context.ts'
 import { createFormatError } from './formatError.ts'
+import {
+  answerClientErrors,
+  httpErrorHandler,
+  jsonBody,
+  jsonContentOnly,
+  notFound,
+  onlyGetAndPost,
+} from './httpErrors.ts'
 import { opsRouter } from './ops.ts'
 import { localGraphiQL } from './plugins/localGraphiQL.ts'
 import { requestMetrics } from './plugins/requestMetrics.ts'
+import { MAX_TOKENS, armorProtection, depthLimitRule, subscriptionsOverWebSocketRule } from './queryLimits.ts'
 import { resolvers } from './resolvers/index.ts'
 
 export const GRAPHQL_PATH = '/graphql'
@@ -23,20 +31,20 @@ export const GRAPHQL_PATH = '/graphql'
 /** The API contract, read from schema.graphql at the project root. */
 export const typeDefs = fs.readFileSync(path.join(projectRoot, 'schema.graphql'), 'utf8')
 
-/** An Apollo server over the runtime; `extraPlugins` lets the HTTP layer add its drain plugin. */
-export function createApollo(runtime: Runtime, extraPlugins: ApolloServerPlugin<ApiContext>[] = []) {
+export interface ApolloOptions {
+  /** Plugins the HTTP layer adds (its drain plugin). */
+  plugins?: ApolloServerPlugin<ApiContext>[]
+  /** The WebSocket URL subscriptions are served at (named when one is sent over HTTP). */
+  websocketUrl?: () => string
+}
+
+/** An Apollo server over the runtime. */
+export function createApollo(runtime: Runtime, options: ApolloOptions = {}) {
   const { config } = runtime
   const production = config.nodeEnv === 'production'
-  // Query limits before execution: depth, aliases, tokens, directives and a cost ceiling.
-  const armor = new ApolloArmor({
-    maxDepth: { n: config.graphqlMaxDepth },
-    maxAliases: { n: 30 },
-    maxTokens: { n: 5000 },
-    maxDirectives: { n: 50 },
-    costLimit: { maxCost: 20_000 },
-    blockFieldSuggestion: { enabled: production },
-  })
-  const protection = armor.protect()
+  const websocketUrl = options.websocketUrl ?? (() => `ws://${config.host}:${config.port}${GRAPHQL_PATH}`)
+  // Query limits before execution (queryLimits.ts): tokens at parse, depth, aliases, directives and a cost ceiling.
+  const protection = armorProtection(production)
   return new ApolloServer<ApiContext>({
     typeDefs,
     resolvers,
@@ -48,12 +56,17 @@ export function createApollo(runtime: Runtime, extraPlugins: ApolloServerPlugin<
     hideSchemaDetailsFromClientErrors: production,
     formatError: createFormatError(runtime.log),
     logger: runtime.log,
-    validationRules: protection.validationRules,
+    parseOptions: { maxTokens: MAX_TOKENS },
+    validationRules: [
+      ...protection.validationRules,
+      depthLimitRule(config.graphqlMaxDepth),
+      subscriptionsOverWebSocketRule(websocketUrl),
+    ],
     plugins: [
       ...(protection.plugins as ApolloServerPlugin<ApiContext>[]),
       localGraphiQL(GRAPHQL_PATH),
       requestMetrics(runtime.metrics),
-      ...extraPlugins,
+      ...(options.plugins ?? []),
     ],
   })
 }
@@ -70,25 +83,40 @@ export async function startApiServer(runtime: Runtime): Promise<ApiServer> {
   const app = express()
   app.disable('x-powered-by')
   const httpServer = http.createServer(app)
+  answerClientErrors(httpServer)
   let draining = false
-  const apollo = createApollo(runtime, [
-    // Half the shutdown budget for in-flight requests; the rest is for jobs and stores.
-    ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: Math.floor(config.shutdownTimeoutMs / 2) }),
-  ])
+  let url = ''
+  const apollo = createApollo(runtime, {
+    plugins: [
+      // Half the shutdown budget for in-flight requests; the rest is for jobs and stores.
+      ApolloServerPluginDrainHttpServer({
+        httpServer,
+        stopGracePeriodMillis: Math.floor(config.shutdownTimeoutMs / 2),
+      }),
+    ],
+    websocketUrl: () => url.replace(/^http/, 'ws'),
+  })
   await apollo.start()
 
   app.use(opsRouter(runtime, () => draining))
   app.get('/', (_req, res) => res.redirect(GRAPHQL_PATH))
   app.use(
     GRAPHQL_PATH,
-    express.json({ limit: '1mb' }),
+    onlyGetAndPost,
+    jsonContentOnly,
+    jsonBody,
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const requestId = req.get('x-request-id') ?? crypto.randomUUID()
+        // a caller's id is kept for log correlation only when it looks like one
+        const given = req.get('x-request-id')
+        const requestId = given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : crypto.randomUUID()
         return { runtime, requestId, log: log.child({ requestId }) }
       },
     }),
   )
+  // Every HTTP error is JSON in the GraphQL error shape (httpErrors.ts), never Express's HTML page.
+  app.use(notFound)
+  app.use(httpErrorHandler(log))
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject)
@@ -99,7 +127,7 @@ export async function startApiServer(runtime: Runtime): Promise<ApiServer> {
   })
   const { port } = httpServer.address() as AddressInfo
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host
-  const url = `http://${hostForUrl === '0.0.0.0' ? 'localhost' : hostForUrl}:${port}${GRAPHQL_PATH}`
+  url = `http://${hostForUrl === '0.0.0.0' ? 'localhost' : hostForUrl}:${port}${GRAPHQL_PATH}`
   return {
     url,
     port,

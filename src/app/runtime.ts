@@ -1,5 +1,6 @@
 // The process runtime: validated config, logger, metrics and both stores, opened together and closed together.
 import type { Config } from '../config/load.ts'
+import { UnavailableError } from '../errors.ts'
 import { createLogger, type Logger } from '../obs/logger.ts'
 import { createMetrics, type Metrics } from '../obs/metrics.ts'
 import { DuckStore } from '../store/duck/open.ts'
@@ -58,13 +59,17 @@ export async function closeRuntime(runtime: Runtime): Promise<void> {
   await runtime.meta.$disconnect()
 }
 
-/** DuckDB allows one writing process per file: say so plainly instead of "Could not set lock on file". */
+/**
+ * DuckDB allows one writing process per file: say so plainly instead of "Could not set lock on file", as an
+ * UnavailableError (UNAVAILABLE: retrying after the other process stops may succeed).
+ */
 function describeDuckOpenError(error: unknown, path: string): Error {
   const message = error instanceof Error ? error.message : String(error)
   if (/lock/i.test(message)) {
-    return new Error(
+    return new UnavailableError(
       `the DuckDB file ${path} is in use by another process (only one process may write it at a time). ` +
         `Stop the other Backstop process, or point DUCKDB_PATH elsewhere.\n${message}`,
+      { path },
     )
   }
   return error instanceof Error ? error : new Error(message)

@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { parseEnv } from 'node:util'
 import type { z } from 'zod'
+import { BackstopError, formatProblems, type InputProblem } from '../errors.ts'
 import { settings, type SettingKey, type Settings } from './settings.ts'
 
 type ValueOf<K extends SettingKey> = z.output<Settings[K]['parse']>
@@ -11,20 +12,20 @@ export type Config = {
   readonly [K in SettingKey]: Settings[K] extends { default: string } ? ValueOf<K> : ValueOf<K> | undefined
 }
 
-export interface ConfigProblem {
-  env: string
-  received: string
-  valid: string
-}
+/**
+ * Invalid settings (code BAD_CONFIGURATION): every problem, with the environment variable as its path, the value
+ * received and what is valid. The CLI prints the message and exits 2.
+ */
+export class ConfigError extends BackstopError {
+  readonly code = 'BAD_CONFIGURATION'
 
-export class ConfigError extends Error {
-  constructor(readonly problems: ConfigProblem[]) {
+  constructor(readonly problems: InputProblem[]) {
     super(
       `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
-        problems.map((p) => `  ${p.env}: received ${JSON.stringify(p.received)}; expected ${p.valid}`).join('\n') +
+        formatProblems(problems) +
         '\nSet these in the environment or in .env (see .env.example).',
+      { problems },
     )
-    this.name = 'ConfigError'
   }
 }
 
@@ -42,7 +43,7 @@ function expandDefault(template: string, dataDir: string): string {
 
 /** Validates every setting; throws ConfigError listing each invalid one (name, value received, what is valid). */
 export function loadConfig(env: NodeJS.ProcessEnv = { ...readDotEnv(), ...process.env }): Config {
-  const problems: ConfigProblem[] = []
+  const problems: InputProblem[] = []
   const out: Record<string, unknown> = {}
   const rawDataDir = env.DATA_DIR?.trim() || settings.dataDir.default
   for (const [key, setting] of Object.entries(settings) as [SettingKey, Settings[SettingKey]][]) {
@@ -59,7 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = { ...readDotEnv(), ...proces
     }
     const parsed = (setting.parse as z.ZodType<unknown, string>).safeParse(raw)
     if (parsed.success) out[key] = parsed.data
-    else problems.push({ env: setting.env, received: raw, valid: setting.valid })
+    else problems.push({ path: setting.env, received: raw, expected: setting.valid })
   }
   if (problems.length) throw new ConfigError(problems)
   return Object.freeze(out) as Config

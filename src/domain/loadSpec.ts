@@ -69,6 +69,8 @@ export interface SourceFile {
    * Parquet / NDJSON: the columns to read, each cast to its type.
    */
   columns: SourceColumn[]
+  /** Parquet: the file may hold no column beyond `columns` (a misspelt optional column would otherwise read as NULL). */
+  exactColumns?: boolean
 }
 
 /** How one normalized column is computed from a source row. */
@@ -79,8 +81,11 @@ export type ValueExpr =
   | { literal: string | number | boolean | null }
   /** A numeric epoch (integer or fractional) in `unit`, to a UTC TIMESTAMP at microsecond precision. */
   | { epoch: string; unit: TimeUnit }
-  /** A case-insensitive lookup of the column's text (a key may map to NULL); any other non-null value fails the partition. */
-  | { lookup: string; values: Readonly<Record<string, string | null>> }
+  /**
+   * A case-insensitive lookup of the column's text (a key may map to NULL); any other non-null value fails the
+   * partition. `otherwise` replaces NULL (or an absent optional column).
+   */
+  | { lookup: string; values: Readonly<Record<string, string | null>>; otherwise?: string }
   /** numerator / denominator; NULL when the denominator is 0 or NULL. */
   | { ratio: readonly [string, string] }
   /** a × b. */
@@ -153,9 +158,15 @@ export interface PartitionKey {
   market: string
   /** YYYY-MM-DD, YYYY-MM, or another source-defined key. */
   period: string
+  /**
+   * The partition's id when source/dataset/market/period does not identify it: a local file is identified by its
+   * venue, table, market and content (see `ingest/file`), whatever its name.
+   */
+  id?: string
 }
 
-export const partitionIdOf = (key: PartitionKey): string => `${key.source}/${key.dataset}/${key.market}/${key.period}`
+export const partitionIdOf = (key: PartitionKey): string =>
+  key.id ?? `${key.source}/${key.dataset}/${key.market}/${key.period}`
 
 /** A hole the connector measured itself, where a fixed cadence cannot say it (e.g. a Chainlink heartbeat overrun). */
 export interface SourceGap {
@@ -179,7 +190,17 @@ export interface LoadRequest {
     file: string
     /** Upstream checksum (sha256 hex) of the file that was loaded. */
     checksum: string | null
+    /**
+     * The source publishes checksums but had none for this file, and it was loaded anyway: `checksum` is the sha256
+     * of the bytes received, and the manifest notes the load as unverified.
+     */
+    unverified?: boolean
   }
+  /**
+   * Partitions this load supersedes (an earlier version of the same local file, replaced on request): their rows,
+   * bars, holes and manifest rows are deleted in the same transaction.
+   */
+  replaces?: readonly string[]
   tradeBars?: TradeBarsSpec
   cadence?: Cadence
   /** Holes measured by the connector, recorded with the partition like cadence holes. */

@@ -23,8 +23,11 @@ export type FetchStage = 'download' | 'unzip'
 export type Probe = { kind: 'missing' } | { kind: 'checksum'; sha256: string }
 
 export type Fetched =
-  /** The source has no file for the period: recorded as a gap. */
-  | { kind: 'missing'; file: string }
+  /**
+   * The source has no data for the period: recorded as a gap. `reason` empty-at-source: the file exists but holds no
+   * data row (empty, a header, blank lines). `scratch`: local files to delete.
+   */
+  | { kind: 'missing'; file: string; reason?: 'empty-at-source'; scratch?: string[] }
   | {
       kind: 'ready'
       request: Omit<LoadRequest, 'jobRunId'>

@@ -48,7 +48,16 @@ export interface IngestResult extends IngestSummary {
   aborted: boolean
 }
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+/** Longest error message kept per partition: it reaches the terminal, the log and the job record. */
+const MESSAGE_LIMIT = 2000
+
+/** An error's message, cut to MESSAGE_LIMIT characters with its length stated. */
+export function messageOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  return message.length <= MESSAGE_LIMIT
+    ? message
+    : `${message.slice(0, MESSAGE_LIMIT)}… (${message.length} characters)`
+}
 
 export async function ingestPartitions(
   store: DuckStore,
@@ -164,17 +173,22 @@ async function processOne(
         outcome: 'skipped',
         rows: 0,
         bytes: 0,
-        message: 'already loaded; the source no longer has the file (rows kept)',
+        message: 'already loaded; the source publishes no checksum for it now (rows kept)',
       }
     }
-    if (probe.sha256 === state.checksum) {
+    if (probe.sha256 === state.checksum && state.note !== 'unverified') {
       return { partitionId: id, outcome: 'skipped', rows: 0, bytes: 0, message: 'already loaded, checksum unchanged' }
     }
-    changedFrom = state.checksum
-    ctx.log.warn(
-      { partition: id, loadedChecksum: state.checksum, upstreamChecksum: probe.sha256 },
-      'upstream file changed since it was loaded: reloading',
-    )
+    if (state.note === 'unverified') {
+      // Loaded without a published checksum; now that there is one, load again and verify.
+      ctx.log.info({ partition: id }, 'loaded unverified earlier; a checksum is published now: reloading to verify')
+    } else {
+      changedFrom = state.checksum
+      ctx.log.warn(
+        { partition: id, loadedChecksum: state.checksum, upstreamChecksum: probe.sha256 },
+        'upstream file changed since it was loaded: reloading',
+      )
+    }
   }
   const fetchStarted = performance.now()
   const fetched = await p.fetch(ctx, probe)
@@ -185,9 +199,16 @@ async function processOne(
   }
   result.timings.fetchSeconds += (performance.now() - fetchStarted) / 1000
   if (fetched.kind === 'missing') {
+    scratch.push(...(fetched.scratch ?? []))
     const recorded = await loader(() =>
-      recordMissingPartition(store, p.key, { table: p.table, file: fetched.file, jobRunId: options.jobRunId ?? null }),
+      recordMissingPartition(store, p.key, {
+        table: p.table,
+        file: fetched.file,
+        jobRunId: options.jobRunId ?? null,
+        ...(fetched.reason ? { reason: fetched.reason } : {}),
+      }),
     )
+    const empty = fetched.reason === 'empty-at-source'
     return {
       partitionId: id,
       outcome: recorded === 'recorded' ? 'missing' : 'skipped',
@@ -195,8 +216,8 @@ async function processOne(
       bytes: 0,
       message:
         recorded === 'recorded'
-          ? `not at source: ${fetched.file}`
-          : 'already loaded; the source no longer has the file (rows kept)',
+          ? `${empty ? 'empty at source (no data row)' : 'not at source'}: ${fetched.file}`
+          : `already loaded; the source ${empty ? 'now has an empty file' : 'no longer has the file'} (rows kept)`,
     }
   }
   scratch.push(...fetched.scratch)
@@ -215,6 +236,7 @@ async function processOne(
   const changed = loaded.replacedChecksum ?? changedFrom
   if (changed) result.changedUpstream.push(id)
   const notes = [
+    fetched.request.upstream.unverified ? 'loaded unverified: the source published no checksum for it' : null,
     changed ? `upstream file changed (was sha256 ${changed.slice(0, 12)}…): replaced` : null,
     loaded.replaced && !changed ? 'replaced' : null,
     loaded.gaps ? `${loaded.missingSlots} expected rows missing in ${loaded.gaps} hole(s)` : null,

@@ -1,28 +1,53 @@
 // Reads the first lines of a (possibly gzip-compressed) text file without loading it, so a connector can tell
-// whether a file has a header row and which epoch unit its timestamps use.
+// whether a file has a header row, whether it holds any data, and which epoch unit its timestamps use.
 import fs from 'node:fs'
 import zlib from 'node:zlib'
 import type { TimeUnit } from '../domain/loadSpec.ts'
 
-/** Up to `count` complete lines from the start of the file (a UTF-8 BOM is dropped). */
-export async function firstLines(file: string, count = 2, maxBytes = 64 * 1024): Promise<string[]> {
+/** The file could not be read as the text it should be (a `.gz` that is not gzip, a damaged stream). */
+export class UnreadableFileError extends Error {
+  constructor(file: string, detail: string) {
+    super(
+      `${file}: cannot be read (${detail}); expected ${/\.gz$/i.test(file) ? 'a gzip-compressed text file' : 'a text file'}`,
+    )
+    this.name = 'UnreadableFileError'
+  }
+}
+
+/**
+ * Up to `count` complete non-empty lines from the start of the file: any line ending (LF, CRLF, CR), a UTF-8 BOM
+ * dropped, empty lines skipped (as DuckDB's reader skips them). `name` is how errors name the file.
+ */
+export async function firstLines(file: string, count = 2, maxBytes = 64 * 1024, name = file): Promise<string[]> {
   const raw = fs.createReadStream(file, { start: 0, end: maxBytes - 1 })
-  const stream = file.endsWith('.gz') ? raw.pipe(zlib.createGunzip()) : raw
+  const stream = /\.gz$/i.test(file) ? raw.pipe(zlib.createGunzip()) : raw
   let text = ''
+  let ended = true
+  const complete = () =>
+    text
+      .replace(/^\uFEFF/, '')
+      .split(/\r\n|\r|\n/)
+      .slice(0, -1)
+      .filter((l) => l.length > 0).length
   try {
     for await (const chunk of stream) {
       text += (chunk as Buffer).toString('utf8')
-      if (text.split('\n').length > count || text.length >= maxBytes) break
+      if (complete() >= count || text.length >= maxBytes) {
+        ended = false
+        break
+      }
     }
   } catch (error) {
     // A gzip stream cut at maxBytes ends with an error; the lines already read are what matter.
-    if (!text) throw error
+    if (!text) throw new UnreadableFileError(name, error instanceof Error ? error.message : String(error))
+    ended = false
   } finally {
     raw.destroy()
   }
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
-  // The last piece may be partial unless the file ended there.
-  return lines.slice(0, Math.min(count, Math.max(1, lines.length - 1))).filter((l) => l.length > 0)
+  const pieces = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/)
+  // The last piece may be cut short unless the file ended there (a CR may also be half of a CRLF: harmless here).
+  if (!ended) pieces.pop()
+  return pieces.filter((l) => l.length > 0).slice(0, count)
 }
 
 /** A header row starts with a letter (data rows of these archives start with a digit, a sign or a quote+digit). */

@@ -1,7 +1,7 @@
 // Fetching one archive partition published as `<file>.zip` plus `<file>.zip.CHECKSUM`: probe the checksum, download,
 // verify (one re-download on a mismatch, since a mirror may be mid-update), and hand the data member on as gzip.
 import path from 'node:path'
-import { rewrapSingleMemberAsGzip, type Extracted } from './archive.ts'
+import { extractSingleMember, rewrapSingleMemberAsGzip, type Extracted } from './archive.ts'
 import { ChecksumMismatchError, parseSha256Line } from './checksum.ts'
 import type { FetchContext, Probe } from './connector.ts'
 
@@ -11,6 +11,19 @@ export interface VerifiedZip {
   sha256: string
   bytes: number
   scratch: string[]
+  /** No checksum was published: `sha256` is of the bytes received, and the member was inflated with its CRC checked. */
+  unverified?: true
+}
+
+/** The archive has the zip but no checksum beside it: the download cannot be verified. */
+export class MissingChecksumError extends Error {
+  constructor(readonly file: string) {
+    super(
+      `${file}: the source has this file but no ${file}.CHECKSUM beside it (HTTP 404), so the download cannot be ` +
+        'verified; expected a published checksum (run with --allow-unverified to load it anyway, recorded as unverified)',
+    )
+    this.name = 'MissingChecksumError'
+  }
 }
 
 /** The published checksum of `zipUrl`, or missing when the source has no such file. */
@@ -29,16 +42,18 @@ export const retryLogger = (ctx: FetchContext) => (info: { url: string; attempt:
  * Downloads and verifies the zip against its CHECKSUM, then rewraps its member as gzip (`<member>.gz`, or the member
  * itself when stored uncompressed) without inflating it: the sha256 proves the bytes are the published ones, which
  * is what the CRC-32 check of an inflate in Node would otherwise be there for. `known` is a checksum already probed in
- * this run (saves a request). Missing when either the zip or its CHECKSUM is absent.
+ * this run (saves a request). Missing when the zip is absent; a zip without its CHECKSUM fails (MissingChecksumError)
+ * unless `allowUnverified`, when it loads with the member fully inflated and CRC-checked, marked unverified.
  */
 export async function fetchVerifiedZip(
   ctx: FetchContext,
   zipUrl: string,
   known: Probe | null,
+  options: { allowUnverified?: boolean } = {},
 ): Promise<VerifiedZip | { kind: 'missing' }> {
   const probe = known ?? (await probeChecksum(ctx, zipUrl))
-  if (probe.kind === 'missing') return { kind: 'missing' }
   const name = path.posix.basename(new URL(zipUrl).pathname)
+  if (probe.kind === 'missing') return fetchUnverifiedZip(ctx, zipUrl, name, !!options.allowUnverified)
   const scratch: string[] = []
   let bytes = 0
   for (let attempt = 1; ; attempt++) {
@@ -70,5 +85,45 @@ export async function fetchVerifiedZip(
     ctx.temp.remove(dest)
     if (attempt >= 2) throw new ChecksumMismatchError(name, probe.sha256, got.sha256)
     ctx.log.warn({ file: name, expected: probe.sha256, actual: got.sha256 }, 'checksum mismatch; downloading again')
+  }
+}
+
+/**
+ * A zip published without its CHECKSUM: only a missing zip is a gap. The zip is downloaded to tell; without
+ * `allow` that is where it stops.
+ */
+async function fetchUnverifiedZip(
+  ctx: FetchContext,
+  zipUrl: string,
+  name: string,
+  allow: boolean,
+): Promise<VerifiedZip | { kind: 'missing' }> {
+  const dest = ctx.temp.path(name)
+  const scratch = [dest]
+  try {
+    const downloadStarted = performance.now()
+    const got = await ctx.http.download(zipUrl, dest, {
+      signal: ctx.signal,
+      onBytes: ctx.onBytes,
+      onRetry: retryLogger(ctx),
+    })
+    ctx.onStage?.('download', (performance.now() - downloadStarted) / 1000)
+    if (got.status === 'missing') {
+      ctx.temp.remove(...scratch)
+      return { kind: 'missing' }
+    }
+    if (!allow) throw new MissingChecksumError(name)
+    ctx.log.warn({ file: name }, 'no CHECKSUM published: loading unverified (allowed)')
+    const csv = ctx.temp.path(name.replace(/\.zip$/, '.csv'))
+    scratch.push(csv)
+    const unzipStarted = performance.now()
+    // No checksum vouches for the bytes: inflate in Node, which checks the member's CRC-32 and length.
+    const extracted = await extractSingleMember(dest, csv, name)
+    ctx.onStage?.('unzip', (performance.now() - unzipStarted) / 1000)
+    ctx.temp.remove(dest)
+    return { kind: 'ready', extracted, sha256: got.sha256, bytes: got.bytes, scratch: [csv], unverified: true }
+  } catch (error) {
+    ctx.temp.remove(...scratch)
+    throw error
   }
 }

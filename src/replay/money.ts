@@ -1,13 +1,20 @@
 // Exact settled amounts: integer micro-units (1e-6 quote) held in JS numbers within ±2^53, totals in BigInt.
-import { InvalidInputError } from '../errors.ts'
+import { InvalidInputError, OutOfRangeError } from '../errors.ts'
 
 export const MICROS_PER_UNIT = 1_000_000
 
-/** Thrown when an amount would leave the exactly representable integer range (±2^53 micro-units ≈ ±9e9 quote). */
-export class ExactRangeError extends Error {
+/**
+ * Thrown when an amount would leave the exactly representable integer range (±2^53 micro-units ≈ ±9e9 quote):
+ * code OUT_OF_RANGE, with what overflowed and its value.
+ */
+export class ExactRangeError extends OutOfRangeError {
   constructor(what: string, value: number) {
-    super(`${what} of ${value / MICROS_PER_UNIT} quote leaves the exact range (±9.007e9); split the replay or rescale`)
-    this.name = 'ExactRangeError'
+    const quote = value / MICROS_PER_UNIT
+    super(`${what} of ${quote} quote leaves the exact range (±9.007e9); split the replay or rescale`, {
+      what,
+      received: Number.isFinite(quote) ? quote : String(quote),
+      max: Number.MAX_SAFE_INTEGER / MICROS_PER_UNIT,
+    })
   }
 }
 

@@ -1,4 +1,5 @@
 // The resolver map for schema.graphql: one module per area, composed here.
+import { guardArguments } from '../argumentGuard.ts'
 import type { Resolvers } from '../generated/resolvers-types.ts'
 import { scalarResolvers } from '../scalars.ts'
 import {
@@ -21,7 +22,7 @@ import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rul
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
-  Query: {
+  Query: guardArguments({
     health,
     markets,
     accounts,
@@ -38,8 +39,8 @@ export const resolvers: Resolvers = {
     backtestAdlFills,
     backtestSocialLosses,
     backtestGuardrailTriggers,
-  },
-  Mutation: { createRuleSet, deriveRuleSet, runBacktest },
+  }),
+  Mutation: guardArguments({ createRuleSet, deriveRuleSet, runBacktest }),
   BacktestRun,
   RuleSet,
   RuleSetVersion,

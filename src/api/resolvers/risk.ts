@@ -10,7 +10,11 @@ function toRiskPosition(p: PositionInput): RiskPosition {
   const num = (name: string, v: string | null | undefined, positive = false): number | undefined => {
     if (v === null || v === undefined) return undefined
     const n = Number(v)
-    if (positive && !(n > 0)) problems.push({ path: `position.${name}`, received: v, expected: 'a positive number' })
+    // a Decimal of 400 digits is Infinity as a number: refused here, not deep in the calculator
+    if (!Number.isFinite(n))
+      problems.push({ path: `position.${name}`, received: v, expected: 'a number within ±1.8e308' })
+    else if (positive && !(n > 0))
+      problems.push({ path: `position.${name}`, received: v, expected: 'a positive number' })
     return n
   }
   const out: RiskPosition = {

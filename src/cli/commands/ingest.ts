@@ -98,6 +98,7 @@ interface BinanceFlags {
   to?: string
   baseUrl?: string
   force?: boolean
+  allowUnverified?: boolean
 }
 
 export function registerIngest(program: Command): Command {
@@ -117,6 +118,10 @@ export function registerIngest(program: Command): Command {
     .option('--to <day>', 'last UTC day, YYYY-MM-DD (inclusive)')
     .option('--base-url <url>', 'archive base URL (default BINANCE_UM_BASE_URL)')
     .option('--force', 'reload partitions that are already loaded (their rows are replaced, not duplicated)')
+    .option(
+      '--allow-unverified',
+      'load a zip published without its .CHECKSUM (recorded as unverified) instead of failing',
+    )
     .action(
       action(async (config, flags: BinanceFlags) => {
         const f = new FlagProblems()
@@ -133,6 +138,7 @@ export function registerIngest(program: Command): Command {
           from,
           to,
           force: !!flags.force,
+          allowUnverified: !!flags.allowUnverified,
           ...(baseUrl ? { baseUrl } : {}),
         })
       }),
@@ -223,11 +229,11 @@ export function registerIngest(program: Command): Command {
   ingest
     .command('file')
     .description('local CSV/Parquet files in the normalized layout (see README, "Normalized file layout")')
-    .argument('<paths...>', 'files to load; each file is one partition, named by its file name')
+    .argument('<paths...>', 'files to load; each is one partition, identified by venue, table, market and content')
     .option('--table <table>', NORMALIZED_TABLES.join('|'))
     .option('--venue <venue>', 'venue the rows belong to, e.g. binance-um')
     .option('--market <market>', "market for every row (otherwise the file's market column)")
-    .option('--force', 'reload files that are already loaded')
+    .option('--force', 'reload files already loaded; a changed file replaces what it loaded before from the same path')
     .action(
       action(
         async (
@@ -247,6 +253,13 @@ export function registerIngest(program: Command): Command {
               path: '--venue',
               received: flags.venue,
               expected: 'a lower-case venue name such as binance-um',
+            })
+          // eslint-disable-next-line no-control-regex
+          if (flags.market !== undefined && (!flags.market || /[\u0000-\u001f\u007f-\u009f]/.test(flags.market)))
+            f.problems.push({
+              path: '--market',
+              received: flags.market,
+              expected: 'a market name without control characters',
             })
           for (const p of paths) {
             if (!fs.existsSync(p)) f.problems.push({ path: 'PATH', received: p, expected: 'an existing file' })

@@ -1,7 +1,7 @@
 // `backstop jobs`: list jobs and schedules, show recent runs, run a job now.
 import type { Command } from 'commander'
 import { findJob, jobRegistry } from '../../../jobs/registry.ts'
-import { runJob } from '../../../jobs/runner.ts'
+import { parseJobParams, runJob } from '../../../jobs/runner.ts'
 import { closeRuntime, openRuntime } from '../../app/runtime.ts'
 import { InvalidInputError } from '../../errors.ts'
 import { createLogger } from '../../obs/logger.ts'
@@ -12,7 +12,7 @@ import type { Config } from '../../config/load.ts'
 function parseParams(text: string | undefined): unknown {
   if (text === undefined) return {}
   try {
-    return JSON.parse(text)
+    return JSON.parse(text) as unknown
   } catch (error) {
     throw new InvalidInputError('invalid --params', [
       { path: '--params', received: text, expected: `a JSON object (${(error as Error).message})` },
@@ -91,6 +91,7 @@ export function registerJobs(program: Command): void {
       action(async (config, name: string, options: { params?: string }) => {
         const job = findJob(name)
         const params = parseParams(options.params)
+        parseJobParams(job, params) // bad parameters fail here, before the stores are opened
         const result = await withRuntime(config, (runtime) => runJob(runtime, job, params, { trigger: 'cli' }))
         console.log(`${name}: ${result.status} (run ${result.runId})${result.error ? `: ${result.error}` : ''}`)
         return result.status === 'succeeded' ? 0 : EXIT_FAILURE

@@ -16,6 +16,8 @@ export interface BinanceUmPlan {
   to: string
   /** Kline interval for the kline datasets, e.g. 1m. */
   interval: string
+  /** Load a zip the archive publishes without its .CHECKSUM (recorded as unverified) instead of failing it. */
+  allowUnverified?: boolean
 }
 
 /** URL of one archive zip, e.g. …/data/futures/um/daily/aggTrades/BTCUSDT/BTCUSDT-aggTrades-2025-10-01.zip. */
@@ -49,21 +51,23 @@ export function planBinanceUm(plan: BinanceUmPlan): PlannedPartition[] {
           file: url,
           probe: (ctx) => probeChecksum(ctx, url),
           async fetch(ctx, probe) {
-            const zip = await fetchVerifiedZip(ctx, url, probe)
+            const zip = await fetchVerifiedZip(ctx, url, probe, { allowUnverified: !!plan.allowUnverified })
             if (zip.kind === 'missing') return { kind: 'missing', file: url }
             const name = zip.extracted.entry
-            const csv = detectCsvLayout(name, await firstLines(zip.extracted.path, 2), layout.csv)
+            const csv = detectCsvLayout(name, await firstLines(zip.extracted.path, 2, undefined, name), layout.csv)
+            // An empty or header-only day is a hole at the source, not a loaded day of 0 rows.
+            if (!csv.hasData) return { kind: 'missing', file: url, reason: 'empty-at-source', scratch: zip.scratch }
             const { start, end } = periodRange(period)
             return {
               kind: 'ready',
               scratch: zip.scratch,
               bytes: zip.bytes,
-              checksumVerified: true,
+              checksumVerified: !zip.unverified,
               request: {
                 partition: key,
                 file: { path: zip.extracted.path, name, format: 'csv', header: csv.header, columns: csv.columns },
                 loads: layout.loads(csv.unit),
-                upstream: { file: url, checksum: zip.sha256 },
+                upstream: { file: url, checksum: zip.sha256, ...(zip.unverified ? { unverified: true } : {}) },
                 ...(layout.tradeBars ? { tradeBars: layout.tradeBars } : {}),
                 ...(layout.cadence ? { cadence: layout.cadence } : {}),
                 periodStart: start,

@@ -4,7 +4,7 @@ import type { SourceColumn } from '../../domain/loadSpec.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { detectCsvLayout, type CsvLayoutSpec } from '../csvLayout.ts'
 import { daysBetween, periodRange } from '../dates.ts'
-import { fetchGzip } from '../gzipFile.ts'
+import { fetchGzip, verifyGzip } from '../gzipFile.ts'
 import { firstLines } from '../peek.ts'
 
 export const BYBIT = 'bybit'
@@ -54,7 +54,13 @@ export function planBybit(plan: BybitPlan): PlannedPartition[] {
           const got = await fetchGzip(ctx, url)
           if (got.kind === 'missing') return { kind: 'missing', file: url }
           const name = `${market}${day}.csv.gz`
-          const csv = detectCsvLayout(name, await firstLines(got.path, 2), LAYOUT)
+          const csv = detectCsvLayout(name, await firstLines(got.path, 2, undefined, name), LAYOUT)
+          // An empty or header-only day is a hole at the source, not a loaded day of 0 rows.
+          if (!csv.hasData) {
+            // a day cut short at the source could look empty: only a whole gzip stream is an empty day
+            await verifyGzip(got.path, name)
+            return { kind: 'missing', file: url, reason: 'empty-at-source', scratch: got.scratch }
+          }
           const { start, end } = periodRange(day)
           return {
             kind: 'ready',

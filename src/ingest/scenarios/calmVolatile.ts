@@ -12,7 +12,7 @@ export const calmVolatile: ScenarioDefinition = {
   description:
     'Two days of a SOL-like perp with high but ordinary volatility (6–8 %/day, clustered, jumps) and normal liquidations',
   incident:
-    'Control, no incident: a volatile day without manipulation (SOL-like, $140–220, GARCH α 0.14 β 0.83, ~3 jumps a ' +
+    'Control, no incident: a volatile day without manipulation (SOL-like, $140–220, GARCH α 0.12 β 0.85, ~2 jumps a ' +
     'day, ~120 liquidations/day with branching 0.5, 300 traders, 5 market makers, 8-hourly funding)',
   patterns: [],
   markets: [MARKET],
@@ -27,11 +27,12 @@ export const calmVolatile: ScenarioDefinition = {
         startPrice,
         dailyVol: r.uniform(0.06, 0.08),
         driftPerDay: r.uniform(-0.02, 0.02),
-        alpha: 0.14,
-        beta: 0.83,
-        tailNu: 4,
-        jumpsPerDay: 3,
-        jumpSize: 7,
+        alpha: 0.12,
+        beta: 0.85,
+        tailNu: 5,
+        jumpsPerDay: 2,
+        jumpSize: 5,
+        maxVarianceRatio: 12,
       },
       spec: {
         market: MARKET,

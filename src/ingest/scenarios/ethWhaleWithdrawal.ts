@@ -6,6 +6,8 @@ import { HOUR, MINUTE, type ScenarioContext, type ScenarioDefinition } from './d
 import { LiquidationLog, movementDrivenTimes, plantLiquidations } from './liquidations.ts'
 import { addOverlay, generatePath, midAtMs, ramp, type PricePath } from './pricePath.ts'
 import type { Rng } from './random.ts'
+import { valueAt } from './prices.ts'
+import { TAKER_FEE } from './fills.ts'
 import {
   fillsAndOpenInterest,
   fundPopulation,
@@ -76,6 +78,20 @@ export const ethWhaleWithdrawal: ScenarioDefinition = {
       sizes: { medianQuote: 2_500, sigma: 1.4 },
       seasonality: { settlementHours: Array.from({ length: 24 }, (_, h) => h), settlementBoost: 0.05 },
     }
+    // The venue's feeds come first: the whale sizes its withdrawal on the published mark.
+    const premium = ouPerSecond(ctx.rng('premium'), seconds, { meanBps: 0.5, sdBps: 2, halfLifeS: 1800 })
+    const feeds = publishFeeds(ctx, {
+      market: PERP,
+      path,
+      spec,
+      premium,
+      references: [
+        { source: 'ref-cex-a', basisBps: 1 },
+        { source: 'ref-cex-b', basisBps: 1.5, lagS: 1 },
+        { source: 'ref-cex-c', basisBps: 2 },
+      ],
+      oracleSource: 'synthetic-oracle',
+    })
     const pop = ordinaryPopulation(ctx, PERP, {
       traders: 300,
       makers: 6,
@@ -121,11 +137,14 @@ export const ethWhaleWithdrawal: ScenarioDefinition = {
       }),
     )
     // Withdraw the unrealized PnL (and some margin) so equity ends at targetRatio × maintenance.
-    const markEnd = Math.exp(path.logMid[Math.floor(withdrawEnd)]!)
+    // Equity counts the fees paid on the build, as the venue's margin check does.
+    held.collateral -= cost * TAKER_FEE
+    const markEnd = valueAt(feeds.mark!, withdrawEnd)
     const withdrawn = Math.max(0, held.equity(markEnd) - targetRatio * held.maintenance(markEnd))
     const parts = lr.intBetween(1, 3)
     splitAmount(lr, withdrawn, parts).forEach((amount, k) => {
-      const s = withdrawStart + ((withdrawEnd - withdrawStart) * k) / Math.max(1, parts - 1)
+      // The last (or only) withdrawal lands at withdrawEnd, where the ratio was sized.
+      const s = withdrawEnd - ((withdrawEnd - withdrawStart) * (parts - 1 - k)) / Math.max(1, parts - 1)
       ledgerRow(ctx, lr, PERP, {
         ms: fromMs + s * 1000,
         account: whale,
@@ -180,19 +199,6 @@ export const ethWhaleWithdrawal: ScenarioDefinition = {
       toMs,
       price: startPrice,
       hotWallets: hotWallets(ctx.rng('wallets'), 5),
-    })
-    const premium = ouPerSecond(ctx.rng('premium'), seconds, { meanBps: 0.5, sdBps: 2, halfLifeS: 1800 })
-    const feeds = publishFeeds(ctx, {
-      market: PERP,
-      path,
-      spec,
-      premium,
-      references: [
-        { source: 'ref-cex-a', basisBps: 1 },
-        { source: 'ref-cex-b', basisBps: 1.5, lagS: 1 },
-        { source: 'ref-cex-c', basisBps: 2 },
-      ],
-      oracleSource: 'synthetic-oracle',
     })
     publishFunding(ctx, PERP, path, feeds.premium!, { intervalH: 1 }, 1)
     return {

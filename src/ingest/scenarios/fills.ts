@@ -7,6 +7,10 @@ import type { Rng } from './random.ts'
 import { MAKER_LIQUIDATED, NO_ACCOUNT, TAKER_LIQUIDATED, type FinalTape } from './tape.ts'
 import { roundTo } from './tradeSizes.ts'
 
+/** Default fees (fraction of notional): what fills are charged unless a scenario says otherwise. */
+export const TAKER_FEE = 0.00045
+export const MAKER_FEE = 0.00015
+
 export interface FillOptions {
   accounts: Accounts
   /** Gives ordinary trades their accounts; without it only trades with known accounts produce fills. */
@@ -49,8 +53,8 @@ export function writeFills(tape: FinalTape, out: TableRows, options: FillOptions
     entry[id] = tape.price[0] ?? 0
     if (q > 0) longOi += q
   }
-  const takerFee = options.takerFee ?? 0.00045
-  const makerFee = options.makerFee ?? 0.00015
+  const takerFee = options.takerFee ?? TAKER_FEE
+  const makerFee = options.makerFee ?? MAKER_FEE
   const feeAsset = options.feeAsset ?? 'USDC'
   const pd = tape.priceDecimals
   const qd = tape.qtyDecimals

@@ -18,8 +18,11 @@
 //       ScenarioTruth (src/domain/scenario.ts) + details (attack parameters drawn for the seed), dataHash,
 //       partitionIds, rows. Also importable from src/store/scenarios/scenarioTruth.ts (for layers that may not
 //       import ingest, e.g. src/detect).
+//   loadedScenarios(stores, name?): Promise<ScenarioRecord[]>
+//       The truth rows of what is loaded (all scenarios, or one), after checking the name.
 //   generateScenario(name, seed): GeneratedScenario
 //       The same data in memory (tables as CSV text, truth, details, dataHash), without a store.
+//   SCENARIOS, scenarioNames(), scenarioByName(name): the registry (scenarioByName throws InvalidInputError).
 //
 // Data conventions
 //   * Venue `synthetic` always. Partition key: source 'scenario', dataset = table, market = the rows' market (the
@@ -30,10 +33,18 @@
 //     its own trades, when generated, are market `M@R`; other venues' funding for the same asset is market `M@R` too.
 //     `synthetic-index` is the median of the references (kind index), `synthetic-oracle` the venue's oracle (kind
 //     oracle) and `synthetic` the venue's own mark / premium.
-//   * Accounts are address-like ids (`0x` + 40 hex) whatever their role; attackers are not named as such. The venue's
-//     backstop (liquidation takeover) account is `backstop-vault`. Ordinary accounts are often funded from a shared
-//     exchange hot wallet (ledger deposits with the same counterparty), as in real life.
-//   * Fills: both sides of a trade carry the trade's id; liquidated sides have liquidation = true.
+//   * Accounts are address-like ids (`0x` + 40 hex) whatever their role; attackers are not named as such. System
+//     accounts: `backstop-vault` (the venue's liquidation takeover account) and `liquidity-pool` (the counterparty of
+//     every fill on the oracle-priced venues AVAX-GMX-PERP and ORACLE-FR-PERP, whose trades print at the oracle).
+//     Ordinary accounts are often funded from a shared exchange hot wallet (ledger deposits with the same
+//     counterparty funding hundreds of unrelated accounts), as in real life.
+//   * Fills: both sides of a trade carry the trade's id (ETH-WHALE-PERP publishes fills only for the whale, the
+//     backstop, large decoys and a sample of traders, like a per-account feed); liquidated sides have liquidation =
+//     true. Liquidation rows carry the trade id they printed (none for ADL) and the account where the venue names it.
+//   * Funding: 8-hour rate = P + clamp(0.01 % − P, ±0.05 %), an h-hour interval pays h/8 of it. FUNDING-SQZ-PERP
+//     samples its premium only over the last 15 minutes of each hour (details.sampleMinutes). The oracle-priced venues
+//     (AVAX-GMX-PERP, ORACLE-FR-PERP) publish no funding, mark or premium: their oracle is the price.
+//   * `details` of a truth row: the attack parameters drawn for the seed (pump factor, sizes, times, counts).
 //   * Margin on the synthetic venue (for maintenance checks): Hyperliquid-style, maintenance = ½ × initial margin at
 //     the market's maximum leverage, see `SYNTHETIC_MAX_LEVERAGE` in src/domain/syntheticVenue.ts.
 export type { ScenarioDefinition, AttackDetails } from './definition.ts'

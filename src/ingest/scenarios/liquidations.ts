@@ -7,7 +7,7 @@ import type { PricePath } from './pricePath.ts'
 import type { Rng } from './random.ts'
 import { simulateHawkes } from './hawkes.ts'
 import { NO_ACCOUNT, TAKER_LIQUIDATED, type FinalTape, type Tape } from './tape.ts'
-import { orderNotional, roundTo, type SizeSpec } from './tradeSizes.ts'
+import { orderNotional, type SizeSpec } from './tradeSizes.ts'
 
 interface Planned {
   ms: number
@@ -120,9 +120,6 @@ export function plantLiquidations(rng: Rng, log: LiquidationLog, path: PricePath
     log.liquidate({ ms: path.fromMs + t * 1000, side, notional: orderNotional(rng, o.sizes) })
   }
 }
-
-/** Rounds a base quantity to the tape's lot. */
-export const lotOf = (tape: Tape, qty: number): number => roundTo(qty, tape.spec.lot)
 
 /**
  * Liquidation times as a Hawkes process whose immigrants come from a quiet baseline plus the speed of the last

@@ -17,6 +17,8 @@ import {
   writeTrades,
 } from './recipes.ts'
 import { Tape, type Conditions, type MarketSpec } from './tape.ts'
+import { TAKER_FEE } from './fills.ts'
+import { valueAt } from './prices.ts'
 import { syntheticMaintenanceRate, SYNTHETIC_BACKSTOP_ACCOUNT } from '../../domain/syntheticVenue.ts'
 
 const PERP = 'MANGO-PUMP-PERP'
@@ -132,6 +134,21 @@ export const mangoSelfTradePump: ScenarioDefinition = {
       levelDepthQuote: 4_000,
       sizes: { medianQuote: 600, sigma: 1.3 },
     }
+    // The oracle is the median of the spot venues (each venue's own tape price, published every 5 s).
+    const feeds = publishFeeds(ctx, {
+      market: PERP,
+      path: perpPath,
+      spec,
+      premium,
+      everyS: 5,
+      references: SPOT_VENUES.map((venue, v) => ({
+        source: venue,
+        basisBps: 0,
+        staleChance: 0.001,
+        follow: (s: number) => spotPaths[v]!.logMid[s]!,
+      })),
+      oracleSource: 'synthetic-oracle',
+    })
     const pop = ordinaryPopulation(ctx, PERP, {
       traders: 120,
       makers: 3,
@@ -180,7 +197,9 @@ export const mangoSelfTradePump: ScenarioDefinition = {
     // B withdraws against unrealized PnL after the pump, in several transactions, leaving equity ≈ targetRatio × MM.
     const wStart = pumpEnd + r.uniform(2, 12) * 60
     const wEnd = wStart + r.uniform(5, 20) * 60
-    const markAtEnd = Math.exp(perpPath.logMid[Math.floor(wEnd)]!)
+    // Sized on the published mark, net of the fee paid on the self-trade, as the venue's margin check would.
+    longB.collateral -= entryNotional * TAKER_FEE
+    const markAtEnd = valueAt(feeds.mark!, wEnd)
     const withdrawn = Math.max(0, longB.equity(markAtEnd) - targetRatio * longB.maintenance(markAtEnd))
     const destinations = [funder, ctx.rng('attackers/out').address(), ctx.rng('attackers/out2').address()]
     const ledgerRng = ctx.rng('attack/ledger')
@@ -199,7 +218,7 @@ export const mangoSelfTradePump: ScenarioDefinition = {
       counterparty: funder,
     })
     splitAmount(r, withdrawn, withdrawals).forEach((amount, k) => {
-      const s = wStart + ((wEnd - wStart) * k) / Math.max(1, withdrawals - 1)
+      const s = wEnd - ((wEnd - wStart) * (withdrawals - 1 - k)) / Math.max(1, withdrawals - 1)
       ledgerRow(ctx, ledgerRng, PERP, {
         ms: fromMs + s * 1000,
         account: accountB,
@@ -228,21 +247,6 @@ export const mangoSelfTradePump: ScenarioDefinition = {
       hotWallets: hotWallets(ctx.rng('wallets'), 4),
     })
 
-    // The oracle is the median of the spot venues (each venue's own tape price, published every 5 s).
-    const feeds = publishFeeds(ctx, {
-      market: PERP,
-      path: perpPath,
-      spec,
-      premium,
-      everyS: 5,
-      references: SPOT_VENUES.map((venue, v) => ({
-        source: venue,
-        basisBps: 0,
-        staleChance: 0.001,
-        follow: (s: number) => spotPaths[v]!.logMid[s]!,
-      })),
-      oracleSource: 'synthetic-oracle',
-    })
     publishFunding(ctx, PERP, perpPath, feeds.premium!, { intervalH: 1 }, 6)
 
     const attackFrom = new Date(fromMs + fundA * 1000)

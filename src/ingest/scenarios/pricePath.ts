@@ -18,6 +18,8 @@ export interface PathSpec {
   /** Jumps per day and their size in minute standard deviations. */
   jumpsPerDay?: number
   jumpSize?: number
+  /** Ceiling of the conditional variance as a multiple of the long-run one (default 60). */
+  maxVarianceRatio?: number
   seasonality?: SeasonalityOptions
 }
 
@@ -74,7 +76,7 @@ export function generatePath(rng: Rng, fromMs: number, seconds: number, spec: Pa
       sigma[s] = secSd
     }
     const standardized = r / seasonVol
-    h = Math.min(omega + alpha * standardized * standardized + beta * h, 60 * target)
+    h = Math.min(omega + alpha * standardized * standardized + beta * h, (spec.maxVarianceRatio ?? 60) * target)
   }
   return { fromMs, seconds, logMid, sigma, baseSigma: Math.sqrt(target / 60) }
 }

@@ -1,7 +1,7 @@
 // Reference, oracle, mark and premium prices around a latent path: each reference venue follows the path with its own
 // small mean-reverting basis, an optional lag and occasional stale stretches; an oracle is the median of its
-// references (optionally only pushed on a deviation threshold or heartbeat); marks are smoothed; premium is perp
-// against index. Written as `prices` rows (ticks, or one-minute bars for premium).
+// references; marks are smoothed; premium is perp against index. Written as `prices` rows (ticks, or one-minute bars
+// for premium).
 import type { TableRows } from './output.ts'
 import type { Rng } from './random.ts'
 import { roundTo } from './tradeSizes.ts'
@@ -89,27 +89,6 @@ export function ema(series: Series, windowS: number): Series {
     value[i] = v
   }
   return { s: series.s, value }
-}
-
-/**
- * Only the samples an on-chain oracle would publish: when the value moved more than `deviation` (fraction) from the
- * last published one, or `heartbeatS` passed.
- */
-export function pushed(series: Series, deviation: number, heartbeatS: number): Series {
-  const s: number[] = []
-  const value: number[] = []
-  let last = NaN
-  let lastS = -Infinity
-  for (let i = 0; i < series.s.length; i++) {
-    const v = series.value[i]!
-    if (!Number.isFinite(last) || Math.abs(v / last - 1) >= deviation || series.s[i]! - lastS >= heartbeatS) {
-      s.push(series.s[i]!)
-      value.push(v)
-      last = v
-      lastS = series.s[i]!
-    }
-  }
-  return { s: Float64Array.from(s), value: Float64Array.from(value) }
 }
 
 export interface TickOptions {

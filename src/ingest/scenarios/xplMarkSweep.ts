@@ -90,7 +90,7 @@ export const xplMarkSweep: ScenarioDefinition = {
     const [sweeper, ...longs] = ctx.accounts.addresses(ctx.rng('attackers'), 1 + linked) as [number, ...number[]]
     const wallet = ctx.rng('attackers/wallet').address()
     const tape = new Tape(spec, path, ctx.rng('tape'), {
-      rate: (s) => 1 + 8 * ramp(s, sweepStart, sweepEnd) * (1 - ramp(s, sweepEnd + holdS, sweepEnd + holdS + retraceS)),
+      rate: (s) => 1 + 4 * ramp(s, sweepStart, sweepEnd) * (1 - ramp(s, sweepEnd + holdS, sweepEnd + holdS + retraceS)),
       spread: (s) =>
         1 + 2 * ramp(s, sweepStart, sweepEnd) * (1 - ramp(s, sweepEnd + holdS, sweepEnd + holdS + retraceS)),
     })
@@ -143,7 +143,7 @@ export const xplMarkSweep: ScenarioDefinition = {
       const f = tape.order({
         ms: fromMs + s * 1000,
         side: 'buy',
-        notional: r.logNormal(60_000, 0.4),
+        notional: r.logNormal(150_000, 0.4),
         taker: sweeper,
         depthFactor: 0.4,
       })
@@ -165,7 +165,7 @@ export const xplMarkSweep: ScenarioDefinition = {
           0.35 + 0.55 * ramp(s, sweepStart, sweepStart + 30) * (1 - ramp(s, sweepEnd + holdS, sweepEnd + holdS + 300)),
         decayS: 8,
         sensitivity: 1.5,
-        maxPerSecond: 0.3,
+        maxPerSecond: 0.2,
       }),
       sizes: { medianQuote: 15_000, sigma: 1.0, tailAlpha: 1.6, maxMultiple: 60 },
       lookbackS: 600,

@@ -5,7 +5,7 @@ import type { SourceColumn, TableLoad, TimeUnit, TradeBarsSpec } from '../../dom
 import type { PlannedPartition } from '../connector.ts'
 import { detectCsvLayout, type CsvLayoutSpec } from '../csvLayout.ts'
 import { daysBetween, periodRange } from '../dates.ts'
-import { fetchGzip, localGzip } from '../gzipFile.ts'
+import { fetchGzip, localGzip, verifyGzip } from '../gzipFile.ts'
 import { firstLines } from '../peek.ts'
 
 export const TARDIS = 'tardis'
@@ -186,7 +186,12 @@ export function planTardis(plan: TardisPlan): PlannedPartition[] {
               : await fetchGzip(ctx, where)
             if (got.kind === 'missing') return { kind: 'missing', file: where }
             const name = `${plan.exchange}_${type}_${day}_${symbol}.csv.gz`
-            const csv = detectCsvLayout(name, await firstLines(got.path, 2), layout.csv)
+            const csv = detectCsvLayout(name, await firstLines(got.path, 2, undefined, name), layout.csv)
+            if (!csv.hasData) {
+              // a day cut short at the source could look empty: only a whole gzip stream is an empty day
+              await verifyGzip(got.path, name)
+              return { kind: 'missing', file: where, reason: 'empty-at-source', scratch: got.scratch }
+            }
             const { start, end } = periodRange(day)
             return {
               kind: 'ready',

@@ -1,6 +1,7 @@
 // A backtest request (CLI, API): validated with every problem reported, times as UTC instants.
 import { z } from 'zod'
 import { InvalidInputError } from '../../errors.ts'
+import { assertSafeInput } from '../../userInput.ts'
 import { populationSchema } from '../kernel/population.ts'
 import { problemsOf } from '../rules/validate.ts'
 
@@ -20,9 +21,10 @@ const instant = z.union([z.date(), z.string()]).transform((v, ctx) => {
 export const backtestRequestSchema = z
   .strictObject({
     /** Preset ("binance-um", "binance-um@2021-03-18"), stored rule set (id or name), or a JSON file (CLI). */
-    ruleSet: z.string().min(1),
-    venue: z.string().min(1),
-    markets: z.array(z.string().min(1)).min(1).max(64),
+    ruleSet: z.string().min(1).max(4096),
+    // names are bounded so a megabyte of text never reaches the stores or the run record
+    venue: z.string().min(1).max(100),
+    markets: z.array(z.string().min(1).max(100)).min(1).max(64),
     from: instant,
     to: instant,
     positions: z.enum(['synthetic', 'accounts', 'explicit']),
@@ -64,6 +66,7 @@ export type BacktestRequest = z.output<typeof backtestRequestSchema>
 export type BacktestRequestInput = z.input<typeof backtestRequestSchema>
 
 export function parseBacktestRequest(input: unknown): BacktestRequest {
+  assertSafeInput(input, '', 'invalid backtest request')
   const parsed = backtestRequestSchema.safeParse(input, { reportInput: true })
   if (!parsed.success) throw new InvalidInputError('invalid backtest request', problemsOf(parsed.error))
   return parsed.data

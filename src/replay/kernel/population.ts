@@ -19,8 +19,11 @@ export const populationSchema = z.strictObject({
   notionalSigma: z.number().min(0).max(5).default(1.5),
   /** Probability that a new position is long. */
   longShare: z.number().min(0).max(1).default(0.5),
-  /** Extra arrivals per unit of relative open-interest increase, as a multiple of initialPositions. */
-  openInterestWeight: z.number().min(0).default(1),
+  /**
+   * Extra arrivals per unit of relative open-interest increase, as a multiple of initialPositions. Bounded: the
+   * kernel draws each arrival, so an enormous weight would hold the replay in one loop.
+   */
+  openInterestWeight: z.number().min(0).max(100).default(1),
   /** Hard cap on open synthetic positions (memory stays bounded whatever the window). */
   maxOpen: z.number().int().positive().max(10_000_000).default(1_000_000),
 })

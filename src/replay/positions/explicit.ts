@@ -8,7 +8,7 @@ import { problemsOf } from '../rules/validate.ts'
 
 const position = z
   .strictObject({
-    market: z.string().min(1),
+    market: z.string().min(1).max(100),
     side: z.enum(['long', 'short']),
     qty: z.number().gt(0),
     /** Entry price; omitted: the market's first mark in the window. */
@@ -33,7 +33,7 @@ export const explicitPositionsSchema = z.strictObject({
   accounts: z
     .array(
       z.strictObject({
-        id: z.string().min(1),
+        id: z.string().min(1).max(200),
         mode: z.enum(['isolated', 'cross']).optional(),
         /** Cross: the collateral. Isolated: where margin and PnL return. */
         wallet: amount.default('0'),

@@ -1,6 +1,8 @@
-// Derives a rule set from a base by overriding fields ("path=value"), then validates the result.
+// Derives a rule set from a base by overriding fields ("path=value"), then validates the result. A path may only
+// name fields of the rule-set schema (schemaPath.ts), so no override reaches a prototype.
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
-import type { RuleSet, RuleSetInput } from './schema.ts'
+import { ruleSetSchema, type RuleSet, type RuleSetInput } from './schema.ts'
+import { schemaPathProblem } from './schemaPath.ts'
 import { validateRuleSet, type ValidatedRuleSet } from './validate.ts'
 
 export interface Override {
@@ -39,13 +41,19 @@ export function parseAssignment(text: string): Override | null {
   return { path: text.slice(0, eq).trim(), value }
 }
 
+/** Defines an own property (never a setter such as __proto__'s, even if a key slipped through). */
+function define(target: object, key: string | number, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+}
+
+/** Sets `value` at `keys` (already checked against the schema), creating missing objects and lists on the way. */
 function setAt(target: Record<string, unknown>, keys: Array<string | number>, value: unknown): string | null {
   let node: unknown = target
   for (let i = 0; i < keys.length - 1; i++) {
     const key = keys[i]!
     const container = node as Record<string | number, unknown>
-    if (container[key] === undefined || container[key] === null)
-      container[key] = typeof keys[i + 1] === 'number' ? [] : {}
+    if (!Object.hasOwn(container, key) || container[key] === undefined || container[key] === null)
+      define(container, key, typeof keys[i + 1] === 'number' ? [] : {})
     node = container[key]
     if (typeof node !== 'object' || node === null) return `${keys.slice(0, i + 1).join('.')} is not an object or a list`
   }
@@ -53,7 +61,7 @@ function setAt(target: Record<string, unknown>, keys: Array<string | number>, va
   if (Array.isArray(node) && typeof last === 'number' && last > node.length) {
     return `index ${last} is past the end of a list of ${node.length}`
   }
-  ;(node as Record<string | number, unknown>)[last] = value
+  define(node as object, last, value)
   return null
 }
 
@@ -72,6 +80,11 @@ export function deriveRuleSet(
     const keys = parsePath(o.path)
     if (!keys) {
       problems.push({ path: `set[${i}]`, received: o.path, expected: 'a path like margin.default.brackets[0].mmr' })
+      return
+    }
+    const unknown = schemaPathProblem(ruleSetSchema, keys)
+    if (unknown) {
+      problems.push(unknown)
       return
     }
     const error = setAt(doc, keys, o.value)

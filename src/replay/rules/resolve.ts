@@ -1,7 +1,7 @@
 // Resolves a rule-set reference — preset ("binance-um", "binance-um@2021-03-18"), stored rule set (id, name,
 // name#N, version id) or JSON file — to a validated rule set with its hash.
 import fs from 'node:fs'
-import { InvalidInputError, NotFoundError } from '../../errors.ts'
+import { InvalidInputError, NotFoundError, formatReceived } from '../../errors.ts'
 import type { MetaClient } from '../../store/meta/client.ts'
 import { findRuleSetVersion } from '../../store/meta/ruleSets.ts'
 import type { RuleSet } from './schema.ts'
@@ -65,7 +65,7 @@ export async function resolveRuleSet(ref: string, options: ResolveOptions = {}):
     return { ref, kind: 'file', ...validated, ruleSetVersionId: null }
   }
   throw new NotFoundError(
-    `no rule set "${ref}": expected a preset (${presetNames.join(', ')}, optionally @YYYY-MM-DD)` +
+    `no rule set ${formatReceived(ref)}: expected a preset (${presetNames.join(', ')}, optionally @YYYY-MM-DD)` +
       (options.meta ? ', a stored rule set id or name' : '') +
       (options.allowFiles ? ' or a JSON file' : ''),
   )

@@ -1,6 +1,7 @@
 // The rule-set document: every block of venue-rules §1.0 as a zod schema, with the semantic checks that belong
 // to each block, so one parse reports every problem at once (see validate.ts).
 import { z } from 'zod'
+import { RESERVED_KEYS } from '../../userInput.ts'
 
 /** Settled amounts are quote-currency decimals with at most this many places (integer micro-units in the engine). */
 export const AMOUNT_DECIMALS = 6
@@ -36,6 +37,19 @@ function normaliseDecimal(text: string): string {
   const f = frac.replace(/0+$/, '')
   const body = f ? `${int}.${f}` : int
   return negative && body !== '0' ? `-${body}` : body
+}
+
+/**
+ * A map keyed by market name, parsed into a null-prototype object: a lookup by any market name (`toString`,
+ * `constructor`) finds only what the document holds. Reserved names are refused (zod drops `__proto__` itself;
+ * validateRuleSet refuses it before parsing).
+ */
+function byMarket<T extends z.ZodType>(value: T) {
+  const name = z
+    .string()
+    .min(1)
+    .refine((k) => !RESERVED_KEYS.includes(k), `a market name other than ${RESERVED_KEYS.join(', ')}`)
+  return z.record(name, value).transform((r) => Object.assign(Object.create(null) as Record<string, z.output<T>>, r))
 }
 
 const fraction = z.number().min(0).max(1)
@@ -171,7 +185,7 @@ const margin = z.strictObject({
   /** Maintenance on the mark value (Binance, HL, dYdX) or the entry value (Bybit isolated [Y1], GMX sizeInUsd [G1]). */
   maintenanceBase: z.enum(['mark', 'entry']).default('mark'),
   default: tier,
-  markets: z.record(z.string().min(1), tier).default({}),
+  markets: byMarket(tier).default({}),
 })
 
 export const TRIGGER_KINDS = [
@@ -284,7 +298,7 @@ const fees = z.strictObject({
   /** Liquidation / clearance fee as a share of the liquidated notional [B9][G4][D7]. */
   liquidationFeeRate: z.number().min(0).max(0.5),
   /** Per-market rates (Binance: 0.3% BTCUSDT, 0.5% others [B9]). */
-  marketRates: z.record(z.string().min(1), z.number().min(0).max(0.5)).default({}),
+  marketRates: byMarket(z.number().min(0).max(0.5)).default({}),
   /** remainingEquity: the fee never exceeds what the account has left (dYdX min(delta, ·) [D2], Drift [R10]). */
   cap: z.enum(['none', 'remainingEquity']).default('remainingEquity'),
   /** Share of the fee that goes to the insurance fund; the rest goes to `otherRecipient`. */
@@ -303,14 +317,14 @@ const insuranceFund = z
     scope: z.enum(['pooled', 'perMarket']).default('pooled'),
     separateMarkets: z.array(z.string().min(1)).default([]),
     /** Initial balances of separate / per-market funds; others start at initialBalance. */
-    marketInitialBalances: z.record(z.string().min(1), nonNegativeAmount).default({}),
+    marketInitialBalances: byMarket(nonNegativeAmount).default({}),
     /** The fund takes over at most this multiple of its balance in notional; the excess is deleveraged [B11]. */
     takeoverNotionalCap: z.number().gt(0).nullable().default(null),
     /** At most this much per claim (one liquidation). */
     perClaimCap: nonNegativeAmount.nullable().default(null),
     /** At most this much over the run per market (Drift quote_max_insurance by contract tier [R2][R4]). */
     cumulativeClaimCap: nonNegativeAmount.nullable().default(null),
-    marketCumulativeClaimCaps: z.record(z.string().min(1), nonNegativeAmount).default({}),
+    marketCumulativeClaimCaps: byMarket(nonNegativeAmount).default({}),
     /** The fund never pays below this balance (Drift keeps 1 quantum: IF_balance − 1 [R2]). */
     minReserve: nonNegativeAmount.default('0'),
     /**
@@ -408,7 +422,7 @@ const guardrails = z.strictObject({
     .default(null),
   /** New exposure refused above this open interest per market, in quote (GMX AVAX caps [G9]; HL OI caps [H17]). */
   oiCap: z
-    .strictObject({ maxNotional: positive, markets: z.record(z.string().min(1), positive).default({}) })
+    .strictObject({ maxNotional: positive, markets: byMarket(positive).default({}) })
     .nullable()
     .default(null),
   /** Halt liquidations for haltS after a move larger than maxMove within windowS. */
@@ -457,7 +471,10 @@ const effective = z.strictObject({
 
 export const ruleSetSchema = z.strictObject({
   schemaVersion: z.literal(1).default(1),
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" or "-"'),
+  name: z
+    .string()
+    .max(100)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" or "-"'),
   venue: z.string().min(1),
   description: z.string().default(''),
   effective,

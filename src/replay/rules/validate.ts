@@ -1,6 +1,7 @@
 // Validates a rule-set document and reports every problem at once (JSON path, value received, what is valid).
 import type { z } from 'zod'
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
+import { hostileInputProblems } from '../../userInput.ts'
 import { canonicalJson, contentHash } from './canonical.ts'
 import { ruleSetSchema, type RuleSet } from './schema.ts'
 
@@ -53,8 +54,13 @@ export function problemsOf(error: z.ZodError, prefix = ''): InputProblem[] {
   }))
 }
 
-/** Parses and normalises a rule set; throws InvalidInputError listing every problem. */
+/**
+ * Parses and normalises a rule set; throws InvalidInputError listing every problem. Text with control characters,
+ * reserved keys (__proto__, constructor, prototype) and deep nesting are refused before the schema sees them.
+ */
 export function validateRuleSet(document: unknown, what = 'invalid rule set'): ValidatedRuleSet {
+  const hostile = hostileInputProblems(document, '')
+  if (hostile.length) throw new InvalidInputError(what, hostile)
   const parsed = ruleSetSchema.safeParse(document, { reportInput: true })
   if (!parsed.success) throw new InvalidInputError(what, problemsOf(parsed.error))
   const rules = parsed.data

@@ -1,7 +1,7 @@
 // SQL that derives 1-second and 1-minute trade bars from the trades a partition just loaded, so wicks inside an
 // interval are kept for the replay (which reads bars, not every trade).
 import type { LoadRequest, RowMapping } from '../../domain/loadSpec.ts'
-import { literal } from './sqlText.ts'
+import { SqlParams } from './sqlText.ts'
 import { partFilter, tradeIdSql, type TradePart } from './tradeRows.ts'
 
 /**
@@ -15,6 +15,7 @@ export function tradeBarsInsert(
   trades: RowMapping,
   parts: readonly TradePart[],
   partitionId: string,
+  params: SqlParams,
 ): string {
   const spec = request.tradeBars
   if (!spec) throw new Error('trade bars requested without a spec')
@@ -22,14 +23,15 @@ export function tradeBarsInsert(
   if (spec.sequence && JSON.stringify(spec.sequence) !== JSON.stringify(trades.values.trade_id)) {
     throw new Error(`${request.file.name}: trade bars can only be sequenced by the trade id`)
   }
-  const seq = tradeIdSql(trades, request).key
+  // Only which stored column holds the id matters here (nothing is bound).
+  const seq = tradeIdSql(trades, request, new SqlParams()).key
   // One part (one market) is the usual case: the market is a constant and no join is needed.
   const market =
     parts.length === 1
-      ? `${literal(parts[0]!.market)} AS market`
+      ? `${params.bind(parts[0]!.market)} AS market`
       : `(SELECT p.market FROM trade_parts p WHERE p.part = d.part) AS market`
-  const head = literal(request.partition.venue)
-  const tail = `'trades', ${literal(partitionId)}`
+  const head = params.bind(request.partition.venue)
+  const tail = `'trades', ${params.bind(partitionId)}`
   return `INSERT INTO bars (venue, market, ts, interval_s, open, high, low, close, volume, quote_volume, trades,
                      taker_buy_volume, vwap, source, partition_id)
 WITH src AS (

@@ -8,7 +8,8 @@ export interface CoverageRange {
 }
 
 export interface CoverageGap extends CoverageRange {
-  reason: 'missing-at-source' | 'not-loaded'
+  /** missing-at-source: no file; empty-at-source: a file without data rows (DDL 0310 note); not-loaded: never asked. */
+  reason: 'missing-at-source' | 'empty-at-source' | 'not-loaded'
 }
 
 /** A hole inside a loaded partition, measured against the dataset's cadence (e.g. minutes missing from 1m klines). */
@@ -48,13 +49,14 @@ interface PartitionRow {
   rows: number
   minTs: Date | null
   maxTs: Date | null
+  note: string | null
 }
 
 export async function marketCoverage(store: DuckStore, venue: string, market: string): Promise<DatasetCoverage[]> {
   const rows = await store.use(async (c) => {
     const reader = await c.runAndReadAll(
-      `SELECT source, dataset, target_table, period, status, rows::DOUBLE AS rows, min_ts, max_ts
-         FROM partitions WHERE venue = $1 AND market = $2
+      `SELECT source, dataset, target_table, period, status, rows::DOUBLE AS rows, min_ts, max_ts, n.note
+         FROM partitions LEFT JOIN partition_notes n USING (partition_id) WHERE venue = $1 AND market = $2
         ORDER BY source, dataset, target_table, period`,
       [venue, market],
     )
@@ -67,6 +69,7 @@ export async function marketCoverage(store: DuckStore, venue: string, market: st
       rows: Number(r.rows),
       minTs: (r.min_ts as Date | null) ?? null,
       maxTs: (r.max_ts as Date | null) ?? null,
+      note: (r.note as string | null) ?? null,
     }))
   })
   const holes = await partitionHoles(store, venue, market)
@@ -155,10 +158,10 @@ function summarise(
         last.to = new Date(Math.max(last.to.getTime(), bounds.end.getTime()))
       else ranges.push({ from: bounds.start, to: bounds.end })
     } else {
+      const reason = part.note === 'empty-at-source' ? 'empty-at-source' : 'missing-at-source'
       const last = gaps.at(-1)
-      if (last && last.reason === 'missing-at-source' && last.to.getTime() === bounds.start.getTime())
-        last.to = bounds.end
-      else gaps.push({ from: bounds.start, to: bounds.end, reason: 'missing-at-source' })
+      if (last && last.reason === reason && last.to.getTime() === bounds.start.getTime()) last.to = bounds.end
+      else gaps.push({ from: bounds.start, to: bounds.end, reason })
     }
     if (!cursor || bounds.end > cursor) cursor = bounds.end
   }

@@ -1,5 +1,6 @@
 // What market data a replay window has, per market: bar intervals and sources, reference price streams, funding,
 // open interest, account fills and ledger rows, and the mean traded volume (aggregated in DuckDB).
+import { listValue } from '@duckdb/node-api'
 import type { DuckStore } from '../duck/open.ts'
 
 export interface BarSeries {
@@ -47,8 +48,8 @@ export async function describeReplayData(
   toUs: number,
 ): Promise<ReplayData> {
   return store.use(async (c) => {
-    const params = [venue, us(fromUs), us(toUs)]
-    const where = `venue = $1 AND ts >= make_timestamp($2::BIGINT) AND ts < make_timestamp($3::BIGINT) AND market IN (${inList(markets)})`
+    const params = [venue, us(fromUs), us(toUs), listValue([...markets])]
+    const where = `venue = $1 AND ts >= make_timestamp($2::BIGINT) AND ts < make_timestamp($3::BIGINT) AND ${inMarkets('$4')}`
     const bars = (
       await c.runAndReadAll(
         `SELECT market, interval_s, source, count(*)::DOUBLE AS n,
@@ -93,9 +94,9 @@ export async function describeReplayData(
     const first = (
       await c.runAndReadAll(
         `SELECT min(t)::DOUBLE AS t FROM (
-           SELECT epoch_us(min(ts)) AS t FROM fills WHERE venue = $1 AND ts < make_timestamp($2::BIGINT) AND market IN (${inList(markets)})
+           SELECT epoch_us(min(ts)) AS t FROM fills WHERE venue = $1 AND ts < make_timestamp($2::BIGINT) AND ${inMarkets('$3')}
            UNION ALL SELECT epoch_us(min(ts)) FROM ledger WHERE venue = $1 AND ts < make_timestamp($2::BIGINT))`,
-        [venue, us(toUs)],
+        [venue, us(toUs), listValue([...markets])],
       )
     ).getRowObjectsJS()[0]
     const windowS = (toUs - fromUs) / 1e6
@@ -135,23 +136,23 @@ export async function listReplayAccounts(
   toUs: number,
 ): Promise<string[]> {
   return store.use(async (c) => {
-    const reader = await c.runAndReadAll(accountsSql(inList(markets)), [venue, us(toUs)])
+    const reader = await c.runAndReadAll(accountsSql('$3'), [venue, us(toUs), listValue([...markets])])
     return reader.getRowObjectsJS().map((r) => String(r.account))
   })
 }
 
-/** SQL string literals for an IN list (market names are data, quoted here rather than bound). */
-export function inList(values: readonly string[]): string {
-  return values.length ? values.map((v) => `'${v.replaceAll("'", "''")}'`).join(', ') : 'NULL'
+/** `market` is one of the markets in the VARCHAR[] parameter `param` (bound, never pasted into the SQL). */
+export function inMarkets(param: string, column = 'market'): string {
+  return `${column} IN (SELECT unnest(${param}::VARCHAR[]))`
 }
 
 /**
- * The account dictionary ($1 venue, $2 window end µs), ordered so that the index is reproducible; the feed joins
- * the same query.
+ * The account dictionary ($1 venue, $2 window end µs, `marketsParam` the markets as a VARCHAR[] parameter), ordered
+ * so that the index is reproducible; the feed joins the same query.
  */
-export function accountsSql(marketList: string): string {
+export function accountsSql(marketsParam: string): string {
   return `SELECT account FROM (
-    SELECT DISTINCT account FROM fills WHERE venue = $1 AND ts < make_timestamp($2::BIGINT) AND market IN (${marketList})
+    SELECT DISTINCT account FROM fills WHERE venue = $1 AND ts < make_timestamp($2::BIGINT) AND ${inMarkets(marketsParam)}
     UNION SELECT DISTINCT account FROM ledger WHERE venue = $1 AND ts < make_timestamp($2::BIGINT)
   ) ORDER BY account`
 }

@@ -4,7 +4,7 @@
 // times the scan — then checked to be strictly increasing in time (sorted here only when it is not) and k-way merged
 // on the key (timestamp, kind, market). The next slabs are read while the caller works on the current one.
 import duckdb from '@duckdb/node-bindings'
-import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api'
+import { listValue, type DuckDBConnection, type DuckDBDataChunk, type DuckDBValue } from '@duckdb/node-api'
 import type { DuckStore } from '../duck/open.ts'
 import { runPrepared } from '../duck/prepared.ts'
 import { accountsSql } from './replayData.ts'
@@ -69,18 +69,29 @@ export interface FeedSpec {
   reuseBatches?: boolean
 }
 
-const quote = (s: string) => `'${s.replaceAll("'", "''")}'`
-
 /**
  * One source of events. `sql` returns (ts, a, b, c, d) in µs and the kind's value meanings for one slab
- * ($1 venue, $2 slab start µs, $3 slab end µs, $4 earliest bar open that closes in the slab, $5 window end µs);
- * `accounts` sources return (ts, kind, mkt, acct, a, b, c, d), already sorted on the full key.
+ * ($1 venue, $2 slab start µs, $3 slab end µs, $4 earliest bar open that closes in the slab, $5 window end µs, then
+ * $6… the source's own `params`: market, series source, kind — bound, never pasted into the SQL, so the statement
+ * is the same for every slab and prepared once); `accounts` sources return (ts, kind, mkt, acct, a, b, c, d),
+ * already sorted on the full key.
  */
 export interface FeedSource {
   kind: number
   market: number
   sql: string
+  params: DuckDBValue[]
   accounts: boolean
+}
+
+/** A number written into SQL text (bar lengths, funding intervals): checked to be one, so it is never other text. */
+function finite(n: number): number {
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw new Error(`replay feed: ${String(n)} is not a finite number`)
+  return n
+}
+function whole(n: number): number {
+  if (!Number.isSafeInteger(n)) throw new Error(`replay feed: ${String(n)} is not a whole number`)
+  return n
 }
 
 const inSlab = (inner: string) =>
@@ -99,10 +110,11 @@ export function feedSources(spec: FeedSpec): FeedSource[] {
         kind: FEED_KIND.bar,
         market: m,
         accounts: false,
-        sql: inSlab(`SELECT epoch_us(ts)::DOUBLE + ${b.intervalS * 1e6}, low, high, close,
+        sql: inSlab(`SELECT epoch_us(ts)::DOUBLE + ${whole(b.intervalS) * 1e6}, low, high, close,
             coalesce(quote_volume, volume * coalesce(vwap, close), 'nan'::DOUBLE)
-          FROM bars WHERE venue = $1 AND market = ${quote(spec.markets[m]!)} AND interval_s = ${b.intervalS}
-            AND source = ${quote(b.source)} AND ${range('ts')}`),
+          FROM bars WHERE venue = $1 AND market = $6 AND interval_s = ${whole(b.intervalS)}
+            AND source = $7 AND ${range('ts')}`),
+        params: [spec.markets[m]!, b.source],
       })
     })
     for (const p of spec.prices) {
@@ -110,9 +122,10 @@ export function feedSources(spec: FeedSpec): FeedSource[] {
         kind: FEED_KIND[p.kind],
         market: p.market,
         accounts: false,
-        sql: inSlab(`SELECT epoch_us(ts)::DOUBLE + ${(p.intervalS ?? 0) * 1e6}, coalesce(low, price), coalesce(high, price), price, 'nan'::DOUBLE
-          FROM prices WHERE venue = $1 AND market = ${quote(spec.markets[p.market]!)} AND kind = ${quote(p.kind)}
-            AND source = ${quote(p.source)} AND interval_s IS NOT DISTINCT FROM ${p.intervalS ?? 'NULL'} AND ${range('ts')}`),
+        sql: inSlab(`SELECT epoch_us(ts)::DOUBLE + ${whole(p.intervalS ?? 0) * 1e6}, coalesce(low, price), coalesce(high, price), price, 'nan'::DOUBLE
+          FROM prices WHERE venue = $1 AND market = $6 AND kind = $7
+            AND source = $8 AND interval_s IS NOT DISTINCT FROM ${p.intervalS === null ? 'NULL' : whole(p.intervalS)} AND ${range('ts')}`),
+        params: [spec.markets[p.market]!, p.kind, p.source],
       })
     }
     spec.markets.forEach((market, m) => {
@@ -122,20 +135,22 @@ export function feedSources(spec: FeedSpec): FeedSource[] {
           market: m,
           accounts: false,
           sql: inSlab(`SELECT epoch_us(ts)::DOUBLE, rate, 'nan'::DOUBLE, coalesce(interval_h, 8)::DOUBLE, 'nan'::DOUBLE
-            FROM funding WHERE venue = $1 AND market = ${quote(market)} AND ${range('ts', '$2')}`),
+            FROM funding WHERE venue = $1 AND market = $6 AND ${range('ts', '$2')}`),
+          params: [market],
         })
       }
       if (spec.premiumFundingIntervalH !== null) {
         // DuckDB buckets the premium index: its mean over each funding interval, settled at the interval's end
-        const iv = spec.premiumFundingIntervalH * 3600 * 1e6
+        const iv = finite(spec.premiumFundingIntervalH) * 3600 * 1e6
         out.push({
           kind: FEED_KIND.funding,
           market: m,
           accounts: false,
-          sql: `SELECT * FROM (SELECT (floor(epoch_us(ts) / ${iv}) + 1) * ${iv} AS t, 'nan'::DOUBLE, avg(price), ${spec.premiumFundingIntervalH}::DOUBLE, 'nan'::DOUBLE
-              FROM prices WHERE venue = $1 AND market = ${quote(market)} AND kind = 'premium'
+          sql: `SELECT * FROM (SELECT (floor(epoch_us(ts) / ${iv}) + 1) * ${iv} AS t, 'nan'::DOUBLE, avg(price), ${finite(spec.premiumFundingIntervalH)}::DOUBLE, 'nan'::DOUBLE
+              FROM prices WHERE venue = $1 AND market = $6 AND kind = 'premium'
                 AND ts >= make_timestamp($2::BIGINT - ${iv}) AND ts < make_timestamp($3::BIGINT) GROUP BY 1) e(ts, a, b, c, d)
             WHERE ts >= $2::DOUBLE AND ts < $3::DOUBLE ORDER BY ts`,
+          params: [market],
         })
       }
       if (spec.openInterest) {
@@ -144,22 +159,24 @@ export function feedSources(spec: FeedSpec): FeedSource[] {
           market: m,
           accounts: false,
           sql: inSlab(`SELECT epoch_us(ts)::DOUBLE, coalesce(oi_base, 'nan'::DOUBLE), coalesce(oi_quote, 'nan'::DOUBLE), 'nan'::DOUBLE, 'nan'::DOUBLE
-            FROM open_interest WHERE venue = $1 AND market = ${quote(market)} AND ${range('ts', '$2')}`),
+            FROM open_interest WHERE venue = $1 AND market = $6 AND ${range('ts', '$2')}`),
+          params: [market],
         })
       }
     })
   }
   if (spec.accounts) {
-    const markets = spec.markets.map(quote).join(', ')
-    const mk = spec.markets.map((m, i) => `(${quote(m)}, ${i})`).join(', ')
     // exact amounts arrive as integer micro-units (DECIMAL × 10^6, rounded half away from zero); the few account
-    // events are sorted in SQL on the full key, so same-timestamp fills keep one order
+    // events are sorted in SQL on the full key, so same-timestamp fills keep one order. $6 is the markets list:
+    // a market's index is its position in it
     out.push({
       kind: FEED_KIND.fill,
       market: 0,
       accounts: true,
-      sql: `WITH mk(market, mkt) AS (VALUES ${mk}),
-        acc AS (SELECT account, (row_number() OVER (ORDER BY account) - 1)::INTEGER AS idx FROM (${accountsSql(markets).replaceAll('$2', '$5')}))
+      params: [listValue([...spec.markets])],
+      sql: `WITH mk AS (SELECT market, (list_position($6::VARCHAR[], market) - 1) AS mkt
+          FROM (SELECT unnest($6::VARCHAR[]) AS market)),
+        acc AS (SELECT account, (row_number() OVER (ORDER BY account) - 1)::INTEGER AS idx FROM (${accountsSql('$6').replaceAll('$2', '$5')}))
         SELECT * FROM (
           SELECT epoch_us(r.ts)::DOUBLE, ${FEED_KIND.ledger}::UTINYINT, 0::USMALLINT, acc.idx, round(r.delta_quote * 1000000)::DOUBLE,
             (CASE r.kind ${LEDGER_KIND_CASES} ELSE ${FEED_LEDGER_KIND.other} END)::DOUBLE,
@@ -211,10 +228,10 @@ function f64(chunk: DuckDBDataChunk, i: number, n: number): Float64Array {
 
 /** Reads a slab of one source: its materialized chunks joined into columns. */
 async function readSlab(connection: DuckDBConnection, source: FeedSource, values: unknown[]): Promise<SlabColumns> {
-  const { sql, values: bound } = bindUsed(source.sql, values)
+  const { sql, values: bound } = bindUsed(source.sql, [...values, ...source.params])
   // materialized, not streamed: DuckDB runs the query on its own threads while the kernel works, and the chunks are
   // then read without an async round trip each — the round trips, not the copies, bounded the streamed read
-  const result = await runPrepared(connection, sql, bound as Array<string | bigint>)
+  const result = await runPrepared(connection, sql, bound as DuckDBValue[])
   const chunks: DuckDBDataChunk[] = []
   for (let i = 0, count = result.chunkCount; i < count; i++) {
     const chunk = result.getChunk(i)

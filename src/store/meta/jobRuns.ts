@@ -34,6 +34,27 @@ export interface JobRunFinish {
 
 const json = (value: unknown) => (value ?? null) as Prisma.InputJsonValue
 
+/** Longest message kept per stored error, and most errors kept per run (the rest are counted in a last entry). */
+export const STORED_MESSAGE_LIMIT = 2000
+export const STORED_ERRORS_LIMIT = 100
+
+/** A message cut to `limit` characters, its full length stated: a 10 MB line must not become a 10 MB record. */
+export function boundedMessage(message: string, limit = STORED_MESSAGE_LIMIT): string {
+  return message.length <= limit ? message : `${message.slice(0, limit)}… (${message.length} characters)`
+}
+
+/** The errors a run stores: each message bounded, at most STORED_ERRORS_LIMIT of them plus one that counts the rest. */
+export function boundedErrors(errors: readonly JobFailure[]): JobFailure[] {
+  const kept = errors.slice(0, STORED_ERRORS_LIMIT).map((e) => ({
+    ...(e.partition !== undefined ? { partition: boundedMessage(e.partition, 300) } : {}),
+    message: boundedMessage(e.message),
+  }))
+  if (errors.length > STORED_ERRORS_LIMIT) {
+    kept.push({ message: `… and ${errors.length - STORED_ERRORS_LIMIT} more errors (not stored)` })
+  }
+  return kept
+}
+
 export function createJobRun(prisma: MetaClient, start: JobRunStart) {
   return prisma.jobRun.create({
     data: {
@@ -70,8 +91,8 @@ export function finishJobRun(prisma: MetaClient, runId: string, finish: JobRunFi
       partitionsSkipped: finish.partitionsSkipped,
       partitionsFailed: finish.partitionsFailed,
       rows: BigInt(finish.rows),
-      errors: json(finish.errors),
-      error: finish.error ?? null,
+      errors: json(boundedErrors(finish.errors)),
+      error: finish.error == null ? null : boundedMessage(finish.error),
     },
   })
 }

@@ -1,5 +1,5 @@
 // Stored rule sets and their immutable, content-hashed versions: reads, and appending a version.
-import { ConflictError, NotFoundError } from '../../errors.ts'
+import { ConflictError, NotFoundError, formatReceived } from '../../errors.ts'
 import type { MetaClient } from './client.ts'
 
 export async function listRuleSets(prisma: MetaClient) {
@@ -69,6 +69,10 @@ export async function findRuleSetVersion(prisma: MetaClient, ref: string) {
   const [key, versionText] = ref.split('#') as [string, string | undefined]
   const ruleSet = await prisma.ruleSet.findFirst({ where: { OR: [{ id: key }, { name: key }] } })
   if (!ruleSet) return null
+  if (versionText !== undefined && !/^[1-9]\d{0,8}$/.test(versionText))
+    throw new NotFoundError(
+      `rule set ${ruleSet.name} has no version ${formatReceived(versionText)} (versions are numbered 1, 2, …)`,
+    )
   const version = await prisma.ruleSetVersion.findFirst({
     where: { ruleSetId: ruleSet.id, ...(versionText ? { version: Number(versionText) } : {}) },
     orderBy: { version: 'desc' },
