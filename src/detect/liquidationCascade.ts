@@ -52,7 +52,9 @@ export const liquidationCascadeParams = z.strictObject({
   minHawkesEvents: z.number().int().min(3).default(30),
   /** Flagged buckets at most this many buckets apart are one burst. */
   mergeGapBuckets: z.number().int().min(0).default(5),
-  /** Price-path mode (no liquidation rows): horizon of the cumulative move, in buckets. */
+  /** Price-path mode (no liquidation rows): bucket returns of baseline needed (60 returns give a usable MAD). */
+  minPriceBaselineBuckets: z.number().int().min(5).default(60),
+  /** Price-path mode: horizon of the cumulative move, in buckets. */
   horizonBuckets: z.number().int().min(2).default(15),
   /** A jump: a bucket return this many robust σ from the baseline median. */
   jumpSigma: z.number().gt(0).default(4),
@@ -278,7 +280,10 @@ async function fromPricePath(
   const jump = new Int8Array(n)
   for (let i = 0; i < n; i++) {
     sigma[i] = Math.max(MAD_TO_SIGMA * (r.retMad[i]! || 0), p.returnScaleFloor)
-    if (r.baselineCount[i]! >= p.minBaselineBuckets && Math.abs(r.ret[i]! - r.retMedian[i]!) >= p.jumpSigma * sigma[i]!)
+    if (
+      r.baselineCount[i]! >= p.minPriceBaselineBuckets &&
+      Math.abs(r.ret[i]! - r.retMedian[i]!) >= p.jumpSigma * sigma[i]!
+    )
       jump[i] = r.ret[i]! > r.retMedian[i]! ? 1 : -1
   }
   const levels = new Uint8Array(n)
@@ -289,7 +294,7 @@ async function fromPricePath(
   let lo = 0
   for (let i = 0; i < n; i++) {
     while (r.ts[lo]! < r.ts[i]! - H * bucketUs) lo++
-    if (r.ts[i]! < target.fromUs || r.baselineCount[i]! < p.minBaselineBuckets || lo >= i) continue
+    if (r.ts[i]! < target.fromUs || r.baselineCount[i]! < p.minPriceBaselineBuckets || lo >= i) continue
     const R = Math.log(r.close[i]! / r.close[lo]!)
     const z = R / (sigma[i]! * Math.sqrt(H))
     let same = 0
