@@ -6,9 +6,9 @@ import { describe, expect, test } from 'vitest'
 import { runDetectors } from '../src/detect/run.ts'
 import { InvalidInputError } from '../src/errors.ts'
 import { readDetections } from '../src/store/detect/detections.ts'
-import { readIncidents } from '../src/store/detect/incidents.ts'
+import { readIncident, readIncidents } from '../src/store/detect/incidents.ts'
 import { queryRows } from '../src/store/detect/read.ts'
-import { createBacktestRun } from '../src/store/meta/backtestRuns.ts'
+import { createBacktestRun, finishBacktestRun } from '../src/store/meta/backtestRuns.ts'
 import { gauss, HOUR, insertPriceRows, MIN, rng, SEC, T0 } from './support/detectData.ts'
 import { testRuntime } from './support/runtime.ts'
 
@@ -183,5 +183,74 @@ describe('bad input writes nothing', () => {
       params: { 'withdrawal-to-maintenance': { rules: 'no-such-rules' } },
     })
     expect(e.problems[0]).toMatchObject({ path: 'params.withdrawal-to-maintenance.rules', received: 'no-such-rules' })
+  })
+})
+
+describe('the detect job', () => {
+  test('runs the detectors as a recorded job run; bad parameters are refused before anything runs', async () => {
+    const { findJob } = await import('../jobs/registry.ts')
+    const { runJob } = await import('../jobs/runner.ts')
+    const job = findJob('detect')
+    const result = await runJob(
+      runtime,
+      job,
+      { venue: 'v', from: FROM.toISOString(), to: TO.toISOString(), detectors: ['oracle-deviation'] },
+      { trigger: 'cli' },
+    )
+    expect(result.status).toBe('succeeded')
+    expect(result.outcome.rows).toBe(1)
+    await expect(runJob(runtime, job, { venue: 'v', window: 'all' }, { trigger: 'cli' })).rejects.toThrow(
+      InvalidInputError,
+    )
+  })
+})
+
+describe('over a backtest run', () => {
+  test('the cascade detector reads the run’s liquidations (rows carry the run id) and the run’s incidents include them', async () => {
+    const venue = 'runv'
+    await market(venue)
+    const run = await createBacktestRun(runtime.meta, {
+      ruleSetHash: 'h',
+      ruleSetRef: 'hyperliquid',
+      ruleSetVersionId: null,
+      venue,
+      markets: ['M'],
+      fromTs: new Date(T0 / 1000),
+      toTs: TO,
+      positionsSource: 'synthetic',
+      seed: 1,
+      params: {},
+    })
+    await finishBacktestRun(runtime.meta, run.id, { status: 'succeeded' })
+    // a liquidation every 5 minutes for 7 hours, then 120 long liquidations in 3 minutes
+    const rows: string[] = []
+    let seq = 0
+    const row = (us: number, notional: number, side: string) =>
+      rows.push(
+        `('${run.id}', ${seq++}, make_timestamp(${Math.round(us)}::BIGINT), 'syn-${seq}', 'M', '${side}', 'full', 1, ${notional}, 100, 99, 98, 97, 97, 1, 1, 5, 1, 0, 4, 0)`,
+      )
+    for (let t = T0; t < T0 + 7 * HOUR; t += 5 * MIN) row(t, 1000 + (seq % 7) * 100, seq % 2 ? 'long' : 'short')
+    for (let k = 0; k < 120; k++) row(T0 + 7 * HOUR + 10 * MIN + k * 1.5 * SEC, 50_000, 'long')
+    await runtime.duck.use((c) => c.run(`INSERT INTO backtest_liquidations VALUES ${rows.join(', ')}`))
+    const s = await runDetectors(runtime, {
+      venue,
+      runId: run.id,
+      detectors: ['liquidation-cascade', 'oracle-deviation'],
+    })
+    expect(s.from).toBe(new Date(T0 / 1000).toISOString())
+    expect(s.markets).toEqual(['M'])
+    const [cascade] = await readDetections(runtime.duck, { venue, detectors: ['liquidation-cascade'] })
+    expect(cascade!.runId).toBe(run.id)
+    expect(cascade!.severity).toBe('critical')
+    expect((cascade!.evidence as { mode: string }).mode).toBe('replayed liquidations')
+    expect((await readDetections(runtime.duck, { venue, detectors: ['oracle-deviation'] }))[0]!.runId).toBeNull()
+    // the deviation (6 h 40 m) and the replayed cascade (7 h 10 m) are within the 1 h gap on one market: one incident
+    const incidents = await readIncidents(runtime.duck, { venue, runId: run.id })
+    expect(incidents.map((i) => i.title)).toEqual(['Liquidation cascade + oracle/mark deviation on M'])
+    const { timeline } = (await readIncident(runtime.duck, incidents[0]!.id))!
+    expect(timeline.map((m) => m.ref)).toEqual([
+      (await readDetections(runtime.duck, { venue, detectors: ['oracle-deviation'] }))[0]!.id,
+      cascade!.id,
+    ])
   })
 })
