@@ -186,6 +186,35 @@ describe('bad input writes nothing', () => {
   })
 })
 
+describe('cancellation and progress', () => {
+  test('progress counts detector steps then writing; an abort between steps throws its reason and writes nothing', async () => {
+    const seen: string[] = []
+    await runDetectors(
+      runtime,
+      { venue: 'v', from: FROM, to: TO, detectors: ['oracle-deviation', 'liquidation-cascade'] },
+      { onProgress: (p) => seen.push(`${p.phase} ${p.done}/${p.total}${p.detector ? ` ${p.detector}` : ''}`) },
+    )
+    expect(seen).toEqual([
+      'detecting 0/2',
+      'detecting 1/2 oracle-deviation',
+      'detecting 2/2 liquidation-cascade',
+      'writing 2/2',
+      'incidents 2/2',
+    ])
+    const before = [await count('detections'), await count('incidents')]
+    const stop = new AbortController()
+    const reason = new Error('stop here')
+    const error = await runDetectors(
+      runtime,
+      // other parameters: a scope of its own, which an execution that went on would write
+      { venue: 'v', from: FROM, to: TO, params: { 'oracle-deviation': { band: 0.25 } } },
+      { signal: stop.signal, onProgress: (p) => p.done === 1 && stop.abort(reason) },
+    ).catch((e: unknown) => e)
+    expect(error).toBe(reason)
+    expect([await count('detections'), await count('incidents')]).toEqual(before)
+  })
+})
+
 describe('the detect job', () => {
   test('runs the detectors as a recorded job run; bad parameters are refused before anything runs', async () => {
     const { findJob } = await import('../jobs/registry.ts')

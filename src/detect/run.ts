@@ -1,6 +1,7 @@
-// runDetectors: validates a request (detectors, venue, markets, window, run, parameters) with every problem listed,
-// runs each detector over each market that has the data it needs, replaces the detections of every scope that ran
-// in one transaction, then rebuilds the incidents those detections feed. Bad input writes nothing.
+// runDetectors: validates a request (detectors, venue, markets, window, run, parameters) with every problem listed
+// (prepareDetectors), runs each detector over each market that has the data it needs, replaces the detections of every
+// scope that ran in one transaction, then rebuilds the incidents those detections feed (executeDetectors). Bad input
+// writes nothing; a cancelled execution stops at the next detector step and writes nothing.
 import { z } from 'zod'
 import { isDetectorId, SEVERITIES, type DetectorId, type Severity } from '../domain/detection.ts'
 import { InvalidInputError, type InputProblem } from '../errors.ts'
@@ -84,7 +85,8 @@ export interface DetectSummary {
   incidents: RebuildSummary
 }
 
-interface ValidRequest {
+/** A validated request (prepareDetectors): what executeDetectors runs. */
+export interface PreparedDetect {
   detectors: Array<Detector<unknown>>
   params: Map<DetectorId, unknown>
   venue: string
@@ -96,7 +98,7 @@ interface ValidRequest {
 }
 
 /** Checks everything that can be wrong before anything runs, and lists every problem at once. */
-async function validate(stores: DetectStores, input: unknown): Promise<ValidRequest> {
+async function validate(stores: DetectStores, input: unknown): Promise<PreparedDetect> {
   const parsed = detectRequestSchema.safeParse(input, { reportInput: true })
   if (!parsed.success) throw new InvalidInputError('invalid detect request', problemsOf(parsed.error))
   const r = parsed.data
@@ -256,6 +258,31 @@ const gapOut = (g: DataGap) => ({
   to: iso(g.toUs),
 })
 
+/** Where an execution is: detector steps (one detector over one market) done of the total, then writing. */
+export interface DetectProgress {
+  phase: 'detecting' | 'writing' | 'incidents'
+  done: number
+  total: number
+  /** The step that just finished (detecting). */
+  detector?: DetectorId
+  market?: string
+}
+
+export interface ExecuteOptions {
+  /** Stamps created_at only (never an input to a detection). */
+  now?: () => Date
+  /** Checked before each detector step and before writing: once aborted, nothing is written and its reason is thrown. */
+  signal?: AbortSignal
+  onProgress?: (progress: DetectProgress) => void
+}
+
+/** Validates a request against the stores (detectors, parameters, window, run, markets with data): bad input throws. */
+export const prepareDetectors = (
+  stores: DetectStores,
+  /** A DetectRequestInput; anything else is reported as invalid input. */
+  input: DetectRequestInput | Record<string, unknown>,
+): Promise<PreparedDetect> => validate(stores, input)
+
 /**
  * Runs the requested detectors and returns what ran, what was missing and what was written. `now` stamps
  * created_at only (never an input to a detection).
@@ -264,9 +291,22 @@ export async function runDetectors(
   stores: DetectStores,
   /** A DetectRequestInput; anything else is reported as invalid input. */
   input: DetectRequestInput | Record<string, unknown>,
-  options: { now?: () => Date } = {},
+  options: ExecuteOptions = {},
 ): Promise<DetectSummary> {
-  const req = await validate(stores, input)
+  return executeDetectors(stores, await prepareDetectors(stores, input), options)
+}
+
+/** Runs a prepared request: every detector over every market, then one write and the incidents' rebuild. */
+export async function executeDetectors(
+  stores: DetectStores,
+  req: PreparedDetect,
+  options: ExecuteOptions = {},
+): Promise<DetectSummary> {
+  const { signal, onProgress } = options
+  const total = req.markets.length * req.detectors.length
+  let done = 0
+  signal?.throwIfAborted()
+  onProgress?.({ phase: 'detecting', done, total })
   const ledger = await ledgerCounts(stores.duck, req.venue, req.fromUs, req.toUs)
   const summaries: DetectorRunSummary[] = []
   const batches: Array<{ scope: DetectionScope; rows: DetectionRecord[] }> = []
@@ -316,6 +356,8 @@ export async function runDetectors(
           summary.error = error instanceof Error ? error.message : String(error)
           summary.ms = Math.round(performance.now() - started)
           summaries.push(summary)
+          signal?.throwIfAborted()
+          onProgress?.({ phase: 'detecting', done: ++done, total, detector: detector.id, market })
           continue
         }
         const scope: DetectionScope = {
@@ -334,6 +376,8 @@ export async function runDetectors(
       }
       summary.ms = Math.round(performance.now() - started)
       summaries.push(summary)
+      signal?.throwIfAborted()
+      onProgress?.({ phase: 'detecting', done: ++done, total, detector: detector.id, market })
     }
   }
   if (!batches.length) {
@@ -347,7 +391,11 @@ export async function runDetectors(
     }
     throw new InvalidInputError('no detector has the data it needs; nothing was written', problems)
   }
+  // the last point to stop: from here the detections and the incidents they feed are written whole
+  signal?.throwIfAborted()
+  onProgress?.({ phase: 'writing', done, total })
   const written = await replaceDetections(stores.duck, batches, (options.now ?? (() => new Date()))())
+  onProgress?.({ phase: 'incidents', done, total })
   const incidents = await rebuildIncidentScopes(stores, {
     venue: req.venue,
     runId: req.runId,
