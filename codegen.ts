@@ -23,6 +23,8 @@ const config: CodegenConfig = {
           RuleSet: '../../store/meta/ruleSets.ts#StoredRuleSet',
           RuleSetVersion: '../../store/meta/generated/client.ts#RuleSetVersion',
           BacktestRun: '../../store/meta/backtestRuns.ts#StoredBacktestRun',
+          Run: '../../store/meta/runs.ts#StoredRun',
+          RunProgress: '../../domain/run.ts#RunProgress',
         },
       },
     },

@@ -2,13 +2,15 @@
 // typed-array scan (the machine's limit), the kernel's core loop with 100k open positions, the DuckDB→engine data
 // path, and a 30-day end-to-end backtest; peak RSS for two window lengths in child processes. Prints medians.
 import { execFileSync } from 'node:child_process'
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import duckdb from '@duckdb/node-bindings'
 import type { DuckDBValue } from '@duckdb/node-api'
-import { executeBacktest, prepareBacktest } from '../src/replay/backtest/run.ts'
+import { executeBacktest } from '../src/replay/backtest/execute.ts'
+import { prepareBacktest } from '../src/replay/backtest/prepare.ts'
 import type { EventBatch } from '../src/replay/kernel/events.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
 import { migrateDuck } from '../src/store/duck/schema.ts'
@@ -159,10 +161,9 @@ async function endToEnd(dir: string, duckPath: string, days: number, positions: 
       },
       { allowFiles: false },
     )
-    const outcome = await executeBacktest({ duck, meta }, prepared)
+    const { summary, timings } = await executeBacktest({ duck }, prepared, { runId: `bench-${crypto.randomUUID()}` })
     const ms = performance.now() - t
-    if (outcome.status !== 'succeeded') throw new Error(`backtest ${outcome.status}: ${outcome.error}`)
-    return { ms, summary: outcome.summary!, timings: outcome.timings! }
+    return { ms, summary, timings }
   } finally {
     duck.close()
     await meta.$disconnect()

@@ -6,7 +6,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { outputColumns } from '../src/replay/backtest/outputs.ts'
-import { executeBacktest, prepareBacktest } from '../src/replay/backtest/run.ts'
+import { executeBacktest } from '../src/replay/backtest/execute.ts'
+import { prepareBacktest } from '../src/replay/backtest/prepare.ts'
 import type { EventBatch } from '../src/replay/kernel/events.ts'
 import { findPreset, presetNames } from '../src/replay/rules/presets/index.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
@@ -122,11 +123,10 @@ async function main(): Promise<void> {
           { allowFiles: true },
         )
         const t = performance.now()
-        const outcome = await executeBacktest({ duck, meta }, prepared)
-        if (outcome.status !== 'succeeded') throw new Error(`${name}: ${outcome.status} ${outcome.error ?? ''}`)
-        const s = outcome.summary!
+        const runId = `golden-${name}`
+        const { summary: s } = await executeBacktest({ duck }, prepared, { runId })
         results[`e2e:${name}:outputHash`] = s.outputHash
-        results[`e2e:${name}:rows`] = await hashBacktestResults(duck, prepared.run.id)
+        results[`e2e:${name}:rows`] = await hashBacktestResults(duck, runId)
         results[`e2e:${name}:summary`] = sha(JSON.stringify(s))
         console.log(
           `${name}: ${s.eventsReplayed} events, ${s.liquidations} liquidations, ${s.bankruptcies} bankruptcies, ${s.adlFills} ADL fills, social ${s.socializedLoss}, bad debt ${s.totalBadDebt}, ${((performance.now() - t) / 1000).toFixed(1)} s`,

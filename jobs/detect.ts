@@ -1,27 +1,35 @@
-// Job: run the attack-pattern detectors over a venue's window (or a backtest run) and rebuild its incidents.
+// The detect kind: attack-pattern detectors over a venue's window (or a backtest run's outputs), then the incidents
+// they feed rebuilt. Prepared at submission (bad input is refused before any run exists), executed by
+// src/detect/run.ts with the run's signal and progress. A cancelled run writes nothing: the detectors' results are
+// written in one transaction after the last cancellation point, and a re-run replaces its scopes (no discard needed).
 import { z } from 'zod'
-import { runDetectors } from '../src/detect/run.ts'
+import { executeDetectors, prepareDetectors, type DetectSummary, type PreparedDetect } from '../src/detect/run.ts'
 import { defineJob, emptyOutcome } from './job.ts'
 
-export const detectParams = z
-  .object({
-    venue: z.string().min(1),
-    markets: z.array(z.string().min(1)).min(1).optional(),
-    from: z.string().min(1).optional(),
-    to: z.string().min(1).optional(),
-    runId: z.string().min(1).optional(),
-    detectors: z.array(z.string().min(1)).min(1).optional(),
-    params: z.record(z.string(), z.unknown()).optional(),
-    incidentGapSeconds: z.number().int().min(0).optional(),
-  })
-  .strict()
+const PHASES = { detecting: 'running detectors', writing: 'writing detections', incidents: 'rebuilding incidents' }
 
-export const detectJob = defineJob({
+export const detectJob = defineJob<unknown, PreparedDetect>({
   name: 'detect',
+  kind: 'detect',
   description: 'Run attack-pattern detectors over stored market data (or a backtest run) and rebuild incidents.',
-  params: detectParams,
-  async run({ runtime, log }, params) {
-    const summary = await runDetectors(runtime, params)
+  // the request schema (src/detect/run.ts) validates it in prepare, with every problem listed
+  params: z.unknown(),
+  // detect runs queue (RUN_CONCURRENCY, default 1) rather than refuse one another; a crashed one is re-run by hand
+  exclusive: false,
+  retryOnCrash: false,
+  prepare: ({ runtime }, request) => prepareDetectors(runtime, request as Record<string, unknown>),
+  async run({ runtime, signal, progress, log }, prepared) {
+    const summary: DetectSummary = await executeDetectors(runtime, prepared, {
+      signal,
+      onProgress: (p) =>
+        progress.update({
+          phase: PHASES[p.phase],
+          done: p.done,
+          total: p.total,
+          unit: 'detector steps',
+          rateOf: { count: p.done, unit: 'steps/s' },
+        }),
+    })
     const outcome = emptyOutcome()
     outcome.rows = summary.written.inserted
     for (const d of summary.detectors) {
@@ -36,6 +44,6 @@ export const detectJob = defineJob({
       },
       'detectors ran',
     )
-    return outcome
+    return { ...outcome, result: summary }
   },
 })

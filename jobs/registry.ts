@@ -1,12 +1,13 @@
 // Every job Backstop can run, by name. A stage adds its jobs here.
 import { InvalidInputError } from '../src/errors.ts'
+import { backtestJob } from './backtest.ts'
 import { detectJob } from './detect.ts'
 import { ingestionJobs } from './ingest/index.ts'
 import type { JobDefinition } from './job.ts'
 import { pruneJobRunsJob } from './maintenance/pruneJobRuns.ts'
 
 export const jobRegistry: ReadonlyMap<string, JobDefinition<never>> = new Map(
-  ([pruneJobRunsJob, ...ingestionJobs, detectJob] as JobDefinition<never>[]).map((job) => [job.name, job]),
+  ([pruneJobRunsJob, backtestJob, ...ingestionJobs, detectJob] as JobDefinition<never>[]).map((job) => [job.name, job]),
 )
 
 export function findJob(name: string): JobDefinition<never> {

@@ -1,17 +1,22 @@
-// The cron scheduler inside `serve`: config and JobSchedule rows become node-cron tasks; runs never overlap.
+// The cron scheduler inside `serve`: config and JobSchedule rows become node-cron tasks that submit runs to the run
+// system; a schedule's runs never overlap. At start it re-runs the runs a crash interrupted.
 import cron, { type ScheduledTask } from 'node-cron'
 import type { Runtime } from '../src/app/runtime.ts'
 import { InvalidInputError, type InputProblem } from '../src/errors.ts'
 import { listEnabledSchedules, syncConfigSchedules, type ScheduleSpec } from '../src/store/meta/jobRuns.ts'
 import type { JobDefinition } from './job.ts'
-import { recoverInterruptedRuns } from './recovery.ts'
-import { JobBusyError, parseJobParams, runJob, type RunOptions } from './runner.ts'
+import { runsToRetry } from './recovery.ts'
+import { RunManager, type SubmitOptions } from './runManager.ts'
+import { JobBusyError, parseJobParams } from './runner.ts'
 
 export interface Scheduler {
   /** Names of the schedules that are active. */
   readonly schedules: string[]
-  /** Stops the cron tasks, asks running jobs to stop, and waits for them up to `timeoutMs`. */
-  stop(timeoutMs: number): Promise<void>
+  /**
+   * Stops the cron tasks. The runs they started belong to the run system that was passed in (stopped by its owner);
+   * a scheduler that made its own also stops that, waiting up to `timeoutMs` for its runs.
+   */
+  stop(timeoutMs?: number): Promise<void>
 }
 
 /** Checks config schedules up front: a bad cron, an unknown job or bad params stop the start with every problem. */
@@ -49,25 +54,26 @@ export async function startScheduler(
   runtime: Runtime,
   registry: ReadonlyMap<string, JobDefinition<never>>,
   fromConfig: ScheduleSpec[],
+  shared?: RunManager,
 ): Promise<Scheduler> {
   const { log, meta } = runtime
+  const runs = shared ?? new RunManager(runtime, registry, { limits: runtime.config.runConcurrency })
   validateSchedules(fromConfig, registry)
   await syncConfigSchedules(meta, fromConfig)
-  const stopping = new AbortController()
-  const running = new Set<Promise<unknown>>()
 
-  const launch = (job: JobDefinition<never>, params: unknown, options: RunOptions) => {
-    const run = runJob(runtime, job, params, { ...options, signal: stopping.signal })
-      .catch((error) => {
-        if (error instanceof JobBusyError) log.warn({ job: job.name }, error.message)
-        else log.error({ err: error, job: job.name }, 'job could not start')
-      })
-      .finally(() => running.delete(run))
-    running.add(run)
-    return run
+  /** Submits a run and settles when it has finished (so node-cron's noOverlap waits for it). */
+  const launch = async (job: JobDefinition<never>, params: unknown, options: SubmitOptions) => {
+    try {
+      await (
+        await runs.submit(job, params, options)
+      ).done
+    } catch (error) {
+      if (error instanceof JobBusyError) log.warn({ job: job.name }, error.message)
+      else log.error({ err: error, job: job.name }, 'job could not start')
+    }
   }
 
-  for (const run of await recoverInterruptedRuns(runtime)) {
+  for (const run of await runsToRetry(runtime, registry)) {
     const job = registry.get(run.job)
     if (!job) continue
     log.info({ job: run.job, retryOf: run.id }, 're-running interrupted job')
@@ -103,18 +109,9 @@ export async function startScheduler(
 
   return {
     schedules: names,
-    async stop(timeoutMs) {
+    async stop(timeoutMs = runtime.config.shutdownTimeoutMs) {
       for (const task of tasks) await task.destroy()
-      stopping.abort(new Error('shutting down'))
-      if (running.size === 0) return
-      let timer: NodeJS.Timeout | undefined
-      const timeout = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs)
-      })
-      await Promise.race([Promise.allSettled([...running]), timeout])
-      clearTimeout(timer)
-      // A run still going is marked failed by recovery on the next start, and re-run there.
-      if (running.size) log.warn({ running: running.size }, 'jobs still running at shutdown')
+      if (!shared) await runs.stop(timeoutMs)
     },
   }
 }

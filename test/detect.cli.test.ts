@@ -34,7 +34,8 @@ const run = async (args: string[]) => {
 
 test(
   'detect prints every detector’s status and the cascade; incidents and incident show it',
-  { timeout: 120_000 },
+  // six CLI processes, each transpiling the sources at start (74 s on a loaded machine)
+  { timeout: 240_000 },
   async () => {
     const file = path.join(dir, 'BTCUSDT-bars.csv')
     fs.writeFileSync(file, barsCsv())
@@ -54,6 +55,15 @@ test(
     const summary = JSON.parse(json.out.slice(json.out.indexOf('{')))
     expect(summary.written).toEqual({ deleted: summary.written.inserted, inserted: summary.written.inserted })
     expect(summary.detections.critical).toBe(1)
+    // it ran as a `detect` run of the run system, whose record keeps the summary
+    const shown = await run(['runs', 'show', summary.detectRunId, '--json'])
+    expect(JSON.parse(shown.out.slice(shown.out.indexOf('{')))).toMatchObject({
+      id: summary.detectRunId,
+      kind: 'detect',
+      status: 'succeeded',
+      trigger: 'cli',
+      result: { detections: { critical: 1 } },
+    })
 
     const list = await run(['incidents', '--venue', 'cli', '--json'])
     const incidents = JSON.parse(list.out.slice(list.out.indexOf('[')))

@@ -7,8 +7,7 @@ import { rebuildIncidents } from '../src/incidents/rebuild.ts'
 import { incidentTitle } from '../src/incidents/title.ts'
 import { replaceDetections, type DetectionRecord } from '../src/store/detect/detections.ts'
 import { readIncident, readIncidents } from '../src/store/detect/incidents.ts'
-import { createBacktestRun, finishBacktestRun } from '../src/store/meta/backtestRuns.ts'
-import { insertLedgerRows, MIN, T0 } from './support/detectData.ts'
+import { backtestRunRecord, insertLedgerRows, MIN, T0 } from './support/detectData.ts'
 import { testRuntime } from './support/runtime.ts'
 
 const GAP = 3600 * 1_000_000
@@ -109,19 +108,13 @@ describe('grouping', () => {
 describe('rebuild from a run', async () => {
   const runtime = await testRuntime()
   const venue = 'inc'
-  const run = await createBacktestRun(runtime.meta, {
-    ruleSetHash: 'h',
-    ruleSetRef: 'hyperliquid',
-    ruleSetVersionId: null,
+  const run = await backtestRunRecord(runtime.meta, {
     venue,
     markets: ['M', 'N'],
     fromTs: new Date(T0 / 1000),
     toTs: new Date((T0 + 1440 * MIN) / 1000),
     positionsSource: 'explicit',
-    seed: 1,
-    params: {},
   })
-  await finishBacktestRun(runtime.meta, run.id, { status: 'succeeded' })
 
   const ts = (min: number) => `make_timestamp(${T0 + min * MIN}::BIGINT)`
   await runtime.duck.use(async (c) => {

@@ -1,15 +1,17 @@
 // runDetectors: re-running replaces a scope's rows (same ids, never duplicates), other parameters keep their own
 // rows, a detector without its data is reported by table and range while the others run, and bad input — unknown
 // detector or parameter, empty or reversed window, missing data, a run that does not exist — is a clear error that
-// writes nothing.
+// writes nothing; as a `detect` run of the run system it reports progress, and a cancelled run writes nothing.
 import { describe, expect, test } from 'vitest'
-import { runDetectors } from '../src/detect/run.ts'
+import { jobRegistry } from '../jobs/registry.ts'
+import type { RunEvent } from '../jobs/progress.ts'
+import { RunManager } from '../jobs/runManager.ts'
+import { runDetectors, type DetectSummary } from '../src/detect/run.ts'
 import { InvalidInputError } from '../src/errors.ts'
 import { readDetections } from '../src/store/detect/detections.ts'
 import { readIncident, readIncidents } from '../src/store/detect/incidents.ts'
 import { queryRows } from '../src/store/detect/read.ts'
-import { createBacktestRun, finishBacktestRun } from '../src/store/meta/backtestRuns.ts'
-import { gauss, HOUR, insertPriceRows, MIN, rng, SEC, T0 } from './support/detectData.ts'
+import { backtestRunRecord, gauss, HOUR, insertPriceRows, MIN, rng, SEC, T0 } from './support/detectData.ts'
 import { testRuntime } from './support/runtime.ts'
 
 const runtime = await testRuntime()
@@ -156,18 +158,17 @@ describe('bad input writes nothing', () => {
   test('a run id that does not exist, one that did not succeed, and one of another venue', async () => {
     const missing = await rejected({ venue: 'v', runId: 'no-such-run' })
     expect(missing.problems[0]).toMatchObject({ path: 'runId', received: 'no-such-run' })
-    const queued = await createBacktestRun(runtime.meta, {
-      ruleSetHash: 'h',
-      ruleSetRef: 'hyperliquid',
-      ruleSetVersionId: null,
-      venue: 'elsewhere',
-      markets: ['M'],
-      fromTs: FROM,
-      toTs: TO,
-      positionsSource: 'explicit',
-      seed: 1,
-      params: {},
-    })
+    const queued = await backtestRunRecord(
+      runtime.meta,
+      {
+        venue: 'elsewhere',
+        markets: ['M'],
+        fromTs: FROM,
+        toTs: TO,
+        positionsSource: 'explicit',
+      },
+      'queued',
+    )
     const e = await rejected({ venue: 'v', runId: queued.id })
     expect(e.problems.map((p) => p.path)).toEqual(['runId', 'venue'])
     expect(e.problems[0]!.expected).toContain('queued')
@@ -215,22 +216,59 @@ describe('cancellation and progress', () => {
   })
 })
 
-describe('the detect job', () => {
-  test('runs the detectors as a recorded job run; bad parameters are refused before anything runs', async () => {
-    const { findJob } = await import('../jobs/registry.ts')
-    const { runJob } = await import('../jobs/runner.ts')
-    const job = findJob('detect')
-    const result = await runJob(
-      runtime,
-      job,
+describe('the detect run kind', () => {
+  const runs = new RunManager(runtime, jobRegistry)
+  const runCount = async () => runtime.meta.jobRun.count()
+
+  test('a detect run is recorded with its kind, reports progress per detector step and keeps its summary', async () => {
+    const submitted = await runs.submit(
+      'detect',
       { venue: 'v', from: FROM.toISOString(), to: TO.toISOString(), detectors: ['oracle-deviation'] },
       { trigger: 'cli' },
     )
+    const events: RunEvent[] = []
+    for await (const event of runs.watch(submitted.runId)) events.push(event)
+    const result = await submitted.done
     expect(result.status).toBe('succeeded')
     expect(result.outcome.rows).toBe(1)
-    await expect(runJob(runtime, job, { venue: 'v', window: 'all' }, { trigger: 'cli' })).rejects.toThrow(
+    expect((result.outcome.result as DetectSummary).detections.warning).toBe(1)
+    const progress = events.flatMap((e) => (e.type === 'progress' ? [e.progress] : []))
+    expect(progress.map((p) => p.phase)).toContain('running detectors')
+    expect(progress.at(-1)).toMatchObject({ phase: 'rebuilding incidents', done: 1, total: 1, unit: 'detector steps' })
+    const stored = await runtime.meta.jobRun.findUniqueOrThrow({ where: { id: submitted.runId } })
+    expect([stored.kind, stored.job, stored.status]).toEqual(['detect', 'detect', 'succeeded'])
+    expect((stored.result as { detections: { warning: number } }).detections.warning).toBe(1)
+  })
+
+  test('bad input is refused at submission: no run recorded, nothing written', async () => {
+    const before = [await runCount(), await count('detections')]
+    await expect(runs.submit('detect', { venue: 'v', window: 'all' }, { trigger: 'cli' })).rejects.toThrow(
       InvalidInputError,
     )
+    await expect(
+      runs.submit('detect', { venue: 'v', from: TO.toISOString(), to: FROM.toISOString() }, { trigger: 'cli' }),
+    ).rejects.toThrow(/reversed/)
+    expect([await runCount(), await count('detections')]).toEqual(before)
+  })
+
+  test('cancelled while running: recorded cancelled, and its detections and incidents are not written', async () => {
+    const before = [await count('detections'), await count('incidents')]
+    const submitted = await runs.submit(
+      'detect',
+      // parameters of their own: a run that went on would add rows
+      { venue: 'v', from: FROM.toISOString(), to: TO.toISOString(), params: { 'oracle-deviation': { band: 0.2 } } },
+      { trigger: 'cli' },
+    )
+    for await (const event of runs.watch(submitted.runId)) {
+      if (event.type === 'progress' && event.progress.phase === 'running detectors') {
+        await runs.cancel(submitted.runId)
+        break
+      }
+    }
+    const result = await submitted.done
+    expect(result.status).toBe('cancelled')
+    expect([await count('detections'), await count('incidents')]).toEqual(before)
+    expect((await runtime.meta.jobRun.findUniqueOrThrow({ where: { id: submitted.runId } })).status).toBe('cancelled')
   })
 })
 
@@ -238,19 +276,13 @@ describe('over a backtest run', () => {
   test('the cascade detector reads the run’s liquidations (rows carry the run id) and the run’s incidents include them', async () => {
     const venue = 'runv'
     await market(venue)
-    const run = await createBacktestRun(runtime.meta, {
-      ruleSetHash: 'h',
-      ruleSetRef: 'hyperliquid',
-      ruleSetVersionId: null,
+    const run = await backtestRunRecord(runtime.meta, {
       venue,
       markets: ['M'],
       fromTs: new Date(T0 / 1000),
       toTs: TO,
       positionsSource: 'synthetic',
-      seed: 1,
-      params: {},
     })
-    await finishBacktestRun(runtime.meta, run.id, { status: 'succeeded' })
     // a liquidation every 5 minutes for 7 hours, then 120 long liquidations in 3 minutes
     const rows: string[] = []
     let seq = 0

@@ -4,7 +4,7 @@ import os from 'node:os'
 import { describe, expect, test } from 'vitest'
 import { z } from 'zod'
 import { defineJob, emptyOutcome, type JobDefinition } from '../jobs/job.ts'
-import { recoverInterruptedRuns } from '../jobs/recovery.ts'
+import { recoverRuns, runsToRetry } from '../jobs/recovery.ts'
 import { JobBusyError, runJob } from '../jobs/runner.ts'
 import { startScheduler, validateSchedules } from '../jobs/scheduler.ts'
 import { InvalidInputError } from '../src/errors.ts'
@@ -122,24 +122,82 @@ describe('recovery', () => {
   test('a run left running by a crashed process is marked failed, its lock freed, and offered for re-run', async () => {
     const pid = deadPid()
     const crashed = await runtime.meta.jobRun.create({
-      data: { job: 't.crash', trigger: 'cron', host: os.hostname(), pid, params: { n: 2 }, status: 'running' },
+      data: {
+        job: 't.crash',
+        kind: 't',
+        trigger: 'cron',
+        host: os.hostname(),
+        pid,
+        params: { n: 2 },
+        status: 'running',
+      },
     })
     await runtime.meta.jobLock.create({ data: { name: 't.crash', runId: crashed.id, host: os.hostname(), pid } })
-    const retry = await recoverInterruptedRuns(runtime)
-    expect(retry).toContainEqual({ id: crashed.id, job: 't.crash', params: { n: 2 }, scheduleId: null, attempt: 1 })
+    const { job } = gatedJob('t.crash')
+    const registry = registryOf(job as JobDefinition<never>)
+    const recovered = await recoverRuns(runtime, registry)
+    expect(recovered).toContainEqual({ id: crashed.id, job: 't.crash', status: 'failed' })
     const after = await runtime.meta.jobRun.findUniqueOrThrow({ where: { id: crashed.id } })
     expect(after.status).toBe('failed')
     expect(after.error).toMatch(/^interrupted: process \d+ on .* stopped before the run finished/)
     expect(await runtime.meta.jobLock.count({ where: { name: 't.crash' } })).toBe(0)
+    const retry = await runsToRetry(runtime, registry)
+    expect(retry.map((r) => [r.id, r.params, r.attempt])).toContainEqual([crashed.id, { n: 2 }, 1])
+    // once re-run, it is not offered again
+    await runtime.meta.jobRun.create({
+      data: { job: 't.crash', trigger: 'recovery', retryOfId: crashed.id, attempt: 2, host: 'h', pid: 1 },
+    })
+    expect((await runsToRetry(runtime, registry)).map((r) => r.id)).not.toContain(crashed.id)
   })
 
-  test('a live run is left alone', async () => {
-    const live = await runtime.meta.jobRun.create({
-      data: { job: 't.live', trigger: 'cron', host: os.hostname(), pid: process.pid, status: 'running' },
+  test('every kind is recovered in one place: dead owners here, stale heartbeats elsewhere; outputs discarded', async () => {
+    const discarded: string[] = []
+    const job = defineJob({
+      name: 't.outputs',
+      kind: 'outputs',
+      description: '',
+      params: z.object({}),
+      retryOnCrash: false,
+      run: async () => emptyOutcome(),
+      discard: async (_runtime, runId) => {
+        discarded.push(runId)
+      },
     })
-    const retry = await recoverInterruptedRuns(runtime)
-    expect(retry.map((r) => r.id)).not.toContain(live.id)
-    await runtime.meta.jobRun.delete({ where: { id: live.id } })
+    const registry = registryOf(job as JobDefinition<never>)
+    const make = (data: { host: string; pid: number; status: string; heartbeatAt?: Date; cancel?: boolean }) =>
+      runtime.meta.jobRun.create({
+        data: {
+          job: 't.outputs',
+          kind: 'outputs',
+          trigger: 'api',
+          host: data.host,
+          pid: data.pid,
+          status: data.status,
+          ...(data.heartbeatAt ? { heartbeatAt: data.heartbeatAt } : {}),
+          ...(data.cancel ? { cancelRequestedAt: new Date() } : {}),
+        },
+      })
+    const deadHere = await make({ host: os.hostname(), pid: deadPid(), status: 'running' })
+    const queuedDead = await make({ host: os.hostname(), pid: deadPid(), status: 'queued' })
+    const cancelledDead = await make({ host: os.hostname(), pid: deadPid(), status: 'running', cancel: true })
+    const staleElsewhere = await make({ host: 'other-host', pid: 1, status: 'running', heartbeatAt: new Date(0) })
+    const freshElsewhere = await make({ host: 'other-host', pid: 1, status: 'running' })
+    const liveHere = await make({ host: os.hostname(), pid: process.pid, status: 'running' })
+    const recovered = await recoverRuns(runtime, registry)
+    const statusOf = async (id: string) => (await runtime.meta.jobRun.findUniqueOrThrow({ where: { id } })).status
+    expect(await statusOf(deadHere.id)).toBe('failed')
+    expect(await statusOf(queuedDead.id)).toBe('failed')
+    expect(await statusOf(cancelledDead.id)).toBe('cancelled')
+    expect(await statusOf(staleElsewhere.id)).toBe('failed')
+    expect(await statusOf(freshElsewhere.id)).toBe('running')
+    expect(await statusOf(liveHere.id)).toBe('running')
+    expect(recovered.map((r) => r.id).sort()).toEqual(
+      [deadHere.id, queuedDead.id, cancelledDead.id, staleElsewhere.id].sort(),
+    )
+    expect(discarded.sort()).toEqual([deadHere.id, queuedDead.id, cancelledDead.id, staleElsewhere.id].sort())
+    // not re-run: the job says so
+    expect((await runsToRetry(runtime, registry)).map((r) => r.id)).toEqual([])
+    await runtime.meta.jobRun.deleteMany({ where: { id: { in: [freshElsewhere.id, liveHere.id] } } })
   })
 })
 

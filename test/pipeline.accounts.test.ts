@@ -4,7 +4,9 @@ import { describe, expect, test } from 'vitest'
 import { hyperliquidJob } from '../jobs/ingest/hyperliquid.ts'
 import type { JobDefinition } from '../jobs/job.ts'
 import { runJob } from '../jobs/runner.ts'
-import { executeBacktest, prepareBacktest } from '../src/replay/backtest/run.ts'
+import { backtestJob } from '../jobs/backtest.ts'
+import type { BacktestSummary } from '../src/replay/backtest/summary.ts'
+import { getBacktestRun } from '../src/store/meta/backtestRuns.ts'
 import { ApiServer } from './support/apiServer.ts'
 import { HyperliquidMock, fillDir } from './support/hyperliquidMock.ts'
 import { testRuntime } from './support/runtime.ts'
@@ -89,8 +91,9 @@ describe('hyperliquid accounts: ingest → replay', () => {
     expect(ingest.status).toBe('succeeded')
     expect(ingest.outcome.rows).toBe(1_440 + 2 + 2)
 
-    const prepared = await prepareBacktest(
+    const backtest = await runJob(
       runtime,
+      backtestJob as JobDefinition<never>,
       {
         ruleSet: 'hyperliquid',
         venue: 'hyperliquid',
@@ -99,17 +102,16 @@ describe('hyperliquid accounts: ingest → replay', () => {
         to: `${DAY}T23:59:00Z`,
         positions: 'accounts',
       },
-      { allowFiles: false },
+      { trigger: 'api' },
     )
-    const outcome = await executeBacktest(runtime, prepared)
-    expect(outcome.status).toBe('succeeded')
-    const summary = outcome.summary!
+    expect(backtest.status).toBe('succeeded')
+    const summary = (await getBacktestRun(runtime.meta, backtest.runId))!.summary as unknown as BacktestSummary
     expect(summary.eventsByKind).toMatchObject({ fill: 2, ledger: 2 })
     const liquidated = await runtime.duck.use(async (c) =>
       (
         await c.runAndReadAll(
           `SELECT account, epoch_ms(ts) AS ms, side FROM backtest_liquidations WHERE run_id = $1 ORDER BY seq`,
-          [prepared.run.id],
+          [backtest.runId],
         )
       ).getRowObjectsJS(),
     )

@@ -1,12 +1,19 @@
 // Backtests end to end over a real DuckDB store: the feed's merge order, explicit / synthetic / account positions,
-// exact DECIMAL outputs, run records (hash, seed, summary, timings, failure), byte-identical reruns, GraphQL and CLI.
+// exact DECIMAL outputs, run records (hash, seed, summary, timings, failure), byte-identical reruns, crash recovery,
+// GraphQL and CLI. Runs go through the run system, as the CLI and the API submit them.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { executeBacktest, prepareBacktest } from '../src/replay/backtest/run.ts'
-import { backtestService, recoverBacktests } from '../src/replay/backtest/service.ts'
-import { isProcessAlive } from '../jobs/liveness.ts'
+import { backtestJob } from '../jobs/backtest.ts'
+import type { JobDefinition } from '../jobs/job.ts'
+import { recoverRuns } from '../jobs/recovery.ts'
+import { jobRegistry } from '../jobs/registry.ts'
+import { RunManager } from '../jobs/runManager.ts'
+import type { Runtime } from '../src/app/runtime.ts'
+import { BacktestCancelled, executeBacktest } from '../src/replay/backtest/execute.ts'
+import { prepareBacktest } from '../src/replay/backtest/prepare.ts'
+import type { BacktestSummary } from '../src/replay/backtest/summary.ts'
 import { parseMicros } from '../src/replay/money.ts'
 import { findPreset } from '../src/replay/rules/presets/index.ts'
 import { readReplayFeed, type FeedSpec } from '../src/store/market/replayFeed.ts'
@@ -28,8 +35,31 @@ import { testRuntime } from './support/runtime.ts'
 import { tempDir } from './support/tmp.ts'
 
 const runtime = await testRuntime()
-const client = await gqlClient(runtime)
-afterAll(() => client.stop())
+const runs = new RunManager(runtime, jobRegistry)
+const client = await gqlClient(runtime, runs)
+afterAll(async () => {
+  await client.stop()
+  await runs.stop(5000)
+})
+
+/** Runs a backtest through the run system (over `on`, another runtime, when given) and reads back its record. */
+async function backtest(request: Record<string, unknown>, on: Runtime = runtime) {
+  const system = on === runtime ? runs : new RunManager(on, jobRegistry)
+  const result = await system.run(backtestJob as JobDefinition<never>, request, { trigger: 'api' })
+  if (system !== runs) await system.stop(5000)
+  const run = await getBacktestRun(runtime.meta, result.runId)
+  return { result, run: run!, summary: run?.summary as unknown as BacktestSummary }
+}
+
+const resultRows = (runId: string) =>
+  runtime.duck.use(async (c) => {
+    let n = 0
+    for (const t of RESULT_TABLES)
+      n += Number(
+        (await c.runAndReadAll(`SELECT count(*) AS n FROM ${t} WHERE run_id = $1`, [runId])).getRowObjectsJS()[0]!.n,
+      )
+    return n
+  })
 
 const T0 = Date.UTC(2025, 9, 10, 0, 0, 0) * 1000
 const H = 3600 * 1e6
@@ -235,13 +265,10 @@ const explicitRequest = (extra: Record<string, unknown> = {}) => ({
 
 describe('backtest runs', () => {
   test('explicit positions: the median mark ignores the trade wick and the crash takes the whale; exact amounts in DuckDB; the run records hash and summary', async () => {
-    const prepared = await prepareBacktest(runtime, explicitRequest(), { allowFiles: false })
-    expect(prepared.run.status).toBe('queued')
-    const outcome = await executeBacktest(runtime, prepared)
-    expect(outcome.status).toBe('succeeded')
-    const run = (await getBacktestRun(runtime.meta, prepared.run.id))!
+    const { result, run } = await backtest(explicitRequest())
+    expect(result.status).toBe('succeeded')
     expect(run).toMatchObject({
-      status: 'succeeded',
+      run: { status: 'succeeded', kind: 'backtest', trigger: 'api' },
       ruleSetHash: findPreset('binance-um').hash,
       positionsSource: 'explicit',
       seed: 1,
@@ -250,8 +277,10 @@ describe('backtest runs', () => {
     expect(summary.eventsReplayed).toBe(7_199 + 720 + 2)
     expect(summary.liquidations).toBeGreaterThanOrEqual(1)
     expect((summary.prices as Array<{ markMethod: string }>)[0]!.markMethod).toBe('medianFundingBasis')
-    const timings = run.timings as Record<string, number>
-    expect(timings.maxSliceMs).toBeLessThan(50)
+    // the kernel replayed on its own thread; the event loop's delay during the run is recorded
+    const timings = run.timings as Record<string, unknown>
+    expect(timings.kernelThread).toBe('worker')
+    expect(timings.eventLoopDelayMaxMs).toEqual(expect.any(Number))
     const rows = await runtime.duck.use(async (c) =>
       (
         await c.runAndReadAll(
@@ -283,15 +312,12 @@ describe('backtest runs', () => {
       `mutation { deriveRuleSet(input: { from: "binance-um", name: "binance-last", set: [{ path: "price.mark.method", value: "last" }] }) { version { hash } } }`,
     )
     expect(derived.errors).toBeUndefined()
-    const prepared = await prepareBacktest(runtime, explicitRequest({ ruleSet: 'binance-last' }), { allowFiles: false })
-    expect(prepared.run.ruleSetHash).toBe((derived.data!.deriveRuleSet as { version: { hash: string } }).version.hash)
-    expect(prepared.run.ruleSetVersionId).not.toBeNull()
-    await executeBacktest(runtime, prepared)
+    const { run } = await backtest(explicitRequest({ ruleSet: 'binance-last' }))
+    expect(run.ruleSetHash).toBe((derived.data!.deriveRuleSet as { version: { hash: string } }).version.hash)
+    expect(run.ruleSetVersionId).not.toBeNull()
     const whale = await runtime.duck.use(async (c) =>
       (
-        await c.runAndReadAll(`SELECT ts FROM backtest_liquidations WHERE run_id = $1 AND account = 'whale'`, [
-          prepared.run.id,
-        ])
+        await c.runAndReadAll(`SELECT ts FROM backtest_liquidations WHERE run_id = $1 AND account = 'whale'`, [run.id])
       ).getRowObjectsJS(),
     )
     // the wick is at 1,800 s; the bar closes one second later
@@ -299,16 +325,12 @@ describe('backtest runs', () => {
   })
 
   test('identical inputs and rule set give byte-identical outputs (hash of every output row)', async () => {
-    const a = await prepareBacktest(runtime, explicitRequest(), { allowFiles: false })
-    const b = await prepareBacktest(runtime, explicitRequest(), { allowFiles: false })
-    await executeBacktest(runtime, a)
-    await executeBacktest(runtime, b)
+    const a = await backtest(explicitRequest())
+    const b = await backtest(explicitRequest())
     const ha = await hashBacktestResults(runtime.duck, a.run.id)
     expect(ha).toBe(await hashBacktestResults(runtime.duck, b.run.id))
-    const ra = (await getBacktestRun(runtime.meta, a.run.id))!.summary as { outputHash: string }
-    const rb = (await getBacktestRun(runtime.meta, b.run.id))!.summary as { outputHash: string }
-    expect(ra.outputHash).toMatch(/^[0-9a-f]{64}$/)
-    expect(ra.outputHash).toBe(rb.outputHash)
+    expect(a.summary.outputHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(a.summary.outputHash).toBe(b.summary.outputHash)
   })
 
   test('synthetic population: seeded, liquidations in the crash, same seed same outputs, another seed others', async () => {
@@ -322,19 +344,18 @@ describe('backtest runs', () => {
       population: { initialPositions: 5_000, meanHoldingHours: 1, leverageMax: 75 },
       seed,
     })
-    const runs = []
+    const summaries: BacktestSummary[] = []
     for (const seed of [3, 3, 4]) {
-      const p = await prepareBacktest(runtime, request(seed), { allowFiles: false })
-      const o = await executeBacktest(runtime, p)
-      expect(o.status).toBe('succeeded')
-      runs.push(o.summary!)
+      const o = await backtest(request(seed))
+      expect(o.result.status).toBe('succeeded')
+      summaries.push(o.summary)
     }
-    expect(runs[0]!.liquidations).toBeGreaterThan(100)
-    expect(runs[0]!.positionsOpened).toBeGreaterThan(5_000)
-    expect(runs[0]!.outputHash).toBe(runs[1]!.outputHash)
-    expect(runs[2]!.outputHash).not.toBe(runs[0]!.outputHash)
+    expect(summaries[0]!.liquidations).toBeGreaterThan(100)
+    expect(summaries[0]!.positionsOpened).toBeGreaterThan(5_000)
+    expect(summaries[0]!.outputHash).toBe(summaries[1]!.outputHash)
+    expect(summaries[2]!.outputHash).not.toBe(summaries[0]!.outputHash)
     // every micro-unit of shortfall is covered by a step of the waterfall or left as bad debt
-    const s = runs[0]!
+    const s = summaries[0]!
     const covered = [s.coveredByFund, s.coveredByFeePool, s.coveredByAdl, s.socializedLoss, s.totalBadDebt].reduce(
       (a, x) => a + parseMicros(x),
       0,
@@ -355,18 +376,17 @@ describe('backtest runs', () => {
     }
     const hashes = []
     const outputHashes = []
+    const p = await prepareBacktest(runtime, request, { allowFiles: false })
     for (const flushRows of [250_000, 97]) {
-      const p = await prepareBacktest(runtime, request, { allowFiles: false })
-      const o = await executeBacktest(runtime, p, { flushRows })
-      expect(o.status).toBe('succeeded')
-      hashes.push(await hashBacktestResults(runtime.duck, p.run.id))
-      outputHashes.push(o.summary!.outputHash)
+      const runId = `flush-${flushRows}`
+      const o = await executeBacktest(runtime, p, { runId, flushRows })
+      hashes.push(await hashBacktestResults(runtime.duck, runId))
+      outputHashes.push(o.summary.outputHash)
     }
     expect(hashes[1]).toEqual(hashes[0])
     // the summary's hash is per column, so it does not depend on where the flushes cut the rows either
     expect(outputHashes[1]).toBe(outputHashes[0])
     // cancelled while writes of 97 rows are in flight (the signal trips at the first write, after the opening delete): no row may remain
-    const p = await prepareBacktest(runtime, request, { allowFiles: false })
     const abort = new AbortController()
     const duck = Object.create(runtime.duck) as typeof runtime.duck
     let uses = 0
@@ -374,18 +394,10 @@ describe('backtest runs', () => {
       if (++uses === 2) abort.abort()
       return runtime.duck.use(fn)
     }
-    const o = await executeBacktest({ ...runtime, duck }, p, { flushRows: 97, signal: abort.signal })
-    expect(o.status).toBe('cancelled')
-    const left = await runtime.duck.use(async (c) => {
-      let n = 0
-      for (const t of RESULT_TABLES)
-        n += Number(
-          (await c.runAndReadAll(`SELECT count(*) AS n FROM ${t} WHERE run_id = $1`, [p.run.id])).getRowObjectsJS()[0]!
-            .n,
-        )
-      return n
-    })
-    expect(left).toBe(0)
+    await expect(
+      executeBacktest({ ...runtime, duck }, p, { runId: 'cancelled-mid-write', flushRows: 97, signal: abort.signal }),
+    ).rejects.toThrow(BacktestCancelled)
+    expect(await resultRows('cancelled-mid-write')).toBe(0)
   })
 
   test('account-level positions from fills and ledger: history is followed, then the engine’s rules apply', async () => {
@@ -405,17 +417,19 @@ describe('backtest runs', () => {
       { tsUs: T0 + 0.25 * H, account: '0xC', market: 'BTC', side: 'buy', price: '100', qty: '20' },
       { tsUs: T0 + 1.9 * H, account: '0xA', market: 'BTC', side: 'sell', price: '90', qty: '1000', fee: '4.5' },
     ])
-    const p = await prepareBacktest(
-      runtime,
-      { ruleSet: 'hyperliquid', venue: v, markets: ['BTC'], from: iso(T0), to: iso(T0 + 2 * H), positions: 'accounts' },
-      { allowFiles: false },
-    )
-    const o = await executeBacktest(runtime, p)
-    expect(o.status).toBe('succeeded')
+    const o = await backtest({
+      ruleSet: 'hyperliquid',
+      venue: v,
+      markets: ['BTC'],
+      from: iso(T0),
+      to: iso(T0 + 2 * H),
+      positions: 'accounts',
+    })
+    expect(o.result.status).toBe('succeeded')
     const liq = await runtime.duck.use(async (c) =>
       (
         await c.runAndReadAll(`SELECT account, kind FROM backtest_liquidations WHERE run_id = $1 ORDER BY seq`, [
-          p.run.id,
+          o.run.id,
         ])
       ).getRowObjectsJS(),
     )
@@ -423,7 +437,7 @@ describe('backtest runs', () => {
     expect(liq.filter((r) => r.account === '0xA').length).toBeGreaterThan(0)
     expect(liq.some((r) => r.account === '0xB')).toBe(false)
     // A's closing fill after the engine liquidated it is skipped, not replayed into a short
-    expect(o.summary!.fillsSkippedAfterDivergence).toBe(1)
+    expect(o.summary.fillsSkippedAfterDivergence).toBe(1)
   })
 
   test('bad input fails before a run exists; a failure inside a run is recorded as failed', async () => {
@@ -442,42 +456,45 @@ describe('backtest runs', () => {
         expect.objectContaining({ path: 'seed' }),
       ]),
     })
-    const p = await prepareBacktest(runtime, explicitRequest(), { allowFiles: false })
-    // the store closes under it: the run must end failed, with the error
-    const broken = {
-      ...runtime,
-      duck: {
-        ...runtime.duck,
-        use: () => Promise.reject(new Error('disk on fire')),
-        transaction: () => Promise.reject(new Error('disk on fire')),
-      },
-    }
-    const o = await executeBacktest(broken as never, p)
-    expect(o.status).toBe('failed')
-    expect((await getBacktestRun(runtime.meta, p.run.id))!).toMatchObject({
-      status: 'failed',
-      error: expect.stringMatching(/disk on fire/),
-    })
+    // bad input through the run system records nothing
+    const before = await runtime.meta.jobRun.count()
+    await expect(
+      runs.submit(backtestJob as JobDefinition<never>, { ...explicitRequest(), seed: -1 }, { trigger: 'api' }),
+    ).rejects.toThrow(/seed/)
+    expect(await runtime.meta.jobRun.count()).toBe(before)
+    // the store's first write fails once the data is planned (deleting a previous attempt's rows): the run must end
+    // failed, with the error
+    const broken = Object.create(runtime.duck) as typeof runtime.duck
+    let writes = 0
+    broken.transaction = (fn) =>
+      ++writes === 1 ? Promise.reject(new Error('disk on fire')) : runtime.duck.transaction(fn)
+    const o = await backtest(explicitRequest(), { ...runtime, duck: broken })
+    expect(o.result.status).toBe('failed')
+    expect(o.run).toMatchObject({ run: { status: 'failed', error: expect.stringMatching(/disk on fire/) } })
+    expect(o.run.summary).toBeNull()
   })
 })
 
 describe('crash recovery', () => {
-  test('runs left queued or running by a process that is gone are marked failed at the next start', async () => {
-    const p = await prepareBacktest(runtime, explicitRequest(), { allowFiles: false })
-    // pretend its runner died: another pid on this host that does not exist
-    await runtime.meta.backtestRun.update({
-      where: { id: p.run.id },
-      data: { status: 'running', params: { runner: { host: os.hostname(), pid: 2 ** 22 + 7 } } },
+  test('a backtest whose process died is marked failed by the next process that opens the stores, and its rows are deleted', async () => {
+    const { run } = await backtest(explicitRequest())
+    expect(await resultRows(run.id)).toBeGreaterThan(0)
+    // pretend it was still running when its process died: another pid on this host that does not exist
+    await runtime.meta.jobRun.update({
+      where: { id: run.id },
+      data: { status: 'running', finishedAt: null, host: os.hostname(), pid: 2 ** 22 + 7 },
     })
-    const live = await prepareBacktest(runtime, explicitRequest(), { allowFiles: false })
-    await recoverBacktests(runtime, isProcessAlive)
-    expect(await getBacktestRun(runtime.meta, p.run.id)).toMatchObject({
-      status: 'failed',
-      error: expect.stringMatching(/interrupted/),
+    // and one of this (live) process, still running: left alone
+    const live = await backtest(explicitRequest())
+    await runtime.meta.jobRun.update({ where: { id: live.run.id }, data: { status: 'running', finishedAt: null } })
+    await recoverRuns(runtime, jobRegistry)
+    expect(await getBacktestRun(runtime.meta, run.id)).toMatchObject({
+      run: { status: 'failed', error: expect.stringMatching(/^interrupted:/) },
     })
-    // this process is alive: its queued run is left alone
-    expect(await getBacktestRun(runtime.meta, live.run.id)).toMatchObject({ status: 'queued' })
-    await executeBacktest(runtime, live)
+    expect(await resultRows(run.id)).toBe(0)
+    expect((await getBacktestRun(runtime.meta, live.run.id))!.run.status).toBe('running')
+    expect(await resultRows(live.run.id)).toBeGreaterThan(0)
+    await runtime.meta.jobRun.update({ where: { id: live.run.id }, data: { status: 'succeeded' } })
   })
 })
 
@@ -490,7 +507,7 @@ describe('GraphQL', () => {
     expect(started.errors).toBeUndefined()
     const run = started.data!.runBacktest as { id: string; status: string }
     expect(['queued', 'running']).toContain(run.status)
-    await backtestService(runtime).idle()
+    await runs.idle()
     const { data, errors } = await client.run(
       `query($id: ID!) {
         backtestRun(id: $id) { status summary { liquidations totalBadDebt totalBadDebtApprox maxFundDrawdown outputHash } timings }
@@ -509,6 +526,104 @@ describe('GraphQL', () => {
     expect(Number(liqs[0]!.equity)).toBe(liqs[0]!.equityApprox)
     expect((data!.backtestFundSeries as Array<{ reason: string }>)[0]!.reason).toBe('initial')
     expect((data!.backtestRuns as Array<{ id: string }>)[0]!.id).toBe(run.id)
+  })
+
+  test('results are served whole only: a running or failed run answers CONFLICT with its status and why', async () => {
+    const rows = {
+      length: 1,
+      num: { seq: new Float64Array([0]), ts: new Float64Array([T0]), rank: new Float64Array([1]) },
+      text: {},
+    }
+    const empty = { length: 0, num: {}, text: {} }
+    const partial = async (status: string, error: string | null) => {
+      const id = `partial-${status}`
+      await runtime.meta.jobRun.create({
+        data: { id, kind: 'backtest', job: 'backtest', trigger: 'api', host: 'h', pid: 1, status, error },
+      })
+      // a row written before the run stopped (as an interrupted run may leave behind)
+      await appendBacktestResults(runtime.duck, id, {
+        liquidations: empty,
+        deficits: empty,
+        fund: empty,
+        adl: empty,
+        social: {
+          ...rows,
+          num: {
+            ...rows.num,
+            liquidationSeq: new Float64Array([0]),
+            amount: new Float64Array([1]),
+            perBase: new Float64Array([1]),
+            totalBase: new Float64Array([1]),
+            positions: new Float64Array([1]),
+          },
+          text: { market: () => 'BTCUSDT' },
+        },
+        guardrails: empty,
+      })
+      return id
+    }
+    const running = await partial('running', null)
+    const failed = await partial('failed', 'disk on fire')
+    const read = (id: string) => client.run(`query($id: ID!) { backtestSocialLosses(runId: $id) { seq } }`, { id })
+    const r = await read(running)
+    expect(r.data).toBeNull()
+    expect(r.errors?.[0]).toMatchObject({
+      message: `run ${running} is running: its results are served once it has succeeded`,
+      extensions: { code: 'CONFLICT', status: 'running' },
+    })
+    const f = await read(failed)
+    expect(f.errors?.[0]).toMatchObject({
+      message: `run ${failed} failed (disk on fire): it keeps no results`,
+      extensions: { code: 'CONFLICT', status: 'failed', reason: 'disk on fire' },
+    })
+    expect((await read('nope')).errors?.[0]?.extensions?.code).toBe('NOT_FOUND')
+  })
+
+  test('cancelRun stops a running backtest: run and backtest both say cancelled, and it keeps no rows', async () => {
+    // 400k positions open first: seconds of kernel work, so the run is still running when it is cancelled
+    const started = await client.run(
+      `mutation($i: BacktestInput!) { runBacktest(input: $i) { id status run { id kind } } }`,
+      {
+        i: {
+          ruleSet: 'binance-um',
+          venue: 'binance-um',
+          markets: ['BTCUSDT'],
+          from: iso(T0),
+          to: iso(T0 + 2 * H),
+          positions: 'synthetic',
+          population: { initialPositions: 400_000, meanHoldingHours: 1, leverageMax: 75 },
+        },
+      },
+    )
+    expect(started.errors).toBeUndefined()
+    const id = (started.data!.runBacktest as { id: string }).id
+    expect(started.data!.runBacktest).toMatchObject({ run: { id, kind: 'backtest' } })
+    const status = async () =>
+      ((await client.run(`query($id: ID!) { run(id: $id) { status } }`, { id })).data!.run as { status: string }).status
+    await expect.poll(status, { timeout: 20_000 }).toBe('running')
+    const cancelled = await client.run(`mutation($id: ID!) { cancelRun(id: $id) { id status cancelRequestedAt } }`, {
+      id,
+    })
+    expect(cancelled.errors).toBeUndefined()
+    expect((cancelled.data!.cancelRun as { cancelRequestedAt: string | null }).cancelRequestedAt).not.toBeNull()
+    await runs.idle()
+    const after = await client.run(
+      `query($id: ID!) {
+        backtestRun(id: $id) { status error run { status error finishedAt } }
+        runs(kind: "backtest", first: 5) { id status }
+      }`,
+      { id },
+    )
+    expect(after.data!.backtestRun).toMatchObject({
+      status: 'cancelled',
+      error: 'cancelled on request',
+      run: { status: 'cancelled', error: 'cancelled on request' },
+    })
+    expect(after.data!.runs).toContainEqual({ id, status: 'cancelled' })
+    expect(await resultRows(id)).toBe(0)
+    // a finished run cannot be cancelled again into another state
+    const again = await client.run(`mutation($id: ID!) { cancelRun(id: $id) { status } }`, { id })
+    expect(again.data!.cancelRun).toEqual({ status: 'cancelled' })
   })
 
   test('runBacktest with bad input is BAD_USER_INPUT with every problem', async () => {
@@ -567,5 +682,6 @@ describe('CLI', () => {
     expect((await bad.exited).code).toBe(2)
     expect(bad.output()).toMatch(/--venue: received nothing/)
     expect(bad.output()).toMatch(/--resolution: received "5"/)
-  })
+    // three CLI processes, each transpiling the TypeScript sources at start (seconds each on a busy machine)
+  }, 120_000)
 })

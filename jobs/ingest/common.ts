@@ -6,6 +6,7 @@ import type { PlannedPartition } from '../../src/ingest/connector.ts'
 import { isIsoDay, yesterday } from '../../src/ingest/dates.ts'
 import { HttpClient } from '../../src/ingest/http.ts'
 import { ingestPartitions } from '../../src/ingest/orchestrator.ts'
+import type { PartitionReport, ProgressSink } from '../../src/ingest/progress.ts'
 import type { JobContext, JobOutcome } from '../job.ts'
 
 export const isoDay = z.string().refine(isIsoDay, 'a UTC day as YYYY-MM-DD')
@@ -59,18 +60,63 @@ export async function runIngestion(
     concurrency: runtime.config.ingestConcurrency,
     tmpDir: runtime.config.ingestTmpDir,
     jobRunId: runId,
-    ...(context.progress ? { progress: context.progress } : {}),
+    progress: ingestProgress(context, source),
     onLoaded: (r) => runtime.metrics.rowsIngested.inc({ source, dataset: r.dataset }, r.rows),
   })
   if (result.changedUpstream.length) {
     log.warn({ partitions: result.changedUpstream }, 'upstream files changed since they were loaded; reloaded')
   }
   if (result.aborted) log.warn('ingestion stopped early: the run was aborted (remaining partitions left for later)')
+  const { errors: _errors, ...summary } = result
   return {
     partitionsLoaded: result.loaded,
     partitionsSkipped: result.skipped + result.missing,
     partitionsFailed: result.failed,
     rows: result.rows,
     errors: result.errors,
+    result: summary,
+  }
+}
+
+/** The orchestrator's progress as run progress events: partitions done of planned, rows/s, each partition's outcome. */
+function ingestProgress(context: JobContext, source: string): ProgressSink {
+  let total = 0
+  let done = 0
+  let rows = 0
+  let bytes = 0
+  const update = (item?: PartitionReport) =>
+    context.progress.update({
+      phase: source,
+      done,
+      total,
+      unit: 'partitions',
+      counts: { rows, bytes },
+      rateOf: { count: rows, unit: 'rows/s' },
+      ...(item
+        ? {
+            item: {
+              id: item.partitionId,
+              outcome: item.outcome,
+              ...(item.message !== undefined ? { message: item.message } : {}),
+              counts: { rows: item.rows },
+            },
+          }
+        : {}),
+    })
+  return {
+    start({ partitions }) {
+      total = partitions
+      update()
+    },
+    bytes(n) {
+      bytes += n
+      update()
+    },
+    partition(report) {
+      done++
+      rows += report.rows
+      update(report)
+    },
+    finish: () => undefined,
   }
 }

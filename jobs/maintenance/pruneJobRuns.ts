@@ -1,16 +1,25 @@
-// Job: delete finished job-run records older than the retention period, so the run history stays small.
+// Job: delete finished run records older than the retention period, so the run history stays small. Only kinds
+// whose record is bookkeeping: a backtest's record is how its results are found, so it is kept.
 import { z } from 'zod'
-import { pruneJobRuns } from '../../src/store/meta/jobRuns.ts'
+import { pruneRuns } from '../../src/store/meta/runs.ts'
 import { defineJob, emptyOutcome } from '../job.ts'
 
 export const pruneJobRunsJob = defineJob({
   name: 'maintenance.prune-job-runs',
-  description: 'Delete finished job runs older than keepDays (running ones are never deleted).',
-  params: z.object({ keepDays: z.number().int().min(1).max(3650).default(90) }).strict(),
-  async run({ runtime, log }, { keepDays }) {
+  description: 'Delete finished runs of the given kinds older than keepDays (queued and running ones never).',
+  params: z
+    .object({
+      keepDays: z.number().int().min(1).max(3650).default(90),
+      kinds: z
+        .array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a run kind'))
+        .min(1)
+        .default(['ingest', 'maintenance']),
+    })
+    .strict(),
+  async run({ runtime, log }, { keepDays, kinds }) {
     const cutoff = new Date(Date.now() - keepDays * 86_400_000)
-    const { count } = await pruneJobRuns(runtime.meta, cutoff)
-    log.info({ deleted: count, cutoff }, 'pruned job runs')
+    const { count } = await pruneRuns(runtime.meta, cutoff, kinds)
+    log.info({ deleted: count, cutoff, kinds }, 'pruned runs')
     return emptyOutcome()
   },
 })

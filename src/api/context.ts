@@ -1,4 +1,5 @@
-// What every resolver receives: the process runtime and a per-request logger.
+// What every resolver receives: the process runtime, its run system and a per-request logger.
+import type { RunControl } from '../app/runControl.ts'
 import type { Runtime } from '../app/runtime.ts'
 import type { Logger } from '../obs/logger.ts'
 
@@ -6,4 +7,6 @@ export interface ApiContext {
   runtime: Runtime
   log: Logger
   requestId: string
+  /** Submits and cancels runs; absent where no run system is running (answers UNAVAILABLE). */
+  runs?: RunControl
 }

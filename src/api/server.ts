@@ -8,6 +8,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server'
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer'
 import { expressMiddleware } from '@as-integrations/express5'
 import express from 'express'
+import type { RunControl } from '../app/runControl.ts'
 import type { Runtime } from '../app/runtime.ts'
 import { projectRoot } from '../project.ts'
 import type { ApiContext } from './context.ts'
@@ -78,7 +79,12 @@ export interface ApiServer {
   stop(): Promise<void>
 }
 
-export async function startApiServer(runtime: Runtime): Promise<ApiServer> {
+export interface ApiServices {
+  /** The process's run system (runBacktest, cancelRun); without it those mutations answer UNAVAILABLE. */
+  runs?: RunControl
+}
+
+export async function startApiServer(runtime: Runtime, services: ApiServices = {}): Promise<ApiServer> {
   const { config, log } = runtime
   const app = express()
   app.disable('x-powered-by')
@@ -110,7 +116,7 @@ export async function startApiServer(runtime: Runtime): Promise<ApiServer> {
         // a caller's id is kept for log correlation only when it looks like one
         const given = req.get('x-request-id')
         const requestId = given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : crypto.randomUUID()
-        return { runtime, requestId, log: log.child({ requestId }) }
+        return { runtime, requestId, log: log.child({ requestId }), ...(services.runs ? { runs: services.runs } : {}) }
       },
     }),
   )

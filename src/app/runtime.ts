@@ -49,14 +49,28 @@ export async function openRuntime(
     await meta.$disconnect()
     throw describeDuckOpenError(error, config.duckdbPath)
   }
-  if (options.migrate) applied.duckdb = await migrateDuck(duck)
+  if (options.migrate) {
+    try {
+      applied.duckdb = await migrateDuck(duck)
+    } catch (error) {
+      // nothing may stay open behind a runtime that was never returned
+      await duck.close()
+      await meta.$disconnect()
+      throw error
+    }
+  }
   const runtime: Runtime = { config, log, metrics: createMetrics(), duck, meta, startedAt: Date.now() }
   return { runtime, applied }
 }
 
+/** Closes both stores, DuckDB first with any connection still handed out (logged: its user did not release it). */
 export async function closeRuntime(runtime: Runtime): Promise<void> {
-  runtime.duck.close()
-  await runtime.meta.$disconnect()
+  try {
+    const open = await runtime.duck.close()
+    if (open) runtime.log.warn({ connections: open }, 'DuckDB connections were still open at close: closed them')
+  } finally {
+    await runtime.meta.$disconnect()
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ import { registerJobs } from './commands/jobs.ts'
 import { registerMigrate } from './commands/migrate.ts'
 import { registerRisk } from './commands/risk.ts'
 import { registerRules } from './commands/rules.ts'
+import { registerRuns } from './commands/runs.ts'
 import { registerScenario } from './commands/scenario.ts'
 import { registerServe } from './commands/serve.ts'
 
@@ -25,6 +26,7 @@ const program = new Command('backstop')
 registerServe(program)
 registerMigrate(program)
 registerJobs(program)
+registerRuns(program)
 const ingest = registerIngest(program)
 registerHyperliquidIngest(ingest)
 registerDydxIngest(ingest)

@@ -69,6 +69,18 @@ const listOf = (pattern: RegExp) =>
     )
     .pipe(z.array(z.string().regex(pattern)).min(1))
 
+/** kind=n pairs, e.g. backtest=1,ingest=4. */
+const kindLimits = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^[a-z][a-z0-9-]*=([1-9]|[1-5][0-9]|6[0-4])$/)).min(1))
+  .transform((pairs) => Object.fromEntries(pairs.map((p) => [p.split('=')[0]!, Number(p.split('=')[1])])))
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 /** Keyed by the property name used in code; order is the order of the docs. */
@@ -162,6 +174,30 @@ export const settings = {
     default: 'true',
     valid: 'true or false',
     parse: bool,
+  },
+  runConcurrency: {
+    env: 'RUN_CONCURRENCY',
+    description:
+      'How many runs of each kind a process executes at once, as kind=n pairs; more wait queued. Kinds not listed run one at a time (and one run per ingestion job, always).',
+    default: 'backtest=1,ingest=4',
+    valid: 'comma-separated kind=n pairs, kind in lower-case letters and n from 1 to 64, e.g. backtest=1,ingest=4',
+    parse: kindLimits,
+  },
+  backtestFlushRows: {
+    env: 'BACKTEST_FLUSH_ROWS',
+    description:
+      'Output rows a backtest buffers before writing them to DuckDB: a memory bound (about 100 bytes per row); larger writes are faster.',
+    default: '250000',
+    valid: 'an integer from 100 to 10000000',
+    parse: int(100, 10_000_000),
+  },
+  backtestKernelThread: {
+    env: 'BACKTEST_KERNEL_THREAD',
+    description:
+      'Where a backtest runs its replay kernel: `worker` (a worker thread; the event loop stays free) or `main` (the event loop, in slices yielding every 20 ms: for comparison and debugging).',
+    default: 'worker',
+    valid: 'worker or main',
+    parse: oneOf(['worker', 'main'] as const),
   },
   binanceUmBaseUrl: {
     env: 'BINANCE_UM_BASE_URL',

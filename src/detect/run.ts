@@ -127,8 +127,8 @@ async function validate(stores: DetectStores, input: unknown): Promise<PreparedD
     if (!run) {
       problems.push({ path: 'runId', received: r.runId, expected: 'the id of an existing backtest run' })
     } else {
-      if (run.status !== 'succeeded')
-        problems.push({ path: 'runId', received: r.runId, expected: `a succeeded run (this one is ${run.status})` })
+      if (run.run.status !== 'succeeded')
+        problems.push({ path: 'runId', received: r.runId, expected: `a succeeded run (this one is ${run.run.status})` })
       if (run.venue !== r.venue)
         problems.push({ path: 'venue', received: r.venue, expected: `the run's venue, ${run.venue}` })
       from ??= run.fromTs

@@ -1,4 +1,4 @@
-// Structured JSON logs (pino) on stdout; secrets are redacted wherever they appear in a log object.
+// Structured JSON logs (pino) on stdout (server) or stderr (other commands); secrets are redacted wherever they appear in a log object.
 import { pino, type Logger } from 'pino'
 import type { LOG_LEVELS } from '../config/settings.ts'
 

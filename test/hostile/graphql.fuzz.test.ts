@@ -4,8 +4,6 @@
 // Object.prototype must keep its keys, and the server must answer health ok afterwards.
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { ApiServer } from '../../src/api/server.ts'
-import { backtestService } from '../../src/replay/backtest/service.ts'
 import { testRuntime } from '../support/runtime.ts'
 import {
   CATEGORIES,
@@ -20,14 +18,14 @@ import {
 import { startHostileServer } from './support/server.ts'
 
 const runtime = await testRuntime({ PORT: '0', SCHEDULER_ENABLED: 'false' })
-let server: ApiServer
+let server: Awaited<ReturnType<typeof startHostileServer>>
 const prototypeBefore = prototypeKeys()
 
 beforeAll(async () => {
   server = await startHostileServer(runtime)
 })
 afterAll(async () => {
-  await backtestService(runtime).idle()
+  await server?.runs.idle()
   await server?.stop()
 })
 
@@ -53,11 +51,13 @@ describe.each(CATEGORIES)('hostile %s', (category) => {
 })
 
 test('the server still answers health ok, and every backtest the fuzzer started finished', async () => {
-  await backtestService(runtime).idle()
+  await server.runs.idle()
   const answer = await post(server.url, JSON.stringify({ query: '{ health { status } }' }))
   expect(answer.status).toBe(200)
   expect(JSON.parse(answer.text)).toEqual({ data: { health: { status: 'ok' } } })
-  const runs = await runtime.meta.backtestRun.findMany({ where: { status: { in: ['queued', 'running'] } } })
+  const runs = await runtime.meta.jobRun.findMany({
+    where: { kind: 'backtest', status: { in: ['queued', 'running'] } },
+  })
   expect(runs).toEqual([])
   expect(prototypeKeys()).toEqual(prototypeBefore)
 })

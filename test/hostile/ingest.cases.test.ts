@@ -11,6 +11,7 @@ import { binanceUmJob } from '../../jobs/ingest/binanceUm.ts'
 import { fileJob } from '../../jobs/ingest/file.ts'
 import { tardisJob } from '../../jobs/ingest/tardis.ts'
 import type { JobDefinition, JobOutcome } from '../../jobs/job.ts'
+import { silentReporter } from '../../jobs/progress.ts'
 import { runJob } from '../../jobs/runner.ts'
 import { chainlinkJob } from '../../jobs/ingest/chainlink.ts'
 import { marketCoverage } from '../../src/store/market/coverage.ts'
@@ -35,7 +36,13 @@ const query = async (sql: string, params: unknown[] = []) =>
   runtime.duck.use(
     async (c) => (await c.runAndReadAll(sql, params as never)).getRowObjectsJS() as Record<string, unknown>[],
   )
-const context = () => ({ runtime, log: runtime.log, signal: new AbortController().signal, runId: 'hostile-cases' })
+const context = () => ({
+  runtime,
+  log: runtime.log,
+  signal: new AbortController().signal,
+  runId: 'hostile-cases',
+  progress: silentReporter,
+})
 
 /** Loads files through the `ingest file` job in process. */
 async function ingestFile(params: Record<string, unknown>): Promise<JobOutcome> {

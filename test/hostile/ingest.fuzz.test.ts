@@ -10,6 +10,7 @@ import path from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { fileJob } from '../../jobs/ingest/file.ts'
+import { silentReporter } from '../../jobs/progress.ts'
 import { NORMALIZED_TABLES, type NormalizedTable } from '../../src/domain/loadSpec.ts'
 import {
   CATEGORIES,
@@ -72,7 +73,13 @@ async function runCase(c: HostileCase): Promise<string | null> {
     let outcome
     try {
       outcome = await fileJob.run(
-        { runtime, log: runtime.log, signal: new AbortController().signal, runId: 'hostile-fuzz' },
+        {
+          runtime,
+          log: runtime.log,
+          signal: new AbortController().signal,
+          runId: 'hostile-fuzz',
+          progress: silentReporter,
+        },
         params,
       )
     } catch (error) {

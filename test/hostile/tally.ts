@@ -9,7 +9,6 @@ import fc from 'fast-check'
 import { closeRuntime, openRuntime } from '../../src/app/runtime.ts'
 import { loadConfig } from '../../src/config/load.ts'
 import { createLogger } from '../../src/obs/logger.ts'
-import { backtestService } from '../../src/replay/backtest/service.ts'
 import {
   CATEGORIES,
   caseArb,
@@ -100,7 +99,7 @@ for (const category of CATEGORIES) {
   rows.push({ category, tried: cases.length, survived, example })
 }
 
-await backtestService(runtime).idle()
+await server.runs.idle()
 await server.stop()
 await closeRuntime(runtime)
 fs.rmSync(dir, { recursive: true, force: true })

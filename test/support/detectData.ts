@@ -3,7 +3,11 @@
 // straight into a test store with appenders. Randomness comes from the engine's seeded PRNG.
 import { DuckDBTimestampValue } from '@duckdb/node-api'
 import { Prng } from '../../src/replay/kernel/prng.ts'
+import type { FinishedRunStatus } from '../../src/domain/run.ts'
 import type { DuckStore } from '../../src/store/duck/open.ts'
+import { createBacktestRun, type NewBacktestRun } from '../../src/store/meta/backtestRuns.ts'
+import type { MetaClient } from '../../src/store/meta/client.ts'
+import { createRun, finishRun } from '../../src/store/meta/runs.ts'
 
 const tsv = (us: number) => new DuckDBTimestampValue(BigInt(Math.round(us)))
 
@@ -313,4 +317,32 @@ export async function insertFundingRows(
 export function decimal(x: number): string {
   const s = x.toFixed(12).replace(/0+$/, '').replace(/\.$/, '')
   return s === '-0' ? '0' : s
+}
+
+/**
+ * A backtest run's records as the run system leaves them (the run, its BacktestRun part), without replaying anything:
+ * finished with `status`, or still queued. Detector tests then write the run's result rows themselves.
+ */
+export async function backtestRunRecord(
+  meta: MetaClient,
+  record: Omit<NewBacktestRun, 'ruleSetHash' | 'ruleSetRef' | 'ruleSetVersionId' | 'seed' | 'params'>,
+  status: FinishedRunStatus | 'queued' = 'succeeded',
+): Promise<{ id: string }> {
+  const run = await createRun(meta, {
+    kind: 'backtest',
+    job: 'backtest',
+    trigger: 'cli',
+    params: {},
+    owner: { host: 'test', pid: process.pid },
+  })
+  await createBacktestRun(meta, run.id, {
+    ruleSetHash: 'h',
+    ruleSetRef: 'hyperliquid',
+    ruleSetVersionId: null,
+    seed: 1,
+    params: {},
+    ...record,
+  })
+  if (status !== 'queued') await finishRun(meta, run.id, { status })
+  return { id: run.id }
 }

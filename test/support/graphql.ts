@@ -2,6 +2,7 @@
 import type { ApolloServer } from '@apollo/server'
 import type { ApiContext } from '../../src/api/context.ts'
 import { createApollo } from '../../src/api/server.ts'
+import type { RunControl } from '../../src/app/runControl.ts'
 import type { Runtime } from '../../src/app/runtime.ts'
 
 export interface GqlResult {
@@ -9,13 +10,14 @@ export interface GqlResult {
   errors?: Array<{ message: string; extensions?: Record<string, unknown>; path?: unknown }>
 }
 
-export async function gqlClient(runtime: Runtime) {
+/** `runs`: the run system the mutations that start or cancel runs use (none: they answer UNAVAILABLE). */
+export async function gqlClient(runtime: Runtime, runs?: RunControl) {
   const apollo: ApolloServer<ApiContext> = createApollo(runtime)
   await apollo.start()
   const run = async (query: string, variables?: Record<string, unknown>): Promise<GqlResult> => {
     const response = await apollo.executeOperation(
       { query, variables },
-      { contextValue: { runtime, log: runtime.log, requestId: 'test' } },
+      { contextValue: { runtime, log: runtime.log, requestId: 'test', ...(runs ? { runs } : {}) } },
     )
     if (response.body.kind !== 'single') throw new Error('expected a single result')
     return response.body.singleResult as GqlResult

@@ -1,8 +1,9 @@
 // Backtests: runBacktest (async; returns the run at once), backtestRun(s), and the flat result lists of a run.
-import { InvalidInputError } from '../../errors.ts'
-import { backtestService } from '../../replay/backtest/service.ts'
+import type { ApiContext } from '../context.ts'
+import { InvalidInputError, UnavailableError } from '../../errors.ts'
 import type { BacktestSummary } from '../../replay/backtest/summary.ts'
 import { getBacktestRun, listBacktestRuns } from '../../store/meta/backtestRuns.ts'
+import { runStatus } from '../../store/meta/runs.ts'
 import {
   readAdlFills,
   readDeficits,
@@ -42,29 +43,41 @@ export const backtestRuns: QueryResolvers['backtestRuns'] = (_p, { status, limit
   return listBacktestRuns(runtime.meta, { status: status ?? null, limit: Math.min(p.limit, 1000), offset: p.offset })
 }
 
-export const runBacktest: MutationResolvers['runBacktest'] = (_p, { input }, { runtime }) =>
-  backtestService(runtime).submit({
-    ruleSet: input.ruleSet,
-    venue: input.venue,
-    markets: input.markets,
-    from: input.from,
-    to: input.to,
-    positions: input.positions,
-    ...(input.explicitPositions != null ? { explicitPositions: input.explicitPositions } : {}),
-    ...(input.population != null ? { population: input.population } : {}),
-    ...(input.seed != null ? { seed: input.seed } : {}),
-    ...(input.resolutionSeconds != null ? { resolutionSeconds: input.resolutionSeconds } : {}),
-    ...(input.mode != null ? { mode: input.mode } : {}),
-  })
+/** The process's run system, or UNAVAILABLE when this API runs without one. */
+export function runsOf(context: ApiContext) {
+  if (!context.runs) throw new UnavailableError('runs cannot be started or cancelled here: no run system is running')
+  return context.runs
+}
+
+export const runBacktest: MutationResolvers['runBacktest'] = async (_p, { input }, context) => {
+  const { runId } = await runsOf(context).submit(
+    'backtest',
+    {
+      ruleSet: input.ruleSet,
+      venue: input.venue,
+      markets: input.markets,
+      from: input.from,
+      to: input.to,
+      positions: input.positions,
+      ...(input.explicitPositions != null ? { explicitPositions: input.explicitPositions } : {}),
+      ...(input.population != null ? { population: input.population } : {}),
+      ...(input.seed != null ? { seed: input.seed } : {}),
+      ...(input.resolutionSeconds != null ? { resolutionSeconds: input.resolutionSeconds } : {}),
+      ...(input.mode != null ? { mode: input.mode } : {}),
+    },
+    { trigger: 'api' },
+  )
+  return (await getBacktestRun(context.runtime.meta, runId))!
+}
 
 const list =
   (read: typeof readLiquidations) =>
   async (
     _p: unknown,
     args: { runId: string; limit?: number | null; offset?: number | null },
-    { runtime }: { runtime: Parameters<typeof backtestService>[0] },
+    { runtime }: ApiContext,
   ) =>
-    (await read(runtime.duck, args.runId, page(args.limit, args.offset))).map(camel)
+    (await read(runtime, args.runId, page(args.limit, args.offset))).map(camel)
 
 export const backtestLiquidations = list(readLiquidations) as unknown as QueryResolvers['backtestLiquidations']
 export const backtestDeficits = list(readDeficits) as unknown as QueryResolvers['backtestDeficits']
@@ -80,7 +93,11 @@ export const BacktestRun: BacktestRunResolvers = {
   to: (run) => run.toTs,
   markets: (run) => run.markets as string[],
   positionsSource: (run) => run.positionsSource as 'synthetic' | 'accounts' | 'explicit',
-  status: (run) => run.status as 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled',
+  status: (run) => runStatus(run.run),
+  run: (run) => run.run,
+  error: (run) => run.run.error,
+  startedAt: (run) => run.run.startedAt,
+  finishedAt: (run) => run.run.finishedAt,
   summaryJson: (run) => run.summary,
   summary: (run) => {
     const s = run.summary as BacktestSummary | null

@@ -18,6 +18,7 @@ import { health } from './health.ts'
 import { accounts, dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
 import { positionRisk } from './risk.ts'
+import { Run, RunProgress, cancelRun, run, runs } from './runs.ts'
 import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rules.ts'
 
 export const resolvers: Resolvers = {
@@ -39,9 +40,13 @@ export const resolvers: Resolvers = {
     backtestAdlFills,
     backtestSocialLosses,
     backtestGuardrailTriggers,
+    run,
+    runs,
   }),
-  Mutation: guardArguments({ createRuleSet, deriveRuleSet, runBacktest }),
+  Mutation: guardArguments({ createRuleSet, deriveRuleSet, runBacktest, cancelRun }),
   BacktestRun,
+  Run,
+  RunProgress,
   RuleSet,
   RuleSetVersion,
 }

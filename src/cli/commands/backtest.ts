@@ -1,15 +1,18 @@
-// `backstop backtest`: replay a window against a rule set with explicit, account or synthetic positions; a progress
-// bar on a terminal (plain lines otherwise), then the summary (or JSON). Exit 0 ok, 1 failed, 2 bad input.
+// `backstop backtest`: replay a window against a rule set with explicit, account or synthetic positions, as a run of
+// the run system (recorded, cancellable with `backstop runs cancel`); a progress bar on a terminal (plain lines
+// otherwise), then the summary (or JSON). Exit 0 ok, 1 failed or cancelled, 2 bad input.
 import fs from 'node:fs'
 import type { Command } from 'commander'
-import cliProgress from 'cli-progress'
-import { isProcessAlive } from '../../../jobs/liveness.ts'
-import { closeRuntime, openRuntime } from '../../app/runtime.ts'
+import { backtestJob } from '../../../jobs/backtest.ts'
+import type { JobDefinition } from '../../../jobs/job.ts'
+import { openRunSystem } from '../../../jobs/open.ts'
 import { createLogger } from '../../obs/logger.ts'
-import { executeBacktest, prepareBacktest, type BacktestProgress } from '../../replay/backtest/run.ts'
-import { recoverBacktests } from '../../replay/backtest/service.ts'
+import type { BacktestSummary } from '../../replay/backtest/summary.ts'
+import type { BacktestTimings } from '../../replay/backtest/execute.ts'
+import { getBacktestRun } from '../../store/meta/backtestRuns.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
 import { OptionProblems } from '../options.ts'
+import { runProgressView } from '../progress.ts'
 
 interface BacktestOptions {
   rules?: string
@@ -77,36 +80,6 @@ export function backtestInput(o: BacktestOptions): Record<string, unknown> {
   return input
 }
 
-function progressReporter(json: boolean) {
-  if (json) return { update: () => undefined, stop: () => undefined }
-  if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      {
-        format: 'replaying [{bar}] {percentage}% | {events} events | {phase}',
-        stream: process.stderr,
-        hideCursor: true,
-      },
-      cliProgress.Presets.shades_classic,
-    )
-    bar.start(100, 0, { events: 0, phase: 'starting' })
-    return {
-      update: (p: BacktestProgress) => bar.update(Math.round(p.fraction * 100), { events: p.events, phase: p.phase }),
-      stop: () => bar.stop(),
-    }
-  }
-  let last = -1
-  return {
-    update: (p: BacktestProgress) => {
-      const pct = Math.floor(p.fraction * 10) * 10
-      if (pct !== last) {
-        last = pct
-        console.error(`${p.phase} ${pct}% (${p.events} events)`)
-      }
-    },
-    stop: () => undefined,
-  }
-}
-
 export function registerBacktest(program: Command): void {
   program
     .command('backtest')
@@ -126,37 +99,45 @@ export function registerBacktest(program: Command): void {
     .action(
       action(async (config, options: BacktestOptions) => {
         const input = backtestInput(options)
-        const log = createLogger(config.logLevel)
-        const { runtime } = await openRuntime(config, { migrate: true, log })
+        const log = createLogger(config.logLevel, 2)
+        const system = await openRunSystem(config, { migrate: true, log })
+        const stop = new AbortController()
+        const onSignal = () => stop.abort(new Error('interrupted'))
+        process.once('SIGINT', onSignal)
+        process.once('SIGTERM', onSignal)
+        const view = runProgressView({ plain: 'tenths', quiet: !!options.json })
         try {
-          await recoverBacktests(runtime, isProcessAlive)
-          const prepared = await prepareBacktest(runtime, input, { allowFiles: true })
-          const progress = progressReporter(!!options.json)
-          const outcome = await executeBacktest(runtime, prepared, { onProgress: progress.update })
-          progress.stop()
+          const submitted = await system.runs.submit(backtestJob as JobDefinition<never>, input, {
+            trigger: 'cli',
+            signal: stop.signal,
+          })
+          for await (const event of system.runs.watch(submitted.runId)) view.event(event)
+          view.stop()
+          const result = await submitted.done
+          const run = (await getBacktestRun(system.runtime.meta, submitted.runId))!
+          const summary = run.summary as BacktestSummary | null
+          const timings = run.timings as BacktestTimings | null
           if (options.json) {
             console.log(
               JSON.stringify(
                 {
-                  runId: prepared.run.id,
-                  status: outcome.status,
-                  ruleSetHash: prepared.ruleSet.hash,
-                  error: outcome.error,
-                  summary: outcome.summary,
-                  timings: outcome.timings,
+                  runId: run.id,
+                  status: result.status,
+                  ruleSetHash: run.ruleSetHash,
+                  error: result.error ?? undefined,
+                  summary: summary ?? undefined,
+                  timings: timings ?? undefined,
                 },
                 null,
                 2,
               ),
             )
-          } else if (outcome.summary) {
-            const s = outcome.summary
+          } else if (result.status === 'succeeded' && summary && timings) {
+            const s = summary
+            const made = result.outcome.result as { ruleSet: string }
             const lines: Array<[string, string]> = [
-              ['run', `${prepared.run.id} (${outcome.status})`],
-              [
-                'rule set',
-                `${prepared.ruleSet.rules.name}@${prepared.ruleSet.rules.effective.from} sha256 ${prepared.ruleSet.hash}`,
-              ],
+              ['run', `${run.id} (${result.status})`],
+              ['rule set', `${made.ruleSet} sha256 ${run.ruleSetHash}`],
               ['events replayed', String(s.eventsReplayed)],
               ['positions opened', `${s.positionsOpened} (max open ${s.maxOpenPositions})`],
               [
@@ -184,17 +165,20 @@ export function registerBacktest(program: Command): void {
               ['output hash', s.outputHash],
               [
                 'time',
-                `${(outcome.timings!.totalMs / 1000).toFixed(2)} s (${Math.round(outcome.timings!.eventsPerSecond).toLocaleString('en')} events/s)`,
+                `${(timings.totalMs / 1000).toFixed(2)} s (${Math.round(timings.eventsPerSecond).toLocaleString('en')} events/s)`,
               ],
             ]
             for (const [k, v] of lines) console.log(`${k.padEnd(18)} ${v}`)
             for (const w of s.warnings) console.log(`warning: ${w}`)
           } else {
-            console.error(`backtest ${prepared.run.id} ${outcome.status}: ${outcome.error}`)
+            console.error(`backtest ${run.id} ${result.status}: ${result.error}`)
           }
-          return outcome.status === 'succeeded' ? 0 : EXIT_FAILURE
+          return result.status === 'succeeded' ? 0 : EXIT_FAILURE
         } finally {
-          await closeRuntime(runtime)
+          view.stop()
+          process.off('SIGINT', onSignal)
+          process.off('SIGTERM', onSignal)
+          await system.close()
         }
       }),
     )

@@ -1,6 +1,6 @@
 // `backstop coverage`: per venue, market and dataset, the covered ranges, missing days and minutes, and row counts.
 import type { Command } from 'commander'
-import { closeRuntime, openRuntime } from '../../app/runtime.ts'
+import { openRunSystem } from '../../../jobs/open.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { coveredMarkets, marketCoverage, type DatasetCoverage } from '../../store/market/coverage.ts'
 import { action } from '../action.ts'
@@ -45,7 +45,7 @@ export function registerCoverage(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (config, options: { venue?: string; market?: string; json?: boolean }) => {
-        const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
+        const { runtime, close } = await openRunSystem(config, { migrate: true, log: createLogger('warn', 2) })
         try {
           const all: DatasetCoverage[] = []
           for (const { venue, market } of await coveredMarkets(runtime.duck, options)) {
@@ -54,7 +54,7 @@ export function registerCoverage(program: Command): void {
           if (options.json) console.log(JSON.stringify(all, null, 2))
           else printText(all)
         } finally {
-          await closeRuntime(runtime)
+          await close()
         }
       }),
     )

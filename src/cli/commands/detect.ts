@@ -2,12 +2,16 @@
 // detections, rebuild the incidents they feed, and print what ran, what was missing and what was found.
 import fs from 'node:fs'
 import type { Command } from 'commander'
-import { closeRuntime, openRuntime } from '../../app/runtime.ts'
-import { runDetectors, type DetectSummary } from '../../detect/run.ts'
+import { detectJob } from '../../../jobs/detect.ts'
+import type { JobDefinition } from '../../../jobs/job.ts'
+import { openRunSystem } from '../../../jobs/open.ts'
+import type { Runtime } from '../../app/runtime.ts'
+import type { DetectSummary } from '../../detect/run.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { readDetections } from '../../store/detect/detections.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
 import { OptionProblems } from '../options.ts'
+import { runProgressView } from '../progress.ts'
 
 interface DetectOptions {
   venue?: string
@@ -67,8 +71,10 @@ function table(rows: string[][]): string[] {
   )
 }
 
-async function printText(summary: DetectSummary, runtime: Parameters<typeof runDetectors>[0], all: boolean) {
-  console.log(`detect ${summary.venue} ${summary.from} → ${summary.to}${summary.runId ? ` run ${summary.runId}` : ''}`)
+async function printText(summary: DetectSummary, runtime: Runtime, all: boolean, detectRun: string) {
+  console.log(
+    `detect ${summary.venue} ${summary.from} → ${summary.to}${summary.runId ? ` over backtest run ${summary.runId}` : ''} (run ${detectRun})`,
+  )
   const rows = [['detector', 'market', 'status', 'info', 'warning', 'critical', 'ms']]
   for (const d of summary.detectors) {
     rows.push([
@@ -142,14 +148,38 @@ export function registerDetect(program: Command): void {
     .action(
       action(async (config, options: DetectOptions) => {
         const input = detectInput(options)
-        const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
+        const system = await openRunSystem(config, { migrate: true, log: createLogger('warn', 2) })
+        const stop = new AbortController()
+        const onSignal = () => stop.abort(new Error('interrupted'))
+        process.once('SIGINT', onSignal)
+        process.once('SIGTERM', onSignal)
+        const view = runProgressView({ plain: 'tenths', quiet: !!options.json })
         try {
-          const summary = await runDetectors(runtime, input)
-          if (options.json) console.log(JSON.stringify(summary, null, 2))
-          else await printText(summary, runtime, !!options.all)
+          // bad input throws here (exit 2) before any run is recorded
+          const submitted = await system.runs.submit(detectJob as JobDefinition<never>, input, {
+            trigger: 'cli',
+            signal: stop.signal,
+          })
+          for await (const event of system.runs.watch(submitted.runId)) view.event(event)
+          view.stop()
+          const result = await submitted.done
+          if (result.status !== 'succeeded') {
+            if (options.json)
+              console.log(
+                JSON.stringify({ detectRunId: submitted.runId, status: result.status, error: result.error }, null, 2),
+              )
+            else console.error(`detect ${submitted.runId} ${result.status}: ${result.error}`)
+            return EXIT_FAILURE
+          }
+          const summary = result.outcome.result as DetectSummary
+          if (options.json) console.log(JSON.stringify({ detectRunId: submitted.runId, ...summary }, null, 2))
+          else await printText(summary, system.runtime, !!options.all, submitted.runId)
           return summary.detectors.some((d) => d.status === 'failed') ? EXIT_FAILURE : 0
         } finally {
-          await closeRuntime(runtime)
+          view.stop()
+          process.off('SIGINT', onSignal)
+          process.off('SIGTERM', onSignal)
+          await system.close()
         }
       }),
     )

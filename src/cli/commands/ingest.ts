@@ -6,8 +6,7 @@ import { binanceUmJob } from '../../../jobs/ingest/binanceUm.ts'
 import { bybitJob } from '../../../jobs/ingest/bybit.ts'
 import { fileJob } from '../../../jobs/ingest/file.ts'
 import { tardisJob } from '../../../jobs/ingest/tardis.ts'
-import { runJob } from '../../../jobs/runner.ts'
-import { closeRuntime, openRuntime } from '../../app/runtime.ts'
+import { openRunSystem } from '../../../jobs/open.ts'
 import type { Config } from '../../config/load.ts'
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
 import fs from 'node:fs'
@@ -18,7 +17,8 @@ import { TARDIS_TYPES } from '../../ingest/tardis/connector.ts'
 import { isIsoDay } from '../../ingest/dates.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
-import { cliProgressSink, summaryLine } from '../progress.ts'
+import type { IngestSummary } from '../../ingest/progress.ts'
+import { runProgressView, summaryLine } from '../progress.ts'
 
 /** Collects flag problems so one run reports all of them. */
 export class FlagProblems {
@@ -64,19 +64,22 @@ export class FlagProblems {
 
 /** Runs an ingestion job as a recorded CLI run and prints the summary; returns the exit code. */
 export async function runIngestCommand(config: Config, job: JobDefinition<never>, params: unknown): Promise<number> {
-  const progress = cliProgressSink()
+  const view = runProgressView({ plain: 'items' })
   // Bars or plain lines are the CLI's output; JSON logs go to stderr, and only warnings while a bar is drawn.
   const level =
     process.stderr.isTTY && !['warn', 'error', 'fatal', 'silent'].includes(config.logLevel) ? 'warn' : config.logLevel
   const log = createLogger(level, 2)
-  const { runtime } = await openRuntime(config, { migrate: true, log })
+  const system = await openRunSystem(config, { migrate: true, log })
   const stop = new AbortController()
   const onSignal = () => stop.abort(new Error('interrupted'))
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   try {
-    const result = await runJob(runtime, job, params, { trigger: 'cli', progress, signal: stop.signal })
-    const s = progress.summary
+    const submitted = await system.runs.submit(job, params, { trigger: 'cli', signal: stop.signal })
+    for await (const event of system.runs.watch(submitted.runId)) view.event(event)
+    view.stop()
+    const result = await submitted.done
+    const s = result.outcome.result as IngestSummary | undefined
     for (const e of result.outcome.errors) console.log(`failed: ${e.partition}: ${e.message}`)
     if (s?.changedUpstream.length) console.log(`changed upstream (reloaded): ${s.changedUpstream.join(', ')}`)
     if (result.error) console.log(`run failed: ${result.error}`)
@@ -85,9 +88,10 @@ export async function runIngestCommand(config: Config, job: JobDefinition<never>
     if (s) console.log(summaryLine(s))
     return result.status === 'succeeded' ? 0 : EXIT_FAILURE
   } finally {
+    view.stop()
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
-    await closeRuntime(runtime)
+    await system.close()
   }
 }
 

@@ -1,13 +1,16 @@
 // `backstop jobs`: list jobs and schedules, show recent runs, run a job now.
 import type { Command } from 'commander'
+import { openRunSystem } from '../../../jobs/open.ts'
 import { findJob, jobRegistry } from '../../../jobs/registry.ts'
-import { parseJobParams, runJob } from '../../../jobs/runner.ts'
-import { closeRuntime, openRuntime } from '../../app/runtime.ts'
+import { parseJobParams } from '../../../jobs/runner.ts'
 import { InvalidInputError } from '../../errors.ts'
 import { createLogger } from '../../obs/logger.ts'
-import { listEnabledSchedules, listJobRuns } from '../../store/meta/jobRuns.ts'
+import { listEnabledSchedules } from '../../store/meta/jobRuns.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
+import { withMeta } from '../withMeta.ts'
+import { listRunsCommand, type ListOptions } from './runs.ts'
 import type { Config } from '../../config/load.ts'
+import type { RunSystem } from '../../../jobs/open.ts'
 
 function parseParams(text: string | undefined): unknown {
   if (text === undefined) return {}
@@ -20,15 +23,12 @@ function parseParams(text: string | undefined): unknown {
   }
 }
 
-async function withRuntime<T>(
-  config: Config,
-  fn: (runtime: Awaited<ReturnType<typeof openRuntime>>['runtime']) => Promise<T>,
-) {
-  const { runtime } = await openRuntime(config, { migrate: true, log: createLogger(config.logLevel) })
+async function withRunSystem<T>(config: Config, fn: (system: RunSystem) => Promise<T>) {
+  const system = await openRunSystem(config, { migrate: true, log: createLogger(config.logLevel, 2) })
   try {
-    return await fn(runtime)
+    return await fn(system)
   } finally {
-    await closeRuntime(runtime)
+    await system.close()
   }
 }
 
@@ -40,7 +40,8 @@ export function registerJobs(program: Command): void {
     .action(
       action(async (config) => {
         for (const job of jobRegistry.values()) console.log(`${job.name}\t${job.description}`)
-        const schedules = await withRuntime(config, (runtime) => listEnabledSchedules(runtime.meta))
+        // the metadata store alone: works while a server holds the DuckDB file
+        const schedules = await withMeta(config, (meta) => listEnabledSchedules(meta))
         console.log('\nschedules:')
         for (const s of schedules)
           console.log(`${s.name}\t${s.cron} ${s.timezone}\t${s.job}\t${JSON.stringify(s.params)}`)
@@ -48,41 +49,13 @@ export function registerJobs(program: Command): void {
     )
   jobs
     .command('runs')
-    .description('recent job runs, newest first')
+    .description('recent runs, newest first (the same as `backstop runs list`)')
     .option('--job <name>', 'only this job')
+    .option('--kind <kind>', 'only this kind: ingest, backtest, maintenance, …')
+    .option('--status <status>', 'only this status')
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'print JSON')
-    .action(
-      action(async (config, options: { job?: string; limit: string; json?: boolean }) => {
-        const limit = Number(options.limit)
-        if (!Number.isInteger(limit) || limit < 1) {
-          throw new InvalidInputError('invalid --limit', [
-            { path: '--limit', received: options.limit, expected: 'a positive integer' },
-          ])
-        }
-        const runs = await withRuntime(config, (runtime) =>
-          listJobRuns(runtime.meta, { job: options.job ?? null, limit }),
-        )
-        if (options.json) {
-          console.log(JSON.stringify(runs, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), 2))
-          return
-        }
-        for (const r of runs) {
-          console.log(
-            [
-              r.startedAt.toISOString(),
-              r.job,
-              r.status,
-              r.trigger,
-              `${r.durationMs ?? '-'} ms`,
-              `partitions ${r.partitionsLoaded}/${r.partitionsSkipped}/${r.partitionsFailed}`,
-              `rows ${r.rows}`,
-              r.error ?? '',
-            ].join('\t'),
-          )
-        }
-      }),
-    )
+    .action(action((config, options: ListOptions) => listRunsCommand(config, options)))
   jobs
     .command('run <name>')
     .description('run a job now in this process and record it (exit 1 if it fails)')
@@ -92,7 +65,7 @@ export function registerJobs(program: Command): void {
         const job = findJob(name)
         const params = parseParams(options.params)
         parseJobParams(job, params) // bad parameters fail here, before the stores are opened
-        const result = await withRuntime(config, (runtime) => runJob(runtime, job, params, { trigger: 'cli' }))
+        const result = await withRunSystem(config, ({ runs }) => runs.run(job, params, { trigger: 'cli' }))
         console.log(`${name}: ${result.status} (run ${result.runId})${result.error ? `: ${result.error}` : ''}`)
         return result.status === 'succeeded' ? 0 : EXIT_FAILURE
       }),

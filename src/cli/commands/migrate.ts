@@ -1,6 +1,7 @@
-// `backstop migrate`: apply pending migrations to the metadata store and the DuckDB store, then exit.
+// `backstop migrate`: apply pending migrations to the metadata store and the DuckDB store (and, like every process
+// that opens them, end the runs a crash left open), then exit.
 import type { Command } from 'commander'
-import { closeRuntime, openRuntime } from '../../app/runtime.ts'
+import { openRunSystem } from '../../../jobs/open.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { action } from '../action.ts'
 
@@ -10,8 +11,8 @@ export function registerMigrate(program: Command): void {
     .description('apply pending metadata (Prisma) and DuckDB migrations; safe to run repeatedly')
     .action(
       action(async (config) => {
-        const { runtime, applied } = await openRuntime(config, { migrate: true, log: createLogger(config.logLevel) })
-        await closeRuntime(runtime)
+        const { applied, close } = await openRunSystem(config, { migrate: true, log: createLogger(config.logLevel, 2) })
+        await close()
         const meta = applied.metadata.length ? applied.metadata.join(', ') : 'up to date'
         const duck = applied.duckdb.length ? applied.duckdb.map((v) => `DDL ${v}`).join(', ') : 'up to date'
         console.log(`metadata store (${config.databaseUrl}): ${meta}`)

@@ -1,29 +1,31 @@
-// `backstop serve` and `backstop start` (= migrate + serve): the API, GraphiQL and the cron scheduler in one process.
+// `backstop serve` and `backstop start` (= migrate + serve): the API, GraphiQL, the run system and the cron scheduler
+// in one process. On SIGTERM/SIGINT: stop the schedules, then drain HTTP while cancelling the runs (recorded as
+// cancelled, their outputs deleted), then close the stores — all within SHUTDOWN_TIMEOUT_MS.
 import type { Command } from 'commander'
-import { isProcessAlive } from '../../../jobs/liveness.ts'
-import { jobRegistry } from '../../../jobs/registry.ts'
 import { configSchedules } from '../../../jobs/configSchedules.ts'
+import { openRunSystem } from '../../../jobs/open.ts'
 import { startScheduler } from '../../../jobs/scheduler.ts'
 import { startApiServer } from '../../api/server.ts'
-import { closeRuntime, openRuntime } from '../../app/runtime.ts'
+import { closeRuntime } from '../../app/runtime.ts'
 import { exitOnSignals } from '../../app/shutdown.ts'
 import type { Config } from '../../config/load.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { version } from '../../project.ts'
-import { backtestService, recoverBacktests } from '../../replay/backtest/service.ts'
 import { action } from '../action.ts'
 
 async function serve(config: Config, migrate: boolean): Promise<void> {
   const log = createLogger(config.logLevel)
-  const { runtime, applied } = await openRuntime(config, { migrate, log })
+  const { runtime, runs, registry, applied } = await openRunSystem(config, { migrate, log })
   if (migrate) log.info({ applied }, 'migrations applied')
-  await recoverBacktests(runtime, isProcessAlive)
-  const api = await startApiServer(runtime)
-  const scheduler = config.schedulerEnabled ? await startScheduler(runtime, jobRegistry, configSchedules(config)) : null
+  const api = await startApiServer(runtime, { runs })
+  const scheduler = config.schedulerEnabled
+    ? await startScheduler(runtime, registry, configSchedules(config), runs)
+    : null
+  // runs get the budget but a second (or a quarter, when the budget is short) left for closing the stores
+  const runBudget = config.shutdownTimeoutMs - Math.min(1000, Math.floor(config.shutdownTimeoutMs / 4))
   exitOnSignals(log, config.shutdownTimeoutMs, [
-    { name: 'http', run: () => api.stop() },
-    { name: 'scheduler', run: () => scheduler?.stop(Math.floor(config.shutdownTimeoutMs / 3)) },
-    { name: 'backtests', run: () => backtestService(runtime).stop() },
+    { name: 'scheduler', run: () => scheduler?.stop() },
+    { name: 'http and runs', run: () => Promise.all([api.stop(), runs.stop(runBudget)]).then(() => undefined) },
     { name: 'stores', run: () => closeRuntime(runtime) },
   ])
   log.info({ url: api.url, version }, `Backstop is serving GraphQL and GraphiQL at ${api.url}`)
@@ -36,6 +38,6 @@ export function registerServe(program: Command): void {
     .action(action((config) => serve(config, true)))
   program
     .command('serve')
-    .description('serve GraphQL + GraphiQL, /healthz, /readyz, /metrics and run cron schedules')
+    .description('serve GraphQL + GraphiQL, /healthz, /readyz, /metrics, run jobs and cron schedules')
     .action(action((config) => serve(config, false)))
 }

@@ -1,4 +1,5 @@
-// The analytics store: one DuckDB instance per process, with extension downloads disabled.
+// The analytics store: one DuckDB instance per process, with extension downloads disabled. It knows every connection
+// it handed out, so closing it closes them first (a connection left open keeps the file locked after the instance).
 import fs from 'node:fs'
 import path from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
@@ -12,6 +13,8 @@ export interface DuckOptions {
 
 export class DuckStore {
   private closed = false
+  /** Connections handed out and not yet released. */
+  private readonly leased = new Set<DuckDBConnection>()
 
   private constructor(
     readonly instance: DuckDBInstance,
@@ -32,10 +35,28 @@ export class DuckStore {
     return new DuckStore(instance, options.path)
   }
 
-  /** A fresh connection (cheap: ~0.3 ms); the caller closes it. Prefer `use`. */
-  connect(): Promise<DuckDBConnection> {
+  /** A fresh connection (cheap: ~0.3 ms); the caller gives it back with `release`. Prefer `use`. */
+  async connect(): Promise<DuckDBConnection> {
     if (this.closed) throw new Error('the DuckDB store is closed')
-    return this.instance.connect()
+    const connection = await this.instance.connect()
+    if (this.closed) {
+      // the store closed while this connection was being made
+      connection.closeSync()
+      throw new Error('the DuckDB store is closed')
+    }
+    this.leased.add(connection)
+    return connection
+  }
+
+  /** Closes a connection from `connect` (closing twice is harmless). */
+  release(connection: DuckDBConnection): void {
+    this.leased.delete(connection)
+    connection.closeSync()
+  }
+
+  /** Connections handed out and not yet released. */
+  get openConnections(): number {
+    return this.leased.size
   }
 
   /** Runs `fn` on its own connection and closes the connection afterwards. */
@@ -44,7 +65,7 @@ export class DuckStore {
     try {
       return await fn(connection)
     } finally {
-      connection.closeSync()
+      this.release(connection)
     }
   }
 
@@ -74,9 +95,31 @@ export class DuckStore {
     return this.closed
   }
 
-  close(): void {
-    if (this.closed) return
+  /**
+   * Closes the instance, and first every connection still handed out: their queries are interrupted, their users
+   * get `graceMs` to release them (a query interrupted under a connection that is then closed at once would still be
+   * running against it), then the rest are closed. Returns how many were still open (0 when every user released its
+   * own). Without open connections it completes synchronously.
+   */
+  async close(graceMs = 1000): Promise<number> {
+    if (this.closed) return 0
     this.closed = true
+    const open = this.leased.size
+    if (open) {
+      const deadline = performance.now() + graceMs
+      do {
+        // again at every turn: an interrupt that lands before a query starts is cleared when it starts
+        for (const connection of this.leased) connection.interrupt()
+        await new Promise((r) => setTimeout(r, 5))
+      } while (this.leased.size && performance.now() < deadline)
+      for (const connection of this.leased) connection.closeSync()
+      this.leased.clear()
+    }
     this.instance.closeSync()
+    return open
+  }
+
+  [Symbol.asyncDispose](): Promise<number> {
+    return this.close()
   }
 }

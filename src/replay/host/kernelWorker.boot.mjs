@@ -1,0 +1,9 @@
+// Entry of a kernel worker thread: the sources are TypeScript run through tsx (no build step), so the worker
+// registers tsx's loader for itself — whether the parent runs under tsx, vitest or plain node — then loads its entry.
+import { workerData } from 'node:worker_threads'
+
+if (workerData.entry.endsWith('.ts')) {
+  const { register } = await import('tsx/esm/api')
+  register()
+}
+await import(workerData.entry)

@@ -1,0 +1,112 @@
+// One replay kernel and what it produces, driven step by step (accounts, warm-up, start, batches, finish) by a host on
+// whatever thread it runs: no store, no I/O. Its outputs leave through `flush`, hashed column by column first.
+import { outputColumns } from '../backtest/outputs.ts'
+import { OutputHash } from '../backtest/outputHash.ts'
+import type { MarketPlan } from '../backtest/plan.ts'
+import { summarize, type BacktestSummary } from '../backtest/summary.ts'
+import { ReplayKernel, type KernelConfig } from '../kernel/engine.ts'
+import type { EventBatch } from '../kernel/events.ts'
+import { openExplicitPositions, type ExplicitPositions } from '../positions/explicit.ts'
+import type { ResultBatch } from '../../store/results/backtestResults.ts'
+
+/** Everything a kernel needs, as plain data (it crosses to a worker thread by structured clone). */
+export interface KernelSpec {
+  config: KernelConfig
+  /** Output rows buffered before a flush. */
+  flushRows: number
+  /** Explicit positions opened at the start of the window, in the given default margin mode. */
+  explicit: { positions: ExplicitPositions; mode: 'isolated' | 'cross' } | null
+  /** The window start (µs): the kernel starts there after any warm-up. */
+  fromUs: number
+  plan: MarketPlan[]
+  warnings: string[]
+}
+
+/** The kernel's own figures: they describe where the time went, not the outputs. */
+export interface KernelStats {
+  events: number
+  /** Time inside the kernel. */
+  kernelMs: number
+  /** Longest single kernel call (a slice of at most SLICE events). */
+  maxSliceMs: number
+}
+
+export interface KernelResult {
+  summary: BacktestSummary
+  stats: KernelStats
+}
+
+/** Events per kernel call; while the initial population opens (thousands of positions per event), one. */
+const SLICE = 1024
+
+export class KernelSession {
+  private readonly kernel: ReplayKernel
+  private readonly hash = new OutputHash()
+  private readonly stats: KernelStats = { events: 0, kernelMs: 0, maxSliceMs: 0 }
+
+  /**
+   * `flush` gets the pending outputs as columns over the kernel's own buffers, which are cleared once it resolves:
+   * it must copy them, or be done with them, by then.
+   */
+  constructor(
+    private readonly spec: KernelSpec,
+    private readonly flush: (batch: ResultBatch) => Promise<void>,
+  ) {
+    this.kernel = new ReplayKernel(spec.config)
+  }
+
+  /** Named accounts (account replays), before any event. */
+  addAccounts(names: readonly string[], cross: boolean): void {
+    for (const name of names) this.kernel.addAccount(name, cross, 0)
+  }
+
+  /** Off while the accounts' history before the window is followed (no liquidations), on again after. */
+  setChecking(on: boolean): void {
+    this.kernel.checking = on
+  }
+
+  /** The window starts: explicit positions open at the first mark. */
+  start(): void {
+    this.kernel.start(this.spec.fromUs)
+    const explicit = this.spec.explicit
+    if (explicit) {
+      openExplicitPositions(this.kernel, explicit.positions, this.spec.config.markets, explicit.mode, this.spec.fromUs)
+    }
+  }
+
+  /**
+   * Replays one batch in slices, flushing whenever enough outputs are pending (after a slice, so a batch that
+   * liquidates a whole book still writes in bounded pieces; where flushes cut the rows changes no output).
+   * `between` runs after each slice with its duration (a host on the event loop yields there, and stops a cancelled
+   * run by throwing).
+   */
+  async process(batch: EventBatch, between?: (sliceMs: number) => Promise<void> | void): Promise<void> {
+    const kernel = this.kernel
+    for (let from = 0, to = 0; from < batch.length; from = to) {
+      to = Math.min(batch.length, from + (kernel.openingBacklog > 0 ? 1 : SLICE))
+      const t = performance.now()
+      kernel.process(batch, from, to)
+      const ms = performance.now() - t
+      this.stats.kernelMs += ms
+      if (ms > this.stats.maxSliceMs) this.stats.maxSliceMs = ms
+      if (kernel.outputs.pending >= this.spec.flushRows) await this.flushOutputs()
+      if (between) await between(ms)
+    }
+    this.stats.events += batch.length
+  }
+
+  /** Ends the replay: funding still owed by open positions, the last outputs, the hash and the summary. */
+  async finish(): Promise<KernelResult> {
+    // synthetic positions still open pay the funding they have not settled yet, so the run's totals are complete
+    this.kernel.settleOpenFunding()
+    await this.flushOutputs()
+    const outputHash = this.hash.digest(this.kernel.accounts.names)
+    const summary = summarize(this.kernel, this.spec.fromUs, this.spec.plan, outputHash, this.spec.warnings)
+    return { summary, stats: { ...this.stats } }
+  }
+
+  private async flushOutputs(): Promise<void> {
+    await this.flush(outputColumns(this.kernel, this.hash))
+    this.kernel.outputs.clear()
+  }
+}

@@ -1,0 +1,35 @@
+// Whole results only: a run's result rows are served once the run has succeeded, never while it is queued or
+// running (they are being written) nor after it failed or was cancelled (they are deleted, or being deleted).
+import { assertNever } from '../../domain/run.ts'
+import { ConflictError, NotFoundError } from '../../errors.ts'
+import type { MetaClient } from '../meta/client.ts'
+import { getRun, runStatus } from '../meta/runs.ts'
+
+/** The results of a run that has not succeeded; extensions carry its status and, when it ended badly, why. */
+export class ResultsNotServableError extends ConflictError {}
+
+/** Throws NotFoundError for an unknown run and ResultsNotServableError unless it succeeded. */
+export async function requireSucceededRun(meta: MetaClient, runId: string): Promise<void> {
+  const run = await getRun(meta, runId)
+  if (!run) throw new NotFoundError(`no run with id ${runId}`, { runId })
+  const status = runStatus(run)
+  const details = { runId, status, ...(run.error ? { reason: run.error } : {}) }
+  switch (status) {
+    case 'succeeded':
+      return
+    case 'queued':
+    case 'running':
+      throw new ResultsNotServableError(
+        `run ${runId} is ${status}: its results are served once it has succeeded`,
+        details,
+      )
+    case 'failed':
+    case 'cancelled':
+      throw new ResultsNotServableError(
+        `run ${runId} ${status === 'failed' ? 'failed' : 'was cancelled'}${run.error ? ` (${run.error})` : ''}: it keeps no results`,
+        details,
+      )
+    default:
+      assertNever(status)
+  }
+}

@@ -1,0 +1,150 @@
+// Kernel hosts: a kernel on a worker thread writes exactly what it writes on the main thread; one feed drives several
+// kernels (the shape sweeps need); closing a host stops a busy kernel at once; a kernel's failure reaches the caller.
+import { beforeAll, describe, expect, test } from 'vitest'
+import { executeBacktest, kernelSpec } from '../src/replay/backtest/execute.ts'
+import { prepareBacktest, type PreparedBacktest } from '../src/replay/backtest/prepare.ts'
+import { inlineHost } from '../src/replay/host/inlineHost.ts'
+import { KernelHostClosed } from '../src/replay/host/kernelHost.ts'
+import { workerHost } from '../src/replay/host/workerHost.ts'
+import { readReplayFeed } from '../src/store/market/replayFeed.ts'
+import { hashBacktestResults } from '../src/store/results/backtestResults.ts'
+import { barsFromCloses, insertBars, insertFunding } from './support/marketData.ts'
+import { testRuntime } from './support/runtime.ts'
+
+const runtime = await testRuntime()
+const T0 = Date.UTC(2025, 9, 10) * 1000
+const H = 3600e6
+const iso = (us: number) => new Date(us / 1000).toISOString()
+
+beforeAll(async () => {
+  // three hours of 1 s bars with a −12% minute after one hour, and funding
+  const closes: number[] = []
+  let p = 60_000
+  let x = 11
+  for (let i = 0; i < 10_800; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0
+    p *= 1 + ((x >>> 8) / 2 ** 24 - 0.5) * 0.0008
+    if (i >= 3_600 && i < 3_660) p *= 0.9979
+    closes.push(p)
+  }
+  await insertBars(runtime.duck, 'host', 'BTCUSDT', 1, barsFromCloses(T0, closes, {}, 3e6))
+  await insertFunding(runtime.duck, 'host', 'BTCUSDT', [
+    [T0 + 1 * H, 0.0003],
+    [T0 + 2 * H, -0.0002],
+  ])
+})
+
+const request = (seed: number, initialPositions = 20_000) => ({
+  ruleSet: 'binance-um',
+  venue: 'host',
+  markets: ['BTCUSDT'],
+  from: iso(T0),
+  to: iso(T0 + 3 * H),
+  positions: 'synthetic',
+  population: { initialPositions, meanHoldingHours: 2, leverageMax: 100 },
+  seed,
+})
+
+const prepare = (seed: number, initialPositions?: number) =>
+  prepareBacktest(runtime, request(seed, initialPositions), { allowFiles: false })
+
+/** The replay plan's feed over the whole window, as execute reads it. */
+const feedOf = (p: PreparedBacktest, reuseBatches: boolean) =>
+  readReplayFeed(runtime.duck, {
+    ...p.plan.feed,
+    fromUs: p.request.from.getTime() * 1000,
+    toUs: p.request.to.getTime() * 1000,
+    reuseBatches,
+  })
+
+describe('kernel hosts', () => {
+  test('a kernel on a worker thread produces byte-identical outputs to one on the main thread', async () => {
+    const p = await prepare(5)
+    const inThread = await executeBacktest(runtime, p, { runId: 'host-inline', host: inlineHost, flushRows: 5_000 })
+    const onWorker = await executeBacktest(runtime, p, { runId: 'host-worker', host: workerHost, flushRows: 5_000 })
+    expect(inThread.summary.liquidations).toBeGreaterThan(100)
+    expect(onWorker.summary).toEqual(inThread.summary)
+    expect(await hashBacktestResults(runtime.duck, 'host-worker')).toBe(
+      await hashBacktestResults(runtime.duck, 'host-inline'),
+    )
+    expect(onWorker.timings.kernelThread).toBe('worker')
+    expect(inThread.timings.kernelThread).toBe('main')
+  })
+
+  test('one feed drives several kernels on their own threads, each with its own outputs', async () => {
+    const specs = [await prepare(3), await prepare(3), await prepare(4)].map((p) => kernelSpec(p, 4_000))
+    const rows = [0, 0, 0]
+    let replayed = 0
+    const host = workerHost(specs, {
+      onOutputs: async (kernel, batch) => {
+        rows[kernel]! += batch.liquidations.length + batch.fund.length
+      },
+      onReplayed: (events) => (replayed = events),
+    })
+    host.start()
+    let fed = 0
+    for await (const batch of feedOf(await prepare(3), false)) {
+      fed += batch.length
+      await host.feed(batch)
+    }
+    const [a, b, c] = await host.finish()
+    await host.close()
+    expect(replayed).toBe(fed)
+    expect(a!.summary.eventsReplayed).toBe(fed)
+    expect(a!.summary.outputHash).toBe(b!.summary.outputHash)
+    expect(c!.summary.outputHash).not.toBe(a!.summary.outputHash)
+    expect(rows[0]).toBe(rows[1])
+    expect(rows[0]).toBeGreaterThan(0)
+  })
+
+  test('closing a worker host stops a kernel busy in one long call; waiting calls reject', async () => {
+    // 400k positions open in the first events: seconds of work inside the kernel before it takes the next batch
+    const p = await prepare(9, 400_000)
+    let outputs = 0
+    let replayed = 0
+    const host = workerHost([kernelSpec(p, 250_000)], {
+      onOutputs: async () => {
+        outputs++
+      },
+      onReplayed: () => replayed++,
+    })
+    host.start()
+    const batches = []
+    for await (const batch of feedOf(p, false)) batches.push(batch)
+    await host.feed(batches[0]!)
+    const finishing = host.finish()
+    finishing.catch(() => undefined)
+    // the thread has started and the kernel is inside the first batch, opening positions, when the host closes
+    await new Promise((r) => setTimeout(r, 2_000))
+    await host.close()
+    expect(replayed).toBe(0)
+    await expect(finishing).rejects.toThrow(KernelHostClosed)
+    await expect(host.feed(batches[1]!)).rejects.toThrow(KernelHostClosed)
+    expect(() => host.start()).toThrow(KernelHostClosed)
+    expect(outputs).toBe(0)
+  })
+
+  test("a kernel's failure on its thread reaches the caller with its message", async () => {
+    const p = await prepare(1)
+    // a configuration the kernel cannot replay with: it throws on its thread as the batches arrive
+    const spec = kernelSpec(p, 1000)
+    const broken = { ...spec, config: { ...spec.config, markets: [] as string[], markMethods: ['nope' as never] } }
+    const drive = async (factory: typeof workerHost) => {
+      const host = factory([broken], { onOutputs: async () => undefined })
+      try {
+        host.start()
+        for await (const batch of feedOf(p, false)) await host.feed(batch)
+        await host.finish()
+        return 'no error'
+      } catch (error) {
+        return (error as Error).message
+      } finally {
+        await host.close()
+      }
+    }
+    // the same error as on the main thread
+    const expected = await drive(inlineHost)
+    expect(expected).not.toBe('no error')
+    expect(await drive(workerHost)).toBe(expected)
+  })
+})
