@@ -36,13 +36,13 @@ async function generateRest(store: DuckStore) {
     // trades spread evenly over the window, priced at their second's bar close with a little noise
     await c.run(`
       INSERT INTO trades_data
-      SELECT 1, make_timestamp(${T0}::BIGINT + (i * ${span}::BIGINT) // ${TRADES}),
+      SELECT 1, make_timestamp(${T0}::BIGINT + ((i::HUGEINT * ${span}) // ${TRADES})::BIGINT),
              b.close * (1 + ((hash(i * 7) % 2001)::DOUBLE - 1000) * 1e-7),
              0.001 + ((hash(i * 13) % 100000)::DOUBLE / 100000) ^ 4 * 2,
              hash(i * 17) % 2 = 0, i, NULL, NULL
         FROM range(${TRADES}) t(i)
         JOIN bars b ON b.venue = '${VENUE}' AND b.interval_s = 1
-         AND b.ts = make_timestamp(${T0}::BIGINT + ((i * ${span}::BIGINT) // ${TRADES}) // 1000000 * 1000000)`)
+         AND b.ts = make_timestamp(${T0}::BIGINT + ((i::HUGEINT * ${span}) // ${TRADES})::BIGINT // 1000000 * 1000000)`)
     console.log(`  trades ${fmt(TRADES)} in ${((performance.now() - t) / 1000).toFixed(1)} s`)
     await c.run(`
       INSERT INTO prices
