@@ -510,6 +510,26 @@ describe('oracle-front-running', () => {
         }),
       )
     }
+    // 20 other accounts each trade once or twice in the minute before some updates, in random directions, against one
+    // market maker: they have calls but too few to be flagged, so they are not in the Bonferroni family
+    const noise = rng(62)
+    for (let k = 0; k < 20; k++) {
+      for (let j = 0; j < 1 + noise.int(2); j++) {
+        const t = [...jumps.keys()][noise.int(12)]! - (10 + noise.int(40)) * SEC
+        const buy = noise.next() < 0.5
+        fills.push(
+          ...tradeFills({
+            tsUs: t,
+            market: 'M',
+            buyer: buy ? `noise-${k}` : 'noise-mm',
+            seller: buy ? 'noise-mm' : `noise-${k}`,
+            price: priceAt.get(Math.floor((t - T0) / (30 * SEC)) * 30 * SEC + T0)!,
+            qty: 5,
+            tradeId: `n${id++}`,
+          }),
+        )
+      }
+    }
     await insertFillRows(runtime.duck, venue, fills)
   }
 
@@ -517,7 +537,16 @@ describe('oracle-front-running', () => {
     await market('fr-fire', true)
     const found = aboveInfo(await detect('fr-fire', 'oracle-front-running', T0, T0 + 3 * DAY))
     expect(found.map((d) => d.accounts)).toEqual([['X']])
-    const e = found[0]!.evidence as { alignedEvents: number; againstEvents: number; roundTrips: number }
+    const e = found[0]!.evidence as {
+      alignedEvents: number
+      againstEvents: number
+      roundTrips: number
+      actorsTested: number
+      actorsWithCalls: number
+    }
+    // the Bonferroni family is the actors with ≥ minHits calls (X, mm, noise-mm), not every account with a call
+    expect(e.actorsTested).toBe(3)
+    expect(e.actorsWithCalls).toBe(23)
     expect(e.alignedEvents).toBe(12)
     expect(e.againstEvents).toBe(0)
     expect(e.roundTrips).toBe(12)

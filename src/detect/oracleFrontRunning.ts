@@ -63,7 +63,7 @@ interface AccountScore {
 
 export const oracleFrontRunning = defineDetector<OracleFrontRunningParams>({
   id: 'oracle-front-running',
-  version: '1.0.0',
+  version: '1.1.0',
   label: 'Oracle front-running',
   params: oracleFrontRunningParams,
   usesRunOutputs: false,
@@ -169,7 +169,10 @@ export const oracleFrontRunning = defineDetector<OracleFrontRunningParams>({
       }
       if (s.aligned + s.against > 0) scores.set(a, s)
     }
-    const tested = scores.size
+    // the Bonferroni family: actors with at least minHits calls, the only ones that can be flagged (a count fixed
+    // before the calls' directions are looked at, so leaving the others out keeps the family-wise error bound)
+    let tested = 0
+    for (const s of scores.values()) if (s.aligned + s.against >= p.minHits) tested++
     const drafts: DetectionDraft[] = []
     const ranked = [...scores].sort(([a, x], [b, y]) => y.hits.length - x.hits.length || (a < b ? -1 : 1))
     for (const [account, s] of ranked) {
@@ -206,6 +209,7 @@ export const oracleFrontRunning = defineDetector<OracleFrontRunningParams>({
           againstEvents: s.against,
           pValue,
           actorsTested: tested,
+          actorsWithCalls: scores.size,
           bonferroniP: corrected,
           roundTrips: s.hits.length,
           profit: round(s.profit),
