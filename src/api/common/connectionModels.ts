@@ -1,4 +1,5 @@
 // The parent types codegen maps each connection to (codegen.ts `mappers`): a page of store rows.
+import type { DetectionRow, IncidentRow } from '../../store/detect/detectionLists.ts'
 import type { MarketSummary } from '../../store/market/markets.ts'
 import type { StoredBacktestRun } from '../../store/meta/backtestRuns.ts'
 import type { StoredRun } from '../../store/meta/runs.ts'
@@ -21,3 +22,5 @@ export type GuardrailTriggerConnectionModel = ConnectionModel<GuardrailTriggerRo
 export type RunConnectionModel = ConnectionModel<StoredRun>
 export type BacktestRunConnectionModel = ConnectionModel<StoredBacktestRun>
 export type MarketConnectionModel = ConnectionModel<MarketSummary>
+export type DetectionConnectionModel = ConnectionModel<DetectionRow>
+export type IncidentConnectionModel = ConnectionModel<IncidentRow>

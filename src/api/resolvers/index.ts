@@ -24,6 +24,15 @@ import {
   runLiquidations,
   runSocialLosses,
 } from '../modules/backtests/resolvers.ts'
+import {
+  Detection,
+  Incident,
+  IncidentMember,
+  detections,
+  incident,
+  incidents,
+  runDetectors,
+} from '../modules/detections/resolvers.ts'
 import { marketsConnection } from '../modules/marketData/resolvers.ts'
 import { runsConnection } from '../modules/runs/resolvers.ts'
 import { compareRuns, marketSeries, runSeries } from '../modules/series/resolvers.ts'
@@ -85,12 +94,16 @@ export const resolvers: Resolvers = {
     marketSeries,
     runSeries,
     compareRuns,
+    detections,
+    incidents,
+    incident,
   }),
   Mutation: guardArguments({
     createRuleSet,
     deriveRuleSet,
     runBacktest,
     cancelRun,
+    runDetectors,
     generateReport,
     createBacktestSchedule,
     updateBacktestSchedule,
@@ -101,6 +114,9 @@ export const resolvers: Resolvers = {
   BacktestRun: { ...BacktestRun, ...BacktestRunOutputs },
   Run: { ...Run, report: runReport },
   RunProgress,
+  Detection,
+  Incident,
+  IncidentMember,
   RuleSet,
   RuleSetVersion,
   Report,
