@@ -2,7 +2,8 @@
 // metrics) for some markets and days; defaults to yesterday, which is what the daily schedule runs.
 import { z } from 'zod'
 import { planBinanceUm } from '../../src/ingest/binance/connector.ts'
-import { BINANCE_DATASETS, KLINE_INTERVALS, VENUE } from '../../src/ingest/binance/datasets.ts'
+import { BINANCE_DATASETS } from '../../src/domain/sources.ts'
+import { KLINE_INTERVALS, VENUE } from '../../src/ingest/binance/datasets.ts'
 import { defineJob } from '../job.ts'
 import { baseUrl, dayRange, refineDayOrder, resolveDays, runIngestion, symbols } from './common.ts'
 

@@ -1,7 +1,8 @@
 // Job: ingest Tardis.dev CSV files (trades, derivative_ticker, liquidations) from its datasets URL or a local
 // directory of downloaded files.
 import { z } from 'zod'
-import { TARDIS, TARDIS_TYPES, planTardis } from '../../src/ingest/tardis/connector.ts'
+import { TARDIS_TYPES } from '../../src/domain/sources.ts'
+import { TARDIS, planTardis } from '../../src/ingest/tardis/connector.ts'
 import { defineJob } from '../job.ts'
 import { baseUrl, dayRange, httpClientFor, refineDayOrder, resolveDays, runIngestion, symbols } from './common.ts'
 

@@ -5,7 +5,7 @@ import { unfinishedDay } from '../../../jobs/ingest/closedDays.ts'
 import { dydxJob } from '../../../jobs/ingest/dydx.ts'
 import type { JobDefinition } from '../../../jobs/job.ts'
 import { DYDX_RESOLUTIONS } from '../../ingest/dydx/candles.ts'
-import { DYDX_DATASETS } from '../../ingest/dydx/plan.ts'
+import { DYDX_DATASETS } from '../../domain/sources.ts'
 import { action } from '../action.ts'
 import { FlagProblems, runIngestCommand } from './ingest.ts'
 

@@ -5,7 +5,7 @@ import { hyperliquidJob } from '../../../jobs/ingest/hyperliquid.ts'
 import { unfinishedDay } from '../../../jobs/ingest/closedDays.ts'
 import type { JobDefinition } from '../../../jobs/job.ts'
 import { CANDLE_INTERVALS } from '../../ingest/hyperliquid/candles.ts'
-import { ACCOUNT_DATASETS, HYPERLIQUID_DATASETS } from '../../ingest/hyperliquid/plan.ts'
+import { HYPERLIQUID_ACCOUNT_DATASETS as ACCOUNT_DATASETS, HYPERLIQUID_DATASETS } from '../../domain/sources.ts'
 import { action } from '../action.ts'
 import { FlagProblems, runIngestCommand } from './ingest.ts'
 

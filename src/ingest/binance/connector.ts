@@ -5,7 +5,8 @@ import { detectCsvLayout } from '../csvLayout.ts'
 import { daysBetween, monthsBetween, periodRange } from '../dates.ts'
 import { firstLines } from '../peek.ts'
 import { fetchVerifiedZip, probeChecksum } from '../zipArchive.ts'
-import { VENUE, datasetLayout, isKlineDataset, partitionDataset, type BinanceDataset } from './datasets.ts'
+import type { BinanceDataset } from '../../domain/sources.ts'
+import { VENUE, datasetLayout, isKlineDataset, partitionDataset } from './datasets.ts'
 
 export interface BinanceUmPlan {
   baseUrl: string

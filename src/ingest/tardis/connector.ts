@@ -9,8 +9,7 @@ import { fetchGzip, localGzip, verifyGzip } from '../gzipFile.ts'
 import { firstLines } from '../peek.ts'
 
 export const TARDIS = 'tardis'
-export const TARDIS_TYPES = ['trades', 'derivative_ticker', 'liquidations'] as const
-export type TardisType = (typeof TARDIS_TYPES)[number]
+import type { TardisType } from '../../domain/sources.ts'
 
 /** Tardis exchange ids whose venue Backstop already knows under another name. */
 const VENUE_ALIASES: Readonly<Record<string, string>> = {
