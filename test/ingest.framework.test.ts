@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import { configSchedules } from '../jobs/configSchedules.ts'
-import { resolveDays } from '../jobs/ingest/common.ts'
+import { resolveDays } from '../src/ingest/sources/params.ts'
 import { jobRegistry } from '../jobs/registry.ts'
 import { validateSchedules } from '../jobs/scheduler.ts'
 import { loadConfig } from '../src/config/load.ts'

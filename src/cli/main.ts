@@ -3,10 +3,6 @@ import { Command } from 'commander'
 import { version } from '../project.ts'
 import { registerCoverage } from './commands/coverage.ts'
 import { registerIngest } from './commands/ingest.ts'
-import { registerChainlinkIngest } from './commands/ingestChainlink.ts'
-import { registerDydxIngest } from './commands/ingestDydx.ts'
-import { registerHyperliquidIngest } from './commands/ingestHyperliquid.ts'
-import { registerPythIngest } from './commands/ingestPyth.ts'
 import { registerBacktest } from './commands/backtest.ts'
 import { registerJobs } from './commands/jobs.ts'
 import { registerMigrate } from './commands/migrate.ts'
@@ -25,11 +21,7 @@ registerServe(program)
 registerMigrate(program)
 registerJobs(program)
 registerRuns(program)
-const ingest = registerIngest(program)
-registerHyperliquidIngest(ingest)
-registerDydxIngest(ingest)
-registerPythIngest(ingest)
-registerChainlinkIngest(ingest)
+registerIngest(program)
 registerCoverage(program)
 registerRules(program)
 registerBacktest(program)

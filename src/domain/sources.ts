@@ -33,3 +33,6 @@ export const DYDX_ACCOUNT_DATASETS: readonly DydxDataset[] = ['fills', 'ledger']
 export const PYTH_DATASETS = ['oracle'] as const
 
 export const CHAINLINK_DATASETS = ['rounds'] as const
+
+/** Local files in the normalized layout: one dataset per normalized table. */
+export { NORMALIZED_TABLES as FILE_DATASETS } from './loadSpec.ts'
