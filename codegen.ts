@@ -23,6 +23,8 @@ const config: CodegenConfig = {
           RuleSet: '../../store/meta/ruleSets.ts#StoredRuleSet',
           RuleSetVersion: '../../store/meta/generated/client.ts#RuleSetVersion',
           BacktestRun: '../../store/meta/backtestRuns.ts#StoredBacktestRun',
+          Report: '../../store/meta/reports.ts#StoredReport',
+          BacktestSchedule: '../../store/meta/schedules.ts#StoredSchedule',
           Run: '../../store/meta/runs.ts#StoredRun',
           RunProgress: '../../domain/run.ts#RunProgress',
         },

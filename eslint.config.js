@@ -25,6 +25,7 @@ export default tseslint.config(
       'src/store/meta/generated/',
       'src/api/generated/',
       'bench/out/',
+      'dist/',
     ],
   },
   js.configs.recommended,

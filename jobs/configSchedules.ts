@@ -2,6 +2,7 @@
 import type { Config } from '../src/config/load.ts'
 import type { ScheduleSpec } from '../src/store/meta/jobRuns.ts'
 import { ingestionSchedules } from './ingest/schedules.ts'
+import { reportSchedules } from './report/schedules.ts'
 
 export function configSchedules(config: Config): ScheduleSpec[] {
   return [
@@ -12,5 +13,6 @@ export function configSchedules(config: Config): ScheduleSpec[] {
       params: { keepDays: 90 },
     },
     ...ingestionSchedules(config),
+    ...reportSchedules(config),
   ]
 }

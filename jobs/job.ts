@@ -2,7 +2,7 @@
 // scheduler, the CLI and the API submit to the run system, which records, queues, runs and cancels it.
 import type { z } from 'zod'
 import type { Runtime } from '../src/app/runtime.ts'
-import type { RunTrigger } from '../src/domain/run.ts'
+import type { FinishedRunStatus, RunTrigger } from '../src/domain/run.ts'
 import type { Logger } from '../src/obs/logger.ts'
 import type { JobFailure } from '../src/store/meta/jobRuns.ts'
 import type { ProgressReporter } from './progress.ts'
@@ -26,6 +26,20 @@ export interface JobContext {
   runId: string
   /** Progress events of this run (CLI bars, the run's record, subscriptions). */
   progress: ProgressReporter
+  /** Submits runs of other jobs to the same run system (e.g. a scheduled backtest's backtests and report). */
+  runs?: ChildRuns
+}
+
+/** Runs a run starts: recorded and queued like any other, and cancelled when the run that started them is. */
+export interface ChildRuns {
+  submit(
+    job: string,
+    params: unknown,
+    options: { trigger: RunTrigger; scheduleId?: string | null },
+  ): Promise<{
+    runId: string
+    done: Promise<{ runId: string; status: FinishedRunStatus; outcome: JobOutcome; error: string | null }>
+  }>
 }
 
 /** What a run did; partition counts are zero for jobs that do not load partitions. */

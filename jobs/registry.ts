@@ -4,9 +4,21 @@ import { backtestJob } from './backtest.ts'
 import { ingestionJobs } from './ingest/index.ts'
 import type { JobDefinition } from './job.ts'
 import { pruneJobRunsJob } from './maintenance/pruneJobRuns.ts'
+import { pruneReportsJob } from './report/pruneReports.ts'
+import { reportJob } from './report/reportJob.ts'
+import { scheduledBacktestJob } from './report/scheduledBacktest.ts'
 
 export const jobRegistry: ReadonlyMap<string, JobDefinition<never>> = new Map(
-  ([pruneJobRunsJob, backtestJob, ...ingestionJobs] as JobDefinition<never>[]).map((job) => [job.name, job]),
+  (
+    [
+      pruneJobRunsJob,
+      backtestJob,
+      reportJob,
+      scheduledBacktestJob,
+      pruneReportsJob,
+      ...ingestionJobs,
+    ] as JobDefinition<never>[]
+  ).map((job) => [job.name, job]),
 )
 
 export function findJob(name: string): JobDefinition<never> {

@@ -347,6 +347,7 @@ export class RunManager implements RunControl {
         signal,
         runId: entry.runId,
         progress: { update: (u) => this.progress(entry, u) },
+        runs: { submit: (job, params, options) => this.submit(job, params, { ...options, signal }) },
       }
       outcome = await entry.job.run(context, entry.prepared as never)
     } catch (e) {

@@ -6,6 +6,9 @@ import { InvalidInputError, type InputProblem } from '../src/errors.ts'
 import { listEnabledSchedules, syncConfigSchedules, type ScheduleSpec } from '../src/store/meta/jobRuns.ts'
 import type { JobDefinition } from './job.ts'
 import { runsToRetry } from './recovery.ts'
+import { missedScheduleRuns } from './report/catchUp.ts'
+import { backtestScheduleTasks } from './report/scheduleTasks.ts'
+import { SCHEDULED_BACKTEST_JOB } from '../src/report/schedule/params.ts'
 import { RunManager, type SubmitOptions } from './runManager.ts'
 import { JobBusyError, parseJobParams } from './runner.ts'
 
@@ -85,9 +88,18 @@ export async function startScheduler(
     })
   }
 
+  for (const schedule of await missedScheduleRuns(runtime, new Date())) {
+    const job = registry.get(schedule.job)
+    if (!job) continue
+    log.info({ schedule: schedule.name, missedAt: schedule.missedAt }, 'running a schedule missed while stopped')
+    void launch(job, schedule.params, { trigger: 'cron', scheduleId: schedule.id })
+  }
+
   const tasks: ScheduledTask[] = []
   const names: string[] = []
   for (const schedule of await listEnabledSchedules(meta)) {
+    // backtest schedules follow the table while the server runs (report/scheduleTasks.ts)
+    if (schedule.job === SCHEDULED_BACKTEST_JOB) continue
     const job = registry.get(schedule.job)
     if (!job || !cron.validate(schedule.cron)) {
       log.error(
@@ -105,11 +117,20 @@ export async function startScheduler(
     tasks.push(task)
     names.push(schedule.name)
   }
-  log.info({ schedules: names }, 'scheduler started')
+  const backtestJob = registry.get(SCHEDULED_BACKTEST_JOB)
+  const backtests = backtestJob
+    ? await backtestScheduleTasks(runtime, (params, scheduleId) =>
+        launch(backtestJob, params, { trigger: 'cron', scheduleId }),
+      )
+    : null
+  log.info({ schedules: [...names, ...(backtests?.names() ?? [])] }, 'scheduler started')
 
   return {
-    schedules: names,
+    get schedules() {
+      return [...names, ...(backtests?.names() ?? [])]
+    },
     async stop(timeoutMs = runtime.config.shutdownTimeoutMs) {
+      await backtests?.stop()
       for (const task of tasks) await task.destroy()
       if (!shared) await runs.stop(timeoutMs)
     },

@@ -93,7 +93,21 @@ describe('metadata store', () => {
     })
     expect((await prisma.jobRun.findFirstOrThrow({ where: { job: 'j' } })).rows).toBe(5_000_000_000n)
     await prisma.apiKey.create({ data: { name: 'bi', prefix: 'bsk_1234', secretHash: 'f'.repeat(64), role: 'reader' } })
-    await prisma.report.create({ data: { kind: 'weekly', title: 'Weekly', params: {} } })
+    await prisma.report.create({
+      data: {
+        id: 'r1',
+        kind: 'backtest',
+        title: 'Weekly',
+        params: {},
+        formats: ['html'],
+        path: 'reports/r1',
+        files: [],
+        runId: run.id,
+        runIds: [run.id],
+        headline: {},
+        scheduleId: schedule.id,
+      },
+    })
     expect(await prisma.apiKey.count()).toBe(1)
     await prisma.$disconnect()
   })

@@ -26,6 +26,7 @@ import { localGraphiQL } from './plugins/localGraphiQL.ts'
 import { requestMetrics } from './plugins/requestMetrics.ts'
 import { MAX_TOKENS, armorProtection, depthLimitRule, subscriptionsOverWebSocketRule } from './queryLimits.ts'
 import { resolvers } from './resolvers/index.ts'
+import { reportsRouter } from './rest/reports.ts'
 
 export const GRAPHQL_PATH = '/graphql'
 
@@ -106,6 +107,7 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
 
   app.use(opsRouter(runtime, () => draining))
   app.get('/', (_req, res) => res.redirect(GRAPHQL_PATH))
+  app.use(reportsRouter(runtime))
   app.use(
     GRAPHQL_PATH,
     onlyGetAndPost,

@@ -1,31 +1,16 @@
-// The `backstop` command line: every stage adds its subcommand here.
+// The `backstop` command line: loads only the module of the command asked for (see commandTable.ts); for help, the
+// version or an unknown word it lists every command by name and summary without loading any.
 import { Command } from 'commander'
 import { version } from '../project.ts'
-import { registerCoverage } from './commands/coverage.ts'
-import { registerIngest } from './commands/ingest.ts'
-import { registerBacktest } from './commands/backtest.ts'
-import { registerJobs } from './commands/jobs.ts'
-import { registerMigrate } from './commands/migrate.ts'
-import { registerRisk } from './commands/risk.ts'
-import { registerRules } from './commands/rules.ts'
-import { registerRuns } from './commands/runs.ts'
-import { registerScenario } from './commands/scenario.ts'
-import { registerServe } from './commands/serve.ts'
+import { COMMANDS, requestedCommand } from './commandTable.ts'
 
 const program = new Command('backstop')
   .description('Replay derivatives market history against margin, liquidation and insurance-fund rules.')
   .version(version)
   .showHelpAfterError()
 
-registerServe(program)
-registerMigrate(program)
-registerJobs(program)
-registerRuns(program)
-registerIngest(program)
-registerCoverage(program)
-registerRules(program)
-registerBacktest(program)
-registerRisk(program)
-registerScenario(program)
+const requested = requestedCommand(process.argv.slice(2))
+if (requested) await requested.register(program)
+else for (const c of COMMANDS) program.command(c.name).description(c.summary)
 
 await program.parseAsync(process.argv)

@@ -405,6 +405,103 @@ export const settings = {
     valid: 'comma-separated address:heartbeatSeconds, e.g. 0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419:3600',
     parse: listOf(/^0x[0-9a-fA-F]{40}(:\d{1,7})?$/),
   },
+  reportRetentionDays: {
+    env: 'REPORT_RETENTION_DAYS',
+    description: 'Reports (files and rows) older than this many days are deleted every night; 0 keeps them forever.',
+    default: '90',
+    valid: 'an integer from 0 to 36500',
+    parse: int(0, 36_500),
+  },
+  reportBaseUrl: {
+    env: 'REPORT_BASE_URL',
+    description:
+      'Address readers reach this server at, for the links in delivered reports (default: http://HOST:PORT).',
+    valid: 'an http(s) URL',
+    parse: url,
+  },
+  reportWebhookUrl: {
+    env: 'REPORT_WEBHOOK_URL',
+    description: 'Webhook every scheduled report is POSTed to (JSON with the headline and links); unset = none.',
+    valid: 'an http(s) URL',
+    parse: url,
+  },
+  reportWebhookFormat: {
+    env: 'REPORT_WEBHOOK_FORMAT',
+    description:
+      'Payload of the report webhook: backstop (JSON with every headline figure) or slack (an incoming-webhook message).',
+    default: 'backstop',
+    valid: 'one of backstop, slack',
+    parse: oneOf(['backstop', 'slack']),
+  },
+  reportSmtpUrl: {
+    env: 'REPORT_SMTP_URL',
+    description:
+      'SMTP server reports are e-mailed through, e.g. smtps://user:password@mail.example.com:465 (never logged); unset = no e-mail.',
+    valid: 'an smtp:// or smtps:// URL',
+    parse: z
+      .string()
+      .trim()
+      .regex(/^smtps?:\/\/[^\s/]+(:\d{1,5})?\/?(\?[^\s]*)?$/),
+  },
+  reportEmailFrom: {
+    env: 'REPORT_EMAIL_FROM',
+    description: 'Sender address of report e-mails.',
+    default: 'backstop@localhost',
+    valid: 'an e-mail address',
+    parse: z
+      .string()
+      .trim()
+      .regex(/^[^\s@]+@[^\s@]+$/),
+  },
+  reportEmailTo: {
+    env: 'REPORT_EMAIL_TO',
+    description: 'Recipients of report e-mails (comma-separated); unset = no e-mail.',
+    valid: 'comma-separated e-mail addresses',
+    parse: listOf(/^[^\s@,]+@[^\s@,]+$/),
+  },
+  reportDeliveryRetries: {
+    env: 'REPORT_DELIVERY_RETRIES',
+    description: 'Retries of a failed delivery (webhook or e-mail) before it is recorded as failed.',
+    default: '5',
+    valid: 'an integer from 0 to 20',
+    parse: int(0, 20),
+  },
+  reportDeliveryRetryBaseMs: {
+    env: 'REPORT_DELIVERY_RETRY_BASE_MS',
+    description: 'First delivery retry delay; doubles per retry, up to 10 minutes.',
+    default: '5000',
+    valid: 'an integer from 1 to 600000',
+    parse: int(1, 600_000),
+  },
+  reportSchedulesFile: {
+    env: 'REPORT_SCHEDULES_FILE',
+    description:
+      'JSON file of backtest schedules seeded at every start (origin config; see README "Reports and schedules"); unset = none.',
+    valid: 'a path to a JSON file',
+    parse: nonEmpty,
+  },
+  scheduleCoverageDeadlineMinutes: {
+    env: 'SCHEDULE_COVERAGE_DEADLINE_MINUTES',
+    description:
+      'How long a scheduled backtest waits for ingestion to cover its window before running anyway with a coverage caveat.',
+    default: '120',
+    valid: 'an integer from 0 to 10080',
+    parse: int(0, 10_080),
+  },
+  scheduleCoveragePollSeconds: {
+    env: 'SCHEDULE_COVERAGE_POLL_SECONDS',
+    description: 'How often a waiting scheduled backtest looks at the coverage again.',
+    default: '60',
+    valid: 'an integer from 1 to 3600',
+    parse: int(1, 3_600),
+  },
+  scheduleCatchUp: {
+    env: 'SCHEDULE_CATCH_UP',
+    description: 'Run a backtest schedule once at start when its last run was missed while the server was down.',
+    default: 'true',
+    valid: 'true or false',
+    parse: bool,
+  },
 } satisfies Record<string, Setting>
 
 export type Settings = typeof settings

@@ -36,3 +36,6 @@ export const CHAINLINK_DATASETS = ['rounds'] as const
 
 /** Local files in the normalized layout: one dataset per normalized table. */
 export { NORMALIZED_TABLES as FILE_DATASETS } from './loadSpec.ts'
+
+/** Hyperliquid's node_fills_by_block hour files (every user's fills, from a node or its S3 archive). */
+export const HYPERLIQUID_NODE_FILLS_DATASETS = ['node_fills_by_block'] as const

@@ -17,6 +17,20 @@ import {
 import { health } from './health.ts'
 import { accounts, dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
+import {
+  Report,
+  backtestSchedules,
+  createBacktestSchedule,
+  deleteBacktestSchedule,
+  generateReport,
+  pauseBacktestSchedule,
+  report,
+  reports,
+  resumeBacktestSchedule,
+  runReport,
+  updateBacktestSchedule,
+} from './reports.ts'
+import { reconcileRun } from './reconcile.ts'
 import { positionRisk } from './risk.ts'
 import { Run, RunProgress, cancelRun, run, runs } from './runs.ts'
 import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rules.ts'
@@ -40,13 +54,29 @@ export const resolvers: Resolvers = {
     backtestAdlFills,
     backtestSocialLosses,
     backtestGuardrailTriggers,
+    reports,
+    report,
+    backtestSchedules,
+    reconcileRun,
     run,
     runs,
   }),
-  Mutation: guardArguments({ createRuleSet, deriveRuleSet, runBacktest, cancelRun }),
+  Mutation: guardArguments({
+    createRuleSet,
+    deriveRuleSet,
+    runBacktest,
+    cancelRun,
+    generateReport,
+    createBacktestSchedule,
+    updateBacktestSchedule,
+    pauseBacktestSchedule,
+    resumeBacktestSchedule,
+    deleteBacktestSchedule,
+  }),
   BacktestRun,
-  Run,
+  Run: { ...Run, report: runReport },
   RunProgress,
   RuleSet,
   RuleSetVersion,
+  Report,
 }

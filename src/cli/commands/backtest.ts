@@ -26,6 +26,10 @@ interface BacktestOptions {
   population?: string
   mode?: string
   slabHours?: string
+  accountOverrides?: string
+  excludeAccounts?: string
+  excludeUnreconciled?: boolean
+  shadow?: boolean
   json?: boolean
 }
 
@@ -76,6 +80,15 @@ export function backtestInput(o: BacktestOptions): Record<string, unknown> {
   if (population !== undefined) input.population = population
   const mode = p.oneOf('mode', o.mode, ['isolated', 'cross'] as const)
   if (mode) input.mode = mode
+  const overrides = jsonOption(p, 'account-overrides', o.accountOverrides)
+  if (overrides !== undefined) input.accountOverrides = overrides
+  if (o.excludeAccounts !== undefined)
+    input.excludeAccounts = o.excludeAccounts
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean)
+  if (o.excludeUnreconciled) input.excludeUnreconciled = true
+  if (o.shadow) input.shadow = true
   p.check('invalid backtest options')
   return input
 }
@@ -95,11 +108,15 @@ export function registerBacktest(program: Command): void {
     .option('--population <json>', 'synthetic population parameters (JSON or a JSON file)')
     .option('--mode <mode>', 'margin mode of explicit / account positions: isolated or cross')
     .option('--slab-hours <h>', 'hours of data read per DuckDB query (memory bound)')
+    .option('--account-overrides <file>', 'accounts: per-account mode, leverage, opening balance (JSON or a JSON file)')
+    .option('--exclude-accounts <list>', 'accounts: comma-separated accounts left out (venue-internal ones always are)')
+    .option('--exclude-unreconciled', 'accounts: leave out accounts whose cash could not be reconciled')
+    .option('--shadow', 'accounts: record engine liquidations but keep following the real fills (reconciliation)')
     .option('--json', 'print the run, summary and timings as JSON')
     .action(
       action(async (config, options: BacktestOptions) => {
         const input = backtestInput(options)
-        const log = createLogger(config.logLevel)
+        const log = createLogger(config.logLevel, 2)
         const system = await openRunSystem(config, { migrate: true, log })
         const stop = new AbortController()
         const onSignal = () => stop.abort(new Error('interrupted'))

@@ -24,7 +24,7 @@ function parseParams(text: string | undefined): unknown {
 }
 
 async function withRunSystem<T>(config: Config, fn: (system: RunSystem) => Promise<T>) {
-  const system = await openRunSystem(config, { migrate: true, log: createLogger(config.logLevel) })
+  const system = await openRunSystem(config, { migrate: true, log: createLogger(config.logLevel, 2) })
   try {
     return await fn(system)
   } finally {

@@ -11,7 +11,7 @@ export function registerMigrate(program: Command): void {
     .description('apply pending metadata (Prisma) and DuckDB migrations; safe to run repeatedly')
     .action(
       action(async (config) => {
-        const { applied, close } = await openRunSystem(config, { migrate: true, log: createLogger(config.logLevel) })
+        const { applied, close } = await openRunSystem(config, { migrate: true, log: createLogger(config.logLevel, 2) })
         await close()
         const meta = applied.metadata.length ? applied.metadata.join(', ') : 'up to date'
         const duck = applied.duckdb.length ? applied.duckdb.map((v) => `DDL ${v}`).join(', ') : 'up to date'

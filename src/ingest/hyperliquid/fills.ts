@@ -68,60 +68,63 @@ const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase(
  * over: buying means a long was being sold off, selling means a short was being bought back.
  */
 export function parseFills(source: string, body: unknown, account: string): ParsedFill[] {
-  return arrayBody(source, body).map((record, index) => {
-    const r = new FieldReader(source, index, record)
-    const time = r.epochMs('time')
-    const tid = r.has('tid') ? r.integerText('tid') : null
-    const oid = r.integerText('oid')
-    r.identity = tid !== null ? `tid ${tid}` : `oid ${oid} at ${time}`
-    const side = r.oneOf('side', ['B', 'A'] as const)
-    const dir = r.string('dir')
-    const startPosition = r.decimal('startPosition')
-    const liquidatedSelf = dir.startsWith('Liquidated')
-    let liqSide: string | null = null
-    let liqAccount: string | null = null
-    let liqMark: string | null = null
-    let liqExtra: string | null = null
-    if (r.has('liquidation')) {
-      const liquidated = r.string('liquidation.liquidatedUser')
-      liqAccount = liquidated
-      liqMark = r.optionalDecimal('liquidation.markPx')
-      const method = r.optionalString('liquidation.method')
-      liqExtra = method === null ? null : JSON.stringify({ method })
-      if (sameAddress(liquidated, account)) liqSide = positionSide(startPosition, side)
-      else liqSide = side === 'B' ? 'long' : 'short'
-    } else if (liquidatedSelf) {
-      liqAccount = account
-      liqSide = /Short$/.test(dir) ? 'short' : /Long$/.test(dir) ? 'long' : positionSide(startPosition, side)
-    }
-    return {
+  return arrayBody(source, body).map((record, index) => parseFillRecord(source, index, record, account))
+}
+
+/** One fill record of `account` (userFills, or one `[user, fill]` event of the node's fills by block). */
+export function parseFillRecord(source: string, index: number, record: unknown, account: string): ParsedFill {
+  const r = new FieldReader(source, index, record)
+  const time = r.epochMs('time')
+  const tid = r.has('tid') ? r.integerText('tid') : null
+  const oid = r.integerText('oid')
+  r.identity = tid !== null ? `tid ${tid}` : `oid ${oid} at ${time}`
+  const side = r.oneOf('side', ['B', 'A'] as const)
+  const dir = r.string('dir')
+  const startPosition = r.decimal('startPosition')
+  const liquidatedSelf = dir.startsWith('Liquidated')
+  let liqSide: string | null = null
+  let liqAccount: string | null = null
+  let liqMark: string | null = null
+  let liqExtra: string | null = null
+  if (r.has('liquidation')) {
+    const liquidated = r.string('liquidation.liquidatedUser')
+    liqAccount = liquidated
+    liqMark = r.optionalDecimal('liquidation.markPx')
+    const method = r.optionalString('liquidation.method')
+    liqExtra = method === null ? null : JSON.stringify({ method })
+    if (sameAddress(liquidated, account)) liqSide = positionSide(startPosition, side)
+    else liqSide = side === 'B' ? 'long' : 'short'
+  } else if (liquidatedSelf) {
+    liqAccount = account
+    liqSide = /Short$/.test(dir) ? 'short' : /Long$/.test(dir) ? 'long' : positionSide(startPosition, side)
+  }
+  return {
+    time,
+    row: {
       time,
-      row: {
-        time,
-        market: r.string('coin'),
-        account,
-        side: side === 'B' ? 'buy' : 'sell',
-        price: r.decimal('px'),
-        qty: r.decimal('sz'),
-        fee: r.decimal('fee'),
-        fee_asset: r.optionalString('feeToken'),
-        liquidation: liqSide !== null,
-        // crossed = the fill took liquidity
-        liquidity: r.boolean('crossed') ? 'taker' : 'maker',
-        closed_pnl: r.decimal('closedPnl'),
-        start_position: startPosition,
-        dir,
-        trade_id: tid,
-        order_id: oid,
-        tx_id: r.optionalString('hash'),
-        extra: r.extra(MAPPED),
-        liq_side: liqSide,
-        liq_account: liqAccount,
-        liq_mark: liqMark,
-        liq_extra: liqExtra,
-      },
-    }
-  })
+      market: r.string('coin'),
+      account,
+      side: side === 'B' ? 'buy' : 'sell',
+      price: r.decimal('px'),
+      qty: r.decimal('sz'),
+      fee: r.decimal('fee'),
+      fee_asset: r.optionalString('feeToken'),
+      liquidation: liqSide !== null,
+      // crossed = the fill took liquidity
+      liquidity: r.boolean('crossed') ? 'taker' : 'maker',
+      closed_pnl: r.decimal('closedPnl'),
+      start_position: startPosition,
+      dir,
+      trade_id: tid,
+      order_id: oid,
+      tx_id: r.optionalString('hash'),
+      extra: r.extra(MAPPED),
+      liq_side: liqSide,
+      liq_account: liqAccount,
+      liq_mark: liqMark,
+      liq_extra: liqExtra,
+    },
+  }
 }
 
 /** The side of the account's position before a fill: its sign, or, when flat, the side the fill closes into. */

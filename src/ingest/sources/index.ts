@@ -7,6 +7,7 @@ import type { SourceDefinition } from './definition.ts'
 import { dydxSource } from './dydx.ts'
 import { fileSource } from './file.ts'
 import { hyperliquidSource } from './hyperliquid.ts'
+import { hyperliquidNodeFillsSource } from './hyperliquidNodeFills.ts'
 import { pythSource } from './pyth.ts'
 import { tardisSource } from './tardis.ts'
 
@@ -17,6 +18,7 @@ export const SOURCES: readonly SourceDefinition[] = [
   tardisSource,
   fileSource,
   hyperliquidSource,
+  hyperliquidNodeFillsSource,
   dydxSource,
   pythSource,
   chainlinkSource,

@@ -5,13 +5,14 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import type { Logger } from '../../obs/logger.ts'
 import type { DuckStore } from '../../store/duck/open.ts'
-import { listReplayAccounts } from '../../store/market/replayData.ts'
 import { readReplayFeed, type FeedSpec } from '../../store/market/replayFeed.ts'
 import { appendBacktestResults, deleteBacktestResults, type ResultBatch } from '../../store/results/backtestResults.ts'
+import { liquidationsByAccount } from '../../store/results/reconcileData.ts'
 import { populationRuntime, populationSchema } from '../kernel/population.ts'
 import type { KernelHostFactory } from '../host/kernelHost.ts'
 import type { KernelSpec } from '../host/session.ts'
 import { workerHost } from '../host/workerHost.ts'
+import { openAccounts, summarizeAccounts } from './accountReplay.ts'
 import type { PreparedBacktest } from './prepare.ts'
 import type { BacktestSummary } from './summary.ts'
 
@@ -102,7 +103,7 @@ export function kernelSpec(prepared: PreparedBacktest, flushRows: number): Kerne
             data.markets.map((m) => m.meanQuoteVolumePerS),
           )
         : null,
-      ledgerFunding: request.positions === 'accounts' && data.ledgerFunding > 0,
+      // account replays take funding from each account's own ledger rows when it has any, else from the rates
       outputCapacity: 2 ** Math.ceil(Math.log2(flushRows + 8192)),
     },
     flushRows,
@@ -128,7 +129,6 @@ async function replay(
   if (signal?.aborted) throw new BacktestCancelled()
   await deleteBacktestResults(deps.duck, runId)
   const describeMs = prepared.planMs
-  const mode = request.mode ?? prepared.ruleSet.rules.margin.mode
   const timings = { readWaitMs: 0, writeMs: 0 }
   const loopDelay = monitorEventLoopDelay({ resolution: 10 })
   loopDelay.enable()
@@ -194,17 +194,28 @@ async function replay(
 
   let warmupMs = 0
   let result
+  let outcomes: Awaited<ReturnType<typeof openAccounts>>['outcomes'] | null = null
+  // fill sizes as exact integers of each market's size step (account replays)
+  const feed = { ...plan.feed, sizeDecimals: prepared.accounts?.data.sizeDecimals }
   try {
-    if (request.positions === 'accounts') {
-      const names = await listReplayAccounts(deps.duck, request.venue, request.markets, toUs)
-      host.addAccounts(names, mode === 'cross')
+    if (prepared.accounts) {
+      const opened = await openAccounts(
+        deps.duck,
+        prepared.ruleSet.rules,
+        request,
+        prepared.accounts,
+        feed,
+        data.firstAccountTs,
+      )
+      outcomes = opened.outcomes
+      host.addAccounts(opened.kernel)
       // follow the accounts' history up to the window without liquidating, so positions and wallets start right
       if (data.firstAccountTs !== null && data.firstAccountTs < fromUs) {
         const t = performance.now()
         host.setChecking(false)
         // account events only, in 30-day slabs (they are few, and each slab query builds the account dictionary)
         await run(
-          { ...plan.feed, accountsOnly: true, fromUs: data.firstAccountTs, toUs: fromUs, slabSeconds: 30 * 86_400 },
+          { ...feed, accountsOnly: true, fromUs: data.firstAccountTs, toUs: fromUs, slabSeconds: 30 * 86_400 },
           'warmup',
         )
         host.setChecking(true)
@@ -212,7 +223,7 @@ async function replay(
       }
     }
     host.start()
-    await run({ ...plan.feed, fromUs, toUs }, 'replay')
+    await run({ ...feed, fromUs, toUs }, 'replay')
     // the kernel's acknowledgements of the last batches come after this: they no longer move the progress
     phase = null
     const windowSeconds = (toUs - fromUs) / 1e6
@@ -231,7 +242,16 @@ async function replay(
     await host.close()
     loopDelay.disable()
   }
-  const { summary, stats } = result!
+  const { summary, stats, accountStats } = result!
+  if (prepared.accounts && outcomes && accountStats) {
+    summary.accounts = summarizeAccounts(
+      accountStats,
+      request,
+      prepared.accounts,
+      outcomes,
+      await liquidationsByAccount(deps.duck, runId),
+    )
+  }
   const totalMs = performance.now() - started
   return {
     summary,

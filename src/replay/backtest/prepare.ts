@@ -8,6 +8,7 @@ import type { NewBacktestRun } from '../../store/meta/backtestRuns.ts'
 import { populationSchema } from '../kernel/population.ts'
 import { parseExplicitPositions, type ExplicitPositions } from '../positions/explicit.ts'
 import { resolveRuleSet, type ResolvedRuleSet } from '../rules/resolve.ts'
+import { planAccountReplay, type AccountPlan } from './accountReplay.ts'
 import { planReplay, type ReplayPlan } from './plan.ts'
 import { parseBacktestRequest, type BacktestRequest } from './request.ts'
 
@@ -22,6 +23,8 @@ export interface PreparedBacktest {
   explicit: ExplicitPositions | null
   data: ReplayData
   plan: ReplayPlan
+  /** Account replays: how each account is set up from the data. */
+  accounts: AccountPlan | null
   /** Time to describe the data and plan the replay. */
   planMs: number
 }
@@ -54,8 +57,10 @@ export async function prepareBacktest(
     request.to.getTime() * 1000,
   )
   const plan = planReplay(ruleSet.rules, request, data)
+  const accounts =
+    request.positions === 'accounts' ? await planAccountReplay(deps.duck, ruleSet.rules, request, data) : null
   const planMs = performance.now() - t
-  return { request, ruleSet, explicit, data, plan, planMs }
+  return { request, ruleSet, explicit, data, plan, accounts, planMs }
 }
 
 /** The BacktestRun record of a prepared run: the exact rule-set hash, the window, the positions and the request. */

@@ -44,6 +44,17 @@ export const backtestRequestSchema = z
     mode: z.enum(['isolated', 'cross']).optional(),
     /** Length of the time slabs read from DuckDB (memory per slab); default 24 h, less with many markets. */
     slabHours: z.number().gt(0).max(168).optional(),
+    /** Account replays: per-account mode, leverage and opening balance (an overrides document). */
+    accountOverrides: z.unknown().optional(),
+    /** Account replays: accounts left out (venue-internal accounts of the rule set are always left out). */
+    excludeAccounts: z.array(z.string().min(1).max(200)).max(10_000).optional(),
+    /** Account replays: leave out accounts whose cash could not be reconciled (implied opening balance, prior positions). */
+    excludeUnreconciled: z.boolean().default(false),
+    /**
+     * Account replays in shadow mode (reconciliation runs): an engine liquidation of an account is recorded but not
+     * applied, and the account keeps following its real fills.
+     */
+    shadow: z.boolean().default(false),
   })
   .superRefine((r, ctx) => {
     if (r.to.getTime() <= r.from.getTime())
@@ -60,6 +71,18 @@ export const backtestRequestSchema = z
     }
     if (new Set(r.markets).size !== r.markets.length)
       ctx.addIssue({ code: 'custom', path: ['markets'], input: r.markets, message: 'distinct markets' })
+    const accountsOnly = ['accountOverrides', 'excludeAccounts'] as const
+    for (const key of accountsOnly) {
+      if (r[key] !== undefined && r.positions !== 'accounts')
+        ctx.addIssue({ code: 'custom', path: [key], input: r[key], message: 'only with positions = accounts' })
+    }
+    if ((r.shadow || r.excludeUnreconciled) && r.positions !== 'accounts')
+      ctx.addIssue({
+        code: 'custom',
+        path: [r.shadow ? 'shadow' : 'excludeUnreconciled'],
+        input: true,
+        message: 'only with positions = accounts',
+      })
   })
 
 export type BacktestRequest = z.output<typeof backtestRequestSchema>

@@ -4,6 +4,7 @@ import { EVENT_KIND_NAMES } from '../kernel/events.ts'
 import { GUARDRAIL_KINDS } from '../kernel/outputs.ts'
 import { formatMicros } from '../money.ts'
 import type { MarketPlan } from './plan.ts'
+import type { AccountsSummary } from './accountReplay.ts'
 
 export interface BacktestSummary {
   eventsReplayed: number
@@ -50,6 +51,8 @@ export interface BacktestSummary {
   /** sha256 over every output column the engine produced (each hashed whole, whatever the flushes): equal hashes, identical outputs. */
   outputHash: string
   warnings: string[]
+  /** Account replays only: how the accounts were reconstructed (sources, opening balances, divergence). */
+  accounts?: AccountsSummary
 }
 
 export function summarize(

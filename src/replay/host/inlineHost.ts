@@ -36,9 +36,9 @@ export const inlineHost: KernelHostFactory = (specs, options) => {
     size: specs.length,
     takesBatches: false,
     thread: 'main',
-    addAccounts(names, cross) {
+    addAccounts(accounts) {
       open()
-      for (const s of sessions) s.addAccounts(names, cross)
+      for (const s of sessions) s.addAccounts(accounts)
     },
     setChecking(on) {
       open()

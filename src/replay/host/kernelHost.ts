@@ -3,7 +3,7 @@
 // own thread, so the event loop stays free; the inline host runs them on this one (benchmarks, comparison).
 import type { EventBatch } from '../kernel/events.ts'
 import type { ResultBatch } from '../../store/results/backtestResults.ts'
-import type { KernelResult, KernelSpec } from './session.ts'
+import type { KernelAccounts, KernelResult, KernelSpec } from './session.ts'
 
 export interface KernelHostOptions {
   /**
@@ -22,7 +22,7 @@ export interface KernelHost extends AsyncDisposable {
   readonly takesBatches: boolean
   /** Where the kernels run, for timings and logs. */
   readonly thread: 'worker' | 'main'
-  addAccounts(names: readonly string[], cross: boolean): void
+  addAccounts(accounts: KernelAccounts): void
   setChecking(on: boolean): void
   /** The window starts (explicit positions open). */
   start(): void

@@ -1,5 +1,5 @@
-// Entry of a kernel worker thread: the sources are TypeScript run through tsx (no build step), so the worker
-// registers tsx's loader for itself — whether the parent runs under tsx, vitest or plain node — then loads its entry.
+// Entry of a kernel worker thread. From the TypeScript sources the worker registers tsx's loader for itself — whether
+// the parent runs under tsx, vitest or plain node — then loads its entry; from the build (dist/) it loads it directly.
 import { workerData } from 'node:worker_threads'
 
 if (workerData.entry.endsWith('.ts')) {

@@ -25,7 +25,7 @@ let events = 0
 async function handle(message: ToKernel): Promise<void> {
   switch (message.type) {
     case 'accounts':
-      session.addAccounts(message.names, message.cross)
+      session.addAccounts(message.accounts)
       return
     case 'checking':
       session.setChecking(message.on)

@@ -1,10 +1,10 @@
 // Messages between a worker host and its kernel thread, and the copies that cross with transferred buffers.
 import type { EventBatch } from '../kernel/events.ts'
 import type { CodedText, ResultBatch, ResultColumns } from '../../store/results/backtestResults.ts'
-import type { KernelResult } from './session.ts'
+import type { KernelAccounts, KernelResult } from './session.ts'
 
 export type ToKernel =
-  | { type: 'accounts'; names: readonly string[]; cross: boolean }
+  | { type: 'accounts'; accounts: KernelAccounts }
   | { type: 'checking'; on: boolean }
   | { type: 'start' }
   | { type: 'batch'; batch: EventBatch }

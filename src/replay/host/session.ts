@@ -4,9 +4,11 @@ import { outputColumns } from '../backtest/outputs.ts'
 import { OutputHash } from '../backtest/outputHash.ts'
 import type { MarketPlan } from '../backtest/plan.ts'
 import { summarize, type BacktestSummary } from '../backtest/summary.ts'
+import type { AccountReplaySetup } from '../kernel/accountReplay.ts'
 import { ReplayKernel, type KernelConfig } from '../kernel/engine.ts'
 import type { EventBatch } from '../kernel/events.ts'
 import { openExplicitPositions, type ExplicitPositions } from '../positions/explicit.ts'
+import { formatMicros } from '../money.ts'
 import type { ResultBatch } from '../../store/results/backtestResults.ts'
 
 /** Everything a kernel needs, as plain data (it crosses to a worker thread by structured clone). */
@@ -31,9 +33,33 @@ export interface KernelStats {
   maxSliceMs: number
 }
 
+/** The named accounts of an account replay, set up before any event (plain data: it crosses threads). */
+export interface KernelAccounts {
+  /** In the order the feed indexes them; wallet = opening balance in micro-units. */
+  accounts: Array<{ name: string; cross: boolean; wallet: number }>
+  setup: AccountReplaySetup
+  /** Record engine liquidations without applying them; keep following the real fills. */
+  shadow: boolean
+}
+
+/** An account replay's own counts (kept apart from the kernel totals, which the golden hashes cover). */
+export interface KernelAccountStats {
+  fillsOfExcludedAccounts: number
+  ledgerOfExcludedAccounts: number
+  estimatedFees: number
+  /** Decimal text of the estimated fees' total. */
+  estimatedFeeAmount: string
+  venueLiquidationFills: number
+  shadowLiquidations: number
+  /** Engine liquidations the account's next real fill contradicted (account by name, market by index). */
+  divergences: Array<{ account: string; market: number; engineTs: number; confirmedTs: number }>
+}
+
 export interface KernelResult {
   summary: BacktestSummary
   stats: KernelStats
+  /** Account replays only. */
+  accountStats: KernelAccountStats | null
 }
 
 /** Events per kernel call; while the initial population opens (thousands of positions per event), one. */
@@ -55,9 +81,14 @@ export class KernelSession {
     this.kernel = new ReplayKernel(spec.config)
   }
 
-  /** Named accounts (account replays), before any event. */
-  addAccounts(names: readonly string[], cross: boolean): void {
-    for (const name of names) this.kernel.addAccount(name, cross, 0)
+  private hasAccounts = false
+
+  /** Named accounts (account replays) with their opening balances, modes and setup, before any event. */
+  addAccounts(accounts: KernelAccounts): void {
+    for (const a of accounts.accounts) this.kernel.addAccount(a.name, a.cross, a.wallet)
+    this.kernel.configureAccounts(accounts.setup)
+    this.kernel.shadowMode = accounts.shadow
+    this.hasAccounts = true
   }
 
   /** Off while the accounts' history before the window is followed (no liquidations), on again after. */
@@ -102,7 +133,20 @@ export class KernelSession {
     await this.flushOutputs()
     const outputHash = this.hash.digest(this.kernel.accounts.names)
     const summary = summarize(this.kernel, this.spec.fromUs, this.spec.plan, outputHash, this.spec.warnings)
-    return { summary, stats: { ...this.stats } }
+    return { summary, stats: { ...this.stats }, accountStats: this.hasAccounts ? this.accountStats() : null }
+  }
+
+  private accountStats(): KernelAccountStats {
+    const s = this.kernel.accountStats
+    return {
+      fillsOfExcludedAccounts: s.fillsOfExcludedAccounts,
+      ledgerOfExcludedAccounts: s.ledgerOfExcludedAccounts,
+      estimatedFees: s.estimatedFees,
+      estimatedFeeAmount: formatMicros(s.estimatedFeeMicros.value),
+      venueLiquidationFills: s.venueLiquidationFills,
+      shadowLiquidations: s.shadowLiquidations,
+      divergences: s.divergences.map((d) => ({ ...d, account: this.kernel.accounts.names[d.account]! })),
+    }
   }
 
   private async flushOutputs(): Promise<void> {

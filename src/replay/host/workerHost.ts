@@ -12,7 +12,8 @@ import type { KernelResult } from './session.ts'
 const IN_FLIGHT = 4
 
 const BOOT = new URL('./kernelWorker.boot.mjs', import.meta.url)
-const ENTRY = new URL('./kernelWorker.ts', import.meta.url).href
+// the built JavaScript (dist/) starts the built worker; the TypeScript sources start the source one through tsx
+const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './kernelWorker.ts' : './kernelWorker.js', import.meta.url).href
 
 interface Thread {
   worker: Worker
@@ -121,7 +122,7 @@ export const workerHost: KernelHostFactory = (specs, options) => {
     size: specs.length,
     takesBatches: true,
     thread: 'worker',
-    addAccounts: (names, cross) => broadcast({ type: 'accounts', names, cross }),
+    addAccounts: (accounts) => broadcast({ type: 'accounts', accounts }),
     setChecking: (on) => broadcast({ type: 'checking', on }),
     start: () => broadcast({ type: 'start' }),
     async feed(batch: EventBatch) {

@@ -9,8 +9,44 @@ import { KernelState } from './kernelState.ts'
 import { MICRO } from './kernelState.ts'
 
 export abstract class AccountState extends KernelState {
+  /**
+   * Margin mode per position of a named account: 1 = cross (draws on the account's wallet), 0 = isolated (its own
+   * margin). An account may hold both (Hyperliquid sets the mode per coin); `accounts.cross` is the account's default.
+   */
+  protected posCross = new Uint8Array(1024)
+
+  /**
+   * Shadow mode: the engine would have liquidated this position (isolated) or this account's cross positions, but
+   * the account keeps following its real fills; it is not checked again until its historical position is flat.
+   */
+  protected posHeld = new Uint8Array(1024)
+
+  protected accountHeld = new Uint8Array(16)
+
+  /** Accounts left out of the replay (venue-internal, excluded, unreconciled when asked): their events are skipped. */
+  protected accountExcluded = new Uint8Array(16)
+
+  /** Accounts whose funding comes from their ledger rows (the others pay funding from the rates). */
+  protected accountLedgerFunded = new Uint8Array(16)
+
   addAccount(name: string, cross: boolean, walletMicros: number): number {
-    return this.accounts.add(name, cross, walletMicros)
+    const acc = this.accounts.add(name, cross, walletMicros)
+    if (acc >= this.accountHeld.length) {
+      const grow = (a: Uint8Array) => {
+        const g = new Uint8Array(a.length * 2)
+        g.set(a)
+        return g
+      }
+      this.accountHeld = grow(this.accountHeld)
+      this.accountExcluded = grow(this.accountExcluded)
+      this.accountLedgerFunded = grow(this.accountLedgerFunded)
+    }
+    return acc
+  }
+
+  /** Position p of a named account draws on the wallet. */
+  protected isCross(p: number): boolean {
+    return this.posCross[p] === 1
   }
 
   /** Collateral backing position p, in micro-units (a synthetic position pays its pending funding first). */
@@ -20,7 +56,7 @@ export abstract class AccountState extends KernelState {
       this.settleFunding(p)
       return this.book.margin[p]!
     }
-    return this.accounts.cross[acc] === 1 ? this.accounts.wallet[acc]! : this.book.margin[p]!
+    return this.posCross[p] === 1 ? this.accounts.wallet[acc]! : this.book.margin[p]!
   }
 
   /**
@@ -59,9 +95,21 @@ export abstract class AccountState extends KernelState {
     entry: number,
     marginMicros: number,
     ts: number,
+    cross = account >= 0 && this.accounts.cross[account] === 1,
   ): number {
     const b = this.book
     const p = b.alloc()
+    if (b.capacity > this.posCross.length) {
+      const grow = (a: Uint8Array) => {
+        const g = new Uint8Array(b.capacity)
+        g.set(a)
+        return g
+      }
+      this.posCross = grow(this.posCross)
+      this.posHeld = grow(this.posHeld)
+    }
+    this.posCross[p] = cross ? 1 : 0
+    this.posHeld[p] = 0
     b.account[p] = account
     b.market[p] = market
     b.side[p] = side
@@ -106,10 +154,17 @@ export abstract class AccountState extends KernelState {
     this.refreshMulti(acc)
   }
 
+  /** Open cross positions of account acc. */
+  protected crossPositions(acc: number): number {
+    let n = 0
+    for (let q = this.accounts.head[acc]!; q >= 0; q = this.book.nextInAccount[q]!) n += this.posCross[q]!
+    return n
+  }
+
   /** A cross account with positions in several markets leaves the heaps' fast path for direct checks. */
   protected refreshMulti(acc: number): void {
     const a = this.accounts
-    const multi = a.cross[acc] === 1 && a.positions[acc]! > 1 ? 1 : 0
+    const multi = this.crossPositions(acc) > 1 ? 1 : 0
     if (multi === a.multi[acc]) return
     a.multi[acc] = multi
     if (!multi) {
@@ -120,7 +175,8 @@ export abstract class AccountState extends KernelState {
     }
     for (let q = a.head[acc]!; q >= 0; q = this.book.nextInAccount[q]!) {
       const m = this.book.market[q]!
-      if (multi && !this.markets[m]!.multiAccounts.includes(acc)) this.markets[m]!.multiAccounts.push(acc)
+      if (multi && this.posCross[q] === 1 && !this.markets[m]!.multiAccounts.includes(acc))
+        this.markets[m]!.multiAccounts.push(acc)
       if (this.book.slot[q]! >= 0) this.rekeyInHeap(q)
       // the account's positions are now checked another way: look at them at the current mark
       this.markDirty(m)
@@ -180,7 +236,12 @@ export abstract class AccountState extends KernelState {
     const side = b.side[p]!
     const acc = b.account[p]!
     const never = side > 0 ? -Infinity : Infinity
-    if (acc >= 0 && this.accounts.multi[acc] === 1) return never
+    if (
+      acc >= 0 &&
+      (this.posHeld[p] === 1 ||
+        (this.posCross[p] === 1 && (this.accounts.multi[acc] === 1 || this.accountHeld[acc] === 1)))
+    )
+      return never
     const s = this.markets[b.market[p]!]!
     const w = b.waiting[p]!
     if (w === Waiting.PAUSED || w === Waiting.RETRY) return never
@@ -248,8 +309,7 @@ export abstract class AccountState extends KernelState {
 
   protected addCollateral(p: number, delta: number): void {
     const acc = this.book.account[p]!
-    if (acc >= 0 && this.accounts.cross[acc] === 1)
-      this.accounts.wallet[acc] = addMicros(this.accounts.wallet[acc]!, delta)
+    if (acc >= 0 && this.posCross[p] === 1) this.accounts.wallet[acc] = addMicros(this.accounts.wallet[acc]!, delta)
     else this.book.margin[p] = addMicros(this.book.margin[p]!, delta)
   }
 
@@ -264,9 +324,8 @@ export abstract class AccountState extends KernelState {
   }
 
   protected rekeyAccount(acc: number): void {
-    if (this.accounts.cross[acc] !== 1) return
     for (let q = this.accounts.head[acc]!; q >= 0; q = this.book.nextInAccount[q]!)
-      if (this.book.slot[q]! >= 0) this.rekeyInHeap(q)
+      if (this.posCross[q] === 1 && this.book.slot[q]! >= 0) this.rekeyInHeap(q)
   }
 
   /** Account name or synthetic id for an output row. */

@@ -7,15 +7,26 @@ import { Liquidation } from './liquidation.ts'
 import { MICRO } from './kernelState.ts'
 
 export abstract class CrossAccounts extends Liquidation {
+  /**
+   * Reconciliation runs (shadow mode): an engine liquidation of a named account is recorded but not applied; the
+   * account keeps following its real fills, so one early decision does not become a stream of false ones.
+   */
+  shadowMode = false
+
+  protected abstract shadowLiquidation(p: number, s: MarketState, m: number, t: number, pt: number): void
+  protected abstract holdAccount(acc: number): void
+
   /** Cross accounts spanning markets: equity and requirement over all their positions, at this market's worst price. */
   protected checkMultiAccounts(s: MarketState, m: number, t: number): void {
     const b = this.book
     for (const acc of s.multiAccounts.slice()) {
-      if (this.accounts.multi[acc] !== 1) continue
+      if (this.accounts.multi[acc] !== 1 || this.accountHeld[acc] === 1) continue
       let here = -1
       let equity = this.accounts.wallet[acc]! / MICRO
       let req = 0
+      // isolated positions of the account have their own margin and take no part in the cross check
       for (let q = this.accounts.head[acc]!; q >= 0; q = b.nextInAccount[q]!) {
+        if (this.posCross[q] !== 1) continue
         const ms = this.markets[b.market[q]!]!
         const side = b.side[q]!
         const price = b.market[q] === m ? (side > 0 ? s.markLow : s.markHigh) : ms.mark
@@ -26,7 +37,7 @@ export abstract class CrossAccounts extends Liquidation {
       if (here < 0 || !isLiquidatable(s.params, equity, req)) continue
       let paused = false
       for (let q = this.accounts.head[acc]!; q >= 0; q = b.nextInAccount[q]!)
-        if (this.markets[b.market[q]!]!.paused !== 0) paused = true
+        if (this.posCross[q] === 1 && this.markets[b.market[q]!]!.paused !== 0) paused = true
       if (!paused) {
         this.liquidateAccount(acc, m, t)
         continue
@@ -34,23 +45,26 @@ export abstract class CrossAccounts extends Liquidation {
       // a market of the account is paused: wait, but record negative equity (at the marks) once
       let atMarks = this.accounts.wallet[acc]!
       for (let q = this.accounts.head[acc]!; q >= 0; q = b.nextInAccount[q]!) {
-        atMarks += toMicros(b.side[q]! * b.qty[q]! * (this.markets[b.market[q]!]!.mark - b.entry[q]!))
+        if (this.posCross[q] === 1)
+          atMarks += toMicros(b.side[q]! * b.qty[q]! * (this.markets[b.market[q]!]!.mark - b.entry[q]!))
       }
       if (atMarks < 0 && b.negativeRecorded[here] === 0) {
         this.negativeEquity(here, m, t, -atMarks)
-        for (let q = this.accounts.head[acc]!; q >= 0; q = b.nextInAccount[q]!) b.negativeRecorded[q] = 1
+        for (let q = this.accounts.head[acc]!; q >= 0; q = b.nextInAccount[q]!)
+          if (this.posCross[q] === 1) b.negativeRecorded[q] = 1
       }
     }
   }
 
   /**
-   * Liquidates every position of a multi-market cross account. The wallet is shared: each position settles with
-   * the part of the wallet that covers its loss first (in position order), the rest goes with the last one.
+   * Liquidates every cross position of a multi-market cross account. The wallet is shared: each position settles
+   * with the part of the wallet that covers its loss first (in position order), the rest goes with the last one.
    */
   protected liquidateAccount(acc: number, m: number, t: number): void {
     const b = this.book
     const positions: number[] = []
-    for (let q = this.accounts.head[acc]!; q >= 0; q = b.nextInAccount[q]!) positions.push(q)
+    for (let q = this.accounts.head[acc]!; q >= 0; q = b.nextInAccount[q]!)
+      if (this.posCross[q] === 1) positions.push(q)
     positions.sort((x, y) => x - y)
     const s = this.markets[m]!
     // crossing price in this market with the others held at their marks (Binance cross formula [B1])
@@ -94,6 +108,12 @@ export abstract class CrossAccounts extends Liquidation {
       return give
     })
     alloc[alloc.length - 1] = alloc[alloc.length - 1]! + left
+    if (this.shadowMode) {
+      // a reconciliation run records the decision and keeps following the account's real fills
+      results.forEach((r) => this.shadowLiquidation(r.q, this.markets[b.market[r.q]!]!, b.market[r.q]!, t, r.pt))
+      this.holdAccount(acc)
+      return
+    }
     this.accounts.multi[acc] = 0
     for (const q of positions) {
       const list = this.markets[b.market[q]!]!.multiAccounts
@@ -105,6 +125,7 @@ export abstract class CrossAccounts extends Liquidation {
     this.accounts.wallet[acc] = 0
     results.forEach((r, i) => {
       b.margin[r.q] = alloc[i]!
+      this.posCross[r.q] = 0
       const ms = this.markets[b.market[r.q]!]!
       this.settle(r.q, ms, b.market[r.q]!, t, r.pt, this.rules.execution.kind === 'bankruptcyTakeover', Liq.full)
     })

@@ -1,6 +1,6 @@
 // Replay events as struct-of-arrays batches, and the merge key (timestamp, kind priority, sequence). The batch
 // layout and kind codes are the feed's (src/store/market/replayFeed.ts), so the two cannot drift apart.
-import { FEED_KIND, FEED_LEDGER_KIND, type FeedBatch } from '../../store/market/replayFeed.ts'
+import { FEED_FILL_FLAG, FEED_KIND, FEED_LEDGER_KIND, type FeedBatch } from '../../store/market/replayFeed.ts'
 
 /**
  * Event kinds, numbered by their priority at equal timestamps. Prices come first (index and oracle before the
@@ -28,11 +28,14 @@ export const EVENT_KIND_NAMES = ['index', 'oracle', 'mark', 'bar', 'funding', 'o
  *   FUNDING: a = observed rate per interval (NaN if none), b = mean premium (NaN if none), c = interval hours
  *   OPEN_INTEREST: a = base, b = quote
  *   LEDGER: a = delta in micro-units (exact integer), b = LedgerKind
- *   FILL: a = price, b = signed base quantity (+ buy), c = fee in micro-units, d = 1 when the venue flagged a liquidation
+ *   FILL: a = price, b = signed quantity in size units of the market (+ buy; base × 10^sizeDecimals, an exact
+ *         integer), c = fee in micro-units, d = FillFlag bits
  */
 export type EventBatch = FeedBatch
 
 export const LedgerKind = FEED_LEDGER_KIND
+
+export const FillFlag = FEED_FILL_FLAG
 
 export function allocBatch(capacity: number): EventBatch {
   return {

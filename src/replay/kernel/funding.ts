@@ -49,6 +49,8 @@ export abstract class Funding extends CrossAccounts {
     let paid = 0
     for (let p = 0, n = b.extent; p < n; p++) {
       if (state[p] !== PosState.OPEN || mk[p] !== m || account[p]! < 0) continue
+      // an account with funding rows in its ledger pays them there instead
+      if (this.accountLedgerFunded[account[p]!] === 1) continue
       // longs pay a positive rate, shorts receive it
       const pay = toMicros(side[p]! * qty[p]! * price * rate, 'funding payment')
       paid += pay

@@ -59,6 +59,8 @@ export class MarketState {
   private readonly sampleUs: number
   /** EMAs for oracleEmaBasis [H4]: basis (last − oracle) and the book component. */
   private emaBasis = Number.NaN
+  /** The basis after the latest price event: what the basis EMA integrates until the next one. */
+  private heldBasis = Number.NaN
   private emaBook = Number.NaN
   private emaTs = 0
   private readonly tauBasisUs: number
@@ -222,9 +224,14 @@ export class MarketState {
     } else {
       const dt = ts - this.emaTs
       this.emaBook += (1 - Math.exp(-dt / this.tauBookUs)) * (this.last - this.emaBook)
-      if (!Number.isNaN(this.oracle))
-        this.emaBasis += (1 - Math.exp(-dt / this.tauBasisUs)) * (this.last - this.oracle - this.emaBasis)
+      // the basis that held since the previous update, not the new oracle against the previous instant's last
+      // price (the oracle of t comes before the bar of t): in a moving market that mix lags the mark by a step
+      if (!Number.isNaN(this.oracle)) {
+        const held = Number.isNaN(this.heldBasis) ? this.last - this.oracle : this.heldBasis
+        this.emaBasis += (1 - Math.exp(-dt / this.tauBasisUs)) * (held - this.emaBasis)
+      }
     }
+    this.heldBasis = this.last - this.oracle
     this.emaTs = ts
   }
 

@@ -112,7 +112,8 @@ export const GUARDRAIL_COLUMNS = [
 ] as const
 
 /** Codes stored in the numeric columns, named when written. */
-export const LIQUIDATION_KINDS = ['full', 'partial', 'takeover', 'backstop', 'deleveraged'] as const
+/** `shadow`: a liquidation the engine would have made of a named account in a reconciliation run (not applied). */
+export const LIQUIDATION_KINDS = ['full', 'partial', 'takeover', 'backstop', 'deleveraged', 'shadow'] as const
 export const DEFICIT_KINDS = ['shortfall', 'negativeEquity'] as const
 export const FUND_REASONS = ['initial', 'fee', 'surplus', 'payout'] as const
 export const GUARDRAIL_KINDS = [

@@ -464,9 +464,34 @@ const funding = z.strictObject({
 
 const effective = z.strictObject({
   from: date,
-  /** announced (dated venue announcement), codeSnapshot, incident (in force at a dated incident), attested (undated page). */
-  basis: z.enum(['announced', 'codeSnapshot', 'incident', 'attested', 'user']),
+  /**
+   * announced (dated venue announcement), codeSnapshot, incident (in force at a dated incident), attested (undated
+   * page), recorded (a venue response recorded on a known date, e.g. Hyperliquid's meta of 2023-07-17).
+   */
+  basis: z.enum(['announced', 'codeSnapshot', 'incident', 'attested', 'recorded', 'user']),
   note: z.string().default(''),
+})
+
+/** A venue-internal account: it trades as the counterparty of liquidations and is never liquidated as a user. */
+const systemAccount = z.strictObject({
+  id: z.string().min(1).max(200),
+  label: z.string().min(1).max(100),
+  /** Where the id comes from (a venue-rules key or a named public source). */
+  source: z.string().max(300).default(''),
+})
+
+/**
+ * Account replays (optional, so rule sets without it keep their hash): the venue's system accounts, the fee schedule
+ * charged on fills that carry no fee, and the leverage account positions take when the data says none.
+ */
+const accountRules = z.strictObject({
+  systemAccounts: z.array(systemAccount).default([]),
+  fillFees: z
+    .strictObject({ maker: z.number().min(-0.01).max(0.1), taker: z.number().min(0).max(0.1) })
+    .nullable()
+    .default(null),
+  /** Leverage of account positions without a venue record, a snapshot or an override; null: the bracket's maximum. */
+  defaultLeverage: z.number().gt(0).max(1000).nullable().default(null),
 })
 
 export const ruleSetSchema = z.strictObject({
@@ -500,6 +525,7 @@ export const ruleSetSchema = z.strictObject({
     markCap: null,
   }),
   funding,
+  accounts: accountRules.optional(),
 })
 
 /** A validated rule set with every default filled in. */

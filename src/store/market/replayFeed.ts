@@ -36,6 +36,21 @@ export const FEED_KIND = {
   fill: 7,
 } as const
 
+/**
+ * Bits of a FILL event's d column: the venue flagged the fill as part of a liquidation (either side), the fill took
+ * or made liquidity, it carries no fee (0 with no fee asset: the schedule's fee is charged), and it is the liquidated
+ * account's own fill (the venue liquidated this account here).
+ */
+export const FEED_FILL_FLAG = {
+  liquidation: 1,
+  taker: 2,
+  maker: 4,
+  feeMissing: 8,
+  ownLiquidation: 16,
+  /** A position held before the account's first fill in the store (its start position), opened at that fill's price. */
+  opening: 32,
+} as const
+
 /** Ledger kind codes in a LEDGER event's b column (the engine's LedgerKind); any other ledger kind is `other`. */
 export const FEED_LEDGER_KIND = { deposit: 0, withdrawal: 1, transfer: 2, funding: 3, fee: 4, other: 5 } as const
 const LEDGER_KIND_CASES = Object.entries(FEED_LEDGER_KIND)
@@ -60,6 +75,8 @@ export interface FeedSpec {
   accounts: boolean
   /** Only account events (the warm-up before the window). */
   accountsOnly?: boolean
+  /** Decimals of each market's size step: fill sizes are sent as exact integers of 10^-decimals base (default 8). */
+  sizeDecimals?: readonly number[]
   /** Slab length; slabs are aligned to multiples of it since the epoch. */
   slabSeconds: number
   /**
@@ -96,6 +113,62 @@ function whole(n: number): number {
 
 const inSlab = (inner: string) =>
   `SELECT * FROM (${inner}) e(ts, a, b, c, d) WHERE ts >= $2::DOUBLE AND ts < $3::DOUBLE`
+
+const FLAG = FEED_FILL_FLAG
+
+/** The account source's own parameters: $6 the markets (VARCHAR[]: a market's index is its position), $7 sizes. */
+function accountParams(spec: FeedSpec): DuckDBValue[] {
+  return [
+    listValue([...spec.markets]),
+    listValue(spec.markets.map((_m, i) => 10 ** whole(spec.sizeDecimals?.[i] ?? 8))),
+  ]
+}
+
+/**
+ * Ledger rows and fills of the slab, sorted in SQL on the full key, each fill's size as signed exact size units
+ * (qty × 10^decimals, rounded: exact while below 2^53). Fills of one account, market and microsecond come in the
+ * order of their positions (the start position rising for buys, falling for sells), which is the venue's order
+ * whenever they go one way; a venue's first fill of an account·market that starts from a position (history fetched
+ * from the middle) is preceded by an opening fill of that position at its price, flagged `opening`. Exact amounts
+ * arrive as integer micro-units (DECIMAL × 10^6, rounded half away from zero).
+ */
+const ACCOUNT_EVENTS_SQL = `WITH mk AS (SELECT market, (list_position($6::VARCHAR[], market) - 1) AS mkt
+      FROM (SELECT unnest($6::VARCHAR[]) AS market)),
+    acc AS (SELECT account, (row_number() OVER (ORDER BY account) - 1)::INTEGER AS idx FROM (${accountsSql('$6').replaceAll('$2', '$5')})),
+    f AS (
+      SELECT r.ts, mk.mkt, acc.idx, r.price, r.side, r.qty, r.fee, r.fee_asset, r.liquidation, r.liquidity, r.dir,
+        r.start_position, r.account, r.market,
+        CASE WHEN r.side = 'buy' THEN r.start_position ELSE -r.start_position END AS ord
+      FROM fills r JOIN mk USING (market) JOIN acc USING (account)
+      WHERE r.venue = $1 AND r.ts < make_timestamp($5::BIGINT)),
+    opening AS (
+      SELECT min(ts) AS ts, mkt, idx, arg_min(price, (ts, ord)) AS price, arg_min(start_position, (ts, ord)) AS pos
+      FROM f GROUP BY mkt, idx)
+    SELECT ts, kind, mkt, acct, a, b, c, d FROM (
+      SELECT epoch_us(r.ts)::DOUBLE AS ts, ${FEED_KIND.ledger}::UTINYINT AS kind, 0::USMALLINT AS mkt, acc.idx AS acct,
+        round(r.delta_quote * 1000000)::DOUBLE AS a,
+        (CASE r.kind ${LEDGER_KIND_CASES} ELSE ${FEED_LEDGER_KIND.other} END)::DOUBLE AS b,
+        'nan'::DOUBLE AS c, 'nan'::DOUBLE AS d, NULL::DOUBLE AS o
+      FROM ledger r JOIN acc USING (account)
+      WHERE r.venue = $1 AND r.ts >= make_timestamp($2::BIGINT) AND r.ts < make_timestamp($3::BIGINT)
+      UNION ALL
+      SELECT epoch_us(o.ts)::DOUBLE, ${FEED_KIND.fill}::UTINYINT, o.mkt::USMALLINT, o.idx, o.price::DOUBLE,
+        round(o.pos::DOUBLE * list_extract($7::DOUBLE[], o.mkt + 1)), 0, ${FLAG.opening}, '-infinity'::DOUBLE
+      FROM opening o
+      WHERE o.pos IS NOT NULL AND o.pos <> 0 AND o.ts >= make_timestamp($2::BIGINT) AND o.ts < make_timestamp($3::BIGINT)
+      UNION ALL
+      SELECT epoch_us(f.ts)::DOUBLE, ${FEED_KIND.fill}::UTINYINT, f.mkt::USMALLINT, f.idx, f.price::DOUBLE,
+        round((CASE WHEN f.side = 'buy' THEN f.qty ELSE -f.qty END)::DOUBLE * list_extract($7::DOUBLE[], f.mkt + 1)),
+        round(f.fee * 1000000)::DOUBLE,
+        ((CASE WHEN f.liquidation THEN ${FLAG.liquidation} ELSE 0 END)
+          + (CASE f.liquidity WHEN 'taker' THEN ${FLAG.taker} WHEN 'maker' THEN ${FLAG.maker} ELSE 0 END)
+          + (CASE WHEN f.fee = 0 AND f.fee_asset IS NULL THEN ${FLAG.feeMissing} ELSE 0 END)
+          + (CASE WHEN f.liquidation AND (coalesce(f.dir, '') ILIKE 'liquidated%' OR EXISTS (
+                SELECT 1 FROM liquidations l WHERE l.venue = $1 AND l.market = f.market AND l.ts = f.ts
+                  AND l.account = f.account)) THEN ${FLAG.ownLiquidation} ELSE 0 END))::DOUBLE,
+        f.ord::DOUBLE
+      FROM f WHERE f.ts >= make_timestamp($2::BIGINT) AND f.ts < make_timestamp($3::BIGINT)
+    ) e ORDER BY ts, kind, mkt, acct, o NULLS LAST, a, b, c, d`
 
 /** The sources of a spec: SQL that filters and joins, without sorting (except account events and buckets). */
 export function feedSources(spec: FeedSpec): FeedSource[] {
@@ -166,30 +239,7 @@ export function feedSources(spec: FeedSpec): FeedSource[] {
     })
   }
   if (spec.accounts) {
-    // exact amounts arrive as integer micro-units (DECIMAL × 10^6, rounded half away from zero); the few account
-    // events are sorted in SQL on the full key, so same-timestamp fills keep one order. $6 is the markets list:
-    // a market's index is its position in it
-    out.push({
-      kind: FEED_KIND.fill,
-      market: 0,
-      accounts: true,
-      params: [listValue([...spec.markets])],
-      sql: `WITH mk AS (SELECT market, (list_position($6::VARCHAR[], market) - 1) AS mkt
-          FROM (SELECT unnest($6::VARCHAR[]) AS market)),
-        acc AS (SELECT account, (row_number() OVER (ORDER BY account) - 1)::INTEGER AS idx FROM (${accountsSql('$6').replaceAll('$2', '$5')}))
-        SELECT * FROM (
-          SELECT epoch_us(r.ts)::DOUBLE, ${FEED_KIND.ledger}::UTINYINT, 0::USMALLINT, acc.idx, round(r.delta_quote * 1000000)::DOUBLE,
-            (CASE r.kind ${LEDGER_KIND_CASES} ELSE ${FEED_LEDGER_KIND.other} END)::DOUBLE,
-            'nan'::DOUBLE, 'nan'::DOUBLE
-          FROM ledger r JOIN acc USING (account) WHERE r.venue = $1 AND ${range('r.ts', '$2')}
-          UNION ALL
-          SELECT epoch_us(r.ts)::DOUBLE, ${FEED_KIND.fill}::UTINYINT, mk.mkt::USMALLINT, acc.idx, r.price::DOUBLE,
-            (CASE WHEN r.side = 'buy' THEN r.qty ELSE -r.qty END)::DOUBLE, round(r.fee * 1000000)::DOUBLE,
-            (CASE WHEN r.liquidation THEN 1 ELSE 0 END)::DOUBLE
-          FROM fills r JOIN mk USING (market) JOIN acc USING (account) WHERE r.venue = $1 AND ${range('r.ts', '$2')}
-        ) e(ts, kind, mkt, acct, a, b, c, d)
-        ORDER BY ts, kind, mkt, acct, a, b, c, d`,
-    })
+    out.push({ kind: FEED_KIND.fill, market: 0, accounts: true, params: accountParams(spec), sql: ACCOUNT_EVENTS_SQL })
   }
   return out
 }

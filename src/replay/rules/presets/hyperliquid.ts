@@ -11,6 +11,22 @@ const tier = (lev1: number, cap: number, lev2: number) => ({
   ],
 })
 
+/**
+ * Account replays: HLP, the venue's own market-making vault that takes over backstopped positions, is a system account
+ * (its address as DefiLlama's hyperliquid-hlp adapter and Bitquery's vault docs give it; venue-rules lists none); the
+ * base-tier fee schedule charged on fills that carry no fee.
+ */
+export const HYPERLIQUID_ACCOUNTS: NonNullable<RuleSetInput['accounts']> = {
+  systemAccounts: [
+    {
+      id: '0xdfc24b077bc1425ad1dea75bcb6f8158e10df303',
+      label: 'HLP vault',
+      source: 'third-party: DefiLlama hyperliquid-hlp adapter, Bitquery Hyperliquid vaults API docs',
+    },
+  ],
+  fillFees: { maker: 0.00015, taker: 0.00045 },
+}
+
 export const hyperliquidPresets: RuleSetInput[] = [
   {
     name: 'hyperliquid',
@@ -27,6 +43,7 @@ export const hyperliquidPresets: RuleSetInput[] = [
       'the backstop vault is the first loss absorber (insuranceFund); its size is a placeholder (HLP is far larger)',
       'Hyperliquid charges no separate liquidation fee; the backstop keeps the maintenance margin [H1]',
       'mark = median(oracle + EMA150(last − oracle), last, EMA30(last)): the two-component rule of [H4] without CEX perp mids',
+      'accounts: fills without a fee are charged the base tier (maker 0.015%, taker 0.045%, the fees page; not in venue-rules); HLP is a system account (third-party address)',
       SLIPPAGE_NOTE,
     ],
     price: { mark: { method: 'oracleEmaBasis', emaWindowS: 150, bookEmaWindowS: 30 } },
@@ -67,5 +84,6 @@ export const hyperliquidPresets: RuleSetInput[] = [
       capPerHour: 0.04,
       paymentPrice: 'oracle',
     },
+    accounts: HYPERLIQUID_ACCOUNTS,
   },
 ]

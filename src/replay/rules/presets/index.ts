@@ -9,6 +9,7 @@ import { driftPresets } from './drift.ts'
 import { dydxPresets } from './dydx.ts'
 import { gmxPresets } from './gmx.ts'
 import { hyperliquidPresets } from './hyperliquid.ts'
+import { hyperliquid2023Presets } from './hyperliquid2023.ts'
 import { okxPresets } from './okx.ts'
 
 export interface Preset extends ValidatedRuleSet {
@@ -23,6 +24,7 @@ const inputs: RuleSetInput[] = [
   ...okxPresets,
   ...bitmexPresets,
   ...dydxPresets,
+  ...hyperliquid2023Presets,
   ...hyperliquidPresets,
   ...driftPresets,
   ...gmxPresets,

@@ -1,0 +1,132 @@
+// Report records: created once a report's files exist, read by id, listed newest first with keyset cursors, the
+// previous report of a schedule (for deltas), delivery outcomes, and retention.
+import type { Prisma } from './generated/client.ts'
+import type { MetaClient } from './client.ts'
+
+export interface NewReport {
+  id: string
+  kind: 'backtest' | 'comparison'
+  title: string
+  params: Prisma.InputJsonValue
+  formats: string[]
+  /** Relative to the data directory. */
+  path: string
+  files: Array<{ name: string; bytes: number; sha256: string }>
+  scheduleId: string | null
+  runId: string
+  runIds: string[]
+  headline: Prisma.InputJsonValue
+  deliveryStatus: 'none' | 'pending'
+  jobRunId: string | null
+  createdAt: Date
+}
+
+export function createReport(meta: MetaClient, report: NewReport) {
+  return meta.report.create({
+    data: { ...report, formats: report.formats, files: report.files, runIds: report.runIds },
+  })
+}
+
+export function getReport(meta: MetaClient, id: string) {
+  return meta.report.findUnique({ where: { id } })
+}
+
+export type StoredReport = NonNullable<Awaited<ReturnType<typeof getReport>>>
+
+/** The latest report of a schedule created before `before` (the one the next report's deltas compare with). */
+export function previousScheduleReport(meta: MetaClient, scheduleId: string, before: Date) {
+  return meta.report.findFirst({
+    where: { scheduleId, createdAt: { lt: before } },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  })
+}
+
+export interface ReportFilter {
+  scheduleId?: string | null
+  runId?: string | null
+  kind?: string | null
+  deliveryStatus?: string | null
+  createdAt?: { gte?: Date | null; lt?: Date | null } | null
+}
+
+const whereOf = (filter: ReportFilter): Prisma.ReportWhereInput => ({
+  ...(filter.scheduleId ? { scheduleId: filter.scheduleId } : {}),
+  ...(filter.runId ? { runId: filter.runId } : {}),
+  ...(filter.kind ? { kind: filter.kind } : {}),
+  ...(filter.deliveryStatus ? { deliveryStatus: filter.deliveryStatus } : {}),
+  ...(filter.createdAt?.gte || filter.createdAt?.lt
+    ? {
+        createdAt: {
+          ...(filter.createdAt.gte ? { gte: filter.createdAt.gte } : {}),
+          ...(filter.createdAt.lt ? { lt: filter.createdAt.lt } : {}),
+        },
+      }
+    : {}),
+})
+
+/** Where a page starts: after this report in (createdAt desc, id desc) order. */
+export interface ReportCursor {
+  createdAt: Date
+  id: string
+}
+
+/** A page of reports, newest first; `first + 1` rows are read to know whether another page follows. */
+export async function listReports(
+  meta: MetaClient,
+  filter: ReportFilter,
+  page: { first: number; after: ReportCursor | null },
+) {
+  const where = whereOf(filter)
+  const after = page.after
+  const rows = await meta.report.findMany({
+    where: after
+      ? {
+          AND: [
+            where,
+            {
+              OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
+            },
+          ],
+        }
+      : where,
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: page.first + 1,
+  })
+  return { rows: rows.slice(0, page.first), hasNextPage: rows.length > page.first }
+}
+
+export function countReports(meta: MetaClient, filter: ReportFilter) {
+  return meta.report.count({ where: whereOf(filter) })
+}
+
+export interface DeliveryRecord {
+  deliveryStatus: 'delivered' | 'partial' | 'failed'
+  deliveryAttempts: number
+  deliveryErrors: Array<{ target: string; attempt: number; at: string; error: string }>
+  deliveries: Array<{ target: string; status: 'delivered' | 'failed'; attempts: number; deliveredAt: string | null }>
+  deliveredAt: Date | null
+}
+
+export function recordDelivery(meta: MetaClient, id: string, record: DeliveryRecord) {
+  return meta.report.update({ where: { id }, data: record })
+}
+
+/** Reports created before `before` (oldest first), for retention. */
+export function reportsOlderThan(meta: MetaClient, before: Date, take = 1000) {
+  return meta.report.findMany({
+    where: { createdAt: { lt: before } },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take,
+    select: { id: true, path: true },
+  })
+}
+
+export function deleteReport(meta: MetaClient, id: string) {
+  return meta.report.deleteMany({ where: { id } })
+}
+
+/** Ids of the reports among `ids` that have a row (the others are folders without a record). */
+export async function existingReportIds(meta: MetaClient, ids: string[]): Promise<Set<string>> {
+  const rows = await meta.report.findMany({ where: { id: { in: ids } }, select: { id: true } })
+  return new Set(rows.map((r) => r.id))
+}
