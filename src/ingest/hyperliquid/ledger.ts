@@ -2,7 +2,7 @@
 // transfers between accounts, vault flows: userNonFundingLedgerUpdates), signed from the account's point of view,
 // with the other account of a transfer kept as the counterparty (a linked-account hint).
 import type { SourceColumn } from '../../domain/loadSpec.ts'
-import { apiPartition } from '../apiPartition.ts'
+import { apiPartition, identityValues } from '../apiPartition.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { decimalSign, negateDecimal } from '../decimal.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
@@ -227,14 +227,8 @@ export function ledgerPartition(info: InfoClient, account: string, day: string):
         table: 'ledger',
         values: {
           ts: { epoch: 'time', unit: 'ms' },
-          account: { column: 'account' },
           delta_quote: { column: 'delta' },
-          kind: { column: 'kind' },
-          asset: { column: 'asset' },
-          counterparty: { column: 'counterparty' },
-          tx_id: { column: 'tx_id' },
-          market: { column: 'market' },
-          extra: { column: 'extra' },
+          ...identityValues('account', 'kind', 'asset', 'counterparty', 'tx_id', 'market', 'extra'),
         },
       },
     ],
