@@ -5,7 +5,7 @@ import type { SourceColumn } from '../../domain/loadSpec.ts'
 import { apiPartition } from '../apiPartition.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
-import { dayWindowUs } from './days.ts'
+import { dayWindow } from '../dates.ts'
 import { VENUE, type IndexerClient } from './indexer.ts'
 import { collectIndexerDay } from './pager.ts'
 
@@ -65,7 +65,7 @@ export function parseTrades(source: string, body: unknown): Trade[] {
 }
 
 export function tradesPartition(indexer: IndexerClient, market: string, day: string): PlannedPartition {
-  const w = dayWindowUs(day)
+  const w = dayWindow(day)
   const source = `${VENUE} trades ${market} ${day}`
   return apiPartition({
     key: { source: VENUE, dataset: 'trades', venue: VENUE, market, period: day },

@@ -6,7 +6,7 @@ import type { PlannedPartition } from '../connector.ts'
 import { negateDecimal } from '../decimal.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
 import { accountOf, type Subaccount } from './account.ts'
-import { dayWindowUs } from './days.ts'
+import { dayWindow } from '../dates.ts'
 import { VENUE, type IndexerClient } from './indexer.ts'
 import { collectIndexerDay } from './pager.ts'
 
@@ -66,7 +66,7 @@ export function parseTransfers(source: string, body: unknown, subaccount: Subacc
 }
 
 export function transfersPartition(indexer: IndexerClient, subaccount: Subaccount, day: string): PlannedPartition {
-  const w = dayWindowUs(day)
+  const w = dayWindow(day)
   const account = accountOf(subaccount)
   const source = `${VENUE} transfers ${account} ${day}`
   return apiPartition({

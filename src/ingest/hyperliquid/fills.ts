@@ -5,7 +5,7 @@ import { apiPartition, identityValues } from '../apiPartition.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { decimalSign } from '../decimal.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
-import { dayWindow } from './days.ts'
+import { dayWindow } from '../dates.ts'
 import { VENUE, type InfoClient } from './info.ts'
 import { collectTimeWindow } from './timeWindows.ts'
 
@@ -198,7 +198,7 @@ export function fillsPartition(info: InfoClient, account: string, day: string): 
     async collect(ctx, out) {
       const fills = await collectTimeWindow({
         start: w.startMs,
-        end: w.endMs,
+        end: w.lastMs,
         time: (f: ParsedFill) => f.time,
         fetch: async (startTime, endTime) =>
           parseFills(

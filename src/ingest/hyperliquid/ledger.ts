@@ -6,7 +6,7 @@ import { apiPartition, identityValues } from '../apiPartition.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { decimalSign, negateDecimal } from '../decimal.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
-import { dayWindow } from './days.ts'
+import { dayWindow } from '../dates.ts'
 import { VENUE, type InfoClient } from './info.ts'
 import { collectTimeWindow } from './timeWindows.ts'
 
@@ -238,7 +238,7 @@ export function ledgerPartition(info: InfoClient, account: string, day: string):
       const unknown = new Set<string>()
       const funding = await collectTimeWindow({
         start: w.startMs,
-        end: w.endMs,
+        end: w.lastMs,
         time: (row: LedgerRow) => row.time,
         fetch: async (startTime, endTime) =>
           parseUserFunding(
@@ -249,7 +249,7 @@ export function ledgerPartition(info: InfoClient, account: string, day: string):
       })
       const updates = await collectTimeWindow({
         start: w.startMs,
-        end: w.endMs,
+        end: w.lastMs,
         time: (row: LedgerRow) => row.time,
         fetch: async (startTime, endTime) =>
           parseLedgerUpdates(
