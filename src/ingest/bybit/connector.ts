@@ -4,10 +4,9 @@
 import path from 'node:path'
 import type { SourceColumn } from '../../domain/loadSpec.ts'
 import type { PlannedPartition } from '../connector.ts'
-import { detectCsvLayout, type CsvLayoutSpec } from '../csvLayout.ts'
-import { daysBetween, periodRange } from '../dates.ts'
-import { fetchGzip, localGzip, verifyGzip } from '../gzipFile.ts'
-import { firstLines } from '../peek.ts'
+import type { CsvLayoutSpec } from '../csvLayout.ts'
+import { daysBetween } from '../dates.ts'
+import { gzipCsvPartition } from '../gzipCsvPartition.ts'
 
 export const BYBIT = 'bybit'
 
@@ -58,51 +57,32 @@ export function planBybit(plan: BybitPlan): PlannedPartition[] {
       const local = plan.dir ? bybitLocalCandidates(plan.dir, market, day) : null
       const url = local ? local[0]! : bybitUrl(plan.baseUrl!, market, day)
       const key = { source: BYBIT, dataset: 'trades', venue: BYBIT, market, period: day }
-      out.push({
-        key,
-        table: 'trades',
-        file: url,
-        async fetch(ctx) {
-          const got = local ? await localGzip(local) : await fetchGzip(ctx, url)
-          if (got.kind === 'missing') return { kind: 'missing', file: url }
-          const name = `${market}${day}.csv.gz`
-          const csv = detectCsvLayout(name, await firstLines(got.path, 2, undefined, name), LAYOUT)
-          // An empty or header-only day is a hole at the source, not a loaded day of 0 rows.
-          if (!csv.hasData) {
-            // a day cut short at the source could look empty: only a whole gzip stream is an empty day
-            await verifyGzip(got.path, name)
-            return { kind: 'missing', file: url, reason: 'empty-at-source', scratch: got.scratch }
-          }
-          const { start, end } = periodRange(day)
-          return {
-            kind: 'ready',
-            scratch: got.scratch,
-            bytes: got.bytes,
-            request: {
-              partition: key,
-              file: { path: got.path, name, format: 'csv', header: csv.header, columns: csv.columns },
-              loads: [
-                {
-                  kind: 'rows',
-                  table: 'trades',
-                  values: {
-                    // Row order does not matter (early files are newest-first): everything keys on ts.
-                    ts: { epoch: 'timestamp', unit: csv.unit },
-                    price: { column: 'price' },
-                    qty: { column: 'size' },
-                    side: { lookup: 'side', values: { buy: 'buy', sell: 'sell' } },
-                    trade_id: { column: 'trdMatchID' },
-                  },
-                },
-              ],
-              tradeBars: {},
-              upstream: { file: url, checksum: got.sha256 },
-              periodStart: start,
-              periodEnd: end,
+      out.push(
+        gzipCsvPartition({
+          key,
+          table: 'trades',
+          file: url,
+          ...(local ? { local } : {}),
+          name: `${market}${day}.csv.gz`,
+          period: day,
+          layout: LAYOUT,
+          loads: (unit) => [
+            {
+              kind: 'rows',
+              table: 'trades',
+              values: {
+                // Row order does not matter (early files are newest-first): everything keys on ts.
+                ts: { epoch: 'timestamp', unit },
+                price: { column: 'price' },
+                qty: { column: 'size' },
+                side: { lookup: 'side', values: { buy: 'buy', sell: 'sell' } },
+                trade_id: { column: 'trdMatchID' },
+              },
             },
-          }
-        },
-      })
+          ],
+          tradeBars: {},
+        }),
+      )
     }
   }
   return out
