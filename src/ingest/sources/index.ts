@@ -22,7 +22,7 @@ export const SOURCES: readonly SourceDefinition[] = [
   dydxSource,
   pythSource,
   chainlinkSource,
-] as unknown as readonly SourceDefinition[]
+]
 
 export function sourceById(id: string): SourceDefinition | undefined {
   return SOURCES.find((s) => s.id === id)
