@@ -1,5 +1,5 @@
 // Lint rules: typescript-eslint recommended, plus import boundaries that keep data flowing one way
-// (ingest → store → replay → detect → api/report; jobs/ and cli/ compose, nothing reaches back).
+// (ingest → store → replay → detect → incidents → api/report; jobs/ and cli/ compose, nothing reaches back).
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
@@ -39,24 +39,56 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart'],
     },
   },
-  { files: ['src/store/**'], rules: forbid('ingest', 'replay', 'detect', 'api', 'report', 'cli', 'jobs') },
-  { files: ['src/ingest/**'], rules: forbid('replay', 'detect', 'api', 'report', 'cli', 'jobs') },
+  { files: ['src/store/**'], rules: forbid('ingest', 'replay', 'detect', 'incidents', 'api', 'report', 'cli', 'jobs') },
+  { files: ['src/ingest/**'], rules: forbid('replay', 'detect', 'incidents', 'api', 'report', 'cli', 'jobs') },
   // Venue connectors describe files; only the orchestrator (src/ingest/*.ts) hands them to the store.
-  { files: ['src/ingest/*/**'], rules: forbid('store', 'replay', 'detect', 'api', 'report', 'cli', 'jobs') },
+  {
+    files: ['src/ingest/*/**'],
+    rules: forbid('store', 'replay', 'detect', 'incidents', 'api', 'report', 'cli', 'jobs'),
+  },
   // Pure types shared by the stages: they import nothing from the stages.
   {
     files: ['src/domain/**'],
-    rules: forbid('store', 'ingest', 'replay', 'detect', 'api', 'report', 'cli', 'jobs', 'config', 'obs', 'app'),
+    rules: forbid(
+      'store',
+      'ingest',
+      'replay',
+      'detect',
+      'incidents',
+      'api',
+      'report',
+      'cli',
+      'jobs',
+      'config',
+      'obs',
+      'app',
+    ),
   },
-  { files: ['src/replay/**'], rules: forbid('ingest', 'detect', 'api', 'report', 'cli', 'jobs') },
+  { files: ['src/replay/**'], rules: forbid('ingest', 'detect', 'incidents', 'api', 'report', 'cli', 'jobs') },
+  // The detector runner (detect/run.ts) rebuilds incidents after writing detections, so incidents read detections
+  // through the store and never import detect (that would be a cycle).
   { files: ['src/detect/**'], rules: forbid('ingest', 'api', 'report', 'cli', 'jobs') },
+  {
+    files: ['src/incidents/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...forbid('ingest', 'replay', 'api', 'report', 'cli', 'jobs')['no-restricted-imports'][1].patterns,
+            { group: ['../detect', '../detect/**'], message: 'incidents read detections through src/store' },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['src/report/**'], rules: forbid('ingest', 'api', 'cli', 'jobs') },
   { files: ['src/api/**'], rules: forbid('ingest', 'cli', 'jobs') },
   {
     files: ['src/config/**', 'src/obs/**'],
-    rules: forbid('store', 'ingest', 'replay', 'detect', 'api', 'report', 'cli', 'jobs'),
+    rules: forbid('store', 'ingest', 'replay', 'detect', 'incidents', 'api', 'report', 'cli', 'jobs'),
   },
-  { files: ['src/app/**'], rules: forbid('ingest', 'replay', 'detect', 'api', 'report', 'cli', 'jobs') },
+  { files: ['src/app/**'], rules: forbid('ingest', 'replay', 'detect', 'incidents', 'api', 'report', 'cli', 'jobs') },
   { files: ['jobs/**'], rules: forbid('api', 'cli') },
   // The CLI's output is the product: printing is its job.
   { files: ['src/cli/**'], rules: { 'no-console': 'off' } },

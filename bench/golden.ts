@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     const meta = createMetaClient(url)
     const duck = await DuckStore.open({ path: duckPath })
     try {
-      const runs: Array<[string, string]> = []
+      const runs: Array<[string, string, Record<string, unknown>?]> = []
       for (const name of presetNames) {
         const preset = findPreset(name)
         if (preset.rules.contract.type !== 'linear') continue
@@ -107,7 +107,13 @@ async function main(): Promise<void> {
         fs.writeFileSync(file, JSON.stringify(input))
         runs.push([`${name}-stressed`, file])
       }
-      for (const [name, ruleSet] of runs) {
+      // stress mode: the liquidations move the mark, returns ×1.5 and half the liquidity
+      runs.push([
+        'binance-um-feedback-shocked',
+        'binance-um',
+        { stressFeedback: true, shockReturns: 1.5, shockLiquidity: 0.5 },
+      ])
+      for (const [name, ruleSet, stress] of runs) {
         const prepared = await prepareBacktest(
           { duck, meta },
           {
@@ -119,6 +125,7 @@ async function main(): Promise<void> {
             positions: 'synthetic',
             population: { initialPositions: POSITIONS, meanHoldingHours: 24, leverageMax: 100, maxOpen: POSITIONS * 2 },
             seed: 3,
+            ...stress,
           },
           { allowFiles: true },
         )

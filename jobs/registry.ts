@@ -1,6 +1,7 @@
 // Every job Backstop can run, by name. A stage adds its jobs here.
 import { InvalidInputError } from '../src/errors.ts'
 import { backtestJob } from './backtest.ts'
+import { detectJob } from './detect.ts'
 import { ingestionJobs } from './ingest/index.ts'
 import type { JobDefinition } from './job.ts'
 import { pruneJobRunsJob } from './maintenance/pruneJobRuns.ts'
@@ -16,6 +17,7 @@ export const jobRegistry: ReadonlyMap<string, JobDefinition<never>> = new Map(
       reportJob,
       scheduledBacktestJob,
       pruneReportsJob,
+      detectJob,
       ...ingestionJobs,
     ] as JobDefinition<never>[]
   ).map((job) => [job.name, job]),

@@ -304,7 +304,7 @@ describe('backtest runs', () => {
         )
       ).getRowObjectsJS(),
     )
-    expect(fund[0]).toMatchObject({ reason: 'initial', b: '10000000.000000' })
+    expect(fund[0]).toMatchObject({ reason: 'initial', b: '1230000000.000000' })
   })
 
   test('with the mark on the last trade, the same whale goes at the wick (derived, stored rule set)', async () => {
@@ -332,6 +332,45 @@ describe('backtest runs', () => {
     expect(a.summary.outputHash).toMatch(/^[0-9a-f]{64}$/)
     expect(a.summary.outputHash).toBe(b.summary.outputHash)
   })
+
+  test('distance to failure: the search brackets the shocks of the first deficit, and runs at them agree', async () => {
+    const request = explicitRequest({
+      explicitPositions: {
+        accounts: [{ id: 'mid', positions: [{ market: 'BTCUSDT', side: 'long', qty: 2, leverage: 10 }] }],
+      },
+    })
+    // through the run system: the re-runs of the search replay on worker threads like the run itself
+    const run = async (extra: Record<string, unknown>) => {
+      const { result, summary } = await backtest({ ...request, ...extra })
+      expect(result.status).toBe('succeeded')
+      return summary
+    }
+    const base = await run({ distanceToFailure: true })
+    const d = base.distanceToFailure
+    // the crash liquidates the long without a deficit
+    expect(base.liquidations).toBe(1)
+    expect(base.totalShortfall).toBe('0')
+    expect(d.nearest[0]).toMatchObject({ account: 'mid', side: 'long' })
+    expect(d.closestMargin).toBeGreaterThan(0)
+    const { returns, liquidity, searched } = d.stressToFirstDeficit
+    expect(searched).toBe(true)
+    expect(returns!.runs.length).toBeLessThanOrEqual(8)
+    expect(liquidity!.runs.length).toBeLessThanOrEqual(8)
+    expect(returns!.deficitAt).toBeGreaterThan(1)
+    expect(liquidity!.deficitAt).toBeLessThan(1)
+    expect(d.text).toMatch(
+      /^No deficit\. .* It would have taken a [\d.]+× sharper move .* or [\d.]+× thinner liquidity/,
+    )
+    // re-run as ordinary stress runs: a deficit at the factors found, none at the strongest shocks without
+    expect((await run({ shockReturns: returns!.deficitAt })).totalShortfall).not.toBe('0')
+    expect((await run({ shockReturns: returns!.noDeficitUpTo })).totalShortfall).toBe('0')
+    const thin = await run({ shockLiquidity: liquidity!.deficitAt })
+    expect(thin.totalShortfall).not.toBe('0')
+    expect(thin.stress).toMatchObject({ mode: 'stress', label: `stress: liquidity ×${liquidity!.deficitAt}` })
+    expect((await run({ shockLiquidity: liquidity!.noDeficitUpTo })).totalShortfall).toBe('0')
+    // five runs, up to 16 re-runs each on a worker thread that transpiles the sources at start: minutes on a loaded
+    // machine (a timeout would leave its runs queued ahead of the next tests')
+  }, 300_000)
 
   test('synthetic population: seeded, liquidations in the crash, same seed same outputs, another seed others', async () => {
     const request = (seed: number) => ({

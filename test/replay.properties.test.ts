@@ -31,10 +31,16 @@ const position = fc.record({
 
 const scenario = fc.record({
   preset: fc.constantFrom(...Object.keys(MARKET)),
-  slippage: fc.constantFrom<object>(
-    { model: 'none' },
-    { model: 'fixed', fraction: 0.01 },
-    { model: 'sqrtVolume', coefficient: 0.01, maxFraction: 0.2, volumeWindowS: 60 },
+  /** How liquidations fill: at the trigger or along the bar's path, with a legacy slippage or the impact model. */
+  execution: fc.constantFrom<Record<string, unknown>>(
+    { 'execution.impact': null, 'execution.intrabar.path': 'trigger', 'execution.slippage': { model: 'none' } },
+    { 'execution.impact': null, 'execution.slippage': { model: 'fixed', fraction: 0.01 } },
+    {
+      'execution.impact': null,
+      'execution.slippage': { model: 'sqrtVolume', coefficient: 0.01, maxFraction: 0.2, volumeWindowS: 60 },
+    },
+    {},
+    { 'execution.impact.coefficient': 20, 'execution.intrabar.reactionS': 5 },
   ),
   fund: fc.constantFrom('0', '5000', '1000000'),
   /** A per-block loss cap small enough to bind, or the preset's own (dYdX $1M, others none). */
@@ -51,7 +57,7 @@ function build(sc: Scenario, overrides: Record<string, unknown> = {}, seed = 1, 
   const market = MARKET[sc.preset]!
   const second = `${market}-2`
   const rules = rulesFrom(sc.preset, {
-    'execution.slippage': sc.slippage,
+    ...sc.execution,
     'insuranceFund.initialBalance': sc.fund,
     ...(sc.blockCap ? { 'insuranceFund.blockLossCap': sc.blockCap } : {}),
     ...overrides,

@@ -5,10 +5,14 @@
 import { describe, expect, test } from 'vitest'
 import { allocBatch, EventKind, pushEvent } from '../src/replay/kernel/events.ts'
 import { populationRuntime, populationSchema } from '../src/replay/kernel/population.ts'
-import { barsBatch, flat, kernelWith, micros, rows, rulesFrom, SEC, T0 } from './support/replay.ts'
+import { AT_TRIGGER, barsBatch, flat, kernelWith, micros, rows, rulesFrom, SEC, T0 } from './support/replay.ts'
 
 describe('a 50x whale through a −3% wick (Binance, fixed 1% slippage)', () => {
-  const rules = rulesFrom('binance-um', { 'execution.slippage': { model: 'fixed', fraction: 0.01 } })
+  const rules = rulesFrom('binance-um', {
+    ...AT_TRIGGER,
+    'execution.slippage': { model: 'fixed', fraction: 0.01 },
+    'insuranceFund.initialBalance': '10000000',
+  })
   const whale = {
     accounts: [
       {
@@ -66,7 +70,11 @@ describe('two opposite accounts, price pushed 10× (Binance, ADL at bankruptcy)'
 
   test('over the fund’s held-notional cap the fund covers the capped share; the rest goes to the long counterparty at B’s bankruptcy price [B11][B13]', () => {
     const k = kernelWith(
-      rulesFrom('binance-um', { 'insuranceFund.initialBalance': '10000', 'execution.slippage': { model: 'none' } }),
+      rulesFrom('binance-um', {
+        'insuranceFund.initialBalance': '10000',
+        ...AT_TRIGGER,
+        'execution.slippage': { model: 'none' },
+      }),
       ['JELLYUSDT'],
       pair,
     )
@@ -96,7 +104,11 @@ describe('two opposite accounts, price pushed 10× (Binance, ADL at bankruptcy)'
 
   test('a fund with nothing to hold against skips the takeover: the whole loss goes to the counterparty', () => {
     const k = kernelWith(
-      rulesFrom('binance-um', { 'insuranceFund.initialBalance': '0', 'execution.slippage': { model: 'none' } }),
+      rulesFrom('binance-um', {
+        'insuranceFund.initialBalance': '0',
+        ...AT_TRIGGER,
+        'execution.slippage': { model: 'none' },
+      }),
       ['JELLYUSDT'],
       pair,
     )
@@ -110,6 +122,7 @@ describe('two opposite accounts, price pushed 10× (Binance, ADL at bankruptcy)'
       rulesFrom('binance-um', {
         'insuranceFund.initialBalance': '10000',
         'insuranceFund.takeoverNotionalCap': null,
+        ...AT_TRIGGER,
         'execution.slippage': { model: 'none' },
       }),
       ['JELLYUSDT'],
@@ -128,13 +141,17 @@ describe('two opposite accounts, price pushed 10× (Binance, ADL at bankruptcy)'
   })
 
   test('Hyperliquid: negative equity is deleveraged at the previous mark, not the fund [H2]', () => {
-    const k = kernelWith(rulesFrom('hyperliquid', { 'execution.slippage': { model: 'none' } }), ['JELLY'], {
-      accounts: pair.accounts.map((a) => ({
-        ...a,
-        mode: 'isolated' as const,
-        positions: a.positions.map((p) => ({ ...p, market: 'JELLY' })),
-      })),
-    })
+    const k = kernelWith(
+      rulesFrom('hyperliquid', { ...AT_TRIGGER, 'execution.slippage': { model: 'none' } }),
+      ['JELLY'],
+      {
+        accounts: pair.accounts.map((a) => ({
+          ...a,
+          mode: 'isolated' as const,
+          positions: a.positions.map((p) => ({ ...p, market: 'JELLY' })),
+        })),
+      },
+    )
     k.process(barsBatch(0, [...flat(0, 10, 0.01), [10, 0.1, 0.1, 0.1, 1e6]]))
     const [adl] = rows(k.outputs.adl)
     // previous mark 0.01: each unit covers 0.1 − 0.01, so 88,000 needs 977,777.7… units of A
@@ -167,6 +184,7 @@ describe('a per-block cap on what the fund may lose (dYdX max_quantums_insurance
   ])
   const rules = (cap: unknown) =>
     rulesFrom('binance-um', {
+      ...AT_TRIGGER,
       'execution.slippage': { model: 'fixed', fraction: 0.01 },
       'insuranceFund.takeoverNotionalCap': null,
       'insuranceFund.blockLossCap': cap,
@@ -242,6 +260,7 @@ describe('fund exhausted → ADL by each ranking strategy', () => {
           rulesFrom('binance-um', {
             'insuranceFund.initialBalance': '0',
             'insuranceFund.takeoverNotionalCap': null,
+            ...AT_TRIGGER,
             'execution.slippage': { model: 'none' },
             'waterfall[1].ranking': ranking,
           }),
@@ -277,7 +296,11 @@ describe('fund exhausted → ADL by each ranking strategy', () => {
 
 describe('Drift: IF capped, fee pool, then socialized through funding [R2]', () => {
   test('the rest is split over every open position by |base|, exactly', () => {
-    const rules = rulesFrom('drift', { 'insuranceFund.initialBalance': '0', 'execution.slippage': { model: 'none' } })
+    const rules = rulesFrom('drift', {
+      'insuranceFund.initialBalance': '0',
+      ...AT_TRIGGER,
+      'execution.slippage': { model: 'none' },
+    })
     const k = kernelWith(rules, ['SOL-PERP'], {
       accounts: [
         {
@@ -311,7 +334,7 @@ describe('Drift: IF capped, fee pool, then socialized through funding [R2]', () 
 })
 
 describe('Drift: a liquidation closes just enough to restore maintenance + 2% [R1][R4]', () => {
-  const rules = rulesFrom('drift', { 'execution.slippage': { model: 'none' } })
+  const rules = rulesFrom('drift', { ...AT_TRIGGER, 'execution.slippage': { model: 'none' } })
   // 10 SOL long at 100 on 60 of margin: MMR 5%, so liquidatable below 940 / 9.5 ≈ 98.95
   const long = {
     accounts: [
@@ -348,7 +371,7 @@ describe('Drift: a liquidation closes just enough to restore maintenance + 2% [R
 })
 
 describe('Hyperliquid clips and backstop [H1][H7]', () => {
-  const rules = rulesFrom('hyperliquid', { 'execution.slippage': { model: 'none' } })
+  const rules = rulesFrom('hyperliquid', { ...AT_TRIGGER, 'execution.slippage': { model: 'none' } })
   const whale = {
     accounts: [
       {
@@ -385,6 +408,7 @@ describe('Hyperliquid clips and backstop [H1][H7]', () => {
 describe('dYdX fillable price [D2][D3]', () => {
   const rules = rulesFrom('dydx-v4', {
     'execution.partial': null,
+    ...AT_TRIGGER,
     'execution.slippage': { model: 'fixed', fraction: 0.002 },
   })
   const accounts = [
@@ -423,6 +447,7 @@ describe('dYdX fillable price [D2][D3]', () => {
     // at 40,000: TNC −5,000, ABR 1, FP = 40,000 − 1.5·480 = 39,280; 2% slippage puts the book at 39,200
     const thin = rulesFrom('dydx-v4', {
       'execution.partial': null,
+      ...AT_TRIGGER,
       'execution.slippage': { model: 'fixed', fraction: 0.02 },
     })
     const k = kernelWith(thin, ['BTC-USD'], { accounts })
@@ -462,7 +487,7 @@ describe('open-interest cap [G9][H17]', () => {
 
 describe('guardrails, funding and cross accounts', () => {
   test('a price band pauses liquidations; negative equity while paused is recorded, and the position goes on resume', () => {
-    const rules = rulesFrom('drift', { 'execution.slippage': { model: 'none' } })
+    const rules = rulesFrom('drift', { ...AT_TRIGGER, 'execution.slippage': { model: 'none' } })
     const k = kernelWith(rules, ['SOL-PERP'], {
       accounts: [
         {
@@ -498,6 +523,7 @@ describe('guardrails, funding and cross accounts', () => {
 
   test('a circuit breaker halts liquidations after a large move, then liquidates at the mark when the halt ends', () => {
     const rules = rulesFrom('binance-um', {
+      ...AT_TRIGGER,
       'execution.slippage': { model: 'none' },
       'guardrails.circuitBreaker': { maxMove: 0.05, windowS: 60, haltS: 30 },
     })
@@ -549,7 +575,7 @@ describe('guardrails, funding and cross accounts', () => {
   })
 
   test('a funding payment that moves the liquidation price past the mark liquidates at the funding event', () => {
-    const rules = rulesFrom('binance-um', { 'execution.slippage': { model: 'none' } })
+    const rules = rulesFrom('binance-um', { ...AT_TRIGGER, 'execution.slippage': { model: 'none' } })
     const k = kernelWith(rules, ['BTCUSDT'], {
       accounts: [{ id: 'L', positions: [{ market: 'BTCUSDT', side: 'long', qty: 1, entry: 100_000, margin: '1000' }] }],
     })
@@ -567,7 +593,7 @@ describe('guardrails, funding and cross accounts', () => {
   })
 
   test('a cross account with positions in two markets is liquidated on its total equity', () => {
-    const rules = rulesFrom('binance-um', { 'execution.slippage': { model: 'none' } })
+    const rules = rulesFrom('binance-um', { ...AT_TRIGGER, 'execution.slippage': { model: 'none' } })
     const k = kernelWith(rules, ['BTCUSDT', 'ETHUSDT'], {
       accounts: [
         {

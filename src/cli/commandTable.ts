@@ -69,6 +69,21 @@ export const COMMANDS: readonly CommandEntry[] = [
     register: async (p) => (await import('./commands/risk.ts')).registerRisk(p),
   },
   {
+    name: 'detect',
+    summary: 'run attack-pattern detectors over stored market data or a backtest run, and rebuild incidents',
+    register: async (p) => (await import('./commands/detect.ts')).registerDetect(p),
+  },
+  {
+    name: 'incidents',
+    summary: 'incidents: deficits, liquidation bursts, guardrail triggers and detections grouped',
+    register: async (p) => (await import('./commands/incidents.ts')).registerIncidents(p),
+  },
+  {
+    name: 'incident',
+    summary: 'one incident and its timeline',
+    register: async (p) => (await import('./commands/incidents.ts')).registerIncidents(p),
+  },
+  {
     name: 'scenario',
     summary: 'generated scenario library (venue synthetic): list, load, remove',
     register: async (p) => (await import('./commands/scenario.ts')).registerScenario(p),

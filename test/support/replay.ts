@@ -26,6 +26,12 @@ export const PRESET_MARKET: Record<string, string> = {
 export const T0 = Date.UTC(2025, 9, 10, 0, 0, 0) * 1000
 export const SEC = 1_000_000
 
+/**
+ * Overrides that fill a liquidation at its trigger price with no market impact (the engine before issue 16), for
+ * scenarios whose expected values come from the trigger price; add a slippage model after them.
+ */
+export const AT_TRIGGER = { 'execution.impact': null, 'execution.intrabar.path': 'trigger' } as const
+
 /** A preset with overrides applied (validated like any derived rule set). */
 export function rulesFrom(preset: string, overrides: Record<string, unknown> = {}): RuleSet {
   const set: Override[] = Object.entries(overrides).map(([path, value]) => ({ path, value }))
@@ -46,6 +52,8 @@ export function kernelWith(
     population: options.population ?? null,
     ledgerFunding: options.ledgerFunding ?? false,
     quietRuns: options.quietRuns ?? true,
+    ...(options.pathSpanS ? { pathSpanS: options.pathSpanS } : {}),
+    ...(options.stress ? { stress: options.stress } : {}),
   })
   kernel.start(T0)
   if (positions)

@@ -64,6 +64,10 @@ export const runBacktest: MutationResolvers['runBacktest'] = async (_p, { input 
       ...(input.seed != null ? { seed: input.seed } : {}),
       ...(input.resolutionSeconds != null ? { resolutionSeconds: input.resolutionSeconds } : {}),
       ...(input.mode != null ? { mode: input.mode } : {}),
+      ...(input.stressFeedback != null ? { stressFeedback: input.stressFeedback } : {}),
+      ...(input.shockReturns != null ? { shockReturns: input.shockReturns } : {}),
+      ...(input.shockLiquidity != null ? { shockLiquidity: input.shockLiquidity } : {}),
+      ...(input.distanceToFailure != null ? { distanceToFailure: input.distanceToFailure } : {}),
     },
     { trigger: 'api' },
   )
@@ -126,6 +130,10 @@ export const BacktestRun: BacktestRunResolvers = {
       timeToFirstDeficitSeconds: s.timeToFirstDeficitSeconds,
       outputHash: s.outputHash,
       warnings: s.warnings,
+      // runs recorded before stress mode existed were fidelity replays without a distance to failure
+      mode: s.stress?.mode ?? 'fidelity',
+      stressLabel: s.stress?.label ?? 'fidelity replay',
+      distanceToFailure: s.distanceToFailure ?? null,
     }
   },
 }

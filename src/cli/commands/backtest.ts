@@ -30,6 +30,10 @@ interface BacktestOptions {
   excludeAccounts?: string
   excludeUnreconciled?: boolean
   shadow?: boolean
+  stressFeedback?: boolean
+  shockReturns?: string
+  shockLiquidity?: string
+  distanceToFailure?: boolean
   json?: boolean
 }
 
@@ -89,6 +93,12 @@ export function backtestInput(o: BacktestOptions): Record<string, unknown> {
       .filter(Boolean)
   if (o.excludeUnreconciled) input.excludeUnreconciled = true
   if (o.shadow) input.shadow = true
+  if (o.stressFeedback) input.stressFeedback = true
+  const shockReturns = p.number('shock-returns', o.shockReturns, (n) => n > 0 && n <= 10, 'a factor in (0, 10]')
+  if (shockReturns !== undefined) input.shockReturns = shockReturns
+  const shockLiquidity = p.number('shock-liquidity', o.shockLiquidity, (n) => n > 0 && n <= 10, 'a factor in (0, 10]')
+  if (shockLiquidity !== undefined) input.shockLiquidity = shockLiquidity
+  if (o.distanceToFailure) input.distanceToFailure = true
   p.check('invalid backtest options')
   return input
 }
@@ -112,6 +122,10 @@ export function registerBacktest(program: Command): void {
     .option('--exclude-accounts <list>', 'accounts: comma-separated accounts left out (venue-internal ones always are)')
     .option('--exclude-unreconciled', 'accounts: leave out accounts whose cash could not be reconciled')
     .option('--shadow', 'accounts: record engine liquidations but keep following the real fills (reconciliation)')
+    .option('--stress-feedback', 'stress mode: the simulated liquidations move the replayed mark (impact decays)')
+    .option('--shock-returns <k>', "scale each market's log-returns from its first price in the window by k")
+    .option('--shock-liquidity <f>', 'scale the traded volume the impact model sees by f (0.5: half the liquidity)')
+    .option('--distance-to-failure', 'search the smallest return and liquidity shocks that produce a deficit')
     .option('--json', 'print the run, summary and timings as JSON')
     .action(
       action(async (config, options: BacktestOptions) => {
@@ -155,6 +169,7 @@ export function registerBacktest(program: Command): void {
             const lines: Array<[string, string]> = [
               ['run', `${run.id} (${result.status})`],
               ['rule set', `${made.ruleSet} sha256 ${run.ruleSetHash}`],
+              ['mode', s.stress.label],
               ['events replayed', String(s.eventsReplayed)],
               ['positions opened', `${s.positionsOpened} (max open ${s.maxOpenPositions})`],
               [
@@ -179,6 +194,7 @@ export function registerBacktest(program: Command): void {
                   .join(', ') || 'none',
               ],
               ['first deficit', s.firstDeficitAt ? `${s.firstDeficitAt} (+${s.timeToFirstDeficitSeconds} s)` : 'none'],
+              ['distance to failure', s.distanceToFailure.text],
               ['output hash', s.outputHash],
               [
                 'time',

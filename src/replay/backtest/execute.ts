@@ -8,13 +8,17 @@ import type { DuckStore } from '../../store/duck/open.ts'
 import { readReplayFeed, type FeedSpec } from '../../store/market/replayFeed.ts'
 import { appendBacktestResults, deleteBacktestResults, type ResultBatch } from '../../store/results/backtestResults.ts'
 import { liquidationsByAccount } from '../../store/results/reconcileData.ts'
+import type { KernelConfig } from '../kernel/engine.ts'
+import type { StressConfig } from '../kernel/kernelState.ts'
 import { populationRuntime, populationSchema } from '../kernel/population.ts'
 import type { KernelHostFactory } from '../host/kernelHost.ts'
 import type { KernelSpec } from '../host/session.ts'
 import { workerHost } from '../host/workerHost.ts'
 import { openAccounts, summarizeAccounts } from './accountReplay.ts'
+import { pathSpanOf } from './plan.ts'
 import type { PreparedBacktest } from './prepare.ts'
-import type { BacktestSummary } from './summary.ts'
+import { searchStress } from './stressSearch.ts'
+import { withStressSearch, type BacktestSummary } from './summary.ts'
 
 export interface ExecuteDeps {
   duck: DuckStore
@@ -57,6 +61,8 @@ export interface BacktestTimings {
   /** This thread's event-loop delay during the run (p99 and maximum): how long requests could have waited. */
   eventLoopDelayP99Ms: number
   eventLoopDelayMaxMs: number
+  /** Time spent in the shocked re-runs of the distance-to-failure search (0 without it). */
+  searchMs: number
   eventsPerSecond: number
   kernelEventsPerSecond: number
 }
@@ -86,28 +92,50 @@ export async function executeBacktest(
   }
 }
 
-/** What the kernel needs, as plain data: it is built on its host's thread. */
-export function kernelSpec(prepared: PreparedBacktest, flushRows: number): KernelSpec {
-  const { request, ruleSet, explicit, data, plan } = prepared
-  const rules = ruleSet.rules
-  const synthetic = request.positions === 'synthetic'
+/** Extra stress on top of the request's own (the shocked re-runs of the distance-to-failure search). */
+export interface ExtraShock {
+  shockReturns?: number
+  shockLiquidity?: number
+}
+
+/** The kernel of a prepared run, optionally under more stress than the request asked for. */
+export function kernelConfig(prepared: PreparedBacktest, flushRows: number, extra: ExtraShock = {}): KernelConfig {
+  const { request, ruleSet, data, plan } = prepared
+  const stress: StressConfig = {
+    feedback: request.stressFeedback,
+    shockReturns: request.shockReturns * (extra.shockReturns ?? 1),
+    shockLiquidity: request.shockLiquidity * (extra.shockLiquidity ?? 1),
+  }
   return {
-    config: {
-      rules,
-      markets: request.markets,
-      markMethods: plan.markets.map((m) => m.markMethod),
-      seed: request.seed,
-      population: synthetic
+    rules: ruleSet.rules,
+    markets: request.markets,
+    markMethods: plan.markets.map((m) => m.markMethod),
+    pathSpanS: plan.markets.map(pathSpanOf),
+    stress,
+    seed: request.seed,
+    population:
+      request.positions === 'synthetic'
         ? populationRuntime(
             populationSchema.parse(request.population ?? {}),
             data.markets.map((m) => m.meanQuoteVolumePerS),
+            {
+              quote: data.markets.map((m) => m.firstOpenInterestQuote),
+              base: data.markets.map((m) => m.firstOpenInterestBase),
+            },
           )
         : null,
-      // account replays take funding from each account's own ledger rows when it has any, else from the rates
-      outputCapacity: 2 ** Math.ceil(Math.log2(flushRows + 8192)),
-    },
+    // account replays take funding from each account's own ledger rows when it has any, else from the rates
+    outputCapacity: 2 ** Math.ceil(Math.log2(flushRows + 8192)),
+  }
+}
+
+/** What the kernel needs, as plain data: it is built on its host's thread. */
+export function kernelSpec(prepared: PreparedBacktest, flushRows: number, extra: ExtraShock = {}): KernelSpec {
+  const { request, ruleSet, explicit, plan } = prepared
+  return {
+    config: kernelConfig(prepared, flushRows, extra),
     flushRows,
-    explicit: explicit ? { positions: explicit, mode: request.mode ?? rules.margin.mode } : null,
+    explicit: explicit ? { positions: explicit, mode: request.mode ?? ruleSet.rules.margin.mode } : null,
     fromUs: request.from.getTime() * 1000,
     plan: plan.markets,
     warnings: plan.warnings,
@@ -242,7 +270,8 @@ async function replay(
     await host.close()
     loopDelay.disable()
   }
-  const { summary, stats, accountStats } = result!
+  let { summary } = result!
+  const { stats, accountStats } = result!
   if (prepared.accounts && outcomes && accountStats) {
     summary.accounts = summarizeAccounts(
       accountStats,
@@ -252,6 +281,19 @@ async function replay(
       await liquidationsByAccount(deps.duck, runId),
     )
   }
+  const searchStarted = performance.now()
+  if (request.distanceToFailure) {
+    const search = await searchStress(deps.duck, prepared, summary, {
+      spec: (extra) => kernelSpec(prepared, flushRows, extra),
+      host: options.host ?? workerHost,
+      stop: () => {
+        if (signal?.aborted) throw new BacktestCancelled()
+      },
+      ...(signal ? { signal } : {}),
+    })
+    summary = withStressSearch(summary, prepared.ruleSet.rules, search, plan.markets.map(pathSpanOf))
+  }
+  const searchMs = performance.now() - searchStarted
   const totalMs = performance.now() - started
   return {
     summary,
@@ -266,6 +308,7 @@ async function replay(
       kernelThread: host.thread,
       eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
       eventLoopDelayMaxMs: loopDelay.max / 1e6,
+      searchMs,
       eventsPerSecond: stats.events / (totalMs / 1000),
       kernelEventsPerSecond: stats.events / (stats.kernelMs / 1000),
     },

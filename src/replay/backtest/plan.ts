@@ -55,6 +55,24 @@ const NEEDS: Record<MarkMethod, { bars?: boolean; index?: boolean; oracle?: bool
   oracleEmaBasis: { bars: true },
 }
 
+/**
+ * Seconds one update of the market's mark series covers: the time axis of the path a liquidation fills along. Bars
+ * give their interval; a published, oracle or index series its bar length, or 0 for ticks (no range to follow).
+ */
+export function pathSpanOf(m: MarketPlan): number {
+  const series = (kind: 'mark' | 'oracle' | 'index') => m.prices.find((p) => p.kind === kind)?.intervalS ?? 0
+  switch (m.markMethod) {
+    case 'published':
+      return series('mark')
+    case 'oracle':
+      return series('oracle')
+    case 'index':
+      return series('index')
+    default:
+      return m.bars?.intervalS ?? 0
+  }
+}
+
 export function planReplay(rules: RuleSet, request: BacktestRequest, data: ReplayData): ReplayPlan {
   const warnings: string[] = []
   const missing: string[] = []

@@ -47,7 +47,9 @@ export async function prepareBacktest(
     ])
   }
   const explicit =
-    request.positions === 'explicit' ? parseExplicitPositions(request.explicitPositions, request.markets) : null
+    request.positions === 'explicit'
+      ? parseExplicitPositions(request.explicitPositions, request.markets, ruleSet.rules, request.mode)
+      : null
   const t = performance.now()
   const data = await describeReplayData(
     deps.duck,

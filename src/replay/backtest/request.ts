@@ -55,6 +55,20 @@ export const backtestRequestSchema = z
      * applied, and the account keeps following its real fills.
      */
     shadow: z.boolean().default(false),
+    /**
+     * Stress mode [issue 16]: the simulated liquidation flow moves the replayed mark (its impact, decaying with the
+     * rule set's feedbackHalfLifeS), so the rule set's own liquidations deepen the path. Off: a fidelity replay.
+     */
+    stressFeedback: z.boolean().default(false),
+    /** Each market's log-returns from its first price in the window times this factor (1: as observed). */
+    shockReturns: z.number().gt(0).max(10).default(1),
+    /** The traded volume the impact model sees times this factor (1: as observed; 0.5: half the liquidity). */
+    shockLiquidity: z.number().gt(0).max(10).default(1),
+    /**
+     * Also search for the smallest return shock and the smallest liquidity shock that produce a deficit, by shocked
+     * re-runs of the window (at most 8 each, outputs not kept).
+     */
+    distanceToFailure: z.boolean().default(false),
   })
   .superRefine((r, ctx) => {
     if (r.to.getTime() <= r.from.getTime())

@@ -5,6 +5,23 @@ import { GUARDRAIL_KINDS } from '../kernel/outputs.ts'
 import { formatMicros } from '../money.ts'
 import type { MarketPlan } from './plan.ts'
 import type { AccountsSummary } from './accountReplay.ts'
+import {
+  distanceText,
+  dominantAssumptions,
+  nearMissRows,
+  type DistanceToFailure,
+  type StressToFirstDeficit,
+} from './distanceToFailure.ts'
+
+/** How the run was replayed: a fidelity replay, or stress mode with its feedback and shocks. */
+export interface StressLabel {
+  mode: 'fidelity' | 'stress'
+  feedback: boolean
+  shockReturns: number
+  shockLiquidity: number
+  /** "fidelity replay" or e.g. "stress: feedback on, returns ×1.5, liquidity ×0.5". */
+  label: string
+}
 
 export interface BacktestSummary {
   eventsReplayed: number
@@ -48,6 +65,10 @@ export interface BacktestSummary {
   refusedByOiCap: number
   refusedWithdrawals: number
   prices: Array<{ market: string; markMethod: string; bars: string | null; streams: string[] }>
+  /** Fidelity replay or stress mode (feedback, shocks): every summary says which. */
+  stress: StressLabel
+  /** How close the run came to a deficit, and how much stress the first one would take. */
+  distanceToFailure: DistanceToFailure
   /** sha256 over every output column the engine produced (each hashed whole, whatever the flushes): equal hashes, identical outputs. */
   outputHash: string
   warnings: string[]
@@ -64,6 +85,32 @@ export function summarize(
 ): BacktestSummary {
   const t = kernel.totals
   const f = kernel.funds
+  const st = kernel.stress
+  const stressed = st.feedback || st.shockReturns !== 1 || st.shockLiquidity !== 1
+  const labelParts = [
+    st.feedback ? 'feedback on' : null,
+    st.shockReturns !== 1 ? `returns ×${st.shockReturns}` : null,
+    st.shockLiquidity !== 1 ? `liquidity ×${st.shockLiquidity}` : null,
+  ].filter(Boolean)
+  const nearest = nearMissRows(
+    t.nearest,
+    (a, serial) => kernel.accountName(a, serial),
+    kernel.markets.map((m) => m.symbol),
+  )
+  const notSearched: StressToFirstDeficit = {
+    searched: false,
+    deficitWithoutShock: t.shortfall.value > 0n,
+    returns: null,
+    liquidity: null,
+  }
+  const spans = kernel.markets.map((m) => m.spanUs / 1e6)
+  const distance = {
+    closestMargin: nearest[0]?.margin ?? null,
+    nearest,
+    fillsWithin1Percent: t.within1Percent,
+    stressToFirstDeficit: notSearched,
+    dominant: dominantAssumptions(kernel.rules, nearest, notSearched, spans),
+  }
   const sum = (a: Float64Array) => a.reduce((s, x) => s + BigInt(x), 0n)
   let worst = 0
   for (let i = 1; i < f.names.length; i++) if (f.maxDrawdown[i]! > f.maxDrawdown[worst]!) worst = i
@@ -121,7 +168,36 @@ export function summarize(
       bars: m.bars ? `${m.bars.intervalS}s ${m.bars.source}` : null,
       streams: m.prices.map((p) => `${p.kind}:${p.source}${p.intervalS ? `@${p.intervalS}s` : ''}`),
     })),
+    stress: {
+      mode: stressed ? 'stress' : 'fidelity',
+      feedback: st.feedback,
+      shockReturns: st.shockReturns,
+      shockLiquidity: st.shockLiquidity,
+      label: stressed ? `stress: ${labelParts.join(', ')}` : 'fidelity replay',
+    },
+    distanceToFailure: { ...distance, text: distanceText(distance, notSearched.deficitWithoutShock) },
     outputHash,
     warnings: [...warnings, ...kernel.warningList()],
+  }
+}
+
+/** The summary with the result of a shock search folded into its distance to failure (text and dominant rebuilt). */
+export function withStressSearch(
+  summary: BacktestSummary,
+  rules: Parameters<typeof dominantAssumptions>[0],
+  search: StressToFirstDeficit,
+  pathSpans: readonly number[],
+): BacktestSummary {
+  const d = summary.distanceToFailure
+  const distance = {
+    closestMargin: d.closestMargin,
+    nearest: d.nearest,
+    fillsWithin1Percent: d.fillsWithin1Percent,
+    stressToFirstDeficit: search,
+    dominant: dominantAssumptions(rules, d.nearest, search, pathSpans),
+  }
+  return {
+    ...summary,
+    distanceToFailure: { ...distance, text: distanceText(distance, search.deficitWithoutShock) },
   }
 }

@@ -95,7 +95,7 @@ export abstract class CrossAccounts extends Liquidation {
       const ms = this.markets[b.market[q]!]!
       const pt = b.market[q] === m ? ptHere : ms.mark
       const side = b.side[q]!
-      const exec = pt * (1 - side * this.slippage(ms, b.qty[q]! * pt))
+      const exec = this.executionPrice(ms, side, b.qty[q]!, pt, false, b.market[q] === m)
       const u = toMicros(side * b.qty[q]! * (pt - b.entry[q]!))
       const slip = toMicros(side * b.qty[q]! * (pt - exec))
       return { q, pt, u, slip }
@@ -127,7 +127,8 @@ export abstract class CrossAccounts extends Liquidation {
       b.margin[r.q] = alloc[i]!
       this.posCross[r.q] = 0
       const ms = this.markets[b.market[r.q]!]!
-      this.settle(r.q, ms, b.market[r.q]!, t, r.pt, this.rules.execution.kind === 'bankruptcyTakeover', Liq.full)
+      const takeover = this.rules.execution.kind === 'bankruptcyTakeover'
+      this.settle(r.q, ms, b.market[r.q]!, t, r.pt, takeover, Liq.full, false, b.market[r.q] === m)
     })
     this.accounts.cross[acc] = 1
   }

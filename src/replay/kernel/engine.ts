@@ -5,20 +5,63 @@
 // sweep; each other concept is one layer of a class chain (kernelState → accountState → outputRows → guardrails →
 // pauses → adl → waterfall → liquidation → crossAccounts → funding → accountReplay → populationFlow → here), so the
 // hot path keeps direct, monomorphic calls on one object and shares its typed arrays without indirection.
+import { leverageWarning, requiredInitialRate } from '../margin/leverageLimit.ts'
 import { isLiquidatable, liquidationPrice, requirementAt } from '../margin/requirement.ts'
 import { toMicros } from '../money.ts'
 import { PosState, Waiting } from './book.ts'
-import { EventKind, type EventBatch } from './events.ts'
+import { allocBatch, EventKind, type EventBatch } from './events.ts'
 import type { MarketState } from './markets.ts'
 import { Liq } from './outputs.ts'
+import { matchedCount } from './population.ts'
 import { arrivalMean, PopulationFlow } from './populationFlow.ts'
 import { MICRO } from './kernelState.ts'
 
 export type { KernelConfig, KernelTotals } from './kernelState.ts'
 
 export class ReplayKernel extends PopulationFlow {
+  /** Shocked copies of the batches (the caller's batch may feed other kernels: it is never written). */
+  private shockBatch: EventBatch | null = null
+
   /** Replays events [start, end) of a batch, already in merge-key order. */
   process(batch: EventBatch, start = 0, end = batch.length): void {
+    if (this.shocked) {
+      const copy = this.shockedCopy(batch, start, end)
+      this.replayEvents(copy, 0, end - start)
+    } else this.replayEvents(batch, start, end)
+  }
+
+  /**
+   * Events [start, end) with every price (index, oracle, mark, bar: low, high, close) moved to p₀·(p/p₀)^k, p₀ the
+   * market's first price in the window: log-returns from p₀ scaled by k = shockReturns [issue 16].
+   */
+  private shockedCopy(batch: EventBatch, start: number, end: number): EventBatch {
+    const n = end - start
+    let copy = this.shockBatch
+    if (copy === null || copy.ts.length < n) copy = this.shockBatch = allocBatch(Math.max(n, 1024))
+    copy.length = n
+    copy.ts.set(batch.ts.subarray(start, end))
+    copy.kind.set(batch.kind.subarray(start, end))
+    copy.market.set(batch.market.subarray(start, end))
+    copy.account.set(batch.account.subarray(start, end))
+    copy.a.set(batch.a.subarray(start, end))
+    copy.b.set(batch.b.subarray(start, end))
+    copy.c.set(batch.c.subarray(start, end))
+    copy.d.set(batch.d.subarray(start, end))
+    const k = this.stress.shockReturns
+    for (let i = 0; i < n; i++) {
+      if (copy.kind[i]! > EventKind.BAR) continue
+      const s = this.markets[copy.market[i]!]!
+      if (Number.isNaN(s.shockAnchor) && copy.c[i]! > 0) s.shockAnchor = copy.c[i]!
+      const anchor = s.shockAnchor
+      if (!(anchor > 0)) continue
+      copy.a[i] = anchor * Math.exp(k * Math.log(copy.a[i]! / anchor))
+      copy.b[i] = anchor * Math.exp(k * Math.log(copy.b[i]! / anchor))
+      copy.c[i] = anchor * Math.exp(k * Math.log(copy.c[i]! / anchor))
+    }
+    return copy
+  }
+
+  private replayEvents(batch: EventBatch, start: number, end: number): void {
     const n = end
     const ts = batch.ts
     const kind = batch.kind
@@ -91,6 +134,7 @@ export class ReplayKernel extends PopulationFlow {
       s.waiting.length !== 0 ||
       s.paused !== 0 ||
       s.multiAccounts.length !== 0 ||
+      s.displacement !== 0 ||
       this.dirty.length !== 0 ||
       this.backlog !== 0
     )
@@ -101,7 +145,7 @@ export class ReplayKernel extends PopulationFlow {
     const shortTop = s.shorts.topKey()
     const due = this.expiries !== null ? this.expiries.due : Infinity
     const pop = this.population
-    const rate = pop !== null ? pop.arrivalsPerS : 0
+    const rate = pop !== null ? this.arrivalRate[m]! : 0
     const meanVol = pop !== null ? pop.meanVolumePerS[m]! : 0
     let gap = pop !== null ? this.arrivalGap[m]! : Infinity
     let prevTs = pop !== null ? this.arrivalTs[m]! : 0
@@ -145,22 +189,32 @@ export class ReplayKernel extends PopulationFlow {
   ): void {
     if (this.marksSeen[market] === 1) {
       const price = this.markets[market]!.mark
-      this.openPosition(
-        account,
-        market,
-        side,
-        qty,
-        price,
-        Number.isNaN(marginMicros) ? toMicros((qty * price) / leverage) : marginMicros,
-        this.now,
-      )
+      const margin = Number.isNaN(marginMicros) ? toMicros((qty * price) / leverage) : marginMicros
+      this.flagLeverage(account, market, qty, price, margin)
+      this.openPosition(account, market, side, qty, price, margin, this.now)
     } else this.deferred.push({ account, market, side, qty, margin: marginMicros, leverage })
+  }
+
+  /**
+   * An isolated explicit position opened at the first mark (its entry was unknown when the request was checked): a
+   * run warning, with the calculator's text, when the venue would refuse its leverage. It still opens as given.
+   */
+  private flagLeverage(account: number, m: number, qty: number, price: number, marginMicros: number): void {
+    if (account < 0 || this.accounts.cross[account] === 1) return
+    const s = this.markets[m]!
+    const notional = qty * price
+    const warning = leverageWarning(notional / (marginMicros / MICRO), requiredInitialRate(s.tier, qty, notional))
+    if (warning)
+      this.warnings.add(
+        `${this.accounts.names[account]} ${s.symbol} opened at the first mark ${price}: ${warning} (the venue would refuse it)`,
+      )
   }
 
   protected firstMark(m: number, s: MarketState, t: number): void {
     this.marksSeen[m] = 1
     for (const d of this.deferred.filter((x) => x.market === m)) {
       const margin = Number.isNaN(d.margin) ? toMicros((d.qty * s.mark) / d.leverage) : d.margin
+      this.flagLeverage(d.account, m, d.qty, s.mark, margin)
       this.openPosition(d.account, m, d.side, d.qty, s.mark, margin, t)
     }
     this.deferred = this.deferred.filter((x) => x.market !== m)
@@ -169,10 +223,24 @@ export class ReplayKernel extends PopulationFlow {
     s.breakerRef = s.mark
     s.breakerRefTs = t
     const pop = this.population
-    if (pop && pop.initialPositions > 0) {
-      // opened a few thousand per event, so no event holds the thread for long (the first seconds of the window)
-      this.spawnBacklog[m] = pop.initialPositions
-      this.backlog += pop.initialPositions
+    if (pop) {
+      const matched = matchedCount(pop, m, s.mark)
+      if (!Number.isNaN(matched.count)) {
+        this.initialCount[m] = matched.count
+        this.arrivalRate[m] = matched.count / (pop.meanHoldingUs / MICRO)
+        const oi = matched.wanted * pop.meanNotional * Math.max(pop.longShare, 1 - pop.longShare)
+        this.warnings.add(
+          matched.count < matched.wanted
+            ? `${s.symbol}: the population is capped at ${matched.count} positions; matching the open interest of ${Math.round(oi)} would take ${matched.wanted}`
+            : `${s.symbol}: ${matched.count} initial positions, matched to the open interest (${Math.round(oi)} quote at a mean notional of ${Math.round(pop.meanNotional)})`,
+        )
+      }
+    }
+    const initial = this.initialCount[m]!
+    if (pop && initial > 0) {
+      // opened a few thousand per event on fine bars, so no event holds the thread for long (the first seconds)
+      this.spawnBacklog[m] = initial
+      this.backlog += initial
       this.spawnSome(s, m, t)
     }
   }
@@ -221,9 +289,11 @@ export class ReplayKernel extends PopulationFlow {
       const cands = this.cands
       for (let j = 0; j < nc; j++) this.candidate(cands[j]!, s, m, t)
       if (++rounds > 64) break
-      // a clip re-keys what is left (cooldown, backstop) and the same move may cross it again; keys moved by a
-      // socialized loss or deleveraging are re-checked at the mark by the caller (flushDirty)
-      const crossed = (s.longs.size > 0 && s.longs.topKey() >= low) || (s.shorts.size > 0 && s.shorts.topKey() <= high)
+      // a clip re-keys what is left (cooldown, backstop) and the same move may cross it again, as may the range
+      // the liquidations themselves displaced (stress mode); keys moved by a socialized loss or deleveraging are
+      // re-checked at the mark by the caller (flushDirty)
+      const crossed =
+        (s.longs.size > 0 && s.longs.topKey() >= s.markLow) || (s.shorts.size > 0 && s.shorts.topKey() <= s.markHigh)
       if (!crossed || this.totals.liquidations + this.totals.partialLiquidations === acted) break
     }
   }

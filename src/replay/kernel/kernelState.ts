@@ -10,18 +10,35 @@ import { ExpiryWheel } from './expiryWheel.ts'
 import { Funds } from './funds.ts'
 import { MarketState } from './markets.ts'
 import { EngineOutputs } from './outputs.ts'
-import type { PopulationRuntime } from './population.ts'
+import { matchedCount, type PopulationRuntime } from './population.ts'
 import { Prng } from './prng.ts'
 
 export const MICRO = 1e6
 export const PAUSE_BAND = 1
 export const PAUSE_BREAKER = 2
 
+/**
+ * Stress mode [issue 16]: `feedback` lets the simulated liquidation flow move the replayed mark (off for fidelity
+ * replays); `shockReturns` scales each market's log-returns around its first price in the window
+ * (p' = p₀·(p/p₀)^k); `shockLiquidity` scales the traded volume the impact model sees.
+ */
+export interface StressConfig {
+  feedback: boolean
+  shockReturns: number
+  shockLiquidity: number
+}
+
+export const NO_STRESS: StressConfig = { feedback: false, shockReturns: 1, shockLiquidity: 1 }
+
 export interface KernelConfig {
   rules: RuleSet
   markets: readonly string[]
   /** Mark method per market after the runner's data-availability fallback; default: the rule set's. */
   markMethods?: readonly MarkMethod[]
+  /** Seconds one update of each market's mark series covers (its bar interval, 0 for ticks); default 1. */
+  pathSpanS?: readonly number[]
+  /** Stress mode: feedback and shocks (default none). */
+  stress?: StressConfig
   seed: number
   population?: PopulationRuntime | null
   /** Funding payments come from ledger rows (account replays) instead of rates × positions. */
@@ -67,7 +84,32 @@ export interface KernelTotals {
   refusedByOiCap: number
   refusedWithdrawals: number
   guardrailTriggers: number[]
+  /** Liquidations that filled, with the smallest margin between fill and bankruptcy price (distance to failure). */
+  nearest: NearMiss[]
+  /** Liquidations whose fill was within 1% of their bankruptcy price (or past it). */
+  within1Percent: number
 }
+
+/** A liquidation fill and how far it stayed from its bankruptcy price (negative: past it, a deficit). */
+export interface NearMiss {
+  ts: number
+  account: number
+  serial: number
+  market: number
+  side: number
+  kind: number
+  notional: number
+  triggerPrice: number
+  /** Where the path of the update was when the engine could act (the trigger price when filling at the trigger). */
+  pathPrice: number
+  marketPrice: number
+  bankruptcy: number
+  /** side·(market price − bankruptcy) / bankruptcy. */
+  margin: number
+}
+
+/** How many near misses a run keeps. */
+export const NEAREST_KEPT = 5
 
 /** Liquidation being settled, carried through the waterfall. */
 export interface Claim {
@@ -151,6 +193,11 @@ export abstract class KernelState {
 
   protected marksSeen: Uint8Array
 
+  readonly stress: StressConfig
+
+  /** Returns are shocked: price events are transformed (in a copy) before they reach the markets. */
+  protected readonly shocked: boolean
+
   constructor(config: KernelConfig) {
     const rules = config.rules
     if (rules.contract.type !== 'linear') {
@@ -160,13 +207,15 @@ export abstract class KernelState {
     }
     this.rules = rules
     this.quietRuns = config.quietRuns ?? true
+    this.stress = config.stress ?? NO_STRESS
+    this.shocked = this.stress.shockReturns !== 1
     const g = rules.guardrails
     this.hasGuardrails = Boolean(g.markCap || g.priceBand || g.circuitBreaker)
     this.outputs = new EngineOutputs(config.outputCapacity ?? 256)
     // a synthetic book is sized for its population up front: growing it mid-run would stall one event
-    const expected = config.population
-      ? Math.min(config.population.maxOpen, Math.ceil(config.population.initialPositions * 1.5))
-      : 0
+    const pop = config.population
+    const matched = pop ? config.markets.map((_, m) => matchedCount(pop, m, Number.NaN).count || 0) : []
+    const expected = pop ? Math.min(pop.maxOpen, Math.ceil(Math.max(pop.initialPositions, ...matched) * 1.5)) : 0
     this.book = new PositionBook(Math.max(1024, 2 ** Math.ceil(Math.log2(Math.max(1, expected)))))
     this.prng = new Prng(config.seed)
     this.population = config.population ?? null
@@ -204,12 +253,17 @@ export abstract class KernelState {
           fundingIntervalH: f.intervalH,
           fund: this.funds.marketFund[i]!,
           heapCapacity: Math.max(1024, this.book.capacity),
+          pathSpanS: config.pathSpanS?.[i] ?? 1,
         },
         this.book.key,
         this.book.slot,
       )
       const slip = rules.execution.slippage
-      if (slip.model === 'sqrtVolume') s.setVolumeWindow(slip.volumeWindowS)
+      const impact = rules.execution.impact
+      if (impact) {
+        s.setVolumeWindow(impact.volumeWindowS)
+        s.displacementHalfLifeUs = impact.feedbackHalfLifeS * MICRO
+      } else if (slip.model === 'sqrtVolume') s.setVolumeWindow(slip.volumeWindowS)
       return s
     })
     // bucket width: 1/4096 of the mean holding time (at least 1 s), so the wheel's horizon is 16 mean holds
@@ -254,7 +308,9 @@ export abstract class KernelState {
       observedLiquidationFills: 0,
       refusedByOiCap: 0,
       refusedWithdrawals: 0,
-      guardrailTriggers: [0, 0, 0, 0, 0, 0, 0],
+      guardrailTriggers: [0, 0, 0, 0, 0, 0, 0, 0],
+      nearest: [],
+      within1Percent: 0,
     }
   }
 

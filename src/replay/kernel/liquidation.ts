@@ -1,4 +1,6 @@
-// Liquidation execution: trigger price, slippage, partial / backstop / full / takeover, fillable price, fees, settlement.
+// Liquidation execution: trigger price, the fill along the update's path and its market impact (or the legacy
+// slippage), partial / backstop / full / takeover, fillable price, fees, settlement, and the near misses that say how
+// close a run came to a deficit.
 import { fillablePrice } from '../margin/fillable.ts'
 import { bankruptcyPrice, isLiquidatable, liquidationPrice, requirementAt } from '../margin/requirement.ts'
 import { bracketAt } from '../margin/brackets.ts'
@@ -7,12 +9,147 @@ import { Waiting } from './book.ts'
 import type { MarketState } from './markets.ts'
 import { Guard, GuardAction, Liq } from './outputs.ts'
 import { Waterfall } from './waterfall.ts'
-import { MICRO, type Claim } from './kernelState.ts'
+import { MICRO, NEAREST_KEPT, type Claim } from './kernelState.ts'
 
 export abstract class Liquidation extends Waterfall {
+  /** Where the path was when the engine acted, for the last execution price computed (near-miss rows). */
+  protected lastPathPrice = Number.NaN
+
   /** Where the trigger was crossed: at the trigger when inside the observed range, else at the first observed price (a gap). */
   protected triggerPrice(lp: number, s: MarketState): number {
     return lp < s.markLow ? s.markLow : lp > s.markHigh ? s.markHigh : lp
+  }
+
+  /**
+   * Where the path of the current update was when the engine could act on a trigger crossed at pt [issue 16]. The
+   * path runs open → nearer extreme (in log terms) → farther extreme → close (the open is the previous mark, clamped
+   * to the update's range; a tie goes against the close) at constant speed over the update's span. It first reaches pt at
+   * the crossing; the fill is the worst price of the path from there until `reactionS` later, or the close if that
+   * comes first: never better than pt, never a price the path did not reach after the trigger. With
+   * `intrabar.path = trigger`, or an update without a range (a tick, a recheck at the mark), pt.
+   */
+  protected pathFill(s: MarketState, side: number, pt: number): number {
+    const intrabar = this.rules.execution.intrabar
+    const low = s.markLow
+    const high = s.markHigh
+    if (intrabar.path === 'trigger' || !(high > low)) return pt
+    const close = s.mark
+    const prev = s.prevMark
+    const open = prev > high ? high : prev < low ? low : Number.isNaN(prev) ? close : prev
+    // nearer in log terms (open/low against high/open): a return shock scales log-returns, so it never flips the order
+    const lowFirst = open * open < low * high || (open * open === low * high && close >= open)
+    const v1 = lowFirst ? low : high
+    const v2 = lowFirst ? high : low
+    const d1 = Math.abs(v1 - open)
+    const d2 = high - low
+    const d3 = Math.abs(close - v2)
+    const total = d1 + d2 + d3
+    // distance along the path at which the price first reaches pt from the side that does not liquidate
+    let crossing: number
+    if (side * (open - pt) <= 0) crossing = 0
+    else if (side * (v1 - pt) <= 0) crossing = Math.abs(open - pt)
+    else if (side * (v2 - pt) <= 0) crossing = d1 + Math.abs(v1 - pt)
+    else if (side * (close - pt) <= 0) crossing = d1 + d2 + Math.abs(v2 - pt)
+    else return pt
+    const reach = s.spanUs > 0 ? (total * intrabar.reactionS * MICRO) / s.spanUs : total
+    const acted = Math.min(total, crossing + reach)
+    // the worst of: the price at the crossing, the vertices passed, the price when the engine acts
+    let worst = pt
+    const take = (price: number) => {
+      if (side * (price - worst) < 0) worst = price
+    }
+    take(pathAt(open, v1, v2, close, d1, d2, d3, crossing))
+    if (d1 > crossing && d1 <= acted) take(v1)
+    if (d1 + d2 > crossing && d1 + d2 <= acted) take(v2)
+    take(pathAt(open, v1, v2, close, d1, d2, d3, acted))
+    // (interpolation may round a hair outside the range the update traded)
+    return worst < low ? low : worst > high ? high : worst
+  }
+
+  /**
+   * Market impact of a liquidation fill of `notional` on side `side` of the book (square-root law, issue 16): with
+   * c = k·σ/√V (σ² and V the smoothed variance and quote volume per second, V times the liquidity shock) the price
+   * has moved c·√Q after Q of recent liquidation flow on that side; this fill pays the average over [Q, Q + notional],
+   * (2/3)·c·((Q + q)^1.5 − Q^1.5)/q, capped. Q decays with the replenishment half-life. `consume` records the fill
+   * (and in stress mode moves the mark by the level it added).
+   */
+  protected impactFraction(s: MarketState, side: number, notional: number, consume: boolean): number {
+    const model = this.rules.execution.impact!
+    const volume = s.volumePerS * this.stress.shockLiquidity
+    const variance = s.variancePerS
+    if (!(volume > 0) || !(variance >= 0)) {
+      this.warnings.add(`no traded volume for ${s.symbol}: the impact model used 0`)
+      return 0
+    }
+    const k = side > 0 ? 0 : 1
+    const c = model.coefficient * Math.sqrt(variance / volume)
+    const used =
+      s.depthUsed[k]! * Math.exp((-(this.now - s.depthUsedTs[k]!) * Math.LN2) / (model.replenishHalfLifeS * MICRO))
+    const after = used + notional
+    const average = (2 / 3) * c * ((after * Math.sqrt(after) - used * Math.sqrt(used)) / notional)
+    if (consume) {
+      s.depthUsed[k] = after
+      s.depthUsedTs[k] = this.now
+      if (this.stress.feedback) {
+        const move =
+          Math.min(model.maxFraction, c * Math.sqrt(after)) - Math.min(model.maxFraction, c * Math.sqrt(used))
+        s.displace(-side * move, this.now)
+      }
+    }
+    return Math.min(model.maxFraction, average)
+  }
+
+  /**
+   * Price at which closing `qty` triggered at pt executes: along the update's path (`alongPath`; a position closed
+   * with another market's trigger closes at its own mark) less the impact model's cost, or the legacy slippage.
+   * `consume` books the fill against the market's recent liquidity (false for a quote).
+   */
+  protected executionPrice(
+    s: MarketState,
+    side: number,
+    qty: number,
+    pt: number,
+    consume: boolean,
+    alongPath = true,
+  ): number {
+    const path = alongPath ? this.pathFill(s, side, pt) : pt
+    this.lastPathPrice = path
+    const cost = this.rules.execution.impact
+      ? this.impactFraction(s, side, qty * pt, consume)
+      : this.slippage(s, qty * pt)
+    return path * (1 - side * cost)
+  }
+
+  /**
+   * Keeps the liquidations whose fill came nearest to (or went past) the bankruptcy price: side·(fill − bankruptcy)
+   * / bankruptcy, smallest first, NEAREST_KEPT of them.
+   */
+  protected noteNear(p: number, m: number, t: number, kind: number, qty: number, pt: number, exec: number, bk: number) {
+    if (!(bk > 0)) return
+    const b = this.book
+    const side = b.side[p]!
+    const margin = (side * (exec - bk)) / bk
+    if (margin < 0.01) this.totals.within1Percent++
+    const list = this.totals.nearest
+    if (list.length === NEAREST_KEPT && !(margin < list[NEAREST_KEPT - 1]!.margin)) return
+    const row = {
+      ts: t,
+      account: b.account[p]!,
+      serial: b.serial[p]!,
+      market: m,
+      side,
+      kind,
+      notional: qty * pt,
+      triggerPrice: pt,
+      pathPrice: this.lastPathPrice,
+      marketPrice: exec,
+      bankruptcy: bk,
+      margin,
+    }
+    let at = list.length
+    while (at > 0 && margin < list[at - 1]!.margin) at--
+    list.splice(at, 0, row)
+    if (list.length > NEAREST_KEPT) list.pop()
   }
 
   /** Fraction the execution price moves against the position: none, fixed, or √(notional / observed volume). */
@@ -89,7 +226,7 @@ export abstract class Liquidation extends Waterfall {
     const notional = qty * pt
     const equity = this.collateral(p) / MICRO + b.side[p]! * qty * (pt - b.entry[p]!)
     const target = requirementAt(s.tier, s.params, qty, b.entry[p]!, pt) / notional + buffer
-    const slip = this.slippage(s, notional)
+    const slip = (b.side[p]! * (pt - this.executionPrice(s, b.side[p]!, qty, pt, false))) / pt
     const cost = slip + s.feeRate * (1 - slip)
     const shortage = notional * target - equity
     if (!(target > cost)) return Number.POSITIVE_INFINITY
@@ -126,7 +263,7 @@ export abstract class Liquidation extends Waterfall {
         bankruptcyAdjustment: f.bankruptcyAdjustment,
         spreadToMaintenanceMultiplier: f.spreadToMaintenanceMultiplier,
       })
-      book = price * (1 - side * this.slippage(s, x * price))
+      book = this.executionPrice(s, side, x, price, false)
       if (side * (book - fp) >= 0) return price
       if (tnc < 0) {
         this.settle(p, s, b.market[p]!, this.now, price, false, Liq.deleveraged, true)
@@ -163,7 +300,9 @@ export abstract class Liquidation extends Waterfall {
     const side = b.side[p]!
     const qty = b.qty[p]!
     const entry = b.entry[p]!
-    const exec = pt * (1 - side * this.slippage(s, x * pt))
+    const bkBefore = this.bankruptcyOf(p)
+    const exec = this.executionPrice(s, side, x, pt, true)
+    this.noteNear(p, m, t, Liq.partial, x, pt, exec, bkBefore)
     const collateral = this.collateral(p)
     const share = Math.round((collateral * x) / qty)
     const u = toMicros(side * x * (pt - entry))
@@ -216,6 +355,7 @@ export abstract class Liquidation extends Waterfall {
     takeover: boolean,
     kind: number,
     deleverageOnly = false,
+    alongPath = true,
   ): void {
     const b = this.book
     const side = b.side[p]!
@@ -225,8 +365,9 @@ export abstract class Liquidation extends Waterfall {
     const serial = b.serial[p]!
     const collateral = this.collateral(p)
     const lpNow = liquidationPrice(s.tier, s.params, side, qty, entry, collateral / MICRO)
-    const exec = deleverageOnly ? pt : pt * (1 - side * this.slippage(s, qty * pt))
+    const exec = deleverageOnly ? pt : this.executionPrice(s, side, qty, pt, true, alongPath)
     const bk = bankruptcyPrice(side, qty, entry, collateral / MICRO)
+    if (!deleverageOnly) this.noteNear(p, m, t, kind, qty, pt, exec, bk)
     const u = toMicros(side * qty * (pt - entry))
     const equity = collateral + u
     const slip = toMicros(side * qty * (pt - exec))
@@ -301,4 +442,20 @@ export abstract class Liquidation extends Waterfall {
     }
     this.waterfall(claim, shortfall, s)
   }
+}
+
+/** Price at distance x along the path open → v1 → v2 → close with segment lengths d1, d2, d3. */
+function pathAt(
+  open: number,
+  v1: number,
+  v2: number,
+  close: number,
+  d1: number,
+  d2: number,
+  d3: number,
+  x: number,
+): number {
+  if (x <= d1) return d1 > 0 ? open + ((v1 - open) * x) / d1 : v1
+  if (x <= d1 + d2) return d2 > 0 ? v1 + ((v2 - v1) * (x - d1)) / d2 : v2
+  return d3 > 0 ? v2 + (close - v2) * Math.min(1, (x - d1 - d2) / d3) : close
 }

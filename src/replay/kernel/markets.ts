@@ -10,6 +10,10 @@ import { TriggerDrift } from './triggerDrift.ts'
 export const MarkMethodCode = Object.fromEntries(MARK_METHODS.map((m, i) => [m, i])) as Record<MarkMethod, number>
 
 const US_PER_S = 1e6
+/** Parkinson's estimator: the variance of a log price over an interval is (ln(high/low))² / (4 ln 2). */
+const PARKINSON = 1 / (4 * Math.LN2)
+/** A feedback displacement smaller than this (relative) is dropped, so quiet runs resume exactly. */
+const DISPLACEMENT_EPSILON = 1e-9
 
 export interface MarketSetup {
   symbol: string
@@ -25,6 +29,8 @@ export interface MarketSetup {
   fund: number
   /** Initial heap capacity per side. */
   heapCapacity?: number
+  /** Seconds one update of the mark series covers (the bar interval; 0 for ticks): the time axis of its path. */
+  pathSpanS?: number
 }
 
 function median3(a: number, b: number, c: number): number {
@@ -76,11 +82,33 @@ export class MarketState {
   /** How far lazily settled funding may have moved the keys of each heap (kernel/funding.ts). */
   readonly longDrift: TriggerDrift
   readonly shortDrift: TriggerDrift
-  /** The smoothed volume is kept only for the slippage model that reads it. */
+  /** The smoothed volume and volatility are kept only for the execution models that read them. */
   private tracksVolume = false
-  /** Quote volume per second, smoothed (slippage model) and its last bar time. */
+  /** Quote volume per second, smoothed (slippage and impact models) and its last bar time. */
   volumePerS = Number.NaN
+  /**
+   * Variance of the traded price per second, smoothed like the volume: each bar contributes Parkinson's estimate of
+   * its range (widened to the previous close, so a gap counts) over its length.
+   */
+  variancePerS = Number.NaN
   lastBarTs = Number.NaN
+  /** Length of one update of the mark series, µs (0: ticks). */
+  readonly spanUs: number
+  /**
+   * Liquidation notional recently taken from each side of the book (0: sells, from longs liquidated; 1: buys) and
+   * when it was last updated: it decays with the impact model's replenishment half-life [issue 16].
+   */
+  readonly depthUsed = new Float64Array(2)
+  readonly depthUsedTs = new Float64Array(2)
+  /**
+   * Stress mode: relative displacement of the replayed mark by the simulated liquidation flow, as of
+   * `displacementTs`; it decays with the feedback half-life and is dropped below 1e-9.
+   */
+  displacement = 0
+  displacementTs = 0
+  displacementHalfLifeUs = Infinity
+  /** Stress shocks: the first price seen (returns are scaled around it), NaN until then. */
+  shockAnchor = Number.NaN
   private volumeTauUs = 60 * US_PER_S
   private volumeDt = Number.NaN
   private volumeAlpha = 0
@@ -125,6 +153,7 @@ export class MarketState {
     const fee = Math.max(0, setup.params.feeRate)
     this.longDrift = new TriggerDrift(true, setup.tier, fee, setup.params.entryBased)
     this.shortDrift = new TriggerDrift(false, setup.tier, fee, setup.params.entryBased)
+    this.spanUs = Math.max(0, setup.pathSpanS ?? 1) * US_PER_S
   }
 
   /** Adds a funding event (payment price × rate per interval) to the cumulative series. */
@@ -146,36 +175,57 @@ export class MarketState {
   }
 
   /**
-   * Bars [from, to): their quote volume into the smoothed volume per second (when kept) and lastBarTs to the last
-   * of them. Locals in the loop: a field store per bar costs more than the smoothing.
+   * Bars [from, to): their quote volume and range into the smoothed volume and variance per second (when kept) and
+   * lastBarTs to the last of them. Reads `last` as the close before the first bar. Locals in the loop: a field
+   * store per bar costs more than the smoothing.
    */
   private noteBars(batch: EventBatch, from: number, to: number): void {
     const ts = batch.ts
     if (this.tracksVolume) {
-      const d = batch.d
+      const { a, b, c, d } = batch
       const tau = this.volumeTauUs
       let v = this.volumePerS
+      let variance = this.variancePerS
       let lastTs = this.lastBarTs
       let spacing = this.volumeDt
       let alpha = this.volumeAlpha
+      let prev = this.last
       for (let j = from; j < to; j++) {
         const t = ts[j]!
+        const close = c[j]!
+        // the bar's range widened to the previous close (a gap moved the price too), relative to the close
+        const high = b[j]!
+        const low = a[j]!
+        // (a NaN previous close, before the first bar, compares false: the bar's own range)
+        const range = ((prev > high ? prev : high) - (prev < low ? prev : low)) / close
         const quoteVolume = d[j]!
-        if (!Number.isNaN(quoteVolume)) {
-          if (Number.isNaN(lastTs) || Number.isNaN(v)) v = quoteVolume
-          else {
-            const dt = Math.max(t - lastTs, 1)
-            // bars are evenly spaced: the smoothing factor is computed once per spacing
-            if (dt !== spacing) {
-              spacing = dt
-              alpha = 1 - Math.exp(-dt / tau)
-            }
-            v += alpha * ((quoteVolume * US_PER_S) / dt - v)
+        if (Number.isNaN(lastTs)) {
+          // the first bar: its own length stands for the spacing
+          const span = this.spanUs > 0 ? this.spanUs : US_PER_S
+          if (!Number.isNaN(quoteVolume)) v = (quoteVolume * US_PER_S) / span
+          if (!Number.isNaN(range)) variance = (range * range * PARKINSON * US_PER_S) / span
+        } else {
+          const dt = Math.max(t - lastTs, 1)
+          // bars are evenly spaced: the smoothing factor is computed once per spacing
+          if (dt !== spacing) {
+            spacing = dt
+            alpha = 1 - Math.exp(-dt / tau)
+          }
+          if (!Number.isNaN(quoteVolume)) {
+            if (Number.isNaN(v)) v = (quoteVolume * US_PER_S) / dt
+            else v += alpha * ((quoteVolume * US_PER_S) / dt - v)
+          }
+          if (!Number.isNaN(range)) {
+            const x = (range * range * PARKINSON * US_PER_S) / dt
+            if (Number.isNaN(variance)) variance = x
+            else variance += alpha * (x - variance)
           }
         }
         lastTs = t
+        if (!Number.isNaN(close)) prev = close
       }
       this.volumePerS = v
+      this.variancePerS = variance
       this.volumeDt = spacing
       this.volumeAlpha = alpha
     }
@@ -235,8 +285,15 @@ export class MarketState {
     this.emaTs = ts
   }
 
-  private setMark(low: number, high: number, close: number): boolean {
+  private setMark(low: number, high: number, close: number, ts: number): boolean {
     if (Number.isNaN(close)) return false
+    if (this.displacement !== 0) {
+      // stress mode: the simulated liquidation flow still weighs on the replayed price
+      const f = 1 + this.displacementAt(ts)
+      low *= f
+      high *= f
+      close *= f
+    }
     this.prevMark = Number.isNaN(this.mark) ? close : this.mark
     // The range observed in this update; a move from the previous mark to outside it is a gap, and a position
     // crossed in a gap is liquidated at the first observed price (see triggerPrice in engine.ts)
@@ -275,55 +332,78 @@ export class MarketState {
     switch (kind) {
       case 0: // INDEX
         this.index = close
-        if (m === 3) return this.setMark(low, high, close)
+        if (m === 3) return this.setMark(low, high, close, ts)
         if (m === 4 || m === 5) {
           this.sampleBasis(ts)
           if (Number.isNaN(this.last)) return false
           const v = m === 4 ? this.medianFundingBasis(ts, this.last) : this.index + this.basisAverage()
-          return this.setMark(v, v, v)
+          return this.setMark(v, v, v, ts)
         }
         return false
       case 1: // ORACLE
         this.oracle = close
-        if (m === 2) return this.setMark(low, high, close)
+        if (m === 2) return this.setMark(low, high, close, ts)
         if (m === 6 && !Number.isNaN(this.last)) {
           this.updateEmas(ts)
           const v = this.oracleEmaBasis(this.last)
-          return this.setMark(v, v, v)
+          return this.setMark(v, v, v, ts)
         }
         return false
       case 2: // MARK
         this.published = close
-        return m === 0 ? this.setMark(low, high, close) : false
+        return m === 0 ? this.setMark(low, high, close, ts) : false
       default: {
         // BAR
-        this.last = close
         this.noteBars(batch, i, i + 1)
+        this.last = close
         switch (m) {
           case 1:
-            return this.setMark(low, high, close)
+            return this.setMark(low, high, close, ts)
           case 4:
             this.sampleBasis(ts)
-            if (Number.isNaN(this.index)) return this.setMark(low, high, close)
+            if (Number.isNaN(this.index)) return this.setMark(low, high, close, ts)
             return this.setMark(
               this.medianFundingBasis(ts, low),
               this.medianFundingBasis(ts, high),
               this.medianFundingBasis(ts, close),
+              ts,
             )
           case 5: {
             this.sampleBasis(ts)
-            if (Number.isNaN(this.index)) return this.setMark(low, high, close)
+            if (Number.isNaN(this.index)) return this.setMark(low, high, close, ts)
             const v = this.index + this.basisAverage()
-            return this.setMark(v, v, v)
+            return this.setMark(v, v, v, ts)
           }
           case 6:
             this.updateEmas(ts)
-            return this.setMark(this.oracleEmaBasis(low), this.oracleEmaBasis(high), this.oracleEmaBasis(close))
+            return this.setMark(this.oracleEmaBasis(low), this.oracleEmaBasis(high), this.oracleEmaBasis(close), ts)
           default:
             return false
         }
       }
     }
+  }
+
+  /** The feedback displacement decayed to `ts` (and dropped, exactly, once negligible). */
+  displacementAt(ts: number): number {
+    const d = this.displacement * Math.exp((-(ts - this.displacementTs) * Math.LN2) / this.displacementHalfLifeUs)
+    this.displacementTs = ts
+    this.displacement = Math.abs(d) < DISPLACEMENT_EPSILON ? 0 : d
+    return this.displacement
+  }
+
+  /**
+   * Stress mode: the simulated flow moved the price by `delta` (relative) at `ts`. The current mark and the range of
+   * this update move with it, so the same event sweeps again at the displaced price.
+   */
+  displace(delta: number, ts: number): void {
+    if (delta === 0 || Number.isNaN(this.mark)) return
+    const before = 1 + this.displacementAt(ts)
+    this.displacement += delta
+    const f = (1 + this.displacement) / before
+    this.mark *= f
+    this.markLow *= f
+    this.markHigh *= f
   }
 
   /** Price used for payments and ADL at "oracle": the oracle, else the index, else the mark. */

@@ -1,11 +1,13 @@
 // The synthetic population in the kernel: initial backlog, Poisson arrivals by volume and OI, expiries.
 import { bracketAt } from '../margin/brackets.ts'
-import { isLiquidatable, requirementAt } from '../margin/requirement.ts'
+import { oiScaledImf } from '../margin/oiScaled.ts'
+import { initialRate, isLiquidatable, requirementAt } from '../margin/requirement.ts'
 import { toMicros } from '../money.ts'
 import { PosState } from './book.ts'
 import type { EventBatch } from './events.ts'
 import type { MarketState } from './markets.ts'
 import { AccountReplay } from './accountReplay.ts'
+import { leverageAt } from './population.ts'
 import { MICRO } from './kernelState.ts'
 
 /**
@@ -28,8 +30,20 @@ export abstract class PopulationFlow extends AccountReplay {
     return this.backlog
   }
 
+  /**
+   * Initial positions per market (initialPositions, or the open-interest match made at the first mark) and the
+   * steady-state arrival rate that keeps the population at that size (Little's law).
+   */
+  protected readonly initialCount = new Float64Array(this.markets.length).fill(this.population?.initialPositions ?? 0)
+  protected readonly arrivalRate = new Float64Array(this.markets.length).fill(this.population?.arrivalsPerS ?? 0)
+
+  /**
+   * Opens part of the initial backlog: 1,024 per event, or more on coarse bars, so that the whole backlog opens
+   * within the first minute of market time whatever the bar length.
+   */
   protected spawnSome(s: MarketState, m: number, t: number): void {
-    const n = Math.min(this.spawnBacklog[m] ?? 0, 1024)
+    const perEvent = Math.max(1024, Math.ceil((this.initialCount[m]! * Math.min(s.spanUs, 60 * MICRO)) / (60 * MICRO)))
+    const n = Math.min(this.spawnBacklog[m] ?? 0, perEvent)
     for (let k = 0; k < n; k++) this.spawn(s, m, t)
     this.spawnBacklog[m] = (this.spawnBacklog[m] ?? 0) - n
     this.backlog -= n
@@ -49,7 +63,7 @@ export abstract class PopulationFlow extends AccountReplay {
   protected arrivals(s: MarketState, m: number, batch: EventBatch, i: number): void {
     const t = batch.ts[i]!
     const pop = this.population!
-    const lambda = arrivalMean(pop.arrivalsPerS, pop.meanVolumePerS[m]!, batch.d[i]!, t - this.arrivalTs[m]!)
+    const lambda = arrivalMean(this.arrivalRate[m]!, pop.meanVolumePerS[m]!, batch.d[i]!, t - this.arrivalTs[m]!)
     this.arrivalTs[m] = t
     let gap = this.arrivalGap[m]!
     if (Number.isNaN(gap)) gap = this.prng.exponential(1)
@@ -61,20 +75,26 @@ export abstract class PopulationFlow extends AccountReplay {
     this.arrivalGap[m] = gap
   }
 
-  /** One synthetic isolated position at the current mark: side, log-normal notional, log-uniform leverage, holding time. */
+  /**
+   * One synthetic isolated position at the current mark: side, log-normal notional, leverage from the quantile
+   * function capped by the bracket (its maximum leverage and initial margin rate at that notional, OI-scaled where
+   * the tier scales it [D1]), holding time.
+   */
   protected spawn(s: MarketState, m: number, t: number): void {
     const pop = this.population!
     const prng = this.prng
     const side = prng.next() < pop.longShare ? 1 : -1
     const notional = Math.exp(pop.logNotionalMedian + pop.notionalSigma * prng.normal())
-    let leverage = Math.exp(pop.logLevMin + pop.logLevSpan * prng.next())
+    let leverage = leverageAt(pop, prng.next())
     const hold = prng.exponential(pop.meanHoldingUs)
     if (this.book.count >= pop.maxOpen) return
     const price = s.mark
     if (!(price > 0)) return
     const b = bracketAt(s.tier, notional)
-    leverage = Math.min(leverage, s.tier.maxLeverage[b]!)
     const qty = notional / price
+    let imr = initialRate(s.tier, b, qty)
+    if (s.tier.oiUpperCap > 0) imr = oiScaledImf(imr, s.openInterest() * price, s.tier.oiLowerCap, s.tier.oiUpperCap)
+    leverage = Math.min(leverage, s.tier.maxLeverage[b]!, 1 / imr)
     if (this.checking && this.oiCapRefuses(s, m, side, qty)) return
     const margin = toMicros(notional / leverage)
     // a venue refuses an order whose margin would not even cover maintenance (GMX's minimum collateral, say)
@@ -101,7 +121,7 @@ export abstract class PopulationFlow extends AccountReplay {
     const pop = this.population
     if (!pop || !(prev > 0) || !(base > prev) || this.marksSeen[m] === 0) return
     // new positions for open-interest increases: the relative increase, scaled to the population
-    const n = this.prng.poisson(((base - prev) / prev) * pop.initialPositions * pop.openInterestWeight)
+    const n = this.prng.poisson(((base - prev) / prev) * this.initialCount[m]! * pop.openInterestWeight)
     for (let k = 0; k < n; k++) this.spawn(this.markets[m]!, m, t)
   }
 }

@@ -5,11 +5,10 @@ import type { RuleSet } from '../rules/schema.ts'
 import { bracketAt, compileTier, type CompiledTier } from './brackets.ts'
 import { adjustedBankruptcyRating, fillablePrice } from './fillable.ts'
 import { inverseBankruptcyPrice, inverseLiquidationPrice } from './inverse.ts'
-import { oiScaledImf } from './oiScaled.ts'
+import { leverageWarning, requiredInitialRate } from './leverageLimit.ts'
 import {
   bankruptcyPrice,
   bracketAtPrice,
-  initialRate,
   isLiquidatable,
   liquidationPrice,
   maintenanceRate,
@@ -129,14 +128,11 @@ export function positionRisk(rules: RuleSet, position: RiskPosition): RiskResult
   const inverse = rules.contract.type === 'inverse'
   // Notional in the settlement unit: quote for linear, base (Q/E) for inverse
   const entryValue = inverse ? (qty * (position.contractValue ?? 1)) / entry : qty * entry
-  const b = bracketAt(tier, inverse ? qty * (position.contractValue ?? 1) : entryValue)
-  let required = initialRate(tier, b, qty)
-  if (position.openInterestNotional !== undefined) {
-    required = oiScaledImf(required, position.openInterestNotional, tier.oiLowerCap, tier.oiUpperCap)
-  }
-  if (position.leverage !== undefined && 1 / position.leverage < required * (1 - 1e-12)) {
-    warnings.push(`leverage ${position.leverage}x exceeds the maximum ${(1 / required).toFixed(2)}x for this size`)
-  }
+  const sizeNotional = inverse ? qty * (position.contractValue ?? 1) : entryValue
+  const b = bracketAt(tier, sizeNotional)
+  const required = requiredInitialRate(tier, qty, sizeNotional, position.openInterestNotional)
+  const tooHigh = position.leverage !== undefined ? leverageWarning(position.leverage, required) : null
+  if (tooHigh) warnings.push(tooHigh)
   const imr = position.leverage !== undefined ? 1 / position.leverage : required
   const wallet = position.wallet ?? entryValue * imr
   const collateral =

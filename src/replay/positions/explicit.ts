@@ -2,8 +2,11 @@
 import { z } from 'zod'
 import { InvalidInputError } from '../../errors.ts'
 import type { ReplayKernel } from '../kernel/engine.ts'
+import { compileTier } from '../margin/brackets.ts'
+import { leverageWarning, requiredInitialRate } from '../margin/leverageLimit.ts'
+import { tierFor } from '../margin/positionRisk.ts'
 import { parseMicros, toMicros } from '../money.ts'
-import { amount } from '../rules/schema.ts'
+import { amount, type RuleSet } from '../rules/schema.ts'
 import { problemsOf } from '../rules/validate.ts'
 
 const position = z
@@ -46,8 +49,19 @@ export const explicitPositionsSchema = z.strictObject({
 export type ExplicitPositions = z.output<typeof explicitPositionsSchema>
 export type ExplicitPositionsInput = z.input<typeof explicitPositionsSchema>
 
-/** Validates the document against the run's markets; every problem is reported. */
-export function parseExplicitPositions(document: unknown, markets: readonly string[]): ExplicitPositions {
+/**
+ * Validates the document against the run's markets and, given the rule set, against what the venue would accept:
+ * an isolated position with an entry whose leverage (given, or notional / margin) is above its bracket's maximum,
+ * or a cross account whose wallet is below the initial margin of its positions with an entry, is refused with the
+ * calculator's warning. Positions without an entry are checked at the first mark (a run warning). Every problem is
+ * reported.
+ */
+export function parseExplicitPositions(
+  document: unknown,
+  markets: readonly string[],
+  rules?: RuleSet,
+  defaultMode?: 'isolated' | 'cross',
+): ExplicitPositions {
   const parsed = explicitPositionsSchema.safeParse(document, { reportInput: true })
   const problems = parsed.success ? [] : problemsOf(parsed.error, 'positions')
   if (parsed.success) {
@@ -80,10 +94,50 @@ export function parseExplicitPositions(document: unknown, markets: readonly stri
           })
         }
       })
+      if (rules) problems.push(...venueRefusals(rules, a, i, a.mode ?? defaultMode ?? rules.margin.mode))
     })
   }
   if (problems.length) throw new InvalidInputError('invalid explicit positions', problems)
   return parsed.data!
+}
+
+/** What the venue would refuse to open in one account of the document (positions with an entry only). */
+function venueRefusals(
+  rules: RuleSet,
+  account: ExplicitPositions['accounts'][number],
+  i: number,
+  mode: 'isolated' | 'cross',
+): Array<{ path: string; received: unknown; expected: string }> {
+  const problems: Array<{ path: string; received: unknown; expected: string }> = []
+  let initialMargin = 0
+  account.positions.forEach((p, j) => {
+    if (p.entry === undefined) return
+    const notional = p.qty * p.entry
+    const required = requiredInitialRate(compileTier(tierFor(rules, p.market)), p.qty, notional)
+    if (mode === 'cross') {
+      initialMargin += notional * required
+      return
+    }
+    const leverage = p.leverage ?? (p.margin !== undefined ? notional / Number(p.margin) : Number.NaN)
+    const warning = Number.isFinite(leverage) ? leverageWarning(leverage, required) : null
+    if (warning) {
+      const path = `positions.accounts[${i}].positions[${j}].${p.leverage !== undefined ? 'leverage' : 'margin'}`
+      problems.push({
+        path,
+        received: p.leverage ?? p.margin,
+        expected: `what ${rules.name} accepts for ${p.qty} ${p.market} at ${p.entry} (notional ${notional}): ${warning}; at least ${notional * required} of margin`,
+      })
+    }
+  })
+  const wallet = Number(account.wallet)
+  if (mode === 'cross' && initialMargin > 0 && wallet < initialMargin * (1 - 1e-12)) {
+    problems.push({
+      path: `positions.accounts[${i}].wallet`,
+      received: account.wallet,
+      expected: `at least the initial margin ${rules.name} requires for the account's positions, ${initialMargin}`,
+    })
+  }
+  return problems
 }
 
 /** Opens the accounts and positions in the kernel (at their entry, or at the market's first mark). */

@@ -258,6 +258,37 @@ const partial = z
     }
   })
 
+/**
+ * Where inside an update a liquidation fills [issue 16]. ohlc: the update's path is open → nearer extreme → farther
+ * extreme → close (the open is the previous mark, clamped to the range), covered at constant speed over the update;
+ * the fill is the worst price of that path from the crossing until `reactionS` later (at most to the close), never a
+ * price the path did not reach after the trigger. trigger: at the trigger price (the engine before issue 16).
+ */
+export const INTRABAR_PATHS = ['ohlc', 'trigger'] as const
+
+const intrabar = z.strictObject({
+  path: z.enum(INTRABAR_PATHS).default('ohlc'),
+  /** Seconds from the crossing until the liquidation order reaches the book (a mark update, a block, a keeper). */
+  reactionS: z.number().min(0).max(3600).default(1),
+})
+
+/**
+ * Market impact of liquidation flow (square-root law): after cumulative liquidation notional Q on one side of the
+ * book, the price has moved k·σ·√(Q/V), σ and V the volatility and quote volume per second (smoothed over
+ * `volumeWindowS`); a fill of q after Q pays the average over [Q, Q + q], so all flow of an interval draws on the same
+ * liquidity. Q decays with `replenishHalfLifeS` (the book refills). In stress mode (feedback) the level moves the
+ * replayed mark too, decaying with `feedbackHalfLifeS`.
+ */
+const impact = z.strictObject({
+  model: z.literal('squareRoot'),
+  coefficient: z.number().min(0).max(100),
+  /** Cap on the average impact of one fill. */
+  maxFraction: z.number().min(0).max(0.9),
+  volumeWindowS: seconds.default(60),
+  replenishHalfLifeS: seconds.default(60),
+  feedbackHalfLifeS: seconds.default(300),
+})
+
 export const EXECUTION_KINDS = [
   'market', // close against the book at the trigger price less slippage (HL, OKX, Drift, GMX) [H1][O3][R1][G1]
   'bankruptcyTakeover', // the account is closed at its bankruptcy price and the fund takes the position [B9][X1][Y4]
@@ -282,8 +313,18 @@ const execution = z
       .nullable()
       .default(null),
     slippage: slippage.default({ model: 'none' }),
+    intrabar: intrabar.default({ path: 'ohlc', reactionS: 1 }),
+    impact: impact.nullable().default(null),
   })
   .superRefine((e, ctx) => {
+    if (e.impact !== null && e.slippage.model !== 'none') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['slippage'],
+        input: e.slippage,
+        message: '{"model": "none"} when execution.impact is set (the impact model replaces slippage)',
+      })
+    }
     if (e.kind === 'fillablePrice' && !e.fillable) {
       ctx.addIssue({
         code: 'custom',
@@ -538,3 +579,4 @@ export type WaterfallStep = RuleSet['waterfall'][number]
 export type AdlStep = Extract<WaterfallStep, { kind: 'adl' }>
 export type AdlRanking = (typeof ADL_RANKINGS)[number]
 export type MarkMethod = (typeof MARK_METHODS)[number]
+export type ImpactRules = NonNullable<RuleSet['execution']['impact']>

@@ -23,6 +23,9 @@ export interface MarketData {
   prices: PriceSeries[]
   funding: number
   openInterest: number
+  /** The first open-interest row of the window, in quote and in base (NaN when absent). */
+  firstOpenInterestQuote: number
+  firstOpenInterestBase: number
   fills: number
   /** Mean quote volume per second over the window, from the finest bars (NaN without volume). */
   meanQuoteVolumePerS: number
@@ -78,6 +81,17 @@ export async function describeReplayData(
       )
     const funding = await counts('funding')
     const oi = await counts('open_interest')
+    const firstOi = new Map(
+      (
+        await c.runAndReadAll(
+          `SELECT market, arg_min(oi_quote, ts)::DOUBLE AS quote, arg_min(oi_base, ts)::DOUBLE AS base
+             FROM open_interest WHERE ${where} GROUP BY market`,
+          params,
+        )
+      )
+        .getRowObjectsJS()
+        .map((r) => [String(r.market), { quote: Number(r.quote ?? Number.NaN), base: Number(r.base ?? Number.NaN) }]),
+    )
     const fills = await counts('fills')
     const ledgerRow = (
       await c.runAndReadAll(
@@ -117,6 +131,8 @@ export async function describeReplayData(
             })),
           funding: funding.get(market) ?? 0,
           openInterest: oi.get(market) ?? 0,
+          firstOpenInterestQuote: firstOi.get(market)?.quote ?? Number.NaN,
+          firstOpenInterestBase: firstOi.get(market)?.base ?? Number.NaN,
           fills: fills.get(market) ?? 0,
           meanQuoteVolumePerS: finest ? Number(finest.qv) / windowS : Number.NaN,
         }

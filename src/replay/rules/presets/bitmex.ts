@@ -1,6 +1,6 @@
 // BitMEX preset: close at bankruptcy with surplus to the IF [X1], ADL by PnL% × EffLev at bankruptcy [X3][X4].
 import type { RuleSetInput } from '../schema.ts'
-import { DEFAULT_SLIPPAGE, FUND_SIZE_NOTE, SLIPPAGE_NOTE } from './common.ts'
+import { DEFAULT_IMPACT, IMPACT_NOTE, INTRABAR_NOTE } from './common.ts'
 
 export const bitmexPresets: RuleSetInput[] = [
   {
@@ -18,8 +18,9 @@ export const bitmexPresets: RuleSetInput[] = [
       'risk-limit steps are not in venue-rules: one step (MMR 0.5%, 100x) is an assumption; replay linear (USDT) contracts',
       'step-down of risk limits for larger positions [X1] is modelled as 50% partial steps above $1M',
       'the liquidation fee is not in venue-rules; 0.05% is an assumption',
-      SLIPPAGE_NOTE,
-      FUND_SIZE_NOTE,
+      IMPACT_NOTE,
+      INTRABAR_NOTE,
+      "insuranceFund.initialBalance $131,374,800: 36,493 XBT, the fund's high after 12–13 Mar 2020 [X6][X7][X8] (35,760 XBT on 9 May 2020, Cointelegraph), valued at $3,600, the crash low [§2]; the engine keeps funds in quote, so a coin fund losing value with the price is not modelled",
     ],
     price: { mark: { method: 'indexMovingAverageBasis', basisWindowS: 60, basisSampleS: 1 } },
     margin: {
@@ -30,10 +31,11 @@ export const bitmexPresets: RuleSetInput[] = [
     execution: {
       kind: 'bankruptcyTakeover',
       partial: { thresholdNotional: 1_000_000, fraction: 0.5, cooldownS: 0 },
-      slippage: DEFAULT_SLIPPAGE,
+      intrabar: { path: 'ohlc', reactionS: 1 },
+      impact: DEFAULT_IMPACT,
     },
     fees: { liquidationFeeRate: 0.0005, cap: 'remainingEquity' },
-    insuranceFund: { label: 'insurance fund', initialBalance: '10000000', scope: 'pooled' },
+    insuranceFund: { label: 'insurance fund', initialBalance: '131374800', scope: 'pooled' },
     waterfall: [
       { kind: 'insuranceFund' },
       { kind: 'adl', trigger: { kind: 'whenReached' }, ranking: 'pnlPercentTimesLeverage', fillPrice: 'bankruptcy' },

@@ -1,6 +1,6 @@
 // Bybit USDT perpetual preset: entry-value maintenance [Y1], 5 min basis mark [Y3], ADL at bankruptcy [Y4][Y5].
 import type { RuleSetInput } from '../schema.ts'
-import { DEFAULT_SLIPPAGE, FUND_SIZE_NOTE, SLIPPAGE_NOTE } from './common.ts'
+import { DEFAULT_IMPACT, IMPACT_NOTE, INTRABAR_NOTE } from './common.ts'
 
 export const bybitPresets: RuleSetInput[] = [
   {
@@ -17,8 +17,9 @@ export const bybitPresets: RuleSetInput[] = [
     notes: [
       'only the base risk-limit tier (MMR 0.5%, 100x) is in venue-rules [Y1]; add higher tiers with derive',
       'liquidation fee = taker fee 0.075% of the closed notional [Y2][Y4]',
-      SLIPPAGE_NOTE,
-      FUND_SIZE_NOTE + ' (Bybit portfolio pools held $2–4M [Y6])',
+      IMPACT_NOTE,
+      INTRABAR_NOTE,
+      'insuranceFund.initialBalance $2M: the low end of the $2–4M Bybit portfolio pools held [Y6] (3p); a conservative figure for one pool',
     ],
     price: { mark: { method: 'medianFundingBasis', basisWindowS: 300, basisSampleS: 1 } },
     margin: {
@@ -27,9 +28,9 @@ export const bybitPresets: RuleSetInput[] = [
       default: { brackets: [{ notionalFloor: 0, maxLeverage: 100, mmr: 0.005, imr: 0.01 }] },
     },
     trigger: { kind: 'equityBelowMaintenance' },
-    execution: { kind: 'bankruptcyTakeover', slippage: DEFAULT_SLIPPAGE },
+    execution: { kind: 'bankruptcyTakeover', intrabar: { path: 'ohlc', reactionS: 1 }, impact: DEFAULT_IMPACT },
     fees: { liquidationFeeRate: 0.00075, cap: 'remainingEquity', takerFeeRate: 0.00075 },
-    insuranceFund: { label: 'insurance pool', initialBalance: '3000000', scope: 'pooled' },
+    insuranceFund: { label: 'insurance pool', initialBalance: '2000000', scope: 'pooled' },
     waterfall: [
       { kind: 'insuranceFund' },
       {

@@ -1,7 +1,7 @@
 // Drift v2 preset from protocol-v2@0ae3e3b1 [R1]–[R8]: oracle margining, per-market capped IF claims by contract
 // tier, fee pool, loss socialized through cumulative funding, mark/oracle band on fills.
 import type { RuleSetInput } from '../schema.ts'
-import { DEFAULT_SLIPPAGE, FUND_SIZE_NOTE, SLIPPAGE_NOTE } from './common.ts'
+import { DEFAULT_IMPACT, IMPACT_NOTE, INTRABAR_NOTE } from './common.ts'
 
 export const driftPresets: RuleSetInput[] = [
   {
@@ -16,8 +16,9 @@ export const driftPresets: RuleSetInput[] = [
       'IF claim caps by contract tier: A $100M (SOL/BTC/ETH-PERP here), B $1M (others) [R4]',
       'liquidator fee 1% (to the liquidator) and the IF fee are modelled as one 1% fee, 10% of it to the IF',
       'a liquidation closes just enough to bring equity back to maintenance + 2% of notional [R1][R4]; the progressive cap on how much may go per slot (about a minute to 100%) and the liquidator-fee escalation are not modelled',
-      SLIPPAGE_NOTE,
-      FUND_SIZE_NOTE,
+      IMPACT_NOTE,
+      INTRABAR_NOTE,
+      "insuranceFund.initialBalance $1M: venue-rules and the sources found give no Drift fund balance; $1M (the per-market claim cap of tier B [R4], and dYdX v4's seeded fund) is a conservative default: losses reach the fee pool and socialization sooner",
     ],
     price: { mark: { method: 'oracle' } },
     margin: { mode: 'cross', default: { brackets: [{ notionalFloor: 0, maxLeverage: 10, mmr: 0.05, imr: 0.1 }] } },
@@ -25,12 +26,13 @@ export const driftPresets: RuleSetInput[] = [
     execution: {
       kind: 'market',
       partial: { sizing: 'restoreMargin', fraction: 1, marginBuffer: 0.02 },
-      slippage: DEFAULT_SLIPPAGE,
+      intrabar: { path: 'ohlc', reactionS: 1 },
+      impact: DEFAULT_IMPACT,
     },
     fees: { liquidationFeeRate: 0.01, cap: 'remainingEquity', insuranceShare: 0.1, otherRecipient: 'liquidator' },
     insuranceFund: {
       label: 'insurance fund',
-      initialBalance: '10000000',
+      initialBalance: '1000000',
       scope: 'pooled',
       cumulativeClaimCap: '1000000',
       marketCumulativeClaimCaps: { 'SOL-PERP': '100000000', 'BTC-PERP': '100000000', 'ETH-PERP': '100000000' },

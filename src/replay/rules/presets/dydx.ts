@@ -1,7 +1,7 @@
 // dYdX v4 preset from the code and sample genesis [D1]–[D6]: liquidity tiers with OI-scaled IMF, fillable price,
 // 1.5% max liquidation fee, per-block limits, deleveraging from a pseudo-random start.
 import type { RuleSetInput } from '../schema.ts'
-import { DEFAULT_SLIPPAGE, FUND_SIZE_NOTE, SLIPPAGE_NOTE } from './common.ts'
+import { DEFAULT_IMPACT, IMPACT_NOTE, INTRABAR_NOTE } from './common.ts'
 
 /** MMF = IMF × maintenance fraction [D1]; tiers from the sample genesis [D5]. */
 const tier = (imf: number, fraction: number, lower: number, upper: number) => ({
@@ -35,8 +35,9 @@ export const dydxPresets: RuleSetInput[] = [
       'BTC-USD and ETH-USD use the Large-Cap tier, every other market Mid-Cap; assign others with derive',
       'per-block limits are modelled as steps of ≤ 10% (≥ $1k, ≤ $100k) one second apart, and the IF loses at most $1M per one-second block [D5]; beyond that the claim is deleveraged',
       'a fill the IF cannot fund is deleveraged at the bankruptcy price [D3]; dYdX rejects the whole fill, the engine lets the IF pay what it can first',
-      SLIPPAGE_NOTE,
-      FUND_SIZE_NOTE,
+      IMPACT_NOTE,
+      INTRABAR_NOTE,
+      'insuranceFund.initialBalance $1M: the v4 fund held 3,997 USDC when full trading opened on 28 Nov 2023 and governance seeded it with ~$1M (dYdX forum, "[DRC] Seed Insurance Fund"); later balances are not in venue-rules. The v3 fund held ≈ $22.5M before the YFI attack ($9M ≈ 40% [I1][I3])',
     ],
     price: { mark: { method: 'oracle' } },
     margin: {
@@ -49,12 +50,13 @@ export const dydxPresets: RuleSetInput[] = [
       kind: 'fillablePrice',
       fillable: { bankruptcyAdjustment: 1, spreadToMaintenanceMultiplier: 1.5 },
       partial: { thresholdNotional: 0, fraction: 0.1, minNotional: 1_000, maxNotional: 100_000, cooldownS: 1 },
-      slippage: DEFAULT_SLIPPAGE,
+      intrabar: { path: 'ohlc', reactionS: 1 },
+      impact: DEFAULT_IMPACT,
     },
     fees: { liquidationFeeRate: 0.015, cap: 'remainingEquity' },
     insuranceFund: {
       label: 'insurance fund',
-      initialBalance: '10000000',
+      initialBalance: '1000000',
       scope: 'pooled',
       blockLossCap: { amount: '1000000', blockS: 1 },
     },

@@ -1,7 +1,7 @@
 // Hyperliquid preset after 12 Mar 2025 (BTC 40x, ETH 25x [H13]): tiers [H6], MM = ½ IM at max leverage [H1],
 // 20% clips [H7], backstop vault below ⅔·MM [H1], ADL at the previous mark [H2], hourly funding [H10].
 import type { RuleSetInput } from '../schema.ts'
-import { DEFAULT_SLIPPAGE, SLIPPAGE_NOTE } from './common.ts'
+import { DEFAULT_IMPACT, IMPACT_NOTE, INTRABAR_NOTE } from './common.ts'
 
 /** Two-step tier: maxLev up to `cap` notional, then `lev2`; MMR = ½ × 1/maxLev [H1][H6]. */
 const tier = (lev1: number, cap: number, lev2: number) => ({
@@ -40,11 +40,12 @@ export const hyperliquidPresets: RuleSetInput[] = [
     },
     sources: ['H1', 'H2', 'H4', 'H6', 'H7', 'H8', 'H10', 'H11', 'H13'],
     notes: [
-      'the backstop vault is the first loss absorber (insuranceFund); its size is a placeholder (HLP is far larger)',
+      "the backstop vault is the loss absorber after ADL (insuranceFund): $300M, HLP's TVL in October 2025 (3p; $451M on 12 Mar 2025 per Lookonchain, the $4M ETH-whale loss being ≈ 1% of it [H13][H15]); after JELLY the Liquidator sub-vault is capped at a small share of HLP [H17], so a stricter test sets it lower",
       'Hyperliquid charges no separate liquidation fee; the backstop keeps the maintenance margin [H1]',
       'mark = median(oracle + EMA150(last − oracle), last, EMA30(last)): the two-component rule of [H4] without CEX perp mids',
       'accounts: fills without a fee are charged the base tier (maker 0.015%, taker 0.045%, the fees page; not in venue-rules); HLP is a system account (third-party address)',
-      SLIPPAGE_NOTE,
+      IMPACT_NOTE,
+      INTRABAR_NOTE + ' (3 s: validators publish the oracle every 3 s [H3])',
     ],
     price: { mark: { method: 'oracleEmaBasis', emaWindowS: 150, bookEmaWindowS: 30 } },
     margin: {
@@ -62,10 +63,11 @@ export const hyperliquidPresets: RuleSetInput[] = [
       kind: 'market',
       partial: { thresholdNotional: 100_000, fraction: 0.2, cooldownS: 30 },
       backstop: { belowMaintenanceFraction: 2 / 3 },
-      slippage: DEFAULT_SLIPPAGE,
+      intrabar: { path: 'ohlc', reactionS: 3 },
+      impact: DEFAULT_IMPACT,
     },
     fees: { liquidationFeeRate: 0, cap: 'remainingEquity' },
-    insuranceFund: { label: 'liquidator vault', initialBalance: '100000000', scope: 'pooled' },
+    insuranceFund: { label: 'liquidator vault', initialBalance: '300000000', scope: 'pooled' },
     waterfall: [
       {
         kind: 'adl',

@@ -1,7 +1,7 @@
 // Hyperliquid as of July 2023: 50x on every coin with maintenance at half the initial margin (MMR 1%), from the
 // venue's own `meta` response recorded on 2023-07-17 (../shared/data/hyperliquid-info-api/meta_2023-07-17.json).
 import type { RuleSetInput } from '../schema.ts'
-import { DEFAULT_SLIPPAGE, SLIPPAGE_NOTE } from './common.ts'
+import { DEFAULT_IMPACT, IMPACT_NOTE, INTRABAR_NOTE } from './common.ts'
 import { HYPERLIQUID_ACCOUNTS } from './hyperliquid.ts'
 
 /** Every coin of the 2023-07-17 meta lists maxLeverage 50; MM = ½ × IM at max leverage [H1]. */
@@ -23,7 +23,8 @@ export const hyperliquid2023Presets: RuleSetInput[] = [
       'execution (20% clips over $100k, backstop below ⅔·MM), ADL and funding are those of the 2025 preset: venue-rules dates none of them before 2025, so they are assumptions for 2023',
       'fills of 2023 carry their own fee (0.0 on the recorded fills): no schedule is charged',
       'the backstop vault size is a placeholder',
-      SLIPPAGE_NOTE,
+      IMPACT_NOTE,
+      INTRABAR_NOTE + ' (3 s: validators publish the oracle every 3 s [H3])',
     ],
     price: { mark: { method: 'oracleEmaBasis', emaWindowS: 150, bookEmaWindowS: 30 } },
     margin: { mode: 'cross', default: flat50 },
@@ -32,7 +33,8 @@ export const hyperliquid2023Presets: RuleSetInput[] = [
       kind: 'market',
       partial: { thresholdNotional: 100_000, fraction: 0.2, cooldownS: 30 },
       backstop: { belowMaintenanceFraction: 2 / 3 },
-      slippage: DEFAULT_SLIPPAGE,
+      intrabar: { path: 'ohlc', reactionS: 3 },
+      impact: DEFAULT_IMPACT,
     },
     fees: { liquidationFeeRate: 0, cap: 'remainingEquity' },
     insuranceFund: { label: 'liquidator vault', initialBalance: '100000000', scope: 'pooled' },

@@ -1,0 +1,36 @@
+// Consecutive flagged points of a series merged into episodes: one detection per episode, not per bucket.
+import type { Level } from './severity.ts'
+
+export interface Episode {
+  /** First and last flagged index. */
+  first: number
+  last: number
+  level: Level
+  /** Index of the highest score among the flagged points. */
+  peak: number
+  count: number
+}
+
+/**
+ * Flagged indices (level > 0) whose distance is at most `maxGap` points are one episode. `score` picks the peak.
+ * Pure and deterministic: the same levels give the same episodes.
+ */
+export function mergeEpisodes(levels: ArrayLike<number>, score: ArrayLike<number>, maxGap: number): Episode[] {
+  const out: Episode[] = []
+  let current: Episode | null = null
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i]! as Level
+    if (level <= 0) continue
+    if (current && i - current.last <= maxGap) {
+      current.last = i
+      current.count++
+      if (level > current.level) current.level = level
+      if (score[i]! > score[current.peak]!) current.peak = i
+    } else {
+      if (current) out.push(current)
+      current = { first: i, last: i, level, peak: i, count: 1 }
+    }
+  }
+  if (current) out.push(current)
+  return out
+}

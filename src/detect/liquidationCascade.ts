@@ -1,0 +1,374 @@
+// Liquidation cascade (venue-rules §3.5, §2.1 BitMEX 2020 / 10 Oct 2025): liquidated notional per minute against
+// its trailing baseline, bursts of minutes far above it, and an exponential-kernel Hawkes branching ratio fitted by
+// maximum likelihood over each burst (n → 1: self-exciting). The liquidations are a run's replayed ones when a run is
+// given, else the venue's observed ones; a market without liquidation rows (kline archives) is scanned for cascades
+// in its price path instead: clustered same-direction jumps and a large move over a short horizon, with the Hawkes
+// fit on the jump times. The price path stands in only for venues that publish no liquidations at all.
+import { z } from 'zod'
+import {
+  readLiquidationBuckets,
+  readLiquidationEvents,
+  venueHasLiquidations,
+  type LiquidationEvent,
+  type LiquidationSource,
+} from '../store/detect/liquidations.ts'
+import { listPriceSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
+import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
+import { defineDetector, gap, type DetectionDraft, type DetectStores, type DetectTarget } from './detector.ts'
+import { mergeEpisodes } from './episodes.ts'
+import { severityOf, type Level } from './severity.ts'
+import { fitHawkes, type HawkesFit } from './stats/hawkes.ts'
+import { MAD_TO_SIGMA, zFrom } from './stats/robust.ts'
+
+export const liquidationCascadeParams = z.strictObject({
+  /** Bucket of the liquidation series (venue-rules: notional per minute). */
+  bucketSeconds: z.number().int().min(1).max(3600).default(60),
+  /** Trailing baseline window (BitMEX 2020 signal: a 30-day high; shorter windows work on shorter data). */
+  baselineHours: z
+    .number()
+    .gt(0)
+    .max(24 * 30)
+    .default(24),
+  /** Buckets of baseline needed before anything is compared with it … */
+  minBaselineBuckets: z.number().int().min(5).default(360),
+  /** … and liquidations in it: a rate cannot be called abnormal against a handful of events. */
+  minBaselineEvents: z.number().int().min(1).default(30),
+  /** Robust z of a bucket's notional against its baseline (scale floored at the baseline's mean per bucket). */
+  zThreshold: z.number().gt(0).default(10),
+  /** A burst bucket holds at least this many liquidations … */
+  minEvents: z.number().int().min(1).default(3),
+  /** … and the burst at least this many (a few large liquidations are not a cascade). */
+  minBurstEvents: z.number().int().min(1).default(20),
+  /** A cascade is one-sided (forced selling feeding itself): the dominant side's share of the burst's notional. */
+  minSideShare: z.number().gt(0.5).max(1).default(0.75),
+  /** Notional above the baseline's largest bucket, and this multiple of its mean, for a warning. */
+  warningMultiple: z.number().gt(1).default(20),
+  /**
+   * A warning burst with at least `minHawkesEvents` liquidations is critical when it reaches this multiple of the
+   * baseline mean (10 Oct 2025: $3.21B in 60 s) or its branching ratio reaches `criticalBranching` (self-exciting).
+   */
+  criticalMultiple: z.number().gt(1).default(100),
+  criticalBranching: z.number().gt(0).lt(1).default(0.8),
+  minHawkesEvents: z.number().int().min(3).default(30),
+  /** Flagged buckets at most this many buckets apart are one burst. */
+  mergeGapBuckets: z.number().int().min(0).default(5),
+  /** Price-path mode (no liquidation rows): bucket returns of baseline needed (60 returns give a usable MAD). */
+  minPriceBaselineBuckets: z.number().int().min(5).default(60),
+  /** Price-path mode: horizon of the cumulative move, in buckets. */
+  horizonBuckets: z.number().int().min(2).default(15),
+  /** A jump: a bucket return this many robust σ from the baseline median. */
+  jumpSigma: z.number().gt(0).default(4),
+  /** Same-direction jumps within the horizon needed by the relative test. */
+  minJumps: z.number().int().min(1).default(3),
+  /**
+   * Relative test: |move| ≥ minMove and its robust z (σ·√horizon) ≥ moveZ. 5 % takes out every position above 20×
+   * (maintenance 0.5–1 %), the leverage retail crowds at.
+   */
+  minMove: z.number().gt(0).default(0.05),
+  moveZ: z.number().gt(0).default(6),
+  /** Absolute test: a move this large in the horizon liquidates every position above 1/move leverage. */
+  absoluteMove: z.number().gt(0).default(0.1),
+  /** Price-path moves at least this large that also pass the relative test are critical. */
+  criticalMove: z.number().gt(0).default(0.1),
+  /** Floor of the robust σ of bucket returns (1 bp). */
+  returnScaleFloor: z.number().gt(0).default(1e-4),
+})
+export type LiquidationCascadeParams = z.output<typeof liquidationCascadeParams>
+
+export const liquidationCascade = defineDetector<LiquidationCascadeParams>({
+  id: 'liquidation-cascade',
+  version: '1.0.0',
+  label: 'Liquidation cascade',
+  params: liquidationCascadeParams,
+  usesRunOutputs: true,
+  requirements(data, target) {
+    if (target.runId) {
+      return data.run && data.run.liquidations > 0
+        ? []
+        : [gap(target, 'backtest_liquidations', `liquidations of run ${target.runId} on this market`)]
+    }
+    return data.market.liquidations > 0 || data.market.bars > 0 || Object.keys(data.market.prices).length > 0
+      ? []
+      : [gap(target, 'liquidations', 'observed liquidations, or bars / prices for the price-path test')]
+  },
+  async detect(stores, target, p) {
+    const source: LiquidationSource = target.runId
+      ? { kind: 'run', runId: target.runId, market: target.market }
+      : { kind: 'observed', venue: target.venue, market: target.market }
+    const bucketUs = p.bucketSeconds * SECOND_US
+    const baselineUs = Math.round(p.baselineHours * HOUR_US)
+    const buckets = await readLiquidationBuckets(
+      stores.duck,
+      source,
+      target.fromUs - baselineUs,
+      target.toUs,
+      bucketUs,
+      baselineUs,
+    )
+    let any = false
+    for (let i = 0; i < buckets.count.length; i++) if (buckets.count[i]! > 0) any = true
+    if (any) return fromLiquidations(stores, target, p, source, buckets)
+    if (target.runId) return []
+    // the price path stands in for liquidations only where the venue publishes none at all; a market of a venue that
+    // does (a spot market beside its perps) has no liquidations because it has no leverage
+    if (await venueHasLiquidations(stores.duck, target.venue, target.fromUs - baselineUs, target.toUs)) return []
+    return fromPricePath(stores, target, p)
+  },
+})
+
+async function fromLiquidations(
+  stores: DetectStores,
+  target: DetectTarget,
+  p: LiquidationCascadeParams,
+  source: LiquidationSource,
+  b: Awaited<ReturnType<typeof readLiquidationBuckets>>,
+): Promise<DetectionDraft[]> {
+  const bucketUs = p.bucketSeconds * SECOND_US
+  const n = b.ts.length
+  const levels = new Uint8Array(n)
+  const zs = new Float64Array(n).fill(Number.NaN)
+  for (let i = 0; i < n; i++) {
+    if (
+      b.ts[i]! < target.fromUs ||
+      b.baselineCount[i]! < p.minBaselineBuckets ||
+      b.baselineEvents[i]! < p.minBaselineEvents ||
+      b.count[i]! < p.minEvents
+    )
+      continue
+    const mean = b.mean[i]!
+    // a zero-inflated series has MAD 0: the trailing mean per bucket is the floor of the scale
+    const z = zFrom(b.notional[i]!, b.median[i]!, b.mad[i]!, Math.max(mean, 1e-6))
+    zs[i] = z
+    const newHigh = b.notional[i]! > b.max[i]!
+    const multiple = mean > 0 ? b.notional[i]! / mean : Number.POSITIVE_INFINITY
+    let level: Level = 0
+    if (z >= p.zThreshold) {
+      level = 1
+      if (newHigh && multiple >= p.warningMultiple) level = 2
+    }
+    levels[i] = level
+  }
+  const drafts: DetectionDraft[] = []
+  for (const e of mergeEpisodes(levels, b.notional, p.mergeGapBuckets)) {
+    const fromUs = b.ts[e.first]!
+    const toUs = b.ts[e.last]! + bucketUs
+    const events = await readLiquidationEvents(stores.duck, source, fromUs, toUs)
+    const hawkes = hawkesOver(events, fromUs, toUs, source.kind === 'run' ? 1e-6 : 1e-3)
+    let notional = 0
+    let longs = 0
+    for (const ev of events) {
+      notional += ev.notional
+      if (ev.side === 'long') longs += ev.notional
+    }
+    const k = e.peak
+    const sideShare = notional > 0 ? Math.max(longs, notional - longs) / notional : 0
+    let level = e.level
+    // two-sided churn is volatility, not a cascade; a handful of liquidations is not a burst
+    if (sideShare < p.minSideShare || events.length < p.minBurstEvents) level = 1
+    const peakMultiple = b.mean[k]! > 0 ? b.notional[k]! / b.mean[k]! : Number.POSITIVE_INFINITY
+    if (
+      level === 2 &&
+      events.length >= p.minHawkesEvents &&
+      (peakMultiple >= p.criticalMultiple || (hawkes !== null && hawkes.branchingRatio >= p.criticalBranching))
+    )
+      level = 3
+    const top = [...events].sort((x, y) => y.notional - x.notional || x.tsUs - y.tsUs).slice(0, 10)
+    drafts.push({
+      windowFromUs: fromUs,
+      windowToUs: toUs,
+      accounts: [],
+      score: b.mean[k]! > 0 ? b.notional[k]! / b.mean[k]! : b.notional[k]!,
+      severity: severityOf(level),
+      evidence: {
+        mode: source.kind === 'run' ? 'replayed liquidations' : 'observed liquidations',
+        statistic: 'liquidated notional per bucket against its trailing baseline (robust z, multiple of the mean)',
+        bucketSeconds: p.bucketSeconds,
+        baselineHours: p.baselineHours,
+        thresholds: {
+          zThreshold: p.zThreshold,
+          minEvents: p.minEvents,
+          minBurstEvents: p.minBurstEvents,
+          minSideShare: p.minSideShare,
+          warningMultiple: p.warningMultiple,
+          criticalMultiple: p.criticalMultiple,
+          criticalBranching: p.criticalBranching,
+        },
+        peak: {
+          ts: iso(b.ts[k]!),
+          notional: round(b.notional[k]!),
+          liquidations: b.count[k],
+          z: round(zs[k]!, 4),
+          baselineMedian: round(b.median[k]!),
+          baselineScale: round(MAD_TO_SIGMA * b.mad[k]!),
+          baselineMean: round(b.mean[k]!),
+          baselineMax: round(b.max[k]!),
+        },
+        burst: {
+          buckets: e.count,
+          liquidations: events.length,
+          notional: round(notional),
+          longShare: notional > 0 ? round(longs / notional, 4) : null,
+          dominantSideShare: round(sideShare, 4),
+        },
+        hawkes: hawkesEvidence(hawkes),
+        topLiquidations: top.map((ev) => ({
+          ts: iso(ev.tsUs),
+          side: ev.side,
+          kind: ev.kind,
+          qty: round(ev.qty),
+          price: round(ev.price),
+          notional: round(ev.notional),
+          account: ev.account,
+          ref: ev.ref,
+        })),
+      },
+    })
+  }
+  return drafts
+}
+
+function hawkesOver(events: LiquidationEvent[], fromUs: number, toUs: number, resolution: number): HawkesFit | null {
+  const times = events.map((ev) => (ev.tsUs - fromUs) / SECOND_US)
+  return fitHawkes(times, { start: 0, end: (toUs - fromUs) / SECOND_US }, resolution)
+}
+
+const hawkesEvidence = (h: HawkesFit | null) =>
+  h
+    ? {
+        model: 'λ(t) = μ + Σ n·β·e^{−β(t−tᵢ)}, maximum likelihood',
+        branchingRatio: round(h.branchingRatio, 4),
+        atBound: h.atBound,
+        baselinePerSecond: round(h.baseline, 4),
+        decaySeconds: round(1 / h.decay, 4),
+        events: h.events,
+        seconds: round(h.seconds, 6),
+        logLikelihood: round(h.logLikelihood, 8),
+        poissonLogLikelihood: round(h.poissonLogLikelihood, 8),
+      }
+    : { note: 'fewer than 3 events: no fit' }
+
+/** Cascades seen in the price path alone: clustered jumps and a large move within the horizon. */
+async function fromPricePath(
+  stores: DetectStores,
+  target: DetectTarget,
+  p: LiquidationCascadeParams,
+): Promise<DetectionDraft[]> {
+  const bucketUs = p.bucketSeconds * SECOND_US
+  const baselineUs = Math.round(p.baselineHours * HOUR_US)
+  const series = await listPriceSeries(
+    stores.duck,
+    target.venue,
+    target.market,
+    target.fromUs - baselineUs,
+    target.toUs,
+  )
+  const chosen = choosePriceSeries(series, target.venue, ['bars', 'mark', 'oracle', 'index'])
+  if (!chosen) return []
+  const r = await readReturnSeries(
+    stores.duck,
+    target.venue,
+    target.market,
+    chosen.key,
+    target.fromUs - baselineUs,
+    target.toUs,
+    bucketUs,
+    baselineUs,
+  )
+  const n = r.ts.length
+  const H = p.horizonBuckets
+  const sigma = new Float64Array(n)
+  const jump = new Int8Array(n)
+  for (let i = 0; i < n; i++) {
+    sigma[i] = Math.max(MAD_TO_SIGMA * (r.retMad[i]! || 0), p.returnScaleFloor)
+    if (
+      r.baselineCount[i]! >= p.minPriceBaselineBuckets &&
+      Math.abs(r.ret[i]! - r.retMedian[i]!) >= p.jumpSigma * sigma[i]!
+    )
+      jump[i] = r.ret[i]! > r.retMedian[i]! ? 1 : -1
+  }
+  const levels = new Uint8Array(n)
+  const move = new Float64Array(n).fill(Number.NaN)
+  const moveZ = new Float64Array(n).fill(Number.NaN)
+  const jumps = new Int32Array(n)
+  // the horizon's bucket index range is found by time (buckets may be missing)
+  let lo = 0
+  for (let i = 0; i < n; i++) {
+    while (r.ts[lo]! < r.ts[i]! - H * bucketUs) lo++
+    if (r.ts[i]! < target.fromUs || r.baselineCount[i]! < p.minPriceBaselineBuckets || lo >= i) continue
+    const R = Math.log(r.close[i]! / r.close[lo]!)
+    const z = R / (sigma[i]! * Math.sqrt(H))
+    let same = 0
+    for (let j = lo + 1; j <= i; j++) if (jump[j]! !== 0 && jump[j]! === Math.sign(R)) same++
+    move[i] = R
+    moveZ[i] = z
+    jumps[i] = same
+    const relative = Math.abs(R) >= p.minMove && Math.abs(z) >= p.moveZ && same >= p.minJumps
+    const absolute = Math.abs(R) >= p.absoluteMove
+    // without liquidation rows, critical needs both: unusual for this market and large enough to liquidate at scale
+    if (relative || absolute) levels[i] = relative && Math.abs(R) >= p.criticalMove ? 3 : 2
+  }
+  const absMove = move.map((m) => (Number.isFinite(m) ? Math.abs(m) : 0))
+  const drafts: DetectionDraft[] = []
+  for (const e of mergeEpisodes(levels, absMove, p.mergeGapBuckets)) {
+    const k = e.peak
+    // the burst starts where the peak's horizon starts
+    let start = e.first
+    while (start > 0 && r.ts[start - 1]! >= r.ts[e.first]! - H * bucketUs) start--
+    const fromUs = r.ts[start]!
+    const toUs = r.ts[e.last]! + bucketUs
+    const jumpTimes: number[] = []
+    const jumpList: Array<Record<string, unknown>> = []
+    for (let j = start; j <= e.last; j++) {
+      if (jump[j] === 0) continue
+      jumpTimes.push((r.ts[j]! - fromUs) / SECOND_US)
+      jumpList.push({
+        ts: iso(r.ts[j]!),
+        return: round(r.ret[j]!, 5),
+        sigmas: round((r.ret[j]! - r.retMedian[j]!) / sigma[j]!, 4),
+        close: round(r.close[j]!),
+        quoteVolume: round(r.quote[j]!),
+      })
+    }
+    const hawkes = fitHawkes(jumpTimes, { start: 0, end: (toUs - fromUs) / SECOND_US }, p.bucketSeconds)
+    const volZ = (Math.log(r.quote[k]!) - r.volMedian[k]!) / Math.max(MAD_TO_SIGMA * r.volMad[k]!, 1e-6)
+    drafts.push({
+      windowFromUs: fromUs,
+      windowToUs: toUs,
+      accounts: [],
+      score: Math.abs(move[k]!),
+      severity: severityOf(e.level),
+      evidence: {
+        mode: 'price path (no liquidation rows for this market)',
+        statistic:
+          'cumulative log move over the horizon with same-direction jumps (|r − median| ≥ jumpSigma·σ, σ = 1.4826·MAD of trailing bucket returns)',
+        series: chosen.label,
+        bucketSeconds: p.bucketSeconds,
+        horizonBuckets: H,
+        thresholds: {
+          minMove: p.minMove,
+          moveZ: p.moveZ,
+          minJumps: p.minJumps,
+          jumpSigma: p.jumpSigma,
+          absoluteMove: p.absoluteMove,
+          criticalMove: p.criticalMove,
+        },
+        peak: {
+          ts: iso(r.ts[k]!),
+          move: round(move[k]!, 5),
+          moveZ: round(moveZ[k]!, 4),
+          jumps: jumps[k],
+          close: round(r.close[k]!),
+          low: round(r.low[k]!),
+          sigmaPerBucket: round(sigma[k]!, 4),
+          quoteVolume: round(r.quote[k]!),
+          volumeZ: Number.isFinite(volZ) ? round(volZ, 4) : null,
+        },
+        flaggedBuckets: e.count,
+        jumps: jumpList,
+        hawkes: hawkesEvidence(hawkes),
+        resolutionNote: 'jump times have the bars’ resolution; the Hawkes fit spreads ties over one bucket',
+      },
+    })
+  }
+  return drafts
+}

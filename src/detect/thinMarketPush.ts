@@ -1,0 +1,419 @@
+// Thin-market price push with cost-of-attack (venue-rules §3.2, §2.1 Mango / GMX / XPL): a large, fast move of the
+// price the venue marks positions at (its oracle, else mark, else last trade) against the move's own robust
+// volatility; what moving it cost (the slippage the pushing trades paid beyond the start price, and model costs from
+// the market's trailing liquidity: Kyle's λ and Amihud's illiquidity on 5-minute buckets); what it unlocked (the
+// open positions that gained, by linked-account cluster, and the liquidations it triggered, observed or replayed);
+// and whether the estimated attacker profit exceeded the cost. The profit of the top beneficiary cluster is its gain on
+// exposure acquired before the price moved, plus what the move forced onto the other side through liquidations (XPL:
+// shorts liquidated into the sweep paid the attackers). An oracle-priced market is pushed on the venues its
+// oracle reads: when the store holds their trades (markets named `<market>@<source>`), the cost is summed over them
+// (venue-rules §3.2: C(Δ) = Σ_v C_v), else the market's own trades are used. An account's gain is marked to market
+// over the push: its position at the start × (P1 − P0), plus fills inside the push at prices still within a tenth of
+// the move valued at P1 (buying while pushing is the cost side, not exposure). No order-book table exists yet, so the
+// depth-integral cost C_v(Δ) is not computed; the evidence says so.
+import { z } from 'zod'
+import { linkClusters } from '../incidents/group.ts'
+import { readAccountLinks, readFills } from '../store/detect/accounts.ts'
+import { readLiquidationEvents } from '../store/detect/liquidations.ts'
+import { readVolume } from '../store/detect/openInterest.ts'
+import { listPriceSeries, readBucketSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
+import { readPushTrades, readTradeBuckets, referenceMarkets } from '../store/detect/tradeFlow.ts'
+import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
+import { defineDetector, gap, type DetectionDraft } from './detector.ts'
+import { mergeEpisodes } from './episodes.ts'
+import { flowIn, markToMarket, positionsAt } from './positions.ts'
+import { severityOf, type Level } from './severity.ts'
+import { MAD_TO_SIGMA } from './stats/robust.ts'
+
+export const thinMarketPushParams = z.strictObject({
+  /** Bucket of the price path the push is found in (XPL's sweep took 2 min, GMX's pushes 1–3 min). */
+  bucketSeconds: z.number().int().min(1).max(3600).default(60),
+  /** Longest push considered, in buckets (Mango's pump took 20–30 min); every shorter horizon is tested too. */
+  horizonBuckets: z.number().int().min(1).default(30),
+  /** Bucket of the liquidity estimates (venue-rules: Kyle's λ on 5-minute buckets). */
+  liquidityBucketSeconds: z.number().int().min(1).max(3600).default(300),
+  baselineHours: z
+    .number()
+    .gt(0)
+    .max(24 * 30)
+    .default(24),
+  minBaselineBuckets: z.number().int().min(3).default(120),
+  /**
+   * A push: |move| over the horizon ≥ minMove (GMX's AVAX pushes moved the reference venues a few percent) and its
+   * robust z (σ·√horizon) ≥ zThreshold …
+   */
+  minMove: z.number().gt(0).default(0.02),
+  zThreshold: z.number().gt(0).default(6),
+  /** … or a move this large whatever the market's volatility. */
+  absoluteMove: z.number().gt(0).default(0.5),
+  /** Floor of the robust σ of bucket returns. */
+  returnScaleFloor: z.number().gt(0).default(1e-4),
+  /** Critical when the top beneficiary cluster's profit is at least this multiple of the cost. */
+  criticalProfitMultiple: z.number().gt(1).default(5),
+  /** Beneficiary profit below this (quote) is not an attack worth a warning. */
+  minProfitQuote: z.number().min(0).default(10_000),
+  /**
+   * The beneficiary cluster built at least this share of its position (at the push's end) in the `buildUpHours`
+   * before the push ended: attackers position shortly before they push (Mango, JELLY, XPL, GMX); a holder of a
+   * standing inventory that happens to gain from a move is not one.
+   */
+  buildUpShare: z.number().gt(0).max(1).default(0.5),
+  buildUpHours: z.number().gt(0).default(6),
+  /**
+   * And the beneficiary is tied to the move: its exposure is at least this share of the market's previous 24 h volume
+   * (Mango, JELLY: 20–60 %), or the oracle's reference markets were pushed (GMX), or one linked cluster did at least
+   * `minPushShare` of the pushing taker flow (XPL: one taker swept the book; a third is already far from a crowd).
+   */
+  minExposureShare: z.number().gt(0).default(0.2),
+  minPushShare: z.number().gt(0).max(1).default(0.3),
+  /** The move given back within this long after the peak is its reversal (evidence; see reversalShare). */
+  reversalHours: z.number().gt(0).default(2),
+  /** Liquidations counted as triggered this long after the push ends. */
+  liquidationLagBuckets: z.number().int().min(0).default(30),
+  /** Same-funding-source links through a source that funded more accounts than this are ignored (hot wallets). */
+  linkHubSize: z.number().int().min(2).default(20),
+  mergeGapBuckets: z.number().int().min(0).default(2),
+})
+export type ThinMarketPushParams = z.output<typeof thinMarketPushParams>
+
+export const thinMarketPush = defineDetector<ThinMarketPushParams>({
+  id: 'thin-market-push',
+  version: '1.0.0',
+  label: 'Oracle push',
+  params: thinMarketPushParams,
+  usesRunOutputs: true,
+  requirements(data, target) {
+    const prices = (data.market.prices.oracle ?? 0) + (data.market.prices.mark ?? 0)
+    return data.market.trades + data.market.bars + prices > 0
+      ? []
+      : [gap(target, 'trades', 'trades (cost of the move) with bars or oracle / mark prices (the pushed price)')]
+  },
+  async detect(stores, target, p) {
+    const bucketUs = p.bucketSeconds * SECOND_US
+    const baselineUs = Math.round(p.baselineHours * HOUR_US)
+    const readFrom = target.fromUs - baselineUs
+    const series = await listPriceSeries(stores.duck, target.venue, target.market, readFrom, target.toUs)
+    const chosen = choosePriceSeries(series, target.venue, ['oracle', 'mark', 'bars', 'index'])
+    if (!chosen) return []
+    const r = await readReturnSeries(
+      stores.duck,
+      target.venue,
+      target.market,
+      chosen.key,
+      readFrom,
+      target.toUs,
+      bucketUs,
+      baselineUs,
+    )
+    const n = r.ts.length
+    const H = p.horizonBuckets
+    // up and down pushes are found separately (a push and its fade are two moves)
+    const up = new Uint8Array(n)
+    const down = new Uint8Array(n)
+    const move = new Float64Array(n)
+    const moveZ = new Float64Array(n).fill(Number.NaN)
+    let lo = 0
+    for (let i = 0; i < n; i++) {
+      while (r.ts[lo]! < r.ts[i]! - H * bucketUs) lo++
+      if (r.ts[i]! < target.fromUs || lo >= i) continue
+      // every horizon up to H buckets: a 2-minute sweep is as unusual over one bucket as a pump over six
+      const sigma = Math.max(MAD_TO_SIGMA * (r.retMad[i]! || 0), p.returnScaleFloor)
+      const known = r.baselineCount[i]! >= p.minBaselineBuckets
+      for (let j = i - 1; j >= lo; j--) {
+        const R = Math.log(r.close[i]! / r.close[j]!)
+        const h = Math.max(Math.round((r.ts[i]! - r.ts[j]!) / bucketUs), 1)
+        const z = known ? R / (sigma * Math.sqrt(h)) : Number.NaN
+        if (Math.abs(R) > move[i]!) move[i] = Math.abs(R)
+        if (!(Math.abs(z) <= Math.abs(moveZ[i]!))) moveZ[i] = z
+        if ((Math.abs(R) >= p.minMove && Math.abs(z) >= p.zThreshold) || Math.abs(R) >= p.absoluteMove) {
+          if (R > 0) up[i] = 1
+          else down[i] = 1
+        }
+      }
+    }
+    const episodes = [
+      ...mergeEpisodes(up, move, p.mergeGapBuckets).map((e) => ({ ...e, direction: 1 as const })),
+      ...mergeEpisodes(down, move, p.mergeGapBuckets).map((e) => ({ ...e, direction: -1 as const })),
+    ].sort((a, b) => a.first - b.first || a.direction - b.direction)
+    if (!episodes.length) return []
+    // the path after the scope too, for the reversal after a push near its end
+    const after = await readBucketSeries(
+      stores.duck,
+      target.venue,
+      target.market,
+      chosen.key,
+      target.toUs,
+      target.toUs + Math.round(p.reversalHours * HOUR_US),
+      bucketUs,
+    )
+    const volume = await readVolume(stores.duck, target.venue, target.market, readFrom, target.toUs, HOUR_US)
+    const liquidity = await readTradeBuckets(
+      stores.duck,
+      target.venue,
+      target.market,
+      readFrom,
+      target.toUs,
+      p.liquidityBucketSeconds * SECOND_US,
+      baselineUs,
+    )
+    const fills = await readFills(stores.duck, target.venue, { markets: [target.market], toUs: target.toUs })
+    const references = await referenceMarkets(stores.duck, target.venue, target.market, readFrom, target.toUs)
+    const costMarkets = references.length ? references : [target.market]
+    const drafts: DetectionDraft[] = []
+    for (const e of episodes) {
+      // the push runs from the extreme before it to the peak: start = opposite extreme within the horizon
+      let start = e.first
+      while (start > 0 && r.ts[start - 1]! >= r.ts[e.first]! - H * bucketUs) start--
+      const direction = e.direction
+      // the peak: the most extreme close of the episode in its direction
+      let peak = e.first
+      for (let j = e.first; j <= e.last; j++) if ((r.close[j]! - r.close[peak]!) * direction > 0) peak = j
+      let from = start
+      for (let j = start; j <= peak; j++) if ((r.close[j]! - r.close[from]!) * direction < 0) from = j
+      const to = peak
+      // the move starts at the last bucket still within a tenth of it (a flat stretch before a pump is not the push)
+      const base = r.close[from]!
+      for (let j = from; j < to; j++)
+        if ((r.close[j]! - base) * direction <= 0.1 * (r.close[to]! - base) * direction) from = j
+      const p0 = r.close[from]!
+      const p1 = r.close[to]!
+      const delta = Math.abs(Math.log(p1 / p0))
+      const fromUs = r.ts[from]!
+      const toUs = r.ts[to]! + bucketUs
+      // cost: what the pushing trades paid beyond the start price; model costs from liquidity before the push
+      const pushes = await Promise.all(
+        costMarkets.map((m) => readPushTrades(stores.duck, target.venue, m, fromUs, toUs, direction)),
+      )
+      const pushed = {
+        slippage: pushes.reduce((a, x) => a + x.slippage, 0),
+        quote: pushes.reduce((a, x) => a + x.quote, 0),
+        trades: pushes.reduce((a, x) => a + x.trades, 0),
+      }
+      const li = liquidityBefore(liquidity, fromUs)
+      const kyleCost =
+        li && li.lambda > 0 && li.t >= 2 ? 0.5 * delta * ((delta / li.lambda) * (delta / li.lambda)) : Number.NaN
+      const amihudCost = li && li.amihud > 0 ? (0.5 * delta * delta) / li.amihud : Number.NaN
+      const modelCost = Number.isFinite(amihudCost) ? amihudCost : kyleCost
+      const cost = pushed.trades > 0 ? pushed.slippage : modelCost
+      // exposure: mark-to-market gains over the push, by linked-account cluster
+      const buildFrom = toUs - Math.round(p.buildUpHours * HOUR_US)
+      const [beforeBuild, atEnd] = positionsAt(fills, target.market, [buildFrom, toUs])
+      const gainers = [...markToMarket(fills, target.market, fromUs, toUs, p0, p1, 0.1)].filter(([, g]) => g.pnl > 0)
+      const links = gainers.length ? await readAccountLinks(stores.duck, target.venue, null, p.linkHubSize) : []
+      const clusters = linkClusters(links.map((l) => [l.account, l.linked]))
+      const byCluster = new Map<
+        string,
+        { accounts: string[]; base: number; exposure: number; before: number; profit: number; built: number }
+      >()
+      for (const [a, g] of gainers) {
+        const key = clusters.get(a) ?? a
+        const c = byCluster.get(key) ?? { accounts: [], base: 0, exposure: 0, before: 0, profit: 0, built: 0 }
+        c.accounts.push(a)
+        c.base += g.end
+        c.exposure += g.exposure
+        c.before += beforeBuild!.get(a) ?? 0
+        c.profit += g.pnl
+        byCluster.set(key, c)
+      }
+      // share of the exposure to the move that was built in the build-up window (attackers close at the top, so the
+      // position at the end says nothing)
+      for (const c of byCluster.values()) {
+        const exposure = c.exposure * direction
+        c.built = exposure > 0 ? Math.min(Math.max((exposure - Math.max(c.before * direction, 0)) / exposure, 0), 1) : 0
+      }
+      const ranked = [...byCluster.values()].sort(
+        (x, y) => y.profit - x.profit || (x.accounts[0]! < y.accounts[0]! ? -1 : 1),
+      )
+      // the beneficiary: the most profitable cluster that positioned shortly before (a pool or a standing inventory
+      // that happens to gain is not one); the overall top is kept for the evidence when none did
+      const top = ranked.find((c) => c.built >= p.buildUpShare) ?? ranked[0]
+      const flows = flowIn(fills, target.market, fromUs, toUs)
+      const pushers = [...flows]
+        .filter(([, f]) => f.base * direction > 0)
+        .sort(([a, x], [b, y]) => y.quote - x.quote || (a < b ? -1 : 1))
+        .slice(0, 5)
+      // how concentrated the pushing flow on this market was: the largest linked cluster's taker fills in the push's
+      // direction against the market's taker trades in that direction (XPL: one taker swept the book)
+      const pushedBy = new Map<string, number>()
+      for (let i = 0; i < fills.length; i++) {
+        const t = fills.ts[i]!
+        if (t < fromUs || t >= toUs || fills.side[i] !== direction || fills.taker[i] === 0) continue
+        if (fills.market[i] !== target.market) continue
+        const key = clusters.get(fills.account[i]!) ?? fills.account[i]!
+        pushedBy.set(key, (pushedBy.get(key) ?? 0) + fills.qty[i]! * fills.price[i]!)
+      }
+      const [topPusher, clusterPushed] = [...pushedBy].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0] ?? [
+        null,
+        0,
+      ]
+      const pushedByCluster =
+        references.length === 0 && pushed.quote > 0 ? Math.min(clusterPushed / pushed.quote, 1) : 0
+      const liquidations = await readLiquidationEvents(
+        stores.duck,
+        target.runId
+          ? { kind: 'run', runId: target.runId, market: target.market }
+          : { kind: 'observed', venue: target.venue, market: target.market },
+        fromUs,
+        toUs + p.liquidationLagBuckets * bucketUs,
+      )
+      const liquidated = liquidations.reduce((a, l) => a + l.notional, 0)
+      // what the move forced onto the other side: liquidated positions closed at pushed prices instead of p0
+      const forced = direction > 0 ? 'short' : 'long'
+      const transfer = liquidations
+        .filter((l) => l.side === forced)
+        .reduce((a, l) => a + l.qty * Math.max((l.price - p0) * direction, 0), 0)
+      const profit = top ? top.profit + transfer : Number.NaN
+      // temporary impact: a pushed price gives the move back once the pushing stops; news does not
+      const reversal = reversalOf(r, after, to, p0, p1, Math.round(p.reversalHours * HOUR_US))
+      let adv = 0
+      for (let i = 0; i < volume.ts.length; i++)
+        if (volume.ts[i]! >= fromUs - 24 * HOUR_US && volume.ts[i]! < fromUs) adv += volume.quote[i]!
+      const exposureNotional = top ? Math.abs(top.exposure) * p0 : 0
+      const exposureToAdv = adv > 0 ? exposureNotional / adv : Number.POSITIVE_INFINITY
+      // what ties the move to an attack: an outsized beneficiary position, a price pushed on the oracle's reference
+      // venues, or one actor doing most of the pushing (a lucky trader before an honest move has none of these)
+      const tied = exposureToAdv >= p.minExposureShare || references.length > 0 || pushedByCluster >= p.minPushShare
+      let level: Level = 1
+      if (
+        Number.isFinite(cost) &&
+        profit >= p.minProfitQuote &&
+        profit > cost &&
+        top!.built >= p.buildUpShare &&
+        tied
+      ) {
+        level = profit >= p.criticalProfitMultiple * cost ? 3 : 2
+      }
+      drafts.push({
+        windowFromUs: fromUs,
+        windowToUs: toUs,
+        accounts: level >= 2 && top ? top.accounts : [],
+        score: delta,
+        severity: severityOf(level),
+        estimatedCostQuote: Number.isFinite(cost) ? cost : null,
+        estimatedProfitQuote: Number.isFinite(profit) ? profit : null,
+        evidence: {
+          statistic:
+            'log move of the marked price over the horizon vs its robust σ·√horizon; attacker mark-to-market profit vs cost',
+          costMarkets,
+          series: chosen.label,
+          bucketSeconds: p.bucketSeconds,
+          horizonBuckets: H,
+          thresholds: {
+            minMove: p.minMove,
+            zThreshold: p.zThreshold,
+            absoluteMove: p.absoluteMove,
+            minProfitQuote: p.minProfitQuote,
+            criticalProfitMultiple: p.criticalProfitMultiple,
+            buildUpShare: p.buildUpShare,
+            buildUpHours: p.buildUpHours,
+            minExposureShare: p.minExposureShare,
+            minPushShare: p.minPushShare,
+          },
+          push: {
+            from: iso(fromUs),
+            to: iso(toUs),
+            direction: direction > 0 ? 'up' : 'down',
+            startPrice: round(p0),
+            endPrice: round(p1),
+            logMove: round(delta, 5),
+            z: round(moveZ[peak]!, 4),
+          },
+          cost: {
+            used:
+              pushed.trades > 0 ? 'realized slippage of the pushing trades' : 'Amihud model (no trades in the push)',
+            markets: pushes.map((x) => ({
+              market: x.market,
+              startPrice: round(x.p0),
+              slippage: round(x.slippage),
+              trades: x.trades,
+              quoteVolume: round(x.quote),
+              largest: x.top,
+            })),
+            realizedSlippage: pushed.trades > 0 ? round(pushed.slippage) : null,
+            pushingTrades: pushed.trades,
+            pushingQuoteVolume: round(pushed.quote),
+            kyle: li
+              ? { lambdaPerSqrtQuote: round(li.lambda), t: round(li.t, 4), buckets: li.n, costToMove: round(kyleCost) }
+              : null,
+            amihud: li ? { illiquidityPerQuote: round(li.amihud), costToMove: round(amihudCost) } : null,
+            medianBucketQuoteVolume: li ? round(li.medianQuote) : null,
+            depthIntegral: { available: false, reason: 'no order-book table in the store yet' },
+          },
+          exposure: {
+            gainingAccounts: gainers.length,
+            topClusters: ranked.slice(0, 5).map((c) => ({
+              accounts: c.accounts.sort(),
+              exposureBase: round(c.exposure),
+              positionBaseAtEnd: round(c.base),
+              builtInWindow: round(c.built, 4),
+              profit: round(c.profit),
+            })),
+            positionsAtEnd: top ? top.accounts.map((a) => ({ account: a, base: round(atEnd!.get(a) ?? 0) })) : [],
+            pushingAccounts: pushers.map(([a, f]) => ({ account: a, base: round(f.base), quote: round(f.quote) })),
+            liquidationsTriggered: {
+              source: target.runId ? `run ${target.runId}` : 'observed',
+              count: liquidations.length,
+              notional: round(liquidated),
+              forcedSide: forced,
+              transferToPushedSide: round(transfer),
+              first: liquidations
+                .slice(0, 10)
+                .map((l) => ({ ts: iso(l.tsUs), side: l.side, account: l.account, ref: l.ref })),
+            },
+            accountData: fills.length ? 'fills' : 'none: profit unknown',
+          },
+          profitExceedsCost: Number.isFinite(cost) && Number.isFinite(profit) ? profit > cost : null,
+          reversal: { hours: p.reversalHours, share: round(reversal, 4) },
+          beneficiaryExposure: {
+            notional: round(exposureNotional),
+            volume24h: round(adv),
+            toVolume: Number.isFinite(exposureToAdv) ? round(exposureToAdv, 4) : null,
+            pushedOnReferences: references.length > 0,
+            largestPusher: topPusher,
+            largestPusherShare: round(pushedByCluster, 4),
+            tied,
+          },
+        },
+      })
+    }
+    return drafts
+  },
+})
+
+/**
+ * How much of the move from p0 to p1 the price gave back within `horizonUs` after the peak bucket (0 none, 1 all),
+ * over the scope's path and the path read after it.
+ */
+function reversalOf(
+  r: { ts: Float64Array; close: Float64Array },
+  after: { ts: Float64Array; close: Float64Array },
+  peak: number,
+  p0: number,
+  p1: number,
+  horizonUs: number,
+): number {
+  const end = r.ts[peak]! + horizonUs
+  const move = p1 - p0
+  if (move === 0) return 0
+  let best = 0
+  const look = (ts: Float64Array, close: Float64Array, from: number) => {
+    for (let j = from; j < ts.length && ts[j]! <= end; j++) best = Math.max(best, (p1 - close[j]!) / move)
+  }
+  look(r.ts, r.close, peak + 1)
+  look(after.ts, after.close, 0)
+  return Math.min(best, 1)
+}
+
+/** The trailing liquidity estimates of the last trade bucket before `tUs` (computed over the baseline window). */
+function liquidityBefore(b: Awaited<ReturnType<typeof readTradeBuckets>>, tUs: number) {
+  let k = -1
+  for (let i = 0; i < b.ts.length && b.ts[i]! <= tUs; i++) k = i
+  if (k < 0) return null
+  return {
+    lambda: b.kyleLambda[k]!,
+    t: b.kyleT[k]!,
+    n: b.kyleN[k]!,
+    amihud: b.amihud[k]!,
+    medianQuote: b.medianQuote[k]!,
+  }
+}

@@ -1,0 +1,102 @@
+// The shock search behind a run's distance to failure: the window is replayed again under a stronger return shock
+// or thinner liquidity (on the run's kernel host, outputs discarded, only the summary kept) until the first deficit
+// is bracketed [issue 16].
+import type { DuckStore } from '../../store/duck/open.ts'
+import { readReplayFeed, type FeedSpec } from '../../store/market/replayFeed.ts'
+import type { KernelHostFactory } from '../host/kernelHost.ts'
+import type { KernelSpec } from '../host/session.ts'
+import { LIQUIDITY_SHOCKS, RETURN_SHOCKS, searchShock, type StressToFirstDeficit } from './distanceToFailure.ts'
+import { openAccounts } from './accountReplay.ts'
+import type { PreparedBacktest } from './prepare.ts'
+import type { BacktestSummary } from './summary.ts'
+
+export interface StressSearchOptions {
+  /** The kernel of one re-run: the prepared run's, with extra shocks. */
+  spec: (extra: { shockReturns?: number; shockLiquidity?: number }) => KernelSpec
+  /** Where the re-runs' kernels run (the run's own host). */
+  host: KernelHostFactory
+  /** Throws when the run was cancelled (checked between batches). */
+  stop: () => void
+  signal?: AbortSignal
+}
+
+/** Replays the prepared window once more with the given kernel; its total shortfall (a decimal string). */
+export async function replayShortfall(
+  duck: DuckStore,
+  prepared: PreparedBacktest,
+  spec: KernelSpec,
+  options: Pick<StressSearchOptions, 'host' | 'stop' | 'signal'>,
+): Promise<string> {
+  const { request, data, plan } = prepared
+  const fromUs = request.from.getTime() * 1000
+  const toUs = request.to.getTime() * 1000
+  // fill sizes as exact integers of each market's size step (account replays)
+  const feed = { ...plan.feed, sizeDecimals: prepared.accounts?.data.sizeDecimals }
+  // only the totals count here: the output batches are dropped as they arrive
+  const host = options.host([spec], { onOutputs: () => Promise.resolve() })
+  const onAbort = () => void host.close()
+  options.signal?.addEventListener('abort', onAbort, { once: true })
+  const run = async (feed: FeedSpec) => {
+    for await (const batch of readReplayFeed(duck, { ...feed, reuseBatches: !host.takesBatches })) {
+      options.stop()
+      await host.feed(batch)
+    }
+  }
+  try {
+    if (prepared.accounts) {
+      // the same account setup as the run itself (modes, leverage, exclusions, opening balances)
+      const opened = await openAccounts(
+        duck,
+        prepared.ruleSet.rules,
+        request,
+        prepared.accounts,
+        feed,
+        data.firstAccountTs,
+      )
+      host.addAccounts(opened.kernel)
+      if (data.firstAccountTs !== null && data.firstAccountTs < fromUs) {
+        host.setChecking(false)
+        await run({
+          ...feed,
+          accountsOnly: true,
+          fromUs: data.firstAccountTs,
+          toUs: fromUs,
+          slabSeconds: 30 * 86_400,
+        })
+        host.setChecking(true)
+      }
+    }
+    host.start()
+    await run({ ...feed, fromUs, toUs })
+    const [result] = await host.finish()
+    return result!.summary.totalShortfall
+  } catch (error) {
+    // a cancel closes the host, which rejects what was pending: report the cancellation, not the closed host
+    options.stop()
+    throw error
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort)
+    await host.close()
+  }
+}
+
+/**
+ * The smallest return shock and the smallest liquidity shock (each on top of the request's own) that produce a
+ * deficit, at most 8 re-runs each; nothing to search when the run already had one.
+ */
+export async function searchStress(
+  duck: DuckStore,
+  prepared: PreparedBacktest,
+  summary: BacktestSummary,
+  options: StressSearchOptions,
+): Promise<StressToFirstDeficit> {
+  const deficitWithoutShock = summary.distanceToFailure.stressToFirstDeficit.deficitWithoutShock
+  if (deficitWithoutShock) return { searched: true, deficitWithoutShock, returns: null, liquidity: null }
+  const evaluate = async (extra: { shockReturns?: number; shockLiquidity?: number }) => {
+    const shortfall = await replayShortfall(duck, prepared, options.spec(extra), options)
+    return { deficit: shortfall !== '0', shortfall }
+  }
+  const returns = await searchShock(RETURN_SHOCKS, (k) => evaluate({ shockReturns: k }))
+  const liquidity = await searchShock(LIQUIDITY_SHOCKS, (f) => evaluate({ shockLiquidity: f }))
+  return { searched: true, deficitWithoutShock, returns, liquidity }
+}

@@ -1,0 +1,134 @@
+// Liquidations for the cascade detector: notional per bucket on a gap-free grid with its trailing baseline (median,
+// MAD, mean, max — DuckDB windows), and the individual events of a burst, from the venue's observed liquidations or
+// from a backtest run's replayed ones.
+import type { DuckDBValue } from '@duckdb/node-api'
+import type { DuckStore } from '../duck/open.ts'
+import { sqlInt } from './priceSeries.ts'
+import { f64, num, queryColumns, queryRows, str, tsParam } from './read.ts'
+
+export type LiquidationSource =
+  { kind: 'observed'; venue: string; market: string } | { kind: 'run'; runId: string; market: string }
+
+/** SQL of the source's events over [$3, $4): ts, notional (DOUBLE), side, account, qty, price, ref. */
+function eventsSql(source: LiquidationSource): { sql: string; values: DuckDBValue[] } {
+  if (source.kind === 'observed') {
+    return {
+      sql: `SELECT ts, price::DOUBLE * qty::DOUBLE AS notional, side, account, qty::DOUBLE AS qty, price::DOUBLE AS price,
+                   coalesce(trade_id, '') AS ref, kind
+              FROM liquidations WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4`,
+      values: [source.venue, source.market],
+    }
+  }
+  return {
+    sql: `SELECT ts, notional::DOUBLE AS notional, side, account, qty, fill_price AS price, CAST(seq AS VARCHAR) AS ref,
+                 kind
+            FROM backtest_liquidations WHERE run_id = $1 AND market = $2 AND ts >= $3 AND ts < $4`,
+    values: [source.runId, source.market],
+  }
+}
+
+export interface LiquidationBuckets {
+  ts: Float64Array
+  notional: Float64Array
+  count: Float64Array
+  /** Trailing baseline over the window before each bucket (the bucket itself excluded). */
+  median: Float64Array
+  mad: Float64Array
+  mean: Float64Array
+  max: Float64Array
+  baselineCount: Float64Array
+  /** Liquidations in the baseline window. */
+  baselineEvents: Float64Array
+}
+
+/** Liquidated notional per bucket over [fromUs, toUs), zero-filled, with the trailing baseline over `baselineUs`. */
+export async function readLiquidationBuckets(
+  store: DuckStore,
+  source: LiquidationSource,
+  fromUs: number,
+  toUs: number,
+  bucketUs: number,
+  baselineUs: number,
+): Promise<LiquidationBuckets> {
+  const e = eventsSql(source)
+  const B = sqlInt(bucketUs, 'bucket')
+  const frame = `ORDER BY b RANGE BETWEEN ${sqlInt(baselineUs, 'baseline')} PRECEDING AND 1 PRECEDING`
+  const r = await queryColumns(
+    store,
+    `WITH ev AS (SELECT (epoch_us(ts) // ${B}) * ${B} AS b, sum(notional) AS notional, count(*) AS n
+                   FROM (${e.sql}) GROUP BY 1),
+          grid AS (SELECT range AS b FROM range($5::BIGINT, $6::BIGINT, ${B})),
+          g AS (SELECT grid.b, coalesce(ev.notional, 0) AS notional, coalesce(ev.n, 0) AS n
+                  FROM grid LEFT JOIN ev USING (b)),
+          w1 AS (SELECT *, quantile_cont(notional, 0.5) OVER w AS med, avg(notional) OVER w AS mean,
+                        max(notional) OVER w AS mx, count(*) OVER w AS nbase, sum(n) OVER w AS ebase
+                   FROM g WINDOW w AS (${frame})),
+          w2 AS (SELECT *, quantile_cont(abs(notional - med), 0.5) OVER w AS mad FROM w1 WINDOW w AS (${frame}))
+     SELECT b::DOUBLE AS b, notional, n::DOUBLE AS n, med, mad, mean, mx, nbase::DOUBLE AS nbase,
+            coalesce(ebase, 0)::DOUBLE AS ebase FROM w2 ORDER BY b`,
+    [
+      ...e.values.slice(0, 2),
+      tsParam(fromUs),
+      tsParam(toUs),
+      BigInt(Math.floor(fromUs / bucketUs) * bucketUs),
+      BigInt(toUs),
+    ],
+  )
+  return {
+    ts: f64(r.col('b')),
+    notional: f64(r.col('notional')),
+    count: f64(r.col('n')),
+    median: f64(r.col('med')),
+    mad: f64(r.col('mad')),
+    mean: f64(r.col('mean')),
+    max: f64(r.col('mx')),
+    baselineCount: f64(r.col('nbase')),
+    baselineEvents: f64(r.col('ebase')),
+  }
+}
+
+/** Whether the venue has any observed liquidation (any market) in [fromUs, toUs). */
+export async function venueHasLiquidations(store: DuckStore, venue: string, fromUs: number, toUs: number) {
+  const [r] = await queryRows(
+    store,
+    `SELECT count(*)::DOUBLE AS n FROM (SELECT 1 FROM liquidations WHERE venue = $1 AND ts >= $2 AND ts < $3 LIMIT 1)`,
+    [venue, tsParam(fromUs), tsParam(toUs)],
+  )
+  return num(r!.n) > 0
+}
+
+export interface LiquidationEvent {
+  tsUs: number
+  notional: number
+  side: string
+  account: string | null
+  qty: number
+  price: number
+  ref: string
+  kind: string
+}
+
+/** The events of [fromUs, toUs) in time order (ties by ref). */
+export async function readLiquidationEvents(
+  store: DuckStore,
+  source: LiquidationSource,
+  fromUs: number,
+  toUs: number,
+): Promise<LiquidationEvent[]> {
+  const e = eventsSql(source)
+  const rows = await queryRows(
+    store,
+    `SELECT epoch_us(ts)::DOUBLE AS t, notional, side, account, qty, price, ref, kind FROM (${e.sql}) ORDER BY ts, ref`,
+    [...e.values, tsParam(fromUs), tsParam(toUs)],
+  )
+  return rows.map((r) => ({
+    tsUs: num(r.t),
+    notional: num(r.notional),
+    side: String(r.side),
+    account: str(r.account),
+    qty: num(r.qty),
+    price: num(r.price),
+    ref: String(r.ref),
+    kind: String(r.kind),
+  }))
+}

@@ -1,0 +1,615 @@
+// Each detector on small hand-built data: it fires on its pattern (with the severity its documented thresholds give,
+// the accounts involved and its evidence) and stays quiet (nothing above info) on the same market without the attack.
+// Every fixture lives under its own venue in one store.
+import { describe, expect, test } from 'vitest'
+import { runDetectors } from '../src/detect/run.ts'
+import { readDetections, type StoredDetection } from '../src/store/detect/detections.ts'
+import {
+  barsOf,
+  DAY,
+  gauss,
+  HOUR,
+  insertBarRows,
+  insertFillRows,
+  insertFundingRows,
+  insertLedgerRows,
+  insertLiquidationRows,
+  insertOpenInterest,
+  insertPriceRows,
+  insertTrades,
+  MIN,
+  rng,
+  SEC,
+  T0,
+  tradeFills,
+  type FillRow,
+  type TradeRow,
+} from './support/detectData.ts'
+import { testRuntime } from './support/runtime.ts'
+
+const runtime = await testRuntime()
+const date = (us: number) => new Date(us / 1000)
+
+async function detect(venue: string, detector: string, fromUs: number, toUs: number, params?: object) {
+  const summary = await runDetectors(runtime, {
+    venue,
+    from: date(fromUs),
+    to: date(toUs),
+    detectors: [detector],
+    ...(params ? { params: { [detector]: params } } : {}),
+  })
+  expect(summary.detectors.every((d) => d.status !== 'failed')).toBe(true)
+  return readDetections(runtime.duck, { venue, detectors: [detector] })
+}
+
+const aboveInfo = (ds: StoredDetection[]) => ds.filter((d) => d.severity !== 'info')
+
+describe('oracle-deviation', () => {
+  async function market(venue: string, attack: boolean) {
+    const r = rng(11)
+    const mark = []
+    const a = []
+    const b = []
+    let p = 100
+    for (let i = 0; i < 8 * 60; i++) {
+      const t = T0 + i * MIN
+      p *= 1 + 0.0005 * gauss(r)
+      const push = attack && i >= 400 && i < 410 ? 1.3 : 1
+      mark.push({ tsUs: t, price: p * push * (1 + 0.0002 * gauss(r)) })
+      a.push({ tsUs: t + 5 * SEC, price: p * (1 + 0.0002 * gauss(r)) })
+      b.push({ tsUs: t + 20 * SEC, price: p * (1 + 0.0002 * gauss(r)) })
+    }
+    await insertPriceRows(runtime.duck, venue, 'M', 'mark', venue, mark)
+    await insertPriceRows(runtime.duck, venue, 'M', 'index', 'ref-a', a)
+    await insertPriceRows(runtime.duck, venue, 'M', 'index', 'ref-b', b)
+  }
+
+  test('a mark 30 % off the median of two references for 10 minutes is one warning, with the peak as evidence', async () => {
+    await market('od-fire', true)
+    const found = await detect('od-fire', 'oracle-deviation', T0 + 2 * HOUR, T0 + 8 * HOUR)
+    expect(found).toHaveLength(1)
+    const [d] = found
+    expect(d!.severity).toBe('warning')
+    expect(d!.windowFromUs).toBe(T0 + 400 * MIN)
+    expect(d!.windowToUs).toBe(T0 + 410 * MIN)
+    expect(d!.score).toBeGreaterThan(0.28)
+    const evidence = d!.evidence as { subject: string; references: string[]; peak: { deviation: number } }
+    expect(evidence.subject).toBe('prices mark/od-fire')
+    expect(evidence.references).toEqual(['prices index/ref-a', 'prices index/ref-b'])
+    expect(evidence.peak.deviation).toBeGreaterThan(0.28)
+  })
+
+  test('the same market without the push: nothing', async () => {
+    await market('od-calm', false)
+    expect(await detect('od-calm', 'oracle-deviation', T0 + 2 * HOUR, T0 + 8 * HOUR)).toEqual([])
+  })
+})
+
+describe('liquidation-cascade', () => {
+  /** Background liquidations about every 10 minutes for 3 days; optionally a 300-liquidation burst in 5 minutes. */
+  async function market(venue: string, burst: boolean) {
+    const r = rng(21)
+    const rows: Parameters<typeof insertLiquidationRows>[3] = []
+    for (let t = T0; t < T0 + 3 * DAY; t += Math.round(-Math.log(1 - r.next()) * 10 * MIN)) {
+      rows.push({ tsUs: t, side: r.next() < 0.5 ? 'long' : 'short', price: 100, qty: 50 + 150 * r.next() })
+    }
+    if (burst) {
+      // self-exciting arrivals: each liquidation brings the next one closer
+      let t = T0 + 2 * DAY + 12 * HOUR
+      for (let k = 0; k < 300; k++) {
+        t += Math.round(-Math.log(1 - r.next()) * (SEC + (300 - k) * 5000))
+        rows.push({ tsUs: t, side: 'long', price: 95 - k * 0.01, qty: 500 + 200 * r.next(), account: `acct-${k}` })
+      }
+    }
+    await insertLiquidationRows(runtime.duck, venue, 'M', rows)
+  }
+
+  test('a burst far above the trailing baseline is critical, with the Hawkes fit over the burst', async () => {
+    await market('lc-fire', true)
+    const found = aboveInfo(await detect('lc-fire', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY))
+    expect(found).toHaveLength(1)
+    const d = found[0]!
+    expect(d.severity).toBe('critical')
+    expect(d.windowFromUs).toBeGreaterThanOrEqual(T0 + 2 * DAY + 12 * HOUR - MIN)
+    expect(d.windowToUs).toBeLessThanOrEqual(T0 + 2 * DAY + 12 * HOUR + 30 * MIN)
+    const e = d.evidence as { mode: string; burst: { liquidations: number }; hawkes: { branchingRatio: number } }
+    expect(e.mode).toBe('observed liquidations')
+    expect(e.burst.liquidations).toBeGreaterThanOrEqual(250)
+    expect(e.hawkes.branchingRatio).toBeGreaterThan(0)
+  })
+
+  test('background liquidations alone: nothing above info', async () => {
+    await market('lc-calm', false)
+    expect(aboveInfo(await detect('lc-calm', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY))).toEqual([])
+  })
+
+  test('without liquidation rows, a fast crash with clustered jumps in 1-minute bars is a cascade', async () => {
+    const r = rng(22)
+    const closes: number[] = []
+    let p = 50_000
+    for (let i = 0; i < 2 * 24 * 60; i++) {
+      p *= 1 + 0.0005 * gauss(r) + (i >= 1800 && i < 1812 ? -0.01 : 0)
+      closes.push(p)
+    }
+    await insertBarRows(runtime.duck, 'lc-bars', 'BTC', 60, barsOf(T0, MIN, closes, 1e6), 'klines')
+    const found = aboveInfo(await detect('lc-bars', 'liquidation-cascade', T0 + 6 * HOUR, T0 + 2 * DAY))
+    expect(found).toHaveLength(1)
+    expect(found[0]!.severity).toBe('critical')
+    expect((found[0]!.evidence as { mode: string }).mode).toMatch(/^price path/)
+    expect(found[0]!.windowFromUs).toBeLessThanOrEqual(T0 + 1800 * MIN)
+    expect(found[0]!.windowToUs).toBeGreaterThanOrEqual(T0 + 1811 * MIN)
+  })
+})
+
+describe('thin-market-push', () => {
+  /**
+   * An oracle-priced market M read from reference venue market M@ref. The attacker A holds 2M base bought from C an
+   * hour before the push; the push lifts the oracle 30 % in 20 minutes through buys on M@ref.
+   */
+  async function market(venue: string, push: boolean) {
+    const r = rng(31)
+    const pushStart = T0 + DAY + 14 * HOUR
+    const oracle = []
+    const trades: TradeRow[] = []
+    let p = 1
+    for (let t = T0; t < T0 + 2 * DAY; t += MIN) {
+      p *= 1 + 0.0005 * gauss(r)
+      const k = push ? Math.min(Math.max((t - pushStart) / (20 * MIN), 0), 1) : 0
+      const price = p * (1 + 0.3 * k)
+      oracle.push({ tsUs: t, price })
+      trades.push({ tsUs: t + 7 * SEC, price, qty: 2000 / price, side: r.next() < 0.5 ? 'buy' : 'sell' })
+      if (push && t >= pushStart && t < pushStart + 20 * MIN)
+        trades.push({ tsUs: t + 30 * SEC, price: price * 1.002, qty: 10_000 / price, side: 'buy' })
+    }
+    await insertPriceRows(runtime.duck, venue, 'M', 'oracle', venue, oracle)
+    await insertTrades(runtime.duck, venue, 'M@ref', trades)
+    await insertFillRows(
+      runtime.duck,
+      venue,
+      tradeFills({
+        tsUs: pushStart - HOUR,
+        market: 'M',
+        buyer: 'A',
+        seller: 'C',
+        price: oracle[Math.round((DAY + 13 * HOUR) / MIN)]!.price,
+        qty: 2_000_000,
+        tradeId: `${venue}-1`,
+      }),
+    )
+  }
+
+  test('a 30 % push whose beneficiary gains far more than the push cost is critical and names the beneficiary', async () => {
+    await market('tp-fire', true)
+    const found = aboveInfo(await detect('tp-fire', 'thin-market-push', T0 + DAY, T0 + 2 * DAY))
+    expect(found).toHaveLength(1)
+    const d = found[0]!
+    expect(d.severity).toBe('critical')
+    expect(d.accounts).toEqual(['A'])
+    const cost = Number(d.estimatedCostQuote)
+    const profit = Number(d.estimatedProfitQuote)
+    // A's 2M base gains about 0.3 each; the pushing buys (~$200k) paid a fraction of the 30 % move
+    expect(profit).toBeGreaterThan(500_000)
+    expect(cost).toBeGreaterThan(1000)
+    expect(profit).toBeGreaterThan(5 * cost)
+    const e = d.evidence as { costMarkets: string[]; cost: { depthIntegral: { available: boolean } } }
+    expect(e.costMarkets).toEqual(['M@ref'])
+    expect(e.cost.depthIntegral.available).toBe(false)
+  })
+
+  test('the same market without the push: nothing above info', async () => {
+    await market('tp-calm', false)
+    expect(aboveInfo(await detect('tp-calm', 'thin-market-push', T0 + DAY, T0 + 2 * DAY))).toEqual([])
+  })
+})
+
+describe('self-trading', () => {
+  /** 1,000 anonymous trades of $1k over a day, and flat 1-minute bars, on market M. */
+  async function background(venue: string, pumpAfter?: number) {
+    const r = rng(41)
+    const trades: TradeRow[] = []
+    for (let i = 0; i < 1000; i++)
+      trades.push({ tsUs: T0 + Math.round(r.next() * DAY), price: 1, qty: 1000, side: r.next() < 0.5 ? 'buy' : 'sell' })
+    trades.sort((a, b) => a.tsUs - b.tsUs)
+    await insertTrades(runtime.duck, venue, 'M', trades)
+    const closes = Array.from({ length: 26 * 60 }, (_, i) =>
+      pumpAfter !== undefined && i * MIN >= pumpAfter ? 1 + 0.5 * Math.min((i * MIN - pumpAfter) / (30 * MIN), 1) : 1,
+    )
+    await insertBarRows(runtime.duck, venue, 'M', 60, barsOf(T0, MIN, closes, 1000))
+  }
+
+  const funded = (venue: string, accounts: string[], wallet: string) =>
+    insertLedgerRows(
+      runtime.duck,
+      venue,
+      accounts.map((a, i) => ({
+        tsUs: T0 + i * MIN,
+        account: a,
+        delta: 100_000,
+        kind: 'deposit',
+        counterparty: wallet,
+      })),
+    )
+
+  test('accounts funded from one wallet trading $100k with each other (10 % of volume) is a warning', async () => {
+    await background('st-fire')
+    await funded('st-fire', ['A', 'B'], 'wallet-w')
+    await insertFillRows(runtime.duck, 'st-fire', [
+      ...tradeFills({
+        tsUs: T0 + 6 * HOUR,
+        market: 'M',
+        buyer: 'B',
+        seller: 'A',
+        price: 1,
+        qty: 60_000,
+        tradeId: 'x1',
+      }),
+      ...tradeFills({
+        tsUs: T0 + 7 * HOUR,
+        market: 'M',
+        buyer: 'B',
+        seller: 'A',
+        price: 1,
+        qty: 40_000,
+        tradeId: 'x2',
+      }),
+    ])
+    const found = await detect('st-fire', 'self-trading', T0, T0 + DAY)
+    expect(found).toHaveLength(1)
+    expect(found[0]!.severity).toBe('warning')
+    expect(found[0]!.accounts).toEqual(['A', 'B'])
+    const e = found[0]!.evidence as { linkReasons: string[]; fundingSources: string[]; trades: number; share: number }
+    expect(e.linkReasons).toEqual(['same-funding-source'])
+    expect(e.fundingSources).toEqual(['wallet-w'])
+    expect(e.trades).toBe(2)
+    // the market's traded notional comes from its trades table: the 1,000 anonymous trades
+    expect(e.share).toBeCloseTo(100_000 / 1_000_000, 6)
+  })
+
+  test('the same pair building opposite positions before a 50 % price push is critical', async () => {
+    await background('st-pump', 8 * HOUR)
+    await funded('st-pump', ['A', 'B'], 'wallet-w')
+    await insertFillRows(
+      runtime.duck,
+      'st-pump',
+      tradeFills({ tsUs: T0 + 7 * HOUR, market: 'M', buyer: 'B', seller: 'A', price: 1, qty: 150_000, tradeId: 'y1' }),
+    )
+    const found = await detect('st-pump', 'self-trading', T0, T0 + DAY)
+    expect(found.map((d) => d.severity)).toEqual(['critical'])
+    expect((found[0]!.evidence as { oppositeLargePositions: boolean }).oppositeLargePositions).toBe(true)
+    expect(Number(found[0]!.estimatedProfitQuote)).toBeGreaterThan(50_000)
+  })
+
+  test('the same trade between unlinked accounts, or accounts funded by a hot wallet of 25 users: nothing', async () => {
+    await background('st-calm')
+    await funded('st-calm', ['A', 'C'].slice(0, 1), 'wallet-w')
+    await funded('st-calm', ['C'], 'wallet-v')
+    const hub = Array.from({ length: 25 }, (_, i) => `user-${String(i).padStart(2, '0')}`)
+    await funded('st-calm', hub, 'exchange-hot-wallet')
+    await insertFillRows(runtime.duck, 'st-calm', [
+      ...tradeFills({
+        tsUs: T0 + 6 * HOUR,
+        market: 'M',
+        buyer: 'C',
+        seller: 'A',
+        price: 1,
+        qty: 100_000,
+        tradeId: 'z1',
+      }),
+      ...tradeFills({
+        tsUs: T0 + 8 * HOUR,
+        market: 'M',
+        buyer: hub[3]!,
+        seller: hub[7]!,
+        price: 1,
+        qty: 100_000,
+        tradeId: 'z2',
+      }),
+    ])
+    expect(await detect('st-calm', 'self-trading', T0, T0 + DAY)).toEqual([])
+  })
+})
+
+describe('oi-concentration', () => {
+  async function market(venue: string, volumeGrows: boolean) {
+    const oi = []
+    const closes = []
+    for (let h = 0; h < 7 * 24; h++) {
+      const growth = Math.min(Math.max((h - 96) / 48, 0), 1)
+      oi.push({ tsUs: T0 + h * HOUR, quote: 1e6 * Math.pow(20, growth) })
+      closes.push(100)
+    }
+    await insertOpenInterest(runtime.duck, venue, 'M', oi)
+    await insertBarRows(
+      runtime.duck,
+      venue,
+      'M',
+      3600,
+      barsOf(T0, HOUR, closes, (h) => 5e6 * (volumeGrows ? Math.pow(20, Math.min(Math.max((h - 96) / 48, 0), 1)) : 1)),
+    )
+  }
+
+  test('OI ×20 in two days on flat volume is critical', async () => {
+    await market('oi-fire', false)
+    const found = aboveInfo(await detect('oi-fire', 'oi-concentration', T0 + 3 * DAY, T0 + 7 * DAY))
+    expect(found).toHaveLength(1)
+    expect(found[0]!.severity).toBe('critical')
+    const e = found[0]!.evidence as { peak: { growth: number; volumeRatio: number } }
+    expect(e.peak.growth).toBeGreaterThanOrEqual(10)
+    expect(e.peak.volumeRatio).toBeLessThanOrEqual(1.01)
+  })
+
+  test('OI ×20 while volume grows ×20 too: nothing above info', async () => {
+    await market('oi-calm', true)
+    expect(aboveInfo(await detect('oi-calm', 'oi-concentration', T0 + 3 * DAY, T0 + 7 * DAY))).toEqual([])
+  })
+
+  test('a dozen wallets from one funding source entering long together, 60 % of OI, are named (warning)', async () => {
+    const venue = 'oi-cluster'
+    const oi = Array.from({ length: 4 * 24 }, (_, h) => ({ tsUs: T0 + h * HOUR, quote: 1e6 }))
+    await insertOpenInterest(runtime.duck, venue, 'M', oi)
+    await insertBarRows(
+      runtime.duck,
+      venue,
+      'M',
+      3600,
+      barsOf(
+        T0,
+        HOUR,
+        oi.map(() => 1),
+        5e5,
+      ),
+    )
+    const wallets = Array.from({ length: 12 }, (_, i) => `w${String(i).padStart(2, '0')}`)
+    await insertLedgerRows(
+      runtime.duck,
+      venue,
+      wallets.map((w, i) => ({
+        tsUs: T0 + DAY + i * MIN,
+        account: w,
+        delta: 20_000,
+        kind: 'deposit',
+        counterparty: 'src',
+      })),
+    )
+    // the market's history starts a day earlier (inventory carried into the data is not an entry)
+    const fills: FillRow[] = tradeFills({
+      tsUs: T0 + HOUR,
+      market: 'M',
+      buyer: 'maker-0',
+      seller: 'maker-1',
+      price: 1,
+      qty: 10,
+      tradeId: 'm0',
+    })
+    wallets.forEach((w, i) =>
+      fills.push(
+        ...tradeFills({
+          tsUs: T0 + 2 * DAY + i * 5 * MIN,
+          market: 'M',
+          buyer: w,
+          seller: `maker-${i % 3}`,
+          price: 1,
+          qty: 50_000,
+          tradeId: `c${i}`,
+        }),
+      ),
+    )
+    await insertFillRows(runtime.duck, venue, fills)
+    const found = aboveInfo(await detect(venue, 'oi-concentration', T0 + DAY, T0 + 4 * DAY))
+    expect(found).toHaveLength(1)
+    expect(found[0]!.severity).toBe('warning')
+    expect(found[0]!.accounts).toEqual(wallets)
+  })
+})
+
+describe('funding-manipulation', () => {
+  async function market(venue: string, attack: boolean) {
+    const r = rng(51)
+    const trades: TradeRow[] = []
+    for (let t = T0; t < T0 + 3 * DAY; t += Math.round(-Math.log(1 - r.next()) * 20 * SEC)) {
+      trades.push({
+        tsUs: t,
+        price: 100,
+        qty: (1000 * Math.exp(0.8 * gauss(r))) / 100,
+        side: r.next() < 0.5 ? 'buy' : 'sell',
+      })
+    }
+    const settlements = Array.from({ length: 72 }, (_, h) => T0 + (h + 1) * HOUR)
+    if (attack) {
+      for (const s of settlements.slice(48)) {
+        for (let k = 0; k < 20; k++)
+          trades.push({ tsUs: s - 4 * MIN + k * 10 * SEC, price: 100.05, qty: 50, side: 'buy' })
+      }
+    }
+    trades.sort((a, b) => a.tsUs - b.tsUs)
+    await insertTrades(runtime.duck, venue, 'M', trades)
+    await insertFundingRows(
+      runtime.duck,
+      venue,
+      'M',
+      settlements.map((s) => ({ tsUs: s, rate: 0.0001 })),
+    )
+  }
+
+  test('heavy buying in the 5 minutes before 24 settlements is flagged, above what chance gives', async () => {
+    await market('fm-fire', true)
+    const found = aboveInfo(await detect('fm-fire', 'funding-manipulation', T0 + DAY, T0 + 3 * DAY))
+    expect(found).toHaveLength(1)
+    expect(found[0]!.severity).toBe('critical')
+    const e = found[0]!.evidence as { extremeSettlements: number; pValue: number; test: string }
+    expect(e.test).toBe('net taker flow')
+    expect(e.extremeSettlements).toBeGreaterThanOrEqual(20)
+    expect(e.pValue).toBeLessThan(1e-6)
+  })
+
+  test('the same flow without the concentration: nothing above info', async () => {
+    await market('fm-calm', false)
+    expect(aboveInfo(await detect('fm-calm', 'funding-manipulation', T0 + DAY, T0 + 3 * DAY))).toEqual([])
+  })
+})
+
+describe('oracle-front-running', () => {
+  /** Oracle prints every 30 s with 12 large updates 5 h apart; 30 accounts trade both ways around the clock. */
+  async function market(venue: string, frontRun: boolean) {
+    const r = rng(61)
+    const jumps = new Map<number, number>()
+    for (let k = 0; k < 12; k++) jumps.set(T0 + 3 * HOUR + k * 5 * HOUR, r.next() < 0.5 ? -0.015 : 0.015)
+    const oracle = []
+    let p = 100
+    const priceAt = new Map<number, number>()
+    for (let t = T0; t < T0 + 3 * DAY; t += 30 * SEC) {
+      p *= 1 + 0.0002 * gauss(r) + (jumps.get(t) ?? 0)
+      oracle.push({ tsUs: t, price: p })
+      priceAt.set(t, p)
+    }
+    await insertPriceRows(runtime.duck, venue, 'M', 'oracle', venue, oracle)
+    const fills: FillRow[] = []
+    let id = 0
+    const accounts = Array.from({ length: 30 }, (_, i) => `acct-${String(i).padStart(2, '0')}`)
+    for (let t = T0; t < T0 + 3 * DAY; t += 2 * MIN) {
+      const [buyer, seller] = [accounts[r.int(30)]!, accounts[r.int(30)]!]
+      if (buyer === seller) continue
+      const price = priceAt.get(Math.floor((t - T0) / (30 * SEC)) * 30 * SEC + T0)!
+      fills.push(
+        ...tradeFills({
+          tsUs: t + 3 * SEC,
+          market: 'M',
+          buyer,
+          seller,
+          price,
+          qty: 10 + 90 * r.next(),
+          tradeId: `b${id++}`,
+        }),
+      )
+    }
+    for (const [t, move] of jumps) {
+      const before = priceAt.get(t - 30 * SEC)!
+      const after = priceAt.get(t + 3 * MIN)!
+      // the front-runner opens 20 s before in the update's direction (or a random one), and closes 3 min after
+      const up = frontRun ? move > 0 : r.next() < 0.5
+      const [open, close] = up ? (['buy', 'sell'] as const) : (['sell', 'buy'] as const)
+      const q = 1000
+      fills.push(
+        ...tradeFills({
+          tsUs: t - 20 * SEC,
+          market: 'M',
+          buyer: open === 'buy' ? 'X' : 'mm',
+          seller: open === 'buy' ? 'mm' : 'X',
+          price: before,
+          qty: q,
+          tradeId: `o${id++}`,
+        }),
+        ...tradeFills({
+          tsUs: t + 3 * MIN,
+          market: 'M',
+          buyer: close === 'buy' ? 'X' : 'mm',
+          seller: close === 'buy' ? 'mm' : 'X',
+          price: after,
+          qty: q,
+          tradeId: `c${id++}`,
+        }),
+      )
+    }
+    // 20 other accounts each trade once or twice in the minute before some updates, in random directions, against one
+    // market maker: they have calls but too few to be flagged, so they are not in the Bonferroni family
+    const noise = rng(62)
+    for (let k = 0; k < 20; k++) {
+      for (let j = 0; j < 1 + noise.int(2); j++) {
+        const t = [...jumps.keys()][noise.int(12)]! - (10 + noise.int(40)) * SEC
+        const buy = noise.next() < 0.5
+        fills.push(
+          ...tradeFills({
+            tsUs: t,
+            market: 'M',
+            buyer: buy ? `noise-${k}` : 'noise-mm',
+            seller: buy ? 'noise-mm' : `noise-${k}`,
+            price: priceAt.get(Math.floor((t - T0) / (30 * SEC)) * 30 * SEC + T0)!,
+            qty: 5,
+            tradeId: `n${id++}`,
+          }),
+        )
+      }
+    }
+    await insertFillRows(runtime.duck, venue, fills)
+  }
+
+  test('opening before 12 of 12 large updates in their direction and closing after in profit is flagged', async () => {
+    await market('fr-fire', true)
+    const found = aboveInfo(await detect('fr-fire', 'oracle-front-running', T0, T0 + 3 * DAY))
+    expect(found.map((d) => d.accounts)).toEqual([['X']])
+    const e = found[0]!.evidence as {
+      alignedEvents: number
+      againstEvents: number
+      roundTrips: number
+      actorsTested: number
+      actorsWithCalls: number
+    }
+    // the Bonferroni family is the actors with ≥ minHits calls (X, mm, noise-mm), not every account with a call
+    expect(e.actorsTested).toBe(3)
+    expect(e.actorsWithCalls).toBe(23)
+    expect(e.alignedEvents).toBe(12)
+    expect(e.againstEvents).toBe(0)
+    expect(e.roundTrips).toBe(12)
+    expect(Number(found[0]!.estimatedProfitQuote)).toBeGreaterThan(0)
+  })
+
+  test('the same trading with random directions: nothing above info', async () => {
+    await market('fr-calm', false)
+    expect(aboveInfo(await detect('fr-calm', 'oracle-front-running', T0, T0 + 3 * DAY))).toEqual([])
+  })
+})
+
+describe('withdrawal-to-maintenance', () => {
+  test('withdrawing unrealized PnL down to the initial margin of a large ETH position is flagged (Hyperliquid rules)', async () => {
+    const venue = 'hyperliquid'
+    // ETH rises from 2000 to 2200 over 20 h; 24 h volume $24M
+    const closes = Array.from({ length: 30 }, (_, h) => (h < 20 ? 2000 + 10 * h : 2200))
+    await insertBarRows(runtime.duck, venue, 'ETH', 3600, barsOf(T0, HOUR, closes, 1e6))
+    await insertLedgerRows(runtime.duck, venue, [
+      { tsUs: T0, account: 'W', delta: 1_000_000, kind: 'deposit', counterparty: 'bank' },
+      { tsUs: T0, account: 'V', delta: 1_000_000, kind: 'deposit', counterparty: 'bank' },
+      // W takes its PnL out down to about the initial margin (4 % at 25x); V takes 100k
+      { tsUs: T0 + 21 * HOUR, account: 'W', delta: -1_560_000, kind: 'withdrawal', txId: '0xabc' },
+      { tsUs: T0 + 21 * HOUR, account: 'V', delta: -100_000, kind: 'withdrawal', txId: '0xdef' },
+    ])
+    await insertFillRows(runtime.duck, venue, [
+      ...tradeFills({
+        tsUs: T0 + 30 * MIN,
+        market: 'ETH',
+        buyer: 'W',
+        seller: 'mm',
+        price: 2000,
+        qty: 5000,
+        tradeId: 'w1',
+      }),
+      ...tradeFills({
+        tsUs: T0 + 30 * MIN,
+        market: 'ETH',
+        buyer: 'V',
+        seller: 'mm',
+        price: 2000,
+        qty: 5000,
+        tradeId: 'v1',
+      }),
+    ])
+    const found = await detect(venue, 'withdrawal-to-maintenance', T0 + 20 * HOUR, T0 + 24 * HOUR)
+    expect(found).toHaveLength(1)
+    const d = found[0]!
+    expect(d.accounts).toEqual(['W'])
+    expect(d.severity).toBe('warning')
+    const e = d.evidence as {
+      margin: string
+      equityAfter: number
+      initialMargin: number
+      maintenance: number
+      withdrawal: { txId: string }
+    }
+    expect(e.margin).toBe('hyperliquid@2025-03-12')
+    expect(e.withdrawal.txId).toBe('0xabc')
+    // 5000 ETH at 2200: equity 1M + 1M PnL − 1.56M = 440k; IM 4 % = 440k, MM 2 % = 220k
+    expect(e.equityAfter).toBeCloseTo(440_000, -3)
+    expect(e.initialMargin).toBeCloseTo(440_000, -3)
+    expect(e.maintenance).toBeCloseTo(220_000, -3)
+    expect(Number(d.estimatedProfitQuote)).toBeCloseTo(1_000_000, -3)
+  })
+})
