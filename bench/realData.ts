@@ -6,7 +6,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { runJob } from '../jobs/runner.ts'
-import { fileJob } from '../jobs/ingest/file.ts'
+import { ingestJob } from '../jobs/ingest/index.ts'
 import type { Runtime } from '../src/app/runtime.ts'
 import { projectRoot } from '../src/project.ts'
 
@@ -36,7 +36,12 @@ function klinesToBars(text: string, market: string): string[] {
 }
 
 async function loadFile(runtime: Runtime, table: string, venue: string, file: string): Promise<number> {
-  const result = await runJob(runtime, fileJob, { table, venue, paths: [file], force: true }, { trigger: 'cli' })
+  const result = await runJob(
+    runtime,
+    ingestJob('file'),
+    { table, venue, paths: [file], force: true },
+    { trigger: 'cli' },
+  )
   if (result.status !== 'succeeded')
     throw new Error(`loading ${file} failed: ${result.error ?? JSON.stringify(result.outcome.errors)}`)
   return result.outcome.rows

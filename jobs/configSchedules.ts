@@ -1,7 +1,6 @@
 // Schedules that come from configuration (written to JobSchedule with origin=config at every start).
 import type { Config } from '../src/config/load.ts'
 import type { ScheduleSpec } from '../src/store/meta/jobRuns.ts'
-import { accountSourceSchedules } from './ingest/accountSchedules.ts'
 import { ingestionSchedules } from './ingest/schedules.ts'
 import { reportSchedules } from './report/schedules.ts'
 
@@ -14,7 +13,6 @@ export function configSchedules(config: Config): ScheduleSpec[] {
       params: { keepDays: 90 },
     },
     ...ingestionSchedules(config),
-    ...accountSourceSchedules(config),
     ...reportSchedules(config),
   ]
 }

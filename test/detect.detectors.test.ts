@@ -592,7 +592,11 @@ describe('withdrawal-to-maintenance', () => {
         tradeId: 'v1',
       }),
     ])
-    const found = await detect(venue, 'withdrawal-to-maintenance', T0 + 20 * HOUR, T0 + 24 * HOUR)
+    // the window (3 Mar 2025) predates the 12 Mar 2025 tiers, so the venue's default would be the 2023 preset (flat
+    // 50x): these rules are named
+    const found = await detect(venue, 'withdrawal-to-maintenance', T0 + 20 * HOUR, T0 + 24 * HOUR, {
+      rules: 'hyperliquid@2025-03-12',
+    })
     expect(found).toHaveLength(1)
     const d = found[0]!
     expect(d.accounts).toEqual(['W'])
@@ -604,7 +608,7 @@ describe('withdrawal-to-maintenance', () => {
       maintenance: number
       withdrawal: { txId: string }
     }
-    expect(e.margin).toBe('hyperliquid@2025-03-12')
+    expect(e.margin).toMatch(/^hyperliquid@2025-03-12\b/)
     expect(e.withdrawal.txId).toBe('0xabc')
     // 5000 ETH at 2200: equity 1M + 1M PnL − 1.56M = 440k; IM 4 % = 440k, MM 2 % = 220k
     expect(e.equityAfter).toBeCloseTo(440_000, -3)

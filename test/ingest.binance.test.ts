@@ -6,13 +6,15 @@ import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import { describe, expect, test } from 'vitest'
-import { binanceUmJob } from '../jobs/ingest/binanceUm.ts'
 import type { JobDefinition } from '../jobs/job.ts'
 import { runJob } from '../jobs/runner.ts'
 import { marketCoverage } from '../src/store/market/coverage.ts'
 import { rewrapSingleMemberAsGzip } from '../src/ingest/archive.ts'
 import { ArchiveServer, sharedDataDir, zipOf } from './support/archiveServer.ts'
 import { testRuntime } from './support/runtime.ts'
+import { ingestJob } from '../jobs/ingest/index.ts'
+
+const binanceUmJob = ingestJob('binance-um')
 
 const server = await ArchiveServer.start()
 const runtime = await testRuntime({

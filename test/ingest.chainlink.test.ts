@@ -4,7 +4,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { chainlinkJob } from '../jobs/ingest/chainlink.ts'
 import type { JobDefinition } from '../jobs/job.ts'
 import { runJob } from '../jobs/runner.ts'
 import { readCsvDump } from '../src/ingest/chainlink/csvDump.ts'
@@ -14,6 +13,9 @@ import { ApiServer } from './support/apiServer.ts'
 import { ChainlinkMock, RPC_KEY_PATH } from './support/chainlinkMock.ts'
 import { testRuntime } from './support/runtime.ts'
 import { sharedDataDir } from './support/sharedData.ts'
+import { ingestJob } from '../jobs/ingest/index.ts'
+
+const chainlinkJob = ingestJob('chainlink')
 
 const server = await ApiServer.start()
 const chain = new ChainlinkMock(server)

@@ -2,13 +2,15 @@
 // liquidations and ADL from trades (exact 16-decimal prices), funding with oracle prices, candles, subaccount fills
 // and transfers into the ledger with linked-account hints, a 429, a malformed record, empty days and idempotency.
 import { describe, expect, test } from 'vitest'
-import { dydxJob } from '../jobs/ingest/dydx.ts'
 import type { JobDefinition } from '../jobs/job.ts'
 import { runJob } from '../jobs/runner.ts'
 import { marketCoverage } from '../src/store/market/coverage.ts'
 import { ApiServer } from './support/apiServer.ts'
 import { DydxMock, makeTrades } from './support/dydxMock.ts'
 import { testRuntime } from './support/runtime.ts'
+import { ingestJob } from '../jobs/ingest/index.ts'
+
+const dydxJob = ingestJob('dydx')
 
 const server = await ApiServer.start()
 const dydx = new DydxMock(server)

@@ -4,7 +4,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { hyperliquidJob } from '../jobs/ingest/hyperliquid.ts'
 import type { JobDefinition } from '../jobs/job.ts'
 import { runJob } from '../jobs/runner.ts'
 import { HttpClient } from '../src/ingest/http.ts'
@@ -18,6 +17,9 @@ import { ApiServer } from './support/apiServer.ts'
 import { HyperliquidMock, makeFills } from './support/hyperliquidMock.ts'
 import { testRuntime } from './support/runtime.ts'
 import { sharedDataDir } from './support/sharedData.ts'
+import { ingestJob } from '../jobs/ingest/index.ts'
+
+const hyperliquidJob = ingestJob('hyperliquid')
 
 const server = await ApiServer.start()
 const hl = new HyperliquidMock(server)

@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { describe, expect, test } from 'vitest'
-import { hyperliquidNodeFillsJob } from '../jobs/ingest/hyperliquidNodeFills.ts'
+import { ingestJob } from '../jobs/ingest/index.ts'
 import type { JobDefinition } from '../jobs/job.ts'
 import { runJob } from '../jobs/runner.ts'
 import { inflateLz4, Lz4FormatError, xxh32 } from '../src/ingest/lz4Frame.ts'
@@ -15,6 +15,8 @@ import { lz4Frame } from './support/lz4Writer.ts'
 import { testRuntime } from './support/runtime.ts'
 import { sharedDataDir } from './support/sharedData.ts'
 import { tempDir } from './support/tmp.ts'
+
+const hyperliquidNodeFillsJob = ingestJob('hyperliquid-node-fills')
 
 const inflate = (bytes: Uint8Array) => {
   const parts: Uint8Array[] = []

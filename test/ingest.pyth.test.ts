@@ -3,12 +3,14 @@
 // as gaps, a malformed update, and idempotent re-runs.
 import { describe, expect, test } from 'vitest'
 import type { JobDefinition } from '../jobs/job.ts'
-import { pythJob } from '../jobs/ingest/pyth.ts'
 import { runJob } from '../jobs/runner.ts'
 import { marketCoverage } from '../src/store/market/coverage.ts'
 import { ApiServer } from './support/apiServer.ts'
 import { PythMock, type MockUpdate } from './support/pythMock.ts'
 import { testRuntime } from './support/runtime.ts'
+import { ingestJob } from '../jobs/ingest/index.ts'
+
+const pythJob = ingestJob('pyth')
 
 const server = await ApiServer.start()
 const pyth = new PythMock(server)

@@ -4,9 +4,6 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { describe, expect, test } from 'vitest'
-import { bybitJob } from '../jobs/ingest/bybit.ts'
-import { fileJob } from '../jobs/ingest/file.ts'
-import { tardisJob } from '../jobs/ingest/tardis.ts'
 import type { JobDefinition } from '../jobs/job.ts'
 import { runJob } from '../jobs/runner.ts'
 import { projectRoot } from '../src/project.ts'
@@ -14,6 +11,11 @@ import { marketCoverage } from '../src/store/market/coverage.ts'
 import { ArchiveServer } from './support/archiveServer.ts'
 import { testRuntime } from './support/runtime.ts'
 import { tempDir } from './support/tmp.ts'
+import { ingestJob } from '../jobs/ingest/index.ts'
+
+const bybitJob = ingestJob('bybit')
+const fileJob = ingestJob('file')
+const tardisJob = ingestJob('tardis')
 
 const server = await ArchiveServer.start()
 const runtime = await testRuntime({

@@ -1,7 +1,6 @@
 // The whole account-level pipeline, stage by stage: Hyperliquid candles, fills and ledger ingested through the job
 // from a local info endpoint, then replayed by the engine as `positions: accounts` — what issue 4 promises issue 5.
 import { describe, expect, test } from 'vitest'
-import { hyperliquidJob } from '../jobs/ingest/hyperliquid.ts'
 import type { JobDefinition } from '../jobs/job.ts'
 import { runJob } from '../jobs/runner.ts'
 import { backtestJob } from '../jobs/backtest.ts'
@@ -10,6 +9,9 @@ import { getBacktestRun } from '../src/store/meta/backtestRuns.ts'
 import { ApiServer } from './support/apiServer.ts'
 import { HyperliquidMock, fillDir } from './support/hyperliquidMock.ts'
 import { testRuntime } from './support/runtime.ts'
+import { ingestJob } from '../jobs/ingest/index.ts'
+
+const hyperliquidJob = ingestJob('hyperliquid')
 
 const server = await ApiServer.start()
 const hl = new HyperliquidMock(server)

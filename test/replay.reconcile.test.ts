@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { backtestJob } from '../jobs/backtest.ts'
-import { hyperliquidNodeFillsJob } from '../jobs/ingest/hyperliquidNodeFills.ts'
+import { ingestJob } from '../jobs/ingest/index.ts'
 import type { JobDefinition } from '../jobs/job.ts'
 import { jobRegistry } from '../jobs/registry.ts'
 import { RunManager } from '../jobs/runManager.ts'
@@ -19,6 +19,8 @@ import { gqlClient } from './support/graphql.ts'
 import { testRuntime } from './support/runtime.ts'
 import { sharedDataDir } from './support/sharedData.ts'
 import { tempDir } from './support/tmp.ts'
+
+const hyperliquidNodeFillsJob = ingestJob('hyperliquid-node-fills')
 
 const S = 1e6
 const row = (account: string, ts: number, notional = 100, side: 'long' | 'short' = 'long'): LiquidationRecord => ({

@@ -132,7 +132,7 @@ describe('generateReport', () => {
     expect(model.ruleSet).toMatchObject({ label: 'thin-fund#1', preset: 'binance-um@2025-09-18', note: null })
     expect(model.ruleSet.differences).toContainEqual({
       path: 'insuranceFund.initialBalance',
-      preset: '10000000',
+      preset: findPreset('binance-um@2025-09-18').rules.insuranceFund.initialBalance,
       used: '150000',
     })
     const md = fs.readFileSync(path.join(dir, 'report.md'), 'utf8')

@@ -1,35 +1,11 @@
-// What every ingestion job shares: parameter pieces, the HTTP client from configuration, and running planned
-// partitions through the orchestrator into a JobOutcome.
-import { z } from 'zod'
+// What every ingestion job shares: the HTTP client from configuration, and running planned partitions through the
+// orchestrator into a JobOutcome (with progress events).
 import type { Config } from '../../src/config/load.ts'
 import type { PlannedPartition } from '../../src/ingest/connector.ts'
-import { isIsoDay, yesterday } from '../../src/ingest/dates.ts'
 import { HttpClient } from '../../src/ingest/http.ts'
 import { ingestPartitions } from '../../src/ingest/orchestrator.ts'
 import type { PartitionReport, ProgressSink } from '../../src/ingest/progress.ts'
 import type { JobContext, JobOutcome } from '../job.ts'
-
-export const isoDay = z.string().refine(isIsoDay, 'a UTC day as YYYY-MM-DD')
-export const symbols = z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'a symbol such as BTCUSDT')).min(1)
-export const baseUrl = z.string().regex(/^https?:\/\/\S+$/, 'an http(s) URL')
-
-/** from/to default to yesterday (what a daily schedule wants); from must not be after to. */
-export const dayRange = {
-  from: isoDay.optional(),
-  to: isoDay.optional(),
-}
-
-export function resolveDays(params: { from?: string | undefined; to?: string | undefined }): {
-  from: string
-  to: string
-} {
-  const from = params.from ?? params.to ?? yesterday()
-  const to = params.to ?? (params.from ? from : yesterday())
-  return { from, to }
-}
-
-export const refineDayOrder = (p: { from?: string | undefined; to?: string | undefined }) =>
-  !p.from || !p.to || p.from <= p.to
 
 export function httpClientFor(config: Config, headers?: Record<string, string>): HttpClient {
   return new HttpClient({

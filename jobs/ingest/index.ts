@@ -1,15 +1,13 @@
-// The ingestion jobs, registered together in jobs/registry.ts.
+// The ingestion jobs, one per source in the registry (src/ingest/sources), registered together in jobs/registry.ts.
+import { SOURCES, sourceById } from '../../src/ingest/sources/index.ts'
 import type { JobDefinition } from '../job.ts'
-import { accountSourceJobs } from './accountJobs.ts'
-import { binanceUmJob } from './binanceUm.ts'
-import { bybitJob } from './bybit.ts'
-import { fileJob } from './file.ts'
-import { tardisJob } from './tardis.ts'
+import { sourceJob } from './sourceJob.ts'
 
-export const ingestionJobs = [
-  binanceUmJob,
-  bybitJob,
-  tardisJob,
-  fileJob,
-  ...accountSourceJobs,
-] as JobDefinition<never>[]
+export const ingestionJobs: JobDefinition<never>[] = SOURCES.map(sourceJob)
+
+/** The job of one source, e.g. `ingestJob('binance-um')` is `ingest.binance-um`. */
+export function ingestJob(id: string): JobDefinition<never> {
+  const job = ingestionJobs.find((j) => j.name === `ingest.${id}`)
+  if (!job || !sourceById(id)) throw new Error(`no ingestion source ${id}`)
+  return job
+}

@@ -1,26 +1,17 @@
-// Daily ingestion schedules from configuration: yesterday's archive files for the configured markets, none when no
-// markets are configured.
+// Daily ingestion schedules from configuration, one builder for every source: each source says which runs its
+// settings ask for (none when nothing is configured); all run at INGEST_CRON for yesterday's data.
 import type { Config } from '../../src/config/load.ts'
+import { SOURCES } from '../../src/ingest/sources/index.ts'
 import type { ScheduleSpec } from '../../src/store/meta/jobRuns.ts'
+import { jobNameOf } from './sourceJob.ts'
 
 export function ingestionSchedules(config: Config): ScheduleSpec[] {
-  const out: ScheduleSpec[] = []
-  if (config.ingestMarkets?.length) {
-    out.push({
-      name: 'ingest-binance-um-daily',
-      job: 'ingest.binance-um',
+  return SOURCES.flatMap((source) =>
+    (source.schedules?.(config) ?? []).map((s) => ({
+      name: s.name,
+      job: jobNameOf(source),
       cron: config.ingestCron,
-      // No from/to: the job takes yesterday (UTC) each time it runs.
-      params: { markets: config.ingestMarkets, datasets: config.ingestDatasets },
-    })
-  }
-  if (config.ingestBybitMarkets?.length) {
-    out.push({
-      name: 'ingest-bybit-daily',
-      job: 'ingest.bybit',
-      cron: config.ingestCron,
-      params: { markets: config.ingestBybitMarkets },
-    })
-  }
-  return out
+      params: s.params,
+    })),
+  )
 }

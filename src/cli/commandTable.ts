@@ -40,15 +40,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'ingest',
     summary: 'load market history into DuckDB (idempotent per partition; exit 1 if any partition failed)',
-    register: async (p) => {
-      const ingest = (await import('./commands/ingest.ts')).registerIngest(p)
-      const hyperliquid = await import('./commands/ingestHyperliquid.ts')
-      hyperliquid.registerHyperliquidIngest(ingest)
-      hyperliquid.registerHyperliquidNodeFillsIngest(ingest)
-      ;(await import('./commands/ingestDydx.ts')).registerDydxIngest(ingest)
-      ;(await import('./commands/ingestPyth.ts')).registerPythIngest(ingest)
-      ;(await import('./commands/ingestChainlink.ts')).registerChainlinkIngest(ingest)
-    },
+    // one subcommand per source in the registry (src/ingest/sources)
+    register: async (p) => void (await import('./commands/ingest.ts')).registerIngest(p),
   },
   {
     name: 'coverage',

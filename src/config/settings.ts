@@ -2,6 +2,7 @@
 // The same table validates the environment, documents .env.example and the README configuration table.
 import os from 'node:os'
 import { z } from 'zod'
+import { BINANCE_DATASETS } from '../domain/sources.ts'
 
 export interface Setting<T = unknown> {
   /** Environment variable name. */
@@ -243,22 +244,8 @@ export const settings = {
     env: 'INGEST_DATASETS',
     description: 'Binance datasets the daily ingestion schedule fetches for INGEST_MARKETS.',
     default: 'aggTrades,fundingRate,markPriceKlines,indexPriceKlines,premiumIndexKlines,metrics',
-    valid:
-      'comma-separated Binance datasets: aggTrades, trades, fundingRate, klines, markPriceKlines, indexPriceKlines, premiumIndexKlines, metrics',
-    parse: wordList.pipe(
-      z.array(
-        z.enum([
-          'aggTrades',
-          'trades',
-          'fundingRate',
-          'klines',
-          'markPriceKlines',
-          'indexPriceKlines',
-          'premiumIndexKlines',
-          'metrics',
-        ]),
-      ),
-    ),
+    valid: `comma-separated Binance datasets: ${BINANCE_DATASETS.join(', ')}`,
+    parse: wordList.pipe(z.array(z.enum(BINANCE_DATASETS))),
   },
   ingestBybitMarkets: {
     env: 'INGEST_BYBIT_MARKETS',

@@ -1,7 +1,15 @@
 // A planned partition for sources read through a JSON API: the connector pages through the API for one period and
 // writes normalized rows to an NDJSON file; this turns that into the loader's request (checksum = the file's sha256,
 // so a forced reload reports when the venue's history changed).
-import type { Cadence, PartitionKey, SourceColumn, SourceGap, TableLoad, TradeBarsSpec } from '../domain/loadSpec.ts'
+import type {
+  Cadence,
+  PartitionKey,
+  SourceColumn,
+  SourceGap,
+  TableLoad,
+  TradeBarsSpec,
+  ValueExpr,
+} from '../domain/loadSpec.ts'
 import type { FetchContext, Fetched, PlannedPartition } from './connector.ts'
 import { NdjsonFile } from './ndjsonFile.ts'
 
@@ -80,4 +88,9 @@ export function apiPartition(spec: ApiPartitionSpec): PlannedPartition {
       }
     },
   }
+}
+
+/** `{ column: name }` for each name: table columns a connector's rows already hold under the same names. */
+export function identityValues(...names: string[]): Record<string, ValueExpr> {
+  return Object.fromEntries(names.map((name) => [name, { column: name }]))
 }

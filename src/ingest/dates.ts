@@ -47,3 +47,30 @@ export function periodRange(period: string): { start: Date; end: Date } {
 
 /** The UTC day before `now` (what a daily job fetches: archives publish a day's file the next day). */
 export const yesterday = (now: Date = new Date()): string => toIsoDay(new Date(now.getTime() - DAY_MS))
+
+/** One UTC day as the API sources ask for it: in ms with an inclusive last instant, or in µs with an exclusive end. */
+export interface DayWindow {
+  day: string
+  start: Date
+  /** Exclusive. */
+  end: Date
+  startMs: number
+  /** The day's last millisecond (Hyperliquid's info requests take inclusive bounds). */
+  lastMs: number
+  startUs: number
+  /** Exclusive (dYdX indexer times are kept to the microsecond). */
+  endUs: number
+}
+
+export function dayWindow(day: string): DayWindow {
+  const { start, end } = periodRange(day)
+  return {
+    day,
+    start,
+    end,
+    startMs: start.getTime(),
+    lastMs: end.getTime() - 1,
+    startUs: start.getTime() * 1000,
+    endUs: end.getTime() * 1000,
+  }
+}

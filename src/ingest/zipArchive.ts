@@ -1,8 +1,10 @@
 // Fetching one archive partition published as `<file>.zip` plus `<file>.zip.CHECKSUM`: probe the checksum, download,
-// verify (one re-download on a mismatch, since a mirror may be mid-update), and hand the data member on as gzip.
+// verify (one re-download on a mismatch, since a mirror may be mid-update), and hand the data member on as gzip; or
+// the same from a directory of zips already downloaded.
+import fs from 'node:fs'
 import path from 'node:path'
 import { extractSingleMember, rewrapSingleMemberAsGzip, type Extracted } from './archive.ts'
-import { ChecksumMismatchError, parseSha256Line } from './checksum.ts'
+import { ChecksumMismatchError, parseSha256Line, sha256File } from './checksum.ts'
 import type { FetchContext, Probe } from './connector.ts'
 
 export interface VerifiedZip {
@@ -122,6 +124,45 @@ async function fetchUnverifiedZip(
     ctx.onStage?.('unzip', (performance.now() - unzipStarted) / 1000)
     ctx.temp.remove(dest)
     return { kind: 'ready', extracted, sha256: got.sha256, bytes: got.bytes, scratch: [csv], unverified: true }
+  } catch (error) {
+    ctx.temp.remove(...scratch)
+    throw error
+  }
+}
+
+/**
+ * The same partition from a directory of files already downloaded (`--dir`): the first of `candidates` that exists.
+ * With its `.CHECKSUM` beside it, the zip must match it (and is rewrapped without inflating, as a download is);
+ * without one it loads with its member fully inflated and CRC-checked, recorded as unverified (as
+ * `--allow-unverified` does for a download). Missing when no candidate exists. Nothing is copied but the member.
+ */
+export async function localZip(
+  ctx: FetchContext,
+  candidates: readonly string[],
+): Promise<VerifiedZip | { kind: 'missing' }> {
+  const zip = candidates.find((p) => fs.existsSync(p))
+  if (!zip) return { kind: 'missing' }
+  const name = path.basename(zip)
+  const bytes = fs.statSync(zip).size
+  const sha256 = await sha256File(zip)
+  const csv = ctx.temp.path(name.replace(/\.zip$/, '.csv'))
+  const scratch = [csv, `${csv}.gz`]
+  try {
+    const unzipStarted = performance.now()
+    const checksumFile = `${zip}.CHECKSUM`
+    if (fs.existsSync(checksumFile)) {
+      const text = fs.readFileSync(checksumFile, 'utf8')
+      const published = parseSha256Line(text)
+      if (!published) throw new Error(`${name}.CHECKSUM: not a sha256sum line: ${JSON.stringify(text.slice(0, 100))}`)
+      if (published !== sha256) throw new ChecksumMismatchError(name, published, sha256)
+      const extracted = await rewrapSingleMemberAsGzip(zip, csv, name)
+      ctx.onStage?.('unzip', (performance.now() - unzipStarted) / 1000)
+      return { kind: 'ready', extracted, sha256, bytes, scratch }
+    }
+    ctx.log.warn({ file: zip }, 'no CHECKSUM beside the local zip: loading unverified')
+    const extracted = await extractSingleMember(zip, csv, name)
+    ctx.onStage?.('unzip', (performance.now() - unzipStarted) / 1000)
+    return { kind: 'ready', extracted, sha256, bytes, scratch, unverified: true }
   } catch (error) {
     ctx.temp.remove(...scratch)
     throw error

@@ -7,19 +7,21 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { describe, expect, test } from 'vitest'
-import { binanceUmJob } from '../../jobs/ingest/binanceUm.ts'
-import { fileJob } from '../../jobs/ingest/file.ts'
-import { tardisJob } from '../../jobs/ingest/tardis.ts'
 import type { JobDefinition, JobOutcome } from '../../jobs/job.ts'
 import { silentReporter } from '../../jobs/progress.ts'
 import { runJob } from '../../jobs/runner.ts'
-import { chainlinkJob } from '../../jobs/ingest/chainlink.ts'
 import { marketCoverage } from '../../src/store/market/coverage.ts'
 import { loadPartition } from '../../src/store/ingest/loadPartition.ts'
 import { boundedErrors } from '../../src/store/meta/jobRuns.ts'
 import { ArchiveServer } from '../support/archiveServer.ts'
 import { testRuntime } from '../support/runtime.ts'
 import { tempDir } from '../support/tmp.ts'
+import { ingestJob } from '../../jobs/ingest/index.ts'
+
+const binanceUmJob = ingestJob('binance-um')
+const fileJob = ingestJob('file')
+const tardisJob = ingestJob('tardis')
+const chainlinkJob = ingestJob('chainlink')
 
 const server = await ArchiveServer.start()
 const runtime = await testRuntime({

@@ -9,7 +9,6 @@ import fs from 'node:fs'
 import path from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { fileJob } from '../../jobs/ingest/file.ts'
 import { silentReporter } from '../../jobs/progress.ts'
 import { NORMALIZED_TABLES, type NormalizedTable } from '../../src/domain/loadSpec.ts'
 import {
@@ -26,6 +25,9 @@ import {
 } from '../support/hostileIngest.ts'
 import { testRuntime } from '../support/runtime.ts'
 import { tempDir } from '../support/tmp.ts'
+import { ingestJob } from '../../jobs/ingest/index.ts'
+
+const fileJob = ingestJob('file')
 
 const runtime = await testRuntime()
 const dir = tempDir('backstop-hostile-')

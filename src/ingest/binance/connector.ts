@@ -1,14 +1,19 @@
 // Binance USDⓈ-M futures public archive (data.binance.vision layout): plans daily (monthly for fundingRate)
-// partitions, downloads each zip with its CHECKSUM, and describes the CSV inside for the loader.
-import type { PlannedPartition } from '../connector.ts'
+// partitions, downloads each zip with its CHECKSUM (or reads it from a local directory), and describes the CSV inside
+// for the loader.
+import path from 'node:path'
+import type { FetchContext, PlannedPartition } from '../connector.ts'
 import { detectCsvLayout } from '../csvLayout.ts'
 import { daysBetween, monthsBetween, periodRange } from '../dates.ts'
 import { firstLines } from '../peek.ts'
-import { fetchVerifiedZip, probeChecksum } from '../zipArchive.ts'
-import { VENUE, datasetLayout, isKlineDataset, partitionDataset, type BinanceDataset } from './datasets.ts'
+import { fetchVerifiedZip, localZip, probeChecksum } from '../zipArchive.ts'
+import type { BinanceDataset } from '../../domain/sources.ts'
+import { VENUE, datasetLayout, isKlineDataset, partitionDataset } from './datasets.ts'
 
 export interface BinanceUmPlan {
-  baseUrl: string
+  /** Either the archive's base URL or a local directory of zips already downloaded. */
+  baseUrl?: string
+  dir?: string
   markets: readonly string[]
   datasets: readonly BinanceDataset[]
   /** Inclusive UTC days, YYYY-MM-DD. */
@@ -36,22 +41,41 @@ export function binanceZipUrl(
   return `${base}/data/futures/um/${cadence}/${dataset}/${market}/${market}-${dataset}-${period}.zip`
 }
 
+/**
+ * Where a downloaded zip may sit in `dir`: the archive's own layout below it (`data/futures/um/daily/…`, as
+ * binance-public-data's download scripts store them), or all zips side by side.
+ */
+export function binanceLocalCandidates(
+  dir: string,
+  dataset: BinanceDataset,
+  market: string,
+  period: string,
+  interval: string,
+): string[] {
+  const mirrored = binanceZipUrl(dir, dataset, market, period, interval)
+  return [path.normalize(mirrored), path.join(dir, path.basename(mirrored))]
+}
+
 export function planBinanceUm(plan: BinanceUmPlan): PlannedPartition[] {
+  if (!plan.baseUrl === !plan.dir) throw new Error('planBinanceUm needs exactly one of baseUrl and dir')
   const out: PlannedPartition[] = []
   for (const market of plan.markets) {
     for (const dataset of plan.datasets) {
       const layout = datasetLayout(dataset, plan.interval)
       const periods = layout.period === 'month' ? monthsBetween(plan.from, plan.to) : daysBetween(plan.from, plan.to)
       for (const period of periods) {
-        const url = binanceZipUrl(plan.baseUrl, dataset, market, period, plan.interval)
         const key = { source: VENUE, dataset: partitionDataset(dataset, plan.interval), venue: VENUE, market, period }
+        const local = plan.dir ? binanceLocalCandidates(plan.dir, dataset, market, period, plan.interval) : null
+        const url = local ? local[0]! : binanceZipUrl(plan.baseUrl!, dataset, market, period, plan.interval)
         out.push({
           key,
           table: layout.table,
           file: url,
-          probe: (ctx) => probeChecksum(ctx, url),
+          ...(local ? {} : { probe: (ctx: FetchContext) => probeChecksum(ctx, url) }),
           async fetch(ctx, probe) {
-            const zip = await fetchVerifiedZip(ctx, url, probe, { allowUnverified: !!plan.allowUnverified })
+            const zip = local
+              ? await localZip(ctx, local)
+              : await fetchVerifiedZip(ctx, url, probe, { allowUnverified: !!plan.allowUnverified })
             if (zip.kind === 'missing') return { kind: 'missing', file: url }
             const name = zip.extracted.entry
             const csv = detectCsvLayout(name, await firstLines(zip.extracted.path, 2, undefined, name), layout.csv)

@@ -2,17 +2,7 @@
 import type { Cadence, SourceColumn, TableLoad, TimeUnit, TradeBarsSpec } from '../../domain/loadSpec.ts'
 import type { CsvLayoutSpec } from '../csvLayout.ts'
 
-export const BINANCE_DATASETS = [
-  'aggTrades',
-  'trades',
-  'fundingRate',
-  'klines',
-  'markPriceKlines',
-  'indexPriceKlines',
-  'premiumIndexKlines',
-  'metrics',
-] as const
-export type BinanceDataset = (typeof BINANCE_DATASETS)[number]
+import type { BinanceDataset } from '../../domain/sources.ts'
 
 export const VENUE = 'binance-um'
 

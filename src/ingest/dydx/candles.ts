@@ -4,8 +4,8 @@ import type { SourceColumn } from '../../domain/loadSpec.ts'
 import { apiPartition } from '../apiPartition.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
-import { dayWindowUs, isoMs } from './days.ts'
-import { VENUE, type IndexerClient } from './indexer.ts'
+import { dayWindow } from '../dates.ts'
+import { isoMs, VENUE, type IndexerClient } from './indexer.ts'
 import { PAGE_LIMIT } from './limits.ts'
 
 /** Candle resolutions the indexer serves, in seconds. */
@@ -71,7 +71,7 @@ export function candlesPartition(
   resolution: string,
   day: string,
 ): PlannedPartition {
-  const w = dayWindowUs(day)
+  const w = dayWindow(day)
   const seconds = DYDX_RESOLUTIONS[resolution]!
   const path = `candles/perpetualMarkets/${encodeURIComponent(market)}`
   const source = `${VENUE} candles ${market} ${resolution} ${day}`

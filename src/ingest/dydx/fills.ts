@@ -2,14 +2,14 @@
 // (LIQUIDATED: the liquidated side; DELEVERAGED: the deleveraged side); observed liquidations come from the trades
 // feed, which covers every account, so they are not written twice from here.
 import type { SourceColumn } from '../../domain/loadSpec.ts'
-import { apiPartition } from '../apiPartition.ts'
+import { apiPartition, identityValues } from '../apiPartition.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { negateDecimal } from '../decimal.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
 import { accountOf, type Subaccount } from './account.ts'
-import { dayWindowUs } from './days.ts'
+import { dayWindow } from '../dates.ts'
 import { VENUE, type IndexerClient } from './indexer.ts'
-import { collectBackwards } from './pager.ts'
+import { collectIndexerDay } from './pager.ts'
 
 const c = (name: string, type: SourceColumn['type']): SourceColumn => ({ name, type })
 const DEC = 'DECIMAL(38,18)'
@@ -93,7 +93,7 @@ export function parseFills(source: string, body: unknown, subaccount: Subaccount
 }
 
 export function fillsPartition(indexer: IndexerClient, subaccount: Subaccount, day: string): PlannedPartition {
-  const w = dayWindowUs(day)
+  const w = dayWindow(day)
   const account = accountOf(subaccount)
   const source = `${VENUE} fills ${account} ${day}`
   return apiPartition({
@@ -106,46 +106,35 @@ export function fillsPartition(indexer: IndexerClient, subaccount: Subaccount, d
         kind: 'rows',
         table: 'fills',
         values: {
-          market: { column: 'market' },
           ts: { epoch: 'ts', unit: 'us' },
-          account: { column: 'account' },
-          side: { column: 'side' },
-          price: { column: 'price' },
-          qty: { column: 'qty' },
-          fee: { column: 'fee' },
-          liquidation: { column: 'liquidation' },
-          liquidity: { column: 'liquidity' },
-          start_position: { column: 'start_position' },
           trade_id: { column: 'id' },
-          order_id: { column: 'order_id' },
-          extra: { column: 'extra' },
+          ...identityValues(
+            'market',
+            'account',
+            'side',
+            'price',
+            'qty',
+            'fee',
+            'liquidation',
+            'liquidity',
+            'start_position',
+            'order_id',
+            'extra',
+          ),
         },
       },
     ],
     periodStart: w.start,
     periodEnd: w.end,
     async collect(ctx, out) {
-      const fills = await collectBackwards({
-        startUs: w.startUs,
-        endUs: w.endUs,
-        id: (f: Fill) => f.id,
-        fetch: async (cursor, limit) =>
-          parseFills(
-            source,
-            await indexer.get(
-              ctx,
-              'fills',
-              {
-                address: subaccount.address,
-                subaccountNumber: subaccount.subaccountNumber,
-                limit,
-                createdBeforeOrAt: cursor.beforeOrAt,
-                createdBeforeOrAtHeight: cursor.beforeOrAtHeight,
-              },
-              source,
-            ),
-            subaccount,
-          ),
+      const fills = await collectIndexerDay({
+        indexer,
+        ctx,
+        path: 'fills',
+        query: { address: subaccount.address, subaccountNumber: subaccount.subaccountNumber },
+        window: w,
+        source,
+        parse: (body) => parseFills(source, body, subaccount),
       })
       // Oldest first; within a block, the indexer's newest-first order reversed.
       fills.reverse().sort((a, b) => a.ts - b.ts)

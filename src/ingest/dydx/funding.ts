@@ -4,7 +4,7 @@ import type { SourceColumn } from '../../domain/loadSpec.ts'
 import { apiPartition } from '../apiPartition.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
-import { dayWindowUs } from './days.ts'
+import { dayWindow } from '../dates.ts'
 import { VENUE, type IndexerClient } from './indexer.ts'
 import { collectBackwards } from './pager.ts'
 
@@ -35,7 +35,7 @@ export function parseHistoricalFunding(source: string, body: unknown, market: st
 }
 
 export function fundingPartition(indexer: IndexerClient, market: string, day: string): PlannedPartition {
-  const w = dayWindowUs(day)
+  const w = dayWindow(day)
   const path = `historicalFunding/${encodeURIComponent(market)}`
   const source = `${VENUE} historicalFunding ${market} ${day}`
   return apiPartition({

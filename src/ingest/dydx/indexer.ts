@@ -36,3 +36,6 @@ export class IndexerClient {
     return parseJsonBody(source, text)
   }
 }
+
+/** ISO time of an epoch-microsecond instant, to the millisecond (what indexer cursors take). */
+export const isoMs = (us: number): string => new Date(Math.floor(us / 1000)).toISOString()

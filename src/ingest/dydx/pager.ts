@@ -1,6 +1,8 @@
 // Paging backwards through dYdX indexer lists (newest first, `limit` per page, `…BeforeOrAt` / `…BeforeOrAtHeight`
 // cursors): the first page is bounded by time, later pages by block height, re-reading the last block of each page
 // so a block split across two pages is still read whole.
+import type { FetchContext } from '../connector.ts'
+import type { IndexerClient } from './indexer.ts'
 import { PAGE_LIMIT, PAGE_LIMIT_MAX } from './limits.ts'
 
 /** What paging needs of a parsed indexer record: its block height and time (epoch µs). */
@@ -62,4 +64,40 @@ export async function collectBackwards<T extends IndexerRecord>(paging: Backward
     cursor = { beforeOrAtHeight: minHeight }
     limit = pageLimit
   }
+}
+
+/**
+ * Every record of one indexer list (`path`, with `query` for the account or market) in a day window, read backwards
+ * page by page (the cursor style every dYdX list shares) and parsed by `parse`; each once, newest first.
+ */
+export function collectIndexerDay<T extends IndexerRecord & { id: string }>(options: {
+  indexer: IndexerClient
+  ctx: FetchContext
+  path: string
+  query?: Record<string, string | number>
+  window: { startUs: number; endUs: number }
+  /** Names the source in request and record errors. */
+  source: string
+  parse: (body: unknown) => T[]
+}): Promise<T[]> {
+  const { indexer, ctx, path, source } = options
+  return collectBackwards({
+    startUs: options.window.startUs,
+    endUs: options.window.endUs,
+    id: (item: T) => item.id,
+    fetch: async (cursor, limit) =>
+      options.parse(
+        await indexer.get(
+          ctx,
+          path,
+          {
+            ...options.query,
+            limit,
+            createdBeforeOrAt: cursor.beforeOrAt,
+            createdBeforeOrAtHeight: cursor.beforeOrAtHeight,
+          },
+          source,
+        ),
+      ),
+  })
 }

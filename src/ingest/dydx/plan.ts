@@ -1,4 +1,5 @@
 // dYdX v4 partitions for a run: market datasets per market and UTC day, account datasets per subaccount and day.
+import type { DydxDataset } from '../../domain/sources.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { daysBetween } from '../dates.ts'
 import type { Subaccount } from './account.ts'
@@ -10,8 +11,6 @@ import { tradesPartition } from './trades.ts'
 import { transfersPartition } from './transfers.ts'
 
 /** trades, funding, candles: per market; fills, ledger (transfers): per subaccount. */
-export const DYDX_DATASETS = ['trades', 'funding', 'candles', 'fills', 'ledger'] as const
-export type DydxDataset = (typeof DYDX_DATASETS)[number]
 
 export interface DydxPlan {
   baseUrl: string

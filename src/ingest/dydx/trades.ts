@@ -5,9 +5,9 @@ import type { SourceColumn } from '../../domain/loadSpec.ts'
 import { apiPartition } from '../apiPartition.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
-import { dayWindowUs } from './days.ts'
+import { dayWindow } from '../dates.ts'
 import { VENUE, type IndexerClient } from './indexer.ts'
-import { collectBackwards } from './pager.ts'
+import { collectIndexerDay } from './pager.ts'
 
 const c = (name: string, type: SourceColumn['type']): SourceColumn => ({ name, type })
 
@@ -65,7 +65,7 @@ export function parseTrades(source: string, body: unknown): Trade[] {
 }
 
 export function tradesPartition(indexer: IndexerClient, market: string, day: string): PlannedPartition {
-  const w = dayWindowUs(day)
+  const w = dayWindow(day)
   const source = `${VENUE} trades ${market} ${day}`
   return apiPartition({
     key: { source: VENUE, dataset: 'trades', venue: VENUE, market, period: day },
@@ -104,20 +104,13 @@ export function tradesPartition(indexer: IndexerClient, market: string, day: str
     periodStart: w.start,
     periodEnd: w.end,
     async collect(ctx, out) {
-      const trades = await collectBackwards({
-        startUs: w.startUs,
-        endUs: w.endUs,
-        id: (t: Trade) => t.id,
-        fetch: async (cursor, limit) =>
-          parseTrades(
-            source,
-            await indexer.get(
-              ctx,
-              `trades/perpetualMarket/${encodeURIComponent(market)}`,
-              { limit, createdBeforeOrAt: cursor.beforeOrAt, createdBeforeOrAtHeight: cursor.beforeOrAtHeight },
-              source,
-            ),
-          ),
+      const trades = await collectIndexerDay({
+        indexer,
+        ctx,
+        path: `trades/perpetualMarket/${encodeURIComponent(market)}`,
+        window: w,
+        source,
+        parse: (body) => parseTrades(source, body),
       })
       trades.sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       for (const t of trades) out.write(t.row)

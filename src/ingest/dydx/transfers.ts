@@ -1,14 +1,14 @@
 // dYdX v4 transfers of one subaccount → ledger: deposits and withdrawals (counterparty = the wallet the money came
 // from or went to: a funding-source hint) and transfers between subaccounts (counterparty = address/subaccount).
 import type { SourceColumn } from '../../domain/loadSpec.ts'
-import { apiPartition } from '../apiPartition.ts'
+import { apiPartition, identityValues } from '../apiPartition.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { negateDecimal } from '../decimal.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
 import { accountOf, type Subaccount } from './account.ts'
-import { dayWindowUs } from './days.ts'
+import { dayWindow } from '../dates.ts'
 import { VENUE, type IndexerClient } from './indexer.ts'
-import { collectBackwards } from './pager.ts'
+import { collectIndexerDay } from './pager.ts'
 
 const c = (name: string, type: SourceColumn['type']): SourceColumn => ({ name, type })
 const COLUMNS: SourceColumn[] = [
@@ -66,7 +66,7 @@ export function parseTransfers(source: string, body: unknown, subaccount: Subacc
 }
 
 export function transfersPartition(indexer: IndexerClient, subaccount: Subaccount, day: string): PlannedPartition {
-  const w = dayWindowUs(day)
+  const w = dayWindow(day)
   const account = accountOf(subaccount)
   const source = `${VENUE} transfers ${account} ${day}`
   return apiPartition({
@@ -80,40 +80,22 @@ export function transfersPartition(indexer: IndexerClient, subaccount: Subaccoun
         table: 'ledger',
         values: {
           ts: { epoch: 'ts', unit: 'us' },
-          account: { column: 'account' },
           delta_quote: { column: 'delta' },
-          kind: { column: 'kind' },
-          asset: { column: 'asset' },
-          counterparty: { column: 'counterparty' },
-          tx_id: { column: 'tx_id' },
-          extra: { column: 'extra' },
+          ...identityValues('account', 'kind', 'asset', 'counterparty', 'tx_id', 'extra'),
         },
       },
     ],
     periodStart: w.start,
     periodEnd: w.end,
     async collect(ctx, out) {
-      const transfers = await collectBackwards({
-        startUs: w.startUs,
-        endUs: w.endUs,
-        id: (t: Transfer) => t.id,
-        fetch: async (cursor, limit) =>
-          parseTransfers(
-            source,
-            await indexer.get(
-              ctx,
-              'transfers',
-              {
-                address: subaccount.address,
-                subaccountNumber: subaccount.subaccountNumber,
-                limit,
-                createdBeforeOrAt: cursor.beforeOrAt,
-                createdBeforeOrAtHeight: cursor.beforeOrAtHeight,
-              },
-              source,
-            ),
-            subaccount,
-          ),
+      const transfers = await collectIndexerDay({
+        indexer,
+        ctx,
+        path: 'transfers',
+        query: { address: subaccount.address, subaccountNumber: subaccount.subaccountNumber },
+        window: w,
+        source,
+        parse: (body) => parseTransfers(source, body, subaccount),
       })
       transfers.reverse().sort((a, b) => a.ts - b.ts)
       for (const t of transfers) out.write(t.row)

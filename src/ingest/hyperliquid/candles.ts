@@ -4,7 +4,7 @@ import type { SourceColumn } from '../../domain/loadSpec.ts'
 import { apiPartition } from '../apiPartition.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { arrayBody, FieldReader, SourceRecordError } from '../sourceRecord.ts'
-import { dayWindow } from './days.ts'
+import { dayWindow } from '../dates.ts'
 import { VENUE, type InfoClient } from './info.ts'
 import { collectTimeWindow } from './timeWindows.ts'
 
@@ -104,7 +104,7 @@ export function candlesPartition(info: InfoClient, coin: string, interval: strin
     async collect(ctx, out) {
       const candles = await collectTimeWindow({
         start: w.startMs,
-        end: w.endMs,
+        end: w.lastMs,
         time: (candle: Candle) => candle.t,
         fetch: async (startTime, endTime) =>
           parseCandles(

@@ -1,11 +1,11 @@
 // Hyperliquid userFillsByTime → fills (every published field kept; fills before late 2023 lack tid and feeToken)
 // and, for liquidation fills, observed liquidations: account = the liquidated user, side = the liquidated position.
-import type { SourceColumn } from '../../domain/loadSpec.ts'
-import { apiPartition } from '../apiPartition.ts'
+import type { SourceColumn, TableLoad } from '../../domain/loadSpec.ts'
+import { apiPartition, identityValues } from '../apiPartition.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { decimalSign } from '../decimal.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
-import { dayWindow } from './days.ts'
+import { dayWindow } from '../dates.ts'
 import { VENUE, type InfoClient } from './info.ts'
 import { collectTimeWindow } from './timeWindows.ts'
 
@@ -134,6 +134,56 @@ function positionSide(startPosition: string, side: 'B' | 'A'): 'long' | 'short' 
   return side === 'A' ? 'long' : 'short'
 }
 
+/**
+ * Where parsed fills land (FILL_COLUMNS): every fill, and the liquidated side of a liquidation fill. Shared by the
+ * info API's userFillsByTime and the node's node_fills_by_block, which carry the same records.
+ */
+export const FILL_LOADS: TableLoad[] = [
+  {
+    kind: 'rows',
+    table: 'fills',
+    values: {
+      ts: { epoch: 'time', unit: 'ms' },
+      ...identityValues(
+        'market',
+        'account',
+        'side',
+        'price',
+        'qty',
+        'fee',
+        'fee_asset',
+        'liquidation',
+        'liquidity',
+        'closed_pnl',
+        'start_position',
+        'dir',
+        'trade_id',
+        'order_id',
+        'tx_id',
+        'extra',
+      ),
+    },
+  },
+  {
+    kind: 'rows',
+    table: 'liquidations',
+    requireNotNull: ['liq_side'],
+    values: {
+      market: { column: 'market' },
+      ts: { epoch: 'time', unit: 'ms' },
+      side: { column: 'liq_side' },
+      price: { column: 'price' },
+      qty: { column: 'qty' },
+      kind: { literal: 'liquidation' },
+      account: { column: 'liq_account' },
+      trade_id: { column: 'trade_id' },
+      source: { literal: VENUE },
+      mark_price: { column: 'liq_mark' },
+      extra: { column: 'liq_extra' },
+    },
+  },
+]
+
 export function fillsPartition(info: InfoClient, account: string, day: string): PlannedPartition {
   const w = dayWindow(day)
   const source = `${VENUE} userFillsByTime ${account} ${day}`
@@ -142,55 +192,13 @@ export function fillsPartition(info: InfoClient, account: string, day: string): 
     table: 'fills,liquidations',
     file: `${info.url} userFillsByTime ${account} ${day}`,
     columns: FILL_COLUMNS,
-    loads: [
-      {
-        kind: 'rows',
-        table: 'fills',
-        values: {
-          market: { column: 'market' },
-          ts: { epoch: 'time', unit: 'ms' },
-          account: { column: 'account' },
-          side: { column: 'side' },
-          price: { column: 'price' },
-          qty: { column: 'qty' },
-          fee: { column: 'fee' },
-          fee_asset: { column: 'fee_asset' },
-          liquidation: { column: 'liquidation' },
-          liquidity: { column: 'liquidity' },
-          closed_pnl: { column: 'closed_pnl' },
-          start_position: { column: 'start_position' },
-          dir: { column: 'dir' },
-          trade_id: { column: 'trade_id' },
-          order_id: { column: 'order_id' },
-          tx_id: { column: 'tx_id' },
-          extra: { column: 'extra' },
-        },
-      },
-      {
-        kind: 'rows',
-        table: 'liquidations',
-        requireNotNull: ['liq_side'],
-        values: {
-          market: { column: 'market' },
-          ts: { epoch: 'time', unit: 'ms' },
-          side: { column: 'liq_side' },
-          price: { column: 'price' },
-          qty: { column: 'qty' },
-          kind: { literal: 'liquidation' },
-          account: { column: 'liq_account' },
-          trade_id: { column: 'trade_id' },
-          source: { literal: VENUE },
-          mark_price: { column: 'liq_mark' },
-          extra: { column: 'liq_extra' },
-        },
-      },
-    ],
+    loads: FILL_LOADS,
     periodStart: w.start,
     periodEnd: w.end,
     async collect(ctx, out) {
       const fills = await collectTimeWindow({
         start: w.startMs,
-        end: w.endMs,
+        end: w.lastMs,
         time: (f: ParsedFill) => f.time,
         fetch: async (startTime, endTime) =>
           parseFills(

@@ -4,7 +4,7 @@ import type { SourceColumn } from '../../domain/loadSpec.ts'
 import { apiPartition } from '../apiPartition.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
-import { dayWindow } from './days.ts'
+import { dayWindow } from '../dates.ts'
 import { VENUE, type InfoClient } from './info.ts'
 import { collectTimeWindow } from './timeWindows.ts'
 
@@ -84,7 +84,7 @@ export function fundingPartition(info: InfoClient, coin: string, day: string): P
     async collect(ctx, out) {
       const rows = await collectTimeWindow({
         start: w.startMs,
-        end: w.endMs,
+        end: w.lastMs,
         time: (f: FundingRow) => f.time,
         fetch: async (startTime, endTime) =>
           parseFundingHistory(

@@ -2,11 +2,11 @@
 // transfers between accounts, vault flows: userNonFundingLedgerUpdates), signed from the account's point of view,
 // with the other account of a transfer kept as the counterparty (a linked-account hint).
 import type { SourceColumn } from '../../domain/loadSpec.ts'
-import { apiPartition } from '../apiPartition.ts'
+import { apiPartition, identityValues } from '../apiPartition.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { decimalSign, negateDecimal } from '../decimal.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
-import { dayWindow } from './days.ts'
+import { dayWindow } from '../dates.ts'
 import { VENUE, type InfoClient } from './info.ts'
 import { collectTimeWindow } from './timeWindows.ts'
 
@@ -227,14 +227,8 @@ export function ledgerPartition(info: InfoClient, account: string, day: string):
         table: 'ledger',
         values: {
           ts: { epoch: 'time', unit: 'ms' },
-          account: { column: 'account' },
           delta_quote: { column: 'delta' },
-          kind: { column: 'kind' },
-          asset: { column: 'asset' },
-          counterparty: { column: 'counterparty' },
-          tx_id: { column: 'tx_id' },
-          market: { column: 'market' },
-          extra: { column: 'extra' },
+          ...identityValues('account', 'kind', 'asset', 'counterparty', 'tx_id', 'market', 'extra'),
         },
       },
     ],
@@ -244,7 +238,7 @@ export function ledgerPartition(info: InfoClient, account: string, day: string):
       const unknown = new Set<string>()
       const funding = await collectTimeWindow({
         start: w.startMs,
-        end: w.endMs,
+        end: w.lastMs,
         time: (row: LedgerRow) => row.time,
         fetch: async (startTime, endTime) =>
           parseUserFunding(
@@ -255,7 +249,7 @@ export function ledgerPartition(info: InfoClient, account: string, day: string):
       })
       const updates = await collectTimeWindow({
         start: w.startMs,
-        end: w.endMs,
+        end: w.lastMs,
         time: (row: LedgerRow) => row.time,
         fetch: async (startTime, endTime) =>
           parseLedgerUpdates(

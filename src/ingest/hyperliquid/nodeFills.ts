@@ -10,7 +10,7 @@ import type { PlannedPartition } from '../connector.ts'
 import { daysBetween } from '../dates.ts'
 import { inflateLz4 } from '../lz4Frame.ts'
 import { SourceRecordError } from '../sourceRecord.ts'
-import { FILL_COLUMNS, parseFillRecord } from './fills.ts'
+import { FILL_COLUMNS, FILL_LOADS, parseFillRecord } from './fills.ts'
 import { VENUE } from './info.ts'
 
 export const NODE_FILLS_SOURCE = 'hyperliquid-node'
@@ -173,47 +173,7 @@ export function planNodeFills(plan: NodeFillsPlan): PlannedPartition[] {
       periodEnd: new Date(start.getTime() + 3_600_000),
       tradeBars: {},
       loads: [
-        {
-          kind: 'rows',
-          table: 'fills',
-          values: {
-            market: { column: 'market' },
-            ts: { epoch: 'time', unit: 'ms' },
-            account: { column: 'account' },
-            side: { column: 'side' },
-            price: { column: 'price' },
-            qty: { column: 'qty' },
-            fee: { column: 'fee' },
-            fee_asset: { column: 'fee_asset' },
-            liquidation: { column: 'liquidation' },
-            liquidity: { column: 'liquidity' },
-            closed_pnl: { column: 'closed_pnl' },
-            start_position: { column: 'start_position' },
-            dir: { column: 'dir' },
-            trade_id: { column: 'trade_id' },
-            order_id: { column: 'order_id' },
-            tx_id: { column: 'tx_id' },
-            extra: { column: 'extra' },
-          },
-        },
-        {
-          kind: 'rows',
-          table: 'liquidations',
-          requireNotNull: ['liq_side'],
-          values: {
-            market: { column: 'market' },
-            ts: { epoch: 'time', unit: 'ms' },
-            side: { column: 'liq_side' },
-            price: { column: 'price' },
-            qty: { column: 'qty' },
-            kind: { literal: 'liquidation' },
-            account: { column: 'liq_account' },
-            trade_id: { column: 'trade_id' },
-            source: { literal: VENUE },
-            mark_price: { column: 'liq_mark' },
-            extra: { column: 'liq_extra' },
-          },
-        },
+        ...FILL_LOADS,
         {
           kind: 'rows',
           table: 'trades',

@@ -1,5 +1,6 @@
 // Hyperliquid partitions for a run: market datasets per coin and UTC day, account datasets per account and day, and
 // one margin snapshot per account; every info request shares the run's weight budget.
+import type { HyperliquidDataset } from '../../domain/sources.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { daysBetween } from '../dates.ts'
 import type { WeightBudget } from '../weightBudget.ts'
@@ -11,9 +12,6 @@ import { InfoClient } from './info.ts'
 import { ledgerPartition } from './ledger.ts'
 
 /** candles, funding: per coin; fills, ledger, state (clearinghouseState): per account. */
-export const HYPERLIQUID_DATASETS = ['candles', 'funding', 'fills', 'ledger', 'state'] as const
-export type HyperliquidDataset = (typeof HYPERLIQUID_DATASETS)[number]
-export const ACCOUNT_DATASETS: readonly HyperliquidDataset[] = ['fills', 'ledger', 'state']
 
 export interface HyperliquidPlan {
   baseUrl: string

@@ -3,14 +3,12 @@
 import path from 'node:path'
 import type { SourceColumn, TableLoad, TimeUnit, TradeBarsSpec } from '../../domain/loadSpec.ts'
 import type { PlannedPartition } from '../connector.ts'
-import { detectCsvLayout, type CsvLayoutSpec } from '../csvLayout.ts'
-import { daysBetween, periodRange } from '../dates.ts'
-import { fetchGzip, localGzip, verifyGzip } from '../gzipFile.ts'
-import { firstLines } from '../peek.ts'
+import type { CsvLayoutSpec } from '../csvLayout.ts'
+import { daysBetween } from '../dates.ts'
+import { gzipCsvPartition } from '../gzipCsvPartition.ts'
 
 export const TARDIS = 'tardis'
-export const TARDIS_TYPES = ['trades', 'derivative_ticker', 'liquidations'] as const
-export type TardisType = (typeof TARDIS_TYPES)[number]
+import type { TardisType } from '../../domain/sources.ts'
 
 /** Tardis exchange ids whose venue Backstop already knows under another name. */
 const VENUE_ALIASES: Readonly<Record<string, string>> = {
@@ -173,42 +171,20 @@ export function planTardis(plan: TardisPlan): PlannedPartition[] {
       const layout = layoutOf(type)
       for (const day of daysBetween(plan.from, plan.to)) {
         const key = { source: TARDIS, dataset: `${plan.exchange}/${type}`, venue, market: symbol, period: day }
-        const where = plan.dir
-          ? tardisLocalCandidates(plan.dir, plan.exchange, type, day, symbol)[0]!
-          : tardisUrl(plan.baseUrl!, plan.exchange, type, day, symbol)
-        out.push({
-          key,
-          table: layout.table,
-          file: where,
-          async fetch(ctx) {
-            const got = plan.dir
-              ? await localGzip(tardisLocalCandidates(plan.dir, plan.exchange, type, day, symbol))
-              : await fetchGzip(ctx, where)
-            if (got.kind === 'missing') return { kind: 'missing', file: where }
-            const name = `${plan.exchange}_${type}_${day}_${symbol}.csv.gz`
-            const csv = detectCsvLayout(name, await firstLines(got.path, 2, undefined, name), layout.csv)
-            if (!csv.hasData) {
-              // a day cut short at the source could look empty: only a whole gzip stream is an empty day
-              await verifyGzip(got.path, name)
-              return { kind: 'missing', file: where, reason: 'empty-at-source', scratch: got.scratch }
-            }
-            const { start, end } = periodRange(day)
-            return {
-              kind: 'ready',
-              scratch: got.scratch,
-              bytes: got.bytes,
-              request: {
-                partition: key,
-                file: { path: got.path, name, format: 'csv', header: csv.header, columns: csv.columns },
-                loads: layout.loads(csv.unit),
-                ...(layout.tradeBars ? { tradeBars: layout.tradeBars } : {}),
-                upstream: { file: where, checksum: got.sha256 },
-                periodStart: start,
-                periodEnd: end,
-              },
-            }
-          },
-        })
+        const local = plan.dir ? tardisLocalCandidates(plan.dir, plan.exchange, type, day, symbol) : null
+        out.push(
+          gzipCsvPartition({
+            key,
+            table: layout.table,
+            file: local ? local[0]! : tardisUrl(plan.baseUrl!, plan.exchange, type, day, symbol),
+            ...(local ? { local } : {}),
+            name: `${plan.exchange}_${type}_${day}_${symbol}.csv.gz`,
+            period: day,
+            layout: layout.csv,
+            loads: layout.loads,
+            ...(layout.tradeBars ? { tradeBars: layout.tradeBars } : {}),
+          }),
+        )
       }
     }
   }
