@@ -27,6 +27,40 @@ export const HYPERLIQUID_ACCOUNTS: NonNullable<RuleSetInput['accounts']> = {
   fillFees: { maker: 0.00015, taker: 0.00045 },
 }
 
+/**
+ * The 2025 mechanics (trigger, clips and backstop, path and impact, fees, ADL then the vault, withdrawal gating, hourly
+ * funding): the 2023 preset takes them too, since venue-rules dates none of them earlier.
+ */
+export const HYPERLIQUID_MECHANICS = {
+  trigger: { kind: 'equityBelowMaintenance' },
+  execution: {
+    kind: 'market',
+    partial: { thresholdNotional: 100_000, fraction: 0.2, cooldownS: 30 },
+    backstop: { belowMaintenanceFraction: 2 / 3 },
+    intrabar: { path: 'ohlc', reactionS: 3 },
+    impact: DEFAULT_IMPACT,
+  },
+  fees: { liquidationFeeRate: 0, cap: 'remainingEquity' },
+  waterfall: [
+    {
+      kind: 'adl',
+      trigger: { kind: 'negativeEquity' },
+      ranking: 'markOverEntryTimesNotionalOverEquity',
+      fillPrice: 'previousMark',
+    },
+    { kind: 'insuranceFund' },
+  ],
+  guardrails: { withdrawalGating: { whileDeficit: false, requireInitialMargin: true, minNotionalFraction: 0.1 } },
+  funding: {
+    intervalH: 1,
+    source: 'observed',
+    interestRate8h: 0.0001,
+    premiumClamp8h: 0.0005,
+    capPerHour: 0.04,
+    paymentPrice: 'oracle',
+  },
+} satisfies Partial<RuleSetInput>
+
 export const hyperliquidPresets: RuleSetInput[] = [
   {
     name: 'hyperliquid',
@@ -58,34 +92,8 @@ export const hyperliquidPresets: RuleSetInput[] = [
         XRP: tier(20, 40_000_000, 10),
       },
     },
-    trigger: { kind: 'equityBelowMaintenance' },
-    execution: {
-      kind: 'market',
-      partial: { thresholdNotional: 100_000, fraction: 0.2, cooldownS: 30 },
-      backstop: { belowMaintenanceFraction: 2 / 3 },
-      intrabar: { path: 'ohlc', reactionS: 3 },
-      impact: DEFAULT_IMPACT,
-    },
-    fees: { liquidationFeeRate: 0, cap: 'remainingEquity' },
+    ...HYPERLIQUID_MECHANICS,
     insuranceFund: { label: 'liquidator vault', initialBalance: '300000000', scope: 'pooled' },
-    waterfall: [
-      {
-        kind: 'adl',
-        trigger: { kind: 'negativeEquity' },
-        ranking: 'markOverEntryTimesNotionalOverEquity',
-        fillPrice: 'previousMark',
-      },
-      { kind: 'insuranceFund' },
-    ],
-    guardrails: { withdrawalGating: { whileDeficit: false, requireInitialMargin: true, minNotionalFraction: 0.1 } },
-    funding: {
-      intervalH: 1,
-      source: 'observed',
-      interestRate8h: 0.0001,
-      premiumClamp8h: 0.0005,
-      capPerHour: 0.04,
-      paymentPrice: 'oracle',
-    },
     accounts: HYPERLIQUID_ACCOUNTS,
   },
 ]

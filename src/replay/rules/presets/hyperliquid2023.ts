@@ -1,8 +1,8 @@
 // Hyperliquid as of July 2023: 50x on every coin with maintenance at half the initial margin (MMR 1%), from the
 // venue's own `meta` response recorded on 2023-07-17 (../shared/data/hyperliquid-info-api/meta_2023-07-17.json).
 import type { RuleSetInput } from '../schema.ts'
-import { DEFAULT_IMPACT, IMPACT_NOTE, INTRABAR_NOTE } from './common.ts'
-import { HYPERLIQUID_ACCOUNTS } from './hyperliquid.ts'
+import { IMPACT_NOTE, INTRABAR_NOTE } from './common.ts'
+import { HYPERLIQUID_ACCOUNTS, HYPERLIQUID_MECHANICS } from './hyperliquid.ts'
 
 /** Every coin of the 2023-07-17 meta lists maxLeverage 50; MM = ½ × IM at max leverage [H1]. */
 const flat50 = { brackets: [{ notionalFloor: 0, maxLeverage: 50, mmr: 0.5 / 50, imr: 1 / 50 }] }
@@ -28,34 +28,8 @@ export const hyperliquid2023Presets: RuleSetInput[] = [
     ],
     price: { mark: { method: 'oracleEmaBasis', emaWindowS: 150, bookEmaWindowS: 30 } },
     margin: { mode: 'cross', default: flat50 },
-    trigger: { kind: 'equityBelowMaintenance' },
-    execution: {
-      kind: 'market',
-      partial: { thresholdNotional: 100_000, fraction: 0.2, cooldownS: 30 },
-      backstop: { belowMaintenanceFraction: 2 / 3 },
-      intrabar: { path: 'ohlc', reactionS: 3 },
-      impact: DEFAULT_IMPACT,
-    },
-    fees: { liquidationFeeRate: 0, cap: 'remainingEquity' },
+    ...HYPERLIQUID_MECHANICS,
     insuranceFund: { label: 'liquidator vault', initialBalance: '100000000', scope: 'pooled' },
-    waterfall: [
-      {
-        kind: 'adl',
-        trigger: { kind: 'negativeEquity' },
-        ranking: 'markOverEntryTimesNotionalOverEquity',
-        fillPrice: 'previousMark',
-      },
-      { kind: 'insuranceFund' },
-    ],
-    guardrails: { withdrawalGating: { whileDeficit: false, requireInitialMargin: true, minNotionalFraction: 0.1 } },
-    funding: {
-      intervalH: 1,
-      source: 'observed',
-      interestRate8h: 0.0001,
-      premiumClamp8h: 0.0005,
-      capPerHour: 0.04,
-      paymentPrice: 'oracle',
-    },
     accounts: { ...HYPERLIQUID_ACCOUNTS, fillFees: null },
   },
 ]
