@@ -84,6 +84,24 @@ export default tseslint.config(
   },
   { files: ['src/report/**'], rules: forbid('ingest', 'api', 'cli', 'jobs') },
   { files: ['src/api/**'], rules: forbid('ingest', 'cli', 'jobs') },
+  // API modules share src/api/common, never one another (`../<sibling>/…` from inside a module).
+  {
+    files: ['src/api/modules/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/ingest/**', '**/cli/**', '**/jobs/**'], message: 'data flows one way' },
+            {
+              regex: '^\\.\\./(?!\\.\\.)[^/]+/',
+              message: 'API modules may not import one another: share code in src/api/common',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['src/config/**', 'src/obs/**'],
     rules: forbid('store', 'ingest', 'replay', 'detect', 'incidents', 'api', 'report', 'cli', 'jobs'),

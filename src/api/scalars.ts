@@ -1,7 +1,7 @@
 // Custom scalars: DateTime (ISO-8601 strings) and JSON from graphql-scalars; Decimal is ours (a string, so no
 // precision is lost).
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql'
-import { DateTimeISOResolver, JSONResolver } from 'graphql-scalars'
+import { DateTimeISOResolver, JSONResolver, SafeIntResolver } from 'graphql-scalars'
 import { formatReceived } from '../errors.ts'
 
 const DECIMAL = /^-?\d+(\.\d+)?$/
@@ -32,4 +32,5 @@ export const scalarResolvers = {
   DateTime: DateTimeScalar,
   JSON: JSONResolver,
   Decimal: DecimalScalar,
+  SafeInt: SafeIntResolver,
 }

@@ -4,18 +4,10 @@ import { InvalidInputError, UnavailableError } from '../../errors.ts'
 import type { BacktestSummary } from '../../replay/backtest/summary.ts'
 import { getBacktestRun, listBacktestRuns } from '../../store/meta/backtestRuns.ts'
 import { runStatus } from '../../store/meta/runs.ts'
-import {
-  readAdlFills,
-  readDeficits,
-  readFundSeries,
-  readGuardrailTriggers,
-  readLiquidations,
-  readSocialLosses,
-  type Page,
-} from '../../store/results/backtestResults.ts'
+import { readResultOffset, type ResultList } from '../../store/results/resultLists.ts'
 import type { BacktestRunResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers-types.ts'
 
-function page(limit: number | null | undefined, offset: number | null | undefined): Page {
+function page(limit: number | null | undefined, offset: number | null | undefined) {
   const p = { limit: limit ?? 1000, offset: offset ?? 0 }
   const problems = []
   if (!Number.isInteger(p.limit) || p.limit < 1 || p.limit > 10_000)
@@ -24,16 +16,6 @@ function page(limit: number | null | undefined, offset: number | null | undefine
     problems.push({ path: 'offset', received: offset, expected: 'a non-negative integer' })
   if (problems.length) throw new InvalidInputError('invalid page', problems)
   return p
-}
-
-/** snake_case row keys to the camelCase GraphQL fields (an _approx suffix becomes Approx). */
-function camel(row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(row)) {
-    const key = k.replace(/_approx$/, 'Approx').replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())
-    out[key] = typeof v === 'bigint' ? Number(v) : v
-  }
-  return out
 }
 
 export const backtestRun: QueryResolvers['backtestRun'] = (_p, { id }, { runtime }) => getBacktestRun(runtime.meta, id)
@@ -74,23 +56,18 @@ export const runBacktest: MutationResolvers['runBacktest'] = async (_p, { input 
   return (await getBacktestRun(context.runtime.meta, runId))!
 }
 
+/** The deprecated flat lists: the first rows by offset (the connections replace them). */
 const list =
-  (read: typeof readLiquidations) =>
-  async (
-    _p: unknown,
-    args: { runId: string; limit?: number | null; offset?: number | null },
-    { runtime }: ApiContext,
-  ) =>
-    (await read(runtime, args.runId, page(args.limit, args.offset))).map(camel)
+  <L extends ResultList>(name: L) =>
+  (_p: unknown, args: { runId: string; limit?: number | null; offset?: number | null }, { runtime }: ApiContext) =>
+    readResultOffset(runtime, name, args.runId, page(args.limit, args.offset))
 
-export const backtestLiquidations = list(readLiquidations) as unknown as QueryResolvers['backtestLiquidations']
-export const backtestDeficits = list(readDeficits) as unknown as QueryResolvers['backtestDeficits']
-export const backtestFundSeries = list(readFundSeries) as unknown as QueryResolvers['backtestFundSeries']
-export const backtestAdlFills = list(readAdlFills) as unknown as QueryResolvers['backtestAdlFills']
-export const backtestSocialLosses = list(readSocialLosses) as unknown as QueryResolvers['backtestSocialLosses']
-export const backtestGuardrailTriggers = list(
-  readGuardrailTriggers,
-) as unknown as QueryResolvers['backtestGuardrailTriggers']
+export const backtestLiquidations: QueryResolvers['backtestLiquidations'] = list('liquidations')
+export const backtestDeficits: QueryResolvers['backtestDeficits'] = list('deficits')
+export const backtestFundSeries: QueryResolvers['backtestFundSeries'] = list('fundMovements')
+export const backtestAdlFills: QueryResolvers['backtestAdlFills'] = list('adlFills')
+export const backtestSocialLosses: QueryResolvers['backtestSocialLosses'] = list('socialLosses')
+export const backtestGuardrailTriggers: QueryResolvers['backtestGuardrailTriggers'] = list('guardrailTriggers')
 
 export const BacktestRun: BacktestRunResolvers = {
   from: (run) => run.fromTs,

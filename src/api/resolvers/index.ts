@@ -14,6 +14,28 @@ import {
   backtestSocialLosses,
   runBacktest,
 } from './backtests.ts'
+import {
+  BacktestRunOutputs,
+  backtestRunsConnection,
+  runAdlFills,
+  runDeficits,
+  runFundMovements,
+  runGuardrailTriggers,
+  runLiquidations,
+  runSocialLosses,
+} from '../modules/backtests/resolvers.ts'
+import {
+  Detection,
+  Incident,
+  IncidentMember,
+  detections,
+  incident,
+  incidents,
+  runDetectors,
+} from '../modules/detections/resolvers.ts'
+import { marketsConnection } from '../modules/marketData/resolvers.ts'
+import { runsConnection } from '../modules/runs/resolvers.ts'
+import { compareRuns, marketSeries, runSeries } from '../modules/series/resolvers.ts'
 import { health } from './health.ts'
 import { accounts, dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
@@ -60,12 +82,28 @@ export const resolvers: Resolvers = {
     reconcileRun,
     run,
     runs,
+    runsConnection,
+    marketsConnection,
+    backtestRunsConnection,
+    runLiquidations,
+    runDeficits,
+    runFundMovements,
+    runAdlFills,
+    runSocialLosses,
+    runGuardrailTriggers,
+    marketSeries,
+    runSeries,
+    compareRuns,
+    detections,
+    incidents,
+    incident,
   }),
   Mutation: guardArguments({
     createRuleSet,
     deriveRuleSet,
     runBacktest,
     cancelRun,
+    runDetectors,
     generateReport,
     createBacktestSchedule,
     updateBacktestSchedule,
@@ -73,9 +111,12 @@ export const resolvers: Resolvers = {
     resumeBacktestSchedule,
     deleteBacktestSchedule,
   }),
-  BacktestRun,
+  BacktestRun: { ...BacktestRun, ...BacktestRunOutputs },
   Run: { ...Run, report: runReport },
   RunProgress,
+  Detection,
+  Incident,
+  IncidentMember,
   RuleSet,
   RuleSetVersion,
   Report,

@@ -6,7 +6,7 @@ import type { DuckStore } from '../duck/open.ts'
  * Account-level datasets are partitioned by account (the manifest's market column holds the account), so they are
  * listed as accounts, not markets. A partition is account-scoped when the first table it loads is one of these.
  */
-const ACCOUNT_TABLES = ['fills', 'ledger', 'account_states', 'account_positions']
+export const ACCOUNT_TABLES = ['fills', 'ledger', 'account_states', 'account_positions']
 
 export interface DataSummary {
   venue: string

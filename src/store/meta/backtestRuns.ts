@@ -1,7 +1,9 @@
 // BacktestRun records: the backtest-specific part of a run (rule-set hash, data window, positions source, seed,
 // summary, timings). Its id is its run's id; the status, times and error live on the run (runs.ts), so there is one
 // lifecycle.
-import type { RunStatus } from '../../domain/run.ts'
+import { RUN_STATUSES, type RunStatus } from '../../domain/run.ts'
+import type { ListPage, ListQuery } from '../query/listQuery.ts'
+import { readPrismaList, type PrismaListSpec } from '../query/prismaList.ts'
 import type { MetaClient } from './client.ts'
 import type { Prisma } from './generated/client.ts'
 
@@ -59,3 +61,39 @@ export function listBacktestRuns(
 }
 
 export type StoredBacktestRun = NonNullable<Awaited<ReturnType<typeof getBacktestRun>>>
+
+/** Backtest runs as a filterable, keyset-paged list (newest first by default); status is the run's. */
+export const BACKTEST_RUN_LIST: PrismaListSpec = {
+  fields: {
+    id: { type: 'string', path: ['id'], sortable: true },
+    status: { type: 'enum', values: RUN_STATUSES, path: ['run', 'status'] },
+    venue: { type: 'string', path: ['venue'], sortable: true },
+    ruleSetRef: { type: 'string', path: ['ruleSetRef'], sortable: true },
+    ruleSetHash: { type: 'string', path: ['ruleSetHash'], sortable: true },
+    positionsSource: {
+      type: 'enum',
+      values: ['synthetic', 'accounts', 'explicit'],
+      path: ['positionsSource'],
+      sortable: true,
+    },
+    from: { type: 'timestamp', path: ['fromTs'], sortable: true },
+    to: { type: 'timestamp', path: ['toTs'], sortable: true },
+    createdAt: { type: 'timestamp', path: ['createdAt'], sortable: true },
+  },
+  id: 'id',
+  defaultOrder: [{ field: 'createdAt', direction: 'DESC' }],
+}
+
+export function readBacktestRunList(prisma: MetaClient, query: ListQuery): Promise<ListPage<StoredBacktestRun>> {
+  return readPrismaList(
+    BACKTEST_RUN_LIST,
+    query,
+    (args) => prisma.backtestRun.findMany({ ...(args as Prisma.BacktestRunFindManyArgs), include: withRun }),
+    (args) => prisma.backtestRun.count(args as Prisma.BacktestRunCountArgs),
+  )
+}
+
+/** The backtest runs of `ids` in one read (a per-request loader batches nested lookups through it). */
+export function getBacktestRuns(prisma: MetaClient, ids: readonly string[]) {
+  return prisma.backtestRun.findMany({ where: { id: { in: [...ids] } }, include: withRun })
+}

@@ -3,11 +3,14 @@
 import {
   INTERRUPTED_PREFIX,
   isRunStatus,
+  RUN_STATUSES,
   type FinishedRunStatus,
   type RunProgress,
   type RunStatus,
 } from '../../domain/run.ts'
 import { ConflictError, NotFoundError } from '../../errors.ts'
+import type { ListPage, ListQuery } from '../query/listQuery.ts'
+import { readPrismaList, type PrismaListSpec } from '../query/prismaList.ts'
 import type { MetaClient } from './client.ts'
 import type { JobRun, Prisma } from './generated/client.ts'
 import { boundedErrors, boundedMessage, type JobFailure } from './jobRuns.ts'
@@ -248,4 +251,29 @@ export function pruneRuns(prisma: MetaClient, olderThan: Date, kinds: string[]) 
   return prisma.jobRun.deleteMany({
     where: { status: { notIn: OPEN }, kind: { in: kinds }, queuedAt: { lt: olderThan } },
   })
+}
+
+/** Runs as a filterable, keyset-paged list (newest first by default). */
+export const RUN_LIST: PrismaListSpec = {
+  fields: {
+    id: { type: 'string', path: ['id'], sortable: true },
+    kind: { type: 'string', path: ['kind'], sortable: true },
+    job: { type: 'string', path: ['job'], sortable: true },
+    status: { type: 'enum', values: RUN_STATUSES, path: ['status'], sortable: true },
+    trigger: { type: 'string', path: ['trigger'], sortable: true },
+    queuedAt: { type: 'timestamp', path: ['queuedAt'], sortable: true },
+    startedAt: { type: 'timestamp', path: ['startedAt'] },
+    finishedAt: { type: 'timestamp', path: ['finishedAt'] },
+  },
+  id: 'id',
+  defaultOrder: [{ field: 'queuedAt', direction: 'DESC' }],
+}
+
+export function readRunList(prisma: MetaClient, query: ListQuery): Promise<ListPage<StoredRun>> {
+  return readPrismaList(
+    RUN_LIST,
+    query,
+    (args) => prisma.jobRun.findMany(args as Prisma.JobRunFindManyArgs),
+    (args) => prisma.jobRun.count(args as Prisma.JobRunCountArgs),
+  )
 }

@@ -1,10 +1,7 @@
-// Replay outputs per run in DuckDB (DDL 0300): appended in batches with exact DECIMAL amounts, read back as flat
-// lists for the API (only for a run that succeeded), deleted per run, and hashed to prove two runs produced
-// byte-identical outputs.
+// Replay outputs per run in DuckDB (DDL 0300): appended in batches with exact DECIMAL amounts, deleted per run, and
+// hashed to prove two runs produced byte-identical outputs (resultLists.ts reads them back for the API).
 import type { DuckStore } from '../duck/open.ts'
-import type { MetaClient } from '../meta/client.ts'
 import { appendColumns, type ColumnKind, type ColumnSpec } from './chunkAppender.ts'
-import { requireSucceededRun } from './servable.ts'
 
 /**
  * Text coded as numbers: row i is `names[codes[i]]`; a negative code is the synthetic account `syn-<serials[i]>`
@@ -259,96 +256,4 @@ export async function hashBacktestResults(store: DuckStore, runId: string): Prom
     const all = await c.runAndReadAll(`SELECT sha256($1) AS h`, [parts.join('\n')])
     return String(all.getRowObjectsJS()[0]!.h)
   })
-}
-
-export interface Page {
-  limit: number
-  offset: number
-}
-
-/** Both stores: the run's status decides whether its rows may be read. */
-export interface ResultStores {
-  duck: DuckStore
-  meta: MetaClient
-}
-
-/**
- * One page of a run's rows, exact amounts as decimal strings with Float twins (columns ending in _approx). Refused
- * unless the run succeeded (ResultsNotServableError naming its status), so a partial result is never served.
- */
-async function page(
-  stores: ResultStores,
-  sql: string,
-  runId: string,
-  p: Page,
-): Promise<Array<Record<string, unknown>>> {
-  await requireSucceededRun(stores.meta, runId)
-  return stores.duck.use(async (c) =>
-    (await c.runAndReadAll(`${sql} ORDER BY seq LIMIT $2 OFFSET $3`, [runId, p.limit, p.offset])).getRowObjectsJS(),
-  )
-}
-
-const exact = (col: string, as = col) => `${col}::VARCHAR AS ${as}, ${col}::DOUBLE AS ${as}_approx`
-
-export function readLiquidations(stores: ResultStores, runId: string, p: Page) {
-  return page(
-    stores,
-    `SELECT seq, ts, account, market, side, kind, qty, trigger_mark, liquidation_price, bankruptcy_price, fill_price, market_price,
-            ${exact('notional')}, ${exact('fee')}, ${exact('fee_to_fund')}, ${exact('equity')}, ${exact('slippage')},
-            ${exact('surplus_to_fund')}, ${exact('returned')}, ${exact('shortfall')}
-       FROM backtest_liquidations WHERE run_id = $1`,
-    runId,
-    p,
-  )
-}
-
-export function readDeficits(stores: ResultStores, runId: string, p: Page) {
-  return page(
-    stores,
-    `SELECT seq, ts, account, market, liquidation_seq, kind, ${exact('shortfall')}, ${exact('covered_by_fund')},
-            ${exact('covered_by_fee_pool')}, ${exact('covered_by_adl')}, ${exact('socialized')}, ${exact('uncovered')}
-       FROM backtest_deficits WHERE run_id = $1`,
-    runId,
-    p,
-  )
-}
-
-export function readFundSeries(stores: ResultStores, runId: string, p: Page) {
-  return page(
-    stores,
-    `SELECT seq, ts, fund, market, reason, liquidation_seq, ${exact('delta')}, ${exact('balance')}
-       FROM backtest_fund_series WHERE run_id = $1`,
-    runId,
-    p,
-  )
-}
-
-export function readAdlFills(stores: ResultStores, runId: string, p: Page) {
-  return page(
-    stores,
-    `SELECT seq, ts, market, liquidation_seq, account, side, qty, fill_price, mark, rank, score,
-            ${exact('realized_pnl')}, ${exact('haircut')}, ${exact('covered_shortfall')}
-       FROM backtest_adl_fills WHERE run_id = $1`,
-    runId,
-    p,
-  )
-}
-
-export function readSocialLosses(stores: ResultStores, runId: string, p: Page) {
-  return page(
-    stores,
-    `SELECT seq, ts, market, liquidation_seq, per_base_unit, total_base, positions, ${exact('amount')}
-       FROM backtest_social_losses WHERE run_id = $1`,
-    runId,
-    p,
-  )
-}
-
-export function readGuardrailTriggers(stores: ResultStores, runId: string, p: Page) {
-  return page(
-    stores,
-    `SELECT seq, ts, market, kind, action, value, threshold, account FROM backtest_guardrail_triggers WHERE run_id = $1`,
-    runId,
-    p,
-  )
 }

@@ -126,13 +126,19 @@ export interface Site {
 
 export function sitesOf(field: GraphQLField<unknown, unknown>): Site[] {
   const out: Site[] = []
+  // An input object's fields are sites at its first place in the field's arguments only: the same type elsewhere
+  // (StringFilter under every text column, a filter's own AND / OR / NOT) is parsed by the same code, and walking
+  // every copy made recursive filters thousands of sites per field.
+  const walked = new Set<string>()
   const walk = (type: GraphQLInputType, name: string, path: Array<string | number>, depth: number) => {
     out.push({ path, type, name })
     const inner = isNonNullType(type) ? type.ofType : type
     if (depth > 4) return
     if (isListType(inner)) walk(inner.ofType, name, [...path, 0], depth + 1)
-    else if (isInputObjectType(inner))
+    else if (isInputObjectType(inner) && !walked.has(inner.name)) {
+      walked.add(inner.name)
       for (const f of Object.values(inner.getFields())) walk(f.type, f.name, [...path, f.name], depth + 1)
+    }
   }
   for (const arg of field.args) walk(arg.type, arg.name, [arg.name], 0)
   return out

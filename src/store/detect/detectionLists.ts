@@ -1,0 +1,210 @@
+// Detections and incidents (DDL 0400) as filterable, keyset-paged lists for the API, rows in the API's field names
+// through SQL aliases, plus the batched reads a per-request loader uses (an incident's detections and timeline).
+import { DETECTOR_IDS, SEVERITIES } from '../../domain/detection.ts'
+import type { DuckStore } from '../duck/open.ts'
+import { readDuckList, type DuckListSpec } from '../query/duckList.ts'
+import type { ListPage, ListQuery } from '../query/listQuery.ts'
+
+export interface DetectionRow {
+  id: string
+  detector: string
+  detectorVersion: string
+  venue: string
+  market: string
+  windowFrom: Date
+  windowTo: Date
+  accounts: string[]
+  score: number
+  severity: string
+  /** JSON text (parsed by the API's field resolver). */
+  evidence: string
+  estimatedCostQuote: string | null
+  estimatedCostQuoteApprox: number | null
+  estimatedProfitQuote: string | null
+  estimatedProfitQuoteApprox: number | null
+  runId: string | null
+  paramsHash: string
+  createdAt: Date
+}
+
+export interface IncidentRow {
+  id: string
+  venue: string
+  runId: string | null
+  markets: string[]
+  windowFrom: Date
+  windowTo: Date
+  severity: string
+  title: string
+  totalDeficit: string
+  totalDeficitApprox: number
+  insuranceFundImpact: string
+  insuranceFundImpactApprox: number
+  adlCount: number
+  accounts: string[]
+  detections: number
+  members: number
+  gapSeconds: number
+  createdAt: Date
+}
+
+export interface IncidentMemberRow {
+  incidentId: string
+  seq: number
+  kind: string
+  ref: string
+  from: Date
+  to: Date
+  market: string | null
+  accounts: string[]
+  severity: string
+  summary: string
+  /** JSON text. */
+  figures: string
+}
+
+const DETECTION_SELECT = `id, detector, detector_version AS "detectorVersion", venue, market,
+  window_from AS "windowFrom", window_to AS "windowTo", accounts, score, severity, evidence::VARCHAR AS evidence,
+  estimated_cost_quote::VARCHAR AS "estimatedCostQuote", estimated_cost_quote::DOUBLE AS "estimatedCostQuoteApprox",
+  estimated_profit_quote::VARCHAR AS "estimatedProfitQuote",
+  estimated_profit_quote::DOUBLE AS "estimatedProfitQuoteApprox", run_id AS "runId", params_hash AS "paramsHash",
+  created_at AS "createdAt"`
+
+export const DETECTION_LIST: DuckListSpec = {
+  from: 'detections',
+  select: DETECTION_SELECT,
+  fields: {
+    id: { type: 'string', sortable: true },
+    detector: { type: 'enum', values: DETECTOR_IDS, sortable: true },
+    venue: { type: 'string', sortable: true },
+    market: { type: 'string', sortable: true },
+    runId: { type: 'string' },
+    windowFrom: { type: 'timestamp', sortable: true },
+    windowTo: { type: 'timestamp', sortable: true },
+    score: { type: 'double', sortable: true },
+    severity: { type: 'enum', values: SEVERITIES, sortable: true },
+    createdAt: { type: 'timestamp', sortable: true },
+  },
+  columns: {
+    id: 'id',
+    detector: 'detector',
+    venue: 'venue',
+    market: 'market',
+    runId: 'run_id',
+    windowFrom: 'window_from',
+    windowTo: 'window_to',
+    score: 'score',
+    severity: 'severity',
+    createdAt: 'created_at',
+  },
+  id: 'id',
+  defaultOrder: [{ field: 'windowFrom', direction: 'ASC' }],
+}
+
+const INCIDENT_SELECT = `id, venue, run_id AS "runId", markets, window_from AS "windowFrom", window_to AS "windowTo",
+  severity, title, total_deficit::VARCHAR AS "totalDeficit", total_deficit::DOUBLE AS "totalDeficitApprox",
+  insurance_fund_impact::VARCHAR AS "insuranceFundImpact",
+  insurance_fund_impact::DOUBLE AS "insuranceFundImpactApprox", adl_count::DOUBLE AS "adlCount", accounts,
+  detections, members, gap_seconds AS "gapSeconds", created_at AS "createdAt"`
+
+export const INCIDENT_LIST: DuckListSpec = {
+  from: 'incidents',
+  select: INCIDENT_SELECT,
+  fields: {
+    id: { type: 'string', sortable: true },
+    venue: { type: 'string', sortable: true },
+    runId: { type: 'string' },
+    windowFrom: { type: 'timestamp', sortable: true },
+    windowTo: { type: 'timestamp', sortable: true },
+    severity: { type: 'enum', values: SEVERITIES, sortable: true },
+    totalDeficit: { type: 'decimal', sortable: true },
+    adlCount: { type: 'bigint', sortable: true },
+    detections: { type: 'bigint', sortable: true },
+    createdAt: { type: 'timestamp', sortable: true },
+  },
+  columns: {
+    id: 'id',
+    venue: 'venue',
+    runId: 'run_id',
+    windowFrom: 'window_from',
+    windowTo: 'window_to',
+    severity: 'severity',
+    totalDeficit: 'total_deficit',
+    adlCount: 'adl_count',
+    detections: 'detections',
+    createdAt: 'created_at',
+  },
+  id: 'id',
+  defaultOrder: [{ field: 'windowFrom', direction: 'ASC' }],
+}
+
+const ALL = { sql: 'TRUE', params: [] }
+
+export function readDetectionList(duck: DuckStore, query: ListQuery): Promise<ListPage<DetectionRow>> {
+  return readDuckList<DetectionRow>(duck, DETECTION_LIST, ALL, query)
+}
+
+export function readIncidentList(duck: DuckStore, query: ListQuery): Promise<ListPage<IncidentRow>> {
+  return readDuckList<IncidentRow>(duck, INCIDENT_LIST, ALL, query)
+}
+
+/** Incidents by id, in the order asked (null where there is none). */
+export async function readIncidentsById(duck: DuckStore, ids: readonly string[]): Promise<Array<IncidentRow | null>> {
+  if (!ids.length) return []
+  const rows = await duck.use(async (c) =>
+    (
+      await c.runAndReadAll(
+        `SELECT ${INCIDENT_SELECT} FROM incidents WHERE id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})`,
+        [...ids],
+      )
+    ).getRowObjectsJS(),
+  )
+  const byId = new Map(rows.map((r) => [String(r.id), r as unknown as IncidentRow]))
+  return ids.map((id) => byId.get(id) ?? null)
+}
+
+/** The member detections of each incident (timeline order), one read for many incidents. */
+export async function readIncidentDetections(
+  duck: DuckStore,
+  incidentIds: readonly string[],
+): Promise<DetectionRow[][]> {
+  if (!incidentIds.length) return []
+  const rows = await duck.use(async (c) =>
+    (
+      await c.runAndReadAll(
+        `SELECT m.incident_id AS "incidentId", d.*
+           FROM incident_members m JOIN (SELECT ${DETECTION_SELECT} FROM detections) d ON d.id = m.ref
+          WHERE m.kind = 'detection' AND m.incident_id IN (${incidentIds.map((_, i) => `$${i + 1}`).join(', ')})
+          ORDER BY m.incident_id, m.seq`,
+        [...incidentIds],
+      )
+    ).getRowObjectsJS(),
+  )
+  return group(incidentIds, rows as unknown as Array<DetectionRow & { incidentId: string }>)
+}
+
+/** The timeline of each incident (its members in order), one read for many incidents. */
+export async function readIncidentTimelines(
+  duck: DuckStore,
+  incidentIds: readonly string[],
+): Promise<IncidentMemberRow[][]> {
+  if (!incidentIds.length) return []
+  const rows = await duck.use(async (c) =>
+    (
+      await c.runAndReadAll(
+        `SELECT incident_id AS "incidentId", seq, kind, ref, ts_from AS "from", ts_to AS "to", market, accounts,
+                severity, summary, figures::VARCHAR AS figures
+           FROM incident_members WHERE incident_id IN (${incidentIds.map((_, i) => `$${i + 1}`).join(', ')})
+          ORDER BY incident_id, seq`,
+        [...incidentIds],
+      )
+    ).getRowObjectsJS(),
+  )
+  return group(incidentIds, rows as unknown as IncidentMemberRow[])
+}
+
+function group<T extends { incidentId: string }>(ids: readonly string[], rows: T[]): T[][] {
+  const byId = new Map<string, T[]>(ids.map((id) => [id, []]))
+  for (const r of rows) byId.get(r.incidentId)?.push(r)
+  return ids.map((id) => byId.get(id)!)
+}

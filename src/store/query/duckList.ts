@@ -1,0 +1,167 @@
+// Paged list reads from DuckDB: a checked filter compiled to SQL with bound parameters, keyset pagination on the
+// sort keys plus a unique id (never OFFSET: a page deep in a million rows reads from where the cursor points), and
+// LIMIT n+1 to know whether another page follows.
+import type { DuckStore } from '../duck/open.ts'
+import {
+  checkCursor,
+  checkFilter,
+  checkOrder,
+  COMPARISONS,
+  orderLabel,
+  type FieldSpecs,
+  type FieldType,
+  type FilterTree,
+  type ListPage,
+  type ListQuery,
+  type OrderKey,
+} from './listQuery.ts'
+
+/** A DuckDB list: its fields (name → column and type) and the fixed parts of its statement. */
+export interface DuckListSpec {
+  /** FROM clause (a table name from the code, never from input). */
+  from: string
+  /** Select list with camelCase aliases: rows come back in the API's shape. */
+  select: string
+  fields: FieldSpecs
+  /**
+   * Column of each field (a constant from the code). Filters, keys and ORDER BY name it as `src.<column>`: a
+   * select alias of the same name (an amount selected as text) would otherwise win in ORDER BY.
+   */
+  columns: Record<string, string>
+  /** The field that is unique within the scope; the last order key. */
+  id: string
+  defaultOrder: OrderKey[]
+}
+
+/** Bound parameters: `add` returns the placeholder for the next one. */
+export class Params {
+  readonly values: unknown[]
+  constructor(initial: unknown[] = []) {
+    this.values = [...initial]
+  }
+  add(value: unknown): string {
+    this.values.push(value)
+    return `$${this.values.length}`
+  }
+}
+
+const CAST: Record<FieldType, string> = {
+  string: 'VARCHAR',
+  enum: 'VARCHAR',
+  timestamp: 'TIMESTAMP',
+  decimal: 'DECIMAL(38, 12)',
+  double: 'DOUBLE',
+  bigint: 'BIGINT',
+}
+
+/** A Date as DuckDB's TIMESTAMP text (UTC, no zone suffix). */
+export const timestampText = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '')
+
+function bind(params: Params, type: FieldType, value: unknown): string {
+  const v = value instanceof Date ? timestampText(value) : value
+  return `CAST(${params.add(typeof v === 'number' ? v : String(v))} AS ${CAST[type]})`
+}
+
+/** A field's column, qualified by the list's table alias. */
+const col = (spec: Pick<DuckListSpec, 'columns'>, field: string) => `src.${spec.columns[field]!}`
+
+/** SQL for a checked filter tree (TRUE for an empty one). */
+export function filterSql(
+  tree: FilterTree | null,
+  spec: Pick<DuckListSpec, 'fields' | 'columns'>,
+  params: Params,
+): string {
+  if (!tree) return 'TRUE'
+  switch (tree.kind) {
+    case 'and':
+    case 'or': {
+      if (!tree.parts.length) return tree.kind === 'and' ? 'TRUE' : 'FALSE'
+      return `(${tree.parts.map((p) => filterSql(p, spec, params)).join(tree.kind === 'and' ? ' AND ' : ' OR ')})`
+    }
+    case 'not':
+      return `(NOT ${filterSql(tree.part, spec, params)})`
+    case 'condition': {
+      const { field, op, value } = tree.condition
+      const column = col(spec, field)
+      const type = spec.fields[field]!.type
+      if (op === 'in' || op === 'notIn') {
+        const list = value as string[]
+        if (!list.length) return op === 'in' ? 'FALSE' : 'TRUE'
+        return `(${column} ${op === 'in' ? 'IN' : 'NOT IN'} (${list.map((v) => bind(params, type, v)).join(', ')}))`
+      }
+      return `(${column} ${op === 'equals' ? '=' : COMPARISONS[op]} ${bind(params, type, value)})`
+    }
+  }
+}
+
+/** Rows after the cursor row in the given order: (k1 > v1) OR (k1 = v1 AND k2 > v2) OR …, per key direction. */
+export function keysetSql(keys: OrderKey[], values: string[], spec: DuckListSpec, params: Params): string {
+  const ors: string[] = []
+  for (let i = 0; i < keys.length; i++) {
+    const ands: string[] = []
+    for (let j = 0; j < i; j++) {
+      ands.push(`${col(spec, keys[j]!.field)} = ${bind(params, spec.fields[keys[j]!.field]!.type, values[j])}`)
+    }
+    const k = keys[i]!
+    ands.push(
+      `${col(spec, k.field)} ${k.direction === 'ASC' ? '>' : '<'} ${bind(params, spec.fields[k.field]!.type, values[i])}`,
+    )
+    ors.push(`(${ands.join(' AND ')})`)
+  }
+  return `(${ors.join(' OR ')})`
+}
+
+/**
+ * One page of a list within `scope` (a condition from the code, e.g. `run_id = $1`, with its parameters). Input
+ * problems (unknown field, bad operator, cursor of another order or of a wrong type) are InvalidInputErrors raised
+ * before anything is read.
+ */
+export async function readDuckList<Row>(
+  duck: DuckStore,
+  spec: DuckListSpec,
+  scope: { sql: string; params: unknown[] },
+  query: ListQuery,
+): Promise<ListPage<Row>> {
+  const tree = checkFilter(query.filter, spec.fields)
+  const keys = checkOrder(query.orderBy, spec.fields, spec.id, spec.defaultOrder)
+  const after = query.after ? checkCursor(query.after, keys, spec.fields) : null
+  const params = new Params(scope.params)
+  const where = [scope.sql, filterSql(tree, spec, params)]
+  const countParams = [...params.values]
+  const countWhere = where.join(' AND ')
+  if (after) where.push(keysetSql(keys, after, spec, params))
+  const keyCols = keys.map((k, i) => `CAST(${col(spec, k.field)} AS VARCHAR) AS "__k${i}"`).join(', ')
+  const order = keys.map((k) => `${col(spec, k.field)} ${k.direction}`).join(', ')
+  const limit = params.add(query.first + 1)
+  // The page's rows are picked first (raw columns), then projected: the select list's text casts run on the page's
+  // rows only, not on every row the top-N sort reads (first page of a 1 M-row run: 264 → 77 ms median, busy machine).
+  const sql = `WITH page AS (SELECT src.* FROM ${spec.from} AS src WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit})
+    SELECT ${spec.select}, ${keyCols} FROM page AS src ORDER BY ${order}`
+  const raw = await duck.use(async (c) => (await c.runAndReadAll(sql, params.values as never)).getRowObjectsJS())
+  const hasNextPage = raw.length > query.first
+  const rows: Row[] = []
+  const cursorKeys: string[][] = []
+  for (const r of raw.slice(0, query.first)) {
+    const k: string[] = []
+    for (let i = 0; i < keys.length; i++) {
+      k.push(String(r[`__k${i}`]))
+      delete r[`__k${i}`]
+    }
+    cursorKeys.push(k)
+    rows.push(r as Row)
+  }
+  return {
+    rows,
+    keys: cursorKeys,
+    order: orderLabel(keys),
+    hasNextPage,
+    totalCount: () =>
+      duck.use(async (c) => {
+        const out = await c.runAndReadAll(
+          `SELECT count(*)::DOUBLE AS n FROM ${spec.from} AS src WHERE ${countWhere}`,
+          countParams as never,
+        )
+        return Number(out.getRowObjectsJS()[0]!.n)
+      }),
+  }
+}

@@ -1,0 +1,289 @@
+// The backtest output tables as typed, filterable, keyset-paged lists: one row type per table, built by SQL aliases
+// in the API's field names (exact amounts as decimal text with Float twins ending in Approx), read only for a run
+// that succeeded.
+import type { DuckStore } from '../duck/open.ts'
+import type { MetaClient } from '../meta/client.ts'
+import { readDuckList, type DuckListSpec } from '../query/duckList.ts'
+import type { FieldSpecs, ListPage, ListQuery } from '../query/listQuery.ts'
+import { requireSucceededRun } from './servable.ts'
+
+export const LIQUIDATION_KINDS = ['full', 'partial', 'takeover', 'backstop', 'deleveraged'] as const
+export const DEFICIT_KINDS = ['shortfall', 'negativeEquity'] as const
+export const FUND_REASONS = ['initial', 'fee', 'surplus', 'payout'] as const
+export const GUARDRAIL_KINDS = [
+  'priceBand',
+  'circuitBreaker',
+  'markCap',
+  'oiCap',
+  'withdrawalGating',
+  'takeoverNotionalCap',
+  'fillRejected',
+  'blockLossCap',
+] as const
+export const GUARDRAIL_ACTIONS = [
+  'pauseLiquidations',
+  'resumeLiquidations',
+  'capMark',
+  'refuse',
+  'skipFund',
+  'retry',
+  'limitFund',
+  'acceptOpenings',
+] as const
+const SIDES = ['long', 'short'] as const
+
+type Side = (typeof SIDES)[number]
+
+export interface LiquidationRow {
+  seq: number
+  ts: Date
+  account: string
+  market: string
+  side: Side
+  kind: string
+  qty: number
+  notional: string
+  notionalApprox: number
+  triggerMark: number
+  liquidationPrice: number | null
+  bankruptcyPrice: number | null
+  fillPrice: number
+  marketPrice: number
+  fee: string
+  feeApprox: number
+  equity: string
+  equityApprox: number
+  slippage: string
+  slippageApprox: number
+  surplusToFund: string
+  surplusToFundApprox: number
+  returned: string
+  returnedApprox: number
+  shortfall: string
+  shortfallApprox: number
+}
+
+export interface DeficitRow {
+  seq: number
+  ts: Date
+  account: string
+  market: string
+  liquidationSeq: number | null
+  kind: string
+  shortfall: string
+  shortfallApprox: number
+  coveredByFund: string
+  coveredByFeePool: string
+  coveredByAdl: string
+  socialized: string
+  uncovered: string
+  uncoveredApprox: number
+}
+
+export interface FundMovementRow {
+  seq: number
+  ts: Date
+  fund: string
+  market: string | null
+  reason: string
+  delta: string
+  deltaApprox: number
+  balance: string
+  balanceApprox: number
+  liquidationSeq: number | null
+}
+
+export interface AdlFillRow {
+  seq: number
+  ts: Date
+  market: string
+  liquidationSeq: number | null
+  account: string
+  side: Side
+  qty: number
+  fillPrice: number
+  mark: number
+  rank: number
+  score: number | null
+  realizedPnl: string
+  realizedPnlApprox: number
+  haircut: string
+  haircutApprox: number
+  coveredShortfall: string
+  coveredShortfallApprox: number
+}
+
+export interface SocialLossRow {
+  seq: number
+  ts: Date
+  market: string
+  liquidationSeq: number
+  amount: string
+  amountApprox: number
+  perBaseUnit: number
+  totalBase: number
+  positions: number
+}
+
+export interface GuardrailTriggerRow {
+  seq: number
+  ts: Date
+  market: string | null
+  kind: string
+  action: string
+  value: number | null
+  threshold: number | null
+  account: string | null
+}
+
+/** An exact amount and its Float twin. */
+const exact = (column: string, as: string) => `${column}::VARCHAR AS "${as}", ${column}::DOUBLE AS "${as}Approx"`
+
+/** A list spec over one result table: columns named like their fields unless `columns` says otherwise. */
+function resultList(
+  from: string,
+  select: string,
+  fields: FieldSpecs,
+  columns: Record<string, string> = {},
+): DuckListSpec {
+  const cols: Record<string, string> = {}
+  for (const f of Object.keys(fields)) cols[f] = columns[f] ?? f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+  return {
+    from,
+    select,
+    fields: { seq: { type: 'bigint', sortable: true }, ts: { type: 'timestamp', sortable: true }, ...fields },
+    columns: { seq: 'seq', ts: 'ts', ...cols },
+    id: 'seq',
+    defaultOrder: [{ field: 'seq', direction: 'ASC' }],
+  }
+}
+
+const str = { type: 'string', sortable: true } as const
+const optionalStr = { type: 'string' } as const
+const dec = { type: 'decimal', sortable: true } as const
+const dbl = { type: 'double', sortable: true } as const
+const oneOf = (values: readonly string[]) => ({ type: 'enum', values, sortable: true }) as const
+
+export const RESULT_LISTS = {
+  liquidations: resultList(
+    'backtest_liquidations',
+    `seq::DOUBLE AS seq, ts, account, market, side, kind, qty, trigger_mark AS "triggerMark",
+     liquidation_price AS "liquidationPrice", bankruptcy_price AS "bankruptcyPrice", fill_price AS "fillPrice",
+     market_price AS "marketPrice", ${exact('notional', 'notional')}, ${exact('fee', 'fee')}, ${exact('equity', 'equity')},
+     ${exact('slippage', 'slippage')}, ${exact('surplus_to_fund', 'surplusToFund')}, ${exact('returned', 'returned')},
+     ${exact('shortfall', 'shortfall')}`,
+    {
+      account: str,
+      market: str,
+      side: oneOf(SIDES),
+      kind: oneOf(LIQUIDATION_KINDS),
+      qty: dbl,
+      triggerMark: dbl,
+      notional: dec,
+      fee: dec,
+      equity: dec,
+      shortfall: dec,
+    },
+  ),
+  deficits: resultList(
+    'backtest_deficits',
+    `seq::DOUBLE AS seq, ts, account, market, liquidation_seq::DOUBLE AS "liquidationSeq", kind,
+     ${exact('shortfall', 'shortfall')}, covered_by_fund::VARCHAR AS "coveredByFund",
+     covered_by_fee_pool::VARCHAR AS "coveredByFeePool", covered_by_adl::VARCHAR AS "coveredByAdl",
+     socialized::VARCHAR AS socialized, ${exact('uncovered', 'uncovered')}`,
+    {
+      account: str,
+      market: str,
+      kind: oneOf(DEFICIT_KINDS),
+      shortfall: dec,
+      coveredByFund: dec,
+      coveredByAdl: dec,
+      socialized: dec,
+      uncovered: dec,
+    },
+  ),
+  fundMovements: resultList(
+    'backtest_fund_series',
+    `seq::DOUBLE AS seq, ts, fund, market, reason, ${exact('delta', 'delta')}, ${exact('balance', 'balance')},
+     liquidation_seq::DOUBLE AS "liquidationSeq"`,
+    { fund: str, market: optionalStr, reason: oneOf(FUND_REASONS), delta: dec, balance: dec },
+  ),
+  adlFills: resultList(
+    'backtest_adl_fills',
+    `seq::DOUBLE AS seq, ts, market, liquidation_seq::DOUBLE AS "liquidationSeq", account, side, qty,
+     fill_price AS "fillPrice", mark, rank, score, ${exact('realized_pnl', 'realizedPnl')}, ${exact('haircut', 'haircut')},
+     ${exact('covered_shortfall', 'coveredShortfall')}`,
+    {
+      market: str,
+      account: str,
+      side: oneOf(SIDES),
+      qty: dbl,
+      rank: { type: 'bigint', sortable: true },
+      realizedPnl: dec,
+      haircut: dec,
+      coveredShortfall: dec,
+    },
+  ),
+  socialLosses: resultList(
+    'backtest_social_losses',
+    `seq::DOUBLE AS seq, ts, market, liquidation_seq::DOUBLE AS "liquidationSeq", ${exact('amount', 'amount')},
+     per_base_unit AS "perBaseUnit", total_base AS "totalBase", positions`,
+    { market: str, amount: dec, positions: { type: 'bigint', sortable: true } },
+  ),
+  guardrailTriggers: resultList(
+    'backtest_guardrail_triggers',
+    `seq::DOUBLE AS seq, ts, market, kind, action, value, threshold, account`,
+    { market: optionalStr, kind: oneOf(GUARDRAIL_KINDS), action: oneOf(GUARDRAIL_ACTIONS), account: optionalStr },
+  ),
+} satisfies Record<string, DuckListSpec>
+
+export interface ResultRows {
+  liquidations: LiquidationRow
+  deficits: DeficitRow
+  fundMovements: FundMovementRow
+  adlFills: AdlFillRow
+  socialLosses: SocialLossRow
+  guardrailTriggers: GuardrailTriggerRow
+}
+
+export type ResultList = keyof ResultRows
+
+/** Both stores: the run's status decides whether its rows may be read. */
+export interface ResultStores {
+  duck: DuckStore
+  meta: MetaClient
+}
+
+/**
+ * One page of a run's rows of one table. NOT_FOUND for an unknown run, CONFLICT unless it succeeded (a partial
+ * result is never served), BAD_USER_INPUT for a filter, order or cursor that does not fit the table.
+ */
+export async function readResultList<L extends ResultList>(
+  stores: ResultStores,
+  list: L,
+  runId: string,
+  query: ListQuery,
+): Promise<ListPage<ResultRows[L]>> {
+  await requireSucceededRun(stores.meta, runId)
+  return readDuckList<ResultRows[L]>(stores.duck, RESULT_LISTS[list], { sql: 'run_id = $1', params: [runId] }, query)
+}
+
+/** The first rows of a run by offset: the deprecated flat lists (backtestLiquidations(limit, offset), …). */
+export async function readResultOffset<L extends ResultList>(
+  stores: ResultStores,
+  list: L,
+  runId: string,
+  page: { limit: number; offset: number },
+): Promise<Array<ResultRows[L]>> {
+  await requireSucceededRun(stores.meta, runId)
+  const spec = RESULT_LISTS[list]
+  return stores.duck.use(
+    async (c) =>
+      (
+        await c.runAndReadAll(
+          `SELECT ${spec.select} FROM ${spec.from} WHERE run_id = $1 ORDER BY seq LIMIT $2 OFFSET $3`,
+          [runId, page.limit, page.offset],
+        )
+      ).getRowObjectsJS() as unknown as Array<ResultRows[L]>,
+  )
+}

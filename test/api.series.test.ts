@@ -1,0 +1,248 @@
+// Series and comparisons: bucket math (epoch-aligned, [from, to), every bucket present) and the refusal of too many
+// buckets with the numbers; a market's OHLCV / VWAP / reference prices / funding / liquidations per bucket; a run's
+// liquidations, deficits and carried-forward fund balance; compareRuns' differences and its errors.
+import { afterAll, describe, expect, test } from 'vitest'
+import { bucketRange } from '../src/store/series/buckets.ts'
+import { gqlClient } from './support/graphql.ts'
+import { barsFromCloses, insertBars, insertFunding, insertPrices } from './support/marketData.ts'
+import { testRuntime } from './support/runtime.ts'
+import {
+  createRunRecord,
+  insertDeficits,
+  insertFundMovements,
+  insertLiquidations,
+  liquidationRow,
+  T0_ISO,
+} from './support/seededRuns.ts'
+
+const runtime = await testRuntime()
+const client = await gqlClient(runtime)
+afterAll(() => client.stop())
+
+const T0 = Date.parse(T0_ISO)
+const MIN = 60_000
+const HOUR = 3_600_000
+const iso = (ms: number) => new Date(ms).toISOString()
+
+describe('buckets', () => {
+  test('the first bucket starts at from rounded down; the count covers [from, to)', () => {
+    expect(bucketRange(new Date(T0 + 30_000), new Date(T0 + 2 * HOUR), 'HOUR')).toMatchObject({
+      start: new Date(T0),
+      count: 2,
+      seconds: 3600,
+    })
+    expect(bucketRange(new Date(T0), new Date(T0 + HOUR), 'HOUR').count).toBe(1)
+    expect(bucketRange(new Date(T0), new Date(T0 + HOUR + 1), 'HOUR').count).toBe(2)
+    expect(bucketRange(new Date(T0 + 5 * HOUR), new Date(T0 + 30 * HOUR), 'DAY')).toMatchObject({
+      start: new Date(T0),
+      count: 2,
+    })
+  })
+
+  test('more than 100 000 buckets, or an empty range, is BAD_USER_INPUT with the numbers', async () => {
+    expect(() => bucketRange(new Date(T0), new Date(T0 + 100_000_000), 'SECOND')).not.toThrow()
+    const r = await client.run(
+      `{ marketSeries(venue: "v", market: "m", from: "${iso(T0)}", to: "${iso(T0 + 2 * 86_400_000)}", granularity: SECOND) { bucketSeconds } }`,
+    )
+    expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ path: 'granularity' }] })
+    expect(r.errors?.[0]?.message).toContain('is 172800 buckets of SECOND; a series has at most 100000')
+    expect(r.errors?.[0]?.message).toContain('MINUTE or coarser')
+    const empty = await client.run(
+      `{ runSeries(runId: "x", from: "${iso(T0)}", to: "${iso(T0)}", granularity: HOUR) { bucketSeconds } }`,
+    )
+    expect(empty.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ path: 'to' }] })
+  })
+})
+
+describe('marketSeries', () => {
+  test('OHLCV, VWAP, prices side by side, funding and liquidations per minute; empty buckets are null', async () => {
+    // 120 one-second bars over two minutes, closes 100, 101, …
+    const closes = Array.from({ length: 120 }, (_, i) => 100 + i)
+    const bars = barsFromCloses(T0 * 1000, closes, { 30: { low: 50 } }, 1000)
+    await insertBars(runtime.duck, 'bin', 'BTCUSDT', 1, bars)
+    await insertPrices(runtime.duck, 'bin', 'BTCUSDT', 'mark', 'bin', [
+      [T0 * 1000 + 5e6, 99],
+      [T0 * 1000 + 59e6, 98],
+      [(T0 + MIN) * 1000 + 1e6, 97],
+    ])
+    await insertPrices(runtime.duck, 'bin', 'BTCUSDT', 'oracle', 'pyth', [[T0 * 1000 + 10e6, 105]])
+    await insertPrices(runtime.duck, 'bin', 'BTCUSDT', 'oracle', 'chainlink', [[T0 * 1000 + 20e6, 106]])
+    await insertFunding(runtime.duck, 'bin', 'BTCUSDT', [[(T0 + MIN) * 1000 + 30e6, 0.0001]])
+    await runtime.duck.use((c) =>
+      c.run(`INSERT INTO liquidations VALUES
+        ('bin', 'BTCUSDT', TIMESTAMP '2025-10-10 00:00:10', 'long', 100, 0.5, 'liquidation', NULL, NULL, 'bin', 'p', NULL, NULL),
+        ('bin', 'BTCUSDT', TIMESTAMP '2025-10-10 00:00:20', 'short', 200, 0.25, 'liquidation', NULL, NULL, 'bin', 'p', NULL, NULL),
+        ('bin', 'BTCUSDT', TIMESTAMP '2025-10-10 00:00:30', 'short', 200, 9, 'adl', NULL, NULL, 'bin', 'p', NULL, NULL)`),
+    )
+    const q = (oracle: string | null) =>
+      client.run(
+        `query($o: String) { marketSeries(venue: "bin", market: "BTCUSDT", from: "${iso(T0)}", to: "${iso(T0 + 3 * MIN)}",
+          granularity: MINUTE, oracleSource: $o) {
+          bucketSeconds nodes { bucket open high low close volume quoteVolume vwap barSeconds mark oracle index
+            fundingRate fundingSettlements liquidations liquidatedQty liquidatedNotionalApprox } } }`,
+        { o: oracle },
+      )
+    const r = await q(null)
+    expect(r.errors).toBeUndefined()
+    const s = r.data!.marketSeries as { bucketSeconds: number; nodes: Array<Record<string, unknown>> }
+    expect(s.bucketSeconds).toBe(60)
+    expect(s.nodes.map((n) => n.bucket)).toEqual([iso(T0), iso(T0 + MIN), iso(T0 + 2 * MIN)])
+    const first = bars.slice(0, 60)
+    const vol = first.reduce((a, b) => a + 1000 / b.close, 0)
+    expect(s.nodes[0]).toMatchObject({
+      open: first[0]!.open,
+      high: 159,
+      low: 50,
+      close: 159,
+      quoteVolume: 60_000,
+      barSeconds: 1,
+      mark: 98,
+      oracle: 106,
+      index: null,
+      fundingRate: null,
+      fundingSettlements: 0,
+      liquidations: 2,
+      liquidatedNotionalApprox: 100,
+    })
+    expect(s.nodes[0]!.volume).toBeCloseTo(vol, 9)
+    expect(s.nodes[0]!.vwap).toBeCloseTo(60_000 / vol, 9)
+    expect(Number(s.nodes[0]!.liquidatedQty)).toBe(0.75)
+    expect(s.nodes[1]).toMatchObject({ open: 159, close: 219, mark: 97, fundingRate: 0.0001, fundingSettlements: 1 })
+    expect(s.nodes[2]).toMatchObject({ open: null, close: null, mark: null, liquidations: 0, liquidatedQty: null })
+    const pyth = (await q('pyth')).data!.marketSeries as { nodes: Array<{ oracle: number }> }
+    expect(pyth.nodes[0]!.oracle).toBe(105)
+  })
+
+  test('a market without data is NOT_FOUND', async () => {
+    const r = await client.run(
+      `{ marketSeries(venue: "bin", market: "NOPE", from: "${iso(T0)}", to: "${iso(T0 + HOUR)}", granularity: HOUR) { bucketSeconds } }`,
+    )
+    expect(r.errors?.[0]?.extensions?.code).toBe('NOT_FOUND')
+  })
+})
+
+/** Fund movements of a run: `pooled` from 1000 and a per-market fund from 500 (balances as given). */
+async function seedRun(id: string, pooled: Array<[number, string]>, deficits: Array<[number, string, string]>) {
+  await createRunRecord(runtime, id)
+  await insertLiquidations(runtime, id, 0, 40)
+  let seq = 0
+  await insertFundMovements(runtime, id, [
+    ...pooled.map(([ms, balance]) => ({ seq: seq++, tsMs: ms, fund: 'pooled', reason: 'payout', delta: '0', balance })),
+    { seq: seq++, tsMs: T0 + 30 * MIN, fund: 'BTCUSDT', reason: 'initial', delta: '500', balance: '500' },
+  ])
+  await insertDeficits(
+    runtime,
+    id,
+    deficits.map(([ms, shortfall, uncovered], i) => ({ seq: i, tsMs: ms, shortfall, uncovered })),
+  )
+}
+
+await seedRun(
+  'series-a',
+  [
+    [T0, '1000'],
+    [T0 + 90 * MIN, '900'],
+    [T0 + 100 * MIN, '880.5'],
+  ],
+  [
+    [T0 + 90 * MIN, '10', '2'],
+    [T0 + 100 * MIN, '5.25', '0'],
+  ],
+)
+await seedRun(
+  'series-b',
+  [
+    [T0, '1000'],
+    [T0 + 150 * MIN, '700'],
+  ],
+  [[T0 + 150 * MIN, '300', '40']],
+)
+await createRunRecord(runtime, 'series-running', { status: 'running' })
+
+const RUN_SERIES = `query($id: ID!, $from: DateTime!, $to: DateTime!) {
+  runSeries(runId: $id, from: $from, to: $to, granularity: HOUR) {
+    nodes { bucket liquidations liquidatedNotional deficits shortfall uncovered uncoveredApprox fundBalance fundBalanceApprox }
+  } }`
+
+describe('runSeries', () => {
+  test('liquidations and deficits per bucket; the fund balance is carried forward and summed over funds', async () => {
+    const r = await client.run(RUN_SERIES, { id: 'series-a', from: iso(T0), to: iso(T0 + 4 * HOUR) })
+    expect(r.errors).toBeUndefined()
+    const nodes = (r.data!.runSeries as { nodes: Array<Record<string, unknown>> }).nodes
+    const notional = Array.from({ length: 40 }, (_, i) => liquidationRow(i).notional).reduce((a, b) => a + b, 0)
+    expect(nodes.map((n) => n.bucket)).toEqual([0, 1, 2, 3].map((h) => iso(T0 + h * HOUR)))
+    expect(nodes[0]).toMatchObject({ liquidations: 40, deficits: 0, shortfall: '0.000000', fundBalance: '1500.000000' })
+    expect(Number(nodes[0]!.liquidatedNotional)).toBe(notional)
+    expect(nodes[1]).toMatchObject({
+      liquidations: 0,
+      deficits: 2,
+      shortfall: '15.250000',
+      uncovered: '2.000000',
+      uncoveredApprox: 2,
+      fundBalance: '1380.500000',
+      fundBalanceApprox: 1380.5,
+    })
+    expect(nodes[2]!.fundBalance).toBe('1380.500000')
+    expect(nodes[3]!.fundBalance).toBe('1380.500000')
+    // from inside the run: the balance before the range is carried in
+    const later = await client.run(RUN_SERIES, { id: 'series-a', from: iso(T0 + 2 * HOUR), to: iso(T0 + 3 * HOUR) })
+    expect(later.data!.runSeries).toEqual({
+      nodes: [expect.objectContaining({ bucket: iso(T0 + 2 * HOUR), liquidations: 0, fundBalance: '1380.500000' })],
+    })
+  })
+
+  test('an unknown run is NOT_FOUND, a running one CONFLICT', async () => {
+    const read = (id: string) => client.run(RUN_SERIES, { id, from: iso(T0), to: iso(T0 + HOUR) })
+    expect((await read('nope')).errors?.[0]?.extensions?.code).toBe('NOT_FOUND')
+    expect((await read('series-running')).errors?.[0]?.extensions).toMatchObject({
+      code: 'CONFLICT',
+      status: 'running',
+    })
+  })
+})
+
+describe('compareRuns', () => {
+  const COMPARE = `query($ids: [ID!]!) { compareRuns(ids: $ids, granularity: HOUR) {
+    baseline from to bucketSeconds runs { id ruleSetRef }
+    nodes { runId bucket fundBalance fundBalanceDiff shortfall shortfallDiff uncoveredDiff uncoveredDiffApprox } } }`
+
+  test('per bucket and run: the values and their difference from the first run, over the runs’ windows', async () => {
+    const r = await client.run(COMPARE, { ids: ['series-a', 'series-b'] })
+    expect(r.errors).toBeUndefined()
+    const c = r.data!.compareRuns as {
+      baseline: string
+      from: string
+      to: string
+      runs: Array<{ id: string }>
+      nodes: Array<Record<string, unknown>>
+    }
+    expect(c).toMatchObject({ baseline: 'series-a', from: iso(T0), to: iso(T0 + 24 * HOUR) })
+    expect(c.runs.map((x) => x.id)).toEqual(['series-a', 'series-b'])
+    expect(c.nodes).toHaveLength(48)
+    const at = (run: string, h: number) => c.nodes.find((n) => n.runId === run && n.bucket === iso(T0 + h * HOUR))!
+    expect(at('series-a', 1)).toMatchObject({ fundBalanceDiff: '0.000000', shortfallDiff: '0.000000' })
+    expect(at('series-b', 1)).toMatchObject({
+      fundBalance: '1500.000000',
+      fundBalanceDiff: '119.500000',
+      shortfall: '0.000000',
+      shortfallDiff: '-15.250000',
+      uncoveredDiff: '-2.000000',
+    })
+    expect(at('series-b', 2)).toMatchObject({
+      fundBalance: '1200.000000',
+      fundBalanceDiff: '-180.500000',
+      shortfallDiff: '300.000000',
+      uncoveredDiff: '40.000000',
+      uncoveredDiffApprox: 40,
+    })
+    expect(at('series-b', 23)).toMatchObject({ fundBalanceDiff: '-180.500000', shortfallDiff: '0.000000' })
+  })
+
+  test('too few, repeated, unknown or unfinished runs are refused', async () => {
+    const code = async (ids: string[]) => (await client.run(COMPARE, { ids })).errors?.[0]?.extensions
+    expect(await code(['series-a'])).toMatchObject({ code: 'BAD_USER_INPUT', problems: [{ path: 'ids' }] })
+    expect(await code(['series-a', 'series-a'])).toMatchObject({ code: 'BAD_USER_INPUT' })
+    expect(await code(['series-a', 'ghost'])).toMatchObject({ code: 'NOT_FOUND', ids: ['ghost'] })
+    expect(await code(['series-a', 'series-running'])).toMatchObject({ code: 'CONFLICT', status: 'running' })
+  })
+})
