@@ -5,11 +5,11 @@ import fs from 'node:fs'
 import type { Command } from 'commander'
 import { backtestJob } from '../../../jobs/backtest.ts'
 import type { JobDefinition } from '../../../jobs/job.ts'
-import { openRunSystem } from '../../../jobs/open.ts'
 import { createLogger } from '../../obs/logger.ts'
 import type { BacktestSummary } from '../../replay/backtest/summary.ts'
 import type { BacktestTimings } from '../../replay/backtest/execute.ts'
 import { getBacktestRun } from '../../store/meta/backtestRuns.ts'
+import { inForeground } from '../foreground.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
 import { OptionProblems } from '../options.ts'
 import { runProgressView } from '../progress.ts'
@@ -131,88 +131,85 @@ export function registerBacktest(program: Command): void {
       action(async (config, options: BacktestOptions) => {
         const input = backtestInput(options)
         const log = createLogger(config.logLevel, 2)
-        const system = await openRunSystem(config, { migrate: true, log })
-        const stop = new AbortController()
-        const onSignal = () => stop.abort(new Error('interrupted'))
-        process.once('SIGINT', onSignal)
-        process.once('SIGTERM', onSignal)
         const view = runProgressView({ plain: 'tenths', quiet: !!options.json })
-        try {
-          const submitted = await system.runs.submit(backtestJob as JobDefinition<never>, input, {
-            trigger: 'cli',
-            signal: stop.signal,
-          })
-          for await (const event of system.runs.watch(submitted.runId)) view.event(event)
-          view.stop()
-          const result = await submitted.done
-          const run = (await getBacktestRun(system.runtime.meta, submitted.runId))!
-          const summary = run.summary as BacktestSummary | null
-          const timings = run.timings as BacktestTimings | null
-          if (options.json) {
-            console.log(
-              JSON.stringify(
-                {
-                  runId: run.id,
-                  status: result.status,
-                  ruleSetHash: run.ruleSetHash,
-                  error: result.error ?? undefined,
-                  summary: summary ?? undefined,
-                  timings: timings ?? undefined,
-                },
-                null,
-                2,
-              ),
-            )
-          } else if (result.status === 'succeeded' && summary && timings) {
-            const s = summary
-            const made = result.outcome.result as { ruleSet: string }
-            const lines: Array<[string, string]> = [
-              ['run', `${run.id} (${result.status})`],
-              ['rule set', `${made.ruleSet} sha256 ${run.ruleSetHash}`],
-              ['mode', s.stress.label],
-              ['events replayed', String(s.eventsReplayed)],
-              ['positions opened', `${s.positionsOpened} (max open ${s.maxOpenPositions})`],
-              [
-                'liquidations',
-                `${s.liquidations} (+${s.partialLiquidations} partial), notional ${s.liquidatedNotional}`,
-              ],
-              ['bankruptcies', `${s.bankruptcies}, shortfall ${s.totalShortfall}`],
-              [
-                'covered',
-                `fund ${s.coveredByFund}, fee pool ${s.coveredByFeePool}, ADL ${s.coveredByAdl}, socialized ${s.socializedLoss}`,
-              ],
-              ['bad debt', s.totalBadDebt],
-              [
-                'insurance fund',
-                `${s.fund.initial} → ${s.fund.final}, max drawdown ${s.fund.maxDrawdown} (${(s.fund.maxDrawdownFraction * 100).toFixed(2)}%)`,
-              ],
-              ['ADL fills', String(s.adlFills)],
-              [
-                'guardrails',
-                Object.entries(s.guardrailTriggers)
-                  .map(([kind, n]) => `${kind} ${n}`)
-                  .join(', ') || 'none',
-              ],
-              ['first deficit', s.firstDeficitAt ? `${s.firstDeficitAt} (+${s.timeToFirstDeficitSeconds} s)` : 'none'],
-              ['distance to failure', s.distanceToFailure.text],
-              ['output hash', s.outputHash],
-              [
-                'time',
-                `${(timings.totalMs / 1000).toFixed(2)} s (${Math.round(timings.eventsPerSecond).toLocaleString('en')} events/s)`,
-              ],
-            ]
-            for (const [k, v] of lines) console.log(`${k.padEnd(18)} ${v}`)
-            for (const w of s.warnings) console.log(`warning: ${w}`)
-          } else {
-            console.error(`backtest ${run.id} ${result.status}: ${result.error}`)
+        return inForeground(config, log, async ({ system, signal }) => {
+          try {
+            const submitted = await system.runs.submit(backtestJob as JobDefinition<never>, input, {
+              trigger: 'cli',
+              signal,
+            })
+            for await (const event of system.runs.watch(submitted.runId)) view.event(event)
+            view.stop()
+            const result = await submitted.done
+            const run = (await getBacktestRun(system.runtime.meta, submitted.runId))!
+            const summary = run.summary as BacktestSummary | null
+            const timings = run.timings as BacktestTimings | null
+            if (options.json) {
+              console.log(
+                JSON.stringify(
+                  {
+                    runId: run.id,
+                    status: result.status,
+                    ruleSetHash: run.ruleSetHash,
+                    error: result.error ?? undefined,
+                    summary: summary ?? undefined,
+                    timings: timings ?? undefined,
+                  },
+                  null,
+                  2,
+                ),
+              )
+            } else if (result.status === 'succeeded' && summary && timings) {
+              const s = summary
+              const made = result.outcome.result as { ruleSet: string }
+              const lines: Array<[string, string]> = [
+                ['run', `${run.id} (${result.status})`],
+                ['rule set', `${made.ruleSet} sha256 ${run.ruleSetHash}`],
+                ['mode', s.stress.label],
+                ['events replayed', String(s.eventsReplayed)],
+                ['positions opened', `${s.positionsOpened} (max open ${s.maxOpenPositions})`],
+                [
+                  'liquidations',
+                  `${s.liquidations} (+${s.partialLiquidations} partial), notional ${s.liquidatedNotional}`,
+                ],
+                ['bankruptcies', `${s.bankruptcies}, shortfall ${s.totalShortfall}`],
+                [
+                  'covered',
+                  `fund ${s.coveredByFund}, fee pool ${s.coveredByFeePool}, ADL ${s.coveredByAdl}, socialized ${s.socializedLoss}`,
+                ],
+                ['bad debt', s.totalBadDebt],
+                [
+                  'insurance fund',
+                  `${s.fund.initial} → ${s.fund.final}, max drawdown ${s.fund.maxDrawdown} (${(s.fund.maxDrawdownFraction * 100).toFixed(2)}%)`,
+                ],
+                ['ADL fills', String(s.adlFills)],
+                [
+                  'guardrails',
+                  Object.entries(s.guardrailTriggers)
+                    .map(([kind, n]) => `${kind} ${n}`)
+                    .join(', ') || 'none',
+                ],
+                [
+                  'first deficit',
+                  s.firstDeficitAt ? `${s.firstDeficitAt} (+${s.timeToFirstDeficitSeconds} s)` : 'none',
+                ],
+                ['distance to failure', s.distanceToFailure.text],
+                ['output hash', s.outputHash],
+                [
+                  'time',
+                  `${(timings.totalMs / 1000).toFixed(2)} s (${Math.round(timings.eventsPerSecond).toLocaleString('en')} events/s)`,
+                ],
+              ]
+              for (const [k, v] of lines) console.log(`${k.padEnd(18)} ${v}`)
+              for (const w of s.warnings) console.log(`warning: ${w}`)
+            } else {
+              console.error(`backtest ${run.id} ${result.status}: ${result.error}`)
+            }
+            return result.status === 'succeeded' ? 0 : EXIT_FAILURE
+          } finally {
+            view.stop()
           }
-          return result.status === 'succeeded' ? 0 : EXIT_FAILURE
-        } finally {
-          view.stop()
-          process.off('SIGINT', onSignal)
-          process.off('SIGTERM', onSignal)
-          await system.close()
-        }
+        })
       }),
     )
 }

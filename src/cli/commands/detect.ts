@@ -4,11 +4,11 @@ import fs from 'node:fs'
 import type { Command } from 'commander'
 import { detectJob } from '../../../jobs/detect.ts'
 import type { JobDefinition } from '../../../jobs/job.ts'
-import { openRunSystem } from '../../../jobs/open.ts'
 import type { Runtime } from '../../app/runtime.ts'
 import type { DetectSummary } from '../../detect/run.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { readDetections } from '../../store/detect/detections.ts'
+import { inForeground } from '../foreground.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
 import { OptionProblems } from '../options.ts'
 import { runProgressView } from '../progress.ts'
@@ -148,39 +148,33 @@ export function registerDetect(program: Command): void {
     .action(
       action(async (config, options: DetectOptions) => {
         const input = detectInput(options)
-        const system = await openRunSystem(config, { migrate: true, log: createLogger('warn', 2) })
-        const stop = new AbortController()
-        const onSignal = () => stop.abort(new Error('interrupted'))
-        process.once('SIGINT', onSignal)
-        process.once('SIGTERM', onSignal)
         const view = runProgressView({ plain: 'tenths', quiet: !!options.json })
-        try {
-          // bad input throws here (exit 2) before any run is recorded
-          const submitted = await system.runs.submit(detectJob as JobDefinition<never>, input, {
-            trigger: 'cli',
-            signal: stop.signal,
-          })
-          for await (const event of system.runs.watch(submitted.runId)) view.event(event)
-          view.stop()
-          const result = await submitted.done
-          if (result.status !== 'succeeded') {
-            if (options.json)
-              console.log(
-                JSON.stringify({ detectRunId: submitted.runId, status: result.status, error: result.error }, null, 2),
-              )
-            else console.error(`detect ${submitted.runId} ${result.status}: ${result.error}`)
-            return EXIT_FAILURE
+        return inForeground(config, createLogger('warn', 2), async ({ system, signal }) => {
+          try {
+            // bad input throws here (exit 2) before any run is recorded
+            const submitted = await system.runs.submit(detectJob as JobDefinition<never>, input, {
+              trigger: 'cli',
+              signal,
+            })
+            for await (const event of system.runs.watch(submitted.runId)) view.event(event)
+            view.stop()
+            const result = await submitted.done
+            if (result.status !== 'succeeded') {
+              if (options.json)
+                console.log(
+                  JSON.stringify({ detectRunId: submitted.runId, status: result.status, error: result.error }, null, 2),
+                )
+              else console.error(`detect ${submitted.runId} ${result.status}: ${result.error}`)
+              return EXIT_FAILURE
+            }
+            const summary = result.outcome.result as DetectSummary
+            if (options.json) console.log(JSON.stringify({ detectRunId: submitted.runId, ...summary }, null, 2))
+            else await printText(summary, system.runtime, !!options.all, submitted.runId)
+            return summary.detectors.some((d) => d.status === 'failed') ? EXIT_FAILURE : 0
+          } finally {
+            view.stop()
           }
-          const summary = result.outcome.result as DetectSummary
-          if (options.json) console.log(JSON.stringify({ detectRunId: submitted.runId, ...summary }, null, 2))
-          else await printText(summary, system.runtime, !!options.all, submitted.runId)
-          return summary.detectors.some((d) => d.status === 'failed') ? EXIT_FAILURE : 0
-        } finally {
-          view.stop()
-          process.off('SIGINT', onSignal)
-          process.off('SIGTERM', onSignal)
-          await system.close()
-        }
+        })
       }),
     )
 }

@@ -5,7 +5,6 @@
 import type { Command } from 'commander'
 import { ingestJob } from '../../../jobs/ingest/index.ts'
 import type { JobDefinition } from '../../../jobs/job.ts'
-import { openRunSystem } from '../../../jobs/open.ts'
 import type { Config } from '../../config/load.ts'
 import type { InputProblem } from '../../errors.ts'
 import type { FlagSpec, SourceDefinition } from '../../ingest/sources/definition.ts'
@@ -13,6 +12,7 @@ import { SOURCES } from '../../ingest/sources/index.ts'
 import { parseSourceParams } from '../../ingest/sources/problems.ts'
 import type { IngestSummary } from '../../ingest/progress.ts'
 import { createLogger } from '../../obs/logger.ts'
+import { inForeground } from '../foreground.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
 import { runProgressView, summaryLine } from '../progress.ts'
 
@@ -23,29 +23,23 @@ export async function runIngestCommand(config: Config, job: JobDefinition<never>
   const level =
     process.stderr.isTTY && !['warn', 'error', 'fatal', 'silent'].includes(config.logLevel) ? 'warn' : config.logLevel
   const log = createLogger(level, 2)
-  const system = await openRunSystem(config, { migrate: true, log })
-  const stop = new AbortController()
-  const onSignal = () => stop.abort(new Error('interrupted'))
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
   try {
-    const submitted = await system.runs.submit(job, params, { trigger: 'cli', signal: stop.signal })
-    for await (const event of system.runs.watch(submitted.runId)) view.event(event)
-    view.stop()
-    const result = await submitted.done
-    const s = result.outcome.result as IngestSummary | undefined
-    for (const e of result.outcome.errors) console.log(`failed: ${e.partition}: ${e.message}`)
-    if (s?.changedUpstream.length) console.log(`changed upstream (reloaded): ${s.changedUpstream.join(', ')}`)
-    if (result.error) console.log(`run failed: ${result.error}`)
-    console.log(`run ${result.runId}: ${result.status}`)
-    // The summary is the last line, for people and for scripts that read it.
-    if (s) console.log(summaryLine(s))
-    return result.status === 'succeeded' ? 0 : EXIT_FAILURE
+    return await inForeground(config, log, async ({ system, signal }) => {
+      const submitted = await system.runs.submit(job, params, { trigger: 'cli', signal })
+      for await (const event of system.runs.watch(submitted.runId)) view.event(event)
+      view.stop()
+      const result = await submitted.done
+      const s = result.outcome.result as IngestSummary | undefined
+      for (const e of result.outcome.errors) console.log(`failed: ${e.partition}: ${e.message}`)
+      if (s?.changedUpstream.length) console.log(`changed upstream (reloaded): ${s.changedUpstream.join(', ')}`)
+      if (result.error) console.log(`run failed: ${result.error}`)
+      console.log(`run ${result.runId}: ${result.status}`)
+      // The summary is the last line, for people and for scripts that read it.
+      if (s) console.log(summaryLine(s))
+      return result.status === 'succeeded' ? 0 : EXIT_FAILURE
+    })
   } finally {
     view.stop()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
-    await system.close()
   }
 }
 

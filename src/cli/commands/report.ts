@@ -4,11 +4,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Command } from 'commander'
-import { openRunSystem } from '../../../jobs/open.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { parseFormats } from '../../report/generate.ts'
 import { REPORT_JOB } from '../../report/reportRun.ts'
 import { getReport } from '../../store/meta/reports.ts'
+import { inForeground } from '../foreground.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
 
 const list = (value: string, previous: string[] = []) => [
@@ -32,16 +32,11 @@ export function registerReport(program: Command): void {
       action(
         async (config, options: { run: string; compare?: string[]; format: string; out?: string; json?: boolean }) => {
           const formats = parseFormats(list(options.format), '--format')
-          const system = await openRunSystem(config, { migrate: true, log: createLogger('warn', 2) })
-          const stop = new AbortController()
-          const onSignal = () => stop.abort(new Error('interrupted'))
-          process.once('SIGINT', onSignal)
-          process.once('SIGTERM', onSignal)
-          try {
+          return inForeground(config, createLogger('warn', 2), async ({ system, signal }) => {
             const result = await system.runs.run(
               REPORT_JOB,
               { runId: options.run, compare: options.compare ?? [], formats },
-              { trigger: 'cli', signal: stop.signal },
+              { trigger: 'cli', signal },
             )
             const report = result.status === 'succeeded' ? await getReport(system.runtime.meta, result.runId) : null
             if (!report) {
@@ -64,11 +59,7 @@ export function registerReport(program: Command): void {
             const charts = files.filter((n) => n.endsWith('.svg')).length
             if (charts) console.log(`  ${charts} chart${charts === 1 ? '' : 's'} (SVG) beside report.md`)
             return 0
-          } finally {
-            process.off('SIGINT', onSignal)
-            process.off('SIGTERM', onSignal)
-            await system.close()
-          }
+          })
         },
       ),
     )
