@@ -96,6 +96,21 @@ describe('pages', () => {
   })
 })
 
+describe('query cost', () => {
+  test('the largest page with many columns is not refused as too costly; a page of pages is', async () => {
+    const columns = 'seq kind side market account notional shortfall fee fillPrice liquidationPrice bankruptcyPrice ts'
+    const whole = await client.run(
+      `{ runLiquidations(runId: "run-a", first: 5000) { nodes { ${columns} } pageInfo { hasNextPage } totalCount } }`,
+    )
+    expect(whole.errors).toBeUndefined()
+    expect((whole.data!.runLiquidations as { totalCount: number }).totalCount).toBe(N)
+    const nested = await client.run(
+      `{ incidents(first: 5000) { nodes { id detections(first: 5000) { nodes { id severity } } } } }`,
+    )
+    expect(nested.errors?.[0]?.extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 'maxCost' })
+  })
+})
+
 describe('filters', () => {
   const seqsWhere = (pred: (r: (typeof rows)[number]) => boolean) => rows.filter(pred).map((r) => r.seq)
 

@@ -207,8 +207,8 @@ export const HTTP_CASES: HttpCase[] = [
     ),
     status: 400,
     code: 'GRAPHQL_VALIDATION_FAILED',
-    message: /query cost limit of 20000 exceeded: found 1\.75\d*e\+\d+$/,
-    extensions: { limit: 'maxCost', max: 20_000 },
+    message: /query cost limit of 250000 exceeded: found 1\.75\d*e\+\d+$/,
+    extensions: { limit: 'maxCost', max: 250_000 },
   },
   {
     name: 'the standard introspection query',
