@@ -26,6 +26,7 @@ const env = {
 }
 const T0 = Date.UTC(2025, 9, 10) * 1000
 const H = 3600e6
+const HOURS = 48
 const iso = (us: number) => new Date(us / 1000).toISOString()
 
 let meta: MetaClient
@@ -36,11 +37,11 @@ afterEach(() => {
 afterAll(() => meta?.$disconnect())
 
 beforeAll(async () => {
-  // eight hours of BTCUSDT at 1 s with a −15% minute after one hour
+  // two days of BTCUSDT at 1 s with a −15% minute after one hour (long enough to be caught replaying on a quiet machine)
   const closes: number[] = []
   let p = 60_000
   let x = 7
-  for (let i = 0; i < 8 * 3_600; i++) {
+  for (let i = 0; i < HOURS * 3_600; i++) {
     x = (Math.imul(x, 1103515245) + 12345) >>> 0
     p *= 1 + ((x >>> 8) / 2 ** 24 - 0.5) * 0.0006
     if (i >= 3_600 && i < 3_660) p *= 0.9973
@@ -52,13 +53,13 @@ beforeAll(async () => {
   await store.close()
 })
 
-/** A backtest heavy enough to be caught mid-run: 400k synthetic positions open first, then churn for eight hours. */
+/** A backtest heavy enough to be caught mid-run: 400k synthetic positions open first, then churn for two days. */
 const heavy = {
   ruleSet: 'binance-um',
   venue: 'binance-um',
   markets: ['BTCUSDT'],
   from: iso(T0),
-  to: iso(T0 + 8 * H),
+  to: iso(T0 + HOURS * H),
   positions: 'synthetic',
   population: { initialPositions: 400_000, meanHoldingHours: 1, leverageMax: 75 },
 }
@@ -118,7 +119,9 @@ describe('runs across processes', () => {
     async () => {
       const args = ['backtest', '--rules', heavy.ruleSet, '--venue', heavy.venue, '--markets', 'BTCUSDT']
       args.push('--from', heavy.from, '--to', heavy.to, '--positions', 'synthetic')
-      args.push('--population', JSON.stringify(heavy.population), '--json')
+      // one-hour slabs: progress moves hour by hour, so the run is seen between 3 h and its end (with the default
+      // slab the whole window is one read and the run can finish between two polls)
+      args.push('--population', JSON.stringify(heavy.population), '--slab-hours', '1', '--json')
       const child = spawnBackstop(args, env, dir)
       running.push(child)
       const queued = await child.waitForLog((l) => l.msg === 'run queued', 60_000)
