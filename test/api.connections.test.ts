@@ -96,6 +96,21 @@ describe('pages', () => {
   })
 })
 
+describe('categories', () => {
+  test('a shadow liquidation (reconciliation runs) is served and filtered like the other kinds', async () => {
+    await createRunRecord(runtime, 'run-shadow')
+    await insertLiquidations(runtime, 'run-shadow', 0, 3)
+    await runtime.duck.use((c) =>
+      c.run(`UPDATE backtest_liquidations SET kind = 'shadow' WHERE run_id = 'run-shadow' AND seq = 1`),
+    )
+    const r = await client.run(
+      `{ runLiquidations(runId: "run-shadow", filter: { kind: { equals: shadow } }) { nodes { seq kind } totalCount } }`,
+    )
+    expect(r.errors).toBeUndefined()
+    expect(r.data!.runLiquidations).toEqual({ nodes: [{ seq: 1, kind: 'shadow' }], totalCount: 1 })
+  })
+})
+
 describe('query cost', () => {
   test('the largest page with many columns is not refused as too costly; a page of pages is', async () => {
     const columns = 'seq kind side market account notional shortfall fee fillPrice liquidationPrice bankruptcyPrice ts'

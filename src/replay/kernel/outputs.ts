@@ -1,4 +1,11 @@
 // The engine's output rows, buffered as numeric columns and drained in batches by the runner (bounded memory).
+import {
+  DEFICIT_KINDS,
+  FUND_REASONS,
+  GUARDRAIL_ACTIONS,
+  GUARDRAIL_KINDS,
+  LIQUIDATION_KINDS,
+} from '../../domain/resultCategories.ts'
 
 export class RowBuffer<K extends string> {
   length = 0
@@ -111,31 +118,8 @@ export const GUARDRAIL_COLUMNS = [
   'serial',
 ] as const
 
-/** Codes stored in the numeric columns, named when written. */
-/** `shadow`: a liquidation the engine would have made of a named account in a reconciliation run (not applied). */
-export const LIQUIDATION_KINDS = ['full', 'partial', 'takeover', 'backstop', 'deleveraged', 'shadow'] as const
-export const DEFICIT_KINDS = ['shortfall', 'negativeEquity'] as const
-export const FUND_REASONS = ['initial', 'fee', 'surplus', 'payout'] as const
-export const GUARDRAIL_KINDS = [
-  'priceBand',
-  'circuitBreaker',
-  'markCap',
-  'oiCap',
-  'withdrawalGating',
-  'takeoverNotionalCap',
-  'fillRejected',
-  'blockLossCap',
-] as const
-export const GUARDRAIL_ACTIONS = [
-  'pauseLiquidations',
-  'resumeLiquidations',
-  'capMark',
-  'refuse',
-  'skipFund',
-  'retry',
-  'limitFund',
-  'acceptOpenings',
-] as const
+/** Codes stored in the numeric columns, named when written (the lists live in src/domain, shared with the store). */
+export { DEFICIT_KINDS, FUND_REASONS, GUARDRAIL_ACTIONS, GUARDRAIL_KINDS, LIQUIDATION_KINDS }
 
 export const Liq = Object.fromEntries(LIQUIDATION_KINDS.map((k, i) => [k, i])) as Record<
   (typeof LIQUIDATION_KINDS)[number],

@@ -6,30 +6,14 @@ import type { MetaClient } from '../meta/client.ts'
 import { readDuckList, type DuckListSpec } from '../query/duckList.ts'
 import type { FieldSpecs, ListPage, ListQuery } from '../query/listQuery.ts'
 import { requireSucceededRun } from './servable.ts'
+import {
+  DEFICIT_KINDS,
+  FUND_REASONS,
+  GUARDRAIL_ACTIONS,
+  GUARDRAIL_KINDS,
+  LIQUIDATION_KINDS,
+} from '../../domain/resultCategories.ts'
 
-export const LIQUIDATION_KINDS = ['full', 'partial', 'takeover', 'backstop', 'deleveraged'] as const
-export const DEFICIT_KINDS = ['shortfall', 'negativeEquity'] as const
-export const FUND_REASONS = ['initial', 'fee', 'surplus', 'payout'] as const
-export const GUARDRAIL_KINDS = [
-  'priceBand',
-  'circuitBreaker',
-  'markCap',
-  'oiCap',
-  'withdrawalGating',
-  'takeoverNotionalCap',
-  'fillRejected',
-  'blockLossCap',
-] as const
-export const GUARDRAIL_ACTIONS = [
-  'pauseLiquidations',
-  'resumeLiquidations',
-  'capMark',
-  'refuse',
-  'skipFund',
-  'retry',
-  'limitFund',
-  'acceptOpenings',
-] as const
 const SIDES = ['long', 'short'] as const
 
 type Side = (typeof SIDES)[number]
