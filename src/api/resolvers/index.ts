@@ -55,7 +55,7 @@ import {
 import { reconcileRun } from './reconcile.ts'
 import { positionRisk } from './risk.ts'
 import { Run, RunProgress, cancelRun, run, runs } from './runs.ts'
-import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rules.ts'
+import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets, ruleSetDiff } from './rules.ts'
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
@@ -67,6 +67,7 @@ export const resolvers: Resolvers = {
     ruleSets,
     rulePresets,
     resolveRuleSet,
+    ruleSetDiff,
     positionRisk,
     backtestRun,
     backtestRuns,

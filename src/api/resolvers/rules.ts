@@ -1,5 +1,7 @@
-// Rule-set presets, resolution, creation and derivation (Query.rulePresets, Query.resolveRuleSet, Mutation.*RuleSet).
+// Rule-set presets, resolution, differences, creation and derivation (Query.rulePresets, Query.resolveRuleSet,
+// Query.ruleSetDiff, Mutation.*RuleSet).
 import { createStoredRuleSet, deriveStoredRuleSet, listPresets } from '../../replay/rules/catalog.ts'
+import { diffRuleSets } from '../../replay/rules/diff.ts'
 import { resolveRuleSet as resolve } from '../../replay/rules/resolve.ts'
 import type { MutationResolvers, QueryResolvers } from '../generated/resolvers-types.ts'
 
@@ -18,16 +20,31 @@ export const rulePresets: QueryResolvers['rulePresets'] = (_parent, { venue }) =
     body: p.rules,
   }))
 
-export const resolveRuleSet: QueryResolvers['resolveRuleSet'] = async (_parent, { ref }, { runtime }) => {
-  const r = await resolve(ref, { meta: runtime.meta })
+const resolvedView = (ref: string, r: Awaited<ReturnType<typeof resolve>>) => ({
+  ref,
+  kind: r.kind,
+  name: r.rules.name,
+  venue: r.rules.venue,
+  hash: r.hash,
+  ruleSetVersionId: r.ruleSetVersionId,
+  body: r.rules,
+})
+
+export const resolveRuleSet: QueryResolvers['resolveRuleSet'] = async (_parent, { ref }, { runtime }) =>
+  resolvedView(ref, await resolve(ref, { meta: runtime.meta }))
+
+export const ruleSetDiff: QueryResolvers['ruleSetDiff'] = async (_parent, { from, to }, { runtime }) => {
+  const [a, b] = await Promise.all([resolve(from, { meta: runtime.meta }), resolve(to, { meta: runtime.meta })])
   return {
-    ref,
-    kind: r.kind,
-    name: r.rules.name,
-    venue: r.rules.venue,
-    hash: r.hash,
-    ruleSetVersionId: r.ruleSetVersionId,
-    body: r.rules,
+    from: resolvedView(from, a),
+    to: resolvedView(to, b),
+    identical: a.hash === b.hash,
+    changes: diffRuleSets(a.rules, b.rules).map((c) => ({
+      path: c.path,
+      change: c.change,
+      fromValue: c.from ?? null,
+      toValue: c.to ?? null,
+    })),
   }
 }
 

@@ -1,8 +1,9 @@
-// `backstop rules list|show|validate|derive`: presets and stored rule sets, validation, derivation by override.
+// `backstop rules list|show|diff|validate|derive`: presets and stored rule sets, validation, derivation by override.
 import fs from 'node:fs'
 import type { Command } from 'commander'
 import { InvalidInputError } from '../../errors.ts'
 import { deriveRuleSet, parseAssignment, type Override } from '../../replay/rules/derive.ts'
+import { diffRuleSets, type RuleSetChange } from '../../replay/rules/diff.ts'
 import { presets } from '../../replay/rules/presets/index.ts'
 import { readRuleSetFile, resolveRuleSet } from '../../replay/rules/resolve.ts'
 import { listRuleSets, saveRuleSetVersion } from '../../store/meta/ruleSets.ts'
@@ -85,6 +86,26 @@ export function registerRules(program: Command): void {
     )
 
   rules
+    .command('diff <from> <to>')
+    .description('what changes from one rule set to another: paths (as `derive --set` reads them) and values')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (config, from: string, to: string, options: { json?: boolean }) => {
+        const [a, b] = await withMeta(config, (meta) =>
+          Promise.all([from, to].map((ref) => resolveRuleSet(ref, { meta, allowFiles: true }))),
+        )
+        const changes = diffRuleSets(a!.rules, b!.rules)
+        if (options.json) {
+          console.log(pretty({ from: { ref: from, hash: a!.hash }, to: { ref: to, hash: b!.hash }, changes }))
+          return
+        }
+        console.log(`# ${from} (sha256 ${a!.hash.slice(0, 12)}) → ${to} (sha256 ${b!.hash.slice(0, 12)})`)
+        if (!changes.length) console.log('# identical content')
+        for (const c of changes) console.log(describeChange(c))
+      }),
+    )
+
+  rules
     .command('validate <file>')
     .description('validate a rule-set JSON file: every problem with its path, the value and what is valid (exit 2)')
     .option('--json', 'print JSON')
@@ -152,4 +173,12 @@ export function registerRules(program: Command): void {
         })
       }),
     )
+}
+
+/** One line per change: `path: old → new`, `+ path = new`, `- path (was old)`. */
+function describeChange(c: RuleSetChange): string {
+  const show = (v: unknown) => JSON.stringify(v)
+  if (c.change === 'added') return `+ ${c.path} = ${show(c.to)}`
+  if (c.change === 'removed') return `- ${c.path} (was ${show(c.from)})`
+  return `  ${c.path}: ${show(c.from)} → ${show(c.to)}`
 }
