@@ -22,6 +22,7 @@ import {
   onlyGetAndPost,
 } from './httpErrors.ts'
 import { opsRouter } from './ops.ts'
+import { graphiqlPageHandler } from './graphiqlPage.ts'
 import { localGraphiQL } from './plugins/localGraphiQL.ts'
 import { requestMetrics } from './plugins/requestMetrics.ts'
 import { MAX_TOKENS, armorProtection, depthLimitRule, subscriptionsOverWebSocketRule } from './queryLimits.ts'
@@ -108,6 +109,7 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
   app.use(opsRouter(runtime, () => draining))
   app.get('/', (_req, res) => res.redirect(GRAPHQL_PATH))
   app.use(reportsRouter(runtime))
+  app.get(GRAPHQL_PATH, graphiqlPageHandler(GRAPHQL_PATH))
   app.use(
     GRAPHQL_PATH,
     onlyGetAndPost,
