@@ -214,6 +214,14 @@ export const settings = {
     valid: 'one of 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d, 1w, 1mo',
     parse: oneOf(['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1mo']),
   },
+  binanceAllowUnverified: {
+    env: 'BINANCE_ALLOW_UNVERIFIED',
+    description:
+      'Load a Binance archive zip published without its .CHECKSUM (recorded as unverified) instead of failing its partition; `--allow-unverified` per command.',
+    default: 'false',
+    valid: 'true or false',
+    parse: bool,
+  },
   bybitBaseUrl: {
     env: 'BYBIT_BASE_URL',
     description: 'Base URL of the Bybit public trading archive (files under /trading/SYMBOL/).',

@@ -532,6 +532,29 @@ describe('6. a missing .CHECKSUM', () => {
     expect(verified.outcome).toMatchObject({ partitionsLoaded: 1, partitionsFailed: 0 })
     expect(await note()).toEqual([{ status: 'loaded', note: null }])
   })
+  test('BINANCE_ALLOW_UNVERIFIED makes unverified loads the default; an explicit false still refuses', async () => {
+    const day = Date.parse('2024-05-03T00:00:00Z')
+    const zipPath = aggPath('2024-05-03', 'CHKBUSDT')
+    await server.putZip(
+      zipPath,
+      'CHKBUSDT-aggTrades-2024-05-03.csv',
+      [AGG_HEADER, aggRow(1, '10', day)].join('\n') + '\n',
+    )
+    server.remove(`${zipPath}.CHECKSUM`)
+    const params = { markets: ['CHKBUSDT'], datasets: ['aggTrades'], from: '2024-05-03', to: '2024-05-03' }
+    const allowing = { ...runtime, config: { ...runtime.config, binanceAllowUnverified: true } }
+    const run = (rt: typeof runtime, p: Record<string, unknown>) =>
+      runJob(rt, binanceUmJob as JobDefinition<never>, p, { trigger: 'cli' })
+    const refused = await run(allowing, { ...params, allowUnverified: false })
+    expect(refused.outcome).toMatchObject({ partitionsLoaded: 0, partitionsFailed: 1 })
+    const allowed = await run(allowing, params)
+    expect(allowed.outcome).toMatchObject({ partitionsLoaded: 1, rows: 1 })
+    expect(
+      await query(
+        `SELECT n.note FROM partition_notes n WHERE n.partition_id = 'binance-um/aggTrades/CHKBUSDT/2024-05-03'`,
+      ),
+    ).toEqual([{ note: 'unverified' }])
+  })
 })
 
 describe('7. errors a person can act on', () => {

@@ -39,8 +39,11 @@ export const binanceUmSource = defineSource({
           baseUrl: baseUrl.optional(),
           dir: existingDir.optional(),
           force,
-          /** Load a zip published without its .CHECKSUM (recorded as unverified) instead of failing its partition. */
-          allowUnverified: z.boolean().default(false),
+          /**
+           * Load a zip published without its .CHECKSUM (recorded as unverified) instead of failing its partition.
+           * Absent: the BINANCE_ALLOW_UNVERIFIED setting.
+           */
+          allowUnverified: z.boolean().optional(),
         })
         .strict(),
     ),
@@ -53,7 +56,7 @@ export const binanceUmSource = defineSource({
         datasets: params.datasets,
         ...resolveDays(params),
         interval: params.interval ?? config.binanceKlineInterval,
-        allowUnverified: params.allowUnverified,
+        allowUnverified: params.allowUnverified ?? config.binanceAllowUnverified,
       }),
     }
   },
@@ -93,7 +96,8 @@ export const binanceUmSource = defineSource({
       forceFlag(),
       {
         flag: '--allow-unverified',
-        description: 'load a zip published without its .CHECKSUM (recorded as unverified) instead of failing',
+        description:
+          'load a zip published without its .CHECKSUM (recorded as unverified) instead of failing (default BINANCE_ALLOW_UNVERIFIED)',
         param: 'allowUnverified',
         kind: 'switch',
       },
