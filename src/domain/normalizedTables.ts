@@ -1,6 +1,6 @@
 // The normalized tables' columns as a loader or a user-supplied file sees them (mirrors ddl/0001_market_data.sql), and
 // the domain checks every row must pass at load (README, "Checks at load"): what a stored value may be.
-import type { ColumnType, NormalizedTable } from './loadSpec.ts'
+import type { ColumnType, DetailTable, NormalizedTable, TargetTable } from './loadSpec.ts'
 
 /**
  * What a stored value must be, beyond its type (NULL passes: required columns are NOT NULL in the table itself).
@@ -21,6 +21,8 @@ export interface ColumnCheck {
   marketTime?: true
   /** Text without control characters (names that key other rows: markets). */
   printable?: true
+  /** ≠ 0 (a position snapshot row is an open position: a signed size of zero is no position). */
+  nonZero?: true
 }
 
 /** No crypto derivative traded before Bitcoin's genesis block (2009-01-03); earlier times are bad data. */
@@ -154,6 +156,47 @@ export const NORMALIZED_COLUMNS: Readonly<Record<NormalizedTable, readonly Norma
   ],
 }
 
+const isolation = oneOf('cross', 'isolated')
+const D = 'DECIMAL(38,18)' as const
+const checked = (name: string, type: ColumnType, check: ColumnCheck): NormalizedColumn =>
+  col(name, type, false, undefined, check)
+
+/**
+ * The checked columns of the detail tables (ddl/0200: venue snapshots and oracle rounds, loaded by source connectors,
+ * not from user files): the same kinds of check, on the columns where a value can be impossible. Balances that may
+ * truly be negative (account value, unrealised PnL, an oracle answer) are not bounded.
+ */
+export const DETAIL_CHECKS: Readonly<Record<DetailTable, readonly NormalizedColumn[]>> = {
+  account_states: [
+    checked('account', 'VARCHAR', marketName),
+    checked('ts', 'TIMESTAMP', time),
+    checked('total_margin_used', D, { nonNegative: true }),
+    checked('total_ntl_pos', D, { nonNegative: true }),
+    checked('cross_margin_used', D, { nonNegative: true }),
+    checked('cross_ntl_pos', D, { nonNegative: true }),
+    checked('cross_maintenance_margin_used', D, { nonNegative: true }),
+    checked('withdrawable', D, { nonNegative: true }),
+  ],
+  account_positions: [
+    checked('account', 'VARCHAR', marketName),
+    checked('ts', 'TIMESTAMP', time),
+    checked('market', 'VARCHAR', marketName),
+    checked('size', D, { nonZero: true }),
+    checked('entry_price', D, { positive: true }),
+    checked('position_value', D, { nonNegative: true }),
+    checked('liquidation_price', D, { positive: true }),
+    checked('margin_used', D, { nonNegative: true }),
+    checked('leverage_type', 'VARCHAR', isolation),
+    checked('leverage', D, { positive: true }),
+  ],
+  oracle_rounds: [
+    checked('market', 'VARCHAR', marketName),
+    checked('ts', 'TIMESTAMP', time),
+    checked('round_id', 'HUGEINT', { positive: true }),
+    checked('decimals', 'INTEGER', { nonNegative: true }),
+  ],
+}
+
 /** Tables whose rows carry a market column. */
 export const hasMarketColumn = (table: NormalizedTable): boolean =>
   NORMALIZED_COLUMNS[table].some((c) => c.name === 'market')
@@ -179,15 +222,20 @@ export const DUPLICATE_POLICY: Readonly<Record<NormalizedTable, DuplicatePolicy>
   ledger: { kind: 'refuse-with-id', id: 'tx_id' },
 }
 
-/** The check of a normalized column, if any. */
-export const checkOf = (table: NormalizedTable, column: string): ColumnCheck | undefined =>
-  NORMALIZED_COLUMNS[table].find((c) => c.name === column)?.check
+/** The checked (or, for normalized tables, every) column of a table a load writes. */
+export const columnsOf = (table: TargetTable): readonly NormalizedColumn[] =>
+  table in NORMALIZED_COLUMNS ? NORMALIZED_COLUMNS[table as NormalizedTable] : DETAIL_CHECKS[table as DetailTable]
+
+/** The check of a column of a table a load writes, if any. */
+export const checkOf = (table: TargetTable, column: string): ColumnCheck | undefined =>
+  columnsOf(table).find((c) => c.name === column)?.check
 
 /** What a check accepts, in words, for error messages. */
 export function describeCheck(check: ColumnCheck, type: ColumnType): string {
   if (check.oneOf) return `one of ${check.oneOf.join(', ')}`
   if (check.marketTime) return `a UTC time from ${MARKET_TIME_FLOOR} to ${MARKET_TIME_AHEAD_DAYS} days after the load`
   if (check.printable) return 'text without control characters'
+  if (check.nonZero) return 'a number ≠ 0'
   const what = check.finite ? 'a finite number' : type === 'INTEGER' || type === 'BIGINT' ? 'an integer' : 'a number'
   const bound = check.positive ? ' > 0' : check.nonNegative ? ' ≥ 0' : ''
   const unless =

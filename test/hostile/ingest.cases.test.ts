@@ -611,3 +611,63 @@ describe('7. errors a person can act on', () => {
     }
   })
 })
+
+describe('8. detail tables (venue snapshots, oracle rounds)', () => {
+  const positionsLoad = (name: string, row: Record<string, unknown>) =>
+    loadPartition(runtime.duck, {
+      partition: { source: 'hyperliquid', dataset: 'positions', venue: 'detail', market: 'BTC', period: name },
+      file: {
+        path: write(name, `${JSON.stringify(row)}\n`, 'detail'),
+        name,
+        format: 'ndjson',
+        columns: [
+          { name: 'time', type: 'BIGINT' },
+          { name: 'account', type: 'VARCHAR' },
+          { name: 'market', type: 'VARCHAR' },
+          { name: 'size', type: 'DECIMAL(38,18)' },
+          { name: 'leverage_type', type: 'VARCHAR' },
+          { name: 'leverage', type: 'DECIMAL(38,18)' },
+        ],
+      },
+      loads: [
+        {
+          kind: 'rows',
+          table: 'account_positions',
+          values: {
+            account: { column: 'account' },
+            market: { column: 'market' },
+            size: { column: 'size' },
+            leverage_type: { column: 'leverage_type' },
+            leverage: { column: 'leverage' },
+            ts: { epoch: 'time', unit: 'ms' },
+          },
+        },
+      ],
+      upstream: { file: name, checksum: null },
+    })
+  const good = { time: Date.parse('2025-03-01T00:00:00Z'), account: '0xabc', market: 'BTC', size: '-0.5' }
+
+  test('an impossible snapshot value fails its partition naming the column, the value and what is valid', async () => {
+    await positionsLoad('ok.ndjson', { ...good, leverage_type: 'cross', leverage: '20' })
+    expect(await query(`SELECT size::VARCHAR AS size FROM account_positions WHERE venue = 'detail'`)).toEqual([
+      { size: '-0.500000000000000000' },
+    ])
+    const before = await storeHash()
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ ...good, size: '0' }, /column size: received "0\.0+"; expected a number ≠ 0/],
+      [
+        { ...good, leverage_type: 'crossed' },
+        /column leverage_type: received "crossed"; expected one of cross, isolated/,
+      ],
+      [{ ...good, leverage: '-3' }, /column leverage: received "-3\.0+"; expected a number > 0/],
+      [
+        { ...good, time: Date.parse('2100-01-01T00:00:00Z') },
+        /column ts: received "2100-01-01.*"; expected a UTC time/,
+      ],
+    ]
+    for (const [i, [row, message]] of cases.entries()) {
+      await expect(positionsLoad(`bad${i}.ndjson`, row)).rejects.toThrow(message)
+    }
+    expect(await storeHash()).toBe(before)
+  })
+})

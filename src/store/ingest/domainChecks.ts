@@ -2,12 +2,13 @@
 // just wrote that applies them inside its transaction: finite and positive numbers, known values, plausible times, and
 // each table's duplicate policy. A violation found here is located in the file afterwards (diagnose.ts).
 import type { DuckDBConnection } from '@duckdb/node-api'
-import type { ColumnType, NormalizedTable } from '../../domain/loadSpec.ts'
+import type { ColumnType, NormalizedTable, TargetTable } from '../../domain/loadSpec.ts'
 import {
   DUPLICATE_POLICY,
   MARKET_TIME_AHEAD_DAYS,
   MARKET_TIME_FLOOR,
   NORMALIZED_COLUMNS,
+  columnsOf,
   type ColumnCheck,
 } from '../../domain/normalizedTables.ts'
 import { constant, ident, numberText, SqlParams } from './sqlText.ts'
@@ -58,6 +59,7 @@ export function checkSql(
   if (check.oneOf) parts.push(`${value} IN (${check.oneOf.map(constant).join(', ')})`)
   if (check.marketTime) parts.push(`${value} >= ${time.lo} AND ${value} < ${time.hi}`)
   if (check.printable) parts.push(`NOT regexp_matches(${value}, ${CONTROL_CLASS})`)
+  if (check.nonZero) parts.push(`${value} <> 0`)
   if (parts.length === 0) return 'true'
   return `coalesce(${value} IS NULL OR (${parts.join(' AND ')}), false)`
 }
@@ -75,9 +77,9 @@ export class DomainViolation extends Error {
   }
 }
 
-/** The checked columns of a normalized table, as stored. */
-export const checkedColumns = (table: NormalizedTable) =>
-  NORMALIZED_COLUMNS[table].filter((c): c is typeof c & { check: ColumnCheck } => !!c.check)
+/** The checked columns of a table a load writes, as stored. */
+export const checkedColumns = (table: TargetTable) =>
+  columnsOf(table).filter((c): c is typeof c & { check: ColumnCheck } => !!c.check)
 
 /**
  * First stored row of the partition in `table` that breaks a check: which column, and its value as text. `where` is
@@ -101,13 +103,13 @@ async function firstBadRow(
   return { column: checks[Number(row.k)]!.name, value: (row.v as string | null) ?? null }
 }
 
-/** Checks the rows a load wrote to a normalized table other than trades; throws DomainViolation. */
+/** Checks the rows a load wrote to a table other than trades (normalized or detail); throws DomainViolation. */
 export async function checkTableRows(
   c: DuckDBConnection,
-  table: NormalizedTable,
+  table: TargetTable,
   partitionId: string,
   bounds: { loUs: bigint; hiUs: bigint },
-  describe: (table: NormalizedTable, column: string) => string,
+  describe: (table: TargetTable, column: string) => string,
 ): Promise<void> {
   const params = new SqlParams()
   const time = boundTimes(params, bounds)
@@ -119,8 +121,8 @@ export async function checkTableRows(
   const where = `partition_id = ${params.bind(partitionId)}`
   const bad = await firstBadRow(c, ident(table), where, params, checks)
   if (bad) throw new DomainViolation(table, bad.column, bad.value, describe(table, bad.column))
-  const policy = DUPLICATE_POLICY[table]
-  if (policy.kind === 'refuse-with-id') {
+  const policy = table in DUPLICATE_POLICY ? DUPLICATE_POLICY[table as NormalizedTable] : null
+  if (policy?.kind === 'refuse-with-id') {
     // The whole stored row twice (every column: later DDL added some), among rows that carry an id.
     const columns = (
       await c.runAndReadAll(

@@ -10,13 +10,14 @@ import {
   type LoadRequest,
   type NormalizedTable,
   type RowMapping,
+  type TargetTable,
 } from '../../domain/loadSpec.ts'
 import {
   DUPLICATE_POLICY,
   checkOf,
+  columnsOf,
   describeCheck,
   hasMarketColumn,
-  NORMALIZED_COLUMNS,
 } from '../../domain/normalizedTables.ts'
 import type { DuckStore } from '../duck/open.ts'
 import { diagnoseLoad } from './diagnose.ts'
@@ -215,10 +216,10 @@ async function firstDataRecord(
   return scan.firstDataLine === null ? null : { line: scan.firstDataLine, row: null }
 }
 
-/** Words for what a normalized column must hold. */
-const expectationOf = (table: NormalizedTable, column: string): string => {
+/** Words for what a column of a table a load writes must hold. */
+const expectationOf = (table: TargetTable, column: string): string => {
   const check = checkOf(table, column)
-  const type = NORMALIZED_COLUMNS[table].find((c) => c.name === column)?.type ?? 'VARCHAR'
+  const type = columnsOf(table).find((c) => c.name === column)?.type ?? 'VARCHAR'
   return check ? describeCheck(check, type) : 'a valid value'
 }
 
@@ -378,7 +379,7 @@ async function loadInTransaction(
   // Domain checks over what was just written, before anything derives from it.
   for (const table of new Set(request.loads.map((l) => l.table))) {
     if (table === 'trades') await checkTradeRows(c, [...tradeParts.values()], bounds, expectationOf)
-    else if (isNormalized(table)) await checkTableRows(c, table, partitionId, bounds, expectationOf)
+    else await checkTableRows(c, table, partitionId, bounds, expectationOf)
   }
   const checkSeconds = lap()
   if (request.tradeBars) {
