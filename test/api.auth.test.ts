@@ -133,6 +133,36 @@ describe('on a loopback development server (anonymous reading on)', () => {
     expect(await runtime.meta.ruleSet.count()).toBe(before + 1)
   })
 
+  test('keys over the API are admin only: listed without secrets, created once, revoked at once', async () => {
+    const list = '{ apiKeys { id name prefix role revokedAt } }'
+    expect(codeOf(await gql(server.url, list))).toBe('UNAUTHENTICATED')
+    expect(codeOf(await gql(server.url, list, keys.reader))).toBe('FORBIDDEN')
+    expect(codeOf(await gql(server.url, list, keys.operator))).toBe('FORBIDDEN')
+    const create = `mutation { createApiKey(name: "from api", role: reader) { key apiKey { id prefix role } } }`
+    const created = await gql(server.url, create, keys.admin)
+    const { key, apiKey } = created.body.data!.createApiKey as { key: string; apiKey: { id: string; prefix: string } }
+    expect(key.startsWith(apiKey.prefix)).toBe(true)
+    expect((await gql(server.url, '{ health { status } }', key)).status).toBe(200)
+    const listed = await gql(server.url, list, LOCAL_TOKEN)
+    expect(JSON.stringify(listed.body)).not.toContain(key)
+    expect(listed.body.data!.apiKeys).toContainEqual({
+      id: apiKey.id,
+      name: 'from api',
+      prefix: apiKey.prefix,
+      role: 'reader',
+      revokedAt: null,
+    })
+    const revoke = await gql(server.url, `mutation { revokeApiKey(id: "${apiKey.id}") { revokedAt } }`, keys.admin)
+    expect(revoke.body.errors).toBeUndefined()
+    expect((await gql(server.url, '{ health { status } }', key)).status).toBe(401)
+    const bad = await gql(
+      server.url,
+      `mutation { createApiKey(name: "x", role: admin, expiresAt: "2001-01-01T00:00:00Z") { key } }`,
+      keys.admin,
+    )
+    expect(codeOf(bad)).toBe('BAD_USER_INPUT')
+  })
+
   test('anyone reads: anonymous and every key', async () => {
     for (const token of [undefined, keys.reader, keys.operator, keys.admin, LOCAL_TOKEN]) {
       const answer = await gql(server.url, '{ health { status } }', token)
