@@ -27,6 +27,7 @@ const config: CodegenConfig = {
           Report: '../../store/meta/reports.ts#StoredReport',
           BacktestSchedule: '../../store/meta/schedules.ts#StoredSchedule',
           Run: '../../store/meta/runs.ts#StoredRun',
+          ApiKey: '../../store/meta/apiKeys.ts#ListedApiKey',
           RunProgress: '../../domain/run.ts#RunProgress',
           BacktestLiquidation: '../../store/results/resultLists.ts#LiquidationRow',
           BacktestDeficit: '../../store/results/resultLists.ts#DeficitRow',

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { DuckStore } from '../src/store/duck/open.ts'
 import { migrateDuck } from '../src/store/duck/schema.ts'
+import { issueApiKey } from '../src/store/meta/apiKeys.ts'
 import { createMetaClient, type MetaClient } from '../src/store/meta/client.ts'
 import { RESULT_TABLES } from '../src/store/results/backtestResults.ts'
 import { barsFromCloses, insertBars } from './support/marketData.ts'
@@ -159,11 +160,13 @@ describe('runs across processes', () => {
       const server = spawnBackstop(['start'], env, dir)
       running.push(server)
       const url = String((await server.waitForLog((l) => typeof l.url === 'string', 60_000)).url)
+      // runBacktest needs an operator key (the server has migrated the metadata store by now)
+      const { secret } = await issueApiKey(metaStore(), { name: 'process test', role: 'operator' })
       const gql = async (query: string, variables: Record<string, unknown> = {}) =>
         (await (
           await fetch(url, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
             body: JSON.stringify({ query, variables }),
           })
         ).json()) as {

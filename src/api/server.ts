@@ -6,11 +6,20 @@ import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server'
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer'
+import { makeExecutableSchema } from '@graphql-tools/schema'
 import { expressMiddleware } from '@as-integrations/express5'
 import express from 'express'
 import type { RunControl } from '../app/runControl.ts'
 import type { Runtime } from '../app/runtime.ts'
 import { projectRoot } from '../project.ts'
+import {
+  anonymousReadOf,
+  applyAuthDirective,
+  authenticateRequests,
+  createAuthenticator,
+  principalOf,
+  requireRequestRole,
+} from './auth/index.ts'
 import type { ApiContext } from './context.ts'
 import { createFormatError } from './formatError.ts'
 import {
@@ -23,6 +32,7 @@ import {
 } from './httpErrors.ts'
 import { opsRouter } from './ops.ts'
 import { graphiqlPageHandler } from './graphiqlPage.ts'
+import { applyExecutionTimeout, executionTimeout } from './plugins/executionTimeout.ts'
 import { localGraphiQL } from './plugins/localGraphiQL.ts'
 import { requestMetrics } from './plugins/requestMetrics.ts'
 import { MAX_TOKENS, armorProtection, depthLimitRule, subscriptionsOverWebSocketRule } from './queryLimits.ts'
@@ -41,6 +51,14 @@ export interface ApolloOptions {
   websocketUrl?: () => string
 }
 
+/**
+ * The executable schema: resolvers bound to schema.graphql, every field that needs a role guarded (@auth), and every
+ * resolver racing the execution time limit.
+ */
+export function createSchema() {
+  return applyExecutionTimeout(applyAuthDirective(makeExecutableSchema({ typeDefs, resolvers })))
+}
+
 /** An Apollo server over the runtime. */
 export function createApollo(runtime: Runtime, options: ApolloOptions = {}) {
   const { config } = runtime
@@ -49,8 +67,9 @@ export function createApollo(runtime: Runtime, options: ApolloOptions = {}) {
   // Query limits before execution (queryLimits.ts): tokens at parse, depth, aliases, directives and a cost ceiling.
   const protection = armorProtection(production)
   return new ApolloServer<ApiContext>({
-    typeDefs,
-    resolvers,
+    schema: createSchema(),
+    // refuses GETs and form / text POSTs a browser could send across sites (the latter are also refused as not JSON)
+    csrfPrevention: true,
     introspection: config.graphqlIntrospection,
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (src/app/shutdown.ts): Apollo's own handler would re-raise the signal and kill the process
@@ -69,6 +88,7 @@ export function createApollo(runtime: Runtime, options: ApolloOptions = {}) {
       ...(protection.plugins as ApolloServerPlugin<ApiContext>[]),
       localGraphiQL(GRAPHQL_PATH),
       requestMetrics(runtime.metrics),
+      executionTimeout(config.apiExecutionTimeoutMs),
       ...(options.plugins ?? []),
     ],
   })
@@ -84,6 +104,8 @@ export interface ApiServer {
 export interface ApiServices {
   /** The process's run system (runBacktest, cancelRun); without it those mutations answer UNAVAILABLE. */
   runs?: RunControl
+  /** A bearer token equal to this is the principal `local` with role admin (the CLI on this machine). */
+  localAdminToken?: string
 }
 
 export async function startApiServer(runtime: Runtime, services: ApiServices = {}): Promise<ApiServer> {
@@ -108,8 +130,17 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
 
   app.use(opsRouter(runtime, () => draining))
   app.get('/', (_req, res) => res.redirect(GRAPHQL_PATH))
-  app.use(reportsRouter(runtime))
+  // The GraphiQL page is static and a browser cannot send a key to load it: served before authentication.
   app.get(GRAPHQL_PATH, graphiqlPageHandler(GRAPHQL_PATH))
+  // Everything after this has the caller resolved (an invalid key is answered 401 here); ops endpoints stay open.
+  const authenticator = createAuthenticator({
+    meta: runtime.meta,
+    anonymousRead: anonymousReadOf(config),
+    localAdminToken: services.localAdminToken,
+    log,
+  })
+  app.use(authenticateRequests(authenticator, log))
+  app.use(reportsRouter(runtime, requireRequestRole))
   app.use(
     GRAPHQL_PATH,
     onlyGetAndPost,
@@ -120,7 +151,13 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
         // a caller's id is kept for log correlation only when it looks like one
         const given = req.get('x-request-id')
         const requestId = given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : crypto.randomUUID()
-        return { runtime, requestId, log: log.child({ requestId }), ...(services.runs ? { runs: services.runs } : {}) }
+        return {
+          runtime,
+          requestId,
+          log: log.child({ requestId }),
+          principal: principalOf(req),
+          ...(services.runs ? { runs: services.runs } : {}),
+        }
       },
     }),
   )

@@ -1,5 +1,6 @@
 // The resolver map for schema.graphql: one module per area, composed here.
 import { guardArguments } from '../argumentGuard.ts'
+import { apiKeys, createApiKey, revokeApiKey } from '../auth/resolvers.ts'
 import type { Resolvers } from '../generated/resolvers-types.ts'
 import { scalarResolvers } from '../scalars.ts'
 import {
@@ -98,6 +99,7 @@ export const resolvers: Resolvers = {
     detections,
     incidents,
     incident,
+    apiKeys,
   }),
   Mutation: guardArguments({
     createRuleSet,
@@ -111,6 +113,8 @@ export const resolvers: Resolvers = {
     pauseBacktestSchedule,
     resumeBacktestSchedule,
     deleteBacktestSchedule,
+    createApiKey,
+    revokeApiKey,
   }),
   BacktestRun: { ...BacktestRun, ...BacktestRunOutputs },
   Run: { ...Run, report: runReport },
