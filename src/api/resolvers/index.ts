@@ -36,6 +36,7 @@ import {
 import { marketsConnection } from '../modules/marketData/resolvers.ts'
 import { runsConnection } from '../modules/runs/resolvers.ts'
 import { compareRuns, marketSeries, runSeries } from '../modules/series/resolvers.ts'
+import { Sweep, SweepPoint, runSweep, sweep } from '../modules/sweeps/resolvers.ts'
 import { health } from './health.ts'
 import { accounts, dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
@@ -97,6 +98,7 @@ export const resolvers: Resolvers = {
     detections,
     incidents,
     incident,
+    sweep,
   }),
   Mutation: guardArguments({
     createRuleSet,
@@ -104,6 +106,7 @@ export const resolvers: Resolvers = {
     runBacktest,
     cancelRun,
     runDetectors,
+    runSweep,
     generateReport,
     createBacktestSchedule,
     updateBacktestSchedule,
@@ -117,6 +120,8 @@ export const resolvers: Resolvers = {
   Detection,
   Incident,
   IncidentMember,
+  Sweep,
+  SweepPoint,
   RuleSet,
   RuleSetVersion,
   Report,

@@ -135,3 +135,23 @@ export async function readAllSweepPoints(duck: DuckStore, runId: string): Promis
   )
   return rows.map((r) => String(r.point))
 }
+
+/** The points of a run with these indices, in the order asked (the frontier). */
+export async function readSweepPointsByIndex(
+  duck: DuckStore,
+  runId: string,
+  indices: readonly number[],
+): Promise<SweepPointRow[]> {
+  if (!indices.length) return []
+  const rows = await duck.use(
+    async (c) =>
+      (
+        await c.runAndReadAll(
+          `SELECT ${SWEEP_POINT_LIST.select} FROM sweep_points WHERE run_id = $1 AND list_contains($2::BIGINT[], point_index)`,
+          [runId, `[${indices.map((i) => Math.trunc(i)).join(',')}]`],
+        )
+      ).getRowObjectsJS() as unknown as SweepPointRow[],
+  )
+  const byIndex = new Map(rows.map((r) => [Number(r.index), { ...r, index: Number(r.index) }]))
+  return indices.flatMap((i) => byIndex.get(i) ?? [])
+}
