@@ -6,6 +6,7 @@ import { readReplayFeed } from '../../store/market/replayFeed.ts'
 import type { DuckStore } from '../../store/duck/open.ts'
 import { kernelSpec } from '../backtest/execute.ts'
 import type { PreparedBacktest } from '../backtest/prepare.ts'
+import { canonicalJson } from '../rules/canonical.ts'
 import { parsePath } from '../rules/derive.ts'
 import type { RuleSet } from '../rules/schema.ts'
 import { SPECIAL_AXES } from './axes.ts'
@@ -22,8 +23,17 @@ import type { PreparedSweep } from './prepare.ts'
 import { sweepHost } from './sweepHost.ts'
 import type { SweepKernelResult } from './sweepSession.ts'
 
-/** Output rows a kernel buffers before they are hashed and read (memory per kernel; no effect on any figure). */
-const SWEEP_FLUSH_ROWS = 16_384
+/**
+ * Output rows a kernel buffers before they are hashed and read, and the buffers' starting size (they grow when a
+ * slice needs more): memory per kernel, times the points; no effect on any figure or hash.
+ */
+const SWEEP_FLUSH_ROWS = 2_048
+const SWEEP_OUTPUT_CAPACITY = 4_096
+
+const sweepSpec = (prepared: PreparedBacktest) => {
+  const spec = kernelSpec(prepared, SWEEP_FLUSH_ROWS)
+  return { ...spec, config: { ...spec.config, outputCapacity: SWEEP_OUTPUT_CAPACITY } }
+}
 
 export interface SweepProgress {
   /** Point-windows replayed (fractional within a window) out of points × windows. */
@@ -68,7 +78,7 @@ export interface SweepDocument {
 
 export interface SweepTimings {
   totalMs: number
-  /** Kernels (base included) and feed reads per window. */
+  /** Kernels run (base included; points that behave alike share one), summed over windows, and feed reads. */
   kernels: number
   feedReads: number
   events: number
@@ -93,8 +103,39 @@ function valueAt(rules: RuleSet, path: string): unknown {
   return node
 }
 
-/** Replays one window for every kernel given (index 0 the base), one feed read per distinct feed. */
+/**
+ * What decides a kernel's outputs: the rule set without its descriptive fields (name, dates, notes), which the
+ * kernel never reads. Points equal in this (a grid value that is the base's own) share one kernel.
+ */
+const behaviourOf = (p: PreparedBacktest) =>
+  canonicalJson({ ...p.ruleSet.rules, name: '', description: '', effective: null, notes: [], sources: [] })
+
+/**
+ * Replays one window for every kernel given (index 0 the base): kernels that behave alike run once, and one feed
+ * read serves all those that need the same feed.
+ */
 async function replayWindow(
+  duck: DuckStore,
+  kernels: PreparedBacktest[],
+  options: { threads?: number; signal?: AbortSignal; onFraction: (fraction: number, events: number) => void },
+): Promise<{ results: SweepKernelResult[]; reads: number; events: number; kernels: number }> {
+  const unique: PreparedBacktest[] = []
+  const slot = new Map<string, number>()
+  const of = kernels.map((k) => {
+    const key = behaviourOf(k)
+    let i = slot.get(key)
+    if (i === undefined) {
+      i = unique.push(k) - 1
+      slot.set(key, i)
+    }
+    return i
+  })
+  const replayed = await replayDistinct(duck, unique, options)
+  return { ...replayed, results: of.map((i) => replayed.results[i]!), kernels: unique.length }
+}
+
+/** Replays one window for distinct kernels, one feed read per distinct feed. */
+async function replayDistinct(
   duck: DuckStore,
   kernels: PreparedBacktest[],
   options: { threads?: number; signal?: AbortSignal; onFraction: (fraction: number, events: number) => void },
@@ -112,7 +153,7 @@ async function replayWindow(
     const fromUs = first.request.from.getTime() * 1000
     const toUs = first.request.to.getTime() * 1000
     const host = sweepHost(
-      members.map((i) => kernelSpec(kernels[i]!, SWEEP_FLUSH_ROWS)),
+      members.map((i) => sweepSpec(kernels[i]!)),
       {
         ...(options.threads ? { threads: options.threads } : {}),
         onReplayed: (n, lastTs) => {
@@ -160,6 +201,7 @@ export async function executeSweep(
   const baseFigures: WindowFigures[] = []
   let reads = 0
   let events = 0
+  let kernelsRun = 0
   for (const [w, win] of prepared.windows.entries()) {
     if (options.signal?.aborted) throw new SweepCancelled()
     const kernels = [win.base, ...evaluated.map((p) => win.points[p.index]!)]
@@ -176,6 +218,7 @@ export async function executeSweep(
     })
     reads += replayed.reads
     events += replayed.events
+    kernelsRun += replayed.kernels
     const [base, ...rest] = replayed.results
     const window = intervalOf(win.base)
     baseFigures.push(windowFigures(window, win.base.ruleSet.rules, request.markets, base!, base!).figures)
@@ -237,6 +280,6 @@ export async function executeSweep(
   options.onProgress?.({ done: total, total, window: prepared.windows.length - 1, events })
   return {
     document,
-    timings: { totalMs: performance.now() - started, kernels: evaluated.length + 1, feedReads: reads, events },
+    timings: { totalMs: performance.now() - started, kernels: kernelsRun, feedReads: reads, events },
   }
 }
