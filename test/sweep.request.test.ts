@@ -186,4 +186,32 @@ describe('a sweep run', () => {
     expect(page.hasNextPage).toBe(true)
     expect(await page.totalCount()).toBe(3)
   }, 120_000)
+
+  test('a sweep run reports progress over its points and, cancelled while replaying, keeps nothing', async () => {
+    const submitted = await runs.submit(
+      'sweep',
+      request({ population: { initialPositions: 20_000 }, vary: ['maintenanceScale=1..1.9:0.1'] }),
+      { trigger: 'api' },
+    )
+    let cancelled = false
+    let progress: { done: number; total: number | null; unit: string } | null = null
+    for await (const event of runs.watch(submitted.runId)) {
+      if (event.type !== 'progress') continue
+      progress = event.progress
+      if (!cancelled && event.progress.done > 0) {
+        cancelled = true
+        await runs.cancel(submitted.runId)
+      }
+    }
+    const result = await submitted.done
+    expect(result.status).toBe('cancelled')
+    expect(progress).toMatchObject({ unit: 'point-windows', total: 10 })
+    const rows = await runtime.duck.use(async (c) =>
+      (
+        await c.runAndReadAll('SELECT count(*)::DOUBLE AS n FROM sweep_points WHERE run_id = $1', [submitted.runId])
+      ).getRowObjectsJS(),
+    )
+    expect(rows[0]!.n).toBe(0)
+    await expect(readSweepDocument(runtime, submitted.runId)).rejects.toThrow(/cancelled/)
+  }, 120_000)
 })
