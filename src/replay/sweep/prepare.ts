@@ -46,12 +46,26 @@ const problemsOfError = (error: unknown): InputProblem[] => {
   throw error
 }
 
+/** The request, or every problem at once: those of the request and those of its axes' syntax. */
+function parseWithAxes(input: unknown): SweepRequest {
+  try {
+    return parseSweepRequest(input)
+  } catch (error) {
+    const vary = (input as { vary?: unknown } | null)?.vary
+    if (!(error instanceof InvalidInputError) || !Array.isArray(vary)) throw error
+    const more: InputProblem[] = []
+    vary.forEach((text, i) => typeof text === 'string' && parseAxis(text, `vary[${i}]`, more))
+    if (!more.length) throw error
+    throw new InvalidInputError(error.message, [...error.problems, ...more])
+  }
+}
+
 export async function prepareSweep(
   deps: SweepDeps,
   input: unknown,
   options: { allowFiles: boolean },
 ): Promise<PreparedSweep> {
-  const request = parseSweepRequest(input)
+  const request = parseWithAxes(input)
   const problems: InputProblem[] = []
   const axes = request.vary.map((text, i) => parseAxis(text, `vary[${i}]`, problems))
   const paths = axes.flatMap((a) => (a ? [a.path] : []))
