@@ -6,7 +6,7 @@ import { jobRegistry } from '../jobs/registry.ts'
 import { RunManager } from '../jobs/runManager.ts'
 import { InvalidInputError } from '../src/errors.ts'
 import { parseAxis, type Axis } from '../src/replay/sweep/axes.ts'
-import type { SweepDocument } from '../src/replay/sweep/execute.ts'
+import { executeSweep, type SweepDocument } from '../src/replay/sweep/execute.ts'
 import { gridPoints, latinHypercubePoints } from '../src/replay/sweep/points.ts'
 import { prepareSweep } from '../src/replay/sweep/prepare.ts'
 import { readAllSweepPoints, readSweepDocument, readSweepPoints } from '../src/store/results/sweepResults.ts'
@@ -213,5 +213,32 @@ describe('a sweep run', () => {
     )
     expect(rows[0]!.n).toBe(0)
     await expect(readSweepDocument(runtime, submitted.runId)).rejects.toThrow(/cancelled/)
+  }, 120_000)
+
+  test('explicit positions: each point opens the same positions; a higher maintenance rate liquidates them earlier', async () => {
+    const explicitPositions = {
+      accounts: [
+        {
+          id: 'whale',
+          positions: [{ market: 'BTCUSDT', side: 'long', qty: 10, entry: 60_000, margin: '12000' }],
+        },
+      ],
+    }
+    const prepared = await prepareSweep(
+      runtime,
+      request({ positions: 'explicit', explicitPositions, population: undefined, vary: ['maintenanceScale=1,1.9'] }),
+      { allowFiles: false },
+    )
+    const { document } = await executeSweep(runtime, prepared)
+    const [base, higher] = document.points.map((p) => p.windows[0]!)
+    expect(base!.positionsOpened).toBe(1)
+    expect(higher!.positionsOpened).toBe(1)
+    // 12,000 on 600,000 of notional: 2 % of initial margin per unit, whatever the maintenance rate
+    expect(base!.cost.initialMarginPerNotional).toBe('0.02000000')
+    expect(higher!.cost.initialMarginPerNotional).toBe('0.02000000')
+    expect(base!.liquidations).toBe(1)
+    expect(base!.cost.refusedOrLiquidatedEarlier).toBe(0)
+    expect(higher!.cost.refusedOrLiquidatedEarlier).toBe(1)
+    expect(higher!.cost.refusedOrLiquidatedEarlierShare).toBe('1.00000000')
   }, 120_000)
 })
