@@ -59,6 +59,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     register: async (p) => (await import('./commands/backtest.ts')).registerBacktest(p),
   },
   {
+    name: 'sweep',
+    summary: 'what-if sweep: which rule-set parameters would have held over the windows, at what cost to traders',
+    register: async (p) => (await import('./commands/sweep.ts')).registerSweep(p),
+  },
+  {
     name: 'reconcile',
     summary: "compare an account replay's liquidations with those the venue made (recall, precision, offsets)",
     register: async (p) => (await import('./commands/reconcile.ts')).registerReconcile(p),

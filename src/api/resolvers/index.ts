@@ -37,6 +37,7 @@ import {
 import { marketsConnection } from '../modules/marketData/resolvers.ts'
 import { runsConnection } from '../modules/runs/resolvers.ts'
 import { compareRuns, marketSeries, runSeries } from '../modules/series/resolvers.ts'
+import { Sweep, SweepPoint, runSweep, sweep } from '../modules/sweeps/resolvers.ts'
 import { health } from './health.ts'
 import { accounts, dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
@@ -100,6 +101,7 @@ export const resolvers: Resolvers = {
     incidents,
     incident,
     apiKeys,
+    sweep,
   }),
   Mutation: guardArguments({
     createRuleSet,
@@ -107,6 +109,7 @@ export const resolvers: Resolvers = {
     runBacktest,
     cancelRun,
     runDetectors,
+    runSweep,
     generateReport,
     createBacktestSchedule,
     updateBacktestSchedule,
@@ -122,6 +125,8 @@ export const resolvers: Resolvers = {
   Detection,
   Incident,
   IncidentMember,
+  Sweep,
+  SweepPoint,
   RuleSet,
   RuleSetVersion,
   Report,

@@ -66,7 +66,7 @@ export interface KernelResult {
 const SLICE = 1024
 
 export class KernelSession {
-  private readonly kernel: ReplayKernel
+  protected readonly kernel: ReplayKernel
   private readonly hash = new OutputHash()
   private readonly stats: KernelStats = { events: 0, kernelMs: 0, maxSliceMs: 0 }
 

@@ -1,0 +1,92 @@
+// Sweep benchmark (`npm run bench:sweep`): on the engine bench's synthetic window (1 s bars, a crash every 10 days)
+// with its synthetic population, one single backtest end to end (plan, feed, kernel, result writes), then a sweep of
+// 32 points (maintenanceScale × liquidation fee, 8 × 4) over the same window in the same process: total time, the
+// ratio to the single backtest, feed reads, peak RSS. Options: --days N (30), --positions N (100000), --threads N.
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { executeBacktest } from '../src/replay/backtest/execute.ts'
+import { prepareBacktest } from '../src/replay/backtest/prepare.ts'
+import { executeSweep } from '../src/replay/sweep/execute.ts'
+import { prepareSweep } from '../src/replay/sweep/prepare.ts'
+import { DuckStore } from '../src/store/duck/open.ts'
+import { migrateDuck } from '../src/store/duck/schema.ts'
+import { createMetaClient } from '../src/store/meta/client.ts'
+import { migrateDeploy } from '../src/store/meta/migrate.ts'
+import { DAY, generate, MARKET, T0, VENUE } from './synthetic.ts'
+
+const argv = process.argv.slice(2)
+const arg = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`)
+  return i >= 0 ? argv[i + 1]! : fallback
+}
+const DAYS = Number(arg('days', '30'))
+const POSITIONS = Number(arg('positions', '100000'))
+const THREADS = argv.includes('--threads') ? Number(arg('threads', '2')) : undefined
+const fmt = (n: number) => n.toLocaleString('en', { maximumFractionDigits: 2 })
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backstop-bench-sweep-'))
+  console.log(`Backstop sweep benchmark — ${DAYS} days of 1 s bars, ${fmt(POSITIONS)} synthetic positions, 32 points`)
+  console.log(
+    `node ${process.version}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? '?'}), temp ${dir}\n`,
+  )
+  const url = `file:${path.join(dir, 'meta.db')}`
+  await migrateDeploy({ url })
+  const meta = createMetaClient(url)
+  const duck = await DuckStore.open({ path: path.join(dir, 'bench.duckdb'), memoryLimit: '256MB' })
+  try {
+    await migrateDuck(duck)
+    let t = performance.now()
+    const bars = await generate(duck, DAYS)
+    console.log(`generated ${fmt(bars)} bars + funding in ${fmt((performance.now() - t) / 1000)} s`)
+    const window = {
+      from: new Date(T0 / 1000).toISOString(),
+      to: new Date((T0 + DAYS * DAY * 1e6) / 1000).toISOString(),
+    }
+    const common = {
+      ruleSet: 'binance-um',
+      venue: VENUE,
+      markets: [MARKET],
+      positions: 'synthetic',
+      population: { initialPositions: POSITIONS, meanHoldingHours: 24, leverageMax: 75, maxOpen: POSITIONS * 2 },
+      seed: 1,
+    }
+
+    t = performance.now()
+    const single = await prepareBacktest({ duck, meta }, { ...common, ...window }, { allowFiles: false })
+    const run = await executeBacktest({ duck }, single, { runId: `bench-${crypto.randomUUID()}` })
+    const singleMs = performance.now() - t
+    console.log(
+      `single backtest: ${fmt(singleMs / 1000)} s (${fmt(run.summary.eventsReplayed)} events, ${fmt(run.summary.liquidations)} liquidations, kernel ${fmt(run.timings.kernelMs / 1000)} s)`,
+    )
+
+    t = performance.now()
+    const prepared = await prepareSweep(
+      { duck, meta },
+      {
+        ...common,
+        windows: [window],
+        vary: ['maintenanceScale=1..1.7:0.1', 'fees.liquidationFeeRate=0.002..0.008:0.002'],
+        ...(THREADS ? { threads: THREADS } : {}),
+      },
+      { allowFiles: false },
+    )
+    const { document, timings } = await executeSweep({ duck }, prepared)
+    const sweepMs = performance.now() - t
+    const evaluated = document.points.filter((p) => p.status === 'evaluated').length
+    console.log(
+      `sweep: ${fmt(sweepMs / 1000)} s for ${evaluated} points (+ the base) in ${timings.feedReads} feed read(s), ${fmt(timings.events)} events read`,
+    )
+    console.log(`ratio sweep / single backtest: ${fmt(sweepMs / singleMs)}× (issue floor < 6×, aim < 3×)`)
+    console.log(`frontier ${document.frontier.length} points; ${document.recommendation.statement}`)
+    console.log(`peak RSS ${fmt(process.resourceUsage().maxRSS / 1024)} MB (this process; worker threads included)`)
+  } finally {
+    duck.close()
+    await meta.$disconnect()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+await main()

@@ -1,0 +1,70 @@
+// The sweep kind: many rule sets derived from a base, replayed over the same windows with one feed read per window
+// [issue 18]. Prepared at submission (bad input is refused before any run exists), executed by src/replay/sweep with
+// the run's signal and a progress event per slice of points, its document and points written once it succeeded,
+// and discarded (rows deleted) otherwise.
+import { z } from 'zod'
+import { executeSweep, SweepCancelled, type SweepDocument } from '../src/replay/sweep/execute.ts'
+import { prepareSweep, type PreparedSweep } from '../src/replay/sweep/prepare.ts'
+import { deleteSweepResults, writeSweepResults } from '../src/store/results/sweepResults.ts'
+import { defineJob, emptyOutcome } from './job.ts'
+
+/** The document's points as the store keeps them (figures to filter on, the point's JSON). */
+function storedPoints(document: SweepDocument) {
+  const frontier = new Set(document.frontier)
+  return document.points.map((p) => ({
+    index: p.index,
+    status: p.status,
+    onFrontier: frontier.has(p.index),
+    badDebt: p.totals?.badDebt ?? null,
+    worstWindowBadDebt: p.totals?.worstWindowBadDebt ?? null,
+    initialMarginPerNotional: p.totals?.initialMarginPerNotional ?? null,
+    refusedOrLiquidatedEarlierShare: p.totals?.refusedOrLiquidatedEarlierShare ?? null,
+    liquidationFees: p.totals?.liquidationFees ?? null,
+    point: JSON.stringify(p),
+  }))
+}
+
+export const sweepJob = defineJob<unknown, PreparedSweep>({
+  name: 'sweep',
+  kind: 'sweep',
+  description: 'Replay windows against rule sets derived from a base along parameter axes (the request of `runSweep`).',
+  // the sweep request schema (src/replay/sweep/request.ts) validates it in prepare, with every problem listed
+  params: z.unknown(),
+  exclusive: false,
+  retryOnCrash: false,
+  // rule-set files only from the command line: the API must not read the server's disk
+  prepare: ({ runtime, trigger }, request) => prepareSweep(runtime, request, { allowFiles: trigger === 'cli' }),
+  async run({ runtime, runId, signal, progress }, prepared) {
+    try {
+      const { document, timings } = await executeSweep({ duck: runtime.duck }, prepared, {
+        signal,
+        onProgress: (p) =>
+          progress.update({
+            phase: `replaying window ${p.window + 1} of ${prepared.windows.length}`,
+            done: p.done,
+            total: p.total,
+            unit: 'point-windows',
+            counts: { events: p.events },
+            rateOf: { count: p.events, unit: 'events/s' },
+          }),
+      })
+      const { points, ...rest } = document
+      await writeSweepResults(runtime.duck, runId, JSON.stringify(rest), storedPoints({ ...rest, points }))
+      return {
+        ...emptyOutcome(),
+        result: {
+          points: points.length,
+          skipped: points.filter((p) => p.status === 'skipped').length,
+          frontier: document.frontier,
+          recommendation: document.recommendation,
+          totalMs: timings.totalMs,
+          feedReads: timings.feedReads,
+        },
+      }
+    } catch (error) {
+      if (error instanceof SweepCancelled && signal.aborted) throw signal.reason
+      throw error
+    }
+  },
+  discard: (runtime, runId) => deleteSweepResults(runtime.duck, runId),
+})

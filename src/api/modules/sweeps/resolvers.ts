@@ -1,0 +1,54 @@
+// Sweeps: runSweep (a sweep run, returned at once), sweep(id) with its points as a connection, its frontier and its
+// recommendation, read from the stored document of a run that succeeded.
+import { NotFoundError } from '../../../errors.ts'
+import { getRun } from '../../../store/meta/runs.ts'
+import {
+  readSweepDocument,
+  readSweepPoints,
+  readSweepPointsByIndex,
+  type SweepPointRow,
+} from '../../../store/results/sweepResults.ts'
+import { listQuery, toConnection } from '../../common/pagination.ts'
+import { runsOf } from '../../resolvers/backtests.ts'
+import type {
+  MutationResolvers,
+  QueryResolvers,
+  SweepPointResolvers,
+  SweepResolvers,
+} from '../../generated/resolvers-types.ts'
+import type { SweepModel } from './models.ts'
+
+export const runSweep: MutationResolvers['runSweep'] = async (_p, { input }, context) => {
+  const { runId } = await runsOf(context).submit(
+    'sweep',
+    Object.fromEntries(Object.entries(input).filter(([, v]) => v != null)),
+    { trigger: 'api' },
+  )
+  return (await getRun(context.runtime.meta, runId))!
+}
+
+export const sweep: QueryResolvers['sweep'] = async (_p, { id }, { runtime }) => {
+  const text = await readSweepDocument(runtime, id)
+  if (text === null) throw new NotFoundError(`run ${id} is not a sweep`, { runId: id })
+  return { id, head: JSON.parse(text) as SweepModel['head'] }
+}
+
+export const Sweep: SweepResolvers = {
+  run: async (s, _a, { runtime }) => (await getRun(runtime.meta, s.id))!,
+  definition: (s) => s.head.sweep,
+  base: (s) => s.head.base,
+  recommendation: (s) => s.head.recommendation,
+  points: async (s, args, { runtime }) => {
+    const query = listQuery(args)
+    return toConnection(await readSweepPoints(runtime, s.id, query), query)
+  },
+  frontier: (s, _a, { runtime }) => readSweepPointsByIndex(runtime.duck, s.id, s.head.frontier),
+}
+
+const parsed = (p: SweepPointRow) => JSON.parse(p.point) as { values: unknown; problems?: unknown; windows: unknown }
+
+export const SweepPoint: SweepPointResolvers = {
+  values: (p) => parsed(p).values,
+  problems: (p) => parsed(p).problems ?? null,
+  windows: (p) => parsed(p).windows,
+}

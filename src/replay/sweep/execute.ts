@@ -1,0 +1,285 @@
+// Executes a prepared sweep: per window, the feed is read from DuckDB once and handed to every point's kernel (and the
+// base's, against which "liquidated earlier" is measured) on a few worker threads; points whose rule sets need a
+// different feed (another mark method's price streams) share a second read. Then each point's figures, the Pareto
+// frontier and the recommendation, as one JSON document that depends on nothing but the inputs.
+import { readReplayFeed } from '../../store/market/replayFeed.ts'
+import type { DuckStore } from '../../store/duck/open.ts'
+import { kernelSpec } from '../backtest/execute.ts'
+import type { PreparedBacktest } from '../backtest/prepare.ts'
+import { canonicalJson } from '../rules/canonical.ts'
+import { parsePath } from '../rules/derive.ts'
+import type { RuleSet } from '../rules/schema.ts'
+import { SPECIAL_AXES } from './axes.ts'
+import { windowFigures, type CostParts, type WindowFigures } from './figures.ts'
+import {
+  paretoFrontier,
+  recommend,
+  totalsOf,
+  type EvaluatedPoint,
+  type PointTotals,
+  type Recommendation,
+} from './frontier.ts'
+import type { PreparedSweep } from './prepare.ts'
+import { sweepHost } from './sweepHost.ts'
+import type { SweepKernelResult } from './sweepSession.ts'
+
+/**
+ * Output rows a kernel buffers before they are hashed and read, and the buffers' starting size (they grow when a
+ * slice needs more): memory per kernel, times the points; no effect on any figure or hash.
+ */
+const SWEEP_FLUSH_ROWS = 2_048
+const SWEEP_OUTPUT_CAPACITY = 4_096
+
+const sweepSpec = (prepared: PreparedBacktest) => {
+  const spec = kernelSpec(prepared, SWEEP_FLUSH_ROWS)
+  return { ...spec, config: { ...spec.config, outputCapacity: SWEEP_OUTPUT_CAPACITY } }
+}
+
+export interface SweepProgress {
+  /** Point-windows replayed (fractional within a window) out of points × windows. */
+  done: number
+  total: number
+  window: number
+  events: number
+}
+
+export interface SweepPointResult {
+  index: number
+  values: Array<{ path: string; value: unknown }>
+  status: 'evaluated' | 'skipped'
+  /** Why a skipped point was skipped (its derived rule set's problems). */
+  problems?: Array<{ path: string; received: unknown; expected: string }>
+  ruleSetHash: string | null
+  windows: WindowFigures[]
+  totals: PointTotals | null
+}
+
+export interface SweepDocument {
+  sweep: {
+    ruleSet: string
+    ruleSetHash: string
+    venue: string
+    markets: string[]
+    windows: string[]
+    positions: string
+    seed: number
+    sampling: 'grid' | 'latinHypercube'
+    samples: number | null
+    axes: Array<{ path: string; special: string | null; values: unknown[] }>
+    budget: string
+  }
+  /** The base rule set's own figures per window (its "earlier than the base" counts are 0 by definition). */
+  base: WindowFigures[]
+  points: SweepPointResult[]
+  /** Indices of the frontier's points, cheapest first (bad debt strictly falling along it). */
+  frontier: number[]
+  recommendation: Recommendation
+}
+
+export interface SweepTimings {
+  totalMs: number
+  /** Kernels run (base included; points that behave alike share one), summed over windows, and feed reads. */
+  kernels: number
+  feedReads: number
+  events: number
+}
+
+export class SweepCancelled extends Error {
+  constructor() {
+    super('the sweep was cancelled')
+    this.name = 'SweepCancelled'
+  }
+}
+
+const intervalOf = (p: PreparedBacktest) => `${p.request.from.toISOString()}/${p.request.to.toISOString()}`
+
+/** The value at a dotted path of the base rule set (undefined where it has none). */
+function valueAt(rules: RuleSet, path: string): unknown {
+  let node: unknown = rules
+  for (const key of parsePath(path) ?? []) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return undefined
+    node = (node as Record<string | number, unknown>)[key]
+  }
+  return node
+}
+
+/**
+ * What decides a kernel's outputs: the rule set without its descriptive fields (name, dates, notes), which the
+ * kernel never reads. Points equal in this (a grid value that is the base's own) share one kernel.
+ */
+const behaviourOf = (p: PreparedBacktest) =>
+  canonicalJson({ ...p.ruleSet.rules, name: '', description: '', effective: null, notes: [], sources: [] })
+
+/**
+ * Replays one window for every kernel given (index 0 the base): kernels that behave alike run once, and one feed
+ * read serves all those that need the same feed.
+ */
+async function replayWindow(
+  duck: DuckStore,
+  kernels: PreparedBacktest[],
+  options: { threads?: number; signal?: AbortSignal; onFraction: (fraction: number, events: number) => void },
+): Promise<{ results: SweepKernelResult[]; reads: number; events: number; kernels: number }> {
+  const unique: PreparedBacktest[] = []
+  const slot = new Map<string, number>()
+  const of = kernels.map((k) => {
+    const key = behaviourOf(k)
+    let i = slot.get(key)
+    if (i === undefined) {
+      i = unique.push(k) - 1
+      slot.set(key, i)
+    }
+    return i
+  })
+  const replayed = await replayDistinct(duck, unique, options)
+  return { ...replayed, results: of.map((i) => replayed.results[i]!), kernels: unique.length }
+}
+
+/** Replays one window for distinct kernels, one feed read per distinct feed. */
+async function replayDistinct(
+  duck: DuckStore,
+  kernels: PreparedBacktest[],
+  options: { threads?: number; signal?: AbortSignal; onFraction: (fraction: number, events: number) => void },
+): Promise<{ results: SweepKernelResult[]; reads: number; events: number }> {
+  const groups = new Map<string, number[]>()
+  kernels.forEach((k, i) => {
+    const key = JSON.stringify(k.plan.feed)
+    groups.set(key, [...(groups.get(key) ?? []), i])
+  })
+  const results: SweepKernelResult[] = new Array(kernels.length)
+  let doneKernels = 0
+  let events = 0
+  for (const members of groups.values()) {
+    const first = kernels[members[0]!]!
+    const fromUs = first.request.from.getTime() * 1000
+    const toUs = first.request.to.getTime() * 1000
+    const host = sweepHost(
+      members.map((i) => sweepSpec(kernels[i]!)),
+      {
+        ...(options.threads ? { threads: options.threads } : {}),
+        onReplayed: (n, lastTs) => {
+          const within = Number.isNaN(lastTs) ? 0 : Math.min(1, Math.max(0, (lastTs - fromUs) / (toUs - fromUs)))
+          options.onFraction((doneKernels + within * members.length) / kernels.length, events + n)
+        },
+      },
+    )
+    const onAbort = () => void host.close()
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      host.start()
+      for await (const batch of readReplayFeed(duck, { ...first.plan.feed, fromUs, toUs, reuseBatches: false })) {
+        if (options.signal?.aborted) throw new SweepCancelled()
+        events += batch.length
+        await host.feed(batch)
+      }
+      const out = await host.finish()
+      members.forEach((k, j) => (results[k] = out[j]!))
+    } catch (error) {
+      if (options.signal?.aborted) throw new SweepCancelled()
+      throw error
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort)
+      await host.close()
+    }
+    doneKernels += members.length
+  }
+  return { results, reads: groups.size, events }
+}
+
+export async function executeSweep(
+  deps: { duck: DuckStore },
+  prepared: PreparedSweep,
+  options: { signal?: AbortSignal; onProgress?: (p: SweepProgress) => void } = {},
+): Promise<{ document: SweepDocument; timings: SweepTimings }> {
+  const started = performance.now()
+  const { request, points } = prepared
+  const evaluated = points.filter((p) => p.ruleSet)
+  const total = Math.max(1, evaluated.length) * prepared.windows.length
+  const figures = new Map<number, WindowFigures[]>(evaluated.map((p) => [p.index, []]))
+  const parts = new Map<number, CostParts>(
+    evaluated.map((p) => [p.index, { marginMicros: 0n, notionalMicros: 0n, earlier: 0, population: 0, feeMicros: 0n }]),
+  )
+  const baseFigures: WindowFigures[] = []
+  let reads = 0
+  let events = 0
+  let kernelsRun = 0
+  for (const [w, win] of prepared.windows.entries()) {
+    if (options.signal?.aborted) throw new SweepCancelled()
+    const kernels = [win.base, ...evaluated.map((p) => win.points[p.index]!)]
+    const replayed = await replayWindow(deps.duck, kernels, {
+      ...(request.threads ? { threads: request.threads } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onFraction: (fraction, n) =>
+        options.onProgress?.({
+          done: (w + fraction) * Math.max(1, evaluated.length),
+          total,
+          window: w,
+          events: events + n,
+        }),
+    })
+    reads += replayed.reads
+    events += replayed.events
+    kernelsRun += replayed.kernels
+    const [base, ...rest] = replayed.results
+    const window = intervalOf(win.base)
+    baseFigures.push(windowFigures(window, win.base.ruleSet.rules, request.markets, base!, base!).figures)
+    evaluated.forEach((p, i) => {
+      const { figures: f, parts: c } = windowFigures(window, p.ruleSet!.rules, request.markets, rest[i]!, base!)
+      figures.get(p.index)!.push(f)
+      const sum = parts.get(p.index)!
+      sum.marginMicros += c.marginMicros
+      sum.notionalMicros += c.notionalMicros
+      sum.earlier += c.earlier
+      sum.population += c.population
+      sum.feeMicros += c.feeMicros
+    })
+  }
+  const done: EvaluatedPoint[] = evaluated.map((p) => ({
+    index: p.index,
+    values: p.values,
+    overrides: p.overrides,
+    windows: figures.get(p.index)!,
+    parts: parts.get(p.index)!,
+  }))
+  const byIndex = new Map(done.map((p) => [p.index, p]))
+  const document: SweepDocument = {
+    sweep: {
+      ruleSet: prepared.base.ref,
+      ruleSetHash: prepared.base.hash,
+      venue: request.venue,
+      markets: request.markets,
+      windows: prepared.windows.map((w) => intervalOf(w.base)),
+      positions: request.positions,
+      seed: request.seed,
+      sampling: prepared.sampling,
+      samples: request.samples ?? null,
+      axes: prepared.axes.map((a) => ({
+        path: a.path,
+        special: a.special ? SPECIAL_AXES[a.special] : null,
+        values: a.values,
+      })),
+      budget: request.budget,
+    },
+    base: baseFigures,
+    points: points.map((p): SweepPointResult => {
+      const e = byIndex.get(p.index)
+      return {
+        index: p.index,
+        values: p.values,
+        status: e ? 'evaluated' : 'skipped',
+        ...(p.skipped
+          ? { problems: p.skipped.map((q) => ({ path: q.path, received: q.received, expected: q.expected })) }
+          : {}),
+        ruleSetHash: p.ruleSet?.hash ?? null,
+        windows: e ? e.windows : [],
+        totals: e ? totalsOf(e) : null,
+      }
+    }),
+    frontier: paretoFrontier(done).map((p) => p.index),
+    recommendation: recommend(done, request.budget, prepared.base.ref, (path) => valueAt(prepared.base.rules, path)),
+  }
+  options.onProgress?.({ done: total, total, window: prepared.windows.length - 1, events })
+  return {
+    document,
+    timings: { totalMs: performance.now() - started, kernels: kernelsRun, feedReads: reads, events },
+  }
+}

@@ -1,0 +1,102 @@
+// One sweep point's kernel: a KernelSession whose outputs are hashed (as in a backtest) and then only read for what
+// the point's cost figures need — when each position was first liquidated — instead of being written; it also sums
+// the initial margin and notional of every position the population opens.
+import { ExactTotal } from '../exactTotal.ts'
+import { toMicros } from '../money.ts'
+import { KernelSession, type KernelResult, type KernelSpec } from '../host/session.ts'
+import type { ResultBatch } from '../../store/results/backtestResults.ts'
+
+/** Margin and notional of the positions opened (synthetic population and explicit positions alike). */
+export interface Openings {
+  count: number
+  /** Exact micro-units, as decimal integer text (they may exceed 2^53 over a long window). */
+  marginMicros: string
+  notionalMicros: string
+}
+
+/**
+ * The first liquidation time (µs) of each position that was liquidated, keyed by position: a synthetic position by
+ * its serial (the order it opened), a named account's position by −(1 + account·4096 + market).
+ */
+export interface FirstLiquidations {
+  keys: Float64Array
+  ts: Float64Array
+}
+
+export interface SweepKernelResult {
+  summary: KernelResult['summary']
+  openings: Openings
+  firstLiquidations: FirstLiquidations
+  /** Notional deleveraged by ADL (qty × fill price of each ADL fill), exact micro-units as integer text. */
+  adlNotionalMicros: string
+  /** Liquidation fees charged to the liquidated positions, exact micro-units as integer text. */
+  liquidationFeeMicros: string
+}
+
+export class SweepSession extends KernelSession {
+  private readonly first = new Map<number, number>()
+  private readonly margin = new ExactTotal()
+  private readonly notional = new ExactTotal()
+  private readonly adlNotional = new ExactTotal()
+  private readonly liquidationFees = new ExactTotal()
+  private opened = 0
+
+  constructor(spec: KernelSpec) {
+    let record: (batch: ResultBatch) => void = () => undefined
+    super(spec, (batch) => {
+      record(batch)
+      return Promise.resolve()
+    })
+    record = (batch) => this.record(batch)
+    // observe every opening without changing it (the outputs, and so the hash, stay those of a backtest)
+    const kernel = this.kernel
+    const open = kernel.openPosition.bind(kernel)
+    kernel.openPosition = (account, market, side, qty, entry, marginMicros, ts, cross) => {
+      this.opened++
+      this.margin.add(marginMicros)
+      this.notional.add(toMicros(qty * entry, 'opened notional'))
+      return cross === undefined
+        ? open(account, market, side, qty, entry, marginMicros, ts)
+        : open(account, market, side, qty, entry, marginMicros, ts, cross)
+    }
+  }
+
+  private record(batch: ResultBatch): void {
+    const liq = batch.liquidations
+    const { ts, account, serial, market, fee } = liq.num as Record<
+      'ts' | 'account' | 'serial' | 'market' | 'fee',
+      Float64Array
+    >
+    for (let i = 0; i < liq.length; i++) {
+      const code = account[i]!
+      const key = code < 0 ? serial[i]! : -(1 + code * 4096 + market[i]!)
+      if (!this.first.has(key)) this.first.set(key, ts[i]!)
+      this.liquidationFees.add(fee[i]!)
+    }
+    const adl = batch.adl
+    const { qty, fillPrice } = adl.num as Record<'qty' | 'fillPrice', Float64Array>
+    for (let i = 0; i < adl.length; i++) this.adlNotional.add(toMicros(qty[i]! * fillPrice[i]!, 'ADL notional'))
+  }
+
+  async finishSweep(): Promise<SweepKernelResult> {
+    const { summary } = await this.finish()
+    const keys = new Float64Array(this.first.size)
+    const ts = new Float64Array(this.first.size)
+    let i = 0
+    for (const [k, t] of this.first) {
+      keys[i] = k
+      ts[i++] = t
+    }
+    return {
+      summary,
+      openings: {
+        count: this.opened,
+        marginMicros: this.margin.value.toString(),
+        notionalMicros: this.notional.value.toString(),
+      },
+      firstLiquidations: { keys, ts },
+      adlNotionalMicros: this.adlNotional.value.toString(),
+      liquidationFeeMicros: this.liquidationFees.value.toString(),
+    }
+  }
+}

@@ -1,0 +1,157 @@
+// Sweep results in DuckDB (DDL 0420): the sweep's document and its points, written in one transaction once the sweep
+// has succeeded, read back whole (the document) or as a keyset-paged, filterable list of points.
+import type { DuckStore } from '../duck/open.ts'
+import { readDuckList, type DuckListSpec } from '../query/duckList.ts'
+import type { ListPage, ListQuery } from '../query/listQuery.ts'
+import { requireSucceededRun } from './servable.ts'
+import type { ResultStores } from './resultLists.ts'
+
+/** What the store keeps of a point: the figures lists filter on, and the point's JSON as the sweep wrote it. */
+export interface StoredSweepPoint {
+  index: number
+  status: 'evaluated' | 'skipped'
+  onFrontier: boolean
+  badDebt: string | null
+  worstWindowBadDebt: string | null
+  initialMarginPerNotional: string | null
+  refusedOrLiquidatedEarlierShare: string | null
+  liquidationFees: string | null
+  /** The point's whole JSON. */
+  point: string
+}
+
+export interface SweepPointRow extends Omit<StoredSweepPoint, 'point'> {
+  point: string
+}
+
+export async function writeSweepResults(
+  duck: DuckStore,
+  runId: string,
+  document: string,
+  points: StoredSweepPoint[],
+): Promise<void> {
+  await duck.use(async (c) => {
+    await c.run('BEGIN TRANSACTION')
+    try {
+      await c.run('DELETE FROM sweep_points WHERE run_id = $1', [runId])
+      await c.run('DELETE FROM sweep_results WHERE run_id = $1', [runId])
+      await c.run('INSERT INTO sweep_results VALUES ($1, $2)', [runId, document])
+      for (const p of points) {
+        await c.run(
+          `INSERT INTO sweep_points VALUES ($1, $2, $3, $4, CAST($5 AS DECIMAL(18, 6)), CAST($6 AS DECIMAL(18, 6)),
+             CAST($7 AS DECIMAL(18, 8)), CAST($8 AS DECIMAL(18, 8)), CAST($9 AS DECIMAL(18, 6)), $10)`,
+          [
+            runId,
+            p.index,
+            p.status,
+            p.onFrontier,
+            p.badDebt,
+            p.worstWindowBadDebt,
+            p.initialMarginPerNotional,
+            p.refusedOrLiquidatedEarlierShare,
+            p.liquidationFees,
+            p.point,
+          ],
+        )
+      }
+      await c.run('COMMIT')
+    } catch (error) {
+      await c.run('ROLLBACK').catch(() => undefined)
+      throw error
+    }
+  })
+}
+
+export async function deleteSweepResults(duck: DuckStore, runId: string): Promise<void> {
+  await duck.use(async (c) => {
+    await c.run('DELETE FROM sweep_points WHERE run_id = $1', [runId])
+    await c.run('DELETE FROM sweep_results WHERE run_id = $1', [runId])
+  })
+}
+
+/** The sweep's document (JSON text) of a run that succeeded; null when the run left none (not a sweep). */
+export async function readSweepDocument(stores: ResultStores, runId: string): Promise<string | null> {
+  await requireSucceededRun(stores.meta, runId)
+  const rows = await stores.duck.use(async (c) =>
+    (await c.runAndReadAll('SELECT document FROM sweep_results WHERE run_id = $1', [runId])).getRowObjectsJS(),
+  )
+  return rows[0] ? String(rows[0].document) : null
+}
+
+const dec = { type: 'decimal' } as const
+
+export const SWEEP_POINT_LIST: DuckListSpec = {
+  from: 'sweep_points',
+  select: `point_index::DOUBLE AS "index", status, on_frontier AS "onFrontier", bad_debt::VARCHAR AS "badDebt",
+    worst_window_bad_debt::VARCHAR AS "worstWindowBadDebt",
+    initial_margin_per_notional::VARCHAR AS "initialMarginPerNotional",
+    refused_or_earlier_share::VARCHAR AS "refusedOrLiquidatedEarlierShare",
+    liquidation_fees::VARCHAR AS "liquidationFees", point`,
+  fields: {
+    index: { type: 'bigint', sortable: true },
+    status: { type: 'enum', values: ['evaluated', 'skipped'], sortable: true },
+    badDebt: dec,
+    worstWindowBadDebt: dec,
+    initialMarginPerNotional: dec,
+    refusedOrLiquidatedEarlierShare: dec,
+    liquidationFees: dec,
+  },
+  columns: {
+    index: 'point_index',
+    status: 'status',
+    badDebt: 'bad_debt',
+    worstWindowBadDebt: 'worst_window_bad_debt',
+    initialMarginPerNotional: 'initial_margin_per_notional',
+    refusedOrLiquidatedEarlierShare: 'refused_or_earlier_share',
+    liquidationFees: 'liquidation_fees',
+  },
+  id: 'index',
+  defaultOrder: [{ field: 'index', direction: 'ASC' }],
+}
+
+/** One page of a sweep's points (a run that succeeded). */
+export async function readSweepPoints(
+  stores: ResultStores,
+  runId: string,
+  query: ListQuery,
+): Promise<ListPage<SweepPointRow>> {
+  await requireSucceededRun(stores.meta, runId)
+  const page = await readDuckList<SweepPointRow>(
+    stores.duck,
+    SWEEP_POINT_LIST,
+    { sql: 'run_id = $1', params: [runId] },
+    query,
+  )
+  for (const r of page.rows) r.index = Number(r.index)
+  return page
+}
+
+/** Every point's JSON of a run, in index order (the CLI's document; a sweep has at most 1024 points). */
+export async function readAllSweepPoints(duck: DuckStore, runId: string): Promise<string[]> {
+  const rows = await duck.use(async (c) =>
+    (
+      await c.runAndReadAll('SELECT point FROM sweep_points WHERE run_id = $1 ORDER BY point_index', [runId])
+    ).getRowObjectsJS(),
+  )
+  return rows.map((r) => String(r.point))
+}
+
+/** The points of a run with these indices, in the order asked (the frontier). */
+export async function readSweepPointsByIndex(
+  duck: DuckStore,
+  runId: string,
+  indices: readonly number[],
+): Promise<SweepPointRow[]> {
+  if (!indices.length) return []
+  const rows = await duck.use(
+    async (c) =>
+      (
+        await c.runAndReadAll(
+          `SELECT ${SWEEP_POINT_LIST.select} FROM sweep_points WHERE run_id = $1 AND list_contains($2::BIGINT[], point_index)`,
+          [runId, `[${indices.map((i) => Math.trunc(i)).join(',')}]`],
+        )
+      ).getRowObjectsJS() as unknown as SweepPointRow[],
+  )
+  const byIndex = new Map(rows.map((r) => [Number(r.index), { ...r, index: Number(r.index) }]))
+  return indices.flatMap((i) => byIndex.get(i) ?? [])
+}

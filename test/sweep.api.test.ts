@@ -1,0 +1,96 @@
+// Sweeps over GraphQL: runSweep returns a sweep run at once (bad input: BAD_USER_INPUT, no run), sweep(id) serves
+// the definition, the points as a keyset-paged connection, the frontier and the recommendation once it succeeded;
+// an unknown run is NOT_FOUND.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { jobRegistry } from '../jobs/registry.ts'
+import { RunManager } from '../jobs/runManager.ts'
+import { gqlClient } from './support/graphql.ts'
+import { barsFromCloses, insertBars } from './support/marketData.ts'
+import { testRuntime } from './support/runtime.ts'
+
+const runtime = await testRuntime()
+const runs = new RunManager(runtime, jobRegistry)
+const client = await gqlClient(runtime, runs)
+afterAll(async () => {
+  await client.stop()
+  await runs.stop(5000)
+})
+
+const T0 = Date.UTC(2025, 9, 10)
+beforeAll(async () => {
+  const closes: number[] = []
+  let p = 60_000
+  for (let i = 0; i < 1_800; i++) {
+    if (i >= 900 && i < 960) p *= 0.9985
+    closes.push(p)
+  }
+  await insertBars(runtime.duck, 'apiv', 'BTCUSDT', 1, barsFromCloses(T0 * 1000, closes, {}, 2e6))
+})
+
+const mutation = `mutation($input: SweepInput!) { runSweep(input: $input) { id kind status } }`
+const input = (extra: Record<string, unknown> = {}) => ({
+  ruleSet: 'binance-um',
+  venue: 'apiv',
+  markets: ['BTCUSDT'],
+  vary: ['maintenanceScale=1,1.3,1.6'],
+  windows: [{ from: new Date(T0).toISOString(), to: new Date(T0 + 1_800_000).toISOString() }],
+  positions: 'synthetic',
+  population: { initialPositions: 300 },
+  ...extra,
+})
+
+describe('runSweep and sweep(id)', () => {
+  test('bad input is BAD_USER_INPUT naming the path and starts nothing', async () => {
+    const bad = await client.run(mutation, { input: input({ vary: ['margin.default.nope=1'], budget: '-1' }) })
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT')
+    expect(JSON.stringify(bad.errors?.[0]?.extensions)).toContain('budget')
+    expect(await runtime.meta.jobRun.count({ where: { kind: 'sweep' } })).toBe(0)
+  })
+
+  test('a sweep run, then its points page by page, its frontier and its recommendation', async () => {
+    const ok = await client.run(mutation, { input: input() })
+    expect(ok.errors).toBeUndefined()
+    const run = ok.data!.runSweep as { id: string; kind: string }
+    expect(run.kind).toBe('sweep')
+    await runs.idle()
+    const query = `query($id: ID!, $after: String) { sweep(id: $id) {
+        id run { status } definition base
+        points(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+          nodes { index status onFrontier values badDebt initialMarginPerNotional refusedOrLiquidatedEarlierShare windows } }
+        frontier { index badDebt }
+        recommendation { point statement set command } } }`
+    const first = await client.run(query, { id: run.id })
+    expect(first.errors).toBeUndefined()
+    const s = first.data!.sweep as {
+      run: { status: string }
+      definition: { axes: Array<{ path: string }> }
+      points: {
+        totalCount: number
+        pageInfo: { hasNextPage: boolean; endCursor: string }
+        nodes: Array<{ index: number; values: unknown; windows: Array<{ outputHash: string }> }>
+      }
+      frontier: Array<{ index: number }>
+      recommendation: { statement: string }
+    }
+    expect(s.run.status).toBe('succeeded')
+    expect(s.definition.axes[0]!.path).toBe('maintenanceScale')
+    expect(s.points.totalCount).toBe(3)
+    expect(s.points.nodes.map((n) => n.index)).toEqual([0, 1])
+    expect(s.points.nodes[0]!.values).toEqual([{ path: 'maintenanceScale', value: 1 }])
+    expect(s.points.nodes[0]!.windows[0]!.outputHash).toMatch(/^[0-9a-f]{64}$/)
+    expect(s.points.pageInfo.hasNextPage).toBe(true)
+    expect(s.frontier.length).toBeGreaterThan(0)
+    expect(s.recommendation.statement.length).toBeGreaterThan(0)
+    const next = await client.run(query, { id: run.id, after: s.points.pageInfo.endCursor })
+    const page2 = (
+      next.data!.sweep as { points: { nodes: Array<{ index: number }>; pageInfo: { hasNextPage: boolean } } }
+    ).points
+    expect(page2.nodes.map((n) => n.index)).toEqual([2])
+    expect(page2.pageInfo.hasNextPage).toBe(false)
+  }, 120_000)
+
+  test('an unknown run is NOT_FOUND', async () => {
+    const r = await client.run(`{ sweep(id: "nope") { id } }`)
+    expect(r.errors?.[0]?.extensions?.code).toBe('NOT_FOUND')
+  })
+})
