@@ -54,7 +54,7 @@ import {
 } from './reports.ts'
 import { reconcileRun } from './reconcile.ts'
 import { positionRisk } from './risk.ts'
-import { Run, RunProgress, cancelRun, run, runs } from './runs.ts'
+import { Run, RunProgress, cancelRun, run, runs, triggerIngest } from './runs.ts'
 import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rules.ts'
 
 export const resolvers: Resolvers = {
@@ -103,6 +103,7 @@ export const resolvers: Resolvers = {
     deriveRuleSet,
     runBacktest,
     cancelRun,
+    triggerIngest,
     runDetectors,
     generateReport,
     createBacktestSchedule,
