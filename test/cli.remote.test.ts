@@ -121,6 +121,25 @@ const ingestEnd = (out: string) =>
     .filter((l) => /^(failed: |changed upstream|run failed: |run \S+: |partitions: )/.test(l))
     .map((l) => l.replace(UUID, 'RUN').replace(/; [^;]*\d+(\.\d+)? ?s\b.*$/, ''))
 
+const detectArgs = ['detect', '--venue', 'binance-um', '--from', iso(T0), '--to', iso(T0 + 2 * H), '--all']
+
+/** The detect table and findings: timings (the ms column) and the count of rows replaced before aside. */
+const detectEnd = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => !l.startsWith('{') && !/^[a-z][a-z ]* \d+%/.test(l) && l.trim())
+    .map((l) =>
+      l
+        .replace(UUID, 'RUN')
+        .replace(/\s+/g, ' ')
+        .replace(/ \d+$/, '')
+        .replace(/rows replaced \d+ →/, 'rows replaced →'),
+    )
+
+const reportLines = (out: string) => out.split('\n').map((l) => l.replace(UUID, 'RUN'))
+
+const runIdOf = (out: string) => /^run +(\S+) \(succeeded\)/m.exec(out)![1]!
+
 const alone: Record<string, { code: number; out: string }> = {}
 
 describe('without a server', () => {
@@ -128,6 +147,10 @@ describe('without a server', () => {
     alone.backtest = await cli(backtestArgs())
     expect(alone.backtest.code, alone.backtest.out).toBe(0)
     expect(backtestSummary(alone.backtest.out).join('\n')).toMatch(/liquidations +[1-9]/)
+    alone.detect = await cli(detectArgs)
+    expect(alone.detect.code, alone.detect.out).toBe(0)
+    alone.report = await cli(['report', '--run', runIdOf(alone.backtest.out), '--format', 'md,json'])
+    expect(alone.report.code, alone.report.out).toBe(0)
     alone.ingest = await cli(ingestArgs)
     expect(alone.ingest.code, alone.ingest.out).toBe(1)
     expect(ingestEnd(alone.ingest.out).at(-1)).toMatch(
@@ -160,9 +183,22 @@ describe('while a server holds the DuckDB file', () => {
     expect(remote.code, remote.out).toBe(0)
     expect(backtestSummary(remote.out)).toEqual(backtestSummary(alone.backtest!.out))
     // the server ran it (trigger api), not this process
-    const runId = /^run +(\S+) \(succeeded\)/m.exec(remote.out)![1]
+    const runId = runIdOf(remote.out)
     expect(server!.logs().some((l) => l.msg === 'run queued' && l.runId === runId && l.trigger === 'api')).toBe(true)
-  }, 180_000)
+
+    const detect = await cli(detectArgs)
+    expect(detect.code, detect.out).toBe(0)
+    expect(detectEnd(detect.out)).toEqual(detectEnd(alone.detect!.out))
+    const report = await cli(['report', '--run', runId, '--format', 'md,json'])
+    expect(report.code, report.out).toBe(0)
+    expect(reportLines(report.out)).toEqual(reportLines(alone.report!.out))
+    expect(
+      server!
+        .logs()
+        .filter((l) => l.msg === 'run queued')
+        .map((l) => l.job),
+    ).toEqual(['backtest', 'detect', 'report.generate'])
+  }, 240_000)
 
   test('ingest with a failed partition: through triggerIngest, the same end lines, exit 1', async () => {
     const remote = await cli(ingestArgs)
@@ -190,6 +226,10 @@ describe('while a server holds the DuckDB file', () => {
     expect(files.code).toBe(1)
     expect(files.out).toContain(`cannot be handed to the running server (pid ${server!.child.pid}, ${url})`)
     expect(files.out).not.toMatch(/Could not set lock/)
+    const coverage = await cli(['coverage'])
+    expect(coverage.code).toBe(1)
+    expect(coverage.out).toContain(`backstop coverage cannot be handed to the running server (pid ${server!.child.pid}`)
+    expect(coverage.out).toContain(`the dataCoverage query at ${url}`)
   }, 60_000)
 
   test('after a graceful stop the discovery file is gone and commands run in this process again', async () => {

@@ -15,14 +15,24 @@ import {
 } from '../../ingest/scenarios/index.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { action } from '../action.ts'
+import { inProcessOnly } from '../remote/handOver.ts'
 
-async function withRuntime<T>(config: Config, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
-  try {
-    return await fn(runtime)
-  } finally {
-    await closeRuntime(runtime)
-  }
+/** The stores for one command; while a server holds DuckDB, a message naming it (scenarios are not runs yet). */
+async function withRuntime<T>(config: Config, command: string, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
+  return inProcessOnly(
+    config,
+    {},
+    `backstop scenario ${command}`,
+    () => 'the scenario library is not served over the API yet: run it while no server holds this data directory',
+    async () => {
+      const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
+      try {
+        return await fn(runtime)
+      } finally {
+        await closeRuntime(runtime)
+      }
+    },
+  )
 }
 
 function parseSeed(text: string | undefined): number {
@@ -53,7 +63,7 @@ export function registerScenario(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (config, options: { json?: boolean }) => {
-        const loaded = await withRuntime(config, (runtime) => loadedScenarios(runtime))
+        const loaded = await withRuntime(config, 'list', (runtime) => loadedScenarios(runtime))
         const all = listScenarios().map((s) => ({
           ...s,
           loadedSeed: loaded.find((l) => l.scenario === s.name)?.seed ?? null,
@@ -84,7 +94,7 @@ export function registerScenario(program: Command): void {
       action(async (config, name: string, options: { seed?: string; force?: boolean; json?: boolean }) => {
         scenarioByName(name)
         const seed = parseSeed(options.seed)
-        const result = await withRuntime(config, (runtime) =>
+        const result = await withRuntime(config, 'load', (runtime) =>
           loadScenario(runtime, name, { seed, force: options.force ?? false }),
         )
         if (options.json) {
@@ -125,7 +135,7 @@ export function registerScenario(program: Command): void {
           ])
         }
         if (name !== undefined) scenarioByName(name)
-        const removed = await withRuntime(config, (runtime) => removeScenario(runtime, name ?? 'all'))
+        const removed = await withRuntime(config, 'remove', (runtime) => removeScenario(runtime, name ?? 'all'))
         if (options.json) console.log(JSON.stringify(removed))
         else
           console.log(

@@ -41,3 +41,20 @@ export function noRemoteEquivalent(client: ServerClient, what: string, instead: 
     url: client.server.url,
   })
 }
+
+/**
+ * A command that needs the store but has no API hand-over yet: runs in this process, or, while a server holds the
+ * store, fails naming the server and what to do instead.
+ */
+export function inProcessOnly<T>(
+  config: Config,
+  options: HandOverOptions,
+  what: string,
+  instead: (client: ServerClient) => string,
+  local: () => Promise<T>,
+): Promise<T> {
+  return viaServerOr(config, options, {
+    remote: (client) => noRemoteEquivalent(client, what, instead(client)),
+    local,
+  })
+}
