@@ -138,6 +138,10 @@ const detectEnd = (out: string) =>
 
 const reportLines = (out: string) => out.split('\n').map((l) => l.replace(UUID, 'RUN'))
 
+/** Backtest runs the server had started before the current test (by run id). */
+const seenRuns = new Set<unknown>()
+const seen = (l: Record<string, unknown>) => seenRuns.has(l.runId)
+
 const runIdOf = (out: string) => /^run +(\S+) \(succeeded\)/m.exec(out)![1]!
 
 const alone: Record<string, { code: number; out: string }> = {}
@@ -231,6 +235,31 @@ describe('while a server holds the DuckDB file', () => {
     expect(coverage.out).toContain(`backstop coverage cannot be handed to the running server (pid ${server!.child.pid}`)
     expect(coverage.out).toContain(`the dataCoverage query at ${url}`)
   }, 60_000)
+
+  test('Ctrl-C while the server runs the backtest: cancelRun, the run recorded cancelled, exit 130', async () => {
+    const population = JSON.stringify({ initialPositions: 300_000, meanHoldingHours: 1, leverageMax: 75 })
+    const args = backtestArgs().slice(0, -1)
+    const p = spawnBackstop([...args, 'synthetic', '--population', population], env, dir)
+    running.push(p)
+    const started = await server!.waitForLog((l) => l.msg === 'run started' && l.job === 'backtest' && !seen(l), 60_000)
+    p.child.kill('SIGINT')
+    const { code } = await p.exited
+    expect(code, p.output()).toBe(130)
+    const ended = await server!.waitForLog((l) => l.msg === 'run finished' && l.runId === started.runId, 30_000)
+    expect(ended.status).toBe('cancelled')
+  }, 120_000)
+
+  test('scenario load is a run of kind scenario, handed to the server', async () => {
+    const load = await cli(['scenario', 'load', 'calm-trend', '--seed', '3', '--json'])
+    expect(load.code, load.out).toBe(0)
+    const result = JSON.parse(load.out.slice(load.out.indexOf('{'))) as { status: string; truth: { seed: number } }
+    expect(result).toMatchObject({ status: 'loaded', truth: { seed: 3 } })
+    const queued = server!.logs().find((l) => l.msg === 'run queued' && l.job === 'scenario.load')
+    expect(queued).toMatchObject({ kind: 'scenario', trigger: 'api' })
+    const again = await cli(['scenario', 'load', 'calm-trend', '--seed', '3'])
+    expect(again.code, again.out).toBe(0)
+    expect(again.out).toContain('calm-trend seed 3: already loaded with the same data')
+  }, 180_000)
 
   test('after a graceful stop the discovery file is gone and commands run in this process again', async () => {
     server!.child.kill('SIGTERM')

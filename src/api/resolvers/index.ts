@@ -54,7 +54,7 @@ import {
 } from './reports.ts'
 import { reconcileRun } from './reconcile.ts'
 import { positionRisk } from './risk.ts'
-import { Run, RunProgress, cancelRun, run, runs, triggerIngest } from './runs.ts'
+import { Run, RunProgress, cancelRun, loadScenario, run, runs, triggerIngest } from './runs.ts'
 import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets } from './rules.ts'
 
 export const resolvers: Resolvers = {
@@ -104,6 +104,7 @@ export const resolvers: Resolvers = {
     runBacktest,
     cancelRun,
     triggerIngest,
+    loadScenario,
     runDetectors,
     generateReport,
     createBacktestSchedule,

@@ -59,6 +59,13 @@ export const triggerIngest: MutationResolvers['triggerIngest'] = async (_p, { in
   return (await getRun(context.runtime.meta, runId))!
 }
 
+/** Starts the scenario-load run kind (job scenario.load): name and seed are checked before anything is recorded. */
+export const loadScenario: MutationResolvers['loadScenario'] = async (_p, { name, seed, force }, context) => {
+  const params = { name, ...(seed != null ? { seed } : {}), ...(force != null ? { force } : {}) }
+  const { runId } = await runsOf(context).submit('scenario.load', params, { trigger: 'api' })
+  return (await getRun(context.runtime.meta, runId))!
+}
+
 export const Run: RunResolvers = {
   status: (r) => runStatus(r),
   progress: (r) => (r.progress as never) ?? null,
