@@ -8,6 +8,7 @@ import { pruneJobRunsJob } from './maintenance/pruneJobRuns.ts'
 import { pruneReportsJob } from './report/pruneReports.ts'
 import { reportJob } from './report/reportJob.ts'
 import { scheduledBacktestJob } from './report/scheduledBacktest.ts'
+import { scenarioLoadJob } from './scenarioLoad.ts'
 import { sweepJob } from './sweep.ts'
 
 export const jobRegistry: ReadonlyMap<string, JobDefinition<never>> = new Map(
@@ -20,6 +21,7 @@ export const jobRegistry: ReadonlyMap<string, JobDefinition<never>> = new Map(
       pruneReportsJob,
       detectJob,
       sweepJob,
+      scenarioLoadJob,
       ...ingestionJobs,
     ] as JobDefinition<never>[]
   ).map((job) => [job.name, job]),

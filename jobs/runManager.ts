@@ -103,6 +103,10 @@ export class RunManager implements RunControl {
     return this.entries.size
   }
 
+  jobNames(): string[] {
+    return [...this.registry.keys()]
+  }
+
   limitOf(kind: string): number {
     return this.options.limits?.[kind] ?? 1
   }

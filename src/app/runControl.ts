@@ -14,4 +14,6 @@ export interface RunControl {
    * second. Throws NotFoundError, or ConflictError for a run that already succeeded or failed.
    */
   cancel(runId: string): Promise<StoredRun>
+  /** The names of the jobs this run system can run (e.g. ingest.binance-um), for front ends that name them. */
+  jobNames(): string[]
 }

@@ -27,6 +27,10 @@ export interface LoadScenarioOptions {
   force?: boolean
   /** Scratch directory for the generated files (default: the system temp dir); they are removed afterwards. */
   tmpDir?: string
+  /** Stops the load between partitions (the scenario is then removed whole, as after a failure). */
+  signal?: AbortSignal
+  /** Each step: generating (0/1 → 1/1), then partitions loaded of the total. */
+  onProgress?(step: { phase: 'generating' | 'loading'; done: number; total: number; rows: number }): void
 }
 
 export interface LoadedPartition {
@@ -65,7 +69,10 @@ export async function loadScenario(
   scenarioByName(name)
   const seed = checkSeed(options.seed ?? DEFAULT_SEED)
   const t0 = performance.now()
+  options.onProgress?.({ phase: 'generating', done: 0, total: 1, rows: 0 })
   const generated = generateScenario(name, seed)
+  options.onProgress?.({ phase: 'generating', done: 1, total: 1, rows: 0 })
+  options.signal?.throwIfAborted()
   const generateSeconds = (performance.now() - t0) / 1000
   const existing = await readScenarioTruth(stores.duck, { scenario: name })
   const same = existing.find((e) => e.seed === seed && e.dataHash === generated.dataHash)
@@ -96,10 +103,15 @@ export async function loadScenario(
       from: generated.truth.from,
       to: generated.truth.to,
     })
+    const loadedRows = () => partitions.reduce((sum, p) => sum + p.rows, 0)
     for (const file of files) {
+      options.signal?.throwIfAborted()
+      options.onProgress?.({ phase: 'loading', done: partitions.length, total: files.length, rows: loadedRows() })
       const result = await loadPartition(stores.duck, file.request)
       partitions.push({ partitionId: result.partitionId, table: file.table, market: file.market, rows: result.rows })
     }
+    options.signal?.throwIfAborted()
+    options.onProgress?.({ phase: 'loading', done: partitions.length, total: files.length, rows: loadedRows() })
     const truth: ScenarioRecord = {
       ...generated.truth,
       details: { ...generated.details },

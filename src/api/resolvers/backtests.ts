@@ -32,27 +32,9 @@ export function runsOf(context: ApiContext) {
 }
 
 export const runBacktest: MutationResolvers['runBacktest'] = async (_p, { input }, context) => {
-  const { runId } = await runsOf(context).submit(
-    'backtest',
-    {
-      ruleSet: input.ruleSet,
-      venue: input.venue,
-      markets: input.markets,
-      from: input.from,
-      to: input.to,
-      positions: input.positions,
-      ...(input.explicitPositions != null ? { explicitPositions: input.explicitPositions } : {}),
-      ...(input.population != null ? { population: input.population } : {}),
-      ...(input.seed != null ? { seed: input.seed } : {}),
-      ...(input.resolutionSeconds != null ? { resolutionSeconds: input.resolutionSeconds } : {}),
-      ...(input.mode != null ? { mode: input.mode } : {}),
-      ...(input.stressFeedback != null ? { stressFeedback: input.stressFeedback } : {}),
-      ...(input.shockReturns != null ? { shockReturns: input.shockReturns } : {}),
-      ...(input.shockLiquidity != null ? { shockLiquidity: input.shockLiquidity } : {}),
-      ...(input.distanceToFailure != null ? { distanceToFailure: input.distanceToFailure } : {}),
-    },
-    { trigger: 'api' },
-  )
+  // every field given is the request's (the request schema checks them all); null means "not given"
+  const request = Object.fromEntries(Object.entries(input).filter(([, v]) => v != null))
+  const { runId } = await runsOf(context).submit('backtest', request, { trigger: 'api' })
   return (await getBacktestRun(context.runtime.meta, runId))!
 }
 

@@ -56,7 +56,7 @@ import {
 } from './reports.ts'
 import { reconcileRun } from './reconcile.ts'
 import { positionRisk } from './risk.ts'
-import { Run, RunProgress, cancelRun, run, runs } from './runs.ts'
+import { Run, RunProgress, cancelRun, loadScenario, run, runs, triggerIngest } from './runs.ts'
 import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets, ruleSetDiff } from './rules.ts'
 
 export const resolvers: Resolvers = {
@@ -108,6 +108,8 @@ export const resolvers: Resolvers = {
     deriveRuleSet,
     runBacktest,
     cancelRun,
+    triggerIngest,
+    loadScenario,
     runDetectors,
     runSweep,
     generateReport,

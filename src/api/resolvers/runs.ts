@@ -1,4 +1,5 @@
-// Runs of every kind: run(id), runs(kind, status, first) and cancelRun(id); the run of a backtest is its `run` field.
+// Runs of every kind: run(id), runs(kind, status, first), cancelRun(id) and triggerIngest; the run of a backtest is its
+// `run` field.
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
 import { getRun, listRuns, runStatus } from '../../store/meta/runs.ts'
 import type {
@@ -24,9 +25,52 @@ export const runs: QueryResolvers['runs'] = (_p, { kind, status, first }, { runt
 
 export const cancelRun: MutationResolvers['cancelRun'] = (_p, { id }, context) => runsOf(context).cancel(id)
 
+/** Parameters that name files on the server's disk: the API never makes the server read its own files. */
+const SERVER_PATH_PARAMS = ['dir', 'paths'] as const
+
+/**
+ * Starts the ingestion job of a source (`ingest.<source>`, the job the CLI and cron run) with the given parameters;
+ * the job's schema reports every problem and nothing is recorded on bad input.
+ */
+export const triggerIngest: MutationResolvers['triggerIngest'] = async (_p, { input }, context) => {
+  const control = runsOf(context)
+  const sources = control
+    .jobNames()
+    .filter((name) => name.startsWith('ingest.'))
+    .map((name) => name.slice('ingest.'.length))
+  const problems: InputProblem[] = []
+  if (!sources.includes(input.source))
+    problems.push({ path: 'input.source', received: input.source, expected: `one of ${sources.join(', ')}` })
+  const params = input.params ?? {}
+  if (params === null || typeof params !== 'object' || Array.isArray(params))
+    problems.push({ path: 'input.params', received: params, expected: 'an object of the job parameters' })
+  else {
+    for (const key of SERVER_PATH_PARAMS) {
+      if (Object.hasOwn(params, key))
+        problems.push({
+          path: `input.params.${key}`,
+          received: (params as Record<string, unknown>)[key],
+          expected: "nothing: the API does not read files on the server's disk (use the CLI on that host)",
+        })
+    }
+  }
+  if (problems.length) throw new InvalidInputError('invalid triggerIngest input', problems)
+  const { runId } = await control.submit(`ingest.${input.source}`, params, { trigger: 'api' })
+  return (await getRun(context.runtime.meta, runId))!
+}
+
+/** Starts the scenario-load run kind (job scenario.load): name and seed are checked before anything is recorded. */
+export const loadScenario: MutationResolvers['loadScenario'] = async (_p, { name, seed, force }, context) => {
+  const params = { name, ...(seed != null ? { seed } : {}), ...(force != null ? { force } : {}) }
+  const { runId } = await runsOf(context).submit('scenario.load', params, { trigger: 'api' })
+  return (await getRun(context.runtime.meta, runId))!
+}
+
 export const Run: RunResolvers = {
   status: (r) => runStatus(r),
   progress: (r) => (r.progress as never) ?? null,
+  result: (r) => r.result ?? null,
+  failures: (r) => (Array.isArray(r.errors) ? (r.errors as Array<{ partition?: string; message: string }>) : []),
 }
 
 export const RunProgress: RunProgressResolvers = {

@@ -1,6 +1,7 @@
 // `backstop backtest`: replay a window against a rule set with explicit, account or synthetic positions, as a run of
 // the run system (recorded, cancellable with `backstop runs cancel`); a progress bar on a terminal (plain lines
-// otherwise), then the summary (or JSON). Exit 0 ok, 1 failed or cancelled, 2 bad input.
+// otherwise), then the summary (or JSON). While a server holds the store, the run is handed to it (src/cli/remote)
+// with the same output. Exit 0 ok, 1 failed or cancelled, 2 bad input, 130 interrupted (Ctrl-C cancels the run).
 import fs from 'node:fs'
 import type { Command } from 'commander'
 import { backtestJob } from '../../../jobs/backtest.ts'
@@ -9,10 +10,15 @@ import { createLogger } from '../../obs/logger.ts'
 import type { BacktestSummary } from '../../replay/backtest/summary.ts'
 import type { BacktestTimings } from '../../replay/backtest/execute.ts'
 import { getBacktestRun } from '../../store/meta/backtestRuns.ts'
+import type { Config } from '../../config/load.ts'
+import type { FinishedRunStatus } from '../../domain/run.ts'
 import { inForeground } from '../foreground.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
 import { OptionProblems } from '../options.ts'
-import { runProgressView } from '../progress.ts'
+import { runProgressView, type RunProgressView } from '../progress.ts'
+import type { ServerClient } from '../remote/client.ts'
+import { EXIT_INTERRUPTED, followRun } from '../remote/follow.ts'
+import { noRemoteEquivalent, viaServerOr } from '../remote/handOver.ts'
 
 interface BacktestOptions {
   rules?: string
@@ -35,6 +41,7 @@ interface BacktestOptions {
   shockLiquidity?: string
   distanceToFailure?: boolean
   json?: boolean
+  local?: boolean
 }
 
 /** A JSON option given inline or as a file path. */
@@ -127,89 +134,160 @@ export function registerBacktest(program: Command): void {
     .option('--shock-liquidity <f>', 'scale the traded volume the impact model sees by f (0.5: half the liquidity)')
     .option('--distance-to-failure', 'search the smallest return and liquidity shocks that produce a deficit')
     .option('--json', 'print the run, summary and timings as JSON')
+    .option('--local', 'run in this process even while a server runs (it then fails on the held DuckDB file)')
     .action(
       action(async (config, options: BacktestOptions) => {
         const input = backtestInput(options)
-        const log = createLogger(config.logLevel, 2)
         const view = runProgressView({ plain: 'tenths', quiet: !!options.json })
-        return inForeground(config, log, async ({ system, signal }) => {
-          try {
-            const submitted = await system.runs.submit(backtestJob as JobDefinition<never>, input, {
-              trigger: 'cli',
-              signal,
-            })
-            for await (const event of system.runs.watch(submitted.runId)) view.event(event)
-            view.stop()
-            const result = await submitted.done
-            const run = (await getBacktestRun(system.runtime.meta, submitted.runId))!
-            const summary = run.summary as BacktestSummary | null
-            const timings = run.timings as BacktestTimings | null
-            if (options.json) {
-              console.log(
-                JSON.stringify(
-                  {
-                    runId: run.id,
-                    status: result.status,
-                    ruleSetHash: run.ruleSetHash,
-                    error: result.error ?? undefined,
-                    summary: summary ?? undefined,
-                    timings: timings ?? undefined,
-                  },
-                  null,
-                  2,
-                ),
-              )
-            } else if (result.status === 'succeeded' && summary && timings) {
-              const s = summary
-              const made = result.outcome.result as { ruleSet: string }
-              const lines: Array<[string, string]> = [
-                ['run', `${run.id} (${result.status})`],
-                ['rule set', `${made.ruleSet} sha256 ${run.ruleSetHash}`],
-                ['mode', s.stress.label],
-                ['events replayed', String(s.eventsReplayed)],
-                ['positions opened', `${s.positionsOpened} (max open ${s.maxOpenPositions})`],
-                [
-                  'liquidations',
-                  `${s.liquidations} (+${s.partialLiquidations} partial), notional ${s.liquidatedNotional}`,
-                ],
-                ['bankruptcies', `${s.bankruptcies}, shortfall ${s.totalShortfall}`],
-                [
-                  'covered',
-                  `fund ${s.coveredByFund}, fee pool ${s.coveredByFeePool}, ADL ${s.coveredByAdl}, socialized ${s.socializedLoss}`,
-                ],
-                ['bad debt', s.totalBadDebt],
-                [
-                  'insurance fund',
-                  `${s.fund.initial} → ${s.fund.final}, max drawdown ${s.fund.maxDrawdown} (${(s.fund.maxDrawdownFraction * 100).toFixed(2)}%)`,
-                ],
-                ['ADL fills', String(s.adlFills)],
-                [
-                  'guardrails',
-                  Object.entries(s.guardrailTriggers)
-                    .map(([kind, n]) => `${kind} ${n}`)
-                    .join(', ') || 'none',
-                ],
-                [
-                  'first deficit',
-                  s.firstDeficitAt ? `${s.firstDeficitAt} (+${s.timeToFirstDeficitSeconds} s)` : 'none',
-                ],
-                ['distance to failure', s.distanceToFailure.text],
-                ['output hash', s.outputHash],
-                [
-                  'time',
-                  `${(timings.totalMs / 1000).toFixed(2)} s (${Math.round(timings.eventsPerSecond).toLocaleString('en')} events/s)`,
-                ],
-              ]
-              for (const [k, v] of lines) console.log(`${k.padEnd(18)} ${v}`)
-              for (const w of s.warnings) console.log(`warning: ${w}`)
-            } else {
-              console.error(`backtest ${run.id} ${result.status}: ${result.error}`)
-            }
-            return result.status === 'succeeded' ? 0 : EXIT_FAILURE
-          } finally {
-            view.stop()
-          }
-        })
+        try {
+          return await viaServerOr(config, options, {
+            remote: (client) => remoteBacktest(client, input, view, !!options.json),
+            local: () => localBacktest(config, input, view, !!options.json),
+          })
+        } finally {
+          view.stop()
+        }
       }),
     )
+}
+
+async function localBacktest(
+  config: Config,
+  input: Record<string, unknown>,
+  view: RunProgressView,
+  json: boolean,
+): Promise<number> {
+  const log = createLogger(config.logLevel, 2)
+  return inForeground(config, log, async ({ system, signal }) => {
+    const submitted = await system.runs.submit(backtestJob as JobDefinition<never>, input, { trigger: 'cli', signal })
+    for await (const event of system.runs.watch(submitted.runId)) view.event(event)
+    view.stop()
+    const result = await submitted.done
+    const run = (await getBacktestRun(system.runtime.meta, submitted.runId))!
+    printBacktest(
+      {
+        runId: run.id,
+        status: result.status,
+        error: result.error,
+        ruleSet: (result.outcome.result as { ruleSet?: string } | undefined)?.ruleSet ?? null,
+        ruleSetHash: run.ruleSetHash,
+        summary: run.summary as BacktestSummary | null,
+        timings: run.timings as BacktestTimings | null,
+      },
+      json,
+    )
+    if (signal.aborted) return EXIT_INTERRUPTED
+    return result.status === 'succeeded' ? 0 : EXIT_FAILURE
+  })
+}
+
+/** The same backtest through the running server: runBacktest, then its run followed to the end. */
+async function remoteBacktest(
+  client: ServerClient,
+  input: Record<string, unknown>,
+  view: RunProgressView,
+  json: boolean,
+): Promise<number> {
+  if (input.ruleSet !== undefined && isRuleSetFile(String(input.ruleSet))) {
+    noRemoteEquivalent(
+      client,
+      `the rule-set file ${String(input.ruleSet)}`,
+      `the server does not read files: store it first (backstop rules derive --from ${String(input.ruleSet)} --name NAME --save) and pass --rules NAME, or stop the server and run again`,
+    )
+  }
+  const { runBacktest } = await client.request<{ runBacktest: { id: string } }>(
+    `mutation ($input: BacktestInput!) { runBacktest(input: $input) { id } }`,
+    { input },
+  )
+  const { run: finished, interrupted } = await followRun(client, runBacktest.id, view)
+  const { backtestRun: run } = await client.request<{
+    backtestRun: { id: string; ruleSetHash: string; summaryJson: unknown; timings: unknown }
+  }>(`query ($id: ID!) { backtestRun(id: $id) { id ruleSetHash summaryJson timings } }`, { id: finished.id })
+  printBacktest(
+    {
+      runId: run.id,
+      status: finished.status as FinishedRunStatus,
+      error: finished.error,
+      ruleSet: (finished.result as { ruleSet?: string } | null)?.ruleSet ?? null,
+      ruleSetHash: run.ruleSetHash,
+      summary: run.summaryJson as BacktestSummary | null,
+      timings: run.timings as BacktestTimings | null,
+    },
+    json,
+  )
+  if (interrupted) return EXIT_INTERRUPTED
+  return finished.status === 'succeeded' ? 0 : EXIT_FAILURE
+}
+
+/** A --rules value the in-process path would read as a file (resolveRuleSet's own test). */
+const isRuleSetFile = (ref: string) => ref.endsWith('.json') || fs.existsSync(ref)
+
+interface FinishedBacktest {
+  runId: string
+  status: FinishedRunStatus
+  error: string | null
+  /** name@effective of the rule set used (the run's result). */
+  ruleSet: string | null
+  ruleSetHash: string
+  summary: BacktestSummary | null
+  timings: BacktestTimings | null
+}
+
+/** The summary (or JSON) of a finished backtest, the same whichever process ran it. */
+function printBacktest(b: FinishedBacktest, json: boolean): void {
+  const { summary, timings } = b
+  if (json) {
+    console.log(
+      JSON.stringify(
+        {
+          runId: b.runId,
+          status: b.status,
+          ruleSetHash: b.ruleSetHash,
+          error: b.error ?? undefined,
+          summary: summary ?? undefined,
+          timings: timings ?? undefined,
+        },
+        null,
+        2,
+      ),
+    )
+  } else if (b.status === 'succeeded' && summary && timings) {
+    const s = summary
+    const lines: Array<[string, string]> = [
+      ['run', `${b.runId} (${b.status})`],
+      ['rule set', `${b.ruleSet} sha256 ${b.ruleSetHash}`],
+      ['mode', s.stress.label],
+      ['events replayed', String(s.eventsReplayed)],
+      ['positions opened', `${s.positionsOpened} (max open ${s.maxOpenPositions})`],
+      ['liquidations', `${s.liquidations} (+${s.partialLiquidations} partial), notional ${s.liquidatedNotional}`],
+      ['bankruptcies', `${s.bankruptcies}, shortfall ${s.totalShortfall}`],
+      [
+        'covered',
+        `fund ${s.coveredByFund}, fee pool ${s.coveredByFeePool}, ADL ${s.coveredByAdl}, socialized ${s.socializedLoss}`,
+      ],
+      ['bad debt', s.totalBadDebt],
+      [
+        'insurance fund',
+        `${s.fund.initial} → ${s.fund.final}, max drawdown ${s.fund.maxDrawdown} (${(s.fund.maxDrawdownFraction * 100).toFixed(2)}%)`,
+      ],
+      ['ADL fills', String(s.adlFills)],
+      [
+        'guardrails',
+        Object.entries(s.guardrailTriggers)
+          .map(([kind, n]) => `${kind} ${n}`)
+          .join(', ') || 'none',
+      ],
+      ['first deficit', s.firstDeficitAt ? `${s.firstDeficitAt} (+${s.timeToFirstDeficitSeconds} s)` : 'none'],
+      ['distance to failure', s.distanceToFailure.text],
+      ['output hash', s.outputHash],
+      [
+        'time',
+        `${(timings.totalMs / 1000).toFixed(2)} s (${Math.round(timings.eventsPerSecond).toLocaleString('en')} events/s)`,
+      ],
+    ]
+    for (const [k, v] of lines) console.log(`${k.padEnd(18)} ${v}`)
+    for (const w of s.warnings) console.log(`warning: ${w}`)
+  } else {
+    console.error(`backtest ${b.runId} ${b.status}: ${b.error}`)
+  }
 }

@@ -4,6 +4,7 @@ import { openRunSystem } from '../../../jobs/open.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { coveredMarkets, marketCoverage, type DatasetCoverage } from '../../store/market/coverage.ts'
 import { action } from '../action.ts'
+import { inProcessOnly } from '../remote/handOver.ts'
 
 const day = (d: Date | null) =>
   d
@@ -43,20 +44,29 @@ export function registerCoverage(program: Command): void {
     .option('--venue <venue>', 'only this venue, e.g. binance-um')
     .option('--market <market>', 'only this market, e.g. BTCUSDT')
     .option('--json', 'print JSON')
+    .option('--local', 'run in this process even while a server runs (it then fails on the held DuckDB file)')
     .action(
-      action(async (config, options: { venue?: string; market?: string; json?: boolean }) => {
-        const { runtime, close } = await openRunSystem(config, { migrate: true, log: createLogger('warn', 2) })
-        try {
-          const all: DatasetCoverage[] = []
-          for (const { venue, market } of await coveredMarkets(runtime.duck, options)) {
-            all.push(...(await marketCoverage(runtime.duck, venue, market)))
-          }
-          if (options.json) console.log(JSON.stringify(all, null, 2))
-          else printText(all)
-        } finally {
-          await close()
-        }
-      }),
+      action(async (config, options: { venue?: string; market?: string; json?: boolean; local?: boolean }) =>
+        inProcessOnly(
+          config,
+          options,
+          'backstop coverage',
+          (c) => `ask it instead: the dataCoverage query at ${c.server.url} (GraphiQL there shows it)`,
+          async () => {
+            const { runtime, close } = await openRunSystem(config, { migrate: true, log: createLogger('warn', 2) })
+            try {
+              const all: DatasetCoverage[] = []
+              for (const { venue, market } of await coveredMarkets(runtime.duck, options)) {
+                all.push(...(await marketCoverage(runtime.duck, venue, market)))
+              }
+              if (options.json) console.log(JSON.stringify(all, null, 2))
+              else printText(all)
+            } finally {
+              await close()
+            }
+          },
+        ),
+      ),
     )
 }
 

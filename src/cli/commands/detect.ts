@@ -1,5 +1,6 @@
 // `backstop detect`: run attack-pattern detectors over stored market data (and a backtest run's outputs), write the
-// detections, rebuild the incidents they feed, and print what ran, what was missing and what was found.
+// detections, rebuild the incidents they feed, and print what ran, what was missing and what was found. While a
+// server holds the store, the run is handed to it (runDetectors) and its findings read through the API.
 import fs from 'node:fs'
 import type { Command } from 'commander'
 import { detectJob } from '../../../jobs/detect.ts'
@@ -12,6 +13,9 @@ import { inForeground } from '../foreground.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
 import { OptionProblems } from '../options.ts'
 import { runProgressView } from '../progress.ts'
+import type { ServerClient } from '../remote/client.ts'
+import { EXIT_INTERRUPTED, followRun } from '../remote/follow.ts'
+import { viaServerOr } from '../remote/handOver.ts'
 
 interface DetectOptions {
   venue?: string
@@ -24,6 +28,7 @@ interface DetectOptions {
   gap?: string
   all?: boolean
   json?: boolean
+  local?: boolean
 }
 
 const list = (text: string | undefined) =>
@@ -71,7 +76,64 @@ function table(rows: string[][]): string[] {
   )
 }
 
-async function printText(summary: DetectSummary, runtime: Runtime, all: boolean, detectRun: string) {
+/** What the table of findings shows of a detection (a stored row, or one read through the API). */
+interface ListedDetection {
+  id: string
+  detector: string
+  market: string
+  severity: string
+  windowFromUs: number
+  windowToUs: number
+  score: number
+  accounts: string[]
+  paramsHash: string
+}
+
+/** The detections the run's window holds (warning and critical unless --all), read from this process's store. */
+async function storedFindings(summary: DetectSummary, runtime: Runtime, all: boolean): Promise<ListedDetection[]> {
+  return readDetections(runtime.duck, {
+    venue: summary.venue,
+    fromUs: Date.parse(summary.from) * 1000,
+    toUs: Date.parse(summary.to) * 1000,
+    severities: all ? null : ['warning', 'critical'],
+  })
+}
+
+/** The same detections through the server's API (detections connection, same filter and order, every page). */
+async function remoteFindings(client: ServerClient, summary: DetectSummary, all: boolean): Promise<ListedDetection[]> {
+  const filter = {
+    venue: { equals: summary.venue },
+    windowTo: { gt: summary.from },
+    windowFrom: { lt: summary.to },
+    ...(all ? {} : { severity: { in: ['warning', 'critical'] } }),
+  }
+  const orderBy = [{ field: 'windowFrom' }, { field: 'detector' }, { field: 'market' }]
+  const found: ListedDetection[] = []
+  let after: string | null = null
+  for (;;) {
+    type Page = {
+      detections: {
+        nodes: Array<Omit<ListedDetection, 'windowFromUs' | 'windowToUs'> & { windowFrom: string; windowTo: string }>
+        pageInfo: { hasNextPage: boolean; endCursor: string | null }
+      }
+    }
+    const page: Page = await client.request<Page>(
+      `query ($filter: DetectionFilter, $orderBy: [DetectionOrder!], $after: String) {
+        detections(first: 5000, after: $after, filter: $filter, orderBy: $orderBy) {
+          nodes { id detector market severity windowFrom windowTo score accounts paramsHash }
+          pageInfo { hasNextPage endCursor }
+        }
+      }`,
+      { filter, orderBy, after },
+    )
+    for (const { windowFrom, windowTo, ...d } of page.detections.nodes)
+      found.push({ ...d, windowFromUs: Date.parse(windowFrom) * 1000, windowToUs: Date.parse(windowTo) * 1000 })
+    if (!page.detections.pageInfo.hasNextPage) return found
+    after = page.detections.pageInfo.endCursor
+  }
+}
+
+function printText(summary: DetectSummary, found: ListedDetection[], all: boolean, detectRun: string) {
   console.log(
     `detect ${summary.venue} ${summary.from} → ${summary.to}${summary.runId ? ` over backtest run ${summary.runId}` : ''} (run ${detectRun})`,
   )
@@ -93,12 +155,6 @@ async function printText(summary: DetectSummary, runtime: Runtime, all: boolean,
       console.log(`missing  ${d.detector} ${d.market}: no ${m.table} rows in ${m.from} → ${m.to} (${m.note})`)
     if (d.error) console.log(`failed   ${d.detector} ${d.market}: ${d.error}`)
   }
-  const found = await readDetections(runtime.duck, {
-    venue: summary.venue,
-    fromUs: Date.parse(summary.from) * 1000,
-    toUs: Date.parse(summary.to) * 1000,
-    severities: all ? null : ['warning', 'critical'],
-  })
   const ran = new Set(summary.detectors.filter((d) => d.status === 'ran').map((d) => `${d.detector}\n${d.market}`))
   const mine = found.filter(
     (d) => ran.has(`${d.detector}\n${d.market}`) && summary.detectors.some((s) => s.paramsHash === d.paramsHash),
@@ -145,36 +201,72 @@ export function registerDetect(program: Command): void {
     .option('--gap <seconds>', 'incident grouping gap in seconds (default 3600)')
     .option('--all', 'also list info detections')
     .option('--json', 'print the summary as JSON')
+    .option('--local', 'run in this process even while a server runs (it then fails on the held DuckDB file)')
     .action(
       action(async (config, options: DetectOptions) => {
         const input = detectInput(options)
         const view = runProgressView({ plain: 'tenths', quiet: !!options.json })
-        return inForeground(config, createLogger('warn', 2), async ({ system, signal }) => {
-          try {
-            // bad input throws here (exit 2) before any run is recorded
-            const submitted = await system.runs.submit(detectJob as JobDefinition<never>, input, {
-              trigger: 'cli',
-              signal,
-            })
-            for await (const event of system.runs.watch(submitted.runId)) view.event(event)
-            view.stop()
-            const result = await submitted.done
-            if (result.status !== 'succeeded') {
-              if (options.json)
-                console.log(
-                  JSON.stringify({ detectRunId: submitted.runId, status: result.status, error: result.error }, null, 2),
+        try {
+          return await viaServerOr(config, options, {
+            remote: async (client) => {
+              // bad input is refused by the server (exit 2) before any run is recorded
+              const { runDetectors } = await client.request<{ runDetectors: { id: string } }>(
+                `mutation ($input: DetectInput!) { runDetectors(input: $input) { id } }`,
+                { input },
+              )
+              const { run, interrupted } = await followRun(client, runDetectors.id, view)
+              const finished = {
+                runId: run.id,
+                status: run.status,
+                error: run.error,
+                summary: run.result as DetectSummary,
+              }
+              const code = await printDetect(finished, options, (s) => remoteFindings(client, s, !!options.all))
+              return interrupted ? EXIT_INTERRUPTED : code
+            },
+            local: () =>
+              inForeground(config, createLogger('warn', 2), async ({ system, signal }) => {
+                // bad input throws here (exit 2) before any run is recorded
+                const submitted = await system.runs.submit(detectJob as JobDefinition<never>, input, {
+                  trigger: 'cli',
+                  signal,
+                })
+                for await (const event of system.runs.watch(submitted.runId)) view.event(event)
+                view.stop()
+                const result = await submitted.done
+                const finished = {
+                  runId: submitted.runId,
+                  status: result.status,
+                  error: result.error,
+                  summary: result.outcome.result as DetectSummary,
+                }
+                const code = await printDetect(finished, options, (s) =>
+                  storedFindings(s, system.runtime, !!options.all),
                 )
-              else console.error(`detect ${submitted.runId} ${result.status}: ${result.error}`)
-              return EXIT_FAILURE
-            }
-            const summary = result.outcome.result as DetectSummary
-            if (options.json) console.log(JSON.stringify({ detectRunId: submitted.runId, ...summary }, null, 2))
-            else await printText(summary, system.runtime, !!options.all, submitted.runId)
-            return summary.detectors.some((d) => d.status === 'failed') ? EXIT_FAILURE : 0
-          } finally {
-            view.stop()
-          }
-        })
+                return signal.aborted ? EXIT_INTERRUPTED : code
+              }),
+          })
+        } finally {
+          view.stop()
+        }
       }),
     )
+}
+
+/** The end of a detect run, the same whichever process ran it; returns the exit code. */
+async function printDetect(
+  run: { runId: string; status: string; error: string | null; summary: DetectSummary },
+  options: DetectOptions,
+  findings: (summary: DetectSummary) => Promise<ListedDetection[]>,
+): Promise<number> {
+  if (run.status !== 'succeeded') {
+    if (options.json)
+      console.log(JSON.stringify({ detectRunId: run.runId, status: run.status, error: run.error }, null, 2))
+    else console.error(`detect ${run.runId} ${run.status}: ${run.error}`)
+    return EXIT_FAILURE
+  }
+  const summary = run.summary
+  if (options.json) console.log(JSON.stringify({ detectRunId: run.runId, ...summary }, null, 2))
+  else printText(summary, await findings(summary), !!options.all, run.runId)
+  return summary.detectors.some((d) => d.status === 'failed') ? EXIT_FAILURE : 0
 }

@@ -5,6 +5,7 @@ import { InvalidInputError } from '../../errors.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { readIncident, readIncidents } from '../../store/detect/incidents.ts'
 import { action } from '../action.ts'
+import { inProcessOnly } from '../remote/handOver.ts'
 
 const time = (us: number) =>
   new Date(Math.floor(us / 1000))
@@ -21,86 +22,104 @@ export function registerIncidents(program: Command): void {
     .option('--run <id>', 'only this backtest run’s incidents')
     .option('--venue <venue>', 'only this venue')
     .option('--json', 'print JSON')
+    .option('--local', 'run in this process even while a server runs (it then fails on the held DuckDB file)')
     .action(
-      action(async (config, options: { run?: string; venue?: string; json?: boolean }) => {
-        const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
-        try {
-          const incidents = await readIncidents(runtime.duck, {
-            venue: options.venue ?? null,
-            ...(options.run !== undefined ? { runId: options.run } : {}),
-          })
-          if (options.json) {
-            console.log(
-              JSON.stringify(
-                incidents.map((i) => ({
-                  ...i,
-                  from: wide(i.fromUs),
-                  to: wide(i.toUs),
-                  fromUs: undefined,
-                  toUs: undefined,
-                })),
-                null,
-                2,
-              ),
-            )
-            return
-          }
-          if (!incidents.length) {
-            console.log('no incidents')
-            return
-          }
-          for (const i of incidents) {
-            console.log(
-              `${i.id}  ${i.severity.padEnd(8)}  ${time(i.fromUs)} → ${time(i.toUs)}  ${i.venue}` +
-                `${i.runId ? ` run ${i.runId}` : ''}  deficit ${i.totalDeficit}  fund ${i.insuranceFundImpact}  ADL ${i.adlCount}`,
-            )
-            console.log(`    ${i.title}`)
-          }
-        } finally {
-          await closeRuntime(runtime)
-        }
-      }),
+      action(async (config, options: { run?: string; venue?: string; json?: boolean; local?: boolean }) =>
+        inProcessOnly(
+          config,
+          options,
+          'backstop incidents',
+          (c) => `ask it instead: the incidents query at ${c.server.url}`,
+          async () => {
+            const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
+            try {
+              const incidents = await readIncidents(runtime.duck, {
+                venue: options.venue ?? null,
+                ...(options.run !== undefined ? { runId: options.run } : {}),
+              })
+              if (options.json) {
+                console.log(
+                  JSON.stringify(
+                    incidents.map((i) => ({
+                      ...i,
+                      from: wide(i.fromUs),
+                      to: wide(i.toUs),
+                      fromUs: undefined,
+                      toUs: undefined,
+                    })),
+                    null,
+                    2,
+                  ),
+                )
+                return
+              }
+              if (!incidents.length) {
+                console.log('no incidents')
+                return
+              }
+              for (const i of incidents) {
+                console.log(
+                  `${i.id}  ${i.severity.padEnd(8)}  ${time(i.fromUs)} → ${time(i.toUs)}  ${i.venue}` +
+                    `${i.runId ? ` run ${i.runId}` : ''}  deficit ${i.totalDeficit}  fund ${i.insuranceFundImpact}  ADL ${i.adlCount}`,
+                )
+                console.log(`    ${i.title}`)
+              }
+            } finally {
+              await closeRuntime(runtime)
+            }
+          },
+        ),
+      ),
     )
   program
     .command('incident <id>')
     .description('one incident and its timeline')
     .option('--json', 'print JSON')
+    .option('--local', 'run in this process even while a server runs (it then fails on the held DuckDB file)')
     .action(
-      action(async (config, id: string, options: { json?: boolean }) => {
-        const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
-        try {
-          const found = await readIncident(runtime.duck, id)
-          if (!found)
-            throw new InvalidInputError('unknown incident', [
-              { path: 'id', received: id, expected: 'an incident id, as `backstop incidents` lists them' },
-            ])
-          if (options.json) {
-            console.log(JSON.stringify(found, null, 2))
-            return
-          }
-          const i = found.incident
-          console.log(i.title)
-          console.log(`id          ${i.id}`)
-          console.log(`venue       ${i.venue}${i.runId ? ` (run ${i.runId})` : ' (market data)'}`)
-          console.log(`window      ${time(i.fromUs)} → ${time(i.toUs)}`)
-          console.log(`severity    ${i.severity}`)
-          console.log(`markets     ${i.markets.join(', ')}`)
-          console.log(
-            `deficit     ${i.totalDeficit}   insurance fund ${i.insuranceFundImpact}   ADL fills ${i.adlCount}`,
-          )
-          if (i.accounts.length)
-            console.log(
-              `accounts    ${i.accounts.slice(0, 10).join(', ')}${i.accounts.length > 10 ? ` … +${i.accounts.length - 10}` : ''}`,
-            )
-          console.log('timeline:')
-          for (const m of found.timeline) {
-            console.log(
-              `  ${time(m.fromUs)}  ${m.kind.padEnd(9)} ${m.severity.padEnd(8)} ${m.market ?? '-'}  ${m.summary}  [${m.ref}]`,
-            )
-          }
-        } finally {
-          await closeRuntime(runtime)
-        }
-      }),
+      action(async (config, id: string, options: { json?: boolean; local?: boolean }) =>
+        inProcessOnly(
+          config,
+          options,
+          `backstop incident ${id}`,
+          (c) => `ask it instead: the incident(id) query at ${c.server.url}`,
+          async () => {
+            const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
+            try {
+              const found = await readIncident(runtime.duck, id)
+              if (!found)
+                throw new InvalidInputError('unknown incident', [
+                  { path: 'id', received: id, expected: 'an incident id, as `backstop incidents` lists them' },
+                ])
+              if (options.json) {
+                console.log(JSON.stringify(found, null, 2))
+                return
+              }
+              const i = found.incident
+              console.log(i.title)
+              console.log(`id          ${i.id}`)
+              console.log(`venue       ${i.venue}${i.runId ? ` (run ${i.runId})` : ' (market data)'}`)
+              console.log(`window      ${time(i.fromUs)} → ${time(i.toUs)}`)
+              console.log(`severity    ${i.severity}`)
+              console.log(`markets     ${i.markets.join(', ')}`)
+              console.log(
+                `deficit     ${i.totalDeficit}   insurance fund ${i.insuranceFundImpact}   ADL fills ${i.adlCount}`,
+              )
+              if (i.accounts.length)
+                console.log(
+                  `accounts    ${i.accounts.slice(0, 10).join(', ')}${i.accounts.length > 10 ? ` … +${i.accounts.length - 10}` : ''}`,
+                )
+              console.log('timeline:')
+              for (const m of found.timeline) {
+                console.log(
+                  `  ${time(m.fromUs)}  ${m.kind.padEnd(9)} ${m.severity.padEnd(8)} ${m.market ?? '-'}  ${m.summary}  [${m.ref}]`,
+                )
+              }
+            } finally {
+              await closeRuntime(runtime)
+            }
+          },
+        ),
+      ),
     )
 }

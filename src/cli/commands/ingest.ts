@@ -1,7 +1,8 @@
 // `backstop ingest <source>`: one subcommand per source in the registry (src/ingest/sources), its flags from the
 // source's definition. Flags become raw parameters and the source's zod schema checks them (every problem at once,
 // named by flag, exit 2); the run is the same job cron runs (recorded), with progress bars on a TTY, plain lines
-// otherwise, and a final summary line; exit 1 when any partition failed.
+// otherwise, and a final summary line; exit 1 when any partition failed. While a server holds the store, the run is
+// handed to it (triggerIngest) with the same output.
 import type { Command } from 'commander'
 import { ingestJob } from '../../../jobs/ingest/index.ts'
 import type { JobDefinition } from '../../../jobs/job.ts'
@@ -15,6 +16,9 @@ import { createLogger } from '../../obs/logger.ts'
 import { inForeground } from '../foreground.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
 import { runProgressView, summaryLine } from '../progress.ts'
+import type { ServerClient } from '../remote/client.ts'
+import { EXIT_INTERRUPTED, followRun } from '../remote/follow.ts'
+import { noRemoteEquivalent, viaServerOr } from '../remote/handOver.ts'
 
 /** Runs an ingestion job as a recorded CLI run and prints the summary; returns the exit code. */
 export async function runIngestCommand(config: Config, job: JobDefinition<never>, params: unknown): Promise<number> {
@@ -29,18 +33,83 @@ export async function runIngestCommand(config: Config, job: JobDefinition<never>
       for await (const event of system.runs.watch(submitted.runId)) view.event(event)
       view.stop()
       const result = await submitted.done
-      const s = result.outcome.result as IngestSummary | undefined
-      for (const e of result.outcome.errors) console.log(`failed: ${e.partition}: ${e.message}`)
-      if (s?.changedUpstream.length) console.log(`changed upstream (reloaded): ${s.changedUpstream.join(', ')}`)
-      if (result.error) console.log(`run failed: ${result.error}`)
-      console.log(`run ${result.runId}: ${result.status}`)
-      // The summary is the last line, for people and for scripts that read it.
-      if (s) console.log(summaryLine(s))
+      printIngestResult({
+        runId: result.runId,
+        status: result.status,
+        error: result.error,
+        failures: result.outcome.errors,
+        summary: result.outcome.result as IngestSummary | undefined,
+      })
+      if (signal.aborted) return EXIT_INTERRUPTED
       return result.status === 'succeeded' ? 0 : EXIT_FAILURE
     })
   } finally {
     view.stop()
   }
+}
+
+/**
+ * The same ingestion through the running server (triggerIngest with the command line's parameters, already checked
+ * here so problems name the flags), followed to the end.
+ */
+export async function remoteIngestCommand(
+  client: ServerClient,
+  source: SourceDefinition,
+  run: { raw: Record<string, unknown>; config: Config },
+  config: Config,
+): Promise<number> {
+  const local = ['dir', 'paths'].filter((key) => run.raw[key] !== undefined)
+  if (local.length)
+    noRemoteEquivalent(
+      client,
+      `ingest ${source.id} of local files (${local.map((k) => (k === 'dir' ? '--dir' : 'PATH')).join(', ')})`,
+      'the server does not read files sent by name over its API yet: stop the server (Ctrl-C) and run the command again',
+    )
+  if (run.config !== config)
+    noRemoteEquivalent(
+      client,
+      `ingest ${source.id} with settings of its own (e.g. --rpc-url)`,
+      "the server ingests with its own settings: set them in the server's environment and restart it, or stop it and run the command again",
+    )
+  const view = runProgressView({ plain: 'items' })
+  try {
+    const { triggerIngest } = await client.request<{ triggerIngest: { id: string } }>(
+      `mutation ($input: TriggerIngestInput!) { triggerIngest(input: $input) { id } }`,
+      { input: { source: source.id, params: run.raw } },
+    )
+    const { run: finished, interrupted } = await followRun(client, triggerIngest.id, view)
+    printIngestResult({
+      runId: finished.id,
+      status: finished.status,
+      error: finished.error,
+      failures: finished.failures.map((f) => ({
+        message: f.message,
+        ...(f.partition !== null ? { partition: f.partition } : {}),
+      })),
+      summary: (finished.result ?? undefined) as IngestSummary | undefined,
+    })
+    if (interrupted) return EXIT_INTERRUPTED
+    return finished.status === 'succeeded' ? 0 : EXIT_FAILURE
+  } finally {
+    view.stop()
+  }
+}
+
+/** What an ingestion printed at its end, the same whichever process ran it; the summary is the last line. */
+function printIngestResult(r: {
+  runId: string
+  status: string
+  error: string | null
+  failures: ReadonlyArray<{ partition?: string; message: string }>
+  summary: IngestSummary | undefined
+}): void {
+  const s = r.summary
+  for (const e of r.failures) console.log(`failed: ${e.partition}: ${e.message}`)
+  if (s?.changedUpstream.length) console.log(`changed upstream (reloaded): ${s.changedUpstream.join(', ')}`)
+  if (r.error) console.log(`run failed: ${r.error}`)
+  console.log(`run ${r.runId}: ${r.status}`)
+  // The summary is the last line, for people and for scripts that read it.
+  if (s) console.log(summaryLine(s))
 }
 
 /** The option key commander gives a flag: `--base-url <url>` → baseUrl. */
@@ -71,7 +140,7 @@ export function sourceParams(
   options: Record<string, unknown>,
   config: Config,
   argument?: string[],
-): { params: unknown; config: Config } {
+): { params: unknown; raw: Record<string, unknown>; config: Config } {
   const raw: Record<string, unknown> = {}
   const texts = new Map<string, string>()
   const flagOf = new Map<string, FlagSpec>()
@@ -102,20 +171,28 @@ export function sourceParams(
     },
     (assembled.problems ?? []) as InputProblem[],
   )
-  return { params, config: assembled.config ?? config }
+  return { params, raw: assembled.params, config: assembled.config ?? config }
 }
 
 function registerSource(ingest: Command, source: SourceDefinition): void {
   const command = ingest.command(source.id).description(source.cli.summary)
   if (source.cli.argument) command.argument(`<${source.cli.argument.name}>`, source.cli.argument.description)
   for (const flag of source.cli.flags) command.option(flag.flag, flag.description, flag.default)
+  command.option('--local', 'run in this process even while a server runs (it then fails on the held DuckDB file)')
   const job = ingestJob(source.id)
   command.action(
     action(async (config, ...args: unknown[]) => {
       const argument = source.cli.argument ? (args[0] as string[]) : undefined
       const options = (source.cli.argument ? args[1] : args[0]) as Record<string, unknown>
       const run = sourceParams(source, options, config, argument)
-      return runIngestCommand(run.config, job, run.params)
+      return viaServerOr(
+        config,
+        { local: options.local === true },
+        {
+          remote: (client) => remoteIngestCommand(client, source, run, config),
+          local: () => runIngestCommand(run.config, job, run.params),
+        },
+      )
     }),
   )
 }

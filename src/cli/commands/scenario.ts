@@ -1,5 +1,5 @@
-// `backstop scenario`: the generated scenario library (venue `synthetic`): list it, load a scenario with a seed,
-// remove one or all.
+// `backstop scenario`: the generated scenario library (venue `synthetic`): list it, load a scenario with a seed (a run
+// of kind scenario, handed to the server while one holds the store), remove one or all.
 import type { Command } from 'commander'
 import { closeRuntime, openRuntime, type Runtime } from '../../app/runtime.ts'
 import type { Config } from '../../config/load.ts'
@@ -7,22 +7,36 @@ import { InvalidInputError } from '../../errors.ts'
 import {
   DEFAULT_SEED,
   listScenarios,
-  loadScenario,
   loadedScenarios,
   removeScenario,
   scenarioByName,
+  type LoadScenarioResult,
   type ScenarioRecord,
 } from '../../ingest/scenarios/index.ts'
 import { createLogger } from '../../obs/logger.ts'
-import { action } from '../action.ts'
+import { SCENARIO_LOAD_JOB } from '../../../jobs/scenarioLoad.ts'
+import { EXIT_FAILURE, action } from '../action.ts'
+import { inForeground } from '../foreground.ts'
+import { runProgressView } from '../progress.ts'
+import { EXIT_INTERRUPTED, followRun } from '../remote/follow.ts'
+import { inProcessOnly, viaServerOr } from '../remote/handOver.ts'
 
-async function withRuntime<T>(config: Config, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
-  try {
-    return await fn(runtime)
-  } finally {
-    await closeRuntime(runtime)
-  }
+/** The stores for one command; while a server holds DuckDB, a message naming it (scenarios are not runs yet). */
+async function withRuntime<T>(config: Config, command: string, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
+  return inProcessOnly(
+    config,
+    {},
+    `backstop scenario ${command}`,
+    () => 'the scenario library is not served over the API yet: run it while no server holds this data directory',
+    async () => {
+      const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
+      try {
+        return await fn(runtime)
+      } finally {
+        await closeRuntime(runtime)
+      }
+    },
+  )
 }
 
 function parseSeed(text: string | undefined): number {
@@ -37,6 +51,29 @@ function parseSeed(text: string | undefined): number {
 }
 
 const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z')
+
+/** What a load printed, the same whichever process ran it (a result read through the API has times as text). */
+function printLoaded(name: string, seed: number, result: LoadScenarioResult, json: boolean): void {
+  if (json) {
+    console.log(JSON.stringify(result, null, 2))
+    return
+  }
+  const t = { ...result.truth, from: new Date(result.truth.from), to: new Date(result.truth.to) }
+  t.attackFrom = new Date(t.attackFrom)
+  t.attackTo = new Date(t.attackTo)
+  if (result.status === 'skipped') {
+    console.log(`${name} seed ${seed}: already loaded with the same data (use --force to reload)`)
+  } else {
+    const replaced = result.replacedSeeds.length ? `; replaced seed ${result.replacedSeeds.join(', ')}` : ''
+    console.log(
+      `${name} seed ${seed}: ${result.partitions.length} partitions, ${t.rows} rows in ` +
+        `${(result.seconds.generate + result.seconds.load).toFixed(1)} s ` +
+        `(generate ${result.seconds.generate.toFixed(1)} s, load ${result.seconds.load.toFixed(1)} s)${replaced}`,
+    )
+  }
+  console.log(`  venue synthetic, markets ${t.markets.join(', ')}; data ${iso(t.from)} → ${iso(t.to)}`)
+  console.log(`  ${truthLine(t)}`)
+}
 
 const truthLine = (t: ScenarioRecord) =>
   `attack ${iso(t.attackFrom)} → ${iso(t.attackTo)}; patterns ${t.patterns.join(', ') || '(none: control)'}; ` +
@@ -53,7 +90,7 @@ export function registerScenario(program: Command): void {
     .option('--json', 'print JSON')
     .action(
       action(async (config, options: { json?: boolean }) => {
-        const loaded = await withRuntime(config, (runtime) => loadedScenarios(runtime))
+        const loaded = await withRuntime(config, 'list', (runtime) => loadedScenarios(runtime))
         const all = listScenarios().map((s) => ({
           ...s,
           loadedSeed: loaded.find((l) => l.scenario === s.name)?.seed ?? null,
@@ -80,31 +117,56 @@ export function registerScenario(program: Command): void {
     .option('--seed <n>', `seed (integer, default ${DEFAULT_SEED})`)
     .option('--force', 'reload even if this seed is already loaded')
     .option('--json', 'print JSON')
+    .option('--local', 'run in this process even while a server runs (it then fails on the held DuckDB file)')
     .action(
-      action(async (config, name: string, options: { seed?: string; force?: boolean; json?: boolean }) => {
-        scenarioByName(name)
-        const seed = parseSeed(options.seed)
-        const result = await withRuntime(config, (runtime) =>
-          loadScenario(runtime, name, { seed, force: options.force ?? false }),
-        )
-        if (options.json) {
-          console.log(JSON.stringify(result, null, 2))
-          return
-        }
-        const t = result.truth
-        if (result.status === 'skipped') {
-          console.log(`${name} seed ${seed}: already loaded with the same data (use --force to reload)`)
-        } else {
-          const replaced = result.replacedSeeds.length ? `; replaced seed ${result.replacedSeeds.join(', ')}` : ''
-          console.log(
-            `${name} seed ${seed}: ${result.partitions.length} partitions, ${t.rows} rows in ` +
-              `${(result.seconds.generate + result.seconds.load).toFixed(1)} s ` +
-              `(generate ${result.seconds.generate.toFixed(1)} s, load ${result.seconds.load.toFixed(1)} s)${replaced}`,
-          )
-        }
-        console.log(`  venue synthetic, markets ${t.markets.join(', ')}; data ${iso(t.from)} → ${iso(t.to)}`)
-        console.log(`  ${truthLine(t)}`)
-      }),
+      action(
+        async (config, name: string, options: { seed?: string; force?: boolean; json?: boolean; local?: boolean }) => {
+          scenarioByName(name)
+          const seed = parseSeed(options.seed)
+          const params = { name, seed, force: options.force ?? false }
+          // a run of kind scenario (recorded, cancellable, with progress), here or in the server holding the store
+          const view = runProgressView({ plain: 'tenths', quiet: !!options.json })
+          try {
+            const ran = await viaServerOr(config, options, {
+              remote: async (client) => {
+                const { loadScenario } = await client.request<{ loadScenario: { id: string } }>(
+                  `mutation ($name: String!, $seed: Int, $force: Boolean) {
+                    loadScenario(name: $name, seed: $seed, force: $force) { id }
+                  }`,
+                  params,
+                )
+                const { run, interrupted } = await followRun(client, loadScenario.id, view)
+                const result = run.result as LoadScenarioResult | null
+                return { runId: run.id, status: run.status as string, error: run.error, result, interrupted }
+              },
+              local: () =>
+                inForeground(config, createLogger('warn', 2), async ({ system, signal }) => {
+                  const submitted = await system.runs.submit(SCENARIO_LOAD_JOB, params, { trigger: 'cli', signal })
+                  for await (const event of system.runs.watch(submitted.runId)) view.event(event)
+                  view.stop()
+                  const r = await submitted.done
+                  const result = (r.outcome.result ?? null) as LoadScenarioResult | null
+                  return {
+                    runId: r.runId,
+                    status: r.status as string,
+                    error: r.error,
+                    result,
+                    interrupted: signal.aborted,
+                  }
+                }),
+            })
+            view.stop()
+            if (ran.status !== 'succeeded' || !ran.result) {
+              console.error(`scenario load ${ran.runId} ${ran.status}: ${ran.error ?? ''}`)
+              return ran.interrupted ? EXIT_INTERRUPTED : EXIT_FAILURE
+            }
+            printLoaded(name, seed, ran.result, !!options.json)
+            return 0
+          } finally {
+            view.stop()
+          }
+        },
+      ),
     )
 
   scenario
@@ -125,7 +187,7 @@ export function registerScenario(program: Command): void {
           ])
         }
         if (name !== undefined) scenarioByName(name)
-        const removed = await withRuntime(config, (runtime) => removeScenario(runtime, name ?? 'all'))
+        const removed = await withRuntime(config, 'remove', (runtime) => removeScenario(runtime, name ?? 'all'))
         if (options.json) console.log(JSON.stringify(removed))
         else
           console.log(

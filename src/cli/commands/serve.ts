@@ -1,5 +1,6 @@
 // `backstop serve` and `backstop start` (= migrate + serve): the API, GraphiQL, the run system and the cron scheduler
-// in one process. On SIGTERM/SIGINT: stop the schedules, then drain HTTP while cancelling the runs (recorded as
+// in one process, announced to CLI commands by <data dir>/server.json (src/app/serverDiscovery.ts). On SIGTERM/SIGINT:
+// remove that file, stop the schedules, then drain HTTP while cancelling the runs (recorded as
 // cancelled, their outputs deleted), then close the stores — all within SHUTDOWN_TIMEOUT_MS.
 import type { Command } from 'commander'
 import { configSchedules } from '../../../jobs/configSchedules.ts'
@@ -7,6 +8,7 @@ import { openRunSystem } from '../../../jobs/open.ts'
 import { startScheduler } from '../../../jobs/scheduler.ts'
 import { startApiServer } from '../../api/server.ts'
 import { closeRuntime } from '../../app/runtime.ts'
+import { duckdbIdentity, newLocalAdminToken, publishServer } from '../../app/serverDiscovery.ts'
 import { exitOnSignals } from '../../app/shutdown.ts'
 import type { Config } from '../../config/load.ts'
 import { createLogger } from '../../obs/logger.ts'
@@ -17,13 +19,25 @@ async function serve(config: Config, migrate: boolean): Promise<void> {
   const log = createLogger(config.logLevel)
   const { runtime, runs, registry, applied } = await openRunSystem(config, { migrate, log })
   if (migrate) log.info({ applied }, 'migrations applied')
-  const api = await startApiServer(runtime, { runs })
+  // the local admin token CLI commands on this host present when they hand work over (src/cli/remote)
+  const localAdminToken = newLocalAdminToken()
+  const api = await startApiServer(runtime, { runs, localAdminToken })
+  const discovery = publishServer(config.dataDir, {
+    pid: process.pid,
+    url: api.url,
+    token: localAdminToken,
+    startedAt: new Date().toISOString(),
+    version,
+    duckdbPath: duckdbIdentity(config),
+  })
   const scheduler = config.schedulerEnabled
     ? await startScheduler(runtime, registry, configSchedules(config), runs)
     : null
   // runs get the budget but a second (or a quarter, when the budget is short) left for closing the stores
   const runBudget = config.shutdownTimeoutMs - Math.min(1000, Math.floor(config.shutdownTimeoutMs / 4))
   exitOnSignals(log, config.shutdownTimeoutMs, [
+    // first, so no command hands work to a server that is stopping
+    { name: 'discovery file', run: () => discovery.remove() },
     { name: 'scheduler', run: () => scheduler?.stop() },
     { name: 'http and runs', run: () => Promise.all([api.stop(), runs.stop(runBudget)]).then(() => undefined) },
     { name: 'stores', run: () => closeRuntime(runtime) },
