@@ -49,13 +49,16 @@ beforeAll(async () => {
     BINANCE_UM_BASE_URL: archive.url,
   })
   system = await openRunSystem(config, { migrate: true })
-  api = await startApiServer(system.runtime, { runs: system.runs })
+  api = await startApiServer(system.runtime, { runs: system.runs, localAdminToken: OPERATOR_TOKEN })
 }, 120_000)
 
 afterAll(async () => {
   await api?.stop()
   await system?.close()
 })
+
+/** Mutations need a role: the test calls as the local admin (a CLI on this host); the readers stay anonymous. */
+const OPERATOR_TOKEN = 'test-local-admin-token-0123456789abcdef'
 
 interface Answer {
   data?: Record<string, unknown> | null
@@ -65,7 +68,7 @@ interface Answer {
 async function gql(query: string, variables: Record<string, unknown> = {}): Promise<{ status: number; body: Answer }> {
   const res = await fetch(api.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR_TOKEN}` },
     body: JSON.stringify({ query, variables }),
   })
   return { status: res.status, body: (await res.json()) as Answer }
