@@ -79,6 +79,11 @@ export class MarketState {
    */
   fundingCum = new Float64Array(64)
   fundingCount = 0
+  /**
+   * Socialized loss per unit of base so far (Drift's cumulative-funding socialization [R2]): both sides pay it, each
+   * synthetic position q × (this − what it had paid up to) when next touched, like funding.
+   */
+  socialCum = 0
   /** How far lazily settled funding may have moved the keys of each heap (kernel/funding.ts). */
   readonly longDrift: TriggerDrift
   readonly shortDrift: TriggerDrift
