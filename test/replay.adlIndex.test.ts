@@ -114,3 +114,43 @@ describe('kept ADL rankings', () => {
     expect(list.next(4)).toBe(8)
   })
 })
+
+describe('lazily socialized loss (Drift, synthetic population)', () => {
+  test('each position pays its size × loss / Σ|base| when it settles, and the charges add up to the loss', () => {
+    const rules = rulesFrom('drift')
+    const market = PRESET_MARKET.drift!
+    const population = populationRuntime(
+      populationSchema.parse({ initialPositions: 2000, meanHoldingHours: 1000, leverageMax: 5, notionalMedian: 2_000 }),
+      [5e5],
+    )
+    const k = kernelWith(rules, [market], null, { seed: 5, population })
+    const bars = allocBatch(60)
+    for (let i = 0; i < 60; i++) pushEvent(bars, T0 + i * SEC, EventKind.BAR, 0, 100, 100, 100, 1e6)
+    k.process(bars)
+    const b = k.book
+    const open = [...Array(b.extent).keys()].filter((p) => b.state[p] === 1)
+    expect(open.length).toBeGreaterThan(1000)
+    const before = open.map((p) => b.margin[p]!)
+    const totalBase = open.reduce((a, p) => a + b.qty[p]!, 0)
+    const s = k.markets[0]!
+    const amount = 123_456_789_012 // micro-units
+    const claim = { seq: 0, ts: T0, market: 0, account: -1 }
+    // the waterfall's last step, called directly: one claim socialized over the whole book
+    ;(k as unknown as { socialize: (c: unknown, a: number, m: unknown) => number }).socialize(claim, amount, s)
+    const [row] = [...Array(k.outputs.social.length).keys()].map((i) => ({
+      amount: k.outputs.social.cols.amount[i]!,
+      totalBase: k.outputs.social.cols.totalBase[i]!,
+      positions: k.outputs.social.cols.positions[i]!,
+    }))
+    expect(row).toEqual({ amount, totalBase: expect.closeTo(totalBase, 6) as number, positions: open.length })
+    k.settleOpenFunding()
+    let charged = 0
+    open.forEach((p, i) => {
+      const c = before[i]! - b.margin[p]!
+      // its own share, rounded once (flat price, no funding events: nothing else moved the margin)
+      expect(Math.abs(c - (b.qty[p]! * amount) / totalBase)).toBeLessThanOrEqual(0.5 + 1e-6)
+      charged += c
+    })
+    expect(Math.abs(charged - amount)).toBeLessThanOrEqual(open.length / 2)
+  })
+})

@@ -302,6 +302,8 @@ export abstract class Adl extends Pauses {
   /** Reduces position q by y with `realized` PnL: isolated margin is released pro rata to the wallet. */
   protected reduce(q: number, y: number, realized: number): void {
     const b = this.book
+    // what a synthetic position owes (funding, socialized loss) accrued on its size before this reduction
+    this.settleFunding(q)
     const acc = b.account[q]!
     const cross = acc >= 0 && this.accounts.cross[acc] === 1
     // the account's other positions may now be past their keys: recheck their markets

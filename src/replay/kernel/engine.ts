@@ -287,7 +287,16 @@ export class ReplayKernel extends PopulationFlow {
       while (s.longs.size > 0 && s.longs.topKey() >= low) nc = this.pushCand(nc, s.longs.pop())
       while (s.shorts.size > 0 && s.shorts.topKey() <= high) nc = this.pushCand(nc, s.shorts.pop())
       const cands = this.cands
-      for (let j = 0; j < nc; j++) this.candidate(cands[j]!, s, m, t)
+      if (this.socializesLazily) {
+        // popped positions are out of the socialized loss until settled, as they are out of the heaps
+        for (let j = 0; j < nc; j++) this.holdOutOfSocialLoss(s, cands[j]!)
+        for (let j = 0; j < nc; j++) {
+          this.backIntoSocialLoss(s, cands[j]!)
+          this.candidate(cands[j]!, s, m, t)
+        }
+        s.heldOutBase = 0
+        s.heldOutCount = 0
+      } else for (let j = 0; j < nc; j++) this.candidate(cands[j]!, s, m, t)
       if (++rounds > 64) break
       // a clip re-keys what is left (cooldown, backstop) and the same move may cross it again, as may the range
       // the liquidations themselves displaced (stress mode); keys moved by a socialized loss or deleveraging are

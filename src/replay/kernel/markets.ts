@@ -123,6 +123,11 @@ export class MarketState {
   shortQty = 0
   longQtyEntry = 0
   shortQtyEntry = 0
+  /** Open positions of the market (in a heap, waiting, or popped for the sweep under way). */
+  openCount = 0
+  /** Positions popped for the sweep under way and their Σ size: not in a socialized loss (Waterfall). */
+  heldOutCount = 0
+  heldOutBase = 0
   /** Insurance paid for this market so far (Drift per-market caps [R2]). */
   claimsPaid = 0
   /** Liquidations paused (price band or circuit breaker) and why. */
