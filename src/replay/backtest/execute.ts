@@ -26,7 +26,9 @@ export interface ExecuteDeps {
 }
 
 export interface BacktestProgress {
-  phase: 'warmup' | 'replay' | 'writing'
+  /** search: the shocked re-runs of `distanceToFailure` (which one in `search`). */
+  phase: 'warmup' | 'replay' | 'writing' | 'search'
+  search?: { axis: 'returns' | 'liquidity'; factor: number; rerun: number; of: number }
   /** Market time replayed in this phase, and the phase's length, in seconds. */
   doneSeconds: number
   totalSeconds: number
@@ -289,6 +291,14 @@ async function replay(
       stop: () => {
         if (signal?.aborted) throw new BacktestCancelled()
       },
+      onProgress: ({ axis, factor, rerun, of, doneSeconds, totalSeconds, events }) =>
+        options.onProgress?.({
+          phase: 'search',
+          search: { axis, factor, rerun, of },
+          doneSeconds,
+          totalSeconds,
+          events,
+        }),
       ...(signal ? { signal } : {}),
     })
     summary = withStressSearch(summary, prepared.ruleSet.rules, search, plan.markets.map(pathSpanOf))
