@@ -124,6 +124,7 @@ export function kernelConfig(prepared: PreparedBacktest, flushRows: number, extr
               quote: data.markets.map((m) => m.firstOpenInterestQuote),
               base: data.markets.map((m) => m.firstOpenInterestBase),
             },
+            prepared.entryHistory,
           )
         : null,
     // account replays take funding from each account's own ledger rows when it has any, else from the rates

@@ -237,6 +237,14 @@ export class ReplayKernel extends PopulationFlow {
       }
     }
     const initial = this.initialCount[m]!
+    if (pop && initial > 0 && pop.entryLookbackHours > 0) {
+      const h = pop.entryHistory[m]
+      this.warnings.add(
+        h
+          ? `${s.symbol}: the initial positions entered over the ${pop.entryLookbackHours} h before the window at the stored prices of their entry times (history from ${new Date(h.ts[0]! / 1000).toISOString()}), survivors of the path since`
+          : `${s.symbol}: no stored bars in the ${pop.entryLookbackHours} h before the window, so the initial positions all enter at its first mark`,
+      )
+    }
     if (pop && initial > 0) {
       // opened a few thousand per event on fine bars, so no event holds the thread for long (the first seconds)
       this.spawnBacklog[m] = initial
