@@ -50,6 +50,11 @@ export const runBacktest: MutationResolvers['runBacktest'] = async (_p, { input 
       ...(input.shockReturns != null ? { shockReturns: input.shockReturns } : {}),
       ...(input.shockLiquidity != null ? { shockLiquidity: input.shockLiquidity } : {}),
       ...(input.distanceToFailure != null ? { distanceToFailure: input.distanceToFailure } : {}),
+      // account options, validated by the request schema like the CLI's
+      ...(input.accountOverrides != null ? { accountOverrides: input.accountOverrides } : {}),
+      ...(input.excludeAccounts != null ? { excludeAccounts: input.excludeAccounts } : {}),
+      ...(input.excludeUnreconciled != null ? { excludeUnreconciled: input.excludeUnreconciled } : {}),
+      ...(input.shadow != null ? { shadow: input.shadow } : {}),
     },
     { trigger: 'api' },
   )
