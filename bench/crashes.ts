@@ -3,7 +3,10 @@
 // into a temp store under each linear preset's venue and market name, replayed with a population sized to the
 // published open interest of the day, and summarised per preset: liquidated notional, bankruptcies, shortfall, fund
 // path and distance to failure. `-- --json FILE` writes the summaries; `-- --presets a,b` picks presets;
-// `-- --population JSON` overrides population fields; `-- --excerpt 2020|2025` runs one excerpt.
+// `-- --population JSON` overrides population fields; `-- --excerpt 2020|2025` runs one excerpt. The replay starts
+// `--history-minutes N` (default 60) into the excerpt, so the population's initial positions enter over the stored
+// minutes before it (population.entryLookbackHours = N / 60; `--population '{"entryLookbackHours":0}'` puts them all
+// at the first mark, the model before); `--from ISO` / `--to ISO` set the replay window instead.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -121,6 +124,11 @@ async function main(): Promise<void> {
       for (const excerpt of EXCERPTS) {
         if (which && which !== excerpt.id) continue
         await load(duck, excerpt)
+        const historyMinutes = Number(arg('history-minutes') ?? 60)
+        const from = arg('from') ?? new Date(Date.parse(excerpt.from) + historyMinutes * 60_000).toISOString()
+        const to = arg('to') ?? excerpt.to
+        const lookback = { entryLookbackHours: Math.max(0, (Date.parse(from) - Date.parse(excerpt.from)) / 3_600_000) }
+        console.log(`${excerpt.id}: replay ${from} → ${to}, entries over the stored history from ${excerpt.from}`)
         const n = Math.min(MAX_POSITIONS, Math.round((2 * excerpt.openInterest) / MEAN_NOTIONAL))
         const notional = {
           notionalMedian: Math.round(MEAN_NOTIONAL / Math.exp(NOTIONAL_SIGMA ** 2 / 2)),
@@ -136,9 +144,10 @@ async function main(): Promise<void> {
                 leverageMin: 2,
                 leverageMax: 50,
                 maxOpen: Math.ceil(n * 1.5),
+                ...lookback,
                 ...override,
               }
-            : { openInterestNotional: excerpt.openInterest, ...notional, maxOpen: 3_000_000, ...override }
+            : { openInterestNotional: excerpt.openInterest, ...notional, maxOpen: 3_000_000, ...lookback, ...override }
         for (const v of VENUES) {
           if (only && !only.includes(v.preset)) continue
           let ruleSet: string = v.preset === 'binance-um' ? excerpt.binancePreset : v.preset
@@ -156,8 +165,8 @@ async function main(): Promise<void> {
               ruleSet,
               venue: v.venue,
               markets: [v.market],
-              from: excerpt.from,
-              to: excerpt.to,
+              from,
+              to,
               positions: 'synthetic',
               population,
               seed: 7,

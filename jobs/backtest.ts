@@ -2,7 +2,7 @@
 // submission (bad input is refused before any run exists), recorded with its BacktestRun, executed by the pure
 // prepare / execute of src/replay/backtest, and discarded (every result row deleted) unless it succeeded.
 import { z } from 'zod'
-import { BacktestCancelled, executeBacktest } from '../src/replay/backtest/execute.ts'
+import { BacktestCancelled, executeBacktest, type BacktestProgress } from '../src/replay/backtest/execute.ts'
 import { backtestRecord, prepareBacktest, type PreparedBacktest } from '../src/replay/backtest/prepare.ts'
 import { inlineHost } from '../src/replay/host/inlineHost.ts'
 import { workerHost } from '../src/replay/host/workerHost.ts'
@@ -10,7 +10,20 @@ import { createBacktestRun, saveBacktestOutcome } from '../src/store/meta/backte
 import { deleteBacktestResults } from '../src/store/results/backtestResults.ts'
 import { defineJob, emptyOutcome } from './job.ts'
 
-const PHASES = { warmup: 'warming up accounts', replay: 'replaying', writing: 'writing results' } as const
+const PHASES = {
+  warmup: 'warming up accounts',
+  replay: 'replaying',
+  writing: 'writing results',
+  search: 'distance to failure',
+} as const
+
+/** The phase line: for the distance-to-failure search, which shocked re-run is replaying. */
+function phaseText(p: BacktestProgress): string {
+  if (p.phase !== 'search' || !p.search) return PHASES[p.phase]
+  const { axis, factor, rerun, of } = p.search
+  const shock = axis === 'returns' ? `returns ×${+factor.toFixed(3)}` : `liquidity ×${+factor.toFixed(3)}`
+  return `${PHASES.search}: ${shock} (re-run ${rerun} of at most ${of} on this axis)`
+}
 
 export const backtestJob = defineJob<unknown, PreparedBacktest>({
   name: 'backtest',
@@ -35,7 +48,7 @@ export const backtestJob = defineJob<unknown, PreparedBacktest>({
         host: runtime.config.backtestKernelThread === 'main' ? inlineHost : workerHost,
         onProgress: (p) =>
           progress.update({
-            phase: PHASES[p.phase],
+            phase: phaseText(p),
             done: p.doneSeconds,
             total: p.totalSeconds,
             unit: 'market seconds',

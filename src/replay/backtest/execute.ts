@@ -26,7 +26,9 @@ export interface ExecuteDeps {
 }
 
 export interface BacktestProgress {
-  phase: 'warmup' | 'replay' | 'writing'
+  /** search: the shocked re-runs of `distanceToFailure` (which one in `search`). */
+  phase: 'warmup' | 'replay' | 'writing' | 'search'
+  search?: { axis: 'returns' | 'liquidity'; factor: number; rerun: number; of: number }
   /** Market time replayed in this phase, and the phase's length, in seconds. */
   doneSeconds: number
   totalSeconds: number
@@ -122,6 +124,7 @@ export function kernelConfig(prepared: PreparedBacktest, flushRows: number, extr
               quote: data.markets.map((m) => m.firstOpenInterestQuote),
               base: data.markets.map((m) => m.firstOpenInterestBase),
             },
+            prepared.entryHistory,
           )
         : null,
     // account replays take funding from each account's own ledger rows when it has any, else from the rates
@@ -289,6 +292,14 @@ async function replay(
       stop: () => {
         if (signal?.aborted) throw new BacktestCancelled()
       },
+      onProgress: ({ axis, factor, rerun, of, doneSeconds, totalSeconds, events }) =>
+        options.onProgress?.({
+          phase: 'search',
+          search: { axis, factor, rerun, of },
+          doneSeconds,
+          totalSeconds,
+          events,
+        }),
       ...(signal ? { signal } : {}),
     })
     summary = withStressSearch(summary, prepared.ruleSet.rules, search, plan.markets.map(pathSpanOf))

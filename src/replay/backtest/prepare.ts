@@ -5,7 +5,8 @@ import type { DuckStore } from '../../store/duck/open.ts'
 import { describeReplayData, type ReplayData } from '../../store/market/replayData.ts'
 import type { MetaClient } from '../../store/meta/client.ts'
 import type { NewBacktestRun } from '../../store/meta/backtestRuns.ts'
-import { populationSchema } from '../kernel/population.ts'
+import { populationSchema, type EntryHistory } from '../kernel/population.ts'
+import { readEntryHistory } from './entryHistory.ts'
 import { parseExplicitPositions, type ExplicitPositions } from '../positions/explicit.ts'
 import { resolveRuleSet, type ResolvedRuleSet } from '../rules/resolve.ts'
 import { planAccountReplay, type AccountPlan } from './accountReplay.ts'
@@ -25,6 +26,8 @@ export interface PreparedBacktest {
   plan: ReplayPlan
   /** Account replays: how each account is set up from the data. */
   accounts: AccountPlan | null
+  /** Synthetic populations: per market, the stored prices before the window their initial positions entered at. */
+  entryHistory: Array<EntryHistory | null>
   /** Time to describe the data and plan the replay. */
   planMs: number
 }
@@ -61,8 +64,17 @@ export async function prepareBacktest(
   const plan = planReplay(ruleSet.rules, request, data)
   const accounts =
     request.positions === 'accounts' ? await planAccountReplay(deps.duck, ruleSet.rules, request, data) : null
+  const entryHistory =
+    request.positions === 'synthetic'
+      ? await readEntryHistory(
+          deps.duck,
+          plan.feed,
+          request.from.getTime() * 1000,
+          populationSchema.parse(request.population ?? {}).entryLookbackHours,
+        )
+      : []
   const planMs = performance.now() - t
-  return { request, ruleSet, explicit, data, plan, accounts, planMs }
+  return { request, ruleSet, explicit, data, plan, accounts, entryHistory, planMs }
 }
 
 /** The BacktestRun record of a prepared run: the exact rule-set hash, the window, the positions and the request. */

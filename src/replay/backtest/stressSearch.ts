@@ -5,10 +5,28 @@ import type { DuckStore } from '../../store/duck/open.ts'
 import { readReplayFeed, type FeedSpec } from '../../store/market/replayFeed.ts'
 import type { KernelHostFactory } from '../host/kernelHost.ts'
 import type { KernelSpec } from '../host/session.ts'
-import { LIQUIDITY_SHOCKS, RETURN_SHOCKS, searchShock, type StressToFirstDeficit } from './distanceToFailure.ts'
+import {
+  LIQUIDITY_SHOCKS,
+  MAX_RERUNS,
+  RETURN_SHOCKS,
+  searchShock,
+  type StressToFirstDeficit,
+} from './distanceToFailure.ts'
 import { openAccounts } from './accountReplay.ts'
 import type { PreparedBacktest } from './prepare.ts'
 import type { BacktestSummary } from './summary.ts'
+
+/** Where the search is: which re-run (axis, factor, i of at most n) and how far it has replayed the window. */
+export interface StressSearchProgress {
+  axis: 'returns' | 'liquidity'
+  factor: number
+  rerun: number
+  of: number
+  doneSeconds: number
+  totalSeconds: number
+  /** Events replayed by this re-run so far. */
+  events: number
+}
 
 export interface StressSearchOptions {
   /** The kernel of one re-run: the prepared run's, with extra shocks. */
@@ -18,6 +36,7 @@ export interface StressSearchOptions {
   /** Throws when the run was cancelled (checked between batches). */
   stop: () => void
   signal?: AbortSignal
+  onProgress?: (p: StressSearchProgress) => void
 }
 
 /** Replays the prepared window once more with the given kernel; its total shortfall (a decimal string). */
@@ -25,7 +44,10 @@ export async function replayShortfall(
   duck: DuckStore,
   prepared: PreparedBacktest,
   spec: KernelSpec,
-  options: Pick<StressSearchOptions, 'host' | 'stop' | 'signal'>,
+  options: Pick<StressSearchOptions, 'host' | 'stop' | 'signal'> & {
+    /** Market seconds of the window replayed so far, and events. */
+    onReplayed?: (doneSeconds: number, totalSeconds: number, events: number) => void
+  },
 ): Promise<string> {
   const { request, data, plan } = prepared
   const fromUs = request.from.getTime() * 1000
@@ -33,7 +55,15 @@ export async function replayShortfall(
   // fill sizes as exact integers of each market's size step (account replays)
   const feed = { ...plan.feed, sizeDecimals: prepared.accounts?.data.sizeDecimals }
   // only the totals count here: the output batches are dropped as they arrive
-  const host = options.host([spec], { onOutputs: () => Promise.resolve() })
+  const totalSeconds = (toUs - fromUs) / 1e6
+  let replaying = false
+  const host = options.host([spec], {
+    onOutputs: () => Promise.resolve(),
+    onReplayed: (events, lastTs) => {
+      if (!replaying || Number.isNaN(lastTs)) return
+      options.onReplayed?.(Math.min(totalSeconds, Math.max(0, (lastTs - fromUs) / 1e6)), totalSeconds, events)
+    },
+  })
   const onAbort = () => void host.close()
   options.signal?.addEventListener('abort', onAbort, { once: true })
   const run = async (feed: FeedSpec) => {
@@ -67,6 +97,7 @@ export async function replayShortfall(
       }
     }
     host.start()
+    replaying = true
     await run({ ...feed, fromUs, toUs })
     const [result] = await host.finish()
     return result!.summary.totalShortfall
@@ -92,11 +123,20 @@ export async function searchStress(
 ): Promise<StressToFirstDeficit> {
   const deficitWithoutShock = summary.distanceToFailure.stressToFirstDeficit.deficitWithoutShock
   if (deficitWithoutShock) return { searched: true, deficitWithoutShock, returns: null, liquidity: null }
-  const evaluate = async (extra: { shockReturns?: number; shockLiquidity?: number }) => {
-    const shortfall = await replayShortfall(duck, prepared, options.spec(extra), options)
+  let rerun = 0
+  const evaluate = async (axis: 'returns' | 'liquidity', factor: number) => {
+    const at = { axis, factor, rerun: ++rerun, of: MAX_RERUNS }
+    options.onProgress?.({ ...at, doneSeconds: 0, totalSeconds: 0, events: 0 })
+    const extra = axis === 'returns' ? { shockReturns: factor } : { shockLiquidity: factor }
+    const shortfall = await replayShortfall(duck, prepared, options.spec(extra), {
+      ...options,
+      onReplayed: (doneSeconds, totalSeconds, events) =>
+        options.onProgress?.({ ...at, doneSeconds, totalSeconds, events }),
+    })
     return { deficit: shortfall !== '0', shortfall }
   }
-  const returns = await searchShock(RETURN_SHOCKS, (k) => evaluate({ shockReturns: k }))
-  const liquidity = await searchShock(LIQUIDITY_SHOCKS, (f) => evaluate({ shockLiquidity: f }))
+  const returns = await searchShock(RETURN_SHOCKS, (k) => evaluate('returns', k))
+  rerun = 0
+  const liquidity = await searchShock(LIQUIDITY_SHOCKS, (f) => evaluate('liquidity', f))
   return { searched: true, deficitWithoutShock, returns, liquidity }
 }

@@ -61,12 +61,19 @@ export abstract class AccountState extends KernelState {
 
   /**
    * Pays the funding a synthetic position has accrued since it last settled, from its margin: its size times the
-   * market's cumulative funding per unit over those events, rounded to micro-units once (numeric policy).
+   * market's cumulative funding per unit over those events, rounded to micro-units once (numeric policy); and, the
+   * same way, its share of the socialized losses since (both sides pay those).
    */
   protected settleFunding(p: number): void {
     const b = this.book
     if (b.account[p]! >= 0) return
     const s = this.markets[b.market[p]!]!
+    const social = s.socialCum - b.socialAt[p]!
+    if (social !== 0) {
+      b.socialAt[p] = s.socialCum
+      const charged = toMicros(b.qty[p]! * social, 'socialized loss')
+      if (charged !== 0) b.margin[p] = addMicros(b.margin[p]!, -charged)
+    }
     const j = b.fundFrom[p]!
     const n = s.fundingCount
     if (j >= n) return
@@ -119,6 +126,7 @@ export abstract class AccountState extends KernelState {
     b.openTs[p] = ts
     b.serial[p] = account >= 0 ? -1 : this.serialNext++
     b.fundFrom[p] = this.markets[market]!.fundingCount
+    b.socialAt[p] = this.markets[market]!.socialCum
     if (account >= 0) {
       this.accountPositionsOpen++
       this.linkToAccount(p, account)
@@ -198,6 +206,7 @@ export abstract class AccountState extends KernelState {
     const b = this.book
     const s = this.markets[b.market[p]!]!
     const q = b.qty[p]!
+    s.openCount--
     if (b.side[p]! > 0) {
       s.longQty -= q
       s.longQtyEntry -= q * b.entry[p]!
@@ -298,6 +307,7 @@ export abstract class AccountState extends KernelState {
     const b = this.book
     const s = this.markets[b.market[p]!]!
     const q = b.qty[p]!
+    s.openCount++
     if (b.side[p]! > 0) {
       s.longQty += q
       s.longQtyEntry += q * b.entry[p]!

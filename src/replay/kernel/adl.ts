@@ -1,7 +1,8 @@
 // Auto-deleveraging: triggers, counterparty ranking, fills at the rule set's price, and profit ADL.
 import { adlScore, RankQueue } from '../margin/adlRanking.ts'
+import { PositionOrder, ScoreQueue } from './adlIndex.ts'
 import { addMicros, toMicros } from '../money.ts'
-import type { AdlStep } from '../rules/schema.ts'
+import type { AdlRanking, AdlStep } from '../rules/schema.ts'
 import { PosState } from './book.ts'
 import type { MarketState } from './markets.ts'
 import { Pauses } from './pauses.ts'
@@ -46,6 +47,26 @@ export abstract class Adl extends Pauses {
   }
 
   /**
+   * Rankings kept between claims per market·side (index m·2 + (side < 0)): valid while the counterparty heap, the
+   * mark, the market's funding and socialized-loss series and the ranking asked for are as they were when built.
+   */
+  private readonly adlRankings: Array<{
+    queue: ScoreQueue | null
+    order: PositionOrder | null
+    ranking: string
+    version: number
+    mark: number
+    fundingCount: number
+    socialCum: number
+  }> = []
+
+  /** Off: every claim ranks its counterparties afresh (the reference the tests compare the kept rankings with). */
+  adlRankingsKept = true
+
+  /** Scratch list of the counterparties one claim took (to put back into the kept ranking). */
+  private adlTaken = new Int32Array(64)
+
+  /**
    * Closes the claim against ranked counterparties at the ADL price instead of the market. Each unit covers
    * side·(F − market price) of the shortfall; counterparties realise PnL at F (their haircut vs the mark is
    * recorded). Returns the micro-units covered.
@@ -54,7 +75,14 @@ export abstract class Adl extends Pauses {
     const f = this.adlPrice(step, c, s)
     const perUnit = c.side * (f - c.marketPrice)
     if (!(perUnit > 0) || !Number.isFinite(f)) return 0
-    let need = Math.min(c.qty, remaining / MICRO / perUnit)
+    const need = Math.min(c.qty, remaining / MICRO / perUnit)
+    // a kept ranking is exact only while every counterparty is a synthetic isolated position: its score then moves
+    // only with its own size, margin and funding and the mark, which the ranking's validity covers; a named
+    // account's score also moves with its wallet, which any of its positions changes
+    if (this.adlRankingsKept && this.accountPositionsOpen === 0) {
+      const kept = this.keptDeleverage(step, c, remaining, s, f, perUnit, need)
+      if (kept >= 0) return kept
+    }
     const cands = this.counterparties(c, s)
     if (!cands.length) return 0
     const b = this.book
@@ -76,50 +104,206 @@ export abstract class Adl extends Pauses {
       }
       ranked = new RankQueue(scores)
     }
-    let covered = 0
+    const walk = { need, covered: 0 }
     let looked = 0
     for (let k = 0; k < cands.length; k++) {
-      if (need <= 0 || covered >= remaining || looked >= step.maxCounterparties) break
+      if (walk.need <= 0 || walk.covered >= remaining || looked >= step.maxCounterparties) break
       const idx = ranked ? ranked.next() : (start + k) % cands.length
       looked++
-      const q = cands[idx]!
-      if (b.state[q] !== PosState.OPEN) continue
-      const y = Math.min(b.qty[q]!, need)
-      if (y <= 0) continue
-      need -= y
-      let cov = Math.min(remaining - covered, toMicros(y * perUnit))
-      // the last unit needed takes the rounding residue, so a fully covered claim is covered exactly
-      if (need <= c.qty * 1e-12 && remaining - covered - cov <= 2) cov = remaining - covered
-      covered += cov
-      const side = b.side[q]!
-      const realized = toMicros(side * y * (f - b.entry[q]!))
-      const haircut = Math.max(0, toMicros(side * y * (s.mark - f)))
-      const o = this.outputs.adl
-      const i = o.add()
-      const col = o.cols
-      col.ts[i] = c.ts
-      col.market[i] = c.market
-      col.liquidationSeq[i] = c.seq
-      col.account[i] = b.account[q]!
-      col.serial[i] = b.serial[q]!
-      col.side[i] = side
-      col.qty[i] = y
-      col.fillPrice[i] = f
-      col.mark[i] = s.mark
-      col.rank[i] = looked
-      col.score[i] = scores ? scores[idx]! : Number.NaN
-      col.realizedPnl[i] = realized
-      col.haircut[i] = haircut
-      col.covered[i] = cov
-      this.totals.adlFills++
-      this.reduce(q, y, realized)
+      this.adlFill(c, s, cands[idx]!, f, perUnit, remaining, walk, looked, scores ? scores[idx]! : Number.NaN)
     }
-    return covered
+    return walk.covered
+  }
+
+  /**
+   * The same walk over the ranking kept for the counterparty side: what it took goes back in, re-scored, and the
+   * ranking stays valid for the next claim. Returns −1 when a ranking cannot be kept (a NaN score has no total order).
+   */
+  private keptDeleverage(
+    step: AdlStep,
+    c: Claim,
+    remaining: number,
+    s: MarketState,
+    f: number,
+    perUnit: number,
+    need: number,
+  ): number {
+    const heap = c.side > 0 ? s.shorts : s.longs
+    const r = this.rankingFor(step, c.market, -c.side, s)
+    if (r === null) return -1
+    const b = this.book
+    const walk = { need, covered: 0 }
+    let looked = 0
+    let taken = 0
+    if (r.order) {
+      const order = r.order
+      const n = order.remaining
+      if (n === 0) return 0
+      let at = order.select(this.prng.int(n))
+      for (let k = 0; k < n; k++, at = order.next(at)) {
+        if (walk.need <= 0 || walk.covered >= remaining || looked >= step.maxCounterparties) break
+        looked++
+        this.noteTaken(taken++, at)
+        this.adlFill(c, s, order.order[at]!, f, perUnit, remaining, walk, looked, Number.NaN)
+      }
+      for (let i = 0; i < taken; i++) {
+        const at = this.adlTaken[i]!
+        const q = order.order[at]!
+        if (b.state[q] !== PosState.OPEN || b.slot[q]! < 0) order.kill(at)
+      }
+      // too many struck out: the next claim lists the heap again
+      if (order.remaining * 2 < order.length) r.version = -1
+      else r.version = heap.version
+      return walk.covered
+    }
+    const queue = r.queue!
+    if (queue.size === 0) return 0
+    while (queue.size > 0) {
+      if (walk.need <= 0 || walk.covered >= remaining || looked >= step.maxCounterparties) break
+      const q = queue.pop()
+      looked++
+      this.noteTaken(taken++, q)
+      this.adlFill(c, s, q, f, perUnit, remaining, walk, looked, queue.popped)
+    }
+    for (let i = 0; i < taken; i++) {
+      const q = this.adlTaken[i]!
+      if (b.state[q] !== PosState.OPEN || b.slot[q]! < 0) continue
+      const score = this.scoreOf(step.ranking as Exclude<AdlRanking, 'randomStart'>, q, s)
+      if (Number.isNaN(score)) {
+        r.version = -1
+        return walk.covered
+      }
+      queue.push(q, score)
+    }
+    r.version = heap.version
+    return walk.covered
+  }
+
+  private noteTaken(i: number, v: number): void {
+    if (i === this.adlTaken.length) {
+      const grown = new Int32Array(i * 2)
+      grown.set(this.adlTaken)
+      this.adlTaken = grown
+    }
+    this.adlTaken[i] = v
+  }
+
+  private scoreOf(ranking: Exclude<AdlRanking, 'randomStart'>, q: number, s: MarketState): number {
+    const b = this.book
+    return adlScore(
+      ranking,
+      { side: b.side[q]!, qty: b.qty[q]!, entry: b.entry[q]!, collateral: this.collateral(q) / MICRO },
+      s.mark,
+    )
+  }
+
+  /** The kept ranking of market m's `side` for this step, rebuilt when stale; null when it cannot be kept. */
+  private rankingFor(step: AdlStep, m: number, side: number, s: MarketState) {
+    const heap = side > 0 ? s.longs : s.shorts
+    const at = m * 2 + (side < 0 ? 1 : 0)
+    let r = this.adlRankings[at]
+    if (!r) {
+      r = { queue: null, order: null, ranking: '', version: -1, mark: 0, fundingCount: 0, socialCum: 0 }
+      this.adlRankings[at] = r
+    }
+    const random = step.ranking === 'randomStart'
+    if (
+      r.version === heap.version &&
+      r.ranking === step.ranking &&
+      // a random-start list is in position order: only membership matters
+      (random ||
+        (Object.is(r.mark, s.mark) && r.fundingCount === s.fundingCount && Object.is(r.socialCum, s.socialCum)))
+    )
+      return r
+    const b = this.book
+    const items = heap.items
+    const n = heap.size
+    if (random) {
+      r.order ??= new PositionOrder()
+      r.queue = null
+      r.order.reset(items.slice(0, n).sort(), n)
+    } else {
+      r.queue ??= new ScoreQueue()
+      r.order = null
+      const queue = r.queue
+      queue.reset(n)
+      const ranking = step.ranking as Exclude<AdlRanking, 'randomStart'>
+      for (let i = 0; i < n; i++) {
+        const q = items[i]!
+        const score = adlScore(
+          ranking,
+          { side: b.side[q]!, qty: b.qty[q]!, entry: b.entry[q]!, collateral: this.collateral(q) / MICRO },
+          s.mark,
+        )
+        if (Number.isNaN(score)) {
+          r.version = -1
+          return null
+        }
+        queue.append(q, score)
+      }
+      queue.heapify()
+    }
+    r.ranking = step.ranking
+    r.version = heap.version
+    r.mark = s.mark
+    r.fundingCount = s.fundingCount
+    r.socialCum = s.socialCum
+    return r
+  }
+
+  /**
+   * Takes what the claim still needs from counterparty q (rank `looked`, score `score`) at the ADL price: records
+   * the fill and reduces q. `walk` carries the quantity still needed and the micro-units covered so far.
+   */
+  private adlFill(
+    c: Claim,
+    s: MarketState,
+    q: number,
+    f: number,
+    perUnit: number,
+    remaining: number,
+    walk: { need: number; covered: number },
+    looked: number,
+    score: number,
+  ): void {
+    const b = this.book
+    if (b.state[q] !== PosState.OPEN) return
+    const y = Math.min(b.qty[q]!, walk.need)
+    if (y <= 0) return
+    walk.need -= y
+    let cov = Math.min(remaining - walk.covered, toMicros(y * perUnit))
+    // the last unit needed takes the rounding residue, so a fully covered claim is covered exactly
+    if (walk.need <= c.qty * 1e-12 && remaining - walk.covered - cov <= 2) cov = remaining - walk.covered
+    walk.covered += cov
+    const side = b.side[q]!
+    const realized = toMicros(side * y * (f - b.entry[q]!))
+    const haircut = Math.max(0, toMicros(side * y * (s.mark - f)))
+    const o = this.outputs.adl
+    const i = o.add()
+    const col = o.cols
+    col.ts[i] = c.ts
+    col.market[i] = c.market
+    col.liquidationSeq[i] = c.seq
+    col.account[i] = b.account[q]!
+    col.serial[i] = b.serial[q]!
+    col.side[i] = side
+    col.qty[i] = y
+    col.fillPrice[i] = f
+    col.mark[i] = s.mark
+    col.rank[i] = looked
+    col.score[i] = score
+    col.realizedPnl[i] = realized
+    col.haircut[i] = haircut
+    col.covered[i] = cov
+    this.totals.adlFills++
+    this.reduce(q, y, realized)
   }
 
   /** Reduces position q by y with `realized` PnL: isolated margin is released pro rata to the wallet. */
   protected reduce(q: number, y: number, realized: number): void {
     const b = this.book
+    // what a synthetic position owes (funding, socialized loss) accrued on its size before this reduction
+    this.settleFunding(q)
     const acc = b.account[q]!
     const cross = acc >= 0 && this.accounts.cross[acc] === 1
     // the account's other positions may now be past their keys: recheck their markets

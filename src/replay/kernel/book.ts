@@ -33,6 +33,8 @@ export class PositionBook {
   nextInAccount: Int32Array
   /** First funding event of its market not yet paid (synthetic positions settle funding lazily). */
   fundFrom: Int32Array
+  /** The market's socialized loss per unit of base (MarketState.socialCum) this synthetic position has paid up to. */
+  socialAt: Float64Array
   private freeList: Int32Array
   private freeCount = 0
   private top = 0
@@ -57,6 +59,7 @@ export class PositionBook {
     this.openTs = new Float64Array(capacity)
     this.nextInAccount = new Int32Array(capacity).fill(-1)
     this.fundFrom = new Int32Array(capacity)
+    this.socialAt = new Float64Array(capacity)
     this.freeList = new Int32Array(capacity)
   }
 
@@ -115,6 +118,7 @@ export class PositionBook {
     this.openTs = g(this.openTs)
     this.nextInAccount = g(this.nextInAccount, -1)
     this.fundFrom = g(this.fundFrom)
+    this.socialAt = g(this.socialAt)
     this.freeList = g(this.freeList)
     this.capacity = cap
     this.onGrow?.()

@@ -237,6 +237,14 @@ export class ReplayKernel extends PopulationFlow {
       }
     }
     const initial = this.initialCount[m]!
+    if (pop && initial > 0 && pop.entryLookbackHours > 0) {
+      const h = pop.entryHistory[m]
+      this.warnings.add(
+        h
+          ? `${s.symbol}: the initial positions entered over the ${pop.entryLookbackHours} h before the window at the stored prices of their entry times (history from ${new Date(h.ts[0]! / 1000).toISOString()}), survivors of the path since`
+          : `${s.symbol}: no stored bars in the ${pop.entryLookbackHours} h before the window, so the initial positions all enter at its first mark`,
+      )
+    }
     if (pop && initial > 0) {
       // opened a few thousand per event on fine bars, so no event holds the thread for long (the first seconds)
       this.spawnBacklog[m] = initial
@@ -287,7 +295,16 @@ export class ReplayKernel extends PopulationFlow {
       while (s.longs.size > 0 && s.longs.topKey() >= low) nc = this.pushCand(nc, s.longs.pop())
       while (s.shorts.size > 0 && s.shorts.topKey() <= high) nc = this.pushCand(nc, s.shorts.pop())
       const cands = this.cands
-      for (let j = 0; j < nc; j++) this.candidate(cands[j]!, s, m, t)
+      if (this.socializesLazily) {
+        // popped positions are out of the socialized loss until settled, as they are out of the heaps
+        for (let j = 0; j < nc; j++) this.holdOutOfSocialLoss(s, cands[j]!)
+        for (let j = 0; j < nc; j++) {
+          this.backIntoSocialLoss(s, cands[j]!)
+          this.candidate(cands[j]!, s, m, t)
+        }
+        s.heldOutBase = 0
+        s.heldOutCount = 0
+      } else for (let j = 0; j < nc; j++) this.candidate(cands[j]!, s, m, t)
       if (++rounds > 64) break
       // a clip re-keys what is left (cooldown, backstop) and the same move may cross it again, as may the range
       // the liquidations themselves displaced (stress mode); keys moved by a socialized loss or deleveraging are

@@ -9,6 +9,11 @@ export class IndexHeap {
    * trigger prices at once by shifting this instead of re-keying every position (see kernel/funding.ts).
    */
   offset = 0
+  /**
+   * Bumped by every change of membership or order (push, pop, remove, update, heapify): a ranking cached over the
+   * heap's positions (kernel/adlIndex.ts) is stale once it differs from the value it was built at.
+   */
+  version = 0
 
   /**
    * @param keys trigger price per position (shared with the position book)
@@ -65,6 +70,7 @@ export class IndexHeap {
       this.items = grown
     }
     const i = this.size++
+    this.version++
     this.items[i] = pos
     this.slots[pos] = i
     this.up(i)
@@ -85,17 +91,20 @@ export class IndexHeap {
   /** The key of `pos` changed: restore order. */
   update(pos: number): void {
     const i = this.slots[pos]!
+    this.version++
     if (!this.up(i)) this.down(i)
   }
 
   /** Every key changed (funding, socialized loss): rebuild in O(n). */
   heapify(): void {
+    this.version++
     for (let i = (this.size >> 1) - 1; i >= 0; i--) this.down(i)
   }
 
   private removeAt(i: number): void {
     const items = this.items
     const pos = items[i]!
+    this.version++
     this.slots[pos] = -1
     const last = --this.size
     if (i !== last) {

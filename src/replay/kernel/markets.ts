@@ -79,6 +79,11 @@ export class MarketState {
    */
   fundingCum = new Float64Array(64)
   fundingCount = 0
+  /**
+   * Socialized loss per unit of base so far (Drift's cumulative-funding socialization [R2]): both sides pay it, each
+   * synthetic position q × (this − what it had paid up to) when next touched, like funding.
+   */
+  socialCum = 0
   /** How far lazily settled funding may have moved the keys of each heap (kernel/funding.ts). */
   readonly longDrift: TriggerDrift
   readonly shortDrift: TriggerDrift
@@ -118,6 +123,11 @@ export class MarketState {
   shortQty = 0
   longQtyEntry = 0
   shortQtyEntry = 0
+  /** Open positions of the market (in a heap, waiting, or popped for the sweep under way). */
+  openCount = 0
+  /** Positions popped for the sweep under way and their Σ size: not in a socialized loss (Waterfall). */
+  heldOutCount = 0
+  heldOutBase = 0
   /** Insurance paid for this market so far (Drift per-market caps [R2]). */
   claimsPaid = 0
   /** Liquidations paused (price band or circuit breaker) and why. */

@@ -98,6 +98,15 @@ export const populationSchema = z
      * kernel draws each arrival, so an enormous weight would hold the replay in one loop.
      */
     openInterestWeight: z.number().min(0).max(100).default(1),
+    /**
+     * The initial positions entered over this many hours before the window, at the stored price of their entry time
+     * (see EntryHistory); 0: all at the window's first mark, as before issue 16's second part.
+     */
+    entryLookbackHours: z
+      .number()
+      .min(0)
+      .max(24 * 30)
+      .default(72),
     /** Hard cap on open synthetic positions (memory stays bounded whatever the window). */
     maxOpen: z.number().int().positive().max(10_000_000).default(1_000_000),
   })
@@ -120,6 +129,24 @@ export const DEFAULT_INITIAL_POSITIONS = 10_000
 /** The most positions an open-interest match opens per market. */
 export const MAX_MATCHED_POSITIONS = 2_000_000
 
+/**
+ * Prices before the window for the initial positions' entries, per market: one-minute buckets (their lowest low,
+ * highest high and last close, bucket start in µs) of the stored bars, oldest first.
+ *
+ * Model: the population is in its steady state when the window opens, so with exponential holding times of mean H a
+ * position's age is exponential with mean H too (memorylessness); it is drawn truncated to the lookback and to the
+ * stored history, and the position entered at the close of the bucket of its entry time. A drawn position that the
+ * path since its entry would have liquidated (its liquidation price crossed by a later bucket's low or high, or by
+ * the first mark) did not survive to the window: it is drawn again (up to 8 times, then left out). The time left
+ * to hold it is exponential with mean H again. Funding between entry and the window is not charged.
+ */
+export interface EntryHistory {
+  ts: Float64Array
+  low: Float64Array
+  high: Float64Array
+  close: Float64Array
+}
+
 /** Normalised parameters the kernel samples from (plain data: it crosses to a worker thread). */
 export interface PopulationRuntime extends PopulationConfig {
   /** initialPositions, or the default when it was omitted (an open-interest match may replace it per market). */
@@ -138,12 +165,15 @@ export interface PopulationRuntime extends PopulationConfig {
   /** Mean notional of a position: median·e^(σ²/2). */
   meanNotional: number
   meanHoldingUs: number
+  /** Per market: prices before the window for the initial positions' entries (null: they enter at the first mark). */
+  entryHistory: Array<EntryHistory | null>
 }
 
 export function populationRuntime(
   config: PopulationConfig,
   meanVolumePerS: ArrayLike<number>,
   openInterest: { quote?: ArrayLike<number>; base?: ArrayLike<number> } = {},
+  entryHistory: ReadonlyArray<EntryHistory | null> = [],
 ): PopulationRuntime {
   const points: ReadonlyArray<readonly [number, number]> =
     config.leverageMin !== undefined || config.leverageMax !== undefined
@@ -181,6 +211,9 @@ export function populationRuntime(
     logNotionalMedian: Math.log(config.notionalMedian),
     meanNotional: config.notionalMedian * Math.exp((config.notionalSigma * config.notionalSigma) / 2),
     meanHoldingUs: meanHoldingS * 1e6,
+    entryHistory: Array.from({ length: markets }, (_, i) =>
+      config.entryLookbackHours > 0 && entryHistory[i] && entryHistory[i].ts.length > 0 ? entryHistory[i] : null,
+    ),
   }
 }
 

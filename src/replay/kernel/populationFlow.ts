@@ -1,13 +1,13 @@
 // The synthetic population in the kernel: initial backlog, Poisson arrivals by volume and OI, expiries.
 import { bracketAt } from '../margin/brackets.ts'
 import { oiScaledImf } from '../margin/oiScaled.ts'
-import { initialRate, isLiquidatable, requirementAt } from '../margin/requirement.ts'
+import { initialRate, isLiquidatable, liquidationPrice, requirementAt } from '../margin/requirement.ts'
 import { toMicros } from '../money.ts'
 import { PosState } from './book.ts'
 import type { EventBatch } from './events.ts'
 import type { MarketState } from './markets.ts'
 import { AccountReplay } from './accountReplay.ts'
-import { leverageAt } from './population.ts'
+import { leverageAt, type EntryHistory } from './population.ts'
 import { MICRO } from './kernelState.ts'
 
 /**
@@ -44,7 +44,7 @@ export abstract class PopulationFlow extends AccountReplay {
   protected spawnSome(s: MarketState, m: number, t: number): void {
     const perEvent = Math.max(1024, Math.ceil((this.initialCount[m]! * Math.min(s.spanUs, 60 * MICRO)) / (60 * MICRO)))
     const n = Math.min(this.spawnBacklog[m] ?? 0, perEvent)
-    for (let k = 0; k < n; k++) this.spawn(s, m, t)
+    for (let k = 0; k < n; k++) this.spawn(s, m, t, true)
     this.spawnBacklog[m] = (this.spawnBacklog[m] ?? 0) - n
     this.backlog -= n
   }
@@ -75,32 +75,115 @@ export abstract class PopulationFlow extends AccountReplay {
     this.arrivalGap[m] = gap
   }
 
+  override warningList(): string[] {
+    const list = super.warningList()
+    if (this.entryRedraws > 0)
+      list.push(
+        `${this.entryRedraws} initial positions were drawn again because the path since their entry would have liquidated them; ${this.entryLeftOut} were left out after 8 draws`,
+      )
+    return list
+  }
+
+  /** Per market, the lowest low and highest high of the entry history from each bucket on (survivor checks). */
+  private entryExtremes: Array<{ minLow: Float64Array; maxHigh: Float64Array } | null> = []
+
+  /** Initial positions drawn again because the path since their entry would have liquidated them, and left out. */
+  protected entryRedraws = 0
+  protected entryLeftOut = 0
+
+  private extremesOf(m: number, h: EntryHistory): { minLow: Float64Array; maxHigh: Float64Array } {
+    let e = this.entryExtremes[m]
+    if (!e) {
+      const n = h.ts.length
+      const minLow = new Float64Array(n + 1).fill(Infinity)
+      const maxHigh = new Float64Array(n + 1).fill(-Infinity)
+      for (let i = n - 1; i >= 0; i--) {
+        minLow[i] = Math.min(minLow[i + 1]!, h.low[i]!)
+        maxHigh[i] = Math.max(maxHigh[i + 1]!, h.high[i]!)
+      }
+      e = { minLow, maxHigh }
+      this.entryExtremes[m] = e
+    }
+    return e
+  }
+
   /**
-   * One synthetic isolated position at the current mark: side, log-normal notional, leverage from the quantile
-   * function capped by the bracket (its maximum leverage and initial margin rate at that notional, OI-scaled where
-   * the tier scales it [D1]), holding time.
+   * One synthetic isolated position: side, log-normal notional, leverage from the quantile function capped by the
+   * bracket (its maximum leverage and initial margin rate at that notional, OI-scaled where the tier scales it
+   * [D1]), holding time; at the current mark, or, for an initial (`carried`) position of a market with an entry
+   * history, at the price of its entry time before the window if it survived the path since (EntryHistory).
    */
-  protected spawn(s: MarketState, m: number, t: number): void {
+  protected spawn(s: MarketState, m: number, t: number, carried = false): void {
+    const h = carried ? (this.population!.entryHistory[m] ?? null) : null
+    if (!h) {
+      this.spawnAt(s, m, t, s.mark, t, null)
+      return
+    }
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const entered = this.entryOf(h, t)
+      if (this.spawnAt(s, m, t, h.close[entered]!, h.ts[entered]!, { h, entered })) return
+      this.entryRedraws++
+    }
+    this.entryLeftOut++
+  }
+
+  /** Bucket of a carried position's entry: its age exponential with the mean holding time, truncated to the history. */
+  private entryOf(h: EntryHistory, t: number): number {
+    const mean = this.population!.meanHoldingUs
+    const span = Math.max(0, t - h.ts[0]!)
+    const age = -mean * Math.log(1 - this.prng.next() * (1 - Math.exp(-span / mean)))
+    const at = t - age
+    // the last bucket starting at or before the entry time
+    let lo = 0
+    let hi = h.ts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1
+      if (h.ts[mid]! <= at) lo = mid
+      else hi = mid - 1
+    }
+    return lo
+  }
+
+  /**
+   * Opens the drawn position at `price` (entered at `enteredTs`); false when it would not have survived to now
+   * (`carried`: the history it entered in) — the draws are taken either way, so the stream of draws is the same.
+   */
+  private spawnAt(
+    s: MarketState,
+    m: number,
+    t: number,
+    price: number,
+    enteredTs: number,
+    carried: { h: EntryHistory; entered: number } | null,
+  ): boolean {
     const pop = this.population!
     const prng = this.prng
     const side = prng.next() < pop.longShare ? 1 : -1
     const notional = Math.exp(pop.logNotionalMedian + pop.notionalSigma * prng.normal())
     let leverage = leverageAt(pop, prng.next())
     const hold = prng.exponential(pop.meanHoldingUs)
-    if (this.book.count >= pop.maxOpen) return
-    const price = s.mark
-    if (!(price > 0)) return
+    if (this.book.count >= pop.maxOpen) return true
+    if (!(price > 0)) return true
     const b = bracketAt(s.tier, notional)
     const qty = notional / price
     let imr = initialRate(s.tier, b, qty)
     if (s.tier.oiUpperCap > 0) imr = oiScaledImf(imr, s.openInterest() * price, s.tier.oiLowerCap, s.tier.oiUpperCap)
     leverage = Math.min(leverage, s.tier.maxLeverage[b]!, 1 / imr)
-    if (this.checking && this.oiCapRefuses(s, m, side, qty)) return
     const margin = toMicros(notional / leverage)
+    if (carried) {
+      // survivors only: the path from the bucket after its entry to the current mark never reached its trigger
+      const lp = liquidationPrice(s.tier, s.params, side, qty, price, margin / MICRO)
+      const e = this.extremesOf(m, carried.h)
+      const from = carried.entered + 1
+      const crossed = side > 0 ? Math.min(e.minLow[from]!, s.mark) <= lp : Math.max(e.maxHigh[from]!, s.mark) >= lp
+      if (crossed) return false
+    }
+    if (this.checking && this.oiCapRefuses(s, m, side, qty)) return true
     // a venue refuses an order whose margin would not even cover maintenance (GMX's minimum collateral, say)
-    if (isLiquidatable(s.params, margin / MICRO, requirementAt(s.tier, s.params, qty, price, price))) return
-    const p = this.openPosition(-1, m, side, qty, price, margin, t)
+    if (isLiquidatable(s.params, margin / MICRO, requirementAt(s.tier, s.params, qty, price, price))) return true
+    const p = this.openPosition(-1, m, side, qty, price, margin, enteredTs)
     this.expiries!.add(p, this.book.serial[p]!, t + hold, t)
+    return true
   }
 
   /**

@@ -6,6 +6,24 @@ import { Adl } from './adl.ts'
 import { MICRO, type Claim } from './kernelState.ts'
 
 export abstract class Waterfall extends Adl {
+  /** The rule set socializes losses: positions popped by a sweep are held out of them (socializeLazily). */
+  protected readonly socializesLazily = this.rules.waterfall.some((step) => step.kind === 'socializeLoss')
+
+  /** Position p was popped for the sweep under way: it pays what it owes now and no share of a loss until settled. */
+  protected holdOutOfSocialLoss(s: MarketState, p: number): void {
+    this.settleFunding(p)
+    s.heldOutBase += this.book.qty[p]!
+    s.heldOutCount++
+  }
+
+  /** Position p is about to be settled: whatever was socialized while it was held out is not its share. */
+  protected backIntoSocialLoss(s: MarketState, p: number): void {
+    const b = this.book
+    s.heldOutBase -= b.qty[p]!
+    s.heldOutCount--
+    if (b.account[p]! < 0) b.socialAt[p] = s.socialCum
+  }
+
   /**
    * What the insurance fund pays of `remaining` for claim c, paid out here: at most what its reserve and claim caps
    * allow, the capped share of a takeover above the held-notional cap [B11], and what the block's loss cap leaves
@@ -126,6 +144,7 @@ export abstract class Waterfall extends Adl {
 
   /** Socializes the rest over every open position of the market by |base|: Δcum_funding = loss / Σ|base| [R2]. */
   protected socialize(c: Claim, amount: number, s: MarketState): number {
+    if (this.accountPositionsOpen === 0) return this.socializeLazily(c, amount, s)
     const b = this.book
     // waiting positions stay in their heap (under a key that never pops), so the heaps hold every open position
     const positions = new Int32Array(s.longs.size + s.shorts.size)
@@ -151,6 +170,38 @@ export abstract class Waterfall extends Adl {
     o.cols.totalBase[i] = totalBase
     o.cols.positions[i] = positions.length
     this.rekeyMarket(s)
+    this.markDirty(c.market)
+    return amount
+  }
+
+  /**
+   * The same loss when every open position is synthetic, as Drift books it: the market's cumulative loss per unit of
+   * base moves by loss / Σ|base| and each position pays its size times that move when next touched (rounded to
+   * micro-units then, so the charges add up to the loss within half a micro-unit per position), as lazily settled
+   * funding does; the heaps' offsets move by the far bound of the triggers' move (TriggerDrift). O(1) per claim
+   * instead of charging and re-keying every position (a crash socializes ~10⁵ claims over ~10⁶ positions).
+   */
+  private socializeLazily(c: Claim, amount: number, s: MarketState): number {
+    // every open position of the market but those popped for the sweep under way, as in the heaps
+    const count = s.openCount - s.heldOutCount
+    const totalBase = s.longQty + s.shortQty - s.heldOutBase
+    if (count === 0 || !(totalBase > 0)) return 0
+    const perBase = amount / MICRO / totalBase
+    s.socialCum += perBase
+    // longs and shorts both pay: a long's trigger rises like funding a long pays, a short's falls like funding it gets
+    s.longs.offset += s.longDrift.shift(perBase)
+    s.shorts.offset += s.shortDrift.shift(-perBase)
+    if (s.longDrift.exhausted) this.rekeyHeap(s.longs, s.longDrift)
+    if (s.shortDrift.exhausted) this.rekeyHeap(s.shorts, s.shortDrift)
+    const o = this.outputs.social
+    const i = o.add()
+    o.cols.ts[i] = c.ts
+    o.cols.market[i] = c.market
+    o.cols.liquidationSeq[i] = c.seq
+    o.cols.amount[i] = amount
+    o.cols.perBase[i] = perBase
+    o.cols.totalBase[i] = totalBase
+    o.cols.positions[i] = count
     this.markDirty(c.market)
     return amount
   }
