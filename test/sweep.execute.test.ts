@@ -43,7 +43,9 @@ const request = (extra: Record<string, unknown> = {}) => ({
   markets: ['CASCADE-BTC-PERP'],
   windows: [window],
   positions: 'synthetic',
-  population: { initialPositions: 2000 },
+  // every position opened at the window's first mark (no lookback): a book built right at the crash's edge, the
+  // stress case where the base rule set's small fund runs out
+  population: { initialPositions: 2000, entryLookbackHours: 0 },
   vary: ['maintenanceScale=1,1.5,1.95'],
   ...extra,
 })
@@ -121,7 +123,7 @@ describe('a maintenance-rate sweep over a crash window', () => {
         from: window.from,
         to: window.to,
         positions: 'synthetic',
-        population: { initialPositions: 2000 },
+        population: { initialPositions: 2000, entryLookbackHours: 0 },
       },
       { allowFiles: true },
     )
