@@ -27,7 +27,7 @@ const config: CodegenConfig = {
           Report: '../../store/meta/reports.ts#StoredReport',
           BacktestSchedule: '../../store/meta/schedules.ts#StoredSchedule',
           Run: '../../store/meta/runs.ts#StoredRun',
-          RunProgress: '../../domain/run.ts#RunProgress',
+          RunProgress: '../subscriptions/runProgressModel.ts#RunProgressModel',
           BacktestLiquidation: '../../store/results/resultLists.ts#LiquidationRow',
           BacktestDeficit: '../../store/results/resultLists.ts#DeficitRow',
           FundMovement: '../../store/results/resultLists.ts#FundMovementRow',

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server'
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer'
 import { expressMiddleware } from '@as-integrations/express5'
+import { makeExecutableSchema } from '@graphql-tools/schema'
 import express from 'express'
 import type { RunControl } from '../app/runControl.ts'
 import type { Runtime } from '../app/runtime.ts'
@@ -27,13 +28,20 @@ import { requestMetrics } from './plugins/requestMetrics.ts'
 import { MAX_TOKENS, armorProtection, depthLimitRule, subscriptionsOverWebSocketRule } from './queryLimits.ts'
 import { resolvers } from './resolvers/index.ts'
 import { reportsRouter } from './rest/reports.ts'
+import type { RunEventFeed } from './subscriptions/runProgress.ts'
+import { attachSubscriptions, type AuthorizeConnection } from './subscriptions/websocket.ts'
 
 export const GRAPHQL_PATH = '/graphql'
 
 /** The API contract, read from schema.graphql at the project root. */
 export const typeDefs = fs.readFileSync(path.join(projectRoot, 'schema.graphql'), 'utf8')
 
+/** The executable schema (HTTP and WebSocket execute the same one). */
+export const createSchema = () => makeExecutableSchema({ typeDefs, resolvers })
+
 export interface ApolloOptions {
+  /** The executable schema; default: a new one from schema.graphql and the resolvers. */
+  schema?: ReturnType<typeof createSchema>
   /** Plugins the HTTP layer adds (its drain plugin). */
   plugins?: ApolloServerPlugin<ApiContext>[]
   /** The WebSocket URL subscriptions are served at (named when one is sent over HTTP). */
@@ -48,8 +56,7 @@ export function createApollo(runtime: Runtime, options: ApolloOptions = {}) {
   // Query limits before execution (queryLimits.ts): tokens at parse, depth, aliases, directives and a cost ceiling.
   const protection = armorProtection(production)
   return new ApolloServer<ApiContext>({
-    typeDefs,
-    resolvers,
+    schema: options.schema ?? createSchema(),
     introspection: config.graphqlIntrospection,
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (src/app/shutdown.ts): Apollo's own handler would re-raise the signal and kill the process
@@ -83,6 +90,10 @@ export interface ApiServer {
 export interface ApiServices {
   /** The process's run system (runBacktest, cancelRun); without it those mutations answer UNAVAILABLE. */
   runs?: RunControl
+  /** The run system's events: runProgress streams this process's runs as they happen (others: from the record). */
+  runEvents?: RunEventFeed
+  /** Decides on a WebSocket connection from its connection_init payload (default: every client may subscribe). */
+  authorizeSubscription?: AuthorizeConnection
 }
 
 export async function startApiServer(runtime: Runtime, services: ApiServices = {}): Promise<ApiServer> {
@@ -93,8 +104,21 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
   answerClientErrors(httpServer)
   let draining = false
   let url = ''
+  const schema = createSchema()
+  // subscriptions: graphql-ws on the same port and path (the upgrade request goes to the ws server)
+  const subscriptions = attachSubscriptions(httpServer, {
+    runtime,
+    schema,
+    path: GRAPHQL_PATH,
+    ...(services.runs ? { runs: services.runs } : {}),
+    ...(services.runEvents ? { runEvents: services.runEvents } : {}),
+    ...(services.authorizeSubscription ? { authorize: services.authorizeSubscription } : {}),
+  })
   const apollo = createApollo(runtime, {
+    schema,
     plugins: [
+      // sockets are closed (1001) when the server drains, so the HTTP server's close is not held open by them
+      { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       // Half the shutdown budget for in-flight requests; the rest is for jobs and stores.
       ApolloServerPluginDrainHttpServer({
         httpServer,
@@ -118,7 +142,13 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
         // a caller's id is kept for log correlation only when it looks like one
         const given = req.get('x-request-id')
         const requestId = given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : crypto.randomUUID()
-        return { runtime, requestId, log: log.child({ requestId }), ...(services.runs ? { runs: services.runs } : {}) }
+        return {
+          runtime,
+          requestId,
+          log: log.child({ requestId }),
+          ...(services.runs ? { runs: services.runs } : {}),
+          ...(services.runEvents ? { runEvents: services.runEvents } : {}),
+        }
       },
     }),
   )

@@ -36,6 +36,8 @@ import {
 import { marketsConnection } from '../modules/marketData/resolvers.ts'
 import { runsConnection } from '../modules/runs/resolvers.ts'
 import { compareRuns, marketSeries, runSeries } from '../modules/series/resolvers.ts'
+import { incidentCreated } from '../subscriptions/incidentCreated.ts'
+import { runProgress } from '../subscriptions/runProgress.ts'
 import { health } from './health.ts'
 import { accounts, dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
@@ -111,6 +113,7 @@ export const resolvers: Resolvers = {
     resumeBacktestSchedule,
     deleteBacktestSchedule,
   }),
+  Subscription: { runProgress, incidentCreated },
   BacktestRun: { ...BacktestRun, ...BacktestRunOutputs },
   Run: { ...Run, report: runReport },
   RunProgress,

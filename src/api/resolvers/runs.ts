@@ -7,6 +7,7 @@ import type {
   RunProgressResolvers,
   RunResolvers,
 } from '../generated/resolvers-types.ts'
+import { progressOfRecord } from '../subscriptions/runProgressModel.ts'
 import { runsOf } from './backtests.ts'
 
 export const run: QueryResolvers['run'] = (_p, { id }, { runtime }) => getRun(runtime.meta, id)
@@ -26,7 +27,7 @@ export const cancelRun: MutationResolvers['cancelRun'] = (_p, { id }, context) =
 
 export const Run: RunResolvers = {
   status: (r) => runStatus(r),
-  progress: (r) => (r.progress as never) ?? null,
+  progress: (r) => (r.progress ? progressOfRecord(r) : null),
 }
 
 export const RunProgress: RunProgressResolvers = {

@@ -17,7 +17,7 @@ async function serve(config: Config, migrate: boolean): Promise<void> {
   const log = createLogger(config.logLevel)
   const { runtime, runs, registry, applied } = await openRunSystem(config, { migrate, log })
   if (migrate) log.info({ applied }, 'migrations applied')
-  const api = await startApiServer(runtime, { runs })
+  const api = await startApiServer(runtime, { runs, runEvents: runs })
   const scheduler = config.schedulerEnabled
     ? await startScheduler(runtime, registry, configSchedules(config), runs)
     : null

@@ -1,0 +1,102 @@
+// GraphQL subscriptions over WebSocket (the graphql-ws protocol) on the HTTP server's port and path, as Apollo
+// Server 5 documents: a `ws` server on the same http.Server, `useServer` from graphql-ws/use/ws, and a drain hook
+// that closes every socket (1001 Going away) when the API stops. Operations get the HTTP endpoint's token and
+// depth limits and error policy; connection_init carries the credentials (`{ authorization: "Bearer …" }`).
+import crypto from 'node:crypto'
+import type http from 'node:http'
+import { createRequire } from 'node:module'
+import type * as GraphQL from 'graphql'
+import type { GraphQLError, GraphQLSchema } from 'graphql'
+import { useServer } from 'graphql-ws/use/ws'
+import { WebSocketServer } from 'ws'
+import type { RunControl } from '../../app/runControl.ts'
+import type { Runtime } from '../../app/runtime.ts'
+import type { ApiContext } from '../context.ts'
+import { createFormatError } from '../formatError.ts'
+import { MAX_TOKENS, depthLimitRule } from '../queryLimits.ts'
+import type { RunEventFeed } from './runProgress.ts'
+
+/**
+ * graphql as graphql-ws, @graphql-tools/schema and Apollo load it (Node's resolution: its CommonJS build). Under
+ * vitest a plain import here would get its ES build, a second copy that refuses the schema ("from another module or
+ * realm"); in production both are the same module.
+ */
+const { parse, specifiedRules, validate } = createRequire(import.meta.url)('graphql') as typeof GraphQL
+
+/**
+ * Decides on a connection from its connection_init payload and upgrade request: false refuses it (the socket is
+ * closed with 4403 Forbidden). The API-key module plugs in here; until then every client that reaches the port may
+ * subscribe.
+ */
+export type AuthorizeConnection = (
+  payload: Readonly<Record<string, unknown>> | undefined,
+  request: http.IncomingMessage,
+) => boolean | Promise<boolean>
+
+const allowAll: AuthorizeConnection = () => true
+
+export interface SubscriptionServerOptions {
+  runtime: Runtime
+  schema: GraphQLSchema
+  path: string
+  runs?: RunControl
+  runEvents?: RunEventFeed
+  authorize?: AuthorizeConnection
+}
+
+export interface SubscriptionServer {
+  /** Open sockets. */
+  readonly clients: number
+  /** Closes every socket and the WebSocket server. */
+  dispose(): Promise<void>
+}
+
+export function attachSubscriptions(httpServer: http.Server, options: SubscriptionServerOptions): SubscriptionServer {
+  const { runtime, schema } = options
+  const authorize = options.authorize ?? allowAll
+  const formatError = createFormatError(runtime.log)
+  const rules = [...specifiedRules, depthLimitRule(runtime.config.graphqlMaxDepth)]
+  const wss = new WebSocketServer({ server: httpServer, path: options.path })
+  const cleanup = useServer(
+    {
+      schema,
+      onConnect: (ctx) => authorize(ctx.connectionParams, ctx.extra.request),
+      onSubscribe: (_ctx, _id, payload) => {
+        let document
+        try {
+          document = parse(payload.query, { maxTokens: MAX_TOKENS })
+        } catch (error) {
+          return [error as GraphQLError]
+        }
+        const errors = validate(schema, document, rules)
+        if (errors.length) return errors
+        const requestId = crypto.randomUUID()
+        const contextValue: ApiContext = {
+          runtime,
+          requestId,
+          log: runtime.log.child({ requestId, transport: 'ws' }),
+          ...(options.runs ? { runs: options.runs } : {}),
+          ...(options.runEvents ? { runEvents: options.runEvents } : {}),
+        }
+        return {
+          schema,
+          document,
+          contextValue,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? null,
+        }
+      },
+      // the HTTP endpoint's error policy: codes kept, internals masked
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
+    },
+    wss,
+  )
+  return {
+    get clients() {
+      return wss.clients.size
+    },
+    dispose: () => cleanup.dispose() as Promise<void>,
+  }
+}
