@@ -27,6 +27,7 @@ import { localGraphiQL } from './plugins/localGraphiQL.ts'
 import { requestMetrics } from './plugins/requestMetrics.ts'
 import { MAX_TOKENS, armorProtection, depthLimitRule, subscriptionsOverWebSocketRule } from './queryLimits.ts'
 import { resolvers } from './resolvers/index.ts'
+import { exportsRouter } from './rest/exports.ts'
 import { reportsRouter } from './rest/reports.ts'
 import type { RunEventFeed } from './subscriptions/runProgress.ts'
 import { attachSubscriptions, type AuthorizeConnection } from './subscriptions/websocket.ts'
@@ -132,6 +133,7 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
   app.use(opsRouter(runtime, () => draining))
   app.get('/', (_req, res) => res.redirect(GRAPHQL_PATH))
   app.use(reportsRouter(runtime))
+  app.use(exportsRouter(runtime))
   app.use(
     GRAPHQL_PATH,
     onlyGetAndPost,
