@@ -7,6 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { issueApiKey } from '../src/store/meta/apiKeys.ts'
+import { createMetaClient } from '../src/store/meta/client.ts'
+import { migrateDeploy } from '../src/store/meta/migrate.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
 import { migrateDuck } from '../src/store/duck/schema.ts'
 import { projectRoot } from '../src/project.ts'
@@ -68,10 +71,23 @@ async function serve(env: Record<string, string>): Promise<Server> {
   }
 }
 
+/** An operator key in the bench's metadata store: runBacktest needs one. */
+let apiKey = ''
+async function issueOperatorKey(dataDir: string): Promise<string> {
+  const url = `file:${path.join(dataDir, 'backstop.db')}`
+  await migrateDeploy({ url })
+  const meta = createMetaClient(url)
+  try {
+    return (await issueApiKey(meta, { name: 'bench api-load', role: 'operator' })).secret
+  } finally {
+    await meta.$disconnect()
+  }
+}
+
 async function gql<T>(server: Server, query: string, variables: Record<string, unknown> = {}): Promise<T> {
   const res = await fetch(server.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
     body: JSON.stringify({ query, variables }),
   })
   const body = (await res.json()) as { data?: T; errors?: Array<{ message: string }> }
@@ -186,6 +202,7 @@ async function main(): Promise<void> {
       SCHEDULER_ENABLED: 'false',
       DUCKDB_MEMORY_LIMIT: '512MB',
     }
+    apiKey = await issueOperatorKey(env.DATA_DIR)
     const columns: Array<{ name: string; latencies: Latencies; run?: { wallMs: number; run: RunInfo } }> = []
     let pageRunId = ''
     for (const thread of ['worker', 'main'] as const) {

@@ -17,8 +17,11 @@ export const ERROR_CODES = {
     meaning: 'the query does not fit the schema or a query limit (`limit`, `max`, `received`)',
   },
   OPERATION_RESOLUTION_FAILURE: { status: 400, meaning: 'the operation to run cannot be determined' },
-  UNAUTHENTICATED: { status: 401, meaning: 'no valid API key (reserved for API keys)' },
-  FORBIDDEN: { status: 403, meaning: 'the API key may not do this (reserved for API keys)' },
+  UNAUTHENTICATED: {
+    status: 401,
+    meaning: 'no valid credentials: none where needed, or an unknown/revoked/expired key',
+  },
+  FORBIDDEN: { status: 403, meaning: "the API key's role is too low for this" },
   NOT_FOUND: { status: 404, meaning: 'no such rule set, run or route' },
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'a mutation sent with GET, or another method than GET / POST' },
   CONFLICT: { status: 409, meaning: 'the request conflicts with the current state (e.g. a job already running)' },
@@ -31,6 +34,7 @@ export const ERROR_CODES = {
   BAD_CONFIGURATION: { status: 500, meaning: 'a setting is invalid (the process does not start; exit code 2)' },
   INTERNAL_SERVER_ERROR: { status: 500, meaning: 'unexpected; details in the server log under `errorId`' },
   UNAVAILABLE: { status: 503, meaning: 'a store or upstream is not available right now; retry later' },
+  TIMEOUT: { status: 504, meaning: 'the operation ran longer than the execution limit (`limit` ms)' },
 } as const satisfies Record<string, { status: number; meaning: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -31,6 +31,8 @@ const request = (seed: number) => ({
 })
 
 const runtime = await testRuntime({ PORT: '0', SCHEDULER_ENABLED: 'false' })
+/** Schedule mutations need admin: the test calls as the server's local admin. */
+const ADMIN_TOKEN = 'report-test-local-admin-token'
 let server: ApiServer
 let origin: string
 const runs = new RunManager(runtime, jobRegistry)
@@ -44,7 +46,7 @@ beforeAll(async () => {
   ids.push((await generateReport(deps, { runId: runIds[0]! })).id)
   ids.push((await generateReport(deps, { runId: runIds[1]!, formats: ['html'] })).id)
   ids.push((await generateReport(deps, { runId: runIds[0]!, formats: ['json'] })).id)
-  server = await startApiServer(runtime, { runs })
+  server = await startApiServer(runtime, { runs, localAdminToken: ADMIN_TOKEN })
   origin = new URL(server.url).origin
 }, 180_000)
 afterAll(async () => {
@@ -55,7 +57,7 @@ afterAll(async () => {
 const gql = async (query: string, variables: Record<string, unknown> = {}) => {
   const res = await fetch(`${origin}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
     body: JSON.stringify({ query, variables }),
   })
   return (await res.json()) as {

@@ -6,7 +6,7 @@ import crypto from 'node:crypto'
 import type http from 'node:http'
 import type { Duplex } from 'node:stream'
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express'
-import { ERROR_CODES, formatReceived, type ErrorCode } from '../errors.ts'
+import { BackstopError, ERROR_CODES, formatReceived, type ErrorCode } from '../errors.ts'
 import type { Logger } from '../obs/logger.ts'
 
 /** Largest request body accepted (a query with variables is a few kB; rule-set documents about 10 kB). */
@@ -107,6 +107,8 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 export function httpErrorHandler(log: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error)
+    // a known failure thrown by a route (e.g. a role check): its code, message and details
+    if (error instanceof BackstopError) return sendError(res, error.code, error.message, error.details)
     const e = (error ?? {}) as HttpError
     if (e.type === 'entity.too.large') {
       const mb = (e.limit ?? BODY_LIMIT_BYTES) / (1024 * 1024)

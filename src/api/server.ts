@@ -9,9 +9,18 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5'
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import express from 'express'
+import type { GraphQLSchema } from 'graphql'
 import type { RunControl } from '../app/runControl.ts'
 import type { Runtime } from '../app/runtime.ts'
 import { projectRoot } from '../project.ts'
+import {
+  anonymousReadOf,
+  applyAuthDirective,
+  authenticateRequests,
+  createAuthenticator,
+  principalOf,
+  requireRequestRole,
+} from './auth/index.ts'
 import type { ApiContext } from './context.ts'
 import { createFormatError } from './formatError.ts'
 import {
@@ -23,6 +32,7 @@ import {
   onlyGetAndPost,
 } from './httpErrors.ts'
 import { opsRouter } from './ops.ts'
+import { applyExecutionTimeout, executionTimeout } from './plugins/executionTimeout.ts'
 import { localGraphiQL } from './plugins/localGraphiQL.ts'
 import { requestMetrics } from './plugins/requestMetrics.ts'
 import { MAX_TOKENS, armorProtection, depthLimitRule, subscriptionsOverWebSocketRule } from './queryLimits.ts'
@@ -30,23 +40,28 @@ import { resolvers } from './resolvers/index.ts'
 import { exportsRouter } from './rest/exports.ts'
 import { reportsRouter } from './rest/reports.ts'
 import type { RunEventFeed } from './subscriptions/runProgress.ts'
-import { attachSubscriptions, type AuthorizeConnection } from './subscriptions/websocket.ts'
+import { attachSubscriptions } from './subscriptions/websocket.ts'
 
 export const GRAPHQL_PATH = '/graphql'
 
 /** The API contract, read from schema.graphql at the project root. */
 export const typeDefs = fs.readFileSync(path.join(projectRoot, 'schema.graphql'), 'utf8')
 
-/** The executable schema (HTTP and WebSocket execute the same one). */
-export const createSchema = () => makeExecutableSchema({ typeDefs, resolvers })
-
 export interface ApolloOptions {
-  /** The executable schema; default: a new one from schema.graphql and the resolvers. */
-  schema?: ReturnType<typeof createSchema>
+  /** The executable schema (HTTP and WebSocket execute the same one); default: a new createSchema(). */
+  schema?: GraphQLSchema
   /** Plugins the HTTP layer adds (its drain plugin). */
   plugins?: ApolloServerPlugin<ApiContext>[]
   /** The WebSocket URL subscriptions are served at (named when one is sent over HTTP). */
   websocketUrl?: () => string
+}
+
+/**
+ * The executable schema: resolvers bound to schema.graphql, every field that needs a role guarded (@auth), and every
+ * resolver racing the execution time limit.
+ */
+export function createSchema() {
+  return applyExecutionTimeout(applyAuthDirective(makeExecutableSchema({ typeDefs, resolvers })))
 }
 
 /** An Apollo server over the runtime. */
@@ -58,6 +73,8 @@ export function createApollo(runtime: Runtime, options: ApolloOptions = {}) {
   const protection = armorProtection(production)
   return new ApolloServer<ApiContext>({
     schema: options.schema ?? createSchema(),
+    // refuses GETs and form / text POSTs a browser could send across sites (the latter are also refused as not JSON)
+    csrfPrevention: true,
     introspection: config.graphqlIntrospection,
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (src/app/shutdown.ts): Apollo's own handler would re-raise the signal and kill the process
@@ -76,6 +93,7 @@ export function createApollo(runtime: Runtime, options: ApolloOptions = {}) {
       ...(protection.plugins as ApolloServerPlugin<ApiContext>[]),
       localGraphiQL(GRAPHQL_PATH),
       requestMetrics(runtime.metrics),
+      executionTimeout(config.apiExecutionTimeoutMs),
       ...(options.plugins ?? []),
     ],
   })
@@ -93,8 +111,8 @@ export interface ApiServices {
   runs?: RunControl
   /** The run system's events: runProgress streams this process's runs as they happen (others: from the record). */
   runEvents?: RunEventFeed
-  /** Decides on a WebSocket connection from its connection_init payload (default: every client may subscribe). */
-  authorizeSubscription?: AuthorizeConnection
+  /** A bearer token equal to this is the principal `local` with role admin (the CLI on this machine). */
+  localAdminToken?: string
 }
 
 export async function startApiServer(runtime: Runtime, services: ApiServices = {}): Promise<ApiServer> {
@@ -106,14 +124,21 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
   let draining = false
   let url = ''
   const schema = createSchema()
-  // subscriptions: graphql-ws on the same port and path (the upgrade request goes to the ws server)
+  const authenticator = createAuthenticator({
+    meta: runtime.meta,
+    anonymousRead: anonymousReadOf(config),
+    localAdminToken: services.localAdminToken,
+    log,
+  })
+  // subscriptions: graphql-ws on the same port and path (the upgrade request goes to the ws server); the caller is
+  // resolved from connection_init's `authorization`, as HTTP resolves it from the header
   const subscriptions = attachSubscriptions(httpServer, {
     runtime,
     schema,
     path: GRAPHQL_PATH,
+    authenticate: (authorization) => authenticator.resolvePrincipal(authorization),
     ...(services.runs ? { runs: services.runs } : {}),
     ...(services.runEvents ? { runEvents: services.runEvents } : {}),
-    ...(services.authorizeSubscription ? { authorize: services.authorizeSubscription } : {}),
   })
   const apollo = createApollo(runtime, {
     schema,
@@ -132,8 +157,10 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
 
   app.use(opsRouter(runtime, () => draining))
   app.get('/', (_req, res) => res.redirect(GRAPHQL_PATH))
-  app.use(reportsRouter(runtime))
-  app.use(exportsRouter(runtime))
+  // Everything after this has the caller resolved (an invalid key is answered 401 here); ops endpoints stay open.
+  app.use(authenticateRequests(authenticator, log))
+  app.use(reportsRouter(runtime, requireRequestRole))
+  app.use(exportsRouter(runtime, requireRequestRole))
   app.use(
     GRAPHQL_PATH,
     onlyGetAndPost,
@@ -148,6 +175,7 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
           runtime,
           requestId,
           log: log.child({ requestId }),
+          principal: principalOf(req),
           ...(services.runs ? { runs: services.runs } : {}),
           ...(services.runEvents ? { runEvents: services.runEvents } : {}),
         }

@@ -94,6 +94,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     register: async (p) => (await import('./commands/report.ts')).registerReport(p),
   },
   {
+    name: 'keys',
+    summary: 'API keys: create, list, revoke',
+    register: async (p) => (await import('./commands/keys.ts')).registerKeys(p),
+  },
+  {
     name: 'schedules',
     summary: 'scheduled backtests and their reports',
     register: async (p) => (await import('./commands/schedules.ts')).registerSchedules(p),

@@ -176,6 +176,21 @@ export const settings = {
     valid: 'an integer from 1 to 1000000000',
     parse: int(1, 1_000_000_000),
   },
+  apiAnonymousRead: {
+    env: 'API_ANONYMOUS_READ',
+    description:
+      'Let callers without an API key read (role reader; never mutate). Unset: on when HOST is loopback and NODE_ENV is not production, off otherwise.',
+    valid: 'true or false',
+    parse: bool,
+  },
+  apiExecutionTimeoutMs: {
+    env: 'API_EXECUTION_TIMEOUT_MS',
+    description:
+      'Longest a GraphQL operation may execute; a slower one is answered with a TIMEOUT error naming the limit.',
+    default: '30000',
+    valid: 'an integer from 100 to 3600000',
+    parse: int(100, 3_600_000),
+  },
   schedulerEnabled: {
     env: 'SCHEDULER_ENABLED',
     description: 'Run cron schedules (from config and the JobSchedule table) inside `serve`.',

@@ -5,7 +5,7 @@ import { startApiServer, type ApiServer } from '../../src/api/server.ts'
 import { projectRoot } from '../../src/project.ts'
 import { testRuntime } from '../support/runtime.ts'
 import { MAX_OPERATION_LABELS } from '../../src/api/plugins/requestMetrics.ts'
-import { judge, post, prototypeKeys } from './support/graphqlFuzz.ts'
+import { HOSTILE_ADMIN_TOKEN, judge, post, prototypeKeys } from './support/graphqlFuzz.ts'
 import { HTTP_CASES } from './support/httpCases.ts'
 import { startHostileServer } from './support/server.ts'
 
@@ -46,6 +46,7 @@ describe('in production mode', () => {
   beforeAll(async () => {
     production = await startApiServer(
       await testRuntime({ PORT: '0', SCHEDULER_ENABLED: 'false', NODE_ENV: 'production' }),
+      { localAdminToken: HOSTILE_ADMIN_TOKEN },
     )
   })
   afterAll(() => production?.stop())

@@ -10,14 +10,22 @@ export interface GqlResult {
   errors?: Array<{ message: string; extensions?: Record<string, unknown>; path?: unknown }>
 }
 
-/** `runs`: the run system the mutations that start or cancel runs use (none: they answer UNAVAILABLE). */
+/** Runs as the local admin (roles are tested over HTTP in api.auth.test.ts). `runs`: the run system the mutations that start or cancel runs use (none: they answer UNAVAILABLE). */
 export async function gqlClient(runtime: Runtime, runs?: RunControl) {
   const apollo: ApolloServer<ApiContext> = createApollo(runtime)
   await apollo.start()
   const run = async (query: string, variables?: Record<string, unknown>): Promise<GqlResult> => {
     const response = await apollo.executeOperation(
       { query, variables },
-      { contextValue: { runtime, log: runtime.log, requestId: 'test', ...(runs ? { runs } : {}) } },
+      {
+        contextValue: {
+          runtime,
+          log: runtime.log,
+          requestId: 'test',
+          principal: { kind: 'local', role: 'admin' },
+          ...(runs ? { runs } : {}),
+        },
+      },
     )
     if (response.body.kind !== 'single') throw new Error('expected a single result')
     return response.body.singleResult as GqlResult

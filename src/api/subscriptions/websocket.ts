@@ -1,7 +1,7 @@
 // GraphQL subscriptions over WebSocket (the graphql-ws protocol) on the HTTP server's port and path, as Apollo
 // Server 5 documents: a `ws` server on the same http.Server, `useServer` from graphql-ws/use/ws, and a drain hook
 // that closes every socket (1001 Going away) when the API stops. Operations get the HTTP endpoint's token and
-// depth limits and error policy; connection_init carries the credentials (`{ authorization: "Bearer …" }`).
+// depth limits and error policy; connection_init carries the credentials (`{ authorization: "Bearer …" }`), checked like the HTTP header.
 import crypto from 'node:crypto'
 import type http from 'node:http'
 import { createRequire } from 'node:module'
@@ -11,6 +11,7 @@ import { useServer } from 'graphql-ws/use/ws'
 import { WebSocketServer } from 'ws'
 import type { RunControl } from '../../app/runControl.ts'
 import type { Runtime } from '../../app/runtime.ts'
+import { NOBODY, UnauthenticatedError, type Principal } from '../auth/index.ts'
 import type { ApiContext } from '../context.ts'
 import { createFormatError } from '../formatError.ts'
 import { MAX_TOKENS, depthLimitRule } from '../queryLimits.ts'
@@ -24,16 +25,10 @@ import type { RunEventFeed } from './runProgress.ts'
 const { parse, specifiedRules, validate } = createRequire(import.meta.url)('graphql') as typeof GraphQL
 
 /**
- * Decides on a connection from its connection_init payload and upgrade request: false refuses it (the socket is
- * closed with 4403 Forbidden). The API-key module plugs in here; until then every client that reaches the port may
- * subscribe.
+ * The caller a connection_init's `authorization` ("Bearer <key>") names (src/api/auth); UnauthenticatedError for a
+ * key that is not valid. Without credentials: anonymous (a reader when anonymous reads are on, else nobody).
  */
-export type AuthorizeConnection = (
-  payload: Readonly<Record<string, unknown>> | undefined,
-  request: http.IncomingMessage,
-) => boolean | Promise<boolean>
-
-const allowAll: AuthorizeConnection = () => true
+export type Authenticate = (authorization: string | undefined) => Promise<Principal>
 
 export interface SubscriptionServerOptions {
   runtime: Runtime
@@ -41,7 +36,8 @@ export interface SubscriptionServerOptions {
   path: string
   runs?: RunControl
   runEvents?: RunEventFeed
-  authorize?: AuthorizeConnection
+  /** Default: every connection is nobody (no rights), so only a server given its authenticator serves data. */
+  authenticate?: Authenticate
 }
 
 export interface SubscriptionServer {
@@ -53,15 +49,27 @@ export interface SubscriptionServer {
 
 export function attachSubscriptions(httpServer: http.Server, options: SubscriptionServerOptions): SubscriptionServer {
   const { runtime, schema } = options
-  const authorize = options.authorize ?? allowAll
+  const authenticate = options.authenticate ?? (async () => NOBODY)
+  // each connection's caller, resolved once at connection_init
+  const principals = new WeakMap<object, Principal>()
   const formatError = createFormatError(runtime.log)
   const rules = [...specifiedRules, depthLimitRule(runtime.config.graphqlMaxDepth)]
   const wss = new WebSocketServer({ server: httpServer, path: options.path })
   const cleanup = useServer(
     {
       schema,
-      onConnect: (ctx) => authorize(ctx.connectionParams, ctx.extra.request),
-      onSubscribe: (_ctx, _id, payload) => {
+      // credentials that are not valid refuse the connection (closed 4403 Forbidden), as HTTP answers them 401
+      onConnect: async (ctx) => {
+        const given = ctx.connectionParams?.authorization
+        try {
+          principals.set(ctx, await authenticate(typeof given === 'string' ? given : undefined))
+          return true
+        } catch (error) {
+          if (error instanceof UnauthenticatedError) return false
+          throw error
+        }
+      },
+      onSubscribe: (ctx, _id, payload) => {
         let document
         try {
           document = parse(payload.query, { maxTokens: MAX_TOKENS })
@@ -74,6 +82,7 @@ export function attachSubscriptions(httpServer: http.Server, options: Subscripti
         const contextValue: ApiContext = {
           runtime,
           requestId,
+          principal: principals.get(ctx) ?? NOBODY,
           log: runtime.log.child({ requestId, transport: 'ws' }),
           ...(options.runs ? { runs: options.runs } : {}),
           ...(options.runEvents ? { runEvents: options.runEvents } : {}),

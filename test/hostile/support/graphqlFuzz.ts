@@ -482,8 +482,16 @@ export interface Answer {
   text: string
 }
 
+/** The hostile servers' local admin token: every request is sent with it, so mutations reach their resolvers. */
+export const HOSTILE_ADMIN_TOKEN = 'hostile-suite-local-admin-token'
+export const HOSTILE_AUTH = { authorization: `Bearer ${HOSTILE_ADMIN_TOKEN}` } as const
+
 export async function post(url: string, body: string | Uint8Array, contentType = 'application/json'): Promise<Answer> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body: body as BodyInit })
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': contentType, ...HOSTILE_AUTH },
+    body: body as BodyInit,
+  })
   return { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() }
 }
 

@@ -1,7 +1,7 @@
 // Hostile HTTP requests to /graphql with the answer each must get: status, JSON error shape and code, and for the
 // query limits the limit, its maximum and the value received. Shared by the test and the counting script.
 import { getIntrospectionQuery } from 'graphql'
-import type { Answer } from './graphqlFuzz.ts'
+import { HOSTILE_AUTH, type Answer } from './graphqlFuzz.ts'
 
 export interface HttpCase {
   name: string
@@ -15,7 +15,7 @@ export interface HttpCase {
 }
 
 async function request(url: string, init: RequestInit): Promise<Answer> {
-  const res = await fetch(url, init)
+  const res = await fetch(url, { ...init, headers: { ...HOSTILE_AUTH, ...(init.headers as Record<string, string>) } })
   return { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() }
 }
 

@@ -1,0 +1,66 @@
+// The execution time limit: each operation gets one timer when execution starts; every resolver still pending when it
+// fires rejects with TIMEOUT naming the limit, so the answer goes out at the limit. The work behind those resolvers
+// is not stopped: the DuckDB store offers no way to interrupt one request's queries (only all of them, at close).
+import type { ApolloServerPlugin } from '@apollo/server'
+import { MapperKind, mapSchema } from '@graphql-tools/utils'
+import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql'
+import { BackstopError } from '../../errors.ts'
+
+/** The operation ran longer than the execution limit. */
+export class ExecutionTimeoutError extends BackstopError {
+  readonly code = 'TIMEOUT'
+}
+
+/** The pending expiry of each operation's context while it executes. */
+const expiries = new WeakMap<object, Promise<never>>()
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
+}
+
+function raced(resolve: GraphQLFieldResolver<unknown, object>): GraphQLFieldResolver<unknown, object> {
+  return (source, args, context, info) => {
+    const result = resolve(source, args, context, info)
+    const expiry = context && isPromiseLike(result) ? expiries.get(context) : undefined
+    return expiry ? Promise.race([result, expiry]) : result
+  }
+}
+
+/** `schema` with every field that has its own resolver racing its operation's expiry (default resolvers are sync). */
+export function applyExecutionTimeout(schema: GraphQLSchema): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (fieldConfig) =>
+      fieldConfig.resolve ? { ...fieldConfig, resolve: raced(fieldConfig.resolve) } : fieldConfig,
+  })
+}
+
+/** Starts each operation's timer when it executes and clears it when the answer is sent. */
+export function executionTimeout(limitMs: number): ApolloServerPlugin<object> {
+  return {
+    async requestDidStart() {
+      let timer: NodeJS.Timeout | undefined
+      return {
+        async executionDidStart({ contextValue }) {
+          const expiry = new Promise<never>((_resolve, reject) => {
+            timer = setTimeout(
+              () =>
+                reject(
+                  new ExecutionTimeoutError(
+                    `the operation ran longer than the execution limit of ${limitMs} ms (API_EXECUTION_TIMEOUT_MS)`,
+                    { limit: limitMs },
+                  ),
+                ),
+              limitMs,
+            )
+          })
+          expiry.catch(() => undefined) // raced by the pending resolvers only; none may be left when it fires
+          expiries.set(contextValue, expiry)
+        },
+        async willSendResponse({ contextValue }) {
+          clearTimeout(timer)
+          expiries.delete(contextValue)
+        },
+      }
+    },
+  }
+}
