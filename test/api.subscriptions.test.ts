@@ -6,6 +6,7 @@ import { createClient, type Client } from 'graphql-ws'
 import { afterAll, describe, expect, test } from 'vitest'
 import WebSocket from 'ws'
 import { z } from 'zod'
+import { detectJob } from '../jobs/detect.ts'
 import { defineJob, emptyOutcome, type JobDefinition } from '../jobs/job.ts'
 import { RunManager } from '../jobs/runManager.ts'
 import { startApiServer } from '../src/api/server.ts'
@@ -13,10 +14,12 @@ import { runProgressMessages } from '../src/api/subscriptions/runProgress.ts'
 import { rebuildIncidents } from '../src/incidents/rebuild.ts'
 import { replaceDetections, type DetectionRecord } from '../src/store/detect/detections.ts'
 import { createRun, finishRun, saveRunProgress, startRun } from '../src/store/meta/runs.ts'
-import { MIN, T0 } from './support/detectData.ts'
+import { gauss, HOUR, insertPriceRows, MIN, rng, SEC, T0 } from './support/detectData.ts'
 import { testRuntime } from './support/runtime.ts'
 
 const runtime = await testRuntime({ PORT: '0', SCHEDULER_ENABLED: 'false' })
+/** Polls wait this long: the machine running the suite may be shared and busy. */
+const WAIT = { timeout: 15_000 }
 
 /** A job that reports progress, then waits until released. */
 const gates = new Map<string, () => void>()
@@ -36,7 +39,13 @@ const gatedJob = defineJob({
     return { ...emptyOutcome(), rows: 4 }
   },
 }) as JobDefinition<never>
-const runs = new RunManager(runtime, new Map([[gatedJob.name, gatedJob]]))
+const runs = new RunManager(
+  runtime,
+  new Map([
+    [gatedJob.name, gatedJob],
+    [detectJob.name, detectJob as JobDefinition<never>],
+  ]),
+)
 const server = await startApiServer(runtime, { runs, runEvents: runs })
 const wsUrl = server.url.replace(/^http/, 'ws')
 const clients: Client[] = []
@@ -89,9 +98,9 @@ type Progress = { runId: string; status: string; phase: string; done: number; to
 describe('runProgress', () => {
   test('a local run: its current state first, each change, then the final status and complete', async () => {
     const { runId, done } = await runs.submit(gatedJob, {}, { trigger: 'api' })
-    await expect.poll(() => gates.has(runId)).toBe(true)
+    await expect.poll(() => gates.has(runId), WAIT).toBe(true)
     const sub = subscribe<Progress>(client(), PROGRESS, { id: runId })
-    await expect.poll(() => sub.messages.length).toBeGreaterThan(0)
+    await expect.poll(() => sub.messages.length, WAIT).toBeGreaterThan(0)
     expect(sub.messages[0]).toMatchObject({ runId, status: 'running', phase: 'waiting', done: 1, total: 4 })
     gates.get(runId)!()
     await done
@@ -106,7 +115,7 @@ describe('runProgress', () => {
 
   test('a run already finished: one message, then complete', async () => {
     const { runId, done } = await runs.submit(gatedJob, {}, { trigger: 'api' })
-    await expect.poll(() => gates.has(runId)).toBe(true)
+    await expect.poll(() => gates.has(runId), WAIT).toBe(true)
     await runs.cancel(runId)
     await done
     const sub = subscribe<Progress>(client(), PROGRESS, { id: runId })
@@ -125,7 +134,7 @@ describe('runProgress', () => {
       owner: { host: 'another-host', pid: 1 },
     })
     const sub = subscribe<Progress>(client(), PROGRESS, { id: run.id })
-    await expect.poll(() => sub.messages.length).toBe(1)
+    await expect.poll(() => sub.messages.length, WAIT).toBe(1)
     expect(sub.messages[0]).toMatchObject({ status: 'queued', phase: 'queued', done: 0, total: null })
     await startRun(runtime.meta, run.id)
     const progress = (done: number) => ({
@@ -140,7 +149,7 @@ describe('runProgress', () => {
       at: new Date(Date.UTC(2026, 0, 1, 0, 0, done)).toISOString(),
     })
     await saveRunProgress(runtime.meta, run.id, progress(3))
-    await expect.poll(() => sub.messages.at(-1), { timeout: 5000 }).toMatchObject({ status: 'running', done: 3 })
+    await expect.poll(() => sub.messages.at(-1), WAIT).toMatchObject({ status: 'running', done: 3 })
     await saveRunProgress(runtime.meta, run.id, progress(10))
     await finishRun(runtime.meta, run.id, { status: 'failed', error: 'disk full' })
     await sub.completed
@@ -160,7 +169,7 @@ describe('runProgress', () => {
     const reading = (async () => {
       for await (const m of messages) seen.push(m)
     })()
-    await expect.poll(() => seen.length).toBe(1)
+    await expect.poll(() => seen.length, WAIT).toBe(1)
     await startRun(runtime.meta, run.id)
     await finishRun(runtime.meta, run.id, { status: 'succeeded' })
     await reading
@@ -188,11 +197,11 @@ describe('runProgress', () => {
   })
 })
 
-describe('incidentCreated', () => {
-  const INCIDENTS = `subscription($venue: String, $min: Severity) {
-    incidentCreated(venue: $venue, minSeverity: $min) { id venue severity title detections { id } } }`
-  type Incident = { id: string; venue: string; severity: string; detections: Array<{ id: string }> }
+const INCIDENTS = `subscription($venue: String, $min: Severity) {
+  incidentCreated(venue: $venue, minSeverity: $min) { id venue severity title detections { id } } }`
+type Incident = { id: string; venue: string; severity: string; detections: Array<{ id: string }> }
 
+describe('incidentCreated', () => {
   const detection = (venue: string, id: string, severity: string, minute: number): DetectionRecord => ({
     id,
     detector: 'oracle-deviation',
@@ -244,7 +253,7 @@ describe('incidentCreated', () => {
     const critical = subscribe<Incident>(client(), INCIDENTS, { venue: 'v1', min: 'critical' })
     const other = subscribe<Incident>(client(), INCIDENTS, { venue: 'v2' })
     // the three subscriptions are listening before anything is published
-    await expect.poll(() => runtime.incidentEvents.listeners).toBe(3)
+    await expect.poll(() => runtime.incidentEvents.listeners, WAIT).toBe(3)
     await seed('v1', [detection('v1', 'det_w', 'warning', 0), detection('v1', 'det_c', 'critical', 600)])
     const told: string[] = []
     const seen = (list: Array<{ id: string }>) => told.push(...list.map((i) => i.id))
@@ -252,7 +261,6 @@ describe('incidentCreated', () => {
     expect(told).toHaveLength(2)
     // the same members give the same ids: nothing is created the second time, so nothing is told
     await rebuild('v1')
-    await expect.poll(() => all.messages.length).toBe(0)
     // a new member changes one incident (a new id); the untouched one keeps its id
     await seed('v1', [
       detection('v1', 'det_w', 'warning', 0),
@@ -260,14 +268,54 @@ describe('incidentCreated', () => {
       detection('v1', 'det_c2', 'critical', 601),
     ])
     await rebuild('v1')
-    await expect.poll(() => all.messages.length).toBe(1)
+    await expect.poll(() => all.messages.length, WAIT).toBe(1)
     expect(all.messages[0]).toMatchObject({ venue: 'v1', severity: 'critical' })
     expect(all.messages[0]!.detections.map((d) => d.id).sort()).toEqual(['det_c', 'det_c2'])
-    await expect.poll(() => critical.messages.length).toBe(1)
+    await expect.poll(() => critical.messages.length, WAIT).toBe(1)
     expect(critical.messages[0]!.id).toBe(all.messages[0]!.id)
+    // the no-op rebuild told nobody: the only message is the changed incident
+    expect(all.messages).toHaveLength(1)
     expect(other.messages).toEqual([])
     for (const s of [all, critical, other]) s.stop()
-    await expect.poll(() => runtime.incidentEvents.listeners).toBe(0)
+    await expect.poll(() => runtime.incidentEvents.listeners, WAIT).toBe(0)
+  })
+})
+
+describe('incidentCreated from a detect run', () => {
+  /** A mark 30 % off its index for 10 minutes: one oracle-deviation warning, so one incident. */
+  async function deviatingMarket(venue: string) {
+    const r = rng(7)
+    const mark = []
+    const ref = []
+    let p = 100
+    for (let i = 0; i < 8 * 60; i++) {
+      const t = T0 + i * MIN
+      p *= 1 + 0.0005 * gauss(r)
+      mark.push({ tsUs: t, price: p * (i >= 400 && i < 410 ? 1.3 : 1) })
+      ref.push({ tsUs: t + 5 * SEC, price: p * (1 + 0.0002 * gauss(r)) })
+    }
+    await insertPriceRows(runtime.duck, venue, 'M', 'mark', venue, mark)
+    await insertPriceRows(runtime.duck, venue, 'M', 'index', 'ref', ref)
+  }
+
+  test('the detect job publishes the incidents its rebuild created; a re-run over the same data publishes none', async () => {
+    await deviatingMarket('vd')
+    const sub = subscribe<Incident>(client(), INCIDENTS, { venue: 'vd' })
+    await expect.poll(() => runtime.incidentEvents.listeners, WAIT).toBe(1)
+    const params = {
+      venue: 'vd',
+      from: new Date((T0 + 2 * HOUR) / 1000).toISOString(),
+      to: new Date((T0 + 8 * HOUR) / 1000).toISOString(),
+      detectors: ['oracle-deviation'],
+    }
+    const first = await runs.run('detect', params, { trigger: 'api' })
+    expect(first.status).toBe('succeeded')
+    await expect.poll(() => sub.messages.length, WAIT).toBe(1)
+    expect(sub.messages[0]).toMatchObject({ venue: 'vd', severity: 'warning' })
+    expect(sub.messages[0]!.detections).toHaveLength(1)
+    expect((await runs.run('detect', params, { trigger: 'api' })).status).toBe('succeeded')
+    expect(sub.messages).toHaveLength(1)
+    sub.stop()
   })
 })
 
@@ -282,7 +330,7 @@ describe('shutdown', () => {
     socket.send(
       JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { incidentCreated { id } }' } }),
     )
-    await expect.poll(() => runtime.incidentEvents.listeners).toBe(1)
+    await expect.poll(() => runtime.incidentEvents.listeners, WAIT).toBe(1)
     await local.stop()
     expect(await closed).toBe(1001)
     expect(runtime.incidentEvents.listeners).toBe(0)
