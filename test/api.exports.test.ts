@@ -139,6 +139,35 @@ describe('run outputs', () => {
   })
 })
 
+describe('detections and incidents', () => {
+  test('incidents filtered by severity and venue, newest window first; list columns stay one CSV field', async () => {
+    await runtime.duck.use(async (c) => {
+      for (const [id, venue, minute, severity] of [
+        ['inc-a', 'bin', 0, 'critical'],
+        ['inc-b', 'bin', 5, 'info'],
+        ['inc-c', 'bin', 9, 'warning'],
+        ['inc-d', 'other', 3, 'critical'],
+      ] as const)
+        await c.run(
+          `INSERT INTO incidents VALUES ($1, $2, NULL, ['BTCUSDT', 'ETHUSDT'], TIMESTAMP '2025-10-10' + to_minutes($3::BIGINT),
+             TIMESTAMP '2025-10-10 00:10:00' + to_minutes($3::BIGINT), $4, 'title ' || $1, 100.5, -20, 0, ['a'], 2, 3,
+             300, TIMESTAMP '2025-10-11')`,
+          [id, venue, minute, severity],
+        )
+    })
+    const res = await get('/export/incidents.csv?venue=bin&severity.in=warning,critical&orderBy=windowFrom:DESC')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="incidents.csv"')
+    const lines = (await res.text()).trimEnd().split('\n')
+    expect(lines[0]!.split(',').slice(0, 3)).toEqual(['id', 'venue', 'runId'])
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['inc-c', 'inc-a'])
+    expect(lines[1]).toContain('"[BTCUSDT, ETHUSDT]"')
+    const detections = await get('/export/detections.parquet?severity=critical')
+    expect(detections.status).toBe(200)
+    expect((await get('/export/incidents.csv?severity=severe')).status).toBe(400)
+  })
+})
+
 describe('market data', () => {
   test('bars of one market over [from, to), with a filter; scope required', async () => {
     const from = new Date(BAR_T0 / 1000 + 10_000).toISOString()
