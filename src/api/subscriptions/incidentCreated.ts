@@ -4,6 +4,7 @@ import type { CreatedIncident } from '../../app/incidentEvents.ts'
 import { SEVERITIES, type Severity } from '../../domain/detection.ts'
 import { readIncidentsById, type IncidentRow } from '../../store/detect/detectionLists.ts'
 import { assertSafeInput } from '../../userInput.ts'
+import { loadersOf } from '../common/loaders.ts'
 import type { ApiContext } from '../context.ts'
 import type { SubscriptionResolvers } from '../generated/resolvers-types.ts'
 import { pushIterator } from './pushIterator.ts'
@@ -17,10 +18,7 @@ export const matchesIncident = (filter: IncidentFilter, incident: CreatedInciden
   (filter.venue == null || incident.venue === filter.venue) &&
   (filter.minSeverity == null || SEVERITIES.indexOf(incident.severity) >= SEVERITIES.indexOf(filter.minSeverity))
 
-export function incidentMessages(
-  context: Pick<ApiContext, 'runtime'>,
-  filter: IncidentFilter,
-): AsyncIterableIterator<IncidentRow> {
+export function incidentMessages(context: ApiContext, filter: IncidentFilter): AsyncIterableIterator<IncidentRow> {
   const { runtime } = context
   let stop = () => undefined as unknown
   const out = pushIterator<IncidentRow>(() => stop())
@@ -33,7 +31,12 @@ export function incidentMessages(
         if (out.closed) return
         const [row] = await readIncidentsById(runtime.duck, [incident.id])
         // a later rebuild may already have replaced it: only what exists is sent
-        if (row) out.push(row)
+        if (!row) return
+        // a subscription keeps one context for its whole life: its loaders must not cache every incident it sends
+        const loaders = loadersOf(context)
+        loaders.incidentDetections.clearAll()
+        loaders.incidentTimeline.clearAll()
+        out.push(row)
       })
       .catch((error) => out.fail(error))
   })
