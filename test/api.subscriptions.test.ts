@@ -185,6 +185,14 @@ describe('runProgress', () => {
     expect(sub.errors).toMatchObject([{ extensions: { code: 'NOT_FOUND' } }])
   })
 
+  test('the HTTP limits hold over WebSocket: too many aliases is refused naming the limit', async () => {
+    const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: runId`).join(' ')
+    const sub = subscribe<Progress>(client(), `subscription { runProgress(id: "x") { ${aliases} } }`)
+    await sub.completed
+    expect(sub.messages).toEqual([])
+    expect(sub.errors).toMatchObject([{ message: expect.stringContaining('aliases limit of 30') }])
+  })
+
   test('over HTTP a subscription is refused with the WebSocket URL', async () => {
     const res = await fetch(server.url, {
       method: 'POST',

@@ -14,7 +14,7 @@ import type { Runtime } from '../../app/runtime.ts'
 import { NOBODY, UnauthenticatedError, type Principal } from '../auth/index.ts'
 import type { ApiContext } from '../context.ts'
 import { createFormatError } from '../formatError.ts'
-import { MAX_TOKENS, depthLimitRule } from '../queryLimits.ts'
+import { MAX_TOKENS, armorProtection, depthLimitRule } from '../queryLimits.ts'
 import type { RunEventFeed } from './runProgress.ts'
 
 /**
@@ -22,7 +22,16 @@ import type { RunEventFeed } from './runProgress.ts'
  * vitest a plain import here would get its ES build, a second copy that refuses the schema ("from another module or
  * realm"); in production both are the same module.
  */
-const { parse, specifiedRules, validate } = createRequire(import.meta.url)('graphql') as typeof GraphQL
+const {
+  GraphQLError: RealmGraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+} = createRequire(import.meta.url)('graphql') as typeof GraphQL
+
+/** A GraphQLError of the other copy of graphql (a validation rule built on it) as one graphql-ws accepts. */
+const inThisRealm = (e: GraphQLError) =>
+  new RealmGraphQLError(e.message, { nodes: e.nodes ?? null, extensions: e.extensions, originalError: e })
 
 /**
  * The caller a connection_init's `authorization` ("Bearer <key>") names (src/api/auth); UnauthenticatedError for a
@@ -53,7 +62,9 @@ export function attachSubscriptions(httpServer: http.Server, options: Subscripti
   // each connection's caller, resolved once at connection_init
   const principals = new WeakMap<object, Principal>()
   const formatError = createFormatError(runtime.log)
-  const rules = [...specifiedRules, depthLimitRule(runtime.config.graphqlMaxDepth)]
+  // the HTTP endpoint's limits: aliases, directives and cost (armor's rules), depth, and tokens at parse
+  const armor = armorProtection(runtime.config.nodeEnv === 'production')
+  const rules = [...specifiedRules, ...armor.validationRules, depthLimitRule(runtime.config.graphqlMaxDepth)]
   const wss = new WebSocketServer({ server: httpServer, path: options.path })
   const cleanup = useServer(
     {
@@ -77,7 +88,8 @@ export function attachSubscriptions(httpServer: http.Server, options: Subscripti
           return [error as GraphQLError]
         }
         const errors = validate(schema, document, rules)
-        if (errors.length) return errors
+        // graphql-ws accepts only its copy's GraphQLError (a rule built on the other copy, under vitest, is rewrapped)
+        if (errors.length) return errors.map((e) => (e instanceof RealmGraphQLError ? e : inThisRealm(e)))
         const requestId = crypto.randomUUID()
         const contextValue: ApiContext = {
           runtime,
