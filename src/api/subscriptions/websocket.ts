@@ -1,7 +1,8 @@
 // GraphQL subscriptions over WebSocket (the graphql-ws protocol) on the HTTP server's port and path, as Apollo
 // Server 5 documents: a `ws` server on the same http.Server, `useServer` from graphql-ws/use/ws, and a drain hook
-// that closes every socket (1001 Going away) when the API stops. Operations get the HTTP endpoint's token and
-// depth limits and error policy; connection_init carries the credentials (`{ authorization: "Bearer …" }`), checked like the HTTP header.
+// that closes every socket (1001 Going away) when the API stops. Operations get the HTTP endpoint's limits
+// (tokens, depth, aliases, directives, cost) and error policy; connection_init carries the credentials
+// (`{ authorization: "Bearer …" }`), checked like the HTTP header.
 import crypto from 'node:crypto'
 import type http from 'node:http'
 import { createRequire } from 'node:module'
