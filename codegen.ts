@@ -28,7 +28,7 @@ const config: CodegenConfig = {
           BacktestSchedule: '../../store/meta/schedules.ts#StoredSchedule',
           Run: '../../store/meta/runs.ts#StoredRun',
           ApiKey: '../../store/meta/apiKeys.ts#ListedApiKey',
-          RunProgress: '../../domain/run.ts#RunProgress',
+          RunProgress: '../subscriptions/runProgressModel.ts#RunProgressModel',
           BacktestLiquidation: '../../store/results/resultLists.ts#LiquidationRow',
           BacktestDeficit: '../../store/results/resultLists.ts#DeficitRow',
           FundMovement: '../../store/results/resultLists.ts#FundMovementRow',

@@ -21,6 +21,8 @@ export const detectJob = defineJob<unknown, PreparedDetect>({
   async run({ runtime, signal, progress, log }, prepared) {
     const summary: DetectSummary = await executeDetectors(runtime, prepared, {
       signal,
+      // subscribers (the API's incidentCreated) hear of new incidents as each scope commits
+      onIncidentsCreated: (incidents) => runtime.incidentEvents.publish(incidents),
       onProgress: (p) =>
         progress.update({
           phase: PHASES[p.phase],

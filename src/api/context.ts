@@ -2,6 +2,7 @@
 import type { RunControl } from '../app/runControl.ts'
 import type { Runtime } from '../app/runtime.ts'
 import type { Logger } from '../obs/logger.ts'
+import type { RunEventFeed } from './subscriptions/runProgress.ts'
 import type { Principal } from './auth/principal.ts'
 
 export interface ApiContext {
@@ -12,4 +13,6 @@ export interface ApiContext {
   principal: Principal
   /** Submits and cancels runs; absent where no run system is running (answers UNAVAILABLE). */
   runs?: RunControl
+  /** This process's run events (runProgress); absent: runs are followed through their records. */
+  runEvents?: RunEventFeed
 }

@@ -6,9 +6,10 @@ import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server'
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer'
-import { makeExecutableSchema } from '@graphql-tools/schema'
 import { expressMiddleware } from '@as-integrations/express5'
+import { makeExecutableSchema } from '@graphql-tools/schema'
 import express from 'express'
+import type { GraphQLSchema } from 'graphql'
 import type { RunControl } from '../app/runControl.ts'
 import type { Runtime } from '../app/runtime.ts'
 import { projectRoot } from '../project.ts'
@@ -37,7 +38,10 @@ import { localGraphiQL } from './plugins/localGraphiQL.ts'
 import { requestMetrics } from './plugins/requestMetrics.ts'
 import { MAX_TOKENS, armorProtection, depthLimitRule, subscriptionsOverWebSocketRule } from './queryLimits.ts'
 import { resolvers } from './resolvers/index.ts'
+import { exportsRouter } from './rest/exports.ts'
 import { reportsRouter } from './rest/reports.ts'
+import type { RunEventFeed } from './subscriptions/runProgress.ts'
+import { attachSubscriptions } from './subscriptions/websocket.ts'
 
 export const GRAPHQL_PATH = '/graphql'
 
@@ -45,6 +49,8 @@ export const GRAPHQL_PATH = '/graphql'
 export const typeDefs = fs.readFileSync(path.join(projectRoot, 'schema.graphql'), 'utf8')
 
 export interface ApolloOptions {
+  /** The executable schema (HTTP and WebSocket execute the same one); default: a new createSchema(). */
+  schema?: GraphQLSchema
   /** Plugins the HTTP layer adds (its drain plugin). */
   plugins?: ApolloServerPlugin<ApiContext>[]
   /** The WebSocket URL subscriptions are served at (named when one is sent over HTTP). */
@@ -67,7 +73,7 @@ export function createApollo(runtime: Runtime, options: ApolloOptions = {}) {
   // Query limits before execution (queryLimits.ts): tokens at parse, depth, aliases, directives and a cost ceiling.
   const protection = armorProtection(production)
   return new ApolloServer<ApiContext>({
-    schema: createSchema(),
+    schema: options.schema ?? createSchema(),
     // refuses GETs and form / text POSTs a browser could send across sites (the latter are also refused as not JSON)
     csrfPrevention: true,
     introspection: config.graphqlIntrospection,
@@ -104,6 +110,8 @@ export interface ApiServer {
 export interface ApiServices {
   /** The process's run system (runBacktest, cancelRun); without it those mutations answer UNAVAILABLE. */
   runs?: RunControl
+  /** The run system's events: runProgress streams this process's runs as they happen (others: from the record). */
+  runEvents?: RunEventFeed
   /** A bearer token equal to this is the principal `local` with role admin (the CLI on this machine). */
   localAdminToken?: string
 }
@@ -116,8 +124,28 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
   answerClientErrors(httpServer)
   let draining = false
   let url = ''
+  const schema = createSchema()
+  const authenticator = createAuthenticator({
+    meta: runtime.meta,
+    anonymousRead: anonymousReadOf(config),
+    localAdminToken: services.localAdminToken,
+    log,
+  })
+  // subscriptions: graphql-ws on the same port and path (the upgrade request goes to the ws server); the caller is
+  // resolved from connection_init's `authorization`, as HTTP resolves it from the header
+  const subscriptions = attachSubscriptions(httpServer, {
+    runtime,
+    schema,
+    path: GRAPHQL_PATH,
+    authenticate: (authorization) => authenticator.resolvePrincipal(authorization),
+    ...(services.runs ? { runs: services.runs } : {}),
+    ...(services.runEvents ? { runEvents: services.runEvents } : {}),
+  })
   const apollo = createApollo(runtime, {
+    schema,
     plugins: [
+      // sockets are closed (1001) when the server drains, so the HTTP server's close is not held open by them
+      { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
       // Half the shutdown budget for in-flight requests; the rest is for jobs and stores.
       ApolloServerPluginDrainHttpServer({
         httpServer,
@@ -133,14 +161,9 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
   // The GraphiQL page is static and a browser cannot send a key to load it: served before authentication.
   app.get(GRAPHQL_PATH, graphiqlPageHandler(GRAPHQL_PATH))
   // Everything after this has the caller resolved (an invalid key is answered 401 here); ops endpoints stay open.
-  const authenticator = createAuthenticator({
-    meta: runtime.meta,
-    anonymousRead: anonymousReadOf(config),
-    localAdminToken: services.localAdminToken,
-    log,
-  })
   app.use(authenticateRequests(authenticator, log))
   app.use(reportsRouter(runtime, requireRequestRole))
+  app.use(exportsRouter(runtime, requireRequestRole))
   app.use(
     GRAPHQL_PATH,
     onlyGetAndPost,
@@ -157,6 +180,7 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
           log: log.child({ requestId }),
           principal: principalOf(req),
           ...(services.runs ? { runs: services.runs } : {}),
+          ...(services.runEvents ? { runEvents: services.runEvents } : {}),
         }
       },
     }),

@@ -7,6 +7,7 @@ import { DuckStore } from '../store/duck/open.ts'
 import { migrateDuck } from '../store/duck/schema.ts'
 import { createMetaClient, type MetaClient } from '../store/meta/client.ts'
 import { migrateDeploy } from '../store/meta/migrate.ts'
+import { IncidentEvents } from './incidentEvents.ts'
 
 export interface Runtime {
   config: Config
@@ -14,6 +15,8 @@ export interface Runtime {
   metrics: Metrics
   duck: DuckStore
   meta: MetaClient
+  /** Incidents as the detect stage creates them (the incidentCreated subscription listens). */
+  incidentEvents: IncidentEvents
   /** Wall-clock start, for uptime only (nothing computed from market data ever reads the wall clock). */
   startedAt: number
 }
@@ -59,7 +62,15 @@ export async function openRuntime(
       throw error
     }
   }
-  const runtime: Runtime = { config, log, metrics: createMetrics(), duck, meta, startedAt: Date.now() }
+  const runtime: Runtime = {
+    config,
+    log,
+    metrics: createMetrics(),
+    duck,
+    meta,
+    incidentEvents: new IncidentEvents(),
+    startedAt: Date.now(),
+  }
   return { runtime, applied }
 }
 

@@ -169,6 +169,13 @@ export const settings = {
     valid: 'an integer from 2 to 64',
     parse: int(2, 64),
   },
+  exportMaxRows: {
+    env: 'EXPORT_MAX_ROWS',
+    description: 'Most rows one CSV or Parquet export (/export/…) may hold; a larger one is refused, naming the count.',
+    default: '5000000',
+    valid: 'an integer from 1 to 1000000000',
+    parse: int(1, 1_000_000_000),
+  },
   apiAnonymousRead: {
     env: 'API_ANONYMOUS_READ',
     description:

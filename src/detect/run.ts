@@ -5,7 +5,12 @@
 import { z } from 'zod'
 import { isDetectorId, SEVERITIES, type DetectorId, type Severity } from '../domain/detection.ts'
 import { InvalidInputError, type InputProblem } from '../errors.ts'
-import { DEFAULT_GAP_SECONDS, rebuildIncidentScopes, type RebuildSummary } from '../incidents/rebuild.ts'
+import {
+  DEFAULT_GAP_SECONDS,
+  rebuildIncidentScopes,
+  type RebuildOptions,
+  type RebuildSummary,
+} from '../incidents/rebuild.ts'
 import { formatMicros, toMicros } from '../replay/money.ts'
 import { problemsOf } from '../replay/rules/validate.ts'
 import {
@@ -274,6 +279,8 @@ export interface ExecuteOptions {
   /** Checked before each detector step and before writing: once aborted, nothing is written and its reason is thrown. */
   signal?: AbortSignal
   onProgress?: (progress: DetectProgress) => void
+  /** Told the incidents each scope's rebuild created, once committed. */
+  onIncidentsCreated?: RebuildOptions['onCreated']
 }
 
 /** Validates a request against the stores (detectors, parameters, window, run, markets with data): bad input throws. */
@@ -401,6 +408,7 @@ export async function executeDetectors(
     runId: req.runId,
     gapSeconds: req.gapSeconds,
     now: options.now,
+    onCreated: options.onIncidentsCreated,
   })
   const detections = { total: 0, info: 0, warning: 0, critical: 0 }
   for (const s of summaries) {

@@ -5,6 +5,7 @@
 // only groups with a seed (a deficit, or a detection at warning or above) become incidents, info detections and
 // guardrail triggers attach to them. Ids hash the member refs, so the same members give the same incidents.
 import crypto from 'node:crypto'
+import type { CreatedIncident } from '../app/incidentEvents.ts'
 import { isDetectorId, SEVERITIES, type DetectorId, type Severity } from '../domain/detection.ts'
 import { readAccountLinks } from '../store/detect/accounts.ts'
 import { readDetections, type StoredDetection } from '../store/detect/detections.ts'
@@ -140,10 +141,19 @@ export interface RebuildSummary {
   incidents: number
 }
 
+export interface RebuildOptions {
+  venue: string
+  runId: string | null
+  gapSeconds: number
+  now?: (() => Date) | undefined
+  /** Told the incidents a scope's rebuild created, once they are committed (the detect job publishes them). */
+  onCreated?: ((incidents: CreatedIncident[]) => void) | undefined
+}
+
 /** Rebuilds one scope's incidents from its members; returns what was written. */
 export async function rebuildIncidents(
   stores: { duck: DuckStore; meta: MetaClient },
-  o: { venue: string; runId: string | null; gapSeconds: number; now?: (() => Date) | undefined },
+  o: RebuildOptions,
 ): Promise<RebuildScopeSummary> {
   const members: Member[] = []
   if (o.runId) {
@@ -235,13 +245,21 @@ export async function rebuildIncidents(
       }),
     )
   }
-  await replaceIncidents(
+  const { created } = await replaceIncidents(
     stores.duck,
     { venue: o.venue, runId: o.runId },
     incidents,
     records,
     (o.now ?? (() => new Date()))(),
   )
+  if (o.onCreated && created.length) {
+    const fresh = new Set(created)
+    o.onCreated(
+      incidents
+        .filter((i) => fresh.has(i.id))
+        .map((i) => ({ id: i.id, venue: i.venue, runId: i.runId, severity: i.severity as Severity })),
+    )
+  }
   const bySeverity = { info: 0, warning: 0, critical: 0 }
   for (const i of incidents) bySeverity[i.severity as Severity]++
   return { venue: o.venue, runId: o.runId, incidents: incidents.length, bySeverity }
@@ -278,7 +296,7 @@ function marketsByWeight(timeline: Member[]): string[] {
  */
 export async function rebuildIncidentScopes(
   stores: { duck: DuckStore; meta: MetaClient },
-  o: { venue: string; runId: string | null; gapSeconds: number; now?: (() => Date) | undefined },
+  o: RebuildOptions,
 ): Promise<RebuildSummary> {
   const runs = new Set(await incidentRunScopes(stores.duck, o.venue))
   if (o.runId) runs.add(o.runId)

@@ -38,6 +38,8 @@ import { marketsConnection } from '../modules/marketData/resolvers.ts'
 import { runsConnection } from '../modules/runs/resolvers.ts'
 import { compareRuns, marketSeries, runSeries } from '../modules/series/resolvers.ts'
 import { Sweep, SweepPoint, runSweep, sweep } from '../modules/sweeps/resolvers.ts'
+import { incidentCreated } from '../subscriptions/incidentCreated.ts'
+import { runProgress } from '../subscriptions/runProgress.ts'
 import { health } from './health.ts'
 import { accounts, dataCoverage, markets } from './markets.ts'
 import { RuleSet, RuleSetVersion, ruleSets } from './ruleSets.ts'
@@ -121,6 +123,7 @@ export const resolvers: Resolvers = {
     createApiKey,
     revokeApiKey,
   }),
+  Subscription: { runProgress, incidentCreated },
   BacktestRun: { ...BacktestRun, ...BacktestRunOutputs },
   Run: { ...Run, report: runReport },
   RunProgress,

@@ -8,6 +8,7 @@ import type {
   RunProgressResolvers,
   RunResolvers,
 } from '../generated/resolvers-types.ts'
+import { progressOfRecord } from '../subscriptions/runProgressModel.ts'
 import { runsOf } from './backtests.ts'
 
 export const run: QueryResolvers['run'] = (_p, { id }, { runtime }) => getRun(runtime.meta, id)
@@ -68,7 +69,7 @@ export const loadScenario: MutationResolvers['loadScenario'] = async (_p, { name
 
 export const Run: RunResolvers = {
   status: (r) => runStatus(r),
-  progress: (r) => (r.progress as never) ?? null,
+  progress: (r) => (r.progress ? progressOfRecord(r) : null),
   result: (r) => r.result ?? null,
   failures: (r) => (Array.isArray(r.errors) ? (r.errors as Array<{ partition?: string; message: string }>) : []),
 }

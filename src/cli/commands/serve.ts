@@ -21,7 +21,7 @@ async function serve(config: Config, migrate: boolean): Promise<void> {
   if (migrate) log.info({ applied }, 'migrations applied')
   // the local admin token CLI commands on this host present when they hand work over (src/cli/remote)
   const localAdminToken = newLocalAdminToken()
-  const api = await startApiServer(runtime, { runs, localAdminToken })
+  const api = await startApiServer(runtime, { runs, runEvents: runs, localAdminToken })
   const discovery = publishServer(config.dataDir, {
     pid: process.pid,
     url: api.url,

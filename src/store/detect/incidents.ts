@@ -175,9 +175,15 @@ export async function replaceIncidents(
   incidents: IncidentRecord[],
   members: IncidentMemberRecord[],
   createdAt: Date,
-): Promise<{ deleted: number; inserted: number }> {
+): Promise<{ deleted: number; inserted: number; created: string[] }> {
   return store.transaction(async (c) => {
     const run = (sql: string, values: DuckDBValue[]) => c.run(sql, values, paramTypes(values))
+    // ids hash their members: an id the scope did not hold before is an incident this rebuild created
+    const before = await c.runAndReadAll(
+      `SELECT id FROM incidents WHERE venue = $1 AND run_id IS NOT DISTINCT FROM $2`,
+      [scope.venue, scope.runId],
+    )
+    const existing = new Set(before.getRowObjectsJS().map((r) => String(r.id)))
     await c.run(
       `DELETE FROM incident_members WHERE incident_id IN
          (SELECT id FROM incidents WHERE venue = $1 AND run_id IS NOT DISTINCT FROM $2)`,
@@ -227,7 +233,11 @@ export async function replaceIncidents(
         JSON.stringify(m.figures),
       ])
     }
-    return { deleted: Number(deleted.rowsChanged), inserted: incidents.length }
+    return {
+      deleted: Number(deleted.rowsChanged),
+      inserted: incidents.length,
+      created: incidents.filter((i) => !existing.has(i.id)).map((i) => i.id),
+    }
   })
 }
 
