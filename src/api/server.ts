@@ -122,6 +122,11 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
   app.disable('x-powered-by')
   const httpServer = http.createServer(app)
   answerClientErrors(httpServer)
+  // Idle keep-alive connections stay open 65 s (Node's default is 5 s): BI tools and proxies that pool connections
+  // (load balancers commonly idle at 60 s) then close them first, instead of sending a request on a socket the server
+  // is closing at that moment, which the client sees as a connection reset.
+  httpServer.keepAliveTimeout = 65_000
+  httpServer.headersTimeout = 66_000
   let draining = false
   let url = ''
   const schema = createSchema()

@@ -487,12 +487,22 @@ export const HOSTILE_ADMIN_TOKEN = 'hostile-suite-local-admin-token'
 export const HOSTILE_AUTH = { authorization: `Bearer ${HOSTILE_ADMIN_TOKEN}` } as const
 
 export async function post(url: string, body: string | Uint8Array, contentType = 'application/json'): Promise<Answer> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': contentType, ...HOSTILE_AUTH },
-    body: body as BodyInit,
-  })
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() }
+  const send = async () => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': contentType, ...HOSTILE_AUTH },
+      body: body as BodyInit,
+    })
+    return { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() }
+  }
+  try {
+    return await send()
+  } catch (error) {
+    // A pooled keep-alive socket can be reset by the peer just as it is reused (seen only on a heavily loaded
+    // machine): sent once more on a fresh connection. A server that resets every time still fails here.
+    if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error
+    return send()
+  }
 }
 
 interface GraphQLBody {
