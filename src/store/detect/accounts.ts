@@ -231,21 +231,28 @@ export async function tradedNotional(
 ): Promise<{ notional: number; source: 'trades' | 'bars' | 'fills' | 'none' }> {
   const v = [venue, market, tsParam(fromUs), tsParam(toUs)]
   const where = 'venue = $1 AND market = $2 AND ts >= $3 AND ts < $4'
-  const [r] = await queryRows(
+  // one source at a time: the next is read only when the one before has no rows (each is a full scan of the window)
+  const [t] = await queryRows(
+    store,
+    `SELECT sum(price * qty)::DOUBLE AS t, count(*)::DOUBLE AS tn FROM trades WHERE ${where}`,
+    v,
+  )
+  if (num(t!.tn) > 0) return { notional: num(t!.t), source: 'trades' }
+  const [b] = await queryRows(
     store,
     `WITH series AS (SELECT interval_s, source FROM bars WHERE ${where}
                       GROUP BY interval_s, source ORDER BY interval_s, source = 'trades' DESC, source LIMIT 1)
-     SELECT (SELECT sum(price * qty) FROM trades WHERE ${where})::DOUBLE AS t,
-            (SELECT count(*) FROM trades WHERE ${where})::DOUBLE AS tn,
-            (SELECT sum(quote_volume) FROM bars JOIN series USING (interval_s, source) WHERE ${where})::DOUBLE AS b,
-            (SELECT count(*) FROM bars JOIN series USING (interval_s, source) WHERE ${where})::DOUBLE AS bn,
-            (SELECT sum(price::DOUBLE * qty::DOUBLE) / 2 FROM fills WHERE ${where})::DOUBLE AS f,
-            (SELECT count(*) FROM fills WHERE ${where})::DOUBLE AS fn`,
+     SELECT sum(quote_volume)::DOUBLE AS b, count(*)::DOUBLE AS bn
+       FROM bars JOIN series USING (interval_s, source) WHERE ${where}`,
     v,
   )
-  if (num(r!.tn) > 0) return { notional: num(r!.t), source: 'trades' }
-  if (num(r!.bn) > 0 && Number.isFinite(num(r!.b))) return { notional: num(r!.b), source: 'bars' }
-  if (num(r!.fn) > 0) return { notional: num(r!.f), source: 'fills' }
+  if (num(b!.bn) > 0 && Number.isFinite(num(b!.b))) return { notional: num(b!.b), source: 'bars' }
+  const [f] = await queryRows(
+    store,
+    `SELECT (sum(price::DOUBLE * qty::DOUBLE) / 2)::DOUBLE AS f, count(*)::DOUBLE AS fn FROM fills WHERE ${where}`,
+    v,
+  )
+  if (num(f!.fn) > 0) return { notional: num(f!.f), source: 'fills' }
   return { notional: 0, source: 'none' }
 }
 
