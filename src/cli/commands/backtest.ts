@@ -4,6 +4,7 @@
 import fs from 'node:fs'
 import type { Command } from 'commander'
 import { backtestJob } from '../../../jobs/backtest.ts'
+import { detectAfterBacktest } from '../../../jobs/detect.ts'
 import type { JobDefinition } from '../../../jobs/job.ts'
 import { createLogger } from '../../obs/logger.ts'
 import type { BacktestSummary } from '../../replay/backtest/summary.ts'
@@ -15,6 +16,7 @@ import { OptionProblems } from '../options.ts'
 import { runProgressView } from '../progress.ts'
 
 interface BacktestOptions {
+  detect?: boolean
   rules?: string
   venue?: string
   markets?: string
@@ -126,6 +128,7 @@ export function registerBacktest(program: Command): void {
     .option('--shock-returns <k>', "scale each market's log-returns from its first price in the window by k")
     .option('--shock-liquidity <f>', 'scale the traded volume the impact model sees by f (0.5: half the liquidity)')
     .option('--distance-to-failure', 'search the smallest return and liquidity shocks that produce a deficit')
+    .option('--detect', 'after the run succeeds, run the detectors over its outputs (a detect run of its own)')
     .option('--json', 'print the run, summary and timings as JSON')
     .action(
       action(async (config, options: BacktestOptions) => {
@@ -144,6 +147,15 @@ export function registerBacktest(program: Command): void {
             const run = (await getBacktestRun(system.runtime.meta, submitted.runId))!
             const summary = run.summary as BacktestSummary | null
             const timings = run.timings as BacktestTimings | null
+            // detectors over the run's outputs once it has succeeded; their failure is reported, the run stands
+            const detect =
+              options.detect && result.status === 'succeeded'
+                ? await detectAfterBacktest(
+                    { submit: (job, params, o) => system.runs.submit(job, params, { ...o, signal }) },
+                    { runId: run.id, venue: run.venue },
+                    { trigger: 'cli' },
+                  )
+                : undefined
             if (options.json) {
               console.log(
                 JSON.stringify(
@@ -154,6 +166,7 @@ export function registerBacktest(program: Command): void {
                     error: result.error ?? undefined,
                     summary: summary ?? undefined,
                     timings: timings ?? undefined,
+                    detect,
                   },
                   null,
                   2,
@@ -200,6 +213,14 @@ export function registerBacktest(program: Command): void {
                   `${(timings.totalMs / 1000).toFixed(2)} s (${Math.round(timings.eventsPerSecond).toLocaleString('en')} events/s)`,
                 ],
               ]
+              if (detect) {
+                lines.push([
+                  'detectors',
+                  detect.status === 'succeeded'
+                    ? `detect run ${detect.detectRunId}: ${detect.detections} detections, ${detect.incidents} incidents (backstop incidents --run ${run.id})`
+                    : `${detect.status}${detect.detectRunId ? ` (detect run ${detect.detectRunId})` : ''}: ${detect.error}`,
+                ])
+              }
               for (const [k, v] of lines) console.log(`${k.padEnd(18)} ${v}`)
               for (const w of s.warnings) console.log(`warning: ${w}`)
             } else {
