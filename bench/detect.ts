@@ -6,6 +6,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { runDetectors } from '../src/detect/run.ts'
+import { observeDetectQueries } from '../src/store/detect/read.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
 import { migrateDuck } from '../src/store/duck/schema.ts'
 import { createMetaClient } from '../src/store/meta/client.ts'
@@ -20,6 +21,10 @@ const arg = (name: string, fallback: string) => {
 const DAYS = Number(arg('days', '30'))
 const TRADES = Number(arg('trades', '10000000'))
 const REPS = Number(arg('reps', '1'))
+/** --profile: time every detector query (query and conversion to JS apart) and print the costliest. */
+const PROFILE = argv.includes('--profile')
+/** --data DIR: keep the generated store in DIR and, when it is already there, run on a copy instead of generating. */
+const DATA = argv.includes('--data') ? arg('data', '') : null
 const FILL_TRADES = 500_000
 const ACCOUNTS = 2000
 // every n-th trade has named sides (two fills)
@@ -87,11 +92,39 @@ async function generateRest(store: DuckStore) {
   })
 }
 
+/**
+ * sha256 over every stored detection's content (all columns but created_at), per detector, and over the incidents
+ * and their timelines: an optimisation must leave these equal.
+ */
+async function contentHashes(store: DuckStore): Promise<string> {
+  return store.use(async (c) => {
+    const d = await c.runAndReadAll(`
+      SELECT detector, count(*)::INTEGER AS n, left(sha256(string_agg(concat_ws('|', id, detector_version, venue,
+             market, window_from, window_to, accounts::VARCHAR, score, severity, evidence::VARCHAR,
+             estimated_cost_quote, estimated_profit_quote, run_id, params_hash, scope_from, scope_to), chr(10)
+             ORDER BY id)), 12) AS h
+        FROM detections GROUP BY detector ORDER BY detector`)
+    const i = await c.runAndReadAll(`
+      SELECT count(*)::INTEGER AS n, left(sha256(coalesce(string_agg(concat_ws('|', i.id, i.venue, i.markets::VARCHAR,
+             i.window_from, i.window_to, i.severity, i.title, i.total_deficit, i.accounts::VARCHAR, i.detections,
+             i.members, (SELECT string_agg(concat_ws('|', seq, kind, ref, ts_from, ts_to, market, severity, summary,
+             figures::VARCHAR), chr(10) ORDER BY seq) FROM incident_members m WHERE m.incident_id = i.id)), chr(10)
+             ORDER BY i.id), '')), 12) AS h
+        FROM incidents i`)
+    const rows = d.getRowObjectsJS() as Array<{ detector: string; n: number; h: string }>
+    const inc = i.getRowObjectsJS()[0] as { n: number; h: string }
+    return `${rows.map((r) => `${r.detector} ${r.n} ${r.h}`).join(', ')}; incidents ${inc.n} ${inc.h}`
+  })
+}
+
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backstop-bench-detect-'))
   const url = `file:${path.join(dir, 'meta.db')}`
   await migrateDeploy({ url })
   const meta = createMetaClient(url)
+  const kept = DATA ? path.join(path.resolve(DATA), `bench-${DAYS}d-${TRADES}.duckdb`) : null
+  const reuse = kept !== null && fs.existsSync(kept)
+  if (reuse) fs.copyFileSync(kept, path.join(dir, 'bench.duckdb'))
   const duck = await DuckStore.open({ path: path.join(dir, 'bench.duckdb'), memoryLimit: '2GB' })
   try {
     await migrateDuck(duck)
@@ -99,9 +132,18 @@ async function main() {
       `# bench:detect — ${DAYS} days of 1 s bars and ${fmt(TRADES)} trades of one market (shared 2-core machine)`,
     )
     const g = performance.now()
-    const bars = await generate(duck, DAYS)
-    await generateRest(duck)
-    console.log(`  generated in ${((performance.now() - g) / 1000).toFixed(1)} s`)
+    let bars = 0
+    if (reuse) {
+      console.log(`  data: a copy of ${kept}`)
+    } else {
+      bars = await generate(duck, DAYS)
+      await generateRest(duck)
+      console.log(`  generated in ${((performance.now() - g) / 1000).toFixed(1)} s`)
+      if (kept) {
+        fs.mkdirSync(path.dirname(kept), { recursive: true })
+        fs.copyFileSync(path.join(dir, 'bench.duckdb'), kept)
+      }
+    }
     const rows = await duck.use(async (c) => {
       const r = await c.runAndReadAll(`SELECT
         (SELECT count(*) FROM bars)::DOUBLE AS bars, (SELECT count(*) FROM trades_data)::DOUBLE AS trades,
@@ -114,9 +156,21 @@ async function main() {
     console.log(
       `  rows: ${Object.entries(rows)
         .map(([k, n]) => `${k} ${fmt(Number(n))}`)
-        .join(', ')} (bars ${fmt(bars)})`,
+        .join(', ')}${reuse ? '' : ` (bars ${fmt(bars)})`}`,
     )
     for (let rep = 0; rep < REPS; rep++) {
+      const queries = new Map<string, { n: number; queryMs: number; convertMs: number; rows: number }>()
+      if (PROFILE) {
+        observeDetectQueries((sql, queryMs, convertMs, rows) => {
+          const key = sql.replace(/\s+/g, ' ').trim().slice(0, 110)
+          const q = queries.get(key) ?? { n: 0, queryMs: 0, convertMs: 0, rows: 0 }
+          q.n++
+          q.queryMs += queryMs
+          q.convertMs += convertMs
+          q.rows += rows
+          queries.set(key, q)
+        })
+      }
       const t = performance.now()
       const summary = await runDetectors(
         { duck, meta },
@@ -140,6 +194,18 @@ async function main() {
         )
       }
       console.log(`  incidents rebuilt: ${summary.incidents.incidents}`)
+      console.log(`  content: ${await contentHashes(duck)}`)
+      if (PROFILE) {
+        observeDetectQueries(null)
+        console.log('  costliest queries (query ms + JS conversion ms, rows):')
+        const top = [...queries.entries()].sort((a, b) => b[1].queryMs + b[1].convertMs - a[1].queryMs - a[1].convertMs)
+        for (const [sql, q] of top.slice(0, 25)) {
+          console.log(
+            `    ${String(Math.round(q.queryMs)).padStart(7)} + ${String(Math.round(q.convertMs)).padStart(6)} ms ` +
+              `${String(q.rows).padStart(9)} rows ×${q.n}  ${sql}`,
+          )
+        }
+      }
     }
   } finally {
     duck.close()

@@ -12,6 +12,7 @@
 //         controls: any detection above info at all is a failure of the target, listed separately).
 //
 // Options: --seeds 101,102 --scenarios a,b --no-real --keep DIR (keep the store).
+import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -57,6 +58,22 @@ function table(rows: string[][]): string {
     .join('\n')
 }
 
+/**
+ * sha256 per detector over everything its detections say (all but created_at), scenario by scenario: a change meant to
+ * be a pure optimisation must leave every line equal; a tuning changes its own detector's line only.
+ */
+const contentHashes = new Map<DetectorId, ReturnType<typeof createHash>>(
+  DETECTOR_IDS.map((d) => [d, createHash('sha256')]),
+)
+const detectionCounts = new Map<DetectorId, number>(DETECTOR_IDS.map((d) => [d, 0]))
+function hashDetections(found: StoredDetection[]) {
+  for (const d of [...found].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    const { createdAt: _createdAt, ...content } = d
+    contentHashes.get(d.detector as DetectorId)?.update(`${JSON.stringify(content)}\n`)
+    detectionCounts.set(d.detector as DetectorId, (detectionCounts.get(d.detector as DetectorId) ?? 0) + 1)
+  }
+}
+
 async function evaluateScenarios(runtime: Runtime): Promise<Map<DetectorId, Outcome[]>> {
   const outcomes = new Map<DetectorId, Outcome[]>(DETECTOR_IDS.map((d) => [d, []]))
   const scenarios = listScenarios().filter((s) => !ONLY || ONLY.includes(s.name))
@@ -76,6 +93,7 @@ async function evaluateScenarios(runtime: Runtime): Promise<Map<DetectorId, Outc
       const found = (await readDetections(runtime.duck, { venue: truth!.venue, runId: null })).filter(
         (d) => truth!.markets.includes(d.market) && d.scopeFromUs === truth!.from.getTime() * 1000,
       )
+      hashDetections(found)
       const attackFrom = truth!.attackFrom.getTime() * 1000
       const attackTo = truth!.attackTo.getTime() * 1000
       const calm = truth!.patterns.length === 0
@@ -213,6 +231,11 @@ try {
   console.log(
     `\ntargets (every pattern found in every seed of its scenarios; nothing above info on calm controls): ${met ? 'MET' : 'NOT MET'}`,
   )
+  console.log('\ncontent of the scenario detections (count, sha256 prefix), per detector:')
+  for (const id of DETECTOR_IDS)
+    console.log(
+      `  ${id.padEnd(26)} ${String(detectionCounts.get(id)).padStart(5)}  ${contentHashes.get(id)!.digest('hex').slice(0, 16)}`,
+    )
   if (REAL) await evaluateReal(runtime, path.join(dir, 'real'))
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s (shared 2-core machine)`)
 } finally {

@@ -4,7 +4,8 @@
 // written in one transaction after the last cancellation point, and a re-run replaces its scopes (no discard needed).
 import { z } from 'zod'
 import { executeDetectors, prepareDetectors, type DetectSummary, type PreparedDetect } from '../src/detect/run.ts'
-import { defineJob, emptyOutcome } from './job.ts'
+import type { RunTrigger } from '../src/domain/run.ts'
+import { defineJob, emptyOutcome, type ChildRuns } from './job.ts'
 
 const PHASES = { detecting: 'running detectors', writing: 'writing detections', incidents: 'rebuilding incidents' }
 
@@ -49,3 +50,47 @@ export const detectJob = defineJob<unknown, PreparedDetect>({
     return { ...outcome, result: summary }
   },
 })
+
+/** What became of the detectors run over a backtest after it succeeded (never a reason to fail the backtest). */
+export interface DetectFollowUp {
+  backtestRunId: string
+  /** The detect run, or null when it was refused at submission (bad input, no data). */
+  detectRunId: string | null
+  status: 'succeeded' | 'failed' | 'cancelled' | 'refused'
+  error: string | null
+  detections: number
+  incidents: number
+}
+
+/**
+ * Runs the detectors over a succeeded backtest's outputs (its venue, markets and window) as a child run and waits for
+ * it. A refusal or failure is returned, not thrown: the caller records it beside the backtest, which stands.
+ */
+export async function detectAfterBacktest(
+  runs: ChildRuns,
+  backtest: { runId: string; venue: string },
+  options: { trigger: RunTrigger; scheduleId?: string | null },
+): Promise<DetectFollowUp> {
+  const base = { backtestRunId: backtest.runId, detections: 0, incidents: 0 }
+  let submitted: Awaited<ReturnType<ChildRuns['submit']>>
+  try {
+    submitted = await runs.submit('detect', { venue: backtest.venue, runId: backtest.runId }, options)
+  } catch (error) {
+    return {
+      ...base,
+      detectRunId: null,
+      status: 'refused',
+      error: error instanceof Error ? error.message : String(error),
+    }
+  }
+  const done = await submitted.done
+  const summary = done.outcome.result as DetectSummary | undefined
+  return {
+    ...base,
+    detectRunId: submitted.runId,
+    status: done.status,
+    error: done.error,
+    detections: done.status === 'succeeded' && summary ? summary.detections.total : 0,
+    incidents: done.status === 'succeeded' && summary ? summary.incidents.incidents : 0,
+  }
+}

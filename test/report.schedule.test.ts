@@ -73,68 +73,84 @@ describe('a one-minute schedule, end to end', () => {
   let scheduler: Scheduler | undefined
   afterAll(() => scheduler?.stop(5_000))
 
-  test('coverage wait → backtest → report files → Report row → webhook → e-mail', { timeout: 240_000 }, async () => {
-    const schedule = await addSchedule(deps(), { name: 'every-minute', cron: '* * * * *', params: params() })
-    scheduler = await startScheduler(runtime, jobRegistry, [])
-    expect(scheduler.schedules).toContain('every-minute')
-    const running = await until(
-      'the scheduled run to start',
-      () =>
-        runtime.meta.jobRun.findFirst({
-          where: { scheduleId: schedule.id, job: 'backtest.scheduled', status: 'running' },
-        }),
-      90_000,
-    )
-    // it waits for ingestion: no backtest yet while today's partitions are not recorded
-    await new Promise((r) => setTimeout(r, 2_500))
-    expect(await runtime.meta.backtestRun.count()).toBe(0)
-    expect(await runtime.meta.report.count()).toBe(0)
-    await insertReportManifest(runtime.duck, today, todaySeconds)
-    const finished = await until(
-      'the scheduled run to finish',
-      async () => {
-        const run = await runtime.meta.jobRun.findUnique({ where: { id: running.id } })
-        return run && run.status !== 'running' && run.status !== 'queued' ? run : null
-      },
-      150_000,
-    )
-    expect(finished.error).toBeNull()
-    expect(finished.status).toBe('succeeded')
-    expect(finished.kind).toBe('schedule')
-    // its backtest and its report are runs of their own kinds, triggered by the schedule's cron
-    const children = await runtime.meta.jobRun.findMany({
-      where: { scheduleId: schedule.id, id: { not: running.id } },
-      orderBy: { queuedAt: 'asc' },
-    })
-    expect(children.map((r) => [r.kind, r.job, r.trigger, r.status])).toEqual([
-      ['backtest', 'backtest', 'cron', 'succeeded'],
-      ['report', 'report.generate', 'cron', 'succeeded'],
-    ])
-    const [backtestRun, reportRun] = children
-    const report = (await runtime.meta.report.findFirst({ where: { scheduleId: schedule.id } }))!
-    expect(report).toMatchObject({
-      id: reportRun!.id,
-      jobRunId: reportRun!.id,
-      runId: backtestRun!.id,
-      deliveryStatus: 'delivered',
-    })
-    expect(finished.result).toMatchObject({ reportId: report.id, backtestRuns: [backtestRun!.id] })
-    const backtest = (await runtime.meta.backtestRun.findUnique({ where: { id: report.runId } }))!
-    expect(backtest.toTs.getTime() - backtest.fromTs.getTime()).toBe(DAY_MS)
-    expect(backtest.toTs.getTime() % 60_000).toBe(0)
-    const dir = path.join(runtime.config.dataDir, report.path)
-    for (const f of report.files as Array<{ name: string }>) expect(fs.existsSync(path.join(dir, f.name))).toBe(true)
-    const model = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as ReportModel
-    expect(model.schedule).toEqual({ id: schedule.id, name: 'every-minute' })
-    expect(model.coverage.notes).toEqual([])
-    await until('the webhook', async () => hook.received.length > 0, 10_000)
-    expect(hook.received[0]).toMatchObject({
-      reportId: report.id,
-      links: { html: `https://backstop.example/reports/${report.id}.html` },
-    })
-    expect(smtp.mails).toHaveLength(1)
-    expect(smtp.mails[0]!.raw).toContain('every-minute: binance-um BTCUSDT')
-  })
+  test(
+    'coverage wait → backtest → detectors → report files → Report row → webhook → e-mail',
+    { timeout: 300_000 },
+    async () => {
+      const schedule = await addSchedule(deps(), {
+        name: 'every-minute',
+        cron: '* * * * *',
+        params: params({ detectors: true }),
+      })
+      scheduler = await startScheduler(runtime, jobRegistry, [])
+      expect(scheduler.schedules).toContain('every-minute')
+      const running = await until(
+        'the scheduled run to start',
+        () =>
+          runtime.meta.jobRun.findFirst({
+            where: { scheduleId: schedule.id, job: 'backtest.scheduled', status: 'running' },
+          }),
+        90_000,
+      )
+      // it waits for ingestion: no backtest yet while today's partitions are not recorded
+      await new Promise((r) => setTimeout(r, 2_500))
+      expect(await runtime.meta.backtestRun.count()).toBe(0)
+      expect(await runtime.meta.report.count()).toBe(0)
+      await insertReportManifest(runtime.duck, today, todaySeconds)
+      const finished = await until(
+        'the scheduled run to finish',
+        async () => {
+          const run = await runtime.meta.jobRun.findUnique({ where: { id: running.id } })
+          return run && run.status !== 'running' && run.status !== 'queued' ? run : null
+        },
+        150_000,
+      )
+      expect(finished.error).toBeNull()
+      expect(finished.status).toBe('succeeded')
+      expect(finished.kind).toBe('schedule')
+      // its backtest, the detectors over it and its report are runs of their own kinds, triggered by the schedule's cron
+      const children = await runtime.meta.jobRun.findMany({
+        where: { scheduleId: schedule.id, id: { not: running.id } },
+        orderBy: { queuedAt: 'asc' },
+      })
+      expect(children.map((r) => [r.kind, r.job, r.trigger, r.status])).toEqual([
+        ['backtest', 'backtest', 'cron', 'succeeded'],
+        ['detect', 'detect', 'cron', 'succeeded'],
+        ['report', 'report.generate', 'cron', 'succeeded'],
+      ])
+      const [backtestRun, detectRun, reportRun] = children
+      expect(detectRun!.params).toMatchObject({ runId: backtestRun!.id, venue: REPORT_VENUE })
+      expect(finished.result).toMatchObject({
+        detections: [{ backtestRunId: backtestRun!.id, detectRunId: detectRun!.id, status: 'succeeded', error: null }],
+      })
+      const report = (await runtime.meta.report.findFirst({ where: { scheduleId: schedule.id } }))!
+      expect(report).toMatchObject({
+        id: reportRun!.id,
+        jobRunId: reportRun!.id,
+        runId: backtestRun!.id,
+        deliveryStatus: 'delivered',
+      })
+      expect(finished.result).toMatchObject({ reportId: report.id, backtestRuns: [backtestRun!.id] })
+      const backtest = (await runtime.meta.backtestRun.findUnique({ where: { id: report.runId } }))!
+      expect(backtest.toTs.getTime() - backtest.fromTs.getTime()).toBe(DAY_MS)
+      expect(backtest.toTs.getTime() % 60_000).toBe(0)
+      const dir = path.join(runtime.config.dataDir, report.path)
+      for (const f of report.files as Array<{ name: string }>) expect(fs.existsSync(path.join(dir, f.name))).toBe(true)
+      const model = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as ReportModel
+      expect(model.schedule).toEqual({ id: schedule.id, name: 'every-minute' })
+      expect(model.coverage.notes).toEqual([])
+      // the report reads the incidents the detect run built over the backtest
+      expect(model.incidents.source).toBe('incidents')
+      expect(model.incidents.detection).toMatchObject({ ran: true, runs: [{ runId: detectRun!.id }] })
+      await until('the webhook', async () => hook.received.length > 0, 10_000)
+      expect(hook.received[0]).toMatchObject({
+        reportId: report.id,
+        links: { html: `https://backstop.example/reports/${report.id}.html` },
+      })
+      expect(smtp.mails).toHaveLength(1)
+      expect(smtp.mails[0]!.raw).toContain('every-minute: binance-um BTCUSDT')
+    },
+  )
 })
 
 describe('schedule changes while the server runs', () => {

@@ -15,6 +15,7 @@ import {
 } from '../../src/report/schedule/params.ts'
 import { getReport } from '../../src/store/meta/reports.ts'
 import { otherOpenScheduleRun, scheduleOfRun } from '../../src/store/meta/schedules.ts'
+import { detectAfterBacktest, type DetectFollowUp } from '../detect.ts'
 import { defineJob, emptyOutcome, type ChildRuns, type JobContext } from '../job.ts'
 import { takeRenderedModel } from './reportJob.ts'
 
@@ -94,7 +95,7 @@ export const scheduledBacktestJob = defineJob<ScheduleParams>({
       if (other) throw new Error(`the previous run of schedule ${schedule.name} (run ${other}) is still running`)
     }
     const scheduleId = schedule?.id ?? null
-    const steps = params.ruleSets.length + 2
+    const steps = params.ruleSets.length + 2 + (params.detectors ? 1 : 0)
     const window = scheduleWindow(params.window, clock.now())
     progress.update({ phase: 'waiting for data', done: 0, total: steps, unit: 'steps' })
     const coverageNotes = await awaitCoverage(context, params, window)
@@ -105,10 +106,35 @@ export const scheduledBacktestJob = defineJob<ScheduleParams>({
       const request = backtestRequestOf(params, ruleSet, window)
       runIds.push((await childRun(runs, 'backtest', request, scheduleId, `the backtest of ${ruleSet}`)).runId)
     }
-    if (params.detectors) coverageNotes.push('Detectors were asked for but are not part of this build yet.')
+    // detectors over each backtest (child runs); a failure is noted in the report and the result, never fatal
+    const detections: DetectFollowUp[] = []
+    if (params.detectors) {
+      progress.update({ phase: 'detecting', done: 1 + runIds.length, total: steps, unit: 'steps' })
+      for (const backtestRunId of runIds) {
+        signal.throwIfAborted()
+        const d = await detectAfterBacktest(
+          runs,
+          { runId: backtestRunId, venue: params.venue },
+          { trigger: 'cron', scheduleId },
+        )
+        detections.push(d)
+        if (d.status !== 'succeeded') {
+          log.warn({ backtest: backtestRunId, detect: d.detectRunId, error: d.error }, 'detectors failed')
+          coverageNotes.push(
+            `Detectors over run ${backtestRunId} ${d.status === 'refused' ? 'were refused' : d.status}` +
+              `${d.detectRunId ? ` (detect run ${d.detectRunId})` : ''}: ${d.error ?? 'no error recorded'}`,
+          )
+        }
+      }
+    }
     const targets = configuredTargets(runtime.config, params.delivery)
     signal.throwIfAborted()
-    progress.update({ phase: 'reporting', done: 1 + runIds.length, total: steps, unit: 'steps' })
+    progress.update({
+      phase: 'reporting',
+      done: 1 + runIds.length + (params.detectors ? 1 : 0),
+      total: steps,
+      unit: 'steps',
+    })
     const reportRun = await childRun(
       runs,
       REPORT_JOB,
@@ -145,7 +171,7 @@ export const scheduledBacktestJob = defineJob<ScheduleParams>({
     progress.update({ phase: 'done', done: steps, total: steps, unit: 'steps' })
     return {
       ...emptyOutcome(),
-      result: { backtestRuns: runIds, reportRun: reportRun.runId, reportId: report.id, deliveryStatus },
+      result: { backtestRuns: runIds, detections, reportRun: reportRun.runId, reportId: report.id, deliveryStatus },
     }
   },
 })

@@ -6,10 +6,13 @@ import type { InputProblem } from '../errors.ts'
 import type { DuckStore } from '../store/duck/open.ts'
 import type { MarketDataCounts } from '../store/detect/availability.ts'
 import type { MetaClient } from '../store/meta/client.ts'
+import type { SharedReads } from './sharedReads.ts'
 
 export interface DetectStores {
   duck: DuckStore
   meta: MetaClient
+  /** Reads shared by the detectors of one market in one execution (the runner sets it; absent, each reads alone). */
+  shared?: SharedReads
 }
 
 /** One market and window to scan. */

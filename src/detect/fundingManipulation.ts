@@ -5,7 +5,6 @@
 // is extreme in one direction is tested against Binomial(settlements, q). The settled rate is compared with the
 // market's own funding history and, when peers are given, with other sources' funding for the same asset.
 import { z } from 'zod'
-import { readFills } from '../store/detect/accounts.ts'
 import { fundingPeers, readFlowBuckets, readFunding } from '../store/detect/funding.ts'
 import { HOUR_US, iso, MINUTE_US, round } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
@@ -13,6 +12,7 @@ import { flowIn } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
 import { binomialUpperTail } from './stats/binomial.ts'
 import { median, robustBand, robustZ } from './stats/robust.ts'
+import { marketFills } from './sharedReads.ts'
 
 export const fundingManipulationParams = z.strictObject({
   /** The sampling window before each settlement that is tested (and the length of the control windows). */
@@ -148,11 +148,7 @@ export const fundingManipulation = defineDetector<FundingManipulationParams>({
       })
     }
     const drafts: DetectionDraft[] = []
-    const fills = await readFills(stores.duck, target.venue, {
-      markets: [target.market],
-      fromUs: target.fromUs - W,
-      toUs: target.toUs,
-    })
+    const fills = await marketFills(stores, target.venue, target.market, target.fromUs - W, target.toUs)
     const n = settlements.length
     for (const direction of [1, -1] as const) {
       // the more significant statistic decides: flow or premium

@@ -3,7 +3,7 @@
 // and — where fills name the accounts — the top-k share and HHI of open positions, and clusters of many wallets with
 // a common funding source that built up the same side together, in synchronized waves (YFI: 100+ wallets).
 import { z } from 'zod'
-import { readFills, readFundingSources, type FillColumns } from '../store/detect/accounts.ts'
+import { readFundingSources, type FillColumns } from '../store/detect/accounts.ts'
 import { readOpenInterest, readVolume } from '../store/detect/openInterest.ts'
 import { HOUR_US, iso, round } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
@@ -11,6 +11,7 @@ import { mergeEpisodes } from './episodes.ts'
 import { positionsAt } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
 import { median } from './stats/robust.ts'
+import { marketFills } from './sharedReads.ts'
 
 export const oiConcentrationParams = z.strictObject({
   /** Growth is the last 24 h against the first 24 h of this trailing window (at least 48 h). */
@@ -71,7 +72,7 @@ export const oiConcentration = defineDetector<OiConcentrationParams>({
     const readFrom = target.fromUs - W
     const oi = await readOpenInterest(stores.duck, target.venue, target.market, readFrom, target.toUs, HOUR_US)
     const vol = await readVolume(stores.duck, target.venue, target.market, readFrom, target.toUs, HOUR_US)
-    const fills = await readFills(stores.duck, target.venue, { markets: [target.market], toUs: target.toUs })
+    const fills = await marketFills(stores, target.venue, target.market, null, target.toUs)
     // hourly grid: OI carried forward (it is a level), volume 0 where nothing traded
     const h0 = Math.floor(readFrom / HOUR_US) * HOUR_US
     const hours = Math.max(Math.ceil((target.toUs - h0) / HOUR_US), 0)

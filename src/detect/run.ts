@@ -26,6 +26,7 @@ import { iso } from './common.ts'
 import type { DataGap, DetectionDraft, DetectStores, Detector, DetectTarget, TargetData } from './detector.ts'
 import { paramsHash, sha256 } from './paramsHash.ts'
 import { detectorIds, detectors } from './registry.ts'
+import { SharedReads } from './sharedReads.ts'
 
 const instant = z.union([z.date(), z.string()]).transform((v, ctx) => {
   const d = v instanceof Date ? v : new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v)
@@ -322,6 +323,8 @@ export async function executeDetectors(
     const counts = await marketDataCounts(stores.duck, req.venue, market, req.fromUs, req.toUs)
     const run = req.runId ? await runOutputCounts(stores.duck, req.runId, market, req.fromUs, req.toUs) : null
     const data: TargetData = { market: counts, ledger, run }
+    // one market's shared reads, dropped when its detectors are done
+    const marketStores: DetectStores = { ...stores, shared: new SharedReads(stores.duck) }
     for (const detector of req.detectors) {
       const params = req.params.get(detector.id)
       const hash = paramsHash(params)
@@ -356,7 +359,7 @@ export async function executeDetectors(
       } else {
         let drafts: DetectionDraft[]
         try {
-          drafts = await detector.detect(stores, target, params)
+          drafts = await detector.detect(marketStores, target, params)
         } catch (error) {
           // one detector's failure must not stop the others; its scope keeps its previous rows
           summary.status = 'failed'

@@ -4,12 +4,13 @@
 // large opposite positions shortly before a price push — the Mango and JELLY set-up (one side's position then gains
 // from the push while the other side's loss lands on the venue).
 import { z } from 'zod'
-import { readFills, readLinkedTrades, tradedNotional, type MatchedTrade } from '../store/detect/accounts.ts'
+import { readLinkedTrades, tradedNotional, type MatchedTrade } from '../store/detect/accounts.ts'
 import { listPriceSeries, readBucketSeries } from '../store/detect/priceSeries.ts'
 import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
 import { indexByAccount, positionOf } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
+import { marketFills } from './sharedReads.ts'
 
 export const selfTradingParams = z.strictObject({
   /** Pairs below this share of the market's traded notional are not reported. */
@@ -80,10 +81,7 @@ export const selfTrading = defineDetector<SelfTradingParams>({
     const days = Math.max((target.toUs - target.fromUs) / (24 * HOUR_US), 1)
     const adv = volume.notional / days
     const lookaheadUs = Math.round(p.lookaheadHours * HOUR_US)
-    const fills = await readFills(stores.duck, target.venue, {
-      markets: [target.market],
-      toUs: target.toUs + lookaheadUs,
-    })
+    const fills = await marketFills(stores, target.venue, target.market, null, target.toUs + lookaheadUs)
     const series = await listPriceSeries(
       stores.duck,
       target.venue,

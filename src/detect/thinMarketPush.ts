@@ -13,7 +13,7 @@
 // depth-integral cost C_v(Δ) is not computed; the evidence says so.
 import { z } from 'zod'
 import { linkClusters } from '../incidents/group.ts'
-import { readAccountLinks, readFills } from '../store/detect/accounts.ts'
+import { readAccountLinks } from '../store/detect/accounts.ts'
 import { readLiquidationEvents } from '../store/detect/liquidations.ts'
 import { readVolume } from '../store/detect/openInterest.ts'
 import { listPriceSeries, readBucketSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
@@ -24,6 +24,7 @@ import { mergeEpisodes } from './episodes.ts'
 import { flowIn, markToMarket, positionsAt } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
 import { MAD_TO_SIGMA } from './stats/robust.ts'
+import { marketFills } from './sharedReads.ts'
 
 export const thinMarketPushParams = z.strictObject({
   /** Bucket of the price path the push is found in (XPL's sweep took 2 min, GMX's pushes 1–3 min). */
@@ -156,7 +157,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       p.liquidityBucketSeconds * SECOND_US,
       baselineUs,
     )
-    const fills = await readFills(stores.duck, target.venue, { markets: [target.market], toUs: target.toUs })
+    const fills = await marketFills(stores, target.venue, target.market, null, target.toUs)
     const references = await referenceMarkets(stores.duck, target.venue, target.market, readFrom, target.toUs)
     const costMarkets = references.length ? references : [target.market]
     const drafts: DetectionDraft[] = []

@@ -110,7 +110,10 @@ export async function buildReportModel(deps: ReportDeps, request: ReportRequest)
   const spanMs = run.to.getTime() - run.from.getTime()
   const fund = await fundSection(duck, run, bucketFor(spanMs, 60))
   const hourly = await readLiquidationsByHour(duck, run.id)
-  const sourced = await deps.incidents.incidentsOf(run.id, INCIDENTS_LISTED)
+  const sourced = await deps.incidents.incidentsOf(
+    { id: run.id, venue: run.venue, markets: run.markets, fromMs: run.from.getTime(), toMs: run.to.getTime() },
+    INCIDENTS_LISTED,
+  )
   const items: ReportIncident[] = []
   for (const [i, incident] of sourced.items.entries()) {
     items.push(await reportIncident(duck, run, incident, i + 1, i < TIMELINES))
@@ -170,7 +173,13 @@ export async function buildReportModel(deps: ReportDeps, request: ReportRequest)
       count: h.count,
       notional: exact(h.notional),
     })),
-    incidents: { source: sourced.source, gapSeconds: sourced.gapSeconds, total: sourced.total, items },
+    incidents: {
+      source: sourced.source,
+      gapSeconds: sourced.gapSeconds,
+      total: sourced.total,
+      items,
+      detection: sourced.detection,
+    },
     coverage: { caveats, notes },
     ruleSet: await describeRuleSet(meta, run, presets),
     comparison,
@@ -247,6 +256,8 @@ async function reportIncident(
     liquidations,
     liquidatedNotional: notional.toFixed(6),
     adlFills,
+    detectors: incident.detectors,
+    accountIds: incident.accountIds,
     detections: incident.detections,
     timeline: withTimeline && incident.markets.length ? await timeline(duck, run, incident) : null,
   }

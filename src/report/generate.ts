@@ -15,7 +15,7 @@ import {
   type AfterFile,
   type ReportFile,
 } from './files.ts'
-import { deficitClusterSource, type IncidentSource } from './incidents.ts'
+import { detectedIncidentSource, type IncidentSource } from './incidents.ts'
 import type { Headline, ReportModel } from './model.ts'
 import { renderHtml } from './render/html.ts'
 import { renderJson } from './render/json.ts'
@@ -173,6 +173,6 @@ export function reportDependencies(runtime: {
     duck: runtime.duck,
     meta: runtime.meta,
     dataDir: runtime.config.dataDir,
-    incidents: deficitClusterSource(runtime.duck),
+    incidents: detectedIncidentSource(runtime.duck, runtime.meta),
   }
 }

@@ -82,7 +82,7 @@ export interface ReportDetection {
 }
 
 export interface ReportIncident {
-  /** Rank by shortfall, 1 = largest. */
+  /** Rank by shortfall (then severity), 1 = largest. */
   rank: number
   id: string
   title: string
@@ -101,6 +101,10 @@ export interface ReportIncident {
   liquidations: number
   liquidatedNotional: string
   adlFills: number
+  /** Detectors with a detection in the incident (empty when detectors did not run). */
+  detectors: string[]
+  /** Accounts the incident involves, by id (its detections' and deficits' accounts; empty for deficit clusters). */
+  accountIds: string[]
   detections: ReportDetection[]
   /** The timeline chart's data, for the top incidents only. */
   timeline: IncidentTimelineData | null
@@ -115,6 +119,15 @@ export interface IncidentTimelineData {
   liquidations: Array<{ ts: string; price: number; side: 'long' | 'short'; notional: string }>
 }
 
+/** Whether detectors were run over the reported run, and which detect runs did. */
+export interface DetectionCoverage {
+  ran: boolean
+  /** Detect runs over the run's outputs, newest first: the detectors that ran, lacked data or failed. */
+  runs: Array<{ runId: string; finishedAt: string; detectors: string[]; missingData: string[]; failed: string[] }>
+  /** One sentence for the reader: what the incidents are built from. */
+  note: string
+}
+
 export interface IncidentSection {
   /** Where incidents came from: the detectors' incidents, or deficits clustered in time when detectors did not run. */
   source: 'incidents' | 'deficit-clusters'
@@ -122,6 +135,7 @@ export interface IncidentSection {
   gapSeconds: number | null
   total: number
   items: ReportIncident[]
+  detection: DetectionCoverage
 }
 
 export interface CoverageCaveat {

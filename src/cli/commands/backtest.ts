@@ -5,6 +5,7 @@
 import fs from 'node:fs'
 import type { Command } from 'commander'
 import { backtestJob } from '../../../jobs/backtest.ts'
+import { detectAfterBacktest, type DetectFollowUp } from '../../../jobs/detect.ts'
 import type { JobDefinition } from '../../../jobs/job.ts'
 import { createLogger } from '../../obs/logger.ts'
 import type { BacktestSummary } from '../../replay/backtest/summary.ts'
@@ -40,6 +41,7 @@ interface BacktestOptions {
   shockReturns?: string
   shockLiquidity?: string
   distanceToFailure?: boolean
+  detect?: boolean
   json?: boolean
   local?: boolean
 }
@@ -133,6 +135,7 @@ export function registerBacktest(program: Command): void {
     .option('--shock-returns <k>', "scale each market's log-returns from its first price in the window by k")
     .option('--shock-liquidity <f>', 'scale the traded volume the impact model sees by f (0.5: half the liquidity)')
     .option('--distance-to-failure', 'search the smallest return and liquidity shocks that produce a deficit')
+    .option('--detect', 'after the run succeeds, run the detectors over its outputs (a detect run of its own)')
     .option('--json', 'print the run, summary and timings as JSON')
     .option('--local', 'run in this process even while a server runs (it then fails on the held DuckDB file)')
     .action(
@@ -141,8 +144,8 @@ export function registerBacktest(program: Command): void {
         const view = runProgressView({ plain: 'tenths', quiet: !!options.json })
         try {
           return await viaServerOr(config, options, {
-            remote: (client) => remoteBacktest(client, input, view, !!options.json),
-            local: () => localBacktest(config, input, view, !!options.json),
+            remote: (client) => remoteBacktest(client, input, view, !!options.json, !!options.detect),
+            local: () => localBacktest(config, input, view, !!options.json, !!options.detect),
           })
         } finally {
           view.stop()
@@ -156,6 +159,7 @@ async function localBacktest(
   input: Record<string, unknown>,
   view: RunProgressView,
   json: boolean,
+  detect: boolean,
 ): Promise<number> {
   const log = createLogger(config.logLevel, 2)
   return inForeground(config, log, async ({ system, signal }) => {
@@ -164,6 +168,15 @@ async function localBacktest(
     view.stop()
     const result = await submitted.done
     const run = (await getBacktestRun(system.runtime.meta, submitted.runId))!
+    // detectors over the run's outputs once it has succeeded; their failure is reported, the run stands
+    const detected =
+      detect && result.status === 'succeeded'
+        ? await detectAfterBacktest(
+            { submit: (job, params, o) => system.runs.submit(job, params, { ...o, signal }) },
+            { runId: run.id, venue: run.venue },
+            { trigger: 'cli' },
+          )
+        : undefined
     printBacktest(
       {
         runId: run.id,
@@ -173,6 +186,7 @@ async function localBacktest(
         ruleSetHash: run.ruleSetHash,
         summary: run.summary as BacktestSummary | null,
         timings: run.timings as BacktestTimings | null,
+        detect: detected,
       },
       json,
     )
@@ -187,6 +201,7 @@ async function remoteBacktest(
   input: Record<string, unknown>,
   view: RunProgressView,
   json: boolean,
+  detect: boolean,
 ): Promise<number> {
   if (input.ruleSet !== undefined && isRuleSetFile(String(input.ruleSet))) {
     noRemoteEquivalent(
@@ -201,8 +216,12 @@ async function remoteBacktest(
   )
   const { run: finished, interrupted } = await followRun(client, runBacktest.id, view)
   const { backtestRun: run } = await client.request<{
-    backtestRun: { id: string; ruleSetHash: string; summaryJson: unknown; timings: unknown }
-  }>(`query ($id: ID!) { backtestRun(id: $id) { id ruleSetHash summaryJson timings } }`, { id: finished.id })
+    backtestRun: { id: string; venue: string; ruleSetHash: string; summaryJson: unknown; timings: unknown }
+  }>(`query ($id: ID!) { backtestRun(id: $id) { id venue ruleSetHash summaryJson timings } }`, { id: finished.id })
+  const detected =
+    detect && finished.status === 'succeeded' && !interrupted
+      ? await remoteDetect(client, { runId: run.id, venue: run.venue }, view)
+      : undefined
   printBacktest(
     {
       runId: run.id,
@@ -212,11 +231,47 @@ async function remoteBacktest(
       ruleSetHash: run.ruleSetHash,
       summary: run.summaryJson as BacktestSummary | null,
       timings: run.timings as BacktestTimings | null,
+      detect: detected,
     },
     json,
   )
   if (interrupted) return EXIT_INTERRUPTED
   return finished.status === 'succeeded' ? 0 : EXIT_FAILURE
+}
+
+/** `--detect` through the server: runDetectors over the run, followed to its end, as detectAfterBacktest reports it. */
+async function remoteDetect(
+  client: ServerClient,
+  backtest: { runId: string; venue: string },
+  view: RunProgressView,
+): Promise<DetectFollowUp> {
+  const base = { backtestRunId: backtest.runId, detections: 0, incidents: 0 }
+  let detectRunId: string
+  try {
+    const { runDetectors } = await client.request<{ runDetectors: { id: string } }>(
+      `mutation ($input: DetectInput!) { runDetectors(input: $input) { id } }`,
+      { input: { venue: backtest.venue, runId: backtest.runId } },
+    )
+    detectRunId = runDetectors.id
+  } catch (error) {
+    return {
+      ...base,
+      detectRunId: null,
+      status: 'refused',
+      error: error instanceof Error ? error.message : String(error),
+    }
+  }
+  const { run } = await followRun(client, detectRunId, view)
+  const summary = run.result as { detections?: { total?: number }; incidents?: { incidents?: number } } | null
+  const ok = run.status === 'succeeded'
+  return {
+    ...base,
+    detectRunId,
+    status: run.status as DetectFollowUp['status'],
+    error: run.error,
+    detections: ok ? (summary?.detections?.total ?? 0) : 0,
+    incidents: ok ? (summary?.incidents?.incidents ?? 0) : 0,
+  }
 }
 
 /** A --rules value the in-process path would read as a file (resolveRuleSet's own test). */
@@ -231,6 +286,8 @@ interface FinishedBacktest {
   ruleSetHash: string
   summary: BacktestSummary | null
   timings: BacktestTimings | null
+  /** The detect run that followed (`--detect`), if any. */
+  detect?: DetectFollowUp | undefined
 }
 
 /** The summary (or JSON) of a finished backtest, the same whichever process ran it. */
@@ -246,6 +303,7 @@ function printBacktest(b: FinishedBacktest, json: boolean): void {
           error: b.error ?? undefined,
           summary: summary ?? undefined,
           timings: timings ?? undefined,
+          detect: b.detect,
         },
         null,
         2,
@@ -285,6 +343,15 @@ function printBacktest(b: FinishedBacktest, json: boolean): void {
         `${(timings.totalMs / 1000).toFixed(2)} s (${Math.round(timings.eventsPerSecond).toLocaleString('en')} events/s)`,
       ],
     ]
+    const d = b.detect
+    if (d) {
+      lines.push([
+        'detectors',
+        d.status === 'succeeded'
+          ? `detect run ${d.detectRunId}: ${d.detections} detections, ${d.incidents} incidents (backstop incidents --run ${b.runId})`
+          : `${d.status}${d.detectRunId ? ` (detect run ${d.detectRunId})` : ''}: ${d.error}`,
+      ])
+    }
     for (const [k, v] of lines) console.log(`${k.padEnd(18)} ${v}`)
     for (const w of s.warnings) console.log(`warning: ${w}`)
   } else {

@@ -97,11 +97,24 @@ function headlineCards(model: ReportModel): string {
 
 function incidentsHtml(model: ReportModel, charts: Map<string, RenderedChart>): string {
   const { incidents, unit } = model
-  const intro =
+  const gap =
     incidents.source === 'deficit-clusters'
-      ? `<p class="note">Detectors did not run for this report: incidents are the run's deficits clustered per market (a gap of more than ${duration(incidents.gapSeconds ?? 0)} starts a new one).</p>`
-      : '<p class="note">Incidents group deficits, guardrail triggers and detections that overlap in time on the same market or linked accounts.</p>'
-  if (!incidents.items.length) return `<h2>Incidents</h2>${intro}<p>No deficit in this run: nothing to explain.</p>`
+      ? ` A gap of more than ${duration(incidents.gapSeconds ?? 0)} between deficits starts a new one.`
+      : ''
+  const runs = incidents.detection.runs.length
+    ? `<p class="note">Detect runs: ${incidents.detection.runs
+        .map(
+          (r) =>
+            `${esc(r.runId)} (${esc(utc(r.finishedAt))}; ran ${esc(r.detectors.join(', ') || 'none')}` +
+            (r.missingData.length ? `; lacked data: ${esc(r.missingData.join(', '))}` : '') +
+            (r.failed.length ? `; failed: ${esc(r.failed.join(', '))}` : '') +
+            ')',
+        )
+        .join('; ')}.</p>`
+    : ''
+  const intro = `<p class="note" data-detection="${incidents.detection.ran ? 'ran' : 'not-run'}">${esc(incidents.detection.note)}${esc(gap)}</p>${runs}`
+  if (!incidents.items.length)
+    return `<h2>Incidents</h2>${intro}<p>${incidents.detection.ran ? 'No incident: no deficit in this run and no detection at warning or above.' : 'No deficit in this run: nothing to explain.'}</p>`
   const rows = incidents.items
     .map(
       (i) => `<tr><td>${i.rank}</td><td class="sev-${esc(i.severity)}">${esc(i.severity)}</td><td>${esc(i.title)}</td>
@@ -129,10 +142,11 @@ function incidentsHtml(model: ReportModel, charts: Map<string, RenderedChart>): 
             )
             .join('')}</tbody></table>`
         : '<p class="note">No detection explains this incident' +
-          (incidents.source === 'deficit-clusters' ? ' (detectors did not run).' : '.') +
+          (incidents.detection.ran ? '.' : ' (detectors were not run over this run).') +
           '</p>'
       return `<section class="incident"><h3>#${i.rank} ${esc(i.title)}</h3>
-<p class="meta"><span><b>Window</b> ${esc(utc(i.from))} – ${esc(utc(i.to))}</span><span><b>Shortfall</b> ${esc(compactAmount(i.shortfall))} ${esc(unit)}</span><span><b>Liquidations</b> ${count(i.liquidations)} (${esc(compactAmount(i.liquidatedNotional))} ${esc(unit)})</span><span><b>Accounts</b> ${count(i.accounts)}</span><span><b>ADL fills</b> ${count(i.adlFills)}</span></p>
+<p class="meta"><span><b>Window</b> ${esc(utc(i.from))} – ${esc(utc(i.to))}</span><span><b>Severity</b> ${esc(i.severity)}</span><span><b>Deficits</b> ${count(i.deficits)}</span><span><b>Shortfall</b> ${esc(compactAmount(i.shortfall))} ${esc(unit)}</span><span><b>Liquidations</b> ${count(i.liquidations)} (${esc(compactAmount(i.liquidatedNotional))} ${esc(unit)})</span><span><b>Accounts</b> ${count(i.accounts)}</span><span><b>ADL fills</b> ${count(i.adlFills)}</span>${i.detectors.length ? `<span><b>Detectors</b> ${esc(i.detectors.join(', '))}</span>` : ''}</p>
+${i.accountIds.length ? `<p class="meta"><span><b>Accounts involved</b> ${esc(i.accountIds.slice(0, 12).join(', '))}${i.accountIds.length > 12 ? ` … ${count(i.accountIds.length - 12)} more` : ''}</span></p>` : ''}
 ${chartHtml(charts, `incident-${i.rank}`)}${detections}</section>`
     })
     .join('\n')

@@ -53,12 +53,24 @@ export function renderMarkdown(model: ReportModel, charts: RenderedChart[]): str
   out.push(model.liquidationsByHour.length ? chart('liquidations-by-hour') : 'No liquidation in the window.')
   out.push('', '## Incidents', '')
   const inc = model.incidents
-  if (inc.source === 'deficit-clusters')
+  out.push(
+    md(inc.detection.note) +
+      (inc.source === 'deficit-clusters' ? ` A gap over ${duration(inc.gapSeconds ?? 0)} starts a new one.` : ''),
+    '',
+  )
+  for (const r of inc.detection.runs)
     out.push(
-      `Detectors did not run: incidents are the run's deficits clustered per market (a gap over ${duration(inc.gapSeconds ?? 0)} starts a new one).`,
-      '',
+      `- detect run ${md(r.runId)} (${utc(r.finishedAt)}): ran ${md(r.detectors.join(', ') || 'none')}` +
+        (r.missingData.length ? `; lacked data: ${md(r.missingData.join(', '))}` : '') +
+        (r.failed.length ? `; failed: ${md(r.failed.join(', '))}` : ''),
     )
-  if (!inc.items.length) out.push('No deficit in this run.')
+  if (inc.detection.runs.length) out.push('')
+  if (!inc.items.length)
+    out.push(
+      inc.detection.ran
+        ? 'No incident: no deficit in this run and no detection at warning or above.'
+        : 'No deficit in this run.',
+    )
   else {
     out.push(chart('deficits-by-incident'))
     out.push(
@@ -95,8 +107,14 @@ export function renderMarkdown(model: ReportModel, charts: RenderedChart[]): str
     for (const i of inc.items.filter((x) => x.timeline || x.detections.length)) {
       out.push('', `### #${i.rank} ${md(i.title)}`, '')
       out.push(
-        `${utc(i.from)} – ${utc(i.to)} · shortfall ${compactAmount(i.shortfall)} ${u} · ${count(i.liquidations)} liquidations · ${count(i.accounts)} accounts · ${count(i.adlFills)} ADL fills`,
+        `${utc(i.from)} – ${utc(i.to)} · ${md(i.severity)} · ${count(i.deficits)} deficits, shortfall ${compactAmount(i.shortfall)} ${u} · ${count(i.liquidations)} liquidations · ${count(i.accounts)} accounts · ${count(i.adlFills)} ADL fills` +
+          (i.detectors.length ? ` · detectors: ${md(i.detectors.join(', '))}` : ''),
       )
+      if (i.accountIds.length)
+        out.push(
+          '',
+          `Accounts involved: ${md(i.accountIds.slice(0, 12).join(', '))}${i.accountIds.length > 12 ? ` … ${count(i.accountIds.length - 12)} more` : ''}`,
+        )
       out.push(chart(`incident-${i.rank}`))
       if (i.detections.length)
         out.push(

@@ -2,7 +2,7 @@
 // (self-trades and linked-account trades), and where accounts were funded from.
 import { listValue } from '@duckdb/node-api'
 import type { DuckStore } from '../duck/open.ts'
-import { f64, num, queryColumns, queryRows, str, tsParam } from './read.ts'
+import { inSnapshot, num, queryColumns, queryRows, queryTyped, str, tsParam } from './read.ts'
 
 export interface FillColumns {
   length: number
@@ -14,54 +14,93 @@ export interface FillColumns {
   price: Float64Array
   qty: Float64Array
   fee: Float64Array
-  liquidation: Uint8Array
+  liquidation: Int8Array
   /** 1 taker, 0 maker, −1 when the venue does not say. */
   taker: Int8Array
-  tradeId: Array<string | null>
-  txId: Array<string | null>
 }
 
 /**
  * Fills of a venue, optionally only some markets / accounts, with ts < toUs (and ≥ fromUs when given), in time order
  * (ties by account, trade id, side). Money columns are read as doubles: detectors estimate, the ledger stays exact.
+ * Numbers are copied from DuckDB's vectors as typed arrays; accounts and markets cross as integer codes into their
+ * sorted name lists (read in the same transaction, so codes and names agree), not as a JS string per row.
  */
 export async function readFills(
   store: DuckStore,
   venue: string,
   o: { markets?: string[] | null; accounts?: string[] | null; fromUs?: number | null; toUs: number },
 ): Promise<FillColumns> {
-  const r = await queryColumns(
-    store,
-    `SELECT epoch_us(ts)::DOUBLE AS t, account, market, CASE side WHEN 'buy' THEN 1 ELSE -1 END AS s,
-            price::DOUBLE AS price, qty::DOUBLE AS qty, fee::DOUBLE AS fee, liquidation::INTEGER AS liq,
-            CASE liquidity WHEN 'taker' THEN 1 WHEN 'maker' THEN 0 ELSE -1 END AS taker, trade_id, tx_id
-       FROM fills
-      WHERE venue = $1 AND ($2::VARCHAR[] IS NULL OR list_contains($2, market))
+  const values = [
+    venue,
+    o.markets ? listValue(o.markets) : null,
+    o.accounts ? listValue(o.accounts) : null,
+    o.fromUs != null ? tsParam(o.fromUs) : null,
+    tsParam(o.toUs),
+  ]
+  const where = `venue = $1 AND ($2::VARCHAR[] IS NULL OR list_contains($2, market))
         AND ($3::VARCHAR[] IS NULL OR list_contains($3, account))
-        AND ($4::TIMESTAMP IS NULL OR ts >= $4) AND ts < $5
-      ORDER BY ts, account, trade_id, side`,
-    [
-      venue,
-      o.markets ? listValue(o.markets) : null,
-      o.accounts ? listValue(o.accounts) : null,
-      o.fromUs != null ? tsParam(o.fromUs) : null,
-      tsParam(o.toUs),
-    ],
-  )
-  return {
-    length: r.length,
-    ts: f64(r.col('t')),
-    account: r.col('account').map(String),
-    market: r.col('market').map(String),
-    side: Int8Array.from(r.col('s').map(Number)),
-    price: f64(r.col('price')),
-    qty: f64(r.col('qty')),
-    fee: f64(r.col('fee')),
-    liquidation: Uint8Array.from(r.col('liq').map(Number)),
-    taker: Int8Array.from(r.col('taker').map(Number)),
-    tradeId: r.col('trade_id').map(str),
-    txId: r.col('tx_id').map(str),
-  }
+        AND ($4::TIMESTAMP IS NULL OR ts >= $4) AND ts < $5`
+  return inSnapshot(store, async (snapshot) => {
+    // names in code order (codes are ranks in byte order, so sorting by code sorts by name)
+    const names = await queryColumns(
+      snapshot,
+      `SELECT k, name FROM (SELECT DISTINCT 'a' AS k, account AS name FROM fills WHERE ${where}
+         UNION ALL SELECT DISTINCT 'm' AS k, market AS name FROM fills WHERE ${where})
+        ORDER BY k, name`,
+      values,
+    )
+    const accounts: string[] = []
+    const markets: string[] = []
+    const kind = names.col('k')
+    const name = names.col('name')
+    for (let i = 0; i < names.length; i++) (kind[i] === 'a' ? accounts : markets).push(String(name[i]))
+    const r = await queryTyped(
+      snapshot,
+      `WITH f AS (SELECT ts, account, market, side, price, qty, fee, liquidation, liquidity, trade_id
+                    FROM fills WHERE ${where}),
+            a AS (SELECT account, (row_number() OVER (ORDER BY account) - 1)::INTEGER AS code
+                    FROM (SELECT DISTINCT account FROM f)),
+            m AS (SELECT market, (row_number() OVER (ORDER BY market) - 1)::INTEGER AS code
+                    FROM (SELECT DISTINCT market FROM f))
+       SELECT epoch_us(f.ts)::DOUBLE AS t, a.code AS account, m.code AS market,
+              (CASE f.side WHEN 'buy' THEN 1 ELSE -1 END)::TINYINT AS side,
+              f.price::DOUBLE AS price, f.qty::DOUBLE AS qty, f.fee::DOUBLE AS fee,
+              f.liquidation::TINYINT AS liquidation,
+              (CASE f.liquidity WHEN 'taker' THEN 1 WHEN 'maker' THEN 0 ELSE -1 END)::TINYINT AS taker
+         FROM f JOIN a USING (account) JOIN m USING (market)
+        ORDER BY f.ts, f.account, f.trade_id, f.side`,
+      values,
+      {
+        t: 'f64',
+        account: 'i32',
+        market: 'i32',
+        side: 'i8',
+        price: 'f64',
+        qty: 'f64',
+        fee: 'f64',
+        liquidation: 'i8',
+        taker: 'i8',
+      },
+    )
+    const account = new Array<string>(r.length)
+    const market = new Array<string>(r.length)
+    for (let i = 0; i < r.length; i++) {
+      account[i] = accounts[r.account[i]!]!
+      market[i] = markets[r.market[i]!]!
+    }
+    return {
+      length: r.length,
+      ts: r.t,
+      account,
+      market,
+      side: r.side,
+      price: r.price,
+      qty: r.qty,
+      fee: r.fee,
+      liquidation: r.liquidation,
+      taker: r.taker,
+    }
+  })
 }
 
 export interface LedgerRow {
@@ -192,21 +231,28 @@ export async function tradedNotional(
 ): Promise<{ notional: number; source: 'trades' | 'bars' | 'fills' | 'none' }> {
   const v = [venue, market, tsParam(fromUs), tsParam(toUs)]
   const where = 'venue = $1 AND market = $2 AND ts >= $3 AND ts < $4'
-  const [r] = await queryRows(
+  // one source at a time: the next is read only when the one before has no rows (each is a full scan of the window)
+  const [t] = await queryRows(
+    store,
+    `SELECT sum(price * qty)::DOUBLE AS t, count(*)::DOUBLE AS tn FROM trades WHERE ${where}`,
+    v,
+  )
+  if (num(t!.tn) > 0) return { notional: num(t!.t), source: 'trades' }
+  const [b] = await queryRows(
     store,
     `WITH series AS (SELECT interval_s, source FROM bars WHERE ${where}
                       GROUP BY interval_s, source ORDER BY interval_s, source = 'trades' DESC, source LIMIT 1)
-     SELECT (SELECT sum(price * qty) FROM trades WHERE ${where})::DOUBLE AS t,
-            (SELECT count(*) FROM trades WHERE ${where})::DOUBLE AS tn,
-            (SELECT sum(quote_volume) FROM bars JOIN series USING (interval_s, source) WHERE ${where})::DOUBLE AS b,
-            (SELECT count(*) FROM bars JOIN series USING (interval_s, source) WHERE ${where})::DOUBLE AS bn,
-            (SELECT sum(price::DOUBLE * qty::DOUBLE) / 2 FROM fills WHERE ${where})::DOUBLE AS f,
-            (SELECT count(*) FROM fills WHERE ${where})::DOUBLE AS fn`,
+     SELECT sum(quote_volume)::DOUBLE AS b, count(*)::DOUBLE AS bn
+       FROM bars JOIN series USING (interval_s, source) WHERE ${where}`,
     v,
   )
-  if (num(r!.tn) > 0) return { notional: num(r!.t), source: 'trades' }
-  if (num(r!.bn) > 0 && Number.isFinite(num(r!.b))) return { notional: num(r!.b), source: 'bars' }
-  if (num(r!.fn) > 0) return { notional: num(r!.f), source: 'fills' }
+  if (num(b!.bn) > 0 && Number.isFinite(num(b!.b))) return { notional: num(b!.b), source: 'bars' }
+  const [f] = await queryRows(
+    store,
+    `SELECT (sum(price::DOUBLE * qty::DOUBLE) / 2)::DOUBLE AS f, count(*)::DOUBLE AS fn FROM fills WHERE ${where}`,
+    v,
+  )
+  if (num(f!.fn) > 0) return { notional: num(f!.f), source: 'fills' }
   return { notional: 0, source: 'none' }
 }
 

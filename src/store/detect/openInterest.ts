@@ -42,20 +42,26 @@ export async function readVolume(
   bucketUs: number,
 ): Promise<{ ts: Float64Array; quote: Float64Array; close: Float64Array }> {
   const B = sqlInt(bucketUs, 'bucket')
-  const r = await queryColumns(
+  const values = [venue, market, tsParam(fromUs), tsParam(toUs)]
+  // trades first; the bars are scanned only for a market without trades in the window
+  let r = await queryColumns(
     store,
-    `WITH t AS (SELECT (epoch_us(ts) // ${B}) * ${B} AS b, sum(price * qty) AS quote,
-                       arg_max(price, (ts, price)) AS close
-                  FROM trades WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4 GROUP BY 1),
-          series AS (SELECT interval_s, source FROM bars WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4
-                      GROUP BY interval_s, source ORDER BY interval_s, source = 'trades' DESC, source LIMIT 1),
-          k AS (SELECT (epoch_us(ts) // ${B}) * ${B} AS b, sum(quote_volume) AS quote,
-                       arg_max(close, (ts, close)) AS close
-                  FROM bars JOIN series USING (interval_s, source)
-                 WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4 AND NOT EXISTS (SELECT 1 FROM t)
-                 GROUP BY 1)
-     SELECT b::DOUBLE AS b, quote, close FROM (SELECT * FROM t UNION ALL SELECT * FROM k) ORDER BY b`,
-    [venue, market, tsParam(fromUs), tsParam(toUs)],
+    `SELECT b::DOUBLE AS b, quote, close FROM (
+       SELECT (epoch_us(ts) // ${B}) * ${B} AS b, sum(price * qty) AS quote, arg_max(price, (ts, price)) AS close
+         FROM trades WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4 GROUP BY 1) ORDER BY b`,
+    values,
   )
+  if (!r.length) {
+    r = await queryColumns(
+      store,
+      `WITH series AS (SELECT interval_s, source FROM bars WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4
+                        GROUP BY interval_s, source ORDER BY interval_s, source = 'trades' DESC, source LIMIT 1)
+       SELECT b::DOUBLE AS b, quote, close FROM (
+         SELECT (epoch_us(ts) // ${B}) * ${B} AS b, sum(quote_volume) AS quote, arg_max(close, (ts, close)) AS close
+           FROM bars JOIN series USING (interval_s, source)
+          WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4 GROUP BY 1) ORDER BY b`,
+      values,
+    )
+  }
   return { ts: f64(r.col('b')), quote: f64(r.col('quote')), close: f64(r.col('close')) }
 }

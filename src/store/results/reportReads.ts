@@ -1,6 +1,7 @@
-// Reads behind a report: a run's fund series per time bucket, liquidations per hour, deficit clusters, and the
-// prices and liquidations of one market in a window (for incident timelines). Amounts come back as exact text.
-import { DuckDBTimestampValue } from '@duckdb/node-api'
+// Reads behind a report: a run's fund series per time bucket, liquidations per hour, deficit clusters, a window's
+// deficits (for an incident), and the prices and liquidations of one market in a window (for incident timelines).
+// Amounts come back as exact text.
+import { DuckDBTimestampValue, listValue } from '@duckdb/node-api'
 import type { DuckStore } from '../duck/open.ts'
 
 const ts = (ms: number) => new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n)
@@ -123,6 +124,47 @@ export async function readDeficitClusters(
       socialized: String(r.socialized),
       uncovered: String(r.uncovered),
     })),
+  }
+}
+
+export interface WindowDeficits {
+  deficits: number
+  accounts: number
+  /** Exact sums (decimal text). */
+  shortfall: string
+  coveredByFund: string
+  coveredByFeePool: string
+  coveredByAdl: string
+  socialized: string
+  uncovered: string
+}
+
+/** A run's deficits on some markets in [fromMs, toMs] (an incident's window), summed exactly. */
+export async function readWindowDeficits(
+  store: DuckStore,
+  runId: string,
+  markets: string[],
+  fromMs: number,
+  toMs: number,
+): Promise<WindowDeficits> {
+  const [r] = await rows(
+    store,
+    `SELECT count(*)::DOUBLE AS n, count(DISTINCT account)::DOUBLE AS accounts,
+            coalesce(sum(shortfall), 0)::VARCHAR AS shortfall, coalesce(sum(covered_by_fund), 0)::VARCHAR AS fund,
+            coalesce(sum(covered_by_fee_pool), 0)::VARCHAR AS fee_pool, coalesce(sum(covered_by_adl), 0)::VARCHAR AS adl,
+            coalesce(sum(socialized), 0)::VARCHAR AS socialized, coalesce(sum(uncovered), 0)::VARCHAR AS uncovered
+       FROM backtest_deficits WHERE run_id = $1 AND list_contains($2::VARCHAR[], market) AND ts BETWEEN $3 AND $4`,
+    [runId, listValue(markets), ts(fromMs), ts(toMs)],
+  )
+  return {
+    deficits: Number(r!.n),
+    accounts: Number(r!.accounts),
+    shortfall: String(r!.shortfall),
+    coveredByFund: String(r!.fund),
+    coveredByFeePool: String(r!.fee_pool),
+    coveredByAdl: String(r!.adl),
+    socialized: String(r!.socialized),
+    uncovered: String(r!.uncovered),
   }
 }
 
