@@ -12,13 +12,7 @@ import {
   type RowMapping,
   type TargetTable,
 } from '../../domain/loadSpec.ts'
-import {
-  DUPLICATE_POLICY,
-  checkOf,
-  columnsOf,
-  describeCheck,
-  hasMarketColumn,
-} from '../../domain/normalizedTables.ts'
+import { DUPLICATE_POLICY, checkOf, columnsOf, describeCheck, hasMarketColumn } from '../../domain/normalizedTables.ts'
 import type { DuckStore } from '../duck/open.ts'
 import { diagnoseLoad } from './diagnose.ts'
 import { DomainViolation, checkTableRows, checkTradeRows, marketTimeBounds } from './domainChecks.ts'
