@@ -6,6 +6,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { openRunSystem, type RunSystem } from '../jobs/open.ts'
 import { startApiServer, type ApiServer } from '../src/api/server.ts'
+import { issueApiKey } from '../src/store/meta/apiKeys.ts'
 import { loadConfig } from '../src/config/load.ts'
 import { listRuns } from '../src/store/meta/runs.ts'
 import { ArchiveServer } from './support/archiveServer.ts'
@@ -65,10 +66,14 @@ interface Answer {
   errors?: Array<{ message: string; extensions?: { code?: string; problems?: unknown[] } }>
 }
 
-async function gql(query: string, variables: Record<string, unknown> = {}): Promise<{ status: number; body: Answer }> {
+async function gql(
+  query: string,
+  variables: Record<string, unknown> = {},
+  token = OPERATOR_TOKEN,
+): Promise<{ status: number; body: Answer }> {
   const res = await fetch(api.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${OPERATOR_TOKEN}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
   })
   return { status: res.status, body: (await res.json()) as Answer }
@@ -83,9 +88,19 @@ test('bad input: every problem listed, BAD_USER_INPUT, nothing recorded', async 
   expect(unknown.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT')
   expect(unknown.body.errors?.[0]?.message).toMatch(/input\.source: received "mtgox"; expected one of .*binance-um/)
 
-  const files = await gql(TRIGGER, { input: { source: 'binance-um', params: { ...goodParams, dir: '/etc' } } })
+  // files on the server's disk: never for a key (only the local CLI, which can read them itself) ...
+  const { secret } = await issueApiKey(system.runtime.meta, { name: 'bi-operator', role: 'operator' })
+  const withDir = { input: { source: 'binance-um', params: { ...goodParams, dir: '/etc' } } }
+  const files = await gql(TRIGGER, withDir, secret)
   expect(files.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT')
   expect(files.body.errors?.[0]?.message).toContain(`input.params.dir: received "/etc"; expected nothing`)
+  // ... and from the local CLI only as absolute paths
+  const relative = await gql(TRIGGER, {
+    input: { source: 'file', params: { table: 'prices', venue: 'x', paths: ['a.csv'] } },
+  })
+  expect(relative.body.errors?.[0]?.message).toContain(
+    'input.params.paths: received ["a.csv"]; expected absolute paths',
+  )
 
   const bad = await gql(TRIGGER, {
     input: { source: 'binance-um', params: { markets: [], datasets: ['aggTrades', 'nope'], from: '2022-02-30' } },

@@ -221,16 +221,28 @@ describe('while a server holds the DuckDB file', () => {
     expect(queued()).toBe(before)
   }, 60_000)
 
-  test('--local forces this process, and meets the held file; ingest of local files names the server', async () => {
+  test('--local forces this process, and meets the held file; local files are ingested by the server; coverage names it', async () => {
     const local = await cli([...backtestArgs(), '--local'])
     expect(local.code).toBe(1)
     expect(local.out).toContain('is in use by another process')
     const csv = path.join(dir, 'oracle.csv')
     fs.writeFileSync(csv, 'ts,kind,source,price\n2025-01-01 00:00:00,oracle,chainlink,3400.5\n')
-    const files = await cli(['ingest', 'file', '--table', 'prices', '--venue', 'chainlink', '--market', 'ETH/USD', csv])
-    expect(files.code).toBe(1)
-    expect(files.out).toContain(`cannot be handed to the running server (pid ${server!.child.pid}, ${url})`)
-    expect(files.out).not.toMatch(/Could not set lock/)
+    // a relative path on this host: the CLI resolves it, the server (same host) reads it
+    const files = await cli([
+      'ingest',
+      'file',
+      '--table',
+      'prices',
+      '--venue',
+      'chainlink',
+      '--market',
+      'ETH/USD',
+      'oracle.csv',
+    ])
+    expect(files.code, files.out).toBe(0)
+    expect(files.out).not.toMatch(/Could not set lock|cannot be handed/)
+    const loaded = server!.logs().findLast((l) => l.msg === 'run finished' && l.job === 'ingest.file')
+    expect(loaded?.status).toBe('succeeded')
     const coverage = await cli(['coverage'])
     expect(coverage.code).toBe(1)
     expect(coverage.out).toContain(`backstop coverage cannot be handed to the running server (pid ${server!.child.pid}`)

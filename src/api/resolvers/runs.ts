@@ -1,5 +1,6 @@
 // Runs of every kind: run(id), runs(kind, status, first), cancelRun(id) and triggerIngest; the run of a backtest is its
 // `run` field.
+import { isAbsolute } from 'node:path'
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
 import { getRun, listRuns, runStatus } from '../../store/meta/runs.ts'
 import type {
@@ -26,8 +27,28 @@ export const runs: QueryResolvers['runs'] = (_p, { kind, status, first }, { runt
 
 export const cancelRun: MutationResolvers['cancelRun'] = (_p, { id }, context) => runsOf(context).cancel(id)
 
-/** Parameters that name files on the server's disk: the API never makes the server read its own files. */
+/**
+ * Parameters that name files on the server's disk. Only the local principal may send them: a CLI on the server's own
+ * host, which proved it can read the server's 0600 discovery file (its token), so it could read those files itself.
+ * Any other caller — a key, anonymous — never makes the server read its disk.
+ */
 const SERVER_PATH_PARAMS = ['dir', 'paths'] as const
+
+function pathProblems(key: string, value: unknown, local: boolean): InputProblem[] {
+  const path = `input.params.${key}`
+  if (!local)
+    return [
+      {
+        path,
+        received: value,
+        expected: "nothing: the API does not read files on the server's disk (use the CLI on that host)",
+      },
+    ]
+  const values = Array.isArray(value) ? value : [value]
+  return values.some((v) => typeof v !== 'string' || !isAbsolute(v))
+    ? [{ path, received: value, expected: 'absolute paths on the server host (the CLI resolves them)' }]
+    : []
+}
 
 /**
  * Starts the ingestion job of a source (`ingest.<source>`, the job the CLI and cron run) with the given parameters;
@@ -48,11 +69,9 @@ export const triggerIngest: MutationResolvers['triggerIngest'] = async (_p, { in
   else {
     for (const key of SERVER_PATH_PARAMS) {
       if (Object.hasOwn(params, key))
-        problems.push({
-          path: `input.params.${key}`,
-          received: (params as Record<string, unknown>)[key],
-          expected: "nothing: the API does not read files on the server's disk (use the CLI on that host)",
-        })
+        problems.push(
+          ...pathProblems(key, (params as Record<string, unknown>)[key], context.principal.kind === 'local'),
+        )
     }
   }
   if (problems.length) throw new InvalidInputError('invalid triggerIngest input', problems)

@@ -3,6 +3,7 @@
 // named by flag, exit 2); the run is the same job cron runs (recorded), with progress bars on a TTY, plain lines
 // otherwise, and a final summary line; exit 1 when any partition failed. While a server holds the store, the run is
 // handed to it (triggerIngest) with the same output.
+import path from 'node:path'
 import type { Command } from 'commander'
 import { ingestJob } from '../../../jobs/ingest/index.ts'
 import type { JobDefinition } from '../../../jobs/job.ts'
@@ -58,24 +59,21 @@ export async function remoteIngestCommand(
   run: { raw: Record<string, unknown>; config: Config },
   config: Config,
 ): Promise<number> {
-  const local = ['dir', 'paths'].filter((key) => run.raw[key] !== undefined)
-  if (local.length)
-    noRemoteEquivalent(
-      client,
-      `ingest ${source.id} of local files (${local.map((k) => (k === 'dir' ? '--dir' : 'PATH')).join(', ')})`,
-      'the server does not read files sent by name over its API yet: stop the server (Ctrl-C) and run the command again',
-    )
+  // Files on this host: the server (same host, proven by its local token) reads them by absolute path.
+  const params = { ...run.raw }
+  if (typeof params.dir === 'string') params.dir = path.resolve(params.dir)
+  if (Array.isArray(params.paths)) params.paths = params.paths.map((p) => path.resolve(String(p)))
   if (run.config !== config)
     noRemoteEquivalent(
       client,
       `ingest ${source.id} with settings of its own (e.g. --rpc-url)`,
-      "the server ingests with its own settings: set them in the server's environment and restart it, or stop it and run the command again",
+      "the server ingests with its own settings: set them in the server's environment and restart it, or run this command with --local once the server has stopped",
     )
   const view = runProgressView({ plain: 'items' })
   try {
     const { triggerIngest } = await client.request<{ triggerIngest: { id: string } }>(
       `mutation ($input: TriggerIngestInput!) { triggerIngest(input: $input) { id } }`,
-      { input: { source: source.id, params: run.raw } },
+      { input: { source: source.id, params } },
     )
     const { run: finished, interrupted } = await followRun(client, triggerIngest.id, view)
     printIngestResult({
