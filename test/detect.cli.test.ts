@@ -101,3 +101,28 @@ test('bad input exits 2 with every problem and writes nothing', { timeout: 60_00
   expect(missing.code).toBe(2)
   expect(missing.out).toContain('id: received "inc_nope"')
 })
+
+test(
+  'backtest --detect runs the detectors over the succeeded run as a detect run of its own and prints what it found',
+  { timeout: 240_000 },
+  async () => {
+    // the bars loaded by the test above (the crash on 2025-10-10)
+    const args = ['backtest', '--rules', 'binance-um', '--venue', 'cli', '--markets', 'BTCUSDT']
+    const window = ['--from', '2025-10-10', '--to', '2025-10-11', '--positions', 'synthetic', '--resolution', '60']
+    const json = await run([...args, ...window, '--detect', '--json'])
+    expect(json.code, json.out).toBe(0)
+    const result = JSON.parse(json.out.slice(json.out.indexOf('{'))) as {
+      runId: string
+      status: string
+      detect: { backtestRunId: string; detectRunId: string | null; status: string; error: string | null }
+    }
+    expect(result.status).toBe('succeeded')
+    expect(result.detect).toMatchObject({ backtestRunId: result.runId, status: 'succeeded', error: null })
+    const shown = await run(['runs', 'show', result.detect.detectRunId!, '--json'])
+    expect(JSON.parse(shown.out.slice(shown.out.indexOf('{')))).toMatchObject({ kind: 'detect', status: 'succeeded' })
+    // without --detect no detect run follows
+    const plain = await run([...args, ...window, '--json'])
+    expect(plain.code).toBe(0)
+    expect(JSON.parse(plain.out.slice(plain.out.indexOf('{'))).detect).toBeUndefined()
+  },
+)
