@@ -1,4 +1,5 @@
 // Parses numeric and enumerated CLI options, collecting every problem before failing (exit 2 via action()).
+import fs from 'node:fs'
 import { InvalidInputError, type InputProblem } from '../errors.ts'
 
 export class OptionProblems {
@@ -35,5 +36,16 @@ export class OptionProblems {
   /** Throws InvalidInputError listing every problem, if any. */
   check(what = 'invalid options'): void {
     if (this.problems.length) throw new InvalidInputError(what, this.problems)
+  }
+}
+
+/** A JSON option given inline or as a file path; a problem (named `--name`) when it is neither. */
+export function jsonOption(p: OptionProblems, name: string, text: string | undefined): unknown {
+  if (text === undefined) return undefined
+  try {
+    return JSON.parse(fs.existsSync(text) ? fs.readFileSync(text, 'utf8') : text)
+  } catch (error) {
+    p.add({ path: `--${name}`, received: text, expected: `JSON or a JSON file (${(error as Error).message})` })
+    return undefined
   }
 }

@@ -15,7 +15,7 @@ import type { Config } from '../../config/load.ts'
 import type { FinishedRunStatus } from '../../domain/run.ts'
 import { inForeground } from '../foreground.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
-import { OptionProblems } from '../options.ts'
+import { OptionProblems, jsonOption } from '../options.ts'
 import { runProgressView, type RunProgressView } from '../progress.ts'
 import type { ServerClient } from '../remote/client.ts'
 import { EXIT_INTERRUPTED, followRun } from '../remote/follow.ts'
@@ -44,17 +44,6 @@ interface BacktestOptions {
   detect?: boolean
   json?: boolean
   local?: boolean
-}
-
-/** A JSON option given inline or as a file path. */
-function jsonOption(p: OptionProblems, name: string, text: string | undefined): unknown {
-  if (text === undefined) return undefined
-  try {
-    return JSON.parse(fs.existsSync(text) ? fs.readFileSync(text, 'utf8') : text)
-  } catch (error) {
-    p.add({ path: `--${name}`, received: text, expected: `JSON or a JSON file (${(error as Error).message})` })
-    return undefined
-  }
 }
 
 /** Options to a request object; the request schema then reports every remaining problem. */

@@ -10,7 +10,7 @@ import type { SweepDocument, SweepPointResult } from '../../replay/sweep/execute
 import { readAllSweepPoints, readSweepDocument } from '../../store/results/sweepResults.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
 import { inForeground } from '../foreground.ts'
-import { OptionProblems } from '../options.ts'
+import { OptionProblems, jsonOption } from '../options.ts'
 import { runProgressView } from '../progress.ts'
 
 interface SweepOptions {
@@ -90,17 +90,8 @@ export function sweepInput(o: SweepOptions): Record<string, unknown> {
   if (threads !== undefined) input.threads = threads
   const resolution = p.number('resolution', o.resolution, (n) => n === 1 || n === 60, '1 or 60 (seconds)')
   if (resolution !== undefined) input.resolutionSeconds = resolution
-  if (o.population !== undefined) {
-    try {
-      input.population = JSON.parse(fs.existsSync(o.population) ? fs.readFileSync(o.population, 'utf8') : o.population)
-    } catch (error) {
-      p.add({
-        path: '--population',
-        received: o.population,
-        expected: `JSON or a JSON file (${(error as Error).message})`,
-      })
-    }
-  }
+  const population = jsonOption(p, 'population', o.population)
+  if (population !== undefined) input.population = population
   p.check('invalid sweep options')
   return input
 }
