@@ -14,7 +14,8 @@ import { prepareBacktest } from '../src/replay/backtest/prepare.ts'
 import type { EventBatch } from '../src/replay/kernel/events.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
 import { migrateDuck } from '../src/store/duck/schema.ts'
-import { bindUsed, FEED_KIND, feedSources, readReplayFeed } from '../src/store/market/replayFeed.ts'
+import { REPLAY_EVENT_KIND } from '../src/domain/replayEvent.ts'
+import { bindUsed, feedSources, readReplayFeed } from '../src/store/market/replayFeed.ts'
 import { createMetaClient } from '../src/store/meta/client.ts'
 import { migrateDeploy } from '../src/store/meta/migrate.ts'
 import { benchKernel, DAY, feedSpec, generate, MARKET, T0, VENUE } from './synthetic.ts'
@@ -54,7 +55,7 @@ async function pullAll(store: DuckStore, days: number): Promise<{ batches: Event
  */
 async function duckCeiling(store: DuckStore, days: number): Promise<{ rows: number; ms: number }> {
   const spec = feedSpec(days)
-  const bars = feedSources(spec).find((s) => s.kind === FEED_KIND.bar)!
+  const bars = feedSources(spec).find((s) => s.kind === REPLAY_EVENT_KIND.bar)!
   const connections = await Promise.all([0, 1, 2].map(() => store.connect()))
   const slabUs = spec.slabSeconds * 1e6
   let rows = 0

@@ -1,25 +1,28 @@
-// Replay events as struct-of-arrays batches, and the merge key (timestamp, kind priority, sequence). The batch
-// layout and kind codes are the feed's (src/store/market/replayFeed.ts), so the two cannot drift apart.
-import { FEED_FILL_FLAG, FEED_KIND, FEED_LEDGER_KIND, type FeedBatch } from '../../store/market/replayFeed.ts'
+// Replay events as the kernel reads them: kind codes by name, the value columns' meaning per kind, and batch
+// helpers. The batch layout, kind priority and merge key are src/domain/replayEvent.ts's, shared with the store's
+// feed, so the two cannot drift apart.
+import {
+  REPLAY_EVENT_KIND as KIND,
+  REPLAY_EVENT_KIND_NAMES,
+  REPLAY_FILL_FLAG,
+  REPLAY_LEDGER_KIND,
+  type ReplayEventBatch,
+} from '../../domain/replayEvent.ts'
 
-/**
- * Event kinds, numbered by their priority at equal timestamps. Prices come first (index and oracle before the
- * mark that may be derived from them, bars last), so a position opened at t is never checked against a wick that
- * ended at t; funding settles on the prices of t; then open interest, ledger entries and fills.
- */
+/** Event kind codes by name, numbered by their priority at equal timestamps (why that order: replayEvent.ts). */
 export const EventKind = {
-  INDEX: FEED_KIND.index,
-  ORACLE: FEED_KIND.oracle,
-  MARK: FEED_KIND.mark,
+  INDEX: KIND.index,
+  ORACLE: KIND.oracle,
+  MARK: KIND.mark,
   /** Trade bar: low, high, close, quote volume (wicks inside the interval still trigger). */
-  BAR: FEED_KIND.bar,
-  FUNDING: FEED_KIND.funding,
-  OPEN_INTEREST: FEED_KIND.openInterest,
-  LEDGER: FEED_KIND.ledger,
-  FILL: FEED_KIND.fill,
+  BAR: KIND.bar,
+  FUNDING: KIND.funding,
+  OPEN_INTEREST: KIND.openInterest,
+  LEDGER: KIND.ledger,
+  FILL: KIND.fill,
 } as const
 export type EventKindCode = (typeof EventKind)[keyof typeof EventKind]
-export const EVENT_KIND_NAMES = ['index', 'oracle', 'mark', 'bar', 'funding', 'openInterest', 'ledger', 'fill'] as const
+export const EVENT_KIND_NAMES = REPLAY_EVENT_KIND_NAMES
 
 /**
  * Meaning of the value columns per kind:
@@ -31,11 +34,11 @@ export const EVENT_KIND_NAMES = ['index', 'oracle', 'mark', 'bar', 'funding', 'o
  *   FILL: a = price, b = signed quantity in size units of the market (+ buy; base × 10^sizeDecimals, an exact
  *         integer), c = fee in micro-units, d = FillFlag bits
  */
-export type EventBatch = FeedBatch
+export type EventBatch = ReplayEventBatch
 
-export const LedgerKind = FEED_LEDGER_KIND
+export const LedgerKind = REPLAY_LEDGER_KIND
 
-export const FillFlag = FEED_FILL_FLAG
+export const FillFlag = REPLAY_FILL_FLAG
 
 export function allocBatch(capacity: number): EventBatch {
   return {
@@ -73,28 +76,4 @@ export function pushEvent(
   batch.b[i] = b
   batch.c[i] = c
   batch.d[i] = d
-}
-
-/** True when event i sorts before event j on (ts, kind, index): the order the reader must deliver. */
-export function precedes(batch: EventBatch, i: number, j: number): boolean {
-  const ti = batch.ts[i]!
-  const tj = batch.ts[j]!
-  if (ti !== tj) return ti < tj
-  const ki = batch.kind[i]!
-  const kj = batch.kind[j]!
-  return ki !== kj ? ki < kj : i < j
-}
-
-/** Sorts a batch in place by the merge key (used by generators and tests; the store sorts in SQL). */
-export function sortBatch(batch: EventBatch): void {
-  const n = batch.length
-  const order = Array.from({ length: n }, (_, i) => i).sort(
-    (i, j) =>
-      batch.ts[i]! - batch.ts[j]! || batch.kind[i]! - batch.kind[j]! || batch.market[i]! - batch.market[j]! || i - j,
-  )
-  for (const key of ['ts', 'kind', 'market', 'account', 'a', 'b', 'c', 'd'] as const) {
-    const col = batch[key]
-    const copy = col.slice(0, n)
-    for (let k = 0; k < n; k++) col[k] = copy[order[k]!]!
-  }
 }

@@ -7,53 +7,20 @@ import duckdb from '@duckdb/node-bindings'
 import { listValue, type DuckDBConnection, type DuckDBDataChunk, type DuckDBValue } from '@duckdb/node-api'
 import type { DuckStore } from '../duck/open.ts'
 import { runPrepared } from '../duck/prepared.ts'
+import {
+  eventKeyBefore,
+  eventKeyEqual,
+  REPLAY_EVENT_KIND,
+  REPLAY_FILL_FLAG,
+  REPLAY_LEDGER_KIND,
+  type ReplayEventBatch,
+} from '../../domain/replayEvent.ts'
 import { accountsSql } from './replayData.ts'
 
-/** One batch of events, struct of arrays: the replay engine's EventBatch (value meanings per kind are its). */
-export interface FeedBatch {
-  length: number
-  /** Microseconds since the epoch (exact below 2^53). */
-  ts: Float64Array
-  kind: Uint8Array
-  market: Uint16Array
-  /** Account index for LEDGER and FILL, −1 otherwise. */
-  account: Int32Array
-  a: Float64Array
-  b: Float64Array
-  c: Float64Array
-  d: Float64Array
-}
+/** One batch of events, struct of arrays: the replay event batch of src/domain/replayEvent.ts. */
+export type FeedBatch = ReplayEventBatch
 
-/** Event kind codes, in merge-key priority order (the engine's EventKind takes them from here). */
-export const FEED_KIND = {
-  index: 0,
-  oracle: 1,
-  mark: 2,
-  bar: 3,
-  funding: 4,
-  openInterest: 5,
-  ledger: 6,
-  fill: 7,
-} as const
-
-/**
- * Bits of a FILL event's d column: the venue flagged the fill as part of a liquidation (either side), the fill took
- * or made liquidity, it carries no fee (0 with no fee asset: the schedule's fee is charged), and it is the liquidated
- * account's own fill (the venue liquidated this account here).
- */
-export const FEED_FILL_FLAG = {
-  liquidation: 1,
-  taker: 2,
-  maker: 4,
-  feeMissing: 8,
-  ownLiquidation: 16,
-  /** A position held before the account's first fill in the store (its start position), opened at that fill's price. */
-  opening: 32,
-} as const
-
-/** Ledger kind codes in a LEDGER event's b column (the engine's LedgerKind); any other ledger kind is `other`. */
-export const FEED_LEDGER_KIND = { deposit: 0, withdrawal: 1, transfer: 2, funding: 3, fee: 4, other: 5 } as const
-const LEDGER_KIND_CASES = Object.entries(FEED_LEDGER_KIND)
+const LEDGER_KIND_CASES = Object.entries(REPLAY_LEDGER_KIND)
   .filter(([name]) => name !== 'other')
   .map(([name, code]) => `WHEN '${name}' THEN ${code}`)
   .join(' ')
@@ -114,7 +81,7 @@ function whole(n: number): number {
 const inSlab = (inner: string) =>
   `SELECT * FROM (${inner}) e(ts, a, b, c, d) WHERE ts >= $2::DOUBLE AND ts < $3::DOUBLE`
 
-const FLAG = FEED_FILL_FLAG
+const FLAG = REPLAY_FILL_FLAG
 
 /** The account source's own parameters: $6 the markets (VARCHAR[]: a market's index is its position), $7 sizes. */
 function accountParams(spec: FeedSpec): DuckDBValue[] {
@@ -145,19 +112,19 @@ const ACCOUNT_EVENTS_SQL = `WITH mk AS (SELECT market, (list_position($6::VARCHA
       SELECT min(ts) AS ts, mkt, idx, arg_min(price, (ts, ord)) AS price, arg_min(start_position, (ts, ord)) AS pos
       FROM f GROUP BY mkt, idx)
     SELECT ts, kind, mkt, acct, a, b, c, d FROM (
-      SELECT epoch_us(r.ts)::DOUBLE AS ts, ${FEED_KIND.ledger}::UTINYINT AS kind, 0::USMALLINT AS mkt, acc.idx AS acct,
+      SELECT epoch_us(r.ts)::DOUBLE AS ts, ${REPLAY_EVENT_KIND.ledger}::UTINYINT AS kind, 0::USMALLINT AS mkt, acc.idx AS acct,
         round(r.delta_quote * 1000000)::DOUBLE AS a,
-        (CASE r.kind ${LEDGER_KIND_CASES} ELSE ${FEED_LEDGER_KIND.other} END)::DOUBLE AS b,
+        (CASE r.kind ${LEDGER_KIND_CASES} ELSE ${REPLAY_LEDGER_KIND.other} END)::DOUBLE AS b,
         'nan'::DOUBLE AS c, 'nan'::DOUBLE AS d, NULL::DOUBLE AS o
       FROM ledger r JOIN acc USING (account)
       WHERE r.venue = $1 AND r.ts >= make_timestamp($2::BIGINT) AND r.ts < make_timestamp($3::BIGINT)
       UNION ALL
-      SELECT epoch_us(o.ts)::DOUBLE, ${FEED_KIND.fill}::UTINYINT, o.mkt::USMALLINT, o.idx, o.price::DOUBLE,
+      SELECT epoch_us(o.ts)::DOUBLE, ${REPLAY_EVENT_KIND.fill}::UTINYINT, o.mkt::USMALLINT, o.idx, o.price::DOUBLE,
         round(o.pos::DOUBLE * list_extract($7::DOUBLE[], o.mkt + 1)), 0, ${FLAG.opening}, '-infinity'::DOUBLE
       FROM opening o
       WHERE o.pos IS NOT NULL AND o.pos <> 0 AND o.ts >= make_timestamp($2::BIGINT) AND o.ts < make_timestamp($3::BIGINT)
       UNION ALL
-      SELECT epoch_us(f.ts)::DOUBLE, ${FEED_KIND.fill}::UTINYINT, f.mkt::USMALLINT, f.idx, f.price::DOUBLE,
+      SELECT epoch_us(f.ts)::DOUBLE, ${REPLAY_EVENT_KIND.fill}::UTINYINT, f.mkt::USMALLINT, f.idx, f.price::DOUBLE,
         round((CASE WHEN f.side = 'buy' THEN f.qty ELSE -f.qty END)::DOUBLE * list_extract($7::DOUBLE[], f.mkt + 1)),
         round(f.fee * 1000000)::DOUBLE,
         ((CASE WHEN f.liquidation THEN ${FLAG.liquidation} ELSE 0 END)
@@ -180,7 +147,7 @@ export function feedSources(spec: FeedSpec): FeedSource[] {
       if (!b) return
       // a bar is known at its close: its event time is open + interval
       out.push({
-        kind: FEED_KIND.bar,
+        kind: REPLAY_EVENT_KIND.bar,
         market: m,
         accounts: false,
         sql: inSlab(`SELECT epoch_us(ts)::DOUBLE + ${whole(b.intervalS) * 1e6}, low, high, close,
@@ -192,7 +159,7 @@ export function feedSources(spec: FeedSpec): FeedSource[] {
     })
     for (const p of spec.prices) {
       out.push({
-        kind: FEED_KIND[p.kind],
+        kind: REPLAY_EVENT_KIND[p.kind],
         market: p.market,
         accounts: false,
         sql: inSlab(`SELECT epoch_us(ts)::DOUBLE + ${whole(p.intervalS ?? 0) * 1e6}, coalesce(low, price), coalesce(high, price), price, 'nan'::DOUBLE
@@ -204,7 +171,7 @@ export function feedSources(spec: FeedSpec): FeedSource[] {
     spec.markets.forEach((market, m) => {
       if (spec.funding && spec.premiumFundingIntervalH === null) {
         out.push({
-          kind: FEED_KIND.funding,
+          kind: REPLAY_EVENT_KIND.funding,
           market: m,
           accounts: false,
           sql: inSlab(`SELECT epoch_us(ts)::DOUBLE, rate, 'nan'::DOUBLE, coalesce(interval_h, 8)::DOUBLE, 'nan'::DOUBLE
@@ -216,7 +183,7 @@ export function feedSources(spec: FeedSpec): FeedSource[] {
         // DuckDB buckets the premium index: its mean over each funding interval, settled at the interval's end
         const iv = finite(spec.premiumFundingIntervalH) * 3600 * 1e6
         out.push({
-          kind: FEED_KIND.funding,
+          kind: REPLAY_EVENT_KIND.funding,
           market: m,
           accounts: false,
           sql: `SELECT * FROM (SELECT (floor(epoch_us(ts) / ${iv}) + 1) * ${iv} AS t, 'nan'::DOUBLE, avg(price), ${finite(spec.premiumFundingIntervalH)}::DOUBLE, 'nan'::DOUBLE
@@ -228,7 +195,7 @@ export function feedSources(spec: FeedSpec): FeedSource[] {
       }
       if (spec.openInterest) {
         out.push({
-          kind: FEED_KIND.openInterest,
+          kind: REPLAY_EVENT_KIND.openInterest,
           market: m,
           accounts: false,
           sql: inSlab(`SELECT epoch_us(ts)::DOUBLE, coalesce(oi_base, 'nan'::DOUBLE), coalesce(oi_quote, 'nan'::DOUBLE), 'nan'::DOUBLE, 'nan'::DOUBLE
@@ -239,7 +206,13 @@ export function feedSources(spec: FeedSpec): FeedSource[] {
     })
   }
   if (spec.accounts) {
-    out.push({ kind: FEED_KIND.fill, market: 0, accounts: true, params: accountParams(spec), sql: ACCOUNT_EVENTS_SQL })
+    out.push({
+      kind: REPLAY_EVENT_KIND.fill,
+      market: 0,
+      accounts: true,
+      params: accountParams(spec),
+      sql: ACCOUNT_EVENTS_SQL,
+    })
   }
   return out
 }
@@ -455,19 +428,17 @@ function* merge(
   }
   const k = sources.length
   const pos = new Array<number>(k).fill(0)
-  // key of source i at row r: (ts, kind, market) compared in that order
   const kindAt = (i: number, r: number) => (sources[i]!.accounts ? columns[i]!.kind![r]! : sources[i]!.kind)
   const marketAt = (i: number, r: number) => (sources[i]!.accounts ? columns[i]!.market![r]! : sources[i]!.market)
   const before = (i: number, r: number, j: number, q: number) => {
     const ti = columns[i]!.ts[r]!
-    const tj = columns[j]!.ts[q]!
-    if (ti !== tj) return ti < tj
     const ki = kindAt(i, r)
-    const kj = kindAt(j, q)
-    if (ki !== kj) return ki < kj
     const mi = marketAt(i, r)
+    const tj = columns[j]!.ts[q]!
+    const kj = kindAt(j, q)
     const mj = marketAt(j, q)
-    return mi !== mj ? mi < mj : i < j
+    // equal keys: the source listed first goes first
+    return eventKeyBefore(ti, ki, mi, tj, kj, mj) || (eventKeyEqual(ti, ki, mi, tj, kj, mj) && i < j)
   }
   let out = fresh()
   for (;;) {
