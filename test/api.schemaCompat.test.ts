@@ -1,10 +1,20 @@
 // The API contract only grows: schema.graphql against the released contract (test/golden/schema.released.graphql)
 // has no breaking change (a removed or retyped field, argument or enum value, a new required argument…). Deprecate
 // first, remove in a later release with `npm run schema:release` — on purpose, with a note. Dangerous changes
-// (a new enum value, a changed default) are listed in the log, not refused.
+// (a new enum value, a changed default) are listed in the log, not refused. One narrowing is wire-compatible and
+// allowed: an output field typed String that becomes an enum (same wrappers) still sends the same JSON strings.
 import fs from 'node:fs'
 import path from 'node:path'
-import { buildSchema, findBreakingChanges, findDangerousChanges } from 'graphql'
+import {
+  BreakingChangeType,
+  buildSchema,
+  findBreakingChanges,
+  findDangerousChanges,
+  getNamedType,
+  isEnumType,
+  isObjectType,
+  type GraphQLSchema,
+} from 'graphql'
 import { describe, expect, test } from 'vitest'
 import { projectRoot } from '../src/project.ts'
 
@@ -12,9 +22,33 @@ const read = (file: string) => buildSchema(fs.readFileSync(path.join(projectRoot
 const released = read('test/golden/schema.released.graphql')
 const current = read('schema.graphql')
 
+/** `Type.field changed type from …` descriptions of output fields that went from String to an enum, wrappers kept. */
+function stringToEnumNarrowings(from: GraphQLSchema, to: GraphQLSchema): Set<string> {
+  const out = new Set<string>()
+  for (const type of Object.values(from.getTypeMap())) {
+    const next = to.getType(type.name)
+    if (!isObjectType(type) || !isObjectType(next)) continue
+    for (const field of Object.values(type.getFields())) {
+      const now = next.getFields()[field.name]
+      if (!now || getNamedType(field.type).name !== 'String' || !isEnumType(getNamedType(now.type))) continue
+      const wrappers = (t: unknown) => String(t).replace(/[A-Za-z_][A-Za-z0-9_]*/, 'T')
+      if (wrappers(field.type) === wrappers(now.type))
+        out.add(`${type.name}.${field.name} changed type from ${String(field.type)} to ${String(now.type)}.`)
+    }
+  }
+  return out
+}
+
+function breakingChanges(from: GraphQLSchema, to: GraphQLSchema): string[] {
+  const allowed = stringToEnumNarrowings(from, to)
+  return findBreakingChanges(from, to)
+    .filter((c) => !(c.type === BreakingChangeType.FIELD_CHANGED_KIND && allowed.has(c.description)))
+    .map((c) => `${c.type}: ${c.description}`)
+}
+
 describe('API contract', () => {
   test('no breaking change against the released contract', () => {
-    const breaking = findBreakingChanges(released, current).map((c) => `${c.type}: ${c.description}`)
+    const breaking = breakingChanges(released, current)
     expect(
       breaking,
       'breaking API changes — keep the old field (@deprecated, naming the replacement) or re-record on purpose',
@@ -32,5 +66,14 @@ describe('API contract', () => {
       source.replace('ruleSetDiff(from: ID!, to: ID!)', 'ruleSetDiff(from: ID!, to: ID!, at: String!)'),
     )
     expect(findBreakingChanges(current, stricter).map((c) => c.type)).toContain('REQUIRED_ARG_ADDED')
+  })
+
+  test('an output String narrowed to an enum passes; widened back, or made nullable, it does not', () => {
+    const narrowed = buildSchema('type Query { a: K!, b: String, c: String! } enum K { x y }')
+    const base = buildSchema('type Query { a: String!, b: String, c: String! } enum K { x y }')
+    expect(breakingChanges(base, narrowed)).toEqual([])
+    expect(breakingChanges(narrowed, base)).toEqual(['FIELD_CHANGED_KIND: Query.a changed type from K! to String!.'])
+    const loosened = buildSchema('type Query { a: K, b: String, c: String! } enum K { x y }')
+    expect(breakingChanges(base, loosened)).toEqual(['FIELD_CHANGED_KIND: Query.a changed type from String! to K.'])
   })
 })

@@ -25,3 +25,9 @@ export const GUARDRAIL_ACTIONS = [
   'limitFund',
   'acceptOpenings',
 ] as const
+
+export type LiquidationKind = (typeof LIQUIDATION_KINDS)[number]
+export type DeficitKind = (typeof DEFICIT_KINDS)[number]
+export type FundReason = (typeof FUND_REASONS)[number]
+export type GuardrailKind = (typeof GUARDRAIL_KINDS)[number]
+export type GuardrailAction = (typeof GUARDRAIL_ACTIONS)[number]

@@ -3,6 +3,7 @@
 // smallest liquidity shock that produce one, found by bracketing and bisecting over shocked re-runs of the window.
 import type { NearMiss } from '../kernel/kernelState.ts'
 import { LIQUIDATION_KINDS } from '../kernel/outputs.ts'
+import type { LiquidationKind } from '../../domain/resultCategories.ts'
 import type { RuleSet } from '../rules/schema.ts'
 
 /** One liquidation fill near (or past) its bankruptcy price, with what ate the buffer between trigger and bankruptcy. */
@@ -11,7 +12,7 @@ export interface NearMissRow {
   account: string
   market: string
   side: 'long' | 'short'
-  kind: string
+  kind: LiquidationKind
   notional: number
   triggerPrice: number
   pathPrice: number

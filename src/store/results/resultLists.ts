@@ -12,6 +12,11 @@ import {
   GUARDRAIL_ACTIONS,
   GUARDRAIL_KINDS,
   LIQUIDATION_KINDS,
+  type DeficitKind,
+  type FundReason,
+  type GuardrailAction,
+  type GuardrailKind,
+  type LiquidationKind,
 } from '../../domain/resultCategories.ts'
 
 const SIDES = ['long', 'short'] as const
@@ -24,7 +29,7 @@ export interface LiquidationRow {
   account: string
   market: string
   side: Side
-  kind: string
+  kind: LiquidationKind
   qty: number
   notional: string
   notionalApprox: number
@@ -53,7 +58,7 @@ export interface DeficitRow {
   account: string
   market: string
   liquidationSeq: number | null
-  kind: string
+  kind: DeficitKind
   shortfall: string
   shortfallApprox: number
   coveredByFund: string
@@ -69,7 +74,7 @@ export interface FundMovementRow {
   ts: Date
   fund: string
   market: string | null
-  reason: string
+  reason: FundReason
   delta: string
   deltaApprox: number
   balance: string
@@ -113,8 +118,8 @@ export interface GuardrailTriggerRow {
   seq: number
   ts: Date
   market: string | null
-  kind: string
-  action: string
+  kind: GuardrailKind
+  action: GuardrailAction
   value: number | null
   threshold: number | null
   account: string | null
