@@ -1,7 +1,7 @@
 // The replay event key in src/domain: the kind codes are dense and in priority order, names match codes, and the
 // comparator orders by time, then kind priority, then market.
 import { describe, expect, test } from 'vitest'
-import { eventKeyBefore, eventKeyEqual, REPLAY_EVENT_KIND, REPLAY_EVENT_KIND_NAMES } from '../src/domain/replayEvent.ts'
+import { compareEventKey, REPLAY_EVENT_KIND, REPLAY_EVENT_KIND_NAMES } from '../src/domain/replayEvent.ts'
 import { EventKind } from '../src/replay/kernel/events.ts'
 
 describe('replay event key', () => {
@@ -19,16 +19,15 @@ describe('replay event key', () => {
       expect(REPLAY_EVENT_KIND[order[i - 1]!]).toBeLessThan(REPLAY_EVENT_KIND[order[i]!])
   })
 
-  test('time first, then kind, then market; equal keys are neither before the other', () => {
+  test('time first, then kind, then market; equal keys compare 0', () => {
     const { mark, fill } = REPLAY_EVENT_KIND
-    expect(eventKeyBefore(1, fill, 9, 2, mark, 0)).toBe(true)
-    expect(eventKeyBefore(2, mark, 0, 1, fill, 9)).toBe(false)
-    expect(eventKeyBefore(5, mark, 9, 5, fill, 0)).toBe(true)
-    expect(eventKeyBefore(5, fill, 0, 5, mark, 9)).toBe(false)
-    expect(eventKeyBefore(5, mark, 1, 5, mark, 2)).toBe(true)
-    expect(eventKeyBefore(5, mark, 2, 5, mark, 1)).toBe(false)
-    expect(eventKeyBefore(5, mark, 2, 5, mark, 2)).toBe(false)
-    expect(eventKeyEqual(5, mark, 2, 5, mark, 2)).toBe(true)
-    expect(eventKeyEqual(5, mark, 2, 5, mark, 3)).toBe(false)
+    const before = (a: [number, number, number], b: [number, number, number]) => compareEventKey(...a, ...b)
+    expect(before([1, fill, 9], [2, mark, 0])).toBeLessThan(0)
+    expect(before([2, mark, 0], [1, fill, 9])).toBeGreaterThan(0)
+    expect(before([5, mark, 9], [5, fill, 0])).toBeLessThan(0)
+    expect(before([5, fill, 0], [5, mark, 9])).toBeGreaterThan(0)
+    expect(before([5, mark, 1], [5, mark, 2])).toBeLessThan(0)
+    expect(before([5, mark, 2], [5, mark, 1])).toBeGreaterThan(0)
+    expect(before([5, mark, 2], [5, mark, 2])).toBe(0)
   })
 })

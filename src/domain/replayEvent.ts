@@ -64,30 +64,18 @@ export const REPLAY_FILL_FLAG = {
 export const REPLAY_LEDGER_KIND = { deposit: 0, withdrawal: 1, transfer: 2, funding: 3, fee: 4, other: 5 } as const
 
 /**
- * The merge key: true when the event (tsA, kindA, marketA) is delivered before (tsB, kindB, marketB). Equal keys
- * keep their sources' order (the caller breaks the tie by source, then by position within a source).
+ * The merge key: negative when the event (tsA, kindA, marketA) is delivered before (tsB, kindB, marketB), positive
+ * after, 0 for equal keys (the caller breaks that tie by source, then by position within a source).
  */
-export function eventKeyBefore(
+export function compareEventKey(
   tsA: number,
   kindA: number,
   marketA: number,
   tsB: number,
   kindB: number,
   marketB: number,
-): boolean {
-  if (tsA !== tsB) return tsA < tsB
-  if (kindA !== kindB) return kindA < kindB
-  return marketA < marketB
-}
-
-/** True when the two events have the same merge key (the tie the caller breaks). */
-export function eventKeyEqual(
-  tsA: number,
-  kindA: number,
-  marketA: number,
-  tsB: number,
-  kindB: number,
-  marketB: number,
-): boolean {
-  return tsA === tsB && kindA === kindB && marketA === marketB
+): number {
+  if (tsA !== tsB) return tsA < tsB ? -1 : 1
+  if (kindA !== kindB) return kindA - kindB
+  return marketA - marketB
 }

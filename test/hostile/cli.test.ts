@@ -34,4 +34,43 @@ describe.concurrent('backstop refuses hostile arguments with exit 2', { timeout:
     expect(r.code).toBe(2)
     expect(r.output).toMatch(/params\.__proto__: received "__proto__"; expected a key other than __proto__/)
   })
+
+  const sweep = ['sweep', '--rules', 'binance-um', '--venue', 'binance-um', '--markets', 'BTCUSDT']
+  const window = ['--windows', '2025-10-10T00:00Z/2025-10-11T00:00Z', '--positions', 'synthetic']
+
+  test('sweep --vary on a __proto__ path is refused naming the rule-set fields; nothing runs', async () => {
+    const r = await run([...sweep, '--vary', '__proto__.polluted=1,2', ...window])
+    expect(r.code).toBe(2)
+    expect(r.output).toMatch(/vary\[0\] __proto__: received "__proto__"; expected one of schemaVersion, name, venue/)
+  })
+
+  test('sweep --population with a __proto__ key is refused before the sweep is recorded', async () => {
+    const r = await run([
+      ...sweep,
+      '--vary',
+      'maintenanceScale=1,2',
+      ...window,
+      '--population',
+      '{"__proto__":{"a":1}}',
+    ])
+    expect(r.code).toBe(2)
+    expect(r.output).toMatch(/params\.population\.__proto__: received "__proto__"; expected a key other than __proto__/)
+  })
+
+  test('keys create refuses an unknown role and a control character in the name, naming what is valid', async () => {
+    const role = await run(['keys', 'create', '--name', 'ops', '--role', 'superuser'])
+    expect(role.code).toBe(2)
+    expect(role.output).toContain('--role: received "superuser"; expected reader, operator, admin')
+    expect(role.output).not.toMatch(/bks_/)
+    const name = await run(['keys', 'create', '--name', 'o\u0007ps', '--role', 'reader'])
+    expect(name.code).toBe(2)
+    expect(name.output).toContain('--name: received "o\\u0007ps"; expected text without control characters')
+    expect(name.output).not.toMatch(/bks_/)
+  })
+
+  test('rules diff with an escape character in a rule-set reference is refused, escaped', async () => {
+    const r = await run(['rules', 'diff', 'binance-um', 'bybit\u001b[2J'])
+    expect(r.code).toBe(2)
+    expect(r.output).toContain('argument 2: received "bybit\\u001b[2J"; expected text without control characters')
+  })
 })

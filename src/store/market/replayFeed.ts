@@ -8,8 +8,7 @@ import { listValue, type DuckDBConnection, type DuckDBDataChunk, type DuckDBValu
 import type { DuckStore } from '../duck/open.ts'
 import { runPrepared } from '../duck/prepared.ts'
 import {
-  eventKeyBefore,
-  eventKeyEqual,
+  compareEventKey,
   REPLAY_EVENT_KIND,
   REPLAY_FILL_FLAG,
   REPLAY_LEDGER_KIND,
@@ -437,8 +436,8 @@ function* merge(
     const tj = columns[j]!.ts[q]!
     const kj = kindAt(j, q)
     const mj = marketAt(j, q)
-    // equal keys: the source listed first goes first
-    return eventKeyBefore(ti, ki, mi, tj, kj, mj) || (eventKeyEqual(ti, ki, mi, tj, kj, mj) && i < j)
+    const order = compareEventKey(ti, ki, mi, tj, kj, mj)
+    return order < 0 || (order === 0 && i < j) // equal keys: the source listed first goes first
   }
   let out = fresh()
   for (;;) {
