@@ -12,7 +12,7 @@ import { prepareBacktest } from '../src/replay/backtest/prepare.ts'
 import { priceStreamLines } from '../src/replay/backtest/priceStreamsText.ts'
 import { inlineHost } from '../src/replay/host/inlineHost.ts'
 import { gqlClient } from './support/graphql.ts'
-import { barsFromCloses, insertBars, insertPrices } from './support/marketData.ts'
+import { barsFromCloses, insertBars, insertFills, insertLedger, insertPrices } from './support/marketData.ts'
 import { testRuntime } from './support/runtime.ts'
 
 const runtime = await testRuntime()
@@ -48,6 +48,13 @@ beforeAll(async () => {
   await insertPrices(runtime.duck, 'pyth', 'Crypto.ETH/USD', 'oracle', 'pyth', ticks(crash(2_000)))
   await insertPrices(runtime.duck, 'chainlink', 'ETH/USD', 'oracle', 'chainlink', ticks(crash(2_000)))
   await insertPrices(runtime.duck, 'chainlink', 'BTC/USD', 'oracle', 'chainlink', ticks(crash(60_000)))
+  // one Hyperliquid account: a deposit, then 1 ETH bought at 2,000 (no leverage on record)
+  await insertLedger(runtime.duck, 'hyperliquid', [
+    { tsUs: T0 + 5 * S, account: 'alice', delta: '10000', kind: 'deposit' },
+  ])
+  await insertFills(runtime.duck, 'hyperliquid', [
+    { tsUs: T0 + 10 * S, account: 'alice', market: 'ETH', side: 'buy', price: '2000', qty: '1', fee: '0.5' },
+  ])
 })
 
 const long = (market: string, entry: number, leverage: number) => ({
@@ -238,6 +245,42 @@ describe('an oracle proxy', () => {
     expect(lines.some(([, text]) => text.startsWith('fallback:'))).toBe(false)
   })
 })
+
+describe('account positions whose leverage the data never states', () => {
+  const accounts = (extra: Record<string, unknown>) =>
+    request({
+      positions: 'accounts',
+      explicitPositions: undefined,
+      markProxy: { venue: 'binance-um', market: 'ETHUSDT' },
+      ...extra,
+    })
+
+  test("--default-leverage instead of the bracket's maximum, recorded as the source", async () => {
+    // at Hyperliquid's 25x for ETH the −10% proxy crash takes the isolated position; at 5x it holds
+    const max = await replay(accounts({}))
+    expect(max.summary.accounts?.leverageSources).toEqual({ bracketMax: 1 })
+    expect(max.liquidations).toHaveLength(1)
+    const five = await replay(accounts({ defaultLeverage: 5 }))
+    expect(five.summary.accounts?.leverageSources).toEqual({ request: 1 })
+    expect(five.liquidations).toEqual([])
+    expect(backtestInput({ ...CLI_BASE, positions: 'accounts', defaultLeverage: '5' })).toMatchObject({
+      defaultLeverage: 5,
+    })
+  })
+
+  test('only for account replays, and a positive leverage', async () => {
+    const problems = await refused(request({ defaultLeverage: 0 }))
+    expect(problems.map((p) => p.path).sort()).toEqual(['defaultLeverage', 'defaultLeverage'])
+  })
+})
+
+const CLI_BASE = {
+  rules: 'hyperliquid',
+  venue: 'hyperliquid',
+  markets: 'ETH,BTC',
+  from: '2025-10-10',
+  to: '2025-10-11',
+}
 
 describe('bad proxies', () => {
   test('an unknown venue, a mapping to a market with no rows in the window, a market as its own proxy: every problem at once', async () => {

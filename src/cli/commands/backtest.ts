@@ -36,6 +36,7 @@ interface BacktestOptions {
   slabHours?: string
   accountOverrides?: string
   excludeAccounts?: string
+  defaultLeverage?: string
   excludeUnreconciled?: boolean
   shadow?: boolean
   stressFeedback?: boolean
@@ -95,6 +96,8 @@ export function backtestInput(o: BacktestOptions): Record<string, unknown> {
       .split(',')
       .map((a) => a.trim())
       .filter(Boolean)
+  const leverage = p.number('default-leverage', o.defaultLeverage, (n) => n > 0 && n <= 1000, 'a leverage in (0, 1000]')
+  if (leverage !== undefined) input.defaultLeverage = leverage
   if (o.excludeUnreconciled) input.excludeUnreconciled = true
   if (o.shadow) input.shadow = true
   if (o.stressFeedback) input.stressFeedback = true
@@ -173,6 +176,7 @@ export function registerBacktest(program: Command): void {
     .option('--slab-hours <h>', 'hours of data read per DuckDB query (memory bound)')
     .option('--account-overrides <file>', 'accounts: per-account mode, leverage, opening balance (JSON or a JSON file)')
     .option('--exclude-accounts <list>', 'accounts: comma-separated accounts left out (venue-internal ones always are)')
+    .option('--default-leverage <x>', "accounts: leverage of positions the data never states (else the rule set's)")
     .option('--exclude-unreconciled', 'accounts: leave out accounts whose cash could not be reconciled')
     .option('--shadow', 'accounts: record engine liquidations but keep following the real fills (reconciliation)')
     .option('--stress-feedback', 'stress mode: the simulated liquidations move the replayed mark (impact decays)')

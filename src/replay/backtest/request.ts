@@ -62,6 +62,11 @@ export const backtestRequestSchema = z
     slabHours: z.number().gt(0).max(168).optional(),
     /** Account replays: per-account mode, leverage and opening balance (an overrides document). */
     accountOverrides: z.unknown().optional(),
+    /**
+     * Account replays: leverage of positions whose leverage the data never states (no ledger update, snapshot or
+     * override), instead of the rule set's default or else the bracket's maximum; recorded as source `request`.
+     */
+    defaultLeverage: z.number().gt(0).max(1000).optional(),
     /** Account replays: accounts left out (venue-internal accounts of the rule set are always left out). */
     excludeAccounts: z.array(z.string().min(1).max(200)).max(10_000).optional(),
     /** Account replays: leave out accounts whose cash could not be reconciled (implied opening balance, prior positions). */
@@ -105,7 +110,7 @@ export const backtestRequestSchema = z
     }
     if (new Set(r.markets).size !== r.markets.length)
       ctx.addIssue({ code: 'custom', path: ['markets'], input: r.markets, message: 'distinct markets' })
-    const accountsOnly = ['accountOverrides', 'excludeAccounts'] as const
+    const accountsOnly = ['accountOverrides', 'excludeAccounts', 'defaultLeverage'] as const
     for (const key of accountsOnly) {
       if (r[key] !== undefined && r.positions !== 'accounts')
         ctx.addIssue({ code: 'custom', path: [key], input: r[key], message: 'only with positions = accounts' })
