@@ -270,7 +270,10 @@ describe('account positions whose leverage the data never states', () => {
 
   test('only for account replays, and a positive leverage', async () => {
     const problems = await refused(request({ defaultLeverage: 0 }))
-    expect(problems.map((p) => p.path).sort()).toEqual(['defaultLeverage', 'defaultLeverage'])
+    expect(problems.map((p) => [p.path, p.expected])).toEqual([
+      ['defaultLeverage', expect.stringMatching(/0/)],
+      ['defaultLeverage', 'only with positions = accounts'],
+    ])
   })
 })
 
