@@ -8,6 +8,7 @@ import { backtestJob } from '../../../jobs/backtest.ts'
 import { detectAfterBacktest, type DetectFollowUp } from '../../../jobs/detect.ts'
 import type { JobDefinition } from '../../../jobs/job.ts'
 import { createLogger } from '../../obs/logger.ts'
+import { priceStreamLines } from '../../replay/backtest/priceStreamsText.ts'
 import type { BacktestSummary } from '../../replay/backtest/summary.ts'
 import type { BacktestTimings } from '../../replay/backtest/execute.ts'
 import { getBacktestRun } from '../../store/meta/backtestRuns.ts'
@@ -35,12 +36,18 @@ interface BacktestOptions {
   slabHours?: string
   accountOverrides?: string
   excludeAccounts?: string
+  defaultLeverage?: string
   excludeUnreconciled?: boolean
   shadow?: boolean
   stressFeedback?: boolean
   shockReturns?: string
   shockLiquidity?: string
   distanceToFailure?: boolean
+  markFrom?: string
+  oracleFrom?: string
+  map?: string
+  oracleMap?: string
+  force?: boolean
   detect?: boolean
   json?: boolean
   local?: boolean
@@ -89,6 +96,8 @@ export function backtestInput(o: BacktestOptions): Record<string, unknown> {
       .split(',')
       .map((a) => a.trim())
       .filter(Boolean)
+  const leverage = p.number('default-leverage', o.defaultLeverage, (n) => n > 0 && n <= 1000, 'a leverage in (0, 1000]')
+  if (leverage !== undefined) input.defaultLeverage = leverage
   if (o.excludeUnreconciled) input.excludeUnreconciled = true
   if (o.shadow) input.shadow = true
   if (o.stressFeedback) input.stressFeedback = true
@@ -97,8 +106,57 @@ export function backtestInput(o: BacktestOptions): Record<string, unknown> {
   const shockLiquidity = p.number('shock-liquidity', o.shockLiquidity, (n) => n > 0 && n <= 10, 'a factor in (0, 10]')
   if (shockLiquidity !== undefined) input.shockLiquidity = shockLiquidity
   if (o.distanceToFailure) input.distanceToFailure = true
+  const markProxy = proxyOption(p, 'mark-from', o.markFrom, 'map', o.map, o.force)
+  if (markProxy) input.markProxy = markProxy
+  const oracleProxy = proxyOption(p, 'oracle-from', o.oracleFrom, 'oracle-map', o.oracleMap, o.force)
+  if (oracleProxy) input.oracleProxy = oracleProxy
+  if (o.force && !markProxy && !oracleProxy)
+    p.add({ path: '--force', received: true, expected: 'with --mark-from or --oracle-from' })
   p.check('invalid backtest options')
   return input
+}
+
+/**
+ * `--mark-from VENUE[:MARKET]` / `--oracle-from SOURCE[:FEED]` with an optional mapping (`--map ETH=ETHUSDT,…`, or a
+ * JSON object or file) as the request's proxy; the request schema and the store check the rest.
+ */
+function proxyOption(
+  p: OptionProblems,
+  name: string,
+  from: string | undefined,
+  mapName: string,
+  mapText: string | undefined,
+  force: boolean | undefined,
+): Record<string, unknown> | undefined {
+  if (from === undefined) {
+    if (mapText !== undefined) p.add({ path: `--${mapName}`, received: mapText, expected: `with --${name}` })
+    return undefined
+  }
+  const colon = from.indexOf(':')
+  const venue = colon < 0 ? from : from.slice(0, colon)
+  const market = colon < 0 ? undefined : from.slice(colon + 1)
+  const proxy: Record<string, unknown> = { venue }
+  if (market !== undefined) proxy.market = market
+  if (mapText !== undefined) {
+    const text = mapText.trim()
+    if (text.startsWith('{') || fs.existsSync(text)) proxy.markets = jsonOption(p, mapName, text)
+    else {
+      const markets: Record<string, string> = {}
+      for (const pair of text.split(',').map((x) => x.trim())) {
+        const [key, value, ...extra] = pair.split('=').map((x) => x.trim())
+        if (!key || !value || extra.length)
+          p.add({
+            path: `--${mapName}`,
+            received: pair,
+            expected: 'REPLAYED=PROXY pairs, e.g. ETH=ETHUSDT,BTC=BTCUSDT',
+          })
+        else markets[key] = value
+      }
+      proxy.markets = markets
+    }
+  }
+  if (force) proxy.force = true
+  return proxy
 }
 
 export function registerBacktest(program: Command): void {
@@ -118,12 +176,18 @@ export function registerBacktest(program: Command): void {
     .option('--slab-hours <h>', 'hours of data read per DuckDB query (memory bound)')
     .option('--account-overrides <file>', 'accounts: per-account mode, leverage, opening balance (JSON or a JSON file)')
     .option('--exclude-accounts <list>', 'accounts: comma-separated accounts left out (venue-internal ones always are)')
+    .option('--default-leverage <x>', "accounts: leverage of positions the data never states (else the rule set's)")
     .option('--exclude-unreconciled', 'accounts: leave out accounts whose cash could not be reconciled')
     .option('--shadow', 'accounts: record engine liquidations but keep following the real fills (reconciliation)')
     .option('--stress-feedback', 'stress mode: the simulated liquidations move the replayed mark (impact decays)')
     .option('--shock-returns <k>', "scale each market's log-returns from its first price in the window by k")
     .option('--shock-liquidity <f>', 'scale the traded volume the impact model sees by f (0.5: half the liquidity)')
     .option('--distance-to-failure', 'search the smallest return and liquidity shocks that produce a deficit')
+    .option('--mark-from <venue[:market]>', "another stored venue's prices as the mark (its mark, else its bars)")
+    .option('--oracle-from <source[:feed]>', 'an oracle source (pyth, chainlink: the feed) or venue as the oracle')
+    .option('--map <pairs|json>', '--mark-from markets per replayed market: ETH=ETHUSDT,BTC=BTCUSDT (or JSON)')
+    .option('--oracle-map <pairs|json>', '--oracle-from feeds per replayed market: ETH=ETH/USD,… (or JSON)')
+    .option('--force', "use the proxies even where the market's own mark / oracle history exists")
     .option('--detect', 'after the run succeeds, run the detectors over its outputs (a detect run of its own)')
     .option('--json', 'print the run, summary and timings as JSON')
     .option('--local', 'run in this process even while a server runs (it then fails on the held DuckDB file)')
@@ -266,7 +330,7 @@ async function remoteDetect(
 /** A --rules value the in-process path would read as a file (resolveRuleSet's own test). */
 const isRuleSetFile = (ref: string) => ref.endsWith('.json') || fs.existsSync(ref)
 
-interface FinishedBacktest {
+export interface FinishedBacktest {
   runId: string
   status: FinishedRunStatus
   error: string | null
@@ -299,51 +363,56 @@ function printBacktest(b: FinishedBacktest, json: boolean): void {
       ),
     )
   } else if (b.status === 'succeeded' && summary && timings) {
-    const s = summary
-    const lines: Array<[string, string]> = [
-      ['run', `${b.runId} (${b.status})`],
-      ['rule set', `${b.ruleSet} sha256 ${b.ruleSetHash}`],
-      ['mode', s.stress.label],
-      ['events replayed', String(s.eventsReplayed)],
-      ['positions opened', `${s.positionsOpened} (max open ${s.maxOpenPositions})`],
-      ['liquidations', `${s.liquidations} (+${s.partialLiquidations} partial), notional ${s.liquidatedNotional}`],
-      ['bankruptcies', `${s.bankruptcies}, shortfall ${s.totalShortfall}`],
-      [
-        'covered',
-        `fund ${s.coveredByFund}, fee pool ${s.coveredByFeePool}, ADL ${s.coveredByAdl}, socialized ${s.socializedLoss}`,
-      ],
-      ['bad debt', s.totalBadDebt],
-      [
-        'insurance fund',
-        `${s.fund.initial} → ${s.fund.final}, max drawdown ${s.fund.maxDrawdown} (${(s.fund.maxDrawdownFraction * 100).toFixed(2)}%)`,
-      ],
-      ['ADL fills', String(s.adlFills)],
-      [
-        'guardrails',
-        Object.entries(s.guardrailTriggers)
-          .map(([kind, n]) => `${kind} ${n}`)
-          .join(', ') || 'none',
-      ],
-      ['first deficit', s.firstDeficitAt ? `${s.firstDeficitAt} (+${s.timeToFirstDeficitSeconds} s)` : 'none'],
-      ['distance to failure', s.distanceToFailure.text],
-      ['output hash', s.outputHash],
-      [
-        'time',
-        `${(timings.totalMs / 1000).toFixed(2)} s (${Math.round(timings.eventsPerSecond).toLocaleString('en')} events/s)`,
-      ],
-    ]
-    const d = b.detect
-    if (d) {
-      lines.push([
-        'detectors',
-        d.status === 'succeeded'
-          ? `detect run ${d.detectRunId}: ${d.detections} detections, ${d.incidents} incidents (backstop incidents --run ${b.runId})`
-          : `${d.status}${d.detectRunId ? ` (detect run ${d.detectRunId})` : ''}: ${d.error}`,
-      ])
-    }
-    for (const [k, v] of lines) console.log(`${k.padEnd(18)} ${v}`)
-    for (const w of s.warnings) console.log(`warning: ${w}`)
+    console.log(backtestText({ ...b, summary, timings }))
   } else {
     console.error(`backtest ${b.runId} ${b.status}: ${b.error}`)
   }
+}
+
+/** The text summary of a succeeded backtest: one line per figure, the price streams used, then the warnings. */
+export function backtestText(b: FinishedBacktest & { summary: BacktestSummary; timings: BacktestTimings }): string {
+  const { summary: s, timings } = b
+  const lines: Array<[string, string]> = [
+    ['run', `${b.runId} (${b.status})`],
+    ['rule set', `${b.ruleSet} sha256 ${b.ruleSetHash}`],
+    ['mode', s.stress.label],
+    ...priceStreamLines(s),
+    ['events replayed', String(s.eventsReplayed)],
+    ['positions opened', `${s.positionsOpened} (max open ${s.maxOpenPositions})`],
+    ['liquidations', `${s.liquidations} (+${s.partialLiquidations} partial), notional ${s.liquidatedNotional}`],
+    ['bankruptcies', `${s.bankruptcies}, shortfall ${s.totalShortfall}`],
+    [
+      'covered',
+      `fund ${s.coveredByFund}, fee pool ${s.coveredByFeePool}, ADL ${s.coveredByAdl}, socialized ${s.socializedLoss}`,
+    ],
+    ['bad debt', s.totalBadDebt],
+    [
+      'insurance fund',
+      `${s.fund.initial} → ${s.fund.final}, max drawdown ${s.fund.maxDrawdown} (${(s.fund.maxDrawdownFraction * 100).toFixed(2)}%)`,
+    ],
+    ['ADL fills', String(s.adlFills)],
+    [
+      'guardrails',
+      Object.entries(s.guardrailTriggers)
+        .map(([kind, n]) => `${kind} ${n}`)
+        .join(', ') || 'none',
+    ],
+    ['first deficit', s.firstDeficitAt ? `${s.firstDeficitAt} (+${s.timeToFirstDeficitSeconds} s)` : 'none'],
+    ['distance to failure', s.distanceToFailure.text],
+    ['output hash', s.outputHash],
+    [
+      'time',
+      `${(timings.totalMs / 1000).toFixed(2)} s (${Math.round(timings.eventsPerSecond).toLocaleString('en')} events/s)`,
+    ],
+  ]
+  const d = b.detect
+  if (d) {
+    lines.push([
+      'detectors',
+      d.status === 'succeeded'
+        ? `detect run ${d.detectRunId}: ${d.detections} detections, ${d.incidents} incidents (backstop incidents --run ${b.runId})`
+        : `${d.status}${d.detectRunId ? ` (detect run ${d.detectRunId})` : ''}: ${d.error}`,
+    ])
+  }
+  return [...lines.map(([k, v]) => `${k.padEnd(18)} ${v}`), ...s.warnings.map((w) => `warning: ${w}`)].join('\n')
 }

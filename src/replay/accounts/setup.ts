@@ -8,7 +8,7 @@ import type { RuleSet } from '../rules/schema.ts'
 import type { AccountOverrides } from './overrides.ts'
 
 export type ModeSource = 'override' | 'ledger' | 'snapshot' | 'fills' | 'request' | 'ruleSet'
-export type LeverageSource = 'override' | 'ledger' | 'snapshot' | 'ruleSet' | 'bracketMax'
+export type LeverageSource = 'override' | 'ledger' | 'snapshot' | 'request' | 'ruleSet' | 'bracketMax'
 
 export interface MarketSetupReport {
   market: string
@@ -40,6 +40,8 @@ export interface AccountSetup {
 
 export interface AccountSetupOptions {
   mode?: 'cross' | 'isolated'
+  /** Leverage of positions the data and overrides do not state (before the rule set's default). */
+  defaultLeverage?: number | undefined
   overrides?: AccountOverrides | null
   excludeAccounts?: readonly string[]
 }
@@ -81,6 +83,7 @@ export function buildAccountSetup(
       else if (override?.leverage) [leverage, leverageSource] = [override.leverage, 'override']
       else if (e?.ledgerLeverage) [leverage, leverageSource] = [e.ledgerLeverage, 'ledger']
       else if (e?.snapshotLeverage) [leverage, leverageSource] = [e.snapshotLeverage, 'snapshot']
+      else if (options.defaultLeverage) [leverage, leverageSource] = [options.defaultLeverage, 'request']
       else if (rules.accounts?.defaultLeverage) [leverage, leverageSource] = [rules.accounts.defaultLeverage, 'ruleSet']
       else [leverage, leverageSource] = [null, 'bracketMax']
       positions.set(accountKey(acc, m), { cross: mode === 'cross', leverage })

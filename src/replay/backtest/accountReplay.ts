@@ -70,6 +70,7 @@ export async function planAccountReplay(
   if (problems.length) throw new InvalidInputError('fill sizes too fine to sum exactly', problems)
   const setup = buildAccountSetup(rules, request.markets, accountData, {
     mode: request.mode,
+    defaultLeverage: request.defaultLeverage,
     overrides,
     excludeAccounts: request.excludeAccounts,
   })

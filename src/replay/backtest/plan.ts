@@ -2,15 +2,22 @@
 // rule set needs, the mark method (with the rule set's fallbacks when inputs are missing), funding and OI.
 import { InvalidInputError } from '../../errors.ts'
 import type { MarketData, ReplayData } from '../../store/market/replayData.ts'
-import type { FeedSpec } from '../../store/market/replayFeed.ts'
+import type { FeedSpec, PriceProxySource } from '../../store/market/replayFeed.ts'
 import type { MarkMethod, RuleSet } from '../rules/schema.ts'
+import type { PriceProxies, ProxyStream } from './priceProxy.ts'
 import type { BacktestRequest } from './request.ts'
 
 export interface MarketPlan {
   market: string
   markMethod: MarkMethod
   bars: { intervalS: number; source: string } | null
-  prices: Array<{ kind: 'index' | 'oracle' | 'mark'; source: string; intervalS: number | null }>
+  prices: Array<{
+    kind: 'index' | 'oracle' | 'mark'
+    source: string
+    intervalS: number | null
+    /** Read from another venue's market (a mark or oracle proxy). */
+    proxy?: PriceProxySource
+  }>
 }
 
 export interface ReplayPlan {
@@ -20,7 +27,7 @@ export interface ReplayPlan {
 }
 
 /** Bars at the requested resolution from trades first, then klines; otherwise the finest available. */
-function chooseBars(d: MarketData, resolution: number) {
+export function chooseBars(d: Pick<MarketData, 'bars'>, resolution: number) {
   const rank = (b: { intervalS: number; source: string }) =>
     [b.intervalS === resolution ? 0 : 1, b.intervalS, b.source === 'trades' ? 0 : 1] as const
   const sorted = [...d.bars].sort((x, y) => {
@@ -32,7 +39,7 @@ function chooseBars(d: MarketData, resolution: number) {
 }
 
 /** One series per price kind: the venue's own source first, then the most rows; ticks before bars, finer first. */
-function choosePrice(d: MarketData, kind: string, venue: string) {
+export function choosePrice(d: Pick<MarketData, 'prices'>, kind: string, venue: string) {
   const candidates = d.prices.filter((p) => p.kind === kind)
   candidates.sort(
     (x, y) =>
@@ -45,7 +52,25 @@ function choosePrice(d: MarketData, kind: string, venue: string) {
   return c ? { source: c.source, intervalS: c.intervalS } : null
 }
 
-const NEEDS: Record<MarkMethod, { bars?: boolean; index?: boolean; oracle?: boolean; mark?: boolean }> = {
+/** The warning of a mark method that fell back for lack of data; `markFallbackIn` reads it back (text summary). */
+export function markFallbackWarning(market: string, wanted: string, method: string): string {
+  return `${market}: the ${wanted} mark needs data the store does not have in the window; replayed with ${method}`
+}
+
+/** The fallback recorded for `market` among a summary's warnings (markFallbackWarning's text), or null. */
+export function markFallbackIn(warnings: readonly string[], market: string): { wanted: string; method: string } | null {
+  const head = `${market}: the `
+  for (const w of warnings) {
+    if (!w.startsWith(head)) continue
+    const m = /^(\w+) mark needs data the store does not have in the window; replayed with (\w+)$/.exec(
+      w.slice(head.length),
+    )
+    if (m) return { wanted: m[1]!, method: m[2]! }
+  }
+  return null
+}
+
+export const NEEDS: Record<MarkMethod, { bars?: boolean; index?: boolean; oracle?: boolean; mark?: boolean }> = {
   published: { mark: true },
   last: { bars: true },
   oracle: { oracle: true },
@@ -73,16 +98,34 @@ export function pathSpanOf(m: MarketPlan): number {
   }
 }
 
-export function planReplay(rules: RuleSet, request: BacktestRequest, data: ReplayData): ReplayPlan {
-  const warnings: string[] = []
+/** A proxy stream as the plan's price series: its source and bar length, and where it is read from. */
+const proxied = (p: ProxyStream) => ({
+  source: p.source,
+  intervalS: p.intervalS,
+  proxy: { venue: p.venue, market: p.market, stored: p.stored },
+})
+
+/**
+ * The plan of a replay. With `proxies` (priceProxy.ts), a market's mark proxy replaces its mark method by the
+ * proxy's published prices, and its oracle proxy is its oracle stream.
+ */
+export function planReplay(
+  rules: RuleSet,
+  request: BacktestRequest,
+  data: ReplayData,
+  proxies: PriceProxies | null = null,
+): ReplayPlan {
+  const warnings: string[] = [...(proxies?.warnings ?? [])]
   const missing: string[] = []
-  const markets = data.markets.map((d): MarketPlan => {
+  const markets = data.markets.map((d, i): MarketPlan => {
     const bars = chooseBars(d, request.resolutionSeconds)
+    const markProxy = proxies?.mark[i] ?? null
+    const oracleProxy = proxies?.oracle[i] ?? null
     const avail = {
       bars: bars !== null,
       index: choosePrice(d, 'index', request.venue),
-      oracle: choosePrice(d, 'oracle', request.venue),
-      mark: choosePrice(d, 'mark', request.venue),
+      oracle: oracleProxy ? proxied(oracleProxy) : choosePrice(d, 'oracle', request.venue),
+      mark: markProxy ? proxied(markProxy) : choosePrice(d, 'mark', request.venue),
     }
     const has = (m: MarkMethod) => {
       const n = NEEDS[m]
@@ -90,16 +133,15 @@ export function planReplay(rules: RuleSet, request: BacktestRequest, data: Repla
         (!n.bars || avail.bars) && (!n.index || avail.index) && (!n.oracle || avail.oracle) && (!n.mark || avail.mark)
       )
     }
-    const wanted = rules.price.mark.method
-    const method = [wanted, ...rules.price.mark.fallback].find(has)
+    // a mark proxy is the mark: the proxy's prices published as this market's
+    const wanted = markProxy ? 'published' : rules.price.mark.method
+    const method = [wanted, ...(markProxy ? [] : rules.price.mark.fallback)].find(has)
     if (!method) {
       missing.push(d.market)
       return { market: d.market, markMethod: wanted, bars, prices: [] }
     }
     if (method !== wanted) {
-      warnings.push(
-        `${d.market}: the ${wanted} mark needs data the store does not have in the window; replayed with ${method}`,
-      )
+      warnings.push(markFallbackWarning(d.market, wanted, method))
     }
     if (bars && bars.intervalS !== request.resolutionSeconds) {
       warnings.push(

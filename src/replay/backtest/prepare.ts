@@ -11,6 +11,7 @@ import { parseExplicitPositions, type ExplicitPositions } from '../positions/exp
 import { resolveRuleSet, type ResolvedRuleSet } from '../rules/resolve.ts'
 import { planAccountReplay, type AccountPlan } from './accountReplay.ts'
 import { planReplay, type ReplayPlan } from './plan.ts'
+import { resolvePriceProxies } from './priceProxy.ts'
 import { parseBacktestRequest, type BacktestRequest } from './request.ts'
 
 export interface PrepareDeps {
@@ -61,7 +62,8 @@ export async function prepareBacktest(
     request.from.getTime() * 1000,
     request.to.getTime() * 1000,
   )
-  const plan = planReplay(ruleSet.rules, request, data)
+  // mark / oracle proxies: other stored venues' prices (priceProxy.ts)
+  const plan = planReplay(ruleSet.rules, request, data, await resolvePriceProxies(deps.duck, request, data))
   const accounts =
     request.positions === 'accounts' ? await planAccountReplay(deps.duck, ruleSet.rules, request, data) : null
   const entryHistory =

@@ -18,6 +18,22 @@ const instant = z.union([z.date(), z.string()]).transform((v, ctx) => {
   return d
 })
 
+const name = z.string().min(1).max(100)
+
+/**
+ * A price proxy: another stored venue's prices replayed as a market's mark or oracle (src/replay/backtest/priceProxy.ts).
+ * `market` names the proxy market of a single replayed market; `markets` maps replayed markets to proxy markets (only
+ * those get the proxy); with neither, every replayed market takes the proxy venue's market of the same name. A market
+ * whose own stream exists in the window takes the proxy only with `force`.
+ */
+export const priceProxySchema = z.strictObject({
+  venue: name,
+  market: name.nullish(),
+  markets: z.record(name, name).nullish(),
+  force: z.boolean().nullish(),
+})
+export type PriceProxyRequest = z.output<typeof priceProxySchema>
+
 export const backtestRequestSchema = z
   .strictObject({
     /** Preset ("binance-um", "binance-um@2021-03-18"), stored rule set (id or name), or a JSON file (CLI). */
@@ -46,6 +62,11 @@ export const backtestRequestSchema = z
     slabHours: z.number().gt(0).max(168).optional(),
     /** Account replays: per-account mode, leverage and opening balance (an overrides document). */
     accountOverrides: z.unknown().optional(),
+    /**
+     * Account replays: leverage of positions whose leverage the data never states (no ledger update, snapshot or
+     * override), instead of the rule set's default or else the bracket's maximum; recorded as source `request`.
+     */
+    defaultLeverage: z.number().gt(0).max(1000).optional(),
     /** Account replays: accounts left out (venue-internal accounts of the rule set are always left out). */
     excludeAccounts: z.array(z.string().min(1).max(200)).max(10_000).optional(),
     /** Account replays: leave out accounts whose cash could not be reconciled (implied opening balance, prior positions). */
@@ -69,6 +90,10 @@ export const backtestRequestSchema = z
      * re-runs of the window (at most 8 each, outputs not kept).
      */
     distanceToFailure: z.boolean().default(false),
+    /** Another venue's prices as the mark (its mark, else its bars' close, else its oracle or index). */
+    markProxy: priceProxySchema.optional(),
+    /** Another venue's or an oracle source's prices (Pyth, Chainlink: the feed as market) as the oracle. */
+    oracleProxy: priceProxySchema.optional(),
   })
   .superRefine((r, ctx) => {
     if (r.to.getTime() <= r.from.getTime())
@@ -85,11 +110,12 @@ export const backtestRequestSchema = z
     }
     if (new Set(r.markets).size !== r.markets.length)
       ctx.addIssue({ code: 'custom', path: ['markets'], input: r.markets, message: 'distinct markets' })
-    const accountsOnly = ['accountOverrides', 'excludeAccounts'] as const
+    const accountsOnly = ['accountOverrides', 'excludeAccounts', 'defaultLeverage'] as const
     for (const key of accountsOnly) {
       if (r[key] !== undefined && r.positions !== 'accounts')
         ctx.addIssue({ code: 'custom', path: [key], input: r[key], message: 'only with positions = accounts' })
     }
+    for (const key of ['markProxy', 'oracleProxy'] as const) checkProxyTargets(r[key], r.markets, key, ctx)
     if ((r.shadow || r.excludeUnreconciled) && r.positions !== 'accounts')
       ctx.addIssue({
         code: 'custom',
@@ -98,6 +124,40 @@ export const backtestRequestSchema = z
         message: 'only with positions = accounts',
       })
   })
+
+/** A proxy's market choice fits the replayed markets: one market for one, or a mapping from replayed markets. */
+function checkProxyTargets(
+  proxy: PriceProxyRequest | undefined,
+  markets: readonly string[],
+  key: string,
+  ctx: z.RefinementCtx,
+): void {
+  if (!proxy) return
+  if (proxy.market != null && proxy.markets != null)
+    ctx.addIssue({
+      code: 'custom',
+      path: [key, 'market'],
+      input: proxy.market,
+      message: 'either market (one replayed market) or markets (a mapping), not both',
+    })
+  else if (proxy.market != null && markets.length !== 1)
+    ctx.addIssue({
+      code: 'custom',
+      path: [key, 'market'],
+      input: proxy.market,
+      message: `a mapping (markets: {replayed: proxy}) when replaying ${markets.length} markets (${markets.join(', ')})`,
+    })
+  for (const m of Object.keys(proxy.markets ?? {}))
+    if (!markets.includes(m))
+      ctx.addIssue({
+        code: 'custom',
+        path: [key, 'markets', m],
+        input: m,
+        message: `a replayed market as the key (one of ${markets.join(', ')})`,
+      })
+  if (proxy.markets != null && Object.keys(proxy.markets).length === 0)
+    ctx.addIssue({ code: 'custom', path: [key, 'markets'], input: {}, message: 'at least one replayed market' })
+}
 
 export type BacktestRequest = z.output<typeof backtestRequestSchema>
 export type BacktestRequestInput = z.input<typeof backtestRequestSchema>

@@ -64,7 +64,24 @@ export interface BacktestSummary {
   observedLiquidationFills: number
   refusedByOiCap: number
   refusedWithdrawals: number
-  prices: Array<{ market: string; markMethod: string; bars: string | null; streams: string[] }>
+  /**
+   * Per market: the mark method replayed, the bars and the reference streams (`kind:source@interval`, or for a
+   * proxy `kind:venue/market stored:source@interval`); `proxies` only when a stream came from another venue.
+   */
+  prices: Array<{
+    market: string
+    markMethod: string
+    bars: string | null
+    streams: string[]
+    proxies?: Array<{
+      kind: string
+      venue: string
+      market: string
+      stored: string
+      source: string
+      intervalS: number | null
+    }>
+  }>
   /** Fidelity replay or stress mode (feedback, shocks): every summary says which. */
   stress: StressLabel
   /** How close the run came to a deficit, and how much stress the first one would take. */
@@ -162,12 +179,22 @@ export function summarize(
     observedLiquidationFills: t.observedLiquidationFills,
     refusedByOiCap: t.refusedByOiCap,
     refusedWithdrawals: t.refusedWithdrawals,
-    prices: plan.map((m) => ({
-      market: m.market,
-      markMethod: m.markMethod,
-      bars: m.bars ? `${m.bars.intervalS}s ${m.bars.source}` : null,
-      streams: m.prices.map((p) => `${p.kind}:${p.source}${p.intervalS ? `@${p.intervalS}s` : ''}`),
-    })),
+    prices: plan.map((m) => {
+      const proxies = m.prices.flatMap((p) =>
+        p.proxy ? [{ kind: p.kind, ...p.proxy, source: p.source, intervalS: p.intervalS }] : [],
+      )
+      return {
+        market: m.market,
+        markMethod: m.markMethod,
+        bars: m.bars ? `${m.bars.intervalS}s ${m.bars.source}` : null,
+        streams: m.prices.map(
+          (p) =>
+            `${p.kind}:${p.proxy ? `${p.proxy.venue}/${p.proxy.market} ${p.proxy.stored}:` : ''}${p.source}${p.intervalS ? `@${p.intervalS}s` : ''}`,
+        ),
+        // only when proxied: the summaries of other runs stay as they were
+        ...(proxies.length ? { proxies } : {}),
+      }
+    }),
     stress: {
       mode: stressed ? 'stress' : 'fidelity',
       feedback: st.feedback,

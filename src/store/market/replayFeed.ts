@@ -24,6 +24,13 @@ const LEDGER_KIND_CASES = Object.entries(REPLAY_LEDGER_KIND)
   .map(([name, code]) => `WHEN '${name}' THEN ${code}`)
   .join(' ')
 
+/** Where a proxied price series is read: another venue's market, from its prices of a kind or from its bars. */
+export interface PriceProxySource {
+  venue: string
+  market: string
+  stored: 'index' | 'oracle' | 'mark' | 'bars'
+}
+
 export interface FeedSpec {
   venue: string
   markets: readonly string[]
@@ -31,8 +38,17 @@ export interface FeedSpec {
   toUs: number
   /** Per market: the bar series to replay (interval and source), or null. */
   bars: ReadonlyArray<{ intervalS: number; source: string } | null>
-  /** Reference price series: market index, kind (index | oracle | mark), source and bar length (null = ticks). */
-  prices: ReadonlyArray<{ market: number; kind: 'index' | 'oracle' | 'mark'; source: string; intervalS: number | null }>
+  /**
+   * Reference price series: market index, kind (index | oracle | mark), source and bar length (null = ticks); with
+   * `proxy`, read from another venue's market (its `stored` price kind, or its bars' low/high/close) as this kind.
+   */
+  prices: ReadonlyArray<{
+    market: number
+    kind: 'index' | 'oracle' | 'mark'
+    source: string
+    intervalS: number | null
+    proxy?: PriceProxySource
+  }>
   funding: boolean
   /** Funding computed from premium-index rows averaged per interval, instead of the venue's rates. */
   premiumFundingIntervalH: number | null
@@ -157,6 +173,10 @@ export function feedSources(spec: FeedSpec): FeedSource[] {
       })
     })
     for (const p of spec.prices) {
+      if (p.proxy) {
+        out.push(proxySource(p.market, FEED_KIND[p.kind], p.proxy, p.source, p.intervalS))
+        continue
+      }
       out.push({
         kind: REPLAY_EVENT_KIND[p.kind],
         market: p.market,
@@ -214,6 +234,41 @@ export function feedSources(spec: FeedSpec): FeedSource[] {
     })
   }
   return out
+}
+
+/**
+ * A price series of another venue replayed as one of this market's (a mark or oracle proxy): its venue, market, kind
+ * and source bound as $6… (the replayed venue, $1, is not used); bars give their low/high/close at their close.
+ */
+function proxySource(
+  market: number,
+  kind: number,
+  proxy: PriceProxySource,
+  source: string,
+  intervalS: number | null,
+): FeedSource {
+  const span = whole(intervalS ?? 0) * 1e6
+  const range = `ts >= make_timestamp($4::BIGINT) AND ts < make_timestamp($3::BIGINT)`
+  if (proxy.stored === 'bars') {
+    return {
+      kind,
+      market,
+      accounts: false,
+      sql: inSlab(`SELECT epoch_us(ts)::DOUBLE + ${span}, low, high, close, 'nan'::DOUBLE
+        FROM bars WHERE venue = $6 AND market = $7 AND interval_s = ${whole(intervalS ?? Number.NaN)}
+          AND source = $8 AND ${range}`),
+      params: [proxy.venue, proxy.market, source],
+    }
+  }
+  return {
+    kind,
+    market,
+    accounts: false,
+    sql: inSlab(`SELECT epoch_us(ts)::DOUBLE + ${span}, coalesce(low, price), coalesce(high, price), price, 'nan'::DOUBLE
+      FROM prices WHERE venue = $6 AND market = $7 AND kind = $8 AND source = $9
+        AND interval_s IS NOT DISTINCT FROM ${intervalS === null ? 'NULL' : whole(intervalS)} AND ${range}`),
+    params: [proxy.venue, proxy.market, proxy.stored, source],
+  }
 }
 
 /**
