@@ -174,7 +174,7 @@ export function feedSources(spec: FeedSpec): FeedSource[] {
     })
     for (const p of spec.prices) {
       if (p.proxy) {
-        out.push(proxySource(p.market, FEED_KIND[p.kind], p.proxy, p.source, p.intervalS))
+        out.push(proxySource(p.market, REPLAY_EVENT_KIND[p.kind], p.proxy, p.source, p.intervalS))
         continue
       }
       out.push({
