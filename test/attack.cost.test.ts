@@ -1,0 +1,200 @@
+// Cost of attack over a small hand-made store: two markets with the same price path, one traded 100× thinner than
+// the other (lower measured liquidity), replayed after the attack time through the real kernel. A thinner market
+// costs less to break; a higher maintenance rate costs more; the same seed gives the same bytes; bad input is
+// refused with what was received and what is valid, and nothing is recorded.
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { jobRegistry } from '../jobs/registry.ts'
+import { RunManager } from '../jobs/runManager.ts'
+import { InvalidInputError } from '../src/errors.ts'
+import { executeAttackCost, type AttackCostDocument } from '../src/replay/attack/execute.ts'
+import { prepareAttackCost } from '../src/replay/attack/prepare.ts'
+import { Prng } from '../src/replay/kernel/prng.ts'
+import { deriveRuleSet } from '../src/replay/rules/derive.ts'
+import { findPreset } from '../src/replay/rules/presets/index.ts'
+import { readAttackCostDocument } from '../src/store/results/attackCostResults.ts'
+import { barsOf, insertBarRows, insertTrades, type TradeRow } from './support/detectData.ts'
+import { testRuntime } from './support/runtime.ts'
+import { tempDir } from './support/tmp.ts'
+
+const runtime = await testRuntime()
+const runs = new RunManager(runtime, jobRegistry)
+afterAll(() => runs.stop(5000))
+const dir = tempDir()
+const SEC = 1_000_000
+const HOUR = 3600 * SEC
+const T0 = Date.UTC(2025, 2, 3) * 1000
+const AT = T0 + 6 * HOUR
+const VENUE = 'testvenue'
+
+/** One price path for both markets: trades every 30 s for 6 h before the attack, then 1 s bars for 1 h. */
+function pricePath() {
+  const r = new Prng(7)
+  const trades: Array<{ tsUs: number; price: number; up: boolean }> = []
+  let p = 100
+  for (let t = T0; t < AT; t += 30 * SEC) {
+    const step = (r.next() - 0.5) * 0.004
+    p *= Math.exp(step)
+    trades.push({ tsUs: t, price: p, up: step > 0 })
+  }
+  const closes: number[] = []
+  for (let i = 0; i < 3600; i++) {
+    p *= Math.exp((r.next() - 0.5) * 0.0004)
+    closes.push(p)
+  }
+  return { trades, closes }
+}
+
+beforeAll(async () => {
+  const { trades, closes } = pricePath()
+  for (const [market, qty, barQuote] of [
+    ['THIN-PERP', 20, 2_000],
+    ['DEEP-PERP', 200, 20_000],
+    // trades only before the attack time: it has no prices to replay after it
+    ['NOPRICE-PERP', 20, 0],
+  ] as const) {
+    const rows: TradeRow[] = trades.map((t) => ({ tsUs: t.tsUs, price: t.price, qty, side: t.up ? 'buy' : 'sell' }))
+    await insertTrades(runtime.duck, VENUE, market, rows)
+    if (barQuote > 0) await insertBarRows(runtime.duck, VENUE, market, 1, barsOf(AT, SEC, closes, barQuote))
+  }
+}, 60_000)
+
+const request = (extra: Record<string, unknown> = {}) => ({
+  ruleSet: 'binance-um',
+  pattern: 'thin-market-push',
+  venue: VENUE,
+  market: 'THIN-PERP',
+  at: new Date(AT / 1000).toISOString(),
+  window: '1h',
+  lookback: '6h',
+  precision: 0.05,
+  // the doubling starts near the costs of this store, so each search is a handful of replays
+  minCapital: 100_000,
+  ...extra,
+})
+
+const cost = async (extra: Record<string, unknown> = {}): Promise<AttackCostDocument> => {
+  const prepared = await prepareAttackCost(runtime, request(extra), { allowFiles: true })
+  return (await executeAttackCost(runtime, prepared)).document
+}
+
+/** A number from an exact decimal text (the tests compare costs, not their last micro-unit). */
+const amount = (text: string | null) => {
+  expect(text).not.toBeNull()
+  return Number(text)
+}
+
+describe('cost of attack', () => {
+  let thin: AttackCostDocument
+  test('a thinner market (lower measured liquidity) costs less to attack than a deeper one', async () => {
+    thin = await cost()
+    const deep = await cost({ market: 'DEEP-PERP' })
+    // the thin market trades a tenth of the deep one's volume on the same returns
+    expect(thin.liquidity.amihud).toBeGreaterThan(5 * deep.liquidity.amihud)
+    expect(amount(thin.costOfAttack)).toBeLessThan(amount(deep.costOfAttack))
+    for (const d of [thin, deep]) {
+      // the search brackets the cost: the last step below it did not break the rule set, the cost did
+      const broke = d.steps.filter((s) => s.broke).map((s) => Number(s.capital))
+      const held = d.steps.filter((s) => !s.broke).map((s) => Number(s.capital))
+      expect(Math.min(...broke)).toBe(amount(d.costOfAttack))
+      expect(Math.max(...held)).toBeLessThan(amount(d.costOfAttack))
+      expect(Math.max(...held)).toBeGreaterThanOrEqual(amount(d.costOfAttack) * (1 - 0.05) - 1e-6)
+      expect(d.atMinimum).toBe(false)
+      const at = d.steps.find((s) => s.capital === d.costOfAttack)!
+      expect(Number(at.deficit)).toBeGreaterThan(0)
+      expect(at.victimLiquidated).toBe(true)
+      expect(d.profitAtCost).toBe(at.profit)
+    }
+  }, 120_000)
+
+  test('raising the maintenance rate raises the cost', async () => {
+    const base = findPreset('binance-um').rules
+    const scaled = deriveRuleSet(
+      base,
+      base.margin.default.brackets.map((b, i) => ({ path: `margin.default.brackets[${i}].mmr`, value: b.mmr * 1.5 })),
+      { name: 'binance-um-mmr-x1.5', derivedFrom: 'binance-um' },
+    )
+    const file = path.join(dir, 'mmr.json')
+    fs.writeFileSync(file, scaled.body)
+    const higher = await cost({ ruleSet: file })
+    expect(amount(higher.costOfAttack)).toBeGreaterThan(amount(thin.costOfAttack))
+  }, 120_000)
+
+  test('the same seed gives the same bytes', async () => {
+    const again = await cost()
+    expect(JSON.stringify(again)).toBe(JSON.stringify(thin))
+  }, 120_000)
+
+  test('withdrawal to maintenance: the victim keeps only maintenance margin and its liquidation leaves a deficit', async () => {
+    const w = await cost({ pattern: 'withdrawal-to-maintenance' })
+    expect(w.plan!.withdrawn).toBeGreaterThan(0)
+    expect(w.plan!.legs[0]).toMatchObject({ role: 'victim', side: 'long' })
+    expect(w.plan!.legs[0]!.margin).toBeLessThan(w.plan!.legs[0]!.marginPosted)
+    const at = w.steps.find((s) => s.capital === w.costOfAttack)!
+    expect(at.victimLiquidated).toBe(true)
+    expect(Number(at.deficit)).toBeGreaterThan(0)
+  }, 120_000)
+
+  test('as a run: recorded with progress per step, its document stored and served once it succeeded', async () => {
+    const submitted = await runs.submit('attackCost', request(), { trigger: 'api' })
+    const steps = new Set<number>()
+    for await (const event of runs.watch(submitted.runId))
+      if (event.type === 'progress' && event.progress.counts.step) steps.add(event.progress.counts.step)
+    const result = await submitted.done
+    expect(result.status).toBe('succeeded')
+    const stored = await runtime.meta.jobRun.findUniqueOrThrow({ where: { id: submitted.runId } })
+    expect([stored.kind, stored.job]).toEqual(['attackCost', 'attackCost'])
+    const document = JSON.parse((await readAttackCostDocument(runtime, submitted.runId))!) as AttackCostDocument
+    expect(steps.size).toBe(document.steps.length)
+    expect(document.costOfAttack).not.toBeNull()
+  }, 120_000)
+})
+
+/** The problems of a refused submission; and no run was recorded for it. */
+async function refused(extra: Record<string, unknown>) {
+  const before = await runtime.meta.jobRun.count()
+  const error = await runs.submit('attackCost', request(extra), { trigger: 'api' }).catch((e: unknown) => e)
+  expect(error).toBeInstanceOf(InvalidInputError)
+  expect(await runtime.meta.jobRun.count()).toBe(before)
+  return (error as InvalidInputError).problems
+}
+
+describe('bad input is refused before any run exists', () => {
+  test('an unknown pattern names the valid ones', async () => {
+    const [p] = await refused({ pattern: 'flash-loan' })
+    expect(p).toMatchObject({ path: 'pattern', received: 'flash-loan' })
+    expect(p!.expected).toContain('thin-market-push')
+    expect(p!.expected).toContain('withdrawal-to-maintenance')
+  })
+
+  test('a market with no trades before the time has no liquidity estimate', async () => {
+    const [p] = await refused({ market: 'NOTRADES-PERP' })
+    expect(p!.path).toBe('market')
+    expect(String(p!.received)).toContain('NOTRADES-PERP')
+    expect(p!.expected).toContain('trades')
+    // the same market before its first trades
+    const [q] = await refused({ at: new Date(T0 / 1000).toISOString() })
+    expect(q!.path).toBe('market')
+  })
+
+  test('a time after the stored prices', async () => {
+    const [p] = await refused({ market: 'NOPRICE-PERP' })
+    expect(p).toMatchObject({ path: 'at', received: new Date(AT / 1000).toISOString() })
+    expect(p!.expected).toContain('NOPRICE-PERP')
+  })
+
+  test('negative or zero bounds, and a maximum below the minimum', async () => {
+    const problems = await refused({ minCapital: 0, maxCapital: -5, precision: 0 })
+    expect(problems.map((p) => [p.path, p.received])).toEqual([
+      ['minCapital', 0],
+      ['maxCapital', -5],
+      ['precision', 0],
+    ])
+    const [p] = await refused({ minCapital: 5000, maxCapital: 4000 })
+    expect(p).toMatchObject({ path: 'maxCapital', received: 4000 })
+    expect(p!.expected).toContain('5000')
+    const [w] = await refused({ window: '10m' })
+    expect(w).toMatchObject({ path: 'window', received: '10m' })
+  })
+})
