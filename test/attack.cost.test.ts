@@ -14,13 +14,18 @@ import { Prng } from '../src/replay/kernel/prng.ts'
 import { deriveRuleSet } from '../src/replay/rules/derive.ts'
 import { findPreset } from '../src/replay/rules/presets/index.ts'
 import { readAttackCostDocument } from '../src/store/results/attackCostResults.ts'
+import { gqlClient } from './support/graphql.ts'
 import { barsOf, insertBarRows, insertTrades, type TradeRow } from './support/detectData.ts'
 import { testRuntime } from './support/runtime.ts'
 import { tempDir } from './support/tmp.ts'
 
 const runtime = await testRuntime()
 const runs = new RunManager(runtime, jobRegistry)
-afterAll(() => runs.stop(5000))
+const client = await gqlClient(runtime, runs)
+afterAll(async () => {
+  await client.stop()
+  await runs.stop(5000)
+})
 const dir = tempDir()
 const SEC = 1_000_000
 const HOUR = 3600 * SEC
@@ -148,6 +153,63 @@ describe('cost of attack', () => {
     const document = JSON.parse((await readAttackCostDocument(runtime, submitted.runId))!) as AttackCostDocument
     expect(steps.size).toBe(document.steps.length)
     expect(document.costOfAttack).not.toBeNull()
+  }, 120_000)
+  test('cancelled during a step, the run keeps nothing', async () => {
+    const submitted = await runs.submit('attackCost', request({ minCapital: 1000 }), { trigger: 'api' })
+    let cancelled = false
+    for await (const event of runs.watch(submitted.runId)) {
+      if (!cancelled && event.type === 'progress' && (event.progress.counts.step ?? 0) >= 2) {
+        cancelled = true
+        await runs.cancel(submitted.runId)
+      }
+    }
+    expect((await submitted.done).status).toBe('cancelled')
+    const rows = await runtime.duck.use(async (c) =>
+      (
+        await c.runAndReadAll('SELECT count(*)::DOUBLE AS n FROM attack_cost_results WHERE run_id = $1', [
+          submitted.runId,
+        ])
+      ).getRowObjectsJS(),
+    )
+    expect(rows[0]!.n).toBe(0)
+    await expect(readAttackCostDocument(runtime, submitted.runId)).rejects.toThrow(/cancelled/)
+  }, 120_000)
+})
+
+describe('runAttackCost and attackCost(runId)', () => {
+  const mutation = `mutation($input: AttackCostInput!) { runAttackCost(input: $input) { id kind status } }`
+  test('bad input is BAD_USER_INPUT naming the value and starts nothing', async () => {
+    const before = await runtime.meta.jobRun.count()
+    const bad = await client.run(mutation, { input: request({ minCapital: -1 }) })
+    expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT')
+    expect(JSON.stringify(bad.errors?.[0]?.extensions)).toContain('minCapital')
+    expect(await runtime.meta.jobRun.count()).toBe(before)
+  })
+
+  test('a run returned at once, then its cost, profit, steps and document', async () => {
+    const ok = await client.run(mutation, { input: request() })
+    expect(ok.errors).toBeUndefined()
+    const run = ok.data!.runAttackCost as { id: string; kind: string }
+    expect(run.kind).toBe('attackCost')
+    await runs.idle()
+    const got = await client.run(
+      `query($id: ID!) { attackCost(runId: $id) { id run { status } pattern market costOfAttack profitAtCost statement steps liquidity document } }`,
+      { id: run.id },
+    )
+    expect(got.errors).toBeUndefined()
+    const a = got.data!.attackCost as {
+      run: { status: string }
+      costOfAttack: string
+      profitAtCost: string
+      steps: unknown[]
+      document: AttackCostDocument
+    }
+    expect(a.run.status).toBe('succeeded')
+    expect(a.costOfAttack).toBe(a.document.costOfAttack)
+    expect(a.profitAtCost).toBe(a.document.profitAtCost)
+    expect(a.steps).toEqual(a.document.steps)
+    const unknown = await client.run(`query { attackCost(runId: "nope") { id } }`)
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND')
   }, 120_000)
 })
 
