@@ -15,7 +15,7 @@ import { deriveRuleSet } from '../src/replay/rules/derive.ts'
 import { findPreset } from '../src/replay/rules/presets/index.ts'
 import { readAttackCostDocument } from '../src/store/results/attackCostResults.ts'
 import { gqlClient } from './support/graphql.ts'
-import { barsOf, insertBarRows, insertTrades, type TradeRow } from './support/detectData.ts'
+import { barsOf, insertBarRows, insertPriceRows, insertTrades, type TradeRow } from './support/detectData.ts'
 import { testRuntime } from './support/runtime.ts'
 import { tempDir } from './support/tmp.ts'
 
@@ -58,11 +58,17 @@ beforeAll(async () => {
     ['DEEP-PERP', 200, 20_000],
     // trades only before the attack time: it has no prices to replay after it
     ['NOPRICE-PERP', 20, 0],
+    // an oracle-priced market (its oracle follows the path) and the oracle's two reference venues, as thin
+    ['ORACLE-PERP', 200, 20_000],
+    ['ORACLE-PERP@ref-a', 20, 0],
+    ['ORACLE-PERP@ref-b', 20, 0],
   ] as const) {
     const rows: TradeRow[] = trades.map((t) => ({ tsUs: t.tsUs, price: t.price, qty, side: t.up ? 'buy' : 'sell' }))
     await insertTrades(runtime.duck, VENUE, market, rows)
     if (barQuote > 0) await insertBarRows(runtime.duck, VENUE, market, 1, barsOf(AT, SEC, closes, barQuote))
   }
+  const oracle = closes.map((price, i) => ({ tsUs: AT + i * SEC, price }))
+  await insertPriceRows(runtime.duck, VENUE, 'ORACLE-PERP', 'oracle', 'test-oracle', oracle)
 }, 60_000)
 
 const request = (extra: Record<string, unknown> = {}) => ({
@@ -82,6 +88,14 @@ const request = (extra: Record<string, unknown> = {}) => ({
 const cost = async (extra: Record<string, unknown> = {}): Promise<AttackCostDocument> => {
   const prepared = await prepareAttackCost(runtime, request(extra), { allowFiles: true })
   return (await executeAttackCost(runtime, prepared)).document
+}
+
+/** A rule set derived from a preset, written as a file (the in-process path reads files). */
+function file(name: string, preset: string, overrides: Array<{ path: string; value: unknown }>): string {
+  const derived = deriveRuleSet(findPreset(preset).rules, overrides, { name, derivedFrom: preset })
+  const where = path.join(dir, `${name}.json`)
+  fs.writeFileSync(where, derived.body)
+  return where
 }
 
 /** A number from an exact decimal text (the tests compare costs, not their last micro-unit). */
@@ -139,6 +153,25 @@ describe('cost of attack', () => {
     const at = w.steps.find((s) => s.capital === w.costOfAttack)!
     expect(at.victimLiquidated).toBe(true)
     expect(Number(at.deficit)).toBeGreaterThan(0)
+  }, 120_000)
+
+  test('oracle reference push: priced on the reference venues, it breaks an oracle-priced rule set', async () => {
+    const d = await cost({ pattern: 'oracle-reference-push', market: 'ORACLE-PERP', ruleSet: 'drift' })
+    expect(d.plan!.push.target).toBe('references')
+    expect(d.liquidity.references!.map((r) => r.market)).toEqual(['ORACLE-PERP@ref-a', 'ORACLE-PERP@ref-b'])
+    // two equal references: the capital moves each by half of what it would move one
+    expect(d.liquidity.amihud).toBeCloseTo(d.liquidity.references![0]!.amihud / 2, 12)
+    const at = d.steps.find((s) => s.capital === d.costOfAttack)!
+    expect(at.victimLiquidated).toBe(true)
+    expect(Number(at.deficit)).toBeGreaterThan(0)
+    // the market's own trade bars are not pushed: a rule set marking on them sees no attack up to the same capital
+    const own = await cost({
+      pattern: 'oracle-reference-push',
+      market: 'ORACLE-PERP',
+      ruleSet: file('drift-last', 'drift', [{ path: 'price.mark', value: { method: 'last' } }]),
+      maxCapital: Number(d.costOfAttack),
+    })
+    expect(own.costOfAttack).toBeNull()
   }, 120_000)
 
   test('as a run: recorded with progress per step, its document stored and served once it succeeded', async () => {
@@ -223,6 +256,12 @@ async function refused(extra: Record<string, unknown>) {
 }
 
 describe('bad input is refused before any run exists', () => {
+  test('a reference push on a market without reference venues', async () => {
+    const [p] = await refused({ pattern: 'oracle-reference-push', market: 'DEEP-PERP' })
+    expect(p!.path).toBe('market')
+    expect(String(p!.received)).toContain('DEEP-PERP@SOURCE')
+  })
+
   test('an unknown pattern names the valid ones', async () => {
     const [p] = await refused({ pattern: 'flash-loan' })
     expect(p).toMatchObject({ path: 'pattern', received: 'flash-loan' })

@@ -40,7 +40,7 @@ interface AttackCostOptions {
 export function attackCostInput(o: AttackCostOptions): Record<string, unknown> {
   const p = new OptionProblems()
   p.required('rules', o.rules, 'a preset, stored rule set or rule-set JSON file')
-  p.required('pattern', o.pattern, 'thin-market-push or withdrawal-to-maintenance')
+  p.required('pattern', o.pattern, 'thin-market-push, withdrawal-to-maintenance or oracle-reference-push')
   p.required('venue', o.venue, 'the venue of the market data, e.g. binance-um')
   p.required('market', o.market, 'the market attacked, e.g. BTCUSDT')
   p.required('at', o.at, 'when the attack starts, UTC, e.g. 2025-10-10T21:00:00Z')
@@ -90,7 +90,7 @@ export function registerAttackCost(program: Command): void {
     .command('attack-cost')
     .description('cost of attack: the smallest attacker capital that produces a deficit under a rule set')
     .option('--rules <ref>', 'rule set: preset, stored rule set id/name, or JSON file')
-    .option('--pattern <p>', 'thin-market-push | withdrawal-to-maintenance')
+    .option('--pattern <p>', 'thin-market-push | withdrawal-to-maintenance | oracle-reference-push')
     .option('--venue <venue>', 'venue of the market data')
     .option('--market <market>', 'the market attacked')
     .option('--at <time>', 'when the attack starts, UTC (2025-10-10T21:00:00Z)')

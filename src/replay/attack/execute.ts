@@ -120,6 +120,7 @@ export async function executeAttackCost(
   const readMs = performance.now() - started
   const schedule = (plan: AttackPlan): PushSchedule => ({
     market: 0,
+    target: plan.push.target,
     startUs: fromUs + PUSH_DELAY_S * 1e6,
     direction: plan.push.direction,
     logMove: plan.push.logMove,

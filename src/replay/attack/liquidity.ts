@@ -9,7 +9,7 @@
 // bucket's whole volume, both sides, so it understates what one-sided flow moves: the cost it gives errs high.
 import { InvalidInputError } from '../../errors.ts'
 import type { DuckStore } from '../../store/duck/open.ts'
-import { readTradeBucketRows } from '../../store/market/tradeBuckets.ts'
+import { readReferenceMarkets, readTradeBucketRows } from '../../store/market/tradeBuckets.ts'
 
 export const LIQUIDITY_BUCKET_S = 300
 /** Buckets with a return (two trading buckets in a row) needed for an estimate. */
@@ -28,6 +28,11 @@ export interface LiquidityEstimate {
   lastPrice: number
   lastBucketAt: string
   lookbackSeconds: number
+  /**
+   * oracle-reference-push: each reference venue's own Amihud estimate; `amihud` above is then the move per quote when
+   * the capital is split to move every reference alike, 1 / Σ (1 / amihud_i).
+   */
+  references?: Array<{ market: string; amihud: number; buckets: number; quoteVolume: number }>
 }
 
 export async function measureLiquidity(
@@ -93,4 +98,34 @@ function olsSlope(xs: number[], ys: number[]): number | null {
     sxy += (xs[i]! - mx) * (ys[i]! - my)
   }
   return sxx > 0 ? sxy / sxx : null
+}
+
+/** The reference venues' liquidity (markets named MARKET@SOURCE), combined for a push that moves them all alike. */
+export async function measureReferenceLiquidity(
+  duck: DuckStore,
+  venue: string,
+  market: string,
+  atUs: number,
+  lookbackSeconds: number,
+  own: LiquidityEstimate,
+): Promise<LiquidityEstimate> {
+  const fromUs = atUs - lookbackSeconds * 1e6
+  const names = await readReferenceMarkets(duck, venue, market, fromUs, atUs)
+  if (!names.length) {
+    throw new InvalidInputError('no reference venues', [
+      {
+        path: 'market',
+        received: `${venue}/${market}: no markets named ${market}@SOURCE with trades in ${new Date(fromUs / 1000).toISOString()}/${new Date(atUs / 1000).toISOString()}`,
+        expected:
+          "a market whose oracle's reference venues are stored as MARKET@SOURCE trades (e.g. a scenario's ref-cex-a), or another pattern",
+      },
+    ])
+  }
+  const references = []
+  for (const name of names) {
+    const e = await measureLiquidity(duck, venue, name, atUs, lookbackSeconds)
+    references.push({ market: name, amihud: e.amihud, buckets: e.buckets, quoteVolume: e.quoteVolume })
+  }
+  const inverse = references.reduce((sum, r) => sum + 1 / r.amihud, 0)
+  return { ...own, amihud: 1 / inverse, references }
 }

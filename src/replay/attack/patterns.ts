@@ -31,6 +31,9 @@ export interface AttackContext {
   illiquidity: number
 }
 
+/** What the push moves: the market's own prices (every kind), or only its reference prices (index and oracle). */
+export type PushTarget = 'market' | 'references'
+
 export interface AttackLeg {
   account: string
   role: 'victim' | 'hedge'
@@ -47,6 +50,7 @@ export interface AttackPlan {
   capital: number
   legs: AttackLeg[]
   push: {
+    target: PushTarget
     /** +1 the price is pushed up, −1 down. */
     direction: 1 | -1
     /** Capital spent on the push (quote). */
@@ -66,6 +70,7 @@ export interface AttackPattern {
   pushShare: number
   /** Direction of the push; the victim leg is on the side the push hurts. */
   direction: 1 | -1
+  target: PushTarget
   /** The victim's margin after opening, from what it posted (withdrawal: down to maintenance). */
   marginLeft(tier: CompiledTier, rules: RuleSet, market: string, leg: { notional: number; posted: number }): number
 }
@@ -78,6 +83,7 @@ export const ATTACK_PATTERNS = {
       'linked opposite accounts (long and short the same size at the largest leverage allowed) and a push of the mark up on the market; the short is meant to go bankrupt, the long to keep the gain (Mango, JELLY)',
     pushShare: 0.5,
     direction: 1,
+    target: 'market',
     marginLeft: (_tier, _rules, _market, leg) => leg.posted,
   },
   'withdrawal-to-maintenance': {
@@ -85,11 +91,20 @@ export const ATTACK_PATTERNS = {
       'a large long at the largest leverage allowed withdraws its margin down to maintenance (plus the liquidation fee, ×1.05), hedged by a linked short; a small push down then liquidates it on its own size (the ETH whale)',
     pushShare: 0.2,
     direction: -1,
+    target: 'market',
     marginLeft: (tier, rules, market, leg) =>
       Math.min(
         leg.posted,
         (maintenanceMargin(tier, leg.notional) + liquidationFeeRate(rules, market) * leg.notional) * WITHDRAWAL_CUSHION,
       ),
+  },
+  'oracle-reference-push': {
+    description:
+      "linked opposite accounts as in thin-market-push, but the push buys the oracle's reference venues (markets named MARKET@SOURCE) up, not the market itself: the index and oracle move, the market's own trades do not (GMX AVAX, Mango's spot venues)",
+    pushShare: 0.5,
+    direction: 1,
+    target: 'references',
+    marginLeft: (_tier, _rules, _market, leg) => leg.posted,
   },
 } as const satisfies Record<string, AttackPattern>
 
@@ -130,6 +145,7 @@ export function planAttack(id: AttackPatternId, capital: number, context: Attack
     capital,
     legs,
     push: {
+      target: pattern.target,
       direction: pattern.direction,
       capital: pushCapital,
       logMove: Math.min(raw, MAX_LOG_MOVE),

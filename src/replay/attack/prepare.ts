@@ -5,7 +5,8 @@ import { InvalidInputError } from '../../errors.ts'
 import type { DuckStore } from '../../store/duck/open.ts'
 import type { MetaClient } from '../../store/meta/client.ts'
 import { prepareBacktest, type PreparedBacktest } from '../backtest/prepare.ts'
-import { measureLiquidity, type LiquidityEstimate } from './liquidity.ts'
+import { measureLiquidity, measureReferenceLiquidity, type LiquidityEstimate } from './liquidity.ts'
+import { ATTACK_PATTERNS } from './patterns.ts'
 import { parseAttackCostRequest, type AttackCostRequest } from './request.ts'
 
 export interface PreparedAttackCost {
@@ -22,7 +23,12 @@ export async function prepareAttackCost(
 ): Promise<PreparedAttackCost> {
   const request = parseAttackCostRequest(input)
   const atUs = request.at.getTime() * 1000
-  const liquidity = await measureLiquidity(deps.duck, request.venue, request.market, atUs, request.lookback)
+  const own = await measureLiquidity(deps.duck, request.venue, request.market, atUs, request.lookback)
+  // a push on the reference venues is priced on their liquidity (the market's own gives the price the legs open at)
+  const liquidity =
+    ATTACK_PATTERNS[request.pattern].target === 'references'
+      ? await measureReferenceLiquidity(deps.duck, request.venue, request.market, atUs, request.lookback, own)
+      : own
   const to = new Date(request.at.getTime() + request.window * 1000)
   let backtest: PreparedBacktest
   try {

@@ -1,5 +1,6 @@
 // The price path an attack causes, laid over the stored feed: from the push's start every price of the attacked
-// market (trade bars, index, oracle and mark series alike, so whatever mark method the rule set uses sees it) is
+// market (trade bars, index, oracle and mark series alike, so whatever mark method the rule set uses sees it; only
+// index and oracle when the reference venues are pushed) is
 // multiplied by exp(direction · move · g(t)), where g ramps linearly 0 → 1 while the attacker buys (sells), holds
 // while it keeps the price there, and falls back to 0 as it unwinds; then the market's real path goes on.
 import { EventKind, type EventBatch } from '../kernel/events.ts'
@@ -13,6 +14,8 @@ export const PUSH_UNWIND_S = 900
 
 export interface PushSchedule {
   market: number
+  /** market: every price kind of the market; references: its index and oracle series only. */
+  target: 'market' | 'references'
   /** µs */
   startUs: number
   direction: 1 | -1
@@ -49,10 +52,10 @@ export function withPush(batch: EventBatch, schedule: PushSchedule): EventBatch 
   if (schedule.logMove === 0) return copy
   const end = pushEndUs(schedule)
   const k = schedule.direction * schedule.logMove
+  const lastKind = schedule.target === 'market' ? EventKind.BAR : EventKind.ORACLE
   for (let i = 0; i < copy.length; i++) {
     const t = copy.ts[i]!
-    if (t <= schedule.startUs || t >= end || copy.market[i] !== schedule.market || copy.kind[i]! > EventKind.BAR)
-      continue
+    if (t <= schedule.startUs || t >= end || copy.market[i] !== schedule.market || copy.kind[i]! > lastKind) continue
     const f = Math.exp(k * pushShape(schedule, t))
     copy.a[i]! *= f
     copy.b[i]! *= f

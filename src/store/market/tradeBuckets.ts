@@ -44,3 +44,23 @@ export async function readTradeBucketRows(
   const col = (name: string) => Float64Array.from(rows, (r) => Number(r[name]))
   return { ts: col('b'), close: col('close'), quote: col('quote'), signedSqrt: col('s'), trades: col('n') }
 }
+
+/** Markets of a venue named `market@<source>` (a reference venue's own market for `market`) with trades in the range. */
+export async function readReferenceMarkets(
+  duck: DuckStore,
+  venue: string,
+  market: string,
+  fromUs: number,
+  toUs: number,
+): Promise<string[]> {
+  const rows = await duck.use(async (c) =>
+    (
+      await c.runAndReadAll(
+        `SELECT DISTINCT market FROM trades WHERE venue = $1 AND starts_with(market, $2) AND ts >= $3 AND ts < $4
+          ORDER BY market`,
+        [venue, `${market}@`, tsParam(fromUs), tsParam(toUs)],
+      )
+    ).getRowObjectsJS(),
+  )
+  return rows.map((r) => String(r.market))
+}
