@@ -15,7 +15,7 @@ import { ATTACK_PATTERNS, planAttack, type AttackPlan } from './patterns.ts'
 import type { PreparedAttackCost } from './prepare.ts'
 import { PUSH_DELAY_S, PUSH_HOLD_S, PUSH_RAMP_S, PUSH_UNWIND_S, withPush, type PushSchedule } from './push.ts'
 
-/** Steps the search may take at most (doubling from 1,000 to 10^10 is 24, bisection to 2% about 6 more). */
+/** Steps the search may take at most (doubling from 1,000 to 4·10^9 is 23, bisection to 2% about 6 more). */
 export const MAX_STEPS = 48
 const FLUSH_ROWS = 2_048
 const YIELD_AFTER_MS = 20

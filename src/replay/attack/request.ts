@@ -37,7 +37,7 @@ const duration = (min: number, max: number, what: string) =>
     return s
   })
 
-/** Capital in quote units: positive, finite. */
+/** Capital in quote units: positive, and within the engine's exact range (±9.007e9) with room for the positions' PnL. */
 const capital = z.number().gt(0, { message: 'a positive amount of quote' }).max(4e9)
 
 const patternNames = Object.keys(ATTACK_PATTERNS) as [
