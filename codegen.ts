@@ -55,6 +55,7 @@ const config: CodegenConfig = {
           Sweep: '../modules/sweeps/models.ts#SweepModel',
           SweepPoint: '../../store/results/sweepResults.ts#SweepPointRow',
           SweepPointConnection: '../modules/sweeps/models.ts#SweepPointConnectionModel',
+          AttackCost: '../modules/attackCost/resolvers.ts#AttackCostModel',
         },
       },
     },

@@ -1,5 +1,6 @@
 // Every job Backstop can run, by name. A stage adds its jobs here.
 import { InvalidInputError } from '../src/errors.ts'
+import { attackCostJob } from './attackCost.ts'
 import { backtestJob } from './backtest.ts'
 import { detectJob } from './detect.ts'
 import { ingestionJobs } from './ingest/index.ts'
@@ -21,6 +22,7 @@ export const jobRegistry: ReadonlyMap<string, JobDefinition<never>> = new Map(
       pruneReportsJob,
       detectJob,
       sweepJob,
+      attackCostJob,
       scenarioLoadJob,
       ...ingestionJobs,
     ] as JobDefinition<never>[]

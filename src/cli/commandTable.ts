@@ -64,6 +64,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     register: async (p) => (await import('./commands/sweep.ts')).registerSweep(p),
   },
   {
+    name: 'attack-cost',
+    summary: 'cost of attack: the smallest attacker capital that produces a deficit under a rule set',
+    register: async (p) => (await import('./commands/attackCost.ts')).registerAttackCost(p),
+  },
+  {
     name: 'reconcile',
     summary: "compare an account replay's liquidations with those the venue made (recall, precision, offsets)",
     register: async (p) => (await import('./commands/reconcile.ts')).registerReconcile(p),

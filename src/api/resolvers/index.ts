@@ -38,6 +38,7 @@ import { marketsConnection } from '../modules/marketData/resolvers.ts'
 import { runsConnection } from '../modules/runs/resolvers.ts'
 import { compareRuns, marketSeries, runSeries } from '../modules/series/resolvers.ts'
 import { Sweep, SweepPoint, runSweep, sweep } from '../modules/sweeps/resolvers.ts'
+import { AttackCost, attackCost, runAttackCost } from '../modules/attackCost/resolvers.ts'
 import { incidentCreated } from '../subscriptions/incidentCreated.ts'
 import { runProgress } from '../subscriptions/runProgress.ts'
 import { health } from './health.ts'
@@ -104,6 +105,7 @@ export const resolvers: Resolvers = {
     incident,
     apiKeys,
     sweep,
+    attackCost,
   }),
   Mutation: guardArguments({
     createRuleSet,
@@ -114,6 +116,7 @@ export const resolvers: Resolvers = {
     loadScenario,
     runDetectors,
     runSweep,
+    runAttackCost,
     generateReport,
     createBacktestSchedule,
     updateBacktestSchedule,
@@ -132,6 +135,7 @@ export const resolvers: Resolvers = {
   IncidentMember,
   Sweep,
   SweepPoint,
+  AttackCost,
   RuleSet,
   RuleSetVersion,
   Report,
