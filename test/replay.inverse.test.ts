@@ -4,11 +4,15 @@
 // the calculator's; funding, the insurance fund and ADL in coin; and the bad input the engine refuses.
 import { describe, expect, test } from 'vitest'
 import { InvalidInputError } from '../src/errors.ts'
-import { allocBatch, EventKind, pushEvent } from '../src/replay/kernel/events.ts'
+import { allocBatch, EventKind, pushEvent, type EventBatch } from '../src/replay/kernel/events.ts'
 import { positionRisk, type RiskPosition } from '../src/replay/margin/positionRisk.ts'
 import { parseMicros, toMicros } from '../src/replay/money.ts'
 import { contractOf, replayContractProblems } from '../src/replay/rules/contract.ts'
 import type { RuleSet } from '../src/replay/rules/schema.ts'
+import { PosState, Waiting } from '../src/replay/kernel/book.ts'
+import type { ReplayKernel } from '../src/replay/kernel/engine.ts'
+import { populationRuntime, populationSchema } from '../src/replay/kernel/population.ts'
+import { isLiquidatable, requirementAt } from '../src/replay/margin/requirement.ts'
 import { AT_TRIGGER, barsBatch, kernelWith, rows, rulesFrom, SEC, T0 } from './support/replay.ts'
 
 type Bar = [number, number, number, number, number]
@@ -116,7 +120,7 @@ describe('the calculator inverse vectors replayed through the engine', () => {
     expect(row.slippage + row.fee + row.surplus + row.returned - row.shortfall).toBe(row.equity)
   })
 
-  test('Y2 Bybit inverse cross with the fee in the trigger: the engine reserves the fee at the mark, within 0.01% of the calculator', () => {
+  test('Y2 Bybit inverse cross with the fee in the trigger: the engine reserves the fee at the mark, within 0.0005% of the calculator', () => {
     // The calculator reserves f·Q/BP (the closing fee at the bankruptcy price [Y2]); the engine holds the position
     // linear in 1/P, where the fee term of the requirement is f·Q/P. The two liquidation prices differ by about
     // f·(1 − BP/LP) of a contract's value: 0.075% × 0.4% here. The engine's bankruptcy price is where equity is
@@ -134,8 +138,15 @@ describe('the calculator inverse vectors replayed through the engine', () => {
     expect(Number(calc.bankruptcyPrice!.toFixed(2))).toBe(5_718.57)
     const { row } = liquidateThroughEngine(rules, position)
     expect(relative(row.bankruptcyPrice, 10_000 / (0.5 + 10_000 / 8_000))).toBeLessThan(1e-12)
-    expect(relative(row.liquidationPrice, 5_739.12)).toBeLessThan(1e-4)
-    expect(row.liquidationPrice).not.toBe(calc.liquidationPrice)
+    // the engine's root, entry-based with the fee at the mark: Q·(1 + f) / (C + (1 − mmr)·Q/E) …
+    const f = rules.fees.liquidationFeeRate
+    expect(relative(row.liquidationPrice, (10_000 * (1 + f)) / (0.5 + ((1 - 0.005) * 10_000) / 8_000))).toBeLessThan(
+      1e-12,
+    )
+    // … 0.0003% from the calculator's (and the venue's 5,739.12 before rounding to the tick)
+    expect(relative(row.liquidationPrice, calc.liquidationPrice!)).toBeLessThan(5e-6)
+    expect(relative(row.liquidationPrice, calc.liquidationPrice!)).toBeGreaterThan(1e-7)
+    expect(relative(row.liquidationPrice, 5_739.12)).toBeLessThan(1e-5)
   })
 })
 
@@ -209,6 +220,87 @@ describe('coin-margined money through the kernel', () => {
     expect(Math.abs(adl!.realizedPnl - toMicros(adl!.qty * (1 / bankruptcy - 1 / 8_200)))).toBeLessThanOrEqual(1)
     const [d] = rows(unfunded.outputs.deficits)
     expect(d!.adl).toBe(loss)
+  })
+})
+
+describe('the fast paths hold for inverse markets (a population in coin, funding both ways, a crash and a squeeze)', () => {
+  /** `seconds` of XBTUSD 1 s bars around 8,000 (seeded walk, −12% crash, +10% squeeze), funding every 10 minutes. */
+  function xbt(seconds: number, seed: number): EventBatch {
+    const batch = allocBatch(seconds + seconds / 600 + 8)
+    let x = seed >>> 0
+    const rnd = () => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0
+      return (x >>> 8) / 2 ** 24
+    }
+    let price = 8_000
+    for (let i = 0; i < seconds; i++) {
+      const t = T0 + i * SEC
+      const shock = i === Math.floor(seconds * 0.4) ? -0.12 : i === Math.floor(seconds * 0.7) ? 0.1 : 0
+      const close = price * (1 + (rnd() - 0.5) * 0.004 + shock)
+      const low = Math.min(price, close) * (1 - rnd() * 0.002)
+      const high = Math.max(price, close) * (1 + rnd() * 0.002)
+      pushEvent(batch, t, EventKind.BAR, 0, low, high, close, 2e7 + rnd() * 8e7)
+      if (i > 0 && i % 600 === 0) pushEvent(batch, t, EventKind.FUNDING, 0, (rnd() - 0.5) * 0.01, Number.NaN, 8)
+      price = close
+    }
+    return batch
+  }
+  const kernel = (seed: number, quietRuns: boolean): ReplayKernel => {
+    const population = populationRuntime(
+      populationSchema.parse({ initialPositions: 400, meanHoldingHours: 0.5, leverageMax: 50, notionalMedian: 0.25 }),
+      [5e5],
+    )
+    const accounts = [
+      { id: 'a0', positions: [{ market: 'XBTUSD', side: 'long' as const, qty: 20_000, entry: 8_000, margin: '0.3' }] },
+      { id: 'a1', positions: [{ market: 'XBTUSD', side: 'short' as const, qty: 30_000, entry: 8_000, margin: '0.4' }] },
+    ]
+    const rules = rulesFrom('bitmex-2020-03', { 'insuranceFund.initialBalance': '3' })
+    return kernelWith(rules, ['XBTUSD'], { accounts }, { seed, population, quietRuns })
+  }
+  const outputsOf = (k: ReplayKernel) => {
+    k.presentOutputs()
+    const o = k.outputs
+    return [o.liquidations, o.deficits, o.fund, o.adl, o.social].map((b) => rows(b as never))
+  }
+
+  test('runs of quiet bars give the outputs of event-by-event processing', () => {
+    const data = xbt(4 * 3600, 3)
+    const fast = kernel(3, true)
+    const slow = kernel(3, false)
+    for (let from = 0, size = 1; from < data.length; from += size, size = (size * 7) % 4093 || 1) {
+      const to = Math.min(data.length, from + size)
+      fast.process(data, from, to)
+      slow.process(data, from, to)
+    }
+    expect(fast.totals.liquidations).toBeGreaterThan(50)
+    expect(outputsOf(fast)).toEqual(outputsOf(slow))
+    // venue sides: the crash liquidates longs, the squeeze shorts
+    const sides = new Set(rows(fast.outputs.liquidations).map((r) => r.side))
+    expect(sides).toEqual(new Set([1, -1]))
+  })
+
+  test('lazily settled funding leaves no liquidatable position in a heap (checked in 1/P, as the kernel holds it)', () => {
+    const data = xbt(1800, 9)
+    const k = kernel(9, true)
+    const b = k.book
+    const settle = (p: number) => (k as unknown as { settleFunding(p: number): void }).settleFunding(p)
+    let checked = 0
+    for (let i = 0; i < data.length; i++) {
+      k.process(data, i, i + 1)
+      const s = k.markets[0]!
+      if (Number.isNaN(s.mark)) continue
+      for (let p = 0; p < b.extent; p++) {
+        if (b.state[p] !== PosState.OPEN || b.slot[p]! < 0 || b.waiting[p] !== Waiting.NONE || b.account[p]! >= 0)
+          continue
+        settle(p)
+        const equity = b.margin[p]! / 1e6 + b.side[p]! * b.qty[p]! * (s.mark - b.entry[p]!)
+        if (isLiquidatable(s.params, equity, requirementAt(s.tier, s.params, b.qty[p]!, b.entry[p]!, s.mark)))
+          throw new Error(`position ${p} is liquidatable at the mark ${1 / s.mark} after event ${i} and still open`)
+        checked++
+      }
+    }
+    expect(checked).toBeGreaterThan(50_000)
+    expect(k.totals.eventsByKind[EventKind.FUNDING]).toBeGreaterThanOrEqual(2)
   })
 })
 
