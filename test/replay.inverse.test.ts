@@ -221,6 +221,36 @@ describe('coin-margined money through the kernel', () => {
     const [d] = rows(unfunded.outputs.deficits)
     expect(d!.adl).toBe(loss)
   })
+
+  test('socialised loss is charged in XBT over the open contracts', () => {
+    const explicit = {
+      accounts: [
+        {
+          id: 'long',
+          positions: [{ market: 'XBTUSD', side: 'long' as const, qty: 10_000, entry: 8_000, leverage: 25 }],
+        },
+        {
+          id: 'short',
+          positions: [{ market: 'XBTUSD', side: 'short' as const, qty: 30_000, entry: 8_200, margin: '2' }],
+        },
+      ],
+    }
+    const gap: Bar[] = [...path(8_000, 0, 5), [5, 7_000, 7_000, 7_000, 1e6], [6, 7_000, 7_000, 7_000, 1e6]]
+    const rules = derived('bitmex-2020-03', {
+      'insuranceFund.initialBalance': '0',
+      waterfall: [{ kind: 'insuranceFund' }, { kind: 'socializeLoss' }],
+    })
+    const k = kernelWith(rules, ['XBTUSD'], explicit)
+    const shortMargin = () => k.book.margin[1]!
+    const before = shortMargin()
+    k.process(barsBatch(0, gap))
+    const loss = toMicros(10_000 * (1 / 7_000 - 1 / (10_000 / (0.05 + 10_000 / 8_000))))
+    const [social] = rows(k.outputs.social)
+    expect(social).toMatchObject({ amount: loss, totalBase: 30_000, positions: 1 })
+    expect(social!.perBase).toBeCloseTo(loss / 1e6 / 30_000, 15)
+    // the short's margin (coin) paid all of it
+    expect(before - shortMargin()).toBe(loss)
+  })
 })
 
 describe('the fast paths hold for inverse markets (a population in coin, funding both ways, a crash and a squeeze)', () => {
