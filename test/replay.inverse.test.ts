@@ -11,6 +11,7 @@ import { contractOf, replayContractProblems } from '../src/replay/rules/contract
 import type { RuleSet } from '../src/replay/rules/schema.ts'
 import { PosState, Waiting } from '../src/replay/kernel/book.ts'
 import type { ReplayKernel } from '../src/replay/kernel/engine.ts'
+import { reciprocalPopulation } from '../src/replay/kernel/inverse.ts'
 import { populationRuntime, populationSchema } from '../src/replay/kernel/population.ts'
 import { isLiquidatable, requirementAt } from '../src/replay/margin/requirement.ts'
 import { AT_TRIGGER, barsBatch, kernelWith, rows, rulesFrom, SEC, T0 } from './support/replay.ts'
@@ -278,7 +279,7 @@ describe('the fast paths hold for inverse markets (a population in coin, funding
   const kernel = (seed: number, quietRuns: boolean): ReplayKernel => {
     const population = populationRuntime(
       populationSchema.parse({ initialPositions: 400, meanHoldingHours: 0.5, leverageMax: 50, notionalMedian: 0.25 }),
-      [5e5],
+      [6e7],
     )
     const accounts = [
       { id: 'a0', positions: [{ market: 'XBTUSD', side: 'long' as const, qty: 20_000, entry: 8_000, margin: '0.3' }] },
@@ -331,6 +332,45 @@ describe('the fast paths hold for inverse markets (a population in coin, funding
     }
     expect(checked).toBeGreaterThan(50_000)
     expect(k.totals.eventsByKind[EventKind.FUNDING]).toBeGreaterThanOrEqual(2)
+  })
+})
+
+describe('the synthetic population of an inverse market', () => {
+  test("arrivals follow the bars' volume against the store's mean, both valued in coin", () => {
+    // bars trading exactly the mean volume: arrivals at the steady rate, 200 initial positions per mean hold of 1 h
+    const population = populationRuntime(
+      populationSchema.parse({
+        initialPositions: 200,
+        meanHoldingHours: 1,
+        entryLookbackHours: 0,
+        notionalMedian: 0.1,
+      }),
+      [2e6],
+    )
+    const k = kernelWith(rulesFrom('bitmex-2020-03', {}), ['XBTUSD'], null, { population })
+    const bars: Bar[] = Array.from({ length: 3600 }, (_, i) => [i, 8_000, 8_000, 8_000, 2e6])
+    k.process(barsBatch(0, bars))
+    // 200 initial and about 200 arrivals (Poisson: ± 3σ ≈ ± 45); quote volume against a coin mean would give ~0
+    expect(k.totals.positionsOpened).toBeGreaterThan(200 + 150)
+    expect(k.totals.positionsOpened).toBeLessThan(200 + 250)
+    // the caller's runtime is left as it was (it may feed other kernels)
+    expect(population.meanVolumePerS[0]).toBe(2e6)
+    expect(population.longShare).toBe(0.5)
+  })
+
+  test('in 1/P: the long share is the short share, entry history ranges are reciprocal and swapped', () => {
+    const h = {
+      ts: Float64Array.from([1, 2]),
+      low: Float64Array.from([7_900, 3_800]),
+      high: Float64Array.from([8_100, 4_000]),
+      close: Float64Array.from([8_000, 3_900]),
+    }
+    const pop = populationRuntime(populationSchema.parse({ longShare: 0.7 }), [1], {}, [h])
+    const r = reciprocalPopulation(pop)
+    expect(r.longShare).toBeCloseTo(0.3, 15)
+    expect(Array.from(r.entryHistory[0]!.low)).toEqual([1 / 8_100, 1 / 4_000])
+    expect(Array.from(r.entryHistory[0]!.high)).toEqual([1 / 7_900, 1 / 3_800])
+    expect(Array.from(r.entryHistory[0]!.close)).toEqual([1 / 8_000, 1 / 3_900])
   })
 })
 

@@ -247,6 +247,8 @@ export class ReplayKernel extends PopulationFlow {
     s.breakerRef = s.mark
     s.breakerRefTs = t
     const pop = this.population
+    // inverse: the bars' volume is in coin (kernel/inverse.ts), the store's mean in quote: valued at the first mark
+    if (pop && this.inverse) pop.meanVolumePerS[m] = pop.meanVolumePerS[m]! * s.mark
     if (pop) {
       const matched = matchedCount(pop, m, s.mark)
       if (!Number.isNaN(matched.count)) {

@@ -66,7 +66,13 @@ export function reciprocalPopulation(pop: PopulationRuntime): PopulationRuntime 
           high: h.low.map((p) => 1 / p),
           close: h.close.map((p) => 1 / p),
         }
-  return { ...pop, longShare: 1 - pop.longShare, entryHistory: pop.entryHistory.map(flip) }
+  return {
+    ...pop,
+    longShare: 1 - pop.longShare,
+    entryHistory: pop.entryHistory.map(flip),
+    // valued in coin at each market's first mark (ReplayKernel.firstMark): a copy, the runtime may feed other kernels
+    meanVolumePerS: Float64Array.from(pop.meanVolumePerS),
+  }
 }
 
 const MARK_CAP = GUARDRAIL_KINDS.indexOf('markCap')
