@@ -304,7 +304,6 @@ function printBacktest(b: FinishedBacktest, json: boolean): void {
       ['run', `${b.runId} (${b.status})`],
       ['rule set', `${b.ruleSet} sha256 ${b.ruleSetHash}`],
       ['mode', s.stress.label],
-      ...(s.settlement ? [['settlement', s.settlement.text] as [string, string]] : []),
       ['events replayed', String(s.eventsReplayed)],
       ['positions opened', `${s.positionsOpened} (max open ${s.maxOpenPositions})`],
       ['liquidations', `${s.liquidations} (+${s.partialLiquidations} partial), notional ${s.liquidatedNotional}`],
