@@ -24,6 +24,8 @@ export interface OutputBytesSink {
  * writes the batch before the buffers are cleared (`kernel.outputs.clear()`).
  */
 export function outputColumns(kernel: ReplayKernel, hash?: OutputBytesSink): ResultBatch {
+  // inverse runs: rows in venue prices and sides before they are hashed and written
+  kernel.presentOutputs()
   const o = kernel.outputs
   if (hash) {
     const { liquidations, deficits, fund, adl, social, guardrails } = o

@@ -8,6 +8,7 @@ import type { NewBacktestRun } from '../../store/meta/backtestRuns.ts'
 import { populationSchema, type EntryHistory } from '../kernel/population.ts'
 import { readEntryHistory } from './entryHistory.ts'
 import { parseExplicitPositions, type ExplicitPositions } from '../positions/explicit.ts'
+import { contractOf, replayContractProblems } from '../rules/contract.ts'
 import { resolveRuleSet, type ResolvedRuleSet } from '../rules/resolve.ts'
 import { planAccountReplay, type AccountPlan } from './accountReplay.ts'
 import { planReplay, type ReplayPlan } from './plan.ts'
@@ -41,15 +42,16 @@ export async function prepareBacktest(
 ): Promise<PreparedBacktest> {
   const request = parseBacktestRequest(input)
   const ruleSet = await resolveRuleSet(request.ruleSet, { meta: deps.meta, allowFiles: options.allowFiles })
-  if (ruleSet.rules.contract.type !== 'linear') {
-    throw new InvalidInputError('unsupported contract type', [
-      {
-        path: 'ruleSet',
-        received: ruleSet.rules.contract.type,
-        expected: 'a linear rule set (inverse contracts are supported by the risk calculator only)',
-      },
-    ])
+  const contractProblems = replayContractProblems(ruleSet.rules, request.markets)
+  const inverse = request.markets.some((m) => contractOf(ruleSet.rules, m).type === 'inverse')
+  if (inverse && request.positions === 'accounts') {
+    contractProblems.push({
+      path: 'positions',
+      received: 'accounts',
+      expected: `'synthetic' or 'explicit' for inverse markets (${request.markets.join(', ')}): account replays reconstruct balances in quote and are linear only`,
+    })
   }
+  if (contractProblems.length) throw new InvalidInputError('unsupported contracts', contractProblems)
   const explicit =
     request.positions === 'explicit'
       ? parseExplicitPositions(request.explicitPositions, request.markets, ruleSet.rules, request.mode)

@@ -2,7 +2,9 @@
 import type { ReplayKernel } from '../kernel/engine.ts'
 import { EVENT_KIND_NAMES } from '../kernel/events.ts'
 import { GUARDRAIL_KINDS } from '../kernel/outputs.ts'
-import { formatMicros } from '../money.ts'
+import { venueNearMiss } from '../kernel/inverse.ts'
+import { formatMicros, toMicros } from '../money.ts'
+import { settlementUnitOf } from '../rules/contract.ts'
 import type { MarketPlan } from './plan.ts'
 import type { AccountsSummary } from './accountReplay.ts'
 import {
@@ -91,6 +93,23 @@ export interface BacktestSummary {
   warnings: string[]
   /** Account replays only: how the accounts were reconstructed (sources, opening balances, divergence). */
   accounts?: AccountsSummary
+  /** Inverse (coin-margined) runs only: the unit every amount is in, and the fund valued in quote. */
+  settlement?: SettlementSummary
+}
+
+/** What an inverse run's amounts are counted in. Linear runs settle in quote and carry no such block. */
+export interface SettlementSummary {
+  contract: 'inverse'
+  /** The settlement coin (rule set `contract.settlementAsset`, else "base coin"). */
+  unit: string
+  /** Quote value of one contract per market. */
+  contractValues: Record<string, number>
+  /**
+   * The fund's final balance in quote, for comparison with linear runs: the coin balance × the last mark of
+   * `market`, rounded once to micro-units (a valuation, not a settled amount). Null without a mark.
+   */
+  fundFinalQuote: { amount: string; mark: number; market: string } | null
+  text: string
 }
 
 export function summarize(
@@ -110,7 +129,7 @@ export function summarize(
     st.shockLiquidity !== 1 ? `liquidity ×${st.shockLiquidity}` : null,
   ].filter(Boolean)
   const nearest = nearMissRows(
-    t.nearest,
+    kernel.inverse ? t.nearest.map(venueNearMiss).sort((a, b) => a.margin - b.margin) : t.nearest,
     (a, serial) => kernel.accountName(a, serial),
     kernel.markets.map((m) => m.symbol),
   )
@@ -205,6 +224,30 @@ export function summarize(
     distanceToFailure: { ...distance, text: distanceText(distance, notSearched.deficitWithoutShock) },
     outputHash,
     warnings: [...warnings, ...kernel.warningList()],
+    ...(kernel.inverse ? { settlement: settlementOf(kernel, sum(f.balance)) } : {}),
+  }
+}
+
+function settlementOf(kernel: ReplayKernel, fundFinal: bigint): SettlementSummary {
+  const markets = kernel.markets.map((m) => m.symbol)
+  const unit = settlementUnitOf(kernel.rules, markets)
+  // the kernel's mark is 1/P (kernel/inverse.ts)
+  const valued = kernel.markets.find((m) => m.mark > 0)
+  const mark = valued ? 1 / valued.mark : Number.NaN
+  const fundFinalQuote = valued
+    ? { amount: formatMicros(toMicros((Number(fundFinal) / 1e6) * mark, 'fund value')), mark, market: valued.symbol }
+    : null
+  return {
+    contract: 'inverse',
+    unit,
+    contractValues: Object.fromEntries(markets.map((m, i) => [m, kernel.contractValue[i]!])),
+    fundFinalQuote,
+    text:
+      `settled in ${unit}: collateral, PnL, fees, funding, the insurance fund, shortfalls and notionals are ${unit} ` +
+      `amounts; quantities are contracts × contract value (quote); prices are quote per ${unit}` +
+      (fundFinalQuote
+        ? `; the fund's final ${formatMicros(fundFinal)} ${unit} is ${fundFinalQuote.amount} quote at the last mark of ${fundFinalQuote.market} (${mark})`
+        : ''),
   }
 }
 

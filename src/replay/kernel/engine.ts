@@ -10,6 +10,7 @@ import { isLiquidatable, liquidationPrice, requirementAt } from '../margin/requi
 import { toMicros } from '../money.ts'
 import { PosState, Waiting } from './book.ts'
 import { allocBatch, EventKind, type EventBatch } from './events.ts'
+import { presentInverseRows, reciprocalEvents } from './inverse.ts'
 import type { MarketState } from './markets.ts'
 import { Liq } from './outputs.ts'
 import { matchedCount } from './population.ts'
@@ -22,12 +23,35 @@ export class ReplayKernel extends PopulationFlow {
   /** Shocked copies of the batches (the caller's batch may feed other kernels: it is never written). */
   private shockBatch: EventBatch | null = null
 
+  /** Inverse runs: the batch with prices in 1/P (a copy, or the shocked copy mapped in place). */
+  private reciprocalBatch: EventBatch | null = null
+
   /** Replays events [start, end) of a batch, already in merge-key order. */
   process(batch: EventBatch, start = 0, end = batch.length): void {
     if (this.shocked) {
       const copy = this.shockedCopy(batch, start, end)
+      if (this.inverse) reciprocalEvents(copy, 0, end - start, copy, this.contractValue)
       this.replayEvents(copy, 0, end - start)
+    } else if (this.inverse) {
+      const n = end - start
+      let copy = this.reciprocalBatch
+      if (copy === null || copy.ts.length < n) copy = this.reciprocalBatch = allocBatch(Math.max(n, 1024))
+      reciprocalEvents(batch, start, end, copy, this.contractValue)
+      this.replayEvents(copy, 0, n)
     } else this.replayEvents(batch, start, end)
+  }
+
+  /**
+   * Maps the output rows written since the last call to venue terms (inverse runs: sides and prices back from 1/P;
+   * nothing for linear runs). Called once before the pending rows are read, and again after each clear.
+   */
+  presentOutputs(): void {
+    if (!this.inverse) return
+    const o = this.outputs
+    presentInverseRows(o, o.presented)
+    o.presented.liquidations = o.liquidations.length
+    o.presented.adl = o.adl.length
+    o.presented.guardrails = o.guardrails.length
   }
 
   /**
@@ -223,6 +247,8 @@ export class ReplayKernel extends PopulationFlow {
     s.breakerRef = s.mark
     s.breakerRefTs = t
     const pop = this.population
+    // inverse: the bars' volume is in coin (kernel/inverse.ts), the store's mean in quote: valued at the first mark
+    if (pop && this.inverse) pop.meanVolumePerS[m] = pop.meanVolumePerS[m]! * s.mark
     if (pop) {
       const matched = matchedCount(pop, m, s.mark)
       if (!Number.isNaN(matched.count)) {

@@ -20,6 +20,9 @@ export abstract class Funding extends CrossAccounts {
       rate = fundingRatePerInterval(fundingRate8h(premium, formula), formula)
     else if (!Number.isNaN(observed)) rate = clampObservedRate(observed, formula)
     else return
+    // inverse markets are held in 1/P with sides swapped (kernel/inverse.ts): a venue long paying Q/P × rate is a
+    // short in x paying −(−Q·x × rate), so the rate settled is the venue's with its sign turned
+    if (this.inverse) rate = -rate
     s.lastFundingRate = rate
     if (this.ledgerFunding) return
     const price = f.paymentPrice === 'oracle' ? s.oracleOrMark() : s.mark

@@ -3,11 +3,14 @@ import { compileTier } from '../margin/brackets.ts'
 import { type FundingFormula } from '../margin/funding.ts'
 import { liquidationFeeRate, tierFor } from '../margin/positionRisk.ts'
 import { triggerParams } from '../margin/requirement.ts'
+import { InvalidInputError } from '../../errors.ts'
 import { ExactTotal } from '../exactTotal.ts'
+import { contractOf, replayContractProblems } from '../rules/contract.ts'
 import type { AdlStep, MarkMethod, RuleSet } from '../rules/schema.ts'
 import { AccountBook, PositionBook } from './book.ts'
 import { ExpiryWheel } from './expiryWheel.ts'
 import { Funds } from './funds.ts'
+import { reciprocalPopulation } from './inverse.ts'
 import { MarketState } from './markets.ts'
 import { EngineOutputs } from './outputs.ts'
 import { matchedCount, type PopulationRuntime } from './population.ts'
@@ -195,16 +198,25 @@ export abstract class KernelState {
 
   readonly stress: StressConfig
 
+  /**
+   * Inverse (coin-margined) markets: the kernel holds them as linear contracts in 1/price (kernel/inverse.ts), with
+   * every amount in coin micro-units. A run's markets are all inverse or all linear (replayContractProblems).
+   */
+  readonly inverse: boolean
+
+  /** Quote value of one contract per market (1 for linear markets). */
+  readonly contractValue: Float64Array
+
   /** Returns are shocked: price events are transformed (in a copy) before they reach the markets. */
   protected readonly shocked: boolean
 
   constructor(config: KernelConfig) {
     const rules = config.rules
-    if (rules.contract.type !== 'linear') {
-      throw new Error(
-        'the replay engine settles linear contracts; inverse contracts are supported by the risk calculator only',
-      )
-    }
+    const contractProblems = replayContractProblems(rules, config.markets)
+    if (contractProblems.length)
+      throw new InvalidInputError('the replay engine cannot settle these markets', contractProblems)
+    this.inverse = config.markets.some((m) => contractOf(rules, m).type === 'inverse')
+    this.contractValue = Float64Array.from(config.markets, (m) => contractOf(rules, m).contractValue)
     this.rules = rules
     this.quietRuns = config.quietRuns ?? true
     this.stress = config.stress ?? NO_STRESS
@@ -218,7 +230,11 @@ export abstract class KernelState {
     const expected = pop ? Math.min(pop.maxOpen, Math.ceil(Math.max(pop.initialPositions, ...matched) * 1.5)) : 0
     this.book = new PositionBook(Math.max(1024, 2 ** Math.ceil(Math.log2(Math.max(1, expected)))))
     this.prng = new Prng(config.seed)
-    this.population = config.population ?? null
+    this.population = config.population
+      ? this.inverse
+        ? reciprocalPopulation(config.population)
+        : config.population
+      : null
     this.ledgerFunding = config.ledgerFunding ?? false
     const windows = rules.waterfall.flatMap((s) =>
       s.kind === 'adl' && s.trigger.kind === 'fundDrawdown' ? [s.trigger.windowS] : [],

@@ -141,6 +141,8 @@ export class EngineOutputs {
   readonly adl: RowBuffer<(typeof ADL_COLUMNS)[number]>
   readonly social: RowBuffer<(typeof SOCIAL_COLUMNS)[number]>
   readonly guardrails: RowBuffer<(typeof GUARDRAIL_COLUMNS)[number]>
+  /** Inverse runs: rows already mapped to venue prices (kernel/inverse.ts), per buffer; reset by clear(). */
+  readonly presented = { liquidations: 0, adl: 0, guardrails: 0 }
 
   /**
    * @param capacity rows per buffer before it doubles. The runner sizes it to its flush threshold, so no buffer is
@@ -173,5 +175,6 @@ export class EngineOutputs {
     this.adl.clear()
     this.social.clear()
     this.guardrails.clear()
+    this.presented.liquidations = this.presented.adl = this.presented.guardrails = 0
   }
 }

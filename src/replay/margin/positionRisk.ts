@@ -4,6 +4,7 @@ import { formatMicros, toMicros } from '../money.ts'
 import type { RuleSet } from '../rules/schema.ts'
 import { bracketAt, compileTier, type CompiledTier } from './brackets.ts'
 import { adjustedBankruptcyRating, fillablePrice } from './fillable.ts'
+import { contractOf } from '../rules/contract.ts'
 import { inverseBankruptcyPrice, inverseLiquidationPrice } from './inverse.ts'
 import { leverageWarning, requiredInitialRate } from './leverageLimit.ts'
 import {
@@ -125,10 +126,12 @@ export function positionRisk(rules: RuleSet, position: RiskPosition): RiskResult
   const mark = position.mark ?? entry
   const mode = position.mode ?? rules.margin.mode
   const warnings: string[] = []
-  const inverse = rules.contract.type === 'inverse'
+  const contract = contractOf(rules, position.market)
+  const inverse = contract.type === 'inverse'
+  const contractValue = position.contractValue ?? contract.contractValue
   // Notional in the settlement unit: quote for linear, base (Q/E) for inverse
-  const entryValue = inverse ? (qty * (position.contractValue ?? 1)) / entry : qty * entry
-  const sizeNotional = inverse ? qty * (position.contractValue ?? 1) : entryValue
+  const entryValue = inverse ? (qty * contractValue) / entry : qty * entry
+  const sizeNotional = inverse ? qty * contractValue : entryValue
   const b = bracketAt(tier, sizeNotional)
   const required = requiredInitialRate(tier, qty, sizeNotional, position.openInterestNotional)
   const tooHigh = position.leverage !== undefined ? leverageWarning(position.leverage, required) : null
@@ -137,7 +140,20 @@ export function positionRisk(rules: RuleSet, position: RiskPosition): RiskResult
   const wallet = position.wallet ?? entryValue * imr
   const collateral =
     mode === 'cross' ? wallet - (position.otherMaintenance ?? 0) + (position.otherUnrealizedPnl ?? 0) : wallet
-  if (inverse) return inverseRisk(rules, position, tier, params, side, mark, mode, collateral, imr, required, warnings)
+  if (inverse)
+    return inverseRisk(
+      rules,
+      { ...position, contractValue },
+      tier,
+      params,
+      side,
+      mark,
+      mode,
+      collateral,
+      imr,
+      required,
+      warnings,
+    )
 
   const notional = entryValue
   const mmr = maintenanceRate(tier, b, qty)
@@ -259,7 +275,8 @@ function inverseRisk(
     liquidationBracket: lp === null ? null : bracketInfo(tier, b),
     bracketSwitched: false,
     bankruptcyPrice: bp > 0 && Number.isFinite(bp) ? bp : null,
-    liquidationFeeAtLiquidation: lp === null ? null : money((q / rawLp) * feeRate),
+    // the fee charged at liquidation is the rule set's rate whether or not the trigger counts it (as for linear)
+    liquidationFeeAtLiquidation: lp === null ? null : money((q / rawLp) * liquidationFeeRate(rules, position.market)),
     fillablePrice: null,
     adjustedBankruptcyRating: null,
     warnings,

@@ -6,6 +6,7 @@ import { compileTier } from '../margin/brackets.ts'
 import { leverageWarning, requiredInitialRate } from '../margin/leverageLimit.ts'
 import { tierFor } from '../margin/positionRisk.ts'
 import { parseMicros, toMicros } from '../money.ts'
+import { contractOf } from '../rules/contract.ts'
 import { amount, type RuleSet } from '../rules/schema.ts'
 import { problemsOf } from '../rules/validate.ts'
 
@@ -112,7 +113,9 @@ function venueRefusals(
   let initialMargin = 0
   account.positions.forEach((p, j) => {
     if (p.entry === undefined) return
-    const notional = p.qty * p.entry
+    // in the settlement unit: quote, or coin for inverse contracts (qty contracts of contractValue quote each)
+    const contract = contractOf(rules, p.market)
+    const notional = contract.type === 'inverse' ? (p.qty * contract.contractValue) / p.entry : p.qty * p.entry
     const required = requiredInitialRate(compileTier(tierFor(rules, p.market)), p.qty, notional)
     if (mode === 'cross') {
       initialMargin += notional * required
@@ -153,13 +156,17 @@ export function openExplicitPositions(
     const acc = kernel.addAccount(a.id, cross, parseMicros(a.wallet, `account ${a.id} wallet`))
     for (const p of a.positions) {
       const m = markets.indexOf(p.market)
-      const side = p.side === 'long' ? 1 : -1
+      // inverse: qty contracts long at P is a short of qty × contract value at 1/P in the kernel (kernel/inverse.ts)
+      const inverse = kernel.inverse
+      const side = (p.side === 'long' ? 1 : -1) * (inverse ? -1 : 1)
+      const qty = inverse ? p.qty * kernel.contractValue[m]! : p.qty
+      const entry = inverse && p.entry !== undefined ? 1 / p.entry : p.entry
       const margin = cross ? 0 : p.margin !== undefined ? parseMicros(p.margin, `account ${a.id} margin`) : Number.NaN
       const leverage = p.leverage ?? Number.NaN
-      if (p.entry !== undefined) {
-        const m0 = Number.isNaN(margin) ? toMicros((p.qty * p.entry) / leverage) : margin
-        kernel.openPosition(acc, m, side, p.qty, p.entry, m0, ts)
-      } else kernel.openAtFirstMark(acc, m, side, p.qty, margin, leverage)
+      if (entry !== undefined) {
+        const m0 = Number.isNaN(margin) ? toMicros((qty * entry) / leverage) : margin
+        kernel.openPosition(acc, m, side, qty, entry, m0, ts)
+      } else kernel.openAtFirstMark(acc, m, side, qty, margin, leverage)
     }
   }
 }

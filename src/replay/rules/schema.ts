@@ -535,6 +535,29 @@ const accountRules = z.strictObject({
   defaultLeverage: z.number().gt(0).max(1000).nullable().default(null),
 })
 
+const contractType = z.enum(['linear', 'inverse'])
+/** Quote value of one inverse contract (1 USD for BitMEX XBTUSD, Bybit BTCUSD). */
+const contractValue = z.number().gt(0).max(1e9)
+
+/**
+ * Linear (quote-margined) or inverse (coin-margined: value in quote per contract, collateral and PnL in the base
+ * coin). The optional fields carry no default, so rule sets that omit them keep their hash. For an inverse market
+ * every amount of the rule set (fund balances, caps, partial-liquidation thresholds) is in its settlement coin.
+ */
+const contract = z
+  .strictObject({
+    type: contractType.default('linear'),
+    contractValue: contractValue.optional(),
+    /** Name of the settlement coin of inverse markets (e.g. "XBT"), for summaries. */
+    settlementAsset: z
+      .string()
+      .regex(/^[A-Z0-9]{1,12}$/, 'an upper-case asset code such as "XBT"')
+      .optional(),
+    /** Per-market contract type and value, overriding `type` and `contractValue`. */
+    markets: byMarket(z.strictObject({ type: contractType, contractValue: contractValue.optional() })).optional(),
+  })
+  .default({ type: 'linear' })
+
 export const ruleSetSchema = z.strictObject({
   schemaVersion: z.literal(1).default(1),
   name: z
@@ -548,7 +571,7 @@ export const ruleSetSchema = z.strictObject({
   sources: z.array(z.string().regex(/^[A-Z]{1,2}\d+$/, 'a venue-rules source key such as "B4"')).default([]),
   /** Where a value is an assumption rather than a published number, say so here. */
   notes: z.array(z.string()).default([]),
-  contract: z.strictObject({ type: z.enum(['linear', 'inverse']).default('linear') }).default({ type: 'linear' }),
+  contract,
   price: z.strictObject({ mark: markPrice }),
   margin,
   trigger,
