@@ -4,13 +4,14 @@
 import os from 'node:os'
 import type { EventBatch } from '../kernel/events.ts'
 import { feedThreads } from '../host/feedThreads.ts'
-import type { KernelSpec } from '../host/session.ts'
 import type { SweepKernelResult } from './sweepSession.ts'
-import type { FromSweepThread, ToSweepThread } from './sweepWorker.ts'
+import type { FromSweepThread, SweepKernel, ToSweepThread } from './sweepWorker.ts'
 
 const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './sweepWorker.ts' : './sweepWorker.js', import.meta.url).href
 
 export interface SweepHost {
+  /** Off while an account replay follows the accounts' history before the window (no liquidations), on again after. */
+  setChecking(on: boolean): void
   start(): void
   /** Feeds one batch to every kernel; resolves when there is room for the next. Takes the batch's buffers. */
   feed(batch: EventBatch): Promise<void>
@@ -26,14 +27,14 @@ export interface SweepHostOptions {
   onReplayed?(events: number, lastTs: number): void
 }
 
-export function sweepHost(specs: KernelSpec[], options: SweepHostOptions = {}): SweepHost {
+export function sweepHost(specs: SweepKernel[], options: SweepHostOptions = {}): SweepHost {
   const count = Math.max(1, Math.min(specs.length, options.threads ?? os.availableParallelism()))
   // kernel k runs on thread k mod count
   const owned = Array.from({ length: count }, (_, t) => specs.map((_, k) => k).filter((k) => k % count === t))
   const results: Array<SweepKernelResult[] | null> = owned.map(() => null)
   const threads = feedThreads<ToSweepThread, FromSweepThread>({
     entry: ENTRY,
-    data: owned.map((kernels) => ({ specs: kernels.map((k) => specs[k]!) })),
+    data: owned.map((kernels) => ({ kernels: kernels.map((k) => specs[k]!) })),
     label: 'a sweep thread',
     ...(options.onReplayed ? { onReplayed: options.onReplayed } : {}),
     onMessage(t, message) {
@@ -41,6 +42,7 @@ export function sweepHost(specs: KernelSpec[], options: SweepHostOptions = {}): 
     },
   })
   return {
+    setChecking: (on) => threads.broadcast({ type: 'checking', on }),
     start: () => threads.broadcast({ type: 'start' }),
     feed: (batch) => threads.feed(batch, (b) => ({ type: 'batch', batch: b })),
     async finish() {
