@@ -303,7 +303,13 @@ export async function executeSweep(
       }
     }),
     frontier: paretoFrontier(done).map((p) => p.index),
-    recommendation: recommend(done, request.budget, prepared.base.ref, (path) => valueAt(prepared.base.rules, path)),
+    recommendation: recommend(
+      done,
+      request.budget,
+      prepared.base.ref,
+      (path) => valueAt(prepared.base.rules, path),
+      prepared.base.rules,
+    ),
   }
   options.onProgress?.({ done: total, total, window: prepared.windows.length - 1, events })
   return {
