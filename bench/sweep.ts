@@ -1,7 +1,9 @@
 // Sweep benchmark (`npm run bench:sweep`): on the engine bench's synthetic window (1 s bars, a crash every 10 days)
 // with its synthetic population, one single backtest end to end (plan, feed, kernel, result writes), then a sweep of
 // 32 points (maintenanceScale × liquidation fee, 8 × 4) over the same window in the same process: total time, the
-// ratio to the single backtest, feed reads, peak RSS. Options: --days N (30), --positions N (100000), --threads N.
+// ratio to the single backtest, feed reads, peak RSS. Wall and CPU time (all threads of the process, DuckDB's too) are
+// both given: on a shared machine the wall ratio follows the load, the CPU ratio the work. Options: --days N (30),
+// --positions N (100000), --threads N.
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -25,6 +27,11 @@ const DAYS = Number(arg('days', '30'))
 const POSITIONS = Number(arg('positions', '100000'))
 const THREADS = argv.includes('--threads') ? Number(arg('threads', '2')) : undefined
 const fmt = (n: number) => n.toLocaleString('en', { maximumFractionDigits: 2 })
+/** CPU seconds this process (every thread) has used since `from`. */
+const cpuSince = (from: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(from)
+  return (u.user + u.system) / 1e6
+}
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backstop-bench-sweep-'))
@@ -55,14 +62,17 @@ async function main(): Promise<void> {
     }
 
     t = performance.now()
+    let cpu = process.cpuUsage()
     const single = await prepareBacktest({ duck, meta }, { ...common, ...window }, { allowFiles: false })
     const run = await executeBacktest({ duck }, single, { runId: `bench-${crypto.randomUUID()}` })
     const singleMs = performance.now() - t
+    const singleCpu = cpuSince(cpu)
     console.log(
-      `single backtest: ${fmt(singleMs / 1000)} s (${fmt(run.summary.eventsReplayed)} events, ${fmt(run.summary.liquidations)} liquidations, kernel ${fmt(run.timings.kernelMs / 1000)} s)`,
+      `single backtest: ${fmt(singleMs / 1000)} s, CPU ${fmt(singleCpu)} s (${fmt(run.summary.eventsReplayed)} events, ${fmt(run.summary.liquidations)} liquidations, kernel ${fmt(run.timings.kernelMs / 1000)} s)`,
     )
 
     t = performance.now()
+    cpu = process.cpuUsage()
     const prepared = await prepareSweep(
       { duck, meta },
       {
@@ -75,11 +85,13 @@ async function main(): Promise<void> {
     )
     const { document, timings } = await executeSweep({ duck }, prepared)
     const sweepMs = performance.now() - t
+    const sweepCpu = cpuSince(cpu)
     const evaluated = document.points.filter((p) => p.status === 'evaluated').length
     console.log(
-      `sweep: ${fmt(sweepMs / 1000)} s for ${evaluated} points (+ the base) in ${timings.feedReads} feed read(s), ${fmt(timings.events)} events read`,
+      `sweep: ${fmt(sweepMs / 1000)} s, CPU ${fmt(sweepCpu)} s for ${evaluated} points (+ the base) in ${timings.feedReads} feed read(s), ${fmt(timings.events)} events read`,
     )
     console.log(`ratio sweep / single backtest: ${fmt(sweepMs / singleMs)}× (issue floor < 6×, aim < 3×)`)
+    console.log(`CPU ratio sweep / single backtest: ${fmt(sweepCpu / singleCpu)}× (load-independent: the work done)`)
     console.log(`frontier ${document.frontier.length} points; ${document.recommendation.statement}`)
     console.log(`peak RSS ${fmt(process.resourceUsage().maxRSS / 1024)} MB (this process; worker threads included)`)
   } finally {

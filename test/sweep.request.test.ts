@@ -102,8 +102,10 @@ describe('bad sweep input is refused before any run exists', () => {
     expect(ceiling).toMatchObject({ path: 'maxPoints', received: 5000 })
   })
 
-  test('account replays, the same path on two axes, and a window that ends before it starts', async () => {
-    expect((await refused({ positions: 'accounts' }))[0]).toMatchObject({ path: 'positions', received: 'accounts' })
+  test('an unknown positions source, the same path on two axes, and a window that ends before it starts', async () => {
+    const [positions] = await refused({ positions: 'everyone' })
+    expect(positions).toMatchObject({ path: 'positions', received: 'everyone' })
+    expect(positions!.expected).toContain('accounts')
     expect((await refused({ vary: ['maintenanceScale=1', 'maintenanceScale=2'] }))[0]).toMatchObject({
       path: 'vary',
       received: 'maintenanceScale',

@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import type { Command } from 'commander'
 import { InvalidInputError } from '../../errors.ts'
 import { deriveRuleSet, parseAssignment, type Override } from '../../replay/rules/derive.ts'
+import { maintenanceScaleOverrides } from '../../replay/rules/maintenanceScale.ts'
 import { diffRuleSets, type RuleSetChange } from '../../replay/rules/diff.ts'
 import { presets } from '../../replay/rules/presets/index.ts'
 import { readRuleSetFile, resolveRuleSet } from '../../replay/rules/resolve.ts'
@@ -11,6 +12,15 @@ import { action } from '../action.ts'
 import { withMeta } from '../withMeta.ts'
 
 const pretty = (value: unknown) => JSON.stringify(value, null, 2)
+
+interface DeriveOptions {
+  from: string
+  set: string[]
+  maintenanceScale?: string
+  name?: string
+  out?: string
+  save?: boolean
+}
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value]
@@ -131,12 +141,14 @@ export function registerRules(program: Command): void {
     .description('derive a rule set from a preset (or stored rule set) by overriding fields')
     .requiredOption('--from <ref>', 'preset (name or name@YYYY-MM-DD), stored rule set or file')
     .option('--set <path=value>', 'override, e.g. margin.default.brackets[0].mmr=0.006 (repeatable)', collect, [])
+    .option('--maintenance-scale <factor>', 'every bracket mmr of every tier times the factor (before any --set)')
     .option('--name <name>', 'name of the derived rule set (default: <base>-derived)')
     .option('--out <file>', 'write the JSON document here instead of stdout')
     .option('--save', 'store it as a new immutable version in the metadata store')
     .action(
-      action(async (config, options: { from: string; set: string[]; name?: string; out?: string; save?: boolean }) => {
+      action(async (config, options: DeriveOptions) => {
         const overrides: Override[] = []
+        const scale = options.maintenanceScale
         const bad = options.set.flatMap((text, i) => {
           const o = parseAssignment(text)
           if (o) overrides.push(o)
@@ -144,10 +156,16 @@ export function registerRules(program: Command): void {
             ? []
             : [{ path: `--set[${i}]`, received: text, expected: 'path=value, e.g. fees.liquidationFeeRate=0.01' }]
         })
-        if (bad.length) throw new InvalidInputError('invalid --set', bad)
+        if (scale !== undefined && !(/^\d+(\.\d+)?$/.test(scale) && Number(scale) > 0))
+          bad.push({ path: '--maintenance-scale', received: scale, expected: 'a positive number, e.g. 1.3' })
+        if (bad.length) {
+          const flags = [...new Set(bad.map((b) => b.path.replace(/\[\d+\]$/, '')))]
+          throw new InvalidInputError(`invalid ${flags.join(', ')}`, bad)
+        }
         await withMeta(config, async (meta) => {
           const base = await resolveRuleSet(options.from, { meta, allowFiles: true })
-          const derived = deriveRuleSet(base.rules, overrides, {
+          const scaled = scale === undefined ? [] : maintenanceScaleOverrides(base.rules, Number(scale))
+          const derived = deriveRuleSet(base.rules, [...scaled, ...overrides], {
             name: options.name ?? `${base.rules.name}-derived`,
             derivedFrom: base.kind === 'preset' ? `${base.rules.name}@${base.rules.effective.from}` : base.ref,
           })

@@ -52,7 +52,7 @@ export function sweepInput(o: SweepOptions): Record<string, unknown> {
   p.required('venue', o.venue, 'the venue of the market data, e.g. binance-um')
   p.required('markets', o.markets, 'comma-separated markets, e.g. BTCUSDT,ETHUSDT')
   p.required('windows', o.windows, 'FROM/TO[,FROM/TO…], e.g. 2025-10-10T00:00Z/2025-10-12T00:00Z')
-  p.required('positions', o.positions, 'synthetic or a positions JSON file')
+  p.required('positions', o.positions, 'synthetic, accounts or a positions JSON file')
   if (!o.vary.length) p.add({ path: '--vary', received: undefined, expected: 'PATH=V1,V2,… or PATH=FROM..TO:STEP' })
   const input: Record<string, unknown> = {
     ruleSet: o.rules,
@@ -129,7 +129,7 @@ export function registerSweep(program: Command): void {
       [],
     )
     .option('--windows <list>', 'FROM/TO[,FROM/TO…] in ISO 8601, e.g. 2025-10-10T00:00Z/2025-10-12T00:00Z')
-    .option('--positions <source>', 'synthetic | FILE.json (explicit positions); accounts is not swept yet')
+    .option('--positions <source>', 'synthetic | accounts | FILE.json (explicit positions)')
     .option('--budget <amount>', 'bad debt allowed in every window for the recommendation', '0')
     .option('--samples <n>', 'Latin-hypercube sample of n points instead of the whole grid')
     .option('--max-points <n>', 'refuse a sweep of more points than this (default 256, at most 1024)')

@@ -89,29 +89,55 @@ export async function openAccounts(
   feed: Omit<FeedSpec, 'fromUs' | 'toUs' | 'accountsOnly'>,
   firstAccountTs: number | null,
 ): Promise<{ outcomes: AccountOutcome[]; kernel: KernelAccounts }> {
-  const { data, setup, overrides } = plan
-  const feeRates = rules.accounts?.fillFees ?? null
-  const floor = new ImpliedBalanceFloor(
-    rules,
-    request.markets,
-    data.accounts.length,
-    data.sizeDecimals,
-    setup,
-    feeRates,
+  const [opened] = await openAccountsFor(duck, [{ rules, plan }], request, feed, firstAccountTs)
+  return opened!
+}
+
+/**
+ * openAccounts for several rule sets over the same accounts (a sweep's points, each with its own setup): one pass
+ * over the account events feeds every rule set's implied-balance floor.
+ */
+export async function openAccountsFor(
+  duck: DuckStore,
+  runs: Array<{ rules: RuleSet; plan: AccountPlan }>,
+  request: BacktestRequest,
+  feed: Omit<FeedSpec, 'fromUs' | 'toUs' | 'accountsOnly'>,
+  firstAccountTs: number | null,
+): Promise<Array<{ outcomes: AccountOutcome[]; kernel: KernelAccounts }>> {
+  const floors = runs.map(
+    ({ rules, plan: { data, setup } }) =>
+      new ImpliedBalanceFloor(
+        rules,
+        request.markets,
+        data.accounts.length,
+        data.sizeDecimals,
+        setup,
+        rules.accounts?.fillFees ?? null,
+      ),
   )
   const toUs = request.to.getTime() * 1000
-  if (firstAccountTs !== null) {
+  if (firstAccountTs !== null && runs.length) {
     const spec: FeedSpec = {
       ...feed,
       accountsOnly: true,
       fromUs: firstAccountTs,
       toUs,
       slabSeconds: 30 * 86_400,
-      sizeDecimals: data.sizeDecimals,
+      sizeDecimals: runs[0]!.plan.data.sizeDecimals,
     }
-    for await (const batch of readReplayFeed(duck, spec)) floor.process(batch)
+    for await (const batch of readReplayFeed(duck, spec)) for (const floor of floors) floor.process(batch)
   }
-  const found = floor.result()
+  return runs.map(({ rules, plan }, i) => accountsOpened(rules, request, plan, floors[i]!.result()))
+}
+
+function accountsOpened(
+  rules: RuleSet,
+  request: BacktestRequest,
+  plan: AccountPlan,
+  found: ReturnType<ImpliedBalanceFloor['result']>,
+): { outcomes: AccountOutcome[]; kernel: KernelAccounts } {
+  const { data, setup, overrides } = plan
+  const feeRates = rules.accounts?.fillFees ?? null
   const outcomes = data.accounts.map((a, acc): AccountOutcome => {
     const override = overrides?.accounts[a.account]?.openingBalance
     const implied = found.implied[acc]!

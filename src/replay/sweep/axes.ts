@@ -3,6 +3,7 @@
 import { Decimal } from 'decimal.js'
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
 import { deriveRuleSet, parsePath, type Override } from '../rules/derive.ts'
+import { maintenanceScaleOverrides } from '../rules/maintenanceScale.ts'
 import { ruleSetSchema, type RuleSet } from '../rules/schema.ts'
 import { schemaPathProblem } from '../rules/schemaPath.ts'
 
@@ -106,22 +107,9 @@ export function parseAxis(text: string, at: string, problems: InputProblem[]): A
   return { path, special, values }
 }
 
-/** maintenanceScale: the mmr path of every bracket of every tier, scaled exactly and read back as a number. */
-function scaledMaintenance(base: RuleSet, scale: number): Override[] {
-  const out: Override[] = []
-  const tier = (prefix: string, brackets: RuleSet['margin']['default']['brackets']) =>
-    brackets.forEach((b, i) =>
-      out.push({ path: `${prefix}.brackets[${i}].mmr`, value: new Decimal(b.mmr).times(scale).toNumber() }),
-    )
-  tier('margin.default', base.margin.default.brackets)
-  for (const market of Object.keys(base.margin.markets).sort())
-    tier(`margin.markets.${market}`, base.margin.markets[market]!.brackets)
-  return out
-}
-
 /** The rule-set overrides one axis value stands for (a special axis may stand for many paths). */
 export function overridesOf(base: RuleSet, axis: Axis, value: unknown): Override[] {
-  if (axis.special === 'maintenanceScale') return scaledMaintenance(base, value as number)
+  if (axis.special === 'maintenanceScale') return maintenanceScaleOverrides(base, value as number)
   return [{ path: axis.path, value }]
 }
 

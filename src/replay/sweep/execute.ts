@@ -2,10 +2,12 @@
 // base's, against which "liquidated earlier" is measured) on a few worker threads; points whose rule sets need a
 // different feed (another mark method's price streams) share a second read. Then each point's figures, the Pareto
 // frontier and the recommendation, as one JSON document that depends on nothing but the inputs.
-import { readReplayFeed } from '../../store/market/replayFeed.ts'
+import { readReplayFeed, type FeedSpec } from '../../store/market/replayFeed.ts'
 import type { DuckStore } from '../../store/duck/open.ts'
 import { kernelSpec } from '../backtest/execute.ts'
+import { openAccountsFor } from '../backtest/accountReplay.ts'
 import type { PreparedBacktest } from '../backtest/prepare.ts'
+import type { KernelAccounts } from '../host/session.ts'
 import { canonicalJson } from '../rules/canonical.ts'
 import { parsePath } from '../rules/derive.ts'
 import type { RuleSet } from '../rules/schema.ts'
@@ -152,25 +154,51 @@ async function replayDistinct(
     const first = kernels[members[0]!]!
     const fromUs = first.request.from.getTime() * 1000
     const toUs = first.request.to.getTime() * 1000
+    // fill sizes as exact integers of each market's size step (account replays)
+    const feed = { ...first.plan.feed, sizeDecimals: first.accounts?.data.sizeDecimals }
+    const firstAccountTs = first.data.firstAccountTs
+    // events fed before this group: the threads count theirs from 0
+    const before = events
+    // an account replay's accounts, opened under each point's rules in one pass over the account events
+    const accounts: Array<KernelAccounts | null> = first.accounts
+      ? (
+          await openAccountsFor(
+            duck,
+            members.map((i) => ({ rules: kernels[i]!.ruleSet.rules, plan: kernels[i]!.accounts! })),
+            first.request,
+            feed,
+            firstAccountTs,
+          )
+        ).map((o) => o.kernel)
+      : members.map(() => null)
     const host = sweepHost(
-      members.map((i) => sweepSpec(kernels[i]!)),
+      members.map((i, j) => ({ spec: sweepSpec(kernels[i]!), accounts: accounts[j]! })),
       {
         ...(options.threads ? { threads: options.threads } : {}),
         onReplayed: (n, lastTs) => {
           const within = Number.isNaN(lastTs) ? 0 : Math.min(1, Math.max(0, (lastTs - fromUs) / (toUs - fromUs)))
-          options.onFraction((doneKernels + within * members.length) / kernels.length, events + n)
+          options.onFraction((doneKernels + within * members.length) / kernels.length, before + n)
         },
       },
     )
     const onAbort = () => void host.close()
     options.signal?.addEventListener('abort', onAbort, { once: true })
-    try {
-      host.start()
-      for await (const batch of readReplayFeed(duck, { ...first.plan.feed, fromUs, toUs, reuseBatches: false })) {
+    const run = async (spec: FeedSpec) => {
+      for await (const batch of readReplayFeed(duck, { ...spec, reuseBatches: false })) {
         if (options.signal?.aborted) throw new SweepCancelled()
         events += batch.length
         await host.feed(batch)
       }
+    }
+    try {
+      if (first.accounts && firstAccountTs !== null && firstAccountTs < fromUs) {
+        // follow the accounts' history up to the window without liquidating, as a backtest does
+        host.setChecking(false)
+        await run({ ...feed, accountsOnly: true, fromUs: firstAccountTs, toUs: fromUs, slabSeconds: 30 * 86_400 })
+        host.setChecking(true)
+      }
+      host.start()
+      await run({ ...feed, fromUs, toUs })
       const out = await host.finish()
       members.forEach((k, j) => (results[k] = out[j]!))
     } catch (error) {
@@ -275,7 +303,13 @@ export async function executeSweep(
       }
     }),
     frontier: paretoFrontier(done).map((p) => p.index),
-    recommendation: recommend(done, request.budget, prepared.base.ref, (path) => valueAt(prepared.base.rules, path)),
+    recommendation: recommend(
+      done,
+      request.budget,
+      prepared.base.ref,
+      (path) => valueAt(prepared.base.rules, path),
+      prepared.base.rules,
+    ),
   }
   options.onProgress?.({ done: total, total, window: prepared.windows.length - 1, events })
   return {

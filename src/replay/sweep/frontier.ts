@@ -3,7 +3,9 @@
 // under the base, then liquidation fees: compared in that order, exactly), and the recommendation — the cheapest
 // point whose bad debt stays within the budget in every window — as `rules derive --set` paths from the base.
 import { formatMicros } from '../money.ts'
-import type { Override } from '../rules/derive.ts'
+import { deriveRuleSet, type Override } from '../rules/derive.ts'
+import { maintenanceScaleOverrides } from '../rules/maintenanceScale.ts'
+import type { RuleSet } from '../rules/schema.ts'
 import type { CostParts, WindowFigures } from './figures.ts'
 import { ratioText } from './figures.ts'
 
@@ -87,6 +89,10 @@ export interface Recommendation {
   statement: string
   /** Its changes from the base as `rules derive --set` arguments (only paths whose value differs from the base). */
   set: string[]
+  /**
+   * The `rules derive` that gives its rule set: a maintenanceScale value as --maintenance-scale (one option instead
+   * of a --set per bracket) when that derivation gives the point's own rules, the other changes as --set.
+   */
   command: string | null
 }
 
@@ -107,6 +113,7 @@ export function recommend(
   budget: string,
   baseRef: string,
   baseValueAt: (path: string) => unknown,
+  baseRules?: RuleSet,
 ): Recommendation {
   const limit = microsOf(budget)
   const within = points.filter((p) => p.windows.every((w) => microsOf(w.risk.badDebt) <= limit))
@@ -123,14 +130,37 @@ export function recommend(
       command: null,
     }
   }
-  const set = best.overrides
-    .filter((o) => JSON.stringify(baseValueAt(o.path)) !== JSON.stringify(o.value))
-    .map((o) => `${o.path}=${assignmentText(o.value)}`)
-  const quote = (s: string) => (/^[\w.@/:=[\],-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`)
+  const differs = (o: Override) => JSON.stringify(baseValueAt(o.path)) !== JSON.stringify(o.value)
+  const set = best.overrides.filter(differs).map((o) => `${o.path}=${assignmentText(o.value)}`)
+  const scaled = baseRules ? asMaintenanceScale(baseRules, best) : null
+  const args = scaled
+    ? [
+        `--maintenance-scale ${scaled.scale}`,
+        ...scaled.rest.filter(differs).map((o) => `--set ${quote(`${o.path}=${assignmentText(o.value)}`)}`),
+      ]
+    : set.map((s) => `--set ${quote(s)}`)
   return {
     point: best.index,
     statement: `point ${best.index} is the cheapest whose bad debt stays within ${budget} in every window`,
     set,
-    command: `backstop rules derive --from ${quote(baseRef)}${set.map((s) => ` --set ${quote(s)}`).join('')}`,
+    command: `backstop rules derive --from ${quote(baseRef)}${args.map((a) => ` ${a}`).join('')}`,
   }
+}
+
+const quote = (s: string) => (/^[\w.@/:=[\],-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`)
+
+/**
+ * A point on a maintenanceScale axis (other than 1) as the scale and its other overrides — null when the scale
+ * followed by those overrides would not give exactly the point's rule set (say another axis set one bracket's mmr).
+ */
+function asMaintenanceScale(base: RuleSet, point: EvaluatedPoint): { scale: number; rest: Override[] } | null {
+  const value = point.values.find((v) => v.path === 'maintenanceScale')?.value
+  if (typeof value !== 'number' || value === 1) return null
+  const scaled = maintenanceScaleOverrides(base, value)
+  const paths = new Set(scaled.map((o) => o.path))
+  const rest = point.overrides.filter((o) => !paths.has(o.path))
+  const options = { derivedFrom: 'recommendation' }
+  const same =
+    deriveRuleSet(base, [...scaled, ...rest], options).hash === deriveRuleSet(base, point.overrides, options).hash
+  return same ? { scale: value, rest } : null
 }

@@ -4,6 +4,8 @@
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
 import type { DuckStore } from '../../store/duck/open.ts'
 import type { MetaClient } from '../../store/meta/client.ts'
+import { buildAccountSetup } from '../accounts/setup.ts'
+import type { AccountPlan } from '../backtest/accountReplay.ts'
 import { prepareBacktest, type PreparedBacktest } from '../backtest/prepare.ts'
 import { planReplay } from '../backtest/plan.ts'
 import { parseExplicitPositions } from '../positions/explicit.ts'
@@ -44,6 +46,21 @@ export interface SweepDeps {
 const problemsOfError = (error: unknown): InputProblem[] => {
   if (error instanceof InvalidInputError) return error.problems
   throw error
+}
+
+/**
+ * A point's account plan: the window's account data (read once, for the base), set up again under the point's rules
+ * (modes, leverage and system accounts come from the rule set), as `backtest --positions accounts` would.
+ */
+function accountsFor(rules: ResolvedRuleSet['rules'], base: PreparedBacktest): AccountPlan {
+  const plan = base.accounts!
+  const { request } = base
+  const setup = buildAccountSetup(rules, request.markets, plan.data, {
+    mode: request.mode,
+    overrides: plan.overrides,
+    excludeAccounts: request.excludeAccounts,
+  })
+  return { ...plan, setup }
 }
 
 /** The request, or every problem at once: those of the request and those of its axes' syntax. */
@@ -122,6 +139,7 @@ export async function prepareSweep(
         const rules = point.ruleSet.rules
         return {
           ...prepared,
+          accounts: prepared.accounts ? accountsFor(rules, prepared) : null,
           ruleSet: { ...point.ruleSet, ref: `sweep point ${point.index}`, kind: 'file', ruleSetVersionId: null },
           plan: planReplay(rules, prepared.request, prepared.data),
           explicit:

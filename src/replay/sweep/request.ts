@@ -36,8 +36,8 @@ export const sweepRequestSchema = z
     /** Axes as the CLI writes them: PATH=V1,V2,… or PATH=FROM..TO:STEP (special axes: see axes.ts). */
     vary: z.array(z.string().min(3).max(2000)).min(1).max(8),
     windows: z.array(window).min(1).max(16),
-    /** accounts: not yet (each point would need its own account setup); synthetic or explicit. */
-    positions: z.enum(['synthetic', 'explicit']),
+    /** synthetic, explicit, or accounts (the window's stored accounts, set up under each point's rules). */
+    positions: z.enum(['synthetic', 'explicit', 'accounts']),
     explicitPositions: z.unknown().optional(),
     population: populationSchema.optional(),
     seed: z
@@ -83,15 +83,6 @@ export type SweepRequestInput = z.input<typeof sweepRequestSchema>
 
 export function parseSweepRequest(input: unknown): SweepRequest {
   assertSafeInput(input, '', 'invalid sweep request')
-  if (input && typeof input === 'object' && (input as { positions?: unknown }).positions === 'accounts') {
-    throw new InvalidInputError('invalid sweep request', [
-      {
-        path: 'positions',
-        received: 'accounts',
-        expected: 'synthetic or explicit (account replays are not swept yet: each point would need its own setup)',
-      },
-    ])
-  }
   const parsed = sweepRequestSchema.safeParse(input, { reportInput: true })
   if (!parsed.success) throw new InvalidInputError('invalid sweep request', problemsOf(parsed.error))
   return parsed.data

@@ -1,11 +1,19 @@
 // A sweep thread: several points' kernels (SweepSessions) on one thread, each fed every batch the host sends, in
-// order. Nothing but a progress acknowledgement crosses back per batch; the figures come back once, at the end.
+// order (an account replay's kernels get their accounts first, and follow the history before the window without
+// checking). Nothing but a progress acknowledgement crosses back per batch; the figures come back once, at the end.
 import { parentPort, workerData } from 'node:worker_threads'
 import type { EventBatch } from '../kernel/events.ts'
-import type { KernelSpec } from '../host/session.ts'
+import type { KernelAccounts, KernelSpec } from '../host/session.ts'
 import { SweepSession, type SweepKernelResult } from './sweepSession.ts'
 
-export type ToSweepThread = { type: 'start' } | { type: 'batch'; batch: EventBatch } | { type: 'finish' }
+export type ToSweepThread =
+  { type: 'checking'; on: boolean } | { type: 'start' } | { type: 'batch'; batch: EventBatch } | { type: 'finish' }
+
+/** One kernel of a thread: its spec, and an account replay's accounts (null otherwise). */
+export interface SweepKernel {
+  spec: KernelSpec
+  accounts: KernelAccounts | null
+}
 export type FromSweepThread =
   | { type: 'replayed'; events: number; lastTs: number }
   | { type: 'finished'; results: SweepKernelResult[] }
@@ -13,11 +21,18 @@ export type FromSweepThread =
 
 const port = parentPort
 if (port) {
-  const sessions = (workerData as { specs: KernelSpec[] }).specs.map((spec) => new SweepSession(spec))
+  const sessions = (workerData as { kernels: SweepKernel[] }).kernels.map(({ spec, accounts }) => {
+    const session = new SweepSession(spec)
+    if (accounts) session.addAccounts(accounts)
+    return session
+  })
   const send = (message: FromSweepThread, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer)
   let events = 0
   const handle = async (message: ToSweepThread) => {
     switch (message.type) {
+      case 'checking':
+        for (const s of sessions) s.setChecking(message.on)
+        return
       case 'start':
         for (const s of sessions) s.start()
         return
