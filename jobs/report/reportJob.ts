@@ -2,7 +2,8 @@
 // scheduled run). Checked at submission (nothing recorded for a bad request); the report's id is its run's id, so
 // a run that does not succeed — failed, cancelled, or interrupted by a crash — has its row, folder and partial
 // folder deleted by `discard`, and a report that has a row is whole.
-import type { ReportModel } from '../../src/report/model.ts'
+import { pendingDeliveries } from '../../src/report/delivery/deliver.ts'
+import { configuredTargets } from '../../src/report/delivery/targets.ts'
 import { REPORT_STEPS, discardReport, generateReport, reportDependencies } from '../../src/report/generate.ts'
 import {
   REPORT_JOB,
@@ -12,19 +13,6 @@ import {
   type ReportRunParams,
 } from '../../src/report/reportRun.ts'
 import { defineJob, emptyOutcome } from '../job.ts'
-
-/**
- * Models of reports rendered by this process, until the run that asked for the report (a scheduled run, to deliver
- * it) takes them: the model is what the webhook and e-mail say, and it is not stored apart from the report's files.
- */
-const rendered = new Map<string, ReportModel>()
-
-/** The model of report run `runId` if this process rendered it and nobody took it yet. */
-export function takeRenderedModel(runId: string): ReportModel | null {
-  const model = rendered.get(runId) ?? null
-  rendered.delete(runId)
-  return model
-}
 
 export const reportJob = defineJob<ReportRunParams, CheckedReportRun>({
   name: REPORT_JOB,
@@ -44,15 +32,14 @@ export const reportJob = defineJob<ReportRunParams, CheckedReportRun>({
       schedule: request.schedule,
       coverageNotes: request.coverageNotes,
       jobRunId: runId,
-      deliveryPending: request.deliveryPending,
+      // the row records each configured target pending; the delivery reads the report back from the store
+      deliveries: pendingDeliveries(configuredTargets(runtime.config, request.delivery)),
       signal,
       onStep: (step) =>
         progress.update({ phase: step, done: REPORT_STEPS.indexOf(step), total: REPORT_STEPS.length, unit: 'steps' }),
     })
     progress.update({ phase: 'done', done: REPORT_STEPS.length, total: REPORT_STEPS.length, unit: 'steps' })
     log.info({ report: report.id, title: report.title }, 'report written')
-    // kept for the delivery that follows (a scheduled run's), which needs what the report says
-    if (request.deliveryPending) rendered.set(runId, report.model)
     const files = report.files as Array<{ bytes: number }>
     return {
       ...emptyOutcome(),
@@ -66,7 +53,6 @@ export const reportJob = defineJob<ReportRunParams, CheckedReportRun>({
     }
   },
   async discard(runtime, runId) {
-    rendered.delete(runId)
     await discardReport({ meta: runtime.meta, dataDir: runtime.config.dataDir }, runId)
   },
 })

@@ -23,8 +23,11 @@ export const reportRunParamsSchema = z.strictObject({
     .nullable()
     .default(null),
   coverageNotes: z.array(z.string().max(4000)).max(50).default([]),
-  /** Delivery targets will be tried once the report exists (its row then says pending). */
-  deliveryPending: z.boolean().default(false),
+  /** Delivery targets (configured ones) a delivery will try once the report exists: its row records them pending. */
+  delivery: z
+    .array(z.enum(['webhook', 'email']))
+    .max(2)
+    .default([]),
 })
 
 export type ReportRunParams = z.output<typeof reportRunParamsSchema>
