@@ -5,7 +5,7 @@ import type { MetaClient } from './client.ts'
 
 export interface NewReport {
   id: string
-  kind: 'backtest' | 'comparison'
+  kind: 'backtest' | 'comparison' | 'sweep'
   title: string
   params: Prisma.InputJsonValue
   formats: string[]
