@@ -6,6 +6,7 @@ import { detectJob } from './detect.ts'
 import { ingestionJobs } from './ingest/index.ts'
 import type { JobDefinition } from './job.ts'
 import { pruneJobRunsJob } from './maintenance/pruneJobRuns.ts'
+import { deliverReportsJob } from './report/deliverJob.ts'
 import { pruneReportsJob } from './report/pruneReports.ts'
 import { reportJob } from './report/reportJob.ts'
 import { scheduledBacktestJob } from './report/scheduledBacktest.ts'
@@ -20,6 +21,7 @@ export const jobRegistry: ReadonlyMap<string, JobDefinition<never>> = new Map(
       reportJob,
       scheduledBacktestJob,
       pruneReportsJob,
+      deliverReportsJob,
       detectJob,
       sweepJob,
       attackCostJob,

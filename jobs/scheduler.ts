@@ -6,7 +6,8 @@ import { InvalidInputError, type InputProblem } from '../src/errors.ts'
 import { listEnabledSchedules, syncConfigSchedules, type ScheduleSpec } from '../src/store/meta/jobRuns.ts'
 import type { JobDefinition } from './job.ts'
 import { runsToRetry } from './recovery.ts'
-import { missedScheduleRuns } from './report/catchUp.ts'
+import { missedScheduleRuns, reportsOwedDelivery } from './report/catchUp.ts'
+import { DELIVER_REPORTS_JOB } from './report/deliverJob.ts'
 import { backtestScheduleTasks } from './report/scheduleTasks.ts'
 import { SCHEDULED_BACKTEST_JOB } from '../src/report/schedule/params.ts'
 import { RunManager, type SubmitOptions } from './runManager.ts'
@@ -74,6 +75,14 @@ export async function startScheduler(
       if (error instanceof JobBusyError) log.warn({ job: job.name }, error.message)
       else log.error({ err: error, job: job.name }, 'job could not start')
     }
+  }
+
+  // found before any run starts here, so a report this process is about to render is not among them
+  const owedDelivery = await reportsOwedDelivery(runtime)
+  const deliverJob = registry.get(DELIVER_REPORTS_JOB)
+  if (owedDelivery.length && deliverJob) {
+    log.info({ reports: owedDelivery.length }, 'resuming pending report deliveries')
+    void launch(deliverJob, { reports: owedDelivery }, { trigger: 'recovery' })
   }
 
   for (const run of await runsToRetry(runtime, registry)) {

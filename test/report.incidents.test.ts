@@ -9,8 +9,11 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { jobRegistry } from '../jobs/registry.ts'
 import { RunManager } from '../jobs/runManager.ts'
 import { INCIDENTS_LISTED } from '../src/report/build.ts'
+import { reportCharts } from '../src/report/charts/index.ts'
 import { generateReport, reportDependencies } from '../src/report/generate.ts'
 import type { ReportModel } from '../src/report/model.ts'
+import { renderHtml } from '../src/report/render/html.ts'
+import { renderMarkdown } from '../src/report/render/markdown.ts'
 import { readIncidentDetections } from '../src/store/detect/detectionLists.ts'
 import { readIncidents } from '../src/store/detect/incidents.ts'
 import { getBacktestRun } from '../src/store/meta/backtestRuns.ts'
@@ -110,7 +113,10 @@ describe('report incidents', () => {
       expect(i.detectors).toEqual([...new Set(members[k]!.map((d) => d.detector))].sort())
       for (const d of i.detections) {
         expect(d.summary).toMatch(new RegExp(`${d.severity}`))
-        expect(d.evidence).toEqual(JSON.parse(members[k]!.find((m) => m.id === d.id)!.evidence))
+        const member = members[k]!.find((m) => m.id === d.id)!
+        expect(d.evidence).toEqual(JSON.parse(member.evidence))
+        // cost-of-attack figures as the detector stored them (thin-market-push: cost and profit of the push)
+        expect([d.estimatedCost, d.estimatedProfit]).toEqual([member.estimatedCostQuote, member.estimatedProfitQuote])
       }
       if (i.detections.length) {
         withDetections++
@@ -118,5 +124,21 @@ describe('report incidents', () => {
       }
     }
     expect(withDetections).toBeGreaterThan(0)
+
+    // a detection with cost-of-attack figures shows them in the HTML and Markdown detection tables
+    const incident = section.items.find((i) => i.detections.length)!
+    const costed = structuredClone(model)
+    const target = costed.incidents.items.find((i) => i.id === incident.id)!
+    target.detections[0] = {
+      ...target.detections[0]!,
+      detector: 'thin-market-push',
+      estimatedCost: '123456.780000',
+      estimatedProfit: '23456.000000',
+    }
+    const charts = await reportCharts(costed)
+    const row = /<tr><td>thin-market-push<\/td>.*?<\/tr>/s.exec(renderHtml(costed, charts))![0]
+    expect(row).toContain('<td class="num">123.46 k</td>')
+    expect(row).toContain('<td class="num">23.46 k</td>')
+    expect(renderMarkdown(costed, charts)).toMatch(/\| thin-market-push \|.*\| 123\.46 k \| 23\.46 k \|/)
   }, 240_000)
 })

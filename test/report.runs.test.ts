@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { recoverRuns } from '../jobs/recovery.ts'
 import { jobRegistry } from '../jobs/registry.ts'
 import { RunManager } from '../jobs/runManager.ts'
+import { useScheduledRunClock } from '../jobs/report/scheduledBacktest.ts'
+import type { ReportModel } from '../src/report/model.ts'
 import { REPORT_JOB } from '../src/report/reportRun.ts'
 import { SCHEDULED_BACKTEST_JOB } from '../src/report/schedule/params.ts'
 import { getReport } from '../src/store/meta/reports.ts'
@@ -179,6 +181,80 @@ describe('a report run', () => {
       expect(await runtime.meta.report.count()).toBe(reports)
     } finally {
       off()
+    }
+  })
+
+  test('a window ingestion has not covered by the deadline: the run goes on and the report names what was missing', async () => {
+    // the next day's rows are there but no manifest records them: the window is not covered
+    const next = DAY + 86_400_000
+    await seedReportDay(runtime.duck, next, 3_600, { manifest: false })
+    let calls = 0
+    const slept: number[] = []
+    // 0.6 of the deadline passes at each reading of the clock: one poll, then the deadline has passed
+    const step = 0.6 * runtime.config.scheduleCoverageDeadlineMinutes * 60_000
+    useScheduledRunClock({
+      now: () => new Date(next + calls++ * step),
+      sleep: async (ms) => void slept.push(ms),
+    })
+    try {
+      const result = await runs.run(
+        SCHEDULED_BACKTEST_JOB,
+        {
+          ...scheduledParams(['binance-um']),
+          window: { from: new Date(next).toISOString(), to: new Date(next + 3_600_000).toISOString() },
+          population: { ...reportPopulation, initialPositions: 300 },
+        },
+        { trigger: 'cli' },
+      )
+      expect(result).toMatchObject({ status: 'succeeded', error: null })
+      expect(slept).toEqual([runtime.config.scheduleCoveragePollSeconds * 1000])
+      const made = result.outcome.result as { reportId: string }
+      const model = JSON.parse(
+        fs.readFileSync(path.join(reportsDir(), made.reportId, 'report.json'), 'utf8'),
+      ) as ReportModel
+      expect(model.coverage.notes).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^The run waited ${runtime.config.scheduleCoverageDeadlineMinutes} min for ingestion to cover the window, then ran without: .*BTCUSDT`,
+          ),
+        ),
+      ])
+      expect(fs.readFileSync(path.join(reportsDir(), made.reportId, 'report.html'), 'utf8')).toContain(
+        'then ran without',
+      )
+    } finally {
+      useScheduledRunClock(null)
+    }
+  }, 120_000)
+
+  test('runs of one schedule never overlap: a run whose schedule has another running fails and makes nothing', async () => {
+    const schedule = await runtime.meta.jobSchedule.create({
+      data: { name: 'overlap', job: SCHEDULED_BACKTEST_JOB, cron: '0 6 * * *', timezone: 'UTC', params: {} },
+    })
+    // a run of it still running in this (live) process
+    const open = await runtime.meta.jobRun.create({
+      data: {
+        kind: 'schedule',
+        job: SCHEDULED_BACKTEST_JOB,
+        trigger: 'cron',
+        scheduleId: schedule.id,
+        status: 'running',
+        host: os.hostname(),
+        pid: process.pid,
+      },
+    })
+    const [backtests, reports] = [await runtime.meta.backtestRun.count(), await runtime.meta.report.count()]
+    try {
+      const result = await runs.run(SCHEDULED_BACKTEST_JOB, scheduledParams(['binance-um']), {
+        trigger: 'cron',
+        scheduleId: schedule.id,
+      })
+      expect(result.status).toBe('failed')
+      expect(result.error).toContain(`the previous run of schedule overlap (run ${open.id}) is still running`)
+      expect(await runtime.meta.backtestRun.count()).toBe(backtests)
+      expect(await runtime.meta.report.count()).toBe(reports)
+    } finally {
+      await runtime.meta.jobRun.update({ where: { id: open.id }, data: { status: 'failed', error: 'test' } })
     }
   })
 

@@ -199,15 +199,36 @@ describe('missed runs', () => {
     const owed = await addSchedule(deps(), { name: 'weekly-owed', cron: '0 7 * * 1', params: params() })
     const ran = await addSchedule(deps(), { name: 'weekly-ran', cron: '0 7 * * 1', params: params() })
     const crashed = await addSchedule(deps(), { name: 'weekly-crashed', cron: '0 7 * * 1', params: params() })
+    const reported = await addSchedule(deps(), { name: 'weekly-reported', cron: '0 7 * * 1', params: params() })
     const created = new Date(now - 30 * DAY_MS)
     await runtime.meta.jobSchedule.updateMany({
-      where: { id: { in: [owed.id, ran.id, crashed.id] } },
+      where: { id: { in: [owed.id, ran.id, crashed.id, reported.id] } },
       data: { createdAt: created },
     })
     const run = { kind: 'schedule', job: 'backtest.scheduled', trigger: 'cron', host: 'h', pid: 1 }
     await runtime.meta.jobRun.create({ data: { ...run, scheduleId: ran.id, status: 'succeeded' } })
     await runtime.meta.jobRun.create({
       data: { ...run, scheduleId: crashed.id, status: 'failed', error: 'interrupted: process 1 on h stopped' },
+    })
+    // interrupted after its report was recorded (during delivery): the report stands, its delivery is resumed instead
+    const interrupted = await runtime.meta.jobRun.create({
+      data: { ...run, scheduleId: reported.id, status: 'failed', error: 'interrupted: process 1 on h stopped' },
+    })
+    await runtime.meta.report.create({
+      data: {
+        id: 'reported-before-the-stop',
+        kind: 'backtest',
+        title: 't',
+        params: {},
+        formats: ['json'],
+        path: 'reports/reported-before-the-stop',
+        files: [],
+        scheduleId: reported.id,
+        runId: 'r',
+        runIds: ['r'],
+        headline: {},
+        createdAt: new Date(interrupted.queuedAt.getTime() + 1000),
+      },
     })
     // a backtest of the owed schedule (a child run) does not count as the schedule's run
     await runtime.meta.jobRun.create({
@@ -217,6 +238,10 @@ describe('missed runs', () => {
     expect(missed).toContain('weekly-owed')
     expect(missed).toContain('weekly-crashed')
     expect(missed).not.toContain('weekly-ran')
+    expect(missed).not.toContain('weekly-reported')
+    await runtime.meta.report.delete({ where: { id: 'reported-before-the-stop' } })
+    expect((await missedScheduleRuns(runtime, new Date())).map((s) => s.name)).toContain('weekly-reported')
+    await removeSchedule(runtime, 'weekly-reported')
     await removeSchedule(runtime, 'weekly-crashed')
     await setScheduleEnabled(runtime, 'weekly-owed', false)
     expect((await missedScheduleRuns(runtime, new Date())).map((s) => s.name)).not.toContain('weekly-owed')

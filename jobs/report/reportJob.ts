@@ -1,9 +1,17 @@
 // The report kind: job report.generate renders the report of a succeeded backtest run (from the API, the CLI or a
-// scheduled run). Checked at submission (nothing recorded for a bad request); the report's id is its run's id, so
+// scheduled run), or of a succeeded sweep run (on demand). Checked at submission (nothing recorded for a bad request); the report's id is its run's id, so
 // a run that does not succeed — failed, cancelled, or interrupted by a crash — has its row, folder and partial
 // folder deleted by `discard`, and a report that has a row is whole.
-import type { ReportModel } from '../../src/report/model.ts'
-import { REPORT_STEPS, discardReport, generateReport, reportDependencies } from '../../src/report/generate.ts'
+import { pendingDeliveries } from '../../src/report/delivery/deliver.ts'
+import { configuredTargets } from '../../src/report/delivery/targets.ts'
+import {
+  REPORT_STEPS,
+  discardReport,
+  generateReport,
+  reportDependencies,
+  type ReportStep,
+} from '../../src/report/generate.ts'
+import { generateSweepReport } from '../../src/report/sweep/generate.ts'
 import {
   REPORT_JOB,
   checkReportRun,
@@ -13,19 +21,6 @@ import {
 } from '../../src/report/reportRun.ts'
 import { defineJob, emptyOutcome } from '../job.ts'
 
-/**
- * Models of reports rendered by this process, until the run that asked for the report (a scheduled run, to deliver
- * it) takes them: the model is what the webhook and e-mail say, and it is not stored apart from the report's files.
- */
-const rendered = new Map<string, ReportModel>()
-
-/** The model of report run `runId` if this process rendered it and nobody took it yet. */
-export function takeRenderedModel(runId: string): ReportModel | null {
-  const model = rendered.get(runId) ?? null
-  rendered.delete(runId)
-  return model
-}
-
 export const reportJob = defineJob<ReportRunParams, CheckedReportRun>({
   name: REPORT_JOB,
   kind: 'report',
@@ -34,25 +29,30 @@ export const reportJob = defineJob<ReportRunParams, CheckedReportRun>({
   // reports queue (RUN_CONCURRENCY) rather than refuse one another; an interrupted one is discarded, not re-run
   exclusive: false,
   retryOnCrash: false,
-  prepare: ({ runtime }, params) => checkReportRun(runtime.meta, params),
+  prepare: ({ runtime }, params) => checkReportRun(runtime, params),
   async run({ runtime, runId, signal, progress, log }, request) {
-    const report = await generateReport(reportDependencies(runtime), {
-      id: runId,
-      runId: request.runId,
-      compare: request.compare,
-      formats: request.formats,
-      schedule: request.schedule,
-      coverageNotes: request.coverageNotes,
-      jobRunId: runId,
-      deliveryPending: request.deliveryPending,
-      signal,
-      onStep: (step) =>
-        progress.update({ phase: step, done: REPORT_STEPS.indexOf(step), total: REPORT_STEPS.length, unit: 'steps' }),
-    })
+    const onStep = (step: ReportStep) =>
+      progress.update({ phase: step, done: REPORT_STEPS.indexOf(step), total: REPORT_STEPS.length, unit: 'steps' })
+    const report = request.sweepId
+      ? await generateSweepReport(
+          { duck: runtime.duck, meta: runtime.meta, dataDir: runtime.config.dataDir },
+          { id: runId, sweepRunId: request.sweepId, formats: request.formats, jobRunId: runId, signal, onStep },
+        )
+      : await generateReport(reportDependencies(runtime), {
+          id: runId,
+          runId: request.runId!,
+          compare: request.compare,
+          formats: request.formats,
+          schedule: request.schedule,
+          coverageNotes: request.coverageNotes,
+          jobRunId: runId,
+          // the row records each configured target pending; the delivery reads the report back from the store
+          deliveries: pendingDeliveries(configuredTargets(runtime.config, request.delivery)),
+          signal,
+          onStep,
+        })
     progress.update({ phase: 'done', done: REPORT_STEPS.length, total: REPORT_STEPS.length, unit: 'steps' })
     log.info({ report: report.id, title: report.title }, 'report written')
-    // kept for the delivery that follows (a scheduled run's), which needs what the report says
-    if (request.deliveryPending) rendered.set(runId, report.model)
     const files = report.files as Array<{ bytes: number }>
     return {
       ...emptyOutcome(),
@@ -66,7 +66,6 @@ export const reportJob = defineJob<ReportRunParams, CheckedReportRun>({
     }
   },
   async discard(runtime, runId) {
-    rendered.delete(runId)
     await discardReport({ meta: runtime.meta, dataDir: runtime.config.dataDir }, runId)
   },
 })

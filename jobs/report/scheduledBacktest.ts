@@ -2,7 +2,7 @@
 // (or the deadline passes, noted as a caveat), then starts a run of kind backtest per rule set and a run of kind
 // report (each recorded, queued and cancellable like any run, and cancelled with this one), and delivers the report.
 // A failed or cancelled step fails this run; a report exists only if its own run succeeded.
-import { deliverReport } from '../../src/report/delivery/deliver.ts'
+import { deliverStoredReport } from '../../src/report/delivery/deliver.ts'
 import { configuredTargets } from '../../src/report/delivery/targets.ts'
 import { REPORT_JOB } from '../../src/report/reportRun.ts'
 import { windowCoverage } from '../../src/report/schedule/coverage.ts'
@@ -17,7 +17,7 @@ import { getReport } from '../../src/store/meta/reports.ts'
 import { otherOpenScheduleRun, scheduleOfRun } from '../../src/store/meta/schedules.ts'
 import { detectAfterBacktest, type DetectFollowUp } from '../detect.ts'
 import { defineJob, emptyOutcome, type ChildRuns, type JobContext } from '../job.ts'
-import { takeRenderedModel } from './reportJob.ts'
+import { deliveryOptions } from './deliveryOptions.ts'
 
 /** Clock and waiting, replaceable in tests. */
 export interface ScheduledRunClock {
@@ -144,27 +144,24 @@ export const scheduledBacktestJob = defineJob<ScheduleParams>({
         formats: params.formats,
         schedule: schedule ? { id: schedule.id, name: schedule.name } : null,
         coverageNotes,
-        deliveryPending: targets.length > 0,
+        delivery: targets.map((t) => t.kind),
       },
       scheduleId,
       'the report',
     )
-    const model = takeRenderedModel(reportRun.runId)
     const report = await getReport(runtime.meta, reportRun.runId)
     if (!report) throw new Error(`the report of run ${reportRun.runId} is missing`)
     let deliveryStatus = report.deliveryStatus
-    if (targets.length) {
-      if (!model) throw new Error(`the report of run ${reportRun.runId} was not rendered in this process`)
-      // the report is whole and recorded: from here a failure or a stop is recorded on it, never loses it
+    if (report.deliveryStatus === 'pending') {
+      // the report is whole and recorded with its targets pending: from here a failure is recorded on it, and a stop
+      // leaves the rest pending for the next start (catch-up); it is never lost
       progress.update({ phase: 'delivering', done: steps - 1, total: steps, unit: 'steps' })
-      const { config } = runtime
-      const delivery = await deliverReport({ meta: runtime.meta, dataDir: config.dataDir }, report, model, targets, {
-        retries: config.reportDeliveryRetries,
-        baseMs: config.reportDeliveryRetryBaseMs,
-        baseUrl: config.reportBaseUrl ?? `http://${config.host}:${config.port}`,
-        signal,
-        onFailure: (target, attempt, error) => log.warn({ target, attempt, error }, 'report delivery failed'),
-      })
+      const delivery = await deliverStoredReport(
+        { meta: runtime.meta, dataDir: runtime.config.dataDir },
+        report.id,
+        targets,
+        deliveryOptions(runtime.config, log, signal),
+      )
       deliveryStatus = delivery.deliveryStatus
       log.info({ report: report.id, delivery: deliveryStatus }, 'report delivered')
     }

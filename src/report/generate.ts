@@ -4,9 +4,16 @@ import crypto from 'node:crypto'
 import { InvalidInputError } from '../errors.ts'
 import type { DuckStore } from '../store/duck/open.ts'
 import type { MetaClient } from '../store/meta/client.ts'
-import { createReport, deleteReport, previousScheduleReport, type StoredReport } from '../store/meta/reports.ts'
+import {
+  createReport,
+  deleteReport,
+  previousScheduleReport,
+  type StoredReport,
+  type TargetDelivery,
+} from '../store/meta/reports.ts'
 import { buildReportModel } from './build.ts'
 import { reportCharts } from './charts/index.ts'
+import { DELIVERY_FILE, deliverySummary } from './delivery/summary.ts'
 import {
   removePartialReport,
   removeReportFiles,
@@ -34,8 +41,11 @@ export interface GenerateReportRequest {
   coverageNotes?: string[]
   /** The run (JobRun) generating it, when one does. */
   jobRunId?: string | null
-  /** Whether delivery targets will be tried after the row exists (the row then says pending). */
-  deliveryPending?: boolean
+  /**
+   * The targets a delivery will try once the row exists, as pending entries: the row then says pending, and the
+   * folder holds delivery.json, what they are sent (delivered from there, by this process or after a restart).
+   */
+  deliveries?: TargetDelivery[]
   /** Stops the work before the files are moved into place (nothing is left); after that the row is written. */
   signal?: AbortSignal
   /** Told when each step starts (model, charts and documents, files, row). */
@@ -117,6 +127,9 @@ export async function generateReport(
   })
   step('rendering')
   const files = await renderReportFiles(model, formats)
+  const deliveries = request.deliveries ?? []
+  if (deliveries.length)
+    files.push({ name: DELIVERY_FILE, content: `${JSON.stringify(deliverySummary(model), null, 2)}\n` })
   step('writing files')
   const written = await writeReportFiles(deps.dataDir, id, files, async (n, total) => {
     request.signal?.throwIfAborted()
@@ -141,7 +154,8 @@ export async function generateReport(
       runId: request.runId,
       runIds: [request.runId, ...(request.compare ?? [])],
       headline: model.headline as unknown as Record<string, string | number | null>,
-      deliveryStatus: request.deliveryPending ? 'pending' : 'none',
+      deliveryStatus: deliveries.length ? 'pending' : 'none',
+      deliveries,
       jobRunId: request.jobRunId ?? null,
       createdAt: generatedAt,
     })

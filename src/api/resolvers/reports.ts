@@ -105,6 +105,8 @@ export const Report: ReportResolvers = {
       totalBadDebtApprox: Number(h.totalBadDebt),
       fundLowApprox: Number(h.fundLow),
       maxFundDrawdownApprox: Number(h.maxFundDrawdown),
+      // a sweep report's headline (its base's figures) has no drawdown fraction: see ReportHeadline in the schema
+      maxFundDrawdownFraction: h.maxFundDrawdownFraction ?? 0,
     }
   },
   deliveryStatus: (r) => r.deliveryStatus as 'none' | 'pending' | 'delivered' | 'partial' | 'failed',
@@ -114,10 +116,19 @@ export const Report: ReportResolvers = {
  * Submits a report run (kind report) and returns it queued; its report is `Run.report` once it has succeeded. Operator
  * role once the API-key plugin lands (src/api/rest/reports.ts has the same hook for reads).
  */
-export const generateReport: MutationResolvers['generateReport'] = async (_p, { runId, compare, formats }, context) => {
+export const generateReport: MutationResolvers['generateReport'] = async (
+  _p,
+  { runId, sweepId, compare, formats },
+  context,
+) => {
   const submitted = await runsOf(context).submit(
     REPORT_JOB,
-    { runId, compare: compare ?? [], ...(formats ? { formats } : {}) },
+    {
+      ...(runId != null ? { runId } : {}),
+      ...(sweepId != null ? { sweepId } : {}),
+      compare: compare ?? [],
+      ...(formats ? { formats } : {}),
+    },
     { trigger: 'api' },
   )
   return (await getRun(context.runtime.meta, submitted.runId))!

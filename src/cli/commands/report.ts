@@ -27,8 +27,11 @@ const list = (value: string, previous: string[] = []) => [
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('render the report of a backtest run: HTML, Markdown (charts as SVG files beside it) and JSON')
-    .requiredOption('--run <id>', 'the backtest run to report')
+    .description(
+      'render the report of a backtest run, or of a sweep run: HTML, Markdown (charts as SVG files beside it) and JSON',
+    )
+    .option('--run <id>', 'the backtest run to report')
+    .option('--sweep <id>', 'instead, the sweep run to report (its frontier, points and recommendation)')
     .option('--compare <ids...>', 'runs of other rule sets over the same venue, markets and window', list)
     .option('--format <formats>', 'html, md, json (comma-separated)', 'html,md,json')
     .option('--out <dir>', 'also copy the files into this directory')
@@ -37,12 +40,17 @@ export function registerReport(program: Command): void {
     .action(
       action(async (config, options: ReportOptions) => {
         const formats = parseFormats(list(options.format), '--format')
-        const params = { runId: options.run, compare: options.compare ?? [], formats }
+        const params = {
+          ...(options.run !== undefined ? { runId: options.run } : {}),
+          ...(options.sweep !== undefined ? { sweepId: options.sweep } : {}),
+          compare: options.compare ?? [],
+          formats,
+        }
         return viaServerOr(config, options, {
           remote: async (client) => {
             const { generateReport } = await client.request<{ generateReport: { id: string } }>(
-              `mutation ($runId: ID!, $compare: [ID!], $formats: [ReportFormat!]) {
-                generateReport(runId: $runId, compare: $compare, formats: $formats) { id }
+              `mutation ($runId: ID, $sweepId: ID, $compare: [ID!], $formats: [ReportFormat!]) {
+                generateReport(runId: $runId, sweepId: $sweepId, compare: $compare, formats: $formats) { id }
               }`,
               params,
             )
@@ -66,7 +74,8 @@ export function registerReport(program: Command): void {
 }
 
 interface ReportOptions {
-  run: string
+  run?: string
+  sweep?: string
   compare?: string[]
   format: string
   out?: string

@@ -1,7 +1,7 @@
 // What a delivery says: the headline figures with their change since the previous report, and links to the files.
-import type { ReportModel } from '../model.ts'
 import { HEADLINE_KEYS } from '../model.ts'
 import { HEADLINE_LABELS, deltaText, headlineValue, utc } from '../render/format.ts'
+import type { DeliverySummary } from './summary.ts'
 
 export interface ReportLinks {
   html: string | null
@@ -19,7 +19,7 @@ export function reportLinks(baseUrl: string, id: string, formats: readonly strin
 }
 
 /** Backstop's webhook payload: every headline figure (exact), its change, and the links. */
-export function webhookPayload(model: ReportModel, links: ReportLinks) {
+export function webhookPayload(model: DeliverySummary, links: ReportLinks) {
   return {
     type: 'backstop.report',
     reportId: model.id,
@@ -30,17 +30,17 @@ export function webhookPayload(model: ReportModel, links: ReportLinks) {
     markets: model.markets,
     window: model.window,
     unit: model.unit,
-    ruleSet: { label: model.ruleSet.label, hash: model.ruleSet.hash },
+    ruleSet: model.ruleSet,
     headline: model.headline,
     deltas: model.deltas,
-    incidents: model.incidents.total,
-    coverageCaveats: model.coverage.caveats.length,
+    incidents: model.incidents,
+    coverageCaveats: model.coverageCaveats,
     links,
   }
 }
 
 /** A Slack incoming-webhook message (text fallback plus blocks) with the headline and a link to the HTML. */
-export function slackPayload(model: ReportModel, links: ReportLinks) {
+export function slackPayload(model: DeliverySummary, links: ReportLinks) {
   const lines = HEADLINE_KEYS.map((key) => {
     const change = model.deltas ? ` (${deltaText(key, model.deltas).text})` : ''
     return `*${HEADLINE_LABELS[key]}*: ${headlineValue(key, model.headline, model.unit)}${change}`
@@ -64,7 +64,7 @@ export function slackPayload(model: ReportModel, links: ReportLinks) {
   }
 }
 
-export function emailSubject(model: ReportModel): string {
+export function emailSubject(model: DeliverySummary): string {
   const badDebt = headlineValue('totalBadDebt', model.headline, model.unit)
   return `[Backstop] ${model.title}: bad debt ${badDebt}, ${model.headline.liquidations} liquidations (${model.window.from.slice(0, 10)})`
 }

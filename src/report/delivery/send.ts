@@ -1,12 +1,12 @@
 // Sending one report to one target: an HTTP POST for webhooks, an SMTP message (HTML body, Markdown as the text
 // part) for e-mail. Errors name the target by host only.
 import nodemailer from 'nodemailer'
-import type { ReportModel } from '../model.ts'
 import { emailSubject, slackPayload, webhookPayload, type ReportLinks } from './payload.ts'
+import type { DeliverySummary } from './summary.ts'
 import { hostOf, type DeliveryTarget } from './targets.ts'
 
 export interface ReportContent {
-  model: ReportModel
+  model: DeliverySummary
   links: ReportLinks
   /** The report's HTML and Markdown, when those formats were rendered. */
   html: string | null

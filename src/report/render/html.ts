@@ -17,7 +17,7 @@ import { narrative } from './narrative.ts'
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 export const esc = (text: unknown) => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]!)
 
-const CSS = `
+export const REPORT_CSS = `
 :root { --ink: #1d2733; --muted: #5b6572; --line: #d9dee4; --bad: #b03a2e; --good: #1f7a4d; --panel: #f6f8fa; }
 * { box-sizing: border-box; }
 body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; color: var(--ink); margin: 0; background: #fff;
@@ -232,7 +232,7 @@ export function renderHtml(model: ReportModel, charts: RenderedChart[]): string 
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(model.title)}</title><style>${CSS}</style></head>
+<title>${esc(model.title)}</title><style>${REPORT_CSS}</style></head>
 <body><main>
 <header><h1>${esc(model.title)}</h1>
 <div class="meta"><span><b>Venue</b> ${esc(model.venue)}</span><span><b>Markets</b> ${esc(model.markets.join(', '))}</span>

@@ -5,7 +5,7 @@ import type { MetaClient } from './client.ts'
 
 export interface NewReport {
   id: string
-  kind: 'backtest' | 'comparison'
+  kind: 'backtest' | 'comparison' | 'sweep'
   title: string
   params: Prisma.InputJsonValue
   formats: string[]
@@ -17,13 +17,22 @@ export interface NewReport {
   runIds: string[]
   headline: Prisma.InputJsonValue
   deliveryStatus: 'none' | 'pending'
+  /** One pending entry per delivery target, when the report has targets. */
+  deliveries?: TargetDelivery[]
   jobRunId: string | null
   createdAt: Date
 }
 
 export function createReport(meta: MetaClient, report: NewReport) {
+  const { deliveries, ...rest } = report
   return meta.report.create({
-    data: { ...report, formats: report.formats, files: report.files, runIds: report.runIds },
+    data: {
+      ...rest,
+      formats: report.formats,
+      files: report.files,
+      runIds: report.runIds,
+      ...(deliveries?.length ? { deliveries: deliveries as unknown as Prisma.InputJsonValue } : {}),
+    },
   })
 }
 
@@ -99,16 +108,67 @@ export function countReports(meta: MetaClient, filter: ReportFilter) {
   return meta.report.count({ where: whereOf(filter) })
 }
 
+/** Where one target of a report stands: pending until delivered, or failed once its attempts ran out. */
+export interface TargetDelivery {
+  /** "webhook host" or "email via host": never the address itself (it may hold a secret). */
+  target: string
+  kind: 'webhook' | 'email'
+  status: 'pending' | 'delivered' | 'failed'
+  attempts: number
+  lastError: string | null
+  lastAttemptAt: string | null
+  deliveredAt: string | null
+}
+
 export interface DeliveryRecord {
-  deliveryStatus: 'delivered' | 'partial' | 'failed'
+  deliveryStatus: 'pending' | 'delivered' | 'partial' | 'failed'
   deliveryAttempts: number
   deliveryErrors: Array<{ target: string; attempt: number; at: string; error: string }>
-  deliveries: Array<{ target: string; status: 'delivered' | 'failed'; attempts: number; deliveredAt: string | null }>
+  deliveries: TargetDelivery[]
   deliveredAt: Date | null
 }
 
+/** The row's delivery state as it was last recorded (entries written before per-target states are read as such). */
+export function storedDeliveries(report: StoredReport): TargetDelivery[] {
+  return Array.isArray(report.deliveries) ? (report.deliveries as unknown as TargetDelivery[]) : []
+}
+
 export function recordDelivery(meta: MetaClient, id: string, record: DeliveryRecord) {
-  return meta.report.update({ where: { id }, data: record })
+  return meta.report.update({
+    where: { id },
+    data: {
+      ...record,
+      deliveryErrors: record.deliveryErrors,
+      deliveries: record.deliveries as unknown as Prisma.InputJsonValue,
+    },
+  })
+}
+
+/** Reports with a delivery still pending (oldest first): a stop came between their render and their delivery. */
+export function reportsPendingDelivery(meta: MetaClient, take = 100) {
+  return meta.report.findMany({
+    where: { deliveryStatus: 'pending' },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take,
+    select: { id: true, scheduleId: true },
+  })
+}
+
+/** A report of schedule `scheduleId` recorded at or after `since` (a run of it that got as far as its report). */
+export function scheduleReportSince(meta: MetaClient, scheduleId: string, since: Date) {
+  return meta.report.findFirst({
+    where: { scheduleId, createdAt: { gte: since } },
+    select: { id: true, deliveryStatus: true },
+  })
+}
+
+/** Whether a run of `job` for schedule `scheduleId` is queued or running (its owner is alive: recovery ran first). */
+export async function scheduleRunOpen(meta: MetaClient, scheduleId: string, job: string): Promise<boolean> {
+  const open = await meta.jobRun.findFirst({
+    where: { scheduleId, job, status: { in: ['queued', 'running'] } },
+    select: { id: true },
+  })
+  return open !== null
 }
 
 /** Reports created before `before` (oldest first), for retention. */
