@@ -376,6 +376,8 @@ export function backtestText(b: FinishedBacktest & { summary: BacktestSummary; t
     ['run', `${b.runId} (${b.status})`],
     ['rule set', `${b.ruleSet} sha256 ${b.ruleSetHash}`],
     ['mode', s.stress.label],
+    // inverse runs: every amount below is in the settlement coin
+    ...(s.settlement ? [['settlement', s.settlement.text] as [string, string]] : []),
     ...priceStreamLines(s),
     ['events replayed', String(s.eventsReplayed)],
     ['positions opened', `${s.positionsOpened} (max open ${s.maxOpenPositions})`],
