@@ -1,10 +1,19 @@
 // The detect kind: attack-pattern detectors over a venue's window (or a backtest run's outputs), then the incidents
 // they feed rebuilt. Prepared at submission (bad input is refused before any run exists), executed by
 // src/detect/run.ts with the run's signal and progress. A cancelled run writes nothing: the detectors' results are
-// written in one transaction after the last cancellation point, and a re-run replaces its scopes (no discard needed).
+// written in one transaction after the last cancellation point, and a re-run replaces its scopes; a run that ends
+// without success (a crash included) has the incidents rebuilt from the detections that stand (`discard`).
 import { z } from 'zod'
-import { executeDetectors, prepareDetectors, type DetectSummary, type PreparedDetect } from '../src/detect/run.ts'
+import {
+  detectRequestSchema,
+  executeDetectors,
+  prepareDetectors,
+  type DetectSummary,
+  type PreparedDetect,
+} from '../src/detect/run.ts'
 import type { RunTrigger } from '../src/domain/run.ts'
+import { rebuildIncidentScopes } from '../src/incidents/rebuild.ts'
+import { getRun } from '../src/store/meta/runs.ts'
 import { defineJob, emptyOutcome, type ChildRuns } from './job.ts'
 
 const PHASES = { detecting: 'running detectors', writing: 'writing detections', incidents: 'rebuilding incidents' }
@@ -48,6 +57,23 @@ export const detectJob = defineJob<unknown, PreparedDetect>({
       'detectors ran',
     )
     return { ...outcome, result: summary }
+  },
+  /**
+   * A detect run that did not succeed keeps what it committed: its detections replaced their scopes whole, or not at
+   * all. But a crash (or an error) between that write and the incidents' rebuild leaves the incidents stale, so the
+   * incidents it would have rebuilt are rebuilt here from the detections that stand (idempotent: the same members give
+   * the same incidents). Crash recovery calls this for a run whose process died; the run manager for a failed one.
+   */
+  async discard(runtime, runId) {
+    const run = await getRun(runtime.meta, runId)
+    const request = detectRequestSchema.safeParse(run?.params)
+    if (!request.success) return
+    await rebuildIncidentScopes(runtime, {
+      venue: request.data.venue,
+      runId: request.data.runId ?? null,
+      gapSeconds: request.data.incidentGapSeconds,
+      onCreated: (incidents) => runtime.incidentEvents.publish(incidents),
+    })
   },
 })
 
