@@ -437,8 +437,15 @@ function reversalOf(
 
 /** The trailing liquidity estimates of the last trade bucket before `tUs` (computed over the baseline window). */
 function liquidityBefore(b: Awaited<ReturnType<typeof readTradeBuckets>>, tUs: number) {
-  let k = -1
-  for (let i = 0; i < b.ts.length && b.ts[i]! <= tUs; i++) k = i
+  // binary search: the first bucket after tUs, minus one (buckets ascend)
+  let lo = 0
+  let hi = b.ts.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (b.ts[mid]! <= tUs) lo = mid + 1
+    else hi = mid
+  }
+  const k = lo - 1
   if (k < 0) return null
   return {
     lambda: b.kyleLambda[k]!,
