@@ -13,8 +13,9 @@ import {
 } from '../src/detect/run.ts'
 import type { RunTrigger } from '../src/domain/run.ts'
 import { rebuildIncidentScopes } from '../src/incidents/rebuild.ts'
+import { loadedCoverage } from '../src/store/detect/coverage.ts'
 import { getRun } from '../src/store/meta/runs.ts'
-import { defineJob, emptyOutcome, type ChildRuns } from './job.ts'
+import { defineJob, emptyOutcome, type ChildRuns, type JobContext, type JobOutcome } from './job.ts'
 
 const PHASES = { detecting: 'running detectors', writing: 'writing detections', incidents: 'rebuilding incidents' }
 
@@ -119,4 +120,56 @@ export async function detectAfterBacktest(
     detections: done.status === 'succeeded' && summary ? summary.detections.total : 0,
     incidents: done.status === 'succeeded' && summary ? summary.incidents.incidents : 0,
   }
+}
+
+/** A detect run an ingestion started over what it newly covered, or why none could start. */
+export interface IngestDetect {
+  venue: string
+  /** null: every market of the venue with data in the window (the files loaded held several, by a market column). */
+  markets: string[] | null
+  from: string
+  to: string
+  /** The detect run, or null when it was refused at submission (no detector has its data, say). */
+  detectRunId: string | null
+  error: string | null
+}
+
+/** The detect request's limit on markets per run. */
+const MARKETS_PER_RUN = 256
+
+/**
+ * DETECT_AFTER_INGEST: once an ingestion run has loaded rows without a failed partition (and was not cancelled), a
+ * detect run per venue (and per 256 markets) over the markets and the span its partitions loaded, started as child
+ * runs and not waited for. A refusal is reported, never thrown: the ingestion stands whatever the detectors do.
+ */
+export async function detectAfterIngest(context: JobContext, outcome: JobOutcome): Promise<IngestDetect[]> {
+  const { runtime, runs, runId, signal, log } = context
+  if (!runs || signal.aborted || outcome.partitionsFailed > 0 || outcome.partitionsLoaded === 0) return []
+  const trigger = (await getRun(runtime.meta, runId))?.trigger
+  const started: IngestDetect[] = []
+  for (const c of await loadedCoverage(runtime.duck, runId)) {
+    // the window is whole milliseconds around the loaded span (`to` exclusive)
+    const from = new Date(Math.floor(c.fromUs / 1000)).toISOString()
+    const to = new Date(Math.floor(c.lastUs / 1000) + 1).toISOString()
+    const chunks: Array<string[] | null> = []
+    if (!c.markets) chunks.push(null)
+    else
+      for (let k = 0; k < c.markets.length; k += MARKETS_PER_RUN) chunks.push(c.markets.slice(k, k + MARKETS_PER_RUN))
+    for (const markets of chunks) {
+      const item: IngestDetect = { venue: c.venue, markets, from, to, detectRunId: null, error: null }
+      try {
+        const submitted = await runs.submit(
+          'detect',
+          { venue: c.venue, ...(markets ? { markets } : {}), from, to },
+          { trigger: trigger === 'cli' || trigger === 'api' || trigger === 'recovery' ? trigger : 'cron' },
+        )
+        item.detectRunId = submitted.runId
+      } catch (error) {
+        item.error = error instanceof Error ? error.message : String(error)
+        log.warn({ venue: c.venue, markets, err: error }, 'detectors after the ingestion were refused')
+      }
+      started.push(item)
+    }
+  }
+  return started
 }
