@@ -1,11 +1,21 @@
 // The detect kind: attack-pattern detectors over a venue's window (or a backtest run's outputs), then the incidents
 // they feed rebuilt. Prepared at submission (bad input is refused before any run exists), executed by
 // src/detect/run.ts with the run's signal and progress. A cancelled run writes nothing: the detectors' results are
-// written in one transaction after the last cancellation point, and a re-run replaces its scopes (no discard needed).
+// written in one transaction after the last cancellation point, and a re-run replaces its scopes; a run that ends
+// without success (a crash included) has the incidents rebuilt from the detections that stand (`discard`).
 import { z } from 'zod'
-import { executeDetectors, prepareDetectors, type DetectSummary, type PreparedDetect } from '../src/detect/run.ts'
+import {
+  detectRequestSchema,
+  executeDetectors,
+  prepareDetectors,
+  type DetectSummary,
+  type PreparedDetect,
+} from '../src/detect/run.ts'
 import type { RunTrigger } from '../src/domain/run.ts'
-import { defineJob, emptyOutcome, type ChildRuns } from './job.ts'
+import { rebuildIncidentScopes } from '../src/incidents/rebuild.ts'
+import { loadedCoverage } from '../src/store/detect/coverage.ts'
+import { getRun } from '../src/store/meta/runs.ts'
+import { defineJob, emptyOutcome, type ChildRuns, type JobContext, type JobOutcome } from './job.ts'
 
 const PHASES = { detecting: 'running detectors', writing: 'writing detections', incidents: 'rebuilding incidents' }
 
@@ -48,6 +58,23 @@ export const detectJob = defineJob<unknown, PreparedDetect>({
       'detectors ran',
     )
     return { ...outcome, result: summary }
+  },
+  /**
+   * A detect run that did not succeed keeps what it committed: its detections replaced their scopes whole, or not at
+   * all. But a crash (or an error) between that write and the incidents' rebuild leaves the incidents stale, so the
+   * incidents it would have rebuilt are rebuilt here from the detections that stand (idempotent: the same members give
+   * the same incidents). Crash recovery calls this for a run whose process died; the run manager for a failed one.
+   */
+  async discard(runtime, runId) {
+    const run = await getRun(runtime.meta, runId)
+    const request = detectRequestSchema.safeParse(run?.params)
+    if (!request.success) return
+    await rebuildIncidentScopes(runtime, {
+      venue: request.data.venue,
+      runId: request.data.runId ?? null,
+      gapSeconds: request.data.incidentGapSeconds,
+      onCreated: (incidents) => runtime.incidentEvents.publish(incidents),
+    })
   },
 })
 
@@ -93,4 +120,56 @@ export async function detectAfterBacktest(
     detections: done.status === 'succeeded' && summary ? summary.detections.total : 0,
     incidents: done.status === 'succeeded' && summary ? summary.incidents.incidents : 0,
   }
+}
+
+/** A detect run an ingestion started over what it newly covered, or why none could start. */
+export interface IngestDetect {
+  venue: string
+  /** null: every market of the venue with data in the window (the files loaded held several, by a market column). */
+  markets: string[] | null
+  from: string
+  to: string
+  /** The detect run, or null when it was refused at submission (no detector has its data, say). */
+  detectRunId: string | null
+  error: string | null
+}
+
+/** The detect request's limit on markets per run. */
+const MARKETS_PER_RUN = 256
+
+/**
+ * DETECT_AFTER_INGEST: once an ingestion run has loaded rows without a failed partition (and was not cancelled), a
+ * detect run per venue (and per 256 markets) over the markets and the span its partitions loaded, started as child
+ * runs and not waited for. A refusal is reported, never thrown: the ingestion stands whatever the detectors do.
+ */
+export async function detectAfterIngest(context: JobContext, outcome: JobOutcome): Promise<IngestDetect[]> {
+  const { runtime, runs, runId, signal, log } = context
+  if (!runs || signal.aborted || outcome.partitionsFailed > 0 || outcome.partitionsLoaded === 0) return []
+  const trigger = (await getRun(runtime.meta, runId))?.trigger
+  const started: IngestDetect[] = []
+  for (const c of await loadedCoverage(runtime.duck, runId)) {
+    // the window is whole milliseconds around the loaded span (`to` exclusive)
+    const from = new Date(Math.floor(c.fromUs / 1000)).toISOString()
+    const to = new Date(Math.floor(c.lastUs / 1000) + 1).toISOString()
+    const chunks: Array<string[] | null> = []
+    if (!c.markets) chunks.push(null)
+    else
+      for (let k = 0; k < c.markets.length; k += MARKETS_PER_RUN) chunks.push(c.markets.slice(k, k + MARKETS_PER_RUN))
+    for (const markets of chunks) {
+      const item: IngestDetect = { venue: c.venue, markets, from, to, detectRunId: null, error: null }
+      try {
+        const submitted = await runs.submit(
+          'detect',
+          { venue: c.venue, ...(markets ? { markets } : {}), from, to },
+          { trigger: trigger === 'cli' || trigger === 'api' || trigger === 'recovery' ? trigger : 'cron' },
+        )
+        item.detectRunId = submitted.runId
+      } catch (error) {
+        item.error = error instanceof Error ? error.message : String(error)
+        log.warn({ venue: c.venue, markets, err: error }, 'detectors after the ingestion were refused')
+      }
+      started.push(item)
+    }
+  }
+  return started
 }

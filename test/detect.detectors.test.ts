@@ -200,6 +200,103 @@ describe('thin-market-push', () => {
     await market('tp-calm', false)
     expect(aboveInfo(await detect('tp-calm', 'thin-market-push', T0 + DAY, T0 + 2 * DAY))).toEqual([])
   })
+
+  /**
+   * A market priced from its own book (mark = last trade, no reference venue). A holds 150k base bought an hour before
+   * a 20-minute 30 % rise and pushes it, buying `pushQuote` a minute at the pushed price (XPL: one taker sweeps);
+   * liquidated shorts buy `forcedQuote` a minute far above it (a forced market order sweeps the book), printed as trades
+   * and as observed liquidations: their slippage is the victims' loss, not the attacker's cost.
+   */
+  async function ownBook(venue: string, pushQuote: number, forcedQuote: number) {
+    const r = rng(37)
+    const pushStart = T0 + DAY + 14 * HOUR
+    const mark = []
+    const trades: TradeRow[] = []
+    const liquidations: Array<{ tsUs: number; side: 'short'; price: number; qty: number }> = []
+    const fills: FillRow[] = []
+    let p = 1
+    for (let t = T0; t < T0 + 2 * DAY; t += MIN) {
+      p *= 1 + 0.0005 * gauss(r)
+      const k = Math.min(Math.max((t - pushStart) / (20 * MIN), 0), 1)
+      const price = p * (1 + 0.3 * k)
+      mark.push({ tsUs: t, price })
+      trades.push({ tsUs: t + 7 * SEC, price, qty: 200 / price, side: r.next() < 0.5 ? 'buy' : 'sell' })
+      if (t < pushStart || t >= pushStart + 20 * MIN) continue
+      if (pushQuote > 0) {
+        trades.push({ tsUs: t + 20 * SEC, price, qty: pushQuote / price, side: 'buy' })
+        fills.push(
+          ...tradeFills({
+            tsUs: t + 20 * SEC,
+            market: 'M',
+            buyer: 'A',
+            seller: 'C',
+            price,
+            qty: pushQuote / price,
+            tradeId: `${venue}-${t}`,
+          }),
+        )
+      }
+      const forced = { tsUs: t + 3 * SEC, price: price * 1.12, qty: forcedQuote / price }
+      trades.push({ ...forced, side: 'buy' })
+      liquidations.push({ ...forced, side: 'short' })
+    }
+    await insertPriceRows(runtime.duck, venue, 'M', 'mark', venue, mark)
+    await insertTrades(runtime.duck, venue, 'M', trades)
+    await insertLiquidationRows(runtime.duck, venue, 'M', liquidations)
+    const entry = mark[Math.round((DAY + 13 * HOUR) / MIN)]!.price
+    fills.unshift(
+      ...tradeFills({
+        tsUs: pushStart - HOUR,
+        market: 'M',
+        buyer: 'A',
+        seller: 'C',
+        price: entry,
+        qty: 150_000,
+        tradeId: `${venue}-1`,
+      }),
+    )
+    await insertFillRows(runtime.duck, venue, fills)
+  }
+
+  type PushEvidence = {
+    cost: {
+      markets: Array<{ slippage: number }>
+      realizedSlippage: number
+      forcedFills: { count: number; slippage: number; shareOfPushingVolume: number }
+    }
+  }
+
+  test('forced liquidation buys are left out of the cost: a push paid for by its victims still fires', async () => {
+    await ownBook('tp-forced', 40_000, 8_000)
+    const found = aboveInfo(await detect('tp-forced', 'thin-market-push', T0 + DAY, T0 + 2 * DAY))
+    expect(found).toHaveLength(1)
+    const d = found[0]!
+    expect(d.severity).toBe('warning')
+    expect(d.accounts).toEqual(['A'])
+    const e = (d.evidence as PushEvidence).cost
+    // the push found runs from the last bucket within a tenth of the move to its peak: most of the 20 minutes
+    expect(e.forcedFills.count).toBeGreaterThanOrEqual(15)
+    expect(e.forcedFills.shareOfPushingVolume).toBeGreaterThan(0.1)
+    expect(e.forcedFills.shareOfPushingVolume).toBeLessThan(0.5)
+    // the cost is the taker slippage of the voluntary pushing trades only
+    const all = e.markets[0]!.slippage
+    expect(Number(d.estimatedCostQuote)).toBeCloseTo(all - e.forcedFills.slippage, 0)
+    expect(e.realizedSlippage).toBeCloseTo(all - e.forcedFills.slippage, 0)
+    // counted as cost, the forced buys would have hidden the push (profit < cost)
+    expect(Number(d.estimatedProfitQuote)).toBeGreaterThan(Number(d.estimatedCostQuote))
+    expect(Number(d.estimatedProfitQuote)).toBeLessThan(all)
+  })
+
+  test('a move made of forced fills is a cascade, not a push: nothing above info', async () => {
+    await ownBook('tp-cascade', 0, 10_000)
+    const found = await detect('tp-cascade', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    expect(aboveInfo(found)).toEqual([])
+    // the same move with its forced fills found as such (else this test proves nothing)
+    const push = found.find((d) => (d.evidence as PushEvidence).cost.forcedFills.count >= 15)
+    expect(push).toBeDefined()
+    expect((push!.evidence as PushEvidence).cost.forcedFills.shareOfPushingVolume).toBeGreaterThan(0.9)
+    expect(Number(push!.estimatedProfitQuote)).toBeGreaterThan(Number(push!.estimatedCostQuote))
+  })
 })
 
 describe('self-trading', () => {

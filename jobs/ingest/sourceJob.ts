@@ -1,7 +1,9 @@
 // One generic ingestion job per source definition: `ingest.<id>` validates with the source's zod schema, plans
-// through the source, and runs the planned partitions through the orchestrator.
+// through the source, and runs the planned partitions through the orchestrator (then, with DETECT_AFTER_INGEST, starts
+// the detectors over what it loaded).
 import type { PlanContext, SourceDefinition } from '../../src/ingest/sources/definition.ts'
 import { storedFileLoads } from '../../src/store/ingest/manifest.ts'
+import { detectAfterIngest } from '../detect.ts'
 import { defineJob, type JobDefinition } from '../job.ts'
 import { httpClientFor, runIngestion } from './common.ts'
 
@@ -26,7 +28,11 @@ export function sourceJob(source: SourceDefinition): JobDefinition<never> {
         ...(plan.headers ? { http: httpClientFor(runtime.config, plan.headers) } : {}),
       })
       plan.finished?.(log)
-      return outcome
+      if (!runtime.config.detectAfterIngest) return outcome
+      return {
+        ...outcome,
+        result: { ...(outcome.result as object), detect: await detectAfterIngest(context, outcome) },
+      }
     },
   }) as JobDefinition<never>
 }

@@ -8,7 +8,15 @@ export interface RunControl {
    * Validates and records a run of the named job, queued; returns its id at once. Bad input throws
    * InvalidInputError and records nothing.
    */
-  submit(job: string, params: unknown, options: { trigger: RunTrigger }): Promise<{ runId: string }>
+  submit(
+    job: string,
+    params: unknown,
+    options: { trigger: RunTrigger },
+  ): Promise<{
+    runId: string
+    /** Settles once a run of this process has finished (never rejects). */
+    done?: Promise<{ status: string }>
+  }>
   /**
    * Asks a run to stop, whichever process runs it: a queued run is cancelled at once, a running one within about a
    * second. Throws NotFoundError, or ConflictError for a run that already succeeded or failed.

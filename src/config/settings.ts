@@ -214,6 +214,14 @@ export const settings = {
     valid: 'an integer from 100 to 10000000',
     parse: int(100, 10_000_000),
   },
+  detectAfterIngest: {
+    env: 'DETECT_AFTER_INGEST',
+    description:
+      'After an ingestion run that succeeded and loaded rows, run the detectors over the window and markets it newly covered (a detect run of its own; its failure never fails the ingestion).',
+    default: 'false',
+    valid: 'true or false',
+    parse: bool,
+  },
   backtestKernelThread: {
     env: 'BACKTEST_KERNEL_THREAD',
     description:

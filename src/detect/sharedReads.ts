@@ -1,6 +1,7 @@
 // Reads that several detectors make of the same market in one execution, made once: a market's fills (read up to the
-// latest instant any detector asked for, then sliced by time, which keeps their order) and exact repeats of other
-// reads. The runner makes one per market and drops it after, so memory is bounded by one market's data.
+// latest instant any detector asked for — a later end reads only the rows after the last — then sliced by time, which
+// keeps their order) and exact repeats of other reads. The runner makes one per market and drops it after, so memory
+// is bounded by one market's data.
 import { readFills, type FillColumns } from '../store/detect/accounts.ts'
 import type { DuckStore } from '../store/duck/open.ts'
 
@@ -35,6 +36,30 @@ export function sliceFills(f: FillColumns, fromUs: number | null, toUs: number):
   }
 }
 
+/** Rows of `a` then rows of `b` (b's all later in time). */
+export function concatFills(a: FillColumns, b: FillColumns): FillColumns {
+  if (!b.length) return a
+  if (!a.length) return b
+  const join = <T extends Float64Array | Int8Array>(x: T, y: T): T => {
+    const out = new (x.constructor as new (n: number) => T)(x.length + y.length)
+    out.set(x)
+    out.set(y, x.length)
+    return out
+  }
+  return {
+    length: a.length + b.length,
+    ts: join(a.ts, b.ts),
+    account: a.account.concat(b.account),
+    market: a.market.concat(b.market),
+    side: join(a.side, b.side),
+    price: join(a.price, b.price),
+    qty: join(a.qty, b.qty),
+    fee: join(a.fee, b.fee),
+    liquidation: join(a.liquidation, b.liquidation),
+    taker: join(a.taker, b.taker),
+  }
+}
+
 export class SharedReads {
   private readonly fillsByMarket = new Map<string, { toUs: number; fills: Promise<FillColumns> }>()
   private readonly memo = new Map<string, Promise<unknown>>()
@@ -46,7 +71,14 @@ export class SharedReads {
     const key = JSON.stringify([venue, market])
     let entry = this.fillsByMarket.get(key)
     if (!entry || entry.toUs < toUs) {
-      entry = { toUs, fills: readFills(this.duck, venue, { markets: [market], toUs }) }
+      // a later end than read so far: only the rows after it are read (time order makes head + tail the whole)
+      const head = entry
+      const fills = head
+        ? Promise.all([head.fills, readFills(this.duck, venue, { markets: [market], fromUs: head.toUs, toUs })]).then(
+            ([h, t]) => concatFills(h, t),
+          )
+        : readFills(this.duck, venue, { markets: [market], toUs })
+      entry = { toUs, fills }
       this.fillsByMarket.set(key, entry)
       // a failed read is not kept: the next caller reports its own error
       entry.fills.catch(() => this.fillsByMarket.delete(key))

@@ -1,6 +1,7 @@
 // Thin-market price push with cost-of-attack (venue-rules §3.2, §2.1 Mango / GMX / XPL): a large, fast move of the
 // price the venue marks positions at (its oracle, else mark, else last trade) against the move's own robust
-// volatility; what moving it cost (the slippage the pushing trades paid beyond the start price, and model costs from
+// volatility; what moving it cost (the slippage the pushing trades paid beyond the start price, less that of forced
+// liquidation fills closing into the move — the victims' trades, not the attacker's — and model costs from
 // the market's trailing liquidity: Kyle's λ and Amihud's illiquidity on 5-minute buckets); what it unlocked (the
 // open positions that gained, by linked-account cluster, and the liquidations it triggered, observed or replayed);
 // and whether the estimated attacker profit exceeded the cost. The profit of the top beneficiary cluster is its gain on
@@ -14,7 +15,7 @@
 import { z } from 'zod'
 import { linkClusters } from '../incidents/group.ts'
 import { readAccountLinks } from '../store/detect/accounts.ts'
-import { readLiquidationEvents } from '../store/detect/liquidations.ts'
+import { readForcedFlow, readLiquidationEvents } from '../store/detect/liquidations.ts'
 import { readVolume } from '../store/detect/openInterest.ts'
 import { listPriceSeries, readBucketSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
 import { readPushTrades, readTradeBuckets, referenceMarkets } from '../store/detect/tradeFlow.ts'
@@ -74,12 +75,17 @@ export const thinMarketPushParams = z.strictObject({
   /** Same-funding-source links through a source that funded more accounts than this are ignored (hot wallets). */
   linkHubSize: z.number().int().min(2).default(20),
   mergeGapBuckets: z.number().int().min(0).default(2),
+  /**
+   * A move whose pushing volume is at least this share of forced fills (liquidations closing into it) is a cascade,
+   * not a push: nobody paid for it (venue-rules §3.2).
+   */
+  maxForcedShare: z.number().gt(0).max(1).default(0.5),
 })
 export type ThinMarketPushParams = z.output<typeof thinMarketPushParams>
 
 export const thinMarketPush = defineDetector<ThinMarketPushParams>({
   id: 'thin-market-push',
-  version: '1.0.0',
+  version: '1.1.0',
   label: 'Oracle push',
   params: thinMarketPushParams,
   usesRunOutputs: true,
@@ -185,11 +191,22 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       const pushes = await Promise.all(
         costMarkets.map((m) => readPushTrades(stores.duck, target.venue, m, fromUs, toUs, direction)),
       )
+      // forced fills (liquidations closing into the move) are the victims' trades, not the attacker's cost (venue-rules
+      // §3.2): their slippage leaves the cost, and a move made mostly of them is a cascade, not a push
+      const forcedFlows = await Promise.all(
+        pushes.map((x) =>
+          x.trades > 0 && Number.isFinite(x.p0)
+            ? readForcedFlow(stores.duck, target.venue, x.market, fromUs, toUs, direction, x.p0)
+            : { slippage: 0, quote: 0, count: 0 },
+        ),
+      )
       const pushed = {
-        slippage: pushes.reduce((a, x) => a + x.slippage, 0),
+        slippage: pushes.reduce((a, x, k) => a + Math.max(x.slippage - forcedFlows[k]!.slippage, 0), 0),
         quote: pushes.reduce((a, x) => a + x.quote, 0),
         trades: pushes.reduce((a, x) => a + x.trades, 0),
       }
+      const forcedQuote = forcedFlows.reduce((a, x) => a + x.quote, 0)
+      const forcedShare = pushed.quote > 0 ? Math.min(forcedQuote / pushed.quote, 1) : 0
       const li = liquidityBefore(liquidity, fromUs)
       const kyleCost =
         li && li.lambda > 0 && li.t >= 2 ? 0.5 * delta * ((delta / li.lambda) * (delta / li.lambda)) : Number.NaN
@@ -239,6 +256,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       for (let i = 0; i < fills.length; i++) {
         const t = fills.ts[i]!
         if (t < fromUs || t >= toUs || fills.side[i] !== direction || fills.taker[i] === 0) continue
+        if (fills.liquidation[i] !== 0) continue
         if (fills.market[i] !== target.market) continue
         const key = clusters.get(fills.account[i]!) ?? fills.account[i]!
         pushedBy.set(key, (pushedBy.get(key) ?? 0) + fills.qty[i]! * fills.price[i]!)
@@ -247,8 +265,9 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
         null,
         0,
       ]
+      const voluntaryQuote = pushed.quote - forcedQuote
       const pushedByCluster =
-        references.length === 0 && pushed.quote > 0 ? Math.min(clusterPushed / pushed.quote, 1) : 0
+        references.length === 0 && voluntaryQuote > 0 ? Math.min(clusterPushed / voluntaryQuote, 1) : 0
       const liquidations = await readLiquidationEvents(
         stores.duck,
         target.runId
@@ -280,7 +299,8 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
         profit >= p.minProfitQuote &&
         profit > cost &&
         top!.built >= p.buildUpShare &&
-        tied
+        tied &&
+        forcedShare < p.maxForcedShare
       ) {
         level = profit >= p.criticalProfitMultiple * cost ? 3 : 2
       }
@@ -321,7 +341,9 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
           },
           cost: {
             used:
-              pushed.trades > 0 ? 'realized slippage of the pushing trades' : 'Amihud model (no trades in the push)',
+              pushed.trades > 0
+                ? 'realized slippage of the pushing trades, forced fills left out'
+                : 'Amihud model (no trades in the push)',
             markets: pushes.map((x) => ({
               market: x.market,
               startPrice: round(x.p0),
@@ -331,6 +353,14 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
               largest: x.top,
             })),
             realizedSlippage: pushed.trades > 0 ? round(pushed.slippage) : null,
+            forcedFills: {
+              note: 'observed liquidations that traded in the move direction: left out of the cost',
+              count: forcedFlows.reduce((a, x) => a + x.count, 0),
+              quoteVolume: round(forcedQuote),
+              slippage: round(forcedFlows.reduce((a, x) => a + x.slippage, 0)),
+              shareOfPushingVolume: round(forcedShare, 4),
+              maxShare: p.maxForcedShare,
+            },
             pushingTrades: pushed.trades,
             pushingQuoteVolume: round(pushed.quote),
             kyle: li
@@ -407,8 +437,15 @@ function reversalOf(
 
 /** The trailing liquidity estimates of the last trade bucket before `tUs` (computed over the baseline window). */
 function liquidityBefore(b: Awaited<ReturnType<typeof readTradeBuckets>>, tUs: number) {
-  let k = -1
-  for (let i = 0; i < b.ts.length && b.ts[i]! <= tUs; i++) k = i
+  // binary search: the first bucket after tUs, minus one (buckets ascend)
+  let lo = 0
+  let hi = b.ts.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (b.ts[mid]! <= tUs) lo = mid + 1
+    else hi = mid
+  }
+  const k = lo - 1
   if (k < 0) return null
   return {
     lambda: b.kyleLambda[k]!,

@@ -33,9 +33,38 @@ export function runsOf(context: ApiContext) {
 
 export const runBacktest: MutationResolvers['runBacktest'] = async (_p, { input }, context) => {
   // every field given is the request's (the request schema checks them all); null means "not given"
-  const request = Object.fromEntries(Object.entries(input).filter(([, v]) => v != null))
-  const { runId } = await runsOf(context).submit('backtest', request, { trigger: 'api' })
-  return (await getBacktestRun(context.runtime.meta, runId))!
+  const { detect, ...fields } = input
+  const request = Object.fromEntries(Object.entries(fields).filter(([, v]) => v != null))
+  const runs = runsOf(context)
+  const submitted = await runs.submit('backtest', request, { trigger: 'api' })
+  const run = (await getBacktestRun(context.runtime.meta, submitted.runId))!
+  if (detect) detectAfterSuccess(context, submitted, run.venue)
+  return run
+}
+
+/**
+ * `detect: true`: once the backtest has succeeded, a detect run over it (venue and run id, the same child request as
+ * `backtest --detect`). A refused or failed detect run is logged and never touches the backtest, which stands.
+ */
+function detectAfterSuccess(
+  context: ApiContext,
+  submitted: { runId: string; done?: Promise<{ status: string }> },
+  venue: string,
+) {
+  const log = context.runtime.log
+  if (!submitted.done) {
+    log.warn({ backtest: submitted.runId }, 'detect after the backtest: this run system does not report when it ends')
+    return
+  }
+  void submitted.done.then(async ({ status }) => {
+    if (status !== 'succeeded') return
+    try {
+      const { runId } = await runsOf(context).submit('detect', { venue, runId: submitted.runId }, { trigger: 'api' })
+      log.info({ backtest: submitted.runId, detect: runId }, 'detectors submitted over the succeeded backtest')
+    } catch (error) {
+      log.warn({ backtest: submitted.runId, err: error }, 'detectors over the succeeded backtest were refused')
+    }
+  })
 }
 
 /** The deprecated flat lists: the first rows by offset (the connections replace them). */

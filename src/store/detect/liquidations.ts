@@ -132,3 +132,29 @@ export async function readLiquidationEvents(
     kind: String(r.kind),
   }))
 }
+
+/**
+ * Forced fills that traded in a move's direction on the venue's own tape over [fromUs, toUs): observed liquidations
+ * whose closing order went with the move (`direction` +1: shorts bought in, −1: longs sold out), with what they paid
+ * beyond `p0` (Σ qty·max((price − p0)·direction, 0), price the order's average fill) and their quote volume. ADL
+ * prints no market trade and is left out.
+ */
+export async function readForcedFlow(
+  store: DuckStore,
+  venue: string,
+  market: string,
+  fromUs: number,
+  toUs: number,
+  direction: 1 | -1,
+  p0: number,
+): Promise<{ slippage: number; quote: number; count: number }> {
+  const [r] = await queryRows(
+    store,
+    `SELECT coalesce(sum(qty::DOUBLE * greatest((price::DOUBLE - $6) * $7, 0)), 0)::DOUBLE AS slip,
+            coalesce(sum(price::DOUBLE * qty::DOUBLE), 0)::DOUBLE AS quote, count(*)::DOUBLE AS n
+       FROM liquidations
+      WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4 AND side = $5 AND kind = 'liquidation'`,
+    [venue, market, tsParam(fromUs), tsParam(toUs), direction > 0 ? 'short' : 'long', p0, direction],
+  )
+  return { slippage: num(r!.slip), quote: num(r!.quote), count: num(r!.n) }
+}
