@@ -1,6 +1,6 @@
 // The resolver map for schema.graphql: one module per area, composed here.
 import { guardArguments } from '../argumentGuard.ts'
-import { apiKeys, createApiKey, revokeApiKey } from '../auth/resolvers.ts'
+import { apiKeys, apiKeysConnection, createApiKey, revokeApiKey } from '../auth/resolvers.ts'
 import type { Resolvers } from '../generated/resolvers-types.ts'
 import { scalarResolvers } from '../scalars.ts'
 import {
@@ -34,7 +34,8 @@ import {
   incidents,
   runDetectors,
 } from '../modules/detections/resolvers.ts'
-import { marketsConnection } from '../modules/marketData/resolvers.ts'
+import { accountsConnection, dataCoverageConnection, marketsConnection } from '../modules/marketData/resolvers.ts'
+import { RuleSetVersions, rulePresetsConnection, ruleSetsConnection } from '../modules/ruleSets/resolvers.ts'
 import { runsConnection } from '../modules/runs/resolvers.ts'
 import { compareRuns, marketSeries, runSeries } from '../modules/series/resolvers.ts'
 import { Sweep, SweepPoint, runSweep, sweep } from '../modules/sweeps/resolvers.ts'
@@ -104,6 +105,11 @@ export const resolvers: Resolvers = {
     incident,
     apiKeys,
     sweep,
+    accountsConnection,
+    dataCoverageConnection,
+    ruleSetsConnection,
+    rulePresetsConnection,
+    apiKeysConnection,
   }),
   Mutation: guardArguments({
     createRuleSet,
@@ -132,7 +138,7 @@ export const resolvers: Resolvers = {
   IncidentMember,
   Sweep,
   SweepPoint,
-  RuleSet,
+  RuleSet: { ...RuleSet, ...RuleSetVersions },
   RuleSetVersion,
   Report,
 }
