@@ -40,6 +40,7 @@ import { runsConnection } from '../modules/runs/resolvers.ts'
 import { compareRuns, marketSeries, runSeries } from '../modules/series/resolvers.ts'
 import { Sweep, SweepPoint, runSweep, sweep } from '../modules/sweeps/resolvers.ts'
 import { incidentCreated } from '../subscriptions/incidentCreated.ts'
+import { jobProgress } from '../subscriptions/jobProgress.ts'
 import { runProgress } from '../subscriptions/runProgress.ts'
 import { health } from './health.ts'
 import { accounts, dataCoverage, markets } from './markets.ts'
@@ -129,7 +130,7 @@ export const resolvers: Resolvers = {
     createApiKey,
     revokeApiKey,
   }),
-  Subscription: { runProgress, incidentCreated },
+  Subscription: { runProgress, incidentCreated, jobProgress },
   BacktestRun: { ...BacktestRun, ...BacktestRunOutputs },
   Run: { ...Run, report: runReport },
   RunProgress,
