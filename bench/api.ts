@@ -2,7 +2,9 @@
 // (20 k detections) and 30 days of 1 s bars with mark and oracle prices, served over loopback, each operation hit
 // by autocannon with 50 connections: req/s and p50 / p99 for (a) a run summary, (b) a page of 100 incidents with
 // their detections, (c) a 30-day hourly mark-vs-oracle series, (d) a page of 1000 liquidations deep in the run
-// (after a cursor near the end). Then Apollo's overhead: the same operations executed in process through Apollo
+// (after a cursor near the end); the same summary with an API key (its lookup per request), the last page of
+// liquidations (`last`), and pages of accountsConnection and dataCoverageConnection over a manifest of 200 markets ×
+// 30 days × 2 datasets and 1000 accounts. Then Apollo's overhead: the same operations executed in process through Apollo
 // and through bare graphql-js `execute`, one at a time. Floors: p99 < 50 ms for (a) (b) (d), < 200 ms for (c).
 // (d) selects four columns: the query cost limit (graphql-armor, 20 000) counts `first` and refuses a 1000-row page
 // of six columns with pageInfo (26 000).
@@ -25,6 +27,7 @@ import { createApollo, startApiServer, typeDefs } from '../src/api/server.ts'
 import { closeRuntime, openRuntime } from '../src/app/runtime.ts'
 import { loadConfig } from '../src/config/load.ts'
 import { createLogger } from '../src/obs/logger.ts'
+import { issueApiKey } from '../src/store/meta/apiKeys.ts'
 
 const argv = process.argv.slice(2)
 const arg = (name: string, fallback: string) => {
@@ -36,6 +39,7 @@ const CONNECTIONS = Number(arg('connections', '50'))
 const LIQUIDATIONS = Number(arg('liquidations', '1000000'))
 const INCIDENTS = Number(arg('incidents', '10000'))
 const DAYS = Number(arg('days', '30'))
+const MARKETS = Number(arg('markets', '200'))
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backstop-bench-api-'))
 const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', PORT: '0', SCHEDULER_ENABLED: 'false' })
@@ -107,8 +111,25 @@ await runtime.duck.use(async (c) => {
      WHERE k = 'mark' OR i % 5 = 0`,
     [seconds],
   )
+  // the manifest behind accountsConnection and dataCoverageConnection: MARKETS markets × DAYS days × 2 datasets, and
+  // 1000 accounts' fills
+  await c.run(
+    `INSERT INTO partitions BY NAME
+       SELECT 'bench/' || d || '/' || m || '/' || day AS partition_id, 'bench' AS source, d AS dataset, 'bench' AS venue,
+              'M' || lpad(m::VARCHAR, 4, '0') AS market, strftime(DATE '2025-10-01' + day::INTEGER, '%Y-%m-%d') AS period,
+              CASE d WHEN 'aggTrades' THEN 'trades' ELSE 'funding' END AS target_table, 'loaded' AS status,
+              86400 AS rows, TIMESTAMP '2025-10-01' + to_days(day::INTEGER) AS min_ts,
+              TIMESTAMP '2025-10-01' + to_days(day::INTEGER) + INTERVAL 86399 SECOND AS max_ts, now()::TIMESTAMP AS loaded_at
+         FROM range(0, $1) a(m), range(0, $2) b(day), (VALUES ('aggTrades'), ('fundingRate')) c(d)
+       UNION ALL
+       SELECT 'acct/' || a, 'bench', 'fills', 'bench', '0x' || lpad(a::VARCHAR, 40, '0'), '2025-10-01', 'fills', 'loaded',
+              100, TIMESTAMP '2025-10-01', TIMESTAMP '2025-10-02', now()::TIMESTAMP
+         FROM range(0, 1000) t(a)`,
+    [MARKETS, DAYS],
+  )
   await c.run('CHECKPOINT')
 })
+const apiKey = (await issueApiKey(runtime.meta, { name: 'bench', role: 'reader' })).secret
 console.log(
   `seeded ${LIQUIDATIONS} liquidations, ${INCIDENTS} incidents (${INCIDENTS * 2} detections), ${DAYS} days of 1 s bars, mark and 5 s oracle prices in ${((performance.now() - started) / 1000).toFixed(1)} s`,
 )
@@ -116,13 +137,17 @@ console.log(
 const deepCursor = encodeCursor(['seq:ASC'], [String(LIQUIDATIONS - 2000)])
 const from = '2025-10-01T00:00:00Z'
 const to = new Date(Date.parse(from) + DAYS * 86_400_000).toISOString()
-const OPERATIONS: Array<{ name: string; floorMs: number; query: string; variables: Record<string, unknown> }> = [
-  {
-    name: '(a) run summary',
-    floorMs: 50,
-    query: `query($id: ID!) { backtestRun(id: $id) { id status ruleSetHash venue markets from to summaryJson run { status } } }`,
-    variables: { id: RUN },
-  },
+const SUMMARY = `query($id: ID!) { backtestRun(id: $id) { id status ruleSetHash venue markets from to summaryJson run { status } } }`
+const OPERATIONS: Array<{
+  name: string
+  floorMs: number
+  query: string
+  variables: Record<string, unknown>
+  /** Sent with an API key (over HTTP): the key's lookup is part of the request. */
+  keyed?: boolean
+}> = [
+  { name: '(a) run summary', floorMs: 50, query: SUMMARY, variables: { id: RUN } },
+  { name: '(a) run summary, with an API key', floorMs: 50, query: SUMMARY, variables: { id: RUN }, keyed: true },
   {
     name: '(b) 100 incidents with detections',
     floorMs: 50,
@@ -134,6 +159,30 @@ const OPERATIONS: Array<{ name: string; floorMs: number; query: string; variable
     floorMs: 50,
     query: `query($id: ID!, $after: String) { runLiquidations(runId: $id, first: 1000, after: $after) { nodes { seq ts account notional } pageInfo { endCursor } } }`,
     variables: { id: RUN, after: deepCursor },
+  },
+  {
+    name: '(d) 1000 liquidations, the last page (last)',
+    floorMs: 50,
+    query: `query($id: ID!) { runLiquidations(runId: $id, last: 1000) { nodes { seq ts account notional } pageInfo { startCursor } } }`,
+    variables: { id: RUN },
+  },
+  {
+    name: '100 accounts (accountsConnection)',
+    floorMs: 50,
+    query: `{ accountsConnection(first: 100) { nodes { venue account rows } pageInfo { endCursor } totalCount } }`,
+    variables: {},
+  },
+  {
+    name: "one market's coverage (dataCoverageConnection)",
+    floorMs: 50,
+    query: `{ dataCoverageConnection(filter: { venue: { equals: "bench" }, market: { equals: "M0007" } }) { nodes { dataset partitions rows ranges { from to } } } }`,
+    variables: {},
+  },
+  {
+    name: '100 coverage rows of every market',
+    floorMs: 200,
+    query: `{ dataCoverageConnection(first: 100) { nodes { market dataset partitions rows } pageInfo { endCursor } totalCount } }`,
+    variables: {},
   },
   {
     name: '(c) 30-day hourly mark vs oracle',
@@ -160,7 +209,8 @@ const fieldResolver: GraphQLFieldResolver<unknown, ApiContext> = (source, args, 
   (map[info.parentType.name]?.[info.fieldName] ?? defaultFieldResolver)(source, args, context, info)
 const ROUNDS = 40
 console.log(`\nin process, ${ROUNDS} runs each, mean per operation:`)
-for (const op of OPERATIONS) {
+// the key is checked over HTTP only: in process the keyed operation is (a) again
+for (const op of OPERATIONS.filter((o) => !o.keyed)) {
   const document = parse(op.query)
   const context = (): ApiContext => ({
     runtime,
@@ -189,17 +239,19 @@ const server = await startApiServer(runtime)
 const rows: string[] = []
 for (const op of OPERATIONS) {
   const body = JSON.stringify({ query: op.query, variables: op.variables })
+  const headers = {
+    'content-type': 'application/json',
+    ...(op.keyed ? { authorization: `Bearer ${apiKey}` } : {}),
+  }
   // the answer must be data, not an error, or the figures mean nothing
-  const check = (await (
-    await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-  ).json()) as {
+  const check = (await (await fetch(server.url, { method: 'POST', headers, body })).json()) as {
     errors?: unknown
   }
   if (check.errors) throw new Error(`${op.name} answered errors: ${JSON.stringify(check.errors).slice(0, 500)}`)
   const result = await autocannon({
     url: server.url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers,
     body,
     connections: CONNECTIONS,
     duration: SECONDS,

@@ -1,5 +1,5 @@
 // Who may subscribe and export when anonymous reading is off: a WebSocket connection is the caller its
-// connection_init `authorization` names (a key that is not valid closes it with 4403; none is nobody, refused with
+// connection_init `authorization` names (runProgress and jobProgress alike) (a key that is not valid closes it with 4403; none is nobody, refused with
 // UNAUTHENTICATED), and /export/… takes the Authorization header like the rest of the API (401 without a key).
 import { createClient } from 'graphql-ws'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -21,7 +21,7 @@ await insertLiquidations(runtime, 'run-auth', 0, 10)
 const QUERY = `subscription { runProgress(id: "run-auth") { status } }`
 
 /** The first thing a subscription gets: its data, its errors, or the socket's close code. */
-function firstOutcome(connectionParams?: Record<string, unknown>) {
+function firstOutcome(connectionParams?: Record<string, unknown>, query = QUERY) {
   const client = createClient({
     url: wsUrl,
     webSocketImpl: WebSocket,
@@ -30,7 +30,7 @@ function firstOutcome(connectionParams?: Record<string, unknown>) {
   })
   return new Promise<{ data?: unknown; errors?: unknown; closed?: number }>((resolve) => {
     client.subscribe(
-      { query: QUERY },
+      { query },
       {
         next: (r) => resolve(r.errors ? { errors: r.errors } : { data: r.data }),
         error: (e) => resolve(Array.isArray(e) ? { errors: e } : { closed: (e as { code?: number }).code ?? -1 }),
@@ -50,6 +50,14 @@ describe('subscriptions', () => {
   test('no credentials: UNAUTHENTICATED for the subscription', async () => {
     const outcome = await firstOutcome()
     expect(outcome.errors).toMatchObject([{ extensions: { code: 'UNAUTHENTICATED' } }])
+  })
+
+  test('jobProgress takes the same connection_init: a reader follows a job, nobody is refused', async () => {
+    const job = 'subscription { jobProgress(id: "backtest") { runId status } }'
+    expect(await firstOutcome({ authorization: `Bearer ${reader}` }, job)).toEqual({
+      data: { jobProgress: { runId: 'run-auth', status: 'succeeded' } },
+    })
+    expect((await firstOutcome(undefined, job)).errors).toMatchObject([{ extensions: { code: 'UNAUTHENTICATED' } }])
   })
 
   test('a key that is not valid: the connection is refused (4403)', async () => {

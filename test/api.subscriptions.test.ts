@@ -1,6 +1,6 @@
 // Subscriptions over graphql-ws on the API's own port and path: runProgress streams a local run from its current
 // state to its end, a finished run gives one message, a run of another process is followed through its record,
-// an unknown id is NOT_FOUND; incidentCreated delivers what the incidents stage creates (filtered by venue and
+// an unknown id is NOT_FOUND; jobProgress follows a job's runs one after another (local and other processes'); incidentCreated delivers what the incidents stage creates (filtered by venue and
 // severity); HTTP still refuses a subscription naming the WebSocket URL; stopping the server closes the sockets.
 import { createClient, type Client } from 'graphql-ws'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -10,6 +10,7 @@ import { detectJob } from '../jobs/detect.ts'
 import { defineJob, emptyOutcome, type JobDefinition } from '../jobs/job.ts'
 import { RunManager } from '../jobs/runManager.ts'
 import { startApiServer } from '../src/api/server.ts'
+import { jobProgressMessages } from '../src/api/subscriptions/jobProgress.ts'
 import { runProgressMessages } from '../src/api/subscriptions/runProgress.ts'
 import { rebuildIncidents } from '../src/incidents/rebuild.ts'
 import { replaceDetections, type DetectionRecord } from '../src/store/detect/detections.ts'
@@ -93,7 +94,14 @@ function subscribe<T>(c: Client, query: string, variables: Record<string, unknow
 }
 
 const PROGRESS = `subscription($id: ID!) { runProgress(id: $id) { runId status phase done total rate etaSeconds error } }`
-type Progress = { runId: string; status: string; phase: string; done: number; total: number | null }
+type Progress = {
+  runId: string
+  status: string
+  phase: string
+  done: number
+  total: number | null
+  error?: string | null
+}
 
 describe('runProgress', () => {
   test('a local run: its current state first, each change, then the final status and complete', async () => {
@@ -202,6 +210,82 @@ describe('runProgress', () => {
     expect(res.status).toBe(400)
     const body = (await res.json()) as { errors: Array<{ message: string }> }
     expect(body.errors[0]!.message).toContain(wsUrl)
+  })
+})
+
+const JOB = `subscription($id: ID!) { jobProgress(id: $id) { runId status phase done total error } }`
+
+describe('jobProgress', () => {
+  test('a local job: its latest run to its final status, then the next run of the job from its start', async () => {
+    const a = await runs.submit(gatedJob, {}, { trigger: 'api' })
+    await expect.poll(() => gates.has(a.runId), WAIT).toBe(true)
+    const sub = subscribe<Progress>(client(), JOB, { id: gatedJob.name })
+    await expect.poll(() => sub.messages.length, WAIT).toBeGreaterThan(0)
+    expect(sub.messages[0]).toMatchObject({ runId: a.runId, status: 'running', phase: 'waiting' })
+    gates.get(a.runId)!()
+    await a.done
+    await expect.poll(() => sub.messages.at(-1), WAIT).toMatchObject({ runId: a.runId, status: 'succeeded' })
+    const b = await runs.submit(gatedJob, {}, { trigger: 'api' })
+    await expect.poll(() => sub.messages.some((m) => m.runId === b.runId), WAIT).toBe(true)
+    await expect.poll(() => gates.has(b.runId), WAIT).toBe(true)
+    gates.get(b.runId)!()
+    await b.done
+    await expect.poll(() => sub.messages.at(-1), WAIT).toMatchObject({ runId: b.runId, status: 'succeeded' })
+    sub.stop()
+    expect(sub.errors).toEqual([])
+    // run a, then run b: each run's messages together, each final status once, nothing after a's end but b
+    const ids = sub.messages.map((m) => m.runId)
+    expect(ids.lastIndexOf(a.runId)).toBeLessThan(ids.indexOf(b.runId))
+    expect(new Set(ids)).toEqual(new Set([a.runId, b.runId]))
+    for (const id of [a.runId, b.runId])
+      expect(sub.messages.filter((m) => m.runId === id && m.status === 'succeeded')).toHaveLength(1)
+  })
+
+  test('runs of another process are followed through their records, one after another', async () => {
+    const record = () =>
+      createRun(runtime.meta, {
+        kind: 'ingest',
+        job: 'ingest.far',
+        trigger: 'cron',
+        params: {},
+        owner: { host: 'another-host', pid: 1 },
+      })
+    const unknown = subscribe<Progress>(client(), JOB, { id: 'ingest.far' })
+    await unknown.completed
+    expect(unknown.errors).toMatchObject([{ extensions: { code: 'NOT_FOUND' } }])
+    const first = await record()
+    const sub = subscribe<Progress>(client(), JOB, { id: 'ingest.far' })
+    await expect.poll(() => sub.messages.length, WAIT).toBe(1)
+    expect(sub.messages[0]).toMatchObject({ runId: first.id, status: 'queued' })
+    await startRun(runtime.meta, first.id)
+    await finishRun(runtime.meta, first.id, { status: 'failed', error: 'source down' })
+    await expect.poll(() => sub.messages.at(-1), WAIT).toMatchObject({ runId: first.id, status: 'failed' })
+    expect(sub.messages.at(-1)!.error).toBe('source down')
+    const second = await record()
+    await expect.poll(() => sub.messages.at(-1), WAIT).toMatchObject({ runId: second.id, status: 'queued' })
+    sub.stop()
+  })
+
+  test('a job of the run system that never ran: nothing until its first run, which is then followed', async () => {
+    const context = { runtime, runs: { ...runs, jobNames: () => ['t.never'] } as never }
+    const messages = await jobProgressMessages(context, 't.never', 20)
+    const seen: Progress[] = []
+    void (async () => {
+      for await (const m of messages) seen.push(m as Progress)
+    })()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(seen).toEqual([])
+    const run = await createRun(runtime.meta, {
+      kind: 't',
+      job: 't.never',
+      trigger: 'cli',
+      params: {},
+      owner: { host: 'another-host', pid: 1 },
+    })
+    await expect.poll(() => seen.length, WAIT).toBe(1)
+    expect(seen[0]).toMatchObject({ runId: run.id, status: 'queued' })
+    await messages.return!()
+    await expect(jobProgressMessages({ runtime }, 't.never2')).rejects.toMatchObject({ code: 'NOT_FOUND' })
   })
 })
 

@@ -1,7 +1,7 @@
 // One writer, many callers: the same commands run alone and then while `backstop serve` holds the DuckDB file, where
 // they hand their work to the server over its API. The printed summary and the exit code are the same both ways
 // (timings and run ids aside): a backtest that liquidates, an ingestion with a failed partition (exit 1), a request
-// the server refuses (exit 2, same message), and a command without an API equivalent names the server.
+// the server refuses (exit 2, same message), coverage and incidents read through the server's connections.
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
@@ -47,6 +47,14 @@ beforeAll(async () => {
   const store = await DuckStore.open({ path: path.join(dataDir, 'backstop.duckdb') })
   await migrateDuck(store)
   await insertBars(store, 'binance-um', 'BTCUSDT', 1, barsFromCloses(T0, closes, {}, 2e6))
+  // incidents for `incidents` to list both ways (a venue of their own: no detect run here rebuilds its scope)
+  await store.use((c) =>
+    c.run(`INSERT INTO incidents SELECT 'inc-' || i, 'seeded', CASE WHEN i = 1 THEN 'run-x' END, ['BTCUSDT'],
+             TIMESTAMP '2025-10-10 00:00:00.123' + to_minutes(i * 5), TIMESTAMP '2025-10-10 00:01:00' + to_minutes(i * 5),
+             ['warning', 'critical'][i % 2 + 1], 'incident ' || i, (1234.5 * i)::DECIMAL(38, 12), (-10 * i)::DECIMAL(38, 12),
+             i, ['a', 'b'], 1, 2, 60, TIMESTAMP '2025-10-11'
+           FROM range(0, 3) t(i)`),
+  )
   await store.close()
   fs.writeFileSync(
     path.join(dir, 'positions.json'),
@@ -164,7 +172,12 @@ describe('without a server', () => {
     alone.refused = await cli(backtestArgs(['--to', iso(T0 - H)]))
     expect(alone.refused.code).toBe(2)
     expect(alone.refused.out).toContain('to: received')
-  }, 180_000)
+    alone.coverage = await cli(['coverage'])
+    expect(alone.coverage.code, alone.coverage.out).toBe(0)
+    expect(alone.coverage.out).toContain('binance-um BTCUSDT binance-um/fundingRate → funding')
+    alone.incidents = await cli(['incidents', '--json'])
+    expect(alone.incidents.code, alone.incidents.out).toBe(0)
+  }, 300_000)
 })
 
 describe('while a server holds the DuckDB file', () => {
@@ -181,6 +194,24 @@ describe('while a server holds the DuckDB file', () => {
     expect(entry).toMatchObject({ pid: server!.child.pid, url, duckdbPath: path.join(dataDir, 'backstop.duckdb') })
     expect(entry.token).toMatch(/^[A-Za-z0-9_-]{43}$/)
   })
+
+  test('coverage and incidents read through the server: the same output and exit code', async () => {
+    // before any handed-over work changes the store: it holds what the commands alone saw
+    const coverage = await cli(['coverage'])
+    expect(coverage.code, coverage.out).toBe(0)
+    expect(coverage.out).toBe(alone.coverage!.out)
+    const incidents = await cli(['incidents', '--json'])
+    expect(incidents.code, incidents.out).toBe(0)
+    expect(incidents.out).toBe(alone.incidents!.out)
+    expect(JSON.parse(incidents.out)).toMatchObject([
+      { id: 'inc-0', runId: null, totalDeficit: '0', from: '2025-10-10T00:00:00.123Z' },
+      { id: 'inc-1', runId: 'run-x', totalDeficit: '1234.5', insuranceFundImpact: '-10' },
+      { id: 'inc-2', severity: 'warning' },
+    ])
+    const none = await cli(['incidents', '--venue', 'nowhere'])
+    expect(none.code, none.out).toBe(0)
+    expect(none.out.trim()).toBe('no incidents')
+  }, 60_000)
 
   test('backtest: handed to the server, the same summary and exit code', async () => {
     const remote = await cli(backtestArgs())
@@ -221,7 +252,7 @@ describe('while a server holds the DuckDB file', () => {
     expect(queued()).toBe(before)
   }, 60_000)
 
-  test('--local forces this process, and meets the held file; local files are ingested by the server; coverage names it', async () => {
+  test('--local forces this process, and meets the held file; local files are ingested by the server', async () => {
     const local = await cli([...backtestArgs(), '--local'])
     expect(local.code).toBe(1)
     expect(local.out).toContain('is in use by another process')
@@ -243,10 +274,6 @@ describe('while a server holds the DuckDB file', () => {
     expect(files.out).not.toMatch(/Could not set lock|cannot be handed/)
     const loaded = server!.logs().findLast((l) => l.msg === 'run finished' && l.job === 'ingest.file')
     expect(loaded?.status).toBe('succeeded')
-    const coverage = await cli(['coverage'])
-    expect(coverage.code).toBe(1)
-    expect(coverage.out).toContain(`backstop coverage cannot be handed to the running server (pid ${server!.child.pid}`)
-    expect(coverage.out).toContain(`the dataCoverage query at ${url}`)
   }, 60_000)
 
   test('Ctrl-C while the server runs the backtest: cancelRun, the run recorded cancelled, exit 130', async () => {

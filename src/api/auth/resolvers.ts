@@ -1,9 +1,15 @@
-// Query.apiKeys and the createApiKey / revokeApiKey mutations (admin, by @auth in schema.graphql).
+// Query.apiKeys / apiKeysConnection and the createApiKey / revokeApiKey mutations (admin, by @auth in schema.graphql).
 import type { MutationResolvers, QueryResolvers } from '../generated/resolvers-types.ts'
-import { issueApiKey, listApiKeys, revokeApiKey as revoke } from '../../store/meta/apiKeys.ts'
+import { issueApiKey, listApiKeys, readApiKeyList, revokeApiKey as revoke } from '../../store/meta/apiKeys.ts'
+import { listQuery, toConnection } from '../common/pagination.ts'
 import { InvalidInputError } from '../../errors.ts'
 
 export const apiKeys: QueryResolvers['apiKeys'] = (_parent, _args, { runtime }) => listApiKeys(runtime.meta)
+
+export const apiKeysConnection: QueryResolvers['apiKeysConnection'] = async (_parent, args, { runtime }) => {
+  const query = listQuery(args)
+  return toConnection(await readApiKeyList(runtime.meta, query), query)
+}
 
 export const createApiKey: MutationResolvers['createApiKey'] = async (_parent, args, { runtime }) => {
   const expiresAt = args.expiresAt == null ? null : new Date(args.expiresAt)

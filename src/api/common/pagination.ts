@@ -1,5 +1,5 @@
 // Connections: the cursor codec (opaque base64url of the order and the row's sort-key values), the checks of
-// first / after, and a store page turned into edges, nodes, pageInfo and a lazy totalCount.
+// first / after and last / before, and a store page turned into edges, nodes, pageInfo and a lazy totalCount.
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
 import type { CursorPosition, FilterInput, ListPage, ListQuery, OrderKey } from '../../store/query/listQuery.ts'
 
@@ -20,43 +20,68 @@ export function encodeCursor(order: string[], values: string[]): string {
   return Buffer.from(JSON.stringify({ o: order, v: values }), 'utf8').toString('base64url')
 }
 
-const notACursor = (received: unknown) =>
+const notACursor = (received: unknown, path: 'after' | 'before') =>
   new InvalidInputError('invalid cursor', [
-    { path: 'after', received, expected: 'a cursor from edges.cursor or pageInfo.endCursor of the same list' },
+    {
+      path,
+      received,
+      expected: `a cursor from edges.cursor or pageInfo.${path === 'after' ? 'endCursor' : 'startCursor'} of the same list`,
+    },
   ])
 
-export function decodeCursor(text: string): CursorPosition {
-  if (text.length > MAX_CURSOR || !/^[A-Za-z0-9_-]+$/.test(text)) throw notACursor(text)
+export function decodeCursor(text: string, path: 'after' | 'before' = 'after'): CursorPosition {
+  if (text.length > MAX_CURSOR || !/^[A-Za-z0-9_-]+$/.test(text)) throw notACursor(text, path)
   let parsed: unknown
   try {
     parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
   } catch {
-    throw notACursor(text)
+    throw notACursor(text, path)
   }
   const isTexts = (x: unknown): x is string[] => Array.isArray(x) && x.every((e) => typeof e === 'string')
-  if (typeof parsed !== 'object' || parsed === null) throw notACursor(text)
+  if (typeof parsed !== 'object' || parsed === null) throw notACursor(text, path)
   const { o, v } = parsed as { o?: unknown; v?: unknown }
-  if (!isTexts(o) || !isTexts(v) || o.length === 0 || o.length > 16) throw notACursor(text)
+  if (!isTexts(o) || !isTexts(v) || o.length === 0 || o.length > 16) throw notACursor(text, path)
   return { order: o, values: v }
 }
 
 export interface ConnectionArgs {
   first?: number | null
   after?: string | null
+  /** Backward paging: the last n rows, before `before` when given. */
+  last?: number | null
+  before?: string | null
   filter?: FilterInput | null
   orderBy?: ReadonlyArray<{ field: string; direction?: OrderKey['direction'] | null }> | null
 }
 
-/** The store's list query from a connection field's arguments (first 0–5000, default 100). */
+const pageSize = (value: number | null | undefined, path: string, problems: InputProblem[]) => {
+  const n = value ?? DEFAULT_FIRST
+  if (!Number.isInteger(n) || n < 0 || n > MAX_FIRST)
+    problems.push({ path, received: value, expected: `an integer from 0 to ${MAX_FIRST}` })
+  return n
+}
+
+/**
+ * The store's list query from a connection field's arguments: forward (`first` 0–5000, default 100, `after`), or
+ * backward when `last` or `before` is given (`last` 0–5000, default 100; `first` is then not used). `after` and
+ * `before` together are refused: a page is read from one end.
+ */
 export function listQuery(args: ConnectionArgs): ListQuery {
-  const first = args.first ?? DEFAULT_FIRST
   const problems: InputProblem[] = []
-  if (!Number.isInteger(first) || first < 0 || first > MAX_FIRST)
-    problems.push({ path: 'first', received: args.first, expected: `an integer from 0 to ${MAX_FIRST}` })
+  const backward = args.last != null || args.before != null
+  const size = backward ? pageSize(args.last, 'last', problems) : pageSize(args.first, 'first', problems)
+  if (backward && args.after != null)
+    problems.push({
+      path: 'after',
+      received: args.after,
+      expected: 'no after with last / before (page forward with first / after, backward with last / before)',
+    })
   if (problems.length) throw new InvalidInputError('invalid page', problems)
   return {
-    first,
-    after: args.after != null ? decodeCursor(args.after) : null,
+    first: size,
+    after: !backward && args.after != null ? decodeCursor(args.after, 'after') : null,
+    backward,
+    before: backward && args.before != null ? decodeCursor(args.before, 'before') : null,
     filter: args.filter ?? null,
     orderBy: (args.orderBy ?? []).map((k) => ({ field: k.field, direction: k.direction ?? 'ASC' })),
   }
@@ -73,7 +98,7 @@ export function toConnection<Row, Node = Row>(
     nodes: edges.map((e) => e.node),
     pageInfo: {
       hasNextPage: page.hasNextPage,
-      hasPreviousPage: query.after !== null,
+      hasPreviousPage: page.hasPreviousPage ?? query.after !== null,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },

@@ -1,6 +1,6 @@
 // The resolver map for schema.graphql: one module per area, composed here.
 import { guardArguments } from '../argumentGuard.ts'
-import { apiKeys, createApiKey, revokeApiKey } from '../auth/resolvers.ts'
+import { apiKeys, apiKeysConnection, createApiKey, revokeApiKey } from '../auth/resolvers.ts'
 import type { Resolvers } from '../generated/resolvers-types.ts'
 import { scalarResolvers } from '../scalars.ts'
 import {
@@ -34,12 +34,14 @@ import {
   incidents,
   runDetectors,
 } from '../modules/detections/resolvers.ts'
-import { marketsConnection } from '../modules/marketData/resolvers.ts'
+import { accountsConnection, dataCoverageConnection, marketsConnection } from '../modules/marketData/resolvers.ts'
+import { RuleSetVersions, rulePresetsConnection, ruleSetsConnection } from '../modules/ruleSets/resolvers.ts'
 import { runsConnection } from '../modules/runs/resolvers.ts'
 import { compareRuns, marketSeries, runSeries } from '../modules/series/resolvers.ts'
 import { Sweep, SweepPoint, runSweep, sweep } from '../modules/sweeps/resolvers.ts'
 import { AttackCost, attackCost, runAttackCost } from '../modules/attackCost/resolvers.ts'
 import { incidentCreated } from '../subscriptions/incidentCreated.ts'
+import { jobProgress } from '../subscriptions/jobProgress.ts'
 import { runProgress } from '../subscriptions/runProgress.ts'
 import { health } from './health.ts'
 import { accounts, dataCoverage, markets } from './markets.ts'
@@ -106,6 +108,11 @@ export const resolvers: Resolvers = {
     apiKeys,
     sweep,
     attackCost,
+    accountsConnection,
+    dataCoverageConnection,
+    ruleSetsConnection,
+    rulePresetsConnection,
+    apiKeysConnection,
   }),
   Mutation: guardArguments({
     createRuleSet,
@@ -126,7 +133,7 @@ export const resolvers: Resolvers = {
     createApiKey,
     revokeApiKey,
   }),
-  Subscription: { runProgress, incidentCreated },
+  Subscription: { runProgress, incidentCreated, jobProgress },
   BacktestRun: { ...BacktestRun, ...BacktestRunOutputs },
   Run: { ...Run, report: runReport },
   RunProgress,
@@ -136,7 +143,7 @@ export const resolvers: Resolvers = {
   Sweep,
   SweepPoint,
   AttackCost,
-  RuleSet,
+  RuleSet: { ...RuleSet, ...RuleSetVersions },
   RuleSetVersion,
   Report,
 }

@@ -1,24 +1,12 @@
 // Rule-set presets, resolution, differences, creation and derivation (Query.rulePresets, Query.resolveRuleSet,
 // Query.ruleSetDiff, Mutation.*RuleSet).
-import { createStoredRuleSet, deriveStoredRuleSet, listPresets } from '../../replay/rules/catalog.ts'
+import { createStoredRuleSet, deriveStoredRuleSet } from '../../replay/rules/catalog.ts'
 import { diffRuleSets } from '../../replay/rules/diff.ts'
 import { resolveRuleSet as resolve } from '../../replay/rules/resolve.ts'
 import type { MutationResolvers, QueryResolvers } from '../generated/resolvers-types.ts'
+import { presetViews } from '../modules/ruleSets/presets.ts'
 
-export const rulePresets: QueryResolvers['rulePresets'] = (_parent, { venue }) =>
-  listPresets(venue).map((p) => ({
-    id: p.id,
-    name: p.rules.name,
-    venue: p.rules.venue,
-    description: p.rules.description,
-    effectiveFrom: p.rules.effective.from,
-    effectiveBasis: p.rules.effective.basis,
-    effectiveNote: p.rules.effective.note,
-    sources: p.rules.sources,
-    notes: p.rules.notes,
-    hash: p.hash,
-    body: p.rules,
-  }))
+export const rulePresets: QueryResolvers['rulePresets'] = (_parent, { venue }) => presetViews(venue)
 
 const resolvedView = (ref: string, r: Awaited<ReturnType<typeof resolve>>) => ({
   ref,

@@ -25,7 +25,7 @@ export interface RunEventFeed {
 }
 
 /** A message that only moves progress along may be replaced by a newer one while the client is behind. */
-const supersedes = (tail: RunProgressModel, next: RunProgressModel) =>
+export const supersedes = (tail: RunProgressModel, next: RunProgressModel) =>
   tail.status === next.status && !tail.item && !isFinished(tail.status)
 
 /** The record's events, read every pollMs until the run ends (the feed when there is no run system). */

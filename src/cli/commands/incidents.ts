@@ -1,11 +1,14 @@
-// `backstop incidents` lists incidents (per run or venue); `backstop incident ID` prints one incident's timeline.
+// `backstop incidents` lists incidents (per run or venue; through a running server's incidents connection while it
+// holds the store); `backstop incident ID` prints one incident's timeline.
 import type { Command } from 'commander'
 import { closeRuntime, openRuntime } from '../../app/runtime.ts'
 import { InvalidInputError } from '../../errors.ts'
 import { createLogger } from '../../obs/logger.ts'
-import { readIncident, readIncidents } from '../../store/detect/incidents.ts'
+import { readIncident, readIncidents, type StoredIncident } from '../../store/detect/incidents.ts'
+import { trimDecimal } from '../../store/detect/read.ts'
 import { action } from '../action.ts'
-import { inProcessOnly } from '../remote/handOver.ts'
+import type { ServerClient } from '../remote/client.ts'
+import { inProcessOnly, viaServerOr } from '../remote/handOver.ts'
 
 const time = (us: number) =>
   new Date(Math.floor(us / 1000))
@@ -25,50 +28,21 @@ export function registerIncidents(program: Command): void {
     .option('--local', 'run in this process even while a server runs (it then fails on the held DuckDB file)')
     .action(
       action(async (config, options: { run?: string; venue?: string; json?: boolean; local?: boolean }) =>
-        inProcessOnly(
-          config,
-          options,
-          'backstop incidents',
-          (c) => `ask it instead: the incidents query at ${c.server.url}`,
-          async () => {
+        viaServerOr(config, options, {
+          remote: async (client) => printIncidents(await remoteIncidents(client, options), options),
+          local: async () => {
             const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
             try {
               const incidents = await readIncidents(runtime.duck, {
                 venue: options.venue ?? null,
                 ...(options.run !== undefined ? { runId: options.run } : {}),
               })
-              if (options.json) {
-                console.log(
-                  JSON.stringify(
-                    incidents.map((i) => ({
-                      ...i,
-                      from: wide(i.fromUs),
-                      to: wide(i.toUs),
-                      fromUs: undefined,
-                      toUs: undefined,
-                    })),
-                    null,
-                    2,
-                  ),
-                )
-                return
-              }
-              if (!incidents.length) {
-                console.log('no incidents')
-                return
-              }
-              for (const i of incidents) {
-                console.log(
-                  `${i.id}  ${i.severity.padEnd(8)}  ${time(i.fromUs)} → ${time(i.toUs)}  ${i.venue}` +
-                    `${i.runId ? ` run ${i.runId}` : ''}  deficit ${i.totalDeficit}  fund ${i.insuranceFundImpact}  ADL ${i.adlCount}`,
-                )
-                console.log(`    ${i.title}`)
-              }
+              printIncidents(incidents, options)
             } finally {
               await closeRuntime(runtime)
             }
           },
-        ),
+        }),
       ),
     )
   program
@@ -122,4 +96,101 @@ export function registerIncidents(program: Command): void {
         ),
       ),
     )
+}
+
+function printIncidents(incidents: StoredIncident[], options: { json?: boolean }): void {
+  if (options.json) {
+    console.log(
+      JSON.stringify(
+        incidents.map((i) => ({ ...i, from: wide(i.fromUs), to: wide(i.toUs), fromUs: undefined, toUs: undefined })),
+        null,
+        2,
+      ),
+    )
+    return
+  }
+  if (!incidents.length) {
+    console.log('no incidents')
+    return
+  }
+  for (const i of incidents) {
+    console.log(
+      `${i.id}  ${i.severity.padEnd(8)}  ${time(i.fromUs)} → ${time(i.toUs)}  ${i.venue}` +
+        `${i.runId ? ` run ${i.runId}` : ''}  deficit ${i.totalDeficit}  fund ${i.insuranceFundImpact}  ADL ${i.adlCount}`,
+    )
+    console.log(`    ${i.title}`)
+  }
+}
+
+interface WireIncident {
+  id: string
+  venue: string
+  runId: string | null
+  markets: string[]
+  windowFrom: string
+  windowTo: string
+  severity: string
+  title: string
+  totalDeficit: string
+  insuranceFundImpact: string
+  adlCount: number
+  accounts: string[]
+  detectionCount: number
+  members: number
+  gapSeconds: number
+  createdAt: string
+}
+
+interface IncidentPage {
+  nodes: WireIncident[]
+  pageInfo: { hasNextPage: boolean; endCursor: string | null }
+}
+
+/**
+ * Every incident of the venue / run through the server's incidents connection, by window start and venue (then id;
+ * the local read puts market-data incidents first among those, a tie the connection cannot order by), as the store
+ * reads them (times to the millisecond, amounts trimmed), so both paths print the same.
+ */
+async function remoteIncidents(
+  client: ServerClient,
+  options: { run?: string; venue?: string },
+): Promise<StoredIncident[]> {
+  const filter = {
+    ...(options.venue !== undefined ? { venue: { equals: options.venue } } : {}),
+    ...(options.run !== undefined ? { runId: { equals: options.run } } : {}),
+  }
+  const out: StoredIncident[] = []
+  let after: string | null = null
+  for (;;) {
+    const answer: { incidents: IncidentPage } = await client.request(
+      `query ($filter: IncidentFilter, $after: String) {
+        incidents(first: 5000, after: $after, filter: $filter,
+                  orderBy: [{ field: windowFrom, direction: ASC }, { field: venue, direction: ASC }]) {
+          nodes { id venue runId markets windowFrom windowTo severity title totalDeficit insuranceFundImpact adlCount
+                  accounts detectionCount members gapSeconds createdAt }
+          pageInfo { hasNextPage endCursor } } }`,
+      { filter, after },
+    )
+    for (const i of answer.incidents.nodes)
+      out.push({
+        id: i.id,
+        venue: i.venue,
+        runId: i.runId,
+        markets: i.markets,
+        fromUs: Date.parse(i.windowFrom) * 1000,
+        toUs: Date.parse(i.windowTo) * 1000,
+        severity: i.severity,
+        title: i.title,
+        totalDeficit: trimDecimal(i.totalDeficit),
+        insuranceFundImpact: trimDecimal(i.insuranceFundImpact),
+        adlCount: i.adlCount,
+        accounts: i.accounts,
+        detections: i.detectionCount,
+        members: i.members,
+        gapSeconds: i.gapSeconds,
+        createdAt: new Date(i.createdAt),
+      })
+    if (!answer.incidents.pageInfo.hasNextPage) return out
+    after = answer.incidents.pageInfo.endCursor
+  }
 }

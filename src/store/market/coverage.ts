@@ -41,6 +41,8 @@ export interface DatasetCoverage {
 }
 
 interface PartitionRow {
+  venue: string
+  market: string
   source: string
   dataset: string
   table: string
@@ -52,15 +54,27 @@ interface PartitionRow {
   note: string | null
 }
 
-export async function marketCoverage(store: DuckStore, venue: string, market: string): Promise<DatasetCoverage[]> {
+export function marketCoverage(store: DuckStore, venue: string, market: string): Promise<DatasetCoverage[]> {
+  return coverage(store, { venue, market })
+}
+
+/** Coverage of every dataset of every market (or of one venue and / or market), by venue, market, source, dataset. */
+export async function coverage(
+  store: DuckStore,
+  scope: { venue?: string | null; market?: string | null },
+): Promise<DatasetCoverage[]> {
+  const where = `($1::VARCHAR IS NULL OR venue = $1::VARCHAR) AND ($2::VARCHAR IS NULL OR market = $2::VARCHAR)`
+  const bound = [scope.venue ?? null, scope.market ?? null]
   const rows = await store.use(async (c) => {
     const reader = await c.runAndReadAll(
-      `SELECT source, dataset, target_table, period, status, rows::DOUBLE AS rows, min_ts, max_ts, n.note
-         FROM partitions LEFT JOIN partition_notes n USING (partition_id) WHERE venue = $1 AND market = $2
-        ORDER BY source, dataset, target_table, period`,
-      [venue, market],
+      `SELECT venue, market, source, dataset, target_table, period, status, rows::DOUBLE AS rows, min_ts, max_ts, n.note
+         FROM partitions LEFT JOIN partition_notes n USING (partition_id) WHERE ${where}
+        ORDER BY venue, market, source, dataset, target_table, period`,
+      bound,
     )
     return reader.getRowObjectsJS().map((r): PartitionRow => ({
+      venue: String(r.venue),
+      market: String(r.market),
       source: String(r.source),
       dataset: String(r.dataset),
       table: String(r.target_table),
@@ -72,16 +86,16 @@ export async function marketCoverage(store: DuckStore, venue: string, market: st
       note: (r.note as string | null) ?? null,
     }))
   })
-  const holes = await partitionHoles(store, venue, market)
+  const holes = await partitionHoles(store, where, bound)
   const groups = new Map<string, PartitionRow[]>()
   for (const row of rows) {
-    const key = `${row.source}\u0000${row.dataset}\u0000${row.table}`
+    const key = [row.venue, row.market, row.source, row.dataset, row.table].join('\u0000')
     const list = groups.get(key) ?? []
     list.push(row)
     groups.set(key, list)
   }
   return [...groups.entries()].map(([key, parts]) => {
-    const summary = summarise(venue, market, parts)
+    const summary = summarise(parts)
     const own = holes.get(key) ?? []
     return {
       ...summary,
@@ -93,20 +107,25 @@ export async function marketCoverage(store: DuckStore, venue: string, market: st
 }
 
 /** Holes recorded at load time (partition_gaps), keyed like the coverage groups. */
-async function partitionHoles(store: DuckStore, venue: string, market: string): Promise<Map<string, CoverageHole[]>> {
+async function partitionHoles(
+  store: DuckStore,
+  where: string,
+  bound: Array<string | null>,
+): Promise<Map<string, CoverageHole[]>> {
   const rows = await store.use(async (c) => {
     const reader = await c.runAndReadAll(
-      `SELECT p.source, p.dataset, p.target_table, g.gap_from, g.gap_to, g.missing::DOUBLE AS missing, g.step_s
-         FROM partition_gaps g JOIN partitions p USING (partition_id)
-        WHERE p.venue = $1 AND p.market = $2 AND p.status = 'loaded'
+      `SELECT p.venue, p.market, p.source, p.dataset, p.target_table, g.gap_from, g.gap_to,
+              g.missing::DOUBLE AS missing, g.step_s
+         FROM partition_gaps g JOIN (SELECT * FROM partitions WHERE ${where}) p USING (partition_id)
+        WHERE p.status = 'loaded'
         ORDER BY g.gap_from`,
-      [venue, market],
+      bound,
     )
     return reader.getRowObjectsJS()
   })
   const out = new Map<string, CoverageHole[]>()
   for (const r of rows) {
-    const key = `${String(r.source)}\u0000${String(r.dataset)}\u0000${String(r.target_table)}`
+    const key = [r.venue, r.market, r.source, r.dataset, r.target_table].map(String).join('\u0000')
     const list = out.get(key) ?? []
     list.push({
       from: r.gap_from as Date,
@@ -136,11 +155,7 @@ export async function coveredMarkets(
 }
 
 /** Merges adjacent loaded periods into ranges; missing periods and holes between periods become gaps. */
-function summarise(
-  venue: string,
-  market: string,
-  parts: PartitionRow[],
-): Omit<DatasetCoverage, 'holes' | 'missingRows' | 'missingMinutes'> {
+function summarise(parts: PartitionRow[]): Omit<DatasetCoverage, 'holes' | 'missingRows' | 'missingMinutes'> {
   const first = parts[0]!
   const loaded = parts.filter((p) => p.status === 'loaded')
   const spans = parts
@@ -181,8 +196,8 @@ function summarise(
   const minTimes = times((p) => p.minTs)
   const maxTimes = times((p) => p.maxTs)
   return {
-    venue,
-    market,
+    venue: first.venue,
+    market: first.market,
     source: first.source,
     dataset: first.dataset,
     table: first.table,

@@ -2,8 +2,10 @@
 // and record when a key was last used.
 import crypto from 'node:crypto'
 import { InvalidInputError, NotFoundError, formatReceived } from '../../errors.ts'
+import type { ListPage, ListQuery } from '../query/listQuery.ts'
+import { readPrismaList, type PrismaListSpec } from '../query/prismaList.ts'
 import type { MetaClient } from './client.ts'
-import type { ApiKey } from './generated/client.ts'
+import type { ApiKey, Prisma } from './generated/client.ts'
 
 /** Roles, weakest first: each may do everything the ones before it may. */
 export const API_ROLES = ['reader', 'operator', 'admin'] as const
@@ -64,6 +66,31 @@ export async function issueApiKey(
 export async function listApiKeys(meta: MetaClient): Promise<ListedApiKey[]> {
   const rows = await meta.apiKey.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })
   return rows.map(withoutHash)
+}
+
+/** Keys as a filterable, keyset-paged list (oldest first by default), never with their hash. */
+export const API_KEY_LIST: PrismaListSpec = {
+  fields: {
+    id: { type: 'string', path: ['id'], sortable: true },
+    name: { type: 'string', path: ['name'], sortable: true },
+    prefix: { type: 'string', path: ['prefix'], sortable: true },
+    role: { type: 'enum', values: API_ROLES, path: ['role'], sortable: true },
+    createdAt: { type: 'timestamp', path: ['createdAt'], sortable: true },
+    lastUsedAt: { type: 'timestamp', path: ['lastUsedAt'] },
+    expiresAt: { type: 'timestamp', path: ['expiresAt'] },
+    revokedAt: { type: 'timestamp', path: ['revokedAt'] },
+  },
+  id: 'id',
+  defaultOrder: [{ field: 'createdAt', direction: 'ASC' }],
+}
+
+export async function readApiKeyList(meta: MetaClient, query: ListQuery): Promise<ListPage<ListedApiKey>> {
+  return readPrismaList(
+    API_KEY_LIST,
+    query,
+    (args) => meta.apiKey.findMany({ ...(args as Prisma.ApiKeyFindManyArgs), omit: { secretHash: true } }),
+    (args) => meta.apiKey.count(args as Prisma.ApiKeyCountArgs),
+  )
 }
 
 /** Revokes a key by id or shown prefix; revoking twice keeps the first time. */

@@ -1,6 +1,9 @@
 // Stored rule sets and their immutable, content-hashed versions: reads, and appending a version.
 import { ConflictError, NotFoundError, formatReceived } from '../../errors.ts'
+import { readPrismaList, type PrismaListSpec } from '../query/prismaList.ts'
+import type { ListPage, ListQuery } from '../query/listQuery.ts'
 import type { MetaClient } from './client.ts'
+import type { Prisma, RuleSetVersion } from './generated/client.ts'
 
 export async function listRuleSets(prisma: MetaClient) {
   return prisma.ruleSet.findMany({
@@ -83,3 +86,55 @@ export async function findRuleSetVersion(prisma: MetaClient, ref: string) {
 }
 
 export type StoredRuleSetVersion = NonNullable<Awaited<ReturnType<typeof findRuleSetVersion>>>
+
+/** Stored rule sets as a filterable, keyset-paged list (by name by default), each with its versions newest first. */
+export const RULE_SET_LIST: PrismaListSpec = {
+  fields: {
+    id: { type: 'string', path: ['id'], sortable: true },
+    name: { type: 'string', path: ['name'], sortable: true },
+    derivedFrom: { type: 'string', path: ['derivedFrom'] },
+    createdAt: { type: 'timestamp', path: ['createdAt'], sortable: true },
+  },
+  id: 'id',
+  defaultOrder: [{ field: 'name', direction: 'ASC' }],
+}
+
+export function readRuleSetList(prisma: MetaClient, query: ListQuery): Promise<ListPage<StoredRuleSet>> {
+  return readPrismaList(
+    RULE_SET_LIST,
+    query,
+    (args) =>
+      prisma.ruleSet.findMany({
+        ...(args as Prisma.RuleSetFindManyArgs),
+        include: { versions: { orderBy: { version: 'desc' } } },
+      }),
+    (args) => prisma.ruleSet.count(args as Prisma.RuleSetCountArgs),
+  )
+}
+
+/** One rule set's versions as a filterable, keyset-paged list (newest first by default). */
+export const RULE_SET_VERSION_LIST: PrismaListSpec = {
+  fields: {
+    id: { type: 'string', path: ['id'], sortable: true },
+    version: { type: 'bigint', path: ['version'], sortable: true },
+    hash: { type: 'string', path: ['hash'], sortable: true },
+    createdAt: { type: 'timestamp', path: ['createdAt'], sortable: true },
+  },
+  id: 'id',
+  defaultOrder: [{ field: 'version', direction: 'DESC' }],
+}
+
+export function readRuleSetVersionList(
+  prisma: MetaClient,
+  ruleSetId: string,
+  query: ListQuery,
+): Promise<ListPage<RuleSetVersion>> {
+  const scoped = (where: Record<string, unknown>) => ({ AND: [where, { ruleSetId }] })
+  return readPrismaList(
+    RULE_SET_VERSION_LIST,
+    query,
+    (args) =>
+      prisma.ruleSetVersion.findMany({ ...(args as Prisma.RuleSetVersionFindManyArgs), where: scoped(args.where) }),
+    (args) => prisma.ruleSetVersion.count({ where: scoped(args.where) } as Prisma.RuleSetVersionCountArgs),
+  )
+}

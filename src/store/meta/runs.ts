@@ -167,6 +167,25 @@ export function getRun(prisma: MetaClient, id: string): Promise<StoredRun | null
   return prisma.jobRun.findUnique({ where: { id } })
 }
 
+/**
+ * The latest run of a job, or with `after` the first run of that job queued after it (queue order: queuedAt, then
+ * id), or null.
+ */
+export function runOfJob(
+  prisma: MetaClient,
+  job: string,
+  after?: Pick<StoredRun, 'queuedAt' | 'id'> | null,
+): Promise<StoredRun | null> {
+  if (!after) return prisma.jobRun.findFirst({ where: { job }, orderBy: [{ queuedAt: 'desc' }, { id: 'desc' }] })
+  return prisma.jobRun.findFirst({
+    where: {
+      job,
+      OR: [{ queuedAt: { gt: after.queuedAt } }, { queuedAt: after.queuedAt, id: { gt: after.id } }],
+    },
+    orderBy: [{ queuedAt: 'asc' }, { id: 'asc' }],
+  })
+}
+
 export function listRuns(
   prisma: MetaClient,
   options: { kind?: string | null; job?: string | null; status?: RunStatus | null; limit?: number } = {},

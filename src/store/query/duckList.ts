@@ -14,6 +14,9 @@ import {
   type ListPage,
   type ListQuery,
   type OrderKey,
+  pageFlags,
+  readingKeys,
+  startCursor,
 } from './listQuery.ts'
 
 /** A DuckDB list: its fields (name → column and type) and the fixed parts of its statement. */
@@ -124,24 +127,29 @@ export async function readDuckList<Row>(
 ): Promise<ListPage<Row>> {
   const tree = checkFilter(query.filter, spec.fields)
   const keys = checkOrder(query.orderBy, spec.fields, spec.id, spec.defaultOrder)
-  const after = query.after ? checkCursor(query.after, keys, spec.fields) : null
+  const from = startCursor(query)
+  const after = from ? checkCursor(from, keys, spec.fields, query.backward ? 'before' : 'after') : null
+  // backward pages read in the reverse order from `before` and are flipped back below
+  const reading = readingKeys(keys, query)
   const params = new Params(scope.params)
   const where = [scope.sql, filterSql(tree, spec, params)]
   const countParams = [...params.values]
   const countWhere = where.join(' AND ')
-  if (after) where.push(keysetSql(keys, after, spec, params))
+  if (after) where.push(keysetSql(reading, after, spec, params))
   const keyCols = keys.map((k, i) => `CAST(${col(spec, k.field)} AS VARCHAR) AS "__k${i}"`).join(', ')
-  const order = keys.map((k) => `${col(spec, k.field)} ${k.direction}`).join(', ')
+  const order = reading.map((k) => `${col(spec, k.field)} ${k.direction}`).join(', ')
   const limit = params.add(query.first + 1)
   // The page's rows are picked first (raw columns), then projected: the select list's text casts run on the page's
   // rows only, not on every row the top-N sort reads (first page of a 1 M-row run: 264 → 77 ms median, busy machine).
   const sql = `WITH page AS (SELECT src.* FROM ${spec.from} AS src WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit})
     SELECT ${spec.select}, ${keyCols} FROM page AS src ORDER BY ${order}`
   const raw = await duck.use(async (c) => (await c.runAndReadAll(sql, params.values as never)).getRowObjectsJS())
-  const hasNextPage = raw.length > query.first
+  const more = raw.length > query.first
   const rows: Row[] = []
   const cursorKeys: string[][] = []
-  for (const r of raw.slice(0, query.first)) {
+  const picked = raw.slice(0, query.first)
+  if (query.backward) picked.reverse()
+  for (const r of picked) {
     const k: string[] = []
     for (let i = 0; i < keys.length; i++) {
       k.push(String(r[`__k${i}`]))
@@ -154,7 +162,7 @@ export async function readDuckList<Row>(
     rows,
     keys: cursorKeys,
     order: orderLabel(keys),
-    hasNextPage,
+    ...pageFlags(query, more),
     totalCount: () =>
       duck.use(async (c) => {
         const out = await c.runAndReadAll(

@@ -37,9 +37,15 @@ export interface CursorPosition {
 }
 
 export interface ListQuery {
-  /** Rows wanted (the store reads one more to know whether another page follows). */
+  /** Rows wanted (the store reads one more to know whether another page follows); `last` when paging backward. */
   first: number
   after: CursorPosition | null
+  /**
+   * Paging backward (`last` / `before`): the `first` rows just before `before` (or the list's end), still returned in
+   * the list's order. `after` is null then.
+   */
+  backward?: boolean
+  before?: CursorPosition | null
   filter: FilterInput | null
   /** As asked; the store appends its unique id as the last key. */
   orderBy: OrderKey[]
@@ -52,6 +58,8 @@ export interface ListPage<Row> {
   /** The order the keys follow ("field:ASC"), recorded in every cursor so a cursor is refused under another order. */
   order: string[]
   hasNextPage: boolean
+  /** Set when paging backward: whether rows come before this page. */
+  hasPreviousPage?: boolean
   /** Rows matching the filter, ignoring the cursor (read only when asked for). */
   totalCount: () => Promise<number>
 }
@@ -245,29 +253,45 @@ export function checkOrder(orderBy: OrderKey[], fields: FieldSpecs, id: string, 
 
 export const orderLabel = (keys: OrderKey[]) => keys.map((k) => `${k.field}:${k.direction}`)
 
+/** The keys to read in: the list's order, or its exact reverse when paging backward (rows are flipped back after). */
+export const readingKeys = (keys: OrderKey[], query: Pick<ListQuery, 'backward'>): OrderKey[] =>
+  query.backward ? keys.map((k) => ({ field: k.field, direction: k.direction === 'ASC' ? 'DESC' : 'ASC' })) : keys
+
+/** The cursor the page starts from: `after`, or `before` when paging backward. */
+export const startCursor = (query: ListQuery): CursorPosition | null =>
+  (query.backward ? query.before : query.after) ?? null
+
+/** hasNextPage / hasPreviousPage of a page read `more` (a row beyond it exists in the reading direction). */
+export function pageFlags(query: ListQuery, more: boolean): Pick<ListPage<unknown>, 'hasNextPage' | 'hasPreviousPage'> {
+  return query.backward
+    ? { hasNextPage: (query.before ?? null) !== null, hasPreviousPage: more }
+    : { hasNextPage: more }
+}
+
 /** The cursor's values, checked to belong to this order and to be valid for each key's type. */
 export function checkCursor(
   after: CursorPosition,
   keys: OrderKey[],
   fields: FieldSpecs & Record<string, FieldSpec>,
+  path: 'after' | 'before' = 'after',
 ): string[] {
   const want = orderLabel(keys)
   if (after.order.length !== want.length || after.order.some((k, i) => k !== want[i]))
     throw new InvalidInputError('invalid cursor', [
       {
-        path: 'after',
+        path,
         received: `a cursor for orderBy ${after.order.join(', ')}`,
         expected: `a cursor from this list under the same orderBy (${want.join(', ')})`,
       },
     ])
   const problems: InputProblem[] = []
-  after.values.forEach((v, i) => {
+  after.values.slice(0, keys.length).forEach((v, i) => {
     const type = fields[keys[i]!.field]!.type
     if (!cursorValueValid(type, v))
-      problems.push({ path: 'after', received: v, expected: `a cursor value of type ${type} for ${keys[i]!.field}` })
+      problems.push({ path, received: v, expected: `a cursor value of type ${type} for ${keys[i]!.field}` })
   })
   if (after.values.length !== keys.length)
-    problems.push({ path: 'after', received: `${after.values.length} values`, expected: `${keys.length} values` })
+    problems.push({ path, received: `${after.values.length} values`, expected: `${keys.length} values` })
   if (problems.length) throw new InvalidInputError('invalid cursor', problems)
   return after.values
 }

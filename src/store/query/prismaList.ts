@@ -10,6 +10,9 @@ import {
   type ListPage,
   type ListQuery,
   type OrderKey,
+  pageFlags,
+  readingKeys,
+  startCursor,
 } from './listQuery.ts'
 
 export interface PrismaFieldSpec extends FieldSpec {
@@ -80,12 +83,16 @@ export async function readPrismaList<Row>(
 ): Promise<ListPage<Row>> {
   const tree = checkFilter(query.filter, spec.fields)
   const keys = checkOrder(query.orderBy, spec.fields, spec.id, spec.defaultOrder)
-  const after = query.after ? checkCursor(query.after, keys, spec.fields) : null
+  const from = startCursor(query)
+  const after = from ? checkCursor(from, keys, spec.fields, query.backward ? 'before' : 'after') : null
+  // backward pages read in the reverse order from `before` and are flipped back below
+  const reading = readingKeys(keys, query)
   const filtered = prismaWhere(tree, spec)
-  const where = after ? { AND: [filtered, keysetWhere(keys, after, spec)] } : filtered
-  const orderBy = keys.map((k) => nest(spec.fields[k.field]!.path, k.direction === 'ASC' ? 'asc' : 'desc'))
+  const where = after ? { AND: [filtered, keysetWhere(reading, after, spec)] } : filtered
+  const orderBy = reading.map((k) => nest(spec.fields[k.field]!.path, k.direction === 'ASC' ? 'asc' : 'desc'))
   const raw = await find({ where, orderBy, take: query.first + 1 })
   const rows = raw.slice(0, query.first)
+  if (query.backward) rows.reverse()
   return {
     rows,
     keys: rows.map((r) =>
@@ -94,7 +101,7 @@ export async function readPrismaList<Row>(
       ),
     ),
     order: orderLabel(keys),
-    hasNextPage: raw.length > query.first,
+    ...pageFlags(query, raw.length > query.first),
     totalCount: () => count({ where: filtered }),
   }
 }
