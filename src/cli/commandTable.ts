@@ -100,7 +100,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'report',
-    summary: 'render the report of a backtest run: HTML, Markdown (charts as SVG files beside it) and JSON',
+    summary:
+      'render the report of a backtest run, or of a sweep run: HTML, Markdown (charts as SVG files beside it) and JSON',
     register: async (p) => (await import('./commands/report.ts')).registerReport(p),
   },
   {
