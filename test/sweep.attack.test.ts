@@ -3,10 +3,10 @@
 // that of the same rule set searched alone, the run counts the searches in its progress and can be cancelled during
 // them, GraphQL serves each point's costs, the CLI option parses, and a bad pattern or time is refused at submission
 // naming what is valid, with nothing recorded.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import { jobRegistry } from '../jobs/registry.ts'
 import { RunManager } from '../jobs/runManager.ts'
-import { sweepInput } from '../src/cli/commands/sweep.ts'
+import { printTable, sweepInput } from '../src/cli/commands/sweep.ts'
 import { InvalidInputError } from '../src/errors.ts'
 import { executeAttackCost } from '../src/replay/attack/execute.ts'
 import { prepareAttackCost } from '../src/replay/attack/prepare.ts'
@@ -219,6 +219,19 @@ describe('backstop sweep --attack-cost', () => {
       { pattern: 'thin-market-push', at: iso(AT) },
       { pattern: 'withdrawal-to-maintenance', at: iso(AT), market: 'ETH' },
     ])
+  })
+  test('the table shows each point’s cost of attack, or what none broke it up to', () => {
+    const lines: string[] = []
+    const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line))
+    const holds = { ...document.points[1]!.attackCost![0]!, costOfAttack: null }
+    try {
+      printTable({ ...document, points: [document.points[0]!, { ...document.points[1]!, attackCost: [holds] }] })
+    } finally {
+      log.mockRestore()
+    }
+    expect(lines[1]).toContain('cost of attack')
+    expect(lines[2]).toContain(`thin-market-push ${document.points[0]!.attackCost![0]!.costOfAttack}`)
+    expect(lines[3]).toContain(`thin-market-push none up to ${holds.maxCapital}`)
   })
   test('a search without its time is refused naming the form', () => {
     let error: unknown = null

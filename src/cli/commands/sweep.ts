@@ -121,7 +121,8 @@ export function sweepInput(o: SweepOptions): Record<string, unknown> {
 const attackCell = (a: SweepAttackCost) =>
   `${a.pattern} ${a.costOfAttack ?? `none up to ${a.maxCapital}`}${a.atMinimum ? ' (at most)' : ''}`
 
-function printTable(document: SweepDocument): void {
+/** The table of points (a cost-of-attack cell per search) and the recommendation, on stdout. */
+export function printTable(document: SweepDocument): void {
   const frontier = new Set(document.frontier)
   const attacks = document.sweep.attackCost?.length ? '  cost of attack' : ''
   console.log(`base ${document.sweep.ruleSet}: bad debt ${document.base.map((w) => w.risk.badDebt).join(' / ')}`)
