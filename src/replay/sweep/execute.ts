@@ -62,7 +62,7 @@ export interface SweepPointResult {
   ruleSetHash: string | null
   windows: WindowFigures[]
   totals: PointTotals | null
-  /** Each cost-of-attack search's outcome under the point's rules (only when the sweep asked for searches). */
+  /** Each cost-of-attack search's outcome under the point's rules (an evaluated point of a sweep that asked for them). */
   attackCost?: SweepAttackCost[]
 }
 
@@ -338,7 +338,7 @@ export async function executeSweep(
         ruleSetHash: p.ruleSet?.hash ?? null,
         windows: e ? e.windows : [],
         totals: e ? totalsOf(e) : null,
-        ...(prepared.attacks.length ? { attackCost: attackCosts.get(p.index) ?? [] } : {}),
+        ...(e && prepared.attacks.length ? { attackCost: attackCosts.get(p.index)! } : {}),
       }
     }),
     frontier: paretoFrontier(done).map((p) => p.index),
