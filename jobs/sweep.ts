@@ -40,11 +40,16 @@ export const sweepJob = defineJob<unknown, PreparedSweep>({
         signal,
         onProgress: (p) =>
           progress.update({
-            phase: `replaying window ${p.window + 1} of ${prepared.windows.length}`,
+            phase: p.search
+              ? `cost of attack ${Math.min(p.search.done + 1, p.search.total)} of ${p.search.total}: point ${p.search.point}, ${p.search.pattern}, step ${p.search.step}`
+              : `replaying window ${p.window + 1} of ${prepared.windows.length}`,
             done: p.done,
             total: p.total,
-            unit: 'point-windows',
-            counts: { events: p.events },
+            unit: prepared.attacks.length ? 'point-windows + searches' : 'point-windows',
+            counts: {
+              events: p.events,
+              ...(p.search ? { searches: p.search.done, searchesTotal: p.search.total } : {}),
+            },
             rateOf: { count: p.events, unit: 'events/s' },
           }),
       })

@@ -14,7 +14,9 @@ import type { SweepDocument, SweepPointResult } from '../src/replay/sweep/execut
 import { renderSweepHtml } from '../src/report/render/sweepHtml.ts'
 import { renderSweepMarkdown } from '../src/report/render/sweepMarkdown.ts'
 import { sweepCharts } from '../src/report/sweep/generate.ts'
-import type { SweepReportModel } from '../src/report/sweep/model.ts'
+import { buildSweepReportModel, type SweepReportModel } from '../src/report/sweep/model.ts'
+import { compactAmount } from '../src/report/render/format.ts'
+import { pointsTable } from '../src/report/render/sweepTables.ts'
 import { getReport } from '../src/store/meta/reports.ts'
 import { readAllSweepPoints, readSweepDocument } from '../src/store/results/sweepResults.ts'
 import { barsFromCloses, insertBars } from './support/marketData.ts'
@@ -89,11 +91,13 @@ describe('a sweep report', () => {
     expect((row.files as Array<{ name: string }>).map((f) => f.name).sort()).toEqual(
       ['report.html', 'report.json', 'report.md', 'sweep-frontier.svg'].sort(),
     )
-    // the row's headline is the base rule set's figures over the windows
+    // the row's headline is the base rule set's figures over the windows, the fund's drawdown fraction included
+    expect(typeof document.base[0]!.risk.fundMaxDrawdownFraction).toBe('number')
     expect(row.headline).toMatchObject({
       totalBadDebt: document.base[0]!.risk.badDebt,
       liquidations: document.base[0]!.liquidations,
-      maxFundDrawdownFraction: null,
+      maxFundDrawdownFraction: document.base[0]!.risk.fundMaxDrawdownFraction,
+      timeToFirstDeficitSeconds: null,
     })
   })
 
@@ -201,6 +205,44 @@ describe('a sweep report', () => {
     expect(html).toContain('no point keeps bad debt within 0 in every window.')
     expect(html).not.toContain('data-table="recommendation"')
     expect(renderSweepMarkdown(none, charts)).toContain('no point keeps bad debt within 0 in every window.')
+  })
+
+  test('a sweep with cost-of-attack searches shows each point’s cost, or what none broke it up to', () => {
+    const searched = {
+      pattern: 'thin-market-push',
+      market: 'BTCUSDT',
+      at: iso(T0),
+      window: '',
+      breaks: 'deficit' as const,
+    }
+    const evaluated = points.filter((p) => p.status === 'evaluated')
+    const cost = (p: SweepPointResult) => ({
+      ...searched,
+      // the first point holds up to the maximum; the others break at a capital of their own
+      costOfAttack: p.index === evaluated[0]!.index ? null : `${1_000_000 + p.index * 250_000}.000000`,
+      maxCapital: '1000000000.000000',
+      profitAtCost: null,
+      atMinimum: false,
+      steps: 9,
+      statement: '',
+    })
+    const model = buildSweepReportModel({
+      id: 'r',
+      sweepRunId: sweepId,
+      generatedAt: new Date(0),
+      document: { ...document, sweep: { ...document.sweep, attackCost: [searched] } },
+      points: points.map((p) => (p.status === 'evaluated' ? { ...p, attackCost: [cost(p)] } : p)),
+    })
+    expect(model.attacks).toEqual([searched])
+    for (const row of model.points) expect(row.attackCost).toEqual([cost(points[row.index]!)])
+    const table = pointsTable(model)
+    const column = table.head.indexOf('Cost of attack: thin-market-push at 2025-10-10 00:00 UTC (USDT)')
+    expect(column).toBeGreaterThan(0)
+    const cells = new Map(model.points.map((r, i) => [r.index, table.rows[i]![column]]))
+    expect(cells.get(evaluated[0]!.index)).toBe(`none up to ${compactAmount('1000000000')}`)
+    expect(cells.get(evaluated[1]!.index)).toBe(compactAmount(cost(evaluated[1]!).costOfAttack!))
+    // a sweep without searches has no such column
+    expect(pointsTable(json).head.some((h) => h.startsWith('Cost of attack'))).toBe(false)
   })
 
   test('bad requests are refused at submission and record nothing', async () => {

@@ -131,6 +131,9 @@ describe('a maintenance-rate sweep over a crash window', () => {
     expect(first.points[1]!.windows[0]!.outputHash).toBe(run.summary.outputHash)
     expect(first.points[1]!.windows[0]!.risk.badDebt).toBe(run.summary.totalBadDebt)
     expect(first.points[1]!.windows[0]!.liquidations).toBe(run.summary.liquidations)
+    // the fund's drawdown as a fraction of its peak, as the backtest's summary has it (the small fund is drawn on)
+    expect(run.summary.fund.maxDrawdownFraction).toBeGreaterThan(0)
+    expect(first.points[1]!.windows[0]!.risk.fundMaxDrawdownFraction).toBe(run.summary.fund.maxDrawdownFraction)
     // and a different point does not
     expect(first.points[2]!.windows[0]!.outputHash).not.toBe(run.summary.outputHash)
   }, 180_000)

@@ -6,6 +6,7 @@ import type { Command } from 'commander'
 import type { JobDefinition } from '../../../jobs/job.ts'
 import { sweepJob } from '../../../jobs/sweep.ts'
 import { createLogger } from '../../obs/logger.ts'
+import type { SweepAttackCost } from '../../replay/sweep/attacks.ts'
 import type { SweepDocument, SweepPointResult } from '../../replay/sweep/execute.ts'
 import { readAllSweepPoints, readSweepDocument } from '../../store/results/sweepResults.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
@@ -27,6 +28,7 @@ interface SweepOptions {
   resolution?: string
   population?: string
   threads?: string
+  attackCost?: string
   json?: boolean
 }
 
@@ -42,6 +44,23 @@ function windowsOf(p: OptionProblems, text: string | undefined) {
       return { from: part, to: part }
     }
     return { from: from.trim(), to: to.trim() }
+  })
+}
+
+/** PATTERN@TIME[@MARKET][,…]: a cost-of-attack search per evaluated point (the request schema checks each). */
+function attacksOf(p: OptionProblems, text: string | undefined) {
+  if (text === undefined) return undefined
+  return text.split(',').map((part, i) => {
+    const [pattern, at, market, ...more] = part.split('@').map((x) => x.trim())
+    if (!pattern || !at || market === '' || more.length) {
+      p.add({
+        path: `--attack-cost[${i}]`,
+        received: part,
+        expected: 'PATTERN@TIME[@MARKET], e.g. thin-market-push@2025-10-10T21:00Z',
+      })
+      return { pattern: part, at: part }
+    }
+    return { pattern, at, ...(market ? { market } : {}) }
   })
 }
 
@@ -78,6 +97,8 @@ export function sweepInput(o: SweepOptions): Record<string, unknown> {
     }
   }
   if (o.budget !== undefined) input.budget = o.budget
+  const attackCost = attacksOf(p, o.attackCost)
+  if (attackCost !== undefined) input.attackCost = attackCost
   const whole = (name: string, text: string | undefined, min: number) =>
     p.number(name, text, (n) => Number.isInteger(n) && n >= min, `an integer ≥ ${min}`)
   const samples = whole('samples', o.samples, 1)
@@ -96,10 +117,18 @@ export function sweepInput(o: SweepOptions): Record<string, unknown> {
   return input
 }
 
-function printTable(document: SweepDocument): void {
+/** A search's outcome as a table cell: the capital that breaks the point, or what none did up to. */
+const attackCell = (a: SweepAttackCost) =>
+  `${a.pattern} ${a.costOfAttack ?? `none up to ${a.maxCapital}`}${a.atMinimum ? ' (at most)' : ''}`
+
+/** The table of points (a cost-of-attack cell per search) and the recommendation, on stdout. */
+export function printTable(document: SweepDocument): void {
   const frontier = new Set(document.frontier)
+  const attacks = document.sweep.attackCost?.length ? '  cost of attack' : ''
   console.log(`base ${document.sweep.ruleSet}: bad debt ${document.base.map((w) => w.risk.badDebt).join(' / ')}`)
-  console.log('point  frontier  values  |  bad debt  IM/notional  refused or liquidated earlier  liquidation fees')
+  console.log(
+    `point  frontier  values  |  bad debt  IM/notional  refused or liquidated earlier  liquidation fees${attacks}`,
+  )
   const row = (p: SweepPointResult) => {
     const values = p.values.map((v) => `${v.path}=${JSON.stringify(v.value)}`).join(' ')
     if (!p.totals) {
@@ -107,7 +136,7 @@ function printTable(document: SweepDocument): void {
       return `${String(p.index).padStart(5)}  skipped   ${values}  |  ${why}`
     }
     const t = p.totals
-    return `${String(p.index).padStart(5)}  ${frontier.has(p.index) ? '*' : ' '}         ${values}  |  ${t.badDebt}  ${t.initialMarginPerNotional ?? '-'}  ${t.refusedOrLiquidatedEarlierShare}  ${t.liquidationFees}`
+    return `${String(p.index).padStart(5)}  ${frontier.has(p.index) ? '*' : ' '}         ${values}  |  ${t.badDebt}  ${t.initialMarginPerNotional ?? '-'}  ${t.refusedOrLiquidatedEarlierShare}  ${t.liquidationFees}${(p.attackCost ?? []).map((a) => `  ${attackCell(a)}`).join('')}`
   }
   for (const p of document.points) console.log(row(p))
   const r = document.recommendation
@@ -137,6 +166,10 @@ export function registerSweep(program: Command): void {
     .option('--resolution <s>', 'bar resolution in seconds: 1 or 60', '1')
     .option('--population <json>', 'synthetic population parameters (JSON or a JSON file)')
     .option('--threads <n>', 'worker threads for the kernels (default: the cores available)')
+    .option(
+      '--attack-cost <list>',
+      'PATTERN@TIME[@MARKET][,…]: cost-of-attack search per evaluated point under its rule set (market: the first)',
+    )
     .option('--json', 'print one JSON document: sweep, base, points, frontier, recommendation')
     .action(
       action(async (config, options: SweepOptions) => {

@@ -34,14 +34,18 @@ export interface PreparedBacktest {
   planMs: number
 }
 
-/** Validates the request, resolves the rule set, describes the data and plans the replay. */
+/**
+ * Validates the request, resolves the rule set (unless one already resolved is given: a sweep's), describes the
+ * data and plans the replay.
+ */
 export async function prepareBacktest(
   deps: PrepareDeps,
   input: unknown,
-  options: { allowFiles: boolean },
+  options: { allowFiles: boolean; ruleSet?: ResolvedRuleSet },
 ): Promise<PreparedBacktest> {
   const request = parseBacktestRequest(input)
-  const ruleSet = await resolveRuleSet(request.ruleSet, { meta: deps.meta, allowFiles: options.allowFiles })
+  const ruleSet =
+    options.ruleSet ?? (await resolveRuleSet(request.ruleSet, { meta: deps.meta, allowFiles: options.allowFiles }))
   const contractProblems = replayContractProblems(ruleSet.rules, request.markets)
   const inverse = request.markets.some((m) => contractOf(ruleSet.rules, m).type === 'inverse')
   if (inverse && request.positions === 'accounts') {

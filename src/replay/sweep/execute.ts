@@ -1,9 +1,11 @@
 // Executes a prepared sweep: per window, the feed is read from DuckDB once and handed to every point's kernel (and the
 // base's, against which "liquidated earlier" is measured) on a few worker threads; points whose rule sets need a
 // different feed (another mark method's price streams) share a second read. Then each point's figures, the Pareto
-// frontier and the recommendation, as one JSON document that depends on nothing but the inputs.
+// frontier and the recommendation, as one JSON document that depends on nothing but the inputs. Cost-of-attack
+// searches asked for run last, per evaluated point under its rule set (attacks.ts).
 import { readReplayFeed, type FeedSpec } from '../../store/market/replayFeed.ts'
 import type { DuckStore } from '../../store/duck/open.ts'
+import { AttackCostCancelled } from '../attack/execute.ts'
 import { kernelSpec } from '../backtest/execute.ts'
 import { openAccountsFor } from '../backtest/accountReplay.ts'
 import type { PreparedBacktest } from '../backtest/prepare.ts'
@@ -11,6 +13,7 @@ import type { KernelAccounts } from '../host/session.ts'
 import { canonicalJson } from '../rules/canonical.ts'
 import { parsePath } from '../rules/derive.ts'
 import type { RuleSet } from '../rules/schema.ts'
+import { runPointAttacks, type SweepAttackCost } from './attacks.ts'
 import { SPECIAL_AXES } from './axes.ts'
 import { windowFigures, type CostParts, type WindowFigures } from './figures.ts'
 import {
@@ -38,11 +41,16 @@ const sweepSpec = (prepared: PreparedBacktest) => {
 }
 
 export interface SweepProgress {
-  /** Point-windows replayed (fractional within a window) out of points × windows. */
+  /**
+   * Point-windows replayed (fractional within a window) and cost-of-attack searches finished, out of
+   * points × windows + points × searches.
+   */
   done: number
   total: number
   window: number
   events: number
+  /** While the searches run: the point and pattern searched and the search's step. */
+  search?: { done: number; total: number; point: number; pattern: string; step: number }
 }
 
 export interface SweepPointResult {
@@ -54,6 +62,8 @@ export interface SweepPointResult {
   ruleSetHash: string | null
   windows: WindowFigures[]
   totals: PointTotals | null
+  /** Each cost-of-attack search's outcome under the point's rules (an evaluated point of a sweep that asked for them). */
+  attackCost?: SweepAttackCost[]
 }
 
 export interface SweepDocument {
@@ -69,6 +79,8 @@ export interface SweepDocument {
     samples: number | null
     axes: Array<{ path: string; special: string | null; values: unknown[] }>
     budget: string
+    /** The cost-of-attack searches run per point (only when asked for). */
+    attackCost?: Array<{ pattern: string; market: string; at: string; window: string; breaks: string }>
   }
   /** The base rule set's own figures per window (its "earlier than the base" counts are 0 by definition). */
   base: WindowFigures[]
@@ -221,7 +233,9 @@ export async function executeSweep(
   const started = performance.now()
   const { request, points } = prepared
   const evaluated = points.filter((p) => p.ruleSet)
-  const total = Math.max(1, evaluated.length) * prepared.windows.length
+  const replays = Math.max(1, evaluated.length) * prepared.windows.length
+  const searches = evaluated.length * prepared.attacks.length
+  const total = replays + searches
   const figures = new Map<number, WindowFigures[]>(evaluated.map((p) => [p.index, []]))
   const parts = new Map<number, CostParts>(
     evaluated.map((p) => [p.index, { marginMicros: 0n, notionalMicros: 0n, earlier: 0, population: 0, feeMicros: 0n }]),
@@ -261,6 +275,19 @@ export async function executeSweep(
       sum.feeMicros += c.feeMicros
     })
   }
+  const attackCosts = await runPointAttacks(deps, evaluated, prepared.attacks, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: (search) =>
+      options.onProgress?.({
+        done: replays + search.done,
+        total,
+        window: prepared.windows.length - 1,
+        events,
+        search,
+      }),
+  }).catch((error: unknown) => {
+    throw error instanceof AttackCostCancelled ? new SweepCancelled() : error
+  })
   const done: EvaluatedPoint[] = evaluated.map((p) => ({
     index: p.index,
     values: p.values,
@@ -286,6 +313,17 @@ export async function executeSweep(
         values: a.values,
       })),
       budget: request.budget,
+      ...(prepared.attacks.length
+        ? {
+            attackCost: prepared.attacks.map((a) => ({
+              pattern: a.request.pattern,
+              market: a.request.market,
+              at: a.request.at.toISOString(),
+              window: `${a.request.at.toISOString()}/${new Date(a.request.at.getTime() + a.request.window * 1000).toISOString()}`,
+              breaks: a.request.breaks,
+            })),
+          }
+        : {}),
     },
     base: baseFigures,
     points: points.map((p): SweepPointResult => {
@@ -300,6 +338,7 @@ export async function executeSweep(
         ruleSetHash: p.ruleSet?.hash ?? null,
         windows: e ? e.windows : [],
         totals: e ? totalsOf(e) : null,
+        ...(e && prepared.attacks.length ? { attackCost: attackCosts.get(p.index)! } : {}),
       }
     }),
     frontier: paretoFrontier(done).map((p) => p.index),

@@ -13,6 +13,8 @@ export interface WindowFigures {
     totalShortfall: string
     deficits: number
     fundMaxDrawdown: string
+    /** The largest drawdown of any fund as a fraction of its peak (0–1), as a backtest's summary has it. */
+    fundMaxDrawdownFraction: number
     fundLow: string
     adlFills: number
     adlNotional: string
@@ -106,6 +108,7 @@ export function windowFigures(
         totalShortfall: s.totalShortfall,
         deficits: s.bankruptcies,
         fundMaxDrawdown: s.fund.maxDrawdown,
+        fundMaxDrawdownFraction: s.fund.maxDrawdownFraction,
         fundLow: s.fund.low,
         adlFills: s.adlFills,
         adlNotional: formatMicros(BigInt(point.adlNotionalMicros)),

@@ -1,10 +1,13 @@
 // Preparing a sweep: validate the request and its axes (bad input throws here, before any run exists), draw the
 // points, derive each point's rule set (a point whose rule set fails validation as a whole is kept as skipped, with
-// its problems), and prepare every window once for the base and once per point (the plan depends on the rules).
+// its problems), and prepare every window once for the base and once per point (the plan depends on the rules);
+// each cost-of-attack search asked for is prepared once under the base rule set (liquidity measured, window planned)
+// and replanned under each point's rules when it runs.
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
 import type { DuckStore } from '../../store/duck/open.ts'
 import type { MetaClient } from '../../store/meta/client.ts'
 import { buildAccountSetup } from '../accounts/setup.ts'
+import { prepareAttackCost, type PreparedAttackCost } from '../attack/prepare.ts'
 import type { AccountPlan } from '../backtest/accountReplay.ts'
 import { prepareBacktest, type PreparedBacktest } from '../backtest/prepare.ts'
 import { planReplay } from '../backtest/plan.ts'
@@ -13,7 +16,7 @@ import { deriveRuleSet, type Override } from '../rules/derive.ts'
 import { resolveRuleSet, type ResolvedRuleSet } from '../rules/resolve.ts'
 import { checkAxisValues, overridesOf, parseAxis, type Axis } from './axes.ts'
 import { gridPoints, gridSize, latinHypercubePoints } from './points.ts'
-import { parseSweepRequest, type SweepRequest } from './request.ts'
+import { parseSweepRequest, type SweepAttackCostSpec, type SweepRequest } from './request.ts'
 
 /** One point: its value on each axis, the rule-set overrides they stand for, and its rule set or why it has none. */
 export interface SweepPoint {
@@ -35,6 +38,8 @@ export interface PreparedSweep {
   points: SweepPoint[]
   /** Per window: the base run prepared, and each point's (null when the point is skipped). */
   windows: Array<{ base: PreparedBacktest; points: Array<PreparedBacktest | null> }>
+  /** The cost-of-attack searches run for every evaluated point, prepared under the base rule set. */
+  attacks: PreparedAttackCost[]
 }
 
 export interface SweepDeps {
@@ -77,6 +82,41 @@ function parseWithAxes(input: unknown): SweepRequest {
   }
 }
 
+/**
+ * Each cost-of-attack search of the request prepared under the base rule set (the point's replaces it when it runs),
+ * or every problem at once, under `attackCost[i]`: an unknown pattern is refused by the request schema already.
+ */
+async function prepareAttacks(
+  deps: SweepDeps,
+  request: SweepRequest,
+  base: ResolvedRuleSet,
+  options: { allowFiles: boolean },
+): Promise<PreparedAttackCost[]> {
+  const problems: InputProblem[] = []
+  const prepared: PreparedAttackCost[] = []
+  for (const [i, spec] of (request.attackCost ?? []).entries()) {
+    const { market, ...rest } = spec satisfies SweepAttackCostSpec
+    const input = {
+      ...rest,
+      ruleSet: request.ruleSet,
+      venue: request.venue,
+      market: market ?? request.markets[0],
+      seed: request.seed,
+      resolutionSeconds: request.resolutionSeconds,
+    }
+    try {
+      prepared.push(await prepareAttackCost(deps, input, { ...options, ruleSet: base }))
+    } catch (error) {
+      if (!(error instanceof InvalidInputError)) throw error
+      problems.push(
+        ...error.problems.map((p) => ({ ...p, path: p.path ? `attackCost[${i}].${p.path}` : `attackCost[${i}]` })),
+      )
+    }
+  }
+  if (problems.length) throw new InvalidInputError('invalid sweep cost-of-attack searches', problems)
+  return prepared
+}
+
 export async function prepareSweep(
   deps: SweepDeps,
   input: unknown,
@@ -103,6 +143,7 @@ export async function prepareSweep(
   }
   const base = await resolveRuleSet(request.ruleSet, { meta: deps.meta, allowFiles: options.allowFiles })
   checkAxisValues(base.rules, valid)
+  const attacks = await prepareAttacks(deps, request, base, options)
 
   const sampling = request.samples === undefined ? 'grid' : 'latinHypercube'
   const choices =
@@ -158,5 +199,5 @@ export async function prepareSweep(
   }
   // a point skipped in a later window is skipped in every window
   for (const w of windows) w.points = w.points.map((p, i) => (points[i]!.ruleSet ? p : null))
-  return { request, base, axes: valid, sampling, points, windows }
+  return { request, base, axes: valid, sampling, points, windows, attacks }
 }

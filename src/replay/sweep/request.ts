@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import { InvalidInputError } from '../../errors.ts'
 import { assertSafeInput } from '../../userInput.ts'
+import { ATTACK_PATTERNS } from '../attack/patterns.ts'
 import { populationSchema } from '../kernel/population.ts'
 import { problemsOf } from '../rules/validate.ts'
 
@@ -26,6 +27,29 @@ const window = z.strictObject({ from: instant, to: instant }).superRefine((w, ct
   if (w.to.getTime() - w.from.getTime() > 366 * 86_400_000)
     ctx.addIssue({ code: 'custom', path: ['to'], input: w.to, message: 'at most 366 days after from' })
 })
+
+const patternNames = Object.keys(ATTACK_PATTERNS) as [
+  keyof typeof ATTACK_PATTERNS,
+  ...Array<keyof typeof ATTACK_PATTERNS>,
+]
+
+/**
+ * A cost-of-attack search run for every evaluated point: the pattern, the time it is injected at and the market
+ * (default the sweep's first); the search's other settings as in an attack-cost request (checked by its schema).
+ */
+const attackCostSpec = z.strictObject({
+  pattern: z.enum(patternNames),
+  at: z.union([z.date(), z.string().min(1).max(100)]),
+  market: z.string().min(1).max(100).optional(),
+  window: z.union([z.number(), z.string().max(20)]).optional(),
+  lookback: z.union([z.number(), z.string().max(20)]).optional(),
+  minCapital: z.number().optional(),
+  maxCapital: z.number().optional(),
+  precision: z.number().optional(),
+  breaks: z.string().max(20).optional(),
+})
+
+export type SweepAttackCostSpec = z.output<typeof attackCostSpec>
 
 export const sweepRequestSchema = z
   .strictObject({
@@ -58,6 +82,8 @@ export const sweepRequestSchema = z
     maxPoints: z.number().int().min(1).max(MAX_POINTS_CEILING).default(DEFAULT_MAX_POINTS),
     /** Worker threads for the kernels (default: the cores available). */
     threads: z.number().int().min(1).max(64).optional(),
+    /** Cost-of-attack searches per evaluated point (each a few dozen replays of its window at most). */
+    attackCost: z.array(attackCostSpec).min(1).max(4).optional(),
   })
   .superRefine((r, ctx) => {
     if (r.positions === 'explicit' && r.explicitPositions === undefined)

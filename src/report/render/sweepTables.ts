@@ -41,6 +41,16 @@ export function pointsTable(model: SweepReportModel): TextTable {
     [`Liq. fees (${u})`, true, (p) => compactAmount(p.liquidationFees)],
     ['Max lev.', true, (p) => `${Number(p.maxLeverage.toFixed(2))}×`],
     ['Liqs', true, (p) => count(p.liquidations)],
+    // capital needed to break the point, per search: safety measured forward beside bad debt in history
+    ...model.attacks.map((a, i): Column => [
+      `Cost of attack: ${a.pattern} at ${utc(a.at)} (${u})`,
+      true,
+      (p) => {
+        const c = p.attackCost[i]
+        if (!c) return '–'
+        return c.costOfAttack === null ? `none up to ${compactAmount(c.maxCapital)}` : compactAmount(c.costOfAttack)
+      },
+    ]),
   ]
   return {
     head: columns.map((c) => c[0]),

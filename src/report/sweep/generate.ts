@@ -92,8 +92,8 @@ export async function renderSweepFiles(
 
 /**
  * What a sweep report lists as its headline: the base rule set's figures over the sweep's windows (summed; the fund
- * low the lowest, the drawdown the largest). A sweep measures neither the drawdown as a fraction of the fund's peak
- * nor the time to the first deficit: those read null here.
+ * low the lowest, the drawdown and its fraction of the fund's peak the largest). A sweep does not measure the time to
+ * the first deficit, nor did sweeps stored before the fraction was kept: those read null here.
  */
 export function sweepHeadline(model: SweepReportModel): Record<keyof Headline, string | number | null> {
   const w = model.base.windows
@@ -113,7 +113,10 @@ export function sweepHeadline(model: SweepReportModel): Record<keyof Headline, s
       (x) => x.risk.fundMaxDrawdown,
       (a, b) => a > b,
     ),
-    maxFundDrawdownFraction: null,
+    maxFundDrawdownFraction:
+      w.length && w.every((x) => typeof x.risk.fundMaxDrawdownFraction === 'number')
+        ? Math.max(...w.map((x) => x.risk.fundMaxDrawdownFraction))
+        : null,
     adlFills: w.reduce((n, x) => n + x.risk.adlFills, 0),
     timeToFirstDeficitSeconds: null,
   }

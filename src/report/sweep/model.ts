@@ -2,6 +2,7 @@
 // the report shows — the points table (frontier first), the Pareto frontier, the recommendation with its differences
 // from the base rule set as `rules derive` paths, the windows and positions source, and the skipped points with
 // their problems. Plain JSON (exact amounts as decimal text); the renderers read only this.
+import type { SweepAttackCost } from '../../replay/sweep/attacks.ts'
 import type { SweepDocument, SweepPointResult } from '../../replay/sweep/execute.ts'
 import type { WindowFigures } from '../../replay/sweep/figures.ts'
 import { microsOf } from '../../replay/sweep/frontier.ts'
@@ -31,6 +32,8 @@ export interface SweepPointRow {
   ruleSetHash: string | null
   /** Per window, as the sweep measured it. */
   windows: WindowFigures[]
+  /** Each cost-of-attack search's outcome under the point's rules, in the order of `attacks` (empty: none asked). */
+  attackCost: SweepAttackCost[]
 }
 
 export interface SkippedPoint {
@@ -59,6 +62,8 @@ export interface SweepReportModel {
   samples: number | null
   axes: Array<{ path: string; special: string | null; values: unknown[] }>
   budget: string
+  /** The cost-of-attack searches run per point (none when the sweep asked for none). */
+  attacks: Array<{ pattern: string; market: string; at: string; window: string; breaks: string }>
   /** Evaluated points: the frontier first (cheapest first, as the sweep ordered it), then the rest by index. */
   points: SweepPointRow[]
   frontier: number[]
@@ -105,6 +110,7 @@ export function buildSweepReportModel(input: {
       adlFills: p.windows.reduce((n, w) => n + w.risk.adlFills, 0),
       ruleSetHash: p.ruleSetHash,
       windows: p.windows,
+      attackCost: p.attackCost ?? [],
     }
   }
   const evaluated = input.points.filter((p) => p.status === 'evaluated' && p.totals)
@@ -137,6 +143,7 @@ export function buildSweepReportModel(input: {
     samples: d.sweep.samples,
     axes: d.sweep.axes,
     budget: d.sweep.budget,
+    attacks: d.sweep.attackCost ?? [],
     points: ordered.map(rowOf),
     frontier: d.frontier,
     recommendation: d.recommendation,

@@ -18,12 +18,13 @@ import type {
 } from '../../generated/resolvers-types.ts'
 import type { SweepModel } from './models.ts'
 
+/** An input object without the fields given as null (the request schema reads those as absent). */
+const given = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => v != null))
+
 export const runSweep: MutationResolvers['runSweep'] = async (_p, { input }, context) => {
-  const { runId } = await runsOf(context).submit(
-    'sweep',
-    Object.fromEntries(Object.entries(input).filter(([, v]) => v != null)),
-    { trigger: 'api' },
-  )
+  const request = given(input)
+  if (input.attackCost) request.attackCost = input.attackCost.map(given)
+  const { runId } = await runsOf(context).submit('sweep', request, { trigger: 'api' })
   return (await getRun(context.runtime.meta, runId))!
 }
 
@@ -45,10 +46,13 @@ export const Sweep: SweepResolvers = {
   frontier: (s, _a, { runtime }) => readSweepPointsByIndex(runtime.duck, s.id, s.head.frontier),
 }
 
-const parsed = (p: SweepPointRow) => JSON.parse(p.point) as { values: unknown; problems?: unknown; windows: unknown }
+const parsed = (p: SweepPointRow) =>
+  JSON.parse(p.point) as { values: unknown; problems?: unknown; windows: unknown; attackCost?: unknown[] }
 
 export const SweepPoint: SweepPointResolvers = {
   values: (p) => parsed(p).values,
   problems: (p) => parsed(p).problems ?? null,
   windows: (p) => parsed(p).windows,
+  // a skipped point has no searches: null, as for a sweep that asked for none
+  attackCost: (p) => (p.status === 'evaluated' ? (parsed(p).attackCost ?? null) : null),
 }
