@@ -1,6 +1,7 @@
 // The last commands that refused to work while `backstop serve` holds the DuckDB file, now handed to it: a backtest
-// with a rule-set FILE (validated here, stored with createRuleSet, run by the server) and `schedules`. Each prints
-// the same text / JSON with the same exit code as alone. One data directory, one server; about a dozen CLI processes.
+// with a rule-set FILE (validated here, stored with createRuleSet, run by the server) and `schedules`: each prints
+// the same text / JSON with the same exit code as alone; and `incident ID` (the incident(id) query). One data
+// directory, one server, 19 CLI processes (about 3 minutes on a busy shared 2-core machine).
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -43,6 +44,17 @@ beforeAll(async () => {
          TIMESTAMP '2025-10-10 00:59:59', now()::TIMESTAMP, NULL)`,
     ),
   )
+  // an incident with a timeline of two members for `incident ID` (times to the millisecond, amounts to trim)
+  await store.use(async (c) => {
+    await c.run(`INSERT INTO incidents VALUES ('inc-1', 'seeded', 'run-x', ['BTCUSDT', 'ETHUSDT'],
+      TIMESTAMP '2025-10-10 00:05:00.123', TIMESTAMP '2025-10-10 00:20:00', 'critical', 'a seeded incident',
+      1234.500000000000::DECIMAL(38, 12), -10::DECIMAL(38, 12), 3, ['a', 'b'], 1, 2, 60, TIMESTAMP '2025-10-11')`)
+    await c.run(`INSERT INTO incident_members VALUES
+      ('inc-1', 0, 'detection', 'det-1', TIMESTAMP '2025-10-10 00:05:00.123', TIMESTAMP '2025-10-10 00:10:00',
+       'BTCUSDT', ['a'], 'warning', 'self-trading: 2 linked accounts', '{"notional": "18400000.5", "accounts": 2}'),
+      ('inc-1', 1, 'deficit', 'deficits#3-7', TIMESTAMP '2025-10-10 00:12:00', TIMESTAMP '2025-10-10 00:20:00',
+       NULL, ['a', 'b'], 'critical', '5 deficits, shortfall 1234.5', '{"shortfall": "1234.5"}')`)
+  })
   await store.close()
   fs.writeFileSync(
     path.join(dir, 'positions.json'),
@@ -103,6 +115,10 @@ describe('without a server', () => {
     expect(alone.list.code, alone.list.out).toBe(0)
     alone.missing = await cli(['schedules', 'remove', 'nope'])
     expect(alone.missing.code, alone.missing.out).toBe(1)
+    alone.incident = await cli(['incident', 'inc-1', '--json'])
+    expect(alone.incident.code, alone.incident.out).toBe(0)
+    alone.noIncident = await cli(['incident', 'nope'])
+    expect(alone.noIncident.code, alone.noIncident.out).toBe(2)
   }, 180_000)
 })
 
@@ -151,4 +167,25 @@ describe('while a server holds the DuckDB file', () => {
     expect(none.out.trim()).toBe('no backtest schedule')
     expect(server!.logs().some((l) => /in use by another process/.test(String(l.msg)))).toBe(false)
   }, 120_000)
+
+  test('incident ID through incident(id): the same JSON; an unknown id exits 2 with the same message', async () => {
+    const remote = await cli(['incident', 'inc-1', '--json'])
+    expect(remote.code, remote.out).toBe(0)
+    expect(remote.out).toBe(alone.incident!.out)
+    expect(JSON.parse(remote.out)).toMatchObject({
+      incident: {
+        id: 'inc-1',
+        totalDeficit: '1234.5',
+        detections: 1,
+        fromUs: Date.UTC(2025, 9, 10, 0, 5, 0, 123) * 1e3,
+      },
+      timeline: [
+        { seq: 0, ref: 'det-1', figures: { notional: '18400000.5', accounts: 2 } },
+        { seq: 1, market: null, accounts: ['a', 'b'] },
+      ],
+    })
+    const unknown = await cli(['incident', 'nope'])
+    expect(unknown.code, unknown.out).toBe(2)
+    expect(unknown.out).toBe(alone.noIncident!.out)
+  }, 60_000)
 })

@@ -1,7 +1,8 @@
 // `backstop backtest`: replay a window against a rule set with explicit, account or synthetic positions, as a run of
 // the run system (recorded, cancellable with `backstop runs cancel`); a progress bar on a terminal (plain lines
 // otherwise), then the summary (or JSON). While a server holds the store, the run is handed to it (src/cli/remote)
-// with the same output; a rule-set file is validated here and stored on the server first (createRuleSet). Exit 0 ok, 1 failed or cancelled, 2 bad input, 130 interrupted (Ctrl-C cancels the run).
+// with the same output; a rule-set file is validated here and stored on the server first (createRuleSet). Exit 0 ok,
+// 1 failed or cancelled, 2 bad input, 130 interrupted (Ctrl-C cancels the run).
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Command } from 'commander'
