@@ -1,13 +1,15 @@
 // The last commands that refused to work while `backstop serve` holds the DuckDB file, now handed to it: a backtest
 // with a rule-set FILE (validated here, stored with createRuleSet, run by the server) and `schedules`: each prints
-// the same text / JSON with the same exit code as alone; and `incident ID` (the incident(id) query). One data
-// directory, one server, 19 CLI processes (about 3 minutes on a busy shared 2-core machine).
+// the same text / JSON with the same exit code as alone; `incident ID` (the incident(id) query) and `scenario list`
+// (loadedScenarios). One data directory, one server, 21 CLI processes (about 4 minutes on a busy, shared 2-core
+// machine; each process is a tsx start here).
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { findPreset } from '../src/replay/rules/presets/index.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
 import { migrateDuck } from '../src/store/duck/schema.ts'
+import { writeScenarioTruth } from '../src/store/scenarios/scenarioTruth.ts'
 import { barsFromCloses, insertBars } from './support/marketData.ts'
 import { spawnBackstop, type Spawned } from './support/process.ts'
 import { tempDir } from './support/tmp.ts'
@@ -55,6 +57,15 @@ beforeAll(async () => {
       ('inc-1', 1, 'deficit', 'deficits#3-7', TIMESTAMP '2025-10-10 00:12:00', TIMESTAMP '2025-10-10 00:20:00',
        NULL, ['a', 'b'], 'critical', '5 deficits, shortfall 1234.5', '{"shortfall": "1234.5"}')`)
   })
+  // a loaded copy of a library scenario (its truth row: what `scenario list` reads), with a seed above 2^31
+  await store.use((c) =>
+    writeScenarioTruth(c, {
+      ...{ scenario: 'calm-trend', seed: 3_000_000_000, venue: 'synthetic', markets: ['CALM-PERP'], patterns: [] },
+      ...{ accounts: [], attackFrom: new Date(T0 / 1000), attackTo: new Date(T0 / 1000 + 60_000) },
+      ...{ from: new Date(T0 / 1000), to: new Date(T0 / 1000 + 60_000), details: {}, dataHash: 'x', partitionIds: [] },
+      rows: 0,
+    }),
+  )
   await store.close()
   fs.writeFileSync(
     path.join(dir, 'positions.json'),
@@ -119,6 +130,8 @@ describe('without a server', () => {
     expect(alone.incident.code, alone.incident.out).toBe(0)
     alone.noIncident = await cli(['incident', 'nope'])
     expect(alone.noIncident.code, alone.noIncident.out).toBe(2)
+    alone.scenarios = await cli(['scenario', 'list', '--json'])
+    expect(alone.scenarios.code, alone.scenarios.out).toBe(0)
   }, 180_000)
 })
 
@@ -187,5 +200,14 @@ describe('while a server holds the DuckDB file', () => {
     const unknown = await cli(['incident', 'nope'])
     expect(unknown.code, unknown.out).toBe(2)
     expect(unknown.out).toBe(alone.noIncident!.out)
+  }, 60_000)
+
+  test('scenario list reads the loaded seeds through loadedScenarios: the same JSON', async () => {
+    const remote = await cli(['scenario', 'list', '--json'])
+    expect(remote.code, remote.out).toBe(0)
+    expect(remote.out).toBe(alone.scenarios!.out)
+    const listed = JSON.parse(remote.out) as Array<{ name: string; loadedSeed: number | null }>
+    expect(listed.find((s) => s.name === 'calm-trend')?.loadedSeed).toBe(3_000_000_000)
+    expect(listed.filter((s) => s.loadedSeed !== null)).toHaveLength(1)
   }, 60_000)
 })
