@@ -63,6 +63,7 @@ import { reconcileRun } from './reconcile.ts'
 import { positionRisk } from './risk.ts'
 import { Run, RunProgress, cancelRun, loadScenario, run, runs, triggerIngest } from './runs.ts'
 import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets, ruleSetDiff } from './rules.ts'
+import { loadedScenarios } from './scenarios.ts'
 
 export const resolvers: Resolvers = {
   ...scalarResolvers,
@@ -113,6 +114,7 @@ export const resolvers: Resolvers = {
     ruleSetsConnection,
     rulePresetsConnection,
     apiKeysConnection,
+    loadedScenarios,
   }),
   Mutation: guardArguments({
     createRuleSet,

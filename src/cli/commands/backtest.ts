@@ -1,14 +1,17 @@
 // `backstop backtest`: replay a window against a rule set with explicit, account or synthetic positions, as a run of
 // the run system (recorded, cancellable with `backstop runs cancel`); a progress bar on a terminal (plain lines
 // otherwise), then the summary (or JSON). While a server holds the store, the run is handed to it (src/cli/remote)
-// with the same output. Exit 0 ok, 1 failed or cancelled, 2 bad input, 130 interrupted (Ctrl-C cancels the run).
+// with the same output; a rule-set file is validated here and stored on the server first (createRuleSet). Exit 0 ok,
+// 1 failed or cancelled, 2 bad input, 130 interrupted (Ctrl-C cancels the run).
 import fs from 'node:fs'
+import path from 'node:path'
 import type { Command } from 'commander'
 import { backtestJob } from '../../../jobs/backtest.ts'
 import { detectAfterBacktest, type DetectFollowUp } from '../../../jobs/detect.ts'
 import type { JobDefinition } from '../../../jobs/job.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { priceStreamLines } from '../../replay/backtest/priceStreamsText.ts'
+import { readRuleSetFile } from '../../replay/rules/resolve.ts'
 import type { BacktestSummary } from '../../replay/backtest/summary.ts'
 import type { BacktestTimings } from '../../replay/backtest/execute.ts'
 import { getBacktestRun } from '../../store/meta/backtestRuns.ts'
@@ -20,7 +23,7 @@ import { OptionProblems, jsonOption } from '../options.ts'
 import { runProgressView, type RunProgressView } from '../progress.ts'
 import type { ServerClient } from '../remote/client.ts'
 import { EXIT_INTERRUPTED, followRun } from '../remote/follow.ts'
-import { noRemoteEquivalent, viaServerOr } from '../remote/handOver.ts'
+import { viaServerOr } from '../remote/handOver.ts'
 
 interface BacktestOptions {
   rules?: string
@@ -251,17 +254,14 @@ async function localBacktest(
 /** The same backtest through the running server: runBacktest, then its run followed to the end. */
 async function remoteBacktest(
   client: ServerClient,
-  input: Record<string, unknown>,
+  request: Record<string, unknown>,
   view: RunProgressView,
   json: boolean,
   detect: boolean,
 ): Promise<number> {
+  let input = request
   if (input.ruleSet !== undefined && isRuleSetFile(String(input.ruleSet))) {
-    noRemoteEquivalent(
-      client,
-      `the rule-set file ${String(input.ruleSet)}`,
-      `the server does not read files: store it first (backstop rules derive --from ${String(input.ruleSet)} --name NAME --save) and pass --rules NAME, or stop the server and run again`,
-    )
+    input = { ...input, ruleSet: await storeRuleSetFile(client, String(input.ruleSet)) }
   }
   const { runBacktest } = await client.request<{ runBacktest: { id: string } }>(
     `mutation ($input: BacktestInput!) { runBacktest(input: $input) { id } }`,
@@ -325,6 +325,22 @@ async function remoteDetect(
     detections: ok ? (summary?.detections?.total ?? 0) : 0,
     incidents: ok ? (summary?.incidents?.incidents ?? 0) : 0,
   }
+}
+
+/**
+ * A rule-set file handed to the server, which reads no files: validated here first (a bad file is refused with the
+ * in-process path's message, nothing sent), then stored with createRuleSet (the same content is the version already
+ * stored; another content is a new version of the document's name), and its version id is what the run asks for. The
+ * run's rule set, hash and outputs are the file's, as in this process.
+ */
+async function storeRuleSetFile(client: ServerClient, file: string): Promise<string> {
+  readRuleSetFile(file)
+  const document: unknown = JSON.parse(fs.readFileSync(file, 'utf8'))
+  const { createRuleSet } = await client.request<{ createRuleSet: { version: { id: string } } }>(
+    `mutation ($input: CreateRuleSetInput!) { createRuleSet(input: $input) { version { id } } }`,
+    { input: { document, note: `backstop backtest --rules ${path.basename(file)}` } },
+  )
+  return createRuleSet.version.id
 }
 
 /** A --rules value the in-process path would read as a file (resolveRuleSet's own test). */

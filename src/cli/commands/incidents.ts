@@ -1,14 +1,19 @@
 // `backstop incidents` lists incidents (per run or venue; through a running server's incidents connection while it
-// holds the store); `backstop incident ID` prints one incident's timeline.
+// holds the store); `backstop incident ID` prints one incident's timeline (through its incident(id) query likewise).
 import type { Command } from 'commander'
 import { closeRuntime, openRuntime } from '../../app/runtime.ts'
-import { InvalidInputError } from '../../errors.ts'
+import { InvalidInputError, NotFoundError } from '../../errors.ts'
 import { createLogger } from '../../obs/logger.ts'
-import { readIncident, readIncidents, type StoredIncident } from '../../store/detect/incidents.ts'
+import {
+  readIncident,
+  readIncidents,
+  type StoredIncident,
+  type StoredIncidentMember,
+} from '../../store/detect/incidents.ts'
 import { trimDecimal } from '../../store/detect/read.ts'
 import { action } from '../action.ts'
 import type { ServerClient } from '../remote/client.ts'
-import { inProcessOnly, viaServerOr } from '../remote/handOver.ts'
+import { viaServerOr } from '../remote/handOver.ts'
 
 const time = (us: number) =>
   new Date(Math.floor(us / 1000))
@@ -51,51 +56,51 @@ export function registerIncidents(program: Command): void {
     .option('--json', 'print JSON')
     .option('--local', 'run in this process even while a server runs (it then fails on the held DuckDB file)')
     .action(
-      action(async (config, id: string, options: { json?: boolean; local?: boolean }) =>
-        inProcessOnly(
-          config,
-          options,
-          `backstop incident ${id}`,
-          (c) => `ask it instead: the incident(id) query at ${c.server.url}`,
-          async () => {
+      action(async (config, id: string, options: { json?: boolean; local?: boolean }) => {
+        const found = await viaServerOr(config, options, {
+          remote: (client) => remoteIncident(client, id),
+          local: async () => {
             const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
             try {
-              const found = await readIncident(runtime.duck, id)
-              if (!found)
-                throw new InvalidInputError('unknown incident', [
-                  { path: 'id', received: id, expected: 'an incident id, as `backstop incidents` lists them' },
-                ])
-              if (options.json) {
-                console.log(JSON.stringify(found, null, 2))
-                return
-              }
-              const i = found.incident
-              console.log(i.title)
-              console.log(`id          ${i.id}`)
-              console.log(`venue       ${i.venue}${i.runId ? ` (run ${i.runId})` : ' (market data)'}`)
-              console.log(`window      ${time(i.fromUs)} → ${time(i.toUs)}`)
-              console.log(`severity    ${i.severity}`)
-              console.log(`markets     ${i.markets.join(', ')}`)
-              console.log(
-                `deficit     ${i.totalDeficit}   insurance fund ${i.insuranceFundImpact}   ADL fills ${i.adlCount}`,
-              )
-              if (i.accounts.length)
-                console.log(
-                  `accounts    ${i.accounts.slice(0, 10).join(', ')}${i.accounts.length > 10 ? ` … +${i.accounts.length - 10}` : ''}`,
-                )
-              console.log('timeline:')
-              for (const m of found.timeline) {
-                console.log(
-                  `  ${time(m.fromUs)}  ${m.kind.padEnd(9)} ${m.severity.padEnd(8)} ${m.market ?? '-'}  ${m.summary}  [${m.ref}]`,
-                )
-              }
+              return await readIncident(runtime.duck, id)
             } finally {
               await closeRuntime(runtime)
             }
           },
-        ),
-      ),
+        })
+        if (!found)
+          throw new InvalidInputError('unknown incident', [
+            { path: 'id', received: id, expected: 'an incident id, as `backstop incidents` lists them' },
+          ])
+        printIncident(found, options)
+      }),
     )
+}
+
+/** One incident and its timeline (or JSON), the same whichever process read it. */
+function printIncident(found: FoundIncident, options: { json?: boolean }): void {
+  if (options.json) {
+    console.log(JSON.stringify(found, null, 2))
+    return
+  }
+  const i = found.incident
+  console.log(i.title)
+  console.log(`id          ${i.id}`)
+  console.log(`venue       ${i.venue}${i.runId ? ` (run ${i.runId})` : ' (market data)'}`)
+  console.log(`window      ${time(i.fromUs)} → ${time(i.toUs)}`)
+  console.log(`severity    ${i.severity}`)
+  console.log(`markets     ${i.markets.join(', ')}`)
+  console.log(`deficit     ${i.totalDeficit}   insurance fund ${i.insuranceFundImpact}   ADL fills ${i.adlCount}`)
+  if (i.accounts.length)
+    console.log(
+      `accounts    ${i.accounts.slice(0, 10).join(', ')}${i.accounts.length > 10 ? ` … +${i.accounts.length - 10}` : ''}`,
+    )
+  console.log('timeline:')
+  for (const m of found.timeline) {
+    console.log(
+      `  ${time(m.fromUs)}  ${m.kind.padEnd(9)} ${m.severity.padEnd(8)} ${m.market ?? '-'}  ${m.summary}  [${m.ref}]`,
+    )
+  }
 }
 
 function printIncidents(incidents: StoredIncident[], options: { json?: boolean }): void {
@@ -141,6 +146,78 @@ interface WireIncident {
   createdAt: string
 }
 
+const INCIDENT_FIELDS = `id venue runId markets windowFrom windowTo severity title totalDeficit insuranceFundImpact
+  adlCount accounts detectionCount members gapSeconds createdAt`
+
+/** An incident read through the API as the store reads it (times to the millisecond, amounts trimmed). */
+const storedIncident = (i: WireIncident): StoredIncident => ({
+  id: i.id,
+  venue: i.venue,
+  runId: i.runId,
+  markets: i.markets,
+  fromUs: Date.parse(i.windowFrom) * 1000,
+  toUs: Date.parse(i.windowTo) * 1000,
+  severity: i.severity,
+  title: i.title,
+  totalDeficit: trimDecimal(i.totalDeficit),
+  insuranceFundImpact: trimDecimal(i.insuranceFundImpact),
+  adlCount: i.adlCount,
+  accounts: i.accounts,
+  detections: i.detectionCount,
+  members: i.members,
+  gapSeconds: i.gapSeconds,
+  createdAt: new Date(i.createdAt),
+})
+
+type FoundIncident = { incident: StoredIncident; timeline: StoredIncidentMember[] }
+
+/**
+ * One incident and its timeline through the server's incident(id) query, as readIncident returns it (member times
+ * to the millisecond); an unknown id is null, as in this process (the server answers NOT_FOUND).
+ */
+async function remoteIncident(client: ServerClient, id: string): Promise<FoundIncident | null> {
+  let answer: { incident: WireIncident & { timeline: WireMember[] } }
+  try {
+    answer = await client.request(
+      `query ($id: ID!) { incident(id: $id) { ${INCIDENT_FIELDS}
+        timeline { seq kind ref from to market accounts severity summary figures } } }`,
+      { id },
+    )
+  } catch (error) {
+    if (error instanceof NotFoundError) return null
+    throw error
+  }
+  const { timeline, ...incident } = answer.incident
+  return {
+    incident: storedIncident(incident),
+    timeline: timeline.map((m) => ({
+      seq: m.seq,
+      kind: m.kind,
+      ref: m.ref,
+      fromUs: Date.parse(m.from) * 1000,
+      toUs: Date.parse(m.to) * 1000,
+      market: m.market,
+      accounts: m.accounts,
+      severity: m.severity,
+      summary: m.summary,
+      figures: m.figures,
+    })),
+  }
+}
+
+interface WireMember {
+  seq: number
+  kind: string
+  ref: string
+  from: string
+  to: string
+  market: string | null
+  accounts: string[]
+  severity: string
+  summary: string
+  figures: unknown
+}
+
 interface IncidentPage {
   nodes: WireIncident[]
   pageInfo: { hasNextPage: boolean; endCursor: string | null }
@@ -166,30 +243,11 @@ async function remoteIncidents(
       `query ($filter: IncidentFilter, $after: String) {
         incidents(first: 5000, after: $after, filter: $filter,
                   orderBy: [{ field: windowFrom, direction: ASC }, { field: venue, direction: ASC }]) {
-          nodes { id venue runId markets windowFrom windowTo severity title totalDeficit insuranceFundImpact adlCount
-                  accounts detectionCount members gapSeconds createdAt }
+          nodes { ${INCIDENT_FIELDS} }
           pageInfo { hasNextPage endCursor } } }`,
       { filter, after },
     )
-    for (const i of answer.incidents.nodes)
-      out.push({
-        id: i.id,
-        venue: i.venue,
-        runId: i.runId,
-        markets: i.markets,
-        fromUs: Date.parse(i.windowFrom) * 1000,
-        toUs: Date.parse(i.windowTo) * 1000,
-        severity: i.severity,
-        title: i.title,
-        totalDeficit: trimDecimal(i.totalDeficit),
-        insuranceFundImpact: trimDecimal(i.insuranceFundImpact),
-        adlCount: i.adlCount,
-        accounts: i.accounts,
-        detections: i.detectionCount,
-        members: i.members,
-        gapSeconds: i.gapSeconds,
-        createdAt: new Date(i.createdAt),
-      })
+    for (const i of answer.incidents.nodes) out.push(storedIncident(i))
     if (!answer.incidents.pageInfo.hasNextPage) return out
     after = answer.incidents.pageInfo.endCursor
   }

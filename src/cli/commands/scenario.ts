@@ -1,5 +1,6 @@
 // `backstop scenario`: the generated scenario library (venue `synthetic`): list it, load a scenario with a seed (a run
-// of kind scenario, handed to the server while one holds the store), remove one or all.
+// of kind scenario, handed to the server while one holds the store; `list` reads the loaded seeds through it too),
+// remove one or all.
 import type { Command } from 'commander'
 import { closeRuntime, openRuntime, type Runtime } from '../../app/runtime.ts'
 import type { Config } from '../../config/load.ts'
@@ -21,13 +22,13 @@ import { runProgressView } from '../progress.ts'
 import { EXIT_INTERRUPTED, followRun } from '../remote/follow.ts'
 import { inProcessOnly, viaServerOr } from '../remote/handOver.ts'
 
-/** The stores for one command; while a server holds DuckDB, a message naming it (scenarios are not runs yet). */
+/** The stores for one command; while a server holds DuckDB, a message naming it (`remove` has no API equivalent). */
 async function withRuntime<T>(config: Config, command: string, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
   return inProcessOnly(
     config,
     {},
     `backstop scenario ${command}`,
-    () => 'the scenario library is not served over the API yet: run it while no server holds this data directory',
+    () => 'removing scenarios is not served over the API yet: run it while no server holds this data directory',
     async () => {
       const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
       try {
@@ -88,9 +89,19 @@ export function registerScenario(program: Command): void {
     .command('list')
     .description('scenarios, the incident each models, the detectors it must trigger, and the loaded seed')
     .option('--json', 'print JSON')
+    .option('--local', 'run in this process even while a server runs (it then fails on the held DuckDB file)')
     .action(
-      action(async (config, options: { json?: boolean }) => {
-        const loaded = await withRuntime(config, 'list', (runtime) => loadedScenarios(runtime))
+      action(async (config, options: { json?: boolean; local?: boolean }) => {
+        const loaded = await viaServerOr(config, options, {
+          // the library is this process's; only the loaded copies come from the server holding the store
+          remote: async (client) =>
+            (
+              await client.request<{ loadedScenarios: Array<{ name: string; seed: number }> }>(
+                `query { loadedScenarios { name seed } }`,
+              )
+            ).loadedScenarios.map((l) => ({ scenario: l.name, seed: l.seed })),
+          local: () => withRuntime(config, 'list', (runtime) => loadedScenarios(runtime)),
+        })
         const all = listScenarios().map((s) => ({
           ...s,
           loadedSeed: loaded.find((l) => l.scenario === s.name)?.seed ?? null,

@@ -1,5 +1,6 @@
 // `backstop schedules`: backtest schedules (cron in UTC → backtest → detectors → report → delivery): list, add,
-// update, pause, resume, remove. Every change is checked in full first; a refused one changes nothing (exit 2).
+// update, pause, resume, remove. Every change is checked in full first; a refused one changes nothing (exit 2). While
+// a server holds the store, each goes through its schedule queries and mutations (the same text, JSON and exit code).
 import type { Command } from 'commander'
 import { closeRuntime, openRuntime, type Runtime } from '../../app/runtime.ts'
 import type { Config } from '../../config/load.ts'
@@ -12,8 +13,11 @@ import {
   removeSchedule,
   setScheduleEnabled,
 } from '../../report/schedule/manage.ts'
+import { SCHEDULED_BACKTEST_JOB } from '../../report/schedule/params.ts'
 import type { StoredSchedule } from '../../store/meta/schedules.ts'
 import { action } from '../action.ts'
+import type { ServerClient } from '../remote/client.ts'
+import { viaServerOr, type HandOverOptions } from '../remote/handOver.ts'
 
 const list = (value: string) =>
   value
@@ -31,13 +35,31 @@ function json(text: string, flag: string): Record<string, unknown> {
   throw new InvalidInputError('invalid arguments', [{ path: flag, received: text, expected: 'a JSON object' }])
 }
 
-async function withRuntime<T>(config: Config, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
-  try {
-    return await fn(runtime)
-  } finally {
-    await closeRuntime(runtime)
-  }
+/** The schedule operations the commands use, the same in this process and through a running server. */
+interface Schedules {
+  list(): Promise<StoredSchedule[]>
+  add(input: { name: string; cron: string; params: Record<string, unknown> }): Promise<StoredSchedule>
+  change(name: string, change: { cron: string | null; params: Record<string, unknown> | null }): Promise<StoredSchedule>
+  setEnabled(name: string, enabled: boolean): Promise<StoredSchedule>
+  remove(name: string): Promise<StoredSchedule>
+}
+
+async function withSchedules<T>(
+  config: Config,
+  options: HandOverOptions,
+  fn: (schedules: Schedules) => Promise<T>,
+): Promise<T> {
+  return viaServerOr(config, options, {
+    remote: (client) => fn(remoteSchedules(client)),
+    local: async () => {
+      const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
+      try {
+        return await fn(localSchedules(runtime))
+      } finally {
+        await closeRuntime(runtime)
+      }
+    },
+  })
 }
 
 const checkDeps = (runtime: Runtime) => ({
@@ -46,6 +68,71 @@ const checkDeps = (runtime: Runtime) => ({
   config: runtime.config,
   now: new Date(),
 })
+
+function localSchedules(runtime: Runtime): Schedules {
+  return {
+    list: () => backtestSchedules(runtime),
+    add: (input) => addSchedule(checkDeps(runtime), input),
+    change: (name, change) => changeSchedule(checkDeps(runtime), name, change),
+    setEnabled: (name, enabled) => setScheduleEnabled(runtime, name, enabled),
+    remove: (name) => removeSchedule(runtime, name),
+  }
+}
+
+/** Fields of BacktestSchedule; `job` is not among them (always the scheduled backtest), so it is set here. */
+const SCHEDULE_FIELDS = 'id name cron timezone params enabled origin createdAt updatedAt'
+
+interface WireSchedule {
+  id: string
+  name: string
+  cron: string
+  timezone: string
+  params: StoredSchedule['params']
+  enabled: boolean
+  origin: string
+  createdAt: string
+  updatedAt: string
+}
+
+/** A schedule read through the API as the store returns it (its key order and Dates), so `--json` prints the same. */
+const stored = (s: WireSchedule): StoredSchedule => ({
+  id: s.id,
+  name: s.name,
+  job: SCHEDULED_BACKTEST_JOB,
+  cron: s.cron,
+  timezone: s.timezone,
+  params: s.params,
+  enabled: s.enabled,
+  origin: s.origin,
+  createdAt: new Date(s.createdAt),
+  updatedAt: new Date(s.updatedAt),
+})
+
+function remoteSchedules(client: ServerClient): Schedules {
+  const mutate = async (field: string, args: string, variables: Record<string, unknown>) => {
+    const data = await client.request<Record<string, WireSchedule>>(
+      `mutation (${args}) { result: ${field}(${Object.keys(variables)
+        .map((k) => `${k}: $${k}`)
+        .join(', ')}) { ${SCHEDULE_FIELDS} } }`,
+      variables,
+    )
+    return stored(data.result!)
+  }
+  return {
+    list: async () => {
+      const { backtestSchedules: all } = await client.request<{ backtestSchedules: WireSchedule[] }>(
+        `query { backtestSchedules { ${SCHEDULE_FIELDS} } }`,
+      )
+      return all.map(stored)
+    },
+    add: (input) => mutate('createBacktestSchedule', '$input: BacktestScheduleInput!', { input }),
+    change: (name, change) =>
+      mutate('updateBacktestSchedule', '$name: String!, $cron: String, $params: JSON', { name, ...change }),
+    setEnabled: (name, enabled) =>
+      mutate(enabled ? 'resumeBacktestSchedule' : 'pauseBacktestSchedule', '$name: String!', { name }),
+    remove: (name) => mutate('deleteBacktestSchedule', '$name: String!', { name }),
+  }
+}
 
 function describe(s: StoredSchedule): string {
   const p = s.params as {
@@ -109,16 +196,20 @@ const paramFlags = (command: Command) =>
     .option('--formats <formats>', 'html, md, json (comma-separated)')
     .option('--deliver <targets>', 'webhook, email (comma-separated; configured by REPORT_* settings)')
 
+const LOCAL = '--local'
+const LOCAL_HELP = 'run in this process even while a server runs (it then fails on the held DuckDB file)'
+
 export function registerSchedules(program: Command): void {
   const schedules = program.command('schedules').description('scheduled backtests and their reports')
   schedules
     .command('list')
     .description('backtest schedules, active and paused')
     .option('--json', 'print JSON')
+    .option(LOCAL, LOCAL_HELP)
     .action(
-      action(async (config, options: { json?: boolean }) =>
-        withRuntime(config, async (runtime) => {
-          const all = await backtestSchedules(runtime)
+      action(async (config, options: { json?: boolean; local?: boolean }) =>
+        withSchedules(config, options, async (store) => {
+          const all = await store.list()
           if (options.json) console.log(JSON.stringify(all, null, 2))
           else if (!all.length) console.log('no backtest schedule')
           else for (const s of all) console.log(describe(s))
@@ -129,31 +220,33 @@ export function registerSchedules(program: Command): void {
     schedules
       .command('add <name>')
       .description('add a schedule: a cron expression in UTC and what to run')
-      .requiredOption('--cron <expression>', 'when it runs, in UTC, e.g. "0 6 * * *"'),
+      .requiredOption('--cron <expression>', 'when it runs, in UTC, e.g. "0 6 * * *"')
+      .option(LOCAL, LOCAL_HELP),
   ).action(
-    action(async (config, name: string, options: AddOptions) =>
-      withRuntime(config, async (runtime) => {
-        const schedule = await addSchedule(checkDeps(runtime), { name, cron: options.cron, params: paramsOf(options) })
-        console.log(`added ${describe(schedule)}`)
-      }),
-    ),
+    action(async (config, name: string, options: AddOptions & HandOverOptions) => {
+      const params = paramsOf(options)
+      await withSchedules(config, options, async (store) => {
+        console.log(`added ${describe(await store.add({ name, cron: options.cron, params }))}`)
+      })
+    }),
   )
   paramFlags(
     schedules
       .command('update <name>')
       .description('change the cron or parameters of a schedule (given parameters replace the stored ones)')
-      .option('--cron <expression>', 'when it runs, in UTC'),
+      .option('--cron <expression>', 'when it runs, in UTC')
+      .option(LOCAL, LOCAL_HELP),
   ).action(
-    action(async (config, name: string, options: AddOptions) =>
-      withRuntime(config, async (runtime) => {
-        const params = paramsOf(options)
-        const schedule = await changeSchedule(checkDeps(runtime), name, {
+    action(async (config, name: string, options: AddOptions & HandOverOptions) => {
+      const params = paramsOf(options)
+      await withSchedules(config, options, async (store) => {
+        const schedule = await store.change(name, {
           cron: options.cron ?? null,
           params: Object.keys(params).length ? params : null,
         })
         console.log(`updated ${describe(schedule)}`)
-      }),
-    ),
+      })
+    }),
   )
   for (const [verb, enabled] of [
     ['pause', false],
@@ -162,12 +255,11 @@ export function registerSchedules(program: Command): void {
     schedules
       .command(`${verb} <name>`)
       .description(`${verb} a schedule (a running server picks the change up within 30 s)`)
+      .option(LOCAL, LOCAL_HELP)
       .action(
-        action(async (config, name: string) =>
-          withRuntime(config, async (runtime) => {
-            console.log(
-              `${verb === 'pause' ? 'paused' : 'resumed'} ${describe(await setScheduleEnabled(runtime, name, enabled))}`,
-            )
+        action(async (config, name: string, options: HandOverOptions) =>
+          withSchedules(config, options, async (store) => {
+            console.log(`${verb === 'pause' ? 'paused' : 'resumed'} ${describe(await store.setEnabled(name, enabled))}`)
           }),
         ),
       )
@@ -175,10 +267,11 @@ export function registerSchedules(program: Command): void {
   schedules
     .command('remove <name>')
     .description('remove a schedule (its runs and reports are kept)')
+    .option(LOCAL, LOCAL_HELP)
     .action(
-      action(async (config, name: string) =>
-        withRuntime(config, async (runtime) => {
-          console.log(`removed ${(await removeSchedule(runtime, name)).name}`)
+      action(async (config, name: string, options: HandOverOptions) =>
+        withSchedules(config, options, async (store) => {
+          console.log(`removed ${(await store.remove(name)).name}`)
         }),
       ),
     )

@@ -1,0 +1,213 @@
+// The last commands that refused to work while `backstop serve` holds the DuckDB file, now handed to it: a backtest
+// with a rule-set FILE (validated here, stored with createRuleSet, run by the server) and `schedules`: each prints
+// the same text / JSON with the same exit code as alone; `incident ID` (the incident(id) query) and `scenario list`
+// (loadedScenarios). One data directory, one server, 21 CLI processes (about 4 minutes on a busy, shared 2-core
+// machine; each process is a tsx start here).
+import fs from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { findPreset } from '../src/replay/rules/presets/index.ts'
+import { DuckStore } from '../src/store/duck/open.ts'
+import { migrateDuck } from '../src/store/duck/schema.ts'
+import { writeScenarioTruth } from '../src/store/scenarios/scenarioTruth.ts'
+import { barsFromCloses, insertBars } from './support/marketData.ts'
+import { spawnBackstop, type Spawned } from './support/process.ts'
+import { tempDir } from './support/tmp.ts'
+
+const dir = tempDir()
+const dataDir = path.join(dir, 'data')
+const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', PORT: '0', SCHEDULER_ENABLED: 'false' }
+const T0 = Date.UTC(2025, 9, 10) * 1000
+const H = 3600e6
+const iso = (us: number) => new Date(us / 1000).toISOString()
+const rulesFile = path.join(dir, 'house-rules.json')
+const badRulesFile = path.join(dir, 'bad-rules.json')
+
+let server: Spawned | null = null
+afterAll(() => server?.child.kill('SIGKILL'))
+
+beforeAll(async () => {
+  // an hour of BTCUSDT at 1 s with a −20% slide: the 50x whale is liquidated
+  const closes: number[] = []
+  let p = 60_000
+  for (let i = 0; i < 3_600; i++) {
+    if (i >= 1_200 && i < 1_800) p *= 0.99963
+    closes.push(p)
+  }
+  fs.mkdirSync(dataDir, { recursive: true })
+  const store = await DuckStore.open({ path: path.join(dataDir, 'backstop.duckdb') })
+  await migrateDuck(store)
+  await insertBars(store, 'binance-um', 'BTCUSDT', 1, barsFromCloses(T0, closes, {}, 2e6))
+  // its manifest row: a schedule's check looks for markets and windows with data there
+  await store.use((c) =>
+    c.run(
+      `INSERT INTO partitions VALUES ('binance-um/aggTrades/BTCUSDT/2025-10-10', 'binance-um', 'aggTrades',
+         'binance-um', 'BTCUSDT', '2025-10-10', 'trades', 'loaded', NULL, NULL, 3600, TIMESTAMP '2025-10-10 00:00:00',
+         TIMESTAMP '2025-10-10 00:59:59', now()::TIMESTAMP, NULL)`,
+    ),
+  )
+  // an incident with a timeline of two members for `incident ID` (times to the millisecond, amounts to trim)
+  await store.use(async (c) => {
+    await c.run(`INSERT INTO incidents VALUES ('inc-1', 'seeded', 'run-x', ['BTCUSDT', 'ETHUSDT'],
+      TIMESTAMP '2025-10-10 00:05:00.123', TIMESTAMP '2025-10-10 00:20:00', 'critical', 'a seeded incident',
+      1234.500000000000::DECIMAL(38, 12), -10::DECIMAL(38, 12), 3, ['a', 'b'], 1, 2, 60, TIMESTAMP '2025-10-11')`)
+    await c.run(`INSERT INTO incident_members VALUES
+      ('inc-1', 0, 'detection', 'det-1', TIMESTAMP '2025-10-10 00:05:00.123', TIMESTAMP '2025-10-10 00:10:00',
+       'BTCUSDT', ['a'], 'warning', 'self-trading: 2 linked accounts', '{"notional": "18400000.5", "accounts": 2}'),
+      ('inc-1', 1, 'deficit', 'deficits#3-7', TIMESTAMP '2025-10-10 00:12:00', TIMESTAMP '2025-10-10 00:20:00',
+       NULL, ['a', 'b'], 'critical', '5 deficits, shortfall 1234.5', '{"shortfall": "1234.5"}')`)
+  })
+  // a loaded copy of a library scenario (its truth row: what `scenario list` reads), with a seed above 2^31
+  await store.use((c) =>
+    writeScenarioTruth(c, {
+      ...{ scenario: 'calm-trend', seed: 3_000_000_000, venue: 'synthetic', markets: ['CALM-PERP'], patterns: [] },
+      ...{ accounts: [], attackFrom: new Date(T0 / 1000), attackTo: new Date(T0 / 1000 + 60_000) },
+      ...{ from: new Date(T0 / 1000), to: new Date(T0 / 1000 + 60_000), details: {}, dataHash: 'x', partitionIds: [] },
+      rows: 0,
+    }),
+  )
+  await store.close()
+  fs.writeFileSync(
+    path.join(dir, 'positions.json'),
+    JSON.stringify({
+      accounts: [
+        { id: 'whale', positions: [{ market: 'BTCUSDT', side: 'long', qty: 10, leverage: 50 }] },
+        { id: 'careful', positions: [{ market: 'BTCUSDT', side: 'long', qty: 1, leverage: 3 }] },
+      ],
+    }),
+  )
+  // the preset under a name of its own: a file the server cannot read, and no stored rule set of that name
+  const document = JSON.parse(findPreset('binance-um').body) as Record<string, unknown>
+  fs.writeFileSync(rulesFile, JSON.stringify({ ...document, name: 'house-rules' }, null, 2))
+  fs.writeFileSync(badRulesFile, JSON.stringify({ ...document, name: 'bad rules!', margin: 'none' }))
+})
+
+async function cli(args: string[]): Promise<{ code: number; out: string }> {
+  const p = spawnBackstop(args, env, dir)
+  const { code } = await p.exited
+  return { code, out: p.output() }
+}
+
+const backtestArgs = (rules: string) => [
+  ...['backtest', '--rules', rules, '--venue', 'binance-um', '--markets', 'BTCUSDT'],
+  ...['--from', iso(T0), '--to', iso(T0 + H), '--positions', path.join(dir, 'positions.json')],
+]
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
+
+/** The backtest's summary lines (not its progress lines), run ids and the wall-clock line aside. */
+const backtestSummary = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => /^[a-z][a-zA-Z ]{2,17} {2,}\S|^warning: /.test(l) && !l.startsWith('time '))
+    .map((l) => l.replace(UUID, 'RUN'))
+
+const scheduleFlags = [
+  ...['--rules', 'binance-um', '--venue', 'binance-um', '--markets', 'BTCUSDT', '--positions', 'synthetic'],
+  ...['--from', iso(T0), '--to', iso(T0 + H)],
+]
+
+const alone: Record<string, { code: number; out: string }> = {}
+
+describe('without a server', () => {
+  test('a backtest with a rule-set file, a bad file, and schedules run in this process', async () => {
+    alone.backtest = await cli(backtestArgs(rulesFile))
+    expect(alone.backtest.code, alone.backtest.out).toBe(0)
+    expect(backtestSummary(alone.backtest.out).join('\n')).toMatch(/rule set +house-rules@.* sha256 [0-9a-f]{64}/)
+    expect(backtestSummary(alone.backtest.out).join('\n')).toMatch(/liquidations +[1-9]/)
+    alone.badRules = await cli(backtestArgs(badRulesFile))
+    expect(alone.badRules.code, alone.badRules.out).toBe(2)
+    alone.add = await cli(['schedules', 'add', 'nightly', '--cron', '0 6 * * *', ...scheduleFlags])
+    expect(alone.add.code, alone.add.out).toBe(0)
+    alone.badAdd = await cli(['schedules', 'add', 'weekly', '--cron', '0 7 * * 8', ...scheduleFlags])
+    expect(alone.badAdd.code, alone.badAdd.out).toBe(2)
+    alone.pause = await cli(['schedules', 'pause', 'nightly'])
+    expect(alone.pause.code, alone.pause.out).toBe(0)
+    alone.list = await cli(['schedules', 'list', '--json'])
+    expect(alone.list.code, alone.list.out).toBe(0)
+    alone.missing = await cli(['schedules', 'remove', 'nope'])
+    expect(alone.missing.code, alone.missing.out).toBe(1)
+    alone.incident = await cli(['incident', 'inc-1', '--json'])
+    expect(alone.incident.code, alone.incident.out).toBe(0)
+    alone.noIncident = await cli(['incident', 'nope'])
+    expect(alone.noIncident.code, alone.noIncident.out).toBe(2)
+    alone.scenarios = await cli(['scenario', 'list', '--json'])
+    expect(alone.scenarios.code, alone.scenarios.out).toBe(0)
+  }, 180_000)
+})
+
+describe('while a server holds the DuckDB file', () => {
+  beforeAll(async () => {
+    server = spawnBackstop(['serve'], { ...env, LOG_LEVEL: 'info' }, dir)
+    await server.waitForLog((l) => typeof l.url === 'string', 60_000)
+  }, 90_000)
+
+  const queued = () => server!.logs().filter((l) => l.msg === 'run queued')
+
+  test('backtest --rules FILE: stored on the server, run there, the same summary and exit code', async () => {
+    const remote = await cli(backtestArgs(rulesFile))
+    expect(remote.code, remote.out).toBe(0)
+    expect(remote.out).not.toContain('cannot be handed')
+    expect(backtestSummary(remote.out)).toEqual(backtestSummary(alone.backtest!.out))
+    expect(queued().map((l) => [l.job, l.trigger])).toEqual([['backtest', 'api']])
+    // a bad file is refused here, before anything reaches the server: same message, exit 2, nothing queued
+    const bad = await cli(backtestArgs(badRulesFile))
+    expect(bad.code, bad.out).toBe(2)
+    expect(bad.out.trim()).toBe(alone.badRules!.out.trim())
+    expect(queued()).toHaveLength(1)
+  }, 120_000)
+
+  test('schedules list, add, update, pause, resume, remove through the server: the same output and exit codes', async () => {
+    // the row the command stored alone, read through backtestSchedules: the same JSON to the key
+    const list = await cli(['schedules', 'list', '--json'])
+    expect(list.code, list.out).toBe(0)
+    expect(list.out).toBe(alone.list!.out)
+    const resumed = await cli(['schedules', 'resume', 'nightly'])
+    expect(resumed.code, resumed.out).toBe(0)
+    expect(resumed.out.replace(/^resumed/, 'added')).toBe(alone.add!.out)
+    const badAdd = await cli(['schedules', 'add', 'weekly', '--cron', '0 7 * * 8', ...scheduleFlags])
+    expect(badAdd.code, badAdd.out).toBe(2)
+    expect(badAdd.out).toBe(alone.badAdd!.out)
+    const updated = await cli(['schedules', 'update', 'nightly', '--cron', '30 5 * * *', '--detectors'])
+    expect(updated.code, updated.out).toBe(0)
+    expect(updated.out).toMatch(/^updated nightly {2}active {2}"30 5 \* \* \*" UTC {2}binance-um BTCUSDT/)
+    const removed = await cli(['schedules', 'remove', 'nightly'])
+    expect(removed.code, removed.out).toBe(0)
+    expect(removed.out.trim()).toBe('removed nightly')
+    const missing = await cli(['schedules', 'remove', 'nope'])
+    expect(missing.code, missing.out).toBe(1)
+    expect(missing.out).toBe(alone.missing!.out)
+    const none = await cli(['schedules', 'list'])
+    expect(none.out.trim()).toBe('no backtest schedule')
+    expect(server!.logs().some((l) => /in use by another process/.test(String(l.msg)))).toBe(false)
+  }, 120_000)
+
+  test('incident ID through incident(id): the same JSON; an unknown id exits 2 with the same message', async () => {
+    const remote = await cli(['incident', 'inc-1', '--json'])
+    expect(remote.code, remote.out).toBe(0)
+    expect(remote.out).toBe(alone.incident!.out)
+    expect(JSON.parse(remote.out)).toMatchObject({
+      incident: {
+        id: 'inc-1',
+        totalDeficit: '1234.5',
+        detections: 1,
+        fromUs: Date.UTC(2025, 9, 10, 0, 5, 0, 123) * 1e3,
+      },
+      timeline: [
+        { seq: 0, ref: 'det-1', figures: { notional: '18400000.5', accounts: 2 } },
+        { seq: 1, market: null, accounts: ['a', 'b'] },
+      ],
+    })
+    const unknown = await cli(['incident', 'nope'])
+    expect(unknown.code, unknown.out).toBe(2)
+    expect(unknown.out).toBe(alone.noIncident!.out)
+  }, 60_000)
+
+  test('scenario list reads the loaded seeds through loadedScenarios: the same JSON', async () => {
+    const remote = await cli(['scenario', 'list', '--json'])
+    expect(remote.code, remote.out).toBe(0)
+    expect(remote.out).toBe(alone.scenarios!.out)
+    const listed = JSON.parse(remote.out) as Array<{ name: string; loadedSeed: number | null }>
+    expect(listed.find((s) => s.name === 'calm-trend')?.loadedSeed).toBe(3_000_000_000)
+    expect(listed.filter((s) => s.loadedSeed !== null)).toHaveLength(1)
+  }, 60_000)
+})
