@@ -5,10 +5,9 @@
 // the market's trailing liquidity: Kyle's λ and Amihud's illiquidity on 5-minute buckets); what it unlocked (the
 // open positions that gained, by linked-account cluster, and the liquidations it triggered, observed or replayed);
 // and whether the estimated attacker profit exceeded the cost. The profit of the top beneficiary cluster is its gain on
-// exposure acquired before the price moved, plus its share (by exposure to the move) of what the move forced onto
-// the other side through liquidations (XPL: shorts liquidated into the sweep paid the attackers). An oracle-priced
-// market is pushed on the venues its oracle reads: when the store holds their trades (markets named
-// `<market>@<source>`), the cost is summed over them
+// exposure acquired before the price moved, plus what the move forced onto the other side through liquidations (XPL:
+// shorts liquidated into the sweep paid the attackers). An oracle-priced market is pushed on the venues its
+// oracle reads: when the store holds their trades (markets named `<market>@<source>`), the cost is summed over them
 // (venue-rules §3.2: C(Δ) = Σ_v C_v), else the market's own trades are used. An account's gain is marked to market
 // over the push: its position at the start × (P1 − P0), plus fills inside the push at prices still within a tenth of
 // the move valued at P1 (buying while pushing is the cost side, not exposure). No order-book table exists yet, so the
@@ -310,12 +309,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       const transfer = liquidations
         .filter((l) => l.side === forced)
         .reduce((a, l) => a + l.qty * Math.max((l.price - p0) * direction, 0), 0)
-      // the forced side pays the whole pushed side, not the beneficiary alone: its part is its share of the exposure
-      // that gained (a small trader on the right side of a cascade did not earn the cascade)
-      let pushedSide = 0
-      for (const c of byCluster.values()) pushedSide += Math.max(c.exposure * direction, 0)
-      const transferShare = top && pushedSide > 0 ? Math.max(top.exposure * direction, 0) / pushedSide : 0
-      const profit = top ? top.profit + transfer * transferShare : Number.NaN
+      const profit = top ? top.profit + transfer : Number.NaN
       // temporary impact: a pushed price gives the move back once the pushing stops; news does not
       const reversal = reversalOf(r, after, to, p0, p1, Math.round(p.reversalHours * HOUR_US))
       // the 24 whole hours before the push's hour: the hour it starts in holds part of the push itself
@@ -428,7 +422,6 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
               notional: round(liquidated),
               forcedSide: forced,
               transferToPushedSide: round(transfer),
-              beneficiaryShareOfTransfer: round(transferShare, 4),
               first: liquidations
                 .slice(0, 10)
                 .map((l) => ({ ts: iso(l.tsUs), side: l.side, account: l.account, ref: l.ref })),
