@@ -297,6 +297,78 @@ describe('thin-market-push', () => {
     expect((push!.evidence as PushEvidence).cost.forcedFills.shareOfPushingVolume).toBeGreaterThan(0.9)
     expect(Number(push!.estimatedProfitQuote)).toBeGreaterThan(Number(push!.estimatedCostQuote))
   })
+  /**
+   * The oracle-priced market of `market()`, now with its own trading ($2k a minute, ~$2.9M a day): A's 200k base long
+   * is a few percent of a day's volume, and the 30 % move happens on the reference venue M@ref. A opened the long
+   * `openedBefore` before the move: minutes before is the GMX round trip (open, push the references, close); hours
+   * before is a trader positioned for a move that the references made, which ties nobody to it.
+   */
+  async function referenceMove(venue: string, openedBefore: number) {
+    const r = rng(33)
+    const pushStart = T0 + DAY + 14 * HOUR
+    const oracle = []
+    const own: TradeRow[] = []
+    const reference: TradeRow[] = []
+    let p = 1
+    for (let t = T0; t < T0 + 2 * DAY; t += MIN) {
+      p *= 1 + 0.0005 * gauss(r)
+      const price = p * (1 + 0.3 * Math.min(Math.max((t - pushStart) / (20 * MIN), 0), 1))
+      oracle.push({ tsUs: t, price })
+      own.push({ tsUs: t + 11 * SEC, price, qty: 2000 / price, side: r.next() < 0.5 ? 'buy' : 'sell' })
+      reference.push({ tsUs: t + 7 * SEC, price, qty: 2000 / price, side: r.next() < 0.5 ? 'buy' : 'sell' })
+      if (t >= pushStart && t < pushStart + 20 * MIN)
+        reference.push({ tsUs: t + 30 * SEC, price: price * 1.002, qty: 10_000 / price, side: 'buy' })
+    }
+    await insertPriceRows(runtime.duck, venue, 'M', 'oracle', venue, oracle)
+    await insertTrades(runtime.duck, venue, 'M', own)
+    await insertTrades(runtime.duck, venue, 'M@ref', reference)
+    const opened = pushStart - openedBefore
+    await insertFillRows(
+      runtime.duck,
+      venue,
+      tradeFills({
+        tsUs: opened,
+        market: 'M',
+        buyer: 'A',
+        seller: 'C',
+        price: oracle[Math.floor((opened - T0) / MIN)]!.price,
+        qty: 200_000,
+        tradeId: `${venue}-1`,
+      }),
+    )
+  }
+
+  type TieEvidence = {
+    exposure: { topClusters: Array<{ accounts: string[]; builtInWindow: number }> }
+    beneficiaryExposure: { toVolume: number; pushedOnReferences: boolean; positionedJustBeforeReferencePush: boolean }
+  }
+
+  test('a move on the reference venues ties nobody by itself: a long opened hours before is not a push', async () => {
+    await referenceMove('tp-ref-early', 3 * HOUR)
+    const found = await detect('tp-ref-early', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    expect(aboveInfo(found)).toEqual([])
+    // the same move, found and profitable for A, who built its long within the build-up window (else this proves nothing)
+    const move = found.find((d) => d.score > 0.2)
+    expect(move).toBeDefined()
+    expect(Number(move!.estimatedProfitQuote)).toBeGreaterThan(Number(move!.estimatedCostQuote))
+    expect(Number(move!.estimatedProfitQuote)).toBeGreaterThan(10_000)
+    const e = move!.evidence as TieEvidence
+    expect(e.exposure.topClusters[0]!.accounts).toEqual(['A'])
+    expect(e.exposure.topClusters[0]!.builtInWindow).toBe(1)
+    expect(e.beneficiaryExposure.toVolume).toBeLessThan(0.2)
+    expect(e.beneficiaryExposure.pushedOnReferences).toBe(true)
+    expect(e.beneficiaryExposure.positionedJustBeforeReferencePush).toBe(false)
+  })
+
+  test('the same move with the long opened minutes before it (GMX round trip) fires and names A', async () => {
+    await referenceMove('tp-ref-late', 10 * MIN)
+    const found = aboveInfo(await detect('tp-ref-late', 'thin-market-push', T0 + DAY, T0 + 2 * DAY))
+    expect(found).toHaveLength(1)
+    expect(found[0]!.accounts).toEqual(['A'])
+    const e = found[0]!.evidence as TieEvidence
+    expect(e.beneficiaryExposure.toVolume).toBeLessThan(0.2)
+    expect(e.beneficiaryExposure.positionedJustBeforeReferencePush).toBe(true)
+  })
 })
 
 describe('self-trading', () => {

@@ -62,8 +62,10 @@ export const thinMarketPushParams = z.strictObject({
   buildUpShare: z.number().gt(0).max(1).default(0.5),
   buildUpHours: z.number().gt(0).default(6),
   /**
-   * And the beneficiary is tied to the move: its exposure is at least this share of the market's previous 24 h volume
-   * (Mango, JELLY: 20–60 %), or the oracle's reference markets were pushed (GMX), or one linked cluster did at least
+   * And the beneficiary is tied to the move: its exposure is at least this share of the market's 24 h volume before
+   * the push (Mango, JELLY: 20–60 %), or the oracle's reference markets were pushed and the beneficiary built at least
+   * `buildUpShare` of its exposure within one push horizon (`horizonBuckets`) before the push (GMX: open, push the
+   * references, close, within minutes), or one linked cluster did at least
    * `minPushShare` of the pushing taker flow (XPL: one taker swept the book; a third is already far from a crowd).
    */
   minExposureShare: z.number().gt(0).default(0.2),
@@ -85,7 +87,7 @@ export type ThinMarketPushParams = z.output<typeof thinMarketPushParams>
 
 export const thinMarketPush = defineDetector<ThinMarketPushParams>({
   id: 'thin-market-push',
-  version: '1.1.0',
+  version: '1.2.0',
   label: 'Oracle push',
   params: thinMarketPushParams,
   usesRunOutputs: true,
@@ -215,29 +217,54 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       const cost = pushed.trades > 0 ? pushed.slippage : modelCost
       // exposure: mark-to-market gains over the push, by linked-account cluster
       const buildFrom = toUs - Math.round(p.buildUpHours * HOUR_US)
-      const [beforeBuild, atEnd] = positionsAt(fills, target.market, [buildFrom, toUs])
+      const [beforeBuild, beforePush, atEnd] = positionsAt(fills, target.market, [
+        buildFrom,
+        fromUs - H * bucketUs,
+        toUs,
+      ])
       const gainers = [...markToMarket(fills, target.market, fromUs, toUs, p0, p1, 0.1)].filter(([, g]) => g.pnl > 0)
       const links = gainers.length ? await readAccountLinks(stores.duck, target.venue, null, p.linkHubSize) : []
       const clusters = linkClusters(links.map((l) => [l.account, l.linked]))
       const byCluster = new Map<
         string,
-        { accounts: string[]; base: number; exposure: number; before: number; profit: number; built: number }
+        {
+          accounts: string[]
+          base: number
+          exposure: number
+          before: number
+          profit: number
+          built: number
+          beforePush: number
+          builtJustBefore: number
+        }
       >()
       for (const [a, g] of gainers) {
         const key = clusters.get(a) ?? a
-        const c = byCluster.get(key) ?? { accounts: [], base: 0, exposure: 0, before: 0, profit: 0, built: 0 }
+        const c = byCluster.get(key) ?? {
+          accounts: [],
+          base: 0,
+          exposure: 0,
+          before: 0,
+          profit: 0,
+          built: 0,
+          beforePush: 0,
+          builtJustBefore: 0,
+        }
         c.accounts.push(a)
         c.base += g.end
         c.exposure += g.exposure
         c.before += beforeBuild!.get(a) ?? 0
+        c.beforePush += beforePush!.get(a) ?? 0
         c.profit += g.pnl
         byCluster.set(key, c)
       }
       // share of the exposure to the move that was built in the build-up window (attackers close at the top, so the
-      // position at the end says nothing)
+      // position at the end says nothing), and within one push horizon before the push (GMX: open, push, close)
       for (const c of byCluster.values()) {
         const exposure = c.exposure * direction
         c.built = exposure > 0 ? Math.min(Math.max((exposure - Math.max(c.before * direction, 0)) / exposure, 0), 1) : 0
+        c.builtJustBefore =
+          exposure > 0 ? Math.min(Math.max((exposure - Math.max(c.beforePush * direction, 0)) / exposure, 0), 1) : 0
       }
       const ranked = [...byCluster.values()].sort(
         (x, y) => y.profit - x.profit || (x.accounts[0]! < y.accounts[0]! ? -1 : 1),
@@ -285,14 +312,21 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       const profit = top ? top.profit + transfer : Number.NaN
       // temporary impact: a pushed price gives the move back once the pushing stops; news does not
       const reversal = reversalOf(r, after, to, p0, p1, Math.round(p.reversalHours * HOUR_US))
+      // the 24 whole hours before the push's hour: the hour it starts in holds part of the push itself
       let adv = 0
-      for (let i = 0; i < volume.ts.length; i++)
-        if (volume.ts[i]! >= fromUs - 24 * HOUR_US && volume.ts[i]! < fromUs) adv += volume.quote[i]!
+      for (let i = 0; i < volume.ts.length; i++) {
+        const end = volume.ts[i]! + HOUR_US
+        if (end > fromUs - 24 * HOUR_US && end <= fromUs) adv += volume.quote[i]!
+      }
       const exposureNotional = top ? Math.abs(top.exposure) * p0 : 0
       const exposureToAdv = adv > 0 ? exposureNotional / adv : Number.POSITIVE_INFINITY
-      // what ties the move to an attack: an outsized beneficiary position, a price pushed on the oracle's reference
-      // venues, or one actor doing most of the pushing (a lucky trader before an honest move has none of these)
-      const tied = exposureToAdv >= p.minExposureShare || references.length > 0 || pushedByCluster >= p.minPushShare
+      // what ties the move to an attack: an outsized beneficiary position, a beneficiary that opened its exposure just
+      // before the oracle's reference venues moved (GMX: open, push the references, close, within minutes), or one actor
+      // doing most of the pushing (a lucky trader before an honest move has none of these). Reference venues alone tie
+      // nothing: every move of an oracle-priced market happens on them, pushed or not.
+      const positionedForReferences =
+        references.length > 0 && top !== undefined && top.builtJustBefore >= p.buildUpShare
+      const tied = exposureToAdv >= p.minExposureShare || positionedForReferences || pushedByCluster >= p.minPushShare
       let level: Level = 1
       if (
         Number.isFinite(cost) &&
@@ -377,6 +411,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
               exposureBase: round(c.exposure),
               positionBaseAtEnd: round(c.base),
               builtInWindow: round(c.built, 4),
+              builtJustBeforePush: round(c.builtJustBefore, 4),
               profit: round(c.profit),
             })),
             positionsAtEnd: top ? top.accounts.map((a) => ({ account: a, base: round(atEnd!.get(a) ?? 0) })) : [],
@@ -400,6 +435,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             volume24h: round(adv),
             toVolume: Number.isFinite(exposureToAdv) ? round(exposureToAdv, 4) : null,
             pushedOnReferences: references.length > 0,
+            positionedJustBeforeReferencePush: positionedForReferences,
             largestPusher: topPusher,
             largestPusherShare: round(pushedByCluster, 4),
             tied,
