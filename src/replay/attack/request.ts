@@ -2,9 +2,7 @@
 // the window replayed after it, the trailing trades liquidity is measured on, and the capital bounds of the search;
 // validated with every problem reported.
 import { z } from 'zod'
-import { InvalidInputError } from '../../errors.ts'
-import { assertSafeInput } from '../../userInput.ts'
-import { problemsOf } from '../rules/validate.ts'
+import { parseRequest } from '../rules/validate.ts'
 import { ATTACK_PATTERNS } from './patterns.ts'
 
 const instant = z.union([z.date(), z.string()]).transform((v, ctx) => {
@@ -88,8 +86,5 @@ export type AttackCostRequest = z.output<typeof attackCostRequestSchema>
 export type AttackCostRequestInput = z.input<typeof attackCostRequestSchema>
 
 export function parseAttackCostRequest(input: unknown): AttackCostRequest {
-  assertSafeInput(input, '', 'invalid attack-cost request')
-  const parsed = attackCostRequestSchema.safeParse(input, { reportInput: true })
-  if (!parsed.success) throw new InvalidInputError('invalid attack-cost request', problemsOf(parsed.error))
-  return parsed.data
+  return parseRequest(attackCostRequestSchema, input, 'invalid attack-cost request')
 }

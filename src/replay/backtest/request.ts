@@ -1,9 +1,7 @@
 // A backtest request (CLI, API): validated with every problem reported, times as UTC instants.
 import { z } from 'zod'
-import { InvalidInputError } from '../../errors.ts'
-import { assertSafeInput } from '../../userInput.ts'
 import { populationSchema } from '../kernel/population.ts'
-import { problemsOf } from '../rules/validate.ts'
+import { parseRequest } from '../rules/validate.ts'
 
 const instant = z.union([z.date(), z.string()]).transform((v, ctx) => {
   const d = v instanceof Date ? v : new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v)
@@ -163,8 +161,5 @@ export type BacktestRequest = z.output<typeof backtestRequestSchema>
 export type BacktestRequestInput = z.input<typeof backtestRequestSchema>
 
 export function parseBacktestRequest(input: unknown): BacktestRequest {
-  assertSafeInput(input, '', 'invalid backtest request')
-  const parsed = backtestRequestSchema.safeParse(input, { reportInput: true })
-  if (!parsed.success) throw new InvalidInputError('invalid backtest request', problemsOf(parsed.error))
-  return parsed.data
+  return parseRequest(backtestRequestSchema, input, 'invalid backtest request')
 }

@@ -1,7 +1,7 @@
 // Validates a rule-set document and reports every problem at once (JSON path, value received, what is valid).
 import type { z } from 'zod'
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
-import { hostileInputProblems } from '../../userInput.ts'
+import { assertSafeInput, hostileInputProblems } from '../../userInput.ts'
 import { canonicalJson, contentHash } from './canonical.ts'
 import { ruleSetSchema, type RuleSet } from './schema.ts'
 
@@ -52,6 +52,17 @@ export function problemsOf(error: z.ZodError, prefix = ''): InputProblem[] {
     received: issue.code === 'unrecognized_keys' ? issue.keys : (issue as { input?: unknown }).input,
     expected: expected(issue),
   }))
+}
+
+/**
+ * Parses a request document with its schema: hostile text and reserved keys are refused first, then every schema
+ * problem is listed at once (`what` heads the error). The one way backtest, sweep and attack-cost requests are read.
+ */
+export function parseRequest<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  assertSafeInput(input, '', what)
+  const parsed = schema.safeParse(input, { reportInput: true })
+  if (!parsed.success) throw new InvalidInputError(what, problemsOf(parsed.error))
+  return parsed.data
 }
 
 /**

@@ -1,11 +1,9 @@
 // A sweep request (CLI, API): the base rule set, the axes (`PATH=V1,V2,…` or `PATH=FROM..TO:STEP`), the windows,
 // the positions, the bad-debt budget and the sampling; validated with every problem reported.
 import { z } from 'zod'
-import { InvalidInputError } from '../../errors.ts'
-import { assertSafeInput } from '../../userInput.ts'
 import { ATTACK_PATTERNS } from '../attack/patterns.ts'
 import { populationSchema } from '../kernel/population.ts'
-import { problemsOf } from '../rules/validate.ts'
+import { parseRequest } from '../rules/validate.ts'
 
 /** Points a sweep may have unless the request allows fewer. */
 export const DEFAULT_MAX_POINTS = 256
@@ -108,8 +106,5 @@ export type SweepRequest = z.output<typeof sweepRequestSchema>
 export type SweepRequestInput = z.input<typeof sweepRequestSchema>
 
 export function parseSweepRequest(input: unknown): SweepRequest {
-  assertSafeInput(input, '', 'invalid sweep request')
-  const parsed = sweepRequestSchema.safeParse(input, { reportInput: true })
-  if (!parsed.success) throw new InvalidInputError('invalid sweep request', problemsOf(parsed.error))
-  return parsed.data
+  return parseRequest(sweepRequestSchema, input, 'invalid sweep request')
 }
