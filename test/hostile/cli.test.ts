@@ -73,4 +73,52 @@ describe.concurrent('backstop refuses hostile arguments with exit 2', { timeout:
     expect(r.code).toBe(2)
     expect(r.output).toContain('argument 2: received "bybit\\u001b[2J"; expected text without control characters')
   })
+
+  test('attack-cost, sweep --attack-cost and backtest --mark-from refuse reserved names, naming what is valid', async () => {
+    const patterns = 'expected one of "thin-market-push", "withdrawal-to-maintenance", "oracle-reference-push"'
+    const attack = await run([
+      'attack-cost',
+      '--rules',
+      'binance-um',
+      '--pattern',
+      '__proto__',
+      '--venue',
+      'binance-um',
+      '--market',
+      'BTCUSDT',
+      '--at',
+      '2025-10-10T00:00Z',
+    ])
+    expect(attack.code).toBe(2)
+    expect(attack.output).toContain(`pattern: received "__proto__"; ${patterns}`)
+    const perPoint = await run([
+      ...sweep,
+      '--vary',
+      'maintenanceScale=1,2',
+      ...window,
+      '--attack-cost',
+      'constructor@2025-10-10T00:00Z',
+    ])
+    expect(perPoint.code).toBe(2)
+    expect(perPoint.output).toContain(`attackCost[0].pattern: received "constructor"; ${patterns}`)
+    const proxy = await run([
+      'backtest',
+      '--rules',
+      'binance-um',
+      '--venue',
+      'binance-um',
+      '--markets',
+      'BTCUSDT',
+      '--from',
+      '2025-10-10',
+      '--to',
+      '2025-10-11',
+      '--positions',
+      'synthetic',
+      '--mark-from',
+      '__proto__',
+    ])
+    expect(proxy.code).toBe(2)
+    expect(proxy.output).toContain('markProxy.venue: received "__proto__"; expected a venue with stored prices or bars')
+  })
 })
