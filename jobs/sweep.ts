@@ -4,9 +4,19 @@
 // and discarded (rows deleted) otherwise.
 import { z } from 'zod'
 import { executeSweep, SweepCancelled, type SweepDocument } from '../src/replay/sweep/execute.ts'
+import type { SweepAttackCost } from '../src/replay/sweep/attacks.ts'
 import { prepareSweep, type PreparedSweep } from '../src/replay/sweep/prepare.ts'
 import { deleteSweepResults, writeSweepResults } from '../src/store/results/sweepResults.ts'
 import { defineJob, emptyOutcome } from './job.ts'
+
+/** A point's searches as the two columns lists filter on: the cheapest break found, and how many searches broke it. */
+function attackColumns(searches: SweepAttackCost[] | undefined) {
+  if (!searches?.length) return { cheapestAttackCost: null, attackSearchesBroken: null }
+  const costs = searches.flatMap((s) => (s.costOfAttack === null ? [] : [s.costOfAttack]))
+  // each cost is micro-unit text below 2^53 micro-units (≤ 4e9 quote): Number() orders them exactly; the text is kept
+  const cheapest = costs.reduce<string | null>((a, b) => (a === null || Number(b) < Number(a) ? b : a), null)
+  return { cheapestAttackCost: cheapest, attackSearchesBroken: costs.length }
+}
 
 /** The document's points as the store keeps them (figures to filter on, the point's JSON). */
 function storedPoints(document: SweepDocument) {
@@ -20,6 +30,7 @@ function storedPoints(document: SweepDocument) {
     initialMarginPerNotional: p.totals?.initialMarginPerNotional ?? null,
     refusedOrLiquidatedEarlierShare: p.totals?.refusedOrLiquidatedEarlierShare ?? null,
     liquidationFees: p.totals?.liquidationFees ?? null,
+    ...attackColumns(p.status === 'evaluated' ? p.attackCost : undefined),
     point: JSON.stringify(p),
   }))
 }

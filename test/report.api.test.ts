@@ -144,6 +144,21 @@ describe('GraphQL reports', () => {
       nodes: [{ id: ids[0] }],
       pageInfo: { hasNextPage: false, hasPreviousPage: true },
     })
+    // backward from the oldest end: the two oldest, newest first as the list is; then the one before them
+    const back = `query($before: String) { reports(last: 2, before: $before) {
+        nodes { id } pageInfo { hasNextPage hasPreviousPage startCursor } } }`
+    const tail = (await gql(back)).data!.reports as unknown as {
+      nodes: Array<{ id: string }>
+      pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string }
+    }
+    expect(tail.nodes.map((n) => n.id)).toEqual([ids[1], ids[0]])
+    expect(tail.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true })
+    expect((await gql(back, { before: tail.pageInfo.startCursor })).data!.reports).toMatchObject({
+      nodes: [{ id: ids[2] }],
+      pageInfo: { hasNextPage: true, hasPreviousPage: false },
+    })
+    const both = await gql(`{ reports(last: 1, after: "x") { totalCount } }`)
+    expect(both.errors![0]!.message).toMatch(/after: received "x".*no after with last/s)
     expect(page.nodes[0]!.links.html).toBeNull()
     expect(page.nodes[1]!.links.html).toBe(`/reports/${ids[1]}.html`)
     expect(page.nodes[1]!.headline.liquidatedNotionalApprox).toBeCloseTo(

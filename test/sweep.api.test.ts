@@ -87,6 +87,22 @@ describe('runSweep and sweep(id)', () => {
     ).points
     expect(page2.nodes.map((n) => n.index)).toEqual([2])
     expect(page2.pageInfo.hasNextPage).toBe(false)
+
+    // backward: the last two points, then the one before them, still in index order
+    const back = `query($id: ID!, $before: String) { sweep(id: $id) {
+        points(last: 2, before: $before) { nodes { index } pageInfo { hasPreviousPage hasNextPage startCursor } } } }`
+    type BackPage = {
+      nodes: Array<{ index: number }>
+      pageInfo: { hasPreviousPage: boolean; hasNextPage: boolean; startCursor: string }
+    }
+    const tail = ((await client.run(back, { id: run.id })).data!.sweep as { points: BackPage }).points
+    expect(tail.nodes.map((n) => n.index)).toEqual([1, 2])
+    expect(tail.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false })
+    const head = (
+      (await client.run(back, { id: run.id, before: tail.pageInfo.startCursor })).data!.sweep as { points: BackPage }
+    ).points
+    expect(head.nodes.map((n) => n.index)).toEqual([0])
+    expect(head.pageInfo).toMatchObject({ hasPreviousPage: false, hasNextPage: true })
   }, 120_000)
 
   test('an unknown run is NOT_FOUND', async () => {

@@ -154,6 +154,28 @@ describe('as a run through GraphQL', () => {
     expect(got.errors).toBeUndefined()
     const nodes = (got.data!.sweep as { points: { nodes: Array<{ index: number; attackCost: unknown }> } }).points.nodes
     expect(nodes.map((n) => n.attackCost)).toEqual(document.points.map((p) => p.attackCost))
+
+    // the cheapest break and the count of searches that broke each point, as columns a list filters on
+    const low = document.points[0]!.attackCost![0]!.costOfAttack!
+    const high = document.points[1]!.attackCost![0]!.costOfAttack!
+    const page = async (filter: object) => {
+      const r = await client.run(
+        `query($id: ID!, $f: SweepPointFilter) { sweep(id: $id) {
+           points(filter: $f) { totalCount nodes { index cheapestAttackCost attackSearchesBroken } } } }`,
+        { id, f: filter },
+      )
+      expect(r.errors).toBeUndefined()
+      return (r.data!.sweep as { points: { totalCount: number; nodes: Array<Record<string, unknown>> } }).points
+    }
+    const all = await page({})
+    expect(all.nodes.map((n) => [Number(n.cheapestAttackCost), n.attackSearchesBroken])).toEqual([
+      [Number(low), 1],
+      [Number(high), 1],
+    ])
+    // only the point the attacker needs more than the cheaper point's capital to break
+    const dearer = await page({ cheapestAttackCost: { gt: low } })
+    expect(dearer.nodes.map((n) => n.index)).toEqual([1])
+    expect((await page({ attackSearchesBroken: { equals: 0 } })).totalCount).toBe(0)
   }, 120_000)
 
   test('cancelled during the searches, the run keeps nothing', async () => {

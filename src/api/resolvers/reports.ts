@@ -42,14 +42,31 @@ export function decodeCursor(text: string): ReportCursor | null {
 
 const date = (value: Date | string | null | undefined) => (value == null ? null : new Date(value))
 
-export const reports: QueryResolvers['reports'] = async (_p, { filter, first, after }, { runtime }) => {
+export const reports: QueryResolvers['reports'] = async (_p, { filter, first, after, last, before }, { runtime }) => {
   const problems: InputProblem[] = []
-  const size = first ?? 50
+  // forward with first / after, or backward with last / before (the oldest end when before is absent)
+  const backward = last != null || before != null
+  const size = (backward ? last : first) ?? 50
   if (!Number.isInteger(size) || size < 1 || size > MAX_FIRST)
-    problems.push({ path: 'first', received: first, expected: `an integer from 1 to ${MAX_FIRST}` })
-  const cursor = after != null ? decodeCursor(after) : null
-  if (after != null && !cursor)
-    problems.push({ path: 'after', received: after, expected: 'an endCursor or edge cursor of this connection' })
+    problems.push({
+      path: backward ? 'last' : 'first',
+      received: backward ? last : first,
+      expected: `an integer from 1 to ${MAX_FIRST}`,
+    })
+  if (backward && after != null)
+    problems.push({
+      path: 'after',
+      received: after,
+      expected: 'no after with last / before (page forward with first / after, backward with last / before)',
+    })
+  const cursorOf = (text: string | null | undefined, path: 'after' | 'before') => {
+    if (text == null) return null
+    const cursor = decodeCursor(text)
+    if (!cursor) problems.push({ path, received: text, expected: 'an endCursor or edge cursor of this connection' })
+    return cursor
+  }
+  const cursor = cursorOf(after, 'after')
+  const beforeCursor = cursorOf(before, 'before')
   const createdAt = filter?.createdAt
   const range = { gte: date(createdAt?.gte), lt: date(createdAt?.lt) }
   for (const key of ['gte', 'lt'] as const)
@@ -63,8 +80,8 @@ export const reports: QueryResolvers['reports'] = async (_p, { filter, first, af
     deliveryStatus: filter?.deliveryStatus ?? null,
     createdAt: range,
   }
-  const [{ rows, hasNextPage }, totalCount] = await Promise.all([
-    listReports(runtime.meta, storeFilter, { first: size, after: cursor }),
+  const [{ rows, more }, totalCount] = await Promise.all([
+    listReports(runtime.meta, storeFilter, { first: size, after: cursor, backward, before: beforeCursor }),
     countReports(runtime.meta, storeFilter),
   ])
   const edges = rows.map((node) => ({ cursor: encodeCursor(node), node }))
@@ -72,8 +89,9 @@ export const reports: QueryResolvers['reports'] = async (_p, { filter, first, af
     edges,
     nodes: rows,
     pageInfo: {
-      hasNextPage,
-      hasPreviousPage: cursor !== null,
+      // as the other connections: backward, a next page exists past `before`; a previous one when rows were left
+      hasNextPage: backward ? beforeCursor !== null : more,
+      hasPreviousPage: backward ? more : cursor !== null,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },

@@ -79,29 +79,35 @@ export interface ReportCursor {
   id: string
 }
 
-/** A page of reports, newest first; `first + 1` rows are read to know whether another page follows. */
+/**
+ * A page of reports, newest first; `first + 1` rows are read to know whether another page follows. Paging backward
+ * (`before`, or from the oldest end when it is null) reads oldest-first from the cursor and flips the page back, so
+ * a page is in the list's order either way and `more` says a row lies beyond it in the reading direction.
+ */
 export async function listReports(
   meta: MetaClient,
   filter: ReportFilter,
-  page: { first: number; after: ReportCursor | null },
+  page: { first: number; after: ReportCursor | null; backward?: boolean; before?: ReportCursor | null },
 ) {
   const where = whereOf(filter)
-  const after = page.after
+  const from = page.backward ? (page.before ?? null) : page.after
+  const op = page.backward ? 'gt' : 'lt'
+  const direction = page.backward ? 'asc' : 'desc'
   const rows = await meta.report.findMany({
-    where: after
+    where: from
       ? {
           AND: [
             where,
-            {
-              OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
-            },
+            { OR: [{ createdAt: { [op]: from.createdAt } }, { createdAt: from.createdAt, id: { [op]: from.id } }] },
           ],
         }
       : where,
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    orderBy: [{ createdAt: direction }, { id: direction }],
     take: page.first + 1,
   })
-  return { rows: rows.slice(0, page.first), hasNextPage: rows.length > page.first }
+  const picked = rows.slice(0, page.first)
+  if (page.backward) picked.reverse()
+  return { rows: picked, more: rows.length > page.first }
 }
 
 export function countReports(meta: MetaClient, filter: ReportFilter) {

@@ -16,6 +16,10 @@ export interface StoredSweepPoint {
   initialMarginPerNotional: string | null
   refusedOrLiquidatedEarlierShare: string | null
   liquidationFees: string | null
+  /** The cheapest capital its cost-of-attack searches found to break it (null: none did, or none was asked for). */
+  cheapestAttackCost: string | null
+  /** How many of its searches broke it (null: none was asked for, or the point was skipped). */
+  attackSearchesBroken: number | null
   /** The point's whole JSON. */
   point: string
 }
@@ -39,7 +43,8 @@ export async function writeSweepResults(
       for (const p of points) {
         await c.run(
           `INSERT INTO sweep_points VALUES ($1, $2, $3, $4, CAST($5 AS DECIMAL(18, 6)), CAST($6 AS DECIMAL(18, 6)),
-             CAST($7 AS DECIMAL(18, 8)), CAST($8 AS DECIMAL(18, 8)), CAST($9 AS DECIMAL(18, 6)), $10)`,
+             CAST($7 AS DECIMAL(18, 8)), CAST($8 AS DECIMAL(18, 8)), CAST($9 AS DECIMAL(18, 6)), $10,
+             CAST($11 AS DECIMAL(18, 6)), $12)`,
           [
             runId,
             p.index,
@@ -51,6 +56,8 @@ export async function writeSweepResults(
             p.refusedOrLiquidatedEarlierShare,
             p.liquidationFees,
             p.point,
+            p.cheapestAttackCost,
+            p.attackSearchesBroken,
           ],
         )
       }
@@ -86,7 +93,8 @@ export const SWEEP_POINT_LIST: DuckListSpec = {
     worst_window_bad_debt::VARCHAR AS "worstWindowBadDebt",
     initial_margin_per_notional::VARCHAR AS "initialMarginPerNotional",
     refused_or_earlier_share::VARCHAR AS "refusedOrLiquidatedEarlierShare",
-    liquidation_fees::VARCHAR AS "liquidationFees", point`,
+    liquidation_fees::VARCHAR AS "liquidationFees", cheapest_attack_cost::VARCHAR AS "cheapestAttackCost",
+    attack_searches_broken::DOUBLE AS "attackSearchesBroken", point`,
   fields: {
     index: { type: 'bigint', sortable: true },
     status: { type: 'enum', values: ['evaluated', 'skipped'], sortable: true },
@@ -95,6 +103,8 @@ export const SWEEP_POINT_LIST: DuckListSpec = {
     initialMarginPerNotional: dec,
     refusedOrLiquidatedEarlierShare: dec,
     liquidationFees: dec,
+    cheapestAttackCost: dec,
+    attackSearchesBroken: { type: 'bigint' },
   },
   columns: {
     index: 'point_index',
@@ -104,6 +114,8 @@ export const SWEEP_POINT_LIST: DuckListSpec = {
     initialMarginPerNotional: 'initial_margin_per_notional',
     refusedOrLiquidatedEarlierShare: 'refused_or_earlier_share',
     liquidationFees: 'liquidation_fees',
+    cheapestAttackCost: 'cheapest_attack_cost',
+    attackSearchesBroken: 'attack_searches_broken',
   },
   id: 'index',
   defaultOrder: [{ field: 'index', direction: 'ASC' }],
