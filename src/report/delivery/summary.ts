@@ -1,22 +1,16 @@
 // What a delivery says of a report, stored beside its files (delivery.json) when it has targets: a delivery reads
 // it from disk, so a report rendered by one process is delivered by another (after a stop) exactly as it was meant.
-import type { Headline, HeadlineDeltas, ReportModel } from '../model.ts'
+import type { ReportModel } from '../model.ts'
 
 /** File name of the summary inside the report's folder. */
 export const DELIVERY_FILE = 'delivery.json'
 
-export interface DeliverySummary {
-  id: string
-  title: string
-  generatedAt: string
-  schedule: { id: string; name: string } | null
-  venue: string
-  markets: string[]
-  window: { from: string; to: string }
-  unit: string
+/** The report's identity and headline as its model has them; the rule set, incidents and caveats only named or counted. */
+export interface DeliverySummary extends Pick<
+  ReportModel,
+  'id' | 'title' | 'generatedAt' | 'schedule' | 'venue' | 'markets' | 'window' | 'unit' | 'headline' | 'deltas'
+> {
   ruleSet: { label: string; hash: string }
-  headline: Headline
-  deltas: HeadlineDeltas | null
   incidents: number
   coverageCaveats: number
 }

@@ -64,6 +64,18 @@ footer { margin-top: 32px; border-top: 1px solid var(--line); padding-top: 8px; 
   a { color: inherit; text-decoration: none; }
 }`
 
+/**
+ * A report document's opening up to its header's title: no script, no request outside the file (the policy forbids
+ * any), and no referrer if a reader follows a link out of it.
+ */
+export const documentHead = (title: string) => `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${esc(title)}</title><style>${REPORT_CSS}</style></head>
+<body><main>
+<header><h1>${esc(title)}</h1>`
+
 function chartHtml(charts: Map<string, RenderedChart>, name: string): string {
   const chart = charts.get(name)
   return chart ? `<figure class="chart" role="img" aria-label="${esc(chart.title)}">${chart.svg}</figure>` : ''
@@ -228,13 +240,7 @@ export function renderHtml(model: ReportModel, charts: RenderedChart[]): string 
   const warnings = model.run.warnings.length
     ? `<h3>Warnings from the run</h3><ul>${model.run.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`
     : ''
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(model.title)}</title><style>${REPORT_CSS}</style></head>
-<body><main>
-<header><h1>${esc(model.title)}</h1>
+  return `${documentHead(model.title)}
 <div class="meta"><span><b>Venue</b> ${esc(model.venue)}</span><span><b>Markets</b> ${esc(model.markets.join(', '))}</span>
 <span><b>Window</b> ${esc(utc(model.window.from))} – ${esc(utc(model.window.to))}</span><span><b>Rule set</b> ${esc(model.ruleSet.label)}</span>
 <span><b>Positions</b> ${esc(model.run.positionsSource)}${model.run.seed !== null ? ` (seed ${model.run.seed})` : ''}</span>${sinceText}</div></header>

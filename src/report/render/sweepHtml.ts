@@ -4,7 +4,7 @@
 import type { RenderedChart } from '../charts/render.ts'
 import type { SweepReportModel } from '../sweep/model.ts'
 import { compactAmount, utc } from './format.ts'
-import { REPORT_CSS, esc } from './html.ts'
+import { documentHead, esc } from './html.ts'
 import {
   baseVersusRecommended,
   intervalText,
@@ -39,13 +39,7 @@ export function renderSweepHtml(model: SweepReportModel, charts: RenderedChart[]
             : '<p>It does not differ from the base rule set.</p>'
         }${r.command ? `<p class="mono">${esc(r.command)}</p>` : ''}${versus ? tableHtml(versus, ' data-table="base-vs-recommended"') : ''}`
   const skipped = skippedTable(model)
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(model.title)}</title><style>${REPORT_CSS}</style></head>
-<body><main>
-<header><h1>${esc(model.title)}</h1>
+  return `${documentHead(model.title)}
 <div class="meta"><span><b>Venue</b> ${esc(model.venue)}</span><span><b>Markets</b> ${esc(model.markets.join(', '))}</span>
 <span><b>Base rule set</b> ${esc(model.base.ruleSet)}</span><span><b>Positions</b> ${esc(model.positions)} (seed ${model.seed})</span>
 <span><b>Sampling</b> ${esc(model.sampling)}${model.samples !== null ? ` (${model.samples} samples)` : ''}</span><span><b>Budget</b> ${esc(compactAmount(model.budget))} ${esc(u)} of bad debt per window</span></div></header>
