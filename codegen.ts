@@ -58,6 +58,7 @@ const config: CodegenConfig = {
           AttackCost: '../modules/attackCost/resolvers.ts#AttackCostModel',
           AccountConnection: '../common/connectionModels.ts#AccountConnectionModel',
           DatasetCoverageConnection: '../common/connectionModels.ts#DatasetCoverageConnectionModel',
+          Gap: '../../store/market/coverage.ts#CoverageGap',
           RuleSetConnection: '../common/connectionModels.ts#RuleSetConnectionModel',
           RuleSetVersionConnection: '../common/connectionModels.ts#RuleSetVersionConnectionModel',
           ApiKeyConnection: '../common/connectionModels.ts#ApiKeyConnectionModel',

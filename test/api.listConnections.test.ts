@@ -210,7 +210,7 @@ describe('dataCoverageConnection', () => {
   test('one market through the connection equals the flat dataCoverage field', async () => {
     const f = { venue: { equals: 'bn' }, market: { equals: 'BTCUSDT' } }
     const fields =
-      'source dataset table partitions missingPartitions rows firstTs lastTs ranges { from to } gaps { from to reason } holes { from to } missingRows'
+      'source dataset table partitions missingPartitions rows firstTs lastTs ranges { from to } gaps { from to kind reason } holes { from to } missingRows'
     const flat = await ok(`{ dataCoverage(venue: "bn", market: "BTCUSDT") { ${fields} } }`)
     const conn = await ok(
       `query($f: DatasetCoverageFilter) { dataCoverageConnection(filter: $f) { nodes { ${fields} } } }`,

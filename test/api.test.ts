@@ -80,7 +80,7 @@ describe('markets and dataCoverage', () => {
 
   test('coverage merges adjacent days and reports missing and unloaded gaps', async () => {
     const { data, errors } = await client.run(
-      '{ dataCoverage(venue: "binance-um", market: "BTCUSDT") { source dataset table partitions missingPartitions rows ranges { from to } gaps { from to reason } } }',
+      '{ dataCoverage(venue: "binance-um", market: "BTCUSDT") { source dataset table partitions missingPartitions rows ranges { from to } gaps { from to kind reason } } }',
     )
     expect(errors).toBeUndefined()
     expect(data?.dataCoverage).toEqual([
@@ -97,8 +97,18 @@ describe('markets and dataCoverage', () => {
           { from: '2025-10-06T00:00:00.000Z', to: '2025-10-07T00:00:00.000Z' },
         ],
         gaps: [
-          { from: '2025-10-03T00:00:00.000Z', to: '2025-10-04T00:00:00.000Z', reason: 'missing-at-source' },
-          { from: '2025-10-05T00:00:00.000Z', to: '2025-10-06T00:00:00.000Z', reason: 'not-loaded' },
+          {
+            from: '2025-10-03T00:00:00.000Z',
+            to: '2025-10-04T00:00:00.000Z',
+            kind: 'missing_at_source',
+            reason: 'missing-at-source',
+          },
+          {
+            from: '2025-10-05T00:00:00.000Z',
+            to: '2025-10-06T00:00:00.000Z',
+            kind: 'not_loaded',
+            reason: 'not-loaded',
+          },
         ],
       },
     ])

@@ -34,7 +34,7 @@ import {
   incidents,
   runDetectors,
 } from '../modules/detections/resolvers.ts'
-import { accountsConnection, dataCoverageConnection, marketsConnection } from '../modules/marketData/resolvers.ts'
+import { accountsConnection, dataCoverageConnection, Gap, marketsConnection } from '../modules/marketData/resolvers.ts'
 import { RuleSetVersions, rulePresetsConnection, ruleSetsConnection } from '../modules/ruleSets/resolvers.ts'
 import { runsConnection } from '../modules/runs/resolvers.ts'
 import { compareRuns, marketSeries, runSeries } from '../modules/series/resolvers.ts'
@@ -142,6 +142,7 @@ export const resolvers: Resolvers = {
   Detection,
   Incident,
   IncidentMember,
+  Gap,
   Sweep,
   SweepPoint,
   AttackCost,

@@ -75,12 +75,12 @@ function print(all: DatasetCoverage[], options: { json?: boolean }): void {
 
 /** Fields in DatasetCoverage's own key order, so `--json` prints the same text either way. */
 const COVERAGE_FIELDS = `venue market source dataset table partitions missingPartitions rows firstTs lastTs
-  ranges { from to } gaps { from to reason } holes { from to missing stepSeconds } missingRows missingMinutes`
+  ranges { from to } gaps { from to kind } holes { from to missing stepSeconds } missingRows missingMinutes`
 
 type Wire<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] }
 type WireCoverage = Omit<Wire<DatasetCoverage>, 'ranges' | 'gaps' | 'holes'> & {
   ranges: Array<Wire<DatasetCoverage['ranges'][number]>>
-  gaps: Array<Wire<DatasetCoverage['gaps'][number]>>
+  gaps: Array<Omit<Wire<DatasetCoverage['gaps'][number]>, 'reason'> & { kind: string }>
   holes: Array<Wire<DatasetCoverage['holes'][number]>>
 }
 
@@ -123,7 +123,11 @@ async function remoteCoverage(
         firstTs: date(c.firstTs),
         lastTs: date(c.lastTs),
         ranges: c.ranges.map(span),
-        gaps: c.gaps.map(span),
+        // the enum's value back to the reason's words (missing_at_source → missing-at-source), in the same key order
+        gaps: c.gaps.map(({ kind, ...g }) => ({
+          ...span(g),
+          reason: kind.replaceAll('_', '-') as DatasetCoverage['gaps'][number]['reason'],
+        })),
         holes: c.holes.map(span),
       })
     if (!page.pageInfo.hasNextPage) return all
