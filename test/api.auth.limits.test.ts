@@ -1,5 +1,5 @@
-// Request limits next to auth: the execution time limit (answered at the limit with TIMEOUT naming it, while the
-// work behind it is still pending) and CSRF prevention (requests a browser can send across sites without a
+// Request limits next to auth: the execution time limit (answered at the limit with TIMEOUT naming it, the DuckDB
+// queries behind it interrupted) and CSRF prevention (requests a browser can send across sites without a
 // preflight are refused before execution).
 import { ApolloServer } from '@apollo/server'
 import { makeExecutableSchema } from '@graphql-tools/schema'
@@ -8,6 +8,7 @@ import { createFormatError } from '../src/api/formatError.ts'
 import { applyExecutionTimeout, executionTimeout } from '../src/api/plugins/executionTimeout.ts'
 import { startApiServer, type ApiServer } from '../src/api/server.ts'
 import { createLogger } from '../src/obs/logger.ts'
+import { DuckStore } from '../src/store/duck/open.ts'
 import { testRuntime } from './support/runtime.ts'
 
 describe('execution time limit', () => {
@@ -57,6 +58,45 @@ describe('execution time limit', () => {
     } finally {
       release(2)
       await apollo.stop()
+    }
+  })
+
+  test('at the limit the DuckDB query behind a pending resolver is interrupted and its connection released', async () => {
+    const duck = await DuckStore.open({ path: ':memory:' })
+    let work: Promise<unknown> = Promise.resolve()
+    const schema = makeExecutableSchema({
+      typeDefs: 'type Query { scan: Float }',
+      resolvers: {
+        Query: {
+          // a scan of 10^12 rows: hours unless something stops it
+          scan: () =>
+            (work = duck.use(async (c) => {
+              const r = await c.runAndReadAll(
+                'SELECT count(*)::DOUBLE AS n FROM range(1000000000000) t(x) WHERE x % 7 = 3',
+              )
+              return r.getRowObjectsJS()[0]!.n
+            })),
+        },
+      },
+    })
+    const apollo = new ApolloServer({
+      schema: applyExecutionTimeout(schema),
+      plugins: [executionTimeout(150)],
+      formatError: createFormatError(createLogger('silent')),
+    })
+    await apollo.start()
+    try {
+      const response = await apollo.executeOperation({ query: '{ scan }' })
+      if (response.body.kind !== 'single') throw new Error('expected a single result')
+      expect(response.body.singleResult.errors?.[0]?.extensions?.code).toBe('TIMEOUT')
+      // the store read fails with the operation's TIMEOUT (not the interrupt), and gives its connection back
+      await expect(work).rejects.toThrow(/execution limit of 150 ms/)
+      expect(duck.openConnections).toBe(0)
+      // outside an operation's scope nothing is interrupted
+      expect(await duck.use(async (c) => (await c.runAndReadAll('SELECT 42 AS n')).getRowObjectsJS()[0]!.n)).toBe(42)
+    } finally {
+      await apollo.stop()
+      await duck.close()
     }
   })
 

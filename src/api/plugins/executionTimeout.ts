@@ -1,10 +1,11 @@
 // The execution time limit: each operation gets one timer when execution starts; every resolver still pending when it
-// fires rejects with TIMEOUT naming the limit, so the answer goes out at the limit. The work behind those resolvers
-// is not stopped: the DuckDB store offers no way to interrupt one request's queries (only all of them, at close).
+// fires rejects with TIMEOUT naming the limit, so the answer goes out at the limit, and the DuckDB queries its
+// resolvers started are interrupted (each resolver runs under the operation's interrupt signal), so the work stops too.
 import type { ApolloServerPlugin } from '@apollo/server'
 import { MapperKind, mapSchema } from '@graphql-tools/utils'
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql'
 import { BackstopError } from '../../errors.ts'
+import { underSignal } from '../../store/duck/interruptScope.ts'
 
 /** The operation ran longer than the execution limit. */
 export class ExecutionTimeoutError extends BackstopError {
@@ -13,6 +14,8 @@ export class ExecutionTimeoutError extends BackstopError {
 
 /** The pending expiry of each operation's context while it executes. */
 const expiries = new WeakMap<object, Promise<never>>()
+/** The interrupt signal of each operation's store reads, aborted when its time is up. */
+const interrupts = new WeakMap<object, AbortController>()
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
@@ -20,7 +23,10 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 
 function raced(resolve: GraphQLFieldResolver<unknown, object>): GraphQLFieldResolver<unknown, object> {
   return (source, args, context, info) => {
-    const result = resolve(source, args, context, info)
+    const signal = context ? interrupts.get(context)?.signal : undefined
+    const result = signal
+      ? underSignal(signal, () => resolve(source, args, context, info))
+      : resolve(source, args, context, info)
     const expiry = context && isPromiseLike(result) ? expiries.get(context) : undefined
     return expiry ? Promise.race([result, expiry]) : result
   }
@@ -41,17 +47,17 @@ export function executionTimeout(limitMs: number): ApolloServerPlugin<object> {
       let timer: NodeJS.Timeout | undefined
       return {
         async executionDidStart({ contextValue }) {
+          const interrupt = new AbortController()
+          interrupts.set(contextValue, interrupt)
           const expiry = new Promise<never>((_resolve, reject) => {
-            timer = setTimeout(
-              () =>
-                reject(
-                  new ExecutionTimeoutError(
-                    `the operation ran longer than the execution limit of ${limitMs} ms (API_EXECUTION_TIMEOUT_MS)`,
-                    { limit: limitMs },
-                  ),
-                ),
-              limitMs,
-            )
+            timer = setTimeout(() => {
+              const error = new ExecutionTimeoutError(
+                `the operation ran longer than the execution limit of ${limitMs} ms (API_EXECUTION_TIMEOUT_MS)`,
+                { limit: limitMs },
+              )
+              reject(error)
+              interrupt.abort(error)
+            }, limitMs)
           })
           expiry.catch(() => undefined) // raced by the pending resolvers only; none may be left when it fires
           expiries.set(contextValue, expiry)

@@ -3,6 +3,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
+import { currentSignal } from './interruptScope.ts'
 
 export interface DuckOptions {
   /** File path, or ':memory:' */
@@ -59,12 +60,28 @@ export class DuckStore {
     return this.leased.size
   }
 
-  /** Runs `fn` on its own connection and closes the connection afterwards. */
+  /**
+   * Runs `fn` on its own connection and closes the connection afterwards. Under an interrupt signal
+   * (`underSignal`), an abort interrupts the connection's queries and `fn` fails with the signal's reason.
+   */
   async use<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const signal = currentSignal()
+    if (signal?.aborted) throw signal.reason
     const connection = await this.connect()
+    let repeat: NodeJS.Timeout | undefined
+    const interrupt = () => {
+      connection.interrupt()
+      // again every few ms until released: an interrupt that lands before a query starts is cleared when it starts
+      repeat = setInterval(() => connection.interrupt(), 5)
+    }
+    signal?.addEventListener('abort', interrupt, { once: true })
     try {
       return await fn(connection)
+    } catch (error) {
+      throw signal?.aborted ? signal.reason : error
     } finally {
+      signal?.removeEventListener('abort', interrupt)
+      clearInterval(repeat)
       this.release(connection)
     }
   }
