@@ -1,11 +1,13 @@
 // A sweep thread: several points' kernels (SweepSessions) on one thread, each fed every batch the host sends, in
 // order (an account replay's kernels get their accounts first, and follow the history before the window without
 // checking). Batches are replayed in groups, kernel after kernel: one kernel's book stays in the cache for a whole
-// group instead of being evicted by the thread's other kernels at every batch. Nothing but a progress
-// acknowledgement crosses back per batch; the figures come back once, at the end.
+// group instead of being evicted by the thread's other kernels at every batch, and the synthetic positions' draws of
+// a group are made once, by the first kernel (kernel/spawnTape.ts). Nothing but a progress acknowledgement crosses
+// back per batch; the figures come back once, at the end.
 import { parentPort, workerData } from 'node:worker_threads'
 import type { EventBatch } from '../kernel/events.ts'
 import type { KernelAccounts, KernelSpec } from '../host/session.ts'
+import { SpawnTape } from '../kernel/spawnTape.ts'
 import { SweepSession, type SweepKernelResult } from './sweepSession.ts'
 
 export type ToSweepThread =
@@ -35,6 +37,9 @@ if (port) {
     if (accounts) session.addAccounts(accounts)
     return session
   })
+  // the synthetic positions' draws, made once per group by the first kernel and read by the others
+  const tape = new SpawnTape()
+  for (const s of sessions) s.shareSpawnDraws(tape)
   const send = (message: FromSweepThread, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer)
   let events = 0
   let group: EventBatch[] = []
@@ -45,6 +50,7 @@ if (port) {
     const batches = group
     group = []
     groupEvents = 0
+    tape.clear()
     for (const s of sessions) for (const batch of batches) await s.process(batch)
     for (const batch of batches) {
       events += batch.length
