@@ -32,6 +32,8 @@ export class SpawnTape {
   private count = 0
   /** Bumped by clear(): a reader's position counts from the clear it last saw. */
   epoch = 0
+  /** Draws read from the tape rather than drawn (what the sharing saved; tests check it happens). */
+  hits = 0
   /** The population the draws were made for (JSON): a kernel with another one neither records nor reads. */
   population: string | null = null
 
@@ -66,6 +68,7 @@ export class SpawnTape {
       return
     }
     prng.loadState(this.states, 8 * i + 4)
+    this.hits++
     const v = 4 * i
     out.side = this.values[v]!
     out.notional = this.values[v + 1]!
