@@ -6,6 +6,7 @@ import { prepareBacktest, type PreparedBacktest } from '../src/replay/backtest/p
 import { inlineHost } from '../src/replay/host/inlineHost.ts'
 import { KernelHostClosed } from '../src/replay/host/kernelHost.ts'
 import { workerHost } from '../src/replay/host/workerHost.ts'
+import { sweepHost } from '../src/replay/sweep/sweepHost.ts'
 import { readReplayFeed } from '../src/store/market/replayFeed.ts'
 import { hashBacktestResults } from '../src/store/results/backtestResults.ts'
 import { barsFromCloses, insertBars, insertFunding } from './support/marketData.ts'
@@ -34,8 +35,8 @@ beforeAll(async () => {
   ])
 })
 
-const request = (seed: number, initialPositions = 20_000) => ({
-  ruleSet: 'binance-um',
+const request = (seed: number, initialPositions = 20_000, ruleSet = 'binance-um') => ({
+  ruleSet,
   venue: 'host',
   markets: ['BTCUSDT'],
   from: iso(T0),
@@ -45,8 +46,8 @@ const request = (seed: number, initialPositions = 20_000) => ({
   seed,
 })
 
-const prepare = (seed: number, initialPositions?: number) =>
-  prepareBacktest(runtime, request(seed, initialPositions), { allowFiles: false })
+const prepare = (seed: number, initialPositions?: number, ruleSet?: string) =>
+  prepareBacktest(runtime, request(seed, initialPositions, ruleSet), { allowFiles: false })
 
 /** The replay plan's feed over the whole window, as execute reads it. */
 const feedOf = (p: PreparedBacktest, reuseBatches: boolean) =>
@@ -95,6 +96,43 @@ describe('kernel hosts', () => {
     expect(c!.summary.outputHash).not.toBe(a!.summary.outputHash)
     expect(rows[0]).toBe(rows[1])
     expect(rows[0]).toBeGreaterThan(0)
+  })
+
+  test('a sweep host replays batches in groups, kernel after kernel, sharing draws, with the outputs of batch by batch', async () => {
+    // on one thread: the first kernel records the population's draws; the second (other rules, same seed) reads
+    // them; the third (another seed) never finds its generator's state on the tape and draws itself
+    const prepared = [await prepare(3, 5_000), await prepare(3, 5_000, 'okx'), await prepare(4, 5_000)]
+    const singles = await Promise.all(
+      [1, 2].map((k) => executeBacktest(runtime, prepared[k]!, { runId: `host-sweep-${k}`, host: inlineHost })),
+    )
+    const hashesWith = async (group: { events: number; batches: number }) => {
+      let replayed = 0
+      const host = sweepHost(
+        prepared.map((p) => ({ spec: kernelSpec(p, 2_048), accounts: null })),
+        { threads: 1, group, onReplayed: (events) => (replayed = events) },
+      )
+      host.start()
+      let fed = 0
+      let batches = 0
+      for await (const batch of feedOf(prepared[0]!, false)) {
+        fed += batch.length
+        batches++
+        await host.feed(batch)
+      }
+      const results = await host.finish()
+      await host.close()
+      expect(replayed).toBe(fed)
+      return { batches, hashes: results.map((r) => r.summary.outputHash) }
+    }
+    // interleaved at every batch (a group of one), then in groups of two batches
+    const one = await hashesWith({ events: 1, batches: 1 })
+    const two = await hashesWith({ events: Infinity, batches: 2 })
+    // an odd count of batches: the last group is partial, and finish replays it
+    expect(one.batches % 2).toBe(1)
+    expect(one.batches).toBeGreaterThan(2)
+    expect(new Set(one.hashes).size).toBe(3)
+    expect(two.hashes).toEqual(one.hashes)
+    expect(one.hashes.slice(1)).toEqual(singles.map((s) => s.summary.outputHash))
   })
 
   test('closing a worker host stops a kernel busy in one long call; waiting calls reject', async () => {

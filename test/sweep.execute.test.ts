@@ -139,6 +139,23 @@ describe('a maintenance-rate sweep over a crash window', () => {
   }, 180_000)
 })
 
+describe('points that behave alike', () => {
+  test("a default liquidation fee the market's own rate shadows changes nothing: those points share one kernel", async () => {
+    const { document, timings } = await sweep({
+      population: { initialPositions: 500, entryLookbackHours: 0 },
+      vary: ['fees.marketRates={},{"CASCADE-BTC-PERP":0.003}', 'fees.liquidationFeeRate=0,0.0001'],
+    })
+    const hashes = document.points.map((p) => p.windows[0]!.outputHash)
+    // without a rate of its own the market pays the default: each default is its own kernel, with its own outputs
+    expect(new Set([document.base[0]!.outputHash, hashes[0], hashes[1]]).size).toBe(3)
+    // with one, the default is never read: both points run on one kernel, which is neither of the others
+    expect(hashes[3]).toBe(hashes[2])
+    expect(hashes[2]).not.toBe(hashes[0])
+    expect(hashes[2]).not.toBe(hashes[1])
+    expect(timings.kernels).toBe(4)
+  }, 180_000)
+})
+
 describe('cost order', () => {
   test('initial margin per notional first, then the refused / earlier share, then fees', () => {
     const p = (m: bigint, n: bigint, earlier: number, fee: bigint) => ({

@@ -8,7 +8,7 @@ import type { EventBatch } from '../kernel/events.ts'
 import { KernelHostClosed } from './kernelHost.ts'
 import { batchBuffers } from './protocol.ts'
 
-/** Batches sent to a thread and not yet replayed: enough to keep it busy while the next slab is read. */
+/** Batches sent to a thread and not yet replayed (default): enough to keep it busy while the next slab is read. */
 const IN_FLIGHT = 4
 
 const BOOT = new URL('./kernelWorker.boot.mjs', import.meta.url)
@@ -24,6 +24,11 @@ export interface FeedThreadsOptions<From> {
   data: object[]
   /** What the threads are called in the error of an unexpected exit ("a kernel thread"). */
   label: string
+  /**
+   * Batches a thread may hold not yet replayed (default 4). A thread that replays batches in groups needs more than
+   * its group, or the feed would wait for a group that never fills.
+   */
+  inFlight?: number
   /** After each batch every thread has replayed: events replayed so far and the last event time (µs). */
   onReplayed?(events: number, lastTs: number): void
   /** Any other message of thread `thread`; waiters are woken after it. */
@@ -53,6 +58,7 @@ export interface FeedThreads<To> {
 }
 
 export function feedThreads<To, From>(options: FeedThreadsOptions<From>): FeedThreads<To> {
+  const inFlight = options.inFlight ?? IN_FLIGHT
   let failure: Error | null = null
   let closing: Promise<void> | null = null
   // callers waiting for room in the threads' queues, for results, or for a failure
@@ -125,7 +131,7 @@ export function feedThreads<To, From>(options: FeedThreadsOptions<From>): FeedTh
     },
     post: (thread, message) => threads[thread]!.worker.postMessage(message),
     async feed(batch, message) {
-      await until(() => threads.every((t) => t.inFlight < IN_FLIGHT))
+      await until(() => threads.every((t) => t.inFlight < inFlight))
       const buffers = batchBuffers(batch)
       threads.forEach((t, i) => {
         t.inFlight++

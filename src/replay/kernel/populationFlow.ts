@@ -7,7 +7,8 @@ import { PosState } from './book.ts'
 import type { EventBatch } from './events.ts'
 import type { MarketState } from './markets.ts'
 import { AccountReplay } from './accountReplay.ts'
-import { leverageAt, type EntryHistory } from './population.ts'
+import type { EntryHistory } from './population.ts'
+import { drawSpawn, type SpawnDraws, type SpawnTape } from './spawnTape.ts'
 import { MICRO } from './kernelState.ts'
 
 /**
@@ -84,6 +85,28 @@ export abstract class PopulationFlow extends AccountReplay {
     return list
   }
 
+  /** A sweep's shared draws (kernel/spawnTape.ts): null in a backtest; this kernel records them, or reads them. */
+  private spawnTape: SpawnTape | null = null
+  private spawnTapeRecords = false
+  /** This kernel's next entry of the tape, counted from the tape's last clear (`spawnTapeEpoch`). */
+  private spawnTapeAt = 0
+  private spawnTapeEpoch = -1
+  private readonly draws: SpawnDraws = { side: 0, notional: 0, leverage: 0, hold: 0 }
+
+  /**
+   * Shares synthetic positions' draws with a sweep's other kernels through `tape`: the first kernel attached records,
+   * the others read where their generator matches. A kernel of another population is not attached (false).
+   */
+  attachSpawnTape(tape: SpawnTape): boolean {
+    if (this.population === null) return false
+    const population = JSON.stringify(this.population)
+    this.spawnTapeRecords = tape.population === null
+    if (this.spawnTapeRecords) tape.population = population
+    else if (tape.population !== population) return false
+    this.spawnTape = tape
+    return true
+  }
+
   /** Per market, the lowest low and highest high of the entry history from each bucket on (survivor checks). */
   private entryExtremes: Array<{ minLow: Float64Array; maxHigh: Float64Array } | null> = []
 
@@ -157,11 +180,21 @@ export abstract class PopulationFlow extends AccountReplay {
     carried: { h: EntryHistory; entered: number } | null,
   ): boolean {
     const pop = this.population!
-    const prng = this.prng
-    const side = prng.next() < pop.longShare ? 1 : -1
-    const notional = Math.exp(pop.logNotionalMedian + pop.notionalSigma * prng.normal())
-    let leverage = leverageAt(pop, prng.next())
-    const hold = prng.exponential(pop.meanHoldingUs)
+    const draws = this.draws
+    const tape = this.spawnTape
+    if (tape === null) drawSpawn(this.prng, pop, draws)
+    else if (this.spawnTapeRecords) tape.record(this.prng, pop, draws)
+    else {
+      if (this.spawnTapeEpoch !== tape.epoch) {
+        this.spawnTapeEpoch = tape.epoch
+        this.spawnTapeAt = 0
+      }
+      tape.read(this.spawnTapeAt++, this.prng, pop, draws)
+    }
+    const side = draws.side
+    const notional = draws.notional
+    let leverage = draws.leverage
+    const hold = draws.hold
     if (this.book.count >= pop.maxOpen) return true
     if (!(price > 0)) return true
     const b = bracketAt(s.tier, notional)

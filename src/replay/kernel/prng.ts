@@ -34,6 +34,35 @@ export class Prng {
     return t / 4294967296
   }
 
+  /**
+   * Writes the state (4 words, as signed 32-bit: `a` may be held either way, and every use of it is modulo 2^32)
+   * at `at` (a shared draw tape, kernel/spawnTape.ts).
+   */
+  saveState(into: Int32Array, at: number): void {
+    into[at] = this.a
+    into[at + 1] = this.b
+    into[at + 2] = this.c
+    into[at + 3] = this.d
+  }
+
+  /** True when the state is the one saved at `at`. */
+  hasState(from: Int32Array, at: number): boolean {
+    return (
+      from[at] === (this.a | 0) &&
+      from[at + 1] === (this.b | 0) &&
+      from[at + 2] === (this.c | 0) &&
+      from[at + 3] === (this.d | 0)
+    )
+  }
+
+  /** Takes a saved state: the stream goes on exactly as from the state saved. */
+  loadState(from: Int32Array, at: number): void {
+    this.a = from[at]!
+    this.b = from[at + 1]!
+    this.c = from[at + 2]!
+    this.d = from[at + 3]!
+  }
+
   /** Integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n)

@@ -119,10 +119,17 @@ function valueAt(rules: RuleSet, path: string): unknown {
 
 /**
  * What decides a kernel's outputs: the rule set without its descriptive fields (name, dates, notes), which the
- * kernel never reads. Points equal in this (a grid value that is the base's own) share one kernel.
+ * kernel never reads, and without the values the run's markets shadow: the default liquidation fee rate when every
+ * market replayed has its own (`fees.marketRates`; the kernel reads the rate only through `liquidationFeeRate(rules,
+ * market)`). Points equal in this (a grid value that is the base's own, or a default fee no market uses) share one
+ * kernel.
  */
-const behaviourOf = (p: PreparedBacktest) =>
-  canonicalJson({ ...p.ruleSet.rules, name: '', description: '', effective: null, notes: [], sources: [] })
+function behaviourOf(p: PreparedBacktest): string {
+  const rules = p.ruleSet.rules
+  const shadowed = p.request.markets.every((m) => Object.hasOwn(rules.fees.marketRates, m))
+  const fees = shadowed ? { ...rules.fees, liquidationFeeRate: null } : rules.fees
+  return canonicalJson({ ...rules, fees, name: '', description: '', effective: null, notes: [], sources: [] })
+}
 
 /**
  * Replays one window for every kernel given (index 0 the base): kernels that behave alike run once, and one feed

@@ -5,9 +5,18 @@ import os from 'node:os'
 import type { EventBatch } from '../kernel/events.ts'
 import { feedThreads } from '../host/feedThreads.ts'
 import type { SweepKernelResult } from './sweepSession.ts'
-import type { FromSweepThread, SweepKernel, ToSweepThread } from './sweepWorker.ts'
+import type { FromSweepThread, SweepGroup, SweepKernel, ToSweepThread } from './sweepWorker.ts'
 
 const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './sweepWorker.ts' : './sweepWorker.js', import.meta.url).href
+
+/**
+ * Each thread holds batches until a group is complete, then replays them kernel after kernel: one kernel's book
+ * stays in the cache for a whole group instead of being evicted by the thread's other kernels at every batch (a
+ * quarter less CPU for 8 kernels of 100k positions here). Every kernel still sees every batch, in order, with start
+ * and checking at the same place in the stream, so no output depends on the grouping. Twice a group may wait per
+ * thread, so the next group is read while one replays.
+ */
+const GROUP: SweepGroup = { events: 65_536, batches: 16 }
 
 export interface SweepHost {
   /** Off while an account replay follows the accounts' history before the window (no liquidations), on again after. */
@@ -25,6 +34,8 @@ export interface SweepHostOptions {
   threads?: number
   /** After each batch every kernel has replayed: events so far and the last event time (µs). */
   onReplayed?(events: number, lastTs: number): void
+  /** Batches a thread holds before replaying them kernel after kernel (default GROUP; tests vary it). */
+  group?: SweepGroup
 }
 
 export function sweepHost(specs: SweepKernel[], options: SweepHostOptions = {}): SweepHost {
@@ -32,10 +43,12 @@ export function sweepHost(specs: SweepKernel[], options: SweepHostOptions = {}):
   // kernel k runs on thread k mod count
   const owned = Array.from({ length: count }, (_, t) => specs.map((_, k) => k).filter((k) => k % count === t))
   const results: Array<SweepKernelResult[] | null> = owned.map(() => null)
+  const group = options.group ?? GROUP
   const threads = feedThreads<ToSweepThread, FromSweepThread>({
     entry: ENTRY,
-    data: owned.map((kernels) => ({ kernels: kernels.map((k) => specs[k]!) })),
+    data: owned.map((kernels) => ({ kernels: kernels.map((k) => specs[k]!), group })),
     label: 'a sweep thread',
+    inFlight: 2 * group.batches,
     ...(options.onReplayed ? { onReplayed: options.onReplayed } : {}),
     onMessage(t, message) {
       if (message.type === 'finished') results[t] = message.results

@@ -4,6 +4,7 @@
 import { ExactTotal } from '../exactTotal.ts'
 import { toMicros } from '../money.ts'
 import { KernelSession, type KernelResult, type KernelSpec } from '../host/session.ts'
+import type { SpawnTape } from '../kernel/spawnTape.ts'
 import type { ResultBatch } from '../../store/results/backtestResults.ts'
 
 /** Margin and notional of the positions opened (synthetic population and explicit positions alike). */
@@ -59,6 +60,14 @@ export class SweepSession extends KernelSession {
         ? open(account, market, side, qty, entry, marginMicros, ts)
         : open(account, market, side, qty, entry, marginMicros, ts, cross)
     }
+  }
+
+  /**
+   * Shares the synthetic positions' draws with the thread's other kernels (the first to join records them): false
+   * when this kernel has no population, or another one.
+   */
+  shareSpawnDraws(tape: SpawnTape): boolean {
+    return this.kernel.attachSpawnTape(tape)
   }
 
   private record(batch: ResultBatch): void {
