@@ -192,7 +192,17 @@ describe('a sweep run', () => {
   test('a sweep run reports progress over its points and, cancelled while replaying, keeps nothing', async () => {
     const submitted = await runs.submit(
       'sweep',
-      request({ population: { initialPositions: 20_000 }, vary: ['maintenanceScale=1..1.9:0.1'] }),
+      request({
+        population: { initialPositions: 20_000 },
+        vary: ['maintenanceScale=1..1.9:0.1'],
+        // two windows: a window's kernels replay it in groups of batches, so progress first moves when a group is
+        // done — with one window that is its end, and the cancel could land after the run had finished; with two it
+        // lands while the second is replaying
+        windows: [
+          { from: iso(T0), to: iso(T0 + 1_800_000) },
+          { from: iso(T0 + 1_800_000), to: iso(T0 + 3_600_000) },
+        ],
+      }),
       { trigger: 'api' },
     )
     let cancelled = false
@@ -207,7 +217,8 @@ describe('a sweep run', () => {
     }
     const result = await submitted.done
     expect(result.status).toBe('cancelled')
-    expect(progress).toMatchObject({ unit: 'point-windows', total: 10 })
+    expect(progress).toMatchObject({ unit: 'point-windows', total: 20 })
+    expect(progress!.done).toBeLessThan(20)
     const rows = await runtime.duck.use(async (c) =>
       (
         await c.runAndReadAll('SELECT count(*)::DOUBLE AS n FROM sweep_points WHERE run_id = $1', [submitted.runId])
