@@ -263,6 +263,34 @@ describe('BacktestRun fields, deprecated lists, runs', () => {
     )
   })
 
+  test('a page reads only the fields a query selects: through fragments and aliases, the same values as all fields', async () => {
+    const ALL = `seq ts account market side kind qty notional notionalApprox triggerMark liquidationPrice bankruptcyPrice
+      fillPrice marketPrice fee feeApprox equity equityApprox slippage slippageApprox surplusToFund surplusToFundApprox
+      returned returnedApprox shortfall shortfallApprox`
+    const full = await client.run(`{ runLiquidations(runId: "run-a", last: 6) { nodes { ${ALL} } } }`)
+    expect(full.errors).toBeUndefined()
+    const every = (full.data!.runLiquidations as { nodes: Array<Record<string, unknown>> }).nodes
+    const picked = await client.run(`
+      fragment Amounts on BacktestLiquidation { shortfall feeApprox }
+      query { backtestRun(id: "run-a") { liquidations(last: 6) {
+        nodes { seq ... on BacktestLiquidation { kind } }
+        edges { node { ts ...Amounts at: ts } }
+        pageInfo { startCursor }
+      } } }`)
+    expect(picked.errors).toBeUndefined()
+    const page = (picked.data!.backtestRun as { liquidations: Record<string, Array<Record<string, unknown>>> })
+      .liquidations
+    expect(page.nodes).toEqual(every.map((r) => ({ seq: r.seq, kind: r.kind })))
+    expect(page.edges!.map((e) => e.node)).toEqual(
+      every.map((r) => ({ ts: r.ts, shortfall: r.shortfall, feeApprox: r.feeApprox, at: r.ts })),
+    )
+    // no row field selected at all: the page still pages
+    const bare = await client.run(
+      `{ runLiquidations(runId: "run-a", first: 2) { pageInfo { hasNextPage } totalCount } }`,
+    )
+    expect(bare.data!.runLiquidations).toEqual({ pageInfo: { hasNextPage: true }, totalCount: N })
+  })
+
   test('runsConnection and backtestRunsConnection: newest first, filters, pages', async () => {
     for (let i = 0; i < 5; i++)
       await createRunRecord(runtime, `ingest-${i}`, {
