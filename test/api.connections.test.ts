@@ -3,6 +3,7 @@
 // what is valid), unknown run (NOT_FOUND), a run that has not succeeded (CONFLICT).
 import { afterAll, describe, expect, test } from 'vitest'
 import { encodeCursor } from '../src/api/common/pagination.ts'
+import { createApollo } from '../src/api/server.ts'
 import { gqlClient } from './support/graphql.ts'
 import { testRuntime } from './support/runtime.ts'
 import { createRunRecord, insertLiquidations, liquidationRow } from './support/seededRuns.ts'
@@ -289,6 +290,22 @@ describe('BacktestRun fields, deprecated lists, runs', () => {
       `{ runLiquidations(runId: "run-a", first: 2) { pageInfo { hasNextPage } totalCount } }`,
     )
     expect(bare.data!.runLiquidations).toEqual({ pageInfo: { hasNextPage: true }, totalCount: N })
+  })
+
+  test('answers still say cache-control: no-store with the cache-control plugin off', async () => {
+    const apollo = createApollo(runtime)
+    await apollo.start()
+    try {
+      const contextValue = { runtime, log: runtime.log, requestId: 't', principal: { kind: 'local', role: 'admin' } }
+      const ok = await apollo.executeOperation({ query: '{ health { status } }' }, { contextValue } as never)
+      expect(ok.http.headers.get('cache-control')).toBe('no-store')
+      const bad = await apollo.executeOperation({ query: '{ runLiquidations(runId: "nope") { totalCount } }' }, {
+        contextValue,
+      } as never)
+      expect(bad.http.headers.get('cache-control')).toBe('no-store')
+    } finally {
+      await apollo.stop()
+    }
   })
 
   test('runsConnection and backtestRunsConnection: newest first, filters, pages', async () => {

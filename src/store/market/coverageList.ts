@@ -79,8 +79,15 @@ export async function readCoverageList(duck: DuckStore, query: ListQuery): Promi
     { ...query, fields: null },
   )
   const groups = page.rows.map(coverageGroup)
+  // a page within one venue or market (the common filter) also narrows the detail read by equality
+  const only = (names: string[]) => (new Set(names).size === 1 ? names[0]! : null)
+  const scope = {
+    groups,
+    venue: only(page.rows.map((r) => r.venue)),
+    market: only(page.rows.map((r) => r.market)),
+  }
   const summaries = new Map(
-    (groups.length ? await coverage(duck, { groups }) : []).map((c) => [coverageGroup(c), c] as const),
+    (groups.length ? await coverage(duck, scope) : []).map((c) => [coverageGroup(c), c] as const),
   )
   // a dataset whose partitions were all deleted between the two reads is left out with its cursor
   const rows: DatasetCoverage[] = []
