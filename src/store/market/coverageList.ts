@@ -79,13 +79,12 @@ export async function readCoverageList(duck: DuckStore, query: ListQuery): Promi
     { ...query, fields: null },
   )
   const groups = page.rows.map(coverageGroup)
-  // a page within one venue or market (the common filter) also narrows the detail read by equality
+  // a page within one venue and market (the common filter) is read by equality alone: that market's few datasets,
+  // without matching each partition against the page's list (the map below keeps only the page's datasets)
   const only = (names: string[]) => (new Set(names).size === 1 ? names[0]! : null)
-  const scope = {
-    groups,
-    venue: only(page.rows.map((r) => r.venue)),
-    market: only(page.rows.map((r) => r.market)),
-  }
+  const venue = only(page.rows.map((r) => r.venue))
+  const market = only(page.rows.map((r) => r.market))
+  const scope = { venue, market, groups: venue !== null && market !== null ? null : groups }
   const summaries = new Map(
     (groups.length ? await coverage(duck, scope) : []).map((c) => [coverageGroup(c), c] as const),
   )
