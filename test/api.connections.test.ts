@@ -3,6 +3,7 @@
 // what is valid), unknown run (NOT_FOUND), a run that has not succeeded (CONFLICT).
 import { afterAll, describe, expect, test } from 'vitest'
 import { encodeCursor } from '../src/api/common/pagination.ts'
+import { createApollo } from '../src/api/server.ts'
 import { gqlClient } from './support/graphql.ts'
 import { testRuntime } from './support/runtime.ts'
 import { createRunRecord, insertLiquidations, liquidationRow } from './support/seededRuns.ts'
@@ -261,6 +262,50 @@ describe('BacktestRun fields, deprecated lists, runs', () => {
         notionalApprox: rows[i]!.notional,
       })),
     )
+  })
+
+  test('a page reads only the fields a query selects: through fragments and aliases, the same values as all fields', async () => {
+    const ALL = `seq ts account market side kind qty notional notionalApprox triggerMark liquidationPrice bankruptcyPrice
+      fillPrice marketPrice fee feeApprox equity equityApprox slippage slippageApprox surplusToFund surplusToFundApprox
+      returned returnedApprox shortfall shortfallApprox`
+    const full = await client.run(`{ runLiquidations(runId: "run-a", last: 6) { nodes { ${ALL} } } }`)
+    expect(full.errors).toBeUndefined()
+    const every = (full.data!.runLiquidations as { nodes: Array<Record<string, unknown>> }).nodes
+    const picked = await client.run(`
+      fragment Amounts on BacktestLiquidation { shortfall feeApprox }
+      query { backtestRun(id: "run-a") { liquidations(last: 6) {
+        nodes { seq ... on BacktestLiquidation { kind } }
+        edges { node { ts ...Amounts at: ts } }
+        pageInfo { startCursor }
+      } } }`)
+    expect(picked.errors).toBeUndefined()
+    const page = (picked.data!.backtestRun as { liquidations: Record<string, Array<Record<string, unknown>>> })
+      .liquidations
+    expect(page.nodes).toEqual(every.map((r) => ({ seq: r.seq, kind: r.kind })))
+    expect(page.edges!.map((e) => e.node)).toEqual(
+      every.map((r) => ({ ts: r.ts, shortfall: r.shortfall, feeApprox: r.feeApprox, at: r.ts })),
+    )
+    // no row field selected at all: the page still pages
+    const bare = await client.run(
+      `{ runLiquidations(runId: "run-a", first: 2) { pageInfo { hasNextPage } totalCount } }`,
+    )
+    expect(bare.data!.runLiquidations).toEqual({ pageInfo: { hasNextPage: true }, totalCount: N })
+  })
+
+  test('answers still say cache-control: no-store with the cache-control plugin off', async () => {
+    const apollo = createApollo(runtime)
+    await apollo.start()
+    try {
+      const contextValue = { runtime, log: runtime.log, requestId: 't', principal: { kind: 'local', role: 'admin' } }
+      const ok = await apollo.executeOperation({ query: '{ health { status } }' }, { contextValue } as never)
+      expect(ok.http.headers.get('cache-control')).toBe('no-store')
+      const bad = await apollo.executeOperation({ query: '{ runLiquidations(runId: "nope") { totalCount } }' }, {
+        contextValue,
+      } as never)
+      expect(bad.http.headers.get('cache-control')).toBe('no-store')
+    } finally {
+      await apollo.stop()
+    }
   })
 
   test('runsConnection and backtestRunsConnection: newest first, filters, pages', async () => {

@@ -240,6 +240,29 @@ describe('dataCoverageConnection', () => {
     expect(names(next.nodes)).toEqual(['bn/BTCUSDT/aggTrades', 'bn/ETHUSDT/aggTrades', 'by/BTCUSDT/trades'])
   })
 
+  test('holes count in SQL as in the summary: inside loaded partitions only, filtered and ordered on', async () => {
+    // 10 minutes missing inside a loaded day of bn/BTCUSDT/aggTrades, 5 more the day after; one recorded against the
+    // missing metrics partition, which coverage does not count
+    await runtime.duck.use((c) =>
+      c.run(`INSERT INTO partition_gaps VALUES
+        ('cov1', 'trades', TIMESTAMP '2025-10-01 01:00:00', TIMESTAMP '2025-10-01 01:10:00', 600, 1),
+        ('cov2', 'trades', TIMESTAMP '2025-10-02 03:00:00', TIMESTAMP '2025-10-02 03:05:00', 5, 60),
+        ('cov5', 'open_interest', TIMESTAMP '2025-10-01 00:00:00', TIMESTAMP '2025-10-01 01:00:00', 12, 300)`),
+    )
+    const HOLES = `query($f: DatasetCoverageFilter, $o: [DatasetCoverageOrder!]) {
+      dataCoverageConnection(first: 2, filter: $f, orderBy: $o) { nodes { venue market dataset missingRows missingMinutes } } }`
+    const holed = await ok(HOLES, { f: { AND: [mine.f, { missingMinutes: { gt: 0 } }] } })
+    expect((holed.dataCoverageConnection as { nodes: unknown[] }).nodes).toEqual([
+      { venue: 'bn', market: 'BTCUSDT', dataset: 'aggTrades', missingRows: 605, missingMinutes: 15 },
+    ])
+    const most = await ok(HOLES, { f: mine.f, o: [{ field: 'missingRows', direction: 'DESC' }] })
+    // ties (no holes) broken by the key in the direction of the last order key
+    expect(names((most.dataCoverageConnection as { nodes: Cov[] }).nodes)).toEqual([
+      'bn/BTCUSDT/aggTrades',
+      'by/BTCUSDT/trades',
+    ])
+  })
+
   test('a bad filter field or value is BAD_USER_INPUT naming what is valid', async () => {
     const r: GqlResult = await client.run(Q, { f: { firstTs: { gt: 'yesterday' } } })
     expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' })

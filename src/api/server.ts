@@ -5,6 +5,7 @@ import http from 'node:http'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server'
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled'
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer'
 import { expressMiddleware } from '@as-integrations/express5'
 import { makeExecutableSchema } from '@graphql-tools/schema'
@@ -35,6 +36,7 @@ import { opsRouter } from './ops.ts'
 import { graphiqlPageHandler } from './graphiqlPage.ts'
 import { applyExecutionTimeout, executionTimeout } from './plugins/executionTimeout.ts'
 import { localGraphiQL } from './plugins/localGraphiQL.ts'
+import { noStoreResponses } from './plugins/noStore.ts'
 import { requestMetrics } from './plugins/requestMetrics.ts'
 import { MAX_TOKENS, armorProtection, depthLimitRule, subscriptionsOverWebSocketRule } from './queryLimits.ts'
 import { resolvers } from './resolvers/index.ts'
@@ -93,6 +95,9 @@ export function createApollo(runtime: Runtime, options: ApolloOptions = {}) {
     plugins: [
       ...(protection.plugins as ApolloServerPlugin<ApiContext>[]),
       localGraphiQL(GRAPHQL_PATH),
+      // no per-field cache-hint hook (the schema declares no hints); answers say no-store as before
+      ApolloServerPluginCacheControlDisabled(),
+      noStoreResponses(),
       requestMetrics(runtime.metrics),
       executionTimeout(config.apiExecutionTimeoutMs),
       ...(options.plugins ?? []),

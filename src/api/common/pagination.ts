@@ -87,20 +87,29 @@ export function listQuery(args: ConnectionArgs): ListQuery {
   }
 }
 
+/**
+ * A store page as a connection. Edges (a cursor per row) are built only when a query selects them: a 1000-row page
+ * read through `nodes` skips 1000 cursor encodings; pageInfo's cursors are the first and last rows'.
+ */
 export function toConnection<Row, Node = Row>(
   page: ListPage<Row>,
   query: ListQuery,
   node: (row: Row) => Node = (row) => row as unknown as Node,
 ): ConnectionModel<Node> {
-  const edges = page.rows.map((row, i) => ({ cursor: encodeCursor(page.order, page.keys[i]!), node: node(row) }))
+  const nodes = page.rows.map(node)
+  const cursorAt = (i: number) => encodeCursor(page.order, page.keys[i]!)
+  let edges: ConnectionModel<Node>['edges'] | undefined
+  const last = nodes.length - 1
   return {
-    edges,
-    nodes: edges.map((e) => e.node),
+    get edges() {
+      return (edges ??= nodes.map((n, i) => ({ cursor: cursorAt(i), node: n })))
+    },
+    nodes,
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPreviousPage ?? query.after !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      startCursor: last >= 0 ? cursorAt(0) : null,
+      endCursor: last >= 0 ? cursorAt(last) : null,
     },
     totalCount: page.totalCount,
   }

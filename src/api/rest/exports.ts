@@ -66,7 +66,8 @@ export function exportsRouter(runtime: Runtime, requireRole: RequireRole = allow
         'x-content-type-options': 'nosniff',
         'x-export-rows': String(rows),
       })
-      await pipeline(fs.createReadStream(file), res)
+      // 1 MiB reads: a 22 MB export in 22 writes to the socket instead of 340 (the default reads 64 KiB)
+      await pipeline(fs.createReadStream(file, { highWaterMark: 1 << 20 }), res)
     } catch (error) {
       // mid-stream (the client went away, or the read failed): the status line is gone, only closing is left
       if (res.headersSent) return void res.destroy()

@@ -1,4 +1,5 @@
 // Data coverage per market: for each source dataset, the covered ranges, the gaps and the row counts.
+import { listValue, type DuckDBValue } from '@duckdb/node-api'
 import type { DuckStore } from '../duck/open.ts'
 import { periodBounds } from './period.ts'
 
@@ -58,13 +59,26 @@ export function marketCoverage(store: DuckStore, venue: string, market: string):
   return coverage(store, { venue, market })
 }
 
-/** Coverage of every dataset of every market (or of one venue and / or market), by venue, market, source, dataset. */
+/** A dataset's identity within coverage: venue, market, source, dataset and table, NUL-separated. */
+export const coverageGroup = (c: Pick<DatasetCoverage, 'venue' | 'market' | 'source' | 'dataset' | 'table'>) =>
+  [c.venue, c.market, c.source, c.dataset, c.table].join('\u0000')
+
+/**
+ * Coverage of every dataset of every market (or of one venue and / or market, or of the datasets named by
+ * `groups`, keys from coverageGroup), by venue, market, source, dataset.
+ */
 export async function coverage(
   store: DuckStore,
-  scope: { venue?: string | null; market?: string | null },
+  scope: { venue?: string | null; market?: string | null; groups?: readonly string[] | null },
 ): Promise<DatasetCoverage[]> {
-  const where = `($1::VARCHAR IS NULL OR venue = $1::VARCHAR) AND ($2::VARCHAR IS NULL OR market = $2::VARCHAR)`
-  const bound = [scope.venue ?? null, scope.market ?? null]
+  // the groups are matched as lists of their five names (no separator a name could contain)
+  const where = `($1::VARCHAR IS NULL OR venue = $1::VARCHAR) AND ($2::VARCHAR IS NULL OR market = $2::VARCHAR)
+    AND ($3::VARCHAR[][] IS NULL OR list_contains($3::VARCHAR[][], [venue, market, source, dataset, target_table]))`
+  const bound = [
+    scope.venue ?? null,
+    scope.market ?? null,
+    scope.groups ? listValue(scope.groups.map((g) => listValue(g.split('\u0000')))) : null,
+  ]
   const rows = await store.use(async (c) => {
     const reader = await c.runAndReadAll(
       `SELECT venue, market, source, dataset, target_table, period, status, rows::DOUBLE AS rows, min_ts, max_ts, n.note
@@ -110,7 +124,7 @@ export async function coverage(
 async function partitionHoles(
   store: DuckStore,
   where: string,
-  bound: Array<string | null>,
+  bound: DuckDBValue[],
 ): Promise<Map<string, CoverageHole[]>> {
   const rows = await store.use(async (c) => {
     const reader = await c.runAndReadAll(

@@ -49,6 +49,11 @@ export interface ListQuery {
   filter: FilterInput | null
   /** As asked; the store appends its unique id as the last key. */
   orderBy: OrderKey[]
+  /**
+   * The row fields the caller will read (the query's selection); a list that can select per field reads only these
+   * (its rows then hold only these). Absent or null: every field.
+   */
+  fields?: ReadonlySet<string> | null
 }
 
 export interface ListPage<Row> {

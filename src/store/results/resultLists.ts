@@ -126,20 +126,28 @@ export interface GuardrailTriggerRow {
 }
 
 /** An exact amount and its Float twin. */
-const exact = (column: string, as: string) => `${column}::VARCHAR AS "${as}", ${column}::DOUBLE AS "${as}Approx"`
+const exact = (column: string, as: string) => [`${column}::VARCHAR AS "${as}"`, `${column}::DOUBLE AS "${as}Approx"`]
 
-/** A list spec over one result table: columns named like their fields unless `columns` says otherwise. */
+/** The row field an expression of a select list yields: its alias, or the bare column. */
+const fieldOf = (expression: string) => /(?:\bAS\s+"?(\w+)"?|^(\w+))$/i.exec(expression.trim())!.slice(1).find(Boolean)!
+
+/**
+ * A list spec over one result table: columns named like their fields unless `columns` says otherwise; the select
+ * list one expression per row field, so a page reads only the fields a query selects.
+ */
 function resultList(
   from: string,
-  select: string,
+  select: Array<string | string[]>,
   fields: FieldSpecs,
   columns: Record<string, string> = {},
 ): DuckListSpec {
   const cols: Record<string, string> = {}
   for (const f of Object.keys(fields)) cols[f] = columns[f] ?? f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+  const expressions = select.flat()
   return {
     from,
-    select,
+    select: expressions.join(', '),
+    selectFields: Object.fromEntries(expressions.map((e) => [fieldOf(e), e])),
     fields: { seq: { type: 'bigint', sortable: true }, ts: { type: 'timestamp', sortable: true }, ...fields },
     columns: { seq: 'seq', ts: 'ts', ...cols },
     id: 'seq',
@@ -156,11 +164,27 @@ const oneOf = (values: readonly string[]) => ({ type: 'enum', values, sortable: 
 export const RESULT_LISTS = {
   liquidations: resultList(
     'backtest_liquidations',
-    `seq::DOUBLE AS seq, ts, account, market, side, kind, qty, trigger_mark AS "triggerMark",
-     liquidation_price AS "liquidationPrice", bankruptcy_price AS "bankruptcyPrice", fill_price AS "fillPrice",
-     market_price AS "marketPrice", ${exact('notional', 'notional')}, ${exact('fee', 'fee')}, ${exact('equity', 'equity')},
-     ${exact('slippage', 'slippage')}, ${exact('surplus_to_fund', 'surplusToFund')}, ${exact('returned', 'returned')},
-     ${exact('shortfall', 'shortfall')}`,
+    [
+      'seq::DOUBLE AS seq',
+      'ts',
+      'account',
+      'market',
+      'side',
+      'kind',
+      'qty',
+      'trigger_mark AS "triggerMark"',
+      'liquidation_price AS "liquidationPrice"',
+      'bankruptcy_price AS "bankruptcyPrice"',
+      'fill_price AS "fillPrice"',
+      'market_price AS "marketPrice"',
+      exact('notional', 'notional'),
+      exact('fee', 'fee'),
+      exact('equity', 'equity'),
+      exact('slippage', 'slippage'),
+      exact('surplus_to_fund', 'surplusToFund'),
+      exact('returned', 'returned'),
+      exact('shortfall', 'shortfall'),
+    ],
     {
       account: str,
       market: str,
@@ -176,10 +200,20 @@ export const RESULT_LISTS = {
   ),
   deficits: resultList(
     'backtest_deficits',
-    `seq::DOUBLE AS seq, ts, account, market, liquidation_seq::DOUBLE AS "liquidationSeq", kind,
-     ${exact('shortfall', 'shortfall')}, covered_by_fund::VARCHAR AS "coveredByFund",
-     covered_by_fee_pool::VARCHAR AS "coveredByFeePool", covered_by_adl::VARCHAR AS "coveredByAdl",
-     socialized::VARCHAR AS socialized, ${exact('uncovered', 'uncovered')}`,
+    [
+      'seq::DOUBLE AS seq',
+      'ts',
+      'account',
+      'market',
+      'liquidation_seq::DOUBLE AS "liquidationSeq"',
+      'kind',
+      exact('shortfall', 'shortfall'),
+      'covered_by_fund::VARCHAR AS "coveredByFund"',
+      'covered_by_fee_pool::VARCHAR AS "coveredByFeePool"',
+      'covered_by_adl::VARCHAR AS "coveredByAdl"',
+      'socialized::VARCHAR AS socialized',
+      exact('uncovered', 'uncovered'),
+    ],
     {
       account: str,
       market: str,
@@ -193,15 +227,36 @@ export const RESULT_LISTS = {
   ),
   fundMovements: resultList(
     'backtest_fund_series',
-    `seq::DOUBLE AS seq, ts, fund, market, reason, ${exact('delta', 'delta')}, ${exact('balance', 'balance')},
-     liquidation_seq::DOUBLE AS "liquidationSeq"`,
+    [
+      'seq::DOUBLE AS seq',
+      'ts',
+      'fund',
+      'market',
+      'reason',
+      exact('delta', 'delta'),
+      exact('balance', 'balance'),
+      'liquidation_seq::DOUBLE AS "liquidationSeq"',
+    ],
     { fund: str, market: optionalStr, reason: oneOf(FUND_REASONS), delta: dec, balance: dec },
   ),
   adlFills: resultList(
     'backtest_adl_fills',
-    `seq::DOUBLE AS seq, ts, market, liquidation_seq::DOUBLE AS "liquidationSeq", account, side, qty,
-     fill_price AS "fillPrice", mark, rank, score, ${exact('realized_pnl', 'realizedPnl')}, ${exact('haircut', 'haircut')},
-     ${exact('covered_shortfall', 'coveredShortfall')}`,
+    [
+      'seq::DOUBLE AS seq',
+      'ts',
+      'market',
+      'liquidation_seq::DOUBLE AS "liquidationSeq"',
+      'account',
+      'side',
+      'qty',
+      'fill_price AS "fillPrice"',
+      'mark',
+      'rank',
+      'score',
+      exact('realized_pnl', 'realizedPnl'),
+      exact('haircut', 'haircut'),
+      exact('covered_shortfall', 'coveredShortfall'),
+    ],
     {
       market: str,
       account: str,
@@ -215,13 +270,21 @@ export const RESULT_LISTS = {
   ),
   socialLosses: resultList(
     'backtest_social_losses',
-    `seq::DOUBLE AS seq, ts, market, liquidation_seq::DOUBLE AS "liquidationSeq", ${exact('amount', 'amount')},
-     per_base_unit AS "perBaseUnit", total_base AS "totalBase", positions`,
+    [
+      'seq::DOUBLE AS seq',
+      'ts',
+      'market',
+      'liquidation_seq::DOUBLE AS "liquidationSeq"',
+      exact('amount', 'amount'),
+      'per_base_unit AS "perBaseUnit"',
+      'total_base AS "totalBase"',
+      'positions',
+    ],
     { market: str, amount: dec, positions: { type: 'bigint', sortable: true } },
   ),
   guardrailTriggers: resultList(
     'backtest_guardrail_triggers',
-    `seq::DOUBLE AS seq, ts, market, kind, action, value, threshold, account`,
+    ['seq::DOUBLE AS seq', 'ts', 'market', 'kind', 'action', 'value', 'threshold', 'account'],
     { market: optionalStr, kind: oneOf(GUARDRAIL_KINDS), action: oneOf(GUARDRAIL_ACTIONS), account: optionalStr },
   ),
 } satisfies Record<string, DuckListSpec>
