@@ -11,6 +11,7 @@ import { pruneReportsJob } from './report/pruneReports.ts'
 import { reportJob } from './report/reportJob.ts'
 import { scheduledBacktestJob } from './report/scheduledBacktest.ts'
 import { scenarioLoadJob } from './scenarioLoad.ts'
+import { scenarioRemoveJob } from './scenarioRemove.ts'
 import { sweepJob } from './sweep.ts'
 
 export const jobRegistry: ReadonlyMap<string, JobDefinition<never>> = new Map(
@@ -26,6 +27,7 @@ export const jobRegistry: ReadonlyMap<string, JobDefinition<never>> = new Map(
       sweepJob,
       attackCostJob,
       scenarioLoadJob,
+      scenarioRemoveJob,
       ...ingestionJobs,
     ] as JobDefinition<never>[]
   ).map((job) => [job.name, job]),

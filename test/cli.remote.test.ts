@@ -304,6 +304,14 @@ describe('while a server holds the DuckDB file', () => {
     const again = await cli(['scenario', 'load', 'calm-trend', '--seed', '3'])
     expect(again.code, again.out).toBe(0)
     expect(again.out).toContain('calm-trend seed 3: already loaded with the same data')
+    // removal too: a run of kind scenario in the server, the same line as alone
+    const removed = await cli(['scenario', 'remove', '--all'])
+    expect(removed.code, removed.out).toBe(0)
+    expect(removed.out).toMatch(/removed 1 scenario copy: \d+ partitions, \d+ rows/)
+    expect(server!.logs().find((l) => l.msg === 'run queued' && l.job === 'scenario.remove')).toMatchObject({
+      kind: 'scenario',
+      trigger: 'api',
+    })
   }, 180_000)
 
   test('after a graceful stop the discovery file is gone and commands run in this process again', async () => {

@@ -86,6 +86,13 @@ export const loadScenario: MutationResolvers['loadScenario'] = async (_p, { name
   return (await getRun(context.runtime.meta, runId))!
 }
 
+/** Starts a scenario removal (job scenario.remove): a name or all, checked before anything is recorded. */
+export const removeScenario: MutationResolvers['removeScenario'] = async (_p, { name, all }, context) => {
+  const params = { ...(name != null ? { name } : {}), ...(all != null ? { all } : {}) }
+  const { runId } = await runsOf(context).submit('scenario.remove', params, { trigger: 'api' })
+  return (await getRun(context.runtime.meta, runId))!
+}
+
 export const Run: RunResolvers = {
   status: (r) => runStatus(r),
   progress: (r) => (r.progress ? progressOfRecord(r) : null),

@@ -1,6 +1,6 @@
-// `backstop scenario`: the generated scenario library (venue `synthetic`): list it, load a scenario with a seed (a run
-// of kind scenario, handed to the server while one holds the store; `list` reads the loaded seeds through it too),
-// remove one or all.
+// `backstop scenario`: the generated scenario library (venue `synthetic`): list it, load a scenario with a seed, remove
+// one or all (load and remove are runs of kind scenario, handed to the server while one holds the store; `list` reads
+// the loaded seeds through it too).
 import type { Command } from 'commander'
 import { closeRuntime, openRuntime, type Runtime } from '../../app/runtime.ts'
 import type { Config } from '../../config/load.ts'
@@ -9,26 +9,27 @@ import {
   DEFAULT_SEED,
   listScenarios,
   loadedScenarios,
-  removeScenario,
   scenarioByName,
   type LoadScenarioResult,
+  type removeScenario,
   type ScenarioRecord,
 } from '../../ingest/scenarios/index.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { SCENARIO_LOAD_JOB } from '../../../jobs/scenarioLoad.ts'
+import { SCENARIO_REMOVE_JOB } from '../../../jobs/scenarioRemove.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
 import { inForeground } from '../foreground.ts'
 import { runProgressView } from '../progress.ts'
 import { EXIT_INTERRUPTED, followRun } from '../remote/follow.ts'
 import { inProcessOnly, viaServerOr } from '../remote/handOver.ts'
 
-/** The stores for one command; while a server holds DuckDB, a message naming it (`remove` has no API equivalent). */
+/** The stores for `list --local`; while a server holds DuckDB, a message naming it. */
 async function withRuntime<T>(config: Config, command: string, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
   return inProcessOnly(
     config,
     {},
     `backstop scenario ${command}`,
-    () => 'removing scenarios is not served over the API yet: run it while no server holds this data directory',
+    () => 'drop --local to read the loaded scenarios through the server',
     async () => {
       const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
       try {
@@ -52,6 +53,9 @@ function parseSeed(text: string | undefined): number {
 }
 
 const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z')
+
+/** What a removal counts. */
+type RemovedScenarioData = Awaited<ReturnType<typeof removeScenario>>
 
 /** What a load printed, the same whichever process ran it (a result read through the API has times as text). */
 function printLoaded(name: string, seed: number, result: LoadScenarioResult, json: boolean): void {
@@ -186,8 +190,9 @@ export function registerScenario(program: Command): void {
     .argument('[name]', 'scenario name')
     .option('--all', 'remove every loaded scenario')
     .option('--json', 'print JSON')
+    .option('--local', 'run in this process even while a server runs (it then fails on the held DuckDB file)')
     .action(
-      action(async (config, name: string | undefined, options: { all?: boolean; json?: boolean }) => {
+      action(async (config, name: string | undefined, options: { all?: boolean; json?: boolean; local?: boolean }) => {
         if ((name === undefined) === !options.all) {
           throw new InvalidInputError('scenario remove needs a scenario name or --all (not both)', [
             {
@@ -198,13 +203,42 @@ export function registerScenario(program: Command): void {
           ])
         }
         if (name !== undefined) scenarioByName(name)
-        const removed = await withRuntime(config, 'remove', (runtime) => removeScenario(runtime, name ?? 'all'))
+        const params = name !== undefined ? { name } : { all: true }
+        // a run of kind scenario, here or in the server holding the store (queued behind a load there)
+        const ran = await viaServerOr(config, options, {
+          remote: async (client) => {
+            const { removeScenario } = await client.request<{ removeScenario: { id: string } }>(
+              `mutation ($name: String, $all: Boolean) { removeScenario(name: $name, all: $all) { id } }`,
+              params,
+            )
+            const { run, interrupted } = await followRun(
+              client,
+              removeScenario.id,
+              runProgressView({ plain: 'tenths', quiet: true }),
+            )
+            const result = run.result as RemovedScenarioData | null
+            return { runId: run.id, status: run.status as string, error: run.error, result, interrupted }
+          },
+          local: () =>
+            inForeground(config, createLogger('warn', 2), async ({ system, signal }) => {
+              const submitted = await system.runs.submit(SCENARIO_REMOVE_JOB, params, { trigger: 'cli', signal })
+              const r = await submitted.done
+              const result = (r.outcome.result ?? null) as RemovedScenarioData | null
+              return { runId: r.runId, status: r.status as string, error: r.error, result, interrupted: signal.aborted }
+            }),
+        })
+        if (ran.status !== 'succeeded' || !ran.result) {
+          console.error(`scenario remove ${ran.runId} ${ran.status}: ${ran.error ?? ''}`)
+          return ran.interrupted ? EXIT_INTERRUPTED : EXIT_FAILURE
+        }
+        const removed = ran.result
         if (options.json) console.log(JSON.stringify(removed))
         else
           console.log(
             `removed ${removed.copies} scenario cop${removed.copies === 1 ? 'y' : 'ies'}: ` +
               `${removed.partitions} partitions, ${removed.rows} rows`,
           )
+        return 0
       }),
     )
 }
