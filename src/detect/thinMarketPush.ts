@@ -16,7 +16,6 @@ import { z } from 'zod'
 import { linkClusters } from '../incidents/group.ts'
 import { readAccountLinks } from '../store/detect/accounts.ts'
 import { readForcedFlow, readLiquidationEvents } from '../store/detect/liquidations.ts'
-import { readVolume } from '../store/detect/openInterest.ts'
 import { listPriceSeries, readBucketSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
 import { readPushTrades, readTradeBuckets, referenceMarkets } from '../store/detect/tradeFlow.ts'
 import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
@@ -25,7 +24,7 @@ import { mergeEpisodes } from './episodes.ts'
 import { flowIn, markToMarket, positionsAt } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
 import { MAD_TO_SIGMA } from './stats/robust.ts'
-import { marketFills } from './sharedReads.ts'
+import { marketFills, marketVolume } from './sharedReads.ts'
 
 export const thinMarketPushParams = z.strictObject({
   /** Bucket of the price path the push is found in (XPL's sweep took 2 min, GMX's pushes 1–3 min). */
@@ -155,7 +154,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       target.toUs + Math.round(p.reversalHours * HOUR_US),
       bucketUs,
     )
-    const volume = await readVolume(stores.duck, target.venue, target.market, readFrom, target.toUs, HOUR_US)
+    const volume = await marketVolume(stores, target.venue, target.market, readFrom, target.toUs, HOUR_US)
     const liquidity = await readTradeBuckets(
       stores.duck,
       target.venue,
