@@ -303,7 +303,11 @@ describe('thin-market-push', () => {
    * `openedBefore` before the move: minutes before is the GMX round trip (open, push the references, close); hours
    * before is a trader positioned for a move that the references made, which ties nobody to it.
    */
-  async function referenceMove(venue: string, openedBefore: number) {
+  async function referenceMove(
+    venue: string,
+    openedBefore: number,
+    opening: { taker?: 'buyer' | 'seller'; seller?: string } = {},
+  ) {
     const r = rng(33)
     const pushStart = T0 + DAY + 14 * HOUR
     const oracle = []
@@ -330,10 +334,11 @@ describe('thin-market-push', () => {
         tsUs: opened,
         market: 'M',
         buyer: 'A',
-        seller: 'C',
+        seller: opening.seller ?? 'C',
         price: oracle[Math.floor((opened - T0) / MIN)]!.price,
         qty: 200_000,
         tradeId: `${venue}-1`,
+        taker: opening.taker,
       }),
     )
   }
@@ -369,6 +374,49 @@ describe('thin-market-push', () => {
     expect(e.beneficiaryExposure.toVolume).toBeLessThan(0.2)
     expect(e.beneficiaryExposure.positionedJustBeforeReferencePush).toBe(true)
   })
+
+  test('the same long taken passively (A the maker of a trader’s sell, as a pool or backstop is) ties nobody', async () => {
+    await referenceMove('tp-ref-passive', 10 * MIN, { taker: 'seller' })
+    const found = await detect('tp-ref-passive', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    expect(aboveInfo(found)).toEqual([])
+    const move = found.find((d) => d.score > 0.2)
+    const top = (move!.evidence as PassiveEvidence).exposure.topClusters[0]!
+    // A still gains from the move and holds the long: only its being taken passively keeps it from being the attacker
+    expect(top.accounts).toEqual(['A'])
+    expect(top.profit).toBeGreaterThan(10_000)
+    expect(top.takenPassivelyBase).toBe(200_000)
+    expect(top.builtJustBeforePush).toBe(0)
+  })
+
+  test('a maker long crossed with a linked account (a pre-arranged trade, Mango / JELLY) is chosen: it fires', async () => {
+    await insertLedgerRows(
+      runtime.duck,
+      'tp-ref-cross',
+      ['A', 'B'].map((account, i) => ({
+        tsUs: T0 + i * MIN,
+        account,
+        delta: 100_000,
+        kind: 'deposit',
+        counterparty: 'wallet-x',
+      })),
+    )
+    await referenceMove('tp-ref-cross', 10 * MIN, { taker: 'seller', seller: 'B' })
+    const found = aboveInfo(await detect('tp-ref-cross', 'thin-market-push', T0 + DAY, T0 + 2 * DAY))
+    expect(found).toHaveLength(1)
+    expect(found[0]!.accounts).toEqual(['A'])
+    expect((found[0]!.evidence as PassiveEvidence).exposure.topClusters[0]!.takenPassivelyBase).toBe(0)
+  })
+
+  type PassiveEvidence = {
+    exposure: {
+      topClusters: Array<{
+        accounts: string[]
+        profit: number
+        takenPassivelyBase: number
+        builtJustBeforePush: number
+      }>
+    }
+  }
 })
 
 describe('self-trading', () => {

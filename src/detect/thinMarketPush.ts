@@ -21,7 +21,7 @@ import { readPushTrades, readTradeBuckets, referenceMarkets } from '../store/det
 import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
 import { mergeEpisodes } from './episodes.ts'
-import { flowIn, markToMarket, positionsAt } from './positions.ts'
+import { flowIn, markToMarket, passiveFills, positionsAt } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
 import { MAD_TO_SIGMA } from './stats/robust.ts'
 import { marketFills, marketVolume } from './sharedReads.ts'
@@ -86,7 +86,7 @@ export type ThinMarketPushParams = z.output<typeof thinMarketPushParams>
 
 export const thinMarketPush = defineDetector<ThinMarketPushParams>({
   id: 'thin-market-push',
-  version: '1.2.0',
+  version: '1.3.0',
   label: 'Oracle push',
   params: thinMarketPushParams,
   usesRunOutputs: true,
@@ -235,6 +235,9 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
           built: number
           beforePush: number
           builtJustBefore: number
+          /** Signed base taken passively in the build-up window, and within one push horizon before the push. */
+          passive: number
+          passiveJustBefore: number
         }
       >()
       for (const [a, g] of gainers) {
@@ -248,6 +251,8 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
           built: 0,
           beforePush: 0,
           builtJustBefore: 0,
+          passive: 0,
+          passiveJustBefore: 0,
         }
         c.accounts.push(a)
         c.base += g.end
@@ -257,13 +262,25 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
         c.profit += g.pnl
         byCluster.set(key, c)
       }
+      // what a gainer took passively before the push (maker fills against accounts outside its cluster: a pool that
+      // is every trader's counterparty, a backstop taking a liquidated position over) was chosen by others: it is not
+      // built up (venue-rules §1 backstop vault / liquidator takeover, §2.1 GMX: the attacker opens, the pool holds)
+      const clusterOf = (a: string) => clusters.get(a) ?? a
+      const passiveBuild = passiveFills(fills, target.market, buildFrom, fromUs, clusterOf)
+      const passiveJustBefore = passiveFills(fills, target.market, fromUs - H * bucketUs, fromUs, clusterOf)
+      for (const [a] of gainers) {
+        const c = byCluster.get(clusterOf(a))!
+        c.passive += passiveBuild.get(a) ?? 0
+        c.passiveJustBefore += passiveJustBefore.get(a) ?? 0
+      }
       // share of the exposure to the move that was built in the build-up window (attackers close at the top, so the
       // position at the end says nothing), and within one push horizon before the push (GMX: open, push, close)
+      const builtShare = (exposure: number, held: number, passive: number) =>
+        exposure > 0 ? Math.min(Math.max((exposure - Math.max(held, 0) - Math.max(passive, 0)) / exposure, 0), 1) : 0
       for (const c of byCluster.values()) {
         const exposure = c.exposure * direction
-        c.built = exposure > 0 ? Math.min(Math.max((exposure - Math.max(c.before * direction, 0)) / exposure, 0), 1) : 0
-        c.builtJustBefore =
-          exposure > 0 ? Math.min(Math.max((exposure - Math.max(c.beforePush * direction, 0)) / exposure, 0), 1) : 0
+        c.built = builtShare(exposure, c.before * direction, c.passive * direction)
+        c.builtJustBefore = builtShare(exposure, c.beforePush * direction, c.passiveJustBefore * direction)
       }
       const ranked = [...byCluster.values()].sort(
         (x, y) => y.profit - x.profit || (x.accounts[0]! < y.accounts[0]! ? -1 : 1),
@@ -411,6 +428,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
               positionBaseAtEnd: round(c.base),
               builtInWindow: round(c.built, 4),
               builtJustBeforePush: round(c.builtJustBefore, 4),
+              takenPassivelyBase: round(c.passive),
               profit: round(c.profit),
             })),
             positionsAtEnd: top ? top.accounts.map((a) => ({ account: a, base: round(atEnd!.get(a) ?? 0) })) : [],
