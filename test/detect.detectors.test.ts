@@ -207,7 +207,7 @@ describe('thin-market-push', () => {
    * liquidated shorts buy `forcedQuote` a minute far above it (a forced market order sweeps the book), printed as trades
    * and as observed liquidations: their slippage is the victims' loss, not the attacker's cost.
    */
-  async function ownBook(venue: string, pushQuote: number, forcedQuote: number) {
+  async function ownBook(venue: string, pushQuote: number, forcedQuote: number, holding = 150_000) {
     const r = rng(37)
     const pushStart = T0 + DAY + 14 * HOUR
     const mark = []
@@ -251,7 +251,7 @@ describe('thin-market-push', () => {
         buyer: 'A',
         seller: 'C',
         price: entry,
-        qty: 150_000,
+        qty: holding,
         tradeId: `${venue}-1`,
       }),
     )
@@ -285,6 +285,27 @@ describe('thin-market-push', () => {
     // counted as cost, the forced buys would have hidden the push (profit < cost)
     expect(Number(d.estimatedProfitQuote)).toBeGreaterThan(Number(d.estimatedCostQuote))
     expect(Number(d.estimatedProfitQuote)).toBeLessThan(all)
+  })
+
+  test('liquidated shorts’ losses reach a pusher only up to its own size: a small holder is not paid for the rest', async () => {
+    // A pushes but holds 10 base: its exposure is its early pushing buys, a fraction of what the shorts were forced to buy
+    await ownBook('tp-forced-small', 40_000, 30_000, 10)
+    const found = await detect('tp-forced-small', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    expect(aboveInfo(found)).toEqual([])
+    const push = found.find((d) => (d.evidence as PushEvidence).cost.forcedFills.count >= 15)!
+    const e = push.evidence as PushEvidence & {
+      exposure: {
+        topClusters: Array<{ accounts: string[]; profit: number }>
+        liquidationsTriggered: { transferToPushedSide: number; creditedToBeneficiary: number }
+      }
+    }
+    expect(e.exposure.topClusters[0]!.accounts).toEqual(['A'])
+    expect(e.cost.forcedFills.shareOfPushingVolume).toBeLessThan(0.5)
+    const { transferToPushedSide, creditedToBeneficiary } = e.exposure.liquidationsTriggered
+    expect(creditedToBeneficiary).toBeLessThan(transferToPushedSide / 2)
+    // credited whole, the shorts' losses would have made A's push pay (else this test proves nothing)
+    expect(e.exposure.topClusters[0]!.profit + transferToPushedSide).toBeGreaterThan(Number(push.estimatedCostQuote))
+    expect(Number(push.estimatedProfitQuote)).toBeLessThan(Number(push.estimatedCostQuote))
   })
 
   test('a move made of forced fills is a cascade, not a push: nothing above info', async () => {

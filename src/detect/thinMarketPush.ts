@@ -322,10 +322,14 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       const liquidated = liquidations.reduce((a, l) => a + l.notional, 0)
       // what the move forced onto the other side: liquidated positions closed at pushed prices instead of p0
       const forced = direction > 0 ? 'short' : 'long'
-      const transfer = liquidations
-        .filter((l) => l.side === forced)
-        .reduce((a, l) => a + l.qty * Math.max((l.price - p0) * direction, 0), 0)
-      const profit = top ? top.profit + transfer : Number.NaN
+      const forcedOut = liquidations.filter((l) => l.side === forced)
+      const transfer = forcedOut.reduce((a, l) => a + l.qty * Math.max((l.price - p0) * direction, 0), 0)
+      // it reaches the beneficiary only through its own trades with the liquidated: at most its own exposure's worth of
+      // the forced quantity (a trader holding 1 base cannot take 500 base of liquidated longs' losses)
+      const forcedQty = forcedOut.reduce((a, l) => a + Math.abs(l.qty), 0)
+      const transferShare = top && forcedQty > 0 ? Math.min(Math.abs(top.exposure) / forcedQty, 1) : 0
+      const credited = transfer * transferShare
+      const profit = top ? top.profit + credited : Number.NaN
       // temporary impact: a pushed price gives the move back once the pushing stops; news does not
       const reversal = reversalOf(r, after, to, p0, p1, Math.round(p.reversalHours * HOUR_US))
       // the 24 whole hours before the push's hour: the hour it starts in holds part of the push itself
@@ -439,6 +443,8 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
               notional: round(liquidated),
               forcedSide: forced,
               transferToPushedSide: round(transfer),
+              forcedQuantity: round(forcedQty),
+              creditedToBeneficiary: round(credited),
               first: liquidations
                 .slice(0, 10)
                 .map((l) => ({ ts: iso(l.tsUs), side: l.side, account: l.account, ref: l.ref })),
