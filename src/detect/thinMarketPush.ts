@@ -6,7 +6,8 @@
 // open positions that gained, by linked-account cluster, and the liquidations it triggered, observed or replayed);
 // and whether the estimated attacker profit exceeded the cost. The profit of the top beneficiary cluster is its gain on
 // exposure acquired before the price moved, plus what the move forced onto the other side through liquidations (XPL:
-// shorts liquidated into the sweep paid the attackers). An oracle-priced market is pushed on the venues its
+// shorts liquidated into the sweep paid the attackers), up to the cluster's own exposure's worth of the forced
+// quantity. An oracle-priced market is pushed on the venues its
 // oracle reads: when the store holds their trades (markets named `<market>@<source>`), the cost is summed over them
 // (venue-rules §3.2: C(Δ) = Σ_v C_v), else the market's own trades are used. An account's gain is marked to market
 // over the push: its position at the start × (P1 − P0), plus fills inside the push at prices still within a tenth of
