@@ -207,7 +207,7 @@ describe('thin-market-push', () => {
    * liquidated shorts buy `forcedQuote` a minute far above it (a forced market order sweeps the book), printed as trades
    * and as observed liquidations: their slippage is the victims' loss, not the attacker's cost.
    */
-  async function ownBook(venue: string, pushQuote: number, forcedQuote: number) {
+  async function ownBook(venue: string, pushQuote: number, forcedQuote: number, holding = 150_000) {
     const r = rng(37)
     const pushStart = T0 + DAY + 14 * HOUR
     const mark = []
@@ -251,7 +251,7 @@ describe('thin-market-push', () => {
         buyer: 'A',
         seller: 'C',
         price: entry,
-        qty: 150_000,
+        qty: holding,
         tradeId: `${venue}-1`,
       }),
     )
@@ -287,6 +287,27 @@ describe('thin-market-push', () => {
     expect(Number(d.estimatedProfitQuote)).toBeLessThan(all)
   })
 
+  test('liquidated shorts’ losses reach a pusher only up to its own size: a small holder is not paid for the rest', async () => {
+    // A pushes but holds 10 base: its exposure is its early pushing buys, a fraction of what the shorts were forced to buy
+    await ownBook('tp-forced-small', 40_000, 30_000, 10)
+    const found = await detect('tp-forced-small', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    expect(aboveInfo(found)).toEqual([])
+    const push = found.find((d) => (d.evidence as PushEvidence).cost.forcedFills.count >= 15)!
+    const e = push.evidence as PushEvidence & {
+      exposure: {
+        topClusters: Array<{ accounts: string[]; profit: number }>
+        liquidationsTriggered: { transferToPushedSide: number; creditedToBeneficiary: number }
+      }
+    }
+    expect(e.exposure.topClusters[0]!.accounts).toEqual(['A'])
+    expect(e.cost.forcedFills.shareOfPushingVolume).toBeLessThan(0.5)
+    const { transferToPushedSide, creditedToBeneficiary } = e.exposure.liquidationsTriggered
+    expect(creditedToBeneficiary).toBeLessThan(transferToPushedSide / 2)
+    // credited whole, the shorts' losses would have made A's push pay (else this test proves nothing)
+    expect(e.exposure.topClusters[0]!.profit + transferToPushedSide).toBeGreaterThan(Number(push.estimatedCostQuote))
+    expect(Number(push.estimatedProfitQuote)).toBeLessThan(Number(push.estimatedCostQuote))
+  })
+
   test('a move made of forced fills is a cascade, not a push: nothing above info', async () => {
     await ownBook('tp-cascade', 0, 10_000)
     const found = await detect('tp-cascade', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
@@ -303,7 +324,11 @@ describe('thin-market-push', () => {
    * `openedBefore` before the move: minutes before is the GMX round trip (open, push the references, close); hours
    * before is a trader positioned for a move that the references made, which ties nobody to it.
    */
-  async function referenceMove(venue: string, openedBefore: number) {
+  async function referenceMove(
+    venue: string,
+    openedBefore: number,
+    opening: { taker?: 'buyer' | 'seller'; seller?: string } = {},
+  ) {
     const r = rng(33)
     const pushStart = T0 + DAY + 14 * HOUR
     const oracle = []
@@ -330,10 +355,11 @@ describe('thin-market-push', () => {
         tsUs: opened,
         market: 'M',
         buyer: 'A',
-        seller: 'C',
+        seller: opening.seller ?? 'C',
         price: oracle[Math.floor((opened - T0) / MIN)]!.price,
         qty: 200_000,
         tradeId: `${venue}-1`,
+        taker: opening.taker,
       }),
     )
   }
@@ -369,6 +395,49 @@ describe('thin-market-push', () => {
     expect(e.beneficiaryExposure.toVolume).toBeLessThan(0.2)
     expect(e.beneficiaryExposure.positionedJustBeforeReferencePush).toBe(true)
   })
+
+  test('the same long taken passively (A the maker of a trader’s sell, as a pool or backstop is) ties nobody', async () => {
+    await referenceMove('tp-ref-passive', 10 * MIN, { taker: 'seller' })
+    const found = await detect('tp-ref-passive', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    expect(aboveInfo(found)).toEqual([])
+    const move = found.find((d) => d.score > 0.2)
+    const top = (move!.evidence as PassiveEvidence).exposure.topClusters[0]!
+    // A still gains from the move and holds the long: only its being taken passively keeps it from being the attacker
+    expect(top.accounts).toEqual(['A'])
+    expect(top.profit).toBeGreaterThan(10_000)
+    expect(top.takenPassivelyBase).toBe(200_000)
+    expect(top.builtJustBeforePush).toBe(0)
+  })
+
+  test('a maker long crossed with a linked account (a pre-arranged trade, Mango / JELLY) is chosen: it fires', async () => {
+    await insertLedgerRows(
+      runtime.duck,
+      'tp-ref-cross',
+      ['A', 'B'].map((account, i) => ({
+        tsUs: T0 + i * MIN,
+        account,
+        delta: 100_000,
+        kind: 'deposit',
+        counterparty: 'wallet-x',
+      })),
+    )
+    await referenceMove('tp-ref-cross', 10 * MIN, { taker: 'seller', seller: 'B' })
+    const found = aboveInfo(await detect('tp-ref-cross', 'thin-market-push', T0 + DAY, T0 + 2 * DAY))
+    expect(found).toHaveLength(1)
+    expect(found[0]!.accounts).toEqual(['A'])
+    expect((found[0]!.evidence as PassiveEvidence).exposure.topClusters[0]!.takenPassivelyBase).toBe(0)
+  })
+
+  type PassiveEvidence = {
+    exposure: {
+      topClusters: Array<{
+        accounts: string[]
+        profit: number
+        takenPassivelyBase: number
+        builtJustBeforePush: number
+      }>
+    }
+  }
 })
 
 describe('self-trading', () => {

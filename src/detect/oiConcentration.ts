@@ -4,14 +4,14 @@
 // a common funding source that built up the same side together, in synchronized waves (YFI: 100+ wallets).
 import { z } from 'zod'
 import { readFundingSources, type FillColumns } from '../store/detect/accounts.ts'
-import { readOpenInterest, readVolume } from '../store/detect/openInterest.ts'
+import { readOpenInterest } from '../store/detect/openInterest.ts'
 import { HOUR_US, iso, round } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
 import { mergeEpisodes } from './episodes.ts'
 import { positionsAt } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
 import { median } from './stats/robust.ts'
-import { marketFills } from './sharedReads.ts'
+import { marketFills, marketVolume } from './sharedReads.ts'
 
 export const oiConcentrationParams = z.strictObject({
   /** Growth is the last 24 h against the first 24 h of this trailing window (at least 48 h). */
@@ -71,7 +71,7 @@ export const oiConcentration = defineDetector<OiConcentrationParams>({
     const W = Math.round(p.growthWindowHours * HOUR_US)
     const readFrom = target.fromUs - W
     const oi = await readOpenInterest(stores.duck, target.venue, target.market, readFrom, target.toUs, HOUR_US)
-    const vol = await readVolume(stores.duck, target.venue, target.market, readFrom, target.toUs, HOUR_US)
+    const vol = await marketVolume(stores, target.venue, target.market, readFrom, target.toUs, HOUR_US)
     const fills = await marketFills(stores, target.venue, target.market, null, target.toUs)
     // hourly grid: OI carried forward (it is a level), volume 0 where nothing traded
     const h0 = Math.floor(readFrom / HOUR_US) * HOUR_US

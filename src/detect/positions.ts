@@ -96,3 +96,54 @@ export function positionOf(fills: FillColumns, rows: number[] | undefined, marke
   }
   return q
 }
+
+/**
+ * Per account: signed base of its passive fills on `market` in [fromUs, toUs) — maker fills whose taker (the fill at
+ * the same instant, price and size on the other side) is not the account itself nor an account of its cluster
+ * (`clusterOf`). A pool that is every trader's counterparty, or a backstop taking a liquidated position over, holds
+ * what others chose; a maker fill against a linked account is a pre-arranged cross (Mango, JELLY) and is the account's
+ * own choice. Fills whose liquidity the venue does not give are not passive (nothing says so).
+ */
+export function passiveFills(
+  fills: FillColumns,
+  market: string,
+  fromUs: number,
+  toUs: number,
+  clusterOf: (account: string) => string,
+): Map<string, number> {
+  const out = new Map<string, number>()
+  let i = lowerBound(fills.ts, fromUs)
+  for (; i < fills.length && fills.ts[i]! < toUs; i++) {
+    if (fills.taker[i] !== 0 || fills.market[i] !== market) continue
+    const a = fills.account[i]!
+    const t = fills.ts[i]!
+    // the same instant's fills: a few rows either side
+    let lo = i
+    while (lo > 0 && fills.ts[lo - 1] === t) lo--
+    let crossed = false
+    for (let j = lo; j < fills.length && fills.ts[j] === t && !crossed; j++) {
+      crossed =
+        j !== i &&
+        fills.taker[j] !== 0 &&
+        fills.side[j] === -fills.side[i]! &&
+        fills.price[j] === fills.price[i] &&
+        fills.qty[j] === fills.qty[i] &&
+        fills.market[j] === market &&
+        clusterOf(fills.account[j]!) === clusterOf(a)
+    }
+    if (!crossed) out.set(a, (out.get(a) ?? 0) + fills.side[i]! * fills.qty[i]!)
+  }
+  return out
+}
+
+/** First index whose ts is ≥ t (ts ascending). */
+function lowerBound(ts: Float64Array, t: number): number {
+  let lo = 0
+  let hi = ts.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (ts[mid]! < t) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}

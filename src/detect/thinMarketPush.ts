@@ -6,7 +6,8 @@
 // open positions that gained, by linked-account cluster, and the liquidations it triggered, observed or replayed);
 // and whether the estimated attacker profit exceeded the cost. The profit of the top beneficiary cluster is its gain on
 // exposure acquired before the price moved, plus what the move forced onto the other side through liquidations (XPL:
-// shorts liquidated into the sweep paid the attackers). An oracle-priced market is pushed on the venues its
+// shorts liquidated into the sweep paid the attackers), up to the cluster's own exposure's worth of the forced
+// quantity. An oracle-priced market is pushed on the venues its
 // oracle reads: when the store holds their trades (markets named `<market>@<source>`), the cost is summed over them
 // (venue-rules §3.2: C(Δ) = Σ_v C_v), else the market's own trades are used. An account's gain is marked to market
 // over the push: its position at the start × (P1 − P0), plus fills inside the push at prices still within a tenth of
@@ -16,16 +17,15 @@ import { z } from 'zod'
 import { linkClusters } from '../incidents/group.ts'
 import { readAccountLinks } from '../store/detect/accounts.ts'
 import { readForcedFlow, readLiquidationEvents } from '../store/detect/liquidations.ts'
-import { readVolume } from '../store/detect/openInterest.ts'
 import { listPriceSeries, readBucketSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
 import { readPushTrades, readTradeBuckets, referenceMarkets } from '../store/detect/tradeFlow.ts'
 import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
 import { mergeEpisodes } from './episodes.ts'
-import { flowIn, markToMarket, positionsAt } from './positions.ts'
+import { flowIn, markToMarket, passiveFills, positionsAt } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
 import { MAD_TO_SIGMA } from './stats/robust.ts'
-import { marketFills } from './sharedReads.ts'
+import { marketFills, marketVolume } from './sharedReads.ts'
 
 export const thinMarketPushParams = z.strictObject({
   /** Bucket of the price path the push is found in (XPL's sweep took 2 min, GMX's pushes 1–3 min). */
@@ -87,7 +87,7 @@ export type ThinMarketPushParams = z.output<typeof thinMarketPushParams>
 
 export const thinMarketPush = defineDetector<ThinMarketPushParams>({
   id: 'thin-market-push',
-  version: '1.2.0',
+  version: '1.3.0',
   label: 'Oracle push',
   params: thinMarketPushParams,
   usesRunOutputs: true,
@@ -155,7 +155,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       target.toUs + Math.round(p.reversalHours * HOUR_US),
       bucketUs,
     )
-    const volume = await readVolume(stores.duck, target.venue, target.market, readFrom, target.toUs, HOUR_US)
+    const volume = await marketVolume(stores, target.venue, target.market, readFrom, target.toUs, HOUR_US)
     const liquidity = await readTradeBuckets(
       stores.duck,
       target.venue,
@@ -236,6 +236,9 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
           built: number
           beforePush: number
           builtJustBefore: number
+          /** Signed base taken passively in the build-up window, and within one push horizon before the push. */
+          passive: number
+          passiveJustBefore: number
         }
       >()
       for (const [a, g] of gainers) {
@@ -249,6 +252,8 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
           built: 0,
           beforePush: 0,
           builtJustBefore: 0,
+          passive: 0,
+          passiveJustBefore: 0,
         }
         c.accounts.push(a)
         c.base += g.end
@@ -258,13 +263,25 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
         c.profit += g.pnl
         byCluster.set(key, c)
       }
+      // what a gainer took passively before the push (maker fills against accounts outside its cluster: a pool that
+      // is every trader's counterparty, a backstop taking a liquidated position over) was chosen by others: it is not
+      // built up (venue-rules §1 backstop vault / liquidator takeover, §2.1 GMX: the attacker opens, the pool holds)
+      const clusterOf = (a: string) => clusters.get(a) ?? a
+      const passiveBuild = passiveFills(fills, target.market, buildFrom, fromUs, clusterOf)
+      const passiveJustBefore = passiveFills(fills, target.market, fromUs - H * bucketUs, fromUs, clusterOf)
+      for (const [a] of gainers) {
+        const c = byCluster.get(clusterOf(a))!
+        c.passive += passiveBuild.get(a) ?? 0
+        c.passiveJustBefore += passiveJustBefore.get(a) ?? 0
+      }
       // share of the exposure to the move that was built in the build-up window (attackers close at the top, so the
       // position at the end says nothing), and within one push horizon before the push (GMX: open, push, close)
+      const builtShare = (exposure: number, held: number, passive: number) =>
+        exposure > 0 ? Math.min(Math.max((exposure - Math.max(held, 0) - Math.max(passive, 0)) / exposure, 0), 1) : 0
       for (const c of byCluster.values()) {
         const exposure = c.exposure * direction
-        c.built = exposure > 0 ? Math.min(Math.max((exposure - Math.max(c.before * direction, 0)) / exposure, 0), 1) : 0
-        c.builtJustBefore =
-          exposure > 0 ? Math.min(Math.max((exposure - Math.max(c.beforePush * direction, 0)) / exposure, 0), 1) : 0
+        c.built = builtShare(exposure, c.before * direction, c.passive * direction)
+        c.builtJustBefore = builtShare(exposure, c.beforePush * direction, c.passiveJustBefore * direction)
       }
       const ranked = [...byCluster.values()].sort(
         (x, y) => y.profit - x.profit || (x.accounts[0]! < y.accounts[0]! ? -1 : 1),
@@ -306,10 +323,14 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       const liquidated = liquidations.reduce((a, l) => a + l.notional, 0)
       // what the move forced onto the other side: liquidated positions closed at pushed prices instead of p0
       const forced = direction > 0 ? 'short' : 'long'
-      const transfer = liquidations
-        .filter((l) => l.side === forced)
-        .reduce((a, l) => a + l.qty * Math.max((l.price - p0) * direction, 0), 0)
-      const profit = top ? top.profit + transfer : Number.NaN
+      const forcedOut = liquidations.filter((l) => l.side === forced)
+      const transfer = forcedOut.reduce((a, l) => a + l.qty * Math.max((l.price - p0) * direction, 0), 0)
+      // it reaches the beneficiary only through its own trades with the liquidated: at most its own exposure's worth of
+      // the forced quantity (a trader holding 1 base cannot take 500 base of liquidated longs' losses)
+      const forcedQty = forcedOut.reduce((a, l) => a + Math.abs(l.qty), 0)
+      const transferShare = top && forcedQty > 0 ? Math.min(Math.abs(top.exposure) / forcedQty, 1) : 0
+      const credited = transfer * transferShare
+      const profit = top ? top.profit + credited : Number.NaN
       // temporary impact: a pushed price gives the move back once the pushing stops; news does not
       const reversal = reversalOf(r, after, to, p0, p1, Math.round(p.reversalHours * HOUR_US))
       // the 24 whole hours before the push's hour: the hour it starts in holds part of the push itself
@@ -412,6 +433,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
               positionBaseAtEnd: round(c.base),
               builtInWindow: round(c.built, 4),
               builtJustBeforePush: round(c.builtJustBefore, 4),
+              takenPassivelyBase: round(c.passive),
               profit: round(c.profit),
             })),
             positionsAtEnd: top ? top.accounts.map((a) => ({ account: a, base: round(atEnd!.get(a) ?? 0) })) : [],
@@ -422,6 +444,8 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
               notional: round(liquidated),
               forcedSide: forced,
               transferToPushedSide: round(transfer),
+              forcedQuantity: round(forcedQty),
+              creditedToBeneficiary: round(credited),
               first: liquidations
                 .slice(0, 10)
                 .map((l) => ({ ts: iso(l.tsUs), side: l.side, account: l.account, ref: l.ref })),

@@ -16,11 +16,11 @@ import { bracketAt, compileTier, type CompiledTier } from '../replay/margin/brac
 import { initialRate, maintenanceRate } from '../replay/margin/requirement.ts'
 import { tierFor } from '../replay/margin/positionRisk.ts'
 import { accountLiquidations, readFills, readLedger, type LedgerRow } from '../store/detect/accounts.ts'
-import { readVolume } from '../store/detect/openInterest.ts'
 import { listPriceSeries, readBucketSeries } from '../store/detect/priceSeries.ts'
 import { choosePriceSeries, HOUR_US, iso, MINUTE_US, round } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
 import { indexByAccount } from './positions.ts'
+import { marketFills, marketVolume, mergeFills } from './sharedReads.ts'
 import { severityOf, type Level } from './severity.ts'
 
 /** The preset a venue's accounts are margined with when no rule set is given. */
@@ -152,7 +152,15 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
     ).filter((r) => r.delta < 0)
     const accounts = [...new Set(outflows.map((r) => r.account))].sort()
     if (!accounts.length) return []
-    const fills = await readFills(stores.duck, target.venue, { accounts, toUs: target.toUs })
+    // their fills: this market's from the execution's shared read, the other markets' read here
+    const wanted = new Set(accounts)
+    const own = await marketFills(stores, target.venue, target.market, null, target.toUs)
+    const elsewhere = await readFills(stores.duck, target.venue, {
+      accounts,
+      exceptMarket: target.market,
+      toUs: target.toUs,
+    })
+    const fills = mergeFills(own, (i) => wanted.has(own.account[i]!), elsewhere)
     const ledger = await readLedger(stores.duck, target.venue, { accounts, toUs: target.toUs })
     const staleUs = Math.round(p.staleHours * HOUR_US)
     // one price path (minute closes of the mark, else oracle, else bars) and one hourly volume per market
@@ -174,7 +182,7 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
       )
       volumes.set(
         market,
-        await readVolume(stores.duck, target.venue, market, firstOut - 24 * HOUR_US, target.toUs, HOUR_US),
+        await marketVolume(stores, target.venue, market, firstOut - 24 * HOUR_US, target.toUs, HOUR_US),
       )
     }
     const mark = async (market: string, t: number) => {

@@ -211,6 +211,8 @@ export interface FillRow {
   qty: number
   tradeId?: string | null
   liquidation?: boolean
+  /** maker | taker; absent: the venue does not say. */
+  liquidity?: 'maker' | 'taker'
 }
 
 /** Fills as the venue publishes them (exact decimals from the numbers' shortest text). */
@@ -228,7 +230,8 @@ export async function insertFillRows(store: DuckStore, venue: string, fills: Fil
       a.appendVarchar('0')
       a.appendNull()
       a.appendBoolean(f.liquidation ?? false)
-      a.appendNull()
+      if (f.liquidity) a.appendVarchar(f.liquidity)
+      else a.appendNull()
       a.appendNull()
       a.appendNull()
       a.appendNull()
@@ -244,7 +247,7 @@ export async function insertFillRows(store: DuckStore, venue: string, fills: Fil
   })
 }
 
-/** A trade between two accounts as both fills (one trade id), the taker's side given. */
+/** A trade between two accounts as both fills (one trade id); `taker` names the side that took (default: unsaid). */
 export function tradeFills(o: {
   tsUs: number
   market: string
@@ -253,10 +256,31 @@ export function tradeFills(o: {
   price: number
   qty: number
   tradeId: string
+  taker?: 'buyer' | 'seller'
 }): FillRow[] {
+  const liquidity = (mine: 'buyer' | 'seller') =>
+    (o.taker ? { liquidity: o.taker === mine ? 'taker' : 'maker' } : {}) as Pick<FillRow, 'liquidity'>
   return [
-    { tsUs: o.tsUs, account: o.buyer, market: o.market, side: 'buy', price: o.price, qty: o.qty, tradeId: o.tradeId },
-    { tsUs: o.tsUs, account: o.seller, market: o.market, side: 'sell', price: o.price, qty: o.qty, tradeId: o.tradeId },
+    {
+      tsUs: o.tsUs,
+      account: o.buyer,
+      market: o.market,
+      side: 'buy',
+      price: o.price,
+      qty: o.qty,
+      tradeId: o.tradeId,
+      ...liquidity('buyer'),
+    },
+    {
+      tsUs: o.tsUs,
+      account: o.seller,
+      market: o.market,
+      side: 'sell',
+      price: o.price,
+      qty: o.qty,
+      tradeId: o.tradeId,
+      ...liquidity('seller'),
+    },
   ]
 }
 

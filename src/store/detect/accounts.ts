@@ -28,7 +28,14 @@ export interface FillColumns {
 export async function readFills(
   store: DuckStore,
   venue: string,
-  o: { markets?: string[] | null; accounts?: string[] | null; fromUs?: number | null; toUs: number },
+  o: {
+    markets?: string[] | null
+    /** Leave this market out (its fills are read elsewhere). */
+    exceptMarket?: string | null
+    accounts?: string[] | null
+    fromUs?: number | null
+    toUs: number
+  },
 ): Promise<FillColumns> {
   const values = [
     venue,
@@ -36,10 +43,11 @@ export async function readFills(
     o.accounts ? listValue(o.accounts) : null,
     o.fromUs != null ? tsParam(o.fromUs) : null,
     tsParam(o.toUs),
+    o.exceptMarket ?? null,
   ]
   const where = `venue = $1 AND ($2::VARCHAR[] IS NULL OR list_contains($2, market))
-        AND ($3::VARCHAR[] IS NULL OR list_contains($3, account))
-        AND ($4::TIMESTAMP IS NULL OR ts >= $4) AND ts < $5`
+        AND ${o.accounts ? 'account IN (SELECT unnest($3::VARCHAR[]))' : '$3::VARCHAR[] IS NULL'}
+        AND ($4::TIMESTAMP IS NULL OR ts >= $4) AND ts < $5 AND ($6::VARCHAR IS NULL OR market <> $6)`
   return inSnapshot(store, async (snapshot) => {
     // names in code order (codes are ranks in byte order, so sorting by code sorts by name)
     const names = await queryColumns(
@@ -194,10 +202,14 @@ export async function readLinkedTrades(
           links AS (SELECT l.account, l.linked_account, l.reason, l.via FROM account_links l
                       LEFT JOIN hubs h ON l.via = h.via
                      WHERE l.venue = $1 AND (l.reason <> 'same-funding-source' OR h.n <= $5)),
+          -- only the pairs that can qualify are grouped (a busy market has millions of unlinked pairs)
+          candidates AS (SELECT * FROM pairs p
+                          WHERE p.buyer = p.seller
+                             OR EXISTS (SELECT 1 FROM links l WHERE l.account = p.buyer AND l.linked_account = p.seller)),
           linked AS (SELECT p.ts, p.buyer, p.seller, p.price, p.qty, p.trade_id,
                             list(DISTINCT l.reason ORDER BY l.reason) FILTER (WHERE l.reason IS NOT NULL) AS reasons,
                             list(DISTINCT l.via ORDER BY l.via) FILTER (WHERE l.via IS NOT NULL) AS vias
-                       FROM pairs p LEFT JOIN links l ON l.account = p.buyer AND l.linked_account = p.seller
+                       FROM candidates p LEFT JOIN links l ON l.account = p.buyer AND l.linked_account = p.seller
                       GROUP BY ALL)
      SELECT epoch_us(ts)::DOUBLE AS t, buyer, seller, price::DOUBLE AS price, qty::DOUBLE AS qty, trade_id,
             buyer = seller AS same, coalesce(reasons, []) AS reasons, coalesce(vias, []) AS vias

@@ -69,21 +69,35 @@ export async function readFlowsNear(
   beforeUs: number,
   afterUs: number,
 ): Promise<FlowsNear> {
+  const rounded = centersUs.map((c) => Math.round(c))
   const r = await queryColumns(
     store,
     `WITH c AS (SELECT i - 1 AS i, make_timestamp(t) AS t FROM (SELECT unnest($3::BIGINT[]) AS t,
                        generate_subscripts($3::BIGINT[], 1) AS i)),
-          f AS (SELECT ts, account, CASE side WHEN 'buy' THEN 1 ELSE -1 END * qty::DOUBLE AS base, price::DOUBLE AS price
-                  FROM fills WHERE venue = $1 AND market = $2),
-          b AS (SELECT c.i, f.account, sum(f.base) AS base, sum(f.base * f.price) AS quote
-                  FROM f JOIN c ON f.ts >= c.t - to_microseconds($4::BIGINT) AND f.ts < c.t GROUP BY c.i, f.account),
-          a AS (SELECT c.i, f.account, sum(f.base) AS base, sum(f.base * f.price) AS quote
-                  FROM f JOIN c ON f.ts >= c.t AND f.ts < c.t + to_microseconds($5::BIGINT)
-                 WHERE f.account IN (SELECT account FROM b) GROUP BY c.i, f.account)
+          f AS (SELECT ts, account, side, qty, price FROM fills WHERE venue = $1 AND market = $2 AND ts >= $6 AND ts < $7),
+          -- decimals converted after the joins: only fills near a center pay for it
+          fb AS (SELECT c.i, f.account, CASE f.side WHEN 'buy' THEN 1 ELSE -1 END * f.qty::DOUBLE AS base,
+                        f.price::DOUBLE AS price
+                   FROM f JOIN c ON f.ts >= c.t - to_microseconds($4::BIGINT) AND f.ts < c.t),
+          b AS (SELECT i, account, sum(base) AS base, sum(base * price) AS quote FROM fb GROUP BY i, account),
+          fa AS (SELECT c.i, f.account, CASE f.side WHEN 'buy' THEN 1 ELSE -1 END * f.qty::DOUBLE AS base,
+                        f.price::DOUBLE AS price
+                   FROM f JOIN c ON f.ts >= c.t AND f.ts < c.t + to_microseconds($5::BIGINT)
+                  WHERE f.account IN (SELECT account FROM b)),
+          a AS (SELECT i, account, sum(base) AS base, sum(base * price) AS quote FROM fa GROUP BY i, account)
      SELECT b.i::INTEGER AS i, b.account, b.base AS bb, b.quote AS bq, coalesce(a.base, 0) AS ab,
             coalesce(a.quote, 0) AS aq
        FROM b LEFT JOIN a USING (i, account) ORDER BY b.i, b.account`,
-    [venue, market, listValue(centersUs.map((c) => BigInt(Math.round(c)))), BigInt(beforeUs), BigInt(afterUs)],
+    [
+      venue,
+      market,
+      listValue(rounded.map((c) => BigInt(c))),
+      BigInt(beforeUs),
+      BigInt(afterUs),
+      // only fills near a center can count: the rest are not read (nor their decimals converted)
+      tsParam(Math.min(...rounded) - beforeUs),
+      tsParam(Math.max(...rounded) + afterUs),
+    ],
   )
   return {
     center: Int32Array.from(r.col('i').map(Number)),
