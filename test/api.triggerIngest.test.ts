@@ -8,7 +8,7 @@ import { openRunSystem, type RunSystem } from '../jobs/open.ts'
 import { startApiServer, type ApiServer } from '../src/api/server.ts'
 import { issueApiKey } from '../src/store/meta/apiKeys.ts'
 import { loadConfig } from '../src/config/load.ts'
-import { listRuns } from '../src/store/meta/runs.ts'
+import { getRun, listRuns } from '../src/store/meta/runs.ts'
 import { ArchiveServer } from './support/archiveServer.ts'
 import { tempDir } from './support/tmp.ts'
 
@@ -109,7 +109,34 @@ test('bad input: every problem listed, BAD_USER_INPUT, nothing recorded', async 
   const problems = bad.body.errors?.[0]?.extensions?.problems as Array<{ path: string }>
   expect(problems.map((p) => p.path)).toEqual(['markets', 'datasets.1', 'from'])
 
+  // runJob (jobs run NAME through a server): an unknown job named with the valid ones; file parameters under the
+  // same rule; the job's own schema for the rest — every refusal records nothing
+  const RUN_JOB = `mutation ($name: String!, $params: JSON) { runJob(name: $name, params: $params) { id job status } }`
+  const noJob = await gql(RUN_JOB, { name: 'ingest.mtgox' })
+  expect(noJob.body.errors?.[0]?.message).toMatch(/name: received "ingest\.mtgox"; expected one of .*maintenance\./)
+  const { secret: admin } = await issueApiKey(system.runtime.meta, { name: 'bi-admin', role: 'admin' })
+  const jobDir = await gql(RUN_JOB, { name: 'ingest.binance-um', params: { ...goodParams, dir: '/etc' } }, admin)
+  expect(jobDir.body.errors?.[0]?.message).toContain(`params.dir: received "/etc"; expected nothing`)
+  expect((await gql(RUN_JOB, { name: 'ingest.binance-um', params: [1] })).body.errors?.[0]?.message).toContain(
+    'params: received [1]; expected an object',
+  )
+  const badJob = await gql(RUN_JOB, { name: 'ingest.binance-um', params: { markets: [] } })
+  expect(badJob.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT')
+  // an operator key may trigger an ingest, not run any job (maintenance deletes runs and reports)
+  expect((await gql(RUN_JOB, { name: 'maintenance.prune-job-runs' }, secret)).body.errors?.[0]?.extensions?.code).toBe(
+    'FORBIDDEN',
+  )
+
   expect((await listRuns(system.runtime.meta, { kind: null, status: null, limit: 1000 })).length).toBe(before)
+})
+
+test('runJob runs a registered job now, as the CLI would', async () => {
+  const ran = await gql(`mutation { runJob(name: "maintenance.prune-job-runs") { id job trigger } }`)
+  expect(ran.body.errors).toBeUndefined()
+  const { id } = ran.body.data!.runJob as { id: string; job: string; trigger: string }
+  expect(ran.body.data!.runJob).toMatchObject({ job: 'maintenance.prune-job-runs', trigger: 'api' })
+  await system.runs.idle()
+  expect((await getRun(system.runtime.meta, id))?.status).toBe('succeeded')
 })
 
 test(`an ingestion through triggerIngest: ${READERS} concurrent readers meanwhile, 0 errors`, async () => {

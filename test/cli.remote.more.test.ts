@@ -210,4 +210,15 @@ describe('while a server holds the DuckDB file', () => {
     expect(listed.find((s) => s.name === 'calm-trend')?.loadedSeed).toBe(3_000_000_000)
     expect(listed.filter((s) => s.loadedSeed !== null)).toHaveLength(1)
   }, 60_000)
+
+  test('jobs run NAME through runJob: the same line and exit code; bad parameters exit 2 before anything is sent', async () => {
+    const ran = await cli(['jobs', 'run', 'maintenance.prune-job-runs'])
+    expect(ran.code, ran.out).toBe(0)
+    expect(ran.out.trim()).toMatch(/^maintenance\.prune-job-runs: succeeded \(run [0-9a-f-]{36}\)$/)
+    expect(server!.logs().find((l) => l.msg === 'run queued' && l.job === 'maintenance.prune-job-runs')).toMatchObject({
+      trigger: 'api',
+    })
+    const bad = await cli(['jobs', 'run', 'maintenance.prune-job-runs', '--params', '{"nope": 1}'])
+    expect(bad.code, bad.out).toBe(2)
+  }, 60_000)
 })

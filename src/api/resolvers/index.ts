@@ -61,7 +61,7 @@ import {
 } from './reports.ts'
 import { reconcileRun } from './reconcile.ts'
 import { positionRisk } from './risk.ts'
-import { Run, RunProgress, cancelRun, loadScenario, removeScenario, run, runs, triggerIngest } from './runs.ts'
+import { Run, RunProgress, cancelRun, loadScenario, removeScenario, run, runJob, runs, triggerIngest } from './runs.ts'
 import { createRuleSet, deriveRuleSet, resolveRuleSet, rulePresets, ruleSetDiff } from './rules.ts'
 import { loadedScenarios } from './scenarios.ts'
 
@@ -124,6 +124,7 @@ export const resolvers: Resolvers = {
     triggerIngest,
     loadScenario,
     removeScenario,
+    runJob,
     runDetectors,
     runSweep,
     runAttackCost,

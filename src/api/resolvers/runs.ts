@@ -1,5 +1,5 @@
-// Runs of every kind: run(id), runs(kind, status, first), cancelRun(id) and triggerIngest; the run of a backtest is its
-// `run` field.
+// Runs of every kind: run(id), runs(kind, status, first), cancelRun(id), triggerIngest, runJob and the scenario runs;
+// the run of a backtest is its `run` field.
 import { isAbsolute } from 'node:path'
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
 import { getRun, listRuns, runStatus } from '../../store/meta/runs.ts'
@@ -34,8 +34,7 @@ export const cancelRun: MutationResolvers['cancelRun'] = (_p, { id }, context) =
  */
 const SERVER_PATH_PARAMS = ['dir', 'paths'] as const
 
-function pathProblems(key: string, value: unknown, local: boolean): InputProblem[] {
-  const path = `input.params.${key}`
+function pathProblems(path: string, value: unknown, local: boolean): InputProblem[] {
   if (!local)
     return [
       {
@@ -70,12 +69,40 @@ export const triggerIngest: MutationResolvers['triggerIngest'] = async (_p, { in
     for (const key of SERVER_PATH_PARAMS) {
       if (Object.hasOwn(params, key))
         problems.push(
-          ...pathProblems(key, (params as Record<string, unknown>)[key], context.principal.kind === 'local'),
+          ...pathProblems(
+            `input.params.${key}`,
+            (params as Record<string, unknown>)[key],
+            context.principal.kind === 'local',
+          ),
         )
     }
   }
   if (problems.length) throw new InvalidInputError('invalid triggerIngest input', problems)
   const { runId } = await control.submit(`ingest.${input.source}`, params, { trigger: 'api' })
+  return (await getRun(context.runtime.meta, runId))!
+}
+
+/**
+ * Runs any registered job now (what `backstop jobs run NAME` does, handed to the server): the job's own schema checks
+ * the parameters, file parameters follow triggerIngest's rule (the local principal only), and the run is an API run,
+ * so a job that reads a rule-set file from its parameters refuses it here as for any API request.
+ */
+export const runJob: MutationResolvers['runJob'] = async (_p, { name, params }, context) => {
+  const control = runsOf(context)
+  const problems: InputProblem[] = []
+  const names = control.jobNames()
+  if (!names.includes(name)) problems.push({ path: 'name', received: name, expected: `one of ${names.join(', ')}` })
+  const given: unknown = params ?? {}
+  if (given === null || typeof given !== 'object' || Array.isArray(given))
+    problems.push({ path: 'params', received: given, expected: 'an object of the job parameters' })
+  else
+    for (const key of SERVER_PATH_PARAMS)
+      if (Object.hasOwn(given, key))
+        problems.push(
+          ...pathProblems(`params.${key}`, (given as Record<string, unknown>)[key], context.principal.kind === 'local'),
+        )
+  if (problems.length) throw new InvalidInputError('invalid runJob input', problems)
+  const { runId } = await control.submit(name, given, { trigger: 'api' })
   return (await getRun(context.runtime.meta, runId))!
 }
 

@@ -1,4 +1,5 @@
-// `backstop jobs`: list jobs and schedules, show recent runs, run a job now.
+// `backstop jobs`: list jobs and schedules, show recent runs, run a job now (handed to a running server, which holds
+// the DuckDB file, through runJob).
 import type { Command } from 'commander'
 import { openRunSystem } from '../../../jobs/open.ts'
 import { findJob, jobRegistry } from '../../../jobs/registry.ts'
@@ -7,6 +8,9 @@ import { InvalidInputError } from '../../errors.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { listEnabledSchedules } from '../../store/meta/jobRuns.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
+import { runProgressView } from '../progress.ts'
+import { EXIT_INTERRUPTED, followRun } from '../remote/follow.ts'
+import { viaServerOr } from '../remote/handOver.ts'
 import { withMeta } from '../withMeta.ts'
 import { listRunsCommand, type ListOptions } from './runs.ts'
 import type { Config } from '../../config/load.ts'
@@ -58,16 +62,36 @@ export function registerJobs(program: Command): void {
     .action(action((config, options: ListOptions) => listRunsCommand(config, options)))
   jobs
     .command('run <name>')
-    .description('run a job now in this process and record it (exit 1 if it fails)')
+    .description('run a job now and record it, here or in the running server (exit 1 if it fails)')
     .option('--params <json>', 'job parameters as a JSON object')
+    .option('--local', 'run in this process even while a server runs (it then fails on the held DuckDB file)')
     .action(
-      action(async (config, name: string, options: { params?: string }) => {
+      action(async (config, name: string, options: { params?: string; local?: boolean }) => {
         const job = findJob(name)
         const params = parseParams(options.params)
-        parseJobParams(job, params) // bad parameters fail here, before the stores are opened
-        const result = await withRunSystem(config, ({ runs }) => runs.run(job, params, { trigger: 'cli' }))
+        parseJobParams(job, params) // bad parameters fail here, before the stores are opened or anything is sent
+        const result = await viaServerOr(config, options, {
+          // the server runs it (runJob) and this process follows the run to its end, printing the same line
+          remote: async (client) => {
+            const { runJob } = await client.request<{ runJob: { id: string } }>(
+              `mutation ($name: String!, $params: JSON) { runJob(name: $name, params: $params) { id } }`,
+              { name, params },
+            )
+            const { run, interrupted } = await followRun(
+              client,
+              runJob.id,
+              runProgressView({ plain: 'tenths', quiet: true }),
+            )
+            return { runId: run.id, status: run.status as string, error: run.error, interrupted }
+          },
+          local: async () => ({
+            ...(await withRunSystem(config, ({ runs }) => runs.run(job, params, { trigger: 'cli' }))),
+            interrupted: false,
+          }),
+        })
         console.log(`${name}: ${result.status} (run ${result.runId})${result.error ? `: ${result.error}` : ''}`)
-        return result.status === 'succeeded' ? 0 : EXIT_FAILURE
+        if (result.status === 'succeeded') return 0
+        return result.interrupted ? EXIT_INTERRUPTED : EXIT_FAILURE
       }),
     )
 }
