@@ -295,15 +295,16 @@ describe('while a server holds the DuckDB file', () => {
   }, 120_000)
 
   test('scenario load is a run of kind scenario, handed to the server', async () => {
-    const load = await cli(['scenario', 'load', 'calm-trend', '--seed', '3', '--json'])
+    // the smallest scenario of the library (a handover is under test, not the generator)
+    const load = await cli(['scenario', 'load', 'oracle-front-run', '--seed', '3', '--json'])
     expect(load.code, load.out).toBe(0)
     const result = JSON.parse(load.out.slice(load.out.indexOf('{'))) as { status: string; truth: { seed: number } }
     expect(result).toMatchObject({ status: 'loaded', truth: { seed: 3 } })
     const queued = server!.logs().find((l) => l.msg === 'run queued' && l.job === 'scenario.load')
     expect(queued).toMatchObject({ kind: 'scenario', trigger: 'api' })
-    const again = await cli(['scenario', 'load', 'calm-trend', '--seed', '3'])
+    const again = await cli(['scenario', 'load', 'oracle-front-run', '--seed', '3'])
     expect(again.code, again.out).toBe(0)
-    expect(again.out).toContain('calm-trend seed 3: already loaded with the same data')
+    expect(again.out).toContain('oracle-front-run seed 3: already loaded with the same data')
     // removal too: a run of kind scenario in the server, the same line as alone
     const removed = await cli(['scenario', 'remove', '--all'])
     expect(removed.code, removed.out).toBe(0)

@@ -5,13 +5,14 @@
 // DECIMAL(38,18) columns overflow DuckDB's 38 digits, hence the casts to DOUBLE.)
 import { describe, expect, test } from 'vitest'
 import { syntheticMaintenanceRate } from '../src/domain/syntheticVenue.ts'
-import { loadScenario, type ScenarioRecord } from '../src/ingest/scenarios/index.ts'
+import { scenarioNames, type ScenarioRecord } from '../src/ingest/scenarios/index.ts'
 import type { DuckStore } from '../src/store/duck/open.ts'
-import { testRuntime } from './support/runtime.ts'
+import { scenarioRuntime, scenarioTruth } from './support/scenarioStore.ts'
 
-const runtime = await testRuntime()
 /** Tests use seed 2; SCENARIO_SEED=N runs the same checks on another seed (e.g. the eval's 101–105). */
 const SEED = Number(process.env.SCENARIO_SEED ?? 2)
+/** Every scenario loaded with SEED (the copy detect.scenarios reads too). */
+const runtime = await scenarioRuntime(scenarioNames(), SEED)
 
 const rows = async (store: DuckStore, sql: string, params: Array<string | number | null> = []) =>
   store.use(async (c) => (await c.runAndReadAll(sql, params)).getRowObjectsJS() as Record<string, unknown>[])
@@ -19,8 +20,11 @@ const one = async (sql: string, params: Array<string | number | null> = []) =>
   (await rows(runtime.duck, sql, params))[0]!
 const num = (v: unknown) => Number(v)
 
+/** The truth of `name` as loaded (with SEED). */
 async function load(name: string): Promise<ScenarioRecord> {
-  return (await loadScenario(runtime, name, { seed: SEED })).truth
+  const truth = await scenarioTruth(runtime, name)
+  expect(truth.seed).toBe(SEED)
+  return truth
 }
 const iso = (d: Date) => d.toISOString()
 
