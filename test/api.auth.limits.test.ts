@@ -3,6 +3,7 @@
 // preflight are refused before execution).
 import { ApolloServer } from '@apollo/server'
 import { makeExecutableSchema } from '@graphql-tools/schema'
+import type { GraphQLSchema } from 'graphql'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createFormatError } from '../src/api/formatError.ts'
 import { applyExecutionTimeout, executionTimeout } from '../src/api/plugins/executionTimeout.ts'
@@ -10,6 +11,17 @@ import { startApiServer, type ApiServer } from '../src/api/server.ts'
 import { createLogger } from '../src/obs/logger.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
 import { testRuntime } from './support/runtime.ts'
+
+/** An Apollo server over `schema` with a 150 ms execution limit, started. */
+async function limitedApollo(schema: GraphQLSchema): Promise<ApolloServer> {
+  const apollo = new ApolloServer({
+    schema: applyExecutionTimeout(schema),
+    plugins: [executionTimeout(150)],
+    formatError: createFormatError(createLogger('silent')),
+  })
+  await apollo.start()
+  return apollo
+}
 
 describe('execution time limit', () => {
   test('a resolver still pending at the limit is answered TIMEOUT with the limit; fast fields keep their data', async () => {
@@ -30,12 +42,7 @@ describe('execution time limit', () => {
         },
       },
     })
-    const apollo = new ApolloServer({
-      schema: applyExecutionTimeout(schema),
-      plugins: [executionTimeout(150)],
-      formatError: createFormatError(createLogger('silent')),
-    })
-    await apollo.start()
+    const apollo = await limitedApollo(schema)
     try {
       const response = await apollo.executeOperation({ query: '{ fast sync slow }' })
       expect(finished).toBe(false) // answered while the slow work is still pending
@@ -79,12 +86,7 @@ describe('execution time limit', () => {
         },
       },
     })
-    const apollo = new ApolloServer({
-      schema: applyExecutionTimeout(schema),
-      plugins: [executionTimeout(150)],
-      formatError: createFormatError(createLogger('silent')),
-    })
-    await apollo.start()
+    const apollo = await limitedApollo(schema)
     try {
       const response = await apollo.executeOperation({ query: '{ scan }' })
       if (response.body.kind !== 'single') throw new Error('expected a single result')
