@@ -54,11 +54,38 @@ export interface ConnectionArgs {
   orderBy?: ReadonlyArray<{ field: string; direction?: OrderKey['direction'] | null }> | null
 }
 
-const pageSize = (value: number | null | undefined, path: string, problems: InputProblem[]) => {
-  const n = value ?? DEFAULT_FIRST
-  if (!Number.isInteger(n) || n < 0 || n > MAX_FIRST)
-    problems.push({ path, received: value, expected: `an integer from 0 to ${MAX_FIRST}` })
-  return n
+/** The sizes a connection allows: `first` / `last` from `min` to `max`, `fallback` when neither is given. */
+export interface PageLimits {
+  min: number
+  max: number
+  fallback: number
+}
+
+const LIST_LIMITS: PageLimits = { min: 0, max: MAX_FIRST, fallback: DEFAULT_FIRST }
+
+/**
+ * Which end a page is read from and how many rows: forward with `first` / `after`, backward when `last` or `before`
+ * is given (`first` is then not used); `after` with `last` / `before` is a problem (a page is read from one end).
+ * Problems are added to `problems`; the cursors are the caller's to decode (a connection may have its own format).
+ */
+export function pageDirection(
+  args: Pick<ConnectionArgs, 'first' | 'after' | 'last' | 'before'>,
+  problems: InputProblem[],
+  limits: PageLimits = LIST_LIMITS,
+): { backward: boolean; size: number } {
+  const backward = args.last != null || args.before != null
+  const path = backward ? 'last' : 'first'
+  const given = backward ? args.last : args.first
+  const size = given ?? limits.fallback
+  if (!Number.isInteger(size) || size < limits.min || size > limits.max)
+    problems.push({ path, received: given, expected: `an integer from ${limits.min} to ${limits.max}` })
+  if (backward && args.after != null)
+    problems.push({
+      path: 'after',
+      received: args.after,
+      expected: 'no after with last / before (page forward with first / after, backward with last / before)',
+    })
+  return { backward, size }
 }
 
 /**
@@ -68,14 +95,7 @@ const pageSize = (value: number | null | undefined, path: string, problems: Inpu
  */
 export function listQuery(args: ConnectionArgs): ListQuery {
   const problems: InputProblem[] = []
-  const backward = args.last != null || args.before != null
-  const size = backward ? pageSize(args.last, 'last', problems) : pageSize(args.first, 'first', problems)
-  if (backward && args.after != null)
-    problems.push({
-      path: 'after',
-      received: args.after,
-      expected: 'no after with last / before (page forward with first / after, backward with last / before)',
-    })
+  const { backward, size } = pageDirection(args, problems)
   if (problems.length) throw new InvalidInputError('invalid page', problems)
   return {
     first: size,

@@ -18,6 +18,7 @@ import {
   type ReportFilter as StoreFilter,
   type StoredReport,
 } from '../../store/meta/reports.ts'
+import { pageDirection } from '../common/pagination.ts'
 import type { ApiContext } from '../context.ts'
 import { getRun } from '../../store/meta/runs.ts'
 import type { MutationResolvers, QueryResolvers, ReportResolvers, RunResolvers } from '../generated/resolvers-types.ts'
@@ -44,21 +45,11 @@ const date = (value: Date | string | null | undefined) => (value == null ? null 
 
 export const reports: QueryResolvers['reports'] = async (_p, { filter, first, after, last, before }, { runtime }) => {
   const problems: InputProblem[] = []
-  // forward with first / after, or backward with last / before (the oldest end when before is absent)
-  const backward = last != null || before != null
-  const size = (backward ? last : first) ?? 50
-  if (!Number.isInteger(size) || size < 1 || size > MAX_FIRST)
-    problems.push({
-      path: backward ? 'last' : 'first',
-      received: backward ? last : first,
-      expected: `an integer from 1 to ${MAX_FIRST}`,
-    })
-  if (backward && after != null)
-    problems.push({
-      path: 'after',
-      received: after,
-      expected: 'no after with last / before (page forward with first / after, backward with last / before)',
-    })
+  const { backward, size } = pageDirection({ first, after, last, before }, problems, {
+    min: 1,
+    max: MAX_FIRST,
+    fallback: 50,
+  })
   const cursorOf = (text: string | null | undefined, path: 'after' | 'before') => {
     if (text == null) return null
     const cursor = decodeCursor(text)
