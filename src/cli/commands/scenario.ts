@@ -2,7 +2,7 @@
 // one or all (load and remove are runs of kind scenario, handed to the server while one holds the store; `list` reads
 // the loaded seeds through it too).
 import type { Command } from 'commander'
-import { closeRuntime, openRuntime, type Runtime } from '../../app/runtime.ts'
+import { closeRuntime, openRuntime } from '../../app/runtime.ts'
 import type { Config } from '../../config/load.ts'
 import { InvalidInputError } from '../../errors.ts'
 import {
@@ -23,17 +23,17 @@ import { runProgressView } from '../progress.ts'
 import { EXIT_INTERRUPTED, followRun } from '../remote/follow.ts'
 import { inProcessOnly, viaServerOr } from '../remote/handOver.ts'
 
-/** The stores for `list --local`; while a server holds DuckDB, a message naming it. */
-async function withRuntime<T>(config: Config, command: string, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
+/** The loaded copies read in this process (`list` alone or with --local); while a server holds DuckDB, a message naming it. */
+async function localLoadedScenarios(config: Config): Promise<ScenarioRecord[]> {
   return inProcessOnly(
     config,
     {},
-    `backstop scenario ${command}`,
+    'backstop scenario list',
     () => 'drop --local to read the loaded scenarios through the server',
     async () => {
       const { runtime } = await openRuntime(config, { migrate: true, log: createLogger('warn', 2) })
       try {
-        return await fn(runtime)
+        return await loadedScenarios(runtime)
       } finally {
         await closeRuntime(runtime)
       }
@@ -104,7 +104,7 @@ export function registerScenario(program: Command): void {
                 `query { loadedScenarios { name seed } }`,
               )
             ).loadedScenarios.map((l) => ({ scenario: l.name, seed: l.seed })),
-          local: () => withRuntime(config, 'list', (runtime) => loadedScenarios(runtime)),
+          local: () => localLoadedScenarios(config),
         })
         const all = listScenarios().map((s) => ({
           ...s,
