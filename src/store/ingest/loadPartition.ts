@@ -14,6 +14,7 @@ import {
 } from '../../domain/loadSpec.ts'
 import { DUPLICATE_POLICY, checkOf, columnsOf, describeCheck, hasMarketColumn } from '../../domain/normalizedTables.ts'
 import type { DuckStore } from '../duck/open.ts'
+import { deleteMinuteRollups, writeMinuteRollups } from '../series/minuteRollups.ts'
 import { diagnoseLoad } from './diagnose.ts'
 import { DomainViolation, checkTableRows, checkTradeRows, marketTimeBounds } from './domainChecks.ts'
 import { gapsInsert } from './gaps.ts'
@@ -53,8 +54,8 @@ export interface LoadResult {
   gaps: number
   missingSlots: number
   /**
-   * Seconds per step inside the transaction: clearing an earlier load, inserting rows, checking them, deriving bars,
-   * the rest.
+   * Seconds per step inside the transaction: clearing an earlier load, inserting rows, checking them, deriving bars
+   * (and the series' per-minute rollups), the rest.
    */
   stageSeconds: { delete: number; insert: number; checks: number; bars: number; finish: number }
 }
@@ -290,6 +291,7 @@ async function clearPartition(c: DuckDBConnection, partitionId: string, tables: 
     else await c.run(`DELETE FROM ${ident(table)} WHERE partition_id = $1`, [partitionId])
   }
   await c.run(`DELETE FROM partition_gaps WHERE partition_id = $1`, [partitionId])
+  await deleteMinuteRollups(c, [partitionId])
   // partition_changes is a history and keeps its rows.
   if (manifest) {
     await c.run(`DELETE FROM trade_parts WHERE partition_id = $1`, [partitionId])
@@ -385,6 +387,8 @@ async function loadInTransaction(
     const result = await c.run(sql, params.for(sql))
     rowsByTable.bars = (rowsByTable.bars ?? 0) + Number(result.rowsChanged)
   }
+  // The series' per-minute rollups of what the partition now holds (bars, derived or loaded, and prices).
+  if (rowsByTable.bars || rowsByTable.prices) await writeMinuteRollups(c, [partitionId])
   const barsSeconds = lap()
   const rows = Object.entries(rowsByTable).reduce(
     (sum, [table, n]) => (table === 'bars' && request.tradeBars ? sum : sum + n),

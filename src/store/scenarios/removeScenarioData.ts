@@ -61,7 +61,8 @@ export async function removeInTransaction(c: DuckDBConnection, scenario: string 
     }
   }
   const all = [JSON.stringify(parts.map((p) => String(p.partition_id)))]
-  for (const table of ['partition_gaps', 'partition_changes', 'partitions']) {
+  // the series' per-minute rollups (DDL 0450) go with their partitions
+  for (const table of ['bar_minutes', 'price_minutes', 'partition_gaps', 'partition_changes', 'partitions']) {
     await c.run(`DELETE FROM ${table} WHERE partition_id ${IN_IDS}`, all)
   }
   const copies = Number(

@@ -1,10 +1,13 @@
 // A market as one row per time bucket, computed in DuckDB: OHLCV and VWAP from the finest bars held, the mark /
 // index / oracle / last prices side by side (each the last value in the bucket), funding, open interest and the
-// liquidations the venue reported. Every bucket of the range is a row; columns without data are null.
+// liquidations the venue reported. Every bucket of the range is a row; columns without data are null. At MINUTE or
+// coarser, bars and prices come from the per-minute rollups (DDL 0450) for the whole minutes of the range and from the
+// raw rows, rolled up the same way, for the partial minutes at its edges: the same answers for 60× fewer rows.
 import { NotFoundError } from '../../errors.ts'
 import type { DuckStore } from '../duck/open.ts'
-import { Params } from '../query/duckList.ts'
+import { Params, timestampText } from '../query/duckList.ts'
 import { bucketSql, type BucketRange } from './buckets.ts'
+import { barMinutesFromBars, priceMinutesFromPrices } from './minuteRollups.ts'
 
 export interface MarketBucketRow {
   bucket: Date
@@ -39,7 +42,25 @@ export interface MarketSeriesQuery {
   oracleSource: string | null
 }
 
-export async function readMarketSeries(duck: DuckStore, q: MarketSeriesQuery): Promise<MarketBucketRow[]> {
+const MINUTE_MS = 60_000
+
+/** The whole minutes inside a range whose buckets are whole minutes (MINUTE or coarser); null when there are none. */
+function wholeMinutes(range: BucketRange): { from: Date; to: Date } | null {
+  if (range.seconds % 60 !== 0) return null
+  const from = Math.ceil(range.from.getTime() / MINUTE_MS) * MINUTE_MS
+  const to = Math.floor(range.to.getTime() / MINUTE_MS) * MINUTE_MS
+  return from < to ? { from: new Date(from), to: new Date(to) } : null
+}
+
+/**
+ * `options.rollups: false` reads the raw bars and prices at every granularity: the answer the rollups must equal
+ * (the store tests compare both).
+ */
+export async function readMarketSeries(
+  duck: DuckStore,
+  q: MarketSeriesQuery,
+  options: { rollups: boolean } = { rollups: true },
+): Promise<MarketBucketRow[]> {
   const b = bucketSql(q.range)
   const p = new Params()
   const venue = p.add(q.venue)
@@ -49,8 +70,10 @@ export async function readMarketSeries(duck: DuckStore, q: MarketSeriesQuery): P
   const oracleSource = `CAST(${p.add(q.oracleSource)} AS VARCHAR)`
   const buckets = b.buckets(p.add(b.startMicros), p.add(q.range.count))
   const scope = `venue = ${venue} AND market = ${market} AND ts >= ${from} AND ts < ${to}`
-  const sql = `
-    WITH buckets AS (${buckets}),
+  const minutes = options.rollups ? wholeMinutes(q.range) : null
+  let barsAndPrices: string
+  if (!minutes) {
+    barsAndPrices = `
     pick AS (
       SELECT interval_s, source FROM bars WHERE ${scope}
        GROUP BY interval_s, source ORDER BY interval_s, source <> 'trades', source LIMIT 1),
@@ -67,7 +90,46 @@ export async function readMarketSeries(duck: DuckStore, q: MarketSeriesQuery): P
              arg_max(price, ts) FILTER (WHERE kind = 'oracle' AND (${oracleSource} IS NULL OR source = ${oracleSource})) AS oracle,
              arg_max(price, ts) FILTER (WHERE kind = 'last') AS last
         FROM prices WHERE ${scope} AND kind IN ('mark', 'index', 'oracle', 'last')
+       GROUP BY 1),`
+  } else {
+    // whole minutes from the rollups; the partial minutes at either edge from the raw rows (each a plain ts range,
+    // so DuckDB skips row groups by their zone maps), rolled up the same way
+    const wholeFrom = `CAST(${p.add(timestampText(minutes.from))} AS TIMESTAMP)`
+    const wholeTo = `CAST(${p.add(timestampText(minutes.to))} AS TIMESTAMP)`
+    const rolled = `venue = ${venue} AND market = ${market} AND minute >= ${wholeFrom} AND minute < ${wholeTo}`
+    const head = `venue = ${venue} AND market = ${market} AND ts >= ${from} AND ts < ${wholeFrom}`
+    const tail = `venue = ${venue} AND market = ${market} AND ts >= ${wholeTo} AND ts < ${to}`
+    const barColumns = `minute, interval_s, source, open_ts, open, high, low, close_ts, close, volume, quote_volume, trades`
+    const priceColumns = `minute, kind, source, ts, price`
+    barsAndPrices = `
+    bar_min AS (
+      SELECT ${barColumns} FROM bar_minutes WHERE ${rolled}
+      UNION ALL SELECT ${barColumns} FROM (${barMinutesFromBars(head)})
+      UNION ALL SELECT ${barColumns} FROM (${barMinutesFromBars(tail)})),
+    pick AS (
+      SELECT interval_s, source FROM bar_min
+       GROUP BY interval_s, source ORDER BY interval_s, source <> 'trades', source LIMIT 1),
+    bar AS (
+      SELECT ${b.bucketOf('minute')} AS bucket, arg_min(open, open_ts) AS open, max(high) AS high, min(low) AS low,
+             arg_max(close, close_ts) AS close, sum(volume) AS volume, sum(quote_volume) AS quote_volume,
+             sum(trades)::DOUBLE AS trades, any_value(interval_s) AS bar_seconds
+        FROM bar_min WHERE interval_s = (SELECT interval_s FROM pick) AND source = (SELECT source FROM pick)
        GROUP BY 1),
+    px_min AS (
+      SELECT ${priceColumns} FROM price_minutes WHERE ${rolled}
+      UNION ALL SELECT ${priceColumns} FROM (${priceMinutesFromPrices(head)})
+      UNION ALL SELECT ${priceColumns} FROM (${priceMinutesFromPrices(tail)})),
+    px AS (
+      SELECT ${b.bucketOf('minute')} AS bucket,
+             arg_max(price, ts) FILTER (WHERE kind = 'mark') AS mark,
+             arg_max(price, ts) FILTER (WHERE kind = 'index') AS "index",
+             arg_max(price, ts) FILTER (WHERE kind = 'oracle' AND (${oracleSource} IS NULL OR source = ${oracleSource})) AS oracle,
+             arg_max(price, ts) FILTER (WHERE kind = 'last') AS last
+        FROM px_min
+       GROUP BY 1),`
+  }
+  const sql = `
+    WITH buckets AS (${buckets}),${barsAndPrices}
     fu AS (
       SELECT ${b.bucketOf('ts')} AS bucket, arg_max(rate, ts) AS rate, count(*)::INTEGER AS n
         FROM funding WHERE ${scope} GROUP BY 1),
