@@ -1,8 +1,9 @@
 // A market as one row per time bucket, computed in DuckDB: OHLCV and VWAP from the finest bars held, the mark /
 // index / oracle / last prices side by side (each the last value in the bucket), funding, open interest and the
 // liquidations the venue reported. Every bucket of the range is a row; columns without data are null. At MINUTE or
-// coarser, bars and prices come from the per-minute rollups (DDL 0450) for the whole minutes of the range and from the
-// raw rows, rolled up the same way, for the partial minutes at its edges: the same answers for 60× fewer rows.
+// coarser, bars and prices come from the rollups (DDL 0450, 0451): per hour for the whole hours of an HOUR or DAY
+// range, per minute for the whole minutes around them, and raw rows rolled up the same way for the partial minutes
+// at the edges: the same answers from 60 to 3600× fewer rows.
 import { NotFoundError } from '../../errors.ts'
 import type { DuckStore } from '../duck/open.ts'
 import { Params, timestampText } from '../query/duckList.ts'
@@ -43,13 +44,38 @@ export interface MarketSeriesQuery {
 }
 
 const MINUTE_MS = 60_000
+const HOUR_MS = 3_600_000
 
-/** The whole minutes inside a range whose buckets are whole minutes (MINUTE or coarser); null when there are none. */
-function wholeMinutes(range: BucketRange): { from: Date; to: Date } | null {
+/** Where one stretch of a range is read from: raw rows (rolled up per minute as read), or a rollup table. */
+interface Piece {
+  level: 'raw' | 'minute' | 'hour'
+  from: Date
+  to: Date
+}
+
+/**
+ * A range cut into the stretches each level serves: whole hours from the hour rollups (HOUR or coarser), the whole
+ * minutes around them from the minute rollups, the partial minutes at the edges raw. Null when the buckets are not
+ * whole minutes or the range holds no whole minute (then everything is read raw).
+ */
+function rollupPieces(range: BucketRange): Piece[] | null {
   if (range.seconds % 60 !== 0) return null
-  const from = Math.ceil(range.from.getTime() / MINUTE_MS) * MINUTE_MS
-  const to = Math.floor(range.to.getTime() / MINUTE_MS) * MINUTE_MS
-  return from < to ? { from: new Date(from), to: new Date(to) } : null
+  const up = (ms: number, step: number) => Math.ceil(ms / step) * step
+  const down = (ms: number, step: number) => Math.floor(ms / step) * step
+  const a = range.from.getTime()
+  const z = range.to.getTime()
+  const b = up(a, MINUTE_MS)
+  const y = down(z, MINUTE_MS)
+  if (b >= y) return null
+  const cuts: Array<[Piece['level'], number, number]> = []
+  const c = up(a, HOUR_MS)
+  const x = down(z, HOUR_MS)
+  if (range.seconds % 3600 === 0 && c < x)
+    cuts.push(['raw', a, b], ['minute', b, c], ['hour', c, x], ['minute', x, y], ['raw', y, z])
+  else cuts.push(['raw', a, b], ['minute', b, y], ['raw', y, z])
+  return cuts
+    .filter(([, from, to]) => from < to)
+    .map(([level, from, to]) => ({ level, from: new Date(from), to: new Date(to) }))
 }
 
 /**
@@ -70,9 +96,9 @@ export async function readMarketSeries(
   const oracleSource = `CAST(${p.add(q.oracleSource)} AS VARCHAR)`
   const buckets = b.buckets(p.add(b.startMicros), p.add(q.range.count))
   const scope = `venue = ${venue} AND market = ${market} AND ts >= ${from} AND ts < ${to}`
-  const minutes = options.rollups ? wholeMinutes(q.range) : null
+  const pieces = options.rollups ? rollupPieces(q.range) : null
   let barsAndPrices: string
-  if (!minutes) {
+  if (!pieces) {
     barsAndPrices = `
     pick AS (
       SELECT interval_s, source FROM bars WHERE ${scope}
@@ -92,40 +118,46 @@ export async function readMarketSeries(
         FROM prices WHERE ${scope} AND kind IN ('mark', 'index', 'oracle', 'last')
        GROUP BY 1),`
   } else {
-    // whole minutes from the rollups; the partial minutes at either edge from the raw rows (each a plain ts range,
-    // so DuckDB skips row groups by their zone maps), rolled up the same way
-    const wholeFrom = `CAST(${p.add(timestampText(minutes.from))} AS TIMESTAMP)`
-    const wholeTo = `CAST(${p.add(timestampText(minutes.to))} AS TIMESTAMP)`
-    const rolled = `venue = ${venue} AND market = ${market} AND minute >= ${wholeFrom} AND minute < ${wholeTo}`
-    const head = `venue = ${venue} AND market = ${market} AND ts >= ${from} AND ts < ${wholeFrom}`
-    const tail = `venue = ${venue} AND market = ${market} AND ts >= ${wholeTo} AND ts < ${to}`
-    const barColumns = `minute, interval_s, source, open_ts, open, high, low, close_ts, close, volume, quote_volume, trades`
-    const priceColumns = `minute, kind, source, ts, price`
+    // Each stretch from its level, as rows of the same shape keyed by their minute or hour `t` (a raw stretch is a
+    // plain ts range, so DuckDB skips row groups by their zone maps), then re-aggregated into the buckets.
+    const barColumns = `interval_s, source, open_ts, open, high, low, close_ts, close, volume, quote_volume, trades`
+    const priceColumns = `kind, source, ts, price`
+    const ofMarket = `venue = ${venue} AND market = ${market}`
+    const barParts: string[] = []
+    const priceParts: string[] = []
+    for (const piece of pieces) {
+      const lo = `CAST(${p.add(timestampText(piece.from))} AS TIMESTAMP)`
+      const hi = `CAST(${p.add(timestampText(piece.to))} AS TIMESTAMP)`
+      if (piece.level === 'raw') {
+        const where = `${ofMarket} AND ts >= ${lo} AND ts < ${hi}`
+        barParts.push(`SELECT minute AS t, ${barColumns} FROM (${barMinutesFromBars(where)})`)
+        priceParts.push(`SELECT minute AS t, ${priceColumns} FROM (${priceMinutesFromPrices(where)})`)
+      } else {
+        const t = piece.level
+        const where = `${ofMarket} AND ${t} >= ${lo} AND ${t} < ${hi}`
+        barParts.push(`SELECT ${t} AS t, ${barColumns} FROM bar_${t}s WHERE ${where}`)
+        priceParts.push(`SELECT ${t} AS t, ${priceColumns} FROM price_${t}s WHERE ${where}`)
+      }
+    }
     barsAndPrices = `
-    bar_min AS (
-      SELECT ${barColumns} FROM bar_minutes WHERE ${rolled}
-      UNION ALL SELECT ${barColumns} FROM (${barMinutesFromBars(head)})
-      UNION ALL SELECT ${barColumns} FROM (${barMinutesFromBars(tail)})),
+    bar_rows AS (${barParts.join('\n      UNION ALL ')}),
     pick AS (
-      SELECT interval_s, source FROM bar_min
+      SELECT interval_s, source FROM bar_rows
        GROUP BY interval_s, source ORDER BY interval_s, source <> 'trades', source LIMIT 1),
     bar AS (
-      SELECT ${b.bucketOf('minute')} AS bucket, arg_min(open, open_ts) AS open, max(high) AS high, min(low) AS low,
+      SELECT ${b.bucketOf('t')} AS bucket, arg_min(open, open_ts) AS open, max(high) AS high, min(low) AS low,
              arg_max(close, close_ts) AS close, sum(volume) AS volume, sum(quote_volume) AS quote_volume,
              sum(trades)::DOUBLE AS trades, any_value(interval_s) AS bar_seconds
-        FROM bar_min WHERE interval_s = (SELECT interval_s FROM pick) AND source = (SELECT source FROM pick)
+        FROM bar_rows WHERE interval_s = (SELECT interval_s FROM pick) AND source = (SELECT source FROM pick)
        GROUP BY 1),
-    px_min AS (
-      SELECT ${priceColumns} FROM price_minutes WHERE ${rolled}
-      UNION ALL SELECT ${priceColumns} FROM (${priceMinutesFromPrices(head)})
-      UNION ALL SELECT ${priceColumns} FROM (${priceMinutesFromPrices(tail)})),
+    price_rows AS (${priceParts.join('\n      UNION ALL ')}),
     px AS (
-      SELECT ${b.bucketOf('minute')} AS bucket,
+      SELECT ${b.bucketOf('t')} AS bucket,
              arg_max(price, ts) FILTER (WHERE kind = 'mark') AS mark,
              arg_max(price, ts) FILTER (WHERE kind = 'index') AS "index",
              arg_max(price, ts) FILTER (WHERE kind = 'oracle' AND (${oracleSource} IS NULL OR source = ${oracleSource})) AS oracle,
              arg_max(price, ts) FILTER (WHERE kind = 'last') AS last
-        FROM px_min
+        FROM price_rows
        GROUP BY 1),`
   }
   const sql = `

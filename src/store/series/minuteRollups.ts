@@ -1,8 +1,9 @@
-// Per-minute rollups of bars and reference prices (DDL 0450): one row per partition, series and minute, written in
-// the transaction that loads or replaces the partition and deleted with it; series at MINUTE or coarser read them.
+// Per-minute and per-hour rollups of bars and reference prices (DDL 0450, 0451): one row per partition, series and
+// minute (hour), written in the transaction that loads or replaces the partition and deleted with it; series at
+// MINUTE or coarser read them.
 import type { DuckDBConnection } from '@duckdb/node-api'
 
-export const MINUTE_ROLLUP_TABLES = ['bar_minutes', 'price_minutes'] as const
+export const SERIES_ROLLUP_TABLES = ['bar_minutes', 'price_minutes', 'bar_hours', 'price_hours'] as const
 
 /** The reference-price kinds series show (and the only ones rolled up). */
 export const SERIES_PRICE_KINDS = `('mark', 'index', 'oracle', 'last')`
@@ -29,10 +30,28 @@ export function priceMinutesFromPrices(where: string): string {
            GROUP BY venue, market, minute, kind, source`
 }
 
+/** Rollup rows of `table` matching `where` re-aggregated into coarser buckets (`bucket`: an expression of `t`). */
+export function barRollupOf(table: string, t: string, bucket: string, where: string): string {
+  return `SELECT venue, market, ${bucket} AS t, interval_s, source, min(open_ts) AS open_ts,
+                 arg_min(open, open_ts) AS open, max(high) AS high, min(low) AS low, max(close_ts) AS close_ts,
+                 arg_max(close, close_ts) AS close, sum(volume) AS volume, sum(quote_volume) AS quote_volume,
+                 sum(trades) AS trades
+            FROM (SELECT *, ${t} AS t FROM ${table} WHERE ${where})
+           GROUP BY venue, market, ${bucket}, interval_s, source`
+}
+
+export function priceRollupOf(table: string, t: string, bucket: string, where: string): string {
+  return `SELECT venue, market, ${bucket} AS t, kind, source, max(ts) AS ts, arg_max(price, ts) AS price
+            FROM (SELECT *, ${t} AS t FROM ${table} WHERE ${where})
+           GROUP BY venue, market, ${bucket}, kind, source`
+}
+
+const HOUR_OF_T = `time_bucket(INTERVAL 3600 SECOND, t, TIMESTAMP '1970-01-01 00:00:00')`
+
 /** Deletes the rollup rows of these partitions (inside the caller's transaction). */
 export async function deleteMinuteRollups(c: DuckDBConnection, partitionIds: readonly string[]): Promise<void> {
   for (const id of partitionIds)
-    for (const table of MINUTE_ROLLUP_TABLES) await c.run(`DELETE FROM ${table} WHERE partition_id = $1`, [id])
+    for (const table of SERIES_ROLLUP_TABLES) await c.run(`DELETE FROM ${table} WHERE partition_id = $1`, [id])
 }
 
 /**
@@ -48,6 +67,17 @@ export async function writeMinuteRollups(c: DuckDBConnection, partitionIds: read
     )
     await c.run(
       `INSERT INTO price_minutes BY NAME SELECT *, $1 AS partition_id FROM (${priceMinutesFromPrices('partition_id = $1')})`,
+      [id],
+    )
+    // hours from the partition's minutes (the same re-aggregation a series applies)
+    await c.run(
+      `INSERT INTO bar_hours BY NAME SELECT * EXCLUDE (t), t AS hour, $1 AS partition_id
+         FROM (${barRollupOf('bar_minutes', 'minute', HOUR_OF_T, 'partition_id = $1')})`,
+      [id],
+    )
+    await c.run(
+      `INSERT INTO price_hours BY NAME SELECT * EXCLUDE (t), t AS hour, $1 AS partition_id
+         FROM (${priceRollupOf('price_minutes', 'minute', HOUR_OF_T, 'partition_id = $1')})`,
       [id],
     )
   }
