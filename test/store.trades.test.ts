@@ -196,7 +196,8 @@ describe('trades storage (DDL 0102)', () => {
     expect(await rowsOf(store, `SELECT count(*)::INTEGER AS n FROM bars WHERE partition_id LIKE '%03-01'`)).toEqual([
       { n: 2 },
     ])
-    // and so are its rollups (nothing of the first load left)
+    // and so are its rollups (nothing of the first load left), minutes and hours
+    expect(await rowsOf(store, MINUTES.replaceAll('bar_minutes', 'bar_hours'))).toEqual(await rowsOf(store, MINUTES))
     expect(await rowsOf(store, MINUTES)).toEqual([
       { interval_s: 1, open_ms: 0, open: 12, high: 13, low: 12, close_ms: 0, close: 13, trades: 2 },
       { interval_s: 60, open_ms: 0, open: 12, high: 13, low: 12, close_ms: 0, close: 13, trades: 2 },
@@ -235,7 +236,7 @@ describe('trades storage (DDL 0102)', () => {
       store,
       `SELECT (SELECT count(*) FROM trades_data)::INTEGER AS rows, (SELECT count(*) FROM trade_parts)::INTEGER AS parts,
               (SELECT count(*) FROM bars)::INTEGER AS bars, (SELECT count(*) FROM partitions)::INTEGER AS manifest,
-              (SELECT count(*) FROM bar_minutes)::INTEGER AS rollups`,
+              (SELECT count(*) FROM bar_minutes)::INTEGER + (SELECT count(*) FROM bar_hours)::INTEGER AS rollups`,
     )
     expect(left).toEqual({ rows: 0, parts: 0, bars: 0, manifest: 0, rollups: 0 })
 
@@ -246,6 +247,7 @@ describe('trades storage (DDL 0102)', () => {
     expect(await rowsOf(store, ALL_TRADES)).toEqual(loaded)
     expect(await rowsOf(store, `SELECT count(*)::INTEGER AS n FROM bars`)).toEqual([{ n: 3 }])
     expect(await rowsOf(store, `SELECT count(*)::INTEGER AS n FROM bar_minutes`)).toEqual([{ n: 2 }])
+    expect(await rowsOf(store, `SELECT count(*)::INTEGER AS n FROM bar_hours`)).toEqual([{ n: 2 }])
     store.close()
   })
 
