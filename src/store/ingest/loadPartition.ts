@@ -54,8 +54,8 @@ export interface LoadResult {
   gaps: number
   missingSlots: number
   /**
-   * Seconds per step inside the transaction: clearing an earlier load, inserting rows, checking them, deriving bars
-   * (and the series' per-minute rollups), the rest.
+   * Seconds per step inside the transaction: clearing an earlier load, inserting rows, checking them, deriving bars,
+   * the rest (the series' rollups included).
    */
   stageSeconds: { delete: number; insert: number; checks: number; bars: number; finish: number }
 }
@@ -387,8 +387,6 @@ async function loadInTransaction(
     const result = await c.run(sql, params.for(sql))
     rowsByTable.bars = (rowsByTable.bars ?? 0) + Number(result.rowsChanged)
   }
-  // The series' per-minute rollups of what the partition now holds (bars, derived or loaded, and prices).
-  if (rowsByTable.bars || rowsByTable.prices) await writeMinuteRollups(c, [partitionId])
   const barsSeconds = lap()
   const rows = Object.entries(rowsByTable).reduce(
     (sum, [table, n]) => (table === 'bars' && request.tradeBars ? sum : sum + n),
@@ -405,6 +403,12 @@ async function loadInTransaction(
         : await timeRange(c, table, partitionId, rowsByTable[table] ?? 0, request)
     if (r.lo !== null && (minUs === null || r.lo < minUs)) minUs = r.lo
     if (r.hi !== null && (maxUs === null || r.hi > maxUs)) maxUs = r.hi
+  }
+  // The series' rollups of what the partition now holds (bars, loaded or derived, and prices). Its rows lie within
+  // that range, derived bars up to a minute before it (a bar opens at its interval's start; an hour is allowed).
+  if (rowsByTable.bars || rowsByTable.prices) {
+    const within = minUs !== null && maxUs !== null ? { fromUs: minUs - 3_600_000_000n, toUs: maxUs } : undefined
+    await writeMinuteRollups(c, [partitionId], within)
   }
 
   let gaps = 0

@@ -56,18 +56,28 @@ export async function deleteMinuteRollups(c: DuckDBConnection, partitionIds: rea
 
 /**
  * Rewrites the rollup rows of these partitions from their bars and prices (inside the caller's transaction, after
- * the rows are written): the loader calls it for every partition it loads, so a failed load leaves none.
+ * the rows are written): the loader calls it for every partition it loads, so a failed load leaves none. `within`:
+ * µs bounds (inclusive) every row of the partitions lies within, when the caller knows them, so the scan of a large
+ * table is bounded by time (DuckDB skips other row groups by their zone maps) instead of reading every partition id.
  */
-export async function writeMinuteRollups(c: DuckDBConnection, partitionIds: readonly string[]): Promise<void> {
+export async function writeMinuteRollups(
+  c: DuckDBConnection,
+  partitionIds: readonly string[],
+  within?: { fromUs: bigint; toUs: bigint },
+): Promise<void> {
   await deleteMinuteRollups(c, partitionIds)
+  const where = within
+    ? 'partition_id = $1 AND ts >= make_timestamp($2::BIGINT) AND ts <= make_timestamp($3::BIGINT)'
+    : 'partition_id = $1'
   for (const id of partitionIds) {
+    const params = within ? [id, within.fromUs, within.toUs] : [id]
     await c.run(
-      `INSERT INTO bar_minutes BY NAME SELECT *, $1 AS partition_id FROM (${barMinutesFromBars('partition_id = $1')})`,
-      [id],
+      `INSERT INTO bar_minutes BY NAME SELECT *, $1 AS partition_id FROM (${barMinutesFromBars(where)})`,
+      params,
     )
     await c.run(
-      `INSERT INTO price_minutes BY NAME SELECT *, $1 AS partition_id FROM (${priceMinutesFromPrices('partition_id = $1')})`,
-      [id],
+      `INSERT INTO price_minutes BY NAME SELECT *, $1 AS partition_id FROM (${priceMinutesFromPrices(where)})`,
+      params,
     )
     // hours from the partition's minutes (the same re-aggregation a series applies)
     await c.run(
