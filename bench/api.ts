@@ -28,6 +28,7 @@ import { closeRuntime, openRuntime } from '../src/app/runtime.ts'
 import { loadConfig } from '../src/config/load.ts'
 import { createLogger } from '../src/obs/logger.ts'
 import { issueApiKey } from '../src/store/meta/apiKeys.ts'
+import { writeMinuteRollups } from '../src/store/series/minuteRollups.ts'
 
 const argv = process.argv.slice(2)
 const arg = (name: string, fallback: string) => {
@@ -126,6 +127,12 @@ await runtime.duck.use(async (c) => {
               100, TIMESTAMP '2025-10-01', TIMESTAMP '2025-10-02', now()::TIMESTAMP
          FROM range(0, 1000) t(a)`,
     [MARKETS, DAYS],
+  )
+  // what the loader does for every partition it writes: the series' per-minute rollups of its bars and prices
+  const rollupStarted = performance.now()
+  await writeMinuteRollups(c, ['bench'])
+  console.log(
+    `per-minute series rollups of the seeded bars and prices in ${(performance.now() - rollupStarted).toFixed(0)} ms`,
   )
   await c.run('CHECKPOINT')
 })

@@ -1,5 +1,6 @@
 // Detections and incidents over GraphQL: connections with filters and pages, incident(id) with its timeline, the
-// member detections of a page of incidents loaded in one read per request (DataLoader), NOT_FOUND, runDetectors.
+// member detections of a page of incidents loaded in one read per request (DataLoader) with the columns the query
+// selects, NOT_FOUND, runDetectors.
 import { afterAll, describe, expect, test } from 'vitest'
 import { jobRegistry } from '../jobs/registry.ts'
 import { RunManager } from '../jobs/runManager.ts'
@@ -139,6 +140,30 @@ describe('incidents', () => {
     } finally {
       runtime.duck.use = use
     }
+  })
+
+  test('a page reads the columns its selection needs: lists and counts without id, fragments, two field sets', async () => {
+    const r =
+      await client.run(`{ incidents(first: 2) { nodes { detectionCount detections { ...D } brief: detections { id } } } }
+      fragment D on Detection { score severity evidence }`)
+    expect(r.errors).toBeUndefined()
+    expect(r.data!.incidents).toEqual({
+      nodes: [
+        {
+          detectionCount: 2,
+          detections: [
+            { score: 4.5, severity: 'warning', evidence: { z: 9 } },
+            { score: 0, severity: 'info', evidence: { z: 9 } },
+          ],
+          brief: [{ id: 'd03' }, { id: 'd00' }],
+        },
+        {
+          detectionCount: 2,
+          detections: [{ score: 7.5, severity: 'critical', evidence: { z: 9 } }],
+          brief: [{ id: 'd05' }],
+        },
+      ],
+    })
   })
 
   test('incident(id) answers one incident; an unknown id is NOT_FOUND', async () => {

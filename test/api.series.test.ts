@@ -2,7 +2,8 @@
 // buckets with the numbers; a market's OHLCV / VWAP / reference prices / funding / liquidations per bucket; a run's
 // liquidations, deficits and carried-forward fund balance; compareRuns' differences and its errors.
 import { afterAll, describe, expect, test } from 'vitest'
-import { bucketRange } from '../src/store/series/buckets.ts'
+import { bucketRange, type Granularity } from '../src/store/series/buckets.ts'
+import { readMarketSeries } from '../src/store/series/marketSeries.ts'
 import { gqlClient } from './support/graphql.ts'
 import { barsFromCloses, insertBars, insertFunding, insertPrices } from './support/marketData.ts'
 import { testRuntime } from './support/runtime.ts'
@@ -111,6 +112,109 @@ describe('marketSeries', () => {
     expect(s.nodes[2]).toMatchObject({ open: null, close: null, mark: null, liquidations: 0, liquidatedQty: null })
     const pyth = (await q('pyth')).data!.marketSeries as { nodes: Array<{ oracle: number }> }
     expect(pyth.nodes[0]!.oracle).toBe(105)
+  })
+
+  test('series read from the per-minute rollups equal series read from the raw rows, gaps and partial minutes included', async () => {
+    // 3 h of 1 s bars with a 25 min hole and every 13th second missing, 60 s klines over the first 70 min (so a range
+    // inside the hole picks them), mark ticks every 3 s, index every 20 s, and two oracle sources that never share a
+    // time (a tie has no defined winner), all with a 12 min hole of their own. Closes are powers of two and quote volume 1024, so every volume is exact
+    // and sums cannot differ by their order.
+    const SEC = 1000
+    const pow = [64, 128, 256, 128, 32]
+    const oneSecond = barsFromCloses(
+      T0 * 1000,
+      Array.from({ length: 3 * 3600 }, (_, i) => pow[Math.floor(i / 7) % 5]!),
+      { 100: { low: 8 }, 4000: { high: 512 } },
+      1024,
+    ).filter((_, i) => !(i >= 50 * 60 && i < 75 * 60) && i % 13 !== 5)
+    await insertBars(runtime.duck, 'bin', 'ROLL', 1, oneSecond)
+    const klines = barsFromCloses(
+      T0 * 1000,
+      Array.from({ length: 70 }, (_, i) => pow[i % 5]! * 2),
+      {},
+      4096,
+    ).map((b, i) => ({ ...b, tsUs: (T0 + i * MIN) * 1000 }))
+    await insertBars(runtime.duck, 'bin', 'ROLL', 60, klines, 'klines')
+    const ticks = (every: number, offset: number, price: (k: number) => number): Array<[number, number]> =>
+      Array.from({ length: Math.floor((3 * 3600 - offset) / every) }, (_, k) => k)
+        .map((k): [number, number] => [(T0 + (offset + k * every) * SEC) * 1000, price(k)])
+        .filter(([us]) => !(us >= (T0 + 40 * MIN) * 1000 && us < (T0 + 52 * MIN) * 1000))
+    await insertPrices(
+      runtime.duck,
+      'bin',
+      'ROLL',
+      'mark',
+      'bin',
+      ticks(3, 0, (k) => 1000 + (k % 17)),
+    )
+    await insertPrices(
+      runtime.duck,
+      'bin',
+      'ROLL',
+      'index',
+      'bin',
+      ticks(20, 1, (k) => 900 + (k % 5)),
+    )
+    await insertPrices(
+      runtime.duck,
+      'bin',
+      'ROLL',
+      'oracle',
+      'pyth',
+      ticks(4, 0, (k) => 2000 + (k % 11)),
+    )
+    await insertPrices(
+      runtime.duck,
+      'bin',
+      'ROLL',
+      'oracle',
+      'chainlink',
+      ticks(8, 2, (k) => 3000 + (k % 7)),
+    )
+
+    const both = async (fromMs: number, toMs: number, granularity: Granularity, oracleSource: string | null = null) => {
+      const q = {
+        venue: 'bin',
+        market: 'ROLL',
+        range: bucketRange(new Date(fromMs), new Date(toMs), granularity),
+        oracleSource,
+      }
+      return {
+        rolled: await readMarketSeries(runtime.duck, q),
+        raw: await readMarketSeries(runtime.duck, q, { rollups: false }),
+      }
+    }
+    const ranges: Array<[number, number, Granularity, string | null]> = [
+      [T0, T0 + 3 * HOUR, 'HOUR', null],
+      [T0 + 10 * MIN + 20_500, T0 + 3 * HOUR - 30 * SEC, 'HOUR', null],
+      [T0 + 10 * MIN + 20_500, T0 + 3 * HOUR - 30 * SEC, 'HOUR', 'pyth'],
+      [T0 + 49 * MIN + 10 * SEC, T0 + 76 * MIN + 45 * SEC, 'MINUTE', null],
+      [T0 + 55 * MIN, T0 + 70 * MIN, 'MINUTE', null],
+      [T0 - HOUR, T0 + 4 * HOUR, 'DAY', 'chainlink'],
+      [T0 + 30_200, T0 + 50_900, 'MINUTE', null],
+    ]
+    for (const [fromMs, toMs, granularity, oracle] of ranges) {
+      const { rolled, raw } = await both(fromMs, toMs, granularity, oracle)
+      expect(rolled, `${iso(fromMs)}–${iso(toMs)} ${granularity} ${oracle}`).toEqual(raw)
+      // not a comparison of empty answers
+      expect(rolled.some((r) => r.open !== null && r.mark !== null && r.oracle !== null)).toBe(true)
+    }
+    // the hole is read from the klines, the 1 s bars elsewhere
+    const inHole = await both(T0 + 55 * MIN, T0 + 70 * MIN, 'MINUTE')
+    expect(inHole.rolled.map((r) => r.barSeconds)).toEqual(Array(15).fill(60))
+    expect((await both(T0, T0 + 3 * HOUR, 'HOUR')).rolled.map((r) => r.barSeconds)).toEqual([1, 1, 1])
+
+    // The rollups are what a coarse series reads: with the raw bars of the second hour gone, the rolled-up answer is
+    // unchanged and the raw one is not.
+    const before = await both(T0, T0 + 3 * HOUR, 'HOUR')
+    await runtime.duck.use((c) =>
+      c.run(
+        `DELETE FROM bars WHERE market = 'ROLL' AND ts >= TIMESTAMP '2025-10-10 01:00:00' AND ts < TIMESTAMP '2025-10-10 02:00:00'`,
+      ),
+    )
+    const after = await both(T0, T0 + 3 * HOUR, 'HOUR')
+    expect(after.rolled).toEqual(before.rolled)
+    expect(after.raw[1]!.open).toBeNull()
   })
 
   test('a market without data is NOT_FOUND', async () => {

@@ -160,6 +160,14 @@ describe('trades storage (DDL 0102)', () => {
       { interval_s: 1, open: 9, high: 9, low: 9, close: 9, trades: 1, taker_buy_volume: 0.5 },
       { interval_s: 60, open: 10, high: 11, low: 9, close: 9, trades: 5, taker_buy_volume: 1 },
     ])
+    // The series' per-minute rollups (DDL 0450) are written with the bars, one row per series and minute.
+    const MINUTES = `SELECT interval_s, (epoch_ms(open_ts) - ${T0})::INTEGER AS open_ms, open, high, low,
+                            (epoch_ms(close_ts) - ${T0})::INTEGER AS close_ms, close, trades::INTEGER AS trades
+                       FROM bar_minutes WHERE partition_id LIKE '%03-01' ORDER BY interval_s`
+    expect(await rowsOf(store, MINUTES)).toEqual([
+      { interval_s: 1, open_ms: 0, open: 10, high: 11, low: 9, close_ms: 1000, close: 9, trades: 5 },
+      { interval_s: 60, open_ms: 0, open: 10, high: 11, low: 9, close_ms: 0, close: 9, trades: 5 },
+    ])
 
     // Reload 03-01 with other content: its rows and bars are replaced, 03-02 is untouched, the part is the same.
     const other = await rowsOf(store, `SELECT * FROM trades WHERE partition_id LIKE '%03-02'`)
@@ -187,6 +195,12 @@ describe('trades storage (DDL 0102)', () => {
     ])
     expect(await rowsOf(store, `SELECT count(*)::INTEGER AS n FROM bars WHERE partition_id LIKE '%03-01'`)).toEqual([
       { n: 2 },
+    ])
+    // and so are its rollups (nothing of the first load left), minutes and hours
+    expect(await rowsOf(store, MINUTES.replaceAll('bar_minutes', 'bar_hours'))).toEqual(await rowsOf(store, MINUTES))
+    expect(await rowsOf(store, MINUTES)).toEqual([
+      { interval_s: 1, open_ms: 0, open: 12, high: 13, low: 12, close_ms: 0, close: 13, trades: 2 },
+      { interval_s: 60, open_ms: 0, open: 12, high: 13, low: 12, close_ms: 0, close: 13, trades: 2 },
     ])
     store.close()
   })
@@ -221,9 +235,10 @@ describe('trades storage (DDL 0102)', () => {
     const [left] = await rowsOf(
       store,
       `SELECT (SELECT count(*) FROM trades_data)::INTEGER AS rows, (SELECT count(*) FROM trade_parts)::INTEGER AS parts,
-              (SELECT count(*) FROM bars)::INTEGER AS bars, (SELECT count(*) FROM partitions)::INTEGER AS manifest`,
+              (SELECT count(*) FROM bars)::INTEGER AS bars, (SELECT count(*) FROM partitions)::INTEGER AS manifest,
+              (SELECT count(*) FROM bar_minutes)::INTEGER + (SELECT count(*) FROM bar_hours)::INTEGER AS rollups`,
     )
-    expect(left).toEqual({ rows: 0, parts: 0, bars: 0, manifest: 0 })
+    expect(left).toEqual({ rows: 0, parts: 0, bars: 0, manifest: 0, rollups: 0 })
 
     // A failed reload keeps the earlier load whole.
     await loadPartition(store, request)
@@ -231,6 +246,8 @@ describe('trades storage (DDL 0102)', () => {
     await expect(loadPartition(store, failing)).rejects.toThrow(/column maker: received "false"/)
     expect(await rowsOf(store, ALL_TRADES)).toEqual(loaded)
     expect(await rowsOf(store, `SELECT count(*)::INTEGER AS n FROM bars`)).toEqual([{ n: 3 }])
+    expect(await rowsOf(store, `SELECT count(*)::INTEGER AS n FROM bar_minutes`)).toEqual([{ n: 2 }])
+    expect(await rowsOf(store, `SELECT count(*)::INTEGER AS n FROM bar_hours`)).toEqual([{ n: 2 }])
     store.close()
   })
 

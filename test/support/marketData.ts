@@ -1,7 +1,9 @@
 // Writes normalized market data (DDL 0001) straight into a test store: bars, reference prices, funding, fills,
-// ledger, open interest. The ingestion connectors fill the same tables in production.
+// ledger, open interest. The ingestion connectors fill the same tables in production (and, like the loader, bars
+// and prices written here refresh their partition's per-minute series rollups).
 import { DuckDBTimestampValue } from '@duckdb/node-api'
 import type { DuckStore } from '../../src/store/duck/open.ts'
+import { writeMinuteRollups } from '../../src/store/series/minuteRollups.ts'
 
 const tsv = (us: number) => new DuckDBTimestampValue(BigInt(Math.round(us)))
 
@@ -44,6 +46,7 @@ export async function insertBars(
       a.endRow()
     }
     a.closeSync()
+    await writeMinuteRollups(c, [`test/${venue}/${market}`])
   })
 }
 
@@ -96,6 +99,7 @@ export async function insertPrices(
       a.endRow()
     }
     a.closeSync()
+    await writeMinuteRollups(c, [`test/${venue}/${market}/${kind}`])
   })
 }
 

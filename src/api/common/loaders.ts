@@ -11,15 +11,35 @@ import {
 import type { ApiContext } from '../context.ts'
 
 export interface Loaders {
-  incidentDetections: DataLoader<string, DetectionRow[]>
+  /**
+   * Incidents' detections holding these detection fields: one loader (so one read per page) for each field set a
+   * request asks for, which is one in practice.
+   */
+  incidentDetections(fields: ReadonlySet<string>): DataLoader<string, DetectionRow[]>
   incidentTimeline: DataLoader<string, IncidentMemberRow[]>
+  /** Forgets everything loaded so far (a subscription's context lives as long as its socket). */
+  clearAll(): void
 }
 
 function createLoaders(runtime: Runtime): Loaders {
-  return {
-    incidentDetections: new DataLoader((ids) => readIncidentDetections(runtime.duck, ids)),
+  const detections = new Map<string, DataLoader<string, DetectionRow[]>>()
+  const loaders: Loaders = {
+    incidentDetections(fields) {
+      const key = [...fields].sort().join(',')
+      let loader = detections.get(key)
+      if (!loader) {
+        loader = new DataLoader((ids) => readIncidentDetections(runtime.duck, ids, fields))
+        detections.set(key, loader)
+      }
+      return loader
+    },
     incidentTimeline: new DataLoader((ids) => readIncidentTimelines(runtime.duck, ids)),
+    clearAll() {
+      detections.clear()
+      loaders.incidentTimeline.clearAll()
+    },
   }
+  return loaders
 }
 
 const perRequest = new WeakMap<ApiContext, Loaders>()

@@ -37,3 +37,10 @@ export function selectedNodeFields(info: Pick<GraphQLResolveInfo, 'fieldNodes' |
     })
   return names
 }
+
+/** The names of the fields selected on the object field being resolved (e.g. `detections { id score }`). */
+export function selectedFields(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>): Set<string> {
+  const names = new Set<string>()
+  for (const node of info.fieldNodes) eachField(node.selectionSet, info.fragments, (f) => names.add(f.name.value))
+  return names
+}

@@ -33,9 +33,7 @@ export function incidentMessages(context: ApiContext, filter: IncidentFilter): A
         // a later rebuild may already have replaced it: only what exists is sent
         if (!row) return
         // a subscription keeps one context for its whole life: its loaders must not cache every incident it sends
-        const loaders = loadersOf(context)
-        loaders.incidentDetections.clearAll()
-        loaders.incidentTimeline.clearAll()
+        loadersOf(context).clearAll()
         out.push(row)
       })
       .catch((error) => out.fail(error))

@@ -63,16 +63,34 @@ export interface IncidentMemberRow {
   figures: string
 }
 
-const DETECTION_SELECT = `id, detector, detector_version AS "detectorVersion", venue, market,
-  window_from AS "windowFrom", window_to AS "windowTo", accounts, score, severity, evidence::VARCHAR AS evidence,
-  estimated_cost_quote::VARCHAR AS "estimatedCostQuote", estimated_cost_quote::DOUBLE AS "estimatedCostQuoteApprox",
-  estimated_profit_quote::VARCHAR AS "estimatedProfitQuote",
-  estimated_profit_quote::DOUBLE AS "estimatedProfitQuoteApprox", run_id AS "runId", params_hash AS "paramsHash",
-  created_at AS "createdAt"`
+/** Each detection field's select expression (the API's names through aliases), so a read can take only some. */
+const DETECTION_FIELDS: Record<keyof DetectionRow, string> = {
+  id: 'id',
+  detector: 'detector',
+  detectorVersion: 'detector_version AS "detectorVersion"',
+  venue: 'venue',
+  market: 'market',
+  windowFrom: 'window_from AS "windowFrom"',
+  windowTo: 'window_to AS "windowTo"',
+  accounts: 'accounts',
+  score: 'score',
+  severity: 'severity',
+  evidence: 'evidence::VARCHAR AS evidence',
+  estimatedCostQuote: 'estimated_cost_quote::VARCHAR AS "estimatedCostQuote"',
+  estimatedCostQuoteApprox: 'estimated_cost_quote::DOUBLE AS "estimatedCostQuoteApprox"',
+  estimatedProfitQuote: 'estimated_profit_quote::VARCHAR AS "estimatedProfitQuote"',
+  estimatedProfitQuoteApprox: 'estimated_profit_quote::DOUBLE AS "estimatedProfitQuoteApprox"',
+  runId: 'run_id AS "runId"',
+  paramsHash: 'params_hash AS "paramsHash"',
+  createdAt: 'created_at AS "createdAt"',
+}
+
+const DETECTION_SELECT = Object.values(DETECTION_FIELDS).join(', ')
 
 export const DETECTION_LIST: DuckListSpec = {
   from: 'detections',
   select: DETECTION_SELECT,
+  selectFields: DETECTION_FIELDS,
   fields: {
     id: { type: 'string', sortable: true },
     detector: { type: 'enum', values: DETECTOR_IDS, sortable: true },
@@ -101,15 +119,33 @@ export const DETECTION_LIST: DuckListSpec = {
   defaultOrder: [{ field: 'windowFrom', direction: 'ASC' }],
 }
 
-const INCIDENT_SELECT = `id, venue, run_id AS "runId", markets, window_from AS "windowFrom", window_to AS "windowTo",
-  severity, title, total_deficit::VARCHAR AS "totalDeficit", total_deficit::DOUBLE AS "totalDeficitApprox",
-  insurance_fund_impact::VARCHAR AS "insuranceFundImpact",
-  insurance_fund_impact::DOUBLE AS "insuranceFundImpactApprox", adl_count::DOUBLE AS "adlCount", accounts,
-  detections, members, gap_seconds AS "gapSeconds", created_at AS "createdAt"`
+const INCIDENT_FIELDS: Record<keyof IncidentRow, string> = {
+  id: 'id',
+  venue: 'venue',
+  runId: 'run_id AS "runId"',
+  markets: 'markets',
+  windowFrom: 'window_from AS "windowFrom"',
+  windowTo: 'window_to AS "windowTo"',
+  severity: 'severity',
+  title: 'title',
+  totalDeficit: 'total_deficit::VARCHAR AS "totalDeficit"',
+  totalDeficitApprox: 'total_deficit::DOUBLE AS "totalDeficitApprox"',
+  insuranceFundImpact: 'insurance_fund_impact::VARCHAR AS "insuranceFundImpact"',
+  insuranceFundImpactApprox: 'insurance_fund_impact::DOUBLE AS "insuranceFundImpactApprox"',
+  adlCount: 'adl_count::DOUBLE AS "adlCount"',
+  accounts: 'accounts',
+  detections: 'detections',
+  members: 'members',
+  gapSeconds: 'gap_seconds AS "gapSeconds"',
+  createdAt: 'created_at AS "createdAt"',
+}
+
+const INCIDENT_SELECT = Object.values(INCIDENT_FIELDS).join(', ')
 
 export const INCIDENT_LIST: DuckListSpec = {
   from: 'incidents',
   select: INCIDENT_SELECT,
+  selectFields: INCIDENT_FIELDS,
   fields: {
     id: { type: 'string', sortable: true },
     venue: { type: 'string', sortable: true },
@@ -163,20 +199,33 @@ export async function readIncidentsById(duck: DuckStore, ids: readonly string[])
   return ids.map((id) => byId.get(id) ?? null)
 }
 
-/** The member detections of each incident (timeline order), one read for many incidents. */
+/** `IN` the JSON list of ids bound at `param` (one parameter, whatever the number of ids). */
+const inIds = (param: string) => `IN (SELECT unnest(from_json(${param}, '["VARCHAR"]')))`
+
+/**
+ * The member detections of each incident (timeline order), one read for many incidents; with `fields`, only those
+ * detection fields (the others are absent from the rows). The detections are joined raw and projected after, so the
+ * text casts run on the members' rows only.
+ */
 export async function readIncidentDetections(
   duck: DuckStore,
   incidentIds: readonly string[],
+  fields?: ReadonlySet<string> | null,
 ): Promise<DetectionRow[][]> {
   if (!incidentIds.length) return []
+  const select = Object.entries(DETECTION_FIELDS)
+    .filter(([field]) => !fields || fields.has(field))
+    .map(([, expression]) => `, ${expression}`)
+    .join('')
   const rows = await duck.use(async (c) =>
     (
       await c.runAndReadAll(
-        `SELECT m.incident_id AS "incidentId", d.*
-           FROM incident_members m JOIN (SELECT ${DETECTION_SELECT} FROM detections) d ON d.id = m.ref
-          WHERE m.kind = 'detection' AND m.incident_id IN (${incidentIds.map((_, i) => `$${i + 1}`).join(', ')})
-          ORDER BY m.incident_id, m.seq`,
-        [...incidentIds],
+        `SELECT "incidentId"${select}
+           FROM (SELECT m.incident_id AS "incidentId", m.seq AS member_seq, d.*
+                   FROM incident_members m JOIN detections d ON d.id = m.ref
+                  WHERE m.kind = 'detection' AND m.incident_id ${inIds('$1')})
+          ORDER BY "incidentId", member_seq`,
+        [JSON.stringify(incidentIds)],
       )
     ).getRowObjectsJS(),
   )
@@ -194,9 +243,9 @@ export async function readIncidentTimelines(
       await c.runAndReadAll(
         `SELECT incident_id AS "incidentId", seq, kind, ref, ts_from AS "from", ts_to AS "to", market, accounts,
                 severity, summary, figures::VARCHAR AS figures
-           FROM incident_members WHERE incident_id IN (${incidentIds.map((_, i) => `$${i + 1}`).join(', ')})
+           FROM incident_members WHERE incident_id ${inIds('$1')}
           ORDER BY incident_id, seq`,
-        [...incidentIds],
+        [JSON.stringify(incidentIds)],
       )
     ).getRowObjectsJS(),
   )

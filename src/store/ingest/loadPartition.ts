@@ -14,6 +14,7 @@ import {
 } from '../../domain/loadSpec.ts'
 import { DUPLICATE_POLICY, checkOf, columnsOf, describeCheck, hasMarketColumn } from '../../domain/normalizedTables.ts'
 import type { DuckStore } from '../duck/open.ts'
+import { deleteMinuteRollups, writeMinuteRollups } from '../series/minuteRollups.ts'
 import { diagnoseLoad } from './diagnose.ts'
 import { DomainViolation, checkTableRows, checkTradeRows, marketTimeBounds } from './domainChecks.ts'
 import { gapsInsert } from './gaps.ts'
@@ -54,7 +55,7 @@ export interface LoadResult {
   missingSlots: number
   /**
    * Seconds per step inside the transaction: clearing an earlier load, inserting rows, checking them, deriving bars,
-   * the rest.
+   * the rest (the series' rollups included).
    */
   stageSeconds: { delete: number; insert: number; checks: number; bars: number; finish: number }
 }
@@ -290,6 +291,7 @@ async function clearPartition(c: DuckDBConnection, partitionId: string, tables: 
     else await c.run(`DELETE FROM ${ident(table)} WHERE partition_id = $1`, [partitionId])
   }
   await c.run(`DELETE FROM partition_gaps WHERE partition_id = $1`, [partitionId])
+  await deleteMinuteRollups(c, [partitionId])
   // partition_changes is a history and keeps its rows.
   if (manifest) {
     await c.run(`DELETE FROM trade_parts WHERE partition_id = $1`, [partitionId])
@@ -401,6 +403,12 @@ async function loadInTransaction(
         : await timeRange(c, table, partitionId, rowsByTable[table] ?? 0, request)
     if (r.lo !== null && (minUs === null || r.lo < minUs)) minUs = r.lo
     if (r.hi !== null && (maxUs === null || r.hi > maxUs)) maxUs = r.hi
+  }
+  // The series' rollups of what the partition now holds (bars, loaded or derived, and prices). Its rows lie within
+  // that range, derived bars up to a minute before it (a bar opens at its interval's start; an hour is allowed).
+  if (rowsByTable.bars || rowsByTable.prices) {
+    const within = minUs !== null && maxUs !== null ? { fromUs: minUs - 3_600_000_000n, toUs: maxUs } : undefined
+    await writeMinuteRollups(c, [partitionId], within)
   }
 
   let gaps = 0

@@ -3,6 +3,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { TARGET_TABLES } from '../../domain/loadSpec.ts'
 import type { DuckStore } from '../duck/open.ts'
+import { SERIES_ROLLUP_TABLES } from '../series/minuteRollups.ts'
 
 /** Partition source id scenarios load under (src/ingest/scenarios). */
 export const SCENARIO_PARTITION_SOURCE = 'scenario'
@@ -61,7 +62,8 @@ export async function removeInTransaction(c: DuckDBConnection, scenario: string 
     }
   }
   const all = [JSON.stringify(parts.map((p) => String(p.partition_id)))]
-  for (const table of ['partition_gaps', 'partition_changes', 'partitions']) {
+  // the series' rollups (DDL 0450, 0451) go with their partitions
+  for (const table of [...SERIES_ROLLUP_TABLES, 'partition_gaps', 'partition_changes', 'partitions']) {
     await c.run(`DELETE FROM ${table} WHERE partition_id ${IN_IDS}`, all)
   }
   const copies = Number(

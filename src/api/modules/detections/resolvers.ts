@@ -4,6 +4,7 @@ import { NotFoundError } from '../../../errors.ts'
 import { readDetectionList, readIncidentList, readIncidentsById } from '../../../store/detect/detectionLists.ts'
 import { getRun } from '../../../store/meta/runs.ts'
 import { loadersOf } from '../../common/loaders.ts'
+import { selectedFields, selectedNodeFields } from '../../common/selection.ts'
 import { runsOf } from '../../resolvers/backtests.ts'
 import { listQuery, toConnection } from '../../common/pagination.ts'
 import type {
@@ -14,13 +15,21 @@ import type {
   QueryResolvers,
 } from '../../generated/resolvers-types.ts'
 
-export const detections: QueryResolvers['detections'] = async (_p, args, { runtime }) => {
-  const query = listQuery(args)
+export const detections: QueryResolvers['detections'] = async (_p, args, { runtime }, info) => {
+  const query = { ...listQuery(args), fields: selectedNodeFields(info) }
   return toConnection(await readDetectionList(runtime.duck, query), query)
 }
 
-export const incidents: QueryResolvers['incidents'] = async (_p, args, { runtime }) => {
-  const query = listQuery(args)
+/** The incident row fields the GraphQL fields read: the nested lists are loaded by the incident's id. */
+const INCIDENT_FIELD_COLUMNS: Record<string, string> = {
+  detectionCount: 'detections',
+  timeline: 'id',
+  detections: 'id',
+}
+
+export const incidents: QueryResolvers['incidents'] = async (_p, args, { runtime }, info) => {
+  const fields = new Set([...selectedNodeFields(info)].map((f) => INCIDENT_FIELD_COLUMNS[f] ?? f))
+  const query = { ...listQuery(args), fields }
   return toConnection(await readIncidentList(runtime.duck, query), query)
 }
 
@@ -46,7 +55,7 @@ export const Detection: DetectionResolvers = {
 export const Incident: IncidentResolvers = {
   detectionCount: (i) => i.detections,
   timeline: (i, _a, context) => loadersOf(context).incidentTimeline.load(i.id),
-  detections: (i, _a, context) => loadersOf(context).incidentDetections.load(i.id),
+  detections: (i, _a, context, info) => loadersOf(context).incidentDetections(selectedFields(info)).load(i.id),
 }
 
 export const IncidentMember: IncidentMemberResolvers = {
