@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest'
 import { z } from 'zod'
 import { defineJob, emptyOutcome, type JobDefinition } from '../jobs/job.ts'
 import type { RunEvent } from '../jobs/progress.ts'
+import { pruneJobRunsJob } from '../jobs/maintenance/pruneJobRuns.ts'
 import { RunManager } from '../jobs/runManager.ts'
 import { ConflictError, NotFoundError, UnavailableError } from '../src/errors.ts'
 import { requestCancel } from '../src/store/meta/runs.ts'
@@ -230,5 +231,17 @@ describe('progress', () => {
     for await (const e of elsewhere.watch(run.runId, 50)) seen.push(e)
     expect(seen.map((e) => e.type)).toEqual(['progress', 'status'])
     await runs.stop(1000)
+  })
+})
+
+describe('pruning run records', () => {
+  test('kinds whose records find their results are refused by name; bookkeeping kinds pass', () => {
+    for (const kind of ['backtest', 'sweep', 'attackCost']) {
+      const parsed = pruneJobRunsJob.params.safeParse({ kinds: ['ingest', kind] })
+      expect(parsed.success, kind).toBe(false)
+      expect(parsed.error?.issues[0]?.message).toMatch(/hold results and are never pruned/)
+    }
+    expect(pruneJobRunsJob.params.parse({ kinds: ['report', 'delivery', 'detect'] }).kinds).toHaveLength(3)
+    expect(pruneJobRunsJob.params.parse({}).kinds).toEqual(['ingest', 'maintenance'])
   })
 })

@@ -2,6 +2,7 @@
 // whose record is bookkeeping: a backtest's record is how its results are found, so it is kept.
 import { z } from 'zod'
 import { pruneRuns } from '../../src/store/meta/runs.ts'
+import { RESULT_RUN_KINDS } from '../../src/store/results/servable.ts'
 import { defineJob, emptyOutcome } from '../job.ts'
 
 export const pruneJobRunsJob = defineJob({
@@ -11,7 +12,14 @@ export const pruneJobRunsJob = defineJob({
     .object({
       keepDays: z.number().int().min(1).max(3650).default(90),
       kinds: z
-        .array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a run kind'))
+        .array(
+          z
+            .string()
+            .regex(/^[a-z][a-zA-Z0-9-]*$/, 'a run kind')
+            .refine((kind) => !RESULT_RUN_KINDS.includes(kind), {
+              message: `runs of kinds ${RESULT_RUN_KINDS.join(', ')} hold results and are never pruned`,
+            }),
+        )
         .min(1)
         .default(['ingest', 'maintenance']),
     })

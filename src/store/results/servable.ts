@@ -5,6 +5,12 @@ import { ConflictError, NotFoundError } from '../../errors.ts'
 import type { MetaClient } from '../meta/client.ts'
 import { getRun, runStatus } from '../meta/runs.ts'
 
+/**
+ * Kinds of run whose record is how their results are found (and whose success is remembered below): their records
+ * are never pruned, or their rows would be orphaned and a remembered id would serve them without a record.
+ */
+export const RESULT_RUN_KINDS: readonly string[] = ['backtest', 'sweep', 'attackCost']
+
 /** The results of a run that has not succeeded; extensions carry its status and, when it ended badly, why. */
 export class ResultsNotServableError extends ConflictError {}
 
