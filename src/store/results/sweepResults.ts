@@ -1,6 +1,7 @@
 // Sweep results in DuckDB (DDL 0420): the sweep's document and its points, written in one transaction once the sweep
 // has succeeded, read back whole (the document) or as a keyset-paged, filterable list of points.
 import type { DuckStore } from '../duck/open.ts'
+import { oneOf, readRows, type ColumnsOf } from '../duck/typedRows.ts'
 import { readDuckList, type DuckListSpec } from '../query/duckList.ts'
 import type { ListPage, ListQuery } from '../query/listQuery.ts'
 import { requireSucceededRun } from './servable.ts'
@@ -26,6 +27,21 @@ export interface StoredSweepPoint {
 
 export interface SweepPointRow extends Omit<StoredSweepPoint, 'point'> {
   point: string
+}
+
+/** The columns of SWEEP_POINT_LIST's select (checked against the result before rows are read). */
+const SWEEP_POINT_COLUMNS: ColumnsOf<SweepPointRow> = {
+  index: 'double',
+  status: oneOf(['evaluated', 'skipped']),
+  onFrontier: 'boolean',
+  badDebt: 'text?',
+  worstWindowBadDebt: 'text?',
+  initialMarginPerNotional: 'text?',
+  refusedOrLiquidatedEarlierShare: 'text?',
+  liquidationFees: 'text?',
+  cheapestAttackCost: 'text?',
+  attackSearchesBroken: 'double?',
+  point: 'text',
 }
 
 export async function writeSweepResults(
@@ -155,15 +171,16 @@ export async function readSweepPointsByIndex(
   indices: readonly number[],
 ): Promise<SweepPointRow[]> {
   if (!indices.length) return []
-  const rows = await duck.use(
-    async (c) =>
-      (
-        await c.runAndReadAll(
-          `SELECT ${SWEEP_POINT_LIST.select} FROM sweep_points WHERE run_id = $1 AND list_contains($2::BIGINT[], point_index)`,
-          [runId, `[${indices.map((i) => Math.trunc(i)).join(',')}]`],
-        )
-      ).getRowObjectsJS() as unknown as SweepPointRow[],
+  const rows = await duck.use(async (c) =>
+    readRows<SweepPointRow>(
+      await c.runAndReadAll(
+        `SELECT ${SWEEP_POINT_LIST.select} FROM sweep_points WHERE run_id = $1 AND list_contains($2::BIGINT[], point_index)`,
+        [runId, `[${indices.map((i) => Math.trunc(i)).join(',')}]`],
+      ),
+      SWEEP_POINT_COLUMNS,
+      'sweep points',
+    ),
   )
-  const byIndex = new Map(rows.map((r) => [Number(r.index), { ...r, index: Number(r.index) }]))
+  const byIndex = new Map(rows.map((r) => [r.index, r]))
   return indices.flatMap((i) => byIndex.get(i) ?? [])
 }

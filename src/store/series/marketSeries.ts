@@ -3,6 +3,7 @@
 // liquidations the venue reported. Every bucket of the range is a row; columns without data are null.
 import { NotFoundError } from '../../errors.ts'
 import type { DuckStore } from '../duck/open.ts'
+import { readRows, type ColumnsOf } from '../duck/typedRows.ts'
 import { Params } from '../query/duckList.ts'
 import { bucketSql, type BucketRange } from './buckets.ts'
 
@@ -29,6 +30,32 @@ export interface MarketBucketRow {
   liquidatedQty: string | null
   liquidatedQtyApprox: number | null
   liquidatedNotionalApprox: number | null
+}
+
+/** The columns the series query returns (checked against the result before rows are read). */
+const MARKET_BUCKET_COLUMNS: ColumnsOf<MarketBucketRow> = {
+  bucket: 'timestamp',
+  open: 'double?',
+  high: 'double?',
+  low: 'double?',
+  close: 'double?',
+  volume: 'double?',
+  quoteVolume: 'double?',
+  trades: 'double?',
+  vwap: 'double?',
+  barSeconds: 'int?',
+  mark: 'double?',
+  index: 'double?',
+  oracle: 'double?',
+  last: 'double?',
+  fundingRate: 'double?',
+  fundingSettlements: 'int',
+  openInterest: 'double?',
+  openInterestQuote: 'double?',
+  liquidations: 'int',
+  liquidatedQty: 'text?',
+  liquidatedQtyApprox: 'double?',
+  liquidatedNotionalApprox: 'double?',
 }
 
 export interface MarketSeriesQuery {
@@ -100,6 +127,10 @@ export async function readMarketSeries(duck: DuckStore, q: MarketSeriesQuery): P
         venue: q.venue,
         market: q.market,
       })
-    return (await c.runAndReadAll(sql, p.values as never)).getRowObjectsJS() as unknown as MarketBucketRow[]
+    return readRows<MarketBucketRow>(
+      await c.runAndReadAll(sql, p.values as never),
+      MARKET_BUCKET_COLUMNS,
+      'market series',
+    )
   })
 }
