@@ -101,10 +101,19 @@ export async function readSweepDocument(stores: ResultStores, runId: string): Pr
   return rows[0] ? String(rows[0].document) : null
 }
 
-const dec = { type: 'decimal' } as const
+/** A figure a point may lack (a skipped point has none): filterable, and sortable with nulls last either way. */
+const figure = { type: 'decimal', sortable: true, nullable: true } as const
+
+/**
+ * The points with the largest fund drawdown of any window as a column (from the point's JSON: a sweep has at most
+ * 1024 points, so computing it per read costs nothing worth a stored column).
+ */
+const POINTS_WITH_DRAWDOWN = `(SELECT *, list_max(list_transform(
+    json_extract_string(point, '$.windows[*].risk.fundMaxDrawdown'), x -> CAST(x AS DECIMAL(18, 6))))
+    AS worst_window_fund_drawdown FROM sweep_points)`
 
 export const SWEEP_POINT_LIST: DuckListSpec = {
-  from: 'sweep_points',
+  from: POINTS_WITH_DRAWDOWN,
   select: `point_index::DOUBLE AS "index", status, on_frontier AS "onFrontier", bad_debt::VARCHAR AS "badDebt",
     worst_window_bad_debt::VARCHAR AS "worstWindowBadDebt",
     initial_margin_per_notional::VARCHAR AS "initialMarginPerNotional",
@@ -114,19 +123,21 @@ export const SWEEP_POINT_LIST: DuckListSpec = {
   fields: {
     index: { type: 'bigint', sortable: true },
     status: { type: 'enum', values: ['evaluated', 'skipped'], sortable: true },
-    badDebt: dec,
-    worstWindowBadDebt: dec,
-    initialMarginPerNotional: dec,
-    refusedOrLiquidatedEarlierShare: dec,
-    liquidationFees: dec,
-    cheapestAttackCost: dec,
-    attackSearchesBroken: { type: 'bigint' },
+    badDebt: figure,
+    worstWindowBadDebt: figure,
+    worstWindowFundDrawdown: figure,
+    initialMarginPerNotional: figure,
+    refusedOrLiquidatedEarlierShare: figure,
+    liquidationFees: figure,
+    cheapestAttackCost: figure,
+    attackSearchesBroken: { type: 'bigint', sortable: true, nullable: true },
   },
   columns: {
     index: 'point_index',
     status: 'status',
     badDebt: 'bad_debt',
     worstWindowBadDebt: 'worst_window_bad_debt',
+    worstWindowFundDrawdown: 'worst_window_fund_drawdown',
     initialMarginPerNotional: 'initial_margin_per_notional',
     refusedOrLiquidatedEarlierShare: 'refused_or_earlier_share',
     liquidationFees: 'liquidation_fees',
