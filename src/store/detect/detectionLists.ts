@@ -34,6 +34,9 @@ export interface IncidentRow {
   markets: string[]
   windowFrom: Date
   windowTo: Date
+  /** The window in µs since the epoch (exact: the DateTime fields carry milliseconds). */
+  windowFromUs: number
+  windowToUs: number
   severity: string
   title: string
   totalDeficit: string
@@ -55,6 +58,9 @@ export interface IncidentMemberRow {
   ref: string
   from: Date
   to: Date
+  /** µs since the epoch (exact). */
+  fromUs: number
+  toUs: number
   market: string | null
   accounts: string[]
   severity: string
@@ -102,6 +108,7 @@ export const DETECTION_LIST: DuckListSpec = {
 }
 
 const INCIDENT_SELECT = `id, venue, run_id AS "runId", markets, window_from AS "windowFrom", window_to AS "windowTo",
+  epoch_us(window_from)::DOUBLE AS "windowFromUs", epoch_us(window_to)::DOUBLE AS "windowToUs",
   severity, title, total_deficit::VARCHAR AS "totalDeficit", total_deficit::DOUBLE AS "totalDeficitApprox",
   insurance_fund_impact::VARCHAR AS "insuranceFundImpact",
   insurance_fund_impact::DOUBLE AS "insuranceFundImpactApprox", adl_count::DOUBLE AS "adlCount", accounts,
@@ -192,7 +199,8 @@ export async function readIncidentTimelines(
   const rows = await duck.use(async (c) =>
     (
       await c.runAndReadAll(
-        `SELECT incident_id AS "incidentId", seq, kind, ref, ts_from AS "from", ts_to AS "to", market, accounts,
+        `SELECT incident_id AS "incidentId", seq, kind, ref, ts_from AS "from", ts_to AS "to",
+                epoch_us(ts_from)::DOUBLE AS "fromUs", epoch_us(ts_to)::DOUBLE AS "toUs", market, accounts,
                 severity, summary, figures::VARCHAR AS figures
            FROM incident_members WHERE incident_id IN (${incidentIds.map((_, i) => `$${i + 1}`).join(', ')})
           ORDER BY incident_id, seq`,
