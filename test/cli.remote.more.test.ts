@@ -2,8 +2,8 @@
 // with a rule-set FILE (validated here, stored with createRuleSet, run by the server) and `schedules`: each prints
 // the same text / JSON with the same exit code as alone; `incident ID` (the incident(id) query) and `scenario list`
 // (loadedScenarios); `jobs run` with a rule-set file in --params (stored here, never a path), chainlink --rpc-url
-// (taken from the local CLI only, refused from an API key) and incident times to the µs. One data directory, one server, 24 CLI processes (about 4 minutes on a busy, shared 2-core
-// machine; each process is a tsx start here).
+// (taken from the local CLI only, refused from an API key) and incident times to the µs. One data directory, one
+// server, 24 CLI processes (about 4 minutes on a busy, shared 2-core machine; each process is a tsx start here).
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
