@@ -12,6 +12,11 @@ export interface SubmitContext {
   runtime: Runtime
   log: Logger
   trigger: RunTrigger
+  /**
+   * Per-run settings given besides the parameters (e.g. chainlink's rpcUrl from the local CLI): applied by the job's
+   * prepare to this run's configuration, never recorded with the run.
+   */
+  settings?: Readonly<Record<string, unknown>>
 }
 
 export interface JobContext {

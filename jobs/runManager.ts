@@ -34,6 +34,8 @@ export interface SubmitOptions {
   attempt?: number
   /** Aborting it cancels the run too (e.g. the CLI's Ctrl-C). */
   signal?: AbortSignal
+  /** Per-run settings for the job's prepare (SubmitContext.settings): never recorded. */
+  settings?: Readonly<Record<string, unknown>>
 }
 
 export interface SubmittedRun {
@@ -127,6 +129,7 @@ export class RunManager implements RunControl {
       runtime: this.runtime,
       log: this.runtime.log.child({ job: job.name }),
       trigger: options.trigger,
+      ...(options.settings ? { settings: options.settings } : {}),
     }
     const prepared: unknown = job.prepare ? await job.prepare(submitContext, params) : params
     const runId = crypto.randomUUID()

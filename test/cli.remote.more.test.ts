@@ -1,8 +1,9 @@
 // The last commands that refused to work while `backstop serve` holds the DuckDB file, now handed to it: a backtest
 // with a rule-set FILE (validated here, stored with createRuleSet, run by the server) and `schedules`: each prints
 // the same text / JSON with the same exit code as alone; `incident ID` (the incident(id) query) and `scenario list`
-// (loadedScenarios). One data directory, one server, 21 CLI processes (about 4 minutes on a busy, shared 2-core
-// machine; each process is a tsx start here).
+// (loadedScenarios); `jobs run` with a rule-set file in --params (stored here, never a path), chainlink --rpc-url
+// (taken from the local CLI only, refused from an API key) and incident times to the µs. One data directory, one
+// server, 24 CLI processes (about 4 minutes on a busy, shared 2-core machine; each process is a tsx start here).
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -10,6 +11,9 @@ import { findPreset } from '../src/replay/rules/presets/index.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
 import { migrateDuck } from '../src/store/duck/schema.ts'
 import { writeScenarioTruth } from '../src/store/scenarios/scenarioTruth.ts'
+import type { Round } from '../src/ingest/chainlink/rounds.ts'
+import { ApiServer } from './support/apiServer.ts'
+import { ChainlinkMock } from './support/chainlinkMock.ts'
 import { barsFromCloses, insertBars } from './support/marketData.ts'
 import { spawnBackstop, type Spawned } from './support/process.ts'
 import { tempDir } from './support/tmp.ts'
@@ -46,13 +50,13 @@ beforeAll(async () => {
          TIMESTAMP '2025-10-10 00:59:59', now()::TIMESTAMP, NULL)`,
     ),
   )
-  // an incident with a timeline of two members for `incident ID` (times to the millisecond, amounts to trim)
+  // an incident with a timeline of two members for `incident ID` (times to the µs, amounts to trim)
   await store.use(async (c) => {
     await c.run(`INSERT INTO incidents VALUES ('inc-1', 'seeded', 'run-x', ['BTCUSDT', 'ETHUSDT'],
-      TIMESTAMP '2025-10-10 00:05:00.123', TIMESTAMP '2025-10-10 00:20:00', 'critical', 'a seeded incident',
+      TIMESTAMP '2025-10-10 00:05:00.123456', TIMESTAMP '2025-10-10 00:20:00', 'critical', 'a seeded incident',
       1234.500000000000::DECIMAL(38, 12), -10::DECIMAL(38, 12), 3, ['a', 'b'], 1, 2, 60, TIMESTAMP '2025-10-11')`)
     await c.run(`INSERT INTO incident_members VALUES
-      ('inc-1', 0, 'detection', 'det-1', TIMESTAMP '2025-10-10 00:05:00.123', TIMESTAMP '2025-10-10 00:10:00',
+      ('inc-1', 0, 'detection', 'det-1', TIMESTAMP '2025-10-10 00:05:00.123456', TIMESTAMP '2025-10-10 00:10:00.000001',
        'BTCUSDT', ['a'], 'warning', 'self-trading: 2 linked accounts', '{"notional": "18400000.5", "accounts": 2}'),
       ('inc-1', 1, 'deficit', 'deficits#3-7', TIMESTAMP '2025-10-10 00:12:00', TIMESTAMP '2025-10-10 00:20:00',
        NULL, ['a', 'b'], 'critical', '5 deficits, shortfall 1234.5', '{"shortfall": "1234.5"}')`)
@@ -190,10 +194,16 @@ describe('while a server holds the DuckDB file', () => {
         id: 'inc-1',
         totalDeficit: '1234.5',
         detections: 1,
-        fromUs: Date.UTC(2025, 9, 10, 0, 5, 0, 123) * 1e3,
+        fromUs: Date.UTC(2025, 9, 10, 0, 5, 0, 123) * 1e3 + 456,
       },
       timeline: [
-        { seq: 0, ref: 'det-1', figures: { notional: '18400000.5', accounts: 2 } },
+        {
+          seq: 0,
+          ref: 'det-1',
+          fromUs: Date.UTC(2025, 9, 10, 0, 5, 0, 123) * 1e3 + 456,
+          toUs: Date.UTC(2025, 9, 10, 0, 10) * 1e3 + 1,
+          figures: { notional: '18400000.5', accounts: 2 },
+        },
         { seq: 1, market: null, accounts: ['a', 'b'] },
       ],
     })
@@ -210,6 +220,66 @@ describe('while a server holds the DuckDB file', () => {
     expect(listed.find((s) => s.name === 'calm-trend')?.loadedSeed).toBe(3_000_000_000)
     expect(listed.filter((s) => s.loadedSeed !== null)).toHaveLength(1)
   }, 60_000)
+
+  test('jobs run backtest --params naming a rule-set file: read here, stored on the server, run there', async () => {
+    const params = {
+      ...{ ruleSet: rulesFile, venue: 'binance-um', markets: ['BTCUSDT'], from: iso(T0), to: iso(T0 + H) },
+      ...{
+        positions: 'explicit',
+        explicitPositions: JSON.parse(fs.readFileSync(path.join(dir, 'positions.json'), 'utf8')),
+      },
+    }
+    const ran = await cli(['jobs', 'run', 'backtest', '--params', JSON.stringify(params)])
+    expect(ran.code, ran.out).toBe(0)
+    expect(ran.out.trim()).toMatch(/^backtest: succeeded \(run [0-9a-f-]{36}\)$/)
+    // the server was sent the stored version, never the path (an API request naming a file is refused)
+    const stored = server!.logs().filter((l) => JSON.stringify(l).includes(rulesFile))
+    expect(stored).toEqual([])
+  }, 60_000)
+
+  test('ingest chainlink --rpc-url through the server: taken from the local CLI only, never recorded', async () => {
+    const rpc = await ApiServer.start()
+    const chain = new ChainlinkMock(rpc)
+    const feed = '0x3333333333333333333333333333333333333333'
+    const t0 = Date.UTC(2024, 0, 10) / 1000
+    const rounds = new Map<bigint, Round>()
+    for (let r = 1n; r <= 30n; r++) {
+      const id = (2n << 64n) | r
+      const t = t0 - 3600 + Number(r) * 3600
+      rounds.set(id, { roundId: id, answer: 100_000_000n + r, startedAt: t, updatedAt: t, answeredInRound: id })
+    }
+    chain.feeds.set(feed, { decimals: 8, description: 'TEST / USD', rounds })
+    const args = ['ingest', 'chainlink', '--feed', feed, '--from', '2024-01-10', '--to', '2024-01-10']
+    const ran = await cli([...args, '--rpc-url', chain.rpcUrl])
+    expect(ran.code, ran.out).toBe(0)
+    expect(ran.out).not.toContain('cannot be handed')
+    expect(chain.calls).toBeGreaterThan(0)
+    expect(JSON.stringify(server!.logs())).not.toContain('SECRET')
+    // an API key sending the same setting is refused: the server fetches no URL an API client names
+    const created = await cli(['keys', 'create', '--role', 'operator', '--name', 'remote-settings', '--json'])
+    const key = /"key": "([^"]+)"/.exec(created.out)![1]!
+    const url = String(server!.logs().find((l) => typeof l.url === 'string')!.url)
+    const before = queued().length
+    const answer = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({
+        query: `mutation ($input: TriggerIngestInput!) { triggerIngest(input: $input) { id } }`,
+        variables: {
+          input: {
+            source: 'chainlink',
+            params: { feeds: [feed], from: '2024-01-10', to: '2024-01-10' },
+            settings: { rpcUrl: chain.rpcUrl },
+          },
+        },
+      }),
+    })
+    const body = (await answer.json()) as { errors?: Array<{ message: string; extensions: Record<string, unknown> }> }
+    expect(body.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT')
+    expect(JSON.stringify(body.errors)).toContain('per-run settings (e.g. rpcUrl) are taken only from the CLI')
+    expect(JSON.stringify(body)).not.toContain('SECRET')
+    expect(queued()).toHaveLength(before)
+  }, 90_000)
 
   test('jobs run NAME through runJob: the same line and exit code; bad parameters exit 2 before anything is sent', async () => {
     const ran = await cli(['jobs', 'run', 'maintenance.prune-job-runs'])

@@ -7,6 +7,8 @@ import { RunManager } from '../jobs/runManager.ts'
 import { gqlClient } from './support/graphql.ts'
 import { barsFromCloses, insertBars } from './support/marketData.ts'
 import { testRuntime } from './support/runtime.ts'
+import { createRunRecord } from './support/seededRuns.ts'
+import { writeSweepResults, type StoredSweepPoint } from '../src/store/results/sweepResults.ts'
 
 const runtime = await testRuntime()
 const runs = new RunManager(runtime, jobRegistry)
@@ -108,5 +110,100 @@ describe('runSweep and sweep(id)', () => {
   test('an unknown run is NOT_FOUND', async () => {
     const r = await client.run(`{ sweep(id: "nope") { id } }`)
     expect(r.errors?.[0]?.extensions?.code).toBe('NOT_FOUND')
+  })
+})
+
+describe('points ordered by a nullable figure', () => {
+  // 23 points written straight to the store: every fourth skipped (figures null), bad debt in five tied values
+  const N = 23
+  const debt = (i: number) => (i % 4 === 0 ? null : `${((i * 7) % 5) * 10}.000000`)
+  const drawdown = (i: number) => (i % 4 === 0 ? null : `${(i * 3) % 4}.500000`)
+  beforeAll(async () => {
+    await createRunRecord(runtime, 'sweep-nulls', { kind: 'sweep' })
+    const points: StoredSweepPoint[] = Array.from({ length: N }, (_, i) => ({
+      index: i,
+      status: i % 4 === 0 ? 'skipped' : 'evaluated',
+      onFrontier: false,
+      badDebt: debt(i),
+      worstWindowBadDebt: debt(i),
+      initialMarginPerNotional: null,
+      refusedOrLiquidatedEarlierShare: null,
+      liquidationFees: null,
+      cheapestAttackCost: null,
+      attackSearchesBroken: i % 3 === 0 ? null : i % 2,
+      point: JSON.stringify(
+        i % 4 === 0
+          ? { values: [], problems: [] }
+          : { values: [], windows: [{ risk: { fundMaxDrawdown: drawdown(i) } }] },
+      ),
+    }))
+    const doc = { sweep: {}, base: {}, frontier: [], recommendation: null }
+    await writeSweepResults(runtime.duck, 'sweep-nulls', JSON.stringify(doc), points)
+  })
+
+  const pageQuery = `query($first: Int, $after: String, $last: Int, $before: String, $orderBy: [SweepPointOrder!]) {
+    sweep(id: "sweep-nulls") { points(first: $first, after: $after, last: $last, before: $before, orderBy: $orderBy) {
+      nodes { index } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }`
+  interface Page {
+    nodes: Array<{ index: number }>
+    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string }
+  }
+  const read = async (vars: Record<string, unknown>): Promise<Page> => {
+    const r = await client.run(pageQuery, vars)
+    expect(r.errors).toBeUndefined()
+    return (r.data!.sweep as { points: Page }).points
+  }
+
+  /** Every point by following endCursor forward, and by following startCursor backward (pages put back in order). */
+  async function walk(orderBy: unknown, size: number) {
+    const forward: number[] = []
+    let after: string | null = null
+    for (let guard = 0; guard < 50; guard++) {
+      const p: Page = await read({ first: size, after, orderBy })
+      forward.push(...p.nodes.map((n) => n.index))
+      if (!p.pageInfo.hasNextPage) break
+      after = p.pageInfo.endCursor
+    }
+    const backward: number[][] = []
+    let before: string | null = null
+    for (let guard = 0; guard < 50; guard++) {
+      const p: Page = await read({ last: size, before, orderBy })
+      backward.unshift(p.nodes.map((n) => n.index))
+      if (!p.pageInfo.hasPreviousPage) break
+      before = p.pageInfo.startCursor
+    }
+    return { forward, backward: backward.flat() }
+  }
+
+  /** The order SQL must give: the figure with nulls last in either direction, then index in the same direction. */
+  const expected = (value: (i: number) => string | number | null, direction: 'ASC' | 'DESC') => {
+    const sign = direction === 'ASC' ? 1 : -1
+    return Array.from({ length: N }, (_, i) => i).sort((a, b) => {
+      const [x, y] = [value(a), value(b)]
+      if (x === null || y === null) return x === y ? sign * (a - b) : x === null ? 1 : -1
+      return sign * (Number(x) - Number(y)) || sign * (a - b)
+    })
+  }
+
+  test.each([
+    ['badDebt', 'ASC', debt, 4],
+    ['badDebt', 'DESC', debt, 3],
+    ['worstWindowFundDrawdown', 'DESC', drawdown, 5],
+    ['attackSearchesBroken', 'ASC', (i: number) => (i % 3 === 0 ? null : i % 2), 2],
+  ] as const)(
+    '%s %s: forward and backward visit every point once, in the same order',
+    async (field, dir, value, size) => {
+      const want = expected(value, dir)
+      const { forward, backward } = await walk([{ field, direction: dir }], size)
+      expect(forward).toEqual(want)
+      expect(backward).toEqual(want)
+      expect(new Set(forward).size).toBe(N)
+    },
+  )
+
+  test('a null in a cursor is refused for a field that cannot be null', async () => {
+    const cursor = Buffer.from(JSON.stringify({ o: ['index:ASC'], v: [null] })).toString('base64url')
+    const r = await client.run(pageQuery, { first: 2, after: cursor })
+    expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT')
   })
 })

@@ -11,7 +11,8 @@ export interface RunControl {
   submit(
     job: string,
     params: unknown,
-    options: { trigger: RunTrigger },
+    /** `settings`: per-run settings the job applies to its configuration, never recorded (SubmitContext.settings). */
+    options: { trigger: RunTrigger; settings?: Readonly<Record<string, unknown>> },
   ): Promise<{
     runId: string
     /** Settles once a run of this process has finished (never rejects). */

@@ -1,7 +1,14 @@
 // Connections: the cursor codec (opaque base64url of the order and the row's sort-key values), the checks of
 // first / after and last / before, and a store page turned into edges, nodes, pageInfo and a lazy totalCount.
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
-import type { CursorPosition, FilterInput, ListPage, ListQuery, OrderKey } from '../../store/query/listQuery.ts'
+import type {
+  CursorPosition,
+  CursorValue,
+  FilterInput,
+  ListPage,
+  ListQuery,
+  OrderKey,
+} from '../../store/query/listQuery.ts'
 
 export const DEFAULT_FIRST = 100
 export const MAX_FIRST = 5000
@@ -16,7 +23,7 @@ export interface ConnectionModel<Node> {
   totalCount: () => Promise<number>
 }
 
-export function encodeCursor(order: string[], values: string[]): string {
+export function encodeCursor(order: string[], values: CursorValue[]): string {
   return Buffer.from(JSON.stringify({ o: order, v: values }), 'utf8').toString('base64url')
 }
 
@@ -38,9 +45,12 @@ export function decodeCursor(text: string, path: 'after' | 'before' = 'after'): 
     throw notACursor(text, path)
   }
   const isTexts = (x: unknown): x is string[] => Array.isArray(x) && x.every((e) => typeof e === 'string')
+  // a null value is a nullable sort key's null (the store checks the field may be null)
+  const isValues = (x: unknown): x is CursorValue[] =>
+    Array.isArray(x) && x.every((e) => typeof e === 'string' || e === null)
   if (typeof parsed !== 'object' || parsed === null) throw notACursor(text, path)
   const { o, v } = parsed as { o?: unknown; v?: unknown }
-  if (!isTexts(o) || !isTexts(v) || o.length === 0 || o.length > 16) throw notACursor(text, path)
+  if (!isTexts(o) || !isValues(v) || o.length === 0 || o.length > 16) throw notACursor(text, path)
   return { order: o, values: v }
 }
 

@@ -32,7 +32,7 @@ export const cancelRun: MutationResolvers['cancelRun'] = (_p, { id }, context) =
  * host, which proved it can read the server's 0600 discovery file (its token), so it could read those files itself.
  * Any other caller — a key, anonymous — never makes the server read its disk.
  */
-const SERVER_PATH_PARAMS = ['dir', 'paths'] as const
+const SERVER_PATH_PARAMS = ['dir', 'paths', 'csv'] as const
 
 function pathProblems(path: string, value: unknown, local: boolean): InputProblem[] {
   if (!local)
@@ -47,6 +47,24 @@ function pathProblems(path: string, value: unknown, local: boolean): InputProble
   return values.some((v) => typeof v !== 'string' || !isAbsolute(v))
     ? [{ path, received: value, expected: 'absolute paths on the server host (the CLI resolves them)' }]
     : []
+}
+
+/**
+ * Per-run settings (chainlink's rpcUrl): like server paths, only from the local principal — the server must not
+ * fetch a URL an API client names. Values are never echoed (a URL may hold a key); the job checks each setting.
+ */
+function settingsProblems(settings: unknown, local: boolean): InputProblem[] {
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings))
+    return [{ path: 'input.settings', received: typeof settings, expected: 'an object of per-run settings' }]
+  if (local) return []
+  return [
+    {
+      path: 'input.settings',
+      received: Object.keys(settings).join(', '),
+      expected:
+        "nothing: per-run settings (e.g. rpcUrl) are taken only from the CLI on the server's host; set them in the server's environment",
+    },
+  ]
 }
 
 /**
@@ -77,8 +95,13 @@ export const triggerIngest: MutationResolvers['triggerIngest'] = async (_p, { in
         )
     }
   }
+  const settings = input.settings ?? null
+  if (settings !== null) problems.push(...settingsProblems(settings, context.principal.kind === 'local'))
   if (problems.length) throw new InvalidInputError('invalid triggerIngest input', problems)
-  const { runId } = await control.submit(`ingest.${input.source}`, params, { trigger: 'api' })
+  const { runId } = await control.submit(`ingest.${input.source}`, params, {
+    trigger: 'api',
+    ...(settings !== null ? { settings: settings as Record<string, unknown> } : {}),
+  })
   return (await getRun(context.runtime.meta, runId))!
 }
 

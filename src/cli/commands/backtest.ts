@@ -11,7 +11,6 @@ import { detectAfterBacktest, type DetectFollowUp } from '../../../jobs/detect.t
 import type { JobDefinition } from '../../../jobs/job.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { priceStreamLines } from '../../replay/backtest/priceStreamsText.ts'
-import { readRuleSetFile } from '../../replay/rules/resolve.ts'
 import type { BacktestSummary } from '../../replay/backtest/summary.ts'
 import type { BacktestTimings } from '../../replay/backtest/execute.ts'
 import { getBacktestRun } from '../../store/meta/backtestRuns.ts'
@@ -24,6 +23,7 @@ import { runProgressView, type RunProgressView } from '../progress.ts'
 import type { ServerClient } from '../remote/client.ts'
 import { EXIT_INTERRUPTED, followRun } from '../remote/follow.ts'
 import { viaServerOr } from '../remote/handOver.ts'
+import { isRuleSetFile, storeRuleSetFile } from '../remote/ruleSetFile.ts'
 
 interface BacktestOptions {
   rules?: string
@@ -261,7 +261,11 @@ async function remoteBacktest(
 ): Promise<number> {
   let input = request
   if (input.ruleSet !== undefined && isRuleSetFile(String(input.ruleSet))) {
-    input = { ...input, ruleSet: await storeRuleSetFile(client, String(input.ruleSet)) }
+    const file = String(input.ruleSet)
+    input = {
+      ...input,
+      ruleSet: await storeRuleSetFile(client, file, `backstop backtest --rules ${path.basename(file)}`),
+    }
   }
   const { runBacktest } = await client.request<{ runBacktest: { id: string } }>(
     `mutation ($input: BacktestInput!) { runBacktest(input: $input) { id } }`,
@@ -326,25 +330,6 @@ async function remoteDetect(
     incidents: ok ? (summary?.incidents?.incidents ?? 0) : 0,
   }
 }
-
-/**
- * A rule-set file handed to the server, which reads no files: validated here first (a bad file is refused with the
- * in-process path's message, nothing sent), then stored with createRuleSet (the same content is the version already
- * stored; another content is a new version of the document's name), and its version id is what the run asks for. The
- * run's rule set, hash and outputs are the file's, as in this process.
- */
-async function storeRuleSetFile(client: ServerClient, file: string): Promise<string> {
-  readRuleSetFile(file)
-  const document: unknown = JSON.parse(fs.readFileSync(file, 'utf8'))
-  const { createRuleSet } = await client.request<{ createRuleSet: { version: { id: string } } }>(
-    `mutation ($input: CreateRuleSetInput!) { createRuleSet(input: $input) { version { id } } }`,
-    { input: { document, note: `backstop backtest --rules ${path.basename(file)}` } },
-  )
-  return createRuleSet.version.id
-}
-
-/** A --rules value the in-process path would read as a file (resolveRuleSet's own test). */
-const isRuleSetFile = (ref: string) => ref.endsWith('.json') || fs.existsSync(ref)
 
 export interface FinishedBacktest {
   runId: string

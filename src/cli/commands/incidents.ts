@@ -132,8 +132,8 @@ interface WireIncident {
   venue: string
   runId: string | null
   markets: string[]
-  windowFrom: string
-  windowTo: string
+  windowFromUs: number
+  windowToUs: number
   severity: string
   title: string
   totalDeficit: string
@@ -146,17 +146,17 @@ interface WireIncident {
   createdAt: string
 }
 
-const INCIDENT_FIELDS = `id venue runId markets windowFrom windowTo severity title totalDeficit insuranceFundImpact
+const INCIDENT_FIELDS = `id venue runId markets windowFromUs windowToUs severity title totalDeficit insuranceFundImpact
   adlCount accounts detectionCount members gapSeconds createdAt`
 
-/** An incident read through the API as the store reads it (times to the millisecond, amounts trimmed). */
+/** An incident read through the API as the store reads it (times to the µs, amounts trimmed). */
 const storedIncident = (i: WireIncident): StoredIncident => ({
   id: i.id,
   venue: i.venue,
   runId: i.runId,
   markets: i.markets,
-  fromUs: Date.parse(i.windowFrom) * 1000,
-  toUs: Date.parse(i.windowTo) * 1000,
+  fromUs: i.windowFromUs,
+  toUs: i.windowToUs,
   severity: i.severity,
   title: i.title,
   totalDeficit: trimDecimal(i.totalDeficit),
@@ -172,15 +172,15 @@ const storedIncident = (i: WireIncident): StoredIncident => ({
 type FoundIncident = { incident: StoredIncident; timeline: StoredIncidentMember[] }
 
 /**
- * One incident and its timeline through the server's incident(id) query, as readIncident returns it (member times
- * to the millisecond); an unknown id is null, as in this process (the server answers NOT_FOUND).
+ * One incident and its timeline through the server's incident(id) query, as readIncident returns it (times to the
+ * µs); an unknown id is null, as in this process (the server answers NOT_FOUND).
  */
 async function remoteIncident(client: ServerClient, id: string): Promise<FoundIncident | null> {
   let answer: { incident: WireIncident & { timeline: WireMember[] } }
   try {
     answer = await client.request(
       `query ($id: ID!) { incident(id: $id) { ${INCIDENT_FIELDS}
-        timeline { seq kind ref from to market accounts severity summary figures } } }`,
+        timeline { seq kind ref fromUs toUs market accounts severity summary figures } } }`,
       { id },
     )
   } catch (error) {
@@ -194,8 +194,8 @@ async function remoteIncident(client: ServerClient, id: string): Promise<FoundIn
       seq: m.seq,
       kind: m.kind,
       ref: m.ref,
-      fromUs: Date.parse(m.from) * 1000,
-      toUs: Date.parse(m.to) * 1000,
+      fromUs: m.fromUs,
+      toUs: m.toUs,
       market: m.market,
       accounts: m.accounts,
       severity: m.severity,
@@ -209,8 +209,8 @@ interface WireMember {
   seq: number
   kind: string
   ref: string
-  from: string
-  to: string
+  fromUs: number
+  toUs: number
   market: string | null
   accounts: string[]
   severity: string
@@ -226,7 +226,7 @@ interface IncidentPage {
 /**
  * Every incident of the venue / run through the server's incidents connection, by window start and venue (then id;
  * the local read puts market-data incidents first among those, a tie the connection cannot order by), as the store
- * reads them (times to the millisecond, amounts trimmed), so both paths print the same.
+ * reads them (times to the µs, amounts trimmed), so both paths print the same.
  */
 async function remoteIncidents(
   client: ServerClient,

@@ -19,7 +19,7 @@ import { EXIT_FAILURE, action } from '../action.ts'
 import { runProgressView, summaryLine } from '../progress.ts'
 import type { ServerClient } from '../remote/client.ts'
 import { EXIT_INTERRUPTED, followRun } from '../remote/follow.ts'
-import { noRemoteEquivalent, viaServerOr } from '../remote/handOver.ts'
+import { viaServerOr } from '../remote/handOver.ts'
 
 /** Runs an ingestion job as a recorded CLI run and prints the summary; returns the exit code. */
 export async function runIngestCommand(config: Config, job: JobDefinition<never>, params: unknown): Promise<number> {
@@ -56,24 +56,21 @@ export async function runIngestCommand(config: Config, job: JobDefinition<never>
 export async function remoteIngestCommand(
   client: ServerClient,
   source: SourceDefinition,
-  run: { raw: Record<string, unknown>; config: Config },
-  config: Config,
+  run: { raw: Record<string, unknown>; settings: Record<string, unknown> },
 ): Promise<number> {
   // Files on this host: the server (same host, proven by its local token) reads them by absolute path.
   const params = { ...run.raw }
   if (typeof params.dir === 'string') params.dir = path.resolve(params.dir)
+  if (typeof params.csv === 'string') params.csv = path.resolve(params.csv)
   if (Array.isArray(params.paths)) params.paths = params.paths.map((p) => path.resolve(String(p)))
-  if (run.config !== config)
-    noRemoteEquivalent(
-      client,
-      `ingest ${source.id} with settings of its own (e.g. --rpc-url)`,
-      "the server ingests with its own settings: set them in the server's environment and restart it, or run this command with --local once the server has stopped",
-    )
+  // Settings of this run (e.g. --rpc-url) go beside the parameters: the server takes them from its local CLI only,
+  // applies them to this run's configuration and never records them.
+  const settings = Object.keys(run.settings).length ? { settings: run.settings } : {}
   const view = runProgressView({ plain: 'items' })
   try {
     const { triggerIngest } = await client.request<{ triggerIngest: { id: string } }>(
       `mutation ($input: TriggerIngestInput!) { triggerIngest(input: $input) { id } }`,
-      { input: { source: source.id, params } },
+      { input: { source: source.id, params, ...settings } },
     )
     const { run: finished, interrupted } = await followRun(client, triggerIngest.id, view)
     printIngestResult({
@@ -138,7 +135,7 @@ export function sourceParams(
   options: Record<string, unknown>,
   config: Config,
   argument?: string[],
-): { params: unknown; raw: Record<string, unknown>; config: Config } {
+): { params: unknown; raw: Record<string, unknown>; settings: Record<string, unknown>; config: Config } {
   const raw: Record<string, unknown> = {}
   const texts = new Map<string, string>()
   const flagOf = new Map<string, FlagSpec>()
@@ -169,7 +166,11 @@ export function sourceParams(
     },
     (assembled.problems ?? []) as InputProblem[],
   )
-  return { params, raw: assembled.params, config: assembled.config ?? config }
+  // what the source turned into this run's configuration (raw values it took out of the parameters)
+  const settings = assembled.config
+    ? Object.fromEntries(Object.entries(raw).filter(([key]) => !Object.hasOwn(assembled.params, key)))
+    : {}
+  return { params, raw: assembled.params, settings, config: assembled.config ?? config }
 }
 
 function registerSource(ingest: Command, source: SourceDefinition): void {
@@ -187,7 +188,7 @@ function registerSource(ingest: Command, source: SourceDefinition): void {
         config,
         { local: options.local === true },
         {
-          remote: (client) => remoteIngestCommand(client, source, run, config),
+          remote: (client) => remoteIngestCommand(client, source, run),
           local: () => runIngestCommand(run.config, job, run.params),
         },
       )

@@ -1,5 +1,6 @@
 // `backstop jobs`: list jobs and schedules, show recent runs, run a job now (handed to a running server, which holds
 // the DuckDB file, through runJob).
+import path from 'node:path'
 import type { Command } from 'commander'
 import { openRunSystem } from '../../../jobs/open.ts'
 import { findJob, jobRegistry } from '../../../jobs/registry.ts'
@@ -11,6 +12,8 @@ import { EXIT_FAILURE, action } from '../action.ts'
 import { runProgressView } from '../progress.ts'
 import { EXIT_INTERRUPTED, followRun } from '../remote/follow.ts'
 import { viaServerOr } from '../remote/handOver.ts'
+import type { ServerClient } from '../remote/client.ts'
+import { isRuleSetFile, storeRuleSetFile } from '../remote/ruleSetFile.ts'
 import { withMeta } from '../withMeta.ts'
 import { listRunsCommand, type ListOptions } from './runs.ts'
 import type { Config } from '../../config/load.ts'
@@ -25,6 +28,22 @@ function parseParams(text: string | undefined): unknown {
       { path: '--params', received: text, expected: `a JSON object (${(error as Error).message})` },
     ])
   }
+}
+
+/**
+ * Parameters to send to the server: a rule set named by a file (`ruleSet`, or an entry of `ruleSets`) is read and
+ * stored here and replaced by its version id, since the server reads no path an API client names.
+ */
+async function withRuleSetFilesStored(client: ServerClient, name: string, params: unknown): Promise<unknown> {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return params
+  const out: Record<string, unknown> = { ...(params as Record<string, unknown>) }
+  const stored = async (ref: unknown) =>
+    typeof ref === 'string' && isRuleSetFile(ref)
+      ? storeRuleSetFile(client, ref, `backstop jobs run ${name} --params (${path.basename(ref)})`)
+      : ref
+  if ('ruleSet' in out) out.ruleSet = await stored(out.ruleSet)
+  if (Array.isArray(out.ruleSets)) out.ruleSets = await Promise.all(out.ruleSets.map(stored))
+  return out
 }
 
 async function withRunSystem<T>(config: Config, fn: (system: RunSystem) => Promise<T>) {
@@ -75,7 +94,7 @@ export function registerJobs(program: Command): void {
           remote: async (client) => {
             const { runJob } = await client.request<{ runJob: { id: string } }>(
               `mutation ($name: String!, $params: JSON) { runJob(name: $name, params: $params) { id } }`,
-              { name, params },
+              { name, params: await withRuleSetFilesStored(client, name, params) },
             )
             const { run, interrupted } = await followRun(
               client,

@@ -34,6 +34,9 @@ export interface IncidentRow {
   markets: string[]
   windowFrom: Date
   windowTo: Date
+  /** The window in µs since the epoch (exact: the DateTime fields carry milliseconds). */
+  windowFromUs: number
+  windowToUs: number
   severity: string
   title: string
   totalDeficit: string
@@ -55,6 +58,9 @@ export interface IncidentMemberRow {
   ref: string
   from: Date
   to: Date
+  /** µs since the epoch (exact). */
+  fromUs: number
+  toUs: number
   market: string | null
   accounts: string[]
   severity: string
@@ -126,6 +132,8 @@ const INCIDENT_FIELDS: Record<keyof IncidentRow, string> = {
   markets: 'markets',
   windowFrom: 'window_from AS "windowFrom"',
   windowTo: 'window_to AS "windowTo"',
+  windowFromUs: 'epoch_us(window_from)::DOUBLE AS "windowFromUs"',
+  windowToUs: 'epoch_us(window_to)::DOUBLE AS "windowToUs"',
   severity: 'severity',
   title: 'title',
   totalDeficit: 'total_deficit::VARCHAR AS "totalDeficit"',
@@ -241,7 +249,8 @@ export async function readIncidentTimelines(
   const rows = await duck.use(async (c) =>
     (
       await c.runAndReadAll(
-        `SELECT incident_id AS "incidentId", seq, kind, ref, ts_from AS "from", ts_to AS "to", market, accounts,
+        `SELECT incident_id AS "incidentId", seq, kind, ref, ts_from AS "from", ts_to AS "to",
+                epoch_us(ts_from)::DOUBLE AS "fromUs", epoch_us(ts_to)::DOUBLE AS "toUs", market, accounts,
                 severity, summary, figures::VARCHAR AS figures
            FROM incident_members WHERE incident_id ${inIds('$1')}
           ORDER BY incident_id, seq`,

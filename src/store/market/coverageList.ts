@@ -90,7 +90,7 @@ export async function readCoverageList(duck: DuckStore, query: ListQuery): Promi
   )
   // a dataset whose partitions were all deleted between the two reads is left out with its cursor
   const rows: DatasetCoverage[] = []
-  const keys: string[][] = []
+  const keys: typeof page.keys = []
   groups.forEach((group, i) => {
     const summary = summaries.get(group)
     if (!summary) return

@@ -8,6 +8,7 @@ import {
   checkOrder,
   COMPARISONS,
   orderLabel,
+  type CursorValue,
   type FieldSpecs,
   type FieldType,
   type FilterTree,
@@ -102,22 +103,42 @@ export function filterSql(
   }
 }
 
+/** A key equal to the cursor's value (IS NULL for a null one). */
+function sameSql(k: OrderKey, value: CursorValue, spec: DuckListSpec, params: Params): string {
+  const column = col(spec, k.field)
+  return value === null ? `${column} IS NULL` : `${column} = ${bind(params, spec.fields[k.field]!.type, value)}`
+}
+
+/**
+ * A key strictly after the cursor's value in the reading order. For a nullable key the nulls' place counts: nulls
+ * last, after a value come greater (or smaller) values and every null, after a null nothing; nulls first, after a
+ * value come greater (or smaller) values only, after a null every value.
+ */
+function beyondSql(k: OrderKey, value: CursorValue, spec: DuckListSpec, params: Params): string {
+  const column = col(spec, k.field)
+  const nullsLast = k.nulls !== 'FIRST'
+  if (value === null) return nullsLast ? 'FALSE' : `${column} IS NOT NULL`
+  const beyond = `${column} ${k.direction === 'ASC' ? '>' : '<'} ${bind(params, spec.fields[k.field]!.type, value)}`
+  return spec.fields[k.field]!.nullable && nullsLast ? `(${beyond} OR ${column} IS NULL)` : beyond
+}
+
 /** Rows after the cursor row in the given order: (k1 > v1) OR (k1 = v1 AND k2 > v2) OR …, per key direction. */
-export function keysetSql(keys: OrderKey[], values: string[], spec: DuckListSpec, params: Params): string {
+export function keysetSql(keys: OrderKey[], values: CursorValue[], spec: DuckListSpec, params: Params): string {
+  // checkCursor gave one value per key; a null value is a nullable key's null
+  const value = (i: number): CursorValue => values[i] ?? null
   const ors: string[] = []
   for (let i = 0; i < keys.length; i++) {
     const ands: string[] = []
-    for (let j = 0; j < i; j++) {
-      ands.push(`${col(spec, keys[j]!.field)} = ${bind(params, spec.fields[keys[j]!.field]!.type, values[j])}`)
-    }
-    const k = keys[i]!
-    ands.push(
-      `${col(spec, k.field)} ${k.direction === 'ASC' ? '>' : '<'} ${bind(params, spec.fields[k.field]!.type, values[i])}`,
-    )
+    for (let j = 0; j < i; j++) ands.push(sameSql(keys[j]!, value(j), spec, params))
+    ands.push(beyondSql(keys[i]!, value(i), spec, params))
     ors.push(`(${ands.join(' AND ')})`)
   }
   return `(${ors.join(' OR ')})`
 }
+
+/** A key of ORDER BY: a nullable field says where its nulls go (the same place whatever the direction). */
+const orderSql = (spec: DuckListSpec, k: OrderKey) =>
+  `${col(spec, k.field)} ${k.direction}${spec.fields[k.field]!.nullable ? ` NULLS ${k.nulls ?? 'LAST'}` : ''}`
 
 /** The select list for the fields asked for (every field when not asked, or when the list cannot pick). */
 function selectList(spec: DuckListSpec, fields: ReadonlySet<string> | null | undefined): string {
@@ -150,7 +171,7 @@ export async function readDuckList<Row>(
   const countWhere = where.join(' AND ')
   if (after) where.push(keysetSql(reading, after, spec, params))
   const keyCols = keys.map((k, i) => `CAST(${col(spec, k.field)} AS VARCHAR) AS "__k${i}"`).join(', ')
-  const order = reading.map((k) => `${col(spec, k.field)} ${k.direction}`).join(', ')
+  const order = reading.map((k) => orderSql(spec, k)).join(', ')
   const limit = params.add(query.first + 1)
   const select = selectList(spec, query.fields)
   // The page's rows are picked first (raw columns), then projected: the select list's text casts run on the page's
@@ -167,13 +188,13 @@ export async function readDuckList<Row>(
   const picked = raw.slice(0, query.first)
   if (query.backward) picked.reverse()
   const rows: Row[] = []
-  const cursorKeys: string[][] = []
+  const cursorKeys: CursorValue[][] = []
   for (const values of picked) {
     const row: Record<string, unknown> = {}
     for (let j = 0; j < width; j++) row[names[j]!] = values[j]
     rows.push(row as Row)
-    const k: string[] = []
-    for (let j = width; j < values.length; j++) k.push(String(values[j]))
+    const k: CursorValue[] = []
+    for (let j = width; j < values.length; j++) k.push(values[j] === null ? null : String(values[j]))
     cursorKeys.push(k)
   }
   return {

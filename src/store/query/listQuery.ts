@@ -9,8 +9,13 @@ export interface FieldSpec {
   type: FieldType
   /** Allowed values of an enum field. */
   values?: readonly string[]
-  /** May appear in orderBy (non-null columns only, so a keyset never meets NULL). */
+  /** May appear in orderBy. */
   sortable?: boolean
+  /**
+   * The column may hold NULL (DuckDB lists only): ordered NULLS LAST whichever the direction, and a cursor carries
+   * null for a row whose value is null, so pages through nulls and ties neither skip nor repeat rows.
+   */
+  nullable?: boolean
 }
 
 export type FieldSpecs = Record<string, FieldSpec>
@@ -28,12 +33,17 @@ export type Direction = 'ASC' | 'DESC'
 export interface OrderKey {
   field: string
   direction: Direction
+  /** Where nulls of a nullable field come in this order: LAST (the list's order), FIRST when reading it backward. */
+  nulls?: 'FIRST' | 'LAST'
 }
+
+/** A sort-key value in a cursor: the value's text, or null for a nullable field's null. */
+export type CursorValue = string | null
 
 /** A decoded `after` cursor: the order it was made for and the sort-key values of the row it points at. */
 export interface CursorPosition {
   order: string[]
-  values: string[]
+  values: CursorValue[]
 }
 
 export interface ListQuery {
@@ -59,7 +69,7 @@ export interface ListQuery {
 export interface ListPage<Row> {
   rows: Row[]
   /** The sort-key values of each row, to encode as its cursor. */
-  keys: string[][]
+  keys: CursorValue[][]
   /** The order the keys follow ("field:ASC"), recorded in every cursor so a cursor is refused under another order. */
   order: string[]
   hasNextPage: boolean
@@ -260,7 +270,9 @@ export const orderLabel = (keys: OrderKey[]) => keys.map((k) => `${k.field}:${k.
 
 /** The keys to read in: the list's order, or its exact reverse when paging backward (rows are flipped back after). */
 export const readingKeys = (keys: OrderKey[], query: Pick<ListQuery, 'backward'>): OrderKey[] =>
-  query.backward ? keys.map((k) => ({ field: k.field, direction: k.direction === 'ASC' ? 'DESC' : 'ASC' })) : keys
+  query.backward
+    ? keys.map((k) => ({ field: k.field, direction: k.direction === 'ASC' ? 'DESC' : 'ASC', nulls: 'FIRST' }))
+    : keys.map((k) => ({ ...k, nulls: 'LAST' }))
 
 /** The cursor the page starts from: `after`, or `before` when paging backward. */
 export const startCursor = (query: ListQuery): CursorPosition | null =>
@@ -279,7 +291,7 @@ export function checkCursor(
   keys: OrderKey[],
   fields: FieldSpecs & Record<string, FieldSpec>,
   path: 'after' | 'before' = 'after',
-): string[] {
+): CursorValue[] {
   const want = orderLabel(keys)
   if (after.order.length !== want.length || after.order.some((k, i) => k !== want[i]))
     throw new InvalidInputError('invalid cursor', [
@@ -291,8 +303,9 @@ export function checkCursor(
     ])
   const problems: InputProblem[] = []
   after.values.slice(0, keys.length).forEach((v, i) => {
-    const type = fields[keys[i]!.field]!.type
-    if (!cursorValueValid(type, v))
+    const spec = fields[keys[i]!.field]!
+    const type = spec.type
+    if (v === null ? !spec.nullable : !cursorValueValid(type, v))
       problems.push({ path, received: v, expected: `a cursor value of type ${type} for ${keys[i]!.field}` })
   })
   if (after.values.length !== keys.length)

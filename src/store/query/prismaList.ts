@@ -5,6 +5,7 @@ import {
   checkFilter,
   checkOrder,
   orderLabel,
+  type CursorValue,
   type FieldSpec,
   type FilterTree,
   type ListPage,
@@ -54,7 +55,7 @@ export function prismaWhere(tree: FilterTree | null, spec: PrismaListSpec): Wher
   }
 }
 
-function keysetWhere(keys: OrderKey[], values: string[], spec: PrismaListSpec): Where {
+function keysetWhere(keys: OrderKey[], values: CursorValue[], spec: PrismaListSpec): Where {
   const ors: Where[] = []
   for (let i = 0; i < keys.length; i++) {
     const ands: Where[] = []

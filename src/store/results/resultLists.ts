@@ -2,6 +2,7 @@
 // in the API's field names (exact amounts as decimal text with Float twins ending in Approx), read only for a run
 // that succeeded.
 import type { DuckStore } from '../duck/open.ts'
+import { oneOf as column, readRows, type ColumnsOf } from '../duck/typedRows.ts'
 import type { MetaClient } from '../meta/client.ts'
 import { readDuckList, type DuckListSpec } from '../query/duckList.ts'
 import type { FieldSpecs, ListPage, ListQuery } from '../query/listQuery.ts'
@@ -300,6 +301,95 @@ export interface ResultRows {
 
 export type ResultList = keyof ResultRows
 
+/** An exact amount's columns: its decimal text and its Float twin. */
+const amount = <F extends string>(field: F) =>
+  ({ [field]: 'text', [`${field}Approx`]: 'double' }) as Record<F, 'text'> & Record<`${F}Approx`, 'double'>
+
+/** The columns each list's select returns (checked against the result before rows are read). */
+const RESULT_COLUMNS: { [L in ResultList]: ColumnsOf<ResultRows[L]> } = {
+  liquidations: {
+    seq: 'double',
+    ts: 'timestamp',
+    account: 'text',
+    market: 'text',
+    side: column(SIDES),
+    kind: column(LIQUIDATION_KINDS),
+    qty: 'double',
+    triggerMark: 'double',
+    liquidationPrice: 'double?',
+    bankruptcyPrice: 'double?',
+    fillPrice: 'double',
+    marketPrice: 'double',
+    ...amount('notional'),
+    ...amount('fee'),
+    ...amount('equity'),
+    ...amount('slippage'),
+    ...amount('surplusToFund'),
+    ...amount('returned'),
+    ...amount('shortfall'),
+  },
+  deficits: {
+    seq: 'double',
+    ts: 'timestamp',
+    account: 'text',
+    market: 'text',
+    liquidationSeq: 'double?',
+    kind: column(DEFICIT_KINDS),
+    ...amount('shortfall'),
+    coveredByFund: 'text',
+    coveredByFeePool: 'text',
+    coveredByAdl: 'text',
+    socialized: 'text',
+    ...amount('uncovered'),
+  },
+  fundMovements: {
+    seq: 'double',
+    ts: 'timestamp',
+    fund: 'text',
+    market: 'text?',
+    reason: column(FUND_REASONS),
+    ...amount('delta'),
+    ...amount('balance'),
+    liquidationSeq: 'double?',
+  },
+  adlFills: {
+    seq: 'double',
+    ts: 'timestamp',
+    market: 'text',
+    liquidationSeq: 'double?',
+    account: 'text',
+    side: column(SIDES),
+    qty: 'double',
+    fillPrice: 'double',
+    mark: 'double',
+    rank: 'int',
+    score: 'double?',
+    ...amount('realizedPnl'),
+    ...amount('haircut'),
+    ...amount('coveredShortfall'),
+  },
+  socialLosses: {
+    seq: 'double',
+    ts: 'timestamp',
+    market: 'text',
+    liquidationSeq: 'double',
+    ...amount('amount'),
+    perBaseUnit: 'double',
+    totalBase: 'double',
+    positions: 'int',
+  },
+  guardrailTriggers: {
+    seq: 'double',
+    ts: 'timestamp',
+    market: 'text?',
+    kind: column(GUARDRAIL_KINDS),
+    action: column(GUARDRAIL_ACTIONS),
+    value: 'double?',
+    threshold: 'double?',
+    account: 'text?',
+  },
+}
+
 /** Both stores: the run's status decides whether its rows may be read. */
 export interface ResultStores {
   duck: DuckStore
@@ -329,13 +419,14 @@ export async function readResultOffset<L extends ResultList>(
 ): Promise<Array<ResultRows[L]>> {
   await requireSucceededRun(stores.meta, runId)
   const spec = RESULT_LISTS[list]
-  return stores.duck.use(
-    async (c) =>
-      (
-        await c.runAndReadAll(
-          `SELECT ${spec.select} FROM ${spec.from} WHERE run_id = $1 ORDER BY seq LIMIT $2 OFFSET $3`,
-          [runId, page.limit, page.offset],
-        )
-      ).getRowObjectsJS() as unknown as Array<ResultRows[L]>,
+  return stores.duck.use(async (c) =>
+    readRows<ResultRows[L]>(
+      await c.runAndReadAll(
+        `SELECT ${spec.select} FROM ${spec.from} WHERE run_id = $1 ORDER BY seq LIMIT $2 OFFSET $3`,
+        [runId, page.limit, page.offset],
+      ),
+      RESULT_COLUMNS[list],
+      `${list} rows`,
+    ),
   )
 }

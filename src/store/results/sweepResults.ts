@@ -1,6 +1,7 @@
 // Sweep results in DuckDB (DDL 0420): the sweep's document and its points, written in one transaction once the sweep
 // has succeeded, read back whole (the document) or as a keyset-paged, filterable list of points.
 import type { DuckStore } from '../duck/open.ts'
+import { oneOf, readRows, type ColumnsOf } from '../duck/typedRows.ts'
 import { readDuckList, type DuckListSpec } from '../query/duckList.ts'
 import type { ListPage, ListQuery } from '../query/listQuery.ts'
 import { requireSucceededRun } from './servable.ts'
@@ -26,6 +27,21 @@ export interface StoredSweepPoint {
 
 export interface SweepPointRow extends Omit<StoredSweepPoint, 'point'> {
   point: string
+}
+
+/** The columns of SWEEP_POINT_LIST's select (checked against the result before rows are read). */
+const SWEEP_POINT_COLUMNS: ColumnsOf<SweepPointRow> = {
+  index: 'double',
+  status: oneOf(['evaluated', 'skipped']),
+  onFrontier: 'boolean',
+  badDebt: 'text?',
+  worstWindowBadDebt: 'text?',
+  initialMarginPerNotional: 'text?',
+  refusedOrLiquidatedEarlierShare: 'text?',
+  liquidationFees: 'text?',
+  cheapestAttackCost: 'text?',
+  attackSearchesBroken: 'double?',
+  point: 'text',
 }
 
 export async function writeSweepResults(
@@ -85,10 +101,19 @@ export async function readSweepDocument(stores: ResultStores, runId: string): Pr
   return rows[0] ? String(rows[0].document) : null
 }
 
-const dec = { type: 'decimal' } as const
+/** A figure a point may lack (a skipped point has none): filterable, and sortable with nulls last either way. */
+const figure = { type: 'decimal', sortable: true, nullable: true } as const
+
+/**
+ * The points with the largest fund drawdown of any window as a column (from the point's JSON: a sweep has at most
+ * 1024 points, so computing it per read costs nothing worth a stored column).
+ */
+const POINTS_WITH_DRAWDOWN = `(SELECT *, list_max(list_transform(
+    json_extract_string(point, '$.windows[*].risk.fundMaxDrawdown'), x -> CAST(x AS DECIMAL(18, 6))))
+    AS worst_window_fund_drawdown FROM sweep_points)`
 
 export const SWEEP_POINT_LIST: DuckListSpec = {
-  from: 'sweep_points',
+  from: POINTS_WITH_DRAWDOWN,
   select: `point_index::DOUBLE AS "index", status, on_frontier AS "onFrontier", bad_debt::VARCHAR AS "badDebt",
     worst_window_bad_debt::VARCHAR AS "worstWindowBadDebt",
     initial_margin_per_notional::VARCHAR AS "initialMarginPerNotional",
@@ -98,19 +123,21 @@ export const SWEEP_POINT_LIST: DuckListSpec = {
   fields: {
     index: { type: 'bigint', sortable: true },
     status: { type: 'enum', values: ['evaluated', 'skipped'], sortable: true },
-    badDebt: dec,
-    worstWindowBadDebt: dec,
-    initialMarginPerNotional: dec,
-    refusedOrLiquidatedEarlierShare: dec,
-    liquidationFees: dec,
-    cheapestAttackCost: dec,
-    attackSearchesBroken: { type: 'bigint' },
+    badDebt: figure,
+    worstWindowBadDebt: figure,
+    worstWindowFundDrawdown: figure,
+    initialMarginPerNotional: figure,
+    refusedOrLiquidatedEarlierShare: figure,
+    liquidationFees: figure,
+    cheapestAttackCost: figure,
+    attackSearchesBroken: { type: 'bigint', sortable: true, nullable: true },
   },
   columns: {
     index: 'point_index',
     status: 'status',
     badDebt: 'bad_debt',
     worstWindowBadDebt: 'worst_window_bad_debt',
+    worstWindowFundDrawdown: 'worst_window_fund_drawdown',
     initialMarginPerNotional: 'initial_margin_per_notional',
     refusedOrLiquidatedEarlierShare: 'refused_or_earlier_share',
     liquidationFees: 'liquidation_fees',
@@ -155,15 +182,16 @@ export async function readSweepPointsByIndex(
   indices: readonly number[],
 ): Promise<SweepPointRow[]> {
   if (!indices.length) return []
-  const rows = await duck.use(
-    async (c) =>
-      (
-        await c.runAndReadAll(
-          `SELECT ${SWEEP_POINT_LIST.select} FROM sweep_points WHERE run_id = $1 AND list_contains($2::BIGINT[], point_index)`,
-          [runId, `[${indices.map((i) => Math.trunc(i)).join(',')}]`],
-        )
-      ).getRowObjectsJS() as unknown as SweepPointRow[],
+  const rows = await duck.use(async (c) =>
+    readRows<SweepPointRow>(
+      await c.runAndReadAll(
+        `SELECT ${SWEEP_POINT_LIST.select} FROM sweep_points WHERE run_id = $1 AND list_contains($2::BIGINT[], point_index)`,
+        [runId, `[${indices.map((i) => Math.trunc(i)).join(',')}]`],
+      ),
+      SWEEP_POINT_COLUMNS,
+      'sweep points',
+    ),
   )
-  const byIndex = new Map(rows.map((r) => [Number(r.index), { ...r, index: Number(r.index) }]))
+  const byIndex = new Map(rows.map((r) => [r.index, r]))
   return indices.flatMap((i) => byIndex.get(i) ?? [])
 }

@@ -6,6 +6,7 @@
 // at the edges: the same answers from 60 to 3600× fewer rows.
 import { NotFoundError } from '../../errors.ts'
 import type { DuckStore } from '../duck/open.ts'
+import { readRows, type ColumnsOf } from '../duck/typedRows.ts'
 import { Params, timestampText } from '../query/duckList.ts'
 import { bucketSql, type BucketRange } from './buckets.ts'
 import { barMinutesFromBars, priceMinutesFromPrices } from './minuteRollups.ts'
@@ -33,6 +34,32 @@ export interface MarketBucketRow {
   liquidatedQty: string | null
   liquidatedQtyApprox: number | null
   liquidatedNotionalApprox: number | null
+}
+
+/** The columns the series query returns (checked against the result before rows are read). */
+const MARKET_BUCKET_COLUMNS: ColumnsOf<MarketBucketRow> = {
+  bucket: 'timestamp',
+  open: 'double?',
+  high: 'double?',
+  low: 'double?',
+  close: 'double?',
+  volume: 'double?',
+  quoteVolume: 'double?',
+  trades: 'double?',
+  vwap: 'double?',
+  barSeconds: 'int?',
+  mark: 'double?',
+  index: 'double?',
+  oracle: 'double?',
+  last: 'double?',
+  fundingRate: 'double?',
+  fundingSettlements: 'int',
+  openInterest: 'double?',
+  openInterestQuote: 'double?',
+  liquidations: 'int',
+  liquidatedQty: 'text?',
+  liquidatedQtyApprox: 'double?',
+  liquidatedNotionalApprox: 'double?',
 }
 
 export interface MarketSeriesQuery {
@@ -194,6 +221,10 @@ export async function readMarketSeries(
         venue: q.venue,
         market: q.market,
       })
-    return (await c.runAndReadAll(sql, p.values as never)).getRowObjectsJS() as unknown as MarketBucketRow[]
+    return readRows<MarketBucketRow>(
+      await c.runAndReadAll(sql, p.values as never),
+      MARKET_BUCKET_COLUMNS,
+      'market series',
+    )
   })
 }

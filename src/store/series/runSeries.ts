@@ -3,6 +3,7 @@
 // forward, summed over the run's funds). With several runs, each bucket also carries its difference from the first
 // run (the baseline): compareRuns.
 import type { DuckStore } from '../duck/open.ts'
+import { readRows, type ColumnsOf } from '../duck/typedRows.ts'
 import { Params } from '../query/duckList.ts'
 import { bucketSql, type BucketRange } from './buckets.ts'
 
@@ -26,6 +27,28 @@ export interface RunBucketRow {
   shortfallDiffApprox: number
   uncoveredDiff: string
   uncoveredDiffApprox: number
+}
+
+/** The columns the series query returns (checked against the result before rows are read). */
+const RUN_BUCKET_COLUMNS: ColumnsOf<RunBucketRow> = {
+  runId: 'text',
+  bucket: 'timestamp',
+  liquidations: 'int',
+  liquidatedNotional: 'text',
+  liquidatedNotionalApprox: 'double',
+  deficits: 'int',
+  shortfall: 'text',
+  shortfallApprox: 'double',
+  uncovered: 'text',
+  uncoveredApprox: 'double',
+  fundBalance: 'text?',
+  fundBalanceApprox: 'double?',
+  fundBalanceDiff: 'text?',
+  fundBalanceDiffApprox: 'double?',
+  shortfallDiff: 'text',
+  shortfallDiffApprox: 'double',
+  uncoveredDiff: 'text',
+  uncoveredDiffApprox: 'double',
 }
 
 const exact = (expr: string, as: string) => `(${expr})::VARCHAR AS "${as}", (${expr})::DOUBLE AS "${as}Approx"`
@@ -83,7 +106,7 @@ export async function readRunSeries(duck: DuckStore, runIds: string[], range: Bu
            ${exact('s.uncovered - base.uncovered', 'uncoveredDiff')}
       FROM series s JOIN series base ON base.ord = 0 AND base.bucket = s.bucket
      ORDER BY s.ord, s.bucket`
-  return duck.use(
-    async (c) => (await c.runAndReadAll(sql, p.values as never)).getRowObjectsJS() as unknown as RunBucketRow[],
+  return duck.use(async (c) =>
+    readRows<RunBucketRow>(await c.runAndReadAll(sql, p.values as never), RUN_BUCKET_COLUMNS, 'run series'),
   )
 }
