@@ -98,6 +98,9 @@ async function main(): Promise<void> {
     console.log(
       `sweep: ${fmt(sweepMs / 1000)} s, CPU ${fmt(sweepCpu)} s for ${evaluated} points (+ the base) on ${timings.kernels} kernel(s), ${timings.feedReads} feed read(s), ${fmt(timings.events)} events read`,
     )
+    console.log(
+      `sweep kernels: ${fmt(timings.kernelMs / 1000)} s inside ${timings.kernels} kernels, ${fmt(timings.kernelMs / timings.kernels / 1000)} s each (the single backtest's kernel: ${fmt(run.timings.kernelMs / 1000)} s of its ${fmt(singleCpu)} CPU-s)`,
+    )
     console.log(`ratio sweep / single backtest: ${fmt(sweepMs / singleMs)}× (issue floor < 6×, aim < 3×)`)
     console.log(`CPU ratio sweep / single backtest: ${fmt(sweepCpu / singleCpu)}× (load-independent: the work done)`)
     console.log(`frontier ${document.frontier.length} points; ${document.recommendation.statement}`)

@@ -63,6 +63,9 @@ describe('a maintenance-rate sweep over a crash window', () => {
     expect(timings.feedReads).toBe(1)
     // the scale-1 point behaves like the base: they share one kernel
     expect(timings.kernels).toBe(3)
+    // the kernels' own time comes back from their threads (the bench's per-kernel figure)
+    expect(timings.kernelMs).toBeGreaterThan(0)
+    expect(timings.kernelMs).toBeLessThan(timings.totalMs * 3)
     expect(microsOf(document.base[0]!.risk.badDebt)).toBeGreaterThan(0n)
     const points = document.points
     expect(points.map((p) => p.status)).toEqual(['evaluated', 'evaluated', 'evaluated'])

@@ -96,6 +96,8 @@ export interface SweepTimings {
   kernels: number
   feedReads: number
   events: number
+  /** Time inside the kernels run (ms, summed over kernels and windows): the rest is reads, setup and waiting. */
+  kernelMs: number
 }
 
 export class SweepCancelled extends Error {
@@ -139,7 +141,7 @@ async function replayWindow(
   duck: DuckStore,
   kernels: PreparedBacktest[],
   options: { threads?: number; signal?: AbortSignal; onFraction: (fraction: number, events: number) => void },
-): Promise<{ results: SweepKernelResult[]; reads: number; events: number; kernels: number }> {
+): Promise<{ results: SweepKernelResult[]; reads: number; events: number; kernels: number; kernelMs: number }> {
   const unique: PreparedBacktest[] = []
   const slot = new Map<string, number>()
   const of = kernels.map((k) => {
@@ -152,7 +154,12 @@ async function replayWindow(
     return i
   })
   const replayed = await replayDistinct(duck, unique, options)
-  return { ...replayed, results: of.map((i) => replayed.results[i]!), kernels: unique.length }
+  return {
+    ...replayed,
+    results: of.map((i) => replayed.results[i]!),
+    kernels: unique.length,
+    kernelMs: replayed.results.reduce((sum, r) => sum + r.kernelMs, 0),
+  }
 }
 
 /** Replays one window for distinct kernels, one feed read per distinct feed. */
@@ -251,6 +258,7 @@ export async function executeSweep(
   let reads = 0
   let events = 0
   let kernelsRun = 0
+  let kernelMs = 0
   for (const [w, win] of prepared.windows.entries()) {
     if (options.signal?.aborted) throw new SweepCancelled()
     const kernels = [win.base, ...evaluated.map((p) => win.points[p.index]!)]
@@ -268,6 +276,7 @@ export async function executeSweep(
     reads += replayed.reads
     events += replayed.events
     kernelsRun += replayed.kernels
+    kernelMs += replayed.kernelMs
     const [base, ...rest] = replayed.results
     const window = intervalOf(win.base)
     baseFigures.push(windowFigures(window, win.base.ruleSet.rules, request.markets, base!, base!).figures)
@@ -360,6 +369,6 @@ export async function executeSweep(
   options.onProgress?.({ done: total, total, window: prepared.windows.length - 1, events })
   return {
     document,
-    timings: { totalMs: performance.now() - started, kernels: kernelsRun, feedReads: reads, events },
+    timings: { totalMs: performance.now() - started, kernels: kernelsRun, feedReads: reads, events, kernelMs },
   }
 }

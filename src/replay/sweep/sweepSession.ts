@@ -33,6 +33,8 @@ export interface SweepKernelResult {
   adlNotionalMicros: string
   /** Liquidation fees charged to the liquidated positions, exact micro-units as integer text. */
   liquidationFeeMicros: string
+  /** Time inside the kernel (on its thread, ms): where a sweep's time goes; no figure depends on it. */
+  kernelMs: number
 }
 
 export class SweepSession extends KernelSession {
@@ -89,7 +91,7 @@ export class SweepSession extends KernelSession {
   }
 
   async finishSweep(): Promise<SweepKernelResult> {
-    const { summary } = await this.finish()
+    const { summary, stats } = await this.finish()
     return {
       summary,
       openings: {
@@ -100,6 +102,7 @@ export class SweepSession extends KernelSession {
       firstLiquidations: this.first.entries(),
       adlNotionalMicros: this.adlNotional.value.toString(),
       liquidationFeeMicros: this.liquidationFees.value.toString(),
+      kernelMs: stats.kernelMs,
     }
   }
 }
