@@ -98,8 +98,9 @@ async function main(): Promise<void> {
     console.log(
       `sweep: ${fmt(sweepMs / 1000)} s, CPU ${fmt(sweepCpu)} s for ${evaluated} points (+ the base) on ${timings.kernels} kernel(s), ${timings.feedReads} feed read(s), ${fmt(timings.events)} events read`,
     )
+    const threadCpu = timings.threadCpuMs.reduce((a, b) => a + b, 0) / 1000
     console.log(
-      `sweep kernels: ${fmt(timings.kernelMs / 1000)} s inside ${timings.kernels} kernels, ${fmt(timings.kernelMs / timings.kernels / 1000)} s each (the single backtest's kernel: ${fmt(run.timings.kernelMs / 1000)} s of its ${fmt(singleCpu)} CPU-s)`,
+      `sweep threads: CPU ${timings.threadCpuMs.map((ms) => fmt(ms / 1000)).join(' + ')} = ${fmt(threadCpu)} s for ${timings.kernels} kernels (${fmt(threadCpu / timings.kernels)} CPU-s each; wall inside the kernels ${fmt(timings.kernelMs / 1000)} s)`,
     )
     console.log(`ratio sweep / single backtest: ${fmt(sweepMs / singleMs)}× (issue floor < 6×, aim < 3×)`)
     console.log(`CPU ratio sweep / single backtest: ${fmt(sweepCpu / singleCpu)}× (load-independent: the work done)`)

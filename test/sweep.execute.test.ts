@@ -66,6 +66,9 @@ describe('a maintenance-rate sweep over a crash window', () => {
     // the kernels' own time comes back from their threads (the bench's per-kernel figure)
     expect(timings.kernelMs).toBeGreaterThan(0)
     expect(timings.kernelMs).toBeLessThan(timings.totalMs * 3)
+    // and each thread's CPU time (Linux: /proc/thread-self), one entry per thread of the window's one feed
+    expect(timings.threadCpuMs.length).toBeGreaterThan(0)
+    if (process.platform === 'linux') expect(Math.min(...timings.threadCpuMs)).toBeGreaterThan(0)
     expect(microsOf(document.base[0]!.risk.badDebt)).toBeGreaterThan(0n)
     const points = document.points
     expect(points.map((p) => p.status)).toEqual(['evaluated', 'evaluated', 'evaluated'])
