@@ -1,5 +1,6 @@
 // The first-liquidation table of a sweep kernel (sweep/firstTimes.ts) against a Map: the first time per key wins,
-// negative keys (named accounts) and keys whose low 32 bits collide stay apart, and growth loses nothing.
+// negative keys (named accounts), keys beyond 32 bits and keys whose low 32 bits collide stay apart, and growth loses
+// nothing.
 import { describe, expect, it } from 'vitest'
 import { FirstTimes } from '../src/replay/sweep/firstTimes.ts'
 import { Prng } from '../src/replay/kernel/prng.ts'
@@ -10,14 +11,16 @@ describe('FirstTimes', () => {
     const table = new FirstTimes(2)
     const map = new Map<number, number>()
     for (let t = 0; t < 20_000; t++) {
-      // serials, account keys −(1 + account·4096 + market), and keys equal modulo 2^32
+      // serials, account keys −(1 + account·4096 + market), keys equal modulo 2^32, −2^31 (the empty mark's value)
       const r = prng.next()
       const key =
         r < 0.6
           ? Math.floor(prng.next() * 5_000)
           : r < 0.9
             ? -(1 + Math.floor(prng.next() * 50) * 4096 + Math.floor(prng.next() * 3))
-            : Math.floor(prng.next() * 4) * 2 ** 32 + 17
+            : r < 0.99
+              ? Math.floor(prng.next() * 4) * 2 ** 32 + 17 - 2 ** 33
+              : -(2 ** 31)
       table.add(key, t)
       if (!map.has(key)) map.set(key, t)
     }
