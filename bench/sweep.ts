@@ -2,7 +2,8 @@
 // with its synthetic population, one single backtest end to end (plan, feed, kernel, result writes), then a sweep of
 // 32 points (maintenanceScale × liquidation fee, 8 × 4) over the same window in the same process: total time, the
 // ratio to the single backtest, feed reads, peak RSS. Wall and CPU time (all threads of the process, DuckDB's too) are
-// both given: on a shared machine the wall ratio follows the load, the CPU ratio the work. Options: --days N (30),
+// both given: on a shared machine the wall ratio follows the load, the CPU ratio the work; each sweep thread's own CPU
+// (Linux) gives a point's share directly: its CPU over the kernels it ran. Options: --days N (30),
 // --positions N (100000), --threads N, --vary AXIS (repeatable, replaces the default axes). The default axes give 32
 // points that all differ (`--vary fees.liquidationFeeRate=…` instead shows points sharing kernels: binance-um has its
 // own rate on BTCUSDT, which shadows the default).
