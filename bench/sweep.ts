@@ -2,7 +2,8 @@
 // with its synthetic population, one single backtest end to end (plan, feed, kernel, result writes), then a sweep of
 // 32 points (maintenanceScale × liquidation fee, 8 × 4) over the same window in the same process: total time, the
 // ratio to the single backtest, feed reads, peak RSS. Wall and CPU time (all threads of the process, DuckDB's too) are
-// both given: on a shared machine the wall ratio follows the load, the CPU ratio the work. Options: --days N (30),
+// both given: on a shared machine the wall ratio follows the load, the CPU ratio the work; each sweep thread's own CPU
+// (Linux) gives a point's share directly: its CPU over the kernels it ran. Options: --days N (30),
 // --positions N (100000), --threads N, --vary AXIS (repeatable, replaces the default axes). The default axes give 32
 // points that all differ (`--vary fees.liquidationFeeRate=…` instead shows points sharing kernels: binance-um has its
 // own rate on BTCUSDT, which shadows the default).
@@ -97,6 +98,10 @@ async function main(): Promise<void> {
     const evaluated = document.points.filter((p) => p.status === 'evaluated').length
     console.log(
       `sweep: ${fmt(sweepMs / 1000)} s, CPU ${fmt(sweepCpu)} s for ${evaluated} points (+ the base) on ${timings.kernels} kernel(s), ${timings.feedReads} feed read(s), ${fmt(timings.events)} events read`,
+    )
+    const threadCpu = timings.threadCpuMs.reduce((a, b) => a + b, 0) / 1000
+    console.log(
+      `sweep threads: CPU ${timings.threadCpuMs.map((ms) => fmt(ms / 1000)).join(' + ')} = ${fmt(threadCpu)} s for ${timings.kernels} kernels (${fmt(threadCpu / timings.kernels)} CPU-s each; wall inside the kernels ${fmt(timings.kernelMs / 1000)} s)`,
     )
     console.log(`ratio sweep / single backtest: ${fmt(sweepMs / singleMs)}× (issue floor < 6×, aim < 3×)`)
     console.log(`CPU ratio sweep / single backtest: ${fmt(sweepCpu / singleCpu)}× (load-independent: the work done)`)

@@ -63,6 +63,12 @@ describe('a maintenance-rate sweep over a crash window', () => {
     expect(timings.feedReads).toBe(1)
     // the scale-1 point behaves like the base: they share one kernel
     expect(timings.kernels).toBe(3)
+    // the kernels' own time comes back from their threads (the bench's per-kernel figure)
+    expect(timings.kernelMs).toBeGreaterThan(0)
+    expect(timings.kernelMs).toBeLessThan(timings.totalMs * 3)
+    // and each thread's CPU time (Linux: /proc/thread-self), one entry per thread of the window's one feed
+    expect(timings.threadCpuMs.length).toBeGreaterThan(0)
+    if (process.platform === 'linux') expect(Math.min(...timings.threadCpuMs)).toBeGreaterThan(0)
     expect(microsOf(document.base[0]!.risk.badDebt)).toBeGreaterThan(0n)
     const points = document.points
     expect(points.map((p) => p.status)).toEqual(['evaluated', 'evaluated', 'evaluated'])

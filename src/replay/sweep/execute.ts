@@ -96,6 +96,10 @@ export interface SweepTimings {
   kernels: number
   feedReads: number
   events: number
+  /** Time inside the kernels run (ms, summed over kernels and windows): the rest is reads, setup and waiting. */
+  kernelMs: number
+  /** CPU time of each sweep thread run (ms; per window and feed, in order; NaN where the system cannot tell). */
+  threadCpuMs: number[]
 }
 
 export class SweepCancelled extends Error {
@@ -139,7 +143,14 @@ async function replayWindow(
   duck: DuckStore,
   kernels: PreparedBacktest[],
   options: { threads?: number; signal?: AbortSignal; onFraction: (fraction: number, events: number) => void },
-): Promise<{ results: SweepKernelResult[]; reads: number; events: number; kernels: number }> {
+): Promise<{
+  results: SweepKernelResult[]
+  reads: number
+  events: number
+  kernels: number
+  kernelMs: number
+  threadCpuMs: number[]
+}> {
   const unique: PreparedBacktest[] = []
   const slot = new Map<string, number>()
   const of = kernels.map((k) => {
@@ -152,7 +163,12 @@ async function replayWindow(
     return i
   })
   const replayed = await replayDistinct(duck, unique, options)
-  return { ...replayed, results: of.map((i) => replayed.results[i]!), kernels: unique.length }
+  return {
+    ...replayed,
+    results: of.map((i) => replayed.results[i]!),
+    kernels: unique.length,
+    kernelMs: replayed.results.reduce((sum, r) => sum + r.kernelMs, 0),
+  }
 }
 
 /** Replays one window for distinct kernels, one feed read per distinct feed. */
@@ -160,7 +176,7 @@ async function replayDistinct(
   duck: DuckStore,
   kernels: PreparedBacktest[],
   options: { threads?: number; signal?: AbortSignal; onFraction: (fraction: number, events: number) => void },
-): Promise<{ results: SweepKernelResult[]; reads: number; events: number }> {
+): Promise<{ results: SweepKernelResult[]; reads: number; events: number; threadCpuMs: number[] }> {
   const groups = new Map<string, number[]>()
   kernels.forEach((k, i) => {
     const key = JSON.stringify(k.plan.feed)
@@ -169,6 +185,7 @@ async function replayDistinct(
   const results: SweepKernelResult[] = new Array(kernels.length)
   let doneKernels = 0
   let events = 0
+  const threadCpuMs: number[] = []
   for (const members of groups.values()) {
     const first = kernels[members[0]!]!
     const fromUs = first.request.from.getTime() * 1000
@@ -220,6 +237,7 @@ async function replayDistinct(
       await run({ ...feed, fromUs, toUs })
       const out = await host.finish()
       members.forEach((k, j) => (results[k] = out[j]!))
+      threadCpuMs.push(...host.threadCpuMs)
     } catch (error) {
       if (options.signal?.aborted) throw new SweepCancelled()
       throw error
@@ -229,7 +247,7 @@ async function replayDistinct(
     }
     doneKernels += members.length
   }
-  return { results, reads: groups.size, events }
+  return { results, reads: groups.size, events, threadCpuMs }
 }
 
 export async function executeSweep(
@@ -251,6 +269,8 @@ export async function executeSweep(
   let reads = 0
   let events = 0
   let kernelsRun = 0
+  let kernelMs = 0
+  const threadCpuMs: number[] = []
   for (const [w, win] of prepared.windows.entries()) {
     if (options.signal?.aborted) throw new SweepCancelled()
     const kernels = [win.base, ...evaluated.map((p) => win.points[p.index]!)]
@@ -268,6 +288,8 @@ export async function executeSweep(
     reads += replayed.reads
     events += replayed.events
     kernelsRun += replayed.kernels
+    kernelMs += replayed.kernelMs
+    threadCpuMs.push(...replayed.threadCpuMs)
     const [base, ...rest] = replayed.results
     const window = intervalOf(win.base)
     baseFigures.push(windowFigures(window, win.base.ruleSet.rules, request.markets, base!, base!).figures)
@@ -360,6 +382,13 @@ export async function executeSweep(
   options.onProgress?.({ done: total, total, window: prepared.windows.length - 1, events })
   return {
     document,
-    timings: { totalMs: performance.now() - started, kernels: kernelsRun, feedReads: reads, events },
+    timings: {
+      totalMs: performance.now() - started,
+      kernels: kernelsRun,
+      feedReads: reads,
+      events,
+      kernelMs,
+      threadCpuMs,
+    },
   }
 }

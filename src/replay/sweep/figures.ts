@@ -3,6 +3,7 @@
 // refused or liquidated earlier than under the base, liquidation fees). Money is exact decimal text.
 import { formatMicros } from '../money.ts'
 import type { RuleSet } from '../rules/schema.ts'
+import { FirstTimes } from './firstTimes.ts'
 import type { SweepKernelResult } from './sweepSession.ts'
 
 export interface WindowFigures {
@@ -67,11 +68,23 @@ export function maxLeverageOf(rules: RuleSet, markets: readonly string[]): numbe
   )
 }
 
+/** The base's first liquidations as a table, built once per window however many points are compared with it. */
+const baseTables = new WeakMap<SweepKernelResult, FirstTimes>()
+
+function baseFirstOf(base: SweepKernelResult): FirstTimes {
+  let table = baseTables.get(base)
+  if (!table) {
+    table = new FirstTimes()
+    const b = base.firstLiquidations
+    for (let i = 0; i < b.keys.length; i++) table.add(b.keys[i]!, b.ts[i]!)
+    baseTables.set(base, table)
+  }
+  return table
+}
+
 /** How many of the point's positions were liquidated before the base liquidated them (or the base never did). */
 function liquidatedEarlier(point: SweepKernelResult, base: SweepKernelResult): number {
-  const baseFirst = new Map<number, number>()
-  const b = base.firstLiquidations
-  for (let i = 0; i < b.keys.length; i++) baseFirst.set(b.keys[i]!, b.ts[i]!)
+  const baseFirst = baseFirstOf(base)
   const p = point.firstLiquidations
   let n = 0
   for (let i = 0; i < p.keys.length; i++) {

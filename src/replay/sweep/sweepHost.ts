@@ -26,6 +26,8 @@ export interface SweepHost {
   feed(batch: EventBatch): Promise<void>
   /** Each kernel's figures, in the order of the specs. */
   finish(): Promise<SweepKernelResult[]>
+  /** Once finished: each thread's CPU time (ms; NaN where it cannot be read), for the timings. */
+  readonly threadCpuMs: number[]
   close(): Promise<void>
 }
 
@@ -43,6 +45,7 @@ export function sweepHost(specs: SweepKernel[], options: SweepHostOptions = {}):
   // kernel k runs on thread k mod count
   const owned = Array.from({ length: count }, (_, t) => specs.map((_, k) => k).filter((k) => k % count === t))
   const results: Array<SweepKernelResult[] | null> = owned.map(() => null)
+  const threadCpuMs = owned.map(() => Number.NaN)
   const group = options.group ?? GROUP
   const threads = feedThreads<ToSweepThread, FromSweepThread>({
     entry: ENTRY,
@@ -51,7 +54,10 @@ export function sweepHost(specs: SweepKernel[], options: SweepHostOptions = {}):
     inFlight: 2 * group.batches,
     ...(options.onReplayed ? { onReplayed: options.onReplayed } : {}),
     onMessage(t, message) {
-      if (message.type === 'finished') results[t] = message.results
+      if (message.type === 'finished') {
+        results[t] = message.results
+        threadCpuMs[t] = message.cpuMs
+      }
     },
   })
   return {
@@ -66,5 +72,6 @@ export function sweepHost(specs: SweepKernel[], options: SweepHostOptions = {}):
       return out
     },
     close: () => threads.close(),
+    threadCpuMs,
   }
 }

@@ -6,6 +6,7 @@ import { toMicros } from '../money.ts'
 import { KernelSession, type KernelResult, type KernelSpec } from '../host/session.ts'
 import type { SpawnTape } from '../kernel/spawnTape.ts'
 import type { ResultBatch } from '../../store/results/backtestResults.ts'
+import { FirstTimes } from './firstTimes.ts'
 
 /** Margin and notional of the positions opened (synthetic population and explicit positions alike). */
 export interface Openings {
@@ -32,10 +33,12 @@ export interface SweepKernelResult {
   adlNotionalMicros: string
   /** Liquidation fees charged to the liquidated positions, exact micro-units as integer text. */
   liquidationFeeMicros: string
+  /** Time inside the kernel (on its thread, ms): where a sweep's time goes; no figure depends on it. */
+  kernelMs: number
 }
 
 export class SweepSession extends KernelSession {
-  private readonly first = new Map<number, number>()
+  private readonly first = new FirstTimes()
   private readonly margin = new ExactTotal()
   private readonly notional = new ExactTotal()
   private readonly adlNotional = new ExactTotal()
@@ -79,7 +82,7 @@ export class SweepSession extends KernelSession {
     for (let i = 0; i < liq.length; i++) {
       const code = account[i]!
       const key = code < 0 ? serial[i]! : -(1 + code * 4096 + market[i]!)
-      if (!this.first.has(key)) this.first.set(key, ts[i]!)
+      this.first.add(key, ts[i]!)
       this.liquidationFees.add(fee[i]!)
     }
     const adl = batch.adl
@@ -88,14 +91,7 @@ export class SweepSession extends KernelSession {
   }
 
   async finishSweep(): Promise<SweepKernelResult> {
-    const { summary } = await this.finish()
-    const keys = new Float64Array(this.first.size)
-    const ts = new Float64Array(this.first.size)
-    let i = 0
-    for (const [k, t] of this.first) {
-      keys[i] = k
-      ts[i++] = t
-    }
+    const { summary, stats } = await this.finish()
     return {
       summary,
       openings: {
@@ -103,9 +99,10 @@ export class SweepSession extends KernelSession {
         marginMicros: this.margin.value.toString(),
         notionalMicros: this.notional.value.toString(),
       },
-      firstLiquidations: { keys, ts },
+      firstLiquidations: this.first.entries(),
       adlNotionalMicros: this.adlNotional.value.toString(),
       liquidationFeeMicros: this.liquidationFees.value.toString(),
+      kernelMs: stats.kernelMs,
     }
   }
 }

@@ -9,6 +9,7 @@ import type { EventBatch } from '../kernel/events.ts'
 import type { KernelAccounts, KernelSpec } from '../host/session.ts'
 import { SpawnTape } from '../kernel/spawnTape.ts'
 import { SweepSession, type SweepKernelResult } from './sweepSession.ts'
+import { threadCpuMs } from './threadCpu.ts'
 
 export type ToSweepThread =
   { type: 'checking'; on: boolean } | { type: 'start' } | { type: 'batch'; batch: EventBatch } | { type: 'finish' }
@@ -26,7 +27,8 @@ export interface SweepKernel {
 }
 export type FromSweepThread =
   | { type: 'replayed'; events: number; lastTs: number }
-  | { type: 'finished'; results: SweepKernelResult[] }
+  /** cpuMs: the thread's CPU time until then (NaN where it cannot be read). */
+  | { type: 'finished'; results: SweepKernelResult[]; cpuMs: number }
   | { type: 'failed'; message: string; stack?: string }
 
 const port = parentPort
@@ -78,7 +80,7 @@ if (port) {
         const results: SweepKernelResult[] = []
         for (const s of sessions) results.push(await s.finishSweep())
         const transfer = results.flatMap((r) => [r.firstLiquidations.keys.buffer, r.firstLiquidations.ts.buffer])
-        send({ type: 'finished', results }, transfer as ArrayBuffer[])
+        send({ type: 'finished', results, cpuMs: threadCpuMs() }, transfer as ArrayBuffer[])
         return
       }
     }
