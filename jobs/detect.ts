@@ -28,7 +28,9 @@ export const detectJob = defineJob<unknown, PreparedDetect>({
   // detect runs queue (RUN_CONCURRENCY, default 1) rather than refuse one another; a crashed one is re-run by hand
   exclusive: false,
   retryOnCrash: false,
-  prepare: ({ runtime }, request) => prepareDetectors(runtime, request as Record<string, unknown>),
+  // a rule-set file among the parameters is read only for the local CLI (as backtests do): an API client names none
+  prepare: ({ runtime, trigger }, request) =>
+    prepareDetectors({ ...runtime, allowRuleSetFiles: trigger === 'cli' }, request as Record<string, unknown>),
   async run({ runtime, signal, progress, log }, prepared) {
     const summary: DetectSummary = await executeDetectors(runtime, prepared, {
       signal,

@@ -1,12 +1,17 @@
 // Detections and incidents over GraphQL: connections with filters and pages, incident(id) with its timeline, the
 // member detections of a page of incidents loaded in one read per request (DataLoader) with the columns the query
 // selects, NOT_FOUND, runDetectors.
+import fs from 'node:fs'
+import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { jobRegistry } from '../jobs/registry.ts'
 import { RunManager } from '../jobs/runManager.ts'
+import { prepareDetectors } from '../src/detect/run.ts'
+import { findPreset } from '../src/replay/rules/presets/index.ts'
 import { gqlClient } from './support/graphql.ts'
 import { barsFromCloses, insertBars } from './support/marketData.ts'
 import { testRuntime } from './support/runtime.ts'
+import { tempDir } from './support/tmp.ts'
 
 const runtime = await testRuntime()
 const runs = new RunManager(runtime, jobRegistry)
@@ -201,5 +206,30 @@ describe('runDetectors', () => {
       id: (ok.data!.runDetectors as { id: string }).id,
     })
     expect(done.data!.run).toMatchObject({ status: expect.stringMatching(/succeeded|failed/) })
+  })
+
+  test('a rule-set file named in detector parameters is read for the local CLI only: over the API it is refused', async () => {
+    // a valid rule set under a name of its own: readable as a file, stored nowhere
+    const file = path.join(tempDir('detect-rules'), 'house-rules.json')
+    const document = JSON.parse(findPreset('binance-um').body) as Record<string, unknown>
+    fs.writeFileSync(file, JSON.stringify({ ...document, name: 'house-rules' }))
+    const input = {
+      venue: 'bin',
+      detectors: ['withdrawal-to-maintenance'],
+      markets: ['BTCUSDT'],
+      from: '2025-10-10T00:00:00Z',
+      to: '2025-10-10T01:00:00Z',
+      params: { 'withdrawal-to-maintenance': { rules: file } },
+    }
+    const before = await runtime.meta.jobRun.count({ where: { kind: 'detect' } })
+    const refused = await client.run(`mutation($input: DetectInput!) { runDetectors(input: $input) { id } }`, {
+      input,
+    })
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT')
+    expect(JSON.stringify(refused.errors)).toContain('params.withdrawal-to-maintenance.rules')
+    expect(await runtime.meta.jobRun.count({ where: { kind: 'detect' } })).toBe(before)
+    // the same request from this process's own CLI reads the file
+    const prepared = await prepareDetectors({ ...runtime, allowRuleSetFiles: true }, input)
+    expect(prepared.allowRuleSetFiles).toBe(true)
   })
 })

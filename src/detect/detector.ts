@@ -13,6 +13,11 @@ export interface DetectStores {
   meta: MetaClient
   /** Reads shared by the detectors of one market in one execution (the runner sets it; absent, each reads alone). */
   shared?: SharedReads
+  /**
+   * Whether a parameter naming a rule set may be a file path read by this process: only for a run the local CLI
+   * started (as for backtests); an API client's parameters name stored rule sets or presets, never files.
+   */
+  allowRuleSetFiles?: boolean
 }
 
 /** One market and window to scan. */

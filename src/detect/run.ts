@@ -101,6 +101,8 @@ export interface PreparedDetect {
   toUs: number
   runId: string | null
   gapSeconds: number
+  /** Carried from submission to execution: the run reads rule-set files only if its submitter could. */
+  allowRuleSetFiles: boolean
 }
 
 /** Checks everything that can be wrong before anything runs, and lists every problem at once. */
@@ -189,6 +191,7 @@ async function validate(stores: DetectStores, input: unknown): Promise<PreparedD
     toUs,
     runId: r.runId ?? null,
     gapSeconds: r.incidentGapSeconds,
+    allowRuleSetFiles: stores.allowRuleSetFiles === true,
   }
 }
 
@@ -324,7 +327,11 @@ export async function executeDetectors(
     const run = req.runId ? await runOutputCounts(stores.duck, req.runId, market, req.fromUs, req.toUs) : null
     const data: TargetData = { market: counts, ledger, run }
     // one market's shared reads, dropped when its detectors are done
-    const marketStores: DetectStores = { ...stores, shared: new SharedReads(stores.duck) }
+    const marketStores: DetectStores = {
+      ...stores,
+      shared: new SharedReads(stores.duck),
+      allowRuleSetFiles: req.allowRuleSetFiles,
+    }
     for (const detector of req.detectors) {
       const params = req.params.get(detector.id)
       const hash = paramsHash(params)

@@ -93,7 +93,7 @@ async function marginModel(
     }
   }
   const rules: RuleSet = ref
-    ? (await resolveRuleSet(ref, { meta: stores.meta, allowFiles: true })).rules
+    ? (await resolveRuleSet(ref, { meta: stores.meta, allowFiles: stores.allowRuleSetFiles === true })).rules
     : presetInForce(DEFAULT_RULES[venue]!, day)
   const tiers = new Map<string, CompiledTier>()
   return {
@@ -119,7 +119,7 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
   async checkParams(stores, p) {
     if (!p.rules) return []
     try {
-      await resolveRuleSet(p.rules, { meta: stores.meta, allowFiles: true })
+      await resolveRuleSet(p.rules, { meta: stores.meta, allowFiles: stores.allowRuleSetFiles === true })
       return []
     } catch (error) {
       return [

@@ -16,6 +16,7 @@ import { runProgressView } from '../progress.ts'
 import type { ServerClient } from '../remote/client.ts'
 import { EXIT_INTERRUPTED, followRun } from '../remote/follow.ts'
 import { viaServerOr } from '../remote/handOver.ts'
+import { isRuleSetFile, storeRuleSetFile } from '../remote/ruleSetFile.ts'
 
 interface DetectOptions {
   venue?: string
@@ -58,6 +59,27 @@ export function detectInput(o: DetectOptions): Record<string, unknown> {
   if (gap !== undefined) input.incidentGapSeconds = gap
   p.check('invalid detect options')
   return input
+}
+
+/**
+ * A detector parameter naming a rule-set file (`rules`, e.g. withdrawal-to-maintenance's margin table) is stored
+ * through the server and sent as its version id: the server reads no file an API client names.
+ */
+async function withStoredRuleSetFiles(client: ServerClient, input: Record<string, unknown>) {
+  const params = input.params
+  if (!params || typeof params !== 'object' || Array.isArray(params)) return input
+  const stored: Record<string, unknown> = {}
+  for (const [detector, value] of Object.entries(params as Record<string, unknown>)) {
+    const rules = (value as { rules?: unknown } | null)?.rules
+    stored[detector] =
+      typeof rules === 'string' && isRuleSetFile(rules)
+        ? {
+            ...(value as object),
+            rules: await storeRuleSetFile(client, rules, `backstop detect --params (${detector}.rules)`),
+          }
+        : value
+  }
+  return { ...input, params: stored }
 }
 
 const time = (us: number) =>
@@ -212,7 +234,7 @@ export function registerDetect(program: Command): void {
               // bad input is refused by the server (exit 2) before any run is recorded
               const { runDetectors } = await client.request<{ runDetectors: { id: string } }>(
                 `mutation ($input: DetectInput!) { runDetectors(input: $input) { id } }`,
-                { input },
+                { input: await withStoredRuleSetFiles(client, input) },
               )
               const { run, interrupted } = await followRun(client, runDetectors.id, view)
               const finished = {
