@@ -641,9 +641,15 @@ describe('oi-concentration', () => {
 })
 
 describe('funding-manipulation', () => {
-  async function market(venue: string, attack: boolean) {
+  /**
+   * Trades at 100 around the clock and hourly settlements at 0.01 %. With `attack`, buying in the 4 minutes before each
+   * of the last 24 settlements; with `accounts`, those buys are fills of S, while H — funded from the same wallet as S —
+   * holds a 10,000 base short from before the scope and collects the funding S's buying lifts.
+   */
+  async function market(venue: string, attack: boolean, accounts = false) {
     const r = rng(51)
     const trades: TradeRow[] = []
+    const fills: FillRow[] = []
     for (let t = T0; t < T0 + 3 * DAY; t += Math.round(-Math.log(1 - r.next()) * 20 * SEC)) {
       trades.push({
         tsUs: t,
@@ -655,12 +661,44 @@ describe('funding-manipulation', () => {
     const settlements = Array.from({ length: 72 }, (_, h) => T0 + (h + 1) * HOUR)
     if (attack) {
       for (const s of settlements.slice(48)) {
-        for (let k = 0; k < 20; k++)
-          trades.push({ tsUs: s - 4 * MIN + k * 10 * SEC, price: 100.05, qty: 50, side: 'buy' })
+        for (let k = 0; k < 20; k++) {
+          const tsUs = s - 4 * MIN + k * 10 * SEC
+          trades.push({ tsUs, price: 100.05, qty: 50, side: 'buy' })
+          if (accounts)
+            fills.push(
+              ...tradeFills({
+                tsUs,
+                market: 'M',
+                buyer: 'S',
+                seller: 'MM',
+                price: 100.05,
+                qty: 50,
+                tradeId: `f${tsUs}`,
+              }),
+            )
+        }
       }
     }
     trades.sort((a, b) => a.tsUs - b.tsUs)
     await insertTrades(runtime.duck, venue, 'M', trades)
+    if (accounts) {
+      fills.unshift(
+        ...tradeFills({
+          tsUs: T0 + HOUR / 2,
+          market: 'M',
+          buyer: 'MM',
+          seller: 'H',
+          price: 100,
+          qty: 10_000,
+          tradeId: 'h',
+        }),
+      )
+      await insertFillRows(runtime.duck, venue, fills)
+      await insertLedgerRows(runtime.duck, venue, [
+        { tsUs: T0, account: 'H', delta: 1e6, kind: 'deposit', counterparty: 'W' },
+        { tsUs: T0, account: 'S', delta: 1e6, kind: 'deposit', counterparty: 'W' },
+      ])
+    }
     await insertFundingRows(
       runtime.duck,
       venue,
@@ -678,6 +716,24 @@ describe('funding-manipulation', () => {
     expect(e.test).toBe('net taker flow')
     expect(e.extremeSettlements).toBeGreaterThanOrEqual(20)
     expect(e.pValue).toBeLessThan(1e-6)
+  })
+
+  test('the squeezer is named with the linked account that collected the funding, and their income is the profit', async () => {
+    await market('fm-collect', true, true)
+    const found = aboveInfo(await detect('fm-collect', 'funding-manipulation', T0 + DAY, T0 + 3 * DAY))
+    expect(found).toHaveLength(1)
+    const d = found[0]!
+    expect([...d.accounts].sort()).toEqual(['H', 'S'])
+    const e = d.evidence as {
+      extremeSettlements: number
+      fundingIncome: { total: number; collectors: Array<{ account: string; income: number }> }
+    }
+    // H's 10,000 base short receives 0.01 % of the last price (100.05) at each flagged settlement; S, long, pays
+    expect(e.extremeSettlements).toBeGreaterThanOrEqual(20)
+    expect(e.fundingIncome.collectors.map((c) => c.account)).toEqual(['H'])
+    expect(e.fundingIncome.collectors[0]!.income).toBeCloseTo(e.extremeSettlements * 10_000 * 0.0001 * 100.05, 0)
+    expect(Number(d.estimatedProfitQuote)).toBeCloseTo(e.fundingIncome.total, 0)
+    expect(Number(d.estimatedProfitQuote)).toBeLessThan(e.fundingIncome.collectors[0]!.income)
   })
 
   test('the same flow without the concentration: nothing above info', async () => {
