@@ -207,7 +207,22 @@ describe('thin-market-push', () => {
    * liquidated shorts buy `forcedQuote` a minute far above it (a forced market order sweeps the book), printed as trades
    * and as observed liquidations: their slippage is the victims' loss, not the attacker's cost.
    */
-  async function ownBook(venue: string, pushQuote: number, forcedQuote: number, holding = 150_000) {
+  async function ownBook(
+    venue: string,
+    pushQuote: number,
+    forcedQuote: number,
+    holding = 150_000,
+    o: {
+      /** The liquidations are also fills: short S (taker) buys from this account, one trade id per liquidation. */
+      counterparty?: string
+      /** Who pushes (default A); it held this short an hour before the push (its pushing buys close it first). */
+      pusher?: string
+      pusherShort?: number
+      /** The background trades' quote a minute (default 200). */
+      tradeQuote?: number
+    } = {},
+  ) {
+    const pusher = o.pusher ?? 'A'
     const r = rng(37)
     const pushStart = T0 + DAY + 14 * HOUR
     const mark = []
@@ -220,7 +235,12 @@ describe('thin-market-push', () => {
       const k = Math.min(Math.max((t - pushStart) / (20 * MIN), 0), 1)
       const price = p * (1 + 0.3 * k)
       mark.push({ tsUs: t, price })
-      trades.push({ tsUs: t + 7 * SEC, price, qty: 200 / price, side: r.next() < 0.5 ? 'buy' : 'sell' })
+      trades.push({
+        tsUs: t + 7 * SEC,
+        price,
+        qty: (o.tradeQuote ?? 200) / price,
+        side: r.next() < 0.5 ? 'buy' : 'sell',
+      })
       if (t < pushStart || t >= pushStart + 20 * MIN) continue
       if (pushQuote > 0) {
         trades.push({ tsUs: t + 20 * SEC, price, qty: pushQuote / price, side: 'buy' })
@@ -228,7 +248,7 @@ describe('thin-market-push', () => {
           ...tradeFills({
             tsUs: t + 20 * SEC,
             market: 'M',
-            buyer: 'A',
+            buyer: pusher,
             seller: 'C',
             price,
             qty: pushQuote / price,
@@ -239,6 +259,17 @@ describe('thin-market-push', () => {
       const forced = { tsUs: t + 3 * SEC, price: price * 1.12, qty: forcedQuote / price }
       trades.push({ ...forced, side: 'buy' })
       liquidations.push({ ...forced, side: 'short' })
+      if (o.counterparty) {
+        const [buy, sell] = tradeFills({
+          ...forced,
+          market: 'M',
+          buyer: 'S',
+          seller: o.counterparty,
+          tradeId: `${venue}-L${t}`,
+          taker: 'buyer',
+        })
+        fills.push({ ...buy!, liquidation: true }, sell!)
+      }
     }
     await insertPriceRows(runtime.duck, venue, 'M', 'mark', venue, mark)
     await insertTrades(runtime.duck, venue, 'M', trades)
@@ -255,6 +286,18 @@ describe('thin-market-push', () => {
         tradeId: `${venue}-1`,
       }),
     )
+    if (o.pusherShort)
+      fills.unshift(
+        ...tradeFills({
+          tsUs: pushStart - HOUR - MIN,
+          market: 'M',
+          buyer: 'C',
+          seller: pusher,
+          price: entry,
+          qty: o.pusherShort,
+          tradeId: `${venue}-0`,
+        }),
+      )
     await insertFillRows(runtime.duck, venue, fills)
   }
 
@@ -306,6 +349,77 @@ describe('thin-market-push', () => {
     // credited whole, the shorts' losses would have made A's push pay (else this test proves nothing)
     expect(e.exposure.topClusters[0]!.profit + transferToPushedSide).toBeGreaterThan(Number(push.estimatedCostQuote))
     expect(Number(push.estimatedProfitQuote)).toBeLessThan(Number(push.estimatedCostQuote))
+  })
+
+  type Attribution = {
+    profit: { priceGain: number; liquidationsBooked: number }
+    exposure: {
+      liquidationsTriggered: {
+        attribution: string
+        transferToPushedSide: number
+        creditedToBeneficiary: number
+        counterparties: {
+          paired: number
+          transferToBeneficiary: number
+          bookedInMarkToMarket: number
+          largest: Array<{ account: string; transfer: number; beneficiary: boolean }>
+        } | null
+      }
+    }
+  }
+
+  test('liquidated shorts’ losses go to whoever filled them, by trade id: a market maker’s fills pay the pusher nothing', async () => {
+    // the push of 'tp-forced' (a warning there, with the losses allocated to A), now with the liquidations' fills: a
+    // market maker sold to every liquidated short
+    await ownBook('tp-liq-maker', 40_000, 8_000, 150_000, { counterparty: 'MM' })
+    const found = await detect('tp-liq-maker', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    expect(aboveInfo(found)).toEqual([])
+    const push = found.find((d) => (d.evidence as PushEvidence).cost.forcedFills.count >= 15)!
+    const e = push.evidence as PushEvidence & Attribution
+    const l = e.exposure.liquidationsTriggered
+    expect(l.attribution).toMatch(/^by trade id/)
+    expect(l.counterparties!.paired).toBeGreaterThanOrEqual(15)
+    expect(l.counterparties!.largest.map((c) => c.account)).toEqual(['MM'])
+    expect(l.counterparties!.largest[0]!.transfer).toBeCloseTo(l.transferToPushedSide, 0)
+    expect(l.creditedToBeneficiary).toBe(0)
+    expect(Number(push.estimatedProfitQuote)).toBeCloseTo(e.profit.priceGain, 0)
+    // allocated as before, A's share of the losses would have made the push pay (else this test proves nothing)
+    expect(e.profit.priceGain + l.transferToPushedSide).toBeGreaterThan(Number(push.estimatedCostQuote))
+  })
+
+  test('losses the beneficiary filled inside the push are in its mark-to-market once, not credited again', async () => {
+    await ownBook('tp-liq-self', 40_000, 8_000, 150_000, { counterparty: 'A' })
+    const found = await detect('tp-liq-self', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    const push = found.find((d) => (d.evidence as PushEvidence).cost.forcedFills.count >= 15)!
+    const e = push.evidence as PushEvidence & Attribution
+    const c = e.exposure.liquidationsTriggered.counterparties!
+    expect(c.largest.map((x) => [x.account, x.beneficiary])).toEqual([['A', true]])
+    expect(c.transferToBeneficiary).toBeGreaterThan(0)
+    expect(c.bookedInMarkToMarket).toBeCloseTo(c.transferToBeneficiary, 0)
+    expect(e.exposure.liquidationsTriggered.creditedToBeneficiary).toBe(0)
+    expect(Number(push.estimatedProfitQuote)).toBeCloseTo(e.profit.priceGain, 0)
+  })
+
+  test('one account’s pushing ties the move to a beneficiary only when it opens risk: buying back a short does not', async () => {
+    // A holds 450k base (under a fifth of a day's volume), P does the pushing buys; P opening a long ties the move …
+    const opening = aboveInfo(
+      await (async () => {
+        await ownBook('tp-opening', 40_000, 0, 450_000, { pusher: 'P', tradeQuote: 2000 })
+        return detect('tp-opening', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+      })(),
+    )
+    expect(opening).toHaveLength(1)
+    expect(opening[0]!.accounts).toEqual(['A'])
+    // … P buying back a 1M base short it sold an hour before is closing: the move ties nobody
+    await ownBook('tp-closing', 40_000, 0, 450_000, { pusher: 'P', pusherShort: 1_000_000, tradeQuote: 2000 })
+    const found = await detect('tp-closing', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    expect(aboveInfo(found)).toEqual([])
+    const e = found.find((d) => d.windowFromUs === opening[0]!.windowFromUs)!.evidence as {
+      beneficiaryExposure: { largestPusher: string; largestPusherShare: number; largestPusherClosingShare: number }
+    }
+    expect(e.beneficiaryExposure.largestPusher).toBe('P')
+    expect(e.beneficiaryExposure.largestPusherShare).toBeGreaterThan(0.9)
+    expect(e.beneficiaryExposure.largestPusherClosingShare).toBe(1)
   })
 
   test('a move made of forced fills is a cascade, not a push: nothing above info', async () => {
