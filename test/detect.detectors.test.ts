@@ -220,6 +220,8 @@ describe('thin-market-push', () => {
       pusherShort?: number
       /** The background trades' quote a minute (default 200). */
       tradeQuote?: number
+      /** The pusher sells what it pushed with back to C over the 10 minutes after the push, at the top. */
+      sellBack?: boolean
     } = {},
   ) {
     const pusher = o.pusher ?? 'A'
@@ -270,6 +272,18 @@ describe('thin-market-push', () => {
         })
         fills.push({ ...buy!, liquidation: true }, sell!)
       }
+    }
+    if (o.sellBack) {
+      const top = mark[Math.round((DAY + 14 * HOUR + 20 * MIN) / MIN)]!.price
+      const qty = fills.filter((f) => f.account === pusher && f.side === 'buy').reduce((a, f) => a + f.qty, 0) / 10
+      for (let k = 0; k < 10; k++) {
+        const tsUs = pushStart + 20 * MIN + k * MIN + 30 * SEC
+        trades.push({ tsUs, price: top, qty, side: 'sell' })
+        fills.push(
+          ...tradeFills({ tsUs, market: 'M', buyer: 'C', seller: pusher, price: top, qty, tradeId: `${venue}-B${k}` }),
+        )
+      }
+      trades.sort((a, b) => a.tsUs - b.tsUs)
     }
     await insertPriceRows(runtime.duck, venue, 'M', 'mark', venue, mark)
     await insertTrades(runtime.duck, venue, 'M', trades)
@@ -352,7 +366,7 @@ describe('thin-market-push', () => {
   })
 
   type Attribution = {
-    profit: { priceGain: number; liquidationsBooked: number }
+    profit: { priceGain: number; liquidationsBooked: number; pushedInventorySoldBack: number }
     exposure: {
       liquidationsTriggered: {
         attribution: string
@@ -397,7 +411,8 @@ describe('thin-market-push', () => {
     expect(c.transferToBeneficiary).toBeGreaterThan(0)
     expect(c.bookedInMarkToMarket).toBeCloseTo(c.transferToBeneficiary, 0)
     expect(e.exposure.liquidationsTriggered.creditedToBeneficiary).toBe(0)
-    expect(Number(push.estimatedProfitQuote)).toBeCloseTo(e.profit.priceGain, 0)
+    // (A's sales to the liquidated return part of what it pushed with: that is counted once, as sold back)
+    expect(Number(push.estimatedProfitQuote)).toBeCloseTo(e.profit.priceGain + e.profit.pushedInventorySoldBack, 0)
   })
 
   test('one account’s pushing ties the move to a beneficiary only when it opens risk: buying back a short does not', async () => {
@@ -420,6 +435,25 @@ describe('thin-market-push', () => {
     expect(e.beneficiaryExposure.largestPusher).toBe('P')
     expect(e.beneficiaryExposure.largestPusherShare).toBeGreaterThan(0.9)
     expect(e.beneficiaryExposure.largestPusherClosingShare).toBe(1)
+  })
+
+  test('a pusher that sells its pushing buys back at the top recovers their cost: the push pays and names it', async () => {
+    // the small holder of 'tp-forced-small' (nothing above info there), now selling what it pushed with after the push
+    await ownBook('tp-sold-back', 40_000, 30_000, 10, { sellBack: true })
+    const found = aboveInfo(await detect('tp-sold-back', 'thin-market-push', T0 + DAY, T0 + 2 * DAY))
+    expect(found).toHaveLength(1)
+    const d = found[0]!
+    expect(d.accounts).toEqual(['A'])
+    const e = d.evidence as {
+      profit: {
+        priceGain: number
+        pushedInventorySoldBack: number
+        pushers: Array<{ account: string; soldBack: number }>
+      }
+    }
+    expect(e.profit.pushers.map((x) => x.account)).toEqual(['A'])
+    expect(e.profit.pushedInventorySoldBack).toBeGreaterThan(Number(d.estimatedCostQuote))
+    expect(Number(d.estimatedProfitQuote)).toBeGreaterThan(Number(d.estimatedCostQuote))
   })
 
   test('a move made of forced fills is a cascade, not a push: nothing above info', async () => {

@@ -6,8 +6,9 @@
 // open positions that gained, by linked-account cluster, and the liquidations it triggered, observed or replayed);
 // and whether the estimated attacker profit exceeded the cost. The profit of the top beneficiary cluster is its price
 // gain on exposure acquired before the price moved, plus the losses of liquidations it was the other side of (by
-// trade id; allocated up to its own exposure's worth of the forced quantity when no fill names a counterparty); its
-// funding income is reported, never counted (a push pays off through the price). An oracle-priced market is pushed on
+// trade id; allocated up to its own exposure's worth of the forced quantity when no fill names a counterparty), plus,
+// on a market pushed on its own book, what the cluster got back selling the inventory it pushed with; its funding
+// income is reported, never counted (a push pays off through the price). An oracle-priced market is pushed on
 // the venues its oracle reads: when the store holds their trades (markets named `<market>@<source>`), the cost is summed over them
 // (venue-rules §3.2: C(Δ) = Σ_v C_v), else the market's own trades are used. An account's gain is marked to market
 // over the push: its position at the start × (P1 − P0), plus fills inside the push at prices still within a tenth of
@@ -29,7 +30,7 @@ import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
 import { mergeEpisodes } from './episodes.ts'
 import { fundingIncome } from './fundingIncome.ts'
-import { flowIn, markToMarket, passiveFills, positionsAt } from './positions.ts'
+import { flowIn, markToMarket, passiveFills, positionsAt, recoveredInventory } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
 import { MAD_TO_SIGMA } from './stats/robust.ts'
 import { marketFills, marketVolume } from './sharedReads.ts'
@@ -369,7 +370,27 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       // quantity (a trader holding 1 base cannot take 500 base of liquidated longs' losses)
       const transferShare = top && forcedQty > 0 ? Math.min(Math.abs(top.exposure) / forcedQty, 1) : 0
       const credited = attribution ? attribution.bookedAfterPush : transfer * transferShare
-      const profit = top ? top.profit + credited : Number.NaN
+      // what the beneficiary's cluster got back for the inventory it bought while pushing this market's own book, by
+      // selling it into the buying the move brought (XPL: the sweeper sold its sweep into the liquidated shorts' and
+      // followers' buying): the push's cost is its slippage beyond p0, so the units sold back are worth price − p0
+      const topKey = top ? clusterOf(top.accounts[0]!) : null
+      const recovered =
+        top && references.length === 0
+          ? recoveredInventory(
+              fills,
+              target.market,
+              fromUs,
+              toUs,
+              liquidationsToUs,
+              p0,
+              p1,
+              0.1,
+              new Set([...flows.keys()].filter((a) => clusterOf(a) === topKey)),
+              new Set(top.accounts),
+            )
+          : new Map<string, { bought: number; sold: number; recovered: number }>()
+      const recoveredTotal = [...recovered.values()].reduce((a, r) => a + r.recovered, 0)
+      const profit = top ? top.profit + credited + recoveredTotal : Number.NaN
       // funding the beneficiary received over the push and its liquidations: reported beside the profit, never in it (a
       // push pays off through the price and the liquidations it forces; funding is the funding detector's pattern)
       const funding = top
@@ -416,7 +437,10 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       drafts.push({
         windowFromUs: fromUs,
         windowToUs: toUs,
-        accounts: level >= 2 && top ? top.accounts : [],
+        accounts:
+          level >= 2 && top
+            ? [...new Set([...top.accounts, ...[...recovered].filter(([, r]) => r.sold > 0).map(([a]) => a)])]
+            : [],
         score: delta,
         severity: severityOf(level),
         estimatedCostQuote: Number.isFinite(cost) ? cost : null,
@@ -525,8 +549,19 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
           profit: {
             priceGain: top ? round(top.profit) : null,
             liquidationsBooked: round(credited),
+            pushedInventorySoldBack: round(recoveredTotal),
+            pushers: [...recovered]
+              .filter(([, r]) => r.bought > 0)
+              .sort(([a, x], [b, y]) => y.recovered - x.recovered || (a < b ? -1 : 1))
+              .slice(0, 5)
+              .map(([account, r]) => ({
+                account,
+                boughtWhilePushing: round(r.bought),
+                soldBack: round(r.sold),
+                recovered: round(r.recovered),
+              })),
             fundingIncome: round(beneficiaryFunding),
-            note: "price gain + liquidations' losses booked to the beneficiary; its funding income is not counted",
+            note: "price gain + liquidations' losses booked to the beneficiary + what its cluster got back for the inventory it pushed with; its funding income is not counted",
           },
           profitExceedsCost: Number.isFinite(cost) && Number.isFinite(profit) ? profit > cost : null,
           reversal: { hours: p.reversalHours, share: round(reversal, 4) },
