@@ -207,7 +207,24 @@ describe('thin-market-push', () => {
    * liquidated shorts buy `forcedQuote` a minute far above it (a forced market order sweeps the book), printed as trades
    * and as observed liquidations: their slippage is the victims' loss, not the attacker's cost.
    */
-  async function ownBook(venue: string, pushQuote: number, forcedQuote: number, holding = 150_000) {
+  async function ownBook(
+    venue: string,
+    pushQuote: number,
+    forcedQuote: number,
+    holding = 150_000,
+    o: {
+      /** The liquidations are also fills: short S (taker) buys from this account, one trade id per liquidation. */
+      counterparty?: string
+      /** Who pushes (default A); it held this short an hour before the push (its pushing buys close it first). */
+      pusher?: string
+      pusherShort?: number
+      /** The background trades' quote a minute (default 200). */
+      tradeQuote?: number
+      /** The pusher sells what it pushed with back to C over the 10 minutes after the push, at the top. */
+      sellBack?: boolean
+    } = {},
+  ) {
+    const pusher = o.pusher ?? 'A'
     const r = rng(37)
     const pushStart = T0 + DAY + 14 * HOUR
     const mark = []
@@ -220,7 +237,12 @@ describe('thin-market-push', () => {
       const k = Math.min(Math.max((t - pushStart) / (20 * MIN), 0), 1)
       const price = p * (1 + 0.3 * k)
       mark.push({ tsUs: t, price })
-      trades.push({ tsUs: t + 7 * SEC, price, qty: 200 / price, side: r.next() < 0.5 ? 'buy' : 'sell' })
+      trades.push({
+        tsUs: t + 7 * SEC,
+        price,
+        qty: (o.tradeQuote ?? 200) / price,
+        side: r.next() < 0.5 ? 'buy' : 'sell',
+      })
       if (t < pushStart || t >= pushStart + 20 * MIN) continue
       if (pushQuote > 0) {
         trades.push({ tsUs: t + 20 * SEC, price, qty: pushQuote / price, side: 'buy' })
@@ -228,7 +250,7 @@ describe('thin-market-push', () => {
           ...tradeFills({
             tsUs: t + 20 * SEC,
             market: 'M',
-            buyer: 'A',
+            buyer: pusher,
             seller: 'C',
             price,
             qty: pushQuote / price,
@@ -239,6 +261,29 @@ describe('thin-market-push', () => {
       const forced = { tsUs: t + 3 * SEC, price: price * 1.12, qty: forcedQuote / price }
       trades.push({ ...forced, side: 'buy' })
       liquidations.push({ ...forced, side: 'short' })
+      if (o.counterparty) {
+        const [buy, sell] = tradeFills({
+          ...forced,
+          market: 'M',
+          buyer: 'S',
+          seller: o.counterparty,
+          tradeId: `${venue}-L${t}`,
+          taker: 'buyer',
+        })
+        fills.push({ ...buy!, liquidation: true }, sell!)
+      }
+    }
+    if (o.sellBack) {
+      const top = mark[Math.round((DAY + 14 * HOUR + 20 * MIN) / MIN)]!.price
+      const qty = fills.filter((f) => f.account === pusher && f.side === 'buy').reduce((a, f) => a + f.qty, 0) / 10
+      for (let k = 0; k < 10; k++) {
+        const tsUs = pushStart + 20 * MIN + k * MIN + 30 * SEC
+        trades.push({ tsUs, price: top, qty, side: 'sell' })
+        fills.push(
+          ...tradeFills({ tsUs, market: 'M', buyer: 'C', seller: pusher, price: top, qty, tradeId: `${venue}-B${k}` }),
+        )
+      }
+      trades.sort((a, b) => a.tsUs - b.tsUs)
     }
     await insertPriceRows(runtime.duck, venue, 'M', 'mark', venue, mark)
     await insertTrades(runtime.duck, venue, 'M', trades)
@@ -255,6 +300,18 @@ describe('thin-market-push', () => {
         tradeId: `${venue}-1`,
       }),
     )
+    if (o.pusherShort)
+      fills.unshift(
+        ...tradeFills({
+          tsUs: pushStart - HOUR - MIN,
+          market: 'M',
+          buyer: 'C',
+          seller: pusher,
+          price: entry,
+          qty: o.pusherShort,
+          tradeId: `${venue}-0`,
+        }),
+      )
     await insertFillRows(runtime.duck, venue, fills)
   }
 
@@ -306,6 +363,97 @@ describe('thin-market-push', () => {
     // credited whole, the shorts' losses would have made A's push pay (else this test proves nothing)
     expect(e.exposure.topClusters[0]!.profit + transferToPushedSide).toBeGreaterThan(Number(push.estimatedCostQuote))
     expect(Number(push.estimatedProfitQuote)).toBeLessThan(Number(push.estimatedCostQuote))
+  })
+
+  type Attribution = {
+    profit: { priceGain: number; liquidationsBooked: number; pushedInventorySoldBack: number }
+    exposure: {
+      liquidationsTriggered: {
+        attribution: string
+        transferToPushedSide: number
+        creditedToBeneficiary: number
+        counterparties: {
+          paired: number
+          transferToBeneficiary: number
+          bookedInMarkToMarket: number
+          largest: Array<{ account: string; transfer: number; beneficiary: boolean }>
+        } | null
+      }
+    }
+  }
+
+  test('liquidated shorts’ losses go to whoever filled them, by trade id: a market maker’s fills pay the pusher nothing', async () => {
+    // the push of 'tp-forced' (a warning there, with the losses allocated to A), now with the liquidations' fills: a
+    // market maker sold to every liquidated short
+    await ownBook('tp-liq-maker', 40_000, 8_000, 150_000, { counterparty: 'MM' })
+    const found = await detect('tp-liq-maker', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    expect(aboveInfo(found)).toEqual([])
+    const push = found.find((d) => (d.evidence as PushEvidence).cost.forcedFills.count >= 15)!
+    const e = push.evidence as PushEvidence & Attribution
+    const l = e.exposure.liquidationsTriggered
+    expect(l.attribution).toMatch(/^by trade id/)
+    expect(l.counterparties!.paired).toBeGreaterThanOrEqual(15)
+    expect(l.counterparties!.largest.map((c) => c.account)).toEqual(['MM'])
+    expect(l.counterparties!.largest[0]!.transfer).toBeCloseTo(l.transferToPushedSide, 0)
+    expect(l.creditedToBeneficiary).toBe(0)
+    expect(Number(push.estimatedProfitQuote)).toBeCloseTo(e.profit.priceGain, 0)
+    // allocated as before, A's share of the losses would have made the push pay (else this test proves nothing)
+    expect(e.profit.priceGain + l.transferToPushedSide).toBeGreaterThan(Number(push.estimatedCostQuote))
+  })
+
+  test('losses the beneficiary filled inside the push are in its mark-to-market once, not credited again', async () => {
+    await ownBook('tp-liq-self', 40_000, 8_000, 150_000, { counterparty: 'A' })
+    const found = await detect('tp-liq-self', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    const push = found.find((d) => (d.evidence as PushEvidence).cost.forcedFills.count >= 15)!
+    const e = push.evidence as PushEvidence & Attribution
+    const c = e.exposure.liquidationsTriggered.counterparties!
+    expect(c.largest.map((x) => [x.account, x.beneficiary])).toEqual([['A', true]])
+    expect(c.transferToBeneficiary).toBeGreaterThan(0)
+    expect(c.bookedInMarkToMarket).toBeCloseTo(c.transferToBeneficiary, 0)
+    expect(e.exposure.liquidationsTriggered.creditedToBeneficiary).toBe(0)
+    // (A's sales to the liquidated return part of what it pushed with: that is counted once, as sold back)
+    expect(Number(push.estimatedProfitQuote)).toBeCloseTo(e.profit.priceGain + e.profit.pushedInventorySoldBack, 0)
+  })
+
+  test('one account’s pushing ties the move to a beneficiary only when it opens risk: buying back a short does not', async () => {
+    // A holds 450k base (under a fifth of a day's volume), P does the pushing buys; P opening a long ties the move …
+    const opening = aboveInfo(
+      await (async () => {
+        await ownBook('tp-opening', 40_000, 0, 450_000, { pusher: 'P', tradeQuote: 2000 })
+        return detect('tp-opening', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+      })(),
+    )
+    expect(opening).toHaveLength(1)
+    expect(opening[0]!.accounts).toEqual(['A'])
+    // … P buying back a 1M base short it sold an hour before is closing: the move ties nobody
+    await ownBook('tp-closing', 40_000, 0, 450_000, { pusher: 'P', pusherShort: 1_000_000, tradeQuote: 2000 })
+    const found = await detect('tp-closing', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    expect(aboveInfo(found)).toEqual([])
+    const e = found.find((d) => d.windowFromUs === opening[0]!.windowFromUs)!.evidence as {
+      beneficiaryExposure: { largestPusher: string; largestPusherShare: number; largestPusherClosingShare: number }
+    }
+    expect(e.beneficiaryExposure.largestPusher).toBe('P')
+    expect(e.beneficiaryExposure.largestPusherShare).toBeGreaterThan(0.9)
+    expect(e.beneficiaryExposure.largestPusherClosingShare).toBe(1)
+  })
+
+  test('a pusher that sells its pushing buys back at the top recovers their cost: the push pays and names it', async () => {
+    // the small holder of 'tp-forced-small' (nothing above info there), now selling what it pushed with after the push
+    await ownBook('tp-sold-back', 40_000, 30_000, 10, { sellBack: true })
+    const found = aboveInfo(await detect('tp-sold-back', 'thin-market-push', T0 + DAY, T0 + 2 * DAY))
+    expect(found).toHaveLength(1)
+    const d = found[0]!
+    expect(d.accounts).toEqual(['A'])
+    const e = d.evidence as {
+      profit: {
+        priceGain: number
+        pushedInventorySoldBack: number
+        pushers: Array<{ account: string; soldBack: number }>
+      }
+    }
+    expect(e.profit.pushers.map((x) => x.account)).toEqual(['A'])
+    expect(e.profit.pushedInventorySoldBack).toBeGreaterThan(Number(d.estimatedCostQuote))
+    expect(Number(d.estimatedProfitQuote)).toBeGreaterThan(Number(d.estimatedCostQuote))
   })
 
   test('a move made of forced fills is a cascade, not a push: nothing above info', async () => {
@@ -641,9 +789,15 @@ describe('oi-concentration', () => {
 })
 
 describe('funding-manipulation', () => {
-  async function market(venue: string, attack: boolean) {
+  /**
+   * Trades at 100 around the clock and hourly settlements at 0.01 %. With `attack`, buying in the 4 minutes before each
+   * of the last 24 settlements; with `accounts`, those buys are fills of S, while H — funded from the same wallet as S —
+   * holds a 10,000 base short from before the scope and collects the funding S's buying lifts.
+   */
+  async function market(venue: string, attack: boolean, accounts = false) {
     const r = rng(51)
     const trades: TradeRow[] = []
+    const fills: FillRow[] = []
     for (let t = T0; t < T0 + 3 * DAY; t += Math.round(-Math.log(1 - r.next()) * 20 * SEC)) {
       trades.push({
         tsUs: t,
@@ -655,12 +809,44 @@ describe('funding-manipulation', () => {
     const settlements = Array.from({ length: 72 }, (_, h) => T0 + (h + 1) * HOUR)
     if (attack) {
       for (const s of settlements.slice(48)) {
-        for (let k = 0; k < 20; k++)
-          trades.push({ tsUs: s - 4 * MIN + k * 10 * SEC, price: 100.05, qty: 50, side: 'buy' })
+        for (let k = 0; k < 20; k++) {
+          const tsUs = s - 4 * MIN + k * 10 * SEC
+          trades.push({ tsUs, price: 100.05, qty: 50, side: 'buy' })
+          if (accounts)
+            fills.push(
+              ...tradeFills({
+                tsUs,
+                market: 'M',
+                buyer: 'S',
+                seller: 'MM',
+                price: 100.05,
+                qty: 50,
+                tradeId: `f${tsUs}`,
+              }),
+            )
+        }
       }
     }
     trades.sort((a, b) => a.tsUs - b.tsUs)
     await insertTrades(runtime.duck, venue, 'M', trades)
+    if (accounts) {
+      fills.unshift(
+        ...tradeFills({
+          tsUs: T0 + HOUR / 2,
+          market: 'M',
+          buyer: 'MM',
+          seller: 'H',
+          price: 100,
+          qty: 10_000,
+          tradeId: 'h',
+        }),
+      )
+      await insertFillRows(runtime.duck, venue, fills)
+      await insertLedgerRows(runtime.duck, venue, [
+        { tsUs: T0, account: 'H', delta: 1e6, kind: 'deposit', counterparty: 'W' },
+        { tsUs: T0, account: 'S', delta: 1e6, kind: 'deposit', counterparty: 'W' },
+      ])
+    }
     await insertFundingRows(
       runtime.duck,
       venue,
@@ -678,6 +864,24 @@ describe('funding-manipulation', () => {
     expect(e.test).toBe('net taker flow')
     expect(e.extremeSettlements).toBeGreaterThanOrEqual(20)
     expect(e.pValue).toBeLessThan(1e-6)
+  })
+
+  test('the squeezer is named with the linked account that collected the funding, and their income is the profit', async () => {
+    await market('fm-collect', true, true)
+    const found = aboveInfo(await detect('fm-collect', 'funding-manipulation', T0 + DAY, T0 + 3 * DAY))
+    expect(found).toHaveLength(1)
+    const d = found[0]!
+    expect([...d.accounts].sort()).toEqual(['H', 'S'])
+    const e = d.evidence as {
+      extremeSettlements: number
+      fundingIncome: { total: number; collectors: Array<{ account: string; income: number }> }
+    }
+    // H's 10,000 base short receives 0.01 % of the last price (100.05) at each flagged settlement; S, long, pays
+    expect(e.extremeSettlements).toBeGreaterThanOrEqual(20)
+    expect(e.fundingIncome.collectors.map((c) => c.account)).toEqual(['H'])
+    expect(e.fundingIncome.collectors[0]!.income).toBeCloseTo(e.extremeSettlements * 10_000 * 0.0001 * 100.05, 0)
+    expect(Number(d.estimatedProfitQuote)).toBeCloseTo(e.fundingIncome.total, 0)
+    expect(Number(d.estimatedProfitQuote)).toBeLessThan(e.fundingIncome.collectors[0]!.income)
   })
 
   test('the same flow without the concentration: nothing above info', async () => {

@@ -4,10 +4,15 @@
 // (q, so heavy-tailed flow and busy settlement hours calibrate themselves), and the number of settlements whose window
 // is extreme in one direction is tested against Binomial(settlements, q). The settled rate is compared with the
 // market's own funding history and, when peers are given, with other sources' funding for the same asset.
+// The squeezers are named with the linked accounts that collected the funding they lifted, and that cluster's funding
+// income at the flagged settlements is the estimated profit.
 import { z } from 'zod'
+import { linkClusters } from '../incidents/group.ts'
+import { readAccountLinks } from '../store/detect/accounts.ts'
 import { fundingPeers, readFlowBuckets, readFunding } from '../store/detect/funding.ts'
 import { HOUR_US, iso, MINUTE_US, round } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
+import { fundingIncome } from './fundingIncome.ts'
 import { flowIn } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
 import { binomialUpperTail } from './stats/binomial.ts'
@@ -43,6 +48,8 @@ export const fundingManipulationParams = z.strictObject({
   dispersionThreshold: z.number().gt(0).default(0.0005),
   /** Accounts whose net flow in the flagged windows is at least this share of it are named. */
   accountShare: z.number().gt(0).max(1).default(0.2),
+  /** Same-funding-source links through a source that funded more accounts than this are ignored (hot wallets). */
+  linkHubSize: z.number().int().min(2).default(20),
 })
 export type FundingManipulationParams = z.output<typeof fundingManipulationParams>
 
@@ -59,7 +66,7 @@ interface Settlement {
 
 export const fundingManipulation = defineDetector<FundingManipulationParams>({
   id: 'funding-manipulation',
-  version: '1.0.0',
+  version: '1.1.0',
   label: 'Funding manipulation',
   params: fundingManipulationParams,
   usesRunOutputs: false,
@@ -148,8 +155,10 @@ export const fundingManipulation = defineDetector<FundingManipulationParams>({
       })
     }
     const drafts: DetectionDraft[] = []
-    const fills = await marketFills(stores, target.venue, target.market, target.fromUs - W, target.toUs)
+    // from the first fill: the positions that collect or pay funding were opened before the scope, perhaps long before
+    const fills = await marketFills(stores, target.venue, target.market, null, target.toUs)
     const n = settlements.length
+    let links: Awaited<ReturnType<typeof readAccountLinks>> | null = null
     for (const direction of [1, -1] as const) {
       // the more significant statistic decides: flow or premium
       const tests = (['net', 'prem'] as const).map((stat) => {
@@ -181,12 +190,26 @@ export const fundingManipulation = defineDetector<FundingManipulationParams>({
       const named = [...flowBy]
         .filter(([, q]) => totalDirected > 0 && (q * direction) / totalDirected >= p.accountShare)
         .sort(([a, x], [b, y]) => y * direction - x * direction || (a < b ? -1 : 1))
+      // what the squeeze paid: the funding the squeezers' linked cluster received at the flagged settlements (a linked
+      // account holding the receiving side collects what the flow lifted), named beside the squeezers when it gained
+      links ??= named.length ? await readAccountLinks(stores.duck, target.venue, null, p.linkHubSize) : []
+      const clusters = linkClusters(links.map((l) => [l.account, l.linked]))
+      const squeezerClusters = new Set(named.map(([a]) => clusters.get(a) ?? a))
+      const cluster = new Set<string>(named.map(([a]) => a))
+      for (const [a, key] of clusters) if (squeezerClusters.has(key)) cluster.add(a)
+      const flagged = new Set(hit.map((s) => s.tsUs))
+      const income = fundingIncome(fills, target.market, funding, (t) => flagged.has(t), cluster)
+      const collectors = [...income]
+        .filter(([a, q]) => q > 0 && !named.some(([b]) => b === a))
+        .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
+      const clusterIncome = [...income.values()].reduce((a, q) => a + q, 0)
       drafts.push({
         windowFromUs: Math.floor((hit[0]!.tsUs - 1) / W) * W,
         windowToUs: hit[hit.length - 1]!.tsUs,
-        accounts: named.map(([a]) => a),
+        accounts: [...named.map(([a]) => a), ...collectors.map(([a]) => a)],
         score: -Math.log10(Math.max(best.pValue, 1e-300)),
         severity: severityOf(level),
+        estimatedProfitQuote: named.length && income.size ? clusterIncome : null,
         evidence: {
           statistic:
             'extreme windows (robust z of net taker flow or mean premium) before settlements vs Binomial(settlements, q), q = share of extreme windows away from settlements',
@@ -219,6 +242,13 @@ export const fundingManipulation = defineDetector<FundingManipulationParams>({
           })),
           peers: peerNames,
           accounts: named.slice(0, 10).map(([a, q]) => ({ account: a, directedQuote: round(q * direction) })),
+          fundingIncome: {
+            statistic:
+              'Σ −position × rate × mark at the flagged settlements, over the squeezers and their linked accounts',
+            total: round(clusterIncome),
+            collectors: collectors.slice(0, 10).map(([a, q]) => ({ account: a, income: round(q) })),
+            squeezers: named.slice(0, 10).map(([a]) => ({ account: a, income: round(income.get(a) ?? 0) })),
+          },
         },
       })
     }

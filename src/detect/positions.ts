@@ -147,3 +147,51 @@ function lowerBound(ts: Float64Array, t: number): number {
   }
   return lo
 }
+
+/**
+ * Per account of `accounts`: what it got back for the inventory it bought while pushing on `market` — its taker fills
+ * in the move's direction inside [fromUs, pushToUs) at prices more than `unpushed` of the move away from p0 (the cost
+ * side, not exposure) — by selling it back over [fromUs, toUs): each unit sold, matched against that inventory in time
+ * order, is worth qty × (price − p0) in the move's direction. For an account in `marked` (its mark-to-market over the
+ * push is already counted), a sale inside the push was booked there at qty × (price − p1): only the rest is added.
+ */
+export function recoveredInventory(
+  fills: FillColumns,
+  market: string,
+  fromUs: number,
+  pushToUs: number,
+  toUs: number,
+  p0: number,
+  p1: number,
+  unpushed: number,
+  accounts: ReadonlySet<string>,
+  marked: ReadonlySet<string>,
+): Map<string, { bought: number; sold: number; recovered: number }> {
+  const direction = Math.sign(p1 - p0)
+  const out = new Map<string, { bought: number; sold: number; recovered: number }>()
+  const inventory = new Map<string, number>()
+  for (let i = lowerBound(fills.ts, fromUs); i < fills.length && fills.ts[i]! < toUs; i++) {
+    const a = fills.account[i]!
+    if (fills.market[i] !== market || !accounts.has(a)) continue
+    const t = fills.ts[i]!
+    const price = fills.price[i]!
+    const q = fills.qty[i]!
+    const r = out.get(a) ?? { bought: 0, sold: 0, recovered: 0 }
+    if (fills.side[i] === direction) {
+      const pushed = t < pushToUs && fills.taker[i] !== 0 && (price - p0) * direction > unpushed * Math.abs(p1 - p0)
+      if (!pushed) continue
+      inventory.set(a, (inventory.get(a) ?? 0) + q)
+      r.bought += q
+    } else {
+      const left = inventory.get(a) ?? 0
+      const sold = Math.min(q, left)
+      if (sold <= 0) continue
+      inventory.set(a, left - sold)
+      r.sold += sold
+      r.recovered += sold * (price - p0) * direction
+      if (marked.has(a) && t < pushToUs) r.recovered -= sold * (price - p1) * direction
+    }
+    out.set(a, r)
+  }
+  return out
+}

@@ -4,11 +4,12 @@
 // liquidation fills closing into the move — the victims' trades, not the attacker's — and model costs from
 // the market's trailing liquidity: Kyle's λ and Amihud's illiquidity on 5-minute buckets); what it unlocked (the
 // open positions that gained, by linked-account cluster, and the liquidations it triggered, observed or replayed);
-// and whether the estimated attacker profit exceeded the cost. The profit of the top beneficiary cluster is its gain on
-// exposure acquired before the price moved, plus what the move forced onto the other side through liquidations (XPL:
-// shorts liquidated into the sweep paid the attackers), up to the cluster's own exposure's worth of the forced
-// quantity. An oracle-priced market is pushed on the venues its
-// oracle reads: when the store holds their trades (markets named `<market>@<source>`), the cost is summed over them
+// and whether the estimated attacker profit exceeded the cost. The profit of the top beneficiary cluster is its price
+// gain on exposure acquired before the price moved, plus the losses of liquidations it was the other side of (by
+// trade id; allocated up to its own exposure's worth of the forced quantity when no fill names a counterparty), plus,
+// on a market pushed on its own book, what the cluster got back selling the inventory it pushed with; its funding
+// income is reported, never counted (a push pays off through the price). An oracle-priced market is pushed on
+// the venues its oracle reads: when the store holds their trades (markets named `<market>@<source>`), the cost is summed over them
 // (venue-rules §3.2: C(Δ) = Σ_v C_v), else the market's own trades are used. An account's gain is marked to market
 // over the push: its position at the start × (P1 − P0), plus fills inside the push at prices still within a tenth of
 // the move valued at P1 (buying while pushing is the cost side, not exposure). No order-book table exists yet, so the
@@ -16,13 +17,20 @@
 import { z } from 'zod'
 import { linkClusters } from '../incidents/group.ts'
 import { readAccountLinks } from '../store/detect/accounts.ts'
-import { readForcedFlow, readLiquidationEvents } from '../store/detect/liquidations.ts'
+import {
+  readForcedFlow,
+  readLiquidationCounterparties,
+  readLiquidationEvents,
+  type LiquidationCounterpartyFill,
+} from '../store/detect/liquidations.ts'
+import { readFunding } from '../store/detect/funding.ts'
 import { listPriceSeries, readBucketSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
 import { readPushTrades, readTradeBuckets, referenceMarkets } from '../store/detect/tradeFlow.ts'
 import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
 import { mergeEpisodes } from './episodes.ts'
-import { flowIn, markToMarket, passiveFills, positionsAt } from './positions.ts'
+import { fundingIncome } from './fundingIncome.ts'
+import { flowIn, markToMarket, passiveFills, positionsAt, recoveredInventory } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
 import { MAD_TO_SIGMA } from './stats/robust.ts'
 import { marketFills, marketVolume } from './sharedReads.ts'
@@ -70,6 +78,11 @@ export const thinMarketPushParams = z.strictObject({
    */
   minExposureShare: z.number().gt(0).default(0.2),
   minPushShare: z.number().gt(0).max(1).default(0.3),
+  /**
+   * … unless most of that cluster's pushing closed a position it held the other way (it sells back what it bought):
+   * the fade of its own earlier move, not a push (a funding squeezer unwinding after each settlement).
+   */
+  maxClosingShare: z.number().gt(0).max(1).default(0.5),
   /** The move given back within this long after the peak is its reversal (evidence; see reversalShare). */
   reversalHours: z.number().gt(0).default(2),
   /** Liquidations counted as triggered this long after the push ends. */
@@ -87,7 +100,7 @@ export type ThinMarketPushParams = z.output<typeof thinMarketPushParams>
 
 export const thinMarketPush = defineDetector<ThinMarketPushParams>({
   id: 'thin-market-push',
-  version: '1.3.0',
+  version: '1.4.0',
   label: 'Oracle push',
   params: thinMarketPushParams,
   usesRunOutputs: true,
@@ -296,41 +309,100 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
         .slice(0, 5)
       // how concentrated the pushing flow on this market was: the largest linked cluster's taker fills in the push's
       // direction against the market's taker trades in that direction (XPL: one taker swept the book)
+      // and how much of each cluster's pushing closed a position it held the other way (selling back what it bought
+      // just before is closing, not pushing: the funding squeezer sells its squeeze buys back after each settlement)
       const pushedBy = new Map<string, number>()
+      const pushedBase = new Map<string, number>()
+      const closedBase = new Map<string, number>()
+      // (each account's own position: a linked account's opposite position is another bet, not one being closed)
+      const held = positionsAt(fills, target.market, [fromUs])[0]!
       for (let i = 0; i < fills.length; i++) {
         const t = fills.ts[i]!
-        if (t < fromUs || t >= toUs || fills.side[i] !== direction || fills.taker[i] === 0) continue
-        if (fills.liquidation[i] !== 0) continue
-        if (fills.market[i] !== target.market) continue
-        const key = clusters.get(fills.account[i]!) ?? fills.account[i]!
-        pushedBy.set(key, (pushedBy.get(key) ?? 0) + fills.qty[i]! * fills.price[i]!)
+        if (t < fromUs || t >= toUs || fills.market[i] !== target.market) continue
+        const a = fills.account[i]!
+        const key = clusterOf(a)
+        const q = fills.qty[i]!
+        const before = held.get(a) ?? 0
+        held.set(a, before + fills.side[i]! * q)
+        if (fills.side[i] !== direction || fills.taker[i] === 0 || fills.liquidation[i] !== 0) continue
+        pushedBy.set(key, (pushedBy.get(key) ?? 0) + q * fills.price[i]!)
+        pushedBase.set(key, (pushedBase.get(key) ?? 0) + q)
+        closedBase.set(key, (closedBase.get(key) ?? 0) + Math.min(q, Math.max(-before * direction, 0)))
       }
       const [topPusher, clusterPushed] = [...pushedBy].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0] ?? [
         null,
         0,
       ]
+      const closingShare = topPusher ? (closedBase.get(topPusher) ?? 0) / pushedBase.get(topPusher)! : 0
       const voluntaryQuote = pushed.quote - forcedQuote
       const pushedByCluster =
         references.length === 0 && voluntaryQuote > 0 ? Math.min(clusterPushed / voluntaryQuote, 1) : 0
+      const liquidationsToUs = toUs + p.liquidationLagBuckets * bucketUs
       const liquidations = await readLiquidationEvents(
         stores.duck,
         target.runId
           ? { kind: 'run', runId: target.runId, market: target.market }
           : { kind: 'observed', venue: target.venue, market: target.market },
         fromUs,
-        toUs + p.liquidationLagBuckets * bucketUs,
+        liquidationsToUs,
       )
       const liquidated = liquidations.reduce((a, l) => a + l.notional, 0)
       // what the move forced onto the other side: liquidated positions closed at pushed prices instead of p0
       const forced = direction > 0 ? 'short' : 'long'
       const forcedOut = liquidations.filter((l) => l.side === forced)
       const transfer = forcedOut.reduce((a, l) => a + l.qty * Math.max((l.price - p0) * direction, 0), 0)
-      // it reaches the beneficiary only through its own trades with the liquidated: at most its own exposure's worth of
-      // the forced quantity (a trader holding 1 base cannot take 500 base of liquidated longs' losses)
       const forcedQty = forcedOut.reduce((a, l) => a + Math.abs(l.qty), 0)
+      // who the forced losses reached: the other side of each liquidation fill, paired by trade id — observed
+      // liquidations of a venue whose account fills carry both sides; a run's replayed liquidations name nobody
+      const counterparties =
+        !target.runId && fills.length && forcedOut.length
+          ? await readLiquidationCounterparties(
+              stores.duck,
+              target.venue,
+              target.market,
+              fromUs,
+              liquidationsToUs,
+              direction > 0 ? 'buy' : 'sell',
+            )
+          : null
+      const attribution = liquidationAttribution(counterparties, top?.accounts ?? [], p0, p1, toUs, direction)
+      // without a counterparty the losses are allocated: at most the beneficiary's own exposure's worth of the forced
+      // quantity (a trader holding 1 base cannot take 500 base of liquidated longs' losses)
       const transferShare = top && forcedQty > 0 ? Math.min(Math.abs(top.exposure) / forcedQty, 1) : 0
-      const credited = transfer * transferShare
-      const profit = top ? top.profit + credited : Number.NaN
+      const credited = attribution ? attribution.bookedAfterPush : transfer * transferShare
+      // what the beneficiary's cluster got back for the inventory it bought while pushing this market's own book, by
+      // selling it into the buying the move brought (XPL: the sweeper sold its sweep into the liquidated shorts' and
+      // followers' buying): the push's cost is its slippage beyond p0, so the units sold back are worth price − p0
+      const topKey = top ? clusterOf(top.accounts[0]!) : null
+      const recovered =
+        top && references.length === 0
+          ? recoveredInventory(
+              fills,
+              target.market,
+              fromUs,
+              toUs,
+              liquidationsToUs,
+              p0,
+              p1,
+              0.1,
+              new Set([...flows.keys()].filter((a) => clusterOf(a) === topKey)),
+              new Set(top.accounts),
+            )
+          : new Map<string, { bought: number; sold: number; recovered: number }>()
+      const recoveredTotal = [...recovered.values()].reduce((a, r) => a + r.recovered, 0)
+      const profit = top ? top.profit + credited + recoveredTotal : Number.NaN
+      // funding the beneficiary received over the push and its liquidations: reported beside the profit, never in it (a
+      // push pays off through the price and the liquidations it forces; funding is the funding detector's pattern)
+      const funding = top
+        ? fundingIncome(
+            fills,
+            target.market,
+            await readFunding(stores.duck, target.venue, target.market, fromUs, liquidationsToUs),
+            () => true,
+            new Set(top.accounts),
+          )
+        : new Map<string, number>()
+      const beneficiaryFunding = [...funding.values()].reduce((a, q) => a + q, 0)
       // temporary impact: a pushed price gives the move back once the pushing stops; news does not
       const reversal = reversalOf(r, after, to, p0, p1, Math.round(p.reversalHours * HOUR_US))
       // the 24 whole hours before the push's hour: the hour it starts in holds part of the push itself
@@ -347,7 +419,10 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       // nothing: every move of an oracle-priced market happens on them, pushed or not.
       const positionedForReferences =
         references.length > 0 && top !== undefined && top.builtJustBefore >= p.buildUpShare
-      const tied = exposureToAdv >= p.minExposureShare || positionedForReferences || pushedByCluster >= p.minPushShare
+      // one actor's pushing ties the move to it only when that actor opened risk with it: closing its own position the
+      // other way is the fade of a move it made before, whatever the beneficiary gains on it
+      const pushedByOne = pushedByCluster >= p.minPushShare && closingShare < p.maxClosingShare
+      const tied = exposureToAdv >= p.minExposureShare || positionedForReferences || pushedByOne
       let level: Level = 1
       if (
         Number.isFinite(cost) &&
@@ -362,7 +437,10 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       drafts.push({
         windowFromUs: fromUs,
         windowToUs: toUs,
-        accounts: level >= 2 && top ? top.accounts : [],
+        accounts:
+          level >= 2 && top
+            ? [...new Set([...top.accounts, ...[...recovered].filter(([, r]) => r.sold > 0).map(([a]) => a)])]
+            : [],
         score: delta,
         severity: severityOf(level),
         estimatedCostQuote: Number.isFinite(cost) ? cost : null,
@@ -445,12 +523,45 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
               forcedSide: forced,
               transferToPushedSide: round(transfer),
               forcedQuantity: round(forcedQty),
+              attribution: attribution
+                ? 'by trade id: the account on the other side of each liquidation fill'
+                : target.runId
+                  ? 'allocated by exposure share: replayed liquidations have no counterparty'
+                  : 'allocated by exposure share: no liquidation fill with its other side in the account fills',
+              counterparties: attribution
+                ? {
+                    liquidationFills: counterparties!.liquidationFills,
+                    paired: counterparties!.paired,
+                    transferToBeneficiary: round(attribution.toBeneficiary),
+                    bookedInMarkToMarket: round(attribution.toBeneficiary - attribution.afterPush),
+                    transferAfterPush: round(attribution.afterPush),
+                    bookedAfterPush: round(attribution.bookedAfterPush),
+                    largest: attribution.largest,
+                  }
+                : null,
               creditedToBeneficiary: round(credited),
               first: liquidations
                 .slice(0, 10)
                 .map((l) => ({ ts: iso(l.tsUs), side: l.side, account: l.account, ref: l.ref })),
             },
             accountData: fills.length ? 'fills' : 'none: profit unknown',
+          },
+          profit: {
+            priceGain: top ? round(top.profit) : null,
+            liquidationsBooked: round(credited),
+            pushedInventorySoldBack: round(recoveredTotal),
+            pushers: [...recovered]
+              .filter(([, r]) => r.bought > 0)
+              .sort(([a, x], [b, y]) => y.recovered - x.recovered || (a < b ? -1 : 1))
+              .slice(0, 5)
+              .map(([account, r]) => ({
+                account,
+                boughtWhilePushing: round(r.bought),
+                soldBack: round(r.sold),
+                recovered: round(r.recovered),
+              })),
+            fundingIncome: round(beneficiaryFunding),
+            note: "price gain + liquidations' losses booked to the beneficiary + what its cluster got back for the inventory it pushed with; its funding income is not counted",
           },
           profitExceedsCost: Number.isFinite(cost) && Number.isFinite(profit) ? profit > cost : null,
           reversal: { hours: p.reversalHours, share: round(reversal, 4) },
@@ -462,6 +573,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             positionedJustBeforeReferencePush: positionedForReferences,
             largestPusher: topPusher,
             largestPusherShare: round(pushedByCluster, 4),
+            largestPusherClosingShare: round(closingShare, 4),
             tied,
           },
         },
@@ -470,6 +582,43 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
     return drafts
   },
 })
+
+/**
+ * The liquidated side's losses (qty × (fill price − p0) in the move's direction) by the account that took the other
+ * side of each liquidation fill, when the fills pair them (null when none is paired). A beneficiary's mark-to-market
+ * over the push already books the fills it made inside the push at their own prices, so the losses it took there are
+ * in its gain; what it took after the push (the liquidations the move triggered later) was valued at p1 and is booked
+ * at the fill price instead: qty × (price − p1) in the move's direction.
+ */
+function liquidationAttribution(
+  counterparties: { paired: number; fills: LiquidationCounterpartyFill[] } | null,
+  beneficiary: string[],
+  p0: number,
+  p1: number,
+  pushToUs: number,
+  direction: 1 | -1,
+) {
+  if (!counterparties || counterparties.paired === 0) return null
+  const mine = new Set(beneficiary)
+  const byAccount = new Map<string, number>()
+  let toBeneficiary = 0
+  let afterPush = 0
+  let bookedAfterPush = 0
+  for (const f of counterparties.fills) {
+    const loss = f.qty * Math.max((f.price - p0) * direction, 0)
+    byAccount.set(f.account, (byAccount.get(f.account) ?? 0) + loss)
+    if (!mine.has(f.account)) continue
+    toBeneficiary += loss
+    if (f.tsUs < pushToUs) continue
+    afterPush += loss
+    bookedAfterPush += f.side * f.qty * (p1 - f.price)
+  }
+  const largest = [...byAccount]
+    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
+    .slice(0, 5)
+    .map(([account, transfer]) => ({ account, transfer: round(transfer), beneficiary: mine.has(account) }))
+  return { toBeneficiary, afterPush, bookedAfterPush, largest }
+}
 
 /**
  * How much of the move from p0 to p1 the price gave back within `horizonUs` after the peak bucket (0 none, 1 all),

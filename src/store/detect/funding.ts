@@ -7,6 +7,8 @@ export interface FundingRows {
   ts: Float64Array
   rate: Float64Array
   intervalH: Float64Array
+  /** The price the payment used where the source gives it, else NaN. */
+  markPrice: Float64Array
 }
 
 export async function readFunding(
@@ -18,11 +20,16 @@ export async function readFunding(
 ): Promise<FundingRows> {
   const r = await queryColumns(
     store,
-    `SELECT epoch_us(ts)::DOUBLE AS t, rate, interval_h::DOUBLE AS h FROM funding
+    `SELECT epoch_us(ts)::DOUBLE AS t, rate, interval_h::DOUBLE AS h, mark_price AS mark FROM funding
       WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4 ORDER BY ts, rate`,
     [venue, market, tsParam(fromUs), tsParam(toUs)],
   )
-  return { ts: f64(r.col('t')), rate: f64(r.col('rate')), intervalH: f64(r.col('h')) }
+  return {
+    ts: f64(r.col('t')),
+    rate: f64(r.col('rate')),
+    intervalH: f64(r.col('h')),
+    markPrice: f64(r.col('mark')),
+  }
 }
 
 export interface FlowBuckets {

@@ -158,3 +158,66 @@ export async function readForcedFlow(
   )
   return { slippage: num(r!.slip), quote: num(r!.quote), count: num(r!.n) }
 }
+
+export interface LiquidationCounterpartyFill {
+  tsUs: number
+  /** The account on the other side of the liquidation fill (it received the position or was filled against it). */
+  account: string
+  /** +1 bought, −1 sold (the opposite of the liquidated account's closing order). */
+  side: 1 | -1
+  price: number
+  qty: number
+  /** The liquidated account. */
+  liquidated: string
+  tradeId: string
+}
+
+/**
+ * The other side of a market's liquidation fills over [fromUs, toUs), paired by trade id (a venue's fills carry the
+ * same trade id on both sides): for each fill flagged as a liquidation whose closing order went `closing` (buy: a
+ * short forced out; sell: a long), the fills of other accounts with that trade id on the opposite side. Also how many
+ * such liquidation fills there were and how many had a counterparty in the table.
+ */
+export async function readLiquidationCounterparties(
+  store: DuckStore,
+  venue: string,
+  market: string,
+  fromUs: number,
+  toUs: number,
+  closing: 'buy' | 'sell',
+): Promise<{ liquidationFills: number; paired: number; fills: LiquidationCounterpartyFill[] }> {
+  const values = [venue, market, tsParam(fromUs), tsParam(toUs), closing]
+  const where = 'venue = $1 AND market = $2 AND ts >= $3 AND ts < $4'
+  const liquidated = `SELECT trade_id, account FROM fills WHERE ${where} AND liquidation AND side = $5`
+  const [count] = await queryRows(
+    store,
+    `SELECT count(*)::DOUBLE AS n, count(DISTINCT l.trade_id) FILTER (WHERE EXISTS (
+              SELECT 1 FROM fills c WHERE c.venue = $1 AND c.market = $2 AND c.ts >= $3 AND c.ts < $4
+                 AND c.trade_id = l.trade_id AND c.side <> $5 AND c.account <> l.account))::DOUBLE AS paired
+       FROM (${liquidated}) l`,
+    values,
+  )
+  const rows = await queryRows(
+    store,
+    `WITH l AS (${liquidated} AND trade_id IS NOT NULL)
+     SELECT epoch_us(c.ts)::DOUBLE AS t, c.account, c.side, c.price::DOUBLE AS price, c.qty::DOUBLE AS qty,
+            l.account AS liquidated, c.trade_id
+       FROM fills c JOIN l ON c.trade_id = l.trade_id
+      WHERE c.venue = $1 AND c.market = $2 AND c.ts >= $3 AND c.ts < $4 AND c.side <> $5 AND c.account <> l.account
+      ORDER BY c.ts, c.trade_id, c.account`,
+    values,
+  )
+  return {
+    liquidationFills: num(count!.n),
+    paired: num(count!.paired),
+    fills: rows.map((r) => ({
+      tsUs: num(r.t),
+      account: String(r.account),
+      side: r.side === 'buy' ? 1 : -1,
+      price: num(r.price),
+      qty: num(r.qty),
+      liquidated: String(r.liquidated),
+      tradeId: String(r.trade_id),
+    })),
+  }
+}
