@@ -45,7 +45,7 @@ async function detect(venue: string, detector: string, fromUs: number, toUs: num
 const aboveInfo = (ds: StoredDetection[]) => ds.filter((d) => d.severity !== 'info')
 
 describe('oracle-deviation', () => {
-  async function market(venue: string, attack: boolean) {
+  async function market(venue: string, attack: boolean, premium = 0) {
     const r = rng(11)
     const mark = []
     const a = []
@@ -55,7 +55,7 @@ describe('oracle-deviation', () => {
       const t = T0 + i * MIN
       p *= 1 + 0.0005 * gauss(r)
       const push = attack && i >= 400 && i < 410 ? 1.3 : 1
-      mark.push({ tsUs: t, price: p * push * (1 + 0.0002 * gauss(r)) })
+      mark.push({ tsUs: t, price: p * push * (1 + premium) * (1 + 0.0002 * gauss(r)) })
       a.push({ tsUs: t + 5 * SEC, price: p * (1 + 0.0002 * gauss(r)) })
       b.push({ tsUs: t + 20 * SEC, price: p * (1 + 0.0002 * gauss(r)) })
     }
@@ -82,6 +82,16 @@ describe('oracle-deviation', () => {
   test('the same market without the push: nothing', async () => {
     await market('od-calm', false)
     expect(await detect('od-calm', 'oracle-deviation', T0 + 2 * HOUR, T0 + 8 * HOUR)).toEqual([])
+  })
+
+  test('a listing that trades 12 % rich from its first minute: info, also before its deviation has a baseline', async () => {
+    await market('od-listing', false, 0.12)
+    const found = await detect('od-listing', 'oracle-deviation', T0, T0 + 8 * HOUR)
+    expect(found.length).toBeGreaterThan(0)
+    expect(found[0]!.windowFromUs).toBe(T0)
+    // the first hour has no baseline (z null): the 10 % band alone cannot say the premium is unusual for this market
+    expect((found[0]!.evidence as { peak: { z: number | null } }).peak.z).toBeNull()
+    expect(aboveInfo(found)).toEqual([])
   })
 })
 
