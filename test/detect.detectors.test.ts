@@ -133,6 +133,29 @@ describe('liquidation-cascade', () => {
     expect(aboveInfo(await detect('lc-calm', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY))).toEqual([])
   })
 
+  test('a quiet market (six liquidations a day) liquidated one or two a minute for 40 minutes is a cascade', async () => {
+    const quiet = async (venue: string, cascade: boolean) => {
+      const r = rng(23)
+      const rows: Parameters<typeof insertLiquidationRows>[3] = []
+      for (let t = T0; t < T0 + 3 * DAY; t += Math.round(-Math.log(1 - r.next()) * 4 * HOUR))
+        rows.push({ tsUs: t, side: r.next() < 0.5 ? 'long' : 'short', price: 100, qty: 20 + 80 * r.next() })
+      // large positions, each at its own threshold: 45–75 s apart, so no minute holds three
+      for (let k = 0, t = T0 + 2 * DAY + 12 * HOUR; cascade && k < 40; k++, t += 45 * SEC + r.int(30) * SEC)
+        rows.push({ tsUs: t, side: 'long', price: 90 - k * 0.1, qty: 400 + 200 * r.next(), account: `whale-${k}` })
+      await insertLiquidationRows(runtime.duck, venue, 'M', rows)
+    }
+    await quiet('lc-quiet', true)
+    const found = aboveInfo(await detect('lc-quiet', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY))
+    expect(found).toHaveLength(1)
+    expect(found[0]!.windowFromUs).toBe(T0 + 2 * DAY + 12 * HOUR)
+    const e = found[0]!.evidence as { burst: { liquidations: number }; before: { baselineLiquidations: number } }
+    expect(e.burst.liquidations).toBe(40)
+    // fewer than the 30 liquidations a baseline needed before 1.1.0: judged by the Poisson count instead
+    expect(e.before.baselineLiquidations).toBeLessThan(30)
+    await quiet('lc-quiet-calm', false)
+    expect(aboveInfo(await detect('lc-quiet-calm', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY))).toEqual([])
+  })
+
   test('without liquidation rows, a fast crash with clustered jumps in 1-minute bars is a cascade', async () => {
     const r = rng(22)
     const closes: number[] = []
