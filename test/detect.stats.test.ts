@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest'
 import { mergeEpisodes } from '../src/detect/episodes.ts'
 import { paramsHash } from '../src/detect/paramsHash.ts'
 import { binomialUpperTail } from '../src/detect/stats/binomial.ts'
+import { poissonUpperTail } from '../src/detect/stats/poisson.ts'
 import { fitHawkes, hawkesLogLikelihood, spreadTies } from '../src/detect/stats/hawkes.ts'
 import { nelderMead } from '../src/detect/stats/nelderMead.ts'
 import { ols } from '../src/detect/stats/regression.ts'
@@ -69,6 +70,17 @@ describe('small statistics', () => {
     expect(binomialUpperTail(9, 10, 0.5)).toBeCloseTo(11 / 1024, 12)
     expect(binomialUpperTail(0, 5, 0.3)).toBe(1)
     expect(binomialUpperTail(6, 5, 0.3)).toBe(0)
+  })
+
+  test('Poisson upper tail, large and tiny', () => {
+    // P(N ≥ 1) = 1 − e^−μ; P(N ≥ 3 | 2) = 1 − 5e^−2
+    expect(poissonUpperTail(1, 0.5)).toBeCloseTo(1 - Math.exp(-0.5), 14)
+    expect(poissonUpperTail(3, 2)).toBeCloseTo(1 - 5 * Math.exp(-2), 14)
+    // far in the tail: P(N ≥ 20 | 0.01) ≈ e^−0.01 · 0.01²⁰ / 20! (the next terms add ~0.05 %)
+    const lead = (Math.exp(-0.01) * 0.01 ** 20) / 2432902008176640000
+    expect(poissonUpperTail(20, 0.01) / lead).toBeCloseTo(1 + 0.01 / 21, 6)
+    expect(poissonUpperTail(0, 3)).toBe(1)
+    expect(poissonUpperTail(2, 0)).toBe(0)
   })
 
   test('OLS slope, its t-statistic and R²', () => {

@@ -1,6 +1,7 @@
 // Liquidation cascade (venue-rules §3.5, §2.1 BitMEX 2020 / 10 Oct 2025): liquidated notional per minute against
-// its trailing baseline, bursts of minutes far above it, and an exponential-kernel Hawkes branching ratio fitted by
-// maximum likelihood over each burst (n → 1: self-exciting). The liquidations are a run's replayed ones when a run is
+// its trailing baseline, bursts of minutes far above it (judged against the baseline before them, with a Poisson
+// test of their count at its rate), and an exponential-kernel Hawkes branching ratio fitted by maximum likelihood
+// over each burst (n → 1: self-exciting). The liquidations are a run's replayed ones when a run is
 // given, else the venue's observed ones; a market without liquidation rows (kline archives) is scanned for cascades
 // in its price path instead: clustered same-direction jumps and a large move over a short horizon, with the Hawkes
 // fit on the jump times. The price path stands in only for venues that publish no liquidations at all.
@@ -18,6 +19,7 @@ import { defineDetector, gap, type DetectionDraft, type DetectStores, type Detec
 import { mergeEpisodes } from './episodes.ts'
 import { severityOf, type Level } from './severity.ts'
 import { fitHawkes, type HawkesFit } from './stats/hawkes.ts'
+import { poissonUpperTail } from './stats/poisson.ts'
 import { MAD_TO_SIGMA, zFrom } from './stats/robust.ts'
 
 export const liquidationCascadeParams = z.strictObject({
@@ -29,19 +31,23 @@ export const liquidationCascadeParams = z.strictObject({
     .gt(0)
     .max(24 * 30)
     .default(24),
-  /** Buckets of baseline needed before anything is compared with it … */
+  /** Buckets of baseline needed before anything is compared with it (counted from the source's first liquidation). */
   minBaselineBuckets: z.number().int().min(5).default(360),
-  /** … and liquidations in it: a rate cannot be called abnormal against a handful of events. */
-  minBaselineEvents: z.number().int().min(1).default(30),
   /** Robust z of a bucket's notional against its baseline (scale floored at the baseline's mean per bucket). */
   zThreshold: z.number().gt(0).default(10),
-  /** A burst bucket holds at least this many liquidations … */
+  /** A burst (flagged buckets and the gaps between them) holds at least this many liquidations, else nothing. */
   minEvents: z.number().int().min(1).default(3),
-  /** … and the burst at least this many (a few large liquidations are not a cascade). */
+  /** … and at least this many for a warning (a few large liquidations are not a cascade). */
   minBurstEvents: z.number().int().min(1).default(20),
+  /**
+   * Its count must be unlikely at the rate before it: P(N ≥ count) under Poisson(rate × its length), rate = (baseline
+   * liquidations + 1) / baseline length — a quiet market's cascade is judged against its few liquidations, not
+   * dismissed for having few (the + 1 keeps an empty baseline from making every burst infinitely unlikely).
+   */
+  maxRateP: z.number().gt(0).lt(1).default(1e-6),
   /** A cascade is one-sided (forced selling feeding itself): the dominant side's share of the burst's notional. */
   minSideShare: z.number().gt(0.5).max(1).default(0.75),
-  /** Notional above the baseline's largest bucket, and this multiple of its mean, for a warning. */
+  /** Peak bucket above the largest bucket of the baseline before the burst, and this multiple of its mean, for a warning. */
   warningMultiple: z.number().gt(1).default(20),
   /**
    * A warning burst with at least `minHawkesEvents` liquidations is critical when it reaches this multiple of the
@@ -77,7 +83,7 @@ export type LiquidationCascadeParams = z.output<typeof liquidationCascadeParams>
 
 export const liquidationCascade = defineDetector<LiquidationCascadeParams>({
   id: 'liquidation-cascade',
-  version: '1.0.0',
+  version: '1.1.0',
   label: 'Liquidation cascade',
   params: liquidationCascadeParams,
   usesRunOutputs: true,
@@ -125,34 +131,23 @@ async function fromLiquidations(
 ): Promise<DetectionDraft[]> {
   const bucketUs = p.bucketSeconds * SECOND_US
   const n = b.ts.length
-  const levels = new Uint8Array(n)
+  // a bucket is hot when its notional is far above its trailing baseline; how many liquidations it holds is judged
+  // over the burst, not per bucket (a cascade of large positions can liquidate one or two a minute for an hour)
+  const hot = new Uint8Array(n)
   const zs = new Float64Array(n).fill(Number.NaN)
   for (let i = 0; i < n; i++) {
-    if (
-      b.ts[i]! < target.fromUs ||
-      b.baselineCount[i]! < p.minBaselineBuckets ||
-      b.baselineEvents[i]! < p.minBaselineEvents ||
-      b.count[i]! < p.minEvents
-    )
-      continue
-    const mean = b.mean[i]!
+    if (b.ts[i]! < target.fromUs || b.baselineCount[i]! < p.minBaselineBuckets || b.count[i]! === 0) continue
     // a zero-inflated series has MAD 0: the trailing mean per bucket is the floor of the scale
-    const z = zFrom(b.notional[i]!, b.median[i]!, b.mad[i]!, Math.max(mean, 1e-6))
+    const z = zFrom(b.notional[i]!, b.median[i]!, b.mad[i]!, Math.max(b.mean[i]!, 1e-6))
     zs[i] = z
-    const newHigh = b.notional[i]! > b.max[i]!
-    const multiple = mean > 0 ? b.notional[i]! / mean : Number.POSITIVE_INFINITY
-    let level: Level = 0
-    if (z >= p.zThreshold) {
-      level = 1
-      if (newHigh && multiple >= p.warningMultiple) level = 2
-    }
-    levels[i] = level
+    if (z >= p.zThreshold) hot[i] = 1
   }
   const drafts: DetectionDraft[] = []
-  for (const e of mergeEpisodes(levels, b.notional, p.mergeGapBuckets)) {
+  for (const e of mergeEpisodes(hot, b.notional, p.mergeGapBuckets)) {
     const fromUs = b.ts[e.first]!
     const toUs = b.ts[e.last]! + bucketUs
     const events = await readLiquidationEvents(stores.duck, source, fromUs, toUs)
+    if (events.length < p.minEvents) continue
     const hawkes = hawkesOver(events, fromUs, toUs, source.kind === 'run' ? 1e-6 : 1e-3)
     let notional = 0
     let longs = 0
@@ -161,11 +156,24 @@ async function fromLiquidations(
       if (ev.side === 'long') longs += ev.notional
     }
     const k = e.peak
+    // the burst is judged against the baseline before it started: its own first minutes must not raise the bar
+    const f = e.first
+    const mean = b.mean[f]!
+    const peakMultiple = mean > 0 ? b.notional[k]! / mean : Number.POSITIVE_INFINITY
+    const ratePerBucket = (b.baselineEvents[f]! + 1) / b.baselineCount[f]!
+    const expected = ratePerBucket * (e.last - e.first + 1)
+    const rateP = poissonUpperTail(events.length, expected)
     const sideShare = notional > 0 ? Math.max(longs, notional - longs) / notional : 0
-    let level = e.level
+    let level: Level = 1
     // two-sided churn is volatility, not a cascade; a handful of liquidations is not a burst
-    if (sideShare < p.minSideShare || events.length < p.minBurstEvents) level = 1
-    const peakMultiple = b.mean[k]! > 0 ? b.notional[k]! / b.mean[k]! : Number.POSITIVE_INFINITY
+    if (
+      events.length >= p.minBurstEvents &&
+      sideShare >= p.minSideShare &&
+      rateP <= p.maxRateP &&
+      b.notional[k]! > b.max[f]! &&
+      peakMultiple >= p.warningMultiple
+    )
+      level = 2
     if (
       level === 2 &&
       events.length >= p.minHawkesEvents &&
@@ -177,17 +185,19 @@ async function fromLiquidations(
       windowFromUs: fromUs,
       windowToUs: toUs,
       accounts: [],
-      score: b.mean[k]! > 0 ? b.notional[k]! / b.mean[k]! : b.notional[k]!,
+      score: Number.isFinite(peakMultiple) ? peakMultiple : b.notional[k]!,
       severity: severityOf(level),
       evidence: {
         mode: source.kind === 'run' ? 'replayed liquidations' : 'observed liquidations',
-        statistic: 'liquidated notional per bucket against its trailing baseline (robust z, multiple of the mean)',
+        statistic:
+          'liquidated notional per bucket against its trailing baseline (robust z); the burst against the baseline before it (multiple of the mean, new high, Poisson count)',
         bucketSeconds: p.bucketSeconds,
         baselineHours: p.baselineHours,
         thresholds: {
           zThreshold: p.zThreshold,
           minEvents: p.minEvents,
           minBurstEvents: p.minBurstEvents,
+          maxRateP: p.maxRateP,
           minSideShare: p.minSideShare,
           warningMultiple: p.warningMultiple,
           criticalMultiple: p.criticalMultiple,
@@ -202,6 +212,16 @@ async function fromLiquidations(
           baselineScale: round(MAD_TO_SIGMA * b.mad[k]!),
           baselineMean: round(b.mean[k]!),
           baselineMax: round(b.max[k]!),
+        },
+        before: {
+          ts: iso(b.ts[f]!),
+          baselineMean: round(mean),
+          baselineMax: round(b.max[f]!),
+          baselineBuckets: b.baselineCount[f],
+          baselineLiquidations: b.baselineEvents[f],
+          peakMultiple: Number.isFinite(peakMultiple) ? round(peakMultiple, 4) : null,
+          expectedLiquidations: round(expected, 6),
+          countP: rateP,
         },
         burst: {
           buckets: e.count,

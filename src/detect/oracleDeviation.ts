@@ -18,7 +18,7 @@ export const oracleDeviationParams = z.strictObject({
     .gt(0)
     .max(24 * 30)
     .default(24),
-  /** Fewer baseline buckets than this: only the absolute bands apply. */
+  /** Fewer baseline buckets than this: no z; the band alone is info, the critical band still critical. */
   minBaselineBuckets: z.number().int().min(5).default(60),
   /** A reference carried forward at most this long (sources update at different rates). */
   staleSeconds: z.number().int().min(1).default(300),
@@ -60,7 +60,7 @@ function referencesOf(all: Array<{ key: SeriesKey }>, subject: SeriesKey): Serie
 
 export const oracleDeviation = defineDetector<OracleDeviationParams>({
   id: 'oracle-deviation',
-  version: '1.0.0',
+  version: '1.1.0',
   label: 'Oracle/mark deviation',
   params: oracleDeviationParams,
   usesRunOutputs: false,
@@ -124,8 +124,10 @@ export const oracleDeviation = defineDetector<OracleDeviationParams>({
       const ratio = ratios[i]!
       const emaOff = Number.isFinite(ratio) ? Math.max(ratio, 1 / ratio) : Number.NaN
       let level: Level = 0
-      // without enough history z is NaN: the band alone decides
-      const unusual = !Number.isFinite(z) || z >= p.bandZ
+      // without enough history z is NaN and whether the deviation is unusual for this market cannot be told: a listing
+      // that trades at a steady premium would raise a warning every minute of its first hour. The band alone is then
+      // info; the critical band and the EMA test (once warm) still decide on their own.
+      const unusual = z >= p.bandZ
       if (dev >= p.criticalBand || emaOff >= p.emaCriticalRatio) level = 3
       else if (
         (dev >= p.band && unusual) ||

@@ -1,8 +1,9 @@
 // Oracle front-running (venue-rules §3.8): accounts that open positions within Δt before a large oracle update, in
 // the direction it then moves, and close them after it in profit. Large updates closer than a gap are one event (a
 // pump is one event, however many prints it takes, so riding a trend is not foreknowledge), and each account makes
-// one call per event: the sign of what it opened before the event's updates. Linked accounts (account_links without
-// hot-wallet sources) are one actor: front-runners split their trades over a few wallets. Whether an actor's calls
+// one call per event it round-tripped: the sign of what it opened before the event's updates and closed after them
+// (opening and holding is ordinary flow, not a call). Linked accounts (account_links without hot-wallet sources) are
+// one actor: front-runners split their trades over a few wallets. Whether an actor's calls
 // match the events' directions more often than chance is a one-sided binomial test (p = ½ under no foreknowledge),
 // Bonferroni-corrected for the number of actors tested: market makers trade both ways and stay near ½, a
 // front-runner is right nearly every time.
@@ -63,7 +64,7 @@ interface AccountScore {
 
 export const oracleFrontRunning = defineDetector<OracleFrontRunningParams>({
   id: 'oracle-front-running',
-  version: '1.1.0',
+  version: '1.2.0',
   label: 'Oracle front-running',
   params: oracleFrontRunningParams,
   usesRunOutputs: false,
@@ -142,34 +143,31 @@ export const oracleFrontRunning = defineDetector<OracleFrontRunningParams>({
       perAccount.set(e, c)
       calls.set(a, perAccount)
     }
+    // a call is a round trip: opened in the Δt before the event's updates and (partly) closed after them. Whether it
+    // was opened before the update is the front-runner's whole pattern; which way it went is the test. Ordinary flow
+    // — traders who opened before an update and held on — is not a call: counting it would fill the Bonferroni family
+    // with every busy account of a busy market and hide a front-runner whose record is near perfect.
     const scores = new Map<string, AccountScore>()
     for (const [a, perAccount] of calls) {
       const s: AccountScore = { aligned: 0, against: 0, hits: [], profit: 0 }
       for (const [e, c] of perAccount) {
         const d = events[e]!.direction
-        if (Math.abs(c.before.base) < 1e-12 || d === 0) continue
+        if (Math.abs(c.before.base) < 1e-12 || d === 0 || !(c.after.base * c.before.base < 0)) continue
         if (c.before.base * d < 0) {
           s.against++
           continue
         }
         s.aligned++
-        if (c.after.base * d < 0) {
-          const q = Math.min(Math.abs(c.before.base), Math.abs(c.after.base))
-          const profit = q * (c.after.quote / c.after.base - c.before.quote / c.before.base) * d
-          if (profit > 0) {
-            s.hits.push({
-              update: large[events[e]!.first]!,
-              openedBase: c.before.base,
-              closedBase: c.after.base,
-              profit,
-            })
-            s.profit += profit
-          }
+        const q = Math.min(Math.abs(c.before.base), Math.abs(c.after.base))
+        const profit = q * (c.after.quote / c.after.base - c.before.quote / c.before.base) * d
+        if (profit > 0) {
+          s.hits.push({ update: large[events[e]!.first]!, openedBase: c.before.base, closedBase: c.after.base, profit })
+          s.profit += profit
         }
       }
       if (s.aligned + s.against > 0) scores.set(a, s)
     }
-    // the Bonferroni family: actors with at least minHits calls, the only ones that can be flagged (a count fixed
+    // the Bonferroni family: actors with at least minHits round trips, the only ones that can be flagged (a count fixed
     // before the calls' directions are looked at, so leaving the others out keeps the family-wise error bound)
     let tested = 0
     for (const s of scores.values()) if (s.aligned + s.against >= p.minHits) tested++

@@ -41,7 +41,11 @@ export interface LiquidationBuckets {
   baselineEvents: Float64Array
 }
 
-/** Liquidated notional per bucket over [fromUs, toUs), zero-filled, with the trailing baseline over `baselineUs`. */
+/**
+ * Liquidated notional per bucket over [fromUs, toUs), zero-filled, with the trailing baseline over `baselineUs`. The
+ * grid starts no earlier than the bucket of the source's first liquidation ever: before it the feed is not known to
+ * exist (data loaded from a later date, a run's replay not started), so its zeros are not a quiet baseline.
+ */
 export async function readLiquidationBuckets(
   store: DuckStore,
   source: LiquidationSource,
@@ -53,6 +57,13 @@ export async function readLiquidationBuckets(
   const e = eventsSql(source)
   const B = sqlInt(bucketUs, 'bucket')
   const frame = `ORDER BY b RANGE BETWEEN ${sqlInt(baselineUs, 'baseline')} PRECEDING AND 1 PRECEDING`
+  const [first] = await queryRows(store, `SELECT epoch_us(min(ts))::DOUBLE AS t FROM (${e.sql})`, [
+    ...e.values,
+    tsParam(0),
+    tsParam(toUs),
+  ])
+  const firstUs = first?.t === null || first?.t === undefined ? toUs : num(first.t)
+  const gridFromUs = Math.floor(Math.max(fromUs, firstUs) / bucketUs) * bucketUs
   const r = await queryColumns(
     store,
     `WITH ev AS (SELECT (epoch_us(ts) // ${B}) * ${B} AS b, sum(notional) AS notional, count(*) AS n
@@ -66,13 +77,7 @@ export async function readLiquidationBuckets(
           w2 AS (SELECT *, quantile_cont(abs(notional - med), 0.5) OVER w AS mad FROM w1 WINDOW w AS (${frame}))
      SELECT b::DOUBLE AS b, notional, n::DOUBLE AS n, med, mad, mean, mx, nbase::DOUBLE AS nbase,
             coalesce(ebase, 0)::DOUBLE AS ebase FROM w2 ORDER BY b`,
-    [
-      ...e.values.slice(0, 2),
-      tsParam(fromUs),
-      tsParam(toUs),
-      BigInt(Math.floor(fromUs / bucketUs) * bucketUs),
-      BigInt(toUs),
-    ],
+    [...e.values.slice(0, 2), tsParam(fromUs), tsParam(toUs), BigInt(gridFromUs), BigInt(toUs)],
   )
   return {
     ts: f64(r.col('b')),
