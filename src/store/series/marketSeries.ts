@@ -105,6 +105,16 @@ function rollupPieces(range: BucketRange): Piece[] | null {
     .map(([level, from, to]) => ({ level, from: new Date(from), to: new Date(to) }))
 }
 
+/** Rows to aggregate into buckets: where they come from, their time column and, for bars, the open / close times. */
+interface BucketedRows {
+  from: string
+  /** Raw rows are scanned where read (each scan filtered by its zone maps); unions of rollup stretches are built once. */
+  inline?: boolean
+  t: string
+  openTs?: string
+  closeTs?: string
+}
+
 /**
  * `options.rollups: false` reads the raw bars and prices at every granularity: the answer the rollups must equal
  * (the store tests compare both).
@@ -124,26 +134,11 @@ export async function readMarketSeries(
   const buckets = b.buckets(p.add(b.startMicros), p.add(q.range.count))
   const scope = `venue = ${venue} AND market = ${market} AND ts >= ${from} AND ts < ${to}`
   const pieces = options.rollups ? rollupPieces(q.range) : null
-  let barsAndPrices: string
+  let bars: BucketedRows
+  let prices: BucketedRows
   if (!pieces) {
-    barsAndPrices = `
-    pick AS (
-      SELECT interval_s, source FROM bars WHERE ${scope}
-       GROUP BY interval_s, source ORDER BY interval_s, source <> 'trades', source LIMIT 1),
-    bar AS (
-      SELECT ${b.bucketOf('ts')} AS bucket, arg_min(open, ts) AS open, max(high) AS high, min(low) AS low,
-             arg_max(close, ts) AS close, sum(volume) AS volume, sum(quote_volume) AS quote_volume,
-             sum(trades)::DOUBLE AS trades, any_value(interval_s) AS bar_seconds
-        FROM bars WHERE ${scope} AND interval_s = (SELECT interval_s FROM pick) AND source = (SELECT source FROM pick)
-       GROUP BY 1),
-    px AS (
-      SELECT ${b.bucketOf('ts')} AS bucket,
-             arg_max(price, ts) FILTER (WHERE kind = 'mark') AS mark,
-             arg_max(price, ts) FILTER (WHERE kind = 'index') AS "index",
-             arg_max(price, ts) FILTER (WHERE kind = 'oracle' AND (${oracleSource} IS NULL OR source = ${oracleSource})) AS oracle,
-             arg_max(price, ts) FILTER (WHERE kind = 'last') AS last
-        FROM prices WHERE ${scope} AND kind IN ('mark', 'index', 'oracle', 'last')
-       GROUP BY 1),`
+    bars = { from: `bars WHERE ${scope}`, inline: true, t: 'ts', openTs: 'ts', closeTs: 'ts' }
+    prices = { from: `prices WHERE ${scope} AND kind IN ('mark', 'index', 'oracle', 'last')`, t: 'ts' }
   } else {
     // Each stretch from its level, as rows of the same shape keyed by their minute or hour `t` (a raw stretch is a
     // plain ts range, so DuckDB skips row groups by their zone maps), then re-aggregated into the buckets.
@@ -166,27 +161,29 @@ export async function readMarketSeries(
         priceParts.push(`SELECT ${t} AS t, ${priceColumns} FROM price_${t}s WHERE ${where}`)
       }
     }
-    barsAndPrices = `
-    bar_rows AS (${barParts.join('\n      UNION ALL ')}),
+    bars = { from: `(${barParts.join('\n      UNION ALL ')})`, t: 't', openTs: 'open_ts', closeTs: 'close_ts' }
+    prices = { from: `(${priceParts.join('\n      UNION ALL ')})`, t: 't' }
+  }
+  // one aggregation into buckets whichever rows feed it: raw rows, or rollup rows keyed by their minute or hour
+  const barsAndPrices = `
+    bar_rows AS ${bars.inline ? 'NOT MATERIALIZED ' : ''}(SELECT * FROM ${bars.from}),
     pick AS (
       SELECT interval_s, source FROM bar_rows
        GROUP BY interval_s, source ORDER BY interval_s, source <> 'trades', source LIMIT 1),
     bar AS (
-      SELECT ${b.bucketOf('t')} AS bucket, arg_min(open, open_ts) AS open, max(high) AS high, min(low) AS low,
-             arg_max(close, close_ts) AS close, sum(volume) AS volume, sum(quote_volume) AS quote_volume,
-             sum(trades)::DOUBLE AS trades, any_value(interval_s) AS bar_seconds
+      SELECT ${b.bucketOf(bars.t)} AS bucket, arg_min(open, ${bars.openTs}) AS open, max(high) AS high,
+             min(low) AS low, arg_max(close, ${bars.closeTs}) AS close, sum(volume) AS volume,
+             sum(quote_volume) AS quote_volume, sum(trades)::DOUBLE AS trades, any_value(interval_s) AS bar_seconds
         FROM bar_rows WHERE interval_s = (SELECT interval_s FROM pick) AND source = (SELECT source FROM pick)
        GROUP BY 1),
-    price_rows AS (${priceParts.join('\n      UNION ALL ')}),
     px AS (
-      SELECT ${b.bucketOf('t')} AS bucket,
+      SELECT ${b.bucketOf(prices.t)} AS bucket,
              arg_max(price, ts) FILTER (WHERE kind = 'mark') AS mark,
              arg_max(price, ts) FILTER (WHERE kind = 'index') AS "index",
              arg_max(price, ts) FILTER (WHERE kind = 'oracle' AND (${oracleSource} IS NULL OR source = ${oracleSource})) AS oracle,
              arg_max(price, ts) FILTER (WHERE kind = 'last') AS last
-        FROM price_rows
+        FROM ${prices.from}
        GROUP BY 1),`
-  }
   const sql = `
     WITH buckets AS (${buckets}),${barsAndPrices}
     fu AS (
