@@ -8,12 +8,12 @@ import zlib from 'node:zlib'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { describe, expect, test } from 'vitest'
 import type { JobDefinition, JobOutcome } from '../../jobs/job.ts'
-import { silentReporter } from '../../jobs/progress.ts'
 import { runJob } from '../../jobs/runner.ts'
 import { marketCoverage } from '../../src/store/market/coverage.ts'
 import { loadPartition } from '../../src/store/ingest/loadPartition.ts'
 import { boundedErrors } from '../../src/store/meta/jobRuns.ts'
 import { ArchiveServer } from '../support/archiveServer.ts'
+import { runFileJobInProcess } from '../support/hostileIngest.ts'
 import { testRuntime } from '../support/runtime.ts'
 import { tempDir } from '../support/tmp.ts'
 import { ingestJob } from '../../jobs/ingest/index.ts'
@@ -38,17 +38,9 @@ const query = async (sql: string, params: unknown[] = []) =>
   runtime.duck.use(
     async (c) => (await c.runAndReadAll(sql, params as never)).getRowObjectsJS() as Record<string, unknown>[],
   )
-const context = () => ({
-  runtime,
-  log: runtime.log,
-  signal: new AbortController().signal,
-  runId: 'hostile-cases',
-  progress: silentReporter,
-})
-
 /** Loads files through the `ingest file` job in process. */
 async function ingestFile(params: Record<string, unknown>): Promise<JobOutcome> {
-  return fileJob.run(context(), fileJob.params.parse(params))
+  return runFileJobInProcess(runtime, params, 'hostile-cases')
 }
 
 function write(name: string, content: string | Buffer, sub = ''): string {

@@ -9,7 +9,6 @@ import fs from 'node:fs'
 import path from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
-import { silentReporter } from '../../jobs/progress.ts'
 import { NORMALIZED_TABLES, type NormalizedTable } from '../../src/domain/loadSpec.ts'
 import {
   CATEGORIES,
@@ -22,12 +21,10 @@ import {
   type Category,
   type Format,
   type HostileCase,
+  runFileJobInProcess,
 } from '../support/hostileIngest.ts'
 import { testRuntime } from '../support/runtime.ts'
 import { tempDir } from '../support/tmp.ts'
-import { ingestJob } from '../../jobs/ingest/index.ts'
-
-const fileJob = ingestJob('file')
 
 const runtime = await testRuntime()
 const dir = tempDir('backstop-hostile-')
@@ -66,24 +63,10 @@ async function runCase(c: HostileCase): Promise<string | null> {
   try {
     // a load is checked by its rows; a refusal by the whole store being as it was
     const before = c.expect === 'refuse' ? await storeHash() : ''
-    const params = fileJob.params.parse({
-      table: c.table,
-      venue,
-      paths: [file],
-      ...(c.market ? { market: c.market } : {}),
-    })
+    const params = { table: c.table, venue, paths: [file], ...(c.market ? { market: c.market } : {}) }
     let outcome
     try {
-      outcome = await fileJob.run(
-        {
-          runtime,
-          log: runtime.log,
-          signal: new AbortController().signal,
-          runId: 'hostile-fuzz',
-          progress: silentReporter,
-        },
-        params,
-      )
+      outcome = await runFileJobInProcess(runtime, params, 'hostile-fuzz')
     } catch (error) {
       return `threw: ${String(error).slice(0, 300)}`
     }

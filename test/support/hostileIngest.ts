@@ -6,6 +6,10 @@
 import fs from 'node:fs'
 import { DuckDBInstance } from '@duckdb/node-api'
 import fc from 'fast-check'
+import { ingestJob } from '../../jobs/ingest/index.ts'
+import type { JobOutcome } from '../../jobs/job.ts'
+import { silentReporter } from '../../jobs/progress.ts'
+import type { Runtime } from '../../src/app/runtime.ts'
 import type { NormalizedTable } from '../../src/domain/loadSpec.ts'
 import { NORMALIZED_COLUMNS } from '../../src/domain/normalizedTables.ts'
 
@@ -694,3 +698,21 @@ export const rowKey = (r: Record<string, unknown>): string =>
 /** The error names the file and where in it: a line, a row or a column. */
 export const isLocated = (message: string, fileName: string): boolean =>
   message.startsWith(fileName) && /\b(line \d+|row \d+|column(?:\(s\))? [\w*]+)/.test(message)
+
+/**
+ * Runs the `ingest file` job in process the way the run manager does (prepare, then run), without recording a run:
+ * the job's prepared value (its parameters and the run's configuration) is what `run` takes.
+ */
+export async function runFileJobInProcess(
+  runtime: Runtime,
+  params: Record<string, unknown>,
+  runId: string,
+): Promise<JobOutcome> {
+  const job = ingestJob('file')
+  const parsed = job.params.parse(params)
+  const prepared = job.prepare ? await job.prepare({ runtime, log: runtime.log, trigger: 'cli' }, parsed) : parsed
+  return job.run(
+    { runtime, log: runtime.log, signal: new AbortController().signal, runId, progress: silentReporter },
+    prepared,
+  )
+}
