@@ -194,14 +194,7 @@ export async function readLiquidationCounterparties(
   const values = [venue, market, tsParam(fromUs), tsParam(toUs), closing]
   const where = 'venue = $1 AND market = $2 AND ts >= $3 AND ts < $4'
   const liquidated = `SELECT trade_id, account FROM fills WHERE ${where} AND liquidation AND side = $5`
-  const [count] = await queryRows(
-    store,
-    `SELECT count(*)::DOUBLE AS n, count(DISTINCT l.trade_id) FILTER (WHERE EXISTS (
-              SELECT 1 FROM fills c WHERE c.venue = $1 AND c.market = $2 AND c.ts >= $3 AND c.ts < $4
-                 AND c.trade_id = l.trade_id AND c.side <> $5 AND c.account <> l.account))::DOUBLE AS paired
-       FROM (${liquidated}) l`,
-    values,
-  )
+  const [count] = await queryRows(store, `SELECT count(*)::DOUBLE AS n FROM (${liquidated})`, values)
   const rows = await queryRows(
     store,
     `WITH l AS (${liquidated} AND trade_id IS NOT NULL)
@@ -212,9 +205,10 @@ export async function readLiquidationCounterparties(
       ORDER BY c.ts, c.trade_id, c.account`,
     values,
   )
+  // a liquidation fill is paired when the join found another account's fill with its trade id
   return {
     liquidationFills: num(count!.n),
-    paired: num(count!.paired),
+    paired: new Set(rows.map((r) => String(r.trade_id))).size,
     fills: rows.map((r) => ({
       tsUs: num(r.t),
       account: String(r.account),
