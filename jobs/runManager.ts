@@ -160,6 +160,8 @@ export class RunManager implements RunControl {
         retryOfId: options.retryOfId ?? null,
         attempt: options.attempt ?? 1,
         owner: this.owner,
+        // names only: the values stay in memory, and recovery must know a re-run would lack them
+        ...(options.settings ? { withheldSettings: Object.keys(options.settings).sort() } : {}),
       })
     } catch (error) {
       if (exclusive) await releaseJobLock(meta, job.name, runId)

@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest'
 import { z } from 'zod'
 import { defineJob, emptyOutcome, type JobDefinition } from '../jobs/job.ts'
 import { recoverRuns, runsToRetry } from '../jobs/recovery.ts'
+import { RunManager } from '../jobs/runManager.ts'
 import { JobBusyError, runJob } from '../jobs/runner.ts'
 import { startScheduler, validateSchedules } from '../jobs/scheduler.ts'
 import { InvalidInputError } from '../src/errors.ts'
@@ -148,6 +149,46 @@ describe('recovery', () => {
       data: { job: 't.crash', trigger: 'recovery', retryOfId: crashed.id, attempt: 2, host: 'h', pid: 1 },
     })
     expect((await runsToRetry(runtime, registry)).map((r) => r.id)).not.toContain(crashed.id)
+  })
+
+  test('a run given unrecorded settings records their names only, and after a crash is failed, not re-run without them', async () => {
+    const seen: unknown[] = []
+    const job = defineJob({
+      name: 't.settings',
+      description: 'test',
+      params: z.object({}).strict(),
+      prepare: async ({ settings }, params) => {
+        seen.push(settings)
+        return params
+      },
+      run: async () => emptyOutcome(),
+    }) as JobDefinition<never>
+    const registry = registryOf(job)
+    const runs = new RunManager(runtime, registry)
+    const secret = 'http://127.0.0.1:1/rpc-key-do-not-record'
+    const submitted = await runs.submit(job, {}, { trigger: 'cli', settings: { rpcUrl: secret } })
+    expect((await submitted.done).status).toBe('succeeded')
+    expect(seen).toEqual([{ rpcUrl: secret }])
+    const recorded = await runtime.meta.jobRun.findUniqueOrThrow({ where: { id: submitted.runId } })
+    expect(recorded.withheldSettings).toEqual(['rpcUrl'])
+    expect(
+      JSON.stringify(recorded, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value)),
+    ).not.toContain('rpc-key-do-not-record')
+
+    // the same run as a crash would leave it: running, its process gone
+    await runtime.meta.jobRun.update({
+      where: { id: submitted.runId },
+      data: { status: 'running', finishedAt: null, pid: deadPid(), host: os.hostname() },
+    })
+    expect(await recoverRuns(runtime, registry)).toContainEqual({
+      id: submitted.runId,
+      job: 't.settings',
+      status: 'failed',
+    })
+    const after = await runtime.meta.jobRun.findUniqueOrThrow({ where: { id: submitted.runId } })
+    expect(after.error).toMatch(/^interrupted: .*not re-run automatically: .*never recorded \(rpcUrl\)/)
+    expect((await runsToRetry(runtime, registry)).map((r) => r.id)).not.toContain(submitted.runId)
+    await runs.stop(1000)
   })
 
   test('every kind is recovered in one place: dead owners here, stale heartbeats elsewhere; outputs discarded', async () => {

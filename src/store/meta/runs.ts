@@ -34,6 +34,8 @@ export interface NewRun {
   retryOfId?: string | null
   attempt?: number
   owner: RunOwner
+  /** Names of per-run settings given besides the parameters, whose values are never recorded. */
+  withheldSettings?: readonly string[]
 }
 
 export interface RunFinish {
@@ -68,6 +70,7 @@ export function createRun(prisma: MetaClient, run: NewRun): Promise<StoredRun> {
       scheduleId: run.scheduleId ?? null,
       retryOfId: run.retryOfId ?? null,
       attempt: run.attempt ?? 1,
+      ...(run.withheldSettings?.length ? { withheldSettings: [...run.withheldSettings] } : {}),
       host: run.owner.host,
       pid: run.owner.pid,
       status: 'queued',
@@ -222,16 +225,22 @@ export async function findOrphanedRuns(
  */
 export async function markRunInterrupted(
   prisma: MetaClient,
-  run: Pick<StoredRun, 'id' | 'job' | 'pid' | 'host' | 'cancelRequestedAt'>,
+  run: Pick<StoredRun, 'id' | 'job' | 'pid' | 'host' | 'cancelRequestedAt' | 'withheldSettings'>,
 ): Promise<FinishedRunStatus | null> {
   const status: FinishedRunStatus = run.cancelRequestedAt ? 'cancelled' : 'failed'
+  const withheld = withheldSettingsOf(run)
+  // a re-run without the settings would do different work (another endpoint, say), so the error says what to do
+  const notRerun = withheld.length
+    ? `; not re-run automatically: it was given settings that are never recorded (${withheld.join(', ')}): ` +
+      `submit job ${run.job} again with them`
+    : ''
   const [updated] = await prisma.$transaction([
     prisma.jobRun.updateMany({
       where: { id: run.id, status: { in: OPEN } },
       data: {
         status,
         finishedAt: new Date(),
-        error: `${INTERRUPTED_PREFIX} process ${run.pid} on ${run.host} stopped before the run finished (crash or kill)`,
+        error: `${INTERRUPTED_PREFIX} process ${run.pid} on ${run.host} stopped before the run finished (crash or kill)${notRerun}`,
       },
     }),
     prisma.jobLock.deleteMany({ where: { name: run.job, runId: run.id } }),
@@ -241,7 +250,7 @@ export async function markRunInterrupted(
 
 /**
  * Interrupted runs worth another attempt: failed by recovery, of one of `jobs`, fewer than `maxAttempts` attempts,
- * and not re-run yet.
+ * not re-run yet, and given no settings that were withheld from the record.
  */
 export async function findRunsToRetry(
   prisma: MetaClient,
@@ -262,7 +271,13 @@ export async function findRunsToRetry(
     select: { retryOfId: true },
   })
   const done = new Set(retried.map((r) => r.retryOfId))
-  return interrupted.filter((r) => !done.has(r.id))
+  return interrupted.filter((r) => !done.has(r.id) && !withheldSettingsOf(r).length)
+}
+
+/** The names of the settings a run was given but that were not recorded (none for most runs). */
+export function withheldSettingsOf(run: Pick<StoredRun, 'withheldSettings'>): string[] {
+  const names = run.withheldSettings
+  return Array.isArray(names) ? names.filter((name): name is string => typeof name === 'string') : []
 }
 
 /** Deletes finished runs of `kinds` older than `olderThan` (open runs are never deleted). */
