@@ -2,7 +2,7 @@
 // Float casts of integer ids exist because JSON has no decimal or 64-bit integer, but a CSV writes a DECIMAL as the
 // same exact text and Parquet carries DECIMAL and BIGINT natively. The `…Approx` Float twins are redundant in a file
 // (a double written as text is the exact text, rounded) and are left out unless `columns=` names them: writing them
-// and the text casts was most of an export's CPU (bench/README.md, bench:export).
+// and the text casts was most of an export's CPU (ARCHITECTURE.md, Exports).
 import type { DuckDBConnection } from '@duckdb/node-api'
 import type { InputProblem } from '../../errors.ts'
 import type { DuckListSpec } from '../query/duckList.ts'
