@@ -1,7 +1,7 @@
 // The README's BI recipes, sent exactly as each tool sends them to a running server (read from README "BI tools"):
 // Grafana Infinity's GraphQL POST with the range macros filled in (rows under the root selector data.<field>.nodes),
 // Power BI's Power Query function paging over endCursor with List.Generate (pages chain to the end, every row once),
-// and Tableau's CSV download (a header row, rows that parse).
+// and Tableau's CSV download (a header row, rows that parse, exact amounts that read as numbers).
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -119,12 +119,15 @@ describe('Tableau', () => {
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="liquidations-${RUN}.csv"`)
     const [header, ...lines] = (await res.text()).trimEnd().split('\n')
     const names = header!.split(',')
-    expect(names).toEqual(expect.arrayContaining(['seq', 'ts', 'account', 'kind', 'shortfall', 'shortfallApprox']))
+    expect(names).toEqual(expect.arrayContaining(['seq', 'ts', 'account', 'kind', 'shortfall']))
+    // exact amounts are the numbers themselves (no text-and-Float pair to pick from): Tableau reads them as numbers
+    expect(names.filter((n) => n.endsWith('Approx'))).toEqual([])
     const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [names[i]!, v])))
     const want = Array.from({ length: ROWS }, (_, i) => liquidationRow(i)).filter(
       (r) => r.kind !== 'takeover' && r.shortfall > 0,
     )
     expect(rows.map((r) => Number(r.seq))).toEqual(want.map((r) => r.seq))
-    expect(rows.every((r) => Number(r.shortfallApprox) > 0 && !Number.isNaN(Date.parse(r.ts!)))).toBe(true)
+    expect(rows.map((r) => r.shortfall)).toEqual(want.map((r) => r.shortfall.toFixed(6)))
+    expect(rows.every((r) => Number(r.shortfall) > 0 && !Number.isNaN(Date.parse(r.ts!)))).toBe(true)
   })
 })

@@ -1,7 +1,8 @@
 // CSV and Parquet exports over HTTP: filters in the query string mean what the API's filters mean (bound, so
 // hostile text is just text), the file is named after its table and scope, market data needs its scope, errors are
 // JSON with 400 / 404 / 409, a row cap refuses an export naming the count, and the temporary file DuckDB wrote is
-// gone after every request, also when the client leaves mid-download.
+// gone after every request, also when the client leaves mid-download. Files keep stored types (exact decimals,
+// integer ids) without the `…Approx` twins unless `columns=` names them.
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -61,6 +62,27 @@ async function readParquet(bytes: ArrayBuffer): Promise<Array<Record<string, unk
   )
 }
 
+/** Each column's type as DuckDB reads the Parquet file. */
+async function parquetTypes(bytes: ArrayBuffer): Promise<Record<string, string>> {
+  const file = path.join(tempDir(), 'types.parquet')
+  fs.writeFileSync(file, Buffer.from(bytes))
+  const rows = await runtime.duck.use(async (c) =>
+    (await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet($1)`, [file])).getRowObjectsJS(),
+  )
+  return Object.fromEntries(rows.map((r) => [String(r.column_name), String(r.column_type)]))
+}
+
+/** One column of a Parquet file as DuckDB's exact text, in the file's order. */
+async function parquetText(bytes: ArrayBuffer, column: 'notional'): Promise<string[]> {
+  const file = path.join(tempDir(), 'text.parquet')
+  fs.writeFileSync(file, Buffer.from(bytes))
+  return runtime.duck.use(async (c) =>
+    (await c.runAndReadAll(`SELECT ${column}::VARCHAR AS v FROM read_parquet($1) ORDER BY seq`, [file]))
+      .getRowObjectsJS()
+      .map((r) => String(r.v)),
+  )
+}
+
 describe('run outputs', () => {
   const filtered = () =>
     Array.from({ length: 400 }, (_, i) => liquidationRow(i)).filter(
@@ -95,16 +117,59 @@ describe('run outputs', () => {
     expect(seqs.every((seq, i) => seq === 29_999 - i)).toBe(true)
   })
 
-  test('Parquet: the same rows and columns as the CSV', async () => {
+  test('Parquet: the same rows and columns as the CSV, amounts as DECIMAL and ids as BIGINT', async () => {
     const q = `runId=${RUN}&side=long&kind.in=full,partial&notional.gte=5000`
     const csv = parseCsv(await (await get(`/export/liquidations.csv?${q}`)).text())
     const res = await get(`/export/liquidations.parquet?${q}&orderBy=seq:DESC`)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="liquidations-${RUN}.parquet"`)
-    const rows = await readParquet(await res.arrayBuffer())
-    expect(rows.map((r) => r.seq)).toEqual(csv.map((r) => Number(r.seq)))
+    const bytes = await res.arrayBuffer()
+    const rows = await readParquet(bytes)
+    expect(rows.map((r) => Number(r.seq))).toEqual(csv.map((r) => Number(r.seq)))
     expect(Object.keys(rows[0]!)).toEqual(Object.keys(csv[0]!))
-    expect(rows.map((r) => r.notional)).toEqual(csv.map((r) => r.notional))
+    const types = await parquetTypes(bytes)
+    expect(types).toMatchObject({ seq: 'BIGINT', ts: 'TIMESTAMP', notional: 'DECIMAL(18,6)', qty: 'DOUBLE' })
+    expect(types).not.toHaveProperty('notionalApprox')
+    expect(await parquetText(bytes, 'notional')).toEqual(csv.map((r) => r.notional))
+  })
+
+  test('the default file: every field but the …Approx twins; exact text and integer ids in CSV', async () => {
+    const res = await get(`/export/liquidations.csv?runId=${RUN}&seq.lt=12`)
+    const [header, first] = (await res.text()).split('\n')
+    expect(header).toBe(
+      'seq,ts,account,market,side,kind,qty,triggerMark,liquidationPrice,bankruptcyPrice,fillPrice,marketPrice,' +
+        'notional,fee,equity,slippage,surplusToFund,returned,shortfall',
+    )
+    expect(first!.split(',')[0]).toBe('0') // a BIGINT, not the API's Float 0.0
+  })
+
+  test('columns= picks the file columns in order, twins included on request, in CSV and Parquet', async () => {
+    const cols = 'shortfallApprox,seq,shortfall'
+    const csv = parseCsv(
+      await (await get(`/export/liquidations.csv?runId=${RUN}&shortfall.gt=0&columns=${cols}`)).text(),
+    )
+    expect(Object.keys(csv[0]!)).toEqual(cols.split(','))
+    const want = Array.from({ length: 400 }, (_, i) => liquidationRow(i)).filter((r) => r.shortfall > 0)
+    expect(csv.map((r) => [Number(r.seq), r.shortfall, Number(r.shortfallApprox)])).toEqual(
+      want.map((r) => [r.seq, r.shortfall.toFixed(6), r.shortfall]),
+    )
+    const pq = await (await get(`/export/liquidations.parquet?runId=${RUN}&columns=${cols}`)).arrayBuffer()
+    expect(await parquetTypes(pq)).toEqual({ shortfallApprox: 'DOUBLE', seq: 'BIGINT', shortfall: 'DECIMAL(18,6)' })
+    const bars = await get(
+      `/export/bars.csv?venue=bin&market=BTCUSDT&from=2025-10-10T00:00:00Z&to=2025-10-11T00:00:00Z&columns=ts,close`,
+    )
+    expect((await bars.text()).split('\n')[0]).toBe('ts,close')
+  })
+
+  test('columns= naming an unknown or repeated column, or none: 400 listing the valid ones', async () => {
+    const unknown = await get(`/export/liquidations.csv?runId=${RUN}&columns=seq,colour`)
+    expect(unknown.status).toBe(400)
+    const body = (await unknown.json()) as { errors: Array<{ message: string }> }
+    expect(body.errors[0]!.message).toMatch(/columns.*colour.*seq, ts, .*shortfall, shortfallApprox/s)
+    expect((await get(`/export/liquidations.csv?runId=${RUN}&columns=seq,seq`)).status).toBe(400)
+    expect((await get(`/export/liquidations.csv?runId=${RUN}&columns=`)).status).toBe(400)
+    expect((await get(`/export/liquidations.parquet?runId=${RUN}&columns=seq&columns=ts`)).status).toBe(400)
+    await expect.poll(() => leftovers()).toEqual([])
   })
 
   test('hostile text is a bound value: it matches nothing or is refused, never runs', async () => {

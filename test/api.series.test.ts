@@ -1,9 +1,17 @@
 // Series and comparisons: bucket math (epoch-aligned, [from, to), every bucket present) and the refusal of too many
 // buckets with the numbers; a market's OHLCV / VWAP / reference prices / funding / liquidations per bucket; a run's
-// liquidations, deficits and carried-forward fund balance; compareRuns' differences and its errors.
+// liquidations, deficits and carried-forward fund balance (from raw rows, and from the per-hour rollups with the same
+// answers); compareRuns' differences and its errors.
 import { afterAll, describe, expect, test } from 'vitest'
+import { backtestJob } from '../jobs/backtest.ts'
+import type { JobDefinition } from '../jobs/job.ts'
+import { jobRegistry } from '../jobs/registry.ts'
+import { RunManager } from '../jobs/runManager.ts'
 import { bucketRange, type Granularity } from '../src/store/series/buckets.ts'
 import { readMarketSeries } from '../src/store/series/marketSeries.ts'
+import { readRunSeries } from '../src/store/series/runSeries.ts'
+import { RUN_ROLLUP_TABLES, writeRunSeriesRollups } from '../src/store/series/runSeriesRollups.ts'
+import { deleteBacktestResults } from '../src/store/results/backtestResults.ts'
 import { gqlClient } from './support/graphql.ts'
 import { barsFromCloses, insertBars, insertFunding, insertPrices } from './support/marketData.ts'
 import { testRuntime } from './support/runtime.ts'
@@ -17,8 +25,12 @@ import {
 } from './support/seededRuns.ts'
 
 const runtime = await testRuntime()
-const client = await gqlClient(runtime)
-afterAll(() => client.stop())
+const runs = new RunManager(runtime, jobRegistry)
+const client = await gqlClient(runtime, runs)
+afterAll(async () => {
+  await client.stop()
+  await runs.stop(5000)
+})
 
 const T0 = Date.parse(T0_ISO)
 const MIN = 60_000
@@ -302,6 +314,143 @@ describe('runSeries', () => {
       code: 'CONFLICT',
       status: 'running',
     })
+  })
+})
+
+// A run over 5 hours with a gap (no liquidations 83–183 min), deficits and two funds' movements in partial edge
+// hours, in whole hours and before the range; the rollups hold whole hours, edges come from raw rows.
+const ROLLED = 'series-rolled'
+const at = (min: number) => T0 + min * MIN
+await createRunRecord(runtime, ROLLED)
+await insertLiquidations(runtime, ROLLED, 0, 500)
+await insertLiquidations(runtime, ROLLED, 1100, 1700)
+const moves: Array<[number, string, string]> = [
+  [0, 'pooled', '1000'],
+  [0, 'BTCUSDT', '500'],
+  [10, 'pooled', '990.5'],
+  [61, 'BTCUSDT', '480.25'],
+  [62, 'pooled', '970'],
+  [62, 'pooled', '969.125'], // same minute, later seq: the last by seq wins
+  [130, 'BTCUSDT', '470'],
+  [241, 'pooled', '900'],
+  [290, 'BTCUSDT', '455.5'],
+]
+await insertFundMovements(
+  runtime,
+  ROLLED,
+  moves.map(([min, fund, balance], seq) => ({ seq, tsMs: at(min), fund, reason: 'payout', delta: '0', balance })),
+)
+const deficits: Array<[number, string, string]> = [
+  [5, '10', '1'],
+  [70, '2.5', '0.5'],
+  [119, '3.75', '0'],
+  [200, '100', '40'],
+  [281, '7.125', '7.125'],
+]
+await insertDeficits(
+  runtime,
+  ROLLED,
+  deficits.map(([min, shortfall, uncovered], seq) => ({ seq, tsMs: at(min), shortfall, uncovered })),
+)
+await writeRunSeriesRollups(runtime.duck, ROLLED)
+
+describe('runSeries from rollups', () => {
+  const read = (ids: string[], from: number, to: number, g: Granularity, rollups = true) =>
+    readRunSeries(runtime.duck, ids, bucketRange(new Date(from), new Date(to), g), { rollups })
+  const windows: Array<[number, number, Granularity]> = [
+    [at(0), at(300), 'HOUR'], // aligned
+    [at(17), at(281), 'HOUR'], // partial hours at both edges, the first bucket partial
+    [at(70), at(250), 'HOUR'], // opening balances from whole hours and from the partial hour before `from`
+    [at(125), at(300), 'HOUR'], // starting in the gap
+    [at(17), at(281), 'DAY'],
+    [at(61), at(62) + 30_000, 'HOUR'], // no whole hour: raw rows only
+  ]
+
+  test('every window, at HOUR and DAY, alone and compared with a raw run: the raw answer', async () => {
+    for (const [from, to, g] of windows) {
+      const rolled = await read([ROLLED], from, to, g)
+      expect(rolled, `${iso(from)}..${iso(to)} ${g}`).toEqual(await read([ROLLED], from, to, g, false))
+      expect(rolled.some((r) => r.liquidations > 0 || r.deficits > 0)).toBe(true)
+      const compared = await read(['series-a', ROLLED], from, to, g)
+      expect(compared).toEqual(await read(['series-a', ROLLED], from, to, g, false))
+    }
+    const [first] = await read([ROLLED], at(17), at(281), 'HOUR')
+    expect(first).toMatchObject({ liquidations: 258, deficits: 0, fundBalance: '1490.500000' })
+  })
+
+  test('whole hours are read from the rollups: with their raw rows gone the answer stays', async () => {
+    const before = await read([ROLLED], at(17), at(281), 'HOUR')
+    await runtime.duck.use(async (c) => {
+      for (const t of ['backtest_liquidations', 'backtest_deficits', 'backtest_fund_series'])
+        await c.run(
+          `DELETE FROM ${t} WHERE run_id = $1 AND ts >= TIMESTAMP '2025-10-10 01:00:00' AND ts < TIMESTAMP '2025-10-10 04:00:00'`,
+          [ROLLED],
+        )
+    })
+    expect(await read([ROLLED], at(17), at(281), 'HOUR')).toEqual(before)
+    expect(await read([ROLLED], at(17), at(281), 'HOUR', false)).not.toEqual(before)
+    // removed with the run's results: then read from the (remaining) raw rows
+    await deleteBacktestResults(runtime.duck, ROLLED)
+    const left = await runtime.duck.use(async (c) =>
+      Promise.all(
+        RUN_ROLLUP_TABLES.map(async (t) =>
+          Number(
+            (
+              await c.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${t} WHERE run_id = $1`, [ROLLED])
+            ).getRowObjectsJS()[0]!.n,
+          ),
+        ),
+      ),
+    )
+    expect(left).toEqual([0, 0, 0])
+    expect((await read([ROLLED], at(17), at(281), 'HOUR')).every((r) => r.liquidations === 0)).toBe(true)
+  })
+})
+
+describe('runSeries of a backtest run', () => {
+  // a backtest through the run system writes its per-hour rollups before it succeeds (src/replay/backtest/execute.ts)
+  const BT0 = Date.UTC(2025, 9, 10) * 1000
+  const H = 3600 * 1e6
+  test('a succeeded backtest has rollups, and its series from them equals the raw one', async () => {
+    /** Three hours of BTCUSDT at 1 s: flat, a −15% crash over a minute at 60 min, then a partial rebound. */
+    const closes: number[] = []
+    for (let i = 0, p = 60_000; i < 3 * 3600; i++) {
+      if (i >= 3_600 && i < 3_660) p *= 0.9973
+      if (i >= 3_660 && i < 3_720) p *= 1.001
+      closes.push(p * (1 + 0.0002 * Math.sin(i / 30)))
+    }
+    await insertBars(runtime.duck, 'binance-um', 'BTCUSDT', 1, barsFromCloses(BT0, closes, {}, 2e6))
+    const index: Array<[number, number]> = []
+    for (let i = 0; i < closes.length; i += 10) index.push([BT0 + i * 1e6, closes[i]! * 0.9999])
+    await insertPrices(runtime.duck, 'binance-um', 'BTCUSDT', 'index', 'binance-um', index)
+    const result = await runs.run(
+      backtestJob as JobDefinition<never>,
+      {
+        ruleSet: 'binance-um',
+        venue: 'binance-um',
+        markets: ['BTCUSDT'],
+        from: new Date(BT0 / 1000).toISOString(),
+        to: new Date((BT0 + 3 * H) / 1000).toISOString(),
+        positions: 'synthetic',
+        population: { initialPositions: 500, meanHoldingHours: 1, leverageMax: 75 },
+        seed: 7,
+      } as never,
+      { trigger: 'api' },
+    )
+    expect(result.status).toBe('succeeded')
+    const marked = await runtime.duck.use(
+      async (c) =>
+        (
+          await c.runAndReadAll('SELECT count(*)::DOUBLE AS n FROM run_series_rolled WHERE run_id = $1', [result.runId])
+        ).getRowObjectsJS()[0]!.n,
+    )
+    expect(marked).toBe(1)
+    // 00:17 to 02:41: partial hours at both edges, the crash hour whole
+    const range = bucketRange(new Date(BT0 / 1000 + 17 * 60_000), new Date(BT0 / 1000 + 161 * 60_000), 'HOUR')
+    const rolled = await readRunSeries(runtime.duck, [result.runId], range)
+    expect(rolled).toEqual(await readRunSeries(runtime.duck, [result.runId], range, { rollups: false }))
+    expect(rolled[1]!.liquidations).toBeGreaterThan(10)
+    expect(rolled.every((r) => r.fundBalance !== null)).toBe(true)
   })
 })
 

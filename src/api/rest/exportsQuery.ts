@@ -1,8 +1,10 @@
 // The query string of an export, read as the API's filters: `field=value` (equals), `field.op=value` with op one of
-// equals, in, notIn (comma-separated lists), gt, gte, lt, lte; `orderBy=field:DESC,field2`; plus the table's scope
-// (runId; or venue, market, from, to). Anything else is refused with the list of what the table takes.
+// equals, in, notIn (comma-separated lists), gt, gte, lt, lte; `orderBy=field:DESC,field2`; `columns=a,b` (the
+// file's columns, in order); plus the table's scope (runId; or venue, market, from, to). Anything else is refused
+// with the list of what the table takes.
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
 import type { ExportRequest, ExportScopeValues } from '../../store/exports/copyExport.ts'
+import { columnProblems } from '../../store/exports/exportColumns.ts'
 import type { FilterInput, OrderKey } from '../../store/query/listQuery.ts'
 import type { ExportTable } from './exportsTables.ts'
 
@@ -24,7 +26,8 @@ export function parseExportQuery(name: string, table: ExportTable, query: Record
   const problems: InputProblem[] = []
   const reserved: readonly string[] = SCOPE_PARAMS[table.scope]
   const fields = table.list.fields
-  const valid = () => [...reserved, 'orderBy', ...Object.keys(fields).map((f) => `${f}[.${OPS.join('|.')}]`)].join(', ')
+  const valid = () =>
+    [...reserved, 'orderBy', 'columns', ...Object.keys(fields).map((f) => `${f}[.${OPS.join('|.')}]`)].join(', ')
   const one = (key: string): string | undefined => {
     const v = query[key]
     if (v === undefined) return undefined
@@ -36,6 +39,7 @@ export function parseExportQuery(name: string, table: ExportTable, query: Record
   }
   const filter: Record<string, Record<string, unknown>> = {}
   let orderBy: OrderKey[] = []
+  let columns: string[] | null = null
   for (const key of Object.keys(query)) {
     if (reserved.includes(key)) continue
     const value = one(key)
@@ -47,6 +51,11 @@ export function parseExportQuery(name: string, table: ExportTable, query: Record
           problems.push({ path: 'orderBy', received: part, expected: 'field or field:ASC or field:DESC' })
         return { field, direction: direction === 'DESC' ? 'DESC' : 'ASC' }
       })
+      continue
+    }
+    if (key === 'columns') {
+      columns = value.split(',')
+      problems.push(...columnProblems(name, table.list, columns))
       continue
     }
     const [field = '', op = 'equals', ...rest] = key.split('.')
@@ -85,7 +94,7 @@ export function parseExportQuery(name: string, table: ExportTable, query: Record
   }
   if (problems.length) throw new InvalidInputError(`invalid export of ${name}`, problems)
   return {
-    request: { scope, filter: Object.keys(filter).length ? (filter as FilterInput) : null, orderBy },
+    request: { scope, filter: Object.keys(filter).length ? (filter as FilterInput) : null, orderBy, columns },
     baseName: fileSafe(baseName),
   }
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../../obs/logger.ts'
 import type { DuckStore } from '../../store/duck/open.ts'
 import { readReplayFeed, type FeedSpec } from '../../store/market/replayFeed.ts'
 import { appendBacktestResults, deleteBacktestResults, type ResultBatch } from '../../store/results/backtestResults.ts'
+import { writeRunSeriesRollups } from '../../store/series/runSeriesRollups.ts'
 import { liquidationsByAccount } from '../../store/results/reconcileData.ts'
 import type { KernelConfig } from '../kernel/engine.ts'
 import type { StressConfig } from '../kernel/kernelState.ts'
@@ -261,6 +262,8 @@ async function replay(
     options.onProgress?.({ phase: 'writing', doneSeconds: windowSeconds, totalSeconds: windowSeconds, events: fed })
     ;[result] = await host.finish()
     await settle()
+    // every result row is committed: the per-hour series rollups, before the run can be recorded as succeeded
+    await writeRunSeriesRollups(deps.duck, runId)
   } catch (error) {
     // stop the kernel and never leave a write running: a failed run deletes its rows next
     stopped = true

@@ -9,9 +9,14 @@ function marketList(
   fields: DuckListSpec['fields'],
   columns: Record<string, string>,
 ): DuckListSpec {
+  const all = `venue, market, ts, ${select}`
   return {
     from,
-    select: `venue, market, ts, ${select}`,
+    select: all,
+    // one expression per file column (`columns=`); these select lists have no commas inside an expression
+    selectFields: Object.fromEntries(
+      all.split(',').map((e) => [/(?:\bAS\s+"(\w+)"|^(\w+))$/i.exec(e.trim())!.slice(1).find(Boolean)!, e.trim()]),
+    ),
     fields: { ts: { type: 'timestamp', sortable: true }, ...fields },
     columns: { ts: 'ts', ...columns },
     id: 'ts',

@@ -1,6 +1,7 @@
 // Replay outputs per run in DuckDB (DDL 0300): appended in batches with exact DECIMAL amounts, deleted per run, and
 // hashed to prove two runs produced byte-identical outputs (resultLists.ts reads them back for the API).
 import type { DuckStore } from '../duck/open.ts'
+import { deleteRunSeriesRollups } from '../series/runSeriesRollups.ts'
 import { appendColumns, type ColumnKind, type ColumnSpec } from './chunkAppender.ts'
 
 /**
@@ -234,10 +235,11 @@ export async function appendBacktestResults(
   })
 }
 
-/** Removes every output row of a run (before a re-run, or after a failure). */
+/** Removes every output row of a run, and its series rollups (before a re-run, or after a failure). */
 export async function deleteBacktestResults(store: DuckStore, runId: string): Promise<void> {
   await store.transaction(async (c) => {
     for (const t of RESULT_TABLES) await c.run(`DELETE FROM ${t} WHERE run_id = $1`, [runId])
+    await deleteRunSeriesRollups(c, runId)
   })
 }
 
