@@ -89,6 +89,13 @@ describe('hits', () => {
     expect(other.cache).toBe('miss')
   })
 
+  test('identical requests arriving together execute once', async () => {
+    const query = `{ incidents(first: 5) { totalCount nodes { id } } rulePresetsConnection(first: 4) { nodes { id } } }`
+    const answers = await Promise.all(Array.from({ length: 6 }, () => post(query)))
+    expect(answers.map((a) => a.cache).sort()).toEqual(['hit', 'hit', 'hit', 'hit', 'hit', 'miss'])
+    for (const a of answers) expect(a.body).toEqual(answers[0]!.body)
+  })
+
   test('health, errors and mutations are never stored', async () => {
     for (let i = 0; i < 2; i++) expect((await post(`{ health { status uptimeSeconds } }`)).cache).toBe('bypass')
     for (let i = 0; i < 2; i++) {

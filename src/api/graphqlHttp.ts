@@ -1,8 +1,9 @@
 // The /graphql route: Apollo's Express integration (what @as-integrations/express5 does: headers in, Apollo's HTTP
 // request executed, headers, status and body out) with the response cache in front. A POST whose key (role, Accept,
-// body) holds an answer of the current data generation is sent from memory without entering Apollo; any other
-// request executes, and its answer is stored when the policy plugin found it cacheable. `X-Cache` says which:
-// hit, miss (executed and stored) or bypass (executed, not cacheable).
+// body) holds an answer of the current data generation is sent from memory without entering Apollo, and one identical
+// to a request executing at that moment waits for its answer; any other request executes, and its answer is stored
+// when the policy plugin found it cacheable. `X-Cache` says which: hit (from memory, or shared with the identical
+// request), miss (executed and stored) or bypass (executed, not cacheable).
 import { HeaderMap, type ApolloServer } from '@apollo/server'
 import type { Request, RequestHandler, Response } from 'express'
 import type { Metrics } from '../obs/metrics.ts'
@@ -10,7 +11,7 @@ import { principalOf } from './auth/index.ts'
 import type { ApiContext } from './context.ts'
 import type { CacheTicket } from './plugins/responseCachePolicy.ts'
 import type { OperationLabels } from './plugins/requestMetrics.ts'
-import { responseCacheKey, type ResponseCache } from './responseCache.ts'
+import { responseCacheKey, type CachedAnswer, type ResponseCache } from './responseCache.ts'
 
 export interface GraphqlHttpOptions {
   /** The context of an executed request; `responseCache` is the cache's ticket (absent when the cache is off). */
@@ -23,7 +24,27 @@ export interface GraphqlHttpOptions {
 
 export function graphqlHttp(apollo: ApolloServer<ApiContext>, options: GraphqlHttpOptions): RequestHandler {
   const { cache, metrics, labels } = options
+  /**
+   * Executions in flight by generation and key: an identical request arriving meanwhile waits for the answer instead
+   * of executing again (after a write, a dashboard's viewers all miss at once). Resolves with the answer when it was
+   * stored, else undefined (the waiter then executes itself).
+   */
+  const inFlight = new Map<string, Promise<CachedAnswer | undefined>>()
+
+  function sendCached(res: Response, answer: CachedAnswer, started: number): void {
+    res.setHeader('content-type', answer.contentType)
+    res.setHeader('cache-control', 'no-store')
+    res.setHeader('x-cache', 'hit')
+    res.end(answer.body)
+    const operation = labels.of(answer.operationName)
+    metrics.graphqlRequests.inc({ operation, outcome: 'ok' })
+    metrics.graphqlDuration.observe({ operation }, (performance.now() - started) / 1000)
+  }
+
   return async (req, res, next) => {
+    let settle: ((answer: CachedAnswer | undefined) => void) | undefined
+    let flightKey = ''
+    let stored: CachedAnswer | undefined
     try {
       const started = performance.now()
       // the generation is read before anything executes: an answer computed across a write is stored under the
@@ -36,15 +57,14 @@ export function graphqlHttp(apollo: ApolloServer<ApiContext>, options: GraphqlHt
             }
           : undefined
       const hit = lookup && cache!.get(lookup.key, lookup.generation)
-      if (hit) {
-        res.setHeader('content-type', hit.contentType)
-        res.setHeader('cache-control', 'no-store')
-        res.setHeader('x-cache', 'hit')
-        res.end(hit.body)
-        const operation = labels.of(hit.operationName)
-        metrics.graphqlRequests.inc({ operation, outcome: 'ok' })
-        metrics.graphqlDuration.observe({ operation }, (performance.now() - started) / 1000)
-        return
+      if (hit) return sendCached(res, hit, started)
+      if (lookup && lookup.generation !== null) {
+        flightKey = `${lookup.generation}\n${lookup.key}`
+        const leader = inFlight.get(flightKey)
+        if (leader) {
+          const shared = await leader
+          if (shared) return sendCached(res, shared, started)
+        } else inFlight.set(flightKey, new Promise((resolve) => (settle = resolve)))
       }
       const ticket: CacheTicket | undefined = lookup ? { cacheable: false, operationName: null } : undefined
       const headers = new HeaderMap()
@@ -66,18 +86,13 @@ export function graphqlHttp(apollo: ApolloServer<ApiContext>, options: GraphqlHt
       if (answer.body.kind === 'complete') {
         const body = Buffer.from(answer.body.string, 'utf8')
         if (cache && ticket) {
-          const stored =
-            ticket.cacheable &&
-            res.statusCode === 200 &&
-            cache.set(
-              lookup!.key,
-              {
-                body,
-                contentType: answer.headers.get('content-type') ?? 'application/json; charset=utf-8',
-                operationName: ticket.operationName,
-              },
-              lookup!.generation,
-            )
+          const candidate: CachedAnswer = {
+            body,
+            contentType: answer.headers.get('content-type') ?? 'application/json; charset=utf-8',
+            operationName: ticket.operationName,
+          }
+          if (ticket.cacheable && res.statusCode === 200 && cache.set(lookup!.key, candidate, lookup!.generation))
+            stored = candidate
           res.setHeader('x-cache', stored ? 'miss' : 'bypass')
         }
         res.end(body)
@@ -88,6 +103,11 @@ export function graphqlHttp(apollo: ApolloServer<ApiContext>, options: GraphqlHt
       res.end()
     } catch (error) {
       next(error)
+    } finally {
+      if (settle) {
+        inFlight.delete(flightKey)
+        settle(stored)
+      }
     }
   }
 }
