@@ -103,6 +103,12 @@ describe('hits', () => {
       expect(missing.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT')
       expect(missing.cache).toBe('bypass')
     }
+    const viaGet = `${server.url}?query=${encodeURIComponent('{ rulePresetsConnection(first: 3) { nodes { id } } }')}`
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(viaGet, { headers: { 'apollo-require-preflight': 'true' } })
+      expect(res.status).toBe(200)
+      expect(res.headers.get('x-cache')).toBe('bypass')
+    }
     const mutation = `mutation { createRuleSet(input: { document: {} }) { ruleSetId } }`
     for (let i = 0; i < 2; i++) expect((await post(mutation, {}, LOCAL_TOKEN)).cache).toBe('bypass')
   })

@@ -47,8 +47,8 @@ export function graphqlHttp(apollo: ApolloServer<ApiContext>, options: GraphqlHt
     let stored: CachedAnswer | undefined
     try {
       const started = performance.now()
-      // the generation is read before anything executes: an answer computed across a write is stored under the
-      // generation before it, which the write has already retired
+      // the generation is read before anything executes: an answer computed across a write is not stored (`set`
+      // compares it with the generation then), and no entry of an earlier generation is served
       const lookup =
         cache && req.method === 'POST'
           ? {
@@ -85,16 +85,15 @@ export function graphqlHttp(apollo: ApolloServer<ApiContext>, options: GraphqlHt
       res.statusCode = answer.status ?? 200
       if (answer.body.kind === 'complete') {
         const body = Buffer.from(answer.body.string, 'utf8')
-        if (cache && ticket) {
+        if (cache && ticket?.cacheable && res.statusCode === 200) {
           const candidate: CachedAnswer = {
             body,
             contentType: answer.headers.get('content-type') ?? 'application/json; charset=utf-8',
             operationName: ticket.operationName,
           }
-          if (ticket.cacheable && res.statusCode === 200 && cache.set(lookup!.key, candidate, lookup!.generation))
-            stored = candidate
-          res.setHeader('x-cache', stored ? 'miss' : 'bypass')
+          if (cache.set(lookup!.key, candidate, lookup!.generation)) stored = candidate
         }
+        if (cache) res.setHeader('x-cache', stored ? 'miss' : 'bypass')
         res.end(body)
         return
       }

@@ -188,8 +188,7 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
   app.get(GRAPHQL_PATH, graphiqlPageHandler(GRAPHQL_PATH))
   // Everything after this has the caller resolved (an invalid key is answered 401 here); ops endpoints stay open.
   app.use(authenticateRequests(authenticator, log))
-  app.use(reportsRouter(runtime, requireRequestRole))
-  app.use(exportsRouter(runtime, requireRequestRole))
+  // /graphql first: its requests then skip the REST routers' route matching
   app.use(
     GRAPHQL_PATH,
     onlyGetAndPost,
@@ -215,6 +214,8 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
       },
     }),
   )
+  app.use(reportsRouter(runtime, requireRequestRole))
+  app.use(exportsRouter(runtime, requireRequestRole))
   // Every HTTP error is JSON in the GraphQL error shape (httpErrors.ts), never Express's HTML page.
   app.use(notFound)
   app.use(httpErrorHandler(log))
