@@ -3,6 +3,7 @@
 // interrupted ones worth another attempt.
 import type { Runtime } from '../src/app/runtime.ts'
 import type { FinishedRunStatus } from '../src/domain/run.ts'
+import { bumpDataGeneration } from '../src/store/generation.ts'
 import { findOrphanedRuns, findRunsToRetry, markRunInterrupted, type StoredRun } from '../src/store/meta/runs.ts'
 import type { JobDefinition } from './job.ts'
 import { STALE_AFTER_MS, isProcessAlive } from './liveness.ts'
@@ -37,6 +38,7 @@ export async function recoverRuns(
       }
     }
     const status = await markRunInterrupted(runtime.meta, run)
+    bumpDataGeneration()
     if (!status) continue
     recovered.push({ id: run.id, job: run.job, status })
     runtime.log.warn(

@@ -9,6 +9,7 @@ import type { RunControl } from '../src/app/runControl.ts'
 import { isFinished, type FinishedRunStatus, type RunProgress, type RunTrigger } from '../src/domain/run.ts'
 import { InvalidInputError, UnavailableError } from '../src/errors.ts'
 import type { Logger } from '../src/obs/logger.ts'
+import { bumpDataGeneration } from '../src/store/generation.ts'
 import { acquireJobLock, heartbeatJobLock, releaseJobLock } from '../src/store/meta/jobRuns.ts'
 import {
   createRun,
@@ -433,6 +434,8 @@ export class RunManager implements RunControl {
       entry.log.error({ err: e, status }, 'could not record the end of a run')
     } finally {
       if (entry.locked) await releaseJobLock(runtime.meta, entry.job.name, entry.runId).catch(() => undefined)
+      // a terminal state changes what readers see (results become servable, partial outputs are gone)
+      bumpDataGeneration()
       this.publish(entry, { type: 'status', runId: entry.runId, status, error })
       entry.resolve({ runId: entry.runId, status, outcome, error })
       if (!this.entries.size) this.stopWatching()

@@ -4,6 +4,7 @@ import type { Runtime } from '../app/runtime.ts'
 import type { Logger } from '../obs/logger.ts'
 import type { RunEventFeed } from './subscriptions/runProgress.ts'
 import type { Principal } from './auth/principal.ts'
+import type { CacheTicket } from './plugins/responseCachePolicy.ts'
 
 export interface ApiContext {
   runtime: Runtime
@@ -15,4 +16,6 @@ export interface ApiContext {
   runs?: RunControl
   /** This process's run events (runProgress); absent: runs are followed through their records. */
   runEvents?: RunEventFeed
+  /** The response cache's ticket for this HTTP request (absent when the cache is off or the request is not a POST). */
+  responseCache?: CacheTicket
 }

@@ -7,13 +7,14 @@ import type { AddressInfo } from 'node:net'
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server'
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled'
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer'
-import { expressMiddleware } from '@as-integrations/express5'
 import { makeExecutableSchema } from '@graphql-tools/schema'
 import express from 'express'
 import type { GraphQLSchema } from 'graphql'
 import type { RunControl } from '../app/runControl.ts'
 import type { Runtime } from '../app/runtime.ts'
 import { projectRoot } from '../project.ts'
+import { generationReader } from '../store/generation.ts'
+import { sqliteFilePath } from '../store/meta/client.ts'
 import {
   anonymousReadOf,
   applyAuthDirective,
@@ -34,11 +35,14 @@ import {
 } from './httpErrors.ts'
 import { opsRouter } from './ops.ts'
 import { graphiqlPageHandler } from './graphiqlPage.ts'
+import { graphqlHttp } from './graphqlHttp.ts'
 import { applyExecutionTimeout, executionTimeout } from './plugins/executionTimeout.ts'
 import { localGraphiQL } from './plugins/localGraphiQL.ts'
 import { noStoreResponses } from './plugins/noStore.ts'
-import { requestMetrics } from './plugins/requestMetrics.ts'
+import { operationLabels, requestMetrics, type OperationLabels } from './plugins/requestMetrics.ts'
+import { responseCachePolicy } from './plugins/responseCachePolicy.ts'
 import { MAX_TOKENS, armorProtection, depthLimitRule, subscriptionsOverWebSocketRule } from './queryLimits.ts'
+import { ResponseCache } from './responseCache.ts'
 import { resolvers } from './resolvers/index.ts'
 import { exportsRouter } from './rest/exports.ts'
 import { reportsRouter } from './rest/reports.ts'
@@ -57,6 +61,8 @@ export interface ApolloOptions {
   plugins?: ApolloServerPlugin<ApiContext>[]
   /** The WebSocket URL subscriptions are served at (named when one is sent over HTTP). */
   websocketUrl?: () => string
+  /** Operation-name labels for /metrics, shared with the response cache's hits; default: the server's own. */
+  operationLabels?: OperationLabels
 }
 
 /**
@@ -98,8 +104,9 @@ export function createApollo(runtime: Runtime, options: ApolloOptions = {}) {
       // no per-field cache-hint hook (the schema declares no hints); answers say no-store as before
       ApolloServerPluginCacheControlDisabled(),
       noStoreResponses(),
-      requestMetrics(runtime.metrics),
+      requestMetrics(runtime.metrics, options.operationLabels),
       executionTimeout(config.apiExecutionTimeoutMs),
+      responseCachePolicy(),
       ...(options.plugins ?? []),
     ],
   })
@@ -135,11 +142,14 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
   let draining = false
   let url = ''
   const schema = createSchema()
+  // the data generation: the response cache and the key lookups reuse what they read until the next write
+  const generations = generationReader(sqliteFilePath(config.databaseUrl))
   const authenticator = createAuthenticator({
     meta: runtime.meta,
     anonymousRead: anonymousReadOf(config),
     localAdminToken: services.localAdminToken,
     log,
+    generation: () => generations.read(),
   })
   // subscriptions: graphql-ws on the same port and path (the upgrade request goes to the ws server); the caller is
   // resolved from connection_init's `authorization`, as HTTP resolves it from the header
@@ -151,8 +161,14 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
     ...(services.runs ? { runs: services.runs } : {}),
     ...(services.runEvents ? { runEvents: services.runEvents } : {}),
   })
+  const labels = operationLabels()
+  // answers of repeated queries, exact until the next committed write (README "Caching")
+  const cache = config.apiResponseCache
+    ? new ResponseCache(config.apiResponseCacheMb * 1024 * 1024, generations)
+    : undefined
   const apollo = createApollo(runtime, {
     schema,
+    operationLabels: labels,
     plugins: [
       // sockets are closed (1001) when the server drains, so the HTTP server's close is not held open by them
       { serverWillStart: async () => ({ drainServer: () => subscriptions.dispose() }) },
@@ -172,15 +188,17 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
   app.get(GRAPHQL_PATH, graphiqlPageHandler(GRAPHQL_PATH))
   // Everything after this has the caller resolved (an invalid key is answered 401 here); ops endpoints stay open.
   app.use(authenticateRequests(authenticator, log))
-  app.use(reportsRouter(runtime, requireRequestRole))
-  app.use(exportsRouter(runtime, requireRequestRole))
+  // /graphql first: its requests then skip the REST routers' route matching
   app.use(
     GRAPHQL_PATH,
     onlyGetAndPost,
     jsonContentOnly,
     jsonBody,
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
+    graphqlHttp(apollo, {
+      cache,
+      metrics: runtime.metrics,
+      labels,
+      context: async (req, _res, responseCache) => {
         // a caller's id is kept for log correlation only when it looks like one
         const given = req.get('x-request-id')
         const requestId = given !== undefined && /^[\w.:-]{1,128}$/.test(given) ? given : crypto.randomUUID()
@@ -191,10 +209,13 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
           principal: principalOf(req),
           ...(services.runs ? { runs: services.runs } : {}),
           ...(services.runEvents ? { runEvents: services.runEvents } : {}),
+          ...(responseCache ? { responseCache } : {}),
         }
       },
     }),
   )
+  app.use(reportsRouter(runtime, requireRequestRole))
+  app.use(exportsRouter(runtime, requireRequestRole))
   // Every HTTP error is JSON in the GraphQL error shape (httpErrors.ts), never Express's HTML page.
   app.use(notFound)
   app.use(httpErrorHandler(log))
@@ -215,6 +236,8 @@ export async function startApiServer(runtime: Runtime, services: ApiServices = {
     async stop() {
       draining = true
       await apollo.stop() // the drain plugin closes the HTTP server and waits for in-flight requests
+      cache?.clear()
+      generations.close()
     },
   }
 }

@@ -191,6 +191,21 @@ export const settings = {
     valid: 'an integer from 100 to 3600000',
     parse: int(100, 3_600_000),
   },
+  apiResponseCache: {
+    env: 'API_RESPONSE_CACHE',
+    description:
+      'Serve a repeated GraphQL query (POST, same text, variables and role) from memory until the next write to the stores.',
+    default: 'true',
+    valid: 'true or false',
+    parse: bool,
+  },
+  apiResponseCacheMb: {
+    env: 'API_RESPONSE_CACHE_MB',
+    description: 'Memory the response cache may hold (answer bodies); the least recently used answers go first.',
+    default: '64',
+    valid: 'an integer from 1 to 16384',
+    parse: int(1, 16_384),
+  },
   schedulerEnabled: {
     env: 'SCHEDULER_ENABLED',
     description: 'Run cron schedules (from config and the JobSchedule table) inside `serve`.',

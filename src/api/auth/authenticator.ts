@@ -3,7 +3,7 @@
 import crypto from 'node:crypto'
 import type { Config } from '../../config/load.ts'
 import type { Logger } from '../../obs/logger.ts'
-import { findApiKeyBySecret, isApiRole, markApiKeyUsed } from '../../store/meta/apiKeys.ts'
+import { findApiKeyBySecret, isApiRole, markApiKeyUsed, type ListedApiKey } from '../../store/meta/apiKeys.ts'
 import type { MetaClient } from '../../store/meta/client.ts'
 import { UnauthenticatedError, type Principal } from './principal.ts'
 
@@ -19,7 +19,15 @@ export interface AuthenticatorOptions {
   log?: Logger
   /** The clock for expiry and the lastUsedAt throttle. */
   now?: () => Date
+  /**
+   * The data generation (store/generation.ts): a key found is reused while it stays the same, so a busy key costs no
+   * metadata read per request; a revocation is a metadata write, which moves it. Absent or null: read every time.
+   */
+  generation?: () => string | null
 }
+
+/** Keys remembered at most (a full memo starts again empty: unknown tokens are never remembered). */
+const FOUND_KEYS_MAX = 1000
 
 export interface Authenticator {
   readonly anonymousRead: boolean
@@ -56,6 +64,23 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const local: Principal = Object.freeze({ kind: 'local', role: 'admin' })
   /** When each key's lastUsedAt was last written (ms). */
   const lastWritten = new Map<string, number>()
+  /** Keys found, by the sha256 of their secret, with the generation they were read in. */
+  const found = new Map<string, { generation: string; key: ListedApiKey }>()
+
+  async function findKey(token: string): Promise<ListedApiKey | null> {
+    // read before the lookup: a revocation committing during it moves the generation past the one remembered
+    const generation = options.generation?.() ?? null
+    if (generation === null) return findApiKeyBySecret(meta, token)
+    const digest = crypto.createHash('sha256').update(token, 'utf8').digest('base64')
+    const memo = found.get(digest)
+    if (memo?.generation === generation) return memo.key
+    const key = await findApiKeyBySecret(meta, token)
+    if (key) {
+      if (found.size >= FOUND_KEYS_MAX) found.clear()
+      found.set(digest, { generation, key })
+    } else found.delete(digest)
+    return key
+  }
 
   async function noteUse(keyId: string, at: Date): Promise<void> {
     const last = lastWritten.get(keyId)
@@ -81,7 +106,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       }
       const token = match[1]!
       if (localAdminToken && sameSecret(token, localAdminToken)) return local
-      const key = await findApiKeyBySecret(meta, token)
+      const key = await findKey(token)
       const at = now()
       if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= at.getTime()) || !isApiRole(key.role))
         throw new UnauthenticatedError(INVALID)

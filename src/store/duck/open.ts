@@ -3,6 +3,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
+import { bumpDataGeneration } from '../generation.ts'
 import { currentSignal } from './interruptScope.ts'
 
 export interface DuckOptions {
@@ -86,13 +87,17 @@ export class DuckStore {
     }
   }
 
-  /** Runs `fn` inside BEGIN … COMMIT on its own connection; any error rolls everything back. */
+  /**
+   * Runs `fn` inside BEGIN … COMMIT on its own connection; any error rolls everything back. A commit moves the data
+   * generation (store/generation.ts): answers cached before it are stale.
+   */
   transaction<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     return this.use(async (connection) => {
       await connection.run('BEGIN TRANSACTION')
       try {
         const result = await fn(connection)
         await connection.run('COMMIT')
+        bumpDataGeneration()
         return result
       } catch (error) {
         await connection.run('ROLLBACK').catch(() => undefined)
