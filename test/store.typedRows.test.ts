@@ -3,6 +3,8 @@
 import { afterAll, describe, expect, test } from 'vitest'
 import { DuckStore } from '../src/store/duck/open.ts'
 import { ColumnMismatchError, oneOf, readRows, type ColumnsOf } from '../src/store/duck/typedRows.ts'
+import { readDuckList, type DuckRowList } from '../src/store/query/duckList.ts'
+import type { ListQuery } from '../src/store/query/listQuery.ts'
 import { readResultOffset, RESULT_LISTS, type ResultList } from '../src/store/results/resultLists.ts'
 import { testRuntime } from './support/runtime.ts'
 import { createRunRecord, insertLiquidations } from './support/seededRuns.ts'
@@ -87,6 +89,100 @@ describe('readRows', () => {
     await expect(
       read<{ side: 'long' | 'short' }>(`SELECT 'sideways' AS side`, { side: oneOf(['long', 'short']) }),
     ).rejects.toThrow('column "side" holds "sideways" in row 0; declared one of long, short')
+  })
+})
+
+describe('list columns', () => {
+  interface Listed {
+    names: string[]
+    sizes: bigint[] | null
+    weights: number[]
+  }
+  const LISTED: ColumnsOf<Listed> = { names: 'text[]', sizes: 'bigint[]?', weights: 'double[]' }
+
+  test('a LIST becomes an array of its declared element kind; a nullable list may be null', async () => {
+    const rows = await read<Listed>(
+      `SELECT * FROM (VALUES (['a', 'b'], [9007199254740993]::BIGINT[], [0.5]::DOUBLE[]),
+                             ([]::VARCHAR[], NULL::BIGINT[], []::DOUBLE[])) t(names, sizes, weights)`,
+      LISTED,
+    )
+    expect(rows).toEqual([
+      { names: ['a', 'b'], sizes: [9007199254740993n], weights: [0.5] },
+      { names: [], sizes: null, weights: [] },
+    ])
+  })
+
+  test('a wrong element type, a null element and a null list where not nullable are refused', async () => {
+    await expect(
+      read<Listed>(`SELECT [1, 2]::INTEGER[] AS names, NULL::BIGINT[] AS sizes, [0.5]::DOUBLE[] AS weights`, LISTED),
+    ).rejects.toThrow('test read: column "names" is declared text[] (DuckDB VARCHAR[]) but the result has INTEGER[]')
+    // a scalar where a list is declared, and a list where a scalar is
+    await expect(read<{ names: string[] }>(`SELECT 'a' AS names`, { names: 'text[]' })).rejects.toThrow(
+      'column "names" is declared text[] (DuckDB VARCHAR[]) but the result has VARCHAR',
+    )
+    await expect(read<{ name: string }>(`SELECT ['a'] AS name`, { name: 'text' })).rejects.toThrow(
+      'column "name" is declared text (DuckDB VARCHAR) but the result has VARCHAR[]',
+    )
+    await expect(
+      read<Listed>(`SELECT ['a', NULL] AS names, NULL::BIGINT[] AS sizes, [0.5]::DOUBLE[] AS weights`, LISTED),
+    ).rejects.toThrow('test read: column "names" holds a null element (1) in row 0')
+    await expect(
+      read<Listed>(`SELECT NULL::VARCHAR[] AS names, NULL::BIGINT[] AS sizes, [0.5]::DOUBLE[] AS weights`, LISTED),
+    ).rejects.toThrow('test read: column "names" is declared not null but row 0 holds null')
+  })
+
+  test('the declaration is tied to the row type: a list field needs its list kind (checked by tsc)', () => {
+    // @ts-expect-error a string[] field declared as a single text column
+    const scalar: ColumnsOf<{ names: string[] }> = { names: 'text' }
+    // @ts-expect-error a string[] field declared as a list of numbers
+    const element: ColumnsOf<{ names: string[] }> = { names: 'double[]' }
+    // @ts-expect-error a list field that is never null declared nullable
+    const nullable: ColumnsOf<{ names: string[] }> = { names: 'text[]?' }
+    const right: ColumnsOf<{ names: string[]; sizes: bigint[] | null }> = { names: 'text[]', sizes: 'bigint[]?' }
+    expect([scalar, element, nullable, right]).toHaveLength(4)
+  })
+})
+
+describe('readDuckList builds rows from the list declaration', () => {
+  interface Tagged {
+    id: string
+    tags: string[]
+  }
+  const TAGGED: DuckRowList<Tagged> = {
+    name: 'tagged',
+    from: `(SELECT * FROM (VALUES ('a', ['x']), ('b', ['y', 'z']), ('c', [])) t(id, tags))`,
+    select: 'id, tags',
+    selectFields: { id: 'id', tags: 'tags' },
+    fields: { id: { type: 'string', sortable: true } },
+    columns: { id: 'id' },
+    id: 'id',
+    defaultOrder: [{ field: 'id', direction: 'ASC' }],
+    row: { id: 'text', tags: 'text[]' },
+  }
+  const page = (spec: DuckRowList<Tagged>, more: Partial<ListQuery> = {}) =>
+    readDuckList(duck, spec, { sql: 'TRUE', params: [] }, { first: 2, after: null, filter: null, orderBy: [], ...more })
+
+  test('a page, its cursor keys, the fields asked for only, and backward', async () => {
+    const first = await page(TAGGED)
+    expect(first.rows).toEqual([
+      { id: 'a', tags: ['x'] },
+      { id: 'b', tags: ['y', 'z'] },
+    ])
+    expect(first.keys).toEqual([['a'], ['b']])
+    expect(first.hasNextPage).toBe(true)
+    expect((await page(TAGGED, { fields: new Set(['tags']) })).rows).toEqual([{ tags: ['x'] }, { tags: ['y', 'z'] }])
+    const last = await page(TAGGED, { backward: true, first: 2 })
+    expect(last.rows.map((r) => r.id)).toEqual(['b', 'c'])
+    expect(last.keys).toEqual([['b'], ['c']])
+  })
+
+  test('a declaration the select list does not match is refused, naming the list', async () => {
+    const wrong = { ...TAGGED, row: { id: 'text', tags: 'bigint[]' } } as unknown as DuckRowList<Tagged>
+    await expect(page(wrong)).rejects.toThrow(
+      'tagged page: column "tags" is declared bigint[] (DuckDB BIGINT[]) but the result has VARCHAR[]',
+    )
+    const undeclared = { ...TAGGED, row: { id: 'text' } } as unknown as DuckRowList<Tagged>
+    await expect(page(undeclared)).rejects.toThrow(ColumnMismatchError)
   })
 })
 

@@ -40,6 +40,18 @@ export async function probeChecksum(ctx: FetchContext, zipUrl: string): Promise<
 export const retryLogger = (ctx: FetchContext) => (info: { url: string; attempt: number; error: string }) =>
   ctx.log.warn(info, 'request failed; retrying')
 
+/** Downloads `url` to `dest` with the run's signal, byte count and retry log, timed as the download stage. */
+async function timedDownload(ctx: FetchContext, url: string, dest: string) {
+  const started = performance.now()
+  const got = await ctx.http.download(url, dest, {
+    signal: ctx.signal,
+    onBytes: ctx.onBytes,
+    onRetry: retryLogger(ctx),
+  })
+  ctx.onStage?.('download', (performance.now() - started) / 1000)
+  return got
+}
+
 /**
  * Downloads and verifies the zip against its CHECKSUM, then rewraps its member as gzip (`<member>.gz`, or the member
  * itself when stored uncompressed) without inflating it: the sha256 proves the bytes are the published ones, which
@@ -61,13 +73,7 @@ export async function fetchVerifiedZip(
   for (let attempt = 1; ; attempt++) {
     const dest = ctx.temp.path(name)
     scratch.push(dest)
-    const downloadStarted = performance.now()
-    const got = await ctx.http.download(zipUrl, dest, {
-      signal: ctx.signal,
-      onBytes: ctx.onBytes,
-      onRetry: retryLogger(ctx),
-    })
-    ctx.onStage?.('download', (performance.now() - downloadStarted) / 1000)
+    const got = await timedDownload(ctx, zipUrl, dest)
     if (got.status === 'missing') return { kind: 'missing' }
     bytes += got.bytes
     if (got.sha256 === probe.sha256) {
@@ -103,13 +109,7 @@ async function fetchUnverifiedZip(
   const dest = ctx.temp.path(name)
   const scratch = [dest]
   try {
-    const downloadStarted = performance.now()
-    const got = await ctx.http.download(zipUrl, dest, {
-      signal: ctx.signal,
-      onBytes: ctx.onBytes,
-      onRetry: retryLogger(ctx),
-    })
-    ctx.onStage?.('download', (performance.now() - downloadStarted) / 1000)
+    const got = await timedDownload(ctx, zipUrl, dest)
     if (got.status === 'missing') {
       ctx.temp.remove(...scratch)
       return { kind: 'missing' }

@@ -53,6 +53,20 @@ export interface DatasetLayout {
   cadence?: Cadence
 }
 
+/** The trades table from a trade file (aggTrades, trades): the same mapping under each file's column names. */
+const tradesLoad = (unit: TimeUnit, columns: { time: string; qty: string; id: string }): TableLoad => ({
+  kind: 'rows',
+  table: 'trades',
+  values: {
+    ts: { epoch: columns.time, unit },
+    price: { column: 'price' },
+    qty: { column: columns.qty },
+    // The buyer being the maker means the taker sold.
+    side: { lookup: 'is_buyer_maker', values: { true: 'sell', false: 'buy' } },
+    trade_id: { column: columns.id },
+  },
+})
+
 const PRICE_KIND: Partial<Record<BinanceDataset, string>> = {
   markPriceKlines: 'mark',
   indexPriceKlines: 'index',
@@ -78,20 +92,7 @@ export function datasetLayout(dataset: BinanceDataset, interval: string): Datase
         },
         period: 'day',
         table: 'trades',
-        loads: (unit) => [
-          {
-            kind: 'rows',
-            table: 'trades',
-            values: {
-              ts: { epoch: 'transact_time', unit },
-              price: { column: 'price' },
-              qty: { column: 'quantity' },
-              // The buyer being the maker means the taker sold.
-              side: { lookup: 'is_buyer_maker', values: { true: 'sell', false: 'buy' } },
-              trade_id: { column: 'agg_trade_id' },
-            },
-          },
-        ],
+        loads: (unit) => [tradesLoad(unit, { time: 'transact_time', qty: 'quantity', id: 'agg_trade_id' })],
         tradeBars: { tradeCount: { span: ['first_trade_id', 'last_trade_id'] }, sequence: { column: 'agg_trade_id' } },
       }
     case 'trades':
@@ -109,19 +110,7 @@ export function datasetLayout(dataset: BinanceDataset, interval: string): Datase
         },
         period: 'day',
         table: 'trades',
-        loads: (unit) => [
-          {
-            kind: 'rows',
-            table: 'trades',
-            values: {
-              ts: { epoch: 'time', unit },
-              price: { column: 'price' },
-              qty: { column: 'qty' },
-              side: { lookup: 'is_buyer_maker', values: { true: 'sell', false: 'buy' } },
-              trade_id: { column: 'id' },
-            },
-          },
-        ],
+        loads: (unit) => [tradesLoad(unit, { time: 'time', qty: 'qty', id: 'id' })],
         tradeBars: { sequence: { column: 'id' } },
       }
     case 'fundingRate':

@@ -2,14 +2,13 @@
 // (LIQUIDATED: the liquidated side; DELEVERAGED: the deleveraged side); observed liquidations come from the trades
 // feed, which covers every account, so they are not written twice from here.
 import type { SourceColumn } from '../../domain/loadSpec.ts'
-import { apiPartition, identityValues } from '../apiPartition.ts'
+import { identityValues } from '../apiPartition.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { negateDecimal } from '../decimal.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
 import { accountOf, type Subaccount } from './account.ts'
-import { dayWindow } from '../dates.ts'
-import { VENUE, type IndexerClient } from './indexer.ts'
-import { collectIndexerDay } from './pager.ts'
+import type { IndexerClient } from './indexer.ts'
+import { subaccountDayPartition } from './pager.ts'
 
 const c = (name: string, type: SourceColumn['type']): SourceColumn => ({ name, type })
 const DEC = 'DECIMAL(38,18)'
@@ -93,13 +92,13 @@ export function parseFills(source: string, body: unknown, subaccount: Subaccount
 }
 
 export function fillsPartition(indexer: IndexerClient, subaccount: Subaccount, day: string): PlannedPartition {
-  const w = dayWindow(day)
-  const account = accountOf(subaccount)
-  const source = `${VENUE} fills ${account} ${day}`
-  return apiPartition({
-    key: { source: VENUE, dataset: 'fills', venue: VENUE, market: account, period: day },
+  return subaccountDayPartition({
+    indexer,
+    subaccount,
+    day,
+    path: 'fills',
+    dataset: 'fills',
     table: 'fills',
-    file: indexer.url('fills', { ...subaccount, day }),
     columns: COLUMNS,
     loads: [
       {
@@ -124,21 +123,6 @@ export function fillsPartition(indexer: IndexerClient, subaccount: Subaccount, d
         },
       },
     ],
-    periodStart: w.start,
-    periodEnd: w.end,
-    async collect(ctx, out) {
-      const fills = await collectIndexerDay({
-        indexer,
-        ctx,
-        path: 'fills',
-        query: { address: subaccount.address, subaccountNumber: subaccount.subaccountNumber },
-        window: w,
-        source,
-        parse: (body) => parseFills(source, body, subaccount),
-      })
-      // Oldest first; within a block, the indexer's newest-first order reversed.
-      fills.reverse().sort((a, b) => a.ts - b.ts)
-      for (const f of fills) out.write(f.row)
-    },
+    parse: parseFills,
   })
 }

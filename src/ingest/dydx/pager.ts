@@ -1,8 +1,13 @@
 // Paging backwards through dYdX indexer lists (newest first, `limit` per page, `…BeforeOrAt` / `…BeforeOrAtHeight`
 // cursors): the first page is bounded by time, later pages by block height, re-reading the last block of each page
-// so a block split across two pages is still read whole.
-import type { FetchContext } from '../connector.ts'
-import type { IndexerClient } from './indexer.ts'
+// so a block split across two pages is still read whole. A subaccount's lists (fills, transfers) share one partition
+// shape on top of it.
+import type { SourceColumn, TableLoad } from '../../domain/loadSpec.ts'
+import { apiPartition } from '../apiPartition.ts'
+import type { FetchContext, PlannedPartition } from '../connector.ts'
+import { dayWindow } from '../dates.ts'
+import { accountOf, type Subaccount } from './account.ts'
+import { VENUE, type IndexerClient } from './indexer.ts'
 import { PAGE_LIMIT, PAGE_LIMIT_MAX } from './limits.ts'
 
 /** What paging needs of a parsed indexer record: its block height and time (epoch µs). */
@@ -99,5 +104,54 @@ export function collectIndexerDay<T extends IndexerRecord & { id: string }>(opti
           source,
         ),
       ),
+  })
+}
+
+/** A parsed record of a subaccount's list, with the normalized row it writes. */
+export interface SubaccountRecord extends IndexerRecord {
+  id: string
+  row: Record<string, string | number | boolean | null>
+}
+
+/**
+ * One day of one subaccount's indexer list (`path`: fills, transfers) as a partition of `dataset`, keyed by the
+ * account: every record of the day, written oldest first (within a block, the indexer's newest-first order reversed).
+ */
+export function subaccountDayPartition<T extends SubaccountRecord>(o: {
+  indexer: IndexerClient
+  subaccount: Subaccount
+  day: string
+  path: string
+  dataset: string
+  table: string
+  columns: SourceColumn[]
+  loads: TableLoad[]
+  parse: (source: string, body: unknown, subaccount: Subaccount) => T[]
+}): PlannedPartition {
+  const { indexer, subaccount, day, path } = o
+  const w = dayWindow(day)
+  const account = accountOf(subaccount)
+  const source = `${VENUE} ${path} ${account} ${day}`
+  return apiPartition({
+    key: { source: VENUE, dataset: o.dataset, venue: VENUE, market: account, period: day },
+    table: o.table,
+    file: indexer.url(path, { ...subaccount, day }),
+    columns: o.columns,
+    loads: o.loads,
+    periodStart: w.start,
+    periodEnd: w.end,
+    async collect(ctx, out) {
+      const records = await collectIndexerDay({
+        indexer,
+        ctx,
+        path,
+        query: { address: subaccount.address, subaccountNumber: subaccount.subaccountNumber },
+        window: w,
+        source,
+        parse: (body) => o.parse(source, body, subaccount),
+      })
+      records.reverse().sort((a, b) => a.ts - b.ts)
+      for (const r of records) out.write(r.row)
+    },
   })
 }

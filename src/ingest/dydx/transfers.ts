@@ -1,14 +1,13 @@
 // dYdX v4 transfers of one subaccount → ledger: deposits and withdrawals (counterparty = the wallet the money came
 // from or went to: a funding-source hint) and transfers between subaccounts (counterparty = address/subaccount).
 import type { SourceColumn } from '../../domain/loadSpec.ts'
-import { apiPartition, identityValues } from '../apiPartition.ts'
+import { identityValues } from '../apiPartition.ts'
 import type { PlannedPartition } from '../connector.ts'
 import { negateDecimal } from '../decimal.ts'
 import { arrayBody, FieldReader } from '../sourceRecord.ts'
 import { accountOf, type Subaccount } from './account.ts'
-import { dayWindow } from '../dates.ts'
-import { VENUE, type IndexerClient } from './indexer.ts'
-import { collectIndexerDay } from './pager.ts'
+import type { IndexerClient } from './indexer.ts'
+import { subaccountDayPartition } from './pager.ts'
 
 const c = (name: string, type: SourceColumn['type']): SourceColumn => ({ name, type })
 const COLUMNS: SourceColumn[] = [
@@ -66,13 +65,13 @@ export function parseTransfers(source: string, body: unknown, subaccount: Subacc
 }
 
 export function transfersPartition(indexer: IndexerClient, subaccount: Subaccount, day: string): PlannedPartition {
-  const w = dayWindow(day)
-  const account = accountOf(subaccount)
-  const source = `${VENUE} transfers ${account} ${day}`
-  return apiPartition({
-    key: { source: VENUE, dataset: 'ledger', venue: VENUE, market: account, period: day },
+  return subaccountDayPartition({
+    indexer,
+    subaccount,
+    day,
+    path: 'transfers',
+    dataset: 'ledger',
     table: 'ledger',
-    file: indexer.url('transfers', { ...subaccount, day }),
     columns: COLUMNS,
     loads: [
       {
@@ -85,20 +84,6 @@ export function transfersPartition(indexer: IndexerClient, subaccount: Subaccoun
         },
       },
     ],
-    periodStart: w.start,
-    periodEnd: w.end,
-    async collect(ctx, out) {
-      const transfers = await collectIndexerDay({
-        indexer,
-        ctx,
-        path: 'transfers',
-        query: { address: subaccount.address, subaccountNumber: subaccount.subaccountNumber },
-        window: w,
-        source,
-        parse: (body) => parseTransfers(source, body, subaccount),
-      })
-      transfers.reverse().sort((a, b) => a.ts - b.ts)
-      for (const t of transfers) out.write(t.row)
-    },
+    parse: parseTransfers,
   })
 }

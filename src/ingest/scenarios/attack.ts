@@ -1,5 +1,5 @@
-// Mechanics attacks share: an attacker's leveraged position (equity, maintenance, where it gets liquidated), the
-// venue's backstop taking a liquidated position over, ledger rows for an attacker's money, and withdrawals sized to
+// Mechanics attacks share: an attacker's leveraged position (equity, maintenance, where it gets liquidated), a
+// self-trade between linked accounts, the venue's backstop taking a liquidated position over, ledger rows for an attacker's money, and withdrawals sized to
 // leave the margin just above maintenance.
 import type { ScenarioContext } from './definition.ts'
 import type { LiquidationLog } from './liquidations.ts'
@@ -91,4 +91,38 @@ export function splitAmount(rng: Rng, total: number, n: number): number[] {
   const w = Array.from({ length: n }, () => rng.uniform(0.5, 1.5))
   const sum = w.reduce((a, b) => a + b, 0)
   return w.map((x) => (total * x) / sum)
+}
+
+/**
+ * A self-trade between linked accounts: about `notional` of quote at the mid when it starts, split into `fills`
+ * random whole-unit parts, each crossed at the prevailing mid at even steps over [startS, endS) seconds from `fromMs`,
+ * fill k between `taker(k)` and `maker(k)`. Returns the quantity and quote notional crossed.
+ */
+export function selfTrade(
+  tape: Tape,
+  rng: Rng,
+  o: {
+    fromMs: number
+    startS: number
+    endS: number
+    notional: number
+    fills: number
+    side: 'buy' | 'sell'
+    taker: (k: number) => number
+    maker: (k: number) => number
+  },
+): { qty: number; notional: number } {
+  const total = Math.round(o.notional / tape.midAt(o.fromMs + o.startS * 1000))
+  let notional = 0
+  let qty = 0
+  splitAmount(rng, total, o.fills)
+    .map(Math.round)
+    .forEach((part, k) => {
+      const ms = o.fromMs + (o.startS + ((o.endS - o.startS) * k) / o.fills) * 1000
+      const price = tape.midAt(ms)
+      tape.cross({ ms, price, qty: part, side: o.side, taker: o.taker(k), maker: o.maker(k) })
+      notional += part * price
+      qty += part
+    })
+  return { qty, notional }
 }

@@ -3,6 +3,7 @@
 // 15–30x leverage, hourly funding. Nothing planted.
 import { calmMarket } from './calmMarket.ts'
 import type { ScenarioDefinition } from './definition.ts'
+import { hourlySettlement } from './seasonality.ts'
 
 const MARKET = 'CALM-BUSY-PERP'
 /** Thursday 14 November 2024, 00:00 UTC. */
@@ -34,7 +35,7 @@ export const calmHighVolume: ScenarioDefinition = {
         halfSpreadBps: 0.3,
         levelDepthQuote: 300_000,
         sizes: { medianQuote: 2_000, sigma: 1.45 },
-        seasonality: { settlementHours: Array.from({ length: 24 }, (_, h) => h), settlementBoost: 0.1 },
+        seasonality: hourlySettlement(0.1),
       },
       traders: 1_200,
       makers: 10,

@@ -4,16 +4,7 @@
 import { HOUR, type Generated, type ScenarioContext } from './definition.ts'
 import { LiquidationLog, movementDrivenTimes, plantLiquidations } from './liquidations.ts'
 import { generatePath, midAtMs, type PathSpec } from './pricePath.ts'
-import {
-  fillsAndOpenInterest,
-  fundPopulation,
-  hotWallets,
-  ordinaryPopulation,
-  ouPerSecond,
-  publishFeeds,
-  publishFunding,
-  writeTrades,
-} from './recipes.ts'
+import { ordinaryPopulation, ouPerSecond, publishFeeds, publishFunding, writePerp } from './recipes.ts'
 import { Tape, type MarketSpec } from './tape.ts'
 import type { SizeSpec } from './tradeSizes.ts'
 
@@ -67,20 +58,20 @@ export function calmMarket(ctx: ScenarioContext, o: CalmMarketOptions): Generate
     sizes: o.liquidationSizes,
     lookbackS: 300,
   })
-  const final = tape.finalize(o.idBase)
-  writeTrades(ctx, final)
-  fillsAndOpenInterest(ctx, final, pop, { fromMs: o.fromMs, toMs }, (ms) => midAtMs(path, ms))
-  log.write(ctx.tables.of('liquidations', o.market), final, null)
   // Some traders run high leverage on their usual position size (ordinary, and not withdrawing to maintenance).
   const leveraged = o.leveraged ? new Set(pop.spec.traders.slice(0, o.leveraged.count)) : null
-  fundPopulation(ctx, pop, {
-    market: o.market,
-    fromMs: o.fromMs,
-    toMs,
-    price,
-    hotWallets: hotWallets(ctx.rng('wallets'), o.hotWallets),
-    transfersPerDay: o.transfersPerDay,
-    ...(leveraged && o.leveraged ? { leveraged: { ids: leveraged, leverage: o.leveraged.leverage } } : {}),
+  const final = writePerp(ctx, tape, {
+    idBase: o.idBase,
+    pop,
+    window: { fromMs: o.fromMs, toMs },
+    mid: (ms) => midAtMs(path, ms),
+    liquidations: { log, accounts: null },
+    funding: {
+      price,
+      wallets: o.hotWallets,
+      transfersPerDay: o.transfersPerDay,
+      ...(leveraged && o.leveraged ? { leveraged: { ids: leveraged, leverage: o.leveraged.leverage } } : {}),
+    },
   })
   const premium = ouPerSecond(ctx.rng('premium'), seconds, { meanBps: o.premiumMeanBps, sdBps: 2.5, halfLifeS: 1800 })
   const feeds = publishFeeds(ctx, {

@@ -8,16 +8,8 @@ import { addOverlay, generatePath, midAtMs, ramp, type PricePath } from './price
 import type { Rng } from './random.ts'
 import { valueAt } from './prices.ts'
 import { TAKER_FEE } from './fills.ts'
-import {
-  fillsAndOpenInterest,
-  fundPopulation,
-  hotWallets,
-  ordinaryPopulation,
-  ouPerSecond,
-  publishFeeds,
-  publishFunding,
-  writeTrades,
-} from './recipes.ts'
+import { ordinaryPopulation, ouPerSecond, publishFeeds, publishFunding, writePerp } from './recipes.ts'
+import { hourlySettlement } from './seasonality.ts'
 import { Tape, type MarketSpec } from './tape.ts'
 import { SYNTHETIC_BACKSTOP_ACCOUNT, syntheticMaintenanceRate } from '../../domain/syntheticVenue.ts'
 
@@ -76,7 +68,7 @@ export const ethWhaleWithdrawal: ScenarioDefinition = {
       halfSpreadBps: 0.5,
       levelDepthQuote: 150_000,
       sizes: { medianQuote: 2_500, sigma: 1.4 },
-      seasonality: { settlementHours: Array.from({ length: 24 }, (_, h) => h), settlementBoost: 0.05 },
+      seasonality: hourlySettlement(0.05),
     }
     // The venue's feeds come first: the whale sizes its withdrawal on the published mark.
     const premium = ouPerSecond(ctx.rng('premium'), seconds, { meanBps: 0.5, sdBps: 2, halfLifeS: 1800 })
@@ -174,8 +166,6 @@ export const ethWhaleWithdrawal: ScenarioDefinition = {
     // Large, well-margined accounts that also withdraw: what an ordinary day of big traders looks like.
     const decoys = plantDecoys(ctx, ctx.rng('decoys'), tape, path, mmr)
 
-    const final = tape.finalize(6_000_000_000)
-    writeTrades(ctx, final)
     const recorded = new Set<number>([
       whale,
       backstop,
@@ -183,22 +173,14 @@ export const ethWhaleWithdrawal: ScenarioDefinition = {
       ...pop.spec.makers.slice(0, 2),
       ...pop.spec.traders.slice(0, 60),
     ])
-    fillsAndOpenInterest(
-      ctx,
-      final,
+    writePerp(ctx, tape, {
+      idBase: 6_000_000_000,
       pop,
-      { fromMs, toMs },
-      (ms) => midAtMs(path, ms),
-      300_000,
-      (id) => recorded.has(id),
-    )
-    log.write(ctx.tables.of('liquidations', PERP), final, ctx.accounts)
-    fundPopulation(ctx, pop, {
-      market: PERP,
-      fromMs,
-      toMs,
-      price: startPrice,
-      hotWallets: hotWallets(ctx.rng('wallets'), 5),
+      window: { fromMs, toMs },
+      mid: (ms) => midAtMs(path, ms),
+      record: (id) => recorded.has(id),
+      liquidations: { log, accounts: ctx.accounts },
+      funding: { price: startPrice, wallets: 5 },
     })
     publishFunding(ctx, PERP, path, feeds.premium!, { intervalH: 1 }, 1)
     return {

@@ -6,15 +6,8 @@ import { DAY, HOUR, type ScenarioDefinition } from './definition.ts'
 import { settlements, writeFunding } from './funding.ts'
 import { addOverlay, derivePath, generatePath, midAtMs, ramp } from './pricePath.ts'
 import { grid, writeMinuteBars } from './prices.ts'
-import {
-  fillsAndOpenInterest,
-  fundPopulation,
-  hotWallets,
-  ordinaryPopulation,
-  ouPerSecond,
-  publishFeeds,
-  writeTrades,
-} from './recipes.ts'
+import { ordinaryPopulation, ouPerSecond, publishFeeds, writePerp } from './recipes.ts'
+import { hourlySettlement } from './seasonality.ts'
 import { Tape, type MarketSpec } from './tape.ts'
 
 const PERP = 'FUNDING-SQZ-PERP'
@@ -53,7 +46,7 @@ export const fundingSqueeze: ScenarioDefinition = {
     const latent = generatePath(ctx.rng('path'), fromMs, seconds, {
       startPrice,
       dailyVol: 0.05,
-      seasonality: { settlementHours: Array.from({ length: 24 }, (_, h) => h), settlementBoost: 0.1 },
+      seasonality: hourlySettlement(0.1),
     })
     const premium = ouPerSecond(ctx.rng('premium'), seconds, { meanBps: 1, sdBps: 4, halfLifeS: 1200 })
     // The squeeze windows: from 15 min before a settlement to a few minutes after it.
@@ -81,7 +74,7 @@ export const fundingSqueeze: ScenarioDefinition = {
       halfSpreadBps: 4,
       levelDepthQuote: 20_000,
       sizes: { medianQuote: 1_200, sigma: 1.3 },
-      seasonality: { settlementHours: Array.from({ length: 24 }, (_, h) => h), settlementBoost: 0.1 },
+      seasonality: hourlySettlement(0.1),
     }
     const pop = ordinaryPopulation(ctx, PERP, {
       traders: 250,
@@ -120,11 +113,13 @@ export const fundingSqueeze: ScenarioDefinition = {
         tape.order({ ms: fromMs + s * 1000, side: 'sell', qty: Math.round((qty / slices) * 10) / 10, taker: pusher })
       }
     })
-    const final = tape.finalize(3_300_000_000)
-    writeTrades(ctx, final)
-    fillsAndOpenInterest(ctx, final, pop, { fromMs, toMs }, (ms) => midAtMs(perpPath, ms))
-    const wallets = hotWallets(ctx.rng('wallets'), 4)
-    fundPopulation(ctx, pop, { market: PERP, fromMs, toMs, price: startPrice, hotWallets: wallets })
+    writePerp(ctx, tape, {
+      idBase: 3_300_000_000,
+      pop,
+      window: { fromMs, toMs },
+      mid: (ms) => midAtMs(perpPath, ms),
+      funding: { price: startPrice, wallets: 4 },
+    })
     const lr = ctx.rng('attack/ledger')
     const own = lr.address()
     ledgerRow(ctx, lr, PERP, {

@@ -5,15 +5,7 @@ import { ledgerRow } from './attack.ts'
 import { HOUR, MINUTE, type ScenarioDefinition } from './definition.ts'
 import { derivePath, addOverlay, generatePath, ramp } from './pricePath.ts'
 import { grid, median, reference, valueAt, writeTicks } from './prices.ts'
-import {
-  fillsAndOpenInterest,
-  fundPopulation,
-  hotWallets,
-  oraclePricedFlow,
-  ordinaryPopulation,
-  ouPerSecond,
-  writeTrades,
-} from './recipes.ts'
+import { oraclePricedFlow, ordinaryPopulation, ouPerSecond, writePerp, writeTrades } from './recipes.ts'
 import { Tape, type MarketSpec } from './tape.ts'
 
 const PERP = 'AVAX-GMX-PERP'
@@ -210,16 +202,13 @@ export const gmxOraclePush: ScenarioDefinition = {
       counterparty: wallet,
     })
 
-    const final = tape.finalize(2_000_000_000)
-    writeTrades(ctx, final)
     // Every fill's maker is the pool; the population only picks the traders.
-    fillsAndOpenInterest(ctx, final, pop, { fromMs, toMs }, (ms) => valueAt(published, (ms - fromMs) / 1000))
-    fundPopulation(ctx, pop, {
-      market: PERP,
-      fromMs,
-      toMs,
-      price: startPrice,
-      hotWallets: hotWallets(ctx.rng('wallets'), 4),
+    writePerp(ctx, tape, {
+      idBase: 2_000_000_000,
+      pop,
+      window: { fromMs, toMs },
+      mid: (ms) => valueAt(published, (ms - fromMs) / 1000),
+      funding: { price: startPrice, wallets: 4 },
     })
     return {
       from: new Date(fromMs - 36 * HOUR),

@@ -1,20 +1,12 @@
 // Hyperliquid JELLY-PERP, 26 Mar 2025: linked accounts self-trade a large short/long pair on a thin market, the
 // token is pumped ×4 on an on-chain venue the oracle reads, the short is liquidated and the venue's backstop vault
 // inherits it, while the linked longs sit on the profit.
-import { backstopTakeover, HeldPosition, ledgerRow, splitAmount } from './attack.ts'
+import { backstopTakeover, HeldPosition, ledgerRow, selfTrade } from './attack.ts'
 import { DAY, HOUR, MINUTE, type ScenarioDefinition } from './definition.ts'
 import { LiquidationLog, movementDrivenTimes, plantLiquidations } from './liquidations.ts'
 import { addOverlay, derivePath, generatePath, midAtMs, ramp, scaleSigma } from './pricePath.ts'
-import {
-  fillsAndOpenInterest,
-  fundPopulation,
-  hotWallets,
-  ordinaryPopulation,
-  ouPerSecond,
-  publishFeeds,
-  publishFunding,
-  writeTrades,
-} from './recipes.ts'
+import { ordinaryPopulation, ouPerSecond, publishFeeds, publishFunding, writePerp, writeTrades } from './recipes.ts'
+import { hourlySettlement } from './seasonality.ts'
 import { Tape, type Conditions, type MarketSpec } from './tape.ts'
 import { SYNTHETIC_BACKSTOP_ACCOUNT, syntheticMaintenanceRate } from '../../domain/syntheticVenue.ts'
 
@@ -59,7 +51,7 @@ export const jellySelfTradeTakeover: ScenarioDefinition = {
       startPrice,
       dailyVol: 0.09,
       jumpsPerDay: 2,
-      seasonality: { settlementHours: Array.from({ length: 24 }, (_, h) => h), settlementBoost: 0.1 },
+      seasonality: hourlySettlement(0.1),
     })
     const lnF = Math.log(pumpFactor)
     const lnR = Math.log(retraceTo)
@@ -140,19 +132,16 @@ export const jellySelfTradeTakeover: ScenarioDefinition = {
     })
 
     // The self-trade: the short account sells to the linked longs at the prevailing price, in a few fills.
-    const selfQty = Math.round(selfNotional / tape.midAt(fromMs + selfStart * 1000))
-    const fills = r.intBetween(3, 6)
-    let notional = 0
-    let qtyDone = 0
-    splitAmount(r, selfQty, fills)
-      .map(Math.round)
-      .forEach((qty, k) => {
-        const ms = fromMs + (selfStart + ((selfEnd - selfStart) * k) / fills) * 1000
-        const price = tape.midAt(ms)
-        tape.cross({ ms, price, qty, side: 'sell', taker: short, maker: longIds[k % longIds.length]! })
-        notional += qty * price
-        qtyDone += qty
-      })
+    const { qty: qtyDone, notional } = selfTrade(tape, r, {
+      fromMs,
+      startS: selfStart,
+      endS: selfEnd,
+      notional: selfNotional,
+      fills: r.intBetween(3, 6),
+      side: 'sell',
+      taker: () => short,
+      maker: (k) => longIds[k % longIds.length]!,
+    })
     const entry = notional / qtyDone
     // The short is funded thinly (about 1.3–2× the initial margin at 5x): the pump liquidates it early.
     const collateral = notional * 0.2 * r.uniform(1.3, 2)
@@ -190,17 +179,13 @@ export const jellySelfTradeTakeover: ScenarioDefinition = {
       })
     })
 
-    const final = tape.finalize(8_000_000_000)
-    writeTrades(ctx, final)
-    const mid = (ms: number) => midAtMs(perpPath, ms)
-    fillsAndOpenInterest(ctx, final, pop, { fromMs, toMs }, mid)
-    log.write(ctx.tables.of('liquidations', PERP), final, ctx.accounts)
-    fundPopulation(ctx, pop, {
-      market: PERP,
-      fromMs,
-      toMs,
-      price: startPrice,
-      hotWallets: hotWallets(ctx.rng('wallets'), 4),
+    writePerp(ctx, tape, {
+      idBase: 8_000_000_000,
+      pop,
+      window: { fromMs, toMs },
+      mid: (ms) => midAtMs(perpPath, ms),
+      liquidations: { log, accounts: ctx.accounts },
+      funding: { price: startPrice, wallets: 4 },
     })
 
     // A CEX listing that follows fully but late, and one that only half-follows (thin arbitrage): the oracle's

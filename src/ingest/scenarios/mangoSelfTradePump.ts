@@ -1,21 +1,13 @@
 // Mango Markets, 11 Oct 2022: two accounts funded from one wallet minutes apart, one sells a huge perp position to the
 // other, the oracle's spot venues are pumped ×10–20 in 20–30 min through thin books, the long withdraws against its
 // unrealized PnL down to just above maintenance, then the price collapses and the backstop inherits both sides.
-import { backstopTakeover, HeldPosition, ledgerRow, splitAmount } from './attack.ts'
+import { backstopTakeover, HeldPosition, ledgerRow, selfTrade, splitAmount } from './attack.ts'
 import { DAY, MINUTE, type ScenarioDefinition } from './definition.ts'
 import { simulateHawkes } from './hawkes.ts'
 import { LiquidationLog, plantLiquidations } from './liquidations.ts'
 import { addOverlay, derivePath, generatePath, midAtMs, ramp, scaleSigma } from './pricePath.ts'
-import {
-  fillsAndOpenInterest,
-  fundPopulation,
-  hotWallets,
-  ordinaryPopulation,
-  ouPerSecond,
-  publishFeeds,
-  publishFunding,
-  writeTrades,
-} from './recipes.ts'
+import { ordinaryPopulation, ouPerSecond, publishFeeds, publishFunding, writePerp, writeTrades } from './recipes.ts'
+import { hourlySettlement } from './seasonality.ts'
 import { Tape, type Conditions, type MarketSpec } from './tape.ts'
 import { TAKER_FEE } from './fills.ts'
 import { valueAt } from './prices.ts'
@@ -71,7 +63,7 @@ export const mangoSelfTradePump: ScenarioDefinition = {
       startPrice,
       dailyVol: 0.07,
       jumpsPerDay: 1.5,
-      seasonality: { settlementHours: Array.from({ length: 24 }, (_, h) => h), settlementBoost: 0.1 },
+      seasonality: hourlySettlement(0.1),
     })
     const lnF = Math.log(pumpFactor)
     const lnSettle = Math.log(settleFactor)
@@ -173,16 +165,15 @@ export const mangoSelfTradePump: ScenarioDefinition = {
     })
 
     // A sells the position to B in a few fills at the prevailing price (B takes A's asks).
-    const selfQty = Math.round(selfNotional / tape.midAt(fromMs + selfStart * 1000))
-    const parts = splitAmount(r, selfQty, selfFills).map(Math.round)
-    let entryNotional = 0
-    let filled = 0
-    parts.forEach((qty, k) => {
-      const ms = fromMs + (selfStart + ((selfEnd - selfStart) * k) / selfFills) * 1000
-      const price = tape.midAt(ms)
-      tape.cross({ ms, price, qty, side: 'buy', taker: accountB, maker: accountA })
-      entryNotional += qty * price
-      filled += qty
+    const { qty: filled, notional: entryNotional } = selfTrade(tape, r, {
+      fromMs,
+      startS: selfStart,
+      endS: selfEnd,
+      notional: selfNotional,
+      fills: selfFills,
+      side: 'buy',
+      taker: () => accountB,
+      maker: () => accountA,
     })
     const entry = entryNotional / filled
     const depositA = deposit()
@@ -234,17 +225,13 @@ export const mangoSelfTradePump: ScenarioDefinition = {
     if (liqB !== null)
       backstopTakeover(tape, log, { ms: fromMs + liqB * 1000, account: accountB, backstop, position: filled })
 
-    const final = tape.finalize(7_000_000_000)
-    writeTrades(ctx, final)
-    const mid = (ms: number) => midAtMs(perpPath, ms)
-    fillsAndOpenInterest(ctx, final, pop, { fromMs, toMs }, mid)
-    log.write(ctx.tables.of('liquidations', PERP), final, ctx.accounts)
-    fundPopulation(ctx, pop, {
-      market: PERP,
-      fromMs,
-      toMs,
-      price: startPrice,
-      hotWallets: hotWallets(ctx.rng('wallets'), 4),
+    writePerp(ctx, tape, {
+      idBase: 7_000_000_000,
+      pop,
+      window: { fromMs, toMs },
+      mid: (ms) => midAtMs(perpPath, ms),
+      liquidations: { log, accounts: ctx.accounts },
+      funding: { price: startPrice, wallets: 4 },
     })
 
     publishFunding(ctx, PERP, perpPath, feeds.premium!, { intervalH: 1 }, 6)

@@ -5,14 +5,7 @@ import { ledgerRow } from './attack.ts'
 import { HOUR, MINUTE, type ScenarioDefinition } from './definition.ts'
 import { addOverlay, generatePath, ramp } from './pricePath.ts'
 import { grid, median, reference, valueAt, writeTicks, type Series } from './prices.ts'
-import {
-  fillsAndOpenInterest,
-  fundPopulation,
-  hotWallets,
-  oraclePricedFlow,
-  ordinaryPopulation,
-  writeTrades,
-} from './recipes.ts'
+import { oraclePricedFlow, ordinaryPopulation, writePerp } from './recipes.ts'
 import { Tape, type MarketSpec } from './tape.ts'
 
 const PERP = 'ORACLE-FR-PERP'
@@ -167,15 +160,12 @@ export const oracleFrontRun: ScenarioDefinition = {
       }),
     )
 
-    const final = tape.finalize(1_500_000_000)
-    writeTrades(ctx, final)
-    fillsAndOpenInterest(ctx, final, pop, { fromMs, toMs }, (ms) => valueAt(updates, (ms - fromMs) / 1000))
-    fundPopulation(ctx, pop, {
-      market: PERP,
-      fromMs,
-      toMs,
-      price: startPrice,
-      hotWallets: hotWallets(ctx.rng('wallets'), 4),
+    writePerp(ctx, tape, {
+      idBase: 1_500_000_000,
+      pop,
+      window: { fromMs, toMs },
+      mid: (ms) => valueAt(updates, (ms - fromMs) / 1000),
+      funding: { price: startPrice, wallets: 4 },
     })
     const big = countLargeUpdates(updates, 0.008)
     return {

@@ -1,11 +1,12 @@
 // Building blocks most scenarios share: the ordinary population of a market (accounts, starting positions, funding
 // sources), the venue's price feeds around a path (reference venues, index, oracle, mark, premium), funding and
 // open-interest rows. Scenario files compose these and add their attack.
-import { Population, type PopulationSpec } from './accounts.ts'
+import { Population, type Accounts, type PopulationSpec } from './accounts.ts'
 import type { ScenarioContext } from './definition.ts'
 import { initialPositions, writeFills, type FillResult } from './fills.ts'
 import { settlements, writeFunding, type FundingSpec, type Settlement } from './funding.ts'
 import { writeOrdinaryLedger, type LedgerResult } from './ledger.ts'
+import type { LiquidationLog } from './liquidations.ts'
 import {
   ema,
   grid,
@@ -108,23 +109,22 @@ export function fillsAndOpenInterest(
   return result
 }
 
+/** How the population is funded (see fundPopulation). */
+export interface PopulationFunding {
+  market: string
+  fromMs: number
+  toMs: number
+  price: number
+  hotWallets: readonly string[]
+  transfersPerDay?: number
+  /** Extra accounts (decoys, attackers funded the ordinary way) with their equity. */
+  extra?: ReadonlyArray<{ id: number; equity: number }>
+  /** Traders funded for high leverage: equity = usual position notional / leverage drawn in [lo, hi]. */
+  leveraged?: { ids: ReadonlySet<number>; leverage: readonly [number, number] }
+}
+
 /** Funds the population's accounts before the window (equity ≈ `leverage`⁻¹ of their usual position notional). */
-export function fundPopulation(
-  ctx: ScenarioContext,
-  pop: OrdinaryPopulation,
-  o: {
-    market: string
-    fromMs: number
-    toMs: number
-    price: number
-    hotWallets: readonly string[]
-    transfersPerDay?: number
-    /** Extra accounts (decoys, attackers funded the ordinary way) with their equity. */
-    extra?: ReadonlyArray<{ id: number; equity: number }>
-    /** Traders funded for high leverage: equity = usual position notional / leverage drawn in [lo, hi]. */
-    leveraged?: { ids: ReadonlySet<number>; leverage: readonly [number, number] }
-  },
-): LedgerResult {
+export function fundPopulation(ctx: ScenarioContext, pop: OrdinaryPopulation, o: PopulationFunding): LedgerResult {
   const rng = ctx.rng(`${o.market}/ledger`)
   const usual = pop.spec.traderScale * o.price
   const funded = [
@@ -145,6 +145,45 @@ export function fundPopulation(
     hotWallets: o.hotWallets,
     transfersPerDay: o.transfersPerDay ?? 2,
   })
+}
+
+/**
+ * The last steps every generator takes for its perp: the tape finalized (trade ids from `idBase`), its trades, fills
+ * and open interest written, its liquidation log written when it keeps one, and the population funded from `wallets`
+ * hot wallets (drawn from the stream `walletStream`, default 'wallets'). Returns the final tape.
+ */
+export function writePerp(
+  ctx: ScenarioContext,
+  tape: Tape,
+  o: {
+    idBase: number
+    pop: OrdinaryPopulation
+    window: { fromMs: number; toMs: number }
+    /** The mid at a time, for the open interest's quote value. */
+    mid: (ms: number) => number
+    /** The open-interest step and which fills are recorded with their accounts, as fillsAndOpenInterest. */
+    oiEveryMs?: number
+    record?: (account: number) => boolean
+    /** The liquidation log, and the accounts its rows name (null: anonymous, as a public feed). */
+    liquidations?: { log: LiquidationLog; accounts: Accounts | null }
+    funding: Omit<PopulationFunding, 'market' | 'fromMs' | 'toMs' | 'hotWallets'> & {
+      wallets: number
+      walletStream?: string
+    }
+  },
+): FinalTape {
+  const final = tape.finalize(o.idBase)
+  writeTrades(ctx, final)
+  fillsAndOpenInterest(ctx, final, o.pop, o.window, o.mid, o.oiEveryMs, o.record)
+  o.liquidations?.log.write(ctx.tables.of('liquidations', final.market), final, o.liquidations.accounts)
+  const { wallets, walletStream, ...funding } = o.funding
+  fundPopulation(ctx, o.pop, {
+    market: final.market,
+    ...o.window,
+    ...funding,
+    hotWallets: hotWallets(ctx.rng(walletStream ?? 'wallets'), wallets),
+  })
+  return final
 }
 
 /** A handful of exchange hot wallets / bridges: shared, ordinary funding sources. */

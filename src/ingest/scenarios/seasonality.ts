@@ -41,6 +41,12 @@ export interface SeasonalityOptions {
   settlementBoost?: number
 }
 
+/** A venue that settles funding every hour: a burst of `settlementBoost` around each hour (UTC). */
+export const hourlySettlement = (settlementBoost: number): SeasonalityOptions => ({
+  settlementHours: Array.from({ length: 24 }, (_, h) => h),
+  settlementBoost,
+})
+
 /** Activity multiplier at `ms` (epoch milliseconds, UTC); averages about 1 over a weekday. */
 export function activityAt(ms: number, options: SeasonalityOptions = {}): number {
   const minuteOfDay = Math.floor(ms / 60_000) % 1440

@@ -5,16 +5,8 @@ import { ledgerRow } from './attack.ts'
 import { HOUR, MINUTE, type ScenarioDefinition } from './definition.ts'
 import { LiquidationLog, movementDrivenTimes, plantLiquidations } from './liquidations.ts'
 import { addOverlay, generatePath, midAtMs, ramp, scaleSigma } from './pricePath.ts'
-import {
-  fillsAndOpenInterest,
-  fundPopulation,
-  hotWallets,
-  ordinaryPopulation,
-  ouPerSecond,
-  publishFeeds,
-  publishFunding,
-  writeTrades,
-} from './recipes.ts'
+import { ordinaryPopulation, ouPerSecond, publishFeeds, publishFunding, writePerp } from './recipes.ts'
+import { hourlySettlement } from './seasonality.ts'
 import { Tape, type MarketSpec } from './tape.ts'
 import { syntheticMaintenanceRate } from '../../domain/syntheticVenue.ts'
 
@@ -77,7 +69,7 @@ export const xplMarkSweep: ScenarioDefinition = {
       halfSpreadBps: 15,
       levelDepthQuote: 6_000,
       sizes: { medianQuote: 700, sigma: 1.4 },
-      seasonality: { settlementHours: Array.from({ length: 24 }, (_, h) => h), settlementBoost: 0.05 },
+      seasonality: hourlySettlement(0.05),
     }
     const pop = ordinaryPopulation(ctx, PERP, {
       traders: 200,
@@ -171,16 +163,13 @@ export const xplMarkSweep: ScenarioDefinition = {
       lookbackS: 600,
     })
 
-    const final = tape.finalize(9_000_000_000)
-    writeTrades(ctx, final)
-    fillsAndOpenInterest(ctx, final, pop, { fromMs, toMs }, (ms) => midAtMs(path, ms))
-    log.write(ctx.tables.of('liquidations', PERP), final, null)
-    fundPopulation(ctx, pop, {
-      market: PERP,
-      fromMs,
-      toMs,
-      price: startPrice,
-      hotWallets: hotWallets(ctx.rng('wallets'), 4),
+    writePerp(ctx, tape, {
+      idBase: 9_000_000_000,
+      pop,
+      window: { fromMs, toMs },
+      mid: (ms) => midAtMs(path, ms),
+      liquidations: { log, accounts: null },
+      funding: { price: startPrice, wallets: 4 },
     })
     // A hyperp has no spot oracle: the mark comes from its own book; the pre-market venues are published beside it
     // (trading a few percent below, as XPL's did) and never see the sweep.

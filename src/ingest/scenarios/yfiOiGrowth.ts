@@ -5,16 +5,7 @@ import { HeldPosition, ledgerRow } from './attack.ts'
 import { DAY, MINUTE, type ScenarioDefinition } from './definition.ts'
 import { LiquidationLog, movementDrivenTimes, plantLiquidations } from './liquidations.ts'
 import { addOverlay, derivePath, generatePath, midAtMs, ramp } from './pricePath.ts'
-import {
-  fillsAndOpenInterest,
-  fundPopulation,
-  hotWallets,
-  ordinaryPopulation,
-  ouPerSecond,
-  publishFeeds,
-  publishFunding,
-  writeTrades,
-} from './recipes.ts'
+import { ordinaryPopulation, ouPerSecond, publishFeeds, publishFunding, writePerp, writeTrades } from './recipes.ts'
 import { Tape, type MarketSpec } from './tape.ts'
 import { syntheticMaintenanceRate } from '../../domain/syntheticVenue.ts'
 
@@ -186,17 +177,18 @@ export const yfiOiGrowth: ScenarioDefinition = {
       lookbackS: 600,
     })
 
-    const final = tape.finalize(4_000_000_000)
-    writeTrades(ctx, final)
-    fillsAndOpenInterest(ctx, final, pop, { fromMs, toMs }, (ms) => midAtMs(perpPath, ms))
-    log.write(ctx.tables.of('liquidations', PERP), final, ctx.accounts)
-    fundPopulation(ctx, pop, {
-      market: PERP,
-      fromMs,
-      toMs,
-      price: startPrice,
-      hotWallets: hotWallets(ctx.rng('hot'), 4),
-      extra: absorbers.map((id) => ({ id, equity: totalNotional * 0.3 })),
+    writePerp(ctx, tape, {
+      idBase: 4_000_000_000,
+      pop,
+      window: { fromMs, toMs },
+      mid: (ms) => midAtMs(perpPath, ms),
+      liquidations: { log, accounts: ctx.accounts },
+      funding: {
+        price: startPrice,
+        wallets: 4,
+        walletStream: 'hot',
+        extra: absorbers.map((id) => ({ id, equity: totalNotional * 0.3 })),
+      },
     })
     const feeds = publishFeeds(ctx, {
       market: PERP,

@@ -2,7 +2,8 @@
 // through SQL aliases, plus the batched reads a per-request loader uses (an incident's detections and timeline).
 import { DETECTOR_IDS, SEVERITIES } from '../../domain/detection.ts'
 import type { DuckStore } from '../duck/open.ts'
-import { readDuckList, type DuckListSpec } from '../query/duckList.ts'
+import { readKeyedRows, readRows, type ColumnsOf } from '../duck/typedRows.ts'
+import { readDuckList, type DuckRowList } from '../query/duckList.ts'
 import type { ListPage, ListQuery } from '../query/listQuery.ts'
 
 export interface DetectionRow {
@@ -93,7 +94,31 @@ const DETECTION_FIELDS: Record<keyof DetectionRow, string> = {
 
 const DETECTION_SELECT = Object.values(DETECTION_FIELDS).join(', ')
 
-export const DETECTION_LIST: DuckListSpec = {
+/** The columns DETECTION_FIELDS select (checked against each result before rows are read). */
+const DETECTION_COLUMNS: ColumnsOf<DetectionRow> = {
+  id: 'text',
+  detector: 'text',
+  detectorVersion: 'text',
+  venue: 'text',
+  market: 'text',
+  windowFrom: 'timestamp',
+  windowTo: 'timestamp',
+  accounts: 'text[]',
+  score: 'double',
+  severity: 'text',
+  evidence: 'text',
+  estimatedCostQuote: 'text?',
+  estimatedCostQuoteApprox: 'double?',
+  estimatedProfitQuote: 'text?',
+  estimatedProfitQuoteApprox: 'double?',
+  runId: 'text?',
+  paramsHash: 'text',
+  createdAt: 'timestamp',
+}
+
+export const DETECTION_LIST: DuckRowList<DetectionRow> = {
+  name: 'detections',
+  row: DETECTION_COLUMNS,
   from: 'detections',
   select: DETECTION_SELECT,
   selectFields: DETECTION_FIELDS,
@@ -150,7 +175,50 @@ const INCIDENT_FIELDS: Record<keyof IncidentRow, string> = {
 
 const INCIDENT_SELECT = Object.values(INCIDENT_FIELDS).join(', ')
 
-export const INCIDENT_LIST: DuckListSpec = {
+/** The columns INCIDENT_FIELDS select. */
+const INCIDENT_COLUMNS: ColumnsOf<IncidentRow> = {
+  id: 'text',
+  venue: 'text',
+  runId: 'text?',
+  markets: 'text[]',
+  windowFrom: 'timestamp',
+  windowTo: 'timestamp',
+  windowFromUs: 'double',
+  windowToUs: 'double',
+  severity: 'text',
+  title: 'text',
+  totalDeficit: 'text',
+  totalDeficitApprox: 'double',
+  insuranceFundImpact: 'text',
+  insuranceFundImpactApprox: 'double',
+  adlCount: 'double',
+  accounts: 'text[]',
+  detections: 'int',
+  members: 'int',
+  gapSeconds: 'int',
+  createdAt: 'timestamp',
+}
+
+/** The columns of a timeline read. */
+const MEMBER_COLUMNS: ColumnsOf<IncidentMemberRow> = {
+  incidentId: 'text',
+  seq: 'int',
+  kind: 'text',
+  ref: 'text',
+  from: 'timestamp',
+  to: 'timestamp',
+  fromUs: 'double',
+  toUs: 'double',
+  market: 'text?',
+  accounts: 'text[]',
+  severity: 'text',
+  summary: 'text',
+  figures: 'text',
+}
+
+export const INCIDENT_LIST: DuckRowList<IncidentRow> = {
+  name: 'incidents',
+  row: INCIDENT_COLUMNS,
   from: 'incidents',
   select: INCIDENT_SELECT,
   selectFields: INCIDENT_FIELDS,
@@ -196,15 +264,23 @@ export function readIncidentList(duck: DuckStore, query: ListQuery): Promise<Lis
 export async function readIncidentsById(duck: DuckStore, ids: readonly string[]): Promise<Array<IncidentRow | null>> {
   if (!ids.length) return []
   const rows = await duck.use(async (c) =>
-    (
+    readRows<IncidentRow>(
       await c.runAndReadAll(
         `SELECT ${INCIDENT_SELECT} FROM incidents WHERE id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})`,
         [...ids],
-      )
-    ).getRowObjectsJS(),
+      ),
+      INCIDENT_COLUMNS,
+      'incidents by id',
+    ),
   )
-  const byId = new Map(rows.map((r) => [String(r.id), r as unknown as IncidentRow]))
+  const byId = new Map(rows.map((r) => [r.id, r]))
   return ids.map((id) => byId.get(id) ?? null)
+}
+
+/** A detection of an incident: the incident's id and the detection's columns. */
+const MEMBER_DETECTION_COLUMNS: ColumnsOf<DetectionRow & { incidentId: string }> = {
+  incidentId: 'text',
+  ...DETECTION_COLUMNS,
 }
 
 /** `IN` the JSON list of ids bound at `param` (one parameter, whatever the number of ids). */
@@ -225,19 +301,23 @@ export async function readIncidentDetections(
     .filter(([field]) => !fields || fields.has(field))
     .map(([, expression]) => `, ${expression}`)
     .join('')
-  const rows = await duck.use(async (c) =>
-    (
-      await c.runAndReadAll(
-        `SELECT "incidentId"${select}
+  const rows = await duck.use(
+    async (c) =>
+      readKeyedRows<DetectionRow & { incidentId: string }>(
+        await c.runAndReadAll(
+          `SELECT "incidentId"${select}
            FROM (SELECT m.incident_id AS "incidentId", m.seq AS member_seq, d.*
                    FROM incident_members m JOIN detections d ON d.id = m.ref
                   WHERE m.kind = 'detection' AND m.incident_id ${inIds('$1')})
           ORDER BY "incidentId", member_seq`,
-        [JSON.stringify(incidentIds)],
-      )
-    ).getRowObjectsJS(),
+          [JSON.stringify(incidentIds)],
+        ),
+        MEMBER_DETECTION_COLUMNS,
+        'incident detections',
+        { only: fields ? new Set(['incidentId', ...fields]) : null },
+      ).rows,
   )
-  return group(incidentIds, rows as unknown as Array<DetectionRow & { incidentId: string }>)
+  return group(incidentIds, rows)
 }
 
 /** The timeline of each incident (its members in order), one read for many incidents. */
@@ -247,7 +327,7 @@ export async function readIncidentTimelines(
 ): Promise<IncidentMemberRow[][]> {
   if (!incidentIds.length) return []
   const rows = await duck.use(async (c) =>
-    (
+    readRows<IncidentMemberRow>(
       await c.runAndReadAll(
         `SELECT incident_id AS "incidentId", seq, kind, ref, ts_from AS "from", ts_to AS "to",
                 epoch_us(ts_from)::DOUBLE AS "fromUs", epoch_us(ts_to)::DOUBLE AS "toUs", market, accounts,
@@ -255,10 +335,12 @@ export async function readIncidentTimelines(
            FROM incident_members WHERE incident_id ${inIds('$1')}
           ORDER BY incident_id, seq`,
         [JSON.stringify(incidentIds)],
-      )
-    ).getRowObjectsJS(),
+      ),
+      MEMBER_COLUMNS,
+      'incident timelines',
+    ),
   )
-  return group(incidentIds, rows as unknown as IncidentMemberRow[])
+  return group(incidentIds, rows)
 }
 
 function group<T extends { incidentId: string }>(ids: readonly string[], rows: T[]): T[][] {

@@ -2,14 +2,17 @@
 // are checked against the declaration once per result (a clear error naming the column, the type expected and the
 // type received), and rows come back typed from the declaration, with no cast at the call site.
 import {
+  DuckDBListType,
   DuckDBTypeId,
   type DuckDBDecimalValue,
+  type DuckDBListValue,
   type DuckDBResultReader,
   type DuckDBTimestampValue,
+  type DuckDBType,
 } from '@duckdb/node-api'
 
-/** What a column holds, and the JavaScript value it becomes. */
-interface KindValues {
+/** What a scalar column holds, and the JavaScript value it becomes. */
+interface ScalarValues {
   /** BIGINT, as a bigint (exact). */
   bigint: bigint
   /** INTEGER (or a smaller integer type), as a number. */
@@ -28,7 +31,19 @@ interface KindValues {
   boolean: boolean
 }
 
-export type ColumnKind = keyof KindValues
+type ScalarKind = keyof ScalarValues
+
+/** A list of a scalar kind (`'text[]'`: DuckDB `VARCHAR[]`, as a string[]); an element is never null. */
+type ListKind = `${ScalarKind}[]`
+
+export type ColumnKind = ScalarKind | ListKind
+
+/** The value of a kind. */
+type KindValue<K extends ColumnKind> = K extends `${infer S extends ScalarKind}[]`
+  ? Array<ScalarValues[S]>
+  : K extends ScalarKind
+    ? ScalarValues[K]
+    : never
 
 /** A VARCHAR column whose every value is one of `values` (checked per value: a category stored as text). */
 export interface OneOfColumn<V extends string = string> {
@@ -49,9 +64,9 @@ export type ValueOf<C extends Column> =
       ? V | null
       : V
     : C extends `${infer K extends ColumnKind}?`
-      ? KindValues[K] | null
+      ? KindValue<K> | null
       : C extends ColumnKind
-        ? KindValues[C]
+        ? KindValue<C>
         : never
 
 type AnyKind = ColumnKind | `${ColumnKind}?`
@@ -91,8 +106,8 @@ export class ColumnMismatchError extends Error {
 
 const INTEGERS = [DuckDBTypeId.TINYINT, DuckDBTypeId.SMALLINT, DuckDBTypeId.INTEGER]
 
-/** The DuckDB types each kind accepts. */
-const ACCEPTS: Record<ColumnKind, readonly DuckDBTypeId[]> = {
+/** The DuckDB types each scalar kind accepts (a list kind: a LIST of one of its element's). */
+const ACCEPTS: Record<ScalarKind, readonly DuckDBTypeId[]> = {
   bigint: [DuckDBTypeId.BIGINT],
   int: INTEGERS,
   double: [DuckDBTypeId.DOUBLE],
@@ -103,7 +118,7 @@ const ACCEPTS: Record<ColumnKind, readonly DuckDBTypeId[]> = {
   boolean: [DuckDBTypeId.BOOLEAN],
 }
 
-const DUCK_NAMES: Record<ColumnKind, string> = {
+const DUCK_NAMES: Record<ScalarKind, string> = {
   bigint: 'BIGINT',
   int: 'INTEGER',
   double: 'DOUBLE',
@@ -117,7 +132,7 @@ const DUCK_NAMES: Record<ColumnKind, string> = {
 type Convert = (value: unknown) => unknown
 
 const asIs: Convert = (v) => v
-const CONVERT: Record<ColumnKind, Convert> = {
+const CONVERT: Record<ScalarKind, Convert> = {
   bigint: asIs,
   int: asIs,
   double: asIs,
@@ -132,42 +147,104 @@ interface Plan {
   name: string
   index: number
   nullable: boolean
+  /** A scalar column's conversion, or a list column's per element. */
   convert: Convert
+  /** A list column: its value is a LIST whose elements are converted one by one (none may be null). */
+  list: boolean
   /** Allowed values of a category column. */
   values: ReadonlySet<string> | null
 }
 
-function describe(column: Column): { kind: ColumnKind; nullable: boolean; values: readonly string[] | null } {
-  if (typeof column === 'object') return { kind: 'text', nullable: column.nullable === true, values: column.oneOf }
+interface Described {
+  kind: ScalarKind
+  list: boolean
+  nullable: boolean
+  values: readonly string[] | null
+}
+
+function describe(column: Column): Described {
+  if (typeof column === 'object')
+    return { kind: 'text', list: false, nullable: column.nullable === true, values: column.oneOf }
   const nullable = column.endsWith('?')
-  return { kind: (nullable ? column.slice(0, -1) : column) as ColumnKind, nullable, values: null }
+  const kind = nullable ? column.slice(0, -1) : column
+  const list = kind.endsWith('[]')
+  return { kind: (list ? kind.slice(0, -2) : kind) as ScalarKind, list, nullable, values: null }
+}
+
+/** Whether a result column's DuckDB type is one the declared kind accepts. */
+function accepts(d: Described, type: DuckDBType): boolean {
+  if (!d.list) return ACCEPTS[d.kind].includes(type.typeId)
+  return type instanceof DuckDBListType && ACCEPTS[d.kind].includes(type.valueType.typeId)
+}
+
+/** Which declared columns a read takes, and what else its result holds. */
+interface ReadShape {
+  /** Only these declared columns (the fields a query selected); every declared column when absent. */
+  only?: ReadonlySet<string> | null
+  /** VARCHAR columns after the declared ones, returned apart from the rows (a page's cursor keys). */
+  keys?: readonly string[]
 }
 
 /**
  * Checks the result's columns against the declaration: the same names (none missing, none extra) and, per column, a
  * DuckDB type its kind accepts. `what` names the read in the error.
  */
-function plan(result: DuckDBResultReader, columns: Columns, what: string): Plan[] {
+function plan(result: DuckDBResultReader, columns: Columns, what: string, shape: ReadShape = {}): Plan[] {
   const names = result.columnNames()
-  const declared = Object.keys(columns)
-  const missing = declared.filter((n) => !names.includes(n))
-  const extra = names.filter((n) => !Object.hasOwn(columns, n))
+  const only = shape.only
+  const keys = shape.keys ?? []
+  const declared = only ? Object.keys(columns).filter((n) => only.has(n)) : Object.keys(columns)
+  const expected = [...declared, ...keys]
+  const missing = expected.filter((n) => !names.includes(n))
+  const extra = names.filter((n) => !expected.includes(n))
   if (missing.length || extra.length)
     throw new ColumnMismatchError(
-      `${what}: the result's columns (${names.join(', ')}) are not the ones declared (${declared.join(', ')})` +
+      `${what}: the result's columns (${names.join(', ')}) are not the ones declared (${expected.join(', ')})` +
         (missing.length ? `; missing ${missing.join(', ')}` : '') +
         (extra.length ? `; not declared ${extra.join(', ')}` : ''),
     )
-  return declared.map((name) => {
+  const column = (name: string, column: Column): Plan => {
     const index = names.indexOf(name)
-    const { kind, nullable, values } = describe(columns[name]!)
+    const d = describe(column)
     const type = result.columnType(index)
-    if (!ACCEPTS[kind].includes(type.typeId))
+    if (!accepts(d, type)) {
+      const declaredAs = d.list
+        ? `${d.kind}[] (DuckDB ${DUCK_NAMES[d.kind]}[])`
+        : `${d.kind} (DuckDB ${DUCK_NAMES[d.kind]})`
       throw new ColumnMismatchError(
-        `${what}: column "${name}" is declared ${kind} (DuckDB ${DUCK_NAMES[kind]}) but the result has ${type.toString()}`,
+        `${what}: column "${name}" is declared ${declaredAs} but the result has ${type.toString()}`,
       )
-    return { name, index, nullable, convert: CONVERT[kind], values: values ? new Set(values) : null }
-  })
+    }
+    const values = d.values ? new Set(d.values) : null
+    return { name, index, nullable: d.nullable, convert: CONVERT[d.kind], list: d.list, values }
+  }
+  return [...declared.map((n) => column(n, columns[n]!)), ...keys.map((n) => column(n, 'text?'))]
+}
+
+/** A value of a row by its plan: null checked, list elements converted (none null), category checked. */
+function valueOf(p: Plan, v: unknown, r: number, what: string): unknown {
+  if (v === null) {
+    if (!p.nullable)
+      throw new ColumnMismatchError(`${what}: column "${p.name}" is declared not null but row ${r} holds null`)
+    return null
+  }
+  if (p.list) {
+    const items = (v as DuckDBListValue).items
+    const out: unknown[] = new Array(items.length)
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]
+      if (item === null)
+        throw new ColumnMismatchError(`${what}: column "${p.name}" holds a null element (${i}) in row ${r}`)
+      out[i] = p.convert(item)
+    }
+    return out
+  }
+  const out = p.convert(v)
+  if (p.values && !p.values.has(out as string))
+    throw new ColumnMismatchError(
+      `${what}: column "${p.name}" holds ${JSON.stringify(out)} in row ${r}; declared one of ${[...p.values].join(', ')}`,
+    )
+  return out
 }
 
 /**
@@ -175,28 +252,42 @@ function plan(result: DuckDBResultReader, columns: Columns, what: string): Plan[
  * for null (a column not declared nullable) and category. `what` names the read in errors.
  */
 export function readRows<Row>(result: DuckDBResultReader, columns: ColumnsOf<Row>, what: string): Row[] {
-  const plans = plan(result, columns as Columns, what)
+  return readKeyedRows<Row>(result, columns, what).rows
+}
+
+/** Rows and, per row, the text of its key columns (null kept). */
+export interface KeyedRows<Row> {
+  rows: Row[]
+  keys: Array<Array<string | null>>
+}
+
+/**
+ * readRows for a page: only the declared columns `shape.only` names (the others are absent from the rows), and the
+ * `shape.keys` columns (VARCHAR, after the declared ones) returned apart as each row's keys.
+ */
+export function readKeyedRows<Row>(
+  result: DuckDBResultReader,
+  columns: ColumnsOf<Row>,
+  what: string,
+  shape: ReadShape = {},
+): KeyedRows<Row> {
+  const plans = plan(result, columns as Columns, what, shape)
+  const width = plans.length - (shape.keys?.length ?? 0)
   const raw = result.getRows()
   const rows: Row[] = new Array(raw.length)
+  const keys: Array<Array<string | null>> = new Array(raw.length)
   for (let r = 0; r < raw.length; r++) {
     const values = raw[r]!
+    // every row built with its fields in one order: one object shape for the whole result
     const row: Record<string, unknown> = {}
-    for (const p of plans) {
-      const v = values[p.index]
-      if (v === null) {
-        if (!p.nullable)
-          throw new ColumnMismatchError(`${what}: column "${p.name}" is declared not null but row ${r} holds null`)
-        row[p.name] = null
-        continue
-      }
-      const out = p.convert(v)
-      if (p.values && !p.values.has(out as string))
-        throw new ColumnMismatchError(
-          `${what}: column "${p.name}" holds ${JSON.stringify(out)} in row ${r}; declared one of ${[...p.values].join(', ')}`,
-        )
-      row[p.name] = out
+    for (let j = 0; j < width; j++) {
+      const p = plans[j]!
+      row[p.name] = valueOf(p, values[p.index], r, what)
     }
     rows[r] = row as Row
+    const k: Array<string | null> = []
+    for (let j = width; j < plans.length; j++) k.push(values[plans[j]!.index] as string | null)
+    keys[r] = k
   }
-  return rows
+  return { rows, keys }
 }

@@ -1,13 +1,22 @@
 // Accounts with account-level data as a filterable, keyset-paged list (accountsConnection), summarised from the
 // partition manifest like listAccounts: account-scoped partitions hold the account in the manifest's market column.
 import type { DuckStore } from '../duck/open.ts'
-import { readDuckList, type DuckListSpec } from '../query/duckList.ts'
+import { readDuckList, type DuckRowList } from '../query/duckList.ts'
 import type { ListPage, ListQuery } from '../query/listQuery.ts'
 import { ACCOUNT_TABLES, type AccountSummary } from './markets.ts'
 
 const accountTables = ACCOUNT_TABLES.map((t) => `'${t}'`).join(', ')
 
-export const ACCOUNT_LIST: DuckListSpec = {
+export const ACCOUNT_LIST: DuckRowList<AccountSummary> = {
+  name: 'accounts',
+  row: {
+    venue: 'text',
+    account: 'text',
+    datasets: 'text[]',
+    firstTs: 'timestamp?',
+    lastTs: 'timestamp?',
+    rows: 'double',
+  },
   from: `(SELECT venue, market AS account, venue || '/' || market AS key,
                  list(DISTINCT dataset ORDER BY dataset) AS datasets,
                  min(min_ts) AS first_ts, max(max_ts) AS last_ts, sum(rows)::DOUBLE AS rows
@@ -32,5 +41,5 @@ export const ACCOUNT_LIST: DuckListSpec = {
 }
 
 export function readAccountList(duck: DuckStore, query: ListQuery): Promise<ListPage<AccountSummary>> {
-  return readDuckList<AccountSummary>(duck, ACCOUNT_LIST, { sql: 'TRUE', params: [] }, query)
+  return readDuckList(duck, ACCOUNT_LIST, { sql: 'TRUE', params: [] }, query)
 }

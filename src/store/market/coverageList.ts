@@ -3,7 +3,7 @@
 // filter or order names is an aggregate there), then only the page's datasets are summarised in memory (ranges, gaps,
 // holes) like marketCoverage: a page of 100 of 12 k datasets summarises 100, not all of them.
 import type { DuckStore } from '../duck/open.ts'
-import { readDuckList, type DuckListSpec } from '../query/duckList.ts'
+import { readDuckList, type DuckRowList } from '../query/duckList.ts'
 import type { ListPage, ListQuery } from '../query/listQuery.ts'
 import { coverage, coverageGroup, type DatasetCoverage } from './coverage.ts'
 
@@ -12,7 +12,12 @@ export const coverageKey = (c: DatasetCoverage) => [c.venue, c.market, c.source,
 
 const LOADED = `p.status = 'loaded'`
 
-export const COVERAGE_LIST: DuckListSpec = {
+/** What the list's page yields: a dataset's identity (its figures are summarised in memory after). */
+type GroupRow = Pick<DatasetCoverage, 'venue' | 'market' | 'source' | 'dataset' | 'table'>
+
+export const COVERAGE_LIST: DuckRowList<GroupRow> = {
+  name: 'data coverage',
+  row: { venue: 'text', market: 'text', source: 'text', dataset: 'text', table: 'text' },
   // the figures summarise() and coverage() compute, per dataset: loaded / missing partitions, rows, first and last
   // times of loaded partitions, and the holes recorded inside loaded partitions
   from: `(SELECT p.venue, p.market, p.source, p.dataset, p.target_table,
@@ -69,15 +74,8 @@ export const COVERAGE_LIST: DuckListSpec = {
   ],
 }
 
-type GroupRow = Pick<DatasetCoverage, 'venue' | 'market' | 'source' | 'dataset' | 'table'>
-
 export async function readCoverageList(duck: DuckStore, query: ListQuery): Promise<ListPage<DatasetCoverage>> {
-  const page = await readDuckList<GroupRow>(
-    duck,
-    COVERAGE_LIST,
-    { sql: 'TRUE', params: [] },
-    { ...query, fields: null },
-  )
+  const page = await readDuckList(duck, COVERAGE_LIST, { sql: 'TRUE', params: [] }, { ...query, fields: null })
   const groups = page.rows.map(coverageGroup)
   // a page within one venue and market (the common filter) is read by equality alone: that market's few datasets,
   // without matching each partition against the page's list (the map below keeps only the page's datasets)

@@ -1,13 +1,22 @@
 // Markets with loaded data as a filterable, keyset-paged list (marketsConnection), summarised from the partition
 // manifest like listMarkets; account-level partitions are accounts, not markets.
 import type { DuckStore } from '../duck/open.ts'
-import { readDuckList, type DuckListSpec } from '../query/duckList.ts'
+import { readDuckList, type DuckRowList } from '../query/duckList.ts'
 import type { ListPage, ListQuery } from '../query/listQuery.ts'
 import { ACCOUNT_TABLES, type MarketSummary } from './markets.ts'
 
 const accountTables = ACCOUNT_TABLES.map((t) => `'${t}'`).join(', ')
 
-export const MARKET_LIST: DuckListSpec = {
+export const MARKET_LIST: DuckRowList<MarketSummary> = {
+  name: 'markets',
+  row: {
+    venue: 'text',
+    market: 'text',
+    datasets: 'text[]',
+    firstTs: 'timestamp?',
+    lastTs: 'timestamp?',
+    rows: 'double',
+  },
   from: `(SELECT venue, market, venue || '/' || market AS key, list(DISTINCT dataset ORDER BY dataset) AS datasets,
                  min(min_ts) AS first_ts, max(max_ts) AS last_ts, sum(rows)::DOUBLE AS rows
             FROM partitions
@@ -31,5 +40,5 @@ export const MARKET_LIST: DuckListSpec = {
 }
 
 export function readMarketList(duck: DuckStore, query: ListQuery): Promise<ListPage<MarketSummary>> {
-  return readDuckList<MarketSummary>(duck, MARKET_LIST, { sql: 'TRUE', params: [] }, query)
+  return readDuckList(duck, MARKET_LIST, { sql: 'TRUE', params: [] }, query)
 }

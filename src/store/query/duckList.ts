@@ -2,6 +2,7 @@
 // sort keys plus a unique id (never OFFSET: a page deep in a million rows reads from where the cursor points), and
 // LIMIT n+1 to know whether another page follows.
 import type { DuckStore } from '../duck/open.ts'
+import { readKeyedRows, type ColumnsOf } from '../duck/typedRows.ts'
 import {
   checkCursor,
   checkFilter,
@@ -40,6 +41,16 @@ export interface DuckListSpec {
   /** The field that is unique within the scope; the last order key. */
   id: string
   defaultOrder: OrderKey[]
+}
+
+/**
+ * A list the API reads: its spec and the declaration of its rows (the select list's columns, one per row field),
+ * checked against each page's result before its rows are built.
+ */
+export interface DuckRowList<Row> extends DuckListSpec {
+  /** What the list holds, naming it in a column mismatch error (`detections`). */
+  name: string
+  row: ColumnsOf<Row>
 }
 
 /** Bound parameters: `add` returns the placeholder for the next one. */
@@ -155,7 +166,7 @@ function selectList(spec: DuckListSpec, fields: ReadonlySet<string> | null | und
  */
 export async function readDuckList<Row>(
   duck: DuckStore,
-  spec: DuckListSpec,
+  spec: DuckRowList<Row>,
   scope: { sql: string; params: unknown[] },
   query: ListQuery,
 ): Promise<ListPage<Row>> {
@@ -179,23 +190,17 @@ export async function readDuckList<Row>(
   const sql = `WITH page AS (SELECT src.* FROM ${spec.from} AS src WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ${limit})
     SELECT ${select ? `${select}, ` : ''}${keyCols} FROM page AS src ORDER BY ${order}`
   const result = await duck.use((c) => c.runAndReadAll(sql, params.values as never))
-  // Rows come as value arrays and are built with the fields in one order (one object shape for the whole page); the
-  // trailing key columns become the cursors.
-  const names = result.columnNames()
-  const width = names.length - keys.length
-  const raw = result.getRowsJS()
-  const more = raw.length > query.first
-  const picked = raw.slice(0, query.first)
-  if (query.backward) picked.reverse()
-  const rows: Row[] = []
-  const cursorKeys: CursorValue[][] = []
-  for (const values of picked) {
-    const row: Record<string, unknown> = {}
-    for (let j = 0; j < width; j++) row[names[j]!] = values[j]
-    rows.push(row as Row)
-    const k: CursorValue[] = []
-    for (let j = width; j < values.length; j++) k.push(values[j] === null ? null : String(values[j]))
-    cursorKeys.push(k)
+  // the select list's columns checked against the row declaration once; the trailing key columns become the cursors
+  const page = readKeyedRows<Row>(result, spec.row, `${spec.name} page`, {
+    only: query.fields && spec.selectFields ? query.fields : null,
+    keys: keys.map((_, i) => `__k${i}`),
+  })
+  const more = page.rows.length > query.first
+  const rows = page.rows.slice(0, query.first)
+  const cursorKeys = page.keys.slice(0, query.first)
+  if (query.backward) {
+    rows.reverse()
+    cursorKeys.reverse()
   }
   return {
     rows,

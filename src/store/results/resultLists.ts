@@ -4,7 +4,7 @@
 import type { DuckStore } from '../duck/open.ts'
 import { oneOf as column, readRows, type ColumnsOf } from '../duck/typedRows.ts'
 import type { MetaClient } from '../meta/client.ts'
-import { readDuckList, type DuckListSpec } from '../query/duckList.ts'
+import { readDuckList, type DuckListSpec, type DuckRowList } from '../query/duckList.ts'
 import type { FieldSpecs, ListPage, ListQuery } from '../query/listQuery.ts'
 import { requireSucceededRun } from './servable.ts'
 import {
@@ -162,7 +162,8 @@ const dec = { type: 'decimal', sortable: true } as const
 const dbl = { type: 'double', sortable: true } as const
 const oneOf = (values: readonly string[]) => ({ type: 'enum', values, sortable: true }) as const
 
-export const RESULT_LISTS = {
+/** Each table's filterable fields and select list. */
+const LIST_SPECS = {
   liquidations: resultList(
     'backtest_liquidations',
     [
@@ -390,6 +391,23 @@ const RESULT_COLUMNS: { [L in ResultList]: ColumnsOf<ResultRows[L]> } = {
   },
 }
 
+/** A table's list: its spec and the declaration of its rows. */
+const withRows = <L extends ResultList>(list: L): DuckRowList<ResultRows[L]> => ({
+  ...LIST_SPECS[list],
+  name: list,
+  row: RESULT_COLUMNS[list],
+})
+
+/** The result tables as lists, each with its rows' declaration. */
+export const RESULT_LISTS: { [L in ResultList]: DuckRowList<ResultRows[L]> } = {
+  liquidations: withRows('liquidations'),
+  deficits: withRows('deficits'),
+  fundMovements: withRows('fundMovements'),
+  adlFills: withRows('adlFills'),
+  socialLosses: withRows('socialLosses'),
+  guardrailTriggers: withRows('guardrailTriggers'),
+}
+
 /** Both stores: the run's status decides whether its rows may be read. */
 export interface ResultStores {
   duck: DuckStore
@@ -407,7 +425,7 @@ export async function readResultList<L extends ResultList>(
   query: ListQuery,
 ): Promise<ListPage<ResultRows[L]>> {
   await requireSucceededRun(stores.meta, runId)
-  return readDuckList<ResultRows[L]>(stores.duck, RESULT_LISTS[list], { sql: 'run_id = $1', params: [runId] }, query)
+  return readDuckList(stores.duck, RESULT_LISTS[list], { sql: 'run_id = $1', params: [runId] }, query)
 }
 
 /** The first rows of a run by offset: the deprecated flat lists (backtestLiquidations(limit, offset), …). */
@@ -425,7 +443,7 @@ export async function readResultOffset<L extends ResultList>(
         `SELECT ${spec.select} FROM ${spec.from} WHERE run_id = $1 ORDER BY seq LIMIT $2 OFFSET $3`,
         [runId, page.limit, page.offset],
       ),
-      RESULT_COLUMNS[list],
+      spec.row,
       `${list} rows`,
     ),
   )

@@ -2,7 +2,7 @@
 // has succeeded, read back whole (the document) or as a keyset-paged, filterable list of points.
 import type { DuckStore } from '../duck/open.ts'
 import { oneOf, readRows, type ColumnsOf } from '../duck/typedRows.ts'
-import { readDuckList, type DuckListSpec } from '../query/duckList.ts'
+import { readDuckList, type DuckRowList } from '../query/duckList.ts'
 import type { ListPage, ListQuery } from '../query/listQuery.ts'
 import { requireSucceededRun } from './servable.ts'
 import type { ResultStores } from './resultLists.ts'
@@ -112,7 +112,9 @@ const POINTS_WITH_DRAWDOWN = `(SELECT *, list_max(list_transform(
     json_extract_string(point, '$.windows[*].risk.fundMaxDrawdown'), x -> CAST(x AS DECIMAL(18, 6))))
     AS worst_window_fund_drawdown FROM sweep_points)`
 
-export const SWEEP_POINT_LIST: DuckListSpec = {
+export const SWEEP_POINT_LIST: DuckRowList<SweepPointRow> = {
+  name: 'sweep points',
+  row: SWEEP_POINT_COLUMNS,
   from: POINTS_WITH_DRAWDOWN,
   select: `point_index::DOUBLE AS "index", status, on_frontier AS "onFrontier", bad_debt::VARCHAR AS "badDebt",
     worst_window_bad_debt::VARCHAR AS "worstWindowBadDebt",
@@ -155,14 +157,7 @@ export async function readSweepPoints(
   query: ListQuery,
 ): Promise<ListPage<SweepPointRow>> {
   await requireSucceededRun(stores.meta, runId)
-  const page = await readDuckList<SweepPointRow>(
-    stores.duck,
-    SWEEP_POINT_LIST,
-    { sql: 'run_id = $1', params: [runId] },
-    query,
-  )
-  for (const r of page.rows) r.index = Number(r.index)
-  return page
+  return readDuckList(stores.duck, SWEEP_POINT_LIST, { sql: 'run_id = $1', params: [runId] }, query)
 }
 
 /** Every point's JSON of a run, in index order (the CLI's document; a sweep has at most 1024 points). */
@@ -188,7 +183,7 @@ export async function readSweepPointsByIndex(
         `SELECT ${SWEEP_POINT_LIST.select} FROM sweep_points WHERE run_id = $1 AND list_contains($2::BIGINT[], point_index)`,
         [runId, `[${indices.map((i) => Math.trunc(i)).join(',')}]`],
       ),
-      SWEEP_POINT_COLUMNS,
+      SWEEP_POINT_LIST.row,
       'sweep points',
     ),
   )
