@@ -1,10 +1,14 @@
 // Liquidation cascade (venue-rules §3.5, §2.1 BitMEX 2020 / 10 Oct 2025): liquidated notional per minute against
 // its trailing baseline, bursts of minutes far above it (judged against the baseline before them, with a Poisson
 // test of their count at its rate), and an exponential-kernel Hawkes branching ratio fitted by maximum likelihood
-// over each burst (n → 1: self-exciting). The liquidations are a run's replayed ones when a run is
-// given, else the venue's observed ones; a market without liquidation rows (kline archives) is scanned for cascades
+// over each burst (n → 1: self-exciting). A warning also needs evidence of feedback — forced selling feeding the move:
+// after the burst's first (shock) bucket the liquidated side keeps being liquidated at prices beyond the shock's, and
+// its liquidation prices trend against it over the burst; one shock and a recovery is a burst, not a cascade.
+// The liquidations are a run's replayed ones when a run is given, else the venue's observed ones; a market without liquidation rows (kline archives) is scanned for cascades
 // in its price path instead: clustered same-direction jumps and a large move over a short horizon, with the Hawkes
-// fit on the jump times. The price path stands in only for venues that publish no liquidations at all.
+// fit on the jump times. The price path stands in only for venues that publish no liquidations at all; its scale is
+// that of the series' updates (non-zero returns) times √(updates expected), so a push oracle's unchanged minutes do not
+// shrink it to its floor.
 import { z } from 'zod'
 import {
   readLiquidationBuckets,
@@ -21,6 +25,7 @@ import { severityOf, type Level } from './severity.ts'
 import { fitHawkes, type HawkesFit } from './stats/hawkes.ts'
 import { poissonUpperTail } from './stats/poisson.ts'
 import { MAD_TO_SIGMA, zFrom } from './stats/robust.ts'
+import { spearmanTrend } from './stats/trend.ts'
 
 export const liquidationCascadeParams = z.strictObject({
   /** Bucket of the liquidation series (venue-rules: notional per minute). */
@@ -56,6 +61,13 @@ export const liquidationCascadeParams = z.strictObject({
   criticalMultiple: z.number().gt(1).default(100),
   criticalBranching: z.number().gt(0).lt(1).default(0.8),
   minHawkesEvents: z.number().int().min(3).default(30),
+  /**
+   * Feedback, needed for a warning: after the shock (the burst's first bucket with a liquidation of its dominant side)
+   * at least this many of that side's liquidations happen at prices beyond the shock's extreme (the move went on) …
+   */
+  minFeedbackLiquidations: z.number().int().min(1).default(3),
+  /** … and that side's liquidation prices trend against it over the burst: one-sided Spearman p at most this. */
+  feedbackP: z.number().gt(0).lt(1).default(0.01),
   /** Flagged buckets at most this many buckets apart are one burst. */
   mergeGapBuckets: z.number().int().min(0).default(5),
   /** Price-path mode (no liquidation rows): bucket returns of baseline needed (60 returns give a usable MAD). */
@@ -76,14 +88,14 @@ export const liquidationCascadeParams = z.strictObject({
   absoluteMove: z.number().gt(0).default(0.1),
   /** Price-path moves at least this large that also pass the relative test are critical. */
   criticalMove: z.number().gt(0).default(0.1),
-  /** Floor of the robust σ of bucket returns (1 bp). */
+  /** Floor of the robust σ of a series' updates (its non-zero bucket returns; 1 bp). */
   returnScaleFloor: z.number().gt(0).default(1e-4),
 })
 export type LiquidationCascadeParams = z.output<typeof liquidationCascadeParams>
 
 export const liquidationCascade = defineDetector<LiquidationCascadeParams>({
   id: 'liquidation-cascade',
-  version: '1.1.0',
+  version: '1.2.0',
   label: 'Liquidation cascade',
   params: liquidationCascadeParams,
   usesRunOutputs: true,
@@ -164,16 +176,17 @@ async function fromLiquidations(
     const expected = ratePerBucket * (e.last - e.first + 1)
     const rateP = poissonUpperTail(events.length, expected)
     const sideShare = notional > 0 ? Math.max(longs, notional - longs) / notional : 0
+    const feedback = feedbackOf(events, longs >= notional - longs ? 'long' : 'short', bucketUs, p)
     let level: Level = 1
     // two-sided churn is volatility, not a cascade; a handful of liquidations is not a burst
-    if (
+    const burst =
       events.length >= p.minBurstEvents &&
       sideShare >= p.minSideShare &&
       rateP <= p.maxRateP &&
       b.notional[k]! > b.max[f]! &&
       peakMultiple >= p.warningMultiple
-    )
-      level = 2
+    // … and a burst without feedback is one shock, not a cascade
+    if (burst && feedback.found) level = 2
     if (
       level === 2 &&
       events.length >= p.minHawkesEvents &&
@@ -202,7 +215,15 @@ async function fromLiquidations(
           warningMultiple: p.warningMultiple,
           criticalMultiple: p.criticalMultiple,
           criticalBranching: p.criticalBranching,
+          minFeedbackLiquidations: p.minFeedbackLiquidations,
+          feedbackP: p.feedbackP,
         },
+        verdict: !burst
+          ? 'below the burst thresholds'
+          : feedback.found
+            ? 'burst with feedback: a cascade'
+            : 'a burst without feedback (one shock, the move not continued by further liquidations): info',
+        feedback: feedback.evidence,
         peak: {
           ts: iso(b.ts[k]!),
           notional: round(b.notional[k]!),
@@ -245,6 +266,60 @@ async function fromLiquidations(
     })
   }
   return drafts
+}
+
+/**
+ * Feedback of a burst: the shock is the bucket of the dominant side's first liquidation; the move went on when, after
+ * that bucket, at least `minFeedbackLiquidations` of the side's liquidations printed beyond the shock's extreme price
+ * (below its lowest for longs), and the side's liquidation prices over the whole burst trend against it (Spearman,
+ * one-sided p ≤ feedbackP). A shock that liquidates many at once and then recovers fails both.
+ */
+function feedbackOf(
+  events: LiquidationEvent[],
+  side: 'long' | 'short',
+  bucketUs: number,
+  p: LiquidationCascadeParams,
+): { found: boolean; evidence: Record<string, unknown> } {
+  const mine = events.filter((ev) => ev.side === side && Number.isFinite(ev.mark))
+  // against a long is down: compare prices signed so that larger is always further against the side
+  const against = side === 'long' ? -1 : 1
+  if (!mine.length) return { found: false, evidence: { side, liquidations: 0 } }
+  const shockFromUs = Math.floor(mine[0]!.tsUs / bucketUs) * bucketUs
+  const shockToUs = shockFromUs + bucketUs
+  let shockExtreme = Number.NEGATIVE_INFINITY
+  let furthest = Number.NEGATIVE_INFINITY
+  let after = 0
+  let beyond = 0
+  for (const ev of mine) {
+    const x = against * ev.mark
+    if (ev.tsUs < shockToUs) {
+      shockExtreme = Math.max(shockExtreme, x)
+      continue
+    }
+    after++
+    furthest = Math.max(furthest, x)
+    if (x > shockExtreme) beyond++
+  }
+  const trend = spearmanTrend(
+    mine.map((ev) => ev.tsUs),
+    mine.map((ev) => ev.mark),
+  )
+  const trendP = side === 'long' ? trend.pFalling : trend.pRising
+  const found = beyond >= p.minFeedbackLiquidations && trendP <= p.feedbackP
+  return {
+    found,
+    evidence: {
+      side,
+      priceOf: 'each liquidation’s market price (observed: its fill; replayed: its trigger mark)',
+      shock: { from: iso(shockFromUs), to: iso(shockToUs), liquidations: mine.length - after },
+      shockExtremePrice: round(against * shockExtreme),
+      liquidationsAfterShock: after,
+      beyondShockExtreme: beyond,
+      furthestPriceAfterShock: after ? round(against * furthest) : null,
+      continuedMove: after ? round(Math.log((against * furthest) / (against * shockExtreme)), 6) : null,
+      trend: { spearmanRho: round(trend.rho, 4), z: round(trend.z, 4), pAgainstSide: trendP, liquidations: trend.n },
+    },
+  }
 }
 
 function hawkesOver(events: LiquidationEvent[], fromUs: number, toUs: number, resolution: number): HawkesFit | null {
@@ -293,18 +368,29 @@ async function fromPricePath(
     target.toUs,
     bucketUs,
     baselineUs,
+    { updates: true },
   )
   const n = r.ts.length
   const H = p.horizonBuckets
+  // Scale on an event clock: a series that updates in a share q of its buckets (a push oracle: most minutes unchanged,
+  // returns exactly 0) is a sum of updates, each of robust scale s (1.4826·MAD of the non-zero returns). A jump is an
+  // update far from the typical update (s); the horizon's move is a sum of about q·H updates, scale s·√max(q·H, 1) —
+  // at least one update, since the move is not 0. With no zero returns (q = 1) both are the minute-clock MAD as before.
+  const updMed = r.updateMedian!
   const sigma = new Float64Array(n)
+  const share = new Float64Array(n)
+  const horizonSigma = new Float64Array(n)
   const jump = new Int8Array(n)
   for (let i = 0; i < n; i++) {
-    sigma[i] = Math.max(MAD_TO_SIGMA * (r.retMad[i]! || 0), p.returnScaleFloor)
+    sigma[i] = Math.max(MAD_TO_SIGMA * (r.updateMad![i]! || 0), p.returnScaleFloor)
+    share[i] = r.baselineCount[i]! > 0 ? r.updateCount![i]! / r.baselineCount[i]! : 1
+    horizonSigma[i] = sigma[i]! * Math.sqrt(Math.max(share[i]! * H, 1))
     if (
       r.baselineCount[i]! >= p.minPriceBaselineBuckets &&
-      Math.abs(r.ret[i]! - r.retMedian[i]!) >= p.jumpSigma * sigma[i]!
+      r.ret[i]! !== 0 &&
+      Math.abs(r.ret[i]! - updMed[i]!) >= p.jumpSigma * sigma[i]!
     )
-      jump[i] = r.ret[i]! > r.retMedian[i]! ? 1 : -1
+      jump[i] = r.ret[i]! > updMed[i]! ? 1 : -1
   }
   const levels = new Uint8Array(n)
   const move = new Float64Array(n).fill(Number.NaN)
@@ -316,7 +402,7 @@ async function fromPricePath(
     while (r.ts[lo]! < r.ts[i]! - H * bucketUs) lo++
     if (r.ts[i]! < target.fromUs || r.baselineCount[i]! < p.minPriceBaselineBuckets || lo >= i) continue
     const R = Math.log(r.close[i]! / r.close[lo]!)
-    const z = R / (sigma[i]! * Math.sqrt(H))
+    const z = R / horizonSigma[i]!
     let same = 0
     for (let j = lo + 1; j <= i; j++) if (jump[j]! !== 0 && jump[j]! === Math.sign(R)) same++
     move[i] = R
@@ -344,7 +430,7 @@ async function fromPricePath(
       jumpList.push({
         ts: iso(r.ts[j]!),
         return: round(r.ret[j]!, 5),
-        sigmas: round((r.ret[j]! - r.retMedian[j]!) / sigma[j]!, 4),
+        sigmas: round((r.ret[j]! - updMed[j]!) / sigma[j]!, 4),
         close: round(r.close[j]!),
         quoteVolume: round(r.quote[j]!),
       })
@@ -360,7 +446,7 @@ async function fromPricePath(
       evidence: {
         mode: 'price path (no liquidation rows for this market)',
         statistic:
-          'cumulative log move over the horizon with same-direction jumps (|r − median| ≥ jumpSigma·σ, σ = 1.4826·MAD of trailing bucket returns)',
+          'cumulative log move over the horizon (z against s·√max(q·horizon, 1)) with same-direction jumps (|r − median| ≥ jumpSigma·s), s = 1.4826·MAD of the trailing non-zero bucket returns (updates), q = their share of the buckets',
         series: chosen.label,
         bucketSeconds: p.bucketSeconds,
         horizonBuckets: H,
@@ -379,7 +465,9 @@ async function fromPricePath(
           jumps: jumps[k],
           close: round(r.close[k]!),
           low: round(r.low[k]!),
-          sigmaPerBucket: round(sigma[k]!, 4),
+          sigmaPerUpdate: round(sigma[k]!, 4),
+          updateShare: round(share[k]!, 4),
+          sigmaPerHorizon: round(horizonSigma[k]!, 4),
           quoteVolume: round(r.quote[k]!),
           volumeZ: Number.isFinite(volZ) ? round(volZ, 4) : null,
         },
