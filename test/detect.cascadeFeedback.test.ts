@@ -45,9 +45,11 @@ describe('liquidation-cascade feedback', () => {
   /**
    * Background liquidations about every 15 minutes for two days, then a shock: 10 longs in its first minute as the
    * price drops to 96 (one of $5.8 M), 12 more in the next minute. `then`: 'recover' — the 12 print as the price comes
-   * back (96.3 → 97); 'feed' — they and 3 a minute for 7 more minutes print ever lower (95.8 → 92).
+   * back (96.3 → 97); 'feed' — they and 3 a minute for 7 more minutes print ever lower (95.8 → 92); 'drift' — 20 more
+   * over 8 minutes drift 0.4 % lower, less than the market's ordinary 8-minute move. With `mark`, the venue also
+   * publishes a mark every minute, σ 0.2 % a minute.
    */
-  async function market(venue: string, then: 'recover' | 'feed') {
+  async function market(venue: string, then: 'recover' | 'feed' | 'drift', mark = false) {
     const r = rng(41)
     const rows: Parameters<typeof insertLiquidationRows>[3] = []
     for (let t = T0; t < T0 + 2 * DAY; t += Math.round(-Math.log(1 - r.next()) * 15 * MIN))
@@ -57,11 +59,19 @@ describe('liquidation-cascade feedback', () => {
     if (then === 'recover') {
       for (let k = 0; k < 12; k++)
         rows.push({ tsUs: SHOCK + MIN + k * 4 * SEC, side: 'long', price: 96.3 + k * 0.06, qty: 150 + 10 * k })
-    } else {
+    } else if (then === 'feed') {
       for (let k = 0; k < 33; k++)
         rows.push({ tsUs: SHOCK + MIN + k * 15 * SEC, side: 'long', price: 95.8 - k * 0.12, qty: 150 + 10 * k })
+    } else {
+      for (let k = 0; k < 20; k++)
+        rows.push({ tsUs: SHOCK + MIN + k * 24 * SEC, side: 'long', price: 95.99 - k * 0.02, qty: 150 + 10 * k })
     }
     await insertLiquidationRows(runtime.duck, venue, 'M', rows)
+    if (mark) {
+      const marks = []
+      for (let t = T0, p = 100; t < T0 + 2 * DAY; t += MIN, p *= 1 + 0.002 * gauss(r)) marks.push({ tsUs: t, price: p })
+      await insertPriceRows(runtime.duck, venue, 'M', 'mark', venue, marks)
+    }
   }
 
   test('one shock that liquidates 22 longs in 2 minutes and recovers is a burst without feedback: info, saying why', async () => {
@@ -82,14 +92,37 @@ describe('liquidation-cascade feedback', () => {
     expect(e.feedback.liquidationsAfterShock).toBeGreaterThanOrEqual(12)
   })
 
-  test('the same shock followed by liquidations at ever lower prices is a cascade', async () => {
-    await market('lcf-feed', 'feed')
-    const found = (await cascade('lcf-feed', T0 + DAY, T0 + 2 * DAY)).filter((d) => d.severity !== 'info')
-    expect(found).toHaveLength(1)
-    expect(found[0]!.windowFromUs).toBe(SHOCK)
-    const e = found[0]!.evidence as { verdict: string; feedback: { beyondShockExtreme: number } }
-    expect(e.verdict).toMatch(/with feedback/)
-    expect(e.feedback.beyondShockExtreme).toBeGreaterThanOrEqual(30)
+  test('the same shock followed by liquidations at ever lower prices is a cascade, with or without a mark', async () => {
+    for (const mark of [false, true]) {
+      const venue = `lcf-feed-${mark}`
+      await market(venue, 'feed', mark)
+      const found = (await cascade(venue, T0 + DAY, T0 + 2 * DAY)).filter((d) => d.severity !== 'info')
+      expect(found).toHaveLength(1)
+      expect(found[0]!.windowFromUs).toBe(SHOCK)
+      const e = found[0]!.evidence as {
+        verdict: string
+        feedback: { beyondShockExtreme: number; moveScale: { z?: number; note?: string } }
+      }
+      expect(e.verdict).toMatch(/with feedback/)
+      expect(e.feedback.beyondShockExtreme).toBeGreaterThanOrEqual(30)
+      // −4 % in 8 minutes is many times the mark's ordinary 8-minute move (0.2 % × √8); without a mark, not scaled
+      if (mark) expect(e.feedback.moveScale.z).toBeGreaterThan(5)
+      else expect(e.feedback.moveScale.note).toMatch(/not scaled/)
+    }
+  })
+
+  test('liquidations drifting on after the shock by less than the market’s ordinary move: info', async () => {
+    await market('lcf-drift', 'drift', true)
+    const found = await cascade('lcf-drift', T0 + DAY, T0 + 2 * DAY)
+    expect(found.filter((d) => d.severity !== 'info')).toEqual([])
+    const e = found.find((d) => d.windowFromUs === SHOCK)!.evidence as {
+      verdict: string
+      feedback: { beyondShockExtreme: number; moveScale: { z: number } }
+    }
+    // the prices kept falling (20 beyond the shock's low, a perfect trend), but by about one σ of the market
+    expect(e.feedback.beyondShockExtreme).toBeGreaterThanOrEqual(20)
+    expect(e.feedback.moveScale.z).toBeLessThan(3)
+    expect(e.verdict).toMatch(/without feedback/)
   })
 })
 

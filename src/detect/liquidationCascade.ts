@@ -17,14 +17,14 @@ import {
   type LiquidationEvent,
   type LiquidationSource,
 } from '../store/detect/liquidations.ts'
-import { listPriceSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
+import { listPriceSeries, readBucketSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
 import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft, type DetectStores, type DetectTarget } from './detector.ts'
 import { mergeEpisodes } from './episodes.ts'
 import { severityOf, type Level } from './severity.ts'
 import { fitHawkes, type HawkesFit } from './stats/hawkes.ts'
 import { poissonUpperTail } from './stats/poisson.ts'
-import { MAD_TO_SIGMA, zFrom } from './stats/robust.ts'
+import { MAD_TO_SIGMA, updateScale, zFrom } from './stats/robust.ts'
 import { spearmanTrend } from './stats/trend.ts'
 
 export const liquidationCascadeParams = z.strictObject({
@@ -66,8 +66,14 @@ export const liquidationCascadeParams = z.strictObject({
    * at least this many of that side's liquidations happen at prices beyond the shock's extreme (the move went on) …
    */
   minFeedbackLiquidations: z.number().int().min(1).default(3),
-  /** … and that side's liquidation prices trend against it over the burst: one-sided Spearman p at most this. */
+  /** … and that side's liquidation prices trend against it over the burst: one-sided Spearman p at most this … */
   feedbackP: z.number().gt(0).lt(1).default(0.01),
+  /**
+   * … and the move beyond the shock is unusual for the market: at least this many of its robust σ (of 1-bucket
+   * returns over the baseline before the burst, on the updates' clock, scaled to the move's duration). Skipped, and
+   * said so, when the market has no price series before the burst.
+   */
+  feedbackMoveZ: z.number().gt(0).default(3),
   /** Flagged buckets at most this many buckets apart are one burst. */
   mergeGapBuckets: z.number().int().min(0).default(5),
   /** Price-path mode (no liquidation rows): bucket returns of baseline needed (60 returns give a usable MAD). */
@@ -177,7 +183,6 @@ async function fromLiquidations(
     const rateP = poissonUpperTail(events.length, expected)
     const sideShare = notional > 0 ? Math.max(longs, notional - longs) / notional : 0
     const feedback = feedbackOf(events, longs >= notional - longs ? 'long' : 'short', bucketUs, p)
-    let level: Level = 1
     // two-sided churn is volatility, not a cascade; a handful of liquidations is not a burst
     const burst =
       events.length >= p.minBurstEvents &&
@@ -185,6 +190,9 @@ async function fromLiquidations(
       rateP <= p.maxRateP &&
       b.notional[k]! > b.max[f]! &&
       peakMultiple >= p.warningMultiple
+    // the continued move is scaled by the market's own volatility only for a candidate (one read per such burst)
+    if (burst && feedback.found) await scaleContinuedMove(stores, target, p, feedback)
+    let level: Level = 1
     // … and a burst without feedback is one shock, not a cascade
     if (burst && feedback.found) level = 2
     if (
@@ -279,25 +287,27 @@ function feedbackOf(
   side: 'long' | 'short',
   bucketUs: number,
   p: LiquidationCascadeParams,
-): { found: boolean; evidence: Record<string, unknown> } {
+): Feedback {
   const mine = events.filter((ev) => ev.side === side && Number.isFinite(ev.mark))
   // against a long is down: compare prices signed so that larger is always further against the side
   const against = side === 'long' ? -1 : 1
-  if (!mine.length) return { found: false, evidence: { side, liquidations: 0 } }
+  if (!mine.length) return { found: false, move: null, evidence: { side, liquidations: 0 } }
   const shockFromUs = Math.floor(mine[0]!.tsUs / bucketUs) * bucketUs
   const shockToUs = shockFromUs + bucketUs
   let shockExtreme = Number.NEGATIVE_INFINITY
+  let shockExtremeUs = shockFromUs
   let furthest = Number.NEGATIVE_INFINITY
+  let furthestUs = shockToUs
   let after = 0
   let beyond = 0
   for (const ev of mine) {
     const x = against * ev.mark
     if (ev.tsUs < shockToUs) {
-      shockExtreme = Math.max(shockExtreme, x)
+      if (x > shockExtreme) [shockExtreme, shockExtremeUs] = [x, ev.tsUs]
       continue
     }
     after++
-    furthest = Math.max(furthest, x)
+    if (x > furthest) [furthest, furthestUs] = [x, ev.tsUs]
     if (x > shockExtreme) beyond++
   }
   const trend = spearmanTrend(
@@ -306,8 +316,11 @@ function feedbackOf(
   )
   const trendP = side === 'long' ? trend.pFalling : trend.pRising
   const found = beyond >= p.minFeedbackLiquidations && trendP <= p.feedbackP
+  // log move of the market beyond the shock's extreme, positive when against the side
+  const continuedMove = after ? against * Math.log((against * furthest) / (against * shockExtreme)) : 0
   return {
     found,
+    move: { fromUs: shockExtremeUs, toUs: furthestUs, logMove: continuedMove },
     evidence: {
       side,
       priceOf: 'each liquidation’s market price (observed: its fill; replayed: its trigger mark)',
@@ -316,10 +329,61 @@ function feedbackOf(
       liquidationsAfterShock: after,
       beyondShockExtreme: beyond,
       furthestPriceAfterShock: after ? round(against * furthest) : null,
-      continuedMove: after ? round(Math.log((against * furthest) / (against * shockExtreme)), 6) : null,
+      continuedMoveAgainstSide: after ? round(continuedMove, 6) : null,
       trend: { spearmanRho: round(trend.rho, 4), z: round(trend.z, 4), pAgainstSide: trendP, liquidations: trend.n },
     },
   }
+}
+
+interface Feedback {
+  found: boolean
+  /** The move beyond the shock: from the shock's extreme print to the furthest after it, log, positive = against. */
+  move: { fromUs: number; toUs: number; logMove: number } | null
+  evidence: Record<string, unknown>
+}
+
+/**
+ * The continued move against the market's own volatility: robust σ of its bucket returns over the baseline before the
+ * burst (on the updates' clock), over the move's duration. A slow drift that ordinary volatility explains is no
+ * evidence that liquidations fed the move; without a price series the test is skipped and the evidence says so.
+ */
+async function scaleContinuedMove(
+  stores: DetectStores,
+  target: DetectTarget,
+  p: LiquidationCascadeParams,
+  feedback: Feedback,
+): Promise<void> {
+  const move = feedback.move!
+  const bucketUs = p.bucketSeconds * SECOND_US
+  const toUs = Math.floor(move.fromUs / bucketUs) * bucketUs
+  const fromUs = toUs - Math.round(p.baselineHours * HOUR_US)
+  const series = await listPriceSeries(stores.duck, target.venue, target.market, fromUs, toUs)
+  const chosen = choosePriceSeries(series, target.venue, ['mark', 'bars', 'oracle', 'index'])
+  const bars = chosen
+    ? await readBucketSeries(stores.duck, target.venue, target.market, chosen.key, fromUs, toUs, bucketUs)
+    : null
+  const returns = new Float64Array(Math.max((bars?.close.length ?? 0) - 1, 0))
+  for (let i = 1; bars && i < bars.close.length; i++) returns[i - 1] = Math.log(bars.close[i]! / bars.close[i - 1]!)
+  const scale = updateScale(returns, p.returnScaleFloor)
+  if (!chosen || scale.n < p.minPriceBaselineBuckets) {
+    feedback.evidence.moveScale = {
+      note: `no price series with ${p.minPriceBaselineBuckets} bucket returns before the burst: the continued move is not scaled`,
+    }
+    return
+  }
+  const buckets = Math.max((move.toUs - move.fromUs) / bucketUs, 1)
+  const sigma = scale.sigma * Math.sqrt(Math.max(scale.share * buckets, 1))
+  const z = move.logMove / sigma
+  feedback.evidence.moveScale = {
+    series: chosen.label,
+    sigmaPerUpdate: round(scale.sigma, 4),
+    updateShare: round(scale.share, 4),
+    buckets: round(buckets, 4),
+    sigma: round(sigma, 4),
+    z: round(z, 4),
+    threshold: p.feedbackMoveZ,
+  }
+  if (z < p.feedbackMoveZ) feedback.found = false
 }
 
 function hawkesOver(events: LiquidationEvent[], fromUs: number, toUs: number, resolution: number): HawkesFit | null {
