@@ -2,13 +2,14 @@
 // its trailing baseline, bursts of minutes far above it (judged against the baseline before them, with a Poisson
 // test of their count at its rate), and an exponential-kernel Hawkes branching ratio fitted by maximum likelihood
 // over each burst (n → 1: self-exciting). A warning also needs evidence of feedback — forced selling feeding the move:
-// after the burst's first (shock) bucket the liquidated side keeps being liquidated at prices beyond the shock's, and
-// its liquidation prices trend against it over the burst; one shock and a recovery is a burst, not a cascade.
-// The liquidations are a run's replayed ones when a run is given, else the venue's observed ones; a market without liquidation rows (kline archives) is scanned for cascades
-// in its price path instead: clustered same-direction jumps and a large move over a short horizon, with the Hawkes
-// fit on the jump times. The price path stands in only for venues that publish no liquidations at all; its scale is
-// that of the series' updates (non-zero returns) times √(updates expected), so a push oracle's unchanged minutes do not
-// shrink it to its floor.
+// after the burst's first (shock) bucket the liquidated side keeps being liquidated at prices beyond the shock's, its
+// liquidation prices trend against it, and that continued move is unusual for the market; one shock and a recovery,
+// or a drift ordinary volatility explains, is a burst, not a cascade. The liquidations are a run's replayed ones when
+// a run is given, else the venue's observed ones; a market without liquidation rows (kline archives) is scanned for
+// cascades in its price path instead: clustered same-direction jumps and a large move over a short horizon, with the
+// Hawkes fit on the jump times. The price path stands in only for venues that publish no liquidations at all; its
+// scale is that of the series' updates (non-zero returns) times √(updates expected), so a push oracle's unchanged
+// minutes do not shrink it to its floor.
 import { z } from 'zod'
 import {
   readLiquidationBuckets,
@@ -225,12 +226,13 @@ async function fromLiquidations(
           criticalBranching: p.criticalBranching,
           minFeedbackLiquidations: p.minFeedbackLiquidations,
           feedbackP: p.feedbackP,
+          feedbackMoveZ: p.feedbackMoveZ,
         },
         verdict: !burst
           ? 'below the burst thresholds'
           : feedback.found
             ? 'burst with feedback: a cascade'
-            : 'a burst without feedback (one shock, the move not continued by further liquidations): info',
+            : 'a burst without feedback (the move did not go on with the liquidations beyond the shock, or by no more than the market’s ordinary moves): info',
         feedback: feedback.evidence,
         peak: {
           ts: iso(b.ts[k]!),
@@ -280,7 +282,8 @@ async function fromLiquidations(
  * Feedback of a burst: the shock is the bucket of the dominant side's first liquidation; the move went on when, after
  * that bucket, at least `minFeedbackLiquidations` of the side's liquidations printed beyond the shock's extreme price
  * (below its lowest for longs), and the side's liquidation prices over the whole burst trend against it (Spearman,
- * one-sided p ≤ feedbackP). A shock that liquidates many at once and then recovers fails both.
+ * one-sided p ≤ feedbackP). A shock that liquidates many at once and then recovers fails both. For a burst that passes
+ * the other warning tests, scaleContinuedMove then judges the size of the move against the market's volatility.
  */
 function feedbackOf(
   events: LiquidationEvent[],
