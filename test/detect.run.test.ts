@@ -283,15 +283,15 @@ describe('over a backtest run', () => {
       toTs: TO,
       positionsSource: 'synthetic',
     })
-    // a liquidation every 5 minutes for 7 hours, then 120 long liquidations in 3 minutes
+    // a liquidation every 5 minutes for 7 hours, then 120 long liquidations in 3 minutes as the mark falls (feedback)
     const rows: string[] = []
     let seq = 0
-    const row = (us: number, notional: number, side: string) =>
+    const row = (us: number, notional: number, side: string, mark = 100) =>
       rows.push(
-        `('${run.id}', ${seq++}, make_timestamp(${Math.round(us)}::BIGINT), 'syn-${seq}', 'M', '${side}', 'full', 1, ${notional}, 100, 99, 98, 97, 97, 1, 1, 5, 1, 0, 4, 0)`,
+        `('${run.id}', ${seq++}, make_timestamp(${Math.round(us)}::BIGINT), 'syn-${seq}', 'M', '${side}', 'full', 1, ${notional}, ${mark}, 99, 98, 97, 97, 1, 1, 5, 1, 0, 4, 0)`,
       )
     for (let t = T0; t < T0 + 7 * HOUR; t += 5 * MIN) row(t, 1000 + (seq % 7) * 100, seq % 2 ? 'long' : 'short')
-    for (let k = 0; k < 120; k++) row(T0 + 7 * HOUR + 10 * MIN + k * 1.5 * SEC, 50_000, 'long')
+    for (let k = 0; k < 120; k++) row(T0 + 7 * HOUR + 10 * MIN + k * 1.5 * SEC, 50_000, 'long', 100 - k * 0.05)
     await runtime.duck.use((c) => c.run(`INSERT INTO backtest_liquidations VALUES ${rows.join(', ')}`))
     const s = await runDetectors(runtime, {
       venue,

@@ -1,10 +1,15 @@
 // Liquidation cascade (venue-rules §3.5, §2.1 BitMEX 2020 / 10 Oct 2025): liquidated notional per minute against
 // its trailing baseline, bursts of minutes far above it (judged against the baseline before them, with a Poisson
 // test of their count at its rate), and an exponential-kernel Hawkes branching ratio fitted by maximum likelihood
-// over each burst (n → 1: self-exciting). The liquidations are a run's replayed ones when a run is
-// given, else the venue's observed ones; a market without liquidation rows (kline archives) is scanned for cascades
-// in its price path instead: clustered same-direction jumps and a large move over a short horizon, with the Hawkes
-// fit on the jump times. The price path stands in only for venues that publish no liquidations at all.
+// over each burst (n → 1: self-exciting). A warning also needs evidence of feedback — forced selling feeding the move:
+// after the burst's first (shock) bucket the liquidated side keeps being liquidated at prices beyond the shock's, its
+// liquidation prices trend against it, and that continued move is unusual for the market; one shock and a recovery,
+// or a drift ordinary volatility explains, is a burst, not a cascade. The liquidations are a run's replayed ones when
+// a run is given, else the venue's observed ones; a market without liquidation rows (kline archives) is scanned for
+// cascades in its price path instead: clustered same-direction jumps and a large move over a short horizon, with the
+// Hawkes fit on the jump times. The price path stands in only for venues that publish no liquidations at all; its
+// scale is that of the series' updates (non-zero returns) times √(updates expected), so a push oracle's unchanged
+// minutes do not shrink it to its floor.
 import { z } from 'zod'
 import {
   readLiquidationBuckets,
@@ -13,14 +18,15 @@ import {
   type LiquidationEvent,
   type LiquidationSource,
 } from '../store/detect/liquidations.ts'
-import { listPriceSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
+import { listPriceSeries, readBucketSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
 import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft, type DetectStores, type DetectTarget } from './detector.ts'
 import { mergeEpisodes } from './episodes.ts'
 import { severityOf, type Level } from './severity.ts'
 import { fitHawkes, type HawkesFit } from './stats/hawkes.ts'
 import { poissonUpperTail } from './stats/poisson.ts'
-import { MAD_TO_SIGMA, zFrom } from './stats/robust.ts'
+import { MAD_TO_SIGMA, updateScale, zFrom } from './stats/robust.ts'
+import { spearmanTrend } from './stats/trend.ts'
 
 export const liquidationCascadeParams = z.strictObject({
   /** Bucket of the liquidation series (venue-rules: notional per minute). */
@@ -56,6 +62,19 @@ export const liquidationCascadeParams = z.strictObject({
   criticalMultiple: z.number().gt(1).default(100),
   criticalBranching: z.number().gt(0).lt(1).default(0.8),
   minHawkesEvents: z.number().int().min(3).default(30),
+  /**
+   * Feedback, needed for a warning: after the shock (the burst's first bucket with a liquidation of its dominant side)
+   * at least this many of that side's liquidations happen at prices beyond the shock's extreme (the move went on) …
+   */
+  minFeedbackLiquidations: z.number().int().min(1).default(3),
+  /** … and that side's liquidation prices trend against it over the burst: one-sided Spearman p at most this … */
+  feedbackP: z.number().gt(0).lt(1).default(0.01),
+  /**
+   * … and the move beyond the shock is unusual for the market: at least this many of its robust σ (of 1-bucket
+   * returns over the baseline before the burst, on the updates' clock, scaled to the move's duration). Skipped, and
+   * said so, when the market has no price series before the burst.
+   */
+  feedbackMoveZ: z.number().gt(0).default(3),
   /** Flagged buckets at most this many buckets apart are one burst. */
   mergeGapBuckets: z.number().int().min(0).default(5),
   /** Price-path mode (no liquidation rows): bucket returns of baseline needed (60 returns give a usable MAD). */
@@ -76,14 +95,14 @@ export const liquidationCascadeParams = z.strictObject({
   absoluteMove: z.number().gt(0).default(0.1),
   /** Price-path moves at least this large that also pass the relative test are critical. */
   criticalMove: z.number().gt(0).default(0.1),
-  /** Floor of the robust σ of bucket returns (1 bp). */
+  /** Floor of the robust σ of a series' updates (its non-zero bucket returns; 1 bp). */
   returnScaleFloor: z.number().gt(0).default(1e-4),
 })
 export type LiquidationCascadeParams = z.output<typeof liquidationCascadeParams>
 
 export const liquidationCascade = defineDetector<LiquidationCascadeParams>({
   id: 'liquidation-cascade',
-  version: '1.1.0',
+  version: '1.2.0',
   label: 'Liquidation cascade',
   params: liquidationCascadeParams,
   usesRunOutputs: true,
@@ -164,16 +183,19 @@ async function fromLiquidations(
     const expected = ratePerBucket * (e.last - e.first + 1)
     const rateP = poissonUpperTail(events.length, expected)
     const sideShare = notional > 0 ? Math.max(longs, notional - longs) / notional : 0
-    let level: Level = 1
+    const feedback = feedbackOf(events, longs >= notional - longs ? 'long' : 'short', bucketUs, p)
     // two-sided churn is volatility, not a cascade; a handful of liquidations is not a burst
-    if (
+    const burst =
       events.length >= p.minBurstEvents &&
       sideShare >= p.minSideShare &&
       rateP <= p.maxRateP &&
       b.notional[k]! > b.max[f]! &&
       peakMultiple >= p.warningMultiple
-    )
-      level = 2
+    // the continued move is scaled by the market's own volatility only for a candidate (one read per such burst)
+    if (burst && feedback.found) await scaleContinuedMove(stores, target, p, feedback)
+    let level: Level = 1
+    // … and a burst without feedback is one shock, not a cascade
+    if (burst && feedback.found) level = 2
     if (
       level === 2 &&
       events.length >= p.minHawkesEvents &&
@@ -202,7 +224,16 @@ async function fromLiquidations(
           warningMultiple: p.warningMultiple,
           criticalMultiple: p.criticalMultiple,
           criticalBranching: p.criticalBranching,
+          minFeedbackLiquidations: p.minFeedbackLiquidations,
+          feedbackP: p.feedbackP,
+          feedbackMoveZ: p.feedbackMoveZ,
         },
+        verdict: !burst
+          ? 'below the burst thresholds'
+          : feedback.found
+            ? 'burst with feedback: a cascade'
+            : 'a burst without feedback (the move did not go on with the liquidations beyond the shock, or by no more than the market’s ordinary moves): info',
+        feedback: feedback.evidence,
         peak: {
           ts: iso(b.ts[k]!),
           notional: round(b.notional[k]!),
@@ -245,6 +276,117 @@ async function fromLiquidations(
     })
   }
   return drafts
+}
+
+/**
+ * Feedback of a burst: the shock is the bucket of the dominant side's first liquidation; the move went on when, after
+ * that bucket, at least `minFeedbackLiquidations` of the side's liquidations printed beyond the shock's extreme price
+ * (below its lowest for longs), and the side's liquidation prices over the whole burst trend against it (Spearman,
+ * one-sided p ≤ feedbackP). A shock that liquidates many at once and then recovers fails both. For a burst that passes
+ * the other warning tests, scaleContinuedMove then judges the size of the move against the market's volatility.
+ */
+function feedbackOf(
+  events: LiquidationEvent[],
+  side: 'long' | 'short',
+  bucketUs: number,
+  p: LiquidationCascadeParams,
+): Feedback {
+  const mine = events.filter((ev) => ev.side === side && Number.isFinite(ev.mark))
+  // against a long is down: compare prices signed so that larger is always further against the side
+  const against = side === 'long' ? -1 : 1
+  if (!mine.length) return { found: false, move: null, evidence: { side, liquidations: 0 } }
+  const shockFromUs = Math.floor(mine[0]!.tsUs / bucketUs) * bucketUs
+  const shockToUs = shockFromUs + bucketUs
+  let shockExtreme = Number.NEGATIVE_INFINITY
+  let shockExtremeUs = shockFromUs
+  let furthest = Number.NEGATIVE_INFINITY
+  let furthestUs = shockToUs
+  let after = 0
+  let beyond = 0
+  for (const ev of mine) {
+    const x = against * ev.mark
+    if (ev.tsUs < shockToUs) {
+      if (x > shockExtreme) [shockExtreme, shockExtremeUs] = [x, ev.tsUs]
+      continue
+    }
+    after++
+    if (x > furthest) [furthest, furthestUs] = [x, ev.tsUs]
+    if (x > shockExtreme) beyond++
+  }
+  const trend = spearmanTrend(
+    mine.map((ev) => ev.tsUs),
+    mine.map((ev) => ev.mark),
+  )
+  const trendP = side === 'long' ? trend.pFalling : trend.pRising
+  const found = beyond >= p.minFeedbackLiquidations && trendP <= p.feedbackP
+  // log move of the market beyond the shock's extreme, positive when against the side
+  const continuedMove = after ? against * Math.log((against * furthest) / (against * shockExtreme)) : 0
+  return {
+    found,
+    move: { fromUs: shockExtremeUs, toUs: furthestUs, logMove: continuedMove },
+    evidence: {
+      side,
+      priceOf: 'each liquidation’s market price (observed: its fill; replayed: its trigger mark)',
+      shock: { from: iso(shockFromUs), to: iso(shockToUs), liquidations: mine.length - after },
+      shockExtremePrice: round(against * shockExtreme),
+      liquidationsAfterShock: after,
+      beyondShockExtreme: beyond,
+      furthestPriceAfterShock: after ? round(against * furthest) : null,
+      continuedMoveAgainstSide: after ? round(continuedMove, 6) : null,
+      trend: { spearmanRho: round(trend.rho, 4), z: round(trend.z, 4), pAgainstSide: trendP, liquidations: trend.n },
+    },
+  }
+}
+
+interface Feedback {
+  found: boolean
+  /** The move beyond the shock: from the shock's extreme print to the furthest after it, log, positive = against. */
+  move: { fromUs: number; toUs: number; logMove: number } | null
+  evidence: Record<string, unknown>
+}
+
+/**
+ * The continued move against the market's own volatility: robust σ of its bucket returns over the baseline before the
+ * burst (on the updates' clock), over the move's duration. A slow drift that ordinary volatility explains is no
+ * evidence that liquidations fed the move; without a price series the test is skipped and the evidence says so.
+ */
+async function scaleContinuedMove(
+  stores: DetectStores,
+  target: DetectTarget,
+  p: LiquidationCascadeParams,
+  feedback: Feedback,
+): Promise<void> {
+  const move = feedback.move!
+  const bucketUs = p.bucketSeconds * SECOND_US
+  const toUs = Math.floor(move.fromUs / bucketUs) * bucketUs
+  const fromUs = toUs - Math.round(p.baselineHours * HOUR_US)
+  const series = await listPriceSeries(stores.duck, target.venue, target.market, fromUs, toUs)
+  const chosen = choosePriceSeries(series, target.venue, ['mark', 'bars', 'oracle', 'index'])
+  const bars = chosen
+    ? await readBucketSeries(stores.duck, target.venue, target.market, chosen.key, fromUs, toUs, bucketUs)
+    : null
+  const returns = new Float64Array(Math.max((bars?.close.length ?? 0) - 1, 0))
+  for (let i = 1; bars && i < bars.close.length; i++) returns[i - 1] = Math.log(bars.close[i]! / bars.close[i - 1]!)
+  const scale = updateScale(returns, p.returnScaleFloor)
+  if (!chosen || scale.n < p.minPriceBaselineBuckets) {
+    feedback.evidence.moveScale = {
+      note: `no price series with ${p.minPriceBaselineBuckets} bucket returns before the burst: the continued move is not scaled`,
+    }
+    return
+  }
+  const buckets = Math.max((move.toUs - move.fromUs) / bucketUs, 1)
+  const sigma = scale.sigma * Math.sqrt(Math.max(scale.share * buckets, 1))
+  const z = move.logMove / sigma
+  feedback.evidence.moveScale = {
+    series: chosen.label,
+    sigmaPerUpdate: round(scale.sigma, 4),
+    updateShare: round(scale.share, 4),
+    buckets: round(buckets, 4),
+    sigma: round(sigma, 4),
+    z: round(z, 4),
+    threshold: p.feedbackMoveZ,
+  }
+  if (z < p.feedbackMoveZ) feedback.found = false
 }
 
 function hawkesOver(events: LiquidationEvent[], fromUs: number, toUs: number, resolution: number): HawkesFit | null {
@@ -293,18 +435,29 @@ async function fromPricePath(
     target.toUs,
     bucketUs,
     baselineUs,
+    { updates: true },
   )
   const n = r.ts.length
   const H = p.horizonBuckets
+  // Scale on an event clock: a series that updates in a share q of its buckets (a push oracle: most minutes unchanged,
+  // returns exactly 0) is a sum of updates, each of robust scale s (1.4826·MAD of the non-zero returns). A jump is an
+  // update far from the typical update (s); the horizon's move is a sum of about q·H updates, scale s·√max(q·H, 1) —
+  // at least one update, since the move is not 0. With no zero returns (q = 1) both are the minute-clock MAD as before.
+  const updMed = r.updateMedian!
   const sigma = new Float64Array(n)
+  const share = new Float64Array(n)
+  const horizonSigma = new Float64Array(n)
   const jump = new Int8Array(n)
   for (let i = 0; i < n; i++) {
-    sigma[i] = Math.max(MAD_TO_SIGMA * (r.retMad[i]! || 0), p.returnScaleFloor)
+    sigma[i] = Math.max(MAD_TO_SIGMA * (r.updateMad![i]! || 0), p.returnScaleFloor)
+    share[i] = r.baselineCount[i]! > 0 ? r.updateCount![i]! / r.baselineCount[i]! : 1
+    horizonSigma[i] = sigma[i]! * Math.sqrt(Math.max(share[i]! * H, 1))
     if (
       r.baselineCount[i]! >= p.minPriceBaselineBuckets &&
-      Math.abs(r.ret[i]! - r.retMedian[i]!) >= p.jumpSigma * sigma[i]!
+      r.ret[i]! !== 0 &&
+      Math.abs(r.ret[i]! - updMed[i]!) >= p.jumpSigma * sigma[i]!
     )
-      jump[i] = r.ret[i]! > r.retMedian[i]! ? 1 : -1
+      jump[i] = r.ret[i]! > updMed[i]! ? 1 : -1
   }
   const levels = new Uint8Array(n)
   const move = new Float64Array(n).fill(Number.NaN)
@@ -316,7 +469,7 @@ async function fromPricePath(
     while (r.ts[lo]! < r.ts[i]! - H * bucketUs) lo++
     if (r.ts[i]! < target.fromUs || r.baselineCount[i]! < p.minPriceBaselineBuckets || lo >= i) continue
     const R = Math.log(r.close[i]! / r.close[lo]!)
-    const z = R / (sigma[i]! * Math.sqrt(H))
+    const z = R / horizonSigma[i]!
     let same = 0
     for (let j = lo + 1; j <= i; j++) if (jump[j]! !== 0 && jump[j]! === Math.sign(R)) same++
     move[i] = R
@@ -344,7 +497,7 @@ async function fromPricePath(
       jumpList.push({
         ts: iso(r.ts[j]!),
         return: round(r.ret[j]!, 5),
-        sigmas: round((r.ret[j]! - r.retMedian[j]!) / sigma[j]!, 4),
+        sigmas: round((r.ret[j]! - updMed[j]!) / sigma[j]!, 4),
         close: round(r.close[j]!),
         quoteVolume: round(r.quote[j]!),
       })
@@ -360,7 +513,7 @@ async function fromPricePath(
       evidence: {
         mode: 'price path (no liquidation rows for this market)',
         statistic:
-          'cumulative log move over the horizon with same-direction jumps (|r − median| ≥ jumpSigma·σ, σ = 1.4826·MAD of trailing bucket returns)',
+          'cumulative log move over the horizon (z against s·√max(q·horizon, 1)) with same-direction jumps (|r − median| ≥ jumpSigma·s), s = 1.4826·MAD of the trailing non-zero bucket returns (updates), q = their share of the buckets',
         series: chosen.label,
         bucketSeconds: p.bucketSeconds,
         horizonBuckets: H,
@@ -379,7 +532,9 @@ async function fromPricePath(
           jumps: jumps[k],
           close: round(r.close[k]!),
           low: round(r.low[k]!),
-          sigmaPerBucket: round(sigma[k]!, 4),
+          sigmaPerUpdate: round(sigma[k]!, 4),
+          updateShare: round(share[k]!, 4),
+          sigmaPerHorizon: round(horizonSigma[k]!, 4),
           quoteVolume: round(r.quote[k]!),
           volumeZ: Number.isFinite(volZ) ? round(volZ, 4) : null,
         },

@@ -69,3 +69,24 @@ export function zFrom(x: number, center: number, rawMad: number, scaleFloor: num
   const scale = Math.max(MAD_TO_SIGMA * (Number.isFinite(rawMad) ? rawMad : 0), scaleFloor)
   return scale > 0 ? (x - center) / scale : Number.NaN
 }
+
+/**
+ * Scale of a series on its event clock: the robust σ of its updates (1.4826·MAD of the non-zero returns, floored) and
+ * the share q of returns that are updates. A series unchanged in most buckets (a push oracle) is a sum of updates, so a
+ * span of m buckets has scale σ·√max(q·m, 1) — at least one update when it moved at all.
+ */
+export function updateScale(
+  returns: ArrayLike<number>,
+  scaleFloor: number,
+): { sigma: number; share: number; n: number } {
+  const updates: number[] = []
+  let n = 0
+  for (let i = 0; i < returns.length; i++) {
+    const r = returns[i]!
+    if (!Number.isFinite(r)) continue
+    n++
+    if (r !== 0) updates.push(r)
+  }
+  const sigma = Math.max(updates.length ? MAD_TO_SIGMA * mad(updates) : 0, scaleFloor)
+  return { sigma, share: n ? updates.length / n : 0, n }
+}

@@ -9,19 +9,23 @@ import { f64, num, queryColumns, queryRows, str, tsParam } from './read.ts'
 export type LiquidationSource =
   { kind: 'observed'; venue: string; market: string } | { kind: 'run'; runId: string; market: string }
 
-/** SQL of the source's events over [$3, $4): ts, notional (DOUBLE), side, account, qty, price, ref. */
+/**
+ * SQL of the source's events over [$3, $4): ts, notional (DOUBLE), side, account, qty, price, ref, kind, mark (the
+ * market's price at the liquidation: an observed liquidation's own fill, a replayed one's trigger mark, since a
+ * replayed fill price is the bankruptcy price for takeovers).
+ */
 function eventsSql(source: LiquidationSource): { sql: string; values: DuckDBValue[] } {
   if (source.kind === 'observed') {
     return {
       sql: `SELECT ts, price::DOUBLE * qty::DOUBLE AS notional, side, account, qty::DOUBLE AS qty, price::DOUBLE AS price,
-                   coalesce(trade_id, '') AS ref, kind
+                   coalesce(trade_id, '') AS ref, kind, price::DOUBLE AS mark
               FROM liquidations WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4`,
       values: [source.venue, source.market],
     }
   }
   return {
     sql: `SELECT ts, notional::DOUBLE AS notional, side, account, qty, fill_price AS price, CAST(seq AS VARCHAR) AS ref,
-                 kind
+                 kind, trigger_mark AS mark
             FROM backtest_liquidations WHERE run_id = $1 AND market = $2 AND ts >= $3 AND ts < $4`,
     values: [source.runId, source.market],
   }
@@ -111,6 +115,8 @@ export interface LiquidationEvent {
   price: number
   ref: string
   kind: string
+  /** The market's price at the liquidation (see eventsSql). */
+  mark: number
 }
 
 /** The events of [fromUs, toUs) in time order (ties by ref). */
@@ -123,7 +129,8 @@ export async function readLiquidationEvents(
   const e = eventsSql(source)
   const rows = await queryRows(
     store,
-    `SELECT epoch_us(ts)::DOUBLE AS t, notional, side, account, qty, price, ref, kind FROM (${e.sql}) ORDER BY ts, ref`,
+    `SELECT epoch_us(ts)::DOUBLE AS t, notional, side, account, qty, price, ref, kind, mark FROM (${e.sql})
+      ORDER BY ts, ref`,
     [...e.values, tsParam(fromUs), tsParam(toUs)],
   )
   return rows.map((r) => ({
@@ -135,6 +142,7 @@ export async function readLiquidationEvents(
     price: num(r.price),
     ref: String(r.ref),
     kind: String(r.kind),
+    mark: num(r.mark),
   }))
 }
 

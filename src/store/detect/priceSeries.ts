@@ -200,9 +200,19 @@ export interface ReturnSeries extends BucketSeries {
   volMedian: Float64Array
   volMad: Float64Array
   baselineCount: Float64Array
+  /**
+   * With `updates`: the trailing median and raw MAD of the non-zero returns only, and how many of the baseline's
+   * returns were non-zero (a push oracle's buckets are mostly unchanged: its scale is that of its updates).
+   */
+  updateMedian?: Float64Array
+  updateMad?: Float64Array
+  updateCount?: Float64Array
 }
 
-/** A series' bucket returns with their trailing robust baselines (DuckDB windows over `baselineUs`). */
+/**
+ * A series' bucket returns with their trailing robust baselines (DuckDB windows over `baselineUs`); `updates` adds the
+ * baselines of the non-zero returns (two more window quantiles, so only for the readers that use them).
+ */
 export async function readReturnSeries(
   store: DuckStore,
   venue: string,
@@ -212,22 +222,33 @@ export async function readReturnSeries(
   toUs: number,
   bucketUs: number,
   baselineUs: number,
+  options: { updates?: boolean } = {},
 ): Promise<ReturnSeries> {
   const q = bucketSql(key, bucketUs, 5)
   const frame = `ORDER BY b RANGE BETWEEN ${sqlInt(baselineUs, 'baseline')} PRECEDING AND 1 PRECEDING`
+  const u = options.updates === true
   const r = await queryColumns(
     store,
     `WITH s AS (${q.sql}),
           r AS (SELECT *, ln(close / lag(close) OVER (ORDER BY b)) AS ret, ln(nullif(quote, 0)) AS lq FROM s),
           w1 AS (SELECT *, quantile_cont(ret, 0.5) OVER w AS rmed, quantile_cont(lq, 0.5) OVER w AS qmed,
-                        count(ret) OVER w AS nbase FROM r WINDOW w AS (${frame})),
+                        count(ret) OVER w AS nbase
+                        ${u ? ', quantile_cont(nullif(ret, 0), 0.5) OVER w AS umed, count(nullif(ret, 0)) OVER w AS nupd' : ''}
+                   FROM r WINDOW w AS (${frame})),
           w2 AS (SELECT *, quantile_cont(abs(ret - rmed), 0.5) OVER w AS rmad,
-                        quantile_cont(abs(lq - qmed), 0.5) OVER w AS qmad FROM w1 WINDOW w AS (${frame}))
+                        quantile_cont(abs(lq - qmed), 0.5) OVER w AS qmad
+                        ${u ? ', quantile_cont(abs(nullif(ret, 0) - umed), 0.5) OVER w AS umad' : ''}
+                   FROM w1 WINDOW w AS (${frame}))
      SELECT b::DOUBLE AS b, close, high, low, quote, ret, rmed, rmad, qmed, qmad, nbase::DOUBLE AS nbase
+            ${u ? ', umed, umad, nupd::DOUBLE AS nupd' : ''}
        FROM w2 ORDER BY b`,
     [venue, market, tsParam(fromUs), tsParam(toUs), ...q.values],
   )
+  const updates = u
+    ? { updateMedian: f64(r.col('umed')), updateMad: f64(r.col('umad')), updateCount: f64(r.col('nupd')) }
+    : {}
   return {
+    ...updates,
     ts: f64(r.col('b')),
     close: f64(r.col('close')),
     high: f64(r.col('high')),
