@@ -53,6 +53,11 @@ export interface KernelConfig {
    * the outputs are the same, which the tests check.
    */
   quietRuns?: boolean
+  /**
+   * Park positions whose trigger is far from their heap's top outside it (default). Off, every position sits in its
+   * heap: the outputs are the same, which the tests check.
+   */
+  parkFarTriggers?: boolean
 }
 
 /** Exact totals of a run (micro-units) and counts. */
@@ -270,6 +275,7 @@ export abstract class KernelState {
           fund: this.funds.marketFund[i]!,
           heapCapacity: Math.max(1024, this.book.capacity),
           pathSpanS: config.pathSpanS?.[i] ?? 1,
+          parkFarTriggers: config.parkFarTriggers ?? true,
         },
         this.book.key,
         this.book.slot,
