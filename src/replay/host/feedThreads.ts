@@ -13,6 +13,12 @@ const IN_FLIGHT = 4
 
 const BOOT = new URL('./kernelWorker.boot.mjs', import.meta.url)
 
+/**
+ * Flags for the threads (none by default): BACKSTOP_THREAD_EXEC_ARGV, space-separated, opts into profiling them,
+ * e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (bench/README, sweeps). Read once; no output depends on it.
+ */
+const THREAD_EXEC_ARGV = (process.env.BACKSTOP_THREAD_EXEC_ARGV ?? '').split(' ').filter((a) => a.length > 0)
+
 /** What every fed thread reports, besides its own messages: each batch replayed, and its failure. */
 export type ThreadReport =
   { type: 'replayed'; events: number; lastTs: number } | { type: 'failed'; message: string; stack?: string }
@@ -80,8 +86,8 @@ export function feedThreads<To, From>(options: FeedThreadsOptions<From>): FeedTh
   let replayed = 0
   const threads = options.data.map((data, i) => {
     // execArgv empty: the boot file registers tsx itself, and flags meant for the parent (--input-type, a test
-    // runner's) must not reach the thread
-    const worker = new Worker(BOOT, { workerData: { ...data, entry: options.entry }, execArgv: [] })
+    // runner's) must not reach the thread; profiling flags are opted into (THREAD_EXEC_ARGV)
+    const worker = new Worker(BOOT, { workerData: { ...data, entry: options.entry }, execArgv: THREAD_EXEC_ARGV })
     const thread = { worker, inFlight: 0, events: 0, lastTs: Number.NaN }
     worker.on('message', (message: ThreadReport | From) => {
       const report = message as ThreadReport

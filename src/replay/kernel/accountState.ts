@@ -295,10 +295,10 @@ export abstract class AccountState extends KernelState {
    */
   protected rekeyHeap(heap: IndexHeap, drift: TriggerDrift): void {
     const key = this.book.key
-    const items = heap.items
+    const members = heap.members()
     heap.offset = 0
     drift.reset()
-    for (let i = 0; i < heap.size; i++) key[items[i]!] = this.keyOf(items[i]!)
+    for (let i = 0; i < members.length; i++) key[members[i]!] = this.keyOf(members[i]!)
     heap.heapify()
   }
 

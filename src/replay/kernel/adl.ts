@@ -37,10 +37,11 @@ export abstract class Adl extends Pauses {
   /** Opposite-side positions of the claim's market (other accounts), by position index. */
   protected counterparties(c: Claim, s: MarketState): Int32Array {
     const heap = c.side > 0 ? s.shorts : s.longs
-    const out = new Int32Array(heap.size)
+    const members = heap.members()
+    const out = new Int32Array(members.length)
     let n = 0
-    for (let i = 0; i < heap.size; i++) {
-      const q = heap.items[i]!
+    for (let i = 0; i < members.length; i++) {
+      const q = members[i]!
       if (c.account < 0 || this.book.account[q] !== c.account) out[n++] = q
     }
     return out.subarray(0, n).sort() // position order, so ranking ties do not depend on heap layout
@@ -216,8 +217,8 @@ export abstract class Adl extends Pauses {
     )
       return r
     const b = this.book
-    const items = heap.items
-    const n = heap.size
+    const items = heap.members()
+    const n = items.length
     if (random) {
       r.order ??= new PositionOrder()
       r.queue = null
@@ -339,7 +340,7 @@ export abstract class Adl extends Pauses {
       // reduce the most profitable positions at the mark until PnL / pool is back at the target [G2]
       let excess = pnl - cfg.targetPnlToPoolFactor * pool
       const heap = side > 0 ? s.longs : s.shorts
-      const cands = heap.items.slice(0, heap.size).sort()
+      const cands = heap.members().sort()
       const b = this.book
       const scores = Float64Array.from(cands, (q) =>
         cfg.ranking === 'randomStart'

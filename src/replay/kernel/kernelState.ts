@@ -53,6 +53,11 @@ export interface KernelConfig {
    * the outputs are the same, which the tests check.
    */
   quietRuns?: boolean
+  /**
+   * Park positions whose trigger is far from their heap's top outside it (default). Off, every position sits in its
+   * heap: the outputs are the same, which the tests check.
+   */
+  parkFarTriggers?: boolean
 }
 
 /** Exact totals of a run (micro-units) and counts. */
@@ -270,6 +275,7 @@ export abstract class KernelState {
           fund: this.funds.marketFund[i]!,
           heapCapacity: Math.max(1024, this.book.capacity),
           pathSpanS: config.pathSpanS?.[i] ?? 1,
+          parkFarTriggers: config.parkFarTriggers ?? true,
         },
         this.book.key,
         this.book.slot,
@@ -282,9 +288,10 @@ export abstract class KernelState {
       } else if (slip.model === 'sqrtVolume') s.setVolumeWindow(slip.volumeWindowS)
       return s
     })
-    // bucket width: 1/4096 of the mean holding time (at least 1 s), so the wheel's horizon is 16 mean holds
+    // bucket width: 1/4096 of the mean holding time (at least 1 s), so the wheel's horizon is 16 mean holds; sized
+    // like the book, so it does not grow by doublings through the first hours
     this.expiries = this.population
-      ? new ExpiryWheel(Math.max(1e6, Math.round(this.population.meanHoldingUs / 4096)))
+      ? new ExpiryWheel(Math.max(1e6, Math.round(this.population.meanHoldingUs / 4096)), 16, this.book.capacity)
       : null
     this.book.onGrow = () => {
       for (const s of this.markets) {

@@ -54,14 +54,14 @@ export abstract class Liquidation extends Waterfall {
     const reach = s.spanUs > 0 ? (total * intrabar.reactionS * MICRO) / s.spanUs : total
     const acted = Math.min(total, crossing + reach)
     // the worst of: the price at the crossing, the vertices passed, the price when the engine acts
+    // (no closure for "take the worse": one per call is an allocation on the liquidation path)
     let worst = pt
-    const take = (price: number) => {
-      if (side * (price - worst) < 0) worst = price
-    }
-    take(pathAt(open, v1, v2, close, d1, d2, d3, crossing))
-    if (d1 > crossing && d1 <= acted) take(v1)
-    if (d1 + d2 > crossing && d1 + d2 <= acted) take(v2)
-    take(pathAt(open, v1, v2, close, d1, d2, d3, acted))
+    const atCrossing = pathAt(open, v1, v2, close, d1, d2, d3, crossing)
+    if (side * (atCrossing - worst) < 0) worst = atCrossing
+    if (d1 > crossing && d1 <= acted && side * (v1 - worst) < 0) worst = v1
+    if (d1 + d2 > crossing && d1 + d2 <= acted && side * (v2 - worst) < 0) worst = v2
+    const atAct = pathAt(open, v1, v2, close, d1, d2, d3, acted)
+    if (side * (atAct - worst) < 0) worst = atAct
     // (interpolation may round a hair outside the range the update traded)
     return worst < low ? low : worst > high ? high : worst
   }

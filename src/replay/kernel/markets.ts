@@ -4,7 +4,7 @@ import type { CompiledTier } from '../margin/brackets.ts'
 import type { EventBatch } from './events.ts'
 import type { TriggerParams } from '../margin/requirement.ts'
 import { MARK_METHODS, type MarkMethod } from '../rules/schema.ts'
-import { IndexHeap } from './indexHeap.ts'
+import { IndexHeap, ParkLinks } from './indexHeap.ts'
 import { TriggerDrift } from './triggerDrift.ts'
 
 export const MarkMethodCode = Object.fromEntries(MARK_METHODS.map((m, i) => [m, i])) as Record<MarkMethod, number>
@@ -31,6 +31,8 @@ export interface MarketSetup {
   heapCapacity?: number
   /** Seconds one update of the mark series covers (the bar interval; 0 for ticks): the time axis of its path. */
   pathSpanS?: number
+  /** Park positions whose trigger is far from their heap's top (kernel/indexHeap.ts; default on). */
+  parkFarTriggers?: boolean
 }
 
 function median3(a: number, b: number, c: number): number {
@@ -152,8 +154,11 @@ export class MarketState {
     this.feeRate = setup.liquidationFeeRate
     this.method = MarkMethodCode[setup.method]
     this.fund = setup.fund
-    this.longs = new IndexHeap(keys, slots, true, setup.heapCapacity)
-    this.shorts = new IndexHeap(keys, slots, false, setup.heapCapacity)
+    // a position is in one of the two heaps at most: they share the parked lists' links
+    const links = new ParkLinks()
+    const park = setup.parkFarTriggers ?? true
+    this.longs = new IndexHeap(keys, slots, true, setup.heapCapacity, links, park)
+    this.shorts = new IndexHeap(keys, slots, false, setup.heapCapacity, links, park)
     const slotsInWindow = Math.max(1, Math.round(setup.basisWindowS / setup.basisSampleS))
     this.ring = new Float64Array(slotsInWindow)
     this.sampleUs = setup.basisSampleS * US_PER_S

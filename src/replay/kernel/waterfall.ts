@@ -149,8 +149,8 @@ export abstract class Waterfall extends Adl {
     // waiting positions stay in their heap (under a key that never pops), so the heaps hold every open position
     const positions = new Int32Array(s.longs.size + s.shorts.size)
     if (!positions.length) return 0
-    positions.set(s.longs.items.subarray(0, s.longs.size))
-    positions.set(s.shorts.items.subarray(0, s.shorts.size), s.longs.size)
+    positions.set(s.longs.members())
+    positions.set(s.shorts.members(), s.longs.size)
     positions.sort() // position order, so the apportioning does not depend on heap layout
     const weights = new Float64Array(positions.length)
     for (let i = 0; i < positions.length; i++) weights[i] = b.qty[positions[i]!]!
