@@ -9,7 +9,10 @@
 //         overlapping the attack window;
 //   miss  such a scenario × seed without one;
 //   FP    a detection of it outside the attack window, or on a scenario whose patterns do not include it (calm
-//         controls: any detection above info at all is a failure of the target, listed separately).
+//         controls: any detection above info at all is a failure of the target, listed separately);
+//   secondary  a scenario's documented secondary pattern (a data signal of its incident, venue-rules §2.1, that it
+//         need not trigger): a detection overlapping the attack window is counted as such, neither TP nor FP, and
+//         none is no miss; outside the window it is an FP.
 //
 // Options: --seeds 101,102 --scenarios a,b --no-real --keep DIR (keep the store).
 import { createHash } from 'node:crypto'
@@ -44,6 +47,8 @@ interface Outcome {
   seed: number
   calm: boolean
   pattern: boolean
+  /** A documented secondary pattern of the scenario: may fire in the attack window, not required. */
+  secondary: boolean
   hit: boolean
   delayUs: number | null
   accountsFound: number
@@ -105,6 +110,7 @@ async function evaluateScenarios(runtime: Runtime): Promise<Map<DetectorId, Outc
       for (const id of DETECTOR_IDS) {
         const mine = found.filter((d) => d.detector === id && above(d))
         const pattern = truth!.patterns.includes(id)
+        const secondary = !pattern && scenario.secondaryPatterns.includes(id)
         const inWindow = mine.filter((d) => d.windowToUs >= attackFrom && d.windowFromUs <= attackTo)
         const named = new Set(inWindow.flatMap((d) => d.accounts))
         outcomes.get(id)!.push({
@@ -112,14 +118,15 @@ async function evaluateScenarios(runtime: Runtime): Promise<Map<DetectorId, Outc
           seed,
           calm,
           pattern,
-          hit: pattern && inWindow.length > 0,
+          secondary,
+          hit: (pattern || secondary) && inWindow.length > 0,
           delayUs:
             pattern && inWindow.length
               ? Math.max(0, Math.min(...inWindow.map((d) => d.windowFromUs)) - attackFrom)
               : null,
           accountsFound: truth!.accounts.filter((a) => named.has(a)).length,
           accountsTruth: truth!.accounts.length,
-          falsePositives: pattern ? mine.filter((d) => !inWindow.includes(d)) : mine,
+          falsePositives: pattern || secondary ? mine.filter((d) => !inWindow.includes(d)) : mine,
         })
       }
     }
@@ -138,13 +145,14 @@ function report(outcomes: Map<DetectorId, Outcome[]>) {
     const lines: string[] = []
     for (const [scenario, list] of byScenario) {
       const pattern = list[0]!.pattern
+      const secondary = list[0]!.secondary
       const fp = list.reduce((a, o) => a + o.falsePositives.length, 0)
-      if (!pattern && fp === 0) continue
+      if (!pattern && !secondary && fp === 0) continue
       const delays = list.filter((o) => o.delayUs !== null).map((o) => o.delayUs!)
       rows.push([
-        `${scenario}${pattern ? ' *' : list[0]!.calm ? ' (calm)' : ''}`,
+        `${scenario}${pattern ? ' *' : secondary ? ' °' : list[0]!.calm ? ' (calm)' : ''}`,
         String(list.length),
-        pattern ? String(list.filter((o) => o.hit).length) : '-',
+        pattern || secondary ? String(list.filter((o) => o.hit).length) : '-',
         pattern ? String(list.filter((o) => !o.hit).length) : '-',
         String(fp),
         pattern && list[0]!.accountsTruth
@@ -163,7 +171,10 @@ function report(outcomes: Map<DetectorId, Outcome[]>) {
         }
       }
     }
-    console.log(`\n## ${id}   (* = a scenario whose ground truth includes this pattern)`)
+    console.log(
+      `\n## ${id}   (* = a scenario whose ground truth includes this pattern; ° = a documented secondary pattern of it: ` +
+        'TP counts the seeds where it fired in the attack window, none is no miss)',
+    )
     console.log(table(rows))
     for (const l of lines.slice(0, 30)) console.log(l)
     if (lines.length > 30) console.log(`    … ${lines.length - 30} more`)

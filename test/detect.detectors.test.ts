@@ -253,8 +253,10 @@ describe('thin-market-push', () => {
       pusherShort?: number
       /** The background trades' quote a minute (default 200). */
       tradeQuote?: number
-      /** The pusher sells what it pushed with back to C over the 10 minutes after the push, at the top. */
+      /** The pusher sells what it pushed with back to C over the 10 minutes after the push, at the top (its taker). */
       sellBack?: boolean
+      /** The pusher's buys (taker) start before the push: from `from` to `to` minutes before it, at the flat price. */
+      leadIn?: { from: number; to: number }
     } = {},
   ) {
     const pusher = o.pusher ?? 'A'
@@ -276,6 +278,22 @@ describe('thin-market-push', () => {
         qty: (o.tradeQuote ?? 200) / price,
         side: r.next() < 0.5 ? 'buy' : 'sell',
       })
+      const leadIn = o.leadIn && t >= pushStart - o.leadIn.from * MIN && t < pushStart - o.leadIn.to * MIN
+      if (leadIn) {
+        trades.push({ tsUs: t + 20 * SEC, price, qty: pushQuote / price, side: 'buy' })
+        fills.push(
+          ...tradeFills({
+            tsUs: t + 20 * SEC,
+            market: 'M',
+            buyer: pusher,
+            seller: 'C',
+            price,
+            qty: pushQuote / price,
+            tradeId: `${venue}-${t}`,
+            taker: 'buyer',
+          }),
+        )
+      }
       if (t < pushStart || t >= pushStart + 20 * MIN) continue
       if (pushQuote > 0) {
         trades.push({ tsUs: t + 20 * SEC, price, qty: pushQuote / price, side: 'buy' })
@@ -313,7 +331,16 @@ describe('thin-market-push', () => {
         const tsUs = pushStart + 20 * MIN + k * MIN + 30 * SEC
         trades.push({ tsUs, price: top, qty, side: 'sell' })
         fills.push(
-          ...tradeFills({ tsUs, market: 'M', buyer: 'C', seller: pusher, price: top, qty, tradeId: `${venue}-B${k}` }),
+          ...tradeFills({
+            tsUs,
+            market: 'M',
+            buyer: 'C',
+            seller: pusher,
+            price: top,
+            qty,
+            tradeId: `${venue}-B${k}`,
+            taker: 'seller',
+          }),
         )
       }
       trades.sort((a, b) => a.tsUs - b.tsUs)
@@ -357,7 +384,8 @@ describe('thin-market-push', () => {
   }
 
   test('forced liquidation buys are left out of the cost: a push paid for by its victims still fires', async () => {
-    await ownBook('tp-forced', 40_000, 8_000)
+    // A's 250k base held an hour before (its pushing buys are push inventory, not exposure)
+    await ownBook('tp-forced', 40_000, 8_000, 250_000)
     const found = aboveInfo(await detect('tp-forced', 'thin-market-push', T0 + DAY, T0 + 2 * DAY))
     expect(found).toHaveLength(1)
     const d = found[0]!
@@ -378,7 +406,7 @@ describe('thin-market-push', () => {
   })
 
   test('liquidated shorts’ losses reach a pusher only up to its own size: a small holder is not paid for the rest', async () => {
-    // A pushes but holds 10 base: its exposure is its early pushing buys, a fraction of what the shorts were forced to buy
+    // A pushes but holds 10 base (its pushing buys are push inventory): a fraction of what the shorts were forced to buy
     await ownBook('tp-forced-small', 40_000, 30_000, 10)
     const found = await detect('tp-forced-small', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
     expect(aboveInfo(found)).toEqual([])
@@ -418,7 +446,7 @@ describe('thin-market-push', () => {
   test('liquidated shorts’ losses go to whoever filled them, by trade id: a market maker’s fills pay the pusher nothing', async () => {
     // the push of 'tp-forced' (a warning there, with the losses allocated to A), now with the liquidations' fills: a
     // market maker sold to every liquidated short
-    await ownBook('tp-liq-maker', 40_000, 8_000, 150_000, { counterparty: 'MM' })
+    await ownBook('tp-liq-maker', 40_000, 8_000, 250_000, { counterparty: 'MM' })
     const found = await detect('tp-liq-maker', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
     expect(aboveInfo(found)).toEqual([])
     const push = found.find((d) => (d.evidence as PushEvidence).cost.forcedFills.count >= 15)!
@@ -487,6 +515,27 @@ describe('thin-market-push', () => {
     expect(e.profit.pushers.map((x) => x.account)).toEqual(['A'])
     expect(e.profit.pushedInventorySoldBack).toBeGreaterThan(Number(d.estimatedCostQuote))
     expect(Number(d.estimatedProfitQuote)).toBeGreaterThan(Number(d.estimatedCostQuote))
+  })
+
+  test('a position built by the pusher’s own buying into the push is push inventory, not profit: nothing above info', async () => {
+    // A holds 10 base and buys $40k a minute from 20 minutes before the move through it, never selling: marked at the
+    // top, its early buys would be ~$800k base of "profit" made by its own later buys (the self-marking mode)
+    await ownBook('tp-own-run', 40_000, 0, 10, { leadIn: { from: 20, to: 0 } })
+    const found = await detect('tp-own-run', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    expect(aboveInfo(found)).toEqual([])
+    const push = found.find((d) => (d.evidence as { push?: { direction: string } }).push?.direction === 'up')!
+    const e = push.evidence as {
+      exposure: { pushInventory: { since: string; largest: Array<{ account: string; base: number }> } }
+    }
+    expect(e.exposure.pushInventory.largest[0]!.account).toBe('A')
+    // the run reaches back to A's first lead-in buy, 20 minutes before the move
+    expect(Date.parse(e.exposure.pushInventory.since)).toBeLessThan((T0 + DAY + 14 * HOUR - 19 * MIN) / 1000)
+    // the same buys ending 40 minutes before the move (more than one push horizon before it) are a position A held:
+    // the push pays on them and fires
+    await ownBook('tp-own-earlier', 40_000, 0, 10, { leadIn: { from: 60, to: 40 } })
+    const earlier = aboveInfo(await detect('tp-own-earlier', 'thin-market-push', T0 + DAY, T0 + 2 * DAY))
+    expect(earlier).toHaveLength(1)
+    expect(earlier[0]!.accounts).toEqual(['A'])
   })
 
   test('a move made of forced fills is a cascade, not a push: nothing above info', async () => {

@@ -12,8 +12,10 @@
 // the venues its oracle reads: when the store holds their trades (markets named `<market>@<source>`), the cost is summed over them
 // (venue-rules §3.2: C(Δ) = Σ_v C_v), else the market's own trades are used. An account's gain is marked to market
 // over the push: its position at the start × (P1 − P0), plus fills inside the push at prices still within a tenth of
-// the move valued at P1 (buying while pushing is the cost side, not exposure). No order-book table exists yet, so the
-// depth-integral cost C_v(Δ) is not computed; the evidence says so.
+// the move valued at P1 (buying while pushing is the cost side, not exposure); on a market pushed on its own book, what
+// an account built with its own pushing (its taker fills with the move inside the push, and its run of them leading up
+// to it) is push inventory too, never marked as gain. No order-book table exists yet, so the depth-integral cost
+// C_v(Δ) is not computed; the evidence says so.
 import { z } from 'zod'
 import { linkClusters } from '../incidents/group.ts'
 import { readAccountLinks } from '../store/detect/accounts.ts'
@@ -30,7 +32,7 @@ import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
 import { mergeEpisodes } from './episodes.ts'
 import { fundingIncome } from './fundingIncome.ts'
-import { flowIn, markToMarket, passiveFills, positionsAt, recoveredInventory } from './positions.ts'
+import { flowIn, markToMarket, passiveFills, positionsAt, pushInventory, recoveredInventory } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
 import { MAD_TO_SIGMA } from './stats/robust.ts'
 import { marketFills, marketVolume } from './sharedReads.ts'
@@ -100,7 +102,7 @@ export type ThinMarketPushParams = z.output<typeof thinMarketPushParams>
 
 export const thinMarketPush = defineDetector<ThinMarketPushParams>({
   id: 'thin-market-push',
-  version: '1.4.0',
+  version: '1.5.0',
   label: 'Oracle push',
   params: thinMarketPushParams,
   usesRunOutputs: true,
@@ -235,7 +237,44 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
         fromUs - H * bucketUs,
         toUs,
       ])
-      const gainers = [...markToMarket(fills, target.market, fromUs, toUs, p0, p1, 0.1)].filter(([, g]) => g.pnl > 0)
+      // on a market pushed on its own book, what an account built with its own pushing (inside the push, and its run of
+      // pushing leading up to it) is push inventory, paid for as slippage: marking it at the price it pushed to would book
+      // the pusher's own orders as its profit (a short built with market sells). An oracle read from other venues does
+      // not move with this book, so there a position on it is exposure however it was opened (GMX, Mango, JELLY).
+      const inventory =
+        references.length === 0
+          ? pushInventory(fills, target.market, fromUs, toUs, direction, H * bucketUs)
+          : new Map<number, number>()
+      const inventoryBy = new Map<string, number>()
+      let inventorySince = Number.POSITIVE_INFINITY
+      for (const [i, q] of inventory) {
+        inventoryBy.set(fills.account[i]!, (inventoryBy.get(fills.account[i]!) ?? 0) + q)
+        inventorySince = Math.min(inventorySince, fills.ts[i]!)
+      }
+      // what each pusher got back for its inventory by selling it into the buying the move brought, through the
+      // liquidations' lag (XPL: the sweeper sold its sweep into the liquidated shorts' and followers' buying): the push's
+      // cost is its slippage beyond p0, so each unit sold back is worth price − p0 — part of its gain from the push, as
+      // its exposure's mark-to-market is (a pusher that sells back inside the push is a beneficiary too)
+      const liquidationsToUs = toUs + p.liquidationLagBuckets * bucketUs
+      const inventoryHolders = new Set(inventoryBy.keys())
+      const soldBack = inventory.size
+        ? recoveredInventory(
+            fills,
+            target.market,
+            fromUs,
+            toUs,
+            liquidationsToUs,
+            p0,
+            p1,
+            0.1,
+            inventoryHolders,
+            inventoryHolders,
+            inventory,
+          )
+        : new Map<string, { bought: number; sold: number; recovered: number }>()
+      const gains = markToMarket(fills, target.market, fromUs, toUs, p0, p1, 0.1, inventory)
+      for (const [a, r] of soldBack) gains.get(a)!.pnl += r.recovered
+      const gainers = [...gains].filter(([, g]) => g.pnl > 0)
       const links = gainers.length ? await readAccountLinks(stores.duck, target.venue, null, p.linkHubSize) : []
       const clusters = linkClusters(links.map((l) => [l.account, l.linked]))
       const byCluster = new Map<
@@ -337,7 +376,6 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       const voluntaryQuote = pushed.quote - forcedQuote
       const pushedByCluster =
         references.length === 0 && voluntaryQuote > 0 ? Math.min(clusterPushed / voluntaryQuote, 1) : 0
-      const liquidationsToUs = toUs + p.liquidationLagBuckets * bucketUs
       const liquidations = await readLiquidationEvents(
         stores.duck,
         target.runId
@@ -370,27 +408,11 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       // quantity (a trader holding 1 base cannot take 500 base of liquidated longs' losses)
       const transferShare = top && forcedQty > 0 ? Math.min(Math.abs(top.exposure) / forcedQty, 1) : 0
       const credited = attribution ? attribution.bookedAfterPush : transfer * transferShare
-      // what the beneficiary's cluster got back for the inventory it bought while pushing this market's own book, by
-      // selling it into the buying the move brought (XPL: the sweeper sold its sweep into the liquidated shorts' and
-      // followers' buying): the push's cost is its slippage beyond p0, so the units sold back are worth price − p0
+      // the beneficiary cluster's share of it (in its profit already), and its linked pushers that sold back
       const topKey = top ? clusterOf(top.accounts[0]!) : null
-      const recovered =
-        top && references.length === 0
-          ? recoveredInventory(
-              fills,
-              target.market,
-              fromUs,
-              toUs,
-              liquidationsToUs,
-              p0,
-              p1,
-              0.1,
-              new Set([...flows.keys()].filter((a) => clusterOf(a) === topKey)),
-              new Set(top.accounts),
-            )
-          : new Map<string, { bought: number; sold: number; recovered: number }>()
-      const recoveredTotal = [...recovered.values()].reduce((a, r) => a + r.recovered, 0)
-      const profit = top ? top.profit + credited + recoveredTotal : Number.NaN
+      const recovered = new Map([...soldBack].filter(([a]) => top && clusterOf(a) === topKey))
+      const recoveredTotal = top ? top.accounts.reduce((x, a) => x + (soldBack.get(a)?.recovered ?? 0), 0) : 0
+      const profit = top ? top.profit + credited : Number.NaN
       // funding the beneficiary received over the push and its liquidations: reported beside the profit, never in it (a
       // push pays off through the price and the liquidations it forces; funding is the funding detector's pattern)
       const funding = top
@@ -516,6 +538,17 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             })),
             positionsAtEnd: top ? top.accounts.map((a) => ({ account: a, base: round(atEnd!.get(a) ?? 0) })) : [],
             pushingAccounts: pushers.map(([a, f]) => ({ account: a, base: round(f.base), quote: round(f.quote) })),
+            pushInventory: {
+              note:
+                references.length === 0
+                  ? 'base built with their own pushing (taker fills with the move in the push, and each one’s run of them before it, gaps ≤ one horizon): the cost side, not exposure'
+                  : 'none: the marked price is read from other venues, a position on this book does not move it',
+              since: Number.isFinite(inventorySince) ? iso(inventorySince) : null,
+              largest: [...inventoryBy]
+                .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
+                .slice(0, 5)
+                .map(([account, base]) => ({ account, base: round(base) })),
+            },
             liquidationsTriggered: {
               source: target.runId ? `run ${target.runId}` : 'observed',
               count: liquidations.length,
@@ -547,7 +580,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             accountData: fills.length ? 'fills' : 'none: profit unknown',
           },
           profit: {
-            priceGain: top ? round(top.profit) : null,
+            priceGain: top ? round(top.profit - recoveredTotal) : null,
             liquidationsBooked: round(credited),
             pushedInventorySoldBack: round(recoveredTotal),
             pushers: [...recovered]
@@ -561,7 +594,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
                 recovered: round(r.recovered),
               })),
             fundingIncome: round(beneficiaryFunding),
-            note: "price gain + liquidations' losses booked to the beneficiary + what its cluster got back for the inventory it pushed with; its funding income is not counted",
+            note: "price gain + liquidations' losses booked to the beneficiary + what its accounts got back selling the inventory they pushed with; its funding income is not counted",
           },
           profitExceedsCost: Number.isFinite(cost) && Number.isFinite(profit) ? profit > cost : null,
           reversal: { hours: p.reversalHours, share: round(reversal, 4) },

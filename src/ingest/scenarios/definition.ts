@@ -37,6 +37,11 @@ export interface ScenarioDefinition {
   incident: string
   /** Detectors that must fire inside the attack window; empty for calm controls. */
   patterns: DetectorId[]
+  /**
+   * Detectors whose pattern is a documented data signal of the incident (venue-rules §2.1) beside the ones it must
+   * trigger: they may fire inside the attack window (not a false positive) but are not required (not a miss).
+   */
+  secondaryPatterns?: DetectorId[]
   /** Markets it writes (fixed names: a second seed replaces the first). */
   markets: string[]
   generate(ctx: ScenarioContext): Generated

@@ -5,7 +5,8 @@
 //
 //   listScenarios(): ScenarioInfo[]
 //       name, one-line description, the incident it is modelled on, the detectors that must fire (`patterns`,
-//       ids of src/domain/detection.ts; empty for calm controls) and the markets it writes.
+//       ids of src/domain/detection.ts; empty for calm controls), those that may also fire in the attack window because
+//       the incident's documented signals include them (`secondaryPatterns`) and the markets it writes.
 //   loadScenario(stores, name, { seed = 1, force = false, tmpDir? }): Promise<LoadScenarioResult>
 //       `stores` is anything with `duck: DuckStore` (a Runtime fits). Generates the seed's data in memory, loads one
 //       partition per (table, market), then writes the truth row. Same seed with unchanged data already loaded →
@@ -71,6 +72,8 @@ export interface ScenarioInfo {
   description: string
   incident: string
   patterns: string[]
+  /** Detectors that may also fire in the attack window (a documented signal of the incident), not required. */
+  secondaryPatterns: string[]
   markets: string[]
 }
 
@@ -81,6 +84,7 @@ export function listScenarios(): ScenarioInfo[] {
     description: s.description,
     incident: s.incident,
     patterns: [...s.patterns],
+    secondaryPatterns: [...(s.secondaryPatterns ?? [])],
     markets: [...s.markets],
   }))
 }

@@ -29,6 +29,12 @@ export const mangoSelfTradePump: ScenarioDefinition = {
     '~$4M of spot bought on the oracle venues pumped the price ~13–23×; ~$110–116M withdrawn against unrealized ' +
     'PnL; protocol insolvent (venue-rules §2, [M1]–[M4]). Scaled: self-trade $6–12M, pump ×10–20 over 20–30 min',
   patterns: ['self-trading', 'oracle-deviation', 'thin-market-push', 'withdrawal-to-maintenance'],
+  // venue-rules §2.1, Mango's data signals: "oracle jumps >10× its 24 h range within 20 min while perp OI is
+  // concentrated in one account pair". The self-trade opens most of the market's OI in the linked pair (seed 101: OI
+  // $1.2M → $92.8M in the attack hour, 264M base, the pair's self-trade 209M of it), so oi-concentration seeing that
+  // build-up is the incident's own signal. Not required: the detector measures 24 h OI growth, which an hour or two
+  // of the pair's OI does not always lift past its threshold
+  secondaryPatterns: ['oi-concentration'],
   markets: [PERP, ...SPOT_VENUES.map(spotMarket)],
   generate(ctx) {
     const days = 3
