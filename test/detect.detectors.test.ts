@@ -93,6 +93,30 @@ describe('oracle-deviation', () => {
     expect((found[0]!.evidence as { peak: { z: number | null } }).peak.z).toBeNull()
     expect(aboveInfo(found)).toEqual([])
   })
+
+  test("a sweep through the venue's own book counts once however many bar intervals show it: the index is not outvoted", async () => {
+    const r = rng(12)
+    const mark = []
+    const index = []
+    const closes: number[] = []
+    let p = 100
+    for (let i = 0; i < 8 * 60; i++) {
+      p *= 1 + 0.0005 * gauss(r)
+      mark.push({ tsUs: T0 + i * MIN, price: p * (1 + 0.0002 * gauss(r)) })
+      index.push({ tsUs: T0 + i * MIN + 5 * SEC, price: p * (1 + 0.0002 * gauss(r)) })
+      // liquidations sweep the book 8 % down for ten minutes; mark and index stay where they were
+      closes.push(p * (i >= 400 && i < 410 ? 0.92 : 1 + 0.0002 * gauss(r)))
+    }
+    await insertPriceRows(runtime.duck, 'od-sweep', 'M', 'mark', 'od-sweep', mark)
+    await insertPriceRows(runtime.duck, 'od-sweep', 'M', 'index', 'od-sweep', index)
+    await insertBarRows(runtime.duck, 'od-sweep', 'M', 60, barsOf(T0, MIN, closes, 1e5))
+    await insertBarRows(runtime.duck, 'od-sweep', 'M', 1, barsOf(T0 + 59 * SEC, MIN, closes, 1e3))
+    const found = await detect('od-sweep', 'oracle-deviation', T0 + 2 * HOUR, T0 + 8 * HOUR)
+    expect(aboveInfo(found)).toEqual([])
+    for (const d of found) {
+      expect((d.evidence as { references: string[] }).references).toEqual(['bars 1s/trades', 'prices index/od-sweep'])
+    }
+  })
 })
 
 describe('liquidation-cascade', () => {

@@ -52,15 +52,33 @@ export const oracleDeviationParams = z.strictObject({
 })
 export type OracleDeviationParams = z.output<typeof oracleDeviationParams>
 
-/** Reference series: every other price series of the market except premiums (a premium is not a price). */
-function referencesOf(all: Array<{ key: SeriesKey }>, subject: SeriesKey): SeriesKey[] {
+/**
+ * Reference series: every other price series of the market except premiums (a premium is not a price), one per
+ * source. Bars of one source at several intervals are one price stream aggregated twice: counted twice, a liquidation
+ * sweep through the venue's own book outvotes an index in the median (cascade-crash 302: the 1 s and 60 s trade bars
+ * closing at the sweep's low, 5.5 % under an index 0.4 % from the mark). The finest interval stands for the source,
+ * and the subject's own source is no reference to itself.
+ */
+export function referencesOf(all: ReadonlyArray<{ key: SeriesKey }>, subject: SeriesKey): SeriesKey[] {
   const s = JSON.stringify(subject)
-  return all.map((x) => x.key).filter((k) => JSON.stringify(k) !== s && !(k.table === 'prices' && k.kind === 'premium'))
+  const finestBars = new Map<string, number>()
+  for (const { key } of all) {
+    if (key.table === 'bars')
+      finestBars.set(key.source, Math.min(finestBars.get(key.source) ?? Infinity, key.intervalS))
+  }
+  return all
+    .map((x) => x.key)
+    .filter((k) => {
+      if (JSON.stringify(k) === s) return false
+      if (k.table === 'prices') return k.kind !== 'premium'
+      if (subject.table === 'bars' && subject.source === k.source) return false
+      return finestBars.get(k.source) === k.intervalS
+    })
 }
 
 export const oracleDeviation = defineDetector<OracleDeviationParams>({
   id: 'oracle-deviation',
-  version: '1.1.0',
+  version: '1.2.0',
   label: 'Oracle/mark deviation',
   params: oracleDeviationParams,
   usesRunOutputs: false,
