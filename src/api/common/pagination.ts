@@ -121,14 +121,11 @@ export function listQuery(args: ConnectionArgs): ListQuery {
  * A store page as a connection. Edges (a cursor per row) are built only when a query selects them: a 1000-row page
  * read through `nodes` skips 1000 cursor encodings; pageInfo's cursors are the first and last rows'.
  */
-export function toConnection<Row, Node = Row>(
-  page: ListPage<Row>,
-  query: ListQuery,
-  node: (row: Row) => Node = (row) => row as unknown as Node,
-): ConnectionModel<Node> {
-  const nodes = page.rows.map(node)
+export function toConnection<Row>(page: ListPage<Row>, query: ListQuery): ConnectionModel<Row> {
+  // the store's typed rows are the nodes (codegen maps each GraphQL node type to its row type)
+  const nodes = page.rows
   const cursorAt = (i: number) => encodeCursor(page.order, page.keys[i]!)
-  let edges: ConnectionModel<Node>['edges'] | undefined
+  let edges: ConnectionModel<Row>['edges'] | undefined
   const last = nodes.length - 1
   return {
     get edges() {

@@ -1,7 +1,7 @@
 // Reports: the `reports` connection (newest first, keyset cursors over createdAt and id), `report(id)`, and the
 // Report fields that read its stored headline and files.
 import { InvalidInputError, type InputProblem } from '../../errors.ts'
-import type { Headline } from '../../report/model.ts'
+import { parseStoredHeadline } from '../../report/storedHeadline.ts'
 import { REPORT_JOB } from '../../report/reportRun.ts'
 import {
   addSchedule,
@@ -107,7 +107,7 @@ export const Report: ReportResolvers = {
     }
   },
   headline: (r) => {
-    const h = r.headline as unknown as Headline
+    const h = parseStoredHeadline(r.headline, r.id)
     return {
       ...h,
       liquidatedNotionalApprox: Number(h.liquidatedNotional),
