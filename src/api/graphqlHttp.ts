@@ -49,13 +49,9 @@ export function graphqlHttp(apollo: ApolloServer<ApiContext>, options: GraphqlHt
       const started = performance.now()
       // the generation is read before anything executes: an answer computed across a write is not stored (`set`
       // compares it with the generation then), and no entry of an earlier generation is served
-      const lookup =
-        cache && req.method === 'POST'
-          ? {
-              generation: cache.current(),
-              key: responseCacheKey(principalOf(req).role, req.get('accept'), req.body),
-            }
-          : undefined
+      const key =
+        cache && req.method === 'POST' ? responseCacheKey(principalOf(req).role, req.get('accept'), req.body) : null
+      const lookup = key !== null ? { generation: cache!.current(), key } : undefined
       const hit = lookup && cache!.get(lookup.key, lookup.generation)
       if (hit) return sendCached(res, hit, started)
       if (lookup && lookup.generation !== null) {

@@ -95,6 +95,12 @@ export class ResponseCache {
  * errors are never stored), the Accept header (it picks the content type) and the request body as parsed (operation,
  * variables, operation name, extensions).
  */
-export function responseCacheKey(role: string | null, accept: string | undefined, body: unknown): string {
-  return `${role ?? '-'}\n${accept ?? ''}\n${JSON.stringify(body)}`
+export function responseCacheKey(role: string | null, accept: string | undefined, body: unknown): string | null {
+  try {
+    return `${role ?? '-'}\n${accept ?? ''}\n${JSON.stringify(body)}`
+  } catch {
+    // JSON.stringify recurses: a body nested deeper than the stack (hostile, 100 000 levels) has no key and is not
+    // cached; it still executes, and Apollo answers it as it would without the cache
+    return null
+  }
 }
