@@ -562,6 +562,23 @@ describe('thin-market-push', () => {
     expect(earlier[0]!.accounts).toEqual(['A'])
   })
 
+  test('forced fills past half the pushing volume, but one actor paid for the rest: its push, not a cascade', async () => {
+    // A buys 10k a minute into the move; the shorts it sets off buy 20k a minute (XPL: one taker's sweep forced the
+    // short cluster)
+    await ownBook('tp-forced-paid', 10_000, 20_000, 250_000)
+    const found = await detect('tp-forced-paid', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    const fired = aboveInfo(found)
+    expect(fired).toHaveLength(1)
+    expect(fired[0]!.accounts).toEqual(['A'])
+    const e = (fired[0]!.evidence as PushEvidence).cost.forcedFills as PushEvidence['cost']['forcedFills'] & {
+      paidForByOneActor: boolean
+      cascade: boolean
+    }
+    expect(e.shareOfPushingVolume).toBeGreaterThan(0.5)
+    expect(e.paidForByOneActor).toBe(true)
+    expect(e.cascade).toBe(false)
+  })
+
   test('a move made of forced fills is a cascade, not a push: nothing above info', async () => {
     await ownBook('tp-cascade', 0, 10_000)
     const found = await detect('tp-cascade', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)

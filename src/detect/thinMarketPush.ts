@@ -94,7 +94,8 @@ export const thinMarketPushParams = z.strictObject({
   mergeGapBuckets: z.number().int().min(0).default(2),
   /**
    * A move whose pushing volume is at least this share of forced fills (liquidations closing into it) is a cascade,
-   * not a push: nobody paid for it (venue-rules §3.2).
+   * not a push: nobody paid for it (venue-rules §3.2) — unless one actor paid for ≥ `minPushShare` of its voluntary
+   * pushing.
    */
   maxForcedShare: z.number().gt(0).max(1).default(0.5),
 })
@@ -102,7 +103,7 @@ export type ThinMarketPushParams = z.output<typeof thinMarketPushParams>
 
 export const thinMarketPush = defineDetector<ThinMarketPushParams>({
   id: 'thin-market-push',
-  version: '1.5.0',
+  version: '1.6.0',
   label: 'Oracle push',
   params: thinMarketPushParams,
   usesRunOutputs: true,
@@ -445,6 +446,10 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       // other way is the fade of a move it made before, whatever the beneficiary gains on it
       const pushedByOne = pushedByCluster >= p.minPushShare && closingShare < p.maxClosingShare
       const tied = exposureToAdv >= p.minExposureShare || positionedForReferences || pushedByOne
+      // a cascade is a move nobody paid for; when one actor paid for a large share of the voluntary pushing (the tie
+      // above: ≥ minPushShare, opening risk with it), the liquidations are what its push forced (XPL: one taker's sweep
+      // set off the short cluster), not the move's cause
+      const cascade = forcedShare >= p.maxForcedShare && !pushedByOne
       let level: Level = 1
       if (
         Number.isFinite(cost) &&
@@ -452,7 +457,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
         profit > cost &&
         top!.built >= p.buildUpShare &&
         tied &&
-        forcedShare < p.maxForcedShare
+        !cascade
       ) {
         level = profit >= p.criticalProfitMultiple * cost ? 3 : 2
       }
@@ -515,6 +520,8 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
               slippage: round(forcedFlows.reduce((a, x) => a + x.slippage, 0)),
               shareOfPushingVolume: round(forcedShare, 4),
               maxShare: p.maxForcedShare,
+              paidForByOneActor: pushedByOne,
+              cascade,
             },
             pushingTrades: pushed.trades,
             pushingQuoteVolume: round(pushed.quote),
