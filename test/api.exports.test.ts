@@ -178,6 +178,16 @@ describe('run outputs', () => {
     expect(parseCsv(await none.text())).toEqual([])
     const bad = await get(`/export/liquidations.csv?runId=${RUN}&side=${encodeURIComponent("long'; DROP TABLE x;--")}`)
     expect(bad.status).toBe(400)
+    // a column list is checked against the table's fields before any SQL: an injected name is only a bad entry
+    const column = `seq,"ts" FROM liquidations; DROP TABLE backtest_liquidations;--`
+    const refused = await get(`/export/liquidations.csv?runId=${RUN}&columns=${encodeURIComponent(column)}`)
+    expect(refused.status).toBe(400)
+    expect(((await refused.json()) as { errors: Array<{ message: string }> }).errors[0]!.message).toContain(
+      'DROP TABLE',
+    )
+    expect(
+      parseCsv(await (await get(`/export/liquidations.csv?runId=${RUN}&columns=seq`)).text()).length,
+    ).toBeGreaterThan(0)
   })
 
   test('errors: JSON with the right status and what is valid', async () => {

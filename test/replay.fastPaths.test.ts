@@ -9,7 +9,7 @@ import { allocBatch, EventKind, pushEvent, type EventBatch } from '../src/replay
 import { populationRuntime, populationSchema } from '../src/replay/kernel/population.ts'
 import { isLiquidatable, requirementAt } from '../src/replay/margin/requirement.ts'
 import type { MarkMethod } from '../src/replay/rules/schema.ts'
-import { kernelWith, PRESET_MARKET, rulesFrom, SEC, T0 } from './support/replay.ts'
+import { kernelWith, namedAccounts, PRESET_MARKET, rulesFrom, SEC, T0 } from './support/replay.ts'
 
 const MARKET = PRESET_MARKET
 
@@ -48,21 +48,7 @@ function kernel(preset: string, method: MarkMethod, seed: number, quietRuns: boo
     populationSchema.parse({ initialPositions: 400, meanHoldingHours: 0.5, leverageMax: 50, notionalMedian: 2_000 }),
     [5e5],
   )
-  const accounts = [0, 1, 2, 3].map((i) => ({
-    id: `a${i}`,
-    mode: i % 2 ? ('cross' as const) : ('isolated' as const),
-    ...(i % 2 ? { wallet: '400' } : {}),
-    positions: [
-      {
-        market,
-        side: i < 2 ? ('long' as const) : ('short' as const),
-        qty: 30 + i,
-        entry: 100,
-        ...(i % 2 ? {} : { margin: '300' }),
-      },
-    ],
-  }))
-  return kernelWith(rules, [market], { accounts }, { seed, population, markMethods: [method], quietRuns })
+  return kernelWith(rules, [market], namedAccounts(market), { seed, population, markMethods: [method], quietRuns })
 }
 
 function hashOf(k: ReplayKernel): string {

@@ -4,11 +4,10 @@
 // two plain runs. Under a second per preset unloaded.
 import crypto from 'node:crypto'
 import { describe, expect, test } from 'vitest'
-import { ReplayKernel } from '../src/replay/kernel/engine.ts'
+import type { ReplayKernel } from '../src/replay/kernel/engine.ts'
 import { allocBatch, EventKind, pushEvent, type EventBatch } from '../src/replay/kernel/events.ts'
 import { populationRuntime, populationSchema } from '../src/replay/kernel/population.ts'
-import { openExplicitPositions, parseExplicitPositions } from '../src/replay/positions/explicit.ts'
-import { PRESET_MARKET, rulesFrom, SEC, T0 } from './support/replay.ts'
+import { kernelWith, namedAccounts, PRESET_MARKET, rulesFrom, SEC, T0 } from './support/replay.ts'
 
 /** 1 s bars of a seeded walk with a −15 % crash and a +12 % squeeze, funding every 10 minutes up to ±0.5 %. */
 function path(seconds: number, seed: number): EventBatch {
@@ -33,39 +32,17 @@ function path(seconds: number, seed: number): EventBatch {
 }
 
 function kernel(preset: string, seed: number, parkFarTriggers: boolean, stressed: boolean): ReplayKernel {
-  const rules = rulesFrom(preset, { 'insuranceFund.initialBalance': '5000' })
   const market = PRESET_MARKET[preset]!
   const population = populationRuntime(
     populationSchema.parse({ initialPositions: 400, meanHoldingHours: 0.5, leverageMax: 60, notionalMedian: 2_000 }),
     [5e5],
   )
-  const accounts = [0, 1, 2, 3].map((i) => ({
-    id: `a${i}`,
-    mode: i % 2 ? ('cross' as const) : ('isolated' as const),
-    ...(i % 2 ? { wallet: '400' } : {}),
-    positions: [
-      {
-        market,
-        side: i < 2 ? ('long' as const) : ('short' as const),
-        qty: 30 + i,
-        entry: 100,
-        ...(i % 2 ? {} : { margin: '300' }),
-      },
-    ],
-  }))
-  // as test/support's kernelWith builds it, with the parking switch
-  const k = new ReplayKernel({
-    rules,
-    markets: [market],
+  return kernelWith(rulesFrom(preset, { 'insuranceFund.initialBalance': '5000' }), [market], namedAccounts(market), {
     seed,
-    markMethods: ['last'],
     population,
     parkFarTriggers,
     ...(stressed ? { stress: { feedback: true, shockReturns: 1.5, shockLiquidity: 0.5 } } : {}),
   })
-  k.start(T0)
-  openExplicitPositions(k, parseExplicitPositions({ accounts }, [market]), [market], rules.margin.mode, T0)
-  return k
 }
 
 function hashOf(k: ReplayKernel): string {

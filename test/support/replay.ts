@@ -54,11 +54,35 @@ export function kernelWith(
     quietRuns: options.quietRuns ?? true,
     ...(options.pathSpanS ? { pathSpanS: options.pathSpanS } : {}),
     ...(options.stress ? { stress: options.stress } : {}),
+    ...(options.parkFarTriggers !== undefined ? { parkFarTriggers: options.parkFarTriggers } : {}),
   })
   kernel.start(T0)
   if (positions)
     openExplicitPositions(kernel, parseExplicitPositions(positions, markets), markets, rules.margin.mode, T0)
   return kernel
+}
+
+/**
+ * Four named accounts on `market` around a 100 entry: a0/a2 isolated with 300 of margin, a1/a3 cross with a 400
+ * wallet; a0/a1 long, a2/a3 short, 30–33 units (the kernel fixtures' accounts beside a synthetic population).
+ */
+export function namedAccounts(market: string): ExplicitPositionsInput {
+  return {
+    accounts: [0, 1, 2, 3].map((i) => ({
+      id: `a${i}`,
+      mode: i % 2 ? ('cross' as const) : ('isolated' as const),
+      ...(i % 2 ? { wallet: '400' } : {}),
+      positions: [
+        {
+          market,
+          side: i < 2 ? ('long' as const) : ('short' as const),
+          qty: 30 + i,
+          entry: 100,
+          ...(i % 2 ? {} : { margin: '300' }),
+        },
+      ],
+    })),
+  }
 }
 
 /** Bars [second, low, high, close, quoteVolume?] for one market, as a batch. */
