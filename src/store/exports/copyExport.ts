@@ -40,15 +40,16 @@ const OPTIONS: Record<ExportFormat, string> = {
   parquet: `(FORMAT parquet, COMPRESSION zstd)`,
 }
 
-/**
- * The statement and its parameters (no I/O): checked filter and order, scope first; `selectList` is the file's
- * columns as SQL (exportSelect).
- */
-export function exportStatement(
-  request: ExportRequest,
-  maxRows: number,
-  selectList: string,
-): { select: string; params: unknown[] } {
+/** An export's checked filter and order, bound (no I/O): the rows it selects, whatever columns a file then holds. */
+interface ExportPlan {
+  from: string
+  where: string
+  order: string
+  params: unknown[]
+}
+
+/** Checks the filter and order (InvalidInputError naming what is wrong) and binds them, scope first. */
+function exportPlan(request: ExportRequest): ExportPlan {
   const spec = request.list
   const tree = checkFilter(request.filter, spec.fields)
   const keys = checkOrder(request.orderBy, spec.fields, spec.id, spec.defaultOrder)
@@ -66,13 +67,21 @@ export function exportStatement(
   }
   where.push(filterSql(tree, spec, params))
   const order = keys.map((k) => `src.${spec.columns[k.field]!} ${k.direction}`).join(', ')
-  const limit = params.add(maxRows + 1)
-  // Rows are sorted as stored, then projected: the sort carries the raw columns (amounts as 64-bit decimals), not the
-  // projection's text casts (100 k liquidations: a fifth less CPU for the same bytes). A projection keeps its input's
-  // order and COPY writes in that order (insertion order is preserved: DuckDB's default, never changed here).
+  return { from: spec.from, where: where.join(' AND '), order, params: params.values }
+}
+
+/**
+ * The plan's SELECT of `selectList` (the file's columns as SQL, exportSelect), at most `limit` rows. Rows are sorted
+ * as stored, then projected: the sort carries the raw columns (amounts as 64-bit decimals), not the projection's text
+ * casts (100 k liquidations: a fifth less CPU for the same bytes). A projection keeps its input's order and COPY
+ * writes in that order (insertion order is preserved: DuckDB's default, never changed here).
+ */
+function planSelect(plan: ExportPlan, selectList: string, limit: number): { select: string; params: unknown[] } {
+  const params = new Params(plan.params)
+  const bound = params.add(limit)
   return {
-    select: `SELECT ${selectList} FROM (SELECT src.* FROM ${spec.from} AS src WHERE ${where.join(' AND ')}
-      ORDER BY ${order} LIMIT ${limit}) AS src`,
+    select: `SELECT ${selectList} FROM (SELECT src.* FROM ${plan.from} AS src WHERE ${plan.where}
+      ORDER BY ${plan.order} LIMIT ${bound}) AS src`,
     params: params.values,
   }
 }
@@ -93,17 +102,17 @@ export async function copyExport(
   const columns = request.columns ?? defaultColumns(request.list)
   const problems = columnProblems(request.list.from, request.list, columns)
   if (problems.length) throw new InvalidInputError(`invalid columns for ${request.list.from}`, problems)
-  exportStatement(request, maxRows, 'NULL') // bad filter or order: refused before the run lookup, as before
+  const plan = exportPlan(request) // bad filter or order: refused before the run lookup
   if (request.scope.scope === 'run') await requireSucceededRun(stores.meta, request.scope.runId)
-  let selectList = ''
   const rows = await stores.duck.use(async (c) => {
-    selectList = await exportSelect(c, stores.duck, request.list, columns)
-    const { select, params } = exportStatement(request, maxRows, selectList)
+    const selectList = await exportSelect(c, stores.duck, request.list, columns)
+    const { select, params } = planSelect(plan, selectList, maxRows + 1)
     const result = await c.run(`COPY (${select}) TO '${file}' ${OPTIONS[format]}`, params as never)
     return Number(result.rowsChanged)
   })
   if (rows > maxRows) {
-    const { select: all, params: allParams } = exportStatement(request, Number.MAX_SAFE_INTEGER - 1, selectList)
+    // the count of the rows the filter selects: no projection needed
+    const { select: all, params: allParams } = planSelect(plan, 'NULL', Number.MAX_SAFE_INTEGER)
     const count = await stores.duck.use(async (c) => {
       const out = await c.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM (${all})`, allParams as never)
       return Number(out.getRowObjectsJS()[0]!.n)
