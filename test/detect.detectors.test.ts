@@ -302,8 +302,8 @@ describe('thin-market-push', () => {
         qty: (o.tradeQuote ?? 200) / price,
         side: r.next() < 0.5 ? 'buy' : 'sell',
       })
-      const leadIn = o.leadIn && t >= pushStart - o.leadIn.from * MIN && t < pushStart - o.leadIn.to * MIN
-      if (leadIn) {
+      // the pusher buys pushQuote from C at the minute's price (the lead-in's buys say they took liquidity)
+      const pusherBuys = (taker?: 'buyer') => {
         trades.push({ tsUs: t + 20 * SEC, price, qty: pushQuote / price, side: 'buy' })
         fills.push(
           ...tradeFills({
@@ -314,25 +314,13 @@ describe('thin-market-push', () => {
             price,
             qty: pushQuote / price,
             tradeId: `${venue}-${t}`,
-            taker: 'buyer',
+            ...(taker ? { taker } : {}),
           }),
         )
       }
+      if (o.leadIn && t >= pushStart - o.leadIn.from * MIN && t < pushStart - o.leadIn.to * MIN) pusherBuys('buyer')
       if (t < pushStart || t >= pushStart + 20 * MIN) continue
-      if (pushQuote > 0) {
-        trades.push({ tsUs: t + 20 * SEC, price, qty: pushQuote / price, side: 'buy' })
-        fills.push(
-          ...tradeFills({
-            tsUs: t + 20 * SEC,
-            market: 'M',
-            buyer: pusher,
-            seller: 'C',
-            price,
-            qty: pushQuote / price,
-            tradeId: `${venue}-${t}`,
-          }),
-        )
-      }
+      if (pushQuote > 0) pusherBuys()
       const forced = { tsUs: t + 3 * SEC, price: price * 1.12, qty: forcedQuote / price }
       trades.push({ ...forced, side: 'buy' })
       liquidations.push({ ...forced, side: 'short' })
