@@ -1,0 +1,202 @@
+// The first-start demo as a new user meets it: `backstop start` on an empty store serves at once and fills the store
+// with one scenario (BACKSTOP_DEMO_SCENARIOS, to stay cheap) as recorded runs, logs a query that validates against the
+// schema and answers synthetic incidents; `scenario remove --all` leaves no demo row, and the store it leaves is one the
+// next start does not reload the demo into (the decision `start` takes, read on that store).
+import fs from 'node:fs'
+import path from 'node:path'
+import { buildSchema, parse, validate } from 'graphql'
+import { afterEach, describe, expect, test } from 'vitest'
+import { DEMO_BACKTESTS } from '../jobs/demoPlan.ts'
+import { firstStartDemo } from '../jobs/demo.ts'
+import { closeRuntime, openRuntime } from '../src/app/runtime.ts'
+import { ConfigError, loadConfig } from '../src/config/load.ts'
+import { scenarioNames } from '../src/ingest/scenarios/index.ts'
+import { createLogger } from '../src/obs/logger.ts'
+import { projectRoot } from '../src/project.ts'
+import { findPreset } from '../src/replay/rules/presets/index.ts'
+import { spawnBackstop, type Spawned } from './support/process.ts'
+import { migratedDataDir, testRuntime } from './support/runtime.ts'
+import { tempDir } from './support/tmp.ts'
+
+// the cheapest scenario of the library that still makes incidents: a small oracle-priced market
+const SCENARIO = 'oracle-front-run'
+
+const running: Spawned[] = []
+afterEach(() => {
+  for (const p of running.splice(0)) p.child.kill('SIGKILL')
+})
+
+interface Gql {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are checked field by field below
+  data?: Record<string, any> | null
+  errors?: Array<{ message: string }>
+}
+
+async function gql(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<Gql> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  })
+  return (await res.json()) as Gql
+}
+
+async function start(dir: string, env: Record<string, string>) {
+  const p = spawnBackstop(['start'], env, dir)
+  running.push(p)
+  const serving = await p.waitForLog((l) => typeof l.url === 'string' && typeof l.version === 'string')
+  return { p, url: String(serving.url), serving }
+}
+
+async function stop(p: Spawned) {
+  p.child.kill('SIGTERM')
+  return (await p.exited).code
+}
+
+describe('the demo plan', () => {
+  test('every scenario of the library has a backtest row, and its preset exists', () => {
+    expect(Object.keys(DEMO_BACKTESTS).sort()).toEqual(scenarioNames().sort())
+    for (const [name, plan] of Object.entries(DEMO_BACKTESTS)) {
+      expect(() => findPreset(plan.preset), name).not.toThrow()
+      expect(findPreset(plan.preset).id, `${name}: pin the preset version`).toBe(plan.preset)
+    }
+  })
+
+  test('BACKSTOP_DEMO is on or off; off (or a store with anything in it) starts nothing', async () => {
+    expect(() => loadConfig({ BACKSTOP_DEMO: 'yes' })).toThrow(ConfigError)
+    expect(() => loadConfig({ BACKSTOP_DEMO_SCENARIOS: 'Not A Name' })).toThrow(ConfigError)
+    const runtime = await testRuntime()
+    expect(await firstStartDemo(loadConfig({ BACKSTOP_DEMO: 'off' }), runtime)).toBe('off')
+    expect(await firstStartDemo(loadConfig({}), runtime)).toBe('starting')
+    await runtime.meta.jobRun.create({
+      data: { id: 'r1', kind: 'maintenance', job: 'x', trigger: 'cli', host: 'h', pid: 1, status: 'succeeded' },
+    })
+    expect(await firstStartDemo(loadConfig({}), runtime)).toBe('store not empty')
+  })
+})
+
+test(
+  'first start: serves at once, loads the demo as runs, logs a valid query; remove --all leaves nothing',
+  {
+    timeout: 180_000,
+  },
+  async () => {
+    const dir = tempDir()
+    const data = path.join(dir, 'data')
+    // an empty store, migrated (what a fresh start would make, without paying for the migrations)
+    fs.cpSync(await migratedDataDir(), data, { recursive: true })
+    const env = { DATA_DIR: data, PORT: '0', LOG_LEVEL: 'info', BACKSTOP_DEMO: 'on', BACKSTOP_DEMO_SCENARIOS: SCENARIO }
+
+    const { p, url, serving } = await start(dir, env)
+    expect(serving.demo).toBe('starting')
+    const announced = await p.waitForLog((l) => String(l.msg).startsWith('empty store: loading the demo'))
+    const demoId = String(announced.runId)
+    // the server answers while the demo runs
+    const early = await gql(url, 'query ($id: ID!) { health { status } run(id: $id) { status job } }', { id: demoId })
+    expect(early.data?.health.status).toBe('ok')
+    expect(early.data?.run).toMatchObject({ job: 'demo' })
+    expect(['queued', 'running']).toContain(early.data?.run.status)
+
+    const ready = await p.waitForLog((l) => typeof l.query === 'string', 150_000)
+    expect(ready).toMatchObject({ runId: demoId, status: 'succeeded', url })
+    const query = String(ready.query)
+    const schema = buildSchema(fs.readFileSync(path.join(projectRoot, 'schema.graphql'), 'utf8'))
+    expect(validate(schema, parse(query)).map((e) => e.message)).toEqual([])
+
+    // the demo and each of its steps are recorded runs that succeeded
+    const demo = await gql(url, 'query ($id: ID!) { run(id: $id) { status result } }', { id: demoId })
+    const steps = demo.data?.run.result.steps as Array<{
+      scenario: string
+      step: string
+      runId: string
+      status: string
+    }>
+    expect(steps.map((s) => `${s.scenario} ${s.step} ${s.status}`).sort()).toEqual(
+      ['backtest', 'detect', 'detect-backtest', 'load'].map((s) => `${SCENARIO} ${s} succeeded`),
+    )
+    for (const s of steps) {
+      const child = await gql(url, 'query ($id: ID!) { run(id: $id) { status } }', { id: s.runId })
+      expect(child.data?.run.status, `${s.step} run`).toBe('succeeded')
+    }
+    const backtestId = steps.find((s) => s.step === 'backtest')!.runId
+
+    // the logged query answers incidents of venue synthetic, labelled so, with the scenario's deficits or detections
+    const answer = await gql(url, query)
+    expect(answer.errors).toBeUndefined()
+    const incidents = answer.data!.incidents.nodes as Array<{
+      venue: string
+      title: string
+      detectionCount: number
+      totalDeficit: string
+    }>
+    expect(incidents.length).toBeGreaterThan(0)
+    for (const i of incidents) {
+      expect(i.venue).toBe('synthetic')
+      expect(i.title).toMatch(/synthetic/)
+    }
+    expect(incidents.some((i) => i.detectionCount > 0 || Number(i.totalDeficit) > 0)).toBe(true)
+    expect(answer.data!.detections.nodes.every((d: { venue: string }) => d.venue === 'synthetic')).toBe(true)
+
+    // `scenario remove --all` (the CLI hands it to the running server as this mutation) takes what the demo derived too
+    // as the CLI does, with the local admin token of the server's discovery file
+    const { token } = JSON.parse(fs.readFileSync(path.join(data, 'server.json'), 'utf8')) as { token: string }
+    const removal = await gql(url, 'mutation { removeScenario(all: true) { id } }', {}, token)
+    expect(removal.errors).toBeUndefined()
+    const removalId = String(removal.data?.removeScenario.id)
+    let removed: { status: string; result: Record<string, number> } | undefined
+    for (let i = 0; i < 300 && !['succeeded', 'failed', 'cancelled'].includes(removed?.status ?? ''); i++) {
+      if (i) await new Promise((r) => setTimeout(r, 100))
+      removed = (await gql(url, 'query ($id: ID!) { run(id: $id) { status result } }', { id: removalId })).data?.run
+    }
+    expect(removed?.status).toBe('succeeded')
+    expect(removed?.result).toMatchObject({ copies: 1, backtestRuns: 1 })
+    expect(removed?.result.incidents).toBeGreaterThan(0)
+    expect(await stop(p)).toBe(0)
+
+    // nothing of the demo is left in either store (its run records stay: they are what keeps it from coming back)
+    const config = loadConfig({ DATA_DIR: data, LOG_LEVEL: 'silent' })
+    const { runtime } = await openRuntime(config, { log: createLogger('silent') })
+    try {
+      const counts = await runtime.duck.use(async (c) => {
+        const n = async (sql: string, params: unknown[] = []) =>
+          Number(
+            (await c.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${sql}`, params as never)).getRowObjectsJS()[0]!
+              .n,
+          )
+        return {
+          partitions: await n('partitions'),
+          truth: await n('scenario_truth'),
+          trades: await n('trades'),
+          prices: await n('prices'),
+          fills: await n('fills'),
+          detections: await n('detections'),
+          incidents: await n('incidents'),
+          members: await n('incident_members'),
+          liquidations: await n('backtest_liquidations WHERE run_id = $1', [backtestId]),
+          fund: await n('backtest_fund_series WHERE run_id = $1', [backtestId]),
+          rollups: await n('run_series_hours WHERE run_id = $1', [backtestId]),
+        }
+      })
+      expect(counts).toEqual({
+        partitions: 0,
+        truth: 0,
+        trades: 0,
+        prices: 0,
+        fills: 0,
+        detections: 0,
+        incidents: 0,
+        members: 0,
+        liquidations: 0,
+        fund: 0,
+        rollups: 0,
+      })
+      expect(await runtime.meta.backtestRun.count()).toBe(0)
+      expect(await runtime.meta.jobRun.count({ where: { kind: 'backtest' } })).toBe(0)
+      // the next start finds a store that had its demo (its run record stays): nothing reloads
+      expect(await runtime.meta.jobRun.count({ where: { job: 'demo' } })).toBe(1)
+      expect(await firstStartDemo(loadConfig({ DATA_DIR: data, BACKSTOP_DEMO: 'on' }), runtime)).toBe('store not empty')
+    } finally {
+      await closeRuntime(runtime)
+    }
+  },
+)
