@@ -1,8 +1,8 @@
 // The first-start demo (BACKSTOP_DEMO): on `backstop start` over an empty store, the scenario library (venue synthetic)
 // is loaded, backtested and run through the detectors as ordinary recorded runs, children of one `demo` run, while the
-// server already answers. Scenario by scenario: load, then (without waiting) the detectors over the loaded data and a
-// backtest with the preset of jobs/demoPlan.ts followed by the detectors over its outputs. A step that fails is
-// recorded as its own failed run, logged, and the others go on; the demo run then ends failed, naming them.
+// server already answers. Every scenario is loaded first (one after the other), then per scenario the detectors over
+// its data, and a backtest with the preset of jobs/demoPlan.ts followed by the detectors over its outputs. A step that
+// fails is recorded as its own failed run, logged, and the others go on; the demo run then ends failed, naming them.
 import { z } from 'zod'
 import type { Config } from '../src/config/load.ts'
 import { SCENARIO_VENUE } from '../src/domain/scenario.ts'
@@ -108,7 +108,9 @@ async function runDemo(
   }
   const trigger = 'cron' as const
   progress.update({ phase: 'demo', done: 0, total, unit: 'runs' })
-  const following: Promise<void>[] = []
+  // every load first: a backtest's account replay reads the whole synthetic venue (shared funding wallets, system
+  // accounts), so backtesting while other scenarios still load would make its outputs depend on the timing
+  const loadedScenarios: Array<{ scenario: string; truth: LoadScenarioResult['truth'] }> = []
   for (const scenario of scenarios) {
     if (signal.aborted) break
     const load = await child(runs, SCENARIO_LOAD_JOB, { name: scenario, seed }, trigger)
@@ -120,10 +122,14 @@ async function runDemo(
       continue
     }
     result.rows += loaded.truth.rows
-    const { markets } = loaded.truth
-    const from = new Date(loaded.truth.from).toISOString()
-    const to = new Date(loaded.truth.to).toISOString()
-    // the next scenario loads while these run (one run per kind at a time, RUN_CONCURRENCY)
+    loadedScenarios.push({ scenario, truth: loaded.truth })
+  }
+  // then, per scenario, the detectors over its data and its backtest (runs of each kind queue: RUN_CONCURRENCY)
+  const following: Promise<void>[] = []
+  for (const { scenario, truth } of signal.aborted ? [] : loadedScenarios) {
+    const { markets } = truth
+    const from = new Date(truth.from).toISOString()
+    const to = new Date(truth.to).toISOString()
     following.push(
       (async () => {
         const detect = await child(runs, 'detect', { venue: SCENARIO_VENUE, markets, from, to }, trigger)

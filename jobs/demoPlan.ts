@@ -29,7 +29,7 @@ export const DEMO_BACKTESTS: Readonly<Record<string, DemoBacktest>> = {
   'xpl-mark-sweep': {
     preset: 'hyperliquid@2023-07-17',
     positions: 'accounts',
-    why: 'Hyperliquid, 26-27 Aug 2025; the 2025-03-12 version fails this account replay (a NaN wallet), so 2023-07-17',
+    why: 'Hyperliquid, 26-27 Aug 2025; with the whole library loaded, the 2025-03-12 version fails this account replay (a NaN wallet)',
   },
   'yfi-oi-growth': {
     preset: 'dydx-v4@2026-03-04',
@@ -59,7 +59,7 @@ export const DEMO_BACKTESTS: Readonly<Record<string, DemoBacktest>> = {
   'calm-trend': {
     preset: 'okx@2026-04-01',
     positions: 'accounts',
-    why: 'control: a CEX preset (Jun 2025); bybit@2025-01-01 fails this account replay (a NaN wallet)',
+    why: 'control: a CEX preset (Jun 2025); bybit@2025-01-01 failed this account replay once (a NaN wallet)',
   },
   'calm-volatile': {
     preset: 'okx@2026-04-01',
