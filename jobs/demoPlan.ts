@@ -34,7 +34,7 @@ export const DEMO_BACKTESTS: Readonly<Record<string, DemoBacktest>> = {
   'yfi-oi-growth': {
     preset: 'dydx-v4@2026-03-04',
     positions: 'accounts',
-    why: 'dYdX (v3 in Nov 2022; v4 is the dYdX preset there is)',
+    why: 'dYdX (v3 in Nov 2023; v4 is the dYdX preset there is)',
   },
   'cascade-crash': {
     preset: 'binance-um@2025-09-18',
@@ -49,7 +49,7 @@ export const DEMO_BACKTESTS: Readonly<Record<string, DemoBacktest>> = {
   'funding-squeeze': {
     preset: 'binance-um@2025-09-18',
     positions: 'accounts',
-    why: 'funding per Binance (premium + clamp), Jan 2025',
+    why: 'funding per Binance (premium + clamp); not a dated incident, so the current preset',
   },
   'oracle-front-run': {
     preset: 'gmx-v2@2026-03-13',
