@@ -6,8 +6,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { buildSchema, parse, validate } from 'graphql'
 import { afterEach, describe, expect, test } from 'vitest'
+import { z } from 'zod'
 import { DEMO_BACKTESTS } from '../jobs/demoPlan.ts'
-import { firstStartDemo } from '../jobs/demo.ts'
+import { demoJob, firstStartDemo, type DemoResult } from '../jobs/demo.ts'
+import { defineJob, emptyOutcome, type JobDefinition } from '../jobs/job.ts'
+import { RunManager } from '../jobs/runManager.ts'
 import { closeRuntime, openRuntime } from '../src/app/runtime.ts'
 import { ConfigError, loadConfig } from '../src/config/load.ts'
 import { scenarioNames } from '../src/ingest/scenarios/index.ts'
@@ -73,6 +76,50 @@ describe('the demo plan', () => {
     })
     expect(await firstStartDemo(loadConfig({}), runtime)).toBe('store not empty')
   })
+})
+
+test('a failed step is a failed run of its own; the other steps go on and the demo run ends failed', async () => {
+  const runtime = await testRuntime()
+  const stub = (name: string, run: JobDefinition['run']) =>
+    defineJob({ name, exclusive: false, retryOnCrash: false, description: name, params: z.unknown(), run })
+  const truth = { rows: 7, markets: ['ORACLE-FR-PERP'], from: '2025-04-06T12:00:00Z', to: '2025-04-10T00:00:00Z' }
+  const registry = new Map<string, JobDefinition<never>>(
+    [
+      demoJob as JobDefinition<never>,
+      stub('scenario.load', async (_c, p) => {
+        if ((p as { name: string }).name === 'calm-trend') throw new Error('disk full')
+        return { ...emptyOutcome(), result: { status: 'loaded', truth } }
+      }),
+      stub('detect', async () => ({ ...emptyOutcome(), result: { detections: { total: 0 } } })),
+      stub('backtest', async () => {
+        throw new Error('a NaN wallet')
+      }),
+    ].map((j) => [j.name, j as JobDefinition<never>]),
+  )
+  const runs = new RunManager(runtime, registry)
+  const done = await runs.run('demo', { scenarios: ['calm-trend', 'oracle-front-run'] }, { trigger: 'cron' })
+  expect(done.status).toBe('failed')
+  const result = done.outcome.result as DemoResult
+  expect(result.steps.map((s) => `${s.scenario} ${s.step} ${s.status}`).sort()).toEqual([
+    'calm-trend backtest skipped',
+    'calm-trend detect skipped',
+    'calm-trend detect-backtest skipped',
+    'calm-trend load failed',
+    'oracle-front-run backtest failed',
+    'oracle-front-run detect succeeded',
+    'oracle-front-run detect-backtest skipped',
+    'oracle-front-run load succeeded',
+  ])
+  expect(result.steps.find((s) => s.step === 'backtest' && s.runId)?.error).toBe('a NaN wallet')
+  // each step that ran is a recorded run with its own status
+  const recorded = await runtime.meta.jobRun.findMany({ where: { job: { not: 'demo' } } })
+  expect(recorded.map((r) => `${r.job} ${r.status}`).sort()).toEqual([
+    'backtest failed',
+    'detect succeeded',
+    'scenario.load failed',
+    'scenario.load succeeded',
+  ])
+  await runs.stop(1000)
 })
 
 test(
