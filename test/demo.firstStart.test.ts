@@ -11,6 +11,7 @@ import { DEMO_BACKTESTS } from '../jobs/demoPlan.ts'
 import { demoJob, firstStartDemo, type DemoResult } from '../jobs/demo.ts'
 import { defineJob, emptyOutcome, type JobDefinition } from '../jobs/job.ts'
 import { RunManager } from '../jobs/runManager.ts'
+import { scenarioRemoveJob } from '../jobs/scenarioRemove.ts'
 import { closeRuntime, openRuntime } from '../src/app/runtime.ts'
 import { ConfigError, loadConfig } from '../src/config/load.ts'
 import { scenarioNames } from '../src/ingest/scenarios/index.ts'
@@ -119,6 +120,63 @@ test('a failed step is a failed run of its own; the other steps go on and the de
     'scenario.load failed',
     'scenario.load succeeded',
   ])
+  await runs.stop(1000)
+})
+
+test('scenario.remove NAME takes only what was derived from its own markets', async () => {
+  const runtime = await testRuntime()
+  const runs = new RunManager(runtime, new Map([[scenarioRemoveJob.name, scenarioRemoveJob as JobDefinition<never>]]))
+  // two synthetic backtests, each with a result row, a detection over its market and an incident
+  const seed = async (id: string, market: string) => {
+    await runtime.meta.jobRun.create({
+      data: { id, kind: 'backtest', job: 'backtest', trigger: 'cli', host: 'h', pid: 1, status: 'succeeded' },
+    })
+    await runtime.meta.backtestRun.create({
+      data: {
+        id,
+        ruleSetHash: 'x',
+        ruleSetRef: 'okx',
+        venue: 'synthetic',
+        markets: [market],
+        fromTs: new Date(0),
+        toTs: new Date(1),
+        positionsSource: 'synthetic',
+      },
+    })
+    await runtime.duck.use(async (c) => {
+      await c.run(
+        `INSERT INTO backtest_fund_series VALUES ($1, 1, TIMESTAMP '2025-01-01', 'pooled', $2, 'initial', 1, 1, NULL)`,
+        [id, market],
+      )
+      for (const runId of [null, id])
+        await c.run(
+          `INSERT INTO detections VALUES ($1, 'oracle-deviation', '1', 'synthetic', $2, TIMESTAMP '2025-01-01',
+             TIMESTAMP '2025-01-02', [], 1, 'warning', '{}', NULL, NULL, $3, 'h', TIMESTAMP '2025-01-01',
+             TIMESTAMP '2025-01-02', TIMESTAMP '2025-01-01')`,
+          [`${id}-${runId ?? 'data'}`, market, runId],
+        )
+      await c.run(
+        `INSERT INTO incidents VALUES ($1, 'synthetic', $2, [$3], TIMESTAMP '2025-01-01', TIMESTAMP '2025-01-02',
+           'warning', 't', 0, 0, 0, [], 1, 1, 60, TIMESTAMP '2025-01-01')`,
+        [`i-${id}`, id, market],
+      )
+    })
+  }
+  await seed('bt-calm', 'CALM-TREND-PERP')
+  await seed('bt-oracle', 'ORACLE-FR-PERP')
+  const done = await runs.run('scenario.remove', { name: 'calm-trend' }, { trigger: 'cli' })
+  expect(done.outcome.result).toMatchObject({ backtestRuns: 1, detections: 2, incidents: 1 })
+  const left = await runtime.duck.use(
+    async (c) =>
+      (
+        await c.runAndReadAll(
+          `SELECT (SELECT list(id ORDER BY id) FROM detections)::VARCHAR AS d, (SELECT list(id) FROM incidents)::VARCHAR AS i,
+                (SELECT list(run_id) FROM backtest_fund_series)::VARCHAR AS f`,
+        )
+      ).getRowObjectsJS()[0],
+  )
+  expect(left).toEqual({ d: '[bt-oracle-bt-oracle, bt-oracle-data]', i: '[i-bt-oracle]', f: '[bt-oracle]' })
+  expect((await runtime.meta.backtestRun.findMany()).map((r) => r.id)).toEqual(['bt-oracle'])
   await runs.stop(1000)
 })
 
