@@ -205,6 +205,9 @@ test(
     const ready = await p.waitForLog((l) => typeof l.query === 'string', 150_000)
     expect(ready).toMatchObject({ runId: demoId, status: 'succeeded', url })
     const query = String(ready.query)
+    // the message carries it on one line, copy-pastable from the raw JSON log (no quote to escape)
+    expect(query).not.toContain('"')
+    expect(String(ready.msg)).toContain(query.replace(/\s+/g, ' '))
     const schema = buildSchema(fs.readFileSync(path.join(projectRoot, 'schema.graphql'), 'utf8'))
     expect(validate(schema, parse(query)).map((e) => e.message)).toEqual([])
 
