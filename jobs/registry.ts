@@ -2,6 +2,7 @@
 import { InvalidInputError } from '../src/errors.ts'
 import { attackCostJob } from './attackCost.ts'
 import { backtestJob } from './backtest.ts'
+import { demoJob } from './demo.ts'
 import { detectJob } from './detect.ts'
 import { ingestionJobs } from './ingest/index.ts'
 import type { JobDefinition } from './job.ts'
@@ -28,6 +29,7 @@ export const jobRegistry: ReadonlyMap<string, JobDefinition<never>> = new Map(
       attackCostJob,
       scenarioLoadJob,
       scenarioRemoveJob,
+      demoJob,
       ...ingestionJobs,
     ] as JobDefinition<never>[]
   ).map((job) => [job.name, job]),

@@ -1,9 +1,11 @@
 // Removing a loaded scenario (or all of them) as a run of kind scenario, so the CLI hands it to a server holding the
 // store like a load (mutation removeScenario), and a removal queues behind a load in the same process (one scenario
-// run at a time per kind). An unknown name is refused before anything is recorded.
+// run at a time per kind). An unknown name is refused before anything is recorded. What was derived from the removed
+// markets goes too: backtests over them (results and records), their detections and incidents.
 import { z } from 'zod'
 import { InvalidInputError } from '../src/errors.ts'
 import { removeScenario, scenarioByName } from '../src/ingest/scenarios/index.ts'
+import { removeScenarioResults, scenarioBacktestRuns } from '../src/store/scenarios/removeScenarioResults.ts'
 import { defineJob, emptyOutcome } from './job.ts'
 
 export const SCENARIO_REMOVE_JOB = 'scenario.remove'
@@ -34,7 +36,11 @@ export const scenarioRemoveJob = defineJob<z.infer<typeof params>>({
     return p
   },
   async run({ runtime }, p) {
+    const markets = p.name === undefined ? null : scenarioByName(p.name).markets
+    // read first: the runs' records are deleted last, so a removal cut short finds them again when re-run
+    const runIds = await scenarioBacktestRuns(runtime.meta, markets)
     const removed = await removeScenario(runtime, p.name ?? 'all')
-    return { ...emptyOutcome(), rows: removed.rows, result: removed }
+    const derived = await removeScenarioResults(runtime, markets, runIds)
+    return { ...emptyOutcome(), rows: removed.rows, result: { ...removed, ...derived } }
   },
 })

@@ -8,6 +8,8 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql'
 import type { Request, RequestHandler } from 'express'
 
 const FIRST_QUERY = `# Welcome to Backstop. Press the run button (or Ctrl-Enter) to execute.
+# On its first start on an empty store, \`npm start\` loads a demo (generated scenarios, venue synthetic): once the
+# log says "demo ready", add  incidents(first: 20) { nodes { title severity totalDeficit } }  below (the log has more).
 {
   health {
     status

@@ -237,6 +237,21 @@ export const settings = {
     valid: 'true or false',
     parse: bool,
   },
+  backstopDemo: {
+    env: 'BACKSTOP_DEMO',
+    description:
+      '`backstop start` (`npm start`) on an empty store (no market data, no runs ever) fills it with the demo: the scenario library (venue synthetic) loaded, backtested and run through the detectors as runs, while the server already answers. Never on a store that had data or runs; `backstop scenario remove --all` removes it.',
+    default: 'on',
+    valid: 'on or off',
+    parse: oneOf(['on', 'off'] as const),
+  },
+  backstopDemoScenarios: {
+    env: 'BACKSTOP_DEMO_SCENARIOS',
+    description:
+      'For tests and quick looks: the scenarios the first-start demo loads (names of `backstop scenario list`); unset = the whole library.',
+    valid: 'comma-separated scenario names, e.g. cascade-crash,eth-whale-withdrawal',
+    parse: listOf(/^[a-z0-9][a-z0-9-]{0,99}$/),
+  },
   backtestKernelThread: {
     env: 'BACKTEST_KERNEL_THREAD',
     description:

@@ -23,7 +23,8 @@ export interface Spawned {
 export function spawnBackstop(args: string[], env: Record<string, string>, cwd = projectRoot): Spawned {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', ...env },
+    // no first-start demo unless a test asks for it (BACKSTOP_DEMO=on): a `start` on an empty store would load it
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TZ: 'UTC', BACKSTOP_DEMO: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let text = ''

@@ -17,6 +17,7 @@ import {
 import { createLogger } from '../../obs/logger.ts'
 import { SCENARIO_LOAD_JOB } from '../../../jobs/scenarioLoad.ts'
 import { SCENARIO_REMOVE_JOB } from '../../../jobs/scenarioRemove.ts'
+import type { RemovedScenarioResults } from '../../store/scenarios/removeScenarioResults.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
 import { inForeground } from '../foreground.ts'
 import { runProgressView } from '../progress.ts'
@@ -54,8 +55,8 @@ function parseSeed(text: string | undefined): number {
 
 const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z')
 
-/** What a removal counts. */
-type RemovedScenarioData = Awaited<ReturnType<typeof removeScenario>>
+/** What a removal counts: the data, then what was derived from it (jobs/scenarioRemove.ts). */
+type RemovedScenarioData = Awaited<ReturnType<typeof removeScenario>> & Partial<RemovedScenarioResults>
 
 /** What a load printed, the same whichever process ran it (a result read through the API has times as text). */
 function printLoaded(name: string, seed: number, result: LoadScenarioResult, json: boolean): void {
@@ -236,7 +237,8 @@ export function registerScenario(program: Command): void {
         else
           console.log(
             `removed ${removed.copies} scenario cop${removed.copies === 1 ? 'y' : 'ies'}: ` +
-              `${removed.partitions} partitions, ${removed.rows} rows`,
+              `${removed.partitions} partitions, ${removed.rows} rows; ${removed.backtestRuns ?? 0} backtest runs, ` +
+              `${removed.detections ?? 0} detections, ${removed.incidents ?? 0} incidents derived from them`,
           )
         return 0
       }),
