@@ -78,6 +78,26 @@ export async function planAccountReplay(
 }
 
 /**
+ * The feed of the warm-up: the accounts' events from their first one up to the window, followed without liquidating.
+ * Its account indices are the kernel's (the dictionary as of the window's end, `accountsToUs`): as of the window's
+ * start, an account first seen inside the window would be missing and shift every later account's index, handing one
+ * account's deposits and fills to another.
+ */
+export function warmupFeed(
+  feed: Omit<FeedSpec, 'fromUs' | 'toUs' | 'accountsOnly'>,
+  window: { firstAccountTs: number; fromUs: number; toUs: number },
+): FeedSpec {
+  return {
+    ...feed,
+    accountsOnly: true,
+    fromUs: window.firstAccountTs,
+    toUs: window.fromUs,
+    accountsToUs: window.toUs,
+    slabSeconds: 30 * 86_400,
+  }
+}
+
+/**
  * The plan's accounts as the kernel opens them, with their opening balances: an override's, else the implied balance
  * found by a pass over every account event up to the window end (0 when the ledger funds every fill).
  */

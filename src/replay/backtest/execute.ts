@@ -15,7 +15,7 @@ import { populationRuntime, populationSchema } from '../kernel/population.ts'
 import type { KernelHostFactory } from '../host/kernelHost.ts'
 import type { KernelSpec } from '../host/session.ts'
 import { workerHost } from '../host/workerHost.ts'
-import { openAccounts, summarizeAccounts } from './accountReplay.ts'
+import { openAccounts, summarizeAccounts, warmupFeed } from './accountReplay.ts'
 import { pathSpanOf } from './plan.ts'
 import type { PreparedBacktest } from './prepare.ts'
 import { searchStress } from './stressSearch.ts'
@@ -246,10 +246,7 @@ async function replay(
         const t = performance.now()
         host.setChecking(false)
         // account events only, in 30-day slabs (they are few, and each slab query builds the account dictionary)
-        await run(
-          { ...feed, accountsOnly: true, fromUs: data.firstAccountTs, toUs: fromUs, slabSeconds: 30 * 86_400 },
-          'warmup',
-        )
+        await run(warmupFeed(feed, { firstAccountTs: data.firstAccountTs, fromUs, toUs }), 'warmup')
         host.setChecking(true)
         warmupMs = performance.now() - t
       }

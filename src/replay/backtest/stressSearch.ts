@@ -12,7 +12,7 @@ import {
   searchShock,
   type StressToFirstDeficit,
 } from './distanceToFailure.ts'
-import { openAccounts } from './accountReplay.ts'
+import { openAccounts, warmupFeed } from './accountReplay.ts'
 import type { PreparedBacktest } from './prepare.ts'
 import type { BacktestSummary } from './summary.ts'
 
@@ -86,13 +86,7 @@ export async function replayShortfall(
       host.addAccounts(opened.kernel)
       if (data.firstAccountTs !== null && data.firstAccountTs < fromUs) {
         host.setChecking(false)
-        await run({
-          ...feed,
-          accountsOnly: true,
-          fromUs: data.firstAccountTs,
-          toUs: fromUs,
-          slabSeconds: 30 * 86_400,
-        })
+        await run(warmupFeed(feed, { firstAccountTs: data.firstAccountTs, fromUs, toUs }))
         host.setChecking(true)
       }
     }

@@ -7,7 +7,7 @@ import { readReplayFeed, type FeedSpec } from '../../store/market/replayFeed.ts'
 import type { DuckStore } from '../../store/duck/open.ts'
 import { AttackCostCancelled } from '../attack/execute.ts'
 import { kernelSpec } from '../backtest/execute.ts'
-import { openAccountsFor } from '../backtest/accountReplay.ts'
+import { openAccountsFor, warmupFeed } from '../backtest/accountReplay.ts'
 import type { PreparedBacktest } from '../backtest/prepare.ts'
 import type { KernelAccounts } from '../host/session.ts'
 import { canonicalJson } from '../rules/canonical.ts'
@@ -230,7 +230,7 @@ async function replayDistinct(
       if (first.accounts && firstAccountTs !== null && firstAccountTs < fromUs) {
         // follow the accounts' history up to the window without liquidating, as a backtest does
         host.setChecking(false)
-        await run({ ...feed, accountsOnly: true, fromUs: firstAccountTs, toUs: fromUs, slabSeconds: 30 * 86_400 })
+        await run(warmupFeed(feed, { firstAccountTs, fromUs, toUs }))
         host.setChecking(true)
       }
       host.start()

@@ -109,7 +109,8 @@ export async function describeReplayData(
       await c.runAndReadAll(
         `SELECT min(t)::DOUBLE AS t FROM (
            SELECT epoch_us(min(ts)) AS t FROM fills WHERE venue = $1 AND ts < make_timestamp($2::BIGINT) AND ${inMarkets('$3')}
-           UNION ALL SELECT epoch_us(min(ts)) FROM ledger WHERE venue = $1 AND ts < make_timestamp($2::BIGINT))`,
+           UNION ALL SELECT epoch_us(min(ts)) FROM ledger
+             WHERE venue = $1 AND ts < make_timestamp($2::BIGINT) AND account IN (${accountsSql('$3')}))`,
         [venue, us(toUs), listValue([...markets])],
       )
     ).getRowObjectsJS()[0]
@@ -144,7 +145,11 @@ export async function describeReplayData(
   })
 }
 
-/** Account ids with fills (in the markets) or ledger rows up to `toUs`, sorted: position in the list = index. */
+/**
+ * Account ids with fills in the markets up to `toUs`, sorted: position in the list = index. An account that never
+ * traded them holds nothing a replay of them can move (its ledger rows alone change no outcome), so it is left out:
+ * other markets' accounts of the venue — another scenario's, under `synthetic` — never enter this replay.
+ */
 export async function listReplayAccounts(
   store: DuckStore,
   venue: string,
@@ -167,8 +172,6 @@ export function inMarkets(param: string, column = 'market'): string {
  * so that the index is reproducible; the feed joins the same query.
  */
 export function accountsSql(marketsParam: string): string {
-  return `SELECT account FROM (
-    SELECT DISTINCT account FROM fills WHERE venue = $1 AND ts < make_timestamp($2::BIGINT) AND ${inMarkets(marketsParam)}
-    UNION SELECT DISTINCT account FROM ledger WHERE venue = $1 AND ts < make_timestamp($2::BIGINT)
-  ) ORDER BY account`
+  return `SELECT DISTINCT account FROM fills
+    WHERE venue = $1 AND ts < make_timestamp($2::BIGINT) AND ${inMarkets(marketsParam)} ORDER BY account`
 }

@@ -57,6 +57,12 @@ export interface FeedSpec {
   accounts: boolean
   /** Only account events (the warm-up before the window). */
   accountsOnly?: boolean
+  /**
+   * The end the account dictionary (and each account·market's first fill) is taken up to (default `toUs`). The
+   * warm-up before the window passes the window's end: its events must carry the indices of the kernel's dictionary,
+   * which holds the accounts first seen inside the window too.
+   */
+  accountsToUs?: number
   /** Decimals of each market's size step: fill sizes are sent as exact integers of 10^-decimals base (default 8). */
   sizeDecimals?: readonly number[]
   /** Slab length; slabs are aligned to multiples of it since the epoch. */
@@ -415,7 +421,7 @@ export async function* readReplayFeed(
       BigInt(Math.round(t0)),
       BigInt(Math.round(t1)),
       BigInt(Math.round(t0 - maxBarUs)),
-      BigInt(Math.round(spec.toUs)),
+      BigInt(Math.round(spec.accountsToUs ?? spec.toUs)),
     ]
     const read = Promise.all(sources.map((s, i) => readSlab(connections[k % connections.length]![i]!, s, values)))
     // a read-ahead that fails is reported when its slab is reached; until then its rejection is not unhandled
