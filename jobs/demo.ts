@@ -108,8 +108,8 @@ async function runDemo(
   }
   const trigger = 'cron' as const
   progress.update({ phase: 'demo', done: 0, total, unit: 'runs' })
-  // every load first: a backtest's account replay reads the whole synthetic venue (shared funding wallets, system
-  // accounts), so backtesting while other scenarios still load would make its outputs depend on the timing
+  // every load first (loads are exclusive runs), then the detectors and backtests, which read only their own
+  // scenario's markets and accounts
   const loadedScenarios: Array<{ scenario: string; truth: LoadScenarioResult['truth'] }> = []
   for (const scenario of scenarios) {
     if (signal.aborted) break

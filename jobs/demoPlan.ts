@@ -27,9 +27,9 @@ export const DEMO_BACKTESTS: Readonly<Record<string, DemoBacktest>> = {
     why: 'Hyperliquid, 12 Mar 2025: 50x ETH was still allowed (the cut to 25x came after the incident)',
   },
   'xpl-mark-sweep': {
-    preset: 'hyperliquid@2023-07-17',
+    preset: 'hyperliquid@2025-03-12',
     positions: 'accounts',
-    why: 'Hyperliquid, 26-27 Aug 2025; with the whole library loaded, the 2025-03-12 version fails this account replay (a NaN wallet)',
+    why: 'Hyperliquid, 26-27 Aug 2025: the rules in force since the 12 Mar 2025 leverage cut',
   },
   'yfi-oi-growth': {
     preset: 'dydx-v4@2026-03-04',
@@ -57,9 +57,9 @@ export const DEMO_BACKTESTS: Readonly<Record<string, DemoBacktest>> = {
     why: 'an oracle-priced venue, as GMX is',
   },
   'calm-trend': {
-    preset: 'okx@2026-04-01',
+    preset: 'bybit@2025-01-01',
     positions: 'accounts',
-    why: 'control: a CEX preset (Jun 2025); bybit@2025-01-01 failed this account replay once (a NaN wallet)',
+    why: 'control: Bybit USDT perpetuals as in force in Jun 2025',
   },
   'calm-volatile': {
     preset: 'okx@2026-04-01',
