@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     // where the wall time goes: a thread is booting, replaying, or idle (nothing to replay yet); the main thread
     // waits for the reader (the feed is the bottleneck) or holds a batch until the threads have room (they are)
     console.log(
-      `sweep timeline: threads booted in ${each((x) => x.bootMs)} s, replayed ${each((x) => x.busyMs)} s, idle ${each((x) => x.idleMs)} s; main thread waited ${fmt(timings.main.readMs / 1000)} s for the reader, held batches ${fmt(timings.main.heldMs / 1000)} s for the threads`,
+      `sweep timeline: threads booted in ${each((x) => x.bootMs)} s, replayed ${each((x) => x.busyMs)} s, idle ${each((x) => x.idleMs)} s; main thread waited ${fmt(timings.main.readMs / 1000)} s for the reader, held batches ${fmt(timings.main.heldMs / 1000)} s for the threads, figures after the kernels ${fmt(timings.main.figuresMs / 1000)} s`,
     )
     console.log(
       `sweep CPU outside the sweep threads: main thread ${fmt(sweepMainCpu)} s (prepare, merge, figures), other threads ${fmt(sweepCpu - threadCpu - sweepMainCpu)} s (V8's GC helpers, DuckDB's readers)`,

@@ -105,9 +105,10 @@ export interface SweepTimings {
   /**
    * This (the calling) thread, ms: CPU time over the whole sweep (NaN where the system cannot tell), wall time
    * waiting for the reader's next batch (DuckDB's reads, the merge), and wall time holding a batch until every thread
-   * had room for it (the threads are the bottleneck).
+   * had room for it (the threads are the bottleneck), and wall time computing the points' figures once a window's
+   * kernels are done (the threads idle meanwhile).
    */
-  main: { cpuMs: number; readMs: number; heldMs: number }
+  main: { cpuMs: number; readMs: number; heldMs: number; figuresMs: number }
 }
 
 export class SweepCancelled extends Error {
@@ -298,6 +299,7 @@ export async function executeSweep(
   const threads: SweepThreadTimeline[] = []
   let readMs = 0
   let heldMs = 0
+  let figuresMs = 0
   for (const [w, win] of prepared.windows.entries()) {
     if (options.signal?.aborted) throw new SweepCancelled()
     const kernels = [win.base, ...evaluated.map((p) => win.points[p.index]!)]
@@ -319,6 +321,7 @@ export async function executeSweep(
     threads.push(...replayed.threads)
     readMs += replayed.readMs
     heldMs += replayed.heldMs
+    const figuresFrom = performance.now()
     const [base, ...rest] = replayed.results
     const window = intervalOf(win.base)
     baseFigures.push(windowFigures(window, win.base.ruleSet.rules, request.markets, base!, base!).figures)
@@ -332,6 +335,7 @@ export async function executeSweep(
       sum.population += c.population
       sum.feeMicros += c.feeMicros
     })
+    figuresMs += performance.now() - figuresFrom
   }
   const attackCosts = await runPointAttacks(deps, evaluated, prepared.attacks, {
     ...(options.signal ? { signal: options.signal } : {}),
@@ -418,7 +422,7 @@ export async function executeSweep(
       events,
       kernelMs,
       threads,
-      main: { cpuMs: threadCpuMs() - startedCpu, readMs, heldMs },
+      main: { cpuMs: threadCpuMs() - startedCpu, readMs, heldMs, figuresMs },
     },
   }
 }
