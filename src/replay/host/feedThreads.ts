@@ -1,8 +1,9 @@
 // Worker threads fed one stream of event batches — the wiring the kernel host (one kernel per thread) and the sweep
 // host (several kernels per thread) share: each thread booted on its entry, at most IN_FLIGHT batches waiting per
 // thread (the feed runs at the slowest thread's pace), each batch handed to one thread with its buffers or, to
-// several, copied once into shared memory that they all read, progress as the slowest thread's, a failure or an unexpected exit failing the group, and a close that
-// terminates every thread at once, whatever it is doing (a cancelled run).
+// several, copied once into shared memory they all read, progress as the slowest thread's, a failure or an
+// unexpected exit failing the group, and a close that terminates every thread at once, whatever it is doing (a
+// cancelled run).
 import { Worker } from 'node:worker_threads'
 import type { EventBatch } from '../kernel/events.ts'
 import { KernelHostClosed } from './kernelHost.ts'

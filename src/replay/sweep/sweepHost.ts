@@ -22,7 +22,7 @@ export interface SweepHost {
   /** Off while an account replay follows the accounts' history before the window (no liquidations), on again after. */
   setChecking(on: boolean): void
   start(): void
-  /** Feeds one batch to every kernel; resolves when there is room for the next. Takes the batch's buffers. */
+  /** Feeds one batch to every kernel; resolves when there is room for the next. One thread takes the batch's buffers. */
   feed(batch: EventBatch): Promise<void>
   /** Each kernel's figures, in the order of the specs. */
   finish(): Promise<SweepKernelResult[]>
