@@ -15,6 +15,7 @@ import { executeBacktest } from '../src/replay/backtest/execute.ts'
 import { prepareBacktest } from '../src/replay/backtest/prepare.ts'
 import { executeSweep } from '../src/replay/sweep/execute.ts'
 import { prepareSweep } from '../src/replay/sweep/prepare.ts'
+import { threadCpuMs } from '../src/replay/sweep/threadCpu.ts'
 import { DuckStore } from '../src/store/duck/open.ts'
 import { migrateDuck } from '../src/store/duck/schema.ts'
 import { createMetaClient } from '../src/store/meta/client.ts'
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
 
     t = performance.now()
     cpu = process.cpuUsage()
+    const mainCpu = threadCpuMs()
     const prepared = await prepareSweep(
       { duck, meta },
       {
@@ -95,13 +97,24 @@ async function main(): Promise<void> {
     const { document, timings } = await executeSweep({ duck }, prepared)
     const sweepMs = performance.now() - t
     const sweepCpu = cpuSince(cpu)
+    const sweepMainCpu = (threadCpuMs() - mainCpu) / 1000
     const evaluated = document.points.filter((p) => p.status === 'evaluated').length
     console.log(
       `sweep: ${fmt(sweepMs / 1000)} s, CPU ${fmt(sweepCpu)} s for ${evaluated} points (+ the base) on ${timings.kernels} kernel(s), ${timings.feedReads} feed read(s), ${fmt(timings.events)} events read`,
     )
-    const threadCpu = timings.threadCpuMs.reduce((a, b) => a + b, 0) / 1000
+    const threads = timings.threads
+    const each = (f: (t: (typeof threads)[number]) => number) => threads.map((x) => fmt(f(x) / 1000)).join(' / ')
+    const threadCpu = threads.reduce((sum, x) => sum + x.cpuMs, 0) / 1000
     console.log(
-      `sweep threads: CPU ${timings.threadCpuMs.map((ms) => fmt(ms / 1000)).join(' + ')} = ${fmt(threadCpu)} s for ${timings.kernels} kernels (${fmt(threadCpu / timings.kernels)} CPU-s each; wall inside the kernels ${fmt(timings.kernelMs / 1000)} s)`,
+      `sweep threads: CPU ${each((x) => x.cpuMs)} = ${fmt(threadCpu)} s for ${timings.kernels} kernels (${fmt(threadCpu / timings.kernels)} CPU-s each; wall inside the kernels ${fmt(timings.kernelMs / 1000)} s)`,
+    )
+    // where the wall time goes: a thread is booting, replaying, or idle (nothing to replay yet); the main thread
+    // waits for the reader (the feed is the bottleneck) or holds a batch until the threads have room (they are)
+    console.log(
+      `sweep timeline: threads booted in ${each((x) => x.bootMs)} s, replayed ${each((x) => x.busyMs)} s, idle ${each((x) => x.idleMs)} s; main thread waited ${fmt(timings.main.readMs / 1000)} s for the reader, held batches ${fmt(timings.main.heldMs / 1000)} s for the threads, figures after the kernels ${fmt(timings.main.figuresMs / 1000)} s`,
+    )
+    console.log(
+      `sweep CPU outside the sweep threads: main thread ${fmt(sweepMainCpu)} s (prepare, merge, figures), other threads ${fmt(sweepCpu - threadCpu - sweepMainCpu)} s (V8's GC helpers, DuckDB's readers)`,
     )
     console.log(`ratio sweep / single backtest: ${fmt(sweepMs / singleMs)}× (issue floor < 6×, aim < 3×)`)
     console.log(`CPU ratio sweep / single backtest: ${fmt(sweepCpu / singleCpu)}× (load-independent: the work done)`)

@@ -5,6 +5,8 @@ import { executeBacktest, kernelSpec } from '../src/replay/backtest/execute.ts'
 import { prepareBacktest, type PreparedBacktest } from '../src/replay/backtest/prepare.ts'
 import { inlineHost } from '../src/replay/host/inlineHost.ts'
 import { KernelHostClosed } from '../src/replay/host/kernelHost.ts'
+import { sharedBatch } from '../src/replay/host/protocol.ts'
+import { allocBatch, pushEvent, type EventKindCode } from '../src/replay/kernel/events.ts'
 import { workerHost } from '../src/replay/host/workerHost.ts'
 import { sweepHost } from '../src/replay/sweep/sweepHost.ts'
 import { readReplayFeed } from '../src/store/market/replayFeed.ts'
@@ -96,6 +98,23 @@ describe('kernel hosts', () => {
     expect(c!.summary.outputHash).not.toBe(a!.summary.outputHash)
     expect(rows[0]).toBe(rows[1])
     expect(rows[0]).toBeGreaterThan(0)
+  })
+
+  test('a batch for several threads is copied once into shared memory, column for column', () => {
+    const batch = allocBatch(64)
+    // 37 events: every column's length, and so the next column's offset, is odd
+    for (let i = 0; i < 37; i++)
+      pushEvent(batch, T0 + i, (i % 8) as EventKindCode, i % 5, i + 0.5, -i, i * 3, i / 7, i - 20)
+    const copy = sharedBatch(batch)
+    const buffer = copy.ts.buffer
+    expect(buffer).toBeInstanceOf(SharedArrayBuffer)
+    expect(copy.length).toBe(37)
+    for (const key of ['ts', 'kind', 'market', 'account', 'a', 'b', 'c', 'd'] as const) {
+      expect(copy[key].buffer).toBe(buffer)
+      expect(copy[key].length).toBe(37)
+      expect(copy[key].byteOffset % copy[key].BYTES_PER_ELEMENT).toBe(0)
+      expect([...copy[key]]).toEqual([...batch[key].subarray(0, 37)])
+    }
   })
 
   test('a sweep host replays batches in groups, kernel after kernel, sharing draws, with the outputs of batch by batch', async () => {

@@ -1,12 +1,13 @@
 // Worker threads fed one stream of event batches — the wiring the kernel host (one kernel per thread) and the sweep
 // host (several kernels per thread) share: each thread booted on its entry, at most IN_FLIGHT batches waiting per
-// thread (the feed runs at the slowest thread's pace), each batch copied to every thread but the last (which takes
-// its buffers), progress as the slowest thread's, a failure or an unexpected exit failing the group, and a close that
-// terminates every thread at once, whatever it is doing (a cancelled run).
+// thread (the feed runs at the slowest thread's pace), each batch handed to one thread with its buffers or, to
+// several, copied once into shared memory they all read, progress as the slowest thread's, a failure or an
+// unexpected exit failing the group, and a close that terminates every thread at once, whatever it is doing (a
+// cancelled run).
 import { Worker } from 'node:worker_threads'
 import type { EventBatch } from '../kernel/events.ts'
 import { KernelHostClosed } from './kernelHost.ts'
-import { batchBuffers } from './protocol.ts'
+import { batchBuffers, sharedBatch } from './protocol.ts'
 
 /** Batches sent to a thread and not yet replayed (default): enough to keep it busy while the next slab is read. */
 const IN_FLIGHT = 4
@@ -49,7 +50,10 @@ export interface FeedThreads<To> {
   broadcast(message: To): void
   /** Sends to one thread (no check: replies to a thread's own request). */
   post(thread: number, message: To): void
-  /** Sends `message(batch)` to every thread once each has room; the last thread takes the batch's buffers. */
+  /**
+   * Sends `message(batch)` to every thread once each has room: one thread takes the batch's buffers; several share
+   * one copy of it (a SharedArrayBuffer), instead of a structured clone per thread made on this thread.
+   */
   feed(batch: EventBatch, message: (batch: EventBatch) => To): Promise<void>
   /** Resolves once `ready()` holds, rejects on a failure or close. */
   until(ready: () => boolean): Promise<void>
@@ -138,11 +142,16 @@ export function feedThreads<To, From>(options: FeedThreadsOptions<From>): FeedTh
     post: (thread, message) => threads[thread]!.worker.postMessage(message),
     async feed(batch, message) {
       await until(() => threads.every((t) => t.inFlight < inFlight))
-      const buffers = batchBuffers(batch)
-      threads.forEach((t, i) => {
+      if (threads.length === 1) {
+        threads[0]!.inFlight++
+        threads[0]!.worker.postMessage(message(batch), batchBuffers(batch))
+        return
+      }
+      const shared = message(sharedBatch(batch))
+      for (const t of threads) {
         t.inFlight++
-        t.worker.postMessage(message(batch), i === threads.length - 1 ? buffers : [])
-      })
+        t.worker.postMessage(shared)
+      }
     },
     until,
     stopped,

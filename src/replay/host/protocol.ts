@@ -25,6 +25,43 @@ export function batchBuffers(batch: EventBatch): ArrayBuffer[] {
 }
 
 /**
+ * A copy of a batch's events in one SharedArrayBuffer (columns cut to its length, widest first so each is aligned):
+ * posted to several threads it is shared, not cloned per thread. Readers only: no kernel writes to a batch it
+ * replays (the kernels of one sweep thread already read the same batch object).
+ */
+export function sharedBatch(batch: EventBatch): EventBatch {
+  const n = batch.length
+  const memory = new SharedArrayBuffer(Math.max(1, n) * (5 * 8 + 4 + 2 + 1))
+  let at = 0
+  const next = (bytes: number) => {
+    const offset = at
+    at += bytes * n
+    return offset
+  }
+  const f64 = () => new Float64Array(memory, next(8), n)
+  const copy: EventBatch = {
+    length: n,
+    ts: f64(),
+    a: f64(),
+    b: f64(),
+    c: f64(),
+    d: f64(),
+    account: new Int32Array(memory, next(4), n),
+    market: new Uint16Array(memory, next(2), n),
+    kind: new Uint8Array(memory, next(1), n),
+  }
+  copy.ts.set(batch.ts.subarray(0, n))
+  copy.a.set(batch.a.subarray(0, n))
+  copy.b.set(batch.b.subarray(0, n))
+  copy.c.set(batch.c.subarray(0, n))
+  copy.d.set(batch.d.subarray(0, n))
+  copy.account.set(batch.account.subarray(0, n))
+  copy.market.set(batch.market.subarray(0, n))
+  copy.kind.set(batch.kind.subarray(0, n))
+  return copy
+}
+
+/**
  * A copy of an output batch that owns its buffers (the kernel's are reused at once), cut to each table's length,
  * with the buffers to transfer. A column used twice (as numbers and as text codes) is copied once.
  */

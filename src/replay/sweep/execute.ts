@@ -27,6 +27,8 @@ import {
 import type { PreparedSweep } from './prepare.ts'
 import { sweepHost } from './sweepHost.ts'
 import type { SweepKernelResult } from './sweepSession.ts'
+import type { SweepThreadTimeline } from './sweepWorker.ts'
+import { threadCpuMs } from './threadCpu.ts'
 
 /**
  * Output rows a kernel buffers before they are hashed and read, and the buffers' starting size (they grow when a
@@ -98,8 +100,15 @@ export interface SweepTimings {
   events: number
   /** Time inside the kernels run (ms, summed over kernels and windows): the rest is reads, setup and waiting. */
   kernelMs: number
-  /** CPU time of each sweep thread run (ms; per window and feed, in order; NaN where the system cannot tell). */
-  threadCpuMs: number[]
+  /** Where each sweep thread's time went (per window and feed, in order): CPU, boot, replaying, idle. */
+  threads: SweepThreadTimeline[]
+  /**
+   * This (the calling) thread, ms: CPU time over the whole sweep (NaN where the system cannot tell), wall time
+   * waiting for the reader's next batch (DuckDB's reads, the merge), and wall time holding a batch until every thread
+   * had room for it (the threads are the bottleneck), and wall time computing the points' figures once a window's
+   * kernels are done (the threads idle meanwhile).
+   */
+  main: { cpuMs: number; readMs: number; heldMs: number; figuresMs: number }
 }
 
 export class SweepCancelled extends Error {
@@ -149,7 +158,9 @@ async function replayWindow(
   events: number
   kernels: number
   kernelMs: number
-  threadCpuMs: number[]
+  threads: SweepThreadTimeline[]
+  readMs: number
+  heldMs: number
 }> {
   const unique: PreparedBacktest[] = []
   const slot = new Map<string, number>()
@@ -176,7 +187,14 @@ async function replayDistinct(
   duck: DuckStore,
   kernels: PreparedBacktest[],
   options: { threads?: number; signal?: AbortSignal; onFraction: (fraction: number, events: number) => void },
-): Promise<{ results: SweepKernelResult[]; reads: number; events: number; threadCpuMs: number[] }> {
+): Promise<{
+  results: SweepKernelResult[]
+  reads: number
+  events: number
+  threads: SweepThreadTimeline[]
+  readMs: number
+  heldMs: number
+}> {
   const groups = new Map<string, number[]>()
   kernels.forEach((k, i) => {
     const key = JSON.stringify(k.plan.feed)
@@ -185,7 +203,9 @@ async function replayDistinct(
   const results: SweepKernelResult[] = new Array(kernels.length)
   let doneKernels = 0
   let events = 0
-  const threadCpuMs: number[] = []
+  const threads: SweepThreadTimeline[] = []
+  let readMs = 0
+  let heldMs = 0
   for (const members of groups.values()) {
     const first = kernels[members[0]!]!
     const fromUs = first.request.from.getTime() * 1000
@@ -220,10 +240,15 @@ async function replayDistinct(
     const onAbort = () => void host.close()
     options.signal?.addEventListener('abort', onAbort, { once: true })
     const run = async (spec: FeedSpec) => {
+      let asked = performance.now()
       for await (const batch of readReplayFeed(duck, { ...spec, reuseBatches: false })) {
+        const read = performance.now()
+        readMs += read - asked
         if (options.signal?.aborted) throw new SweepCancelled()
         events += batch.length
         await host.feed(batch)
+        asked = performance.now()
+        heldMs += asked - read
       }
     }
     try {
@@ -237,7 +262,7 @@ async function replayDistinct(
       await run({ ...feed, fromUs, toUs })
       const out = await host.finish()
       members.forEach((k, j) => (results[k] = out[j]!))
-      threadCpuMs.push(...host.threadCpuMs)
+      threads.push(...host.timelines)
     } catch (error) {
       if (options.signal?.aborted) throw new SweepCancelled()
       throw error
@@ -247,7 +272,7 @@ async function replayDistinct(
     }
     doneKernels += members.length
   }
-  return { results, reads: groups.size, events, threadCpuMs }
+  return { results, reads: groups.size, events, threads, readMs, heldMs }
 }
 
 export async function executeSweep(
@@ -256,6 +281,7 @@ export async function executeSweep(
   options: { signal?: AbortSignal; onProgress?: (p: SweepProgress) => void } = {},
 ): Promise<{ document: SweepDocument; timings: SweepTimings }> {
   const started = performance.now()
+  const startedCpu = threadCpuMs()
   const { request, points } = prepared
   const evaluated = points.filter((p) => p.ruleSet)
   const replays = Math.max(1, evaluated.length) * prepared.windows.length
@@ -270,7 +296,10 @@ export async function executeSweep(
   let events = 0
   let kernelsRun = 0
   let kernelMs = 0
-  const threadCpuMs: number[] = []
+  const threads: SweepThreadTimeline[] = []
+  let readMs = 0
+  let heldMs = 0
+  let figuresMs = 0
   for (const [w, win] of prepared.windows.entries()) {
     if (options.signal?.aborted) throw new SweepCancelled()
     const kernels = [win.base, ...evaluated.map((p) => win.points[p.index]!)]
@@ -289,7 +318,10 @@ export async function executeSweep(
     events += replayed.events
     kernelsRun += replayed.kernels
     kernelMs += replayed.kernelMs
-    threadCpuMs.push(...replayed.threadCpuMs)
+    threads.push(...replayed.threads)
+    readMs += replayed.readMs
+    heldMs += replayed.heldMs
+    const figuresFrom = performance.now()
     const [base, ...rest] = replayed.results
     const window = intervalOf(win.base)
     baseFigures.push(windowFigures(window, win.base.ruleSet.rules, request.markets, base!, base!).figures)
@@ -303,6 +335,7 @@ export async function executeSweep(
       sum.population += c.population
       sum.feeMicros += c.feeMicros
     })
+    figuresMs += performance.now() - figuresFrom
   }
   const attackCosts = await runPointAttacks(deps, evaluated, prepared.attacks, {
     ...(options.signal ? { signal: options.signal } : {}),
@@ -388,7 +421,8 @@ export async function executeSweep(
       feedReads: reads,
       events,
       kernelMs,
-      threadCpuMs,
+      threads,
+      main: { cpuMs: threadCpuMs() - startedCpu, readMs, heldMs, figuresMs },
     },
   }
 }

@@ -74,9 +74,7 @@ const baseTables = new WeakMap<SweepKernelResult, FirstTimes>()
 function baseFirstOf(base: SweepKernelResult): FirstTimes {
   let table = baseTables.get(base)
   if (!table) {
-    table = new FirstTimes()
-    const b = base.firstLiquidations
-    for (let i = 0; i < b.keys.length; i++) table.add(b.keys[i]!, b.ts[i]!)
+    table = FirstTimes.of(base.firstLiquidations)
     baseTables.set(base, table)
   }
   return table

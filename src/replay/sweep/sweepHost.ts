@@ -5,7 +5,7 @@ import os from 'node:os'
 import type { EventBatch } from '../kernel/events.ts'
 import { feedThreads } from '../host/feedThreads.ts'
 import type { SweepKernelResult } from './sweepSession.ts'
-import type { FromSweepThread, SweepGroup, SweepKernel, ToSweepThread } from './sweepWorker.ts'
+import type { FromSweepThread, SweepGroup, SweepKernel, SweepThreadTimeline, ToSweepThread } from './sweepWorker.ts'
 
 const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './sweepWorker.ts' : './sweepWorker.js', import.meta.url).href
 
@@ -22,12 +22,12 @@ export interface SweepHost {
   /** Off while an account replay follows the accounts' history before the window (no liquidations), on again after. */
   setChecking(on: boolean): void
   start(): void
-  /** Feeds one batch to every kernel; resolves when there is room for the next. Takes the batch's buffers. */
+  /** Feeds one batch to every kernel; resolves when there is room for the next. One thread takes the batch's buffers. */
   feed(batch: EventBatch): Promise<void>
   /** Each kernel's figures, in the order of the specs. */
   finish(): Promise<SweepKernelResult[]>
-  /** Once finished: each thread's CPU time (ms; NaN where it cannot be read), for the timings. */
-  readonly threadCpuMs: number[]
+  /** Once finished: where each thread's time went, for the timings. */
+  readonly timelines: SweepThreadTimeline[]
   close(): Promise<void>
 }
 
@@ -45,18 +45,20 @@ export function sweepHost(specs: SweepKernel[], options: SweepHostOptions = {}):
   // kernel k runs on thread k mod count
   const owned = Array.from({ length: count }, (_, t) => specs.map((_, k) => k).filter((k) => k % count === t))
   const results: Array<SweepKernelResult[] | null> = owned.map(() => null)
-  const threadCpuMs = owned.map(() => Number.NaN)
+  const timelines: SweepThreadTimeline[] = []
   const group = options.group ?? GROUP
+  // when the threads were asked for (epoch ms): each measures its boot from it
+  const createdAt = performance.timeOrigin + performance.now()
   const threads = feedThreads<ToSweepThread, FromSweepThread>({
     entry: ENTRY,
-    data: owned.map((kernels) => ({ kernels: kernels.map((k) => specs[k]!), group })),
+    data: owned.map((kernels) => ({ kernels: kernels.map((k) => specs[k]!), group, createdAt })),
     label: 'a sweep thread',
     inFlight: 2 * group.batches,
     ...(options.onReplayed ? { onReplayed: options.onReplayed } : {}),
     onMessage(t, message) {
       if (message.type === 'finished') {
         results[t] = message.results
-        threadCpuMs[t] = message.cpuMs
+        timelines[t] = message.timeline
       }
     },
   })
@@ -72,6 +74,6 @@ export function sweepHost(specs: SweepKernel[], options: SweepHostOptions = {}):
       return out
     },
     close: () => threads.close(),
-    threadCpuMs,
+    timelines,
   }
 }

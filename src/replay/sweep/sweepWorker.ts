@@ -25,15 +25,29 @@ export interface SweepKernel {
   spec: KernelSpec
   accounts: KernelAccounts | null
 }
+/**
+ * Where a sweep thread's time went (ms, wall unless said): what a sweep's timings show so that its wall time can be
+ * accounted for. No figure depends on it.
+ */
+export interface SweepThreadTimeline {
+  /** CPU time of the thread, boot included (NaN where it cannot be read). */
+  cpuMs: number
+  /** From the host asking for the thread until its kernels were built: starting it, loading modules, building books. */
+  bootMs: number
+  /** Replaying groups of batches. */
+  busyMs: number
+  /** From then until the last group was replayed, with nothing to replay: no batch (or group) yet. */
+  idleMs: number
+}
+
 export type FromSweepThread =
   | { type: 'replayed'; events: number; lastTs: number }
-  /** cpuMs: the thread's CPU time until then (NaN where it cannot be read). */
-  | { type: 'finished'; results: SweepKernelResult[]; cpuMs: number }
+  | { type: 'finished'; results: SweepKernelResult[]; timeline: SweepThreadTimeline }
   | { type: 'failed'; message: string; stack?: string }
 
 const port = parentPort
 if (port) {
-  const data = workerData as { kernels: SweepKernel[]; group: SweepGroup }
+  const data = workerData as { kernels: SweepKernel[]; group: SweepGroup; createdAt: number }
   const sessions = data.kernels.map(({ spec, accounts }) => {
     const session = new SweepSession(spec)
     if (accounts) session.addAccounts(accounts)
@@ -43,6 +57,10 @@ if (port) {
   const tape = new SpawnTape()
   for (const s of sessions) s.shareSpawnDraws(tape)
   const send = (message: FromSweepThread, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer)
+  // from the host's creating the thread (epoch ms: a worker's performance.now() counts from the process's origin)
+  const bootMs = performance.timeOrigin + performance.now() - data.createdAt
+  const booted = performance.now()
+  let busyMs = 0
   let events = 0
   let group: EventBatch[] = []
   let groupEvents = 0
@@ -53,7 +71,9 @@ if (port) {
     group = []
     groupEvents = 0
     tape.clear()
+    const started = performance.now()
     for (const s of sessions) for (const batch of batches) await s.process(batch)
+    busyMs += performance.now() - started
     for (const batch of batches) {
       events += batch.length
       send({ type: 'replayed', events, lastTs: batch.length ? batch.ts[batch.length - 1]! : Number.NaN })
@@ -77,10 +97,12 @@ if (port) {
       }
       case 'finish': {
         await replayGroup()
+        const idleMs = performance.now() - booted - busyMs
         const results: SweepKernelResult[] = []
         for (const s of sessions) results.push(await s.finishSweep())
         const transfer = results.flatMap((r) => [r.firstLiquidations.keys.buffer, r.firstLiquidations.ts.buffer])
-        send({ type: 'finished', results, cpuMs: threadCpuMs() }, transfer as ArrayBuffer[])
+        const timeline = { cpuMs: threadCpuMs(), bootMs, busyMs, idleMs }
+        send({ type: 'finished', results, timeline }, transfer as ArrayBuffer[])
         return
       }
     }
