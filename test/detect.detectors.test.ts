@@ -835,6 +835,59 @@ describe('oi-concentration', () => {
     expect(e.peak.volumeRatio).toBeLessThanOrEqual(1.01)
   })
 
+  test('the accounts named are the holders at the most concentrated hour, not at the peak after they closed', async () => {
+    // Mango: one pair built most of the OI, then was liquidated before OI growth peaked; at the peak the book holds
+    // only small positions. The pair (long A, short B) holds 1,000,000 base from hour 100 to hour 130; ten small
+    // traders hold 1,000 each against two makers throughout.
+    const venue = 'oi-pair'
+    await market(venue, false)
+    const fills: FillRow[] = []
+    for (let i = 0; i < 10; i++)
+      fills.push(
+        ...tradeFills({
+          tsUs: T0 + HOUR + i * MIN,
+          market: 'M',
+          buyer: `small-${i}`,
+          seller: `maker-${i % 2}`,
+          price: 100,
+          qty: 1_000,
+          tradeId: `s${i}`,
+        }),
+      )
+    fills.push(
+      ...tradeFills({
+        tsUs: T0 + 100 * HOUR,
+        market: 'M',
+        buyer: 'A',
+        seller: 'B',
+        price: 100,
+        qty: 1e6,
+        tradeId: 'ab',
+      }),
+      ...tradeFills({
+        tsUs: T0 + 130 * HOUR,
+        market: 'M',
+        buyer: 'B',
+        seller: 'A',
+        price: 100,
+        qty: 1e6,
+        tradeId: 'ba',
+      }),
+    )
+    await insertFillRows(runtime.duck, venue, fills)
+    const found = aboveInfo(await detect(venue, 'oi-concentration', T0 + 3 * DAY, T0 + 7 * DAY))
+    expect(found).toHaveLength(1)
+    const [d] = found
+    // the peak of OI growth comes after the pair closed (positions there are the small ones only)
+    const peakUs = Date.parse((d!.evidence as { peak: { ts: string } }).peak.ts) * 1000
+    expect(peakUs).toBeGreaterThan(T0 + 130 * HOUR)
+    expect(d!.accounts.slice(0, 2).sort()).toEqual(['A', 'B'])
+    const most = (d!.evidence as { mostConcentrated: { ts: string; hhi: number } }).mostConcentrated
+    expect(Date.parse(most.ts) * 1000).toBeGreaterThan(T0 + 100 * HOUR)
+    expect(Date.parse(most.ts) * 1000).toBeLessThanOrEqual(T0 + 130 * HOUR)
+    expect(most.hhi).toBeGreaterThan(0.45)
+  })
+
   test('OI ×20 while volume grows ×20 too: nothing above info', async () => {
     await market('oi-calm', true)
     expect(aboveInfo(await detect('oi-calm', 'oi-concentration', T0 + 3 * DAY, T0 + 7 * DAY))).toEqual([])
