@@ -294,10 +294,9 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
           )
         : new Map<string, { bought: number; sold: number; recovered: number }>()
       // a fill at prices already a tenth of the way up the move is the pusher's buying on its own book (the cost side);
-      // on an oracle-priced market a fill at the oracle moves nothing, so it is exposure wherever in the move it was
-      // opened (GMX: the attacker opens seconds before or after the references start moving)
-      const unpushed = references.length ? Number.POSITIVE_INFINITY : 0.1
-      const gains = markToMarket(fills, target.market, fromUs, toUs, p0, p1, unpushed, inventory)
+      // on an oracle-priced market a taker fill at the oracle moves nothing, so it is exposure wherever in the move it
+      // was opened (GMX: the attacker opens seconds before or after the references start moving)
+      const gains = markToMarket(fills, target.market, fromUs, toUs, p0, p1, 0.1, inventory, references.length > 0)
       for (const [a, r] of soldBack) gains.get(a)!.pnl += r.recovered
       const gainers = [...gains].filter(([, g]) => g.pnl > 0)
       const links = gainers.length ? await readAccountLinks(stores.duck, target.venue, null, p.linkHubSize) : []
@@ -363,15 +362,22 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       const ranked = [...byCluster.values()].sort(
         (x, y) => y.profit - x.profit || (x.accounts[0]! < y.accounts[0]! ? -1 : 1),
       )
+      // the 24 whole hours before the push's hour: the hour it starts in holds part of the push itself
+      let adv = 0
+      for (let i = 0; i < volume.ts.length; i++) {
+        const end = volume.ts[i]! + HOUR_US
+        if (end > fromUs - 24 * HOUR_US && end <= fromUs) adv += volume.quote[i]!
+      }
       // the beneficiary: the most profitable cluster that positioned shortly before (a pool or a standing inventory
-      // that happens to gain is not one); the overall top is kept for the evidence when none did. On an oracle-priced
-      // market, first the most profitable cluster positioned within one push horizon before the references moved (the
-      // GMX signal, venue-rules §2.1: open, push the references, close): a larger standing position opened hours before
-      // gains from the same move without being tied to it
-      const top =
-        (references.length ? ranked.find((c) => c.builtJustBefore >= p.buildUpShare) : undefined) ??
-        ranked.find((c) => c.built >= p.buildUpShare) ??
-        ranked[0]
+      // that happens to gain is not one); on an oracle-priced market, among those, first one whose own position ties it
+      // to the move — outsized against the market's volume (Mango, JELLY) or opened within one push horizon before the
+      // references moved (the GMX signal, venue-rules §2.1: open, push the references, close) — before a more
+      // profitable one that is neither; the overall top is kept for the evidence when none positioned
+      const positioned = ranked.filter((c) => c.built >= p.buildUpShare)
+      const tiedByPosition = (c: (typeof ranked)[number]) =>
+        (adv > 0 ? (Math.abs(c.exposure) * p0) / adv : Number.POSITIVE_INFINITY) >= p.minExposureShare ||
+        c.builtJustBefore >= p.buildUpShare
+      const top = (references.length ? positioned.find(tiedByPosition) : undefined) ?? positioned[0] ?? ranked[0]
       // what the push cost the attacker. On its own book: the realized slippage of the pushing trades (forced fills left
       // out). On the venues an oracle reads: the beneficiary's own pushing where the venue's fills name it, else the
       // pushing trades' slippage beyond what the venue's usual flow in that direction accounts for (referenceCost)
@@ -477,12 +483,6 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       const beneficiaryFunding = [...funding.values()].reduce((a, q) => a + q, 0)
       // temporary impact: a pushed price gives the move back once the pushing stops; news does not
       const reversal = reversalOf(r, after, to, p0, p1, Math.round(p.reversalHours * HOUR_US))
-      // the 24 whole hours before the push's hour: the hour it starts in holds part of the push itself
-      let adv = 0
-      for (let i = 0; i < volume.ts.length; i++) {
-        const end = volume.ts[i]! + HOUR_US
-        if (end > fromUs - 24 * HOUR_US && end <= fromUs) adv += volume.quote[i]!
-      }
       const exposureNotional = top ? Math.abs(top.exposure) * p0 : 0
       const exposureToAdv = adv > 0 ? exposureNotional / adv : Number.POSITIVE_INFINITY
       // what ties the move to an attack: an outsized beneficiary position, a beneficiary that opened its exposure just
