@@ -587,6 +587,8 @@ describe('thin-market-push', () => {
     venue: string,
     openedBefore: number,
     opening: { taker?: 'buyer' | 'seller'; seller?: string } = {},
+    /** `crowd`: quote a minute each side of ordinary flow on M@ref besides the $2k trade; `pusher`: the push's buys. */
+    flow: { crowd?: number; pusher?: boolean } = {},
   ) {
     const r = rng(33)
     const pushStart = T0 + DAY + 14 * HOUR
@@ -600,7 +602,11 @@ describe('thin-market-push', () => {
       oracle.push({ tsUs: t, price })
       own.push({ tsUs: t + 11 * SEC, price, qty: 2000 / price, side: r.next() < 0.5 ? 'buy' : 'sell' })
       reference.push({ tsUs: t + 7 * SEC, price, qty: 2000 / price, side: r.next() < 0.5 ? 'buy' : 'sell' })
-      if (t >= pushStart && t < pushStart + 20 * MIN)
+      if (flow.crowd) {
+        reference.push({ tsUs: t + 20 * SEC, price, qty: flow.crowd / price, side: 'buy' })
+        reference.push({ tsUs: t + 40 * SEC, price, qty: flow.crowd / price, side: 'sell' })
+      }
+      if ((flow.pusher ?? true) && t >= pushStart && t < pushStart + 20 * MIN)
         reference.push({ tsUs: t + 30 * SEC, price: price * 1.002, qty: 10_000 / price, side: 'buy' })
     }
     await insertPriceRows(runtime.duck, venue, 'M', 'oracle', venue, oracle)
@@ -643,6 +649,42 @@ describe('thin-market-push', () => {
     expect(e.beneficiaryExposure.toVolume).toBeLessThan(0.2)
     expect(e.beneficiaryExposure.pushedOnReferences).toBe(true)
     expect(e.beneficiaryExposure.positionedJustBeforeReferencePush).toBe(false)
+  })
+
+  type ReferenceCost = {
+    cost: {
+      realizedSlippage: number
+      onReferences: { beyondUsualShare: number; nobodysPush: boolean; markets: Array<{ estimate: string }> }
+    }
+  }
+
+  test("ordinary buying into the move at its usual rate is not the pusher's cost (GMX round trip, busy references)", async () => {
+    // $10k a minute each side of ordinary flow on M@ref: in the 20-minute push they buy $200k at moved prices, and all
+    // the pushing buys together paid more slippage beyond p0 than A's gain, which the pusher's own $200k did not
+    await referenceMove('tp-ref-crowd', 10 * MIN, {}, { crowd: 10_000 })
+    const found = aboveInfo(await detect('tp-ref-crowd', 'thin-market-push', T0 + DAY, T0 + 2 * DAY))
+    expect(found).toHaveLength(1)
+    expect(found[0]!.accounts).toEqual(['A'])
+    const e = found[0]!.evidence as ReferenceCost
+    const profit = Number(found[0]!.estimatedProfitQuote)
+    expect(e.cost.realizedSlippage).toBeGreaterThan(profit)
+    expect(Number(found[0]!.estimatedCostQuote)).toBeLessThan(profit)
+    expect(e.cost.onReferences.markets[0]!.estimate).toBe('flow beyond the usual rate')
+    expect(e.cost.onReferences.beyondUsualShare).toBeGreaterThan(0.3)
+    expect(e.cost.onReferences.beyondUsualShare).toBeLessThan(0.6)
+  })
+
+  test('a move on the references with no more flow than usual is nobody’s push, whoever was positioned for it', async () => {
+    await referenceMove('tp-ref-drift', 10 * MIN, {}, { crowd: 5_000, pusher: false })
+    const found = await detect('tp-ref-drift', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    expect(aboveInfo(found)).toEqual([])
+    // the move is found and A, positioned minutes before, gained more than the slippage paid (else this proves nothing)
+    const move = found.find((d) => d.score > 0.2)
+    expect(move).toBeDefined()
+    expect(Number(move!.estimatedProfitQuote)).toBeGreaterThan(10_000)
+    const e = move!.evidence as ReferenceCost
+    expect(Number(move!.estimatedProfitQuote)).toBeGreaterThan(e.cost.realizedSlippage)
+    expect(e.cost.onReferences.nobodysPush).toBe(true)
   })
 
   test('the same move with the long opened minutes before it (GMX round trip) fires and names A', async () => {
@@ -833,6 +875,59 @@ describe('oi-concentration', () => {
     const e = found[0]!.evidence as { peak: { growth: number; volumeRatio: number } }
     expect(e.peak.growth).toBeGreaterThanOrEqual(10)
     expect(e.peak.volumeRatio).toBeLessThanOrEqual(1.01)
+  })
+
+  test('the accounts named are the holders at the most concentrated hour, not at the peak after they closed', async () => {
+    // Mango: one pair built most of the OI, then was liquidated before OI growth peaked; at the peak the book holds
+    // only small positions. The pair (long A, short B) holds 1,000,000 base from hour 100 to hour 130; ten small
+    // traders hold 1,000 each against two makers throughout.
+    const venue = 'oi-pair'
+    await market(venue, false)
+    const fills: FillRow[] = []
+    for (let i = 0; i < 10; i++)
+      fills.push(
+        ...tradeFills({
+          tsUs: T0 + HOUR + i * MIN,
+          market: 'M',
+          buyer: `small-${i}`,
+          seller: `maker-${i % 2}`,
+          price: 100,
+          qty: 1_000,
+          tradeId: `s${i}`,
+        }),
+      )
+    fills.push(
+      ...tradeFills({
+        tsUs: T0 + 100 * HOUR,
+        market: 'M',
+        buyer: 'A',
+        seller: 'B',
+        price: 100,
+        qty: 1e6,
+        tradeId: 'ab',
+      }),
+      ...tradeFills({
+        tsUs: T0 + 130 * HOUR,
+        market: 'M',
+        buyer: 'B',
+        seller: 'A',
+        price: 100,
+        qty: 1e6,
+        tradeId: 'ba',
+      }),
+    )
+    await insertFillRows(runtime.duck, venue, fills)
+    const found = aboveInfo(await detect(venue, 'oi-concentration', T0 + 3 * DAY, T0 + 7 * DAY))
+    expect(found).toHaveLength(1)
+    const [d] = found
+    // the peak of OI growth comes after the pair closed (positions there are the small ones only)
+    const peakUs = Date.parse((d!.evidence as { peak: { ts: string } }).peak.ts) * 1000
+    expect(peakUs).toBeGreaterThan(T0 + 130 * HOUR)
+    expect(d!.accounts.slice(0, 2).sort()).toEqual(['A', 'B'])
+    const most = (d!.evidence as { mostConcentrated: { ts: string; hhi: number } }).mostConcentrated
+    expect(Date.parse(most.ts) * 1000).toBeGreaterThan(T0 + 100 * HOUR)
+    expect(Date.parse(most.ts) * 1000).toBeLessThanOrEqual(T0 + 130 * HOUR)
+    expect(most.hhi).toBeGreaterThan(0.45)
   })
 
   test('OI ×20 while volume grows ×20 too: nothing above info', async () => {

@@ -44,6 +44,9 @@ test('load, load again (skipped), list shows the seed, remove --all', async () =
   expect(again.out).toContain('patterns oracle-front-running')
   const list = await run(['list'])
   expect(list.out).toContain('oracle-front-run  [loaded, seed 9]')
+  // a scenario's documented secondary patterns are listed apart from what it must trigger
+  expect(list.out).toContain('must trigger: self-trading')
+  expect(list.out).toMatch(/may also fire \(secondary\): oi-concentration/)
   const removed = await run(['remove', '--all'])
   expect(removed.code).toBe(0)
   expect(removed.out).toMatch(new RegExp(`removed 1 scenario copy: \\d+ partitions, ${result.truth.rows} rows`))

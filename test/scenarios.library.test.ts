@@ -96,6 +96,8 @@ describe('loading', () => {
       expect(t.to.getUTCFullYear()).toBeLessThanOrEqual(2026)
       const [stored] = await readScenarioTruth(runtime.duck, { scenario: name })
       expect(stored).toMatchObject({ seed: 3, patterns: t.patterns, accounts: t.accounts, dataHash: t.dataHash })
+      // the documented secondary patterns are stored with the truth (mango: oi-concentration)
+      expect(stored!.secondaryPatterns).toEqual(listScenarios().find((s) => s.name === name)!.secondaryPatterns)
       const window = [t.from.toISOString(), t.to.toISOString()]
       const markets = JSON.stringify(t.markets)
       // Every row of the copy: in the window, under the synthetic venue, one of its markets, finite and positive.

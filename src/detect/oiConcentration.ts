@@ -58,7 +58,7 @@ interface ClusterFinding {
 
 export const oiConcentration = defineDetector<OiConcentrationParams>({
   id: 'oi-concentration',
-  version: '1.0.0',
+  version: '1.1.0',
   label: 'OI concentration',
   params: oiConcentrationParams,
   usesRunOutputs: false,
@@ -152,18 +152,25 @@ export const oiConcentration = defineDetector<OiConcentrationParams>({
     for (const e of episodes) {
       const k = e.peak
       const T = ts[k]! + HOUR_US
+      const windowFromUs = Math.max(ts[k]! - W, target.fromUs)
+      const windowToUs = ts[e.last]! + HOUR_US
       const accounts = fills.length ? accountView(fills, sources, target.market, T, oiAt[k]!, close[k]!, p) : null
+      // who held the concentrated OI: the top holders at the hour of the window when positions were most concentrated
+      // (the peak of OI growth can come after the holders were liquidated or closed: Mango's pair)
+      const concentrated = fills.length
+        ? mostConcentrated(fills, sources, target.market, ts, oiAt, close, h0, windowFromUs, windowToUs, p)
+        : null
       const flagged = accounts?.clusters.filter((c) => c.flagged) ?? []
       let level = e.level as Level
       if (flagged.length && level < 3) level = (level + 1) as Level
       const adv = dailyVolume(volume, k)
       drafts.push({
-        windowFromUs: Math.max(ts[k]! - W, target.fromUs),
-        windowToUs: ts[e.last]! + HOUR_US,
+        windowFromUs,
+        windowToUs,
         accounts: flagged.length
           ? flagged.flatMap((c) => c.wallets)
-          : accounts && accounts.hhi >= p.hhiThreshold
-            ? accounts.top.map((t) => t.account)
+          : concentrated && concentrated.view.hhi >= p.hhiThreshold
+            ? concentrated.view.top.map((t) => t.account)
             : [],
         score: growth[k]!,
         severity: severityOf(level),
@@ -187,6 +194,21 @@ export const oiConcentration = defineDetector<OiConcentrationParams>({
           },
           flaggedHours: e.count,
           accounts: accounts ? accountEvidence(accounts, p) : { note: 'no fills for this market: no account view' },
+          mostConcentrated: concentrated
+            ? {
+                note: 'positions at the hour of the window with the highest HHI: the accounts named hold its top-k',
+                ts: iso(concentrated.ts),
+                positions: concentrated.view.positions,
+                top: concentrated.view.top.map((t) => ({
+                  account: t.account,
+                  base: round(t.base),
+                  share: round(t.share, 4),
+                })),
+                topShare: round(concentrated.view.topShare, 4),
+                hhi: round(concentrated.view.hhi, 4),
+                hhiThreshold: p.hhiThreshold,
+              }
+            : null,
         },
       })
     }
@@ -214,6 +236,49 @@ export const oiConcentration = defineDetector<OiConcentrationParams>({
     return drafts
   },
 })
+
+/**
+ * The account view at the end of the hour in [fromUs, toUs) whose positions had the highest HHI (the first such hour
+ * on a tie), positions rebuilt from the fills.
+ */
+function mostConcentrated(
+  fills: FillColumns,
+  sources: Array<{ account: string; source: string; funded: number }>,
+  market: string,
+  ts: Float64Array,
+  oiAt: Float64Array,
+  close: Float64Array,
+  h0: number,
+  fromUs: number,
+  toUs: number,
+  p: OiConcentrationParams,
+): { ts: number; view: AccountView } | null {
+  const first = Math.max(Math.floor((fromUs - h0) / HOUR_US), 0)
+  const last = Math.min(Math.ceil((toUs - h0) / HOUR_US), ts.length)
+  if (first >= last) return null
+  const hours = Array.from({ length: last - first }, (_, j) => first + j)
+  const snaps = positionsAt(
+    fills,
+    market,
+    hours.map((i) => ts[i]! + HOUR_US),
+  )
+  let best = -1
+  let bestHhi = -1
+  snaps.forEach((pos, j) => {
+    let gross = 0
+    for (const q of pos.values()) gross += Math.abs(q)
+    if (!(gross > 0)) return
+    let hhi = 0
+    for (const q of pos.values()) hhi += (Math.abs(q) / gross) ** 2
+    if (hhi > bestHhi) {
+      bestHhi = hhi
+      best = hours[j]!
+    }
+  })
+  if (best < 0) return null
+  const T = ts[best]! + HOUR_US
+  return { ts: T, view: accountView(fills, sources, market, T, oiAt[best]!, close[best]!, p) }
+}
 
 function dailyVolume(volume: Float64Array, k: number): number {
   let s = 0

@@ -44,7 +44,7 @@ export function flowIn(
  * at the end, and the exposure to the move (the start position plus what was added in the move's direction). With `unpushed` set, fills in the move's direction at prices already more than that share of
  * the move away from p0 count for nothing (bought while pushing: the cost side, not exposure). With `inventory` (fill
  * index → base, from `pushInventory`), that much of each fill is push inventory: neither exposure nor gain, before the
- * window (taken out of the start position) or inside it.
+ * window (taken out of the start position) or inside it. With `takersMoveNothing`, taker fills are never pushed.
  */
 export function markToMarket(
   fills: FillColumns,
@@ -55,6 +55,7 @@ export function markToMarket(
   p1: number,
   unpushed = Number.POSITIVE_INFINITY,
   inventory: ReadonlyMap<number, number> = new Map(),
+  takersMoveNothing = false,
 ): Map<string, { pnl: number; end: number; exposure: number }> {
   const direction = Math.sign(p1 - p0)
   const out = new Map<string, { pnl: number; end: number; exposure: number }>()
@@ -75,7 +76,12 @@ export function markToMarket(
     const q = fills.side[i]! * fills.qty[i]!
     // what of the fill is not push inventory
     const own = fills.side[i]! * (fills.qty[i]! - (inventory.get(i) ?? 0))
-    const pushed = q * direction > 0 && (fills.price[i]! - p0) * direction > unpushed * Math.abs(p1 - p0)
+    // (with `takersMoveNothing` — an oracle-priced market, whose book does not move its price — a taker fill there is a
+    // position opened at the oracle, exposure wherever in the move; a maker's fill was still chosen by someone else)
+    const pushed =
+      q * direction > 0 &&
+      (fills.price[i]! - p0) * direction > unpushed * Math.abs(p1 - p0) &&
+      !(takersMoveNothing && fills.taker[i] === 1)
     if (!pushed) g.pnl += own * (p1 - fills.price[i]!)
     // exposure to the move: the start position plus what was taken at un-pushed prices in the move's direction
     // (a maker's fills are passive inventory, not a position someone chose)

@@ -10,15 +10,18 @@
 // on a market pushed on its own book, what the cluster got back selling the inventory it pushed with; its funding
 // income is reported, never counted (a push pays off through the price). An oracle-priced market is pushed on
 // the venues its oracle reads: when the store holds their trades (markets named `<market>@<source>`), the cost is summed over them
-// (venue-rules §3.2: C(Δ) = Σ_v C_v), else the market's own trades are used. An account's gain is marked to market
-// over the push: its position at the start × (P1 − P0), plus fills inside the push at prices still within a tenth of
-// the move valued at P1 (buying while pushing is the cost side, not exposure); on a market pushed on its own book, what
+// (venue-rules §3.2: C(Δ) = Σ_v C_v), else the market's own trades are used. There the cost is the attacker's own: its
+// pushing fills where a reference venue's fills name it, else the pushing trades' slippage attributed to flow beyond
+// the venue's usual rate (ordinary flow in the push's direction is not the attacker's cost). An account's gain is marked to market
+// over the push: its position at the start × (P1 − P0), plus fills inside the push valued at P1 — on a market pushed on
+// its own book only those at prices still within a tenth of the move (buying while pushing is the cost side, not
+// exposure; a fill at an oracle-priced venue moves nothing); on a market pushed on its own book, what
 // an account built with its own pushing (its taker fills with the move inside the push, and its run of them leading up
 // to it) is push inventory too, never marked as gain. No order-book table exists yet, so the depth-integral cost
 // C_v(Δ) is not computed; the evidence says so.
 import { z } from 'zod'
 import { linkClusters } from '../incidents/group.ts'
-import { readAccountLinks } from '../store/detect/accounts.ts'
+import { readAccountLinks, type FillColumns } from '../store/detect/accounts.ts'
 import {
   readForcedFlow,
   readLiquidationCounterparties,
@@ -27,7 +30,7 @@ import {
 } from '../store/detect/liquidations.ts'
 import { readFunding } from '../store/detect/funding.ts'
 import { listPriceSeries, readBucketSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
-import { readPushTrades, readTradeBuckets, referenceMarkets } from '../store/detect/tradeFlow.ts'
+import { readUsualFlowRate, readPushTrades, readTradeBuckets, referenceMarkets } from '../store/detect/tradeFlow.ts'
 import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
 import { mergeEpisodes } from './episodes.ts'
@@ -103,7 +106,7 @@ export type ThinMarketPushParams = z.output<typeof thinMarketPushParams>
 
 export const thinMarketPush = defineDetector<ThinMarketPushParams>({
   id: 'thin-market-push',
-  version: '1.6.0',
+  version: '1.7.0',
   label: 'Oracle push',
   params: thinMarketPushParams,
   usesRunOutputs: true,
@@ -184,6 +187,23 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
     const fills = await marketFills(stores, target.venue, target.market, null, target.toUs)
     const references = await referenceMarkets(stores.duck, target.venue, target.market, readFrom, target.toUs)
     const costMarkets = references.length ? references : [target.market]
+    // an oracle-priced market's references: each one's trailing liquidity (the model cost of moving it) and the account
+    // fills the store holds on it (the attacker's own pushing, where a venue names it)
+    const referenceData = await Promise.all(
+      references.map(async (m) => ({
+        market: m,
+        liquidity: await readTradeBuckets(
+          stores.duck,
+          target.venue,
+          m,
+          readFrom,
+          target.toUs,
+          p.liquidityBucketSeconds * SECOND_US,
+          baselineUs,
+        ),
+        fills: await marketFills(stores, target.venue, m, readFrom, target.toUs),
+      })),
+    )
     const drafts: DetectionDraft[] = []
     for (const e of episodes) {
       // the push runs from the extreme before it to the peak: start = opposite extreme within the horizon
@@ -230,7 +250,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
         li && li.lambda > 0 && li.t >= 2 ? 0.5 * delta * ((delta / li.lambda) * (delta / li.lambda)) : Number.NaN
       const amihudCost = li && li.amihud > 0 ? (0.5 * delta * delta) / li.amihud : Number.NaN
       const modelCost = Number.isFinite(amihudCost) ? amihudCost : kyleCost
-      const cost = pushed.trades > 0 ? pushed.slippage : modelCost
+      const realizedCost = pushed.trades > 0 ? pushed.slippage : modelCost
       // exposure: mark-to-market gains over the push, by linked-account cluster
       const buildFrom = toUs - Math.round(p.buildUpHours * HOUR_US)
       const [beforeBuild, beforePush, atEnd] = positionsAt(fills, target.market, [
@@ -273,7 +293,10 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             inventory,
           )
         : new Map<string, { bought: number; sold: number; recovered: number }>()
-      const gains = markToMarket(fills, target.market, fromUs, toUs, p0, p1, 0.1, inventory)
+      // a fill at prices already a tenth of the way up the move is the pusher's buying on its own book (the cost side);
+      // on an oracle-priced market a taker fill at the oracle moves nothing, so it is exposure wherever in the move it
+      // was opened (GMX: the attacker opens seconds before or after the references start moving)
+      const gains = markToMarket(fills, target.market, fromUs, toUs, p0, p1, 0.1, inventory, references.length > 0)
       for (const [a, r] of soldBack) gains.get(a)!.pnl += r.recovered
       const gainers = [...gains].filter(([, g]) => g.pnl > 0)
       const links = gainers.length ? await readAccountLinks(stores.duck, target.venue, null, p.linkHubSize) : []
@@ -339,9 +362,41 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       const ranked = [...byCluster.values()].sort(
         (x, y) => y.profit - x.profit || (x.accounts[0]! < y.accounts[0]! ? -1 : 1),
       )
+      // the 24 whole hours before the push's hour: the hour it starts in holds part of the push itself
+      let adv = 0
+      for (let i = 0; i < volume.ts.length; i++) {
+        const end = volume.ts[i]! + HOUR_US
+        if (end > fromUs - 24 * HOUR_US && end <= fromUs) adv += volume.quote[i]!
+      }
       // the beneficiary: the most profitable cluster that positioned shortly before (a pool or a standing inventory
-      // that happens to gain is not one); the overall top is kept for the evidence when none did
-      const top = ranked.find((c) => c.built >= p.buildUpShare) ?? ranked[0]
+      // that happens to gain is not one); on an oracle-priced market, among those, first one whose own position ties it
+      // to the move — outsized against the market's volume (Mango, JELLY) or opened within one push horizon before the
+      // references moved (the GMX signal, venue-rules §2.1: open, push the references, close) — before a more
+      // profitable one that is neither; the overall top is kept for the evidence when none positioned
+      const positioned = ranked.filter((c) => c.built >= p.buildUpShare)
+      const tiedByPosition = (c: (typeof ranked)[number]) =>
+        (adv > 0 ? (Math.abs(c.exposure) * p0) / adv : Number.POSITIVE_INFINITY) >= p.minExposureShare ||
+        c.builtJustBefore >= p.buildUpShare
+      const top = (references.length ? positioned.find(tiedByPosition) : undefined) ?? positioned[0] ?? ranked[0]
+      // what the push cost the attacker. On its own book: the realized slippage of the pushing trades (forced fills left
+      // out). On the venues an oracle reads: the beneficiary's own pushing where the venue's fills name it, else the
+      // pushing trades' slippage beyond what the venue's usual flow in that direction accounts for (referenceCost)
+      const onReferences = references.length
+        ? referenceCost(
+            referenceData,
+            pushes,
+            forcedFlows,
+            await Promise.all(
+              pushes.map((x) => readUsualFlowRate(stores.duck, target.venue, x.market, fromUs, direction, baselineUs)),
+            ),
+            new Set(top?.accounts ?? []),
+            fromUs,
+            toUs,
+            direction,
+            delta,
+          )
+        : null
+      const cost = onReferences ? onReferences.cost : realizedCost
       const flows = flowIn(fills, target.market, fromUs, toUs)
       const pushers = [...flows]
         .filter(([, f]) => f.base * direction > 0)
@@ -428,12 +483,6 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       const beneficiaryFunding = [...funding.values()].reduce((a, q) => a + q, 0)
       // temporary impact: a pushed price gives the move back once the pushing stops; news does not
       const reversal = reversalOf(r, after, to, p0, p1, Math.round(p.reversalHours * HOUR_US))
-      // the 24 whole hours before the push's hour: the hour it starts in holds part of the push itself
-      let adv = 0
-      for (let i = 0; i < volume.ts.length; i++) {
-        const end = volume.ts[i]! + HOUR_US
-        if (end > fromUs - 24 * HOUR_US && end <= fromUs) adv += volume.quote[i]!
-      }
       const exposureNotional = top ? Math.abs(top.exposure) * p0 : 0
       const exposureToAdv = adv > 0 ? exposureNotional / adv : Number.POSITIVE_INFINITY
       // what ties the move to an attack: an outsized beneficiary position, a beneficiary that opened its exposure just
@@ -450,6 +499,11 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       // above: ≥ minPushShare, opening risk with it), the liquidations are what its push forced (XPL: one taker's sweep
       // set off the short cluster), not the move's cause
       const cascade = forcedShare >= p.maxForcedShare && !pushedByOne
+      // on the venues an oracle reads, where no fill names the pusher: a move that brought no more pushing flow than the
+      // venues usually see (beyond-usual share under minPushShare, the share that ties one actor to a push on its own
+      // book) was nobody's push — a drift or news move someone happened to be positioned for
+      const beyondUsualShare = onReferences?.beyondUsualShare ?? null
+      const nobodysPush = beyondUsualShare !== null && beyondUsualShare < p.minPushShare
       let level: Level = 1
       if (
         Number.isFinite(cost) &&
@@ -457,7 +511,8 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
         profit > cost &&
         top!.built >= p.buildUpShare &&
         tied &&
-        !cascade
+        !cascade &&
+        !nobodysPush
       ) {
         level = profit >= p.criticalProfitMultiple * cost ? 3 : 2
       }
@@ -500,10 +555,19 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             z: round(moveZ[peak]!, 4),
           },
           cost: {
-            used:
-              pushed.trades > 0
+            used: onReferences
+              ? onReferences.used
+              : pushed.trades > 0
                 ? 'realized slippage of the pushing trades, forced fills left out'
                 : 'Amihud model (no trades in the push)',
+            onReferences: onReferences
+              ? {
+                  markets: onReferences.markets,
+                  beyondUsualShare: beyondUsualShare === null ? null : round(beyondUsualShare, 4),
+                  minShare: p.minPushShare,
+                  nobodysPush,
+                }
+              : null,
             markets: pushes.map((x) => ({
               market: x.market,
               startPrice: round(x.p0),
@@ -622,6 +686,117 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
     return drafts
   },
 })
+
+/**
+ * The attacker's cost of pushing the venues an oracle reads, per venue (venue-rules §3.2: C(Δ) = Σ_v C_v). Where the
+ * store holds account fills on the venue: the beneficiary cluster's own fills in the push's direction inside the push
+ * (slippage beyond the venue's start price, plus fees). Where it does not: the realized slippage of the pushing trades
+ * attributed to flow beyond the venue's usual rate (readExcessPushSlippage; ordinary traders buying into a pump at
+ * their usual rate pay the moved price, they do not pay for the move), forced fills left out. A venue without pushing
+ * trades is priced by its trailing liquidity (the larger of the Kyle-λ and Amihud costs of the move). Kyle and Amihud
+ * are reported for every venue.
+ */
+function referenceCost(
+  venues: Array<{ market: string; liquidity: Awaited<ReturnType<typeof readTradeBuckets>>; fills: FillColumns }>,
+  pushes: Array<{ market: string; p0: number; slippage: number; quote: number; trades: number }>,
+  forced: Array<{ slippage: number; quote: number }>,
+  usualRate: number[],
+  attacker: ReadonlySet<string>,
+  fromUs: number,
+  toUs: number,
+  direction: 1 | -1,
+  delta: number,
+) {
+  const markets = venues.map((v, k) => {
+    const realized = Math.max(pushes[k]!.slippage - forced[k]!.slippage, 0)
+    const p0 = pushes[k]!.p0
+    const li = liquidityBefore(v.liquidity, fromUs)
+    const kyle =
+      li && li.lambda > 0 && li.t >= 2 ? 0.5 * delta * ((delta / li.lambda) * (delta / li.lambda)) : Number.NaN
+    const amihud = li && li.amihud > 0 ? (0.5 * delta * delta) / li.amihud : Number.NaN
+    const models = {
+      kyleCost: Number.isFinite(kyle) ? round(kyle) : null,
+      amihudCost: Number.isFinite(amihud) ? round(amihud) : null,
+    }
+    if (v.fills.length > 0) {
+      let own = 0
+      let fills = 0
+      for (let i = 0; i < v.fills.length; i++) {
+        const t = v.fills.ts[i]!
+        if (t < fromUs || t >= toUs || v.fills.side[i] !== direction || !attacker.has(v.fills.account[i]!)) continue
+        own += v.fills.qty[i]! * Math.max((v.fills.price[i]! - p0) * direction, 0) + Math.max(v.fills.fee[i]!, 0)
+        fills++
+      }
+      const cost = Number.isFinite(own) ? own : 0
+      return {
+        market: v.market,
+        estimate: 'own fills',
+        cost,
+        fills,
+        realized: round(realized),
+        beyond: Number.NaN,
+        voluntary: 0,
+        ...models,
+      }
+    }
+    // the pushing volume beyond what the venue's usual flow on that side brings over the push's duration
+    const usual = usualRate[k]! * (toUs - fromUs)
+    const voluntary = Math.max(pushes[k]!.quote - forced[k]!.quote, 0)
+    const beyond = Math.max(voluntary - usual, 0)
+    if (pushes[k]!.trades > 0) {
+      const share = voluntary > 0 ? beyond / voluntary : 0
+      return {
+        market: v.market,
+        estimate: 'flow beyond the usual rate',
+        cost: realized * share,
+        pushingQuote: round(voluntary),
+        usualQuote: round(usual),
+        beyondUsualShare: round(share, 4),
+        beyond,
+        voluntary,
+        realized: round(realized),
+        ...models,
+      }
+    }
+    const model = Math.max(Number.isFinite(kyle) ? kyle : 0, Number.isFinite(amihud) ? amihud : 0)
+    return {
+      market: v.market,
+      estimate: 'liquidity model',
+      cost: model,
+      realized: round(realized),
+      beyond: 0,
+      voluntary: 0,
+      ...models,
+    }
+  })
+  const kinds = new Set(markets.map((m) => m.estimate))
+  const used = [
+    kinds.has('own fills')
+      ? "the beneficiary's own pushing fills (slippage and fees) where the venue's fills name it"
+      : '',
+    kinds.has('flow beyond the usual rate')
+      ? "the pushing trades' slippage × the share of their volume beyond the venue's usual flow on that side over the push's duration, where fills do not name the pusher (ordinary flow in the push's direction left out)"
+      : '',
+    kinds.has('liquidity model') ? 'the larger of the Kyle-λ and Amihud costs of the move where no trade pushed' : '',
+  ]
+    .filter(Boolean)
+    .join('; ')
+  // how much of the pushing on the venues whose fills do not name the pusher was beyond their usual flow: a move that
+  // brought no more flow than usual was nobody's push (news, drift), whoever happened to be positioned for it
+  const unnamed = markets.filter((m) => Number.isFinite(m.beyond))
+  const voluntary = unnamed.reduce((a, m) => a + m.voluntary, 0)
+  const beyondUsualShare = unnamed.length
+    ? voluntary > 0
+      ? unnamed.reduce((a, m) => a + m.beyond, 0) / voluntary
+      : 0
+    : null
+  return {
+    cost: markets.reduce((a, m) => a + m.cost, 0),
+    used: `on the oracle's reference venues: ${used}`,
+    beyondUsualShare,
+    markets: markets.map(({ beyond: _b, voluntary: _v, ...m }) => ({ ...m, cost: round(m.cost) })),
+  }
+}
 
 /**
  * The liquidated side's losses (qty × (fill price − p0) in the move's direction) by the account that took the other

@@ -12,6 +12,8 @@ export interface ScenarioTruth {
   markets: string[]
   /** Detectors that must fire on this scenario inside the attack window; empty for calm controls. */
   patterns: DetectorId[]
+  /** Detectors whose pattern is a documented signal of the incident: may fire in the attack window, not required. */
+  secondaryPatterns?: DetectorId[]
   /** Accounts that took part in the attack (empty when the pattern has no accounts, e.g. a market-wide cascade). */
   accounts: string[]
   /** The planted attack's window (UTC); for calm controls, the whole generated window. */

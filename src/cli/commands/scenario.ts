@@ -82,7 +82,8 @@ function printLoaded(name: string, seed: number, result: LoadScenarioResult, jso
 }
 
 const truthLine = (t: ScenarioRecord) =>
-  `attack ${iso(t.attackFrom)} → ${iso(t.attackTo)}; patterns ${t.patterns.join(', ') || '(none: control)'}; ` +
+  `attack ${iso(t.attackFrom)} → ${iso(t.attackTo)}; patterns ${t.patterns.join(', ') || '(none: control)'}` +
+  `${t.secondaryPatterns?.length ? `; may also fire: ${t.secondaryPatterns.join(', ')}` : ''}; ` +
   `accounts ${t.accounts.length ? t.accounts.join(', ') : '(none)'}`
 
 export function registerScenario(program: Command): void {
@@ -120,7 +121,8 @@ export function registerScenario(program: Command): void {
           console.log(`  ${s.description}`)
           console.log(`  modelled on: ${s.incident}`)
           console.log(
-            `  markets: ${s.markets.join(', ')}; must trigger: ${s.patterns.join(', ') || '(nothing: control)'}`,
+            `  markets: ${s.markets.join(', ')}; must trigger: ${s.patterns.join(', ') || '(nothing: control)'}` +
+              (s.secondaryPatterns.length ? `; may also fire (secondary): ${s.secondaryPatterns.join(', ')}` : ''),
           )
         }
       }),

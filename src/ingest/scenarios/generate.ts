@@ -26,6 +26,7 @@ export function generateScenario(name: string, seed: number): GeneratedScenario 
     venue: SCENARIO_VENUE,
     markets: g.markets,
     patterns: [...definition.patterns],
+    secondaryPatterns: [...(definition.secondaryPatterns ?? [])],
     accounts: g.accounts,
     attackFrom: g.attackFrom,
     attackTo: g.attackTo,

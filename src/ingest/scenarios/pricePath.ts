@@ -18,6 +18,13 @@ export interface PathSpec {
   /** Jumps per day and their size in minute standard deviations. */
   jumpsPerDay?: number
   jumpSize?: number
+  /**
+   * Largest jump, in long-run minute standard deviations (unbounded when absent). The calm controls bound it: a calm
+   * day has no crash, and a t₄ jump tail with the variance feedback it sets off can make one (a 4 % drop in 8 minutes).
+   */
+  maxJumpSigma?: number
+  /** Largest minute shock, in conditional standard deviations (unbounded when absent): the calm controls bound it too. */
+  maxShockSigma?: number
   /** Ceiling of the conditional variance as a multiple of the long-run one (default 60). */
   maxVarianceRatio?: number
   seasonality?: SeasonalityOptions
@@ -52,11 +59,15 @@ export function generatePath(rng: Rng, fromMs: number, seconds: number, spec: Pa
     const at = fromMs + m * 60_000
     const seasonVol = Math.sqrt(activityAt(at, spec.seasonality))
     const sd = Math.sqrt(h) * seasonVol
-    let r = sd * rng.studentT(nu)
+    const shockBound = spec.maxShockSigma ?? Number.POSITIVE_INFINITY
+    let r = sd * Math.min(Math.max(rng.studentT(nu), -shockBound), shockBound)
     let jumpAt = -1
     let jump = 0
     if (rng.chance(jumpP)) {
-      jump = jumpSize * Math.sqrt(target) * seasonVol * rng.studentT(4)
+      const size = jumpSize * rng.studentT(4)
+      const bound = spec.maxJumpSigma ?? Number.POSITIVE_INFINITY
+      // clamped, not redrawn: the path's other draws stay where they were
+      jump = Math.min(Math.max(size, -bound), bound) * Math.sqrt(target) * seasonVol
       jumpAt = rng.int(60)
       r += jump
     }

@@ -141,3 +141,26 @@ export async function referenceMarkets(
   )
   return rows.map((r) => String(r.market))
 }
+
+/**
+ * The usual rate of a market's flow on one side before `fromUs`: quote per microsecond of the trades on the side of
+ * `direction` (all trades when sides are unknown) over `baselineUs` before fromUs — over the part of it the market
+ * traded in (from its first trade there). 0 when nothing traded.
+ */
+export async function readUsualFlowRate(
+  store: DuckStore,
+  venue: string,
+  market: string,
+  fromUs: number,
+  direction: 1 | -1,
+  baselineUs: number,
+): Promise<number> {
+  const [r] = await queryRows(
+    store,
+    `SELECT coalesce(sum(price * qty), 0)::DOUBLE AS quote, epoch_us(min(ts))::DOUBLE AS first FROM trades
+      WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4 AND (side IS NULL OR side = $5)`,
+    [venue, market, tsParam(fromUs - baselineUs), tsParam(fromUs), direction > 0 ? 'buy' : 'sell'],
+  )
+  const first = num(r!.first)
+  return Number.isFinite(first) && fromUs > first ? num(r!.quote) / (fromUs - first) : 0
+}

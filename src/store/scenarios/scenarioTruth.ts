@@ -1,4 +1,4 @@
-// Ground truth of loaded scenarios (DDL 0410): one row per loaded (scenario, seed), written after its partitions.
+// Ground truth of loaded scenarios (DDL 0410, secondary patterns 0470): one row per loaded (scenario, seed), written after its partitions.
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { isDetectorId, type DetectorId } from '../../domain/detection.ts'
 import { SCENARIO_VENUE, type ScenarioTruth } from '../../domain/scenario.ts'
@@ -21,10 +21,10 @@ const us = (d: Date): bigint => BigInt(d.getTime()) * 1000n
 export async function writeScenarioTruth(c: DuckDBConnection, r: ScenarioRecord): Promise<void> {
   await c.run(
     `INSERT OR REPLACE INTO scenario_truth (scenario, seed, venue, markets, patterns, accounts, attack_from, attack_to,
-            from_ts, to_ts, details, data_hash, partition_ids, rows)
+            from_ts, to_ts, details, data_hash, partition_ids, rows, secondary_patterns)
      VALUES ($1, $2::BIGINT, $3, from_json($4, '["VARCHAR"]'), from_json($5, '["VARCHAR"]'), from_json($6, '["VARCHAR"]'), make_timestamp($7::BIGINT),
              make_timestamp($8::BIGINT), make_timestamp($9::BIGINT), make_timestamp($10::BIGINT), $11, $12,
-             from_json($13, '["VARCHAR"]'), $14::BIGINT)`,
+             from_json($13, '["VARCHAR"]'), $14::BIGINT, from_json($15, '["VARCHAR"]'))`,
     [
       r.scenario,
       BigInt(r.seed),
@@ -40,6 +40,7 @@ export async function writeScenarioTruth(c: DuckDBConnection, r: ScenarioRecord)
       r.dataHash,
       JSON.stringify(r.partitionIds),
       BigInt(r.rows),
+      JSON.stringify(r.secondaryPatterns ?? []),
     ],
   )
 }
@@ -52,20 +53,23 @@ export async function readScenarioTruth(
   return store.use(async (c) => {
     const reader = await c.runAndReadAll(
       `SELECT scenario, seed::DOUBLE AS seed, venue, markets, patterns, accounts, attack_from, attack_to, from_ts, to_ts,
-              details, data_hash, partition_ids, rows::DOUBLE AS rows
+              details, data_hash, partition_ids, rows::DOUBLE AS rows, secondary_patterns
          FROM scenario_truth
         WHERE ($1::VARCHAR IS NULL OR scenario = $1::VARCHAR) AND ($2::BIGINT IS NULL OR seed = $2::BIGINT)
         ORDER BY scenario, seed`,
       [filter.scenario ?? null, filter.seed === undefined ? null : BigInt(filter.seed)],
     )
     return reader.getRowObjectsJS().map((row) => {
-      const patterns = (row.patterns as string[]).map(String).filter(isDetectorId) as DetectorId[]
+      const detectors = (list: unknown) =>
+        ((list as string[] | null) ?? []).map(String).filter(isDetectorId) as DetectorId[]
+      const patterns = detectors(row.patterns)
       return {
         scenario: String(row.scenario),
         seed: Number(row.seed),
         venue: SCENARIO_VENUE,
         markets: (row.markets as string[]).map(String),
         patterns,
+        secondaryPatterns: detectors(row.secondary_patterns),
         accounts: (row.accounts as string[]).map(String),
         attackFrom: row.attack_from as Date,
         attackTo: row.attack_to as Date,
