@@ -1097,16 +1097,22 @@ describe('funding-manipulation', () => {
 })
 
 describe('oracle-front-running', () => {
-  /** Oracle prints every 30 s with 12 large updates 5 h apart; 30 accounts trade both ways around the clock. */
-  async function market(venue: string, frontRun: boolean) {
+  /**
+   * Oracle prints every 30 s with 12 large updates 5 h apart; 30 accounts trade both ways around the clock. With
+   * `reversal`, each large update is undone and more two minutes later (a larger update the other way), and the
+   * front-runner closes 50 s after the first, before the reversal.
+   */
+  async function market(venue: string, frontRun: boolean, reversal = false) {
     const r = rng(61)
     const jumps = new Map<number, number>()
     for (let k = 0; k < 12; k++) jumps.set(T0 + 3 * HOUR + k * 5 * HOUR, r.next() < 0.5 ? -0.015 : 0.015)
+    const reversals = new Map<number, number>()
+    if (reversal) for (const [t, move] of jumps) reversals.set(t + 2 * MIN, -2 * move)
     const oracle = []
     let p = 100
     const priceAt = new Map<number, number>()
     for (let t = T0; t < T0 + 3 * DAY; t += 30 * SEC) {
-      p *= 1 + 0.0002 * gauss(r) + (jumps.get(t) ?? 0)
+      p *= 1 + 0.0002 * gauss(r) + (jumps.get(t) ?? 0) + (reversals.get(t) ?? 0)
       oracle.push({ tsUs: t, price: p })
       priceAt.set(t, p)
     }
@@ -1131,8 +1137,9 @@ describe('oracle-front-running', () => {
       )
     }
     for (const [t, move] of jumps) {
+      const closeAt = t + (reversal ? 50 * SEC : 3 * MIN)
       const before = priceAt.get(t - 30 * SEC)!
-      const after = priceAt.get(t + 3 * MIN)!
+      const after = priceAt.get(Math.floor((closeAt - T0) / (30 * SEC)) * 30 * SEC + T0)!
       // the front-runner opens 20 s before in the update's direction (or a random one), and closes 3 min after
       const up = frontRun ? move > 0 : r.next() < 0.5
       const [open, close] = up ? (['buy', 'sell'] as const) : (['sell', 'buy'] as const)
@@ -1148,7 +1155,7 @@ describe('oracle-front-running', () => {
           tradeId: `o${id++}`,
         }),
         ...tradeFills({
-          tsUs: t + 3 * MIN,
+          tsUs: closeAt,
           market: 'M',
           buyer: close === 'buy' ? 'X' : 'mm',
           seller: close === 'buy' ? 'mm' : 'X',
@@ -1221,6 +1228,18 @@ describe('oracle-front-running', () => {
     expect(e.againstEvents).toBe(0)
     expect(e.roundTrips).toBe(12)
     expect(Number(found[0]!.estimatedProfitQuote)).toBeGreaterThan(0)
+  })
+
+  test('an update reversed within the event gap is an event of its own: a call on the first is not read against the net', async () => {
+    // 1.2.0 merged the update and its larger reversal into one event of the reversal's sign, so every call of X
+    // counted against it and nothing fired
+    await market('fr-reversal', true, true)
+    const found = aboveInfo(await detect('fr-reversal', 'oracle-front-running', T0, T0 + 3 * DAY))
+    expect(found.map((d) => d.accounts)).toEqual([['X']])
+    const e = found[0]!.evidence as { alignedEvents: number; againstEvents: number; events: number }
+    expect(e.alignedEvents).toBe(12)
+    expect(e.againstEvents).toBe(0)
+    expect(e.events).toBe(24)
   })
 
   test('the same trading with random directions: nothing above info', async () => {

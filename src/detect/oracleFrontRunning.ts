@@ -1,7 +1,8 @@
 // Oracle front-running (venue-rules §3.8): accounts that open positions within Δt before a large oracle update, in
-// the direction it then moves, and close them after it in profit. Large updates closer than a gap are one event (a
-// pump is one event, however many prints it takes, so riding a trend is not foreknowledge), and each account makes
-// one call per event it round-tripped: the sign of what it opened before the event's updates and closed after them
+// the direction it then moves, and close them after it in profit. Large updates the same way closer than a gap are one
+// event (a pump is one event, however many prints it takes, so riding a trend is not foreknowledge; a reversal is new
+// information), and each account makes one call per event it round-tripped: the sign of what it opened before the
+// event's updates and closed after them
 // (opening and holding is ordinary flow, not a call). Linked accounts (account_links without hot-wallet sources) are
 // one actor: front-runners split their trades over a few wallets. Whether an actor's calls
 // match the events' directions more often than chance is a one-sided binomial test (p = ½ under no foreknowledge),
@@ -64,7 +65,7 @@ interface AccountScore {
 
 export const oracleFrontRunning = defineDetector<OracleFrontRunningParams>({
   id: 'oracle-front-running',
-  version: '1.2.0',
+  version: '1.3.0',
   label: 'Oracle front-running',
   params: oracleFrontRunningParams,
   usesRunOutputs: false,
@@ -117,7 +118,9 @@ export const oracleFrontRunning = defineDetector<OracleFrontRunningParams>({
     for (let k = 0; k < large.length; k++) {
       const i = large[k]!
       const prev = events[events.length - 1]
-      if (prev && u.ts[i]! - u.ts[large[prev.last]!]! <= gapUs) prev.last = k
+      // a pump is monotone: an update the other way is new information, and starts an event of its own
+      const sameWay = prev !== undefined && Math.sign(u.ret[i]!) === Math.sign(u.ret[large[prev.last]!]!)
+      if (prev && sameWay && u.ts[i]! - u.ts[large[prev.last]!]! <= gapUs) prev.last = k
       else events.push({ first: k, last: k, direction: 0, move: 0 })
       eventOf[k] = events.length - 1
     }
