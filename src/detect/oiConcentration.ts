@@ -265,11 +265,8 @@ function mostConcentrated(
   let best = -1
   let bestHhi = -1
   snaps.forEach((pos, j) => {
-    let gross = 0
-    for (const q of pos.values()) gross += Math.abs(q)
+    const { gross, hhi } = concentrationOf(pos)
     if (!(gross > 0)) return
-    let hhi = 0
-    for (const q of pos.values()) hhi += (Math.abs(q) / gross) ** 2
     if (hhi > bestHhi) {
       bestHhi = hhi
       best = hours[j]!
@@ -295,6 +292,15 @@ interface AccountView {
   clusters: ClusterFinding[]
 }
 
+/** Gross position (Σ|base|) and the Herfindahl index of the accounts' shares of it (0 for no position). */
+function concentrationOf(pos: ReadonlyMap<string, number>): { gross: number; hhi: number } {
+  let gross = 0
+  for (const q of pos.values()) gross += Math.abs(q)
+  let hhi = 0
+  if (gross > 0) for (const q of pos.values()) hhi += (Math.abs(q) / gross) ** 2
+  return { gross, hhi }
+}
+
 /** Positions at T: top-k share of OI, HHI, and funding-source clusters. */
 function accountView(
   fills: FillColumns,
@@ -306,8 +312,7 @@ function accountView(
   p: OiConcentrationParams,
 ): AccountView {
   const [pos] = positionsAt(fills, market, [T])
-  let gross = 0
-  for (const q of pos!.values()) gross += Math.abs(q)
+  const { gross, hhi } = concentrationOf(pos!)
   // market OI in base: the published OI when there is one (the store may hold only some accounts' fills)
   const published = oiQuote > 0 && price > 0 ? oiQuote / price : 0
   const oiBase = Math.max(published, gross / 2)
@@ -317,8 +322,6 @@ function accountView(
     base,
     share: oiBase > 0 ? Math.abs(base) / oiBase : 0,
   }))
-  let hhi = 0
-  for (const [, q] of ranked) hhi += gross > 0 ? (Math.abs(q) / gross) ** 2 : 0
   // first fill of each account, and of the market: positions carried into the data show up as fills in its first bin
   const firstEntry = new Map<string, number>()
   let marketStart = Number.POSITIVE_INFINITY
