@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads'
 import type { EventBatch } from '../kernel/events.ts'
 import { KernelHostClosed } from './kernelHost.ts'
+import { raiseInliningBudget } from './inliningBudget.ts'
 import { batchBuffers, sharedBatch } from './protocol.ts'
 
 /** Batches sent to a thread and not yet replayed (default): enough to keep it busy while the next slab is read. */
@@ -88,6 +89,7 @@ export function feedThreads<To, From>(options: FeedThreadsOptions<From>): FeedTh
     wake()
   }
   let replayed = 0
+  raiseInliningBudget()
   const threads = options.data.map((data, i) => {
     // execArgv empty: the boot file registers tsx itself, and flags meant for the parent (--input-type, a test
     // runner's) must not reach the thread; profiling flags are opted into (THREAD_EXEC_ARGV)
