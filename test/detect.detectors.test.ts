@@ -180,6 +180,36 @@ describe('liquidation-cascade', () => {
     expect(aboveInfo(await detect('lc-quiet-calm', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY))).toEqual([])
   })
 
+  test('a cascade is a new high at its own length: one whale liquidated the day before does not hide it', async () => {
+    const market = async (venue: string, cascade: boolean) => {
+      const r = rng(24)
+      const rows: Parameters<typeof insertLiquidationRows>[3] = []
+      for (let t = T0; t < T0 + 3 * DAY; t += Math.round(-Math.log(1 - r.next()) * 2 * HOUR))
+        rows.push({ tsUs: t, side: r.next() < 0.5 ? 'long' : 'short', price: 100, qty: 20 + 80 * r.next() })
+      // one position larger than any minute of the cascade, liquidated alone ten hours before it
+      rows.push({ tsUs: T0 + 2 * DAY + 2 * HOUR, side: 'short', price: 101, qty: 3_000, account: 'whale' })
+      // fifty mid-sized longs one after another, each a little lower: ≈ 40 k a minute, 2 M in all
+      for (let k = 0, t = T0 + 2 * DAY + 12 * HOUR; cascade && k < 50; k++, t += 50 * SEC + r.int(20) * SEC)
+        rows.push({ tsUs: t, side: 'long', price: 90 - k * 0.1, qty: 400 + 100 * r.next(), account: `long-${k}` })
+      await insertLiquidationRows(runtime.duck, venue, 'M', rows)
+    }
+    await market('lc-whale', true)
+    const found = aboveInfo(await detect('lc-whale', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY))
+    expect(found).toHaveLength(1)
+    expect(found[0]!.windowFromUs).toBe(T0 + 2 * DAY + 12 * HOUR)
+    const e = found[0]!.evidence as {
+      peak: { notional: number }
+      before: { baselineMax: number; newHigh: string; baselineLargestRunOfBurstLength: number }
+      burst: { bucketNotional: number }
+    }
+    // the peak minute is below the whale's: before 1.3.0 nothing was above info
+    expect(e.peak.notional).toBeLessThan(e.before.baselineMax)
+    expect(e.before.newHigh).toBe('burst total')
+    expect(e.burst.bucketNotional).toBeGreaterThan(e.before.baselineLargestRunOfBurstLength)
+    await market('lc-whale-calm', false)
+    expect(aboveInfo(await detect('lc-whale-calm', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY))).toEqual([])
+  })
+
   test('without liquidation rows, a fast crash with clustered jumps in 1-minute bars is a cascade', async () => {
     const r = rng(22)
     const closes: number[] = []
@@ -281,6 +311,8 @@ describe('thin-market-push', () => {
       sellBack?: boolean
       /** The pusher's buys (taker) start before the push: from `from` to `to` minutes before it, at the flat price. */
       leadIn?: { from: number; to: number }
+      /** The pusher's usual trading: it buys and sells this quote a minute (taker, with C) until 7 h before the push. */
+      pusherUsual?: number
     } = {},
   ) {
     const pusher = o.pusher ?? 'A'
@@ -319,6 +351,27 @@ describe('thin-market-push', () => {
         )
       }
       if (o.leadIn && t >= pushStart - o.leadIn.from * MIN && t < pushStart - o.leadIn.to * MIN) pusherBuys('buyer')
+      if (o.pusherUsual && t < pushStart - 7 * HOUR)
+        for (const [side, buyer, seller, at] of [
+          ['buy', pusher, 'C', 40],
+          ['sell', 'C', pusher, 50],
+        ] as const) {
+          const qty = o.pusherUsual / price
+          trades.push({ tsUs: t + at * SEC, price, qty, side })
+          const taker = side === 'buy' ? 'buyer' : 'seller'
+          fills.push(
+            ...tradeFills({
+              tsUs: t + at * SEC,
+              market: 'M',
+              buyer,
+              seller,
+              price,
+              qty,
+              tradeId: `${venue}-U${side}${t}`,
+              taker,
+            }),
+          )
+        }
       if (t < pushStart || t >= pushStart + 20 * MIN) continue
       if (pushQuote > 0) pusherBuys()
       const forced = { tsUs: t + 3 * SEC, price: price * 1.12, qty: forcedQuote / price }
@@ -508,6 +561,22 @@ describe('thin-market-push', () => {
     expect(e.beneficiaryExposure.largestPusher).toBe('P')
     expect(e.beneficiaryExposure.largestPusherShare).toBeGreaterThan(0.9)
     expect(e.beneficiaryExposure.largestPusherClosingShare).toBe(1)
+  })
+
+  test('a large regular trader pushing at a little over its usual pace ties nobody to the move (1.8.0)', async () => {
+    // P buys and sells 30k a minute every day; in the rise it buys 40k a minute: most of the pushing (97 %), a quarter
+    // of it beyond its usual pace — A, positioned an hour before, gains, but nobody pushed for it
+    await ownBook('tp-regular', 40_000, 0, 450_000, { pusher: 'P', tradeQuote: 2000, pusherUsual: 30_000 })
+    const found = await detect('tp-regular', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    expect(aboveInfo(found)).toEqual([])
+    const e = found.map((d) => d.evidence as { beneficiaryExposure?: Record<string, number | string> })
+    const tie = e.find((x) => x.beneficiaryExposure?.largestPusher === 'P')!.beneficiaryExposure!
+    expect(tie.largestPusherShare).toBeGreaterThan(0.9)
+    expect(tie.largestPusherShareBeyondUsual).toBeLessThan(0.3)
+    // the same push by a P with no usual trading fires and names A (the opening case above)
+    await ownBook('tp-irregular', 40_000, 0, 450_000, { pusher: 'P', tradeQuote: 2000 })
+    const fired = aboveInfo(await detect('tp-irregular', 'thin-market-push', T0 + DAY, T0 + 2 * DAY))
+    expect(fired.map((d) => d.accounts)).toEqual([['A']])
   })
 
   test('a pusher that sells its pushing buys back at the top recovers their cost: the push pays and names it', async () => {

@@ -102,7 +102,7 @@ export type LiquidationCascadeParams = z.output<typeof liquidationCascadeParams>
 
 export const liquidationCascade = defineDetector<LiquidationCascadeParams>({
   id: 'liquidation-cascade',
-  version: '1.2.0',
+  version: '1.3.0',
   label: 'Liquidation cascade',
   params: liquidationCascadeParams,
   usesRunOutputs: true,
@@ -140,6 +140,25 @@ export const liquidationCascade = defineDetector<LiquidationCascadeParams>({
     return fromPricePath(stores, target, p)
   },
 })
+
+/** Σ xs[from, to). */
+function sumOf(xs: Float64Array, from: number, to: number): number {
+  let sum = 0
+  for (let i = from; i < to; i++) sum += xs[i]!
+  return sum
+}
+
+/** The largest sum of `length` consecutive xs within [from, to) (all of them when fewer; 0 when none). */
+function largestRun(xs: Float64Array, from: number, to: number, length: number): number {
+  if (to - from <= length) return sumOf(xs, from, to)
+  let run = sumOf(xs, from, from + length)
+  let best = run
+  for (let i = from + length; i < to; i++) {
+    run += xs[i]! - xs[i - length]!
+    if (run > best) best = run
+  }
+  return best
+}
 
 async function fromLiquidations(
   stores: DetectStores,
@@ -184,12 +203,24 @@ async function fromLiquidations(
     const rateP = poissonUpperTail(events.length, expected)
     const sideShare = notional > 0 ? Math.max(longs, notional - longs) / notional : 0
     const feedback = feedbackOf(events, longs >= notional - longs ? 'long' : 'short', bucketUs, p)
+    // a new high at the burst's own scale: its peak bucket above every bucket of the baseline, or its whole notional
+    // above every run of as many buckets in the baseline — a cascade of mid-sized positions over forty minutes is a
+    // high even when one whale's lone liquidation the day before filled a bigger minute
+    const length = e.last - e.first + 1
+    const burstNotional = sumOf(b.notional, e.first, e.last + 1)
+    const windowMax = largestRun(
+      b.notional,
+      Math.max(0, f - Math.round((p.baselineHours * HOUR_US) / bucketUs)),
+      f,
+      length,
+    )
+    const newHigh = b.notional[k]! > b.max[f]! ? 'peak bucket' : burstNotional > windowMax ? 'burst total' : null
     // two-sided churn is volatility, not a cascade; a handful of liquidations is not a burst
     const burst =
       events.length >= p.minBurstEvents &&
       sideShare >= p.minSideShare &&
       rateP <= p.maxRateP &&
-      b.notional[k]! > b.max[f]! &&
+      newHigh !== null &&
       peakMultiple >= p.warningMultiple
     // the continued move is scaled by the market's own volatility only for a candidate (one read per such burst)
     if (burst && feedback.found) await scaleContinuedMove(stores, target, p, feedback)
@@ -212,7 +243,7 @@ async function fromLiquidations(
       evidence: {
         mode: source.kind === 'run' ? 'replayed liquidations' : 'observed liquidations',
         statistic:
-          'liquidated notional per bucket against its trailing baseline (robust z); the burst against the baseline before it (multiple of the mean, new high, Poisson count)',
+          'liquidated notional per bucket against its trailing baseline (robust z); the burst against the baseline before it (multiple of the mean, new high of its peak bucket or of its total over as many buckets, Poisson count)',
         bucketSeconds: p.bucketSeconds,
         baselineHours: p.baselineHours,
         thresholds: {
@@ -248,6 +279,8 @@ async function fromLiquidations(
           ts: iso(b.ts[f]!),
           baselineMean: round(mean),
           baselineMax: round(b.max[f]!),
+          baselineLargestRunOfBurstLength: round(windowMax),
+          newHigh,
           baselineBuckets: b.baselineCount[f],
           baselineLiquidations: b.baselineEvents[f],
           peakMultiple: Number.isFinite(peakMultiple) ? round(peakMultiple, 4) : null,
@@ -256,8 +289,10 @@ async function fromLiquidations(
         },
         burst: {
           buckets: e.count,
+          length,
           liquidations: events.length,
           notional: round(notional),
+          bucketNotional: round(burstNotional),
           longShare: notional > 0 ? round(longs / notional, 4) : null,
           dominantSideShare: round(sideShare, 4),
         },

@@ -106,7 +106,7 @@ export type ThinMarketPushParams = z.output<typeof thinMarketPushParams>
 
 export const thinMarketPush = defineDetector<ThinMarketPushParams>({
   id: 'thin-market-push',
-  version: '1.7.0',
+  version: '1.8.0',
   label: 'Oracle push',
   params: thinMarketPushParams,
   usesRunOutputs: true,
@@ -432,6 +432,18 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       const voluntaryQuote = pushed.quote - forcedQuote
       const pushedByCluster =
         references.length === 0 && voluntaryQuote > 0 ? Math.min(clusterPushed / voluntaryQuote, 1) : 0
+      // that cluster's pushing beyond its usual rate of taker flow in the push's direction (over the 24 h before the
+      // build-up window: an attacker's own accumulation is not its usual trading), as a share of the voluntary pushing
+      // — the flow-beyond-usual measure of the reference venues, for one actor: a regular large trader selling into a
+      // sell-off at a few times its usual pace does what it always does; XPL's sweeper had no usual flow at all
+      const usualUs = 24 * HOUR_US
+      const pusherUsualQuote = topPusher
+        ? (takerQuote(fills, target.market, buildFrom - usualUs, buildFrom, direction, topPusher, clusterOf) /
+            usualUs) *
+          (toUs - fromUs)
+        : 0
+      const pushedBeyondUsual =
+        pushedByCluster > 0 ? Math.min(Math.max(clusterPushed - pusherUsualQuote, 0) / voluntaryQuote, 1) : 0
       const liquidations = await readLiquidationEvents(
         stores.duck,
         target.runId
@@ -493,7 +505,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
         references.length > 0 && top !== undefined && top.builtJustBefore >= p.buildUpShare
       // one actor's pushing ties the move to it only when that actor opened risk with it: closing its own position the
       // other way is the fade of a move it made before, whatever the beneficiary gains on it
-      const pushedByOne = pushedByCluster >= p.minPushShare && closingShare < p.maxClosingShare
+      const pushedByOne = pushedBeyondUsual >= p.minPushShare && closingShare < p.maxClosingShare
       const tied = exposureToAdv >= p.minExposureShare || positionedForReferences || pushedByOne
       // a cascade is a move nobody paid for; when one actor paid for a large share of the voluntary pushing (the tie
       // above: ≥ minPushShare, opening risk with it), the liquidations are what its push forced (XPL: one taker's sweep
@@ -677,6 +689,8 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             positionedJustBeforeReferencePush: positionedForReferences,
             largestPusher: topPusher,
             largestPusherShare: round(pushedByCluster, 4),
+            largestPusherUsualQuote: round(pusherUsualQuote),
+            largestPusherShareBeyondUsual: round(pushedBeyondUsual, 4),
             largestPusherClosingShare: round(closingShare, 4),
             tied,
           },
@@ -696,6 +710,26 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
  * trades is priced by its trailing liquidity (the larger of the Kyle-λ and Amihud costs of the move). Kyle and Amihud
  * are reported for every venue.
  */
+/** `cluster`'s voluntary taker fills (quote) in `direction` on `market` over [fromUs, toUs). */
+function takerQuote(
+  fills: FillColumns,
+  market: string,
+  fromUs: number,
+  toUs: number,
+  direction: number,
+  cluster: string,
+  clusterOf: (account: string) => string,
+): number {
+  let own = 0
+  for (let i = 0; i < fills.length; i++) {
+    const t = fills.ts[i]!
+    if (t < fromUs || t >= toUs || fills.market[i] !== market) continue
+    if (fills.side[i] !== direction || fills.taker[i] === 0 || fills.liquidation[i] !== 0) continue
+    if (clusterOf(fills.account[i]!) === cluster) own += fills.qty[i]! * fills.price[i]!
+  }
+  return own
+}
+
 function referenceCost(
   venues: Array<{ market: string; liquidity: Awaited<ReturnType<typeof readTradeBuckets>>; fills: FillColumns }>,
   pushes: Array<{ market: string; p0: number; slippage: number; quote: number; trades: number }>,
