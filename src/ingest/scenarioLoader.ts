@@ -1,7 +1,8 @@
-// Scenarios as a source: generates a (scenario, seed), writes its tables as files in the normalized layout, loads each
-// through the store's atomic partition loader (source 'scenario'), then records the ground truth. Loading the same
-// seed again is skipped while the generated data is unchanged; another seed replaces the copy (market names carry no
-// seed); a load that fails removes the scenario entirely, so a copy is never half there.
+// Scenarios as a source: generates a (scenario, seed) and writes its tables as files in the normalized layout on a
+// worker thread (scenarios/generateThread.ts, so the event loop stays free), loads each through the store's atomic
+// partition loader (source 'scenario'), then records the ground truth. Loading the same seed again is skipped while
+// the generated data is unchanged; another seed replaces the copy (market names carry no seed); a load that fails
+// removes the scenario entirely, so a copy is never half there.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -11,8 +12,8 @@ import { loadPartition } from '../store/ingest/loadPartition.ts'
 import { partitionStates } from '../store/ingest/manifest.ts'
 import { removeScenarioData, type RemovedScenarioData } from '../store/scenarios/removeScenarioData.ts'
 import { readScenarioTruth, saveScenarioTruth, type ScenarioRecord } from '../store/scenarios/scenarioTruth.ts'
-import { generateScenario, MAX_SEED } from './scenarios/generate.ts'
-import { writeScenarioFiles } from './scenarios/output.ts'
+import { MAX_SEED } from './scenarios/generate.ts'
+import { startScenarioThread } from './scenarios/generateThread.ts'
 import { scenarioByName, scenarioNames } from './scenarios/registry.ts'
 
 /** What scenario loading needs of the process: the DuckDB store (a Runtime fits). */
@@ -27,7 +28,10 @@ export interface LoadScenarioOptions {
   force?: boolean
   /** Scratch directory for the generated files (default: the system temp dir); they are removed afterwards. */
   tmpDir?: string
-  /** Stops the load between partitions (the scenario is then removed whole, as after a failure). */
+  /**
+   * Stops the load: while generating (the thread is terminated; a copy loaded before stays) or between partitions (the
+   * scenario is then removed whole, as after a failure).
+   */
   signal?: AbortSignal
   /** Each step: generating (0/1 → 1/1), then partitions loaded of the total. */
   onProgress?(step: { phase: 'generating' | 'loading'; done: number; total: number; rows: number }): void
@@ -68,70 +72,76 @@ export async function loadScenario(
 ): Promise<LoadScenarioResult> {
   scenarioByName(name)
   const seed = checkSeed(options.seed ?? DEFAULT_SEED)
+  options.signal?.throwIfAborted()
   const t0 = performance.now()
   options.onProgress?.({ phase: 'generating', done: 0, total: 1, rows: 0 })
-  const generated = generateScenario(name, seed)
-  options.onProgress?.({ phase: 'generating', done: 1, total: 1, rows: 0 })
-  options.signal?.throwIfAborted()
-  const generateSeconds = (performance.now() - t0) / 1000
-  const existing = await readScenarioTruth(stores.duck, { scenario: name })
-  const same = existing.find((e) => e.seed === seed && e.dataHash === generated.dataHash)
-  if (same && !options.force && existing.length === 1) {
-    const states = await partitionStates(stores.duck, same.partitionIds)
-    if (same.partitionIds.every((id) => states.get(id)?.status === 'loaded')) {
-      return {
-        status: 'skipped',
-        truth: same,
-        partitions: same.partitionIds.map((id) => {
-          const [, table, market] = id.split('/')
-          return { partitionId: id, table: table!, market: market!, rows: states.get(id)!.rows }
-        }),
-        replacedSeeds: [],
-        seconds: { generate: generateSeconds, load: 0 },
+  // generation and file writing run on a thread of their own, so the event loop (the server) stays free meanwhile
+  const thread = startScenarioThread(name, seed, options.signal ? { signal: options.signal } : {})
+  try {
+    const generated = await thread.generated
+    options.onProgress?.({ phase: 'generating', done: 1, total: 1, rows: 0 })
+    options.signal?.throwIfAborted()
+    const generateSeconds = (performance.now() - t0) / 1000
+    const existing = await readScenarioTruth(stores.duck, { scenario: name })
+    const same = existing.find((e) => e.seed === seed && e.dataHash === generated.dataHash)
+    if (same && !options.force && existing.length === 1) {
+      const states = await partitionStates(stores.duck, same.partitionIds)
+      if (same.partitionIds.every((id) => states.get(id)?.status === 'loaded')) {
+        return {
+          status: 'skipped',
+          truth: same,
+          partitions: same.partitionIds.map((id) => {
+            const [, table, market] = id.split('/')
+            return { partitionId: id, table: table!, market: market!, rows: states.get(id)!.rows }
+          }),
+          replacedSeeds: [],
+          seconds: { generate: generateSeconds, load: 0 },
+        }
       }
     }
-  }
 
-  const t1 = performance.now()
-  await removeScenarioData(stores.duck, name)
-  const dir = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), `backstop-scenario-${name}-`))
-  const partitions: LoadedPartition[] = []
-  try {
-    const files = writeScenarioFiles(generated.context.tables, dir, {
-      name,
-      seed,
-      from: generated.truth.from,
-      to: generated.truth.to,
-    })
-    const loadedRows = () => partitions.reduce((sum, p) => sum + p.rows, 0)
-    for (const file of files) {
+    const t1 = performance.now()
+    await removeScenarioData(stores.duck, name)
+    const dir = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), `backstop-scenario-${name}-`))
+    const partitions: LoadedPartition[] = []
+    try {
+      const files = await thread.write(dir)
+      // the thread's tables are no longer needed: its memory goes back while the partitions load
+      await thread.close()
+      const loadedRows = () => partitions.reduce((sum, p) => sum + p.rows, 0)
+      for (const file of files) {
+        options.signal?.throwIfAborted()
+        options.onProgress?.({ phase: 'loading', done: partitions.length, total: files.length, rows: loadedRows() })
+        const result = await loadPartition(stores.duck, file.request)
+        partitions.push({ partitionId: result.partitionId, table: file.table, market: file.market, rows: result.rows })
+      }
       options.signal?.throwIfAborted()
       options.onProgress?.({ phase: 'loading', done: partitions.length, total: files.length, rows: loadedRows() })
-      const result = await loadPartition(stores.duck, file.request)
-      partitions.push({ partitionId: result.partitionId, table: file.table, market: file.market, rows: result.rows })
+      const truth: ScenarioRecord = {
+        ...generated.truth,
+        details: { ...generated.details },
+        dataHash: generated.dataHash,
+        partitionIds: partitions.map((p) => p.partitionId),
+        rows: partitions.reduce((s, p) => s + p.rows, 0),
+      }
+      await saveScenarioTruth(stores.duck, truth)
+      return {
+        status: 'loaded',
+        truth,
+        partitions,
+        replacedSeeds: existing.map((e) => e.seed).filter((s) => s !== seed),
+        seconds: { generate: generateSeconds, load: (performance.now() - t1) / 1000 },
+      }
+    } catch (error) {
+      await removeScenarioData(stores.duck, name).catch(() => undefined)
+      throw error
+    } finally {
+      // the thread is gone before its directory is: an abort mid-write leaves no file behind
+      await thread.close()
+      fs.rmSync(dir, { recursive: true, force: true })
     }
-    options.signal?.throwIfAborted()
-    options.onProgress?.({ phase: 'loading', done: partitions.length, total: files.length, rows: loadedRows() })
-    const truth: ScenarioRecord = {
-      ...generated.truth,
-      details: { ...generated.details },
-      dataHash: generated.dataHash,
-      partitionIds: partitions.map((p) => p.partitionId),
-      rows: partitions.reduce((s, p) => s + p.rows, 0),
-    }
-    await saveScenarioTruth(stores.duck, truth)
-    return {
-      status: 'loaded',
-      truth,
-      partitions,
-      replacedSeeds: existing.map((e) => e.seed).filter((s) => s !== seed),
-      seconds: { generate: generateSeconds, load: (performance.now() - t1) / 1000 },
-    }
-  } catch (error) {
-    await removeScenarioData(stores.duck, name).catch(() => undefined)
-    throw error
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
+    await thread.close()
   }
 }
 

@@ -8,10 +8,11 @@
 //       ids of src/domain/detection.ts; empty for calm controls), those that may also fire in the attack window because
 //       the incident's documented signals include them (`secondaryPatterns`) and the markets it writes.
 //   loadScenario(stores, name, { seed = 1, force = false, tmpDir? }): Promise<LoadScenarioResult>
-//       `stores` is anything with `duck: DuckStore` (a Runtime fits). Generates the seed's data in memory, loads one
-//       partition per (table, market), then writes the truth row. Same seed with unchanged data already loaded →
-//       status 'skipped' (nothing written); `force` reloads. Another seed of the same scenario replaces the loaded
-//       copy (market names carry no seed, so one copy per scenario at a time). A failed load removes the scenario.
+//       `stores` is anything with `duck: DuckStore` (a Runtime fits). Generates the seed's data on a worker thread
+//       (the event loop stays free), loads one partition per (table, market), then writes the truth row. Same seed
+//       with unchanged data already loaded → status 'skipped' (nothing written); `force` reloads. Another seed of the
+//       same scenario replaces the loaded copy (market names carry no seed, so one copy per scenario at a time). A
+//       failed load removes the scenario.
 //       Unknown name or a seed outside 0…2^32−1 → InvalidInputError listing what is valid; nothing written.
 //   removeScenario(stores, name | 'all'): Promise<{ copies, partitions, rows }>
 //       Deletes the copy's partitions (rows, derived bars, trade parts, holes, manifest) and truth, in one transaction.
