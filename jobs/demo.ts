@@ -5,10 +5,12 @@
 // fails is recorded as its own failed run, logged, and the others go on; the demo run then ends failed, naming them.
 import { z } from 'zod'
 import type { Config } from '../src/config/load.ts'
+import { isRunTrigger, type RunTrigger } from '../src/domain/run.ts'
 import { SCENARIO_VENUE } from '../src/domain/scenario.ts'
 import { DEFAULT_SEED, SCENARIOS, scenarioByName, type LoadScenarioResult } from '../src/ingest/scenarios/index.ts'
 import type { Logger } from '../src/obs/logger.ts'
 import { storeIsEmpty, venueFindings } from '../src/store/firstStart.ts'
+import { getRun } from '../src/store/meta/runs.ts'
 import { DEMO_BACKTESTS, demoBacktestMarkets } from './demoPlan.ts'
 import { detectAfterBacktest } from './detect.ts'
 import { defineJob, emptyOutcome, type ChildRuns, type JobContext } from './job.ts'
@@ -82,7 +84,7 @@ export const demoJob = defineJob<z.infer<typeof params>, { scenarios: string[]; 
 })
 
 async function runDemo(
-  { runtime, runs, signal, log, progress }: JobContext,
+  { runtime, runs, runId, signal, log, progress }: JobContext,
   { scenarios, seed }: { scenarios: string[]; seed: number },
 ): Promise<DemoResult> {
   if (!runs) throw new Error('the demo needs the run system to start its runs')
@@ -106,7 +108,9 @@ async function runDemo(
       },
     })
   }
-  const trigger = 'cron' as const
+  // its steps carry the demo's own trigger: system at first start, cli or api when asked for (`jobs run demo`)
+  const own = (await getRun(runtime.meta, runId))?.trigger
+  const trigger: RunTrigger = isRunTrigger(own) ? own : 'system'
   progress.update({ phase: 'demo', done: 0, total, unit: 'runs' })
   // every load first (loads are exclusive runs), then the detectors and backtests, which read only their own
   // scenario's markets and accounts
@@ -172,7 +176,7 @@ interface ChildEnd {
 }
 
 /** Submits a child run and waits for it; a refusal at submission is returned as such, never thrown. */
-async function child(runs: ChildRuns, job: string, p: unknown, trigger: 'cron'): Promise<ChildEnd> {
+async function child(runs: ChildRuns, job: string, p: unknown, trigger: RunTrigger): Promise<ChildEnd> {
   let submitted: Awaited<ReturnType<ChildRuns['submit']>>
   try {
     submitted = await runs.submit(job, p, { trigger })
@@ -228,7 +232,8 @@ export async function startDemo(
   const scenarios = config.backstopDemoScenarios
   let submitted: SubmittedRun
   try {
-    submitted = await runs.submit(DEMO_JOB, scenarios ? { scenarios } : {}, { trigger: 'cron' })
+    // nothing scheduled it and nobody asked for it: the server starts it on its own
+    submitted = await runs.submit(DEMO_JOB, scenarios ? { scenarios } : {}, { trigger: 'system' })
   } catch (error) {
     log.error({ err: error }, 'the first-start demo could not start')
     return null

@@ -11,7 +11,7 @@ import {
   type DetectSummary,
   type PreparedDetect,
 } from '../src/detect/run.ts'
-import type { RunTrigger } from '../src/domain/run.ts'
+import { isRunTrigger, type RunTrigger } from '../src/domain/run.ts'
 import { rebuildIncidentScopes } from '../src/incidents/rebuild.ts'
 import { loadedCoverage } from '../src/store/detect/coverage.ts'
 import { getRun } from '../src/store/meta/runs.ts'
@@ -163,7 +163,7 @@ export async function detectAfterIngest(context: JobContext, outcome: JobOutcome
         const submitted = await runs.submit(
           'detect',
           { venue: c.venue, ...(markets ? { markets } : {}), from, to },
-          { trigger: trigger === 'cli' || trigger === 'api' || trigger === 'recovery' ? trigger : 'cron' },
+          { trigger: isRunTrigger(trigger) ? trigger : 'cron' },
         )
         item.detectRunId = submitted.runId
       } catch (error) {

@@ -347,6 +347,32 @@ describe('BacktestRun fields, deprecated lists, runs', () => {
     )
     expect(running.data).toEqual({ backtestRunsConnection: { nodes: [{ id: 'run-running' }] } })
   })
+
+  test('runsConnection by trigger: runs the server starts itself are system; an unknown trigger is BAD_USER_INPUT naming them', async () => {
+    const at = (m: number) => new Date(Date.UTC(2031, 0, 1, 0, m))
+    await createRunRecord(runtime, 'demo-1', { kind: 'demo', trigger: 'system', queuedAt: at(0) })
+    await createRunRecord(runtime, 'demo-load', { kind: 'scenario', trigger: 'system', queuedAt: at(1) })
+    await createRunRecord(runtime, 'nightly', { kind: 'schedule', trigger: 'cron', queuedAt: at(2) })
+    const q = `query($f: RunFilter) { runsConnection(filter: $f) { nodes { id trigger } totalCount } }`
+    const system = await client.run(q, { f: { trigger: { equals: 'system' } } })
+    expect(system.errors).toBeUndefined()
+    expect(system.data!.runsConnection).toEqual({
+      nodes: [
+        { id: 'demo-load', trigger: 'system' },
+        { id: 'demo-1', trigger: 'system' },
+      ],
+      totalCount: 2,
+    })
+    const notApi = await client.run(q, { f: { trigger: { notIn: ['api', 'migrated'] } } })
+    expect((notApi.data!.runsConnection as { totalCount: number }).totalCount).toBe(3)
+    const unknown = await client.run(q, { f: { trigger: { in: ['system', 'scheduler'] } } })
+    expect(unknown.data ?? null).toBeNull()
+    expect(unknown.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      problems: [{ path: 'filter.trigger.in[1]', received: 'scheduler' }],
+    })
+    expect(unknown.errors?.[0]?.message).toContain('one of cron, cli, api, recovery, system, migrated')
+  })
 })
 
 describe('marketsConnection', () => {

@@ -28,6 +28,7 @@ const rulesFile = path.join(dir, 'house-rules.json')
 const badRulesFile = path.join(dir, 'bad-rules.json')
 
 let server: Spawned | null = null
+let serverUrl = ''
 afterAll(() => server?.child.kill('SIGKILL'))
 
 beforeAll(async () => {
@@ -68,6 +69,17 @@ beforeAll(async () => {
       ...{ accounts: [], attackFrom: new Date(T0 / 1000), attackTo: new Date(T0 / 1000 + 60_000) },
       ...{ from: new Date(T0 / 1000), to: new Date(T0 / 1000 + 60_000), details: {}, dataHash: 'x', partitionIds: [] },
       rows: 0,
+    }),
+  )
+  // and one with an attack: its window, the patterns it must and may trigger, the attacker's accounts
+  await store.use((c) =>
+    writeScenarioTruth(c, {
+      ...{ scenario: 'mango-self-trade-pump', seed: 7, venue: 'synthetic', markets: ['MANGO-PUMP-PERP'] },
+      ...{ patterns: ['self-trading', 'oracle-deviation'], secondaryPatterns: ['oi-concentration'] },
+      ...{ accounts: ['acct-a', 'acct-b'], attackFrom: new Date(T0 / 1000 + 600_000) },
+      ...{ attackTo: new Date(T0 / 1000 + 1_800_000), from: new Date(T0 / 1000), to: new Date(T0 / 1000 + H / 1000) },
+      ...{ details: { pumpFactor: 4.2, legs: ['a', 'b'] }, dataHash: 'y', rows: 12_345 },
+      partitionIds: ['scenario/trades/MANGO-PUMP-PERP/mango-self-trade-pump@7'],
     }),
   )
   await store.close()
@@ -142,7 +154,7 @@ describe('without a server', () => {
 describe('while a server holds the DuckDB file', () => {
   beforeAll(async () => {
     server = spawnBackstop(['serve'], { ...env, LOG_LEVEL: 'info' }, dir)
-    await server.waitForLog((l) => typeof l.url === 'string', 60_000)
+    serverUrl = String((await server.waitForLog((l) => typeof l.url === 'string', 60_000)).url)
   }, 90_000)
 
   const queued = () => server!.logs().filter((l) => l.msg === 'run queued')
@@ -216,10 +228,44 @@ describe('while a server holds the DuckDB file', () => {
     const remote = await cli(['scenario', 'list', '--json'])
     expect(remote.code, remote.out).toBe(0)
     expect(remote.out).toBe(alone.scenarios!.out)
-    const listed = JSON.parse(remote.out) as Array<{ name: string; loadedSeed: number | null }>
+    const listed = JSON.parse(remote.out) as Array<{ name: string; loadedSeed: number | null; loaded: unknown }>
     expect(listed.find((s) => s.name === 'calm-trend')?.loadedSeed).toBe(3_000_000_000)
-    expect(listed.filter((s) => s.loadedSeed !== null)).toHaveLength(1)
+    expect(listed.filter((s) => s.loadedSeed !== null)).toHaveLength(2)
+    // the seed's own truth, as loadedScenarios answers it: a calm control has no attack window
+    expect(listed.find((s) => s.name === 'mango-self-trade-pump')?.loaded).toEqual({
+      ...{ seed: 7, rows: 12_345, from: '2025-10-10T00:00:00Z', to: '2025-10-10T01:00:00Z' },
+      ...{ attackFrom: '2025-10-10T00:10:00Z', attackTo: '2025-10-10T00:30:00Z', accounts: ['acct-a', 'acct-b'] },
+    })
+    expect(listed.find((s) => s.name === 'calm-trend')?.loaded).toMatchObject({ attackFrom: null, attackTo: null })
   }, 60_000)
+
+  test('loadedScenarios says which markets and window to query, when the attack ran, what should fire, whose accounts', async () => {
+    const res = await fetch(serverUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `{ loadedScenarios { name seed rows dataHash venue markets window { from to } attackWindow { from to }
+                  patterns secondaryPatterns accounts partitions details } }`,
+      }),
+    })
+    const body = (await res.json()) as { data?: { loadedScenarios: unknown[] }; errors?: unknown[] }
+    expect(body.errors).toBeUndefined()
+    expect(body.data?.loadedScenarios).toEqual([
+      {
+        ...{ name: 'calm-trend', seed: 3_000_000_000, rows: 0, dataHash: 'x', venue: 'synthetic' },
+        ...{ markets: ['CALM-PERP'], window: { from: iso(T0), to: iso(T0 + 60e6) }, attackWindow: null },
+        ...{ patterns: [], secondaryPatterns: [], accounts: [], partitions: [], details: {} },
+      },
+      {
+        ...{ name: 'mango-self-trade-pump', seed: 7, rows: 12_345, dataHash: 'y', venue: 'synthetic' },
+        ...{ markets: ['MANGO-PUMP-PERP'], window: { from: iso(T0), to: iso(T0 + H) } },
+        attackWindow: { from: iso(T0 + 600e6), to: iso(T0 + 1_800e6) },
+        ...{ patterns: ['self-trading', 'oracle-deviation'], secondaryPatterns: ['oi-concentration'] },
+        ...{ accounts: ['acct-a', 'acct-b'], partitions: ['scenario/trades/MANGO-PUMP-PERP/mango-self-trade-pump@7'] },
+        details: { pumpFactor: 4.2, legs: ['a', 'b'] },
+      },
+    ])
+  }, 30_000)
 
   test('jobs run backtest --params naming a rule-set file: read here, stored on the server, run there', async () => {
     const params = {

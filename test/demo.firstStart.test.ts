@@ -8,7 +8,7 @@ import { buildSchema, parse, validate } from 'graphql'
 import { afterEach, describe, expect, test } from 'vitest'
 import { z } from 'zod'
 import { DEMO_BACKTESTS } from '../jobs/demoPlan.ts'
-import { demoJob, firstStartDemo, type DemoResult } from '../jobs/demo.ts'
+import { demoJob, firstStartDemo, startDemo, type DemoResult } from '../jobs/demo.ts'
 import { defineJob, emptyOutcome, type JobDefinition } from '../jobs/job.ts'
 import { RunManager } from '../jobs/runManager.ts'
 import { scenarioRemoveJob } from '../jobs/scenarioRemove.ts'
@@ -123,6 +123,44 @@ test('a failed step is a failed run of its own; the other steps go on and the de
   await runs.stop(1000)
 })
 
+test('the demo the server starts itself is a system run, and so are its steps; asked for, they carry who asked', async () => {
+  const runtime = await testRuntime()
+  const stub = (name: string, result: unknown) =>
+    defineJob({
+      ...{ name, exclusive: false, retryOnCrash: false, description: name, params: z.unknown() },
+      run: async () => ({ ...emptyOutcome(), result }),
+    })
+  const truth = { rows: 7, markets: ['ORACLE-FR-PERP'], from: '2025-04-06T12:00:00Z', to: '2025-04-10T00:00:00Z' }
+  const registry = new Map<string, JobDefinition<never>>(
+    [
+      demoJob as JobDefinition<never>,
+      stub('scenario.load', { status: 'loaded', truth }),
+      stub('detect', { detections: { total: 0 }, incidents: { incidents: 0 } }),
+      stub('backtest', {}),
+    ].map((j) => [j.name, j as JobDefinition<never>]),
+  )
+  const runs = new RunManager(runtime, registry)
+  const config = loadConfig({ BACKSTOP_DEMO_SCENARIOS: SCENARIO, LOG_LEVEL: 'silent' })
+  const started = await startDemo(runs, config, { url: 'http://127.0.0.1:1/graphql', log: createLogger('silent') })
+  expect((await started!.done).status).toBe('succeeded')
+  const recorded = await runtime.meta.jobRun.findMany({ orderBy: { queuedAt: 'asc' } })
+  // the demo, its load, its detectors, its backtest and the detectors over the backtest: nothing scheduled them
+  expect(recorded.map((r) => `${r.job} ${r.trigger}`).sort()).toEqual([
+    'backtest system',
+    'demo system',
+    'detect system',
+    'detect system',
+    'scenario.load system',
+  ])
+  // `backstop jobs run demo` loads it on purpose: its steps are the command line's
+  await runtime.meta.jobRun.deleteMany({})
+  expect((await runs.run('demo', { scenarios: [SCENARIO] }, { trigger: 'cli' })).status).toBe('succeeded')
+  const asked = await runtime.meta.jobRun.findMany()
+  expect(new Set(asked.map((r) => r.trigger))).toEqual(new Set(['cli']))
+  expect(asked).toHaveLength(5)
+  await runs.stop(1000)
+})
+
 test('scenario.remove NAME takes only what was derived from its own markets', async () => {
   const runtime = await testRuntime()
   const runs = new RunManager(runtime, new Map([[scenarioRemoveJob.name, scenarioRemoveJob as JobDefinition<never>]]))
@@ -226,6 +264,11 @@ test(
       const child = await gql(url, 'query ($id: ID!) { run(id: $id) { status } }', { id: s.runId })
       expect(child.data?.run.status, `${s.step} run`).toBe('succeeded')
     }
+    // nothing scheduled the demo or asked for it: it and its steps are the server's own runs, found by that trigger
+    const own = await gql(url, '{ runsConnection(filter: { trigger: { equals: "system" } }) { nodes { id } } }')
+    expect(own.data?.runsConnection.nodes.map((n: { id: string }) => n.id).sort()).toEqual(
+      [demoId, ...steps.map((s) => s.runId)].sort(),
+    )
     const backtestId = steps.find((s) => s.step === 'backtest')!.runId
 
     // the logged query answers incidents of venue synthetic, labelled so, with the scenario's deficits or detections

@@ -44,6 +44,9 @@ test('load, load again (skipped), list shows the seed, remove --all', async () =
   expect(again.out).toContain('patterns oracle-front-running')
   const list = await run(['list'])
   expect(list.out).toContain('oracle-front-run  [loaded, seed 9]')
+  // and, under it, the loaded seed's own data window, attack window and accounts
+  expect(list.out).toContain(`loaded: ${result.truth.rows} rows, data `)
+  expect(list.out).toMatch(/; attack 20\S+ → 20\S+; accounts /)
   // a scenario's documented secondary patterns are listed apart from what it must trigger
   expect(list.out).toContain('must trigger: self-trading')
   expect(list.out).toMatch(/may also fire \(secondary\): oi-concentration/)

@@ -7,8 +7,23 @@ export type RunStatus = (typeof RUN_STATUSES)[number]
 /** A run that has ended: its status never changes again. */
 export type FinishedRunStatus = Extract<RunStatus, 'succeeded' | 'failed' | 'cancelled'>
 
-export const RUN_TRIGGERS = ['cron', 'cli', 'api', 'recovery'] as const
+/**
+ * Who started a run: a schedule (`cron`), the command line (`cli`), an API request (`api`), crash recovery at start
+ * (`recovery`), or the server on its own with nothing scheduled (`system`: the first-start demo). A run started by
+ * another run (a detect after a backtest, the demo's loads) carries the trigger of the run that started it.
+ */
+export const RUN_TRIGGERS = ['cron', 'cli', 'api', 'recovery', 'system'] as const
 export type RunTrigger = (typeof RUN_TRIGGERS)[number]
+
+/** The trigger of backtests recorded before runs existed (set by the runs migration); no run is submitted with it. */
+export const MIGRATED_TRIGGER = 'migrated'
+
+/** Every trigger a stored run may hold: what a filter on runs accepts. */
+export const STORED_RUN_TRIGGERS = [...RUN_TRIGGERS, MIGRATED_TRIGGER] as const
+
+export function isRunTrigger(value: unknown): value is RunTrigger {
+  return typeof value === 'string' && (RUN_TRIGGERS as readonly string[]).includes(value)
+}
 
 export function isFinished(status: RunStatus): status is FinishedRunStatus {
   switch (status) {

@@ -23,3 +23,13 @@ export interface ScenarioTruth {
   from: Date
   to: Date
 }
+
+/**
+ * The planted attack's window, or null for a calm control: it plants none, and the attack window its truth holds is
+ * only the whole generated window again (what a reader of the API or the CLI should not take for an attack).
+ */
+export function attackWindowOf(
+  truth: Pick<ScenarioTruth, 'patterns' | 'attackFrom' | 'attackTo'>,
+): { from: Date; to: Date } | null {
+  return truth.patterns.length ? { from: truth.attackFrom, to: truth.attackTo } : null
+}

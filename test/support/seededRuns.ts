@@ -22,14 +22,21 @@ export function liquidationRow(i: number) {
 export async function createRunRecord(
   runtime: Runtime,
   id: string,
-  options: { status?: string; venue?: string; kind?: string; queuedAt?: Date; error?: string | null } = {},
+  options: {
+    status?: string
+    venue?: string
+    kind?: string
+    queuedAt?: Date
+    error?: string | null
+    trigger?: string
+  } = {},
 ) {
   await runtime.meta.jobRun.create({
     data: {
       id,
       kind: options.kind ?? 'backtest',
       job: options.kind ?? 'backtest',
-      trigger: 'api',
+      trigger: options.trigger ?? 'api',
       host: 'test',
       pid: 1,
       status: options.status ?? 'succeeded',

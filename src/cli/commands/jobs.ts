@@ -5,6 +5,7 @@ import type { Command } from 'commander'
 import { openRunSystem } from '../../../jobs/open.ts'
 import { findJob, jobRegistry } from '../../../jobs/registry.ts'
 import { parseJobParams } from '../../../jobs/runner.ts'
+import { STORED_RUN_TRIGGERS } from '../../domain/run.ts'
 import { InvalidInputError } from '../../errors.ts'
 import { createLogger } from '../../obs/logger.ts'
 import { listEnabledSchedules } from '../../store/meta/jobRuns.ts'
@@ -76,6 +77,7 @@ export function registerJobs(program: Command): void {
     .option('--job <name>', 'only this job')
     .option('--kind <kind>', 'only this kind: ingest, backtest, maintenance, …')
     .option('--status <status>', 'only this status')
+    .option('--trigger <trigger>', `only runs started this way: ${STORED_RUN_TRIGGERS.join(', ')}`)
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'print JSON')
     .action(action((config, options: ListOptions) => listRunsCommand(config, options)))

@@ -4,7 +4,7 @@
 import type { Command } from 'commander'
 import { STALE_AFTER_MS, isProcessAlive } from '../../../jobs/liveness.ts'
 import type { Config } from '../../config/load.ts'
-import { RUN_STATUSES, isFinished, type RunProgress } from '../../domain/run.ts'
+import { RUN_STATUSES, STORED_RUN_TRIGGERS, isFinished, type RunProgress } from '../../domain/run.ts'
 import { BackstopError } from '../../errors.ts'
 import { getRun, listRuns, requestCancel, runStatus, type StoredRun } from '../../store/meta/runs.ts'
 import { EXIT_FAILURE, action } from '../action.ts'
@@ -14,6 +14,7 @@ import { withMeta } from '../withMeta.ts'
 export interface ListOptions {
   kind?: string
   status?: string
+  trigger?: string
   job?: string
   limit: string
   json?: boolean
@@ -48,6 +49,7 @@ export async function listRunsCommand(config: Config, options: ListOptions): Pro
     'an integer from 1 to 1000',
   )
   const status = p.oneOf('status', options.status, RUN_STATUSES)
+  const trigger = p.oneOf('trigger', options.trigger, STORED_RUN_TRIGGERS)
   if (options.kind !== undefined && !/^[a-z][a-z0-9-]{0,39}$/.test(options.kind))
     p.add({ path: '--kind', received: options.kind, expected: 'a run kind such as ingest, backtest or maintenance' })
   p.check('invalid runs options')
@@ -56,6 +58,7 @@ export async function listRunsCommand(config: Config, options: ListOptions): Pro
       kind: options.kind ?? null,
       job: options.job ?? null,
       status: status ?? null,
+      trigger: trigger ?? null,
       limit: limit ?? 20,
     }),
   )
@@ -151,6 +154,7 @@ export function registerRuns(program: Command): void {
     .description('recent runs, newest first')
     .option('--kind <kind>', 'only this kind: ingest, backtest, maintenance, …')
     .option('--status <status>', `only this status: ${RUN_STATUSES.join(', ')}`)
+    .option('--trigger <trigger>', `only runs started this way: ${STORED_RUN_TRIGGERS.join(', ')}`)
     .option('--job <name>', 'only this job, e.g. ingest.binance-um')
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'print JSON')

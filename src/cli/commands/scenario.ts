@@ -4,6 +4,7 @@
 import type { Command } from 'commander'
 import { closeRuntime, openRuntime } from '../../app/runtime.ts'
 import type { Config } from '../../config/load.ts'
+import { attackWindowOf } from '../../domain/scenario.ts'
 import { InvalidInputError } from '../../errors.ts'
 import {
   DEFAULT_SEED,
@@ -81,10 +82,60 @@ function printLoaded(name: string, seed: number, result: LoadScenarioResult, jso
   console.log(`  ${truthLine(t)}`)
 }
 
-const truthLine = (t: ScenarioRecord) =>
-  `attack ${iso(t.attackFrom)} → ${iso(t.attackTo)}; patterns ${t.patterns.join(', ') || '(none: control)'}` +
+const truthLine = (t: ScenarioRecord, attack = attackWindowOf(t)) =>
+  `attack ${attack ? `${iso(attack.from)} → ${iso(attack.to)}` : '(none: control)'}; ` +
+  `patterns ${t.patterns.join(', ') || '(none)'}` +
   `${t.secondaryPatterns?.length ? `; may also fire: ${t.secondaryPatterns.join(', ')}` : ''}; ` +
   `accounts ${t.accounts.length ? t.accounts.join(', ') : '(none)'}`
+
+/** What `scenario list` shows of a loaded copy: the part of its truth that depends on the seed (as loadedScenarios). */
+interface LoadedCopy {
+  seed: number
+  rows: number
+  from: string
+  to: string
+  /** null for a calm control: it planted no attack. */
+  attackFrom: string | null
+  attackTo: string | null
+  accounts: string[]
+}
+
+const LOADED_COPIES_QUERY = `query { loadedScenarios { name seed rows window { from to } attackWindow { from to } accounts } }`
+
+interface LoadedScenarioAnswer {
+  name: string
+  seed: number
+  rows: number
+  window: { from: string; to: string }
+  attackWindow: { from: string; to: string } | null
+  accounts: string[]
+}
+
+const isoText = (t: string | Date) => iso(new Date(t))
+
+/** A copy as the server answers it or as read here: the same fields, times as ISO text (no .000 milliseconds). */
+function loadedCopy(l: LoadedScenarioAnswer): { name: string; copy: LoadedCopy } {
+  const copy = {
+    seed: l.seed,
+    rows: l.rows,
+    from: isoText(l.window.from),
+    to: isoText(l.window.to),
+    attackFrom: l.attackWindow ? isoText(l.attackWindow.from) : null,
+    attackTo: l.attackWindow ? isoText(l.attackWindow.to) : null,
+    accounts: l.accounts,
+  }
+  return { name: l.name, copy }
+}
+
+/** A truth row read in this process, in the shape of the API's answer (a calm control has no attack window). */
+const answerOf = (r: ScenarioRecord, attack = attackWindowOf(r)): LoadedScenarioAnswer => ({
+  name: r.scenario,
+  seed: r.seed,
+  rows: r.rows,
+  window: { from: r.from.toISOString(), to: r.to.toISOString() },
+  attackWindow: attack && { from: attack.from.toISOString(), to: attack.to.toISOString() },
+  accounts: r.accounts,
+})
 
 export function registerScenario(program: Command): void {
   const scenario = program
@@ -102,16 +153,14 @@ export function registerScenario(program: Command): void {
           // the library is this process's; only the loaded copies come from the server holding the store
           remote: async (client) =>
             (
-              await client.request<{ loadedScenarios: Array<{ name: string; seed: number }> }>(
-                `query { loadedScenarios { name seed } }`,
-              )
-            ).loadedScenarios.map((l) => ({ scenario: l.name, seed: l.seed })),
-          local: () => localLoadedScenarios(config),
+              await client.request<{ loadedScenarios: LoadedScenarioAnswer[] }>(LOADED_COPIES_QUERY)
+            ).loadedScenarios.map(loadedCopy),
+          local: async () => (await localLoadedScenarios(config)).map((r) => loadedCopy(answerOf(r))),
         })
-        const all = listScenarios().map((s) => ({
-          ...s,
-          loadedSeed: loaded.find((l) => l.scenario === s.name)?.seed ?? null,
-        }))
+        const all = listScenarios().map((s) => {
+          const copy = loaded.find((l) => l.name === s.name)?.copy ?? null
+          return { ...s, loadedSeed: copy?.seed ?? null, loaded: copy }
+        })
         if (options.json) {
           console.log(JSON.stringify(all, null, 2))
           return
@@ -124,6 +173,13 @@ export function registerScenario(program: Command): void {
             `  markets: ${s.markets.join(', ')}; must trigger: ${s.patterns.join(', ') || '(nothing: control)'}` +
               (s.secondaryPatterns.length ? `; may also fire (secondary): ${s.secondaryPatterns.join(', ')}` : ''),
           )
+          const c = s.loaded
+          if (c)
+            console.log(
+              `  loaded: ${c.rows} rows, data ${c.from} → ${c.to}; ` +
+                `attack ${c.attackFrom ? `${c.attackFrom} → ${c.attackTo}` : '(none: control)'}; ` +
+                `accounts ${c.accounts.length ? c.accounts.join(', ') : '(none)'}`,
+            )
         }
       }),
     )

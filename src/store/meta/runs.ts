@@ -4,6 +4,7 @@ import {
   INTERRUPTED_PREFIX,
   isRunStatus,
   RUN_STATUSES,
+  STORED_RUN_TRIGGERS,
   type FinishedRunStatus,
   type RunProgress,
   type RunStatus,
@@ -191,13 +192,20 @@ export function runOfJob(
 
 export function listRuns(
   prisma: MetaClient,
-  options: { kind?: string | null; job?: string | null; status?: RunStatus | null; limit?: number } = {},
+  options: {
+    kind?: string | null
+    job?: string | null
+    status?: RunStatus | null
+    trigger?: (typeof STORED_RUN_TRIGGERS)[number] | null
+    limit?: number
+  } = {},
 ): Promise<StoredRun[]> {
   return prisma.jobRun.findMany({
     where: {
       ...(options.kind ? { kind: options.kind } : {}),
       ...(options.job ? { job: options.job } : {}),
       ...(options.status ? { status: options.status } : {}),
+      ...(options.trigger ? { trigger: options.trigger } : {}),
     },
     orderBy: [{ queuedAt: 'desc' }, { id: 'desc' }],
     take: options.limit ?? 50,
@@ -294,7 +302,8 @@ export const RUN_LIST: PrismaListSpec = {
     kind: { type: 'string', path: ['kind'], sortable: true },
     job: { type: 'string', path: ['job'], sortable: true },
     status: { type: 'enum', values: RUN_STATUSES, path: ['status'], sortable: true },
-    trigger: { type: 'string', path: ['trigger'], sortable: true },
+    // checked against the triggers a run may hold: an unknown one is refused naming them, never an empty page
+    trigger: { type: 'enum', values: STORED_RUN_TRIGGERS, path: ['trigger'], sortable: true },
     queuedAt: { type: 'timestamp', path: ['queuedAt'], sortable: true },
     startedAt: { type: 'timestamp', path: ['startedAt'] },
     finishedAt: { type: 'timestamp', path: ['finishedAt'] },
