@@ -1374,4 +1374,45 @@ describe('withdrawal-to-maintenance', () => {
     expect(e.maintenance).toBeCloseTo(220_000, -3)
     expect(Number(d.estimatedProfitQuote)).toBeCloseTo(1_000_000, -3)
   })
+
+  test('the same withdrawal in 33 pieces, each under a tenth of the equity before it, is judged whole (1.1.0)', async () => {
+    const venue = 'hl-split'
+    const closes = Array.from({ length: 30 }, (_, h) => (h < 20 ? 2000 + 10 * h : 2200))
+    await insertBarRows(runtime.duck, venue, 'ETH', 3600, barsOf(T0, HOUR, closes, 1e6))
+    // 32 pieces of 47,312.5 and a last one of 46,000 a minute apart: 1.56M in all, as W took at once above; the last
+    // brings equity from 486k (above 1.1 × the 440k initial margin) to 440k and is 9.5 % of the equity before it
+    const pieces = [...Array.from({ length: 32 }, () => 47_312.5), 46_000]
+    await insertLedgerRows(runtime.duck, venue, [
+      { tsUs: T0, account: 'W', delta: 1_000_000, kind: 'deposit', counterparty: 'bank' },
+      ...pieces.map((amount, k) => ({
+        tsUs: T0 + 21 * HOUR + k * MIN,
+        account: 'W',
+        delta: -amount,
+        kind: 'withdrawal' as const,
+        txId: `0x${k}`,
+      })),
+    ])
+    await insertFillRows(
+      runtime.duck,
+      venue,
+      tradeFills({
+        tsUs: T0 + 30 * MIN,
+        market: 'ETH',
+        buyer: 'W',
+        seller: 'mm',
+        price: 2000,
+        qty: 5000,
+        tradeId: 'w1',
+      }),
+    )
+    const found = await detect(venue, 'withdrawal-to-maintenance', T0 + 20 * HOUR, T0 + 24 * HOUR, {
+      rules: 'hyperliquid@2025-03-12',
+    })
+    expect(found).toHaveLength(1)
+    const e = found[0]!.evidence as { withdrawal: { txId: string }; withdrawnInSpan: number; equityAfter: number }
+    expect(e.withdrawal.txId).toBe('0x32')
+    expect(e.withdrawnInSpan).toBeCloseTo(1_560_000, -3)
+    expect(e.equityAfter).toBeCloseTo(440_000, -3)
+    expect(Number(found[0]!.estimatedProfitQuote)).toBeCloseTo(1_000_000, -3)
+  })
 })

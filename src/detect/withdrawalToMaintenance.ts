@@ -1,7 +1,8 @@
 // Withdrawal to maintenance (venue-rules §2.1 Hyperliquid ETH whale): a withdrawal (or transfer out) that leaves an
 // account's large position at its withdrawable limit — equity no more than the initial margin, which at the maximum
 // leverage of Hyperliquid-style rules is 2 × maintenance, so a 1 / (2 × leverage) adverse move liquidates it — or
-// within a small adverse move of maintenance, the position large against the market's recent volume. Positions and
+// within a small adverse move of maintenance, the position large against the market's recent volume. A withdrawal
+// split into pieces is judged whole: its share counts what the account took out over the day before it. Positions and
 // cash are rebuilt from the account's fills and ledger (average entry, realised PnL, fees), valued at the venue's
 // mark (else oracle, else last trade). Maintenance and initial margin come from the rule set's brackets
 // (src/replay/margin): the `rules` parameter, else the venue's preset in force on the window's start date; the
@@ -42,8 +43,16 @@ export const withdrawalToMaintenanceParams = z.strictObject({
   maxInitialMarginMultiple: z.number().gt(0).default(1.1),
   /** … or an adverse move of at most this fraction of the position reaches maintenance. */
   maxLiquidationDistance: z.number().gt(0).default(0.01),
-  /** … and the withdrawal is at least this share of the equity before it … */
+  /**
+   * … and the withdrawal is at least this share of the equity before it — with what the account took out over the
+   * `withdrawalSpanHours` before it: one decision split into pieces is judged whole …
+   */
   minWithdrawalShare: z.number().gt(0).max(1).default(0.1),
+  withdrawalSpanHours: z
+    .number()
+    .gt(0)
+    .max(24 * 7)
+    .default(24),
   /** … and the largest position is at least this share of the market's traded notional over the last 24 h. */
   minPositionToAdv: z.number().gt(0).default(0.1),
   /** Critical when the position is at least this multiple of that volume. */
@@ -112,7 +121,7 @@ interface Position {
 
 export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenanceParams>({
   id: 'withdrawal-to-maintenance',
-  version: '1.0.0',
+  version: '1.1.0',
   label: 'Withdrawal to maintenance',
   params: withdrawalToMaintenanceParams,
   usesRunOutputs: true,
@@ -244,7 +253,8 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
           positions.set(fills.market[f]!, pos)
         }
       }
-      for (const row of rows) {
+      const spanUs = Math.round(p.withdrawalSpanHours * HOUR_US)
+      for (const [i, row] of rows.entries()) {
         applyFillsUntil(row.tsUs, true)
         const inWindow =
           row.tsUs >= target.fromUs && row.delta < 0 && (row.kind === 'withdrawal' || row.kind === 'transfer')
@@ -252,7 +262,14 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
           cash += row.delta
           continue
         }
-        const draft = await evaluate(stores, target, p, margin, account, row, positions, cash, mark, volume24h)
+        // what the account took out over the span before this row (this row excluded); deposits do not offset it:
+        // the whale funds its account hours before taking the profit out
+        let earlier = 0
+        for (let j = i - 1; j >= 0 && rows[j]!.tsUs > row.tsUs - spanUs; j--) {
+          const r = rows[j]!
+          if (r.delta < 0 && (r.kind === 'withdrawal' || r.kind === 'transfer')) earlier -= r.delta
+        }
+        const draft = await evaluate(stores, target, p, margin, account, row, earlier, positions, cash, mark, volume24h)
         cash += row.delta
         if (draft) drafts.push(draft)
       }
@@ -268,6 +285,8 @@ async function evaluate(
   margin: MarginModel,
   account: string,
   row: LedgerRow,
+  /** Withdrawn and transferred out over the span before `row`. */
+  earlierWithdrawn: number,
   positions: Map<string, Position>,
   cash: number,
   mark: (market: string, t: number) => Promise<{ price: number; source: string } | null>,
@@ -304,7 +323,9 @@ async function evaluate(
   const distanceAfter = (equityAfter - maintenance) / gross
   const volume = volume24h(largest.market, row.tsUs)
   const positionToAdv = volume > 0 ? largest.notional / volume : Number.POSITIVE_INFINITY
-  const material = equityBefore > 0 && withdrawn >= p.minWithdrawalShare * equityBefore
+  // the pieces of one withdrawal are judged together: what left over the span against the equity before all of it
+  const withdrawnInSpan = withdrawn + earlierWithdrawn
+  const material = equityBefore > 0 && withdrawnInSpan >= p.minWithdrawalShare * (equityBefore + earlierWithdrawn)
   const atLimit = equityAfter <= p.maxInitialMarginMultiple * initial || distanceAfter <= p.maxLiquidationDistance
   if (!atLimit || !material || !(positionToAdv >= p.minPositionToAdv)) return null
   const liquidated = await accountLiquidations(
@@ -323,7 +344,7 @@ async function evaluate(
     accounts: [account],
     score: equityAfter > 0 ? initial / equityAfter : 100,
     severity: severityOf(level),
-    estimatedProfitQuote: Math.min(withdrawn, Math.max(upnl, 0)),
+    estimatedProfitQuote: Math.min(withdrawnInSpan, Math.max(upnl, 0)),
     evidence: {
       statistic:
         'equity after the withdrawal / initial margin (score), and the adverse move to maintenance: (equity − maintenance) / notional',
@@ -332,6 +353,7 @@ async function evaluate(
         maxInitialMarginMultiple: p.maxInitialMarginMultiple,
         maxLiquidationDistance: p.maxLiquidationDistance,
         minWithdrawalShare: p.minWithdrawalShare,
+        withdrawalSpanHours: p.withdrawalSpanHours,
         minPositionToAdv: p.minPositionToAdv,
         criticalPositionToAdv: p.criticalPositionToAdv,
       },
@@ -342,6 +364,7 @@ async function evaluate(
         txId: row.txId,
         counterparty: row.counterparty,
       },
+      withdrawnInSpan: round(withdrawnInSpan),
       equityBefore: round(equityBefore),
       equityAfter: round(equityAfter),
       unrealizedPnl: round(upnl),
