@@ -6,7 +6,7 @@ import { mergeEpisodes } from '../src/detect/episodes.ts'
 import { paramsHash } from '../src/detect/paramsHash.ts'
 import { binomialUpperTail } from '../src/detect/stats/binomial.ts'
 import { poissonUpperTail } from '../src/detect/stats/poisson.ts'
-import { fitHawkes, hawkesLogLikelihood, spreadTies } from '../src/detect/stats/hawkes.ts'
+import { fitHawkes, fitHawkesInSlices, hawkesLogLikelihood, spreadTies } from '../src/detect/stats/hawkes.ts'
 import { nelderMead } from '../src/detect/stats/nelderMead.ts'
 import { ols } from '../src/detect/stats/regression.ts'
 import { mad, median, quantile, robustBand, robustZ } from '../src/detect/stats/robust.ts'
@@ -42,6 +42,18 @@ describe('Hawkes branching ratio by maximum likelihood', () => {
     expect(fit.branchingRatio).toBeGreaterThan(n - 0.12)
     expect(fit.branchingRatio).toBeLessThan(n + 0.12)
     expect(fit.logLikelihood).toBeGreaterThanOrEqual(fit.poissonLogLikelihood)
+  })
+
+  test('fitted in slices, a large burst gives the same fit and hands the event loop back while it runs', async () => {
+    // ~18k events: the one-turn fit takes about a second here, as a replayed burst of a backtest does in the server
+    const times = simulateHawkes(2, 0.7, 0.5, 3600, 15)
+    expect(times.length).toBeGreaterThan(10_000)
+    let turns = 0
+    const tick = setInterval(() => turns++, 1)
+    const sliced = await fitHawkesInSlices(times, { start: 0, end: 3600 }, 1e-3)
+    clearInterval(tick)
+    expect(sliced).toEqual(fitHawkes(times, { start: 0, end: 3600 }, 1e-3))
+    expect(turns).toBeGreaterThan(2)
   })
 
   test('a Poisson process has no self-excitation', () => {

@@ -23,7 +23,7 @@ import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft, type DetectStores, type DetectTarget } from './detector.ts'
 import { mergeEpisodes } from './episodes.ts'
 import { severityOf, type Level } from './severity.ts'
-import { fitHawkes, type HawkesFit } from './stats/hawkes.ts'
+import { fitHawkesInSlices, type HawkesFit } from './stats/hawkes.ts'
 import { poissonUpperTail } from './stats/poisson.ts'
 import { MAD_TO_SIGMA, updateScale, zFrom } from './stats/robust.ts'
 import { spearmanTrend } from './stats/trend.ts'
@@ -186,7 +186,7 @@ async function fromLiquidations(
     const toUs = b.ts[e.last]! + bucketUs
     const events = await readLiquidationEvents(stores.duck, source, fromUs, toUs)
     if (events.length < p.minEvents) continue
-    const hawkes = hawkesOver(events, fromUs, toUs, source.kind === 'run' ? 1e-6 : 1e-3)
+    const hawkes = await hawkesOver(events, fromUs, toUs, source.kind === 'run' ? 1e-6 : 1e-3)
     let notional = 0
     let longs = 0
     for (const ev of events) {
@@ -424,9 +424,15 @@ async function scaleContinuedMove(
   if (z < p.feedbackMoveZ) feedback.found = false
 }
 
-function hawkesOver(events: LiquidationEvent[], fromUs: number, toUs: number, resolution: number): HawkesFit | null {
+/** The burst's Hawkes fit, in slices that leave the server's event loop free (a replayed burst can take seconds). */
+function hawkesOver(
+  events: LiquidationEvent[],
+  fromUs: number,
+  toUs: number,
+  resolution: number,
+): Promise<HawkesFit | null> {
   const times = events.map((ev) => (ev.tsUs - fromUs) / SECOND_US)
-  return fitHawkes(times, { start: 0, end: (toUs - fromUs) / SECOND_US }, resolution)
+  return fitHawkesInSlices(times, { start: 0, end: (toUs - fromUs) / SECOND_US }, resolution)
 }
 
 const hawkesEvidence = (h: HawkesFit | null) =>
@@ -537,7 +543,7 @@ async function fromPricePath(
         quoteVolume: round(r.quote[j]!),
       })
     }
-    const hawkes = fitHawkes(jumpTimes, { start: 0, end: (toUs - fromUs) / SECOND_US }, p.bucketSeconds)
+    const hawkes = await fitHawkesInSlices(jumpTimes, { start: 0, end: (toUs - fromUs) / SECOND_US }, p.bucketSeconds)
     const volZ = (Math.log(r.quote[k]!) - r.volMedian[k]!) / Math.max(MAD_TO_SIGMA * r.volMad[k]!, 1e-6)
     drafts.push({
       windowFromUs: fromUs,

@@ -13,7 +13,7 @@
 // Ties — several events stamped with the same instant — are spread evenly over one resolution step, since the
 // likelihood of simultaneous events is degenerate; the resolution is the data's time step (1 ms for venue events,
 // 60 s for jumps found on one-minute bars). Several deterministic starting points; the best fit wins.
-import { nelderMead } from './nelderMead.ts'
+import { nelderMeadSteps, runInSlices, runToEnd } from './nelderMead.ts'
 
 export interface HawkesFit {
   /** Branching ratio n ∈ (0, 1). */
@@ -74,6 +74,26 @@ export function fitHawkes(
   window: { start: number; end: number },
   resolution: number,
 ): HawkesFit | null {
+  return runToEnd(fitSteps(timesSeconds, window, resolution))
+}
+
+/**
+ * fitHawkes in slices of at most ~20 ms that hand the event loop back in between: the same fit (the same steps in
+ * the same order), for a detector run inside the server (a burst of 10⁴–10⁵ replayed liquidations takes seconds).
+ */
+export function fitHawkesInSlices(
+  timesSeconds: ArrayLike<number>,
+  window: { start: number; end: number },
+  resolution: number,
+): Promise<HawkesFit | null> {
+  return runInSlices(fitSteps(timesSeconds, window, resolution))
+}
+
+function* fitSteps(
+  timesSeconds: ArrayLike<number>,
+  window: { start: number; end: number },
+  resolution: number,
+): Generator<void, HawkesFit | null> {
   const N = timesSeconds.length
   if (N < 3) return null
   const T = Math.max(window.end - window.start, resolution * 2)
@@ -98,7 +118,7 @@ export function fitHawkes(
     for (const b0 of [0.25, 0.5, 0.75]) {
       const mu0 = Math.max((N * (1 - n0)) / T, 1e-12)
       const start = [Math.log(mu0), logit(n0 / N_MAX), logit(b0)]
-      const r = nelderMead(negLl, start, { step: 0.7, maxIterations: 1500 })
+      const r = yield* nelderMeadSteps(negLl, start, { step: 0.7, maxIterations: 1500 })
       if (!best || r.value < best.value) best = r
     }
   }

@@ -1,4 +1,6 @@
-// Nelder–Mead simplex minimisation (deterministic, derivative-free), for small maximum-likelihood fits.
+// Nelder–Mead simplex minimisation (deterministic, derivative-free), for small maximum-likelihood fits. The
+// iterations are a generator, so a long fit can be driven in slices that leave the event loop free (the same steps,
+// so the same result, whichever way it is driven).
 
 export interface NelderMeadResult {
   x: number[]
@@ -6,11 +8,51 @@ export interface NelderMeadResult {
   iterations: number
 }
 
+export interface NelderMeadOptions {
+  step?: number
+  maxIterations?: number
+  tolerance?: number
+}
+
+/** Runs the minimisation to its end on this turn of the event loop. */
 export function nelderMead(
   f: (x: number[]) => number,
   start: number[],
-  options: { step?: number; maxIterations?: number; tolerance?: number } = {},
+  options: NelderMeadOptions = {},
 ): NelderMeadResult {
+  return runToEnd(nelderMeadSteps(f, start, options))
+}
+
+/** Drives a generator of steps to its end and returns its result. */
+export function runToEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const next = steps.next()
+    if (next.done) return next.value
+  }
+}
+
+/**
+ * Drives a generator of steps to its end, handing the event loop back whenever `sliceMs` of steps have run: what a
+ * server's detector run does so that one large fit does not hold every request for seconds.
+ */
+export async function runInSlices<T>(steps: Generator<void, T>, sliceMs = 20): Promise<T> {
+  let sliceStart = performance.now()
+  for (;;) {
+    const next = steps.next()
+    if (next.done) return next.value
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      sliceStart = performance.now()
+    }
+  }
+}
+
+/** The minimisation as steps: one yield per iteration. */
+export function* nelderMeadSteps(
+  f: (x: number[]) => number,
+  start: number[],
+  options: NelderMeadOptions = {},
+): Generator<void, NelderMeadResult> {
   const dim = start.length
   const step = options.step ?? 0.5
   const maxIterations = options.maxIterations ?? 400 * dim
@@ -28,6 +70,7 @@ export function nelderMead(
   let values = simplex.map(safe)
   let iterations = 0
   for (; iterations < maxIterations; iterations++) {
+    yield
     const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1])
     simplex = order.map(([, i]) => simplex[i]!)
     values = order.map(([v]) => v)
