@@ -45,7 +45,7 @@ describe('Hawkes branching ratio by maximum likelihood', () => {
   })
 
   test('fitted in slices, a large burst gives the same fit and hands the event loop back while it runs', async () => {
-    // ~18k events: the one-turn fit takes about a second here, as a replayed burst of a backtest does in the server
+    // ~25k events: the one-turn fit takes about a second here (1.15 s), as a replayed burst of a backtest does in the server
     const times = simulateHawkes(2, 0.7, 0.5, 3600, 15)
     expect(times.length).toBeGreaterThan(10_000)
     let turns = 0
