@@ -12,6 +12,7 @@ import type { JobDefinition } from './job.ts'
 import { recoverRuns, type RecoveredRun } from './recovery.ts'
 import { jobRegistry } from './registry.ts'
 import { RunManager } from './runManager.ts'
+import { raiseInliningBudget } from '../src/replay/host/inliningBudget.ts'
 
 export interface RunSystem extends AsyncDisposable {
   runtime: Runtime
@@ -29,6 +30,8 @@ export async function openRunSystem(
   options: OpenOptions & { registry?: ReadonlyMap<string, JobDefinition<never>> } = {},
 ): Promise<RunSystem> {
   const registry = options.registry ?? jobRegistry
+  // process-wide V8 flags: before any run of this process starts a kernel thread
+  raiseInliningBudget(config.v8Inlining)
   const { runtime, applied } = await openRuntime(config, options)
   let recovered: RecoveredRun[]
   try {

@@ -14,9 +14,19 @@ describe('raiseInliningBudget', () => {
   it('refuses an unknown setting, naming what it got and what is valid', async () => {
     process.env.BACKSTOP_V8_INLINING = 'max'
     const { raiseInliningBudget } = await load()
-    expect(() => raiseInliningBudget()).toThrow(
-      'BACKSTOP_V8_INLINING is "max"; valid: "raised" (the default) or "default"',
-    )
+    expect(() => raiseInliningBudget()).toThrow('BACKSTOP_V8_INLINING: received "max"; valid: raised or default')
+  })
+
+  it("a configuration's value is applied as given, whatever the environment says (.env included)", async () => {
+    process.env.BACKSTOP_V8_INLINING = 'max'
+    const { raiseInliningBudget } = await load()
+    expect(() => raiseInliningBudget('default')).not.toThrow()
+  })
+
+  it('the configuration refuses a bad value at start, like every setting', async () => {
+    const { loadConfig } = await import('../src/config/load.ts')
+    expect(() => loadConfig({ BACKSTOP_V8_INLINING: 'max' })).toThrow(/BACKSTOP_V8_INLINING: received "max"/)
+    expect(loadConfig({}).v8Inlining).toBe('raised')
   })
 
   it('accepts both valid settings, and a second call does nothing (not even a new check)', async () => {
