@@ -200,12 +200,12 @@ describe('liquidation-cascade', () => {
     const e = found[0]!.evidence as {
       peak: { notional: number }
       before: { baselineMax: number; newHigh: string; baselineLargestRunOfBurstLength: number }
-      burst: { bucketNotional: number }
+      burst: { notional: number }
     }
     // the peak minute is below the whale's: before 1.3.0 nothing was above info
     expect(e.peak.notional).toBeLessThan(e.before.baselineMax)
     expect(e.before.newHigh).toBe('burst total')
-    expect(e.burst.bucketNotional).toBeGreaterThan(e.before.baselineLargestRunOfBurstLength)
+    expect(e.burst.notional).toBeGreaterThan(e.before.baselineLargestRunOfBurstLength)
     await market('lc-whale-calm', false)
     expect(aboveInfo(await detect('lc-whale-calm', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY))).toEqual([])
   })
@@ -1318,43 +1318,57 @@ describe('oracle-front-running', () => {
 })
 
 describe('withdrawal-to-maintenance', () => {
-  test('withdrawing unrealized PnL down to the initial margin of a large ETH position is flagged (Hyperliquid rules)', async () => {
-    const venue = 'hyperliquid'
-    // ETH rises from 2000 to 2200 over 20 h; 24 h volume $24M
+  /**
+   * ETH rising from 2000 to 2200 over 20 h (24 h volume $24M); each account in `longs` deposits 1M and buys 5000 ETH
+   * at 2000 half an hour in; `withdrawals` are its ledger rows after that.
+   */
+  async function ethLongs(venue: string, longs: string[], withdrawals: Parameters<typeof insertLedgerRows>[2]) {
     const closes = Array.from({ length: 30 }, (_, h) => (h < 20 ? 2000 + 10 * h : 2200))
     await insertBarRows(runtime.duck, venue, 'ETH', 3600, barsOf(T0, HOUR, closes, 1e6))
     await insertLedgerRows(runtime.duck, venue, [
-      { tsUs: T0, account: 'W', delta: 1_000_000, kind: 'deposit', counterparty: 'bank' },
-      { tsUs: T0, account: 'V', delta: 1_000_000, kind: 'deposit', counterparty: 'bank' },
-      // W takes its PnL out down to about the initial margin (4 % at 25x); V takes 100k
-      { tsUs: T0 + 21 * HOUR, account: 'W', delta: -1_560_000, kind: 'withdrawal', txId: '0xabc' },
-      { tsUs: T0 + 21 * HOUR, account: 'V', delta: -100_000, kind: 'withdrawal', txId: '0xdef' },
+      ...longs.map((account) => ({
+        tsUs: T0,
+        account,
+        delta: 1_000_000,
+        kind: 'deposit' as const,
+        counterparty: 'bank',
+      })),
+      ...withdrawals,
     ])
-    await insertFillRows(runtime.duck, venue, [
-      ...tradeFills({
-        tsUs: T0 + 30 * MIN,
-        market: 'ETH',
-        buyer: 'W',
-        seller: 'mm',
-        price: 2000,
-        qty: 5000,
-        tradeId: 'w1',
-      }),
-      ...tradeFills({
-        tsUs: T0 + 30 * MIN,
-        market: 'ETH',
-        buyer: 'V',
-        seller: 'mm',
-        price: 2000,
-        qty: 5000,
-        tradeId: 'v1',
-      }),
-    ])
-    // the window (3 Mar 2025) predates the 12 Mar 2025 tiers, so the venue's default would be the 2023 preset (flat
-    // 50x): these rules are named
-    const found = await detect(venue, 'withdrawal-to-maintenance', T0 + 20 * HOUR, T0 + 24 * HOUR, {
-      rules: 'hyperliquid@2025-03-12',
-    })
+    await insertFillRows(
+      runtime.duck,
+      venue,
+      longs.flatMap((account) =>
+        tradeFills({
+          tsUs: T0 + 30 * MIN,
+          market: 'ETH',
+          buyer: account,
+          seller: 'mm',
+          price: 2000,
+          qty: 5000,
+          tradeId: `${account.toLowerCase()}1`,
+        }),
+      ),
+    )
+  }
+
+  // the window (3 Mar 2025) predates the 12 Mar 2025 tiers, so the venue's default would be the 2023 preset (flat
+  // 50x): these rules are named
+  const detectWithdrawals = (venue: string) =>
+    detect(venue, 'withdrawal-to-maintenance', T0 + 20 * HOUR, T0 + 24 * HOUR, { rules: 'hyperliquid@2025-03-12' })
+
+  test('withdrawing unrealized PnL down to the initial margin of a large ETH position is flagged (Hyperliquid rules)', async () => {
+    const venue = 'hyperliquid'
+    // W takes its PnL out down to about the initial margin (4 % at 25x); V takes 100k
+    await ethLongs(
+      venue,
+      ['W', 'V'],
+      [
+        { tsUs: T0 + 21 * HOUR, account: 'W', delta: -1_560_000, kind: 'withdrawal', txId: '0xabc' },
+        { tsUs: T0 + 21 * HOUR, account: 'V', delta: -100_000, kind: 'withdrawal', txId: '0xdef' },
+      ],
+    )
+    const found = await detectWithdrawals(venue)
     expect(found).toHaveLength(1)
     const d = found[0]!
     expect(d.accounts).toEqual(['W'])
@@ -1377,37 +1391,21 @@ describe('withdrawal-to-maintenance', () => {
 
   test('the same withdrawal in 33 pieces, each under a tenth of the equity before it, is judged whole (1.1.0)', async () => {
     const venue = 'hl-split'
-    const closes = Array.from({ length: 30 }, (_, h) => (h < 20 ? 2000 + 10 * h : 2200))
-    await insertBarRows(runtime.duck, venue, 'ETH', 3600, barsOf(T0, HOUR, closes, 1e6))
     // 32 pieces of 47,312.5 and a last one of 46,000 a minute apart: 1.56M in all, as W took at once above; the last
     // brings equity from 486k (above 1.1 × the 440k initial margin) to 440k and is 9.5 % of the equity before it
     const pieces = [...Array.from({ length: 32 }, () => 47_312.5), 46_000]
-    await insertLedgerRows(runtime.duck, venue, [
-      { tsUs: T0, account: 'W', delta: 1_000_000, kind: 'deposit', counterparty: 'bank' },
-      ...pieces.map((amount, k) => ({
+    await ethLongs(
+      venue,
+      ['W'],
+      pieces.map((amount, k) => ({
         tsUs: T0 + 21 * HOUR + k * MIN,
         account: 'W',
         delta: -amount,
         kind: 'withdrawal' as const,
         txId: `0x${k}`,
       })),
-    ])
-    await insertFillRows(
-      runtime.duck,
-      venue,
-      tradeFills({
-        tsUs: T0 + 30 * MIN,
-        market: 'ETH',
-        buyer: 'W',
-        seller: 'mm',
-        price: 2000,
-        qty: 5000,
-        tradeId: 'w1',
-      }),
     )
-    const found = await detect(venue, 'withdrawal-to-maintenance', T0 + 20 * HOUR, T0 + 24 * HOUR, {
-      rules: 'hyperliquid@2025-03-12',
-    })
+    const found = await detectWithdrawals(venue)
     expect(found).toHaveLength(1)
     const e = found[0]!.evidence as { withdrawal: { txId: string }; withdrawnInSpan: number; equityAfter: number }
     expect(e.withdrawal.txId).toBe('0x32')

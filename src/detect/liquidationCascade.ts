@@ -207,14 +207,13 @@ async function fromLiquidations(
     // above every run of as many buckets in the baseline — a cascade of mid-sized positions over forty minutes is a
     // high even when one whale's lone liquidation the day before filled a bigger minute
     const length = e.last - e.first + 1
-    const burstNotional = sumOf(b.notional, e.first, e.last + 1)
     const windowMax = largestRun(
       b.notional,
       Math.max(0, f - Math.round((p.baselineHours * HOUR_US) / bucketUs)),
       f,
       length,
     )
-    const newHigh = b.notional[k]! > b.max[f]! ? 'peak bucket' : burstNotional > windowMax ? 'burst total' : null
+    const newHigh = b.notional[k]! > b.max[f]! ? 'peak bucket' : notional > windowMax ? 'burst total' : null
     // two-sided churn is volatility, not a cascade; a handful of liquidations is not a burst
     const burst =
       events.length >= p.minBurstEvents &&
@@ -292,7 +291,6 @@ async function fromLiquidations(
           length,
           liquidations: events.length,
           notional: round(notional),
-          bucketNotional: round(burstNotional),
           longShare: notional > 0 ? round(longs / notional, 4) : null,
           dominantSideShare: round(sideShare, 4),
         },

@@ -437,11 +437,12 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       // — the flow-beyond-usual measure of the reference venues, for one actor: a regular large trader selling into a
       // sell-off at a few times its usual pace does what it always does; XPL's sweeper had no usual flow at all
       const usualUs = 24 * HOUR_US
-      const pusherUsualQuote = topPusher
-        ? (takerQuote(fills, target.market, buildFrom - usualUs, buildFrom, direction, topPusher, clusterOf) /
-            usualUs) *
-          (toUs - fromUs)
-        : 0
+      const pusherUsualQuote =
+        topPusher && pushedByCluster > 0
+          ? (takerQuote(fills, target.market, buildFrom - usualUs, buildFrom, direction, topPusher, clusterOf) /
+              usualUs) *
+            (toUs - fromUs)
+          : 0
       const pushedBeyondUsual =
         pushedByCluster > 0 ? Math.min(Math.max(clusterPushed - pusherUsualQuote, 0) / voluntaryQuote, 1) : 0
       const liquidations = await readLiquidationEvents(
@@ -701,15 +702,6 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
   },
 })
 
-/**
- * The attacker's cost of pushing the venues an oracle reads, per venue (venue-rules §3.2: C(Δ) = Σ_v C_v). Where the
- * store holds account fills on the venue: the beneficiary cluster's own fills in the push's direction inside the push
- * (slippage beyond the venue's start price, plus fees). Where it does not: the realized slippage of the pushing trades
- * attributed to flow beyond the venue's usual rate (readExcessPushSlippage; ordinary traders buying into a pump at
- * their usual rate pay the moved price, they do not pay for the move), forced fills left out. A venue without pushing
- * trades is priced by its trailing liquidity (the larger of the Kyle-λ and Amihud costs of the move). Kyle and Amihud
- * are reported for every venue.
- */
 /** `cluster`'s voluntary taker fills (quote) in `direction` on `market` over [fromUs, toUs). */
 function takerQuote(
   fills: FillColumns,
@@ -730,6 +722,15 @@ function takerQuote(
   return own
 }
 
+/**
+ * The attacker's cost of pushing the venues an oracle reads, per venue (venue-rules §3.2: C(Δ) = Σ_v C_v). Where the
+ * store holds account fills on the venue: the beneficiary cluster's own fills in the push's direction inside the push
+ * (slippage beyond the venue's start price, plus fees). Where it does not: the realized slippage of the pushing trades
+ * attributed to flow beyond the venue's usual rate (readExcessPushSlippage; ordinary traders buying into a pump at
+ * their usual rate pay the moved price, they do not pay for the move), forced fills left out. A venue without pushing
+ * trades is priced by its trailing liquidity (the larger of the Kyle-λ and Amihud costs of the move). Kyle and Amihud
+ * are reported for every venue.
+ */
 function referenceCost(
   venues: Array<{ market: string; liquidity: Awaited<ReturnType<typeof readTradeBuckets>>; fills: FillColumns }>,
   pushes: Array<{ market: string; p0: number; slippage: number; quote: number; trades: number }>,

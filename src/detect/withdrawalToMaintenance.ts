@@ -48,6 +48,7 @@ export const withdrawalToMaintenanceParams = z.strictObject({
    * `withdrawalSpanHours` before it: one decision split into pieces is judged whole …
    */
   minWithdrawalShare: z.number().gt(0).max(1).default(0.1),
+  /** The span before a withdrawal whose withdrawals and transfers out count with it. */
   withdrawalSpanHours: z
     .number()
     .gt(0)
@@ -256,8 +257,7 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
       const spanUs = Math.round(p.withdrawalSpanHours * HOUR_US)
       for (const [i, row] of rows.entries()) {
         applyFillsUntil(row.tsUs, true)
-        const inWindow =
-          row.tsUs >= target.fromUs && row.delta < 0 && (row.kind === 'withdrawal' || row.kind === 'transfer')
+        const inWindow = row.tsUs >= target.fromUs && takesOut(row)
         if (!inWindow) {
           cash += row.delta
           continue
@@ -265,10 +265,8 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
         // what the account took out over the span before this row (this row excluded); deposits do not offset it:
         // the whale funds its account hours before taking the profit out
         let earlier = 0
-        for (let j = i - 1; j >= 0 && rows[j]!.tsUs > row.tsUs - spanUs; j--) {
-          const r = rows[j]!
-          if (r.delta < 0 && (r.kind === 'withdrawal' || r.kind === 'transfer')) earlier -= r.delta
-        }
+        for (let j = i - 1; j >= 0 && rows[j]!.tsUs > row.tsUs - spanUs; j--)
+          if (takesOut(rows[j]!)) earlier -= rows[j]!.delta
         const draft = await evaluate(stores, target, p, margin, account, row, earlier, positions, cash, mark, volume24h)
         cash += row.delta
         if (draft) drafts.push(draft)
@@ -277,6 +275,9 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
     return drafts
   },
 })
+
+/** A withdrawal or a transfer out of the account. */
+const takesOut = (row: LedgerRow) => row.delta < 0 && (row.kind === 'withdrawal' || row.kind === 'transfer')
 
 async function evaluate(
   stores: Parameters<typeof withdrawalToMaintenance.detect>[0],
