@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const dist = path.join(root, 'dist')
-const ASSETS = ['src/store/duck/ddl', 'src/replay/host/kernelWorker.boot.mjs']
+const ASSETS = ['src/store/duck/ddl', 'src/threads/workerBoot.mjs']
 
 fs.rmSync(dist, { recursive: true, force: true })
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')

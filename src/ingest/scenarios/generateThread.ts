@@ -3,13 +3,12 @@
 // (generateWorker.ts) reports the truth and data hash first and writes the files only when asked, so a load that is
 // skipped writes nothing; a failure, an exit or an abort ends it, and close() terminates it whatever it is doing.
 import { Worker, type ResourceLimits } from 'node:worker_threads'
+import { WORKER_BOOT } from '../../threads/bootModule.ts'
 import type { ScenarioTruth } from '../../domain/scenario.ts'
 import type { AttackDetails } from './definition.ts'
 import type { ScenarioFile } from './output.ts'
 import type { FromScenarioThread, ScenarioThreadData, ToScenarioThread } from './generateWorker.ts'
 
-// the boot module the replay threads use: from the sources it registers tsx in the thread, from dist/ it imports .js
-const BOOT = new URL('../../replay/host/kernelWorker.boot.mjs', import.meta.url)
 const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './generateWorker.ts' : './generateWorker.js', import.meta.url)
   .href
 
@@ -56,7 +55,7 @@ export function startScenarioThread(name: string, seed: number, options: Scenari
 
   const data: ScenarioThreadData & { entry: string } = { entry: ENTRY, name, seed }
   // execArgv empty: the boot module registers tsx itself, and a parent's flags (a test runner's) must not reach it
-  const worker = new Worker(BOOT, {
+  const worker = new Worker(WORKER_BOOT, {
     workerData: data,
     execArgv: [],
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),

@@ -5,6 +5,7 @@
 // unexpected exit failing the group, and a close that terminates every thread at once, whatever it is doing (a
 // cancelled run).
 import { Worker } from 'node:worker_threads'
+import { WORKER_BOOT } from '../../threads/bootModule.ts'
 import type { EventBatch } from '../kernel/events.ts'
 import { KernelHostClosed } from './kernelHost.ts'
 import { raiseInliningBudget } from './inliningBudget.ts'
@@ -12,8 +13,6 @@ import { batchBuffers, sharedBatch } from './protocol.ts'
 
 /** Batches sent to a thread and not yet replayed (default): enough to keep it busy while the next slab is read. */
 const IN_FLIGHT = 4
-
-const BOOT = new URL('./kernelWorker.boot.mjs', import.meta.url)
 
 /**
  * Flags for the threads (none by default): BACKSTOP_THREAD_EXEC_ARGV, space-separated, opts into profiling them,
@@ -93,7 +92,7 @@ export function feedThreads<To, From>(options: FeedThreadsOptions<From>): FeedTh
   const threads = options.data.map((data, i) => {
     // execArgv empty: the boot file registers tsx itself, and flags meant for the parent (--input-type, a test
     // runner's) must not reach the thread; profiling flags are opted into (THREAD_EXEC_ARGV)
-    const worker = new Worker(BOOT, { workerData: { ...data, entry: options.entry }, execArgv: THREAD_EXEC_ARGV })
+    const worker = new Worker(WORKER_BOOT, { workerData: { ...data, entry: options.entry }, execArgv: THREAD_EXEC_ARGV })
     const thread = { worker, inFlight: 0, events: 0, lastTs: Number.NaN }
     worker.on('message', (message: ThreadReport | From) => {
       const report = message as ThreadReport
