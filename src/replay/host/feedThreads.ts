@@ -92,7 +92,10 @@ export function feedThreads<To, From>(options: FeedThreadsOptions<From>): FeedTh
   const threads = options.data.map((data, i) => {
     // execArgv empty: the boot file registers tsx itself, and flags meant for the parent (--input-type, a test
     // runner's) must not reach the thread; profiling flags are opted into (THREAD_EXEC_ARGV)
-    const worker = new Worker(WORKER_BOOT, { workerData: { ...data, entry: options.entry }, execArgv: THREAD_EXEC_ARGV })
+    const worker = new Worker(WORKER_BOOT, {
+      workerData: { ...data, entry: options.entry },
+      execArgv: THREAD_EXEC_ARGV,
+    })
     const thread = { worker, inFlight: 0, events: 0, lastTs: Number.NaN }
     worker.on('message', (message: ThreadReport | From) => {
       const report = message as ThreadReport
