@@ -52,13 +52,15 @@ export const ethWhaleWithdrawal: ScenarioDefinition = {
     const marginMultiple = r.uniform(1.1, 1.4)
 
     const path = generatePath(ctx.rng('path'), fromMs, seconds, { startPrice, dailyVol: 0.035, jumpsPerDay: 0.5 })
-    // The whale's buying lifts the price a little; later a dip, then the backstop's unwind weighs on it.
+    const rally = rallyToWithdraw(path, ctx.rng('whale/rally'), { buildStart, buildEnd, buildLift, withdrawEnd })
+    // The whale's buying lifts the price a little and it rides a rally to the withdrawal (its unrealized PnL is what
+    // it takes out); later a dip, then the backstop's unwind weighs on it.
     addOverlay(path, (s) => {
       const lift = buildLift * ramp(s, buildStart, buildEnd)
       const down = dip * ramp(s, dipStart, dipEnd) * (1 - 0.5 * ramp(s, dipEnd + unwindS, dipEnd + 3 * unwindS))
       const unwind =
         unwindPressure * ramp(s, dipEnd, dipEnd + unwindS) * (1 - ramp(s, dipEnd + unwindS, dipEnd + 4 * unwindS))
-      return Math.log(1 + lift) + Math.log(1 - down) + Math.log(1 - unwind)
+      return Math.log(1 + lift) + rally * ramp(s, buildEnd, withdrawStart) + Math.log(1 - down) + Math.log(1 - unwind)
     })
     const spec: MarketSpec = {
       market: PERP,
@@ -132,7 +134,13 @@ export const ethWhaleWithdrawal: ScenarioDefinition = {
     // Equity counts the fees paid on the build, as the venue's margin check does.
     held.collateral -= cost * TAKER_FEE
     const markEnd = valueAt(feeds.mark!, withdrawEnd)
-    const withdrawn = Math.max(0, held.equity(markEnd) - targetRatio * held.maintenance(markEnd))
+    const withdrawn = held.equity(markEnd) - targetRatio * held.maintenance(markEnd)
+    // the rally leaves the whale a profit to take: a withdrawal of nothing would make the truth a lie
+    if (!(withdrawn > 0))
+      throw new Error(
+        `eth-whale-withdrawal: the whale has nothing to withdraw at the mark ${markEnd.toFixed(2)} (entry ${entry.toFixed(2)}, ` +
+          `equity ${held.equity(markEnd).toFixed(0)}, ${targetRatio.toFixed(3)} × maintenance ${held.maintenance(markEnd).toFixed(0)})`,
+      )
     const parts = lr.intBetween(1, 3)
     splitAmount(lr, withdrawn, parts).forEach((amount, k) => {
       // The last (or only) withdrawal lands at withdrawEnd, where the ratio was sized.
@@ -204,6 +212,31 @@ export const ethWhaleWithdrawal: ScenarioDefinition = {
       },
     }
   },
+}
+
+/** The least log-return from the whale's average entry to its withdrawal that the rally leaves it with. */
+export const WHALE_MIN_PROFIT = 0.02
+
+/**
+ * The rally the whale rides from the end of its build to its withdrawal (a log-return added to the path): drawn at
+ * 1–3 %, and more where the path itself fell since the build, so that the mid at the withdrawal stands at least
+ * WHALE_MIN_PROFIT above the build's average (its lift counted at half, as the entry averages over it). The incident
+ * is a withdrawal of unrealized profit: a whale under water has nothing to withdraw, and a scenario whose truth says
+ * it withdrew must not write withdrawals of nothing.
+ */
+export function rallyToWithdraw(
+  path: PricePath,
+  r: Rng,
+  at: { buildStart: number; buildEnd: number; buildLift: number; withdrawEnd: number },
+): number {
+  const from = Math.max(0, Math.floor(at.buildStart))
+  const to = Math.min(path.seconds, Math.max(from + 1, Math.floor(at.buildEnd)))
+  let sum = 0
+  for (let s = from; s < to; s++) sum += path.logMid[s]!
+  const built = sum / (to - from)
+  const moved =
+    path.logMid[Math.min(path.seconds - 1, Math.floor(at.withdrawEnd))]! - built + Math.log(1 + at.buildLift) / 2
+  return Math.max(r.uniform(0.01, 0.03), WHALE_MIN_PROFIT - moved)
 }
 
 /**
