@@ -1061,6 +1061,110 @@ describe('oi-concentration', () => {
     expect(found[0]!.severity).toBe('warning')
     expect(found[0]!.accounts).toEqual(wallets)
   })
+
+  // A whale buys the market's OI from a crowd: the crowd ends short almost to a wallet, and fifteen of its wallets
+  // that share an exchange hot wallet sold together (the whale's buying is one flow) and hold 40 % of OI. They agree
+  // on their side because the crowd does; the same fifteen in a market whose other holders are split are one actor.
+  async function whaleCrowd(venue: string, crowdSplit: boolean) {
+    const oi = Array.from({ length: 4 * 24 }, (_, h) => ({ tsUs: T0 + h * HOUR, quote: 1e6 }))
+    await insertOpenInterest(runtime.duck, venue, 'M', oi)
+    await insertBarRows(
+      runtime.duck,
+      venue,
+      'M',
+      3600,
+      barsOf(
+        T0,
+        HOUR,
+        oi.map(() => 1),
+        5e5,
+      ),
+    )
+    const cluster = Array.from({ length: 15 }, (_, i) => `hot-${String(i).padStart(2, '0')}`)
+    const crowd = Array.from({ length: 25 }, (_, i) => `crowd-${String(i).padStart(2, '0')}`)
+    await insertLedgerRows(runtime.duck, venue, [
+      ...cluster.map((w, i) => ({
+        tsUs: T0 + i * MIN,
+        account: w,
+        delta: 20_000,
+        kind: 'deposit',
+        counterparty: 'hot',
+      })),
+      ...crowd.map((w, i) => ({
+        tsUs: T0 + i * MIN,
+        account: w,
+        delta: 20_000,
+        kind: 'deposit',
+        counterparty: `own-${i}`,
+      })),
+    ])
+    const fills: FillRow[] = tradeFills({
+      tsUs: T0 + HOUR,
+      market: 'M',
+      buyer: 'maker-0',
+      seller: 'maker-1',
+      price: 1,
+      qty: 10,
+      tradeId: 'm0',
+    })
+    // the cluster: fourteen sell to the whale in its two-hour build, one is long
+    cluster.slice(0, 14).forEach((w, i) =>
+      fills.push(
+        ...tradeFills({
+          tsUs: T0 + 2 * DAY + i * 7 * MIN,
+          market: 'M',
+          buyer: 'whale',
+          seller: w,
+          price: 1,
+          qty: 30_000,
+          tradeId: `h${i}`,
+        }),
+      ),
+    )
+    fills.push(
+      ...tradeFills({
+        tsUs: T0 + DAY,
+        market: 'M',
+        buyer: cluster[14]!,
+        seller: 'maker-2',
+        price: 1,
+        qty: 10_000,
+        tradeId: 'hl',
+      }),
+    )
+    // the rest of the market: sellers to the whale too, or (crowdSplit) as many longs as shorts
+    crowd.forEach((w, i) => {
+      const sells = crowdSplit ? i % 2 === 0 : i < 20
+      fills.push(
+        ...tradeFills({
+          tsUs: T0 + 2 * DAY + (i * 5 + 3) * MIN,
+          market: 'M',
+          buyer: sells ? 'whale' : w,
+          seller: sells ? w : `maker-${i % 3}`,
+          price: 1,
+          qty: 30_000,
+          tradeId: `c${i}`,
+        }),
+      )
+    })
+    await insertFillRows(runtime.duck, venue, fills)
+    return { found: aboveInfo(await detect(venue, 'oi-concentration', T0 + DAY, T0 + 4 * DAY)), cluster }
+  }
+
+  test('a hot wallet’s share of the crowd that sold to a whale is not a cluster: the crowd is short too', async () => {
+    const { found } = await whaleCrowd('oi-whale-crowd', false)
+    expect(found).toEqual([])
+  })
+
+  test('the same fifteen wallets short in a market whose other holders are split are named', async () => {
+    const { found, cluster } = await whaleCrowd('oi-split-crowd', true)
+    expect(found).toHaveLength(1)
+    expect(found[0]!.accounts).toEqual(cluster)
+    const c = (
+      found[0]!.evidence as { accounts: { fundingClusters: Array<{ source: string; sideAgreementP: number }> } }
+    ).accounts.fundingClusters.find((x) => x.source === 'hot')!
+    expect(c.sideAgreementP).toBeLessThan(0.01)
+  })
 })
 
 describe('funding-manipulation', () => {

@@ -10,6 +10,7 @@ import { defineDetector, gap, type DetectionDraft } from './detector.ts'
 import { mergeEpisodes } from './episodes.ts'
 import { positionsAt } from './positions.ts'
 import { severityOf, type Level } from './severity.ts'
+import { binomialUpperTail } from './stats/binomial.ts'
 import { median } from './stats/robust.ts'
 import { marketFills, marketVolume } from './sharedReads.ts'
 
@@ -31,6 +32,13 @@ export const oiConcentrationParams = z.strictObject({
   /** … this share of them on the same side (one actor's wallets all are; a skewed crowd is not) … */
   minSameSide: z.number().gt(0).max(1).default(0.9),
   /**
+   * … and that agreement improbable for wallets drawn from the rest of the market: the binomial upper tail of the
+   * cluster's same-side count at the other positions' share on that side (Laplace-smoothed) at most this. Where a
+   * whale holds one side, the crowd that sold to it is short almost to a wallet; a dozen of those wallets sharing a
+   * hot wallet agree because the crowd does, not because one actor holds them …
+   */
+  maxSideAgreementP: z.number().gt(0).max(1).default(0.01),
+  /**
    * … at least this share of their build-up (fills on that side) in synchronized bins — bins of `entryWindowMinutes`
    * in which at least `minSyncShare` of the wallets (and 3) built up together (YFI's wallets entered in waves) …
    */
@@ -48,6 +56,9 @@ interface ClusterFinding {
   wallets: string[]
   sameSide: number
   side: 'long' | 'short'
+  /** The other positions' (smoothed) share on that side, and the binomial tail of the cluster's agreement at it. */
+  crowdSameSide: number
+  sideAgreementP: number
   correlatedEntries: number
   oiShare: number
   base: number
@@ -58,7 +69,7 @@ interface ClusterFinding {
 
 export const oiConcentration = defineDetector<OiConcentrationParams>({
   id: 'oi-concentration',
-  version: '1.1.0',
+  version: '1.2.0',
   label: 'OI concentration',
   params: oiConcentrationParams,
   usesRunOutputs: false,
@@ -338,20 +349,35 @@ function accountView(
     if (!list.includes(s.account)) list.push(s.account)
     bySource.set(s.source, list)
   }
+  // the side mix of every position, against which a cluster's agreement is judged
+  let holders = 0
+  let longHolders = 0
+  for (const q of pos!.values()) {
+    if (q === 0) continue
+    holders++
+    if (q > 0) longHolders++
+  }
   const clusters: ClusterFinding[] = []
   for (const [source, wallets] of [...bySource].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (wallets.length < p.minClusterWallets) continue
     let long = 0
+    let short = 0
     let net = 0
     let abs = 0
     for (const w of wallets) {
       const q = pos!.get(w)!
       if (q > 0) long++
+      else if (q < 0) short++
       net += q
       abs += Math.abs(q)
     }
     const side = net >= 0 ? 'long' : 'short'
-    const sameSide = (side === 'long' ? long : wallets.length - long) / wallets.length
+    const agreeing = side === 'long' ? long : wallets.length - long
+    const sameSide = agreeing / wallets.length
+    const others = holders - long - short
+    const othersOnSide = side === 'long' ? longHolders - long : holders - longHolders - short
+    const crowdSameSide = (othersOnSide + 1) / (others + 2)
+    const sideAgreementP = binomialUpperTail(agreeing, wallets.length, crowdSameSide)
     const entries = wallets.map((w) => firstEntry.get(w)!).sort((a, b) => a - b)
     const correlated = synchronizedShare(fills, market, new Set(wallets), net >= 0 ? 1 : -1, T, marketStart, binUs, p)
     const oiShare = oiBase > 0 ? abs / oiBase : 0
@@ -360,12 +386,18 @@ function accountView(
       wallets: [...wallets].sort(),
       sameSide,
       side,
+      crowdSameSide,
+      sideAgreementP,
       correlatedEntries: correlated,
       oiShare,
       base: net,
       firstEntry: entries[0]!,
       lastEntry: entries[entries.length - 1]!,
-      flagged: sameSide >= p.minSameSide && correlated >= p.minCorrelatedEntries && oiShare >= p.minClusterOiShare,
+      flagged:
+        sameSide >= p.minSameSide &&
+        sideAgreementP <= p.maxSideAgreementP &&
+        correlated >= p.minCorrelatedEntries &&
+        oiShare >= p.minClusterOiShare,
     })
   }
   clusters.sort((a, b) => b.oiShare - a.oiShare || (a.source < b.source ? -1 : 1))
@@ -427,6 +459,8 @@ function accountEvidence(a: AccountView, p: OiConcentrationParams) {
       wallets: c.wallets.length,
       side: c.side,
       sameSide: round(c.sameSide, 4),
+      crowdSameSide: round(c.crowdSameSide, 4),
+      sideAgreementP: Number(c.sideAgreementP.toPrecision(3)),
       correlatedEntries: round(c.correlatedEntries, 4),
       oiShare: round(c.oiShare, 4),
       firstEntry: iso(c.firstEntry),
@@ -437,6 +471,7 @@ function accountEvidence(a: AccountView, p: OiConcentrationParams) {
     clusterThresholds: {
       minClusterWallets: p.minClusterWallets,
       minSameSide: p.minSameSide,
+      maxSideAgreementP: p.maxSideAgreementP,
       minCorrelatedEntries: p.minCorrelatedEntries,
       entryWindowMinutes: p.entryWindowMinutes,
       minSyncShare: p.minSyncShare,
