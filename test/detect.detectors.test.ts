@@ -45,7 +45,7 @@ async function detect(venue: string, detector: string, fromUs: number, toUs: num
 const aboveInfo = (ds: StoredDetection[]) => ds.filter((d) => d.severity !== 'info')
 
 describe('oracle-deviation', () => {
-  async function market(venue: string, attack: boolean, premium = 0) {
+  async function market(venue: string, attack: boolean, premium = 0, pushBy = 1.3) {
     const r = rng(11)
     const mark = []
     const a = []
@@ -54,7 +54,7 @@ describe('oracle-deviation', () => {
     for (let i = 0; i < 8 * 60; i++) {
       const t = T0 + i * MIN
       p *= 1 + 0.0005 * gauss(r)
-      const push = attack && i >= 400 && i < 410 ? 1.3 : 1
+      const push = attack && i >= 400 && i < 410 ? pushBy : 1
       mark.push({ tsUs: t, price: p * push * (1 + premium) * (1 + 0.0002 * gauss(r)) })
       a.push({ tsUs: t + 5 * SEC, price: p * (1 + 0.0002 * gauss(r)) })
       b.push({ tsUs: t + 20 * SEC, price: p * (1 + 0.0002 * gauss(r)) })
@@ -92,6 +92,25 @@ describe('oracle-deviation', () => {
     // the first hour has no baseline (z null): the 10 % band alone cannot say the premium is unusual for this market
     expect((found[0]!.evidence as { peak: { z: number | null } }).peak.z).toBeNull()
     expect(aboveInfo(found)).toEqual([])
+  })
+
+  test('a market that always trades 9 % rich, up to 10.3 % for ten minutes: info (its σ is tiny, its move is not news)', async () => {
+    await market('od-rich-wiggle', true, 0.09, 1.012)
+    const found = await detect('od-rich-wiggle', 'oracle-deviation', T0 + 2 * HOUR, T0 + 8 * HOUR)
+    expect(found.length).toBeGreaterThan(0)
+    // beyond the 10 % band and many robust σ off its steady premium, but only 1.3 points beyond it
+    const peak = (found[0]!.evidence as { peak: { deviation: number; z: number } }).peak
+    expect(peak.deviation).toBeGreaterThan(0.1)
+    expect(peak.z).toBeGreaterThan(4)
+    expect(aboveInfo(found)).toEqual([])
+  })
+
+  test('the same 9 % rich market pushed to 16 % off its references: a warning', async () => {
+    await market('od-rich-push', true, 0.09, 1.065)
+    const found = aboveInfo(await detect('od-rich-push', 'oracle-deviation', T0 + 2 * HOUR, T0 + 8 * HOUR))
+    expect(found).toHaveLength(1)
+    expect(found[0]!.severity).toBe('warning')
+    expect(found[0]!.windowFromUs).toBe(T0 + 400 * MIN)
   })
 
   test("a sweep through the venue's own book counts once however many bar intervals show it: the index is not outvoted", async () => {

@@ -28,12 +28,16 @@ export const oracleDeviationParams = z.strictObject({
   scaleFloor: z.number().gt(0).default(1e-4),
   /** Deviation that is unusual (z) and at least this large: info. */
   infoDeviation: z.number().gt(0).default(0.01),
-  /** Unusual (z) and at least this large: warning (10 Oct 2025: collateral > 5 % off the cross-venue median [C2]). */
+  /**
+   * Unusual (z) and at least this large, and this far beyond its usual level (the baseline's median): warning (10 Oct
+   * 2025: collateral > 5 % off the cross-venue median [C2]).
+   */
   warningDeviation: z.number().gt(0).default(0.05),
   /**
    * Absolute band (Drift blocks fills at 10 % off its oracle TWAP [R7]): a warning when the deviation is also at
-   * least `bandZ` robust σ off its own history — a market that always trades 10 % rich (a pre-launch premium) is not
-   * news at 10 % — and info otherwise.
+   * least `bandZ` robust σ off its own history and at least `warningDeviation` beyond its usual level (the
+   * baseline's median) — a market that always trades 9–10 % rich (a pre-launch premium) is not news at 10 %, however
+   * steady its premium and so however small its σ — and info otherwise.
    */
   band: z.number().gt(0).default(0.1),
   bandZ: z.number().min(0).default(4),
@@ -78,7 +82,7 @@ export function referencesOf(all: ReadonlyArray<{ key: SeriesKey }>, subject: Se
 
 export const oracleDeviation = defineDetector<OracleDeviationParams>({
   id: 'oracle-deviation',
-  version: '1.2.0',
+  version: '1.3.0',
   label: 'Oracle/mark deviation',
   params: oracleDeviationParams,
   usesRunOutputs: false,
@@ -145,11 +149,13 @@ export const oracleDeviation = defineDetector<OracleDeviationParams>({
       // without enough history z is NaN and whether the deviation is unusual for this market cannot be told: a listing
       // that trades at a steady premium would raise a warning every minute of its first hour. The band alone is then
       // info; the critical band and the EMA test (once warm) still decide on their own.
-      const unusual = z >= p.bandZ
+      // how far beyond its usual level: a market at a steady premium has a tiny σ, so z alone calls a small step news
+      const beyondUsual = dev - d.baselineMedian[i]! >= p.warningDeviation
+      const unusual = z >= p.bandZ && beyondUsual
       if (dev >= p.criticalBand || emaOff >= p.emaCriticalRatio) level = 3
       else if (
         (dev >= p.band && unusual) ||
-        (dev >= p.warningDeviation && z >= p.zThreshold) ||
+        (dev >= p.warningDeviation && z >= p.zThreshold && beyondUsual) ||
         emaOff >= p.emaWarningRatio
       )
         level = 2
