@@ -1512,6 +1512,26 @@ describe('withdrawal-to-maintenance', () => {
     expect(Number(d.estimatedProfitQuote)).toBeCloseTo(1_000_000, -3)
   })
 
+  test('a withdrawal during a fast fall is valued at the mark in force, not at the last minute’s close (1.2.0)', async () => {
+    const venue = 'hl-fast'
+    // the mark follows the bars, then falls from 2200 to 2100 in the minute after 21:00; W withdraws at 21:00:50,
+    // when the mark is 2116.7, down to the initial margin there (4 % of 5000 × 2116.7 = 423.3k). The last whole
+    // minute closed at 2200: valued there the account would keep 838k, nearly twice its initial margin
+    const withdrawAt = T0 + 21 * HOUR + 50 * SEC
+    await ethLongs(venue, ['W'], [{ tsUs: withdrawAt, account: 'W', delta: -1_160_000, kind: 'withdrawal' }])
+    const marks = Array.from({ length: 21 * 60 }, (_, m) => ({
+      tsUs: T0 + m * MIN,
+      price: m < 20 * 60 ? 2000 + m / 6 : 2200,
+    }))
+    for (let s = 5; s <= 60; s += 5) marks.push({ tsUs: T0 + 21 * HOUR + s * SEC, price: 2200 - (100 * s) / 60 })
+    await insertPriceRows(runtime.duck, venue, 'ETH', 'mark', venue, marks)
+    const found = await detectWithdrawals(venue)
+    expect(found).toHaveLength(1)
+    const e = found[0]!.evidence as { positions: Array<{ mark: number }>; equityAfter: number; initialMargin: number }
+    expect(e.positions[0]!.mark).toBeCloseTo(2116.67, 1)
+    expect(e.equityAfter).toBeCloseTo(e.initialMargin, -3)
+  })
+
   test('the same withdrawal in 33 pieces, each under a tenth of the equity before it, is judged whole (1.1.0)', async () => {
     const venue = 'hl-split'
     // 32 pieces of 47,312.5 and a last one of 46,000 a minute apart: 1.56M in all, as W took at once above; the last

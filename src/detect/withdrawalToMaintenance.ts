@@ -4,7 +4,7 @@
 // within a small adverse move of maintenance, the position large against the market's recent volume. A withdrawal
 // split into pieces is judged whole: its share counts what the account took out over the day before it. Positions and
 // cash are rebuilt from the account's fills and ledger (average entry, realised PnL, fees), valued at the venue's
-// mark (else oracle, else last trade). Maintenance and initial margin come from the rule set's brackets
+// mark (else oracle, else last trade) in force at the withdrawal (its last price before it). Maintenance and initial margin come from the rule set's brackets
 // (src/replay/margin): the `rules` parameter, else the venue's preset in force on the window's start date; the
 // synthetic venue's markets use its published leverage table (src/domain/syntheticVenue.ts).
 import { z } from 'zod'
@@ -17,8 +17,8 @@ import { bracketAt, compileTier, type CompiledTier } from '../replay/margin/brac
 import { initialRate, maintenanceRate } from '../replay/margin/requirement.ts'
 import { tierFor } from '../replay/margin/positionRisk.ts'
 import { accountLiquidations, readFills, readLedger, type LedgerRow } from '../store/detect/accounts.ts'
-import { listPriceSeries, readBucketSeries } from '../store/detect/priceSeries.ts'
-import { choosePriceSeries, HOUR_US, iso, MINUTE_US, round } from './common.ts'
+import { listPriceSeries, readSeriesAt } from '../store/detect/priceSeries.ts'
+import { choosePriceSeries, HOUR_US, iso, round } from './common.ts'
 import { defineDetector, gap, type DetectionDraft } from './detector.ts'
 import { indexByAccount } from './positions.ts'
 import { marketFills, marketVolume, mergeFills } from './sharedReads.ts'
@@ -122,7 +122,7 @@ interface Position {
 
 export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenanceParams>({
   id: 'withdrawal-to-maintenance',
-  version: '1.1.0',
+  version: '1.2.0',
   label: 'Withdrawal to maintenance',
   params: withdrawalToMaintenanceParams,
   usesRunOutputs: true,
@@ -173,20 +173,23 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
     const fills = mergeFills(own, (i) => wanted.has(own.account[i]!), elsewhere)
     const ledger = await readLedger(stores.duck, target.venue, { accounts, toUs: target.toUs })
     const staleUs = Math.round(p.staleHours * HOUR_US)
-    // one price path (minute closes of the mark, else oracle, else bars) and one hourly volume per market
+    // per market, the mark (else oracle, else bars) in force at each withdrawal — the last price at or before it, not
+    // a minute's close, which runs a minute stale while a collapse is under way (mango 1701: 7 % rich, 6 M of equity)
+    // — and one hourly volume
     const firstOut = outflows[0]!.tsUs
-    const paths = new Map<string, { label: string; ts: Float64Array; close: Float64Array } | null>()
+    const times = outflows.map((r) => r.tsUs)
+    const marks = new Map<string, { label: string; at: Map<number, { price: number; atUs: number }> } | null>()
     const volumes = new Map<string, { ts: Float64Array; quote: Float64Array }>()
     for (const market of [...new Set(fills.market)].sort()) {
       const from = firstOut - staleUs
       const series = await listPriceSeries(stores.duck, target.venue, market, from, target.toUs)
       const chosen = choosePriceSeries(series, target.venue, ['mark', 'oracle', 'bars', 'index'])
-      paths.set(
+      marks.set(
         market,
         chosen
           ? {
               label: chosen.label,
-              ...(await readBucketSeries(stores.duck, target.venue, market, chosen.key, from, target.toUs, MINUTE_US)),
+              at: await readSeriesAt(stores.duck, target.venue, market, chosen.key, times, from, target.toUs),
             }
           : null,
       )
@@ -195,22 +198,10 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
         await marketVolume(stores, target.venue, market, firstOut - 24 * HOUR_US, target.toUs, HOUR_US),
       )
     }
-    const mark = async (market: string, t: number) => {
-      const path = paths.get(market)
-      if (!path) return null
-      // the last minute that ended by t (the minute holding t would look ahead)
-      let lo = 0
-      let hi = path.ts.length - 1
-      let k = -1
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1
-        if (path.ts[mid]! + MINUTE_US <= t) {
-          k = mid
-          lo = mid + 1
-        } else hi = mid - 1
-      }
-      if (k < 0 || t - path.ts[k]! > staleUs) return null
-      return { price: path.close[k]!, source: path.label }
+    const mark = (market: string, t: number) => {
+      const m = marks.get(market)?.at.get(t)
+      if (!m || t - m.atUs > staleUs) return Promise.resolve(null)
+      return Promise.resolve({ price: m.price, source: marks.get(market)!.label })
     }
     const volume24h = (market: string, t: number) => {
       const v = volumes.get(market)

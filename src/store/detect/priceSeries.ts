@@ -1,7 +1,7 @@
 // Price series of one market for the detectors: which series exist (prices by kind and source, bars by interval
 // and source), each bucketed to a fixed step, and a series' deviation from the median of the others with its
 // trailing robust baseline — all computed in DuckDB.
-import type { DuckDBValue } from '@duckdb/node-api'
+import { listValue, type DuckDBValue } from '@duckdb/node-api'
 import type { DuckStore } from '../duck/open.ts'
 import { f64, num, queryColumns, queryRows, tsParam } from './read.ts'
 
@@ -113,6 +113,47 @@ export async function readBucketSeries(
     low: f64(r.col('low')),
     quote: f64(r.col('quote')),
   }
+}
+
+/**
+ * The value of one series in force at each of `times` (µs): the last price at or before t, or the close of the last bar
+ * that had ended by t — at the resolution the series was stored at, not a bucket's (a minute close can be a minute
+ * stale while the price runs). Only rows in [fromUs, toUs) are read; a time with none before it is left out. Equal
+ * timestamps resolve to the highest value, as the bucketed series do.
+ */
+export async function readSeriesAt(
+  store: DuckStore,
+  venue: string,
+  market: string,
+  key: SeriesKey,
+  times: readonly number[],
+  fromUs: number,
+  toUs: number,
+): Promise<Map<number, { price: number; atUs: number }>> {
+  const out = new Map<number, { price: number; atUs: number }>()
+  if (!times.length) return out
+  const known =
+    key.table === 'prices'
+      ? `SELECT epoch_us(ts) AS us, max(price) AS v FROM prices
+          WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4 AND kind = $5 AND source = $6 GROUP BY 1`
+      : `SELECT epoch_us(ts) + interval_s::BIGINT * 1000000 AS us, max(close) AS v FROM bars
+          WHERE venue = $1 AND market = $2 AND ts >= $3 AND ts < $4 AND interval_s = $5 AND source = $6 GROUP BY 1`
+  const rows = await queryRows(
+    store,
+    `WITH q AS (SELECT DISTINCT unnest($7::BIGINT[]) AS t), k AS (${known})
+     SELECT q.t::DOUBLE AS t, k.v::DOUBLE AS v, k.us::DOUBLE AS us FROM q ASOF JOIN k ON q.t >= k.us ORDER BY q.t`,
+    [
+      venue,
+      market,
+      tsParam(fromUs),
+      tsParam(toUs),
+      key.table === 'prices' ? key.kind : key.intervalS,
+      key.source,
+      listValue(times.map((t) => BigInt(Math.round(t)))),
+    ],
+  )
+  for (const r of rows) out.set(num(r.t), { price: num(r.v), atUs: num(r.us) })
+  return out
 }
 
 export interface DeviationSeries {
