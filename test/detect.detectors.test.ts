@@ -1532,6 +1532,19 @@ describe('withdrawal-to-maintenance', () => {
     expect(e.equityAfter).toBeCloseTo(e.initialMargin, -3)
   })
 
+  test('a withdrawal before the market has any volume behind it is not judged large against it (1.3.0)', async () => {
+    const venue = 'hl-new-data'
+    // W withdraws down to its initial margin 20 minutes after buying, 50 minutes after the market's data begins: no
+    // whole hour of volume before it, so the position's size against the market is unknown (1.2.0: infinite, critical)
+    await ethLongs(venue, ['W'], [{ tsUs: T0 + 50 * MIN, account: 'W', delta: -600_000, kind: 'withdrawal' }])
+    const marks = Array.from({ length: 60 }, (_, m) => ({ tsUs: T0 + m * MIN, price: 2000 }))
+    await insertPriceRows(runtime.duck, venue, 'ETH', 'mark', venue, marks)
+    const found = await detect(venue, 'withdrawal-to-maintenance', T0, T0 + 24 * HOUR, {
+      rules: 'hyperliquid@2025-03-12',
+    })
+    expect(found).toEqual([])
+  })
+
   test('the same withdrawal in 33 pieces, each under a tenth of the equity before it, is judged whole (1.1.0)', async () => {
     const venue = 'hl-split'
     // 32 pieces of 47,312.5 and a last one of 46,000 a minute apart: 1.56M in all, as W took at once above; the last

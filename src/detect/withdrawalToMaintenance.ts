@@ -122,7 +122,7 @@ interface Position {
 
 export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenanceParams>({
   id: 'withdrawal-to-maintenance',
-  version: '1.2.0',
+  version: '1.3.0',
   label: 'Withdrawal to maintenance',
   params: withdrawalToMaintenanceParams,
   usesRunOutputs: true,
@@ -314,7 +314,10 @@ async function evaluate(
   const distanceBefore = (equityBefore - maintenance) / gross
   const distanceAfter = (equityAfter - maintenance) / gross
   const volume = volume24h(largest.market, row.tsUs)
-  const positionToAdv = volume > 0 ? largest.notional / volume : Number.POSITIVE_INFINITY
+  // no volume in the 24 h before (the data starts after them, or the store holds no trades nor bars there) says
+  // nothing about the position's size against the market: unknown, not infinitely large (calm-volatile 1803: an
+  // ordinary withdrawal 26 minutes after the data begins was called critical on that)
+  const positionToAdv = volume > 0 ? largest.notional / volume : Number.NaN
   // the pieces of one withdrawal are judged together: what left over the span against the equity before all of it
   const withdrawnInSpan = withdrawn + earlierWithdrawn
   const material = equityBefore > 0 && withdrawnInSpan >= p.minWithdrawalShare * (equityBefore + earlierWithdrawn)
