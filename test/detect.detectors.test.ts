@@ -1023,10 +1023,15 @@ describe('oi-concentration', () => {
     expect(aboveInfo(await detect('oi-calm', 'oi-concentration', T0 + 3 * DAY, T0 + 7 * DAY))).toEqual([])
   })
 
-  test('a dozen wallets from one funding source entering long together, 60 % of OI, are named (warning)', async () => {
-    const venue = 'oi-cluster'
-    const oi = Array.from({ length: 4 * 24 }, (_, h) => ({ tsUs: T0 + h * HOUR, quote: 1e6 }))
-    await insertOpenInterest(runtime.duck, venue, 'M', oi)
+  /** Four days of flat OI (1M quote) and hourly bars at price 1: the clusters' market, OI neither growing nor shrinking. */
+  async function flatMarket(venue: string) {
+    const hours = Array.from({ length: 4 * 24 }, (_, h) => T0 + h * HOUR)
+    await insertOpenInterest(
+      runtime.duck,
+      venue,
+      'M',
+      hours.map((tsUs) => ({ tsUs, quote: 1e6 })),
+    )
     await insertBarRows(
       runtime.duck,
       venue,
@@ -1035,10 +1040,15 @@ describe('oi-concentration', () => {
       barsOf(
         T0,
         HOUR,
-        oi.map(() => 1),
+        hours.map(() => 1),
         5e5,
       ),
     )
+  }
+
+  test('a dozen wallets from one funding source entering long together, 60 % of OI, are named (warning)', async () => {
+    const venue = 'oi-cluster'
+    await flatMarket(venue)
     const wallets = Array.from({ length: 12 }, (_, i) => `w${String(i).padStart(2, '0')}`)
     await insertLedgerRows(
       runtime.duck,
@@ -1085,20 +1095,7 @@ describe('oi-concentration', () => {
   // that share an exchange hot wallet sold together (the whale's buying is one flow) and hold 40 % of OI. They agree
   // on their side because the crowd does; the same fifteen in a market whose other holders are split are one actor.
   async function whaleCrowd(venue: string, crowdSplit: boolean) {
-    const oi = Array.from({ length: 4 * 24 }, (_, h) => ({ tsUs: T0 + h * HOUR, quote: 1e6 }))
-    await insertOpenInterest(runtime.duck, venue, 'M', oi)
-    await insertBarRows(
-      runtime.duck,
-      venue,
-      'M',
-      3600,
-      barsOf(
-        T0,
-        HOUR,
-        oi.map(() => 1),
-        5e5,
-      ),
-    )
+    await flatMarket(venue)
     const cluster = Array.from({ length: 15 }, (_, i) => `hot-${String(i).padStart(2, '0')}`)
     const crowd = Array.from({ length: 25 }, (_, i) => `crowd-${String(i).padStart(2, '0')}`)
     await insertLedgerRows(runtime.duck, venue, [

@@ -4,9 +4,10 @@
 // within a small adverse move of maintenance, the position large against the market's recent volume. A withdrawal
 // split into pieces is judged whole: its share counts what the account took out over the day before it. Positions and
 // cash are rebuilt from the account's fills and ledger (average entry, realised PnL, fees), valued at the venue's
-// mark (else oracle, else last trade) in force at the withdrawal (its last price before it). Maintenance and initial margin come from the rule set's brackets
-// (src/replay/margin): the `rules` parameter, else the venue's preset in force on the window's start date; the
-// synthetic venue's markets use its published leverage table (src/domain/syntheticVenue.ts).
+// mark (else oracle, else last trade) in force at the withdrawal (its last price at or before it). Maintenance and
+// initial margin come from the rule set's brackets (src/replay/margin): the `rules` parameter, else the venue's preset
+// in force on the window's start date; the synthetic venue's markets use its published leverage table
+// (src/domain/syntheticVenue.ts).
 import { z } from 'zod'
 import { SCENARIO_VENUE } from '../domain/scenario.ts'
 import { syntheticMaintenanceRate, syntheticMaxLeverage } from '../domain/syntheticVenue.ts'
@@ -199,9 +200,9 @@ export const withdrawalToMaintenance = defineDetector<WithdrawalToMaintenancePar
       )
     }
     const mark = (market: string, t: number) => {
-      const m = marks.get(market)?.at.get(t)
-      if (!m || t - m.atUs > staleUs) return Promise.resolve(null)
-      return Promise.resolve({ price: m.price, source: marks.get(market)!.label })
+      const series = marks.get(market)
+      const m = series?.at.get(t)
+      return series && m && t - m.atUs <= staleUs ? { price: m.price, source: series.label } : null
     }
     const volume24h = (market: string, t: number) => {
       const v = volumes.get(market)
@@ -281,7 +282,7 @@ async function evaluate(
   earlierWithdrawn: number,
   positions: Map<string, Position>,
   cash: number,
-  mark: (market: string, t: number) => Promise<{ price: number; source: string } | null>,
+  mark: (market: string, t: number) => { price: number; source: string } | null,
   volume24h: (market: string, t: number) => number,
 ): Promise<DetectionDraft | null> {
   const open = [...positions].filter(([, pos]) => pos.qty !== 0)
@@ -293,7 +294,7 @@ async function evaluate(
   const valued: Array<{ market: string; qty: number; entry: number; mark: number; source: string; notional: number }> =
     []
   for (const [market, pos] of open) {
-    const m = await mark(market, row.tsUs)
+    const m = mark(market, row.tsUs)
     if (!m) return null
     const notional = Math.abs(pos.qty) * m.price
     const tier = margin.tierOf(market)
