@@ -113,6 +113,51 @@ describe('oracle-deviation', () => {
     expect(found[0]!.windowFromUs).toBe(T0 + 400 * MIN)
   })
 
+  /** A spot market with its trades' 1-minute bars only (the EMA test alone): `level(minute)` times a random walk. */
+  async function spotOnly(venue: string, hours: number, level: (minute: number) => number) {
+    const r = rng(13)
+    const closes: number[] = []
+    let p = 1
+    for (let i = 0; i < hours * 60; i++) {
+      p *= 1 + 0.001 * gauss(r)
+      closes.push(p * level(i))
+    }
+    await insertBarRows(runtime.duck, venue, 'M', 60, barsOf(T0, MIN, closes, 1e4))
+  }
+
+  test('a 75-minute pump to 15× is critical, and the price back at its old level after it is not a deviation (1.4.0)', async () => {
+    // pumped over 10 minutes from hour 4, held, dumped over 10 minutes at 5 h 15; 5 quiet hours after
+    const pumpFrom = 240
+    const dumpAt = 315
+    const level = (i: number) =>
+      i < pumpFrom || i >= dumpAt + 10
+        ? 1
+        : i < pumpFrom + 10
+          ? 15 ** ((i - pumpFrom + 1) / 10)
+          : i < dumpAt
+            ? 15
+            : 15 ** ((dumpAt + 10 - i - 1) / 10)
+    await spotOnly('od-pump', 10.5, level)
+    const found = aboveInfo(await detect('od-pump', 'oracle-deviation', T0 + 2 * HOUR, T0 + 10.5 * HOUR))
+    expect(found).toHaveLength(1)
+    expect(found[0]!.severity).toBe('critical')
+    expect(found[0]!.windowFromUs).toBeGreaterThanOrEqual(T0 + pumpFrom * MIN)
+    // the dump's last minutes are still far above the old level; then nothing (1.3.0: four more hours of warnings
+    // at half an EMA the pump had tripled)
+    expect(found[0]!.windowToUs).toBeLessThanOrEqual(T0 + (dumpAt + 10) * MIN)
+  })
+
+  test('a market re-priced 2.5× for good is a deviation until the move has held for the EMA’s 8 hours, then not', async () => {
+    await spotOnly('od-reprice', 24, (i) => (i < 240 ? 1 : 2.5))
+    const found = aboveInfo(await detect('od-reprice', 'oracle-deviation', T0 + 2 * HOUR, T0 + 24 * HOUR))
+    expect(found).toHaveLength(1)
+    expect(found[0]!.severity).toBe('warning')
+    expect(found[0]!.windowFromUs).toBe(T0 + 240 * MIN)
+    // held 8 h, then the EMA follows: 2.5 / EMA falls under 2 within about 1.5 h more
+    expect(found[0]!.windowToUs).toBeGreaterThan(T0 + (240 + 8 * 60) * MIN)
+    expect(found[0]!.windowToUs).toBeLessThan(T0 + (240 + 10 * 60) * MIN)
+  })
+
   test("a sweep through the venue's own book counts once however many bar intervals show it: the index is not outvoted", async () => {
     const r = rng(12)
     const mark = []

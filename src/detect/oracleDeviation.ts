@@ -82,7 +82,7 @@ export function referencesOf(all: ReadonlyArray<{ key: SeriesKey }>, subject: Se
 
 export const oracleDeviation = defineDetector<OracleDeviationParams>({
   id: 'oracle-deviation',
-  version: '1.3.0',
+  version: '1.4.0',
   label: 'Oracle/mark deviation',
   params: oracleDeviationParams,
   usesRunOutputs: false,
@@ -120,10 +120,16 @@ export const oracleDeviation = defineDetector<OracleDeviationParams>({
     const ratios = new Float64Array(n).fill(Number.NaN)
     const emas = new Float64Array(n).fill(Number.NaN)
     // EMA of the subject, irregular steps: α = 1 − e^{−Δt/τ}; the ratio compares a bucket with the EMA before it.
+    // A bucket the EMA test flags does not move the EMA: a baseline that learned the pump calls the price's return to
+    // its level before the pump a deviation of its own (mango-self-trade-pump 2001: warnings for four hours after a
+    // 75-minute pump to 17×, the price back where it was, at half an EMA the pump had tripled). A move that holds for
+    // τ is the market's new level, as the venue's own EMA would have it: from then on the EMA follows it again.
     const tau = p.emaHours * HOUR_US
     let ema = Number.NaN
     let emaSince = Number.NaN
     let prevTs = Number.NaN
+    /** Start of the current run of buckets the EMA test flags (NaN: the last bucket was not flagged). */
+    let flaggedSince = Number.NaN
     for (let i = 0; i < n; i++) {
       const price = d.subject[i]!
       if (!Number.isFinite(price) || price <= 0) continue
@@ -131,10 +137,15 @@ export const oracleDeviation = defineDetector<OracleDeviationParams>({
         ratios[i] = price / ema
         emas[i] = ema
       }
+      const off = Math.max(ratios[i]!, 1 / ratios[i]!)
+      if (off >= p.emaWarningRatio) {
+        if (Number.isNaN(flaggedSince)) flaggedSince = d.ts[i]!
+      } else flaggedSince = Number.NaN
+      const moves = Number.isNaN(flaggedSince) || d.ts[i]! - flaggedSince >= tau
       if (!Number.isFinite(ema)) {
         ema = price
         emaSince = d.ts[i]!
-      } else ema += (1 - Math.exp(-(d.ts[i]! - prevTs) / tau)) * (price - ema)
+      } else if (moves) ema += (1 - Math.exp(-(d.ts[i]! - prevTs) / tau)) * (price - ema)
       prevTs = d.ts[i]!
       if (d.ts[i]! < target.fromUs) continue
       const dev = d.deviation[i]!
@@ -182,7 +193,7 @@ export const oracleDeviation = defineDetector<OracleDeviationParams>({
         severity: severityOf(e.level),
         evidence: {
           statistic:
-            'max(|subject − median(references)| / median(references), subject / EMA − 1 (or EMA / subject − 1)) per bucket',
+            'max(|subject − median(references)| / median(references), subject / EMA − 1 (or EMA / subject − 1)) per bucket; the EMA leaves out the buckets its test flags until a move has held for its time constant',
           subject: subject.label,
           references: references.map(seriesLabel),
           referenceNote: references.length ? undefined : 'no other price series for this market: EMA test only',
