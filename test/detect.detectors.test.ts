@@ -714,7 +714,8 @@ describe('thin-market-push', () => {
    * The oracle-priced market of `market()`, now with its own trading ($2k a minute, ~$2.9M a day): A's 200k base long
    * is a few percent of a day's volume, and the 30 % move happens on the reference venue M@ref. A opened the long
    * `openedBefore` before the move: minutes before is the GMX round trip (open, push the references, close); hours
-   * before is a trader positioned for a move that the references made, which ties nobody to it.
+   * before is a trader positioned for a move that the references made, which ties nobody to it. A sells the long back
+   * `closedAfter` the move's 20 minutes (the round trip's close; null: it holds on).
    */
   async function referenceMove(
     venue: string,
@@ -722,6 +723,7 @@ describe('thin-market-push', () => {
     opening: { taker?: 'buyer' | 'seller'; seller?: string } = {},
     /** `crowd`: quote a minute each side of ordinary flow on M@ref besides the $2k trade; `pusher`: the push's buys. */
     flow: { crowd?: number; pusher?: boolean } = {},
+    closedAfter: number | null = 2 * MIN,
   ) {
     const r = rng(33)
     const pushStart = T0 + DAY + 14 * HOUR
@@ -758,6 +760,22 @@ describe('thin-market-push', () => {
         qty: 200_000,
         tradeId: `${venue}-1`,
         taker: opening.taker,
+      }),
+    )
+    if (closedAfter === null) return
+    const closed = pushStart + 20 * MIN + closedAfter
+    await insertFillRows(
+      runtime.duck,
+      venue,
+      tradeFills({
+        tsUs: closed,
+        market: 'M',
+        buyer: 'D',
+        seller: 'A',
+        price: oracle[Math.floor((closed - T0) / MIN)]!.price,
+        qty: 200_000,
+        tradeId: `${venue}-2`,
+        taker: 'seller',
       }),
     )
   }
@@ -830,8 +848,24 @@ describe('thin-market-push', () => {
     expect(e.beneficiaryExposure.positionedJustBeforeReferencePush).toBe(true)
   })
 
+  test('the same long opened minutes before but sold back three hours after the move: a view, not a round trip (1.9.0)', async () => {
+    await referenceMove('tp-ref-held', 10 * MIN, {}, {}, 3 * HOUR)
+    const found = await detect('tp-ref-held', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    expect(aboveInfo(found)).toEqual([])
+    // the same move, A opened just before it and gained (else this proves nothing): only the close is missing
+    const move = found.find((d) => d.score > 0.2)
+    expect(move).toBeDefined()
+    expect(Number(move!.estimatedProfitQuote)).toBeGreaterThan(10_000)
+    const e = move!.evidence as PassiveEvidence & {
+      beneficiaryExposure: { closedWithinHorizonAfter: number | null }
+    }
+    expect(e.exposure.topClusters[0]!.accounts).toEqual(['A'])
+    expect(e.exposure.topClusters[0]!.builtJustBeforePush).toBe(1)
+    expect(e.beneficiaryExposure.closedWithinHorizonAfter).toBe(0)
+  })
+
   test('the same long taken passively (A the maker of a trader’s sell, as a pool or backstop is) ties nobody', async () => {
-    await referenceMove('tp-ref-passive', 10 * MIN, { taker: 'seller' })
+    await referenceMove('tp-ref-passive', 10 * MIN, { taker: 'seller' }, {}, null)
     const found = await detect('tp-ref-passive', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
     expect(aboveInfo(found)).toEqual([])
     const move = found.find((d) => d.score > 0.2)

@@ -106,7 +106,7 @@ export type ThinMarketPushParams = z.output<typeof thinMarketPushParams>
 
 export const thinMarketPush = defineDetector<ThinMarketPushParams>({
   id: 'thin-market-push',
-  version: '1.8.0',
+  version: '1.9.0',
   label: 'Oracle push',
   params: thinMarketPushParams,
   usesRunOutputs: true,
@@ -378,6 +378,18 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
         (adv > 0 ? (Math.abs(c.exposure) * p0) / adv : Number.POSITIVE_INFINITY) >= p.minExposureShare ||
         c.builtJustBefore >= p.buildUpShare
       const top = (references.length ? positioned.find(tiedByPosition) : undefined) ?? positioned[0] ?? ranked[0]
+      /**
+       * Share of a cluster's exposure to the move closed one push horizon after the push ends (null: the data ends
+       * before then).
+       */
+      const closedAfter = (accounts: string[], exposure: number): number | null => {
+        const at = toUs + H * bucketUs
+        if (at > target.toUs) return null
+        const held = positionsAt(fills, target.market, [at])[0]!
+        const still = accounts.reduce((sum, a) => sum + (held.get(a) ?? 0), 0) * direction
+        const e = exposure * direction
+        return e > 0 ? Math.min(Math.max((e - Math.max(still, 0)) / e, 0), 1) : 0
+      }
       // what the push cost the attacker. On its own book: the realized slippage of the pushing trades (forced fills left
       // out). On the venues an oracle reads: the beneficiary's own pushing where the venue's fills name it, else the
       // pushing trades' slippage beyond what the venue's usual flow in that direction accounts for (referenceCost)
@@ -502,8 +514,17 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       // before the oracle's reference venues moved (GMX: open, push the references, close, within minutes), or one actor
       // doing most of the pushing (a lucky trader before an honest move has none of these). Reference venues alone tie
       // nothing: every move of an oracle-priced market happens on them, pushed or not.
+      // Opened just before is half of that tie; the other half is the close: the references give a pushed move back as
+      // the pusher unwinds there, so a profit on the oracle is taken within minutes of the push. An opener still holding
+      // most of it one push horizon after the move is a trader with a view (gmx-oracle-push 1802: an ordinary account's
+      // $1M short, sold 2.5 minutes before a reference-venue drop, covered over the next five hours). A horizon that
+      // runs past the data cannot tell yet: the opening alone ties, as before 1.9.0.
+      const roundTrip = top !== undefined && references.length > 0 ? closedAfter(top.accounts, top.exposure) : null
       const positionedForReferences =
-        references.length > 0 && top !== undefined && top.builtJustBefore >= p.buildUpShare
+        references.length > 0 &&
+        top !== undefined &&
+        top.builtJustBefore >= p.buildUpShare &&
+        (roundTrip === null || roundTrip >= p.buildUpShare)
       // one actor's pushing ties the move to it only when that actor opened risk with it: closing its own position the
       // other way is the fade of a move it made before, whatever the beneficiary gains on it
       const pushedByOne = pushedBeyondUsual >= p.minPushShare && closingShare < p.maxClosingShare
@@ -688,6 +709,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             toVolume: Number.isFinite(exposureToAdv) ? round(exposureToAdv, 4) : null,
             pushedOnReferences: references.length > 0,
             positionedJustBeforeReferencePush: positionedForReferences,
+            closedWithinHorizonAfter: roundTrip === null ? null : round(roundTrip, 4),
             largestPusher: topPusher,
             largestPusherShare: round(pushedByCluster, 4),
             largestPusherUsualQuote: round(pusherUsualQuote),
