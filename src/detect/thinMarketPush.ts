@@ -374,22 +374,29 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       // references moved (the GMX signal, venue-rules §2.1: open, push the references, close) — before a more
       // profitable one that is neither; the overall top is kept for the evidence when none positioned
       const positioned = ranked.filter((c) => c.built >= p.buildUpShare)
-      const tiedByPosition = (c: (typeof ranked)[number]) =>
-        (adv > 0 ? (Math.abs(c.exposure) * p0) / adv : Number.POSITIVE_INFINITY) >= p.minExposureShare ||
-        c.builtJustBefore >= p.buildUpShare
-      const top = (references.length ? positioned.find(tiedByPosition) : undefined) ?? positioned[0] ?? ranked[0]
-      /**
-       * Share of a cluster's exposure to the move closed one push horizon after the push ends (null: the data ends
-       * before then).
-       */
-      const closedAfter = (accounts: string[], exposure: number): number | null => {
-        const at = toUs + H * bucketUs
-        if (at > target.toUs) return null
-        const held = positionsAt(fills, target.market, [at])[0]!
-        const still = accounts.reduce((sum, a) => sum + (held.get(a) ?? 0), 0) * direction
-        const e = exposure * direction
+      // Opened just before is half of the GMX tie; the other half is the close: the references give a pushed move back
+      // as the pusher unwinds there, so a profit on the oracle is taken within minutes of the push. An opener still
+      // holding most of it one push horizon after the move is a trader with a view (gmx-oracle-push 1802: an ordinary
+      // account's $1M short, sold 2.5 minutes before a reference-venue drop, covered over the next five hours). A
+      // horizon that runs past the data cannot tell yet: the opening alone ties, as before 1.9.0.
+      const heldAfter =
+        references.length && toUs + H * bucketUs <= target.toUs
+          ? positionsAt(fills, target.market, [toUs + H * bucketUs])[0]!
+          : null
+      /** Share of a cluster's exposure to the move closed one push horizon after the push (null: not known yet). */
+      const closedAfter = (c: { accounts: string[]; exposure: number }): number | null => {
+        if (!heldAfter) return null
+        const still = c.accounts.reduce((sum, a) => sum + (heldAfter.get(a) ?? 0), 0) * direction
+        const e = c.exposure * direction
         return e > 0 ? Math.min(Math.max((e - Math.max(still, 0)) / e, 0), 1) : 0
       }
+      const roundTrip = (c: (typeof ranked)[number]) => {
+        const closed = closedAfter(c)
+        return c.builtJustBefore >= p.buildUpShare && (closed === null || closed >= p.buildUpShare)
+      }
+      const tiedByPosition = (c: (typeof ranked)[number]) =>
+        (adv > 0 ? (Math.abs(c.exposure) * p0) / adv : Number.POSITIVE_INFINITY) >= p.minExposureShare || roundTrip(c)
+      const top = (references.length ? positioned.find(tiedByPosition) : undefined) ?? positioned[0] ?? ranked[0]
       // what the push cost the attacker. On its own book: the realized slippage of the pushing trades (forced fills left
       // out). On the venues an oracle reads: the beneficiary's own pushing where the venue's fills name it, else the
       // pushing trades' slippage beyond what the venue's usual flow in that direction accounts for (referenceCost)
@@ -514,17 +521,9 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       // before the oracle's reference venues moved (GMX: open, push the references, close, within minutes), or one actor
       // doing most of the pushing (a lucky trader before an honest move has none of these). Reference venues alone tie
       // nothing: every move of an oracle-priced market happens on them, pushed or not.
-      // Opened just before is half of that tie; the other half is the close: the references give a pushed move back as
-      // the pusher unwinds there, so a profit on the oracle is taken within minutes of the push. An opener still holding
-      // most of it one push horizon after the move is a trader with a view (gmx-oracle-push 1802: an ordinary account's
-      // $1M short, sold 2.5 minutes before a reference-venue drop, covered over the next five hours). A horizon that
-      // runs past the data cannot tell yet: the opening alone ties, as before 1.9.0.
-      const roundTrip = top !== undefined && references.length > 0 ? closedAfter(top.accounts, top.exposure) : null
-      const positionedForReferences =
-        references.length > 0 &&
-        top !== undefined &&
-        top.builtJustBefore >= p.buildUpShare &&
-        (roundTrip === null || roundTrip >= p.buildUpShare)
+      // (opened within one push horizon before, and mostly closed within one after: see roundTrip)
+      const positionedForReferences = references.length > 0 && top !== undefined && roundTrip(top)
+      const closedAfterPush = top !== undefined ? closedAfter(top) : null
       // one actor's pushing ties the move to it only when that actor opened risk with it: closing its own position the
       // other way is the fade of a move it made before, whatever the beneficiary gains on it
       const pushedByOne = pushedBeyondUsual >= p.minPushShare && closingShare < p.maxClosingShare
@@ -709,7 +708,7 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
             toVolume: Number.isFinite(exposureToAdv) ? round(exposureToAdv, 4) : null,
             pushedOnReferences: references.length > 0,
             positionedJustBeforeReferencePush: positionedForReferences,
-            closedWithinHorizonAfter: roundTrip === null ? null : round(roundTrip, 4),
+            closedWithinHorizonAfter: closedAfterPush === null ? null : round(closedAfterPush, 4),
             largestPusher: topPusher,
             largestPusherShare: round(pushedByCluster, 4),
             largestPusherUsualQuote: round(pusherUsualQuote),
