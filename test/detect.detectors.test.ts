@@ -235,13 +235,40 @@ describe('liquidation-cascade', () => {
     await quiet('lc-quiet', true)
     const found = aboveInfo(await detect('lc-quiet', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY))
     expect(found).toHaveLength(1)
-    expect(found[0]!.windowFromUs).toBe(T0 + 2 * DAY + 12 * HOUR)
+    // a background liquidation 9 minutes before the cascade is part of its episode in a market that sees one every four
+    // hours (a pause under its median wait, 1.4.0); the forty are all in
+    expect(found[0]!.windowFromUs).toBe(T0 + 2 * DAY + 12 * HOUR - 9 * MIN)
     const e = found[0]!.evidence as { burst: { liquidations: number }; before: { baselineLiquidations: number } }
-    expect(e.burst.liquidations).toBe(40)
+    expect(e.burst.liquidations).toBe(41)
     // fewer than the 30 liquidations a baseline needed before 1.1.0: judged by the Poisson count instead
     expect(e.before.baselineLiquidations).toBeLessThan(30)
     await quiet('lc-quiet-calm', false)
     expect(aboveInfo(await detect('lc-quiet-calm', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY))).toEqual([])
+  })
+
+  test('a thin market’s cascade pausing 8–9 minutes twice is one burst: pauses under its usual wait do not end it (1.4.0)', async () => {
+    const thin = async (venue: string, cascade: boolean) => {
+      const r = rng(25)
+      const rows: Parameters<typeof insertLiquidationRows>[3] = []
+      // one liquidation an hour on average: a median wait of about 40 minutes
+      for (let t = T0; t < T0 + 3 * DAY; t += Math.round(-Math.log(1 - r.next()) * HOUR))
+        rows.push({ tsUs: t, side: r.next() < 0.5 ? 'long' : 'short', price: 100, qty: 20 + 80 * r.next() })
+      // 34 large longs, each a little lower, in three runs of 12, 12 and 10 split by pauses of 9 and 8 minutes
+      let t = T0 + 2 * DAY + 12 * HOUR
+      for (let k = 0; cascade && k < 34; k++) {
+        rows.push({ tsUs: t, side: 'long', price: 90 - k * 0.1, qty: 400 + 200 * r.next(), account: `whale-${k}` })
+        t += k === 11 ? 9 * MIN : k === 23 ? 8 * MIN : 45 * SEC + r.int(30) * SEC
+      }
+      await insertLiquidationRows(runtime.duck, venue, 'M', rows)
+    }
+    await thin('lc-thin', true)
+    const found = aboveInfo(await detect('lc-thin', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY))
+    // 1.3.0: three bursts of 12, 12 and 10 liquidations, each under the 20 a warning needs: nothing above info
+    expect(found).toHaveLength(1)
+    expect(found[0]!.windowFromUs).toBe(T0 + 2 * DAY + 12 * HOUR)
+    expect((found[0]!.evidence as { burst: { liquidations: number } }).burst.liquidations).toBeGreaterThanOrEqual(34)
+    await thin('lc-thin-calm', false)
+    expect(aboveInfo(await detect('lc-thin-calm', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY))).toEqual([])
   })
 
   test('a cascade is a new high at its own length: one whale liquidated the day before does not hide it', async () => {

@@ -12,16 +12,22 @@ export interface Episode {
 }
 
 /**
- * Flagged indices (level > 0) whose distance is at most `maxGap` points are one episode. `score` picks the peak.
- * Pure and deterministic: the same levels give the same episodes.
+ * Flagged indices (level > 0) whose distance is at most `maxGap` points are one episode — a number, or the gap an
+ * episode starting at index `first` tolerates. `score` picks the peak. Pure and deterministic: the same levels give
+ * the same episodes.
  */
-export function mergeEpisodes(levels: ArrayLike<number>, score: ArrayLike<number>, maxGap: number): Episode[] {
+export function mergeEpisodes(
+  levels: ArrayLike<number>,
+  score: ArrayLike<number>,
+  maxGap: number | ((first: number) => number),
+): Episode[] {
   const out: Episode[] = []
   let current: Episode | null = null
+  let gap = 0
   for (let i = 0; i < levels.length; i++) {
     const level = levels[i]! as Level
     if (level <= 0) continue
-    if (current && i - current.last <= maxGap) {
+    if (current && i - current.last <= gap) {
       current.last = i
       current.count++
       if (level > current.level) current.level = level
@@ -29,6 +35,7 @@ export function mergeEpisodes(levels: ArrayLike<number>, score: ArrayLike<number
     } else {
       if (current) out.push(current)
       current = { first: i, last: i, level, peak: i, count: 1 }
+      gap = typeof maxGap === 'number' ? maxGap : maxGap(i)
     }
   }
   if (current) out.push(current)

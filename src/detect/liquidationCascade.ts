@@ -75,11 +75,17 @@ export const liquidationCascadeParams = z.strictObject({
    * said so, when the market has no price series before the burst.
    */
   feedbackMoveZ: z.number().gt(0).default(3),
-  /** Flagged buckets at most this many buckets apart are one burst. */
+  /**
+   * Flagged buckets at most this many buckets apart are one burst; in a market whose liquidations are rarer, up to its
+   * median wait between them before the burst, at most horizonBuckets.
+   */
   mergeGapBuckets: z.number().int().min(0).default(5),
   /** Price-path mode (no liquidation rows): bucket returns of baseline needed (60 returns give a usable MAD). */
   minPriceBaselineBuckets: z.number().int().min(5).default(60),
-  /** Price-path mode: horizon of the cumulative move, in buckets. */
+  /**
+   * Price-path mode: horizon of the cumulative move, in buckets. With liquidations: the longest pause a thin market's
+   * burst may hold (see mergeGapBuckets).
+   */
   horizonBuckets: z.number().int().min(2).default(15),
   /** A jump: a bucket return this many robust σ from the baseline median. */
   jumpSigma: z.number().gt(0).default(4),
@@ -102,7 +108,7 @@ export type LiquidationCascadeParams = z.output<typeof liquidationCascadeParams>
 
 export const liquidationCascade = defineDetector<LiquidationCascadeParams>({
   id: 'liquidation-cascade',
-  version: '1.3.0',
+  version: '1.4.0',
   label: 'Liquidation cascade',
   params: liquidationCascadeParams,
   usesRunOutputs: true,
@@ -181,7 +187,16 @@ async function fromLiquidations(
     if (z >= p.zThreshold) hot[i] = 1
   }
   const drafts: DetectionDraft[] = []
-  for (const e of mergeEpisodes(hot, b.notional, p.mergeGapBuckets)) {
+  // A pause shorter than the market's median wait between liquidations before the burst (ln 2 over its baseline rate)
+  // does not end it, up to the horizon a cascade's move is judged over: a thin market's cascade of large positions
+  // pauses longer than five minutes between them (yfi-oi-growth 2302: $24M of longs liquidated in 80 minutes, split
+  // by pauses of 7 and 9 minutes into bursts of 19 and fewer, where the market's baseline saw one liquidation an hour).
+  // A busy market keeps mergeGapBuckets.
+  const pauseAt = (first: number) => {
+    const wait = Math.floor(Math.LN2 / ((b.baselineEvents[first]! + 1) / b.baselineCount[first]!))
+    return Math.max(p.mergeGapBuckets, Math.min(wait, p.horizonBuckets))
+  }
+  for (const e of mergeEpisodes(hot, b.notional, pauseAt)) {
     const fromUs = b.ts[e.first]!
     const toUs = b.ts[e.last]! + bucketUs
     const events = await readLiquidationEvents(stores.duck, source, fromUs, toUs)
