@@ -216,6 +216,25 @@ describe('liquidation-cascade', () => {
     expect(e.hawkes.branchingRatio).toBeGreaterThan(0)
   })
 
+  test('the same burst is info in a market whose open interest is 5,000× its size, critical at 20× (1.5.0)', async () => {
+    // ≈ $18M liquidated: 0.02 % of a $90B market's positions, 5 % of a $360M one's
+    const withOpenInterest = async (venue: string, quote: number) => {
+      await market(venue, true)
+      const rows = []
+      for (let t = T0; t < T0 + 3 * DAY; t += HOUR) rows.push({ tsUs: t, quote })
+      await insertOpenInterest(runtime.duck, venue, 'M', rows)
+    }
+    await withOpenInterest('lc-oi-deep', 9e10)
+    const deep = await detect('lc-oi-deep', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY)
+    expect(aboveInfo(deep)).toEqual([])
+    const burst = deep.find((d) => (d.evidence as { burst: { liquidations: number } }).burst.liquidations >= 250)
+    const share = (burst!.evidence as { burst: { shareOfOpenInterest: number } }).burst.shareOfOpenInterest
+    expect(share).toBeLessThan(0.001)
+    await withOpenInterest('lc-oi-thin', 3.6e8)
+    const thin = aboveInfo(await detect('lc-oi-thin', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY))
+    expect(thin.map((d) => d.severity)).toEqual(['critical'])
+  })
+
   test('background liquidations alone: nothing above info', async () => {
     await market('lc-calm', false)
     expect(aboveInfo(await detect('lc-calm', 'liquidation-cascade', T0 + DAY, T0 + 3 * DAY))).toEqual([])
@@ -1395,9 +1414,15 @@ describe('oracle-front-running', () => {
   /**
    * Oracle prints every 30 s with 12 large updates 5 h apart; 30 accounts trade both ways around the clock. With
    * `reversal`, each large update is undone and more two minutes later (a larger update the other way), and the
-   * front-runner closes 50 s after the first, before the reversal.
+   * front-runner closes 50 s after the first, before the reversal. `calls`: the front-runner trades around the first
+   * that many updates only; `taker`: its fills record it as the taker and `mm`, the other side, as the maker.
    */
-  async function market(venue: string, frontRun: boolean, reversal = false) {
+  async function market(
+    venue: string,
+    frontRun: boolean,
+    reversal = false,
+    o: { calls?: number; taker?: boolean } = {},
+  ) {
     const r = rng(61)
     const jumps = new Map<number, number>()
     for (let k = 0; k < 12; k++) jumps.set(T0 + 3 * HOUR + k * 5 * HOUR, r.next() < 0.5 ? -0.015 : 0.015)
@@ -1431,7 +1456,7 @@ describe('oracle-front-running', () => {
         }),
       )
     }
-    for (const [t, move] of jumps) {
+    for (const [t, move] of [...jumps].slice(0, o.calls ?? jumps.size)) {
       const closeAt = t + (reversal ? 50 * SEC : 3 * MIN)
       const before = priceAt.get(t - 30 * SEC)!
       const after = priceAt.get(Math.floor((closeAt - T0) / (30 * SEC)) * 30 * SEC + T0)!
@@ -1448,6 +1473,7 @@ describe('oracle-front-running', () => {
           price: before,
           qty: q,
           tradeId: `o${id++}`,
+          ...(o.taker ? { taker: open === 'buy' ? ('buyer' as const) : ('seller' as const) } : {}),
         }),
         ...tradeFills({
           tsUs: closeAt,
@@ -1457,6 +1483,7 @@ describe('oracle-front-running', () => {
           price: after,
           qty: q,
           tradeId: `c${id++}`,
+          ...(o.taker ? { taker: close === 'buy' ? ('buyer' as const) : ('seller' as const) } : {}),
         }),
       )
     }
@@ -1535,6 +1562,16 @@ describe('oracle-front-running', () => {
     expect(e.alignedEvents).toBe(12)
     expect(e.againstEvents).toBe(0)
     expect(e.events).toBe(24)
+  })
+
+  test('the maker on the other side of the front-runner’s trades timed nothing: only the taker is tested (1.4.0)', async () => {
+    // seven calls of seven: p = 2⁻⁷ ≈ 0.0078, flagged in a family of one, not of two (1.3.0 tested mm, its mirror)
+    await market('fr-maker', true, false, { calls: 7, taker: true })
+    const found = aboveInfo(await detect('fr-maker', 'oracle-front-running', T0, T0 + 3 * DAY))
+    expect(found.map((d) => d.accounts)).toEqual([['X']])
+    const e = found[0]!.evidence as { alignedEvents: number; actorsTested: number }
+    expect(e.alignedEvents).toBe(7)
+    expect(e.actorsTested).toBe(1)
   })
 
   test('the same trading with random directions: nothing above info', async () => {

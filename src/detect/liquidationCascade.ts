@@ -18,6 +18,7 @@ import {
   type LiquidationEvent,
   type LiquidationSource,
 } from '../store/detect/liquidations.ts'
+import { readOpenInterest } from '../store/detect/openInterest.ts'
 import { listPriceSeries, readBucketSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
 import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft, type DetectStores, type DetectTarget } from './detector.ts'
@@ -51,6 +52,13 @@ export const liquidationCascadeParams = z.strictObject({
    * dismissed for having few (the + 1 keeps an empty baseline from making every burst infinitely unlikely).
    */
   maxRateP: z.number().gt(0).lt(1).default(1e-6),
+  /**
+   * Observed liquidations: a burst under this share of the market's open interest before it (when the store has
+   * some) is info — a squeeze that moves a hundred-thousandth of a market's positions has every mark of a cascade but
+   * its size (10 Oct 2025 liquidated about a tenth of the open interest; dYdX YFI over half). Replayed ones are judged
+   * without it: a run's population need not be the market's size.
+   */
+  minOpenInterestShare: z.number().min(0).max(1).default(0.001),
   /** A cascade is one-sided (forced selling feeding itself): the dominant side's share of the burst's notional. */
   minSideShare: z.number().gt(0.5).max(1).default(0.75),
   /** Peak bucket above the largest bucket of the baseline before the burst, and this multiple of its mean, for a warning. */
@@ -108,7 +116,7 @@ export type LiquidationCascadeParams = z.output<typeof liquidationCascadeParams>
 
 export const liquidationCascade = defineDetector<LiquidationCascadeParams>({
   id: 'liquidation-cascade',
-  version: '1.4.0',
+  version: '1.5.0',
   label: 'Liquidation cascade',
   params: liquidationCascadeParams,
   usesRunOutputs: true,
@@ -229,8 +237,14 @@ async function fromLiquidations(
       length,
     )
     const newHigh = b.notional[k]! > b.max[f]! ? 'peak bucket' : notional > windowMax ? 'burst total' : null
-    // two-sided churn is volatility, not a cascade; a handful of liquidations is not a burst
+    // the market's positions before the burst, where the store has its open interest (observed liquidations only)
+    const openInterest =
+      source.kind === 'observed' ? await openInterestBefore(stores, target, fromUs, events[0]!.mark) : Number.NaN
+    const openInterestShare = openInterest > 0 ? notional / openInterest : Number.NaN
+    // two-sided churn is volatility, not a cascade; a handful of liquidations is not a burst; nor is a sliver of the
+    // market's positions
     const burst =
+      !(openInterestShare < p.minOpenInterestShare) &&
       events.length >= p.minBurstEvents &&
       sideShare >= p.minSideShare &&
       rateP <= p.maxRateP &&
@@ -264,6 +278,7 @@ async function fromLiquidations(
           zThreshold: p.zThreshold,
           minEvents: p.minEvents,
           minBurstEvents: p.minBurstEvents,
+          minOpenInterestShare: p.minOpenInterestShare,
           maxRateP: p.maxRateP,
           minSideShare: p.minSideShare,
           warningMultiple: p.warningMultiple,
@@ -308,6 +323,8 @@ async function fromLiquidations(
           notional: round(notional),
           longShare: notional > 0 ? round(longs / notional, 4) : null,
           dominantSideShare: round(sideShare, 4),
+          openInterestBefore: Number.isFinite(openInterest) ? round(openInterest) : null,
+          shareOfOpenInterest: Number.isFinite(openInterestShare) ? round(openInterestShare, 6) : null,
         },
         hawkes: hawkesEvidence(hawkes),
         topLiquidations: top.map((ev) => ({
@@ -600,4 +617,23 @@ async function fromPricePath(
     })
   }
   return drafts
+}
+
+/**
+ * The market's open interest in quote at the last report in the 24 h before `fromUs` (base × `price` where only base
+ * is reported); NaN when the store has none.
+ */
+async function openInterestBefore(
+  stores: DetectStores,
+  target: DetectTarget,
+  fromUs: number,
+  price: number,
+): Promise<number> {
+  const day = 24 * HOUR_US
+  const oi = await readOpenInterest(stores.duck, target.venue, target.market, fromUs - day, fromUs, day)
+  for (let i = oi.ts.length - 1; i >= 0; i--) {
+    if (oi.oiQuote[i]! > 0) return oi.oiQuote[i]!
+    if (oi.oiBase[i]! > 0 && price > 0) return oi.oiBase[i]! * price
+  }
+  return Number.NaN
 }

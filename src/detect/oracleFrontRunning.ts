@@ -65,7 +65,7 @@ interface AccountScore {
 
 export const oracleFrontRunning = defineDetector<OracleFrontRunningParams>({
   id: 'oracle-front-running',
-  version: '1.3.0',
+  version: '1.4.0',
   label: 'Oracle front-running',
   params: oracleFrontRunningParams,
   usesRunOutputs: false,

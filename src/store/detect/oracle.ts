@@ -58,8 +58,10 @@ export interface FlowsNear {
 }
 
 /**
- * Per center c and account that traded in [c − beforeUs, c): its net signed base and quote there, and in
- * [c, c + afterUs) — aggregated in DuckDB, so a busy market does not ship every fill to JS.
+ * Per center c and account that took liquidity in [c − beforeUs, c): its net signed base and quote of those taker
+ * fills (and of fills whose side of the book is not recorded), and of all its fills in [c, c + afterUs) — aggregated
+ * in DuckDB, so a busy market does not ship every fill to JS. A maker fill is an opening someone else timed: the pool
+ * or market maker on the other side of a front-runner's trade chose neither its moment nor its direction.
  */
 export async function readFlowsNear(
   store: DuckStore,
@@ -74,11 +76,13 @@ export async function readFlowsNear(
     store,
     `WITH c AS (SELECT i - 1 AS i, make_timestamp(t) AS t FROM (SELECT unnest($3::BIGINT[]) AS t,
                        generate_subscripts($3::BIGINT[], 1) AS i)),
-          f AS (SELECT ts, account, side, qty, price FROM fills WHERE venue = $1 AND market = $2 AND ts >= $6 AND ts < $7),
+          f AS (SELECT ts, account, side, qty, price, liquidity FROM fills
+                 WHERE venue = $1 AND market = $2 AND ts >= $6 AND ts < $7),
           -- decimals converted after the joins: only fills near a center pay for it
           fb AS (SELECT c.i, f.account, CASE f.side WHEN 'buy' THEN 1 ELSE -1 END * f.qty::DOUBLE AS base,
                         f.price::DOUBLE AS price
-                   FROM f JOIN c ON f.ts >= c.t - to_microseconds($4::BIGINT) AND f.ts < c.t),
+                   FROM f JOIN c ON f.ts >= c.t - to_microseconds($4::BIGINT) AND f.ts < c.t
+                  WHERE f.liquidity IS DISTINCT FROM 'maker'),
           b AS (SELECT i, account, sum(base) AS base, sum(base * price) AS quote FROM fb GROUP BY i, account),
           fa AS (SELECT c.i, f.account, CASE f.side WHEN 'buy' THEN 1 ELSE -1 END * f.qty::DOUBLE AS base,
                         f.price::DOUBLE AS price
