@@ -18,7 +18,7 @@ import {
   type LiquidationEvent,
   type LiquidationSource,
 } from '../store/detect/liquidations.ts'
-import { readOpenInterest } from '../store/detect/openInterest.ts'
+import { readOpenInterest, type OiBuckets } from '../store/detect/openInterest.ts'
 import { listPriceSeries, readBucketSeries, readReturnSeries } from '../store/detect/priceSeries.ts'
 import { choosePriceSeries, HOUR_US, iso, round, SECOND_US } from './common.ts'
 import { defineDetector, gap, type DetectionDraft, type DetectStores, type DetectTarget } from './detector.ts'
@@ -55,8 +55,9 @@ export const liquidationCascadeParams = z.strictObject({
   /**
    * Observed liquidations: a burst under this share of the market's open interest before it (when the store has
    * some) is info — a squeeze that moves a hundred-thousandth of a market's positions has every mark of a cascade but
-   * its size (10 Oct 2025 liquidated about a tenth of the open interest; dYdX YFI over half). Replayed ones are judged
-   * without it: a run's population need not be the market's size.
+   * its size (cascade-crash 2401 / 2502: 0.008 % the day before crashes that liquidated 2–17 %; dYdX YFI: $38M against
+   * $67M of open interest, venue-rules §2). Replayed ones are judged without it: a run's population need not be the
+   * market's size.
    */
   minOpenInterestShare: z.number().min(0).max(1).default(0.001),
   /** A cascade is one-sided (forced selling feeding itself): the dominant side's share of the burst's notional. */
@@ -195,6 +196,18 @@ async function fromLiquidations(
     if (z >= p.zThreshold) hot[i] = 1
   }
   const drafts: DetectionDraft[] = []
+  // the market's open interest over the window and the day before, read once (observed liquidations only)
+  const openInterest =
+    source.kind === 'observed'
+      ? await readOpenInterest(
+          stores.duck,
+          target.venue,
+          target.market,
+          target.fromUs - 24 * HOUR_US,
+          target.toUs,
+          bucketUs,
+        )
+      : null
   // A pause shorter than the market's median wait between liquidations before the burst (ln 2 over its baseline rate)
   // does not end it, up to the horizon a cascade's move is judged over: a thin market's cascade of large positions
   // pauses longer than five minutes between them (yfi-oi-growth 2302: $24M of longs liquidated in 80 minutes, split
@@ -238,9 +251,8 @@ async function fromLiquidations(
     )
     const newHigh = b.notional[k]! > b.max[f]! ? 'peak bucket' : notional > windowMax ? 'burst total' : null
     // the market's positions before the burst, where the store has its open interest (observed liquidations only)
-    const openInterest =
-      source.kind === 'observed' ? await openInterestBefore(stores, target, fromUs, events[0]!.mark) : Number.NaN
-    const openInterestShare = openInterest > 0 ? notional / openInterest : Number.NaN
+    const positionsBefore = openInterest ? openInterestBefore(openInterest, fromUs, events[0]!.mark) : Number.NaN
+    const openInterestShare = positionsBefore > 0 ? notional / positionsBefore : Number.NaN
     // two-sided churn is volatility, not a cascade; a handful of liquidations is not a burst; nor is a sliver of the
     // market's positions
     const burst =
@@ -323,7 +335,7 @@ async function fromLiquidations(
           notional: round(notional),
           longShare: notional > 0 ? round(longs / notional, 4) : null,
           dominantSideShare: round(sideShare, 4),
-          openInterestBefore: Number.isFinite(openInterest) ? round(openInterest) : null,
+          openInterestBefore: Number.isFinite(positionsBefore) ? round(positionsBefore) : null,
           shareOfOpenInterest: Number.isFinite(openInterestShare) ? round(openInterestShare, 6) : null,
         },
         hawkes: hawkesEvidence(hawkes),
@@ -620,18 +632,14 @@ async function fromPricePath(
 }
 
 /**
- * The market's open interest in quote at the last report in the 24 h before `fromUs` (base × `price` where only base
- * is reported); NaN when the store has none.
+ * The market's open interest in quote at its last report in the 24 h before `fromUs` (base × `price` where only base
+ * is reported); NaN when there is none. `oi`'s buckets are the burst buckets, so a bucket starting before `fromUs`
+ * ended by it.
  */
-async function openInterestBefore(
-  stores: DetectStores,
-  target: DetectTarget,
-  fromUs: number,
-  price: number,
-): Promise<number> {
-  const day = 24 * HOUR_US
-  const oi = await readOpenInterest(stores.duck, target.venue, target.market, fromUs - day, fromUs, day)
+function openInterestBefore(oi: OiBuckets, fromUs: number, price: number): number {
   for (let i = oi.ts.length - 1; i >= 0; i--) {
+    if (oi.ts[i]! >= fromUs) continue
+    if (oi.ts[i]! < fromUs - 24 * HOUR_US) break
     if (oi.oiQuote[i]! > 0) return oi.oiQuote[i]!
     if (oi.oiBase[i]! > 0 && price > 0) return oi.oiBase[i]! * price
   }

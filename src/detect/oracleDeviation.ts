@@ -137,8 +137,9 @@ export const oracleDeviation = defineDetector<OracleDeviationParams>({
         ratios[i] = price / ema
         emas[i] = ema
       }
-      const off = Math.max(ratios[i]!, 1 / ratios[i]!)
-      if (off >= p.emaWarningRatio) {
+      // how far the price is off its EMA, either way (NaN until the EMA is warm)
+      const emaOff = Math.max(ratios[i]!, 1 / ratios[i]!)
+      if (emaOff >= p.emaWarningRatio) {
         if (Number.isNaN(flaggedSince)) flaggedSince = d.ts[i]!
       } else flaggedSince = Number.NaN
       const moves = Number.isNaN(flaggedSince) || d.ts[i]! - flaggedSince >= tau
@@ -154,8 +155,6 @@ export const oracleDeviation = defineDetector<OracleDeviationParams>({
           ? zFrom(dev, d.baselineMedian[i]!, d.baselineMad[i]!, p.scaleFloor)
           : Number.NaN
       zs[i] = z
-      const ratio = ratios[i]!
-      const emaOff = Number.isFinite(ratio) ? Math.max(ratio, 1 / ratio) : Number.NaN
       let level: Level = 0
       // without enough history z is NaN and whether the deviation is unusual for this market cannot be told: a listing
       // that trades at a steady premium would raise a warning every minute of its first hour. The band alone is then
