@@ -55,6 +55,7 @@ export function kernelWith(
     ...(options.pathSpanS ? { pathSpanS: options.pathSpanS } : {}),
     ...(options.stress ? { stress: options.stress } : {}),
     ...(options.parkFarTriggers !== undefined ? { parkFarTriggers: options.parkFarTriggers } : {}),
+    ...(options.lanes ? { lanes: options.lanes } : {}),
   })
   kernel.start(T0)
   if (positions)

@@ -7,6 +7,7 @@ import { InvalidInputError } from '../../errors.ts'
 import { ExactTotal } from '../exactTotal.ts'
 import { contractOf, replayContractProblems } from '../rules/contract.ts'
 import type { AdlStep, MarkMethod, RuleSet } from '../rules/schema.ts'
+import { AccountingLanes } from './accountingLanes.ts'
 import { AccountBook, PositionBook } from './book.ts'
 import { ExpiryWheel } from './expiryWheel.ts'
 import { Funds } from './funds.ts'
@@ -53,6 +54,11 @@ export interface KernelConfig {
    * the outputs are the same, which the tests check.
    */
   quietRuns?: boolean
+  /**
+   * Rule sets replayed as accounting lanes of this kernel (sweeps: they differ from `rules` only in what a
+   * liquidation pays and where it goes; kernel/accountingLanes.ts). None by default.
+   */
+  lanes?: readonly RuleSet[]
   /**
    * Park positions whose trigger is far from their heap's top outside it (default). Off, every position sits in its
    * heap: the outputs are the same, which the tests check.
@@ -156,6 +162,9 @@ export abstract class KernelState {
 
   readonly totals: KernelTotals
 
+  /** Accounting lanes replayed alongside (sweeps), or null. */
+  readonly lanes: AccountingLanes | null
+
   /** Liquidations are checked (false during an account replay's warm-up before the window). */
   checking = true
 
@@ -246,6 +255,9 @@ export abstract class KernelState {
     )
     this.maxDrawdownWindowS = Math.max(3600, ...windows)
     this.funds = new Funds(rules, config.markets, this.maxDrawdownWindowS)
+    this.lanes = config.lanes?.length
+      ? new AccountingLanes(config.lanes, config.markets, this.maxDrawdownWindowS)
+      : null
     this.adlStep = (rules.waterfall.find((s) => s.kind === 'adl') as AdlStep | undefined) ?? null
     const f = rules.funding
     this.fundingFormula = {
@@ -341,6 +353,7 @@ export abstract class KernelState {
   start(ts: number): void {
     this.now = ts
     for (let i = 0; i < this.funds.names.length; i++) this.fundRow(i, -1, 0, 0, -1)
+    this.lanes?.start(ts)
   }
 
   warningList(): string[] {

@@ -337,6 +337,10 @@ export abstract class Liquidation extends Waterfall {
       0,
       Liq.partial,
     )
+    if (this.lanes !== null) {
+      const row = this.outputs.liquidations.length - 1
+      this.lanes.partial(row, m, s.fund, this.now, seq, x * exec, share + u - slip, fee)
+    }
     this.totals.partialLiquidations++
     this.totals.liquidatedNotional.add(toMicros(x * pt))
   }
@@ -422,25 +426,48 @@ export abstract class Liquidation extends Waterfall {
     }
     b.margin[p] = 0
     this.release(p)
-    if (shortfall <= 0) return
-    const claim: Claim = {
-      seq,
-      ts: t,
-      pos: p,
-      account: acc,
-      serial,
-      market: m,
-      side,
-      qty,
-      triggerPrice: pt,
-      marketPrice: exec,
-      bankruptcy: bk,
-      equity,
-      takeover,
-      deleverageOnly,
-      notional,
+    const row = this.outputs.liquidations.length - 1
+    let uncovered = 0
+    if (shortfall > 0) {
+      const claim: Claim = {
+        seq,
+        ts: t,
+        pos: p,
+        account: acc,
+        serial,
+        market: m,
+        side,
+        qty,
+        triggerPrice: pt,
+        marketPrice: exec,
+        bankruptcy: bk,
+        equity,
+        takeover,
+        deleverageOnly,
+        notional,
+      }
+      uncovered = this.waterfall(claim, shortfall, s)
     }
-    this.waterfall(claim, shortfall, s)
+    if (this.lanes === null) return
+    this.lanes.close(
+      {
+        row,
+        market: m,
+        fund: s.fund,
+        ts: t,
+        seq,
+        feeNotional: qty * exec,
+        afterSlippage: equity - slip,
+        takeover,
+        deleverageOnly,
+        account: acc,
+        serial,
+        notional,
+        returned,
+        uncovered,
+      },
+      this.now,
+    )
   }
 }
 

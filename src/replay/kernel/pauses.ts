@@ -76,5 +76,6 @@ export abstract class Pauses extends Guardrails {
     col.socialized[i] = 0
     col.uncovered[i] = amount
     this.totals.negativeEquityRecords++
+    if (this.lanes !== null) this.lanes.copyDeficit(o, i)
   }
 }

@@ -33,6 +33,8 @@ export abstract class Waterfall extends Adl {
     const cap = this.funds.takeoverNotionalCap
     let ceiling = remaining
     if (cap !== null && c.takeover && c.notional > cap * this.funds.balance[s.fund]!) {
+      // the cap binds on this balance: lanes' balances differ, and the guardrail row is the kernel's
+      if (this.lanes !== null) this.lanes.divergeAll('the fund takeover cap bound')
       // the fund takes over notional up to its held-notional cap; the loss on the excess goes to counterparty
       // liquidation: the fund covers the capped share of the loss at most
       const held = Math.max(0, cap * this.funds.balance[s.fund]!)
@@ -73,7 +75,8 @@ export abstract class Waterfall extends Adl {
     return pay
   }
 
-  protected waterfall(c: Claim, shortfall: number, s: MarketState): void {
+  /** Runs claim c down the waterfall; returns what no step covered (bad debt). */
+  protected waterfall(c: Claim, shortfall: number, s: MarketState): number {
     let remaining = shortfall
     let byFund = 0
     let byPool = 0
@@ -82,6 +85,9 @@ export abstract class Waterfall extends Adl {
     for (const step of this.rules.waterfall) {
       if (remaining <= 0) break
       if (c.deleverageOnly && step.kind !== 'adl') continue
+      // a loss step that moves positions: lanes settling other amounts cannot follow the kernel past it
+      if (this.lanes !== null && (step.kind === 'adl' || step.kind === 'socializeLoss'))
+        this.lanes.divergeAll(`a shortfall reached the waterfall's ${step.kind} step`)
       switch (step.kind) {
         case 'insuranceFund': {
           const pay = this.fundPays(c, remaining, s)
@@ -140,6 +146,7 @@ export abstract class Waterfall extends Adl {
       this.accounts.inDeficit[c.account] = 1
       this.openDeficits++
     }
+    return remaining
   }
 
   /** Socializes the rest over every open position of the market by |base|: Δcum_funding = loss / Σ|base| [R2]. */
