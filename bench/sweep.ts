@@ -4,9 +4,12 @@
 // ratio to the single backtest, feed reads, peak RSS. Wall and CPU time (all threads of the process, DuckDB's too) are
 // both given: on a shared machine the wall ratio follows the load, the CPU ratio the work; each sweep thread's own CPU
 // (Linux) gives a point's share directly: its CPU over the kernels it ran. Options: --days N (30),
-// --positions N (100000), --threads N, --vary AXIS (repeatable, replaces the default axes). The default axes give 32
-// points that all differ (`--vary fees.liquidationFeeRate=…` instead shows points sharing kernels: binance-um has its
-// own rate on BTCUSDT, which shadows the default).
+// --positions N (100000), --threads N, --vary AXIS (repeatable, replaces the default axes). The default fee axis is
+// accounting only (BTCUSDT's own rate; the fund never runs dry): each maintenance scale's four fee points run as
+// accounting lanes of one kernel (kernel/accountingLanes.ts), and the line "on N kernel(s) with M accounting
+// lane(s)" says so. Axes that move positions on both dimensions (e.g. --vary maintenanceScale=1..1.7:0.1 --vary
+// execution.intrabar.reactionS=1,2,3,5) measure 33 kernels instead; `--vary fees.liquidationFeeRate=…` shows points
+// sharing one kernel outright (binance-um's own BTCUSDT rate shadows the default).
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -31,8 +34,7 @@ const DAYS = Number(arg('days', '30'))
 const POSITIONS = Number(arg('positions', '100000'))
 const THREADS = argv.includes('--threads') ? Number(arg('threads', '2')) : undefined
 const VARY = argv.flatMap((a, i) => (a === '--vary' ? [argv[i + 1]!] : []))
-// the fee axis is BTCUSDT's own rate: binance-um's default fee is shadowed there, and points along it would share
-// kernels — the bench measures 32 points that all replay differently
+// the fee axis is BTCUSDT's own rate (binance-um's default is shadowed there, so points along it would be one kernel)
 const AXES = VARY.length ? VARY : ['maintenanceScale=1..1.7:0.1', 'fees.marketRates.BTCUSDT=0.002..0.008:0.002']
 const fmt = (n: number) => n.toLocaleString('en', { maximumFractionDigits: 2 })
 /** CPU seconds this process (every thread) has used since `from`. */
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
     const sweepMainCpu = (threadCpuMs() - mainCpu) / 1000
     const evaluated = document.points.filter((p) => p.status === 'evaluated').length
     console.log(
-      `sweep: ${fmt(sweepMs / 1000)} s, CPU ${fmt(sweepCpu)} s for ${evaluated} points (+ the base) on ${timings.kernels} kernel(s), ${timings.feedReads} feed read(s), ${fmt(timings.events)} events read`,
+      `sweep: ${fmt(sweepMs / 1000)} s, CPU ${fmt(sweepCpu)} s for ${evaluated} points (+ the base) on ${timings.kernels} kernel(s) with ${timings.lanes} accounting lane(s) (${timings.divergedLanes} diverged and replayed again), ${timings.feedReads} feed read(s), ${fmt(timings.events)} events read`,
     )
     const threads = timings.threads
     const each = (f: (t: (typeof threads)[number]) => number) => threads.map((x) => fmt(f(x) / 1000)).join(' / ')

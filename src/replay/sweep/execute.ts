@@ -25,6 +25,7 @@ import {
   type Recommendation,
 } from './frontier.ts'
 import type { PreparedSweep } from './prepare.ts'
+import { laneKey } from './laneSharing.ts'
 import { sweepHost } from './sweepHost.ts'
 import type { SweepKernelResult } from './sweepSession.ts'
 import type { SweepThreadTimeline } from './sweepWorker.ts'
@@ -96,6 +97,12 @@ export interface SweepTimings {
   totalMs: number
   /** Kernels run (base included; points that behave alike share one), summed over windows, and feed reads. */
   kernels: number
+  /**
+   * Kernels run as accounting lanes of another (summed over windows), and those of them that diverged and were
+   * replayed again by a kernel of their own (counted in `kernels` too).
+   */
+  lanes: number
+  divergedLanes: number
   feedReads: number
   events: number
   /** Time inside the kernels run (ms, summed over kernels and windows): the rest is reads, setup and waiting. */
@@ -144,9 +151,16 @@ function behaviourOf(p: PreparedBacktest): string {
   return canonicalJson({ ...rules, fees, name: '', description: '', effective: null, notes: [], sources: [] })
 }
 
+/** A kernel to run and the points it replays as accounting lanes (kernel/accountingLanes.ts). */
+interface HostedKernel {
+  kernel: PreparedBacktest
+  lanes: PreparedBacktest[]
+}
+
 /**
- * Replays one window for every kernel given (index 0 the base): kernels that behave alike run once, and one feed
- * read serves all those that need the same feed.
+ * Replays one window for every kernel given (index 0 the base): kernels that behave alike run once; kernels that
+ * differ only in what liquidations pay and where it goes run as lanes of one kernel (laneSharing.ts), and a lane that
+ * diverged is replayed again by a kernel of its own; one feed read serves all those that need the same feed.
  */
 async function replayWindow(
   duck: DuckStore,
@@ -157,6 +171,8 @@ async function replayWindow(
   reads: number
   events: number
   kernels: number
+  lanes: number
+  diverged: number
   kernelMs: number
   threads: SweepThreadTimeline[]
   readMs: number
@@ -173,19 +189,57 @@ async function replayWindow(
     }
     return i
   })
-  const replayed = await replayDistinct(duck, unique, options)
+  // distinct kernels whose differences are accounting only: the first hosts the others as lanes
+  const hosts = new Map<string, number[]>()
+  const alone: number[][] = []
+  unique.forEach((k, i) => {
+    const key = laneKey(sweepSpec(k), k.accounts !== null, JSON.stringify(k.plan.feed))
+    if (key === null) alone.push([i])
+    else hosts.set(key, [...(hosts.get(key) ?? []), i])
+  })
+  const groups = [...hosts.values(), ...alone]
+  const hosted = groups.map(([first, ...rest]) => ({ kernel: unique[first!]!, lanes: rest.map((i) => unique[i]!) }))
+  const first = await replayDistinct(duck, hosted, options)
+  const results: SweepKernelResult[] = new Array(unique.length)
+  const diverged: number[] = []
+  groups.forEach(([host, ...lanes], g) => {
+    const out = first.results[g]!
+    results[host!] = out
+    lanes.forEach((i, l) => {
+      const lane = out.lanes[l]!
+      if (lane.result) results[i] = lane.result
+      else diverged.push(i)
+    })
+  })
+  let again = null
+  if (diverged.length) {
+    again = await replayDistinct(
+      duck,
+      diverged.map((i) => ({ kernel: unique[i]!, lanes: [] })),
+      // the points are counted already: a second pass adds events
+      { ...options, onFraction: (_, n) => options.onFraction(1, first.events + n) },
+    )
+    diverged.forEach((i, j) => (results[i] = again!.results[j]!))
+  }
+  const all = again ? [...first.results, ...again.results] : first.results
   return {
-    ...replayed,
-    results: of.map((i) => replayed.results[i]!),
-    kernels: unique.length,
-    kernelMs: replayed.results.reduce((sum, r) => sum + r.kernelMs, 0),
+    results: of.map((i) => results[i]!),
+    reads: first.reads + (again?.reads ?? 0),
+    events: first.events + (again?.events ?? 0),
+    kernels: groups.length + diverged.length,
+    lanes: unique.length - groups.length,
+    diverged: diverged.length,
+    kernelMs: all.reduce((sum, r) => sum + r.kernelMs, 0),
+    threads: [...first.threads, ...(again?.threads ?? [])],
+    readMs: first.readMs + (again?.readMs ?? 0),
+    heldMs: first.heldMs + (again?.heldMs ?? 0),
   }
 }
 
-/** Replays one window for distinct kernels, one feed read per distinct feed. */
+/** Replays one window for distinct kernels (each with its lanes), one feed read per distinct feed. */
 async function replayDistinct(
   duck: DuckStore,
-  kernels: PreparedBacktest[],
+  hosted: HostedKernel[],
   options: { threads?: number; signal?: AbortSignal; onFraction: (fraction: number, events: number) => void },
 ): Promise<{
   results: SweepKernelResult[]
@@ -195,13 +249,17 @@ async function replayDistinct(
   readMs: number
   heldMs: number
 }> {
+  const kernels = hosted.map((h) => h.kernel)
+  // progress counts points: a kernel with lanes counts for each
+  const weight = hosted.map((h) => 1 + h.lanes.length)
+  const points = weight.reduce((a, b) => a + b, 0)
   const groups = new Map<string, number[]>()
   kernels.forEach((k, i) => {
     const key = JSON.stringify(k.plan.feed)
     groups.set(key, [...(groups.get(key) ?? []), i])
   })
   const results: SweepKernelResult[] = new Array(kernels.length)
-  let doneKernels = 0
+  let donePoints = 0
   let events = 0
   const threads: SweepThreadTimeline[] = []
   let readMs = 0
@@ -210,6 +268,7 @@ async function replayDistinct(
     const first = kernels[members[0]!]!
     const fromUs = first.request.from.getTime() * 1000
     const toUs = first.request.to.getTime() * 1000
+    const memberPoints = members.reduce((sum, i) => sum + weight[i]!, 0)
     // fill sizes as exact integers of each market's size step (account replays)
     const feed = { ...first.plan.feed, sizeDecimals: first.accounts?.data.sizeDecimals }
     const firstAccountTs = first.data.firstAccountTs
@@ -227,13 +286,18 @@ async function replayDistinct(
           )
         ).map((o) => o.kernel)
       : members.map(() => null)
+    const specOf = (i: number) => {
+      const spec = sweepSpec(kernels[i]!)
+      const lanes = hosted[i]!.lanes.map((l) => l.ruleSet.rules)
+      return lanes.length ? { ...spec, config: { ...spec.config, lanes } } : spec
+    }
     const host = sweepHost(
-      members.map((i, j) => ({ spec: sweepSpec(kernels[i]!), accounts: accounts[j]! })),
+      members.map((i, j) => ({ spec: specOf(i), accounts: accounts[j]! })),
       {
         ...(options.threads ? { threads: options.threads } : {}),
         onReplayed: (n, lastTs) => {
           const within = Number.isNaN(lastTs) ? 0 : Math.min(1, Math.max(0, (lastTs - fromUs) / (toUs - fromUs)))
-          options.onFraction((doneKernels + within * members.length) / kernels.length, before + n)
+          options.onFraction((donePoints + within * memberPoints) / points, before + n)
         },
       },
     )
@@ -270,7 +334,7 @@ async function replayDistinct(
       options.signal?.removeEventListener('abort', onAbort)
       await host.close()
     }
-    doneKernels += members.length
+    donePoints += memberPoints
   }
   return { results, reads: groups.size, events, threads, readMs, heldMs }
 }
@@ -295,6 +359,8 @@ export async function executeSweep(
   let reads = 0
   let events = 0
   let kernelsRun = 0
+  let lanes = 0
+  let divergedLanes = 0
   let kernelMs = 0
   const threads: SweepThreadTimeline[] = []
   let readMs = 0
@@ -317,6 +383,8 @@ export async function executeSweep(
     reads += replayed.reads
     events += replayed.events
     kernelsRun += replayed.kernels
+    lanes += replayed.lanes
+    divergedLanes += replayed.diverged
     kernelMs += replayed.kernelMs
     threads.push(...replayed.threads)
     readMs += replayed.readMs
@@ -418,6 +486,8 @@ export async function executeSweep(
     timings: {
       totalMs: performance.now() - started,
       kernels: kernelsRun,
+      lanes,
+      divergedLanes,
       feedReads: reads,
       events,
       kernelMs,

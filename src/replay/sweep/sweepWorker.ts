@@ -100,7 +100,9 @@ if (port) {
         const idleMs = performance.now() - booted - busyMs
         const results: SweepKernelResult[] = []
         for (const s of sessions) results.push(await s.finishSweep())
-        const transfer = results.flatMap((r) => [r.firstLiquidations.keys.buffer, r.firstLiquidations.ts.buffer])
+        const transfer = results
+          .flatMap((r) => [r, ...r.lanes.flatMap((l) => (l.result ? [l.result] : []))])
+          .flatMap((r) => [r.firstLiquidations.keys.buffer, r.firstLiquidations.ts.buffer])
         const timeline = { cpuMs: threadCpuMs(), bootMs, busyMs, idleMs }
         send({ type: 'finished', results, timeline }, transfer as ArrayBuffer[])
         return
