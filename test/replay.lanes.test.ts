@@ -97,9 +97,11 @@ describe('accounting lanes', () => {
       outputColumns(own, ownHash)
       const laneHash = new OutputHash()
       hashLaneOutputs(shared, lane, laneHash)
+      const sharedHash = new OutputHash()
+      outputColumns(shared, sharedHash)
       const names = own.accounts.names
       const expected = summarize(own, T0, [], ownHash.digest(names), [])
-      const got = laneSummary(shared, lane, spec(lanes[i]!), laneHash.digest(names))
+      const got = laneSummary(shared, lane, spec(lanes[i]!), laneHash.digest(names, sharedHash))
       expect(got).toEqual(expected)
     })
     if (process.env.LANE_DEBUG)

@@ -14,10 +14,18 @@ export class OutputHash implements OutputBytesSink {
     hash.update(bytes)
   }
 
-  /** sha256 over every column's name and digest in name order, then the `trailer` lines (e.g. account names). */
-  digest(trailer: Iterable<string>): string {
+  /**
+   * sha256 over every column's name and digest in name order, then the `trailer` lines (e.g. account names).
+   * Columns this hash was not fed come from `shared` (an accounting lane's: the kernel's columns it shares, whose
+   * bytes are the kernel's from the first row to the last). Non-destructive: each stream is digested from a copy.
+   */
+  digest(trailer: Iterable<string>, shared?: OutputHash): string {
     const out = crypto.createHash('sha256')
-    for (const key of [...this.columns.keys()].sort()) out.update(`${key}:${this.columns.get(key)!.digest('hex')}\n`)
+    const keys = new Set([...this.columns.keys(), ...(shared?.columns.keys() ?? [])])
+    for (const key of [...keys].sort()) {
+      const stream = this.columns.get(key) ?? shared!.columns.get(key)!
+      out.update(`${key}:${stream.copy().digest('hex')}\n`)
+    }
     for (const line of trailer) out.update(`${line}\n`)
     return out.digest('hex')
   }

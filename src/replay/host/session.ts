@@ -67,7 +67,8 @@ const SLICE = 1024
 
 export class KernelSession {
   protected readonly kernel: ReplayKernel
-  private readonly hash = new OutputHash()
+  /** The outputs' hash, column by column (a sweep's accounting lanes take the columns they share from it). */
+  protected readonly hash = new OutputHash()
   private readonly stats: KernelStats = { events: 0, kernelMs: 0, maxSliceMs: 0 }
 
   /**

@@ -9,29 +9,17 @@ import type { ReplayKernel } from '../kernel/engine.ts'
 import type { RowBuffer } from '../kernel/outputs.ts'
 
 const bytes = (col: Float64Array, length: number) => new Uint8Array(col.buffer, col.byteOffset, length * 8)
-const laneOwned = new Set<string>(LANE_LIQUIDATION_COLUMNS)
 
 /**
- * Feeds the kernel's pending rows to `sink` as the lane's own run would write them (the column streams of
- * backtest/outputs.ts outputColumns): liquidations with the lane's amounts, the lane's fund and deficit rows, the
- * kernel's other tables as they are. Called before the kernel's buffers are drained.
+ * Feeds the columns the lane owns of the kernel's pending rows to `sink`, as its own run would write them (the
+ * column streams of backtest/outputs.ts outputColumns): the liquidation rows' amounts, the lane's fund and deficit
+ * rows. Every other column is the kernel's, byte for byte while the lane follows it: its digest is taken from the
+ * kernel's hash (OutputHash.digest's `shared`). Called before the kernel's buffers are drained.
  */
 export function hashLaneOutputs(kernel: ReplayKernel, lane: AccountingLane, sink: OutputBytesSink): void {
-  const o = kernel.outputs
-  const liquidations = o.liquidations
-  for (const name of liquidations.names) {
-    const col = laneOwned.has(name)
-      ? lane.liquidation[name as (typeof LANE_LIQUIDATION_COLUMNS)[number]]
-      : liquidations.cols[name]
-    sink.update('liquidations', name, bytes(col, liquidations.length))
-  }
-  const own = {
-    deficits: lane.deficitRows,
-    fund: lane.fundRows,
-    adl: o.adl,
-    social: o.social,
-    guardrails: o.guardrails,
-  }
+  const length = kernel.outputs.liquidations.length
+  for (const name of LANE_LIQUIDATION_COLUMNS) sink.update('liquidations', name, bytes(lane.liquidation[name], length))
+  const own = { deficits: lane.deficitRows, fund: lane.fundRows }
   for (const [table, buffer] of Object.entries(own) as Array<[string, RowBuffer<string>]>) {
     for (const name of buffer.names) sink.update(table, name, bytes(buffer.cols[name]!, buffer.length))
   }

@@ -127,7 +127,7 @@ export class SweepSession extends KernelSession {
     // each lane gets copies of what it shares: the results' buffers are transferred, once each
     const lanes = (this.kernel.lanes?.lanes ?? []).map((lane, l): SweepLaneResult => {
       if (lane.diverged !== null) return { result: null, diverged: lane.diverged }
-      const hash = this.laneHashes[l]!.digest(names)
+      const hash = this.laneHashes[l]!.digest(names, this.hash)
       return {
         diverged: null,
         result: {
