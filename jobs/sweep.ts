@@ -75,6 +75,10 @@ export const sweepJob = defineJob<unknown, PreparedSweep>({
           recommendation: document.recommendation,
           totalMs: timings.totalMs,
           feedReads: timings.feedReads,
+          // kernels run, and points replayed as accounting lanes of another's kernel (those that diverged ran again)
+          kernels: timings.kernels,
+          lanes: timings.lanes,
+          divergedLanes: timings.divergedLanes,
         },
       }
     } catch (error) {

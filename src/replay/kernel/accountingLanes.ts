@@ -282,13 +282,27 @@ export class AccountingLanes {
     capBase: number,
     fee: number,
   ) {
+    // (loops with try / catch in place: a closure per lane per liquidation is garbage by the million in a sweep)
     for (const l of this.lanes) {
-      if (l.diverged === null) guarded(l, () => l.partial(row, m, fund, now, seq, feeNotional, capBase, fee))
+      if (l.diverged !== null) continue
+      try {
+        l.partial(row, m, fund, now, seq, feeNotional, capBase, fee)
+      } catch (error) {
+        leaveOn(l, error)
+      }
     }
   }
 
+  /** `c` is the kernel's, reused from one close to the next: read, never kept. */
   close(c: SettledClose, now: number): void {
-    for (const l of this.lanes) if (l.diverged === null) guarded(l, () => l.close(c, now))
+    for (const l of this.lanes) {
+      if (l.diverged !== null) continue
+      try {
+        l.close(c, now)
+      } catch (error) {
+        leaveOn(l, error)
+      }
+    }
   }
 
   copyDeficit(from: RowBuffer<(typeof DEFICIT_COLUMNS)[number]>, row: number): void {
@@ -306,10 +320,6 @@ export class AccountingLanes {
 }
 
 /** A lane whose amount leaves the exact range fails as its own kernel would: it leaves, and its own kernel says so. */
-function guarded(lane: AccountingLane, settle: () => void): void {
-  try {
-    settle()
-  } catch (error) {
-    lane.diverge(error instanceof Error ? error.message : String(error))
-  }
+function leaveOn(lane: AccountingLane, error: unknown): void {
+  lane.diverge(error instanceof Error ? error.message : String(error))
 }

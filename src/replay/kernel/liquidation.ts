@@ -5,6 +5,7 @@ import { fillablePrice } from '../margin/fillable.ts'
 import { bankruptcyPrice, isLiquidatable, liquidationPrice, requirementAt } from '../margin/requirement.ts'
 import { bracketAt } from '../margin/brackets.ts'
 import { addMicros, toMicros } from '../money.ts'
+import type { SettledClose } from './accountingLanes.ts'
 import { Waiting } from './book.ts'
 import type { MarketState } from './markets.ts'
 import { Guard, GuardAction, Liq } from './outputs.ts'
@@ -12,6 +13,24 @@ import { Waterfall } from './waterfall.ts'
 import { MICRO, NEAREST_KEPT, type Claim } from './kernelState.ts'
 
 export abstract class Liquidation extends Waterfall {
+  /** The last full close, handed to the accounting lanes (one object, refilled: lanes read it and keep nothing). */
+  private readonly settledClose: SettledClose = {
+    row: 0,
+    market: 0,
+    fund: 0,
+    ts: 0,
+    seq: 0,
+    feeNotional: 0,
+    afterSlippage: 0,
+    takeover: false,
+    deleverageOnly: false,
+    account: 0,
+    serial: 0,
+    notional: 0,
+    returned: 0,
+    uncovered: 0,
+  }
+
   /** Where the path was when the engine acted, for the last execution price computed (near-miss rows). */
   protected lastPathPrice = Number.NaN
 
@@ -449,25 +468,22 @@ export abstract class Liquidation extends Waterfall {
       uncovered = this.waterfall(claim, shortfall, s)
     }
     if (this.lanes === null) return
-    this.lanes.close(
-      {
-        row,
-        market: m,
-        fund: s.fund,
-        ts: t,
-        seq,
-        feeNotional: qty * exec,
-        afterSlippage: equity - slip,
-        takeover,
-        deleverageOnly,
-        account: acc,
-        serial,
-        notional,
-        returned,
-        uncovered,
-      },
-      this.now,
-    )
+    const c = this.settledClose
+    c.row = row
+    c.market = m
+    c.fund = s.fund
+    c.ts = t
+    c.seq = seq
+    c.feeNotional = qty * exec
+    c.afterSlippage = equity - slip
+    c.takeover = takeover
+    c.deleverageOnly = deleverageOnly
+    c.account = acc
+    c.serial = serial
+    c.notional = notional
+    c.returned = returned
+    c.uncovered = uncovered
+    this.lanes.close(c, this.now)
   }
 }
 
