@@ -111,6 +111,31 @@ describe('accounting lanes', () => {
       )
   })
 
+  test('positions held by a circuit breaker with negative equity: every lane records the same deficit rows', () => {
+    const market = PRESET_MARKET['binance-um']!
+    // a 5 % move in a minute halts liquidations for ten: the crash's crossed positions wait, some below zero
+    const breaker = { 'guardrails.circuitBreaker': { maxMove: 0.05, windowS: 60, haltS: 600 } }
+    const base = rulesFrom('binance-um', { ...breaker, 'insuranceFund.initialBalance': '2000000' })
+    const lanes = [rulesFrom('binance-um', { ...breaker, 'insuranceFund.initialBalance': '3000000' })]
+    const shared = kernel(base, market, lanes)
+    const own = kernel(lanes[0]!, market)
+    const data = path(5400, 13)
+    shared.process(data)
+    own.process(data)
+    shared.settleOpenFunding()
+    own.settleOpenFunding()
+    expect(shared.totals.negativeEquityRecords).toBeGreaterThan(0)
+    const lane = shared.lanes!.lanes[0]!
+    expect(lane.diverged).toBeNull()
+    const ownHash = new OutputHash()
+    outputColumns(own, ownHash)
+    const laneHash = new OutputHash()
+    hashLaneOutputs(shared, lane, laneHash)
+    const sharedHash = new OutputHash()
+    outputColumns(shared, sharedHash)
+    expect(laneHash.digest([], sharedHash)).toBe(ownHash.digest([]))
+  })
+
   test('the presets exercise both halves: lanes that follow their kernel and lanes that diverge', () => {
     expect(seen.followed).toBeGreaterThan(4)
     expect(seen.diverged).toBeGreaterThan(2)
