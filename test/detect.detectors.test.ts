@@ -423,6 +423,8 @@ describe('thin-market-push', () => {
       leadIn?: { from: number; to: number }
       /** The pusher's usual trading: it buys and sells this quote a minute (taker, with C) until 7 h before the push. */
       pusherUsual?: number
+      /** Buying by takers no fill names, this quote a minute through the push (a crowd, or a pusher behind many accounts). */
+      crowd?: number
     } = {},
   ) {
     const pusher = o.pusher ?? 'A'
@@ -484,6 +486,7 @@ describe('thin-market-push', () => {
         }
       if (t < pushStart || t >= pushStart + 20 * MIN) continue
       if (pushQuote > 0) pusherBuys()
+      if (o.crowd) trades.push({ tsUs: t + 25 * SEC, price, qty: o.crowd / price, side: 'buy' })
       const forced = { tsUs: t + 3 * SEC, price: price * 1.12, qty: forcedQuote / price }
       trades.push({ ...forced, side: 'buy' })
       liquidations.push({ ...forced, side: 'short' })
@@ -687,6 +690,21 @@ describe('thin-market-push', () => {
     await ownBook('tp-irregular', 40_000, 0, 450_000, { pusher: 'P', tradeQuote: 2000 })
     const fired = aboveInfo(await detect('tp-irregular', 'thin-market-push', T0 + DAY, T0 + 2 * DAY))
     expect(fired.map((d) => d.accounts)).toEqual([['A']])
+  })
+
+  test('a rise on no more buying than the market usually sees is nobody’s push, however large the long it lifts (1.10.0)', async () => {
+    // nobody pushes: the background trades (200 a minute, either side) carry the 30 % rise; A's long, bought an hour
+    // before, is half the day's volume and gains ≈ 45k — 1.9.0 tied it to the move by its size alone (critical)
+    await ownBook('tp-ordinary-rise', 0, 0)
+    const found = await detect('tp-ordinary-rise', 'thin-market-push', T0 + DAY, T0 + 2 * DAY)
+    expect(aboveInfo(found)).toEqual([])
+    type OwnBook = { beyondUsualShare: number; nobodysPush: boolean; tiedByOneActor: boolean }
+    const own = found.map((d) => (d.evidence as { cost: { onOwnBook: OwnBook | null } }).cost.onOwnBook)
+    expect(own.some((x) => x?.nobodysPush && x.beyondUsualShare < 0.3 && !x.tiedByOneActor)).toBe(true)
+    // the same rise bought by takers no fill names, far beyond the market's usual buying: A's size ties it again
+    await ownBook('tp-crowd-rise', 0, 0, 150_000, { crowd: 3000 })
+    const fired = aboveInfo(await detect('tp-crowd-rise', 'thin-market-push', T0 + DAY, T0 + 2 * DAY))
+    expect(fired.map((d) => [d.severity, d.accounts])).toEqual([['critical', ['A']]])
   })
 
   test('a pusher that sells its pushing buys back at the top recovers their cost: the push pays and names it', async () => {

@@ -17,7 +17,9 @@
 // its own book only those at prices still within a tenth of the move (buying while pushing is the cost side, not
 // exposure; a fill at an oracle-priced venue moves nothing); on a market pushed on its own book, what
 // an account built with its own pushing (its taker fills with the move inside the push, and its run of them leading up
-// to it) is push inventory too, never marked as gain. No order-book table exists yet, so the depth-integral cost
+// to it) is push inventory too, never marked as gain. A move that brought no more taker flow in its direction than
+// its venues usually see is nobody's push — on the reference venues, and on the market's own book unless one actor's
+// pushing ties it — whoever happened to be positioned for it. No order-book table exists yet, so the depth-integral cost
 // C_v(Δ) is not computed; the evidence says so.
 import { z } from 'zod'
 import { linkClusters } from '../incidents/group.ts'
@@ -106,7 +108,7 @@ export type ThinMarketPushParams = z.output<typeof thinMarketPushParams>
 
 export const thinMarketPush = defineDetector<ThinMarketPushParams>({
   id: 'thin-market-push',
-  version: '1.9.0',
+  version: '1.10.0',
   label: 'Oracle push',
   params: thinMarketPushParams,
   usesRunOutputs: true,
@@ -535,8 +537,19 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
       // on the venues an oracle reads, where no fill names the pusher: a move that brought no more pushing flow than the
       // venues usually see (beyond-usual share under minPushShare, the share that ties one actor to a push on its own
       // book) was nobody's push — a drift or news move someone happened to be positioned for
-      const beyondUsualShare = onReferences?.beyondUsualShare ?? null
-      const nobodysPush = beyondUsualShare !== null && beyondUsualShare < p.minPushShare
+      // on its own book the same holds where no one actor's pushing ties the move (pushedByOne): a move that brought no
+      // more taker flow in its direction than the market usually sees (the whale that held a standing long through a
+      // rally of ordinary buying, eth-whale-withdrawal) — however large the position it happened to lift
+      const ownUsualQuote =
+        references.length === 0 && voluntaryQuote > 0
+          ? (await readUsualFlowRate(stores.duck, target.venue, target.market, fromUs, direction, baselineUs)) *
+            (toUs - fromUs)
+          : Number.NaN
+      const ownBeyondUsualShare = Number.isFinite(ownUsualQuote)
+        ? Math.max(voluntaryQuote - ownUsualQuote, 0) / voluntaryQuote
+        : null
+      const beyondUsualShare = onReferences?.beyondUsualShare ?? ownBeyondUsualShare
+      const nobodysPush = beyondUsualShare !== null && beyondUsualShare < p.minPushShare && !pushedByOne
       let level: Level = 1
       if (
         Number.isFinite(cost) &&
@@ -601,6 +614,17 @@ export const thinMarketPush = defineDetector<ThinMarketPushParams>({
                   nobodysPush,
                 }
               : null,
+            onOwnBook:
+              ownBeyondUsualShare !== null
+                ? {
+                    voluntaryPushingQuote: round(voluntaryQuote),
+                    usualQuote: round(ownUsualQuote),
+                    beyondUsualShare: round(ownBeyondUsualShare, 4),
+                    minShare: p.minPushShare,
+                    tiedByOneActor: pushedByOne,
+                    nobodysPush,
+                  }
+                : null,
             markets: pushes.map((x) => ({
               market: x.market,
               startPrice: round(x.p0),
