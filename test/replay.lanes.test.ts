@@ -7,35 +7,17 @@ import { describe, expect, test } from 'vitest'
 import { OutputHash } from '../src/replay/backtest/outputHash.ts'
 import { outputColumns } from '../src/replay/backtest/outputs.ts'
 import { summarize } from '../src/replay/backtest/summary.ts'
+import type { AccountingLane } from '../src/replay/kernel/accountingLanes.ts'
 import type { ReplayKernel } from '../src/replay/kernel/engine.ts'
-import { allocBatch, EventKind, pushEvent, type EventBatch } from '../src/replay/kernel/events.ts'
+import type { EventBatch } from '../src/replay/kernel/events.ts'
 import { populationRuntime, populationSchema } from '../src/replay/kernel/population.ts'
 import type { RuleSet } from '../src/replay/rules/schema.ts'
 import { hashLaneOutputs, laneSummary } from '../src/replay/sweep/laneOutputs.ts'
 import { laneKey } from '../src/replay/sweep/laneSharing.ts'
-import { kernelWith, namedAccounts, PRESET_MARKET, rulesFrom, SEC, T0 } from './support/replay.ts'
+import { crashAndSqueeze, kernelWith, namedAccounts, PRESET_MARKET, rulesFrom, T0 } from './support/replay.ts'
 
-/** 1 s bars of a seeded walk with a −18 % crash and a +14 % squeeze, funding every 10 minutes up to ±0.5 %. */
-function path(seconds: number, seed: number): EventBatch {
-  const batch = allocBatch(seconds + seconds / 600 + 8)
-  let x = seed >>> 0
-  const rnd = () => {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0
-    return (x >>> 8) / 2 ** 24
-  }
-  let price = 100
-  for (let i = 0; i < seconds; i++) {
-    const t = T0 + i * SEC
-    const shock = i === Math.floor(seconds * 0.35) ? -0.18 : i === Math.floor(seconds * 0.75) ? 0.14 : 0
-    const close = price * (1 + (rnd() - 0.5) * 0.004 + shock)
-    const low = Math.min(price, close) * (1 - rnd() * 0.002)
-    const high = Math.max(price, close) * (1 + rnd() * 0.002)
-    pushEvent(batch, t, EventKind.BAR, 0, low, high, close, 2e5 + rnd() * 8e5)
-    if (i > 0 && i % 600 === 0) pushEvent(batch, t, EventKind.FUNDING, 0, (rnd() - 0.5) * 0.01, Number.NaN, 8)
-    price = close
-  }
-  return batch
-}
+const path = (seconds: number, seed: number): EventBatch =>
+  crashAndSqueeze(seconds, seed, { at: 0.35, move: -0.18 }, { at: 0.75, move: 0.14 })
 
 const population = () =>
   populationRuntime(
@@ -45,6 +27,18 @@ const population = () =>
 
 function kernel(rules: RuleSet, market: string, lanes: RuleSet[] = []): ReplayKernel {
   return kernelWith(rules, [market], namedAccounts(market), { seed: 7, population: population(), lanes })
+}
+
+/** A lane's output hash as its own run's would be, and that of its rule set replayed by a kernel of its own. */
+function outputHashes(shared: ReplayKernel, lane: AccountingLane, own: ReplayKernel): { lane: string; own: string } {
+  const names = own.accounts.names
+  const ownHash = new OutputHash()
+  outputColumns(own, ownHash)
+  const sharedHash = new OutputHash()
+  outputColumns(shared, sharedHash)
+  const laneHash = new OutputHash()
+  hashLaneOutputs(shared, lane, laneHash)
+  return { lane: laneHash.digest(names, sharedHash), own: ownHash.digest(names) }
 }
 
 const presets = ['binance-um', 'bybit', 'okx', 'bitmex', 'dydx-v4', 'hyperliquid', 'drift', 'gmx-v2']
@@ -93,22 +87,9 @@ describe('accounting lanes', () => {
       seen.followed++
       const own = alone[i]!
       own.settleOpenFunding()
-      const ownHash = new OutputHash()
-      outputColumns(own, ownHash)
-      const laneHash = new OutputHash()
-      hashLaneOutputs(shared, lane, laneHash)
-      const sharedHash = new OutputHash()
-      outputColumns(shared, sharedHash)
-      const names = own.accounts.names
-      const expected = summarize(own, T0, [], ownHash.digest(names), [])
-      const got = laneSummary(shared, lane, spec(lanes[i]!), laneHash.digest(names, sharedHash))
-      expect(got).toEqual(expected)
+      const hash = outputHashes(shared, lane, own)
+      expect(laneSummary(shared, lane, spec(lanes[i]!), hash.lane)).toEqual(summarize(own, T0, [], hash.own, []))
     })
-    if (process.env.LANE_DEBUG)
-      console.log(
-        preset,
-        shared.lanes!.lanes.map((l) => l.diverged),
-      )
   })
 
   test('positions held by a circuit breaker with negative equity: every lane records the same deficit rows', () => {
@@ -127,13 +108,8 @@ describe('accounting lanes', () => {
     expect(shared.totals.negativeEquityRecords).toBeGreaterThan(0)
     const lane = shared.lanes!.lanes[0]!
     expect(lane.diverged).toBeNull()
-    const ownHash = new OutputHash()
-    outputColumns(own, ownHash)
-    const laneHash = new OutputHash()
-    hashLaneOutputs(shared, lane, laneHash)
-    const sharedHash = new OutputHash()
-    outputColumns(shared, sharedHash)
-    expect(laneHash.digest([], sharedHash)).toBe(ownHash.digest([]))
+    const hash = outputHashes(shared, lane, own)
+    expect(hash.lane).toBe(hash.own)
   })
 
   test('the presets exercise both halves: lanes that follow their kernel and lanes that diverge', () => {

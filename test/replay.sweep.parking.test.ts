@@ -5,31 +5,12 @@
 import crypto from 'node:crypto'
 import { describe, expect, test } from 'vitest'
 import type { ReplayKernel } from '../src/replay/kernel/engine.ts'
-import { allocBatch, EventKind, pushEvent, type EventBatch } from '../src/replay/kernel/events.ts'
+import type { EventBatch } from '../src/replay/kernel/events.ts'
 import { populationRuntime, populationSchema } from '../src/replay/kernel/population.ts'
-import { kernelWith, namedAccounts, PRESET_MARKET, rulesFrom, SEC, T0 } from './support/replay.ts'
+import { crashAndSqueeze, kernelWith, namedAccounts, PRESET_MARKET, rulesFrom } from './support/replay.ts'
 
-/** 1 s bars of a seeded walk with a −15 % crash and a +12 % squeeze, funding every 10 minutes up to ±0.5 %. */
-function path(seconds: number, seed: number): EventBatch {
-  const batch = allocBatch(seconds + seconds / 600 + 8)
-  let x = seed >>> 0
-  const rnd = () => {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0
-    return (x >>> 8) / 2 ** 24
-  }
-  let price = 100
-  for (let i = 0; i < seconds; i++) {
-    const t = T0 + i * SEC
-    const shock = i === Math.floor(seconds * 0.4) ? -0.15 : i === Math.floor(seconds * 0.7) ? 0.12 : 0
-    const close = price * (1 + (rnd() - 0.5) * 0.004 + shock)
-    const low = Math.min(price, close) * (1 - rnd() * 0.002)
-    const high = Math.max(price, close) * (1 + rnd() * 0.002)
-    pushEvent(batch, t, EventKind.BAR, 0, low, high, close, 2e5 + rnd() * 8e5)
-    if (i > 0 && i % 600 === 0) pushEvent(batch, t, EventKind.FUNDING, 0, (rnd() - 0.5) * 0.01, Number.NaN, 8)
-    price = close
-  }
-  return batch
-}
+const path = (seconds: number, seed: number): EventBatch =>
+  crashAndSqueeze(seconds, seed, { at: 0.4, move: -0.15 }, { at: 0.7, move: 0.12 })
 
 function kernel(preset: string, seed: number, parkFarTriggers: boolean, stressed: boolean): ReplayKernel {
   const market = PRESET_MARKET[preset]!

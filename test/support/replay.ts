@@ -116,3 +116,34 @@ export function rows<K extends string>(buffer: RowBuffer<K>): Array<Record<K, nu
 }
 
 export const micros = (quote: number) => Math.round(quote * 1e6)
+
+/**
+ * 1 s bars of a seeded walk (±0.2 % a second) with a crash and a squeeze — each at a share of the span with its return
+ * — and funding every 10 minutes up to ±0.5 %: a population's whole life (liquidations, deficits, ADL) in minutes.
+ */
+export function crashAndSqueeze(
+  seconds: number,
+  seed: number,
+  crash: { at: number; move: number },
+  squeeze: { at: number; move: number },
+): EventBatch {
+  const batch = allocBatch(seconds + seconds / 600 + 8)
+  let x = seed >>> 0
+  const rnd = () => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0
+    return (x >>> 8) / 2 ** 24
+  }
+  let price = 100
+  for (let i = 0; i < seconds; i++) {
+    const t = T0 + i * SEC
+    const shock =
+      i === Math.floor(seconds * crash.at) ? crash.move : i === Math.floor(seconds * squeeze.at) ? squeeze.move : 0
+    const close = price * (1 + (rnd() - 0.5) * 0.004 + shock)
+    const low = Math.min(price, close) * (1 - rnd() * 0.002)
+    const high = Math.max(price, close) * (1 + rnd() * 0.002)
+    pushEvent(batch, t, EventKind.BAR, 0, low, high, close, 2e5 + rnd() * 8e5)
+    if (i > 0 && i % 600 === 0) pushEvent(batch, t, EventKind.FUNDING, 0, (rnd() - 0.5) * 0.01, Number.NaN, 8)
+    price = close
+  }
+  return batch
+}

@@ -10,6 +10,7 @@ import { Guard, GuardAction, Liq } from './outputs.ts'
 import { Funding } from './funding.ts'
 import type { MarketState } from './markets.ts'
 import { MICRO } from './kernelState.ts'
+import { cappedFee } from './feeSplit.ts'
 
 /** Margin mode and leverage of one account in one market. */
 export interface PositionSetup {
@@ -361,7 +362,7 @@ export abstract class AccountReplay extends Funding {
     const equity = collateral + toMicros(side * qty * (pt - entry))
     const slip = toMicros(side * qty * (pt - exec))
     const rawFee = this.fee(qty * exec, s)
-    const fee = this.rules.fees.cap === 'remainingEquity' ? Math.min(rawFee, Math.max(0, equity - slip)) : rawFee
+    const fee = cappedFee(rawFee, equity - slip, this.rules.fees.cap)
     const residual = equity - slip - fee
     this.liquidationRow(
       p,

@@ -8,7 +8,8 @@ import { ExactTotal } from '../exactTotal.ts'
 import { liquidationFeeRate } from '../margin/positionRisk.ts'
 import type { RuleSet } from '../rules/schema.ts'
 import { Funds } from './funds.ts'
-import { DEFICIT_COLUMNS, FUND_COLUMNS, RowBuffer } from './outputs.ts'
+import { cappedFee, feeToFund } from './feeSplit.ts'
+import { addDeficitRow, addFundRow, DEFICIT_COLUMNS, FUND_COLUMNS, RowBuffer } from './outputs.ts'
 
 /** The liquidation row's columns whose values a lane owns (the rest are the kernel's). */
 export const LANE_LIQUIDATION_COLUMNS = ['fee', 'feeToFund', 'surplus', 'returned', 'shortfall'] as const
@@ -27,18 +28,24 @@ export interface LaneTotals {
   firstDeficitTs: number
 }
 
-/** What the kernel's full close settled, for the lanes to settle their own way. */
-export interface SettledClose {
+/** What the kernel's partial clip settled: the lanes charge their fee on the same amounts. */
+export interface SettledClip {
   /** Index of the kernel's liquidation row in its pending buffer. */
   row: number
   market: number
   fund: number
-  ts: number
   seq: number
   /** Quantity × execution price: what the fee is charged on. */
   feeNotional: number
-  /** Equity less slippage, micro-units: what a capped fee may take, and what is left after it. */
+  /** Equity less slippage, micro-units (for a clip, its share of it): what a capped fee may take, and what is left. */
   afterSlippage: number
+  /** The kernel's fee. */
+  fee: number
+}
+
+/** What the kernel's full close settled, for the lanes to settle their own way. */
+export interface SettledClose extends Omit<SettledClip, 'fee'> {
+  ts: number
   takeover: boolean
   deleverageOnly: boolean
   account: number
@@ -93,25 +100,21 @@ export class AccountingLane {
   }
 
   /** A clip of the kernel's: the same fee or the lane leaves (the fee is drawn from the position's collateral). */
-  partial(
-    row: number,
-    m: number,
-    fund: number,
-    now: number,
-    seq: number,
-    feeNotional: number,
-    capBase: number,
-    fee: number,
-  ) {
-    const own = this.capped(toMicros(feeNotional * this.feeRate[m]!, 'liquidation fee'), capBase)
-    if (own !== fee) return this.diverge('a partial liquidation charged a different fee to the position it left open')
-    const toFund = this.distributeFee(own, fund, m, seq, now)
-    this.setRow(row, own, toFund, 0, capBase - own, 0)
+  partial(c: SettledClip, now: number): void {
+    const fee = cappedFee(this.rawFee(c.feeNotional, c.market), c.afterSlippage, this.rules.fees.cap)
+    if (fee !== c.fee) return this.diverge('a partial liquidation charged a different fee to the position it left open')
+    const toFund = this.distributeFee(fee, c.fund, c.market, c.seq, now)
+    this.setRow(c.row, fee, toFund, 0, c.afterSlippage - fee, 0)
+  }
+
+  /** The fee before its cap, as the kernel's `fee` computes it under this lane's rate. */
+  private rawFee(feeNotional: number, market: number): number {
+    return toMicros(feeNotional * this.feeRate[market]!, 'liquidation fee')
   }
 
   /** A full close of the kernel's, settled under this lane's fees and funds. */
   close(c: SettledClose, now: number): void {
-    const fee = this.capped(toMicros(c.feeNotional * this.feeRate[c.market]!, 'liquidation fee'), c.afterSlippage)
+    const fee = cappedFee(this.rawFee(c.feeNotional, c.market), c.afterSlippage, this.rules.fees.cap)
     const residual = c.afterSlippage - fee
     let returned = 0
     let surplus = 0
@@ -132,10 +135,6 @@ export class AccountingLane {
     if (shortfall > 0) this.bankrupt(c, shortfall, now)
     else if (c.account >= 0 && c.uncovered > 0)
       this.diverge('a liquidation left an account in deficit in one lane only')
-  }
-
-  private capped(fee: number, capBase: number): number {
-    return this.rules.fees.cap === 'remainingEquity' ? Math.min(fee, Math.max(0, capBase)) : fee
   }
 
   /** The waterfall's accounting steps (fund, fee pool); a step that would move positions ends the lane. */
@@ -171,21 +170,8 @@ export class AccountingLane {
     }
     if (c.account >= 0 && remaining > 0 !== c.uncovered > 0)
       return this.diverge('a liquidation left an account in deficit in one lane only')
-    const o = this.deficitRows
-    const i = o.add()
-    const col = o.cols
-    col.ts[i] = c.ts
-    col.account[i] = c.account
-    col.serial[i] = c.serial
-    col.market[i] = c.market
-    col.liquidationSeq[i] = c.seq
-    col.kind[i] = 0
-    col.shortfall[i] = shortfall
-    col.fund[i] = byFund
-    col.feePool[i] = byPool
-    col.adl[i] = 0
-    col.socialized[i] = 0
-    col.uncovered[i] = remaining
+    const covered = { fund: byFund, feePool: byPool, adl: 0, socialized: 0 }
+    addDeficitRow(this.deficitRows, c.ts, c.account, c.serial, c.market, c.seq, 0, shortfall, covered, remaining)
     const t = this.totals
     t.bankruptcies++
     t.shortfall.add(shortfall)
@@ -204,7 +190,7 @@ export class AccountingLane {
 
   private distributeFee(fee: number, fund: number, m: number, seq: number, now: number): number {
     if (fee <= 0) return 0
-    const toFund = Math.floor(fee * this.rules.fees.insuranceShare)
+    const toFund = feeToFund(fee, this.rules.fees.insuranceShare)
     const rest = fee - toFund
     if (toFund > 0) this.fundMove(fund, toFund, 1, seq, m, now)
     if (rest > 0 && this.rules.fees.otherRecipient === 'feePool')
@@ -220,16 +206,7 @@ export class AccountingLane {
   }
 
   private fundRow(fund: number, market: number, delta: number, reason: number, seq: number, now: number): void {
-    const o = this.fundRows
-    const i = o.add()
-    const col = o.cols
-    col.ts[i] = now
-    col.fund[i] = fund
-    col.market[i] = market
-    col.delta[i] = delta
-    col.balance[i] = this.funds.balance[fund]!
-    col.reason[i] = reason
-    col.liquidationSeq[i] = seq
+    addFundRow(this.fundRows, now, fund, market, delta, this.funds.balance[fund]!, reason, seq)
   }
 
   private setRow(row: number, fee: number, toFund: number, surplus: number, returned: number, shortfall: number) {
@@ -272,21 +249,13 @@ export class AccountingLanes {
     for (const l of this.lanes) l.start(ts)
   }
 
-  partial(
-    row: number,
-    m: number,
-    fund: number,
-    now: number,
-    seq: number,
-    feeNotional: number,
-    capBase: number,
-    fee: number,
-  ) {
+  /** `c` is the kernel's, reused from one clip to the next: read, never kept. */
+  partial(c: SettledClip, now: number): void {
     // (loops with try / catch in place: a closure per lane per liquidation is garbage by the million in a sweep)
     for (const l of this.lanes) {
       if (l.diverged !== null) continue
       try {
-        l.partial(row, m, fund, now, seq, feeNotional, capBase, fee)
+        l.partial(c, now)
       } catch (error) {
         leaveOn(l, error)
       }

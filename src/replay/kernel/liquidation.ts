@@ -5,14 +5,26 @@ import { fillablePrice } from '../margin/fillable.ts'
 import { bankruptcyPrice, isLiquidatable, liquidationPrice, requirementAt } from '../margin/requirement.ts'
 import { bracketAt } from '../margin/brackets.ts'
 import { addMicros, toMicros } from '../money.ts'
-import type { SettledClose } from './accountingLanes.ts'
+import type { SettledClip, SettledClose } from './accountingLanes.ts'
 import { Waiting } from './book.ts'
+import { cappedFee, feeToFund } from './feeSplit.ts'
 import type { MarketState } from './markets.ts'
 import { Guard, GuardAction, Liq } from './outputs.ts'
 import { Waterfall } from './waterfall.ts'
 import { MICRO, NEAREST_KEPT, type Claim } from './kernelState.ts'
 
 export abstract class Liquidation extends Waterfall {
+  /** The last clip, handed to the accounting lanes (one object, refilled: lanes read it and keep nothing). */
+  private readonly settledClip: SettledClip = {
+    row: 0,
+    market: 0,
+    fund: 0,
+    seq: 0,
+    feeNotional: 0,
+    afterSlippage: 0,
+    fee: 0,
+  }
+
   /** The last full close, handed to the accounting lanes (one object, refilled: lanes read it and keep nothing). */
   private readonly settledClose: SettledClose = {
     row: 0,
@@ -303,7 +315,7 @@ export abstract class Liquidation extends Waterfall {
   /** Splits a fee between the insurance fund and the other recipient. */
   protected distributeFee(fee: number, s: MarketState, m: number, liqSeq: number): number {
     if (fee <= 0) return 0
-    const toFund = Math.floor(fee * this.rules.fees.insuranceShare)
+    const toFund = feeToFund(fee, this.rules.fees.insuranceShare)
     const rest = fee - toFund
     if (toFund > 0) this.fundMove(s.fund, toFund, 1, liqSeq, m)
     if (rest > 0 && this.rules.fees.otherRecipient === 'feePool')
@@ -328,7 +340,7 @@ export abstract class Liquidation extends Waterfall {
     const slip = toMicros(side * x * (pt - exec))
     const rawFee = this.fee(x * exec, s)
     // a clip's fee is capped by the clip's own share of the equity, as a full close's is by the whole
-    const fee = this.rules.fees.cap === 'remainingEquity' ? Math.min(rawFee, Math.max(0, share + u - slip)) : rawFee
+    const fee = cappedFee(rawFee, share + u - slip, this.rules.fees.cap)
     const seq = this.outputs.liquidations.total
     const toFund = this.distributeFee(fee, s, m, seq)
     // what stays with the position from the closed part (negative: drawn from its remaining collateral)
@@ -357,8 +369,15 @@ export abstract class Liquidation extends Waterfall {
       Liq.partial,
     )
     if (this.lanes !== null) {
-      const row = this.outputs.liquidations.length - 1
-      this.lanes.partial(row, m, s.fund, this.now, seq, x * exec, share + u - slip, fee)
+      const c = this.settledClip
+      c.row = this.outputs.liquidations.length - 1
+      c.market = m
+      c.fund = s.fund
+      c.seq = seq
+      c.feeNotional = x * exec
+      c.afterSlippage = share + u - slip
+      c.fee = fee
+      this.lanes.partial(c, this.now)
     }
     this.totals.partialLiquidations++
     this.totals.liquidatedNotional.add(toMicros(x * pt))
@@ -395,7 +414,7 @@ export abstract class Liquidation extends Waterfall {
     const equity = collateral + u
     const slip = toMicros(side * qty * (pt - exec))
     const rawFee = this.fee(qty * exec, s)
-    const fee = this.rules.fees.cap === 'remainingEquity' ? Math.min(rawFee, Math.max(0, equity - slip)) : rawFee
+    const fee = cappedFee(rawFee, equity - slip, this.rules.fees.cap)
     const residual = equity - slip - fee
     const seq = this.outputs.liquidations.total
     const toFundFee = this.distributeFee(fee, s, m, seq)

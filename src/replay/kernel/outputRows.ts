@@ -1,6 +1,7 @@
 // Output rows: fund movements (with the fund series), liquidation rows and guardrail rows.
 import { toMicros } from '../money.ts'
 import { AccountState } from './accountState.ts'
+import { addFundRow } from './outputs.ts'
 
 export abstract class OutputRows extends AccountState {
   protected fundMove(fund: number, delta: number, reason: number, liqSeq: number, market: number): void {
@@ -9,16 +10,7 @@ export abstract class OutputRows extends AccountState {
   }
 
   protected fundRow(fund: number, market: number, delta: number, reason: number, liqSeq: number): void {
-    const o = this.outputs.fund
-    const i = o.add()
-    const col = o.cols
-    col.ts[i] = this.now
-    col.fund[i] = fund
-    col.market[i] = market
-    col.delta[i] = delta
-    col.balance[i] = this.funds.balance[fund]!
-    col.reason[i] = reason
-    col.liquidationSeq[i] = liqSeq
+    addFundRow(this.outputs.fund, this.now, fund, market, delta, this.funds.balance[fund]!, reason, liqSeq)
   }
 
   protected liquidationRow(

@@ -118,6 +118,60 @@ export const GUARDRAIL_COLUMNS = [
   'serial',
 ] as const
 
+/** Appends a fund movement row (the kernel's fund series and each accounting lane's). */
+export function addFundRow(
+  o: RowBuffer<(typeof FUND_COLUMNS)[number]>,
+  ts: number,
+  fund: number,
+  market: number,
+  delta: number,
+  balance: number,
+  reason: number,
+  liquidationSeq: number,
+): void {
+  const i = o.add()
+  const col = o.cols
+  col.ts[i] = ts
+  col.fund[i] = fund
+  col.market[i] = market
+  col.delta[i] = delta
+  col.balance[i] = balance
+  col.reason[i] = reason
+  col.liquidationSeq[i] = liquidationSeq
+}
+
+/**
+ * Appends a deficit row: a liquidation's shortfall (kind 0) and what each waterfall step covered, or a negative equity
+ * recorded while liquidations were held (kind 1, liquidation −1, all of it uncovered).
+ */
+export function addDeficitRow(
+  o: RowBuffer<(typeof DEFICIT_COLUMNS)[number]>,
+  ts: number,
+  account: number,
+  serial: number,
+  market: number,
+  liquidationSeq: number,
+  kind: number,
+  shortfall: number,
+  covered: { fund: number; feePool: number; adl: number; socialized: number },
+  uncovered: number,
+): void {
+  const i = o.add()
+  const col = o.cols
+  col.ts[i] = ts
+  col.account[i] = account
+  col.serial[i] = serial
+  col.market[i] = market
+  col.liquidationSeq[i] = liquidationSeq
+  col.kind[i] = kind
+  col.shortfall[i] = shortfall
+  col.fund[i] = covered.fund
+  col.feePool[i] = covered.feePool
+  col.adl[i] = covered.adl
+  col.socialized[i] = covered.socialized
+  col.uncovered[i] = uncovered
+}
+
 /** Codes stored in the numeric columns, named when written (the lists live in src/domain, shared with the store). */
 export { DEFICIT_KINDS, FUND_REASONS, GUARDRAIL_ACTIONS, GUARDRAIL_KINDS, LIQUIDATION_KINDS }
 

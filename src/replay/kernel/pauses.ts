@@ -5,6 +5,9 @@ import { PosState, Waiting } from './book.ts'
 import type { MarketState } from './markets.ts'
 import { Guardrails } from './guardrails.ts'
 import { MICRO } from './kernelState.ts'
+import { addDeficitRow } from './outputs.ts'
+
+const NOTHING_COVERED = { fund: 0, feePool: 0, adl: 0, socialized: 0 } as const
 
 export abstract class Pauses extends Guardrails {
   protected checkWaiting(s: MarketState, m: number, t: number): void {
@@ -61,21 +64,8 @@ export abstract class Pauses extends Guardrails {
     const b = this.book
     b.negativeRecorded[p] = 1
     const o = this.outputs.deficits
-    const i = o.add()
-    const col = o.cols
-    col.ts[i] = t
-    col.account[i] = b.account[p]!
-    col.serial[i] = b.serial[p]!
-    col.market[i] = m
-    col.liquidationSeq[i] = -1
-    col.kind[i] = 1
-    col.shortfall[i] = amount
-    col.fund[i] = 0
-    col.feePool[i] = 0
-    col.adl[i] = 0
-    col.socialized[i] = 0
-    col.uncovered[i] = amount
+    addDeficitRow(o, t, b.account[p]!, b.serial[p]!, m, -1, 1, amount, NOTHING_COVERED, amount)
     this.totals.negativeEquityRecords++
-    if (this.lanes !== null) this.lanes.copyDeficit(o, i)
+    if (this.lanes !== null) this.lanes.copyDeficit(o, o.length - 1)
   }
 }

@@ -1,7 +1,7 @@
 // The loss waterfall: a shortfall goes to the insurance fund, fee pool, ADL, socialized loss, then bad debt.
 import { apportion } from '../margin/socialLoss.ts'
 import type { MarketState } from './markets.ts'
-import { Guard, GuardAction } from './outputs.ts'
+import { addDeficitRow, Guard, GuardAction } from './outputs.ts'
 import { Adl } from './adl.ts'
 import { MICRO, type Claim } from './kernelState.ts'
 
@@ -119,21 +119,8 @@ export abstract class Waterfall extends Adl {
         }
       }
     }
-    const o = this.outputs.deficits
-    const i = o.add()
-    const col = o.cols
-    col.ts[i] = c.ts
-    col.account[i] = c.account
-    col.serial[i] = c.serial
-    col.market[i] = c.market
-    col.liquidationSeq[i] = c.seq
-    col.kind[i] = 0
-    col.shortfall[i] = shortfall
-    col.fund[i] = byFund
-    col.feePool[i] = byPool
-    col.adl[i] = byAdl
-    col.socialized[i] = bySocial
-    col.uncovered[i] = remaining
+    const covered = { fund: byFund, feePool: byPool, adl: byAdl, socialized: bySocial }
+    addDeficitRow(this.outputs.deficits, c.ts, c.account, c.serial, c.market, c.seq, 0, shortfall, covered, remaining)
     const tot = this.totals
     tot.shortfall.add(shortfall)
     tot.coveredByFund.add(byFund)

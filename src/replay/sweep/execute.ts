@@ -9,7 +9,7 @@ import { AttackCostCancelled } from '../attack/execute.ts'
 import { kernelSpec } from '../backtest/execute.ts'
 import { openAccountsFor, warmupFeed } from '../backtest/accountReplay.ts'
 import type { PreparedBacktest } from '../backtest/prepare.ts'
-import type { KernelAccounts } from '../host/session.ts'
+import type { KernelAccounts, KernelSpec } from '../host/session.ts'
 import { canonicalJson } from '../rules/canonical.ts'
 import { parsePath } from '../rules/derive.ts'
 import type { RuleSet } from '../rules/schema.ts'
@@ -154,6 +154,8 @@ function behaviourOf(p: PreparedBacktest): string {
 /** A kernel to run and the points it replays as accounting lanes (kernel/accountingLanes.ts). */
 interface HostedKernel {
   kernel: PreparedBacktest
+  /** Its spec (sweepSpec), without lanes. */
+  spec: KernelSpec
   lanes: PreparedBacktest[]
 }
 
@@ -192,13 +194,18 @@ async function replayWindow(
   // distinct kernels whose differences are accounting only: the first hosts the others as lanes
   const hosts = new Map<string, number[]>()
   const alone: number[][] = []
+  const specs = unique.map(sweepSpec)
   unique.forEach((k, i) => {
-    const key = laneKey(sweepSpec(k), k.accounts !== null, JSON.stringify(k.plan.feed))
+    const key = laneKey(specs[i]!, k.accounts !== null, JSON.stringify(k.plan.feed))
     if (key === null) alone.push([i])
     else hosts.set(key, [...(hosts.get(key) ?? []), i])
   })
   const groups = [...hosts.values(), ...alone]
-  const hosted = groups.map(([first, ...rest]) => ({ kernel: unique[first!]!, lanes: rest.map((i) => unique[i]!) }))
+  const hosted = groups.map(([first, ...rest]) => ({
+    kernel: unique[first!]!,
+    spec: specs[first!]!,
+    lanes: rest.map((i) => unique[i]!),
+  }))
   const first = await replayDistinct(duck, hosted, options)
   const results: SweepKernelResult[] = new Array(unique.length)
   const diverged: number[] = []
@@ -215,7 +222,7 @@ async function replayWindow(
   if (diverged.length) {
     again = await replayDistinct(
       duck,
-      diverged.map((i) => ({ kernel: unique[i]!, lanes: [] })),
+      diverged.map((i) => ({ kernel: unique[i]!, spec: specs[i]!, lanes: [] })),
       // the points are counted already: a second pass adds events
       { ...options, onFraction: (_, n) => options.onFraction(1, first.events + n) },
     )
@@ -287,7 +294,7 @@ async function replayDistinct(
         ).map((o) => o.kernel)
       : members.map(() => null)
     const specOf = (i: number) => {
-      const spec = sweepSpec(kernels[i]!)
+      const spec = hosted[i]!.spec
       const lanes = hosted[i]!.lanes.map((l) => l.ruleSet.rules)
       return lanes.length ? { ...spec, config: { ...spec.config, lanes } } : spec
     }
